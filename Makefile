@@ -1,0 +1,44 @@
+# Spindle's build. `make test` is what CI runs.
+GO      ?= go
+BIN     := bin/spindle
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+FUZZTIME ?= 5s
+BENCHTIME ?= 1s
+
+.PHONY: build test bench fuzz proto proto-check lint clean
+
+build:
+	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/spindle
+
+# Every test, with the race detector (the daemons are all goroutines).
+test: build
+	$(GO) test -race -count=1 -timeout 15m ./...
+
+# Benchmarks print the figures the docs quote (allocations/s, launch latency).
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) ./...
+
+# Each fuzz target for FUZZTIME.
+fuzz:
+	@set -e; for pkg in $$($(GO) list ./...); do \
+		for t in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+			echo "fuzz $$pkg $$t"; \
+			$(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg; \
+		done; \
+	done
+
+# Regenerate the gRPC code from api/spindlepb/*.proto (needs protoc: apt-get install protobuf-compiler).
+proto:
+	$(GO) generate ./api/...
+
+# Fail when the committed generated code differs from what the .proto files give.
+proto-check: proto
+	@git diff --exit-code --stat -- api/ || (echo "generated code in api/ is stale: run make proto and commit" && exit 1)
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go') | grep -v '\.pb\.go$$' || true); \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+clean:
+	rm -rf bin

@@ -1,0 +1,96 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	pb "github.com/spindlehq/spindle/api/spindlepb"
+	"github.com/spindlehq/spindle/resourcemanager"
+	"github.com/urfave/cli/v2"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+)
+
+func nodeCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "node",
+		Usage: "list NodeManagers, as `yarn node`",
+		Flags: append(confFlags(),
+			&cli.BoolFlag{Name: "list", Usage: "list the nodes (RUNNING ones unless -all or -states)"},
+			&cli.BoolFlag{Name: "all", Usage: "with -list, nodes in every state"},
+			&cli.StringFlag{Name: "states", Usage: "with -list, a comma list of `STATES` (NEW, RUNNING, UNHEALTHY, DECOMMISSIONED, LOST, REBOOTED, SHUTDOWN)"},
+		),
+		Action: func(c *cli.Context) error {
+			if !c.Bool("list") {
+				return cli.ShowSubcommandHelp(c)
+			}
+			states, err := nodeStates(c.Bool("all"), c.String("states"))
+			if err != nil {
+				return err
+			}
+			cfg, err := loadConf(c)
+			if err != nil {
+				return err
+			}
+			client, closeConn, err := dialRM(cfg.Get("yarn.resourcemanager.address"))
+			if err != nil {
+				return err
+			}
+			defer closeConn()
+			ctx, cancel := context.WithTimeout(c.Context, 10*time.Second)
+			defer cancel()
+			resp, err := client.GetClusterNodes(ctx, &pb.GetClusterNodesRequest{States: states})
+			if err != nil {
+				return fmt.Errorf("list nodes from the ResourceManager at %s: %w", cfg.Get("yarn.resourcemanager.address"), err)
+			}
+			printNodes(c.App.Writer, resp.GetNodes())
+			return nil
+		},
+	}
+}
+
+// nodeStates turns -all / -states into a filter; nil = RUNNING only.
+func nodeStates(all bool, list string) ([]pb.NodeState, error) {
+	if all {
+		var out []pb.NodeState
+		for v := range pb.NodeState_name {
+			if v != 0 {
+				out = append(out, pb.NodeState(v))
+			}
+		}
+		return out, nil
+	}
+	var out []pb.NodeState
+	for _, name := range strings.Split(list, ",") {
+		if strings.TrimSpace(name) == "" {
+			continue
+		}
+		st, ok := resourcemanager.ParseNodeState(name)
+		if !ok {
+			return nil, fmt.Errorf("-states: %q is not a node state: use NEW, RUNNING, UNHEALTHY, DECOMMISSIONED, LOST, REBOOTED or SHUTDOWN", name)
+		}
+		out = append(out, st)
+	}
+	return out, nil
+}
+
+// printNodes prints nodes with `yarn node -list`'s columns.
+func printNodes(w io.Writer, nodes []*pb.NodeReport) {
+	fmt.Fprintf(w, "Total Nodes:%d\n", len(nodes))
+	fmt.Fprintf(w, "%16s\t%15s\t%17s\t%28s\n", "Node-Id", "Node-State", "Node-Http-Address", "Number-of-Running-Containers")
+	for _, n := range nodes {
+		fmt.Fprintf(w, "%16s\t%15s\t%17s\t%28d\n", n.GetNodeId(), resourcemanager.NodeStateName(n.GetState()), n.GetHttpAddress(), n.GetNumContainers())
+	}
+}
+
+// dialRM connects to the RM's ApplicationClient service.
+func dialRM(addr string) (pb.ApplicationClientClient, func(), error) {
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		return nil, nil, fmt.Errorf("ResourceManager address %s (yarn.resourcemanager.address): %w", addr, err)
+	}
+	return pb.NewApplicationClientClient(conn), func() { conn.Close() }, nil
+}

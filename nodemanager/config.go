@@ -1,0 +1,126 @@
+package nodemanager
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/spindlehq/spindle/conf"
+	"github.com/spindlehq/spindle/membership"
+	"go.uber.org/zap"
+)
+
+// Config configures a NodeManager.
+type Config struct {
+	// Address serves ContainerManagement; its host:port is the node id (yarn.nodemanager.address).
+	Address string
+	// WebAddress serves the NM's HTTP endpoints (yarn.nodemanager.webapp.address).
+	WebAddress string
+	// ResourceTrackerAddress is the RM's ResourceTracker (yarn.resourcemanager.resource-tracker.address).
+	ResourceTrackerAddress string
+	// MemoryMB is the memory offered to containers; -1 = the machine's.
+	MemoryMB int64
+	// VCores is the vcores offered to containers; -1 = the number of CPUs.
+	VCores int32
+	// LocalDirs hold containers' working dirs (yarn.nodemanager.local-dirs).
+	LocalDirs []string
+	// LogDirs hold containers' log dirs (yarn.nodemanager.log-dirs).
+	LogDirs []string
+	// SecretFile is the cluster secret shared with the RM (spindle.cluster.secret-file).
+	SecretFile string
+	// MonitorInterval is how often container memory is sampled.
+	MonitorInterval time.Duration
+	// PmemCheck enables killing containers above their memory allocation.
+	PmemCheck bool
+	// SigkillDelay is the default time between SIGTERM and SIGKILL on stop.
+	SigkillDelay time.Duration
+	// DeleteDelay is how long a finished container's working dir is kept.
+	DeleteDelay time.Duration
+	// Membership configures the NM's gossip member; Name is set to the node id.
+	Membership membership.Config
+	// Seeds are gossip members to join besides the RM (spindle.memberlist.seeds).
+	Seeds []string
+	// Logger receives the NM's log; nil = no logging.
+	Logger *zap.Logger
+}
+
+// DefaultConfig returns an NM with OS-chosen ports on 127.0.0.1 and the
+// machine's resources.
+func DefaultConfig() Config {
+	m := membership.DefaultConfig()
+	m.BindAddress = "127.0.0.1:0"
+	return Config{
+		Address:         "127.0.0.1:0",
+		WebAddress:      "127.0.0.1:0",
+		MemoryMB:        -1,
+		VCores:          -1,
+		MonitorInterval: time.Second,
+		PmemCheck:       true,
+		SigkillDelay:    250 * time.Millisecond,
+		Membership:      m,
+	}
+}
+
+// Validate reports the first invalid field.
+func (c Config) Validate() error {
+	if c.Address == "" || c.WebAddress == "" {
+		return errors.New("nodemanager: yarn.nodemanager.address and yarn.nodemanager.webapp.address must be set")
+	}
+	if c.ResourceTrackerAddress == "" {
+		return errors.New("nodemanager: no ResourceManager: set yarn.resourcemanager.resource-tracker.address")
+	}
+	if len(c.LocalDirs) == 0 || len(c.LogDirs) == 0 {
+		return errors.New("nodemanager: yarn.nodemanager.local-dirs and yarn.nodemanager.log-dirs must each name at least one directory")
+	}
+	if c.MemoryMB == 0 || c.MemoryMB < -1 {
+		return fmt.Errorf("nodemanager: yarn.nodemanager.resource.memory-mb = %d: want a positive size or -1 for the machine's memory", c.MemoryMB)
+	}
+	if c.VCores == 0 || c.VCores < -1 {
+		return fmt.Errorf("nodemanager: yarn.nodemanager.resource.cpu-vcores = %d: want a positive number or -1 for the number of CPUs", c.VCores)
+	}
+	if c.MonitorInterval <= 0 {
+		return fmt.Errorf("nodemanager: yarn.nodemanager.container-monitor.interval-ms = %v: want a positive duration", c.MonitorInterval)
+	}
+	if c.SigkillDelay < 0 || c.DeleteDelay < 0 {
+		return errors.New("nodemanager: yarn.nodemanager.sleep-delay-before-sigkill.ms and yarn.nodemanager.delete.debug-delay-sec must not be negative")
+	}
+	return nil
+}
+
+// ConfigFrom reads a Config from loaded configuration.
+func ConfigFrom(c *conf.Config) (Config, error) {
+	cfg := DefaultConfig()
+	cfg.Address = c.Get("yarn.nodemanager.address")
+	cfg.WebAddress = c.Get("yarn.nodemanager.webapp.address")
+	cfg.ResourceTrackerAddress = c.Get("yarn.resourcemanager.resource-tracker.address")
+	cfg.LocalDirs = c.Strings("yarn.nodemanager.local-dirs")
+	cfg.LogDirs = c.Strings("yarn.nodemanager.log-dirs")
+	cfg.SecretFile = c.Get("spindle.cluster.secret-file")
+	cfg.Seeds = c.Strings("spindle.memberlist.seeds")
+	var errs []error
+	keep := func(err error) {
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	var err error
+	cfg.MemoryMB, err = c.SizeMB("yarn.nodemanager.resource.memory-mb")
+	keep(err)
+	vc, err := c.Int("yarn.nodemanager.resource.cpu-vcores")
+	keep(err)
+	cfg.VCores = int32(vc)
+	cfg.MonitorInterval, err = c.Duration("yarn.nodemanager.container-monitor.interval-ms")
+	keep(err)
+	cfg.PmemCheck, err = c.Bool("yarn.nodemanager.pmem-check-enabled")
+	keep(err)
+	cfg.SigkillDelay, err = c.Duration("yarn.nodemanager.sleep-delay-before-sigkill.ms")
+	keep(err)
+	cfg.DeleteDelay, err = c.Duration("yarn.nodemanager.delete.debug-delay-sec")
+	keep(err)
+	cfg.Membership, err = membership.ConfigFrom(c)
+	keep(err)
+	if len(errs) > 0 {
+		return cfg, errors.Join(errs...)
+	}
+	return cfg, cfg.Validate()
+}

@@ -1,0 +1,127 @@
+package nodemanager
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	pb "github.com/spindlehq/spindle/api/spindlepb"
+	"go.uber.org/zap"
+)
+
+// register registers with the RM, retrying until ctx ends, then joins the
+// gossip cluster through the RM's member address.
+func (nm *NodeManager) register(ctx context.Context) error {
+	backoff := 100 * time.Millisecond
+	for {
+		nm.mu.Lock()
+		var running []*pb.ContainerStatus
+		for _, c := range nm.containers {
+			if c.state != pb.ContainerState_CONTAINER_STATE_COMPLETE {
+				running = append(running, c.status())
+			}
+		}
+		nm.mu.Unlock()
+		rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		resp, err := nm.tracker.RegisterNodeManager(rctx, &pb.RegisterNodeManagerRequest{
+			NodeId:            nm.nodeID,
+			HttpAddress:       nm.Addresses().Web,
+			Resource:          nm.total,
+			ContainerStatuses: running,
+			MemberlistAddress: nm.member.Address(),
+		})
+		cancel()
+		if err == nil {
+			nm.mu.Lock()
+			if resp.GetHeartbeatIntervalMs() > 0 {
+				nm.heartbeat = time.Duration(resp.GetHeartbeatIntervalMs()) * time.Millisecond
+			}
+			nm.mu.Unlock()
+			seeds := append([]string{resp.GetMemberlistAddress()}, nm.cfg.Seeds...)
+			nm.goRun(func() {
+				jctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+				defer cancel()
+				if err := nm.member.Join(jctx, seeds); err != nil {
+					nm.lg.Warn("join gossip cluster", zap.String("node", nm.nodeID), zap.Error(err))
+				}
+			})
+			nm.lg.Info("registered with resourcemanager", zap.String("node", nm.nodeID), zap.String("rm", nm.cfg.ResourceTrackerAddress))
+			return nil
+		}
+		nm.lg.Warn("register with resourcemanager", zap.String("node", nm.nodeID), zap.String("rm", nm.cfg.ResourceTrackerAddress), zap.Error(err))
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("nodemanager %s: register with ResourceManager at %s: %w (last error: %v)", nm.nodeID, nm.cfg.ResourceTrackerAddress, ctx.Err(), err)
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, 2*time.Second)
+	}
+}
+
+// heartbeatLoop reports container statuses every heartbeat interval. While
+// the RM is unreachable, containers keep running.
+func (nm *NodeManager) heartbeatLoop(ctx context.Context) {
+	for {
+		nm.mu.Lock()
+		interval := nm.heartbeat
+		nm.mu.Unlock()
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(interval):
+		}
+		nm.heartbeatOnce(ctx)
+	}
+}
+
+func (nm *NodeManager) heartbeatOnce(ctx context.Context) {
+	nm.mu.Lock()
+	var statuses []*pb.ContainerStatus
+	var sent []*container
+	for id, c := range nm.containers {
+		if c.reported {
+			if time.Since(c.completedAt) > completedRetention {
+				delete(nm.containers, id)
+			}
+			continue
+		}
+		statuses = append(statuses, c.status())
+		sent = append(sent, c)
+	}
+	nm.mu.Unlock()
+	hctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	resp, err := nm.tracker.NodeHeartbeat(hctx, &pb.NodeHeartbeatRequest{NodeId: nm.nodeID, ContainerStatuses: statuses, Healthy: true})
+	cancel()
+	if err != nil {
+		if ctx.Err() == nil {
+			nm.lg.Warn("heartbeat to resourcemanager failed", zap.String("node", nm.nodeID), zap.Error(err))
+		}
+		return
+	}
+	nm.mu.Lock()
+	for _, c := range sent {
+		if c.state == pb.ContainerState_CONTAINER_STATE_COMPLETE {
+			c.reported = true
+		}
+	}
+	if resp.GetHeartbeatIntervalMs() > 0 {
+		nm.heartbeat = time.Duration(resp.GetHeartbeatIntervalMs()) * time.Millisecond
+	}
+	nm.mu.Unlock()
+	for _, id := range resp.GetContainersToCleanup() {
+		nm.stopContainer(id, nm.cfg.SigkillDelay, exitStatusKilledByRM, diagKilledByRM)
+	}
+	if resp.GetAction() == pb.NodeAction_NODE_ACTION_RESYNC {
+		// The RM has written this node's containers off: end them and start over.
+		nm.lg.Warn("resourcemanager asked to resync", zap.String("node", nm.nodeID), zap.String("diagnostics", resp.GetDiagnostics()))
+		nm.stopAll(ctx, nm.cfg.SigkillDelay, exitStatusKilledByRM, diagKilledByRM)
+		nm.mu.Lock()
+		for _, c := range nm.containers {
+			c.reported = c.state == pb.ContainerState_CONTAINER_STATE_COMPLETE
+		}
+		nm.mu.Unlock()
+		if err := nm.register(ctx); err != nil && ctx.Err() == nil {
+			nm.lg.Error("re-register with resourcemanager", zap.String("node", nm.nodeID), zap.Error(err))
+		}
+	}
+}

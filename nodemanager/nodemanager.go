@@ -1,0 +1,208 @@
+package nodemanager
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	pb "github.com/spindlehq/spindle/api/spindlepb"
+	"github.com/spindlehq/spindle/membership"
+	"github.com/spindlehq/spindle/nodemanager/containermonitor"
+	"github.com/spindlehq/spindle/nodemanager/launcher"
+	"github.com/spindlehq/spindle/token"
+	"go.uber.org/zap"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+)
+
+// NodeManager is a running NM daemon.
+type NodeManager struct {
+	cfg     Config
+	lg      *zap.Logger
+	signer  *token.Signer
+	monitor *containermonitor.Monitor
+	deleter *launcher.Deleter
+	metrics *metrics
+	total   *pb.Resource
+
+	nodeID     string
+	lis        net.Listener
+	webLis     net.Listener
+	grpcServer *grpc.Server
+	webServer  *http.Server
+	rmConn     *grpc.ClientConn
+	tracker    pb.ResourceTrackerClient
+	member     *membership.Member
+
+	mu         sync.Mutex
+	containers map[string]*container
+	heartbeat  time.Duration
+
+	cancel context.CancelFunc
+	done   sync.WaitGroup
+}
+
+// Addresses are where an NM serves.
+type Addresses struct {
+	NodeID     string `json:"nodeId"`
+	Web        string `json:"webapp"`
+	Memberlist string `json:"memberlist"`
+}
+
+// New checks cfg, reads the cluster secret and prepares an NM.
+func New(cfg Config) (*NodeManager, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	lg := cfg.Logger
+	if lg == nil {
+		lg = zap.NewNop()
+	}
+	secret, err := token.LoadSecret(cfg.SecretFile)
+	if err != nil {
+		return nil, fmt.Errorf("nodemanager: %w", err)
+	}
+	signer, err := token.NewSigner(secret)
+	if err != nil {
+		return nil, err
+	}
+	mem, vc, err := resolveResources(cfg.MemoryMB, cfg.VCores)
+	if err != nil {
+		return nil, err
+	}
+	nm := &NodeManager{
+		cfg:        cfg,
+		lg:         lg,
+		signer:     signer,
+		total:      &pb.Resource{MemoryMb: mem, Vcores: vc},
+		containers: map[string]*container{},
+		heartbeat:  time.Second,
+	}
+	nm.metrics = newMetrics(nm)
+	mcfg := containermonitor.DefaultConfig()
+	mcfg.Interval = cfg.MonitorInterval
+	mcfg.Logger = lg.Named("containermonitor")
+	mcfg.OnExceeded = nm.memoryExceeded
+	if nm.monitor, err = containermonitor.New(mcfg); err != nil {
+		return nil, err
+	}
+	dcfg := launcher.DefaultDeleterConfig()
+	dcfg.Delay = cfg.DeleteDelay
+	dcfg.Logger = lg.Named("deletion")
+	if nm.deleter, err = launcher.NewDeleter(dcfg); err != nil {
+		return nil, err
+	}
+	return nm, nil
+}
+
+// Start serves ContainerManagement and HTTP, registers with the RM (retrying
+// until ctx ends) and starts heartbeating, monitoring and deletion.
+func (nm *NodeManager) Start(ctx context.Context) error {
+	var err error
+	if nm.lis, err = net.Listen("tcp", nm.cfg.Address); err != nil {
+		return fmt.Errorf("nodemanager: listen on yarn.nodemanager.address %s: %w", nm.cfg.Address, err)
+	}
+	if nm.webLis, err = net.Listen("tcp", nm.cfg.WebAddress); err != nil {
+		nm.lis.Close()
+		return fmt.Errorf("nodemanager: listen on yarn.nodemanager.webapp.address %s: %w", nm.cfg.WebAddress, err)
+	}
+	nm.nodeID = advertised(nm.lis.Addr())
+	mcfg := nm.cfg.Membership
+	mcfg.Name = nm.nodeID
+	mcfg.Logger = nm.lg.Named("memberlist")
+	if nm.member, err = membership.Start(mcfg); err != nil {
+		nm.lis.Close()
+		nm.webLis.Close()
+		return err
+	}
+	if nm.rmConn, err = grpc.NewClient(nm.cfg.ResourceTrackerAddress, grpc.WithTransportCredentials(insecure.NewCredentials())); err != nil {
+		return fmt.Errorf("nodemanager: ResourceManager address %s: %w", nm.cfg.ResourceTrackerAddress, err)
+	}
+	nm.tracker = pb.NewResourceTrackerClient(nm.rmConn)
+
+	nm.grpcServer = grpc.NewServer()
+	pb.RegisterContainerManagementServer(nm.grpcServer, &containerService{nm: nm})
+	nm.webServer = &http.Server{Handler: nm.webHandler(), ReadHeaderTimeout: 10 * time.Second}
+	runCtx, cancel := context.WithCancel(context.Background())
+	nm.cancel = cancel
+	nm.goRun(func() {
+		if err := nm.grpcServer.Serve(nm.lis); err != nil && !errors.Is(err, grpc.ErrServerStopped) {
+			nm.lg.Error("ContainerManagement server stopped", zap.Error(err))
+		}
+	})
+	nm.goRun(func() {
+		if err := nm.webServer.Serve(nm.webLis); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			nm.lg.Error("web server stopped", zap.Error(err))
+		}
+	})
+	nm.goRun(func() { nm.monitor.Run(runCtx) })
+	nm.goRun(func() { nm.deleter.Run(runCtx) })
+
+	if err := nm.register(ctx); err != nil {
+		nm.Stop(context.Background())
+		return err
+	}
+	nm.goRun(func() { nm.heartbeatLoop(runCtx) })
+	nm.lg.Info("nodemanager started", zap.String("node", nm.nodeID), zap.String("webapp", nm.webLis.Addr().String()),
+		zap.Int64("memoryMB", nm.total.GetMemoryMb()), zap.Int32("vcores", nm.total.GetVcores()))
+	return nil
+}
+
+func (nm *NodeManager) goRun(fn func()) {
+	nm.done.Add(1)
+	go func() {
+		defer nm.done.Done()
+		fn()
+	}()
+}
+
+// advertised turns a listener address into a reachable host:port: a
+// wildcard host becomes the machine's host name.
+func advertised(addr net.Addr) string {
+	host, port, _ := net.SplitHostPort(addr.String())
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		if h, err := os.Hostname(); err == nil {
+			host = h
+		}
+	}
+	return net.JoinHostPort(host, port)
+}
+
+// Addresses returns where the NM serves; valid after Start.
+func (nm *NodeManager) Addresses() Addresses {
+	return Addresses{NodeID: nm.nodeID, Web: advertised(nm.webLis.Addr()), Memberlist: nm.member.Address()}
+}
+
+// NodeID is host:port of the NM's ContainerManagement service.
+func (nm *NodeManager) NodeID() string { return nm.nodeID }
+
+// Stop stops every container (SIGTERM, then SIGKILL after the sigkill
+// delay), unregisters from the RM and stops serving.
+func (nm *NodeManager) Stop(ctx context.Context) error {
+	if nm.cancel == nil {
+		return nil
+	}
+	nm.stopAll(ctx, nm.cfg.SigkillDelay, -106, "Container killed on NodeManager shutdown")
+	if nm.tracker != nil && nm.nodeID != "" {
+		uctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		nm.tracker.UnRegisterNodeManager(uctx, &pb.UnRegisterNodeManagerRequest{NodeId: nm.nodeID})
+		cancel()
+	}
+	nm.cancel()
+	nm.grpcServer.Stop()
+	err := nm.webServer.Shutdown(ctx)
+	if nm.member != nil {
+		nm.member.Leave(time.Second)
+	}
+	if nm.rmConn != nil {
+		nm.rmConn.Close()
+	}
+	nm.done.Wait()
+	nm.lg.Info("nodemanager stopped", zap.String("node", nm.nodeID))
+	return err
+}

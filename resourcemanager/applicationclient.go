@@ -1,0 +1,170 @@
+package resourcemanager
+
+import (
+	"context"
+	"slices"
+
+	pb "github.com/spindlehq/spindle/api/spindlepb"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+// clientService serves ApplicationClient (client → RM).
+type clientService struct {
+	pb.UnimplementedApplicationClientServer
+	rm *ResourceManager
+}
+
+func (s *clientService) GetNewApplication(ctx context.Context, _ *pb.GetNewApplicationRequest) (*pb.GetNewApplicationResponse, error) {
+	max := s.rm.cfg.Scheduler.MaximumAllocation
+	return &pb.GetNewApplicationResponse{
+		ApplicationId:     s.rm.newApplicationID(),
+		MaximumCapability: &pb.Resource{MemoryMb: max.MemoryMB, Vcores: max.VCores},
+	}, nil
+}
+
+func (s *clientService) SubmitApplication(ctx context.Context, req *pb.SubmitApplicationRequest) (*pb.SubmitApplicationResponse, error) {
+	if req.GetContext() == nil {
+		return nil, status.Error(codes.InvalidArgument, "submit: the submission context is missing")
+	}
+	if err := s.rm.submit(req.GetContext()); err != nil {
+		return nil, err
+	}
+	return &pb.SubmitApplicationResponse{}, nil
+}
+
+func (s *clientService) KillApplication(ctx context.Context, req *pb.KillApplicationRequest) (*pb.KillApplicationResponse, error) {
+	rm := s.rm
+	rm.mu.Lock()
+	defer rm.mu.Unlock()
+	app, ok := rm.apps[req.GetApplicationId()]
+	if !ok {
+		return nil, errApp(req.GetApplicationId())
+	}
+	diag := req.GetDiagnostics()
+	if diag == "" {
+		diag = "Application killed by user."
+	}
+	rm.finishLocked(app, pb.ApplicationState_APPLICATION_STATE_KILLED, pb.FinalApplicationStatus_FINAL_APPLICATION_STATUS_KILLED, diag)
+	return &pb.KillApplicationResponse{IsKillCompleted: true}, nil
+}
+
+func (s *clientService) GetApplicationReport(ctx context.Context, req *pb.GetApplicationReportRequest) (*pb.GetApplicationReportResponse, error) {
+	r, err := s.rm.applicationReport(req.GetApplicationId())
+	if err != nil {
+		return nil, err
+	}
+	return &pb.GetApplicationReportResponse{Report: r}, nil
+}
+
+func (s *clientService) GetApplications(ctx context.Context, req *pb.GetApplicationsRequest) (*pb.GetApplicationsResponse, error) {
+	return &pb.GetApplicationsResponse{Applications: s.rm.applications(req)}, nil
+}
+
+func (s *clientService) GetApplicationAttempts(ctx context.Context, req *pb.GetApplicationAttemptsRequest) (*pb.GetApplicationAttemptsResponse, error) {
+	rm := s.rm
+	rm.mu.Lock()
+	defer rm.mu.Unlock()
+	app, ok := rm.apps[req.GetApplicationId()]
+	if !ok {
+		return nil, errApp(req.GetApplicationId())
+	}
+	resp := &pb.GetApplicationAttemptsResponse{}
+	for _, t := range app.attempts {
+		resp.Attempts = append(resp.Attempts, attemptReport(t))
+	}
+	return resp, nil
+}
+
+func (s *clientService) GetClusterNodes(ctx context.Context, req *pb.GetClusterNodesRequest) (*pb.GetClusterNodesResponse, error) {
+	states := req.GetStates()
+	if len(states) == 0 {
+		states = []pb.NodeState{pb.NodeState_NODE_STATE_RUNNING}
+	}
+	var out []*pb.NodeReport
+	for _, n := range s.rm.nodeReports() {
+		if slices.Contains(states, n.GetState()) {
+			out = append(out, n)
+		}
+	}
+	return &pb.GetClusterNodesResponse{Nodes: out}, nil
+}
+
+func (s *clientService) GetClusterMetrics(ctx context.Context, _ *pb.GetClusterMetricsRequest) (*pb.GetClusterMetricsResponse, error) {
+	return &pb.GetClusterMetricsResponse{Metrics: s.rm.clusterMetrics()}, nil
+}
+
+// nodeReports describes every node the RM has seen, sorted by id.
+func (rm *ResourceManager) nodeReports() []*pb.NodeReport {
+	rm.mu.Lock()
+	defer rm.mu.Unlock()
+	out := make([]*pb.NodeReport, 0, len(rm.nodes))
+	for _, n := range rm.nodes {
+		r := &pb.NodeReport{
+			NodeId:                 n.id,
+			State:                  n.state,
+			HttpAddress:            n.httpAddress,
+			Rack:                   "/default-rack",
+			Capability:             n.total,
+			Used:                   &pb.Resource{},
+			LastHealthUpdateUnixMs: n.lastHeartbeat.UnixMilli(),
+			HealthReport:           n.healthReport,
+		}
+		if nr, ok := rm.sched.Node(n.id); ok && n.state == pb.NodeState_NODE_STATE_RUNNING {
+			r.Used = resourceToPB(nr.Used)
+			r.NumContainers = int32(nr.Containers)
+		}
+		out = append(out, r)
+	}
+	slices.SortFunc(out, func(a, b *pb.NodeReport) int { return compareStrings(a.GetNodeId(), b.GetNodeId()) })
+	return out
+}
+
+// clusterMetrics totals nodes, resources and applications.
+func (rm *ResourceManager) clusterMetrics() *pb.ClusterMetrics {
+	total, used := rm.sched.ClusterResource()
+	m := &pb.ClusterMetrics{
+		Total:     resourceToPB(total),
+		Allocated: resourceToPB(used),
+		Available: resourceToPB(total.Sub(used)),
+	}
+	rm.mu.Lock()
+	defer rm.mu.Unlock()
+	for _, n := range rm.nodes {
+		switch n.state {
+		case pb.NodeState_NODE_STATE_RUNNING:
+			m.ActiveNodes++
+		case pb.NodeState_NODE_STATE_LOST:
+			m.LostNodes++
+		case pb.NodeState_NODE_STATE_UNHEALTHY:
+			m.UnhealthyNodes++
+		case pb.NodeState_NODE_STATE_DECOMMISSIONED:
+			m.DecommissionedNodes++
+		case pb.NodeState_NODE_STATE_SHUTDOWN:
+			m.ShutdownNodes++
+		}
+	}
+	for _, c := range rm.containers {
+		if c.state != containerCompleted {
+			m.ContainersAllocated++
+		}
+	}
+	for _, app := range rm.apps {
+		m.AppsSubmitted++
+		switch app.state {
+		case pb.ApplicationState_APPLICATION_STATE_RUNNING:
+			m.AppsRunning++
+		case pb.ApplicationState_APPLICATION_STATE_FINISHED:
+			m.AppsCompleted++
+		case pb.ApplicationState_APPLICATION_STATE_FAILED:
+			m.AppsFailed++
+			m.AppsCompleted++
+		case pb.ApplicationState_APPLICATION_STATE_KILLED:
+			m.AppsKilled++
+			m.AppsCompleted++
+		default:
+			m.AppsPending++
+		}
+	}
+	return m
+}

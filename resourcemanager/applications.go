@@ -1,0 +1,209 @@
+package resourcemanager
+
+import (
+	"slices"
+	"time"
+
+	pb "github.com/spindlehq/spindle/api/spindlepb"
+	"github.com/spindlehq/spindle/ids"
+	"go.uber.org/zap"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+// newApplicationID hands out the next application id.
+func (rm *ResourceManager) newApplicationID() string {
+	rm.mu.Lock()
+	defer rm.mu.Unlock()
+	rm.appSeq++
+	return ids.ApplicationID{ClusterTimestamp: rm.startTime.UnixMilli(), Seq: rm.appSeq}.String()
+}
+
+// submit accepts an application. The AM of an unmanaged application runs
+// outside the cluster and registers with the token in its report.
+func (rm *ResourceManager) submit(sc *pb.ApplicationSubmissionContext) error {
+	appID, err := ids.ParseApplicationID(sc.GetApplicationId())
+	if err != nil {
+		return status.Errorf(codes.InvalidArgument, "submit: %v: ask GetNewApplication for an id", err)
+	}
+	if sc.GetQueue() == "" {
+		sc.Queue = "default"
+	}
+	if !sc.GetUnmanagedAm() {
+		return status.Errorf(codes.Unimplemented, "submit %s: this ResourceManager runs unmanaged ApplicationMasters only: set unmanaged_am", sc.GetApplicationId())
+	}
+	rm.mu.Lock()
+	defer rm.mu.Unlock()
+	if appID.ClusterTimestamp != rm.startTime.UnixMilli() || appID.Seq > rm.appSeq {
+		return status.Errorf(codes.InvalidArgument, "submit %s: not an id this ResourceManager handed out: ask GetNewApplication for one", sc.GetApplicationId())
+	}
+	if _, dup := rm.apps[sc.GetApplicationId()]; dup {
+		return status.Errorf(codes.AlreadyExists, "submit %s: application already submitted", sc.GetApplicationId())
+	}
+	now := time.Now()
+	app := &rmApp{id: sc.GetApplicationId(), ctx: sc, state: pb.ApplicationState_APPLICATION_STATE_SUBMITTED, submitTime: now}
+	attemptID := ids.AttemptID{App: appID, Attempt: 1}.String()
+	if err := rm.sched.AddApplication(attemptID, sc.GetQueue()); err != nil {
+		return status.Errorf(codes.InvalidArgument, "submit %s: %v", app.id, err)
+	}
+	tok, err := rm.signer.SignAttempt(&pb.ApplicationAttemptTokenIdentifier{AttemptId: attemptID, RmStartUnixMs: rm.startTime.UnixMilli()})
+	if err != nil {
+		rm.sched.RemoveApplication(attemptID)
+		return status.Errorf(codes.Internal, "submit %s: sign attempt token: %v", app.id, err)
+	}
+	t := &rmAttempt{id: attemptID, app: app, state: pb.ApplicationAttemptState_APPLICATION_ATTEMPT_STATE_LAUNCHED, token: tok, startTime: now, overheads: map[int32]int64{}}
+	app.attempts = append(app.attempts, t)
+	app.state = pb.ApplicationState_APPLICATION_STATE_ACCEPTED
+	rm.apps[app.id] = app
+	rm.attempts[attemptID] = t
+	rm.metrics.appsSubmitted.Inc()
+	rm.lg.Info("application accepted", zap.String("app", app.id), zap.String("queue", sc.GetQueue()), zap.String("name", sc.GetName()), zap.Bool("unmanagedAM", sc.GetUnmanagedAm()))
+	return nil
+}
+
+// finishLocked ends app and its current attempt and stops its containers.
+func (rm *ResourceManager) finishLocked(app *rmApp, state pb.ApplicationState, final pb.FinalApplicationStatus, diagnostics string) {
+	if app.finished() {
+		return
+	}
+	now := time.Now()
+	app.state, app.finalStatus, app.finishTime = state, final, now
+	if diagnostics != "" {
+		app.diagnostics = diagnostics
+	}
+	if t := app.current(); t != nil && !t.finished() {
+		switch state {
+		case pb.ApplicationState_APPLICATION_STATE_KILLED:
+			t.state = pb.ApplicationAttemptState_APPLICATION_ATTEMPT_STATE_KILLED
+		case pb.ApplicationState_APPLICATION_STATE_FAILED:
+			t.state = pb.ApplicationAttemptState_APPLICATION_ATTEMPT_STATE_FAILED
+		default:
+			t.state = pb.ApplicationAttemptState_APPLICATION_ATTEMPT_STATE_FINISHED
+		}
+		t.finishTime, t.diagnostics = now, diagnostics
+		rm.sched.RemoveApplication(t.id)
+		for _, c := range rm.containers {
+			if c.attemptID == t.id && c.state != containerCompleted {
+				rm.completeLocked(c, ExitStatusKilledByResourceManager, diagAppFinished)
+				rm.addCleanupLocked(c)
+			}
+		}
+		t.allocated, t.completed = nil, nil
+	}
+	rm.lg.Info("application finished", zap.String("app", app.id), zap.Stringer("state", state), zap.Stringer("finalStatus", final))
+}
+
+// attemptForToken authenticates an AM call.
+func (rm *ResourceManager) attemptForToken(tok *pb.Token) (*rmAttempt, error) {
+	id, err := rm.signer.VerifyAttempt(tok)
+	if err != nil {
+		return nil, status.Errorf(codes.Unauthenticated, "ApplicationMaster call: %v: present the attempt's token in the %q metadata", err, "spindle-attempt-token")
+	}
+	t, ok := rm.attempts[id.GetAttemptId()]
+	if !ok {
+		return nil, status.Errorf(codes.NotFound, "ApplicationMaster call: unknown attempt %s", id.GetAttemptId())
+	}
+	return t, nil
+}
+
+func (rm *ResourceManager) reportLocked(app *rmApp) *pb.ApplicationReport {
+	r := &pb.ApplicationReport{
+		ApplicationId:    app.id,
+		User:             app.ctx.GetUser(),
+		Queue:            app.ctx.GetQueue(),
+		Name:             app.ctx.GetName(),
+		ApplicationType:  app.ctx.GetApplicationType(),
+		State:            app.state,
+		FinalStatus:      app.finalStatus,
+		Diagnostics:      app.diagnostics,
+		SubmitTimeUnixMs: app.submitTime.UnixMilli(),
+		StartTimeUnixMs:  unixMs(app.startTime),
+		FinishTimeUnixMs: unixMs(app.finishTime),
+		Progress:         app.progress,
+		Tags:             app.ctx.GetTags(),
+		UnmanagedAm:      app.ctx.GetUnmanagedAm(),
+	}
+	if t := app.current(); t != nil {
+		r.CurrentAttemptId = t.id
+		r.Host, r.RpcPort, r.TrackingUrl = t.host, t.rpcPort, t.trackingURL
+		if app.ctx.GetUnmanagedAm() && !t.finished() {
+			r.AmRmToken = t.token
+		}
+		var mem int64
+		var vc int32
+		for _, c := range rm.containers {
+			if c.attemptID == t.id && c.state != containerCompleted {
+				r.RunningContainers++
+				mem += c.c.GetResource().GetMemoryMb()
+				vc += c.c.GetResource().GetVcores()
+			}
+		}
+		r.Allocated = &pb.Resource{MemoryMb: mem, Vcores: vc}
+	}
+	return r
+}
+
+func attemptReport(t *rmAttempt) *pb.ApplicationAttemptReport {
+	return &pb.ApplicationAttemptReport{
+		AttemptId:        t.id,
+		State:            t.state,
+		Diagnostics:      t.diagnostics,
+		Host:             t.host,
+		RpcPort:          t.rpcPort,
+		TrackingUrl:      t.trackingURL,
+		StartTimeUnixMs:  unixMs(t.startTime),
+		FinishTimeUnixMs: unixMs(t.finishTime),
+	}
+}
+
+func (rm *ResourceManager) applicationReport(appID string) (*pb.ApplicationReport, error) {
+	rm.mu.Lock()
+	defer rm.mu.Unlock()
+	app, ok := rm.apps[appID]
+	if !ok {
+		return nil, status.Errorf(codes.NotFound, "application %s is not known to this ResourceManager", appID)
+	}
+	return rm.reportLocked(app), nil
+}
+
+func (rm *ResourceManager) applications(req *pb.GetApplicationsRequest) []*pb.ApplicationReport {
+	rm.mu.Lock()
+	defer rm.mu.Unlock()
+	var out []*pb.ApplicationReport
+	for _, app := range rm.apps {
+		if len(req.GetStates()) > 0 && !slices.Contains(req.GetStates(), app.state) {
+			continue
+		}
+		if len(req.GetApplicationTypes()) > 0 && !slices.Contains(req.GetApplicationTypes(), app.ctx.GetApplicationType()) {
+			continue
+		}
+		if len(req.GetQueues()) > 0 && !slices.Contains(req.GetQueues(), app.ctx.GetQueue()) {
+			continue
+		}
+		out = append(out, rm.reportLocked(app))
+	}
+	slices.SortFunc(out, func(a, b *pb.ApplicationReport) int { return compareStrings(a.GetApplicationId(), b.GetApplicationId()) })
+	return out
+}
+
+func compareStrings(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+func unixMs(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+func errApp(appID string) error {
+	return status.Errorf(codes.NotFound, "application %s is not known to this ResourceManager", appID)
+}
+

@@ -1,0 +1,164 @@
+package resourcemanager
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/spindlehq/spindle/conf"
+	"github.com/spindlehq/spindle/membership"
+	"github.com/spindlehq/spindle/resourcemanager/scheduler"
+	"go.uber.org/zap"
+)
+
+// Config configures a ResourceManager.
+type Config struct {
+	// ClientAddress serves ApplicationClient and ApplicationMaster (yarn.resourcemanager.address).
+	ClientAddress string
+	// TrackerAddress serves ResourceTracker for NMs (yarn.resourcemanager.resource-tracker.address).
+	TrackerAddress string
+	// WebAddress serves the REST API and /metrics (yarn.resourcemanager.webapp.address).
+	WebAddress string
+	// SecretFile holds the cluster secret; created when missing (spindle.cluster.secret-file).
+	SecretFile string
+	// HeartbeatInterval is what NMs are told to heartbeat at.
+	HeartbeatInterval time.Duration
+	// NodeExpiry is how long a node may go without a heartbeat before it is LOST.
+	NodeExpiry time.Duration
+	// AllocationExpiry is how long an allocated container may wait to be
+	// started; it is also the validity of container tokens.
+	AllocationExpiry time.Duration
+	// MaxAppAttempts caps every application's attempts (yarn.resourcemanager.am.max-attempts).
+	MaxAppAttempts int
+	// Scheduler configures queues, limits and locality.
+	Scheduler scheduler.Config
+	// Membership configures the RM's gossip member; its Name is set by the RM.
+	Membership membership.Config
+	// Logger receives the RM's log; nil = no logging.
+	Logger *zap.Logger
+}
+
+// DefaultConfig returns the RM's defaults, with OS-chosen ports on 127.0.0.1.
+func DefaultConfig() Config {
+	m := membership.DefaultConfig()
+	m.BindAddress = "127.0.0.1:0"
+	return Config{
+		ClientAddress:     "127.0.0.1:0",
+		TrackerAddress:    "127.0.0.1:0",
+		WebAddress:        "127.0.0.1:0",
+		HeartbeatInterval: time.Second,
+		NodeExpiry:        10 * time.Second,
+		AllocationExpiry:  10 * time.Minute,
+		MaxAppAttempts:    2,
+		Scheduler:         scheduler.DefaultConfig(),
+		Membership:        m,
+	}
+}
+
+// Validate reports the first invalid field.
+func (c Config) Validate() error {
+	if c.ClientAddress == "" || c.TrackerAddress == "" || c.WebAddress == "" {
+		return errors.New("resourcemanager: client, resource-tracker and webapp addresses must all be set")
+	}
+	if c.SecretFile == "" {
+		return errors.New("resourcemanager: no cluster secret file: set spindle.cluster.secret-file")
+	}
+	if c.HeartbeatInterval <= 0 || c.NodeExpiry <= c.HeartbeatInterval {
+		return fmt.Errorf("resourcemanager: node expiry %v must be longer than the heartbeat interval %v", c.NodeExpiry, c.HeartbeatInterval)
+	}
+	if c.AllocationExpiry <= 0 {
+		return fmt.Errorf("resourcemanager: container allocation expiry %v must be positive", c.AllocationExpiry)
+	}
+	if c.MaxAppAttempts < 1 {
+		return fmt.Errorf("resourcemanager: yarn.resourcemanager.am.max-attempts = %d, want at least 1", c.MaxAppAttempts)
+	}
+	return c.Scheduler.Validate()
+}
+
+// ConfigFrom reads a Config from loaded configuration.
+func ConfigFrom(c *conf.Config) (Config, error) {
+	cfg := DefaultConfig()
+	var err error
+	cfg.ClientAddress = c.Get("yarn.resourcemanager.address")
+	cfg.TrackerAddress = c.Get("yarn.resourcemanager.resource-tracker.address")
+	cfg.WebAddress = c.Get("yarn.resourcemanager.webapp.address")
+	cfg.SecretFile = c.Get("spindle.cluster.secret-file")
+	r := confReader{c: c}
+	cfg.HeartbeatInterval = r.duration("yarn.resourcemanager.nodemanagers.heartbeat-interval-ms")
+	cfg.NodeExpiry = r.duration("yarn.nm.liveness-monitor.expiry-interval-ms")
+	cfg.AllocationExpiry = r.duration("yarn.resourcemanager.rm.container-allocation.expiry-interval-ms")
+	cfg.MaxAppAttempts = int(r.int("yarn.resourcemanager.am.max-attempts"))
+	cfg.Scheduler, err = schedulerConfigFrom(c)
+	if err != nil {
+		return cfg, err
+	}
+	cfg.Membership, err = membership.ConfigFrom(c)
+	if err != nil {
+		return cfg, err
+	}
+	if r.err != nil {
+		return cfg, r.err
+	}
+	return cfg, cfg.Validate()
+}
+
+func schedulerConfigFrom(c *conf.Config) (scheduler.Config, error) {
+	r := confReader{c: c}
+	s := scheduler.DefaultConfig()
+	s.NodeLocalityDelay = int(r.int("yarn.scheduler.capacity.node-locality-delay"))
+	s.MinimumAllocation = scheduler.Resource{MemoryMB: r.sizeMB("yarn.scheduler.minimum-allocation-mb"), VCores: int32(r.int("yarn.scheduler.minimum-allocation-vcores"))}
+	s.MaximumAllocation = scheduler.Resource{MemoryMB: r.sizeMB("yarn.scheduler.maximum-allocation-mb"), VCores: int32(r.int("yarn.scheduler.maximum-allocation-vcores"))}
+	s.Queues = nil
+	for _, q := range c.Strings("yarn.scheduler.capacity.root.queues") {
+		prefix := "yarn.scheduler.capacity.root." + q
+		qc := scheduler.QueueConfig{Name: q, Capacity: r.float(prefix + ".capacity")}
+		if c.Get(prefix+".maximum-capacity") != "" {
+			qc.MaxCapacity = r.float(prefix + ".maximum-capacity")
+		}
+		s.Queues = append(s.Queues, qc)
+	}
+	return s, r.err
+}
+
+// confReader reads typed keys and keeps the first error, so that a block of
+// reads needs one check.
+type confReader struct {
+	c   *conf.Config
+	err error
+}
+
+func (r *confReader) keep(err error) {
+	if r.err == nil && err != nil {
+		r.err = err
+	}
+}
+
+func (r *confReader) duration(key string) time.Duration {
+	d, err := r.c.Duration(key)
+	r.keep(err)
+	return d
+}
+
+func (r *confReader) int(key string) int64 {
+	v, err := r.c.Int(key)
+	r.keep(err)
+	return v
+}
+
+func (r *confReader) sizeMB(key string) int64 {
+	v, err := r.c.SizeMB(key)
+	r.keep(err)
+	return v
+}
+
+func (r *confReader) float(key string) float64 {
+	var v float64
+	s := r.c.Get(key)
+	if s == "" {
+		return 0
+	}
+	if _, err := fmt.Sscanf(s, "%g", &v); err != nil {
+		r.keep(fmt.Errorf("resourcemanager: %s = %q: not a number: use a percentage such as 50 or 12.5", key, s))
+	}
+	return v
+}

@@ -1,0 +1,44 @@
+package resourcemanager
+
+import (
+	pb "github.com/spindlehq/spindle/api/spindlepb"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// metrics are the RM's Prometheus metrics, in a registry of its own so that
+// several RMs can live in one test process.
+type metrics struct {
+	registry            *prometheus.Registry
+	containersAllocated prometheus.Counter
+	containersFailed    prometheus.Counter
+	nodesLost           prometheus.Counter
+	appsSubmitted       prometheus.Counter
+}
+
+func newMetrics(rm *ResourceManager) *metrics {
+	m := &metrics{
+		registry: prometheus.NewRegistry(),
+		containersAllocated: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "spindle_rm_containers_allocated_total", Help: "Containers allocated by the scheduler."}),
+		containersFailed: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "spindle_rm_containers_failed_total", Help: "Containers that completed with a non-zero exit status."}),
+		nodesLost: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "spindle_rm_nodes_lost_total", Help: "Times a NodeManager was declared LOST."}),
+		appsSubmitted: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "spindle_rm_applications_submitted_total", Help: "Applications submitted."}),
+	}
+	m.registry.MustRegister(m.containersAllocated, m.containersFailed, m.nodesLost, m.appsSubmitted)
+	gauge := func(name, help string, f func(*pb.ClusterMetrics) float64) {
+		m.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help},
+			func() float64 { return f(rm.clusterMetrics()) }))
+	}
+	gauge("spindle_rm_nodes_active", "NodeManagers in state RUNNING.", func(c *pb.ClusterMetrics) float64 { return float64(c.GetActiveNodes()) })
+	gauge("spindle_rm_nodes_lost", "NodeManagers in state LOST.", func(c *pb.ClusterMetrics) float64 { return float64(c.GetLostNodes()) })
+	gauge("spindle_rm_containers_running", "Containers allocated and not completed.", func(c *pb.ClusterMetrics) float64 { return float64(c.GetContainersAllocated()) })
+	gauge("spindle_rm_memory_total_mb", "Memory of all RUNNING nodes, MiB.", func(c *pb.ClusterMetrics) float64 { return float64(c.GetTotal().GetMemoryMb()) })
+	gauge("spindle_rm_memory_allocated_mb", "Memory allocated to containers, MiB.", func(c *pb.ClusterMetrics) float64 { return float64(c.GetAllocated().GetMemoryMb()) })
+	gauge("spindle_rm_vcores_total", "Vcores of all RUNNING nodes.", func(c *pb.ClusterMetrics) float64 { return float64(c.GetTotal().GetVcores()) })
+	gauge("spindle_rm_vcores_allocated", "Vcores allocated to containers.", func(c *pb.ClusterMetrics) float64 { return float64(c.GetAllocated().GetVcores()) })
+	gauge("spindle_rm_applications_running", "Applications in state RUNNING.", func(c *pb.ClusterMetrics) float64 { return float64(c.GetAppsRunning()) })
+	return m
+}

@@ -1,0 +1,259 @@
+package resourcemanager
+
+import (
+	"context"
+	"time"
+
+	pb "github.com/spindlehq/spindle/api/spindlepb"
+	"github.com/spindlehq/spindle/resourcemanager/scheduler"
+	"go.uber.org/zap"
+)
+
+// memberDead is memberlist's verdict on a member: an NM it declares dead is
+// lost at once, without waiting for heartbeat expiry.
+func (rm *ResourceManager) memberDead(name string) {
+	rm.mu.Lock()
+	defer rm.mu.Unlock()
+	n, ok := rm.nodes[name]
+	if !ok || n.state != pb.NodeState_NODE_STATE_RUNNING {
+		return
+	}
+	rm.markLostLocked(n, "declared dead by memberlist")
+}
+
+// monitorLiveness expires nodes whose heartbeats stopped and containers that
+// were allocated but never started.
+func (rm *ResourceManager) monitorLiveness(ctx context.Context) {
+	tick := time.NewTicker(min(rm.cfg.NodeExpiry/4, time.Second))
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-tick.C:
+			rm.expire(now)
+		}
+	}
+}
+
+func (rm *ResourceManager) expire(now time.Time) {
+	rm.mu.Lock()
+	defer rm.mu.Unlock()
+	for _, n := range rm.nodes {
+		if n.state == pb.NodeState_NODE_STATE_RUNNING && now.Sub(n.lastHeartbeat) > rm.cfg.NodeExpiry {
+			rm.markLostLocked(n, "no heartbeat within yarn.nm.liveness-monitor.expiry-interval-ms")
+		}
+	}
+	for _, c := range rm.containers {
+		if (c.state == containerAllocated || c.state == containerAcquired) && now.Sub(c.allocatedAt) > rm.cfg.AllocationExpiry {
+			rm.completeLocked(c, ExitStatusAborted, diagAllocationUnused)
+			rm.addCleanupLocked(c)
+		}
+	}
+}
+
+// markLostLocked makes n LOST and completes its containers as lost (-100).
+func (rm *ResourceManager) markLostLocked(n *rmNode, reason string) {
+	n.state = pb.NodeState_NODE_STATE_LOST
+	n.cleanup = nil
+	rm.sched.RemoveNode(n.id)
+	lost := 0
+	for _, c := range rm.containers {
+		if c.c.GetNodeId() == n.id && c.state != containerCompleted {
+			rm.completeLocked(c, ExitStatusAborted, diagLostNode)
+			lost++
+		}
+	}
+	rm.metrics.nodesLost.Inc()
+	rm.lg.Warn("node lost", zap.String("node", n.id), zap.String("reason", reason), zap.Int("containers", lost))
+}
+
+// completeLocked records the end of c, frees its resources and queues its
+// status for its AM. Completing twice is a no-op.
+func (rm *ResourceManager) completeLocked(c *rmContainer, exitStatus int32, diagnostics string) {
+	if c.state == containerCompleted {
+		return
+	}
+	c.state = containerCompleted
+	c.status = &pb.ContainerStatus{
+		ContainerId: c.c.GetId(),
+		State:       pb.ContainerState_CONTAINER_STATE_COMPLETE,
+		ExitStatus:  exitStatus,
+		Diagnostics: diagnostics,
+		Resource:    c.c.GetResource(),
+	}
+	rm.sched.Release(c.c.GetId())
+	if t, ok := rm.attempts[c.attemptID]; ok && !t.finished() {
+		t.completed = append(t.completed, c.status)
+	}
+	if exitStatus != 0 {
+		rm.metrics.containersFailed.Inc()
+	}
+	rm.lg.Info("container completed", zap.String("container", c.c.GetId()), zap.String("node", c.c.GetNodeId()),
+		zap.Int32("exitStatus", exitStatus), zap.String("diagnostics", firstLine(diagnostics)))
+}
+
+// addCleanupLocked asks c's node to stop c on its next heartbeat.
+func (rm *ResourceManager) addCleanupLocked(c *rmContainer) {
+	if n, ok := rm.nodes[c.c.GetNodeId()]; ok && n.state == pb.NodeState_NODE_STATE_RUNNING {
+		n.cleanup = append(n.cleanup, c.c.GetId())
+	}
+}
+
+// register records a (re-)registering node. A node that registers again
+// after a restart starts clean: the containers the RM had on it are lost.
+func (rm *ResourceManager) register(req *pb.RegisterNodeManagerRequest) *rmNode {
+	rm.mu.Lock()
+	defer rm.mu.Unlock()
+	id := req.GetNodeId()
+	n, known := rm.nodes[id]
+	if known && n.state == pb.NodeState_NODE_STATE_RUNNING {
+		rm.markLostLocked(n, "registered again")
+	}
+	n = &rmNode{
+		id:            id,
+		httpAddress:   req.GetHttpAddress(),
+		memberAddress: req.GetMemberlistAddress(),
+		state:         pb.NodeState_NODE_STATE_RUNNING,
+		total:         req.GetResource(),
+		lastHeartbeat: time.Now(),
+	}
+	rm.nodes[id] = n
+	// Containers it still runs belong to no live allocation: stop them.
+	for _, st := range req.GetContainerStatuses() {
+		if st.GetState() != pb.ContainerState_CONTAINER_STATE_COMPLETE {
+			n.cleanup = append(n.cleanup, st.GetContainerId())
+		}
+	}
+	if err := rm.sched.AddNode(id, resourceFromPB(req.GetResource())); err != nil {
+		rm.lg.Error("add node to scheduler", zap.String("node", id), zap.Error(err))
+	}
+	rm.lg.Info("node registered", zap.String("node", id), zap.Bool("reregistered", known),
+		zap.Int64("memoryMB", req.GetResource().GetMemoryMb()), zap.Int32("vcores", req.GetResource().GetVcores()))
+	return n
+}
+
+// heartbeat applies a node's container statuses and returns what it must do.
+func (rm *ResourceManager) heartbeat(req *pb.NodeHeartbeatRequest) *pb.NodeHeartbeatResponse {
+	rm.mu.Lock()
+	n, ok := rm.nodes[req.GetNodeId()]
+	if !ok || n.state != pb.NodeState_NODE_STATE_RUNNING {
+		rm.mu.Unlock()
+		return &pb.NodeHeartbeatResponse{
+			Action:              pb.NodeAction_NODE_ACTION_RESYNC,
+			HeartbeatIntervalMs: rm.cfg.HeartbeatInterval.Milliseconds(),
+			Diagnostics:         "node is not registered with the ResourceManager (lost or restarted): register again",
+		}
+	}
+	n.lastHeartbeat = time.Now()
+	n.healthReport = req.GetHealthReport()
+	for _, st := range req.GetContainerStatuses() {
+		c, ok := rm.containers[st.GetContainerId()]
+		if !ok || c.c.GetNodeId() != n.id {
+			if st.GetState() != pb.ContainerState_CONTAINER_STATE_COMPLETE {
+				n.cleanup = append(n.cleanup, st.GetContainerId())
+			}
+			continue
+		}
+		switch st.GetState() {
+		case pb.ContainerState_CONTAINER_STATE_RUNNING:
+			if c.state == containerAllocated || c.state == containerAcquired {
+				c.state = containerRunning
+			} else if c.state == containerCompleted {
+				n.cleanup = append(n.cleanup, c.c.GetId())
+			}
+		case pb.ContainerState_CONTAINER_STATE_COMPLETE:
+			rm.completeLocked(c, st.GetExitStatus(), st.GetDiagnostics())
+		}
+	}
+	n.responseID++
+	resp := &pb.NodeHeartbeatResponse{
+		Action:              pb.NodeAction_NODE_ACTION_NORMAL,
+		ResponseId:          n.responseID,
+		ContainersToCleanup: n.cleanup,
+		HeartbeatIntervalMs: rm.cfg.HeartbeatInterval.Milliseconds(),
+	}
+	n.cleanup = nil
+	rm.mu.Unlock()
+	rm.allocate(rm.sched.NodeUpdate(n.id))
+	return resp
+}
+
+// unregister removes a node that is shutting down; its containers are lost.
+func (rm *ResourceManager) unregister(nodeID string) {
+	rm.mu.Lock()
+	defer rm.mu.Unlock()
+	n, ok := rm.nodes[nodeID]
+	if !ok {
+		return
+	}
+	if n.state == pb.NodeState_NODE_STATE_RUNNING {
+		rm.markLostLocked(n, "shut down")
+	}
+	n.state = pb.NodeState_NODE_STATE_SHUTDOWN
+}
+
+// allocate turns scheduler allocations into signed containers and queues
+// them for their AMs.
+func (rm *ResourceManager) allocate(allocs []scheduler.Allocation) {
+	if len(allocs) == 0 {
+		return
+	}
+	rm.mu.Lock()
+	defer rm.mu.Unlock()
+	now := time.Now()
+	for _, a := range allocs {
+		t, ok := rm.attempts[a.AttemptID]
+		n, nok := rm.nodes[a.NodeID]
+		if !ok || t.finished() || !nok {
+			rm.sched.Release(a.ContainerID)
+			continue
+		}
+		c := &pb.Container{
+			Id:               a.ContainerID,
+			NodeId:           a.NodeID,
+			NodeAddress:      a.NodeID,
+			NodeHttpAddress:  n.httpAddress,
+			Resource:         resourceToPB(a.Resource),
+			Priority:         a.Priority,
+			MemoryOverheadMb: t.overheadFor(a.Priority, a.Resource.MemoryMB),
+		}
+		tok, err := rm.signer.SignContainer(&pb.ContainerTokenIdentifier{
+			ContainerId:          c.Id,
+			NodeId:               c.NodeId,
+			ApplicationAttemptId: t.id,
+			Resource:             c.Resource,
+			ExpiryUnixMs:         now.Add(rm.cfg.AllocationExpiry).UnixMilli(),
+			User:                 t.app.ctx.GetUser(),
+			RmStartUnixMs:        rm.startTime.UnixMilli(),
+			MemoryOverheadMb:     c.MemoryOverheadMb,
+		})
+		if err != nil {
+			rm.lg.Error("sign container token", zap.String("container", c.Id), zap.Error(err))
+			rm.sched.Release(a.ContainerID)
+			continue
+		}
+		c.ContainerToken = tok
+		rm.containers[c.Id] = &rmContainer{c: c, attemptID: t.id, state: containerAllocated, allocatedAt: now}
+		t.allocated = append(t.allocated, c)
+		rm.metrics.containersAllocated.Inc()
+		rm.lg.Debug("container allocated", zap.String("container", c.Id), zap.String("node", c.NodeId), zap.String("attempt", t.id))
+	}
+}
+
+func resourceFromPB(r *pb.Resource) scheduler.Resource {
+	return scheduler.Resource{MemoryMB: r.GetMemoryMb(), VCores: r.GetVcores()}
+}
+
+func resourceToPB(r scheduler.Resource) *pb.Resource {
+	return &pb.Resource{MemoryMb: r.MemoryMB, Vcores: r.VCores}
+}
+
+func firstLine(s string) string {
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\n' {
+			return s[:i]
+		}
+	}
+	return s
+}

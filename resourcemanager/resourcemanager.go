@@ -1,0 +1,204 @@
+package resourcemanager
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	pb "github.com/spindlehq/spindle/api/spindlepb"
+	"github.com/spindlehq/spindle/ids"
+	"github.com/spindlehq/spindle/membership"
+	"github.com/spindlehq/spindle/resourcemanager/scheduler"
+	"github.com/spindlehq/spindle/token"
+	"go.uber.org/zap"
+	"google.golang.org/grpc"
+)
+
+// memberName is the RM's name in the gossip cluster.
+const memberName = "resourcemanager"
+
+// ResourceManager is a running RM daemon.
+type ResourceManager struct {
+	cfg       Config
+	lg        *zap.Logger
+	signer    *token.Signer
+	sched     *scheduler.Scheduler
+	startTime time.Time
+	metrics   *metrics
+
+	mu         sync.Mutex
+	nodes      map[string]*rmNode
+	apps       map[string]*rmApp
+	attempts   map[string]*rmAttempt
+	containers map[string]*rmContainer
+	appSeq     int64
+
+	member        *membership.Member
+	clientLis     net.Listener
+	trackerLis    net.Listener
+	webLis        net.Listener
+	clientServer  *grpc.Server
+	trackerServer *grpc.Server
+	webServer     *http.Server
+	cancel        context.CancelFunc
+	done          sync.WaitGroup
+}
+
+// Addresses are the addresses an RM is serving on.
+type Addresses struct {
+	Client     string `json:"client"`
+	Tracker    string `json:"resourceTracker"`
+	Web        string `json:"webapp"`
+	Memberlist string `json:"memberlist"`
+}
+
+// New checks cfg and prepares an RM; Start serves it.
+func New(cfg Config) (*ResourceManager, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	lg := cfg.Logger
+	if lg == nil {
+		lg = zap.NewNop()
+	}
+	secret, err := token.LoadOrCreateSecret(cfg.SecretFile)
+	if err != nil {
+		return nil, err
+	}
+	signer, err := token.NewSigner(secret)
+	if err != nil {
+		return nil, err
+	}
+	rm := &ResourceManager{
+		cfg:        cfg,
+		lg:         lg,
+		signer:     signer,
+		startTime:  time.Now(),
+		nodes:      map[string]*rmNode{},
+		apps:       map[string]*rmApp{},
+		attempts:   map[string]*rmAttempt{},
+		containers: map[string]*rmContainer{},
+	}
+	schedCfg := cfg.Scheduler
+	schedCfg.ContainerID = rm.containerID
+	if rm.sched, err = scheduler.New(schedCfg); err != nil {
+		return nil, fmt.Errorf("resourcemanager: scheduler: %w", err)
+	}
+	rm.metrics = newMetrics(rm)
+	return rm, nil
+}
+
+// containerID names the seq-th container of an attempt in YARN's format.
+func (rm *ResourceManager) containerID(attemptID string, seq int64) string {
+	at, err := ids.ParseAttemptID(attemptID)
+	if err != nil {
+		return fmt.Sprintf("container_%s_%06d", attemptID, seq)
+	}
+	return ids.ContainerID{Attempt: at, ID: seq}.String()
+}
+
+// Start listens on the configured addresses, joins the gossip cluster and
+// starts the liveness monitor. It returns once everything is serving.
+func (rm *ResourceManager) Start(ctx context.Context) error {
+	var err error
+	if rm.clientLis, err = net.Listen("tcp", rm.cfg.ClientAddress); err != nil {
+		return fmt.Errorf("resourcemanager: listen on yarn.resourcemanager.address %s: %w", rm.cfg.ClientAddress, err)
+	}
+	if rm.trackerLis, err = net.Listen("tcp", rm.cfg.TrackerAddress); err != nil {
+		rm.clientLis.Close()
+		return fmt.Errorf("resourcemanager: listen on yarn.resourcemanager.resource-tracker.address %s: %w", rm.cfg.TrackerAddress, err)
+	}
+	if rm.webLis, err = net.Listen("tcp", rm.cfg.WebAddress); err != nil {
+		rm.clientLis.Close()
+		rm.trackerLis.Close()
+		return fmt.Errorf("resourcemanager: listen on yarn.resourcemanager.webapp.address %s: %w", rm.cfg.WebAddress, err)
+	}
+	mcfg := rm.cfg.Membership
+	mcfg.Name = memberName
+	mcfg.OnDead = rm.memberDead
+	mcfg.Logger = rm.lg.Named("memberlist")
+	if rm.member, err = membership.Start(mcfg); err != nil {
+		rm.clientLis.Close()
+		rm.trackerLis.Close()
+		rm.webLis.Close()
+		return err
+	}
+
+	rm.clientServer = grpc.NewServer()
+	pb.RegisterApplicationClientServer(rm.clientServer, &clientService{rm: rm})
+	pb.RegisterApplicationMasterServer(rm.clientServer, &amService{rm: rm})
+	rm.trackerServer = grpc.NewServer()
+	pb.RegisterResourceTrackerServer(rm.trackerServer, &trackerService{rm: rm})
+	rm.webServer = &http.Server{Handler: rm.webHandler(), ReadHeaderTimeout: 10 * time.Second}
+
+	runCtx, cancel := context.WithCancel(context.Background())
+	rm.cancel = cancel
+	rm.serve(func() error { return rm.clientServer.Serve(rm.clientLis) })
+	rm.serve(func() error { return rm.trackerServer.Serve(rm.trackerLis) })
+	rm.serve(func() error { return rm.webServer.Serve(rm.webLis) })
+	rm.done.Add(1)
+	go func() {
+		defer rm.done.Done()
+		rm.monitorLiveness(runCtx)
+	}()
+	a := rm.Addresses()
+	rm.lg.Info("resourcemanager started",
+		zap.String("client", a.Client), zap.String("resourceTracker", a.Tracker),
+		zap.String("webapp", a.Web), zap.String("memberlist", a.Memberlist),
+		zap.Int64("clusterTimestamp", rm.startTime.UnixMilli()))
+	return nil
+}
+
+func (rm *ResourceManager) serve(fn func() error) {
+	rm.done.Add(1)
+	go func() {
+		defer rm.done.Done()
+		if err := fn(); err != nil && !errors.Is(err, grpc.ErrServerStopped) && !errors.Is(err, http.ErrServerClosed) && !errors.Is(err, net.ErrClosed) {
+			rm.lg.Error("server stopped", zap.Error(err))
+		}
+	}()
+}
+
+// Addresses returns where the RM serves; valid after Start.
+func (rm *ResourceManager) Addresses() Addresses {
+	return Addresses{
+		Client:     rm.clientLis.Addr().String(),
+		Tracker:    rm.trackerLis.Addr().String(),
+		Web:        rm.webLis.Addr().String(),
+		Memberlist: rm.member.Address(),
+	}
+}
+
+// ClusterTimestamp is the RM's start time in ms, the first part of every id.
+func (rm *ResourceManager) ClusterTimestamp() int64 { return rm.startTime.UnixMilli() }
+
+// Stop stops serving. Running containers are left to their NMs.
+func (rm *ResourceManager) Stop(ctx context.Context) error {
+	if rm.cancel == nil {
+		return nil
+	}
+	rm.cancel()
+	stopped := make(chan struct{})
+	go func() {
+		rm.clientServer.GracefulStop()
+		rm.trackerServer.GracefulStop()
+		close(stopped)
+	}()
+	select {
+	case <-stopped:
+	case <-ctx.Done():
+		rm.clientServer.Stop()
+		rm.trackerServer.Stop()
+	}
+	err := rm.webServer.Shutdown(ctx)
+	if lerr := rm.member.Leave(time.Second); err == nil {
+		err = lerr
+	}
+	rm.done.Wait()
+	rm.lg.Info("resourcemanager stopped")
+	return err
+}

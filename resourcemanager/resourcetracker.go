@@ -1,0 +1,43 @@
+package resourcemanager
+
+import (
+	"context"
+
+	pb "github.com/spindlehq/spindle/api/spindlepb"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+// trackerService serves ResourceTracker (NM → RM).
+type trackerService struct {
+	pb.UnimplementedResourceTrackerServer
+	rm *ResourceManager
+}
+
+func (s *trackerService) RegisterNodeManager(ctx context.Context, req *pb.RegisterNodeManagerRequest) (*pb.RegisterNodeManagerResponse, error) {
+	if req.GetNodeId() == "" {
+		return nil, status.Error(codes.InvalidArgument, "register: node_id is empty: an NM registers as host:port of its ContainerManagement service")
+	}
+	if r := req.GetResource(); r.GetMemoryMb() <= 0 || r.GetVcores() <= 0 {
+		return nil, status.Errorf(codes.InvalidArgument, "register %s: resources %d MiB, %d vcores: both must be positive (yarn.nodemanager.resource.memory-mb, yarn.nodemanager.resource.cpu-vcores)", req.GetNodeId(), r.GetMemoryMb(), r.GetVcores())
+	}
+	s.rm.register(req)
+	return &pb.RegisterNodeManagerResponse{
+		Action:              pb.NodeAction_NODE_ACTION_NORMAL,
+		HeartbeatIntervalMs: s.rm.cfg.HeartbeatInterval.Milliseconds(),
+		MemberlistAddress:   s.rm.member.Address(),
+		RmIdentifier:        s.rm.startTime.UnixMilli(),
+	}, nil
+}
+
+func (s *trackerService) NodeHeartbeat(ctx context.Context, req *pb.NodeHeartbeatRequest) (*pb.NodeHeartbeatResponse, error) {
+	if req.GetNodeId() == "" {
+		return nil, status.Error(codes.InvalidArgument, "heartbeat: node_id is empty")
+	}
+	return s.rm.heartbeat(req), nil
+}
+
+func (s *trackerService) UnRegisterNodeManager(ctx context.Context, req *pb.UnRegisterNodeManagerRequest) (*pb.UnRegisterNodeManagerResponse, error) {
+	s.rm.unregister(req.GetNodeId())
+	return &pb.UnRegisterNodeManagerResponse{}, nil
+}

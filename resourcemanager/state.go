@@ -1,0 +1,123 @@
+package resourcemanager
+
+import (
+	"time"
+
+	pb "github.com/spindlehq/spindle/api/spindlepb"
+)
+
+// Exit statuses YARN gives containers that did not end by themselves.
+const (
+	// ExitStatusAborted: released by the AM, lost with its node, or never started.
+	ExitStatusAborted = -100
+	// ExitStatusKilledByResourceManager: the app ended or the RM stopped it.
+	ExitStatusKilledByResourceManager = -106
+)
+
+// Diagnostics for containers the RM completes, in YARN's words.
+const (
+	diagLostNode         = "Container released on a *lost* node"
+	diagReleasedByApp    = "Container released by application"
+	diagAllocationUnused = "Container expired since it was unused"
+	diagAppFinished      = "Container killed by the ResourceManager because the application finished"
+)
+
+// rmNode is the RM's view of one NodeManager.
+type rmNode struct {
+	id            string
+	httpAddress   string
+	memberAddress string
+	state         pb.NodeState
+	total         *pb.Resource
+	lastHeartbeat time.Time
+	healthReport  string
+	responseID    int32
+	// cleanup holds containers the node must stop on its next heartbeat.
+	cleanup []string
+}
+
+// containerState is where an allocated container is in the RM's view.
+type containerState int
+
+const (
+	containerAllocated containerState = iota // scheduled, not yet handed to its AM
+	containerAcquired                        // handed to its AM
+	containerRunning                         // its NM reported it running
+	containerCompleted
+)
+
+// rmContainer is one allocated container.
+type rmContainer struct {
+	c           *pb.Container
+	attemptID   string
+	state       containerState
+	allocatedAt time.Time
+	status      *pb.ContainerStatus
+}
+
+// rmApp is one application.
+type rmApp struct {
+	id          string
+	ctx         *pb.ApplicationSubmissionContext
+	state       pb.ApplicationState
+	finalStatus pb.FinalApplicationStatus
+	diagnostics string
+	submitTime  time.Time
+	startTime   time.Time
+	finishTime  time.Time
+	attempts    []*rmAttempt
+	progress    float32
+}
+
+func (a *rmApp) current() *rmAttempt {
+	if len(a.attempts) == 0 {
+		return nil
+	}
+	return a.attempts[len(a.attempts)-1]
+}
+
+func (a *rmApp) finished() bool {
+	switch a.state {
+	case pb.ApplicationState_APPLICATION_STATE_FINISHED, pb.ApplicationState_APPLICATION_STATE_FAILED, pb.ApplicationState_APPLICATION_STATE_KILLED:
+		return true
+	}
+	return false
+}
+
+// rmAttempt is one attempt of an application.
+type rmAttempt struct {
+	id          string
+	app         *rmApp
+	state       pb.ApplicationAttemptState
+	token       *pb.Token
+	host        string
+	rpcPort     int32
+	trackingURL string
+	diagnostics string
+	startTime   time.Time
+	finishTime  time.Time
+	responseID  int32
+	// allocated and completed wait for the AM's next Allocate call.
+	allocated []*pb.Container
+	completed []*pb.ContainerStatus
+	// overheads is the memory overhead asked for at each priority, so that
+	// an allocation can tell its NM how much of it is process memory.
+	overheads map[int32]int64
+}
+
+// overheadFor returns the overhead part of a container of totalMB allocated
+// at priority.
+func (t *rmAttempt) overheadFor(priority int32, totalMB int64) int64 {
+	if o, ok := t.overheads[priority]; ok && o < totalMB {
+		return o
+	}
+	return 0
+}
+
+func (t *rmAttempt) finished() bool {
+	switch t.state {
+	case pb.ApplicationAttemptState_APPLICATION_ATTEMPT_STATE_FINISHED, pb.ApplicationAttemptState_APPLICATION_ATTEMPT_STATE_FAILED, pb.ApplicationAttemptState_APPLICATION_ATTEMPT_STATE_KILLED:
+		return true
+	}
+	return false
+}
