@@ -28,9 +28,11 @@ type Config struct {
 	// entries holds every set key's raw value and where it came from.
 	entries map[string]entry
 	// unknown holds a warning for each set key Spindle does not know.
-	unknown   map[string]string
+	unknown map[string]string
+	// lookupEnv resolves ${env.NAME}.
 	lookupEnv func(string) (string, bool)
-	userName  string
+	// userName resolves ${user.name}; empty leaves it as written.
+	userName string
 }
 
 // entry is a raw, unexpanded value and where it was set.
@@ -53,9 +55,7 @@ func (e entry) where() string {
 // noting other unknown keys. The caller holds c.mu or owns c.
 func (c *Config) apply(key, value, source string, line int) error {
 	e := entry{value: value, source: source, line: line}
-	if _, ok := c.reg.lookup(key); ok {
-		delete(c.unknown, key)
-	} else {
+	if _, known := c.reg.lookup(key); !known {
 		closest, dist := c.reg.closest(key)
 		if strings.HasPrefix(key, "spindle.") {
 			return newError(ErrUnknownKey, "conf: unknown key %s (from %s); did you mean %s?", key, e.where(), closest)

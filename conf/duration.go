@@ -30,7 +30,7 @@ func ParseDuration(s string, defaultUnit time.Duration) (time.Duration, error) {
 	if defaultUnit <= 0 {
 		return 0, newError(ErrInvalidDuration, "%v is not a duration unit: it must be positive", defaultUnit)
 	}
-	t := strings.ToLower(strings.TrimSpace(s))
+	t := asciiLower(strings.TrimSpace(s))
 	if rest, neg := strings.CutPrefix(t, "-"); neg && rest != "" && (rest[0] == '.' || rest[0] >= '0' && rest[0] <= '9') {
 		return 0, durationError(s, defaultUnit, "it is negative; ")
 	}

@@ -396,9 +396,11 @@ func FuzzLoadXML(f *testing.F) {
 	f.Add([]byte("<configuration><property><name>x</name></property>"))
 	f.Add([]byte(""))
 	f.Add([]byte("\xff\xfe<"))
+	// Each fuzzing process runs inputs one at a time, so they can share a
+	// directory.
+	dir := f.TempDir()
+	path := filepath.Join(dir, "spindle-site.xml")
 	f.Fuzz(func(t *testing.T, data []byte) {
-		dir := t.TempDir()
-		path := filepath.Join(dir, "spindle-site.xml")
 		if err := os.WriteFile(path, data, 0o644); err != nil {
 			t.Fatal(err)
 		}

@@ -36,7 +36,7 @@ var sizeUnitNames = map[int64]string{
 // meaning; other negative numbers, fractions and sizes of 8 EiB or more are
 // errors. Errors wrap ErrInvalidSize and show the value and the valid forms.
 func ParseSize(s string, defaultUnit string) (int64, error) {
-	du := strings.ToLower(strings.TrimSpace(defaultUnit))
+	du := asciiLower(strings.TrimSpace(defaultUnit))
 	if du == "" {
 		du = "b"
 	}
@@ -48,7 +48,7 @@ func ParseSize(s string, defaultUnit string) (int64, error) {
 	if t == "-1" {
 		return -1, nil
 	}
-	lower := strings.ToLower(t)
+	lower := asciiLower(t)
 	i := 0
 	for i < len(lower) && lower[i] >= '0' && lower[i] <= '9' {
 		i++
@@ -78,4 +78,15 @@ func sizeError(s string, defMul int64, reason string) error {
 	return newError(ErrInvalidSize,
 		"%q is not a size: %suse a whole number with an optional unit b, k, m, g, t, p (e.g. 512m, 3g); a bare number means %s",
 		s, reason, sizeUnitNames[defMul])
+}
+
+// asciiLower lowers ASCII letters only, so that letters such as the Kelvin
+// sign do not fold into unit suffixes.
+func asciiLower(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'A' && r <= 'Z' {
+			return r + 'a' - 'A'
+		}
+		return r
+	}, s)
 }

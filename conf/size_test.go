@@ -117,3 +117,10 @@ func FuzzParseSize(f *testing.F) {
 		}
 	})
 }
+
+func TestParseSizeFoldsASCIIOnly(t *testing.T) {
+	// U+212A KELVIN SIGN lowers to "k" in Unicode but is not a unit.
+	if n, err := ParseSize("5\u212a", "b"); err == nil {
+		t.Fatalf("ParseSize(5 Kelvin) = %d; want an error", n)
+	}
+}

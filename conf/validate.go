@@ -60,7 +60,7 @@ func parseInt(v string) (int64, error) {
 
 // parseBool parses true or false, in any case, as Hadoop does.
 func parseBool(v string) (bool, error) {
-	switch strings.ToLower(strings.TrimSpace(v)) {
+	switch asciiLower(strings.TrimSpace(v)) {
 	case "true":
 		return true, nil
 	case "false":

@@ -97,8 +97,6 @@ func Start(cfg Config) (*Member, error) {
 	mc.SuspicionMult = cfg.SuspicionMult
 	mc.GossipInterval = cfg.ProbeInterval / 2
 	mc.PushPullInterval = 10 * cfg.ProbeInterval
-	// A restarted NM comes back under the same name at a new gossip port.
-	mc.DeadNodeReclaimTime = time.Millisecond
 	mc.Events = events{onDead: cfg.OnDead, onAlive: cfg.OnAlive}
 	mc.LogOutput = io.Discard
 	if cfg.Logger != nil {
@@ -137,6 +135,9 @@ func (m *Member) Join(ctx context.Context, seeds []string) error {
 		}
 	}
 }
+
+// Name is the member's name in the gossip cluster.
+func (m *Member) Name() string { return m.list.LocalNode().Name }
 
 // Alive reports whether the named member is alive in this member's view.
 func (m *Member) Alive(name string) bool {

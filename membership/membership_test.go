@@ -55,7 +55,8 @@ func TestDeadMemberReported(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 
-	// It comes back under the same name at a new port.
+	// A restarted NM comes back under a new name (node id and start nonce).
+	nmCfg.Name = "127.0.0.1:4545/2"
 	nm2, err := Start(nmCfg)
 	if err != nil {
 		t.Fatal(err)
@@ -65,7 +66,7 @@ func TestDeadMemberReported(t *testing.T) {
 		t.Fatal(err)
 	}
 	deadline = time.Now().Add(5 * time.Second)
-	for !rm.Alive("127.0.0.1:4545") {
+	for !rm.Alive("127.0.0.1:4545/2") {
 		if time.Now().After(deadline) {
 			t.Fatal("a restarted member was not alive again within 5 s")
 		}

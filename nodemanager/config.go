@@ -36,7 +36,8 @@ type Config struct {
 	SigkillDelay time.Duration
 	// DeleteDelay is how long a finished container's working dir is kept.
 	DeleteDelay time.Duration
-	// Membership configures the NM's gossip member; Name is set to the node id.
+	// Membership configures the NM's gossip member; Name is set to the node id
+	// and a start nonce.
 	Membership membership.Config
 	// Seeds are gossip members to join besides the RM (spindle.memberlist.seeds).
 	Seeds []string

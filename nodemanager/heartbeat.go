@@ -29,6 +29,7 @@ func (nm *NodeManager) register(ctx context.Context) error {
 			Resource:          nm.total,
 			ContainerStatuses: running,
 			MemberlistAddress: nm.member.Address(),
+			MemberlistName:    nm.member.Name(),
 		})
 		cancel()
 		if err == nil {

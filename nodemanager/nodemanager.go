@@ -113,7 +113,9 @@ func (nm *NodeManager) Start(ctx context.Context) error {
 	}
 	nm.nodeID = advertised(nm.lis.Addr())
 	mcfg := nm.cfg.Membership
-	mcfg.Name = nm.nodeID
+	// A fresh name per process: gossip about a killed incarnation must not
+	// reach the restarted one.
+	mcfg.Name = fmt.Sprintf("%s/%d", nm.nodeID, time.Now().UnixNano())
 	mcfg.Logger = nm.lg.Named("memberlist")
 	if nm.member, err = membership.Start(mcfg); err != nil {
 		nm.lis.Close()

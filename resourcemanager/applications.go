@@ -182,7 +182,9 @@ func (rm *ResourceManager) applications(req *pb.GetApplicationsRequest) []*pb.Ap
 		}
 		out = append(out, rm.reportLocked(app))
 	}
-	slices.SortFunc(out, func(a, b *pb.ApplicationReport) int { return compareStrings(a.GetApplicationId(), b.GetApplicationId()) })
+	slices.SortFunc(out, func(a, b *pb.ApplicationReport) int {
+		return compareStrings(a.GetApplicationId(), b.GetApplicationId())
+	})
 	return out
 }
 
@@ -206,4 +208,3 @@ func unixMs(t time.Time) int64 {
 func errApp(appID string) error {
 	return status.Errorf(codes.NotFound, "application %s is not known to this ResourceManager", appID)
 }
-

@@ -42,6 +42,10 @@ type Config struct {
 func DefaultConfig() Config {
 	m := membership.DefaultConfig()
 	m.BindAddress = "127.0.0.1:0"
+	s := scheduler.DefaultConfig()
+	// Spindle sizes containers exactly (memory + overhead); no rounding up
+	// to YARN's 1 GiB minimum unless yarn.scheduler.minimum-allocation-mb says so.
+	s.MinimumAllocation = scheduler.Resource{MemoryMB: 1, VCores: 1}
 	return Config{
 		ClientAddress:     "127.0.0.1:0",
 		TrackerAddress:    "127.0.0.1:0",
@@ -50,7 +54,7 @@ func DefaultConfig() Config {
 		NodeExpiry:        10 * time.Second,
 		AllocationExpiry:  10 * time.Minute,
 		MaxAppAttempts:    2,
-		Scheduler:         scheduler.DefaultConfig(),
+		Scheduler:         s,
 		Membership:        m,
 	}
 }

@@ -1,8 +1,8 @@
 package resourcemanager
 
 import (
-	pb "github.com/spindlehq/spindle/api/spindlepb"
 	"github.com/prometheus/client_golang/prometheus"
+	pb "github.com/spindlehq/spindle/api/spindlepb"
 )
 
 // metrics are the RM's Prometheus metrics, in a registry of its own so that

@@ -10,15 +10,16 @@ import (
 )
 
 // memberDead is memberlist's verdict on a member: an NM it declares dead is
-// lost at once, without waiting for heartbeat expiry.
+// lost at once, without waiting for heartbeat expiry. Only the gossip name of
+// the node's current registration counts: a restarted NM has a new one.
 func (rm *ResourceManager) memberDead(name string) {
 	rm.mu.Lock()
 	defer rm.mu.Unlock()
-	n, ok := rm.nodes[name]
-	if !ok || n.state != pb.NodeState_NODE_STATE_RUNNING {
-		return
+	for _, n := range rm.nodes {
+		if n.memberName == name && n.state == pb.NodeState_NODE_STATE_RUNNING {
+			rm.markLostLocked(n, "declared dead by memberlist")
+		}
 	}
-	rm.markLostLocked(n, "declared dead by memberlist")
 }
 
 // monitorLiveness expires nodes whose heartbeats stopped and containers that
@@ -114,6 +115,7 @@ func (rm *ResourceManager) register(req *pb.RegisterNodeManagerRequest) *rmNode 
 		id:            id,
 		httpAddress:   req.GetHttpAddress(),
 		memberAddress: req.GetMemberlistAddress(),
+		memberName:    req.GetMemberlistName(),
 		state:         pb.NodeState_NODE_STATE_RUNNING,
 		total:         req.GetResource(),
 		lastHeartbeat: time.Now(),

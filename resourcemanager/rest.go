@@ -5,8 +5,8 @@ import (
 	"net/http"
 	"strings"
 
-	pb "github.com/spindlehq/spindle/api/spindlepb"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	pb "github.com/spindlehq/spindle/api/spindlepb"
 )
 
 // Version is reported by /ws/v1/cluster/info.

@@ -27,6 +27,7 @@ type rmNode struct {
 	id            string
 	httpAddress   string
 	memberAddress string
+	memberName    string
 	state         pb.NodeState
 	total         *pb.Resource
 	lastHeartbeat time.Time

@@ -89,8 +89,11 @@ type RegisterNodeManagerRequest struct {
 	// memberlist_address is the node's gossip address (host:port).
 	MemberlistAddress string `protobuf:"bytes,5,opt,name=memberlist_address,json=memberlistAddress,proto3" json:"memberlist_address,omitempty"`
 	Version           string `protobuf:"bytes,6,opt,name=version,proto3" json:"version,omitempty"`
-	unknownFields     protoimpl.UnknownFields
-	sizeCache         protoimpl.SizeCache
+	// memberlist_name is the node's gossip name, unique to this NM process, so
+	// that gossip about an earlier incarnation of the node is told apart.
+	MemberlistName string `protobuf:"bytes,7,opt,name=memberlist_name,json=memberlistName,proto3" json:"memberlist_name,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *RegisterNodeManagerRequest) Reset() {
@@ -161,6 +164,13 @@ func (x *RegisterNodeManagerRequest) GetMemberlistAddress() string {
 func (x *RegisterNodeManagerRequest) GetVersion() string {
 	if x != nil {
 		return x.Version
+	}
+	return ""
+}
+
+func (x *RegisterNodeManagerRequest) GetMemberlistName() string {
+	if x != nil {
+		return x.MemberlistName
 	}
 	return ""
 }
@@ -481,14 +491,15 @@ var File_resourcetracker_proto protoreflect.FileDescriptor
 const file_resourcetracker_proto_rawDesc = "" +
 	"\n" +
 	"\x15resourcetracker.proto\x12\n" +
-	"spindle.v1\x1a\rrecords.proto\"\x9f\x02\n" +
+	"spindle.v1\x1a\rrecords.proto\"\xc8\x02\n" +
 	"\x1aRegisterNodeManagerRequest\x12\x17\n" +
 	"\anode_id\x18\x01 \x01(\tR\x06nodeId\x12!\n" +
 	"\fhttp_address\x18\x02 \x01(\tR\vhttpAddress\x120\n" +
 	"\bresource\x18\x03 \x01(\v2\x14.spindle.v1.ResourceR\bresource\x12J\n" +
 	"\x12container_statuses\x18\x04 \x03(\v2\x1b.spindle.v1.ContainerStatusR\x11containerStatuses\x12-\n" +
 	"\x12memberlist_address\x18\x05 \x01(\tR\x11memberlistAddress\x12\x18\n" +
-	"\aversion\x18\x06 \x01(\tR\aversion\"\xf7\x01\n" +
+	"\aversion\x18\x06 \x01(\tR\aversion\x12'\n" +
+	"\x0fmemberlist_name\x18\a \x01(\tR\x0ememberlistName\"\xf7\x01\n" +
 	"\x1bRegisterNodeManagerResponse\x12.\n" +
 	"\x06action\x18\x01 \x01(\x0e2\x16.spindle.v1.NodeActionR\x06action\x12 \n" +
 	"\vdiagnostics\x18\x02 \x01(\tR\vdiagnostics\x122\n" +

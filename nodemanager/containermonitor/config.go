@@ -29,9 +29,9 @@ type Config struct {
 
 	// OnExceeded is called once, from the sampling goroutine, for each
 	// container found over its memory limit; the container is no longer
-	// tracked by then, so the callback may call Remove or Add freely. It
-	// should return quickly (hand the kill to another goroutine if it can
-	// block). Nil means violations are only logged.
+	// tracked by then, so the callback may call Remove or Add freely, but
+	// not SampleOnce. It should return quickly (hand the kill to another
+	// goroutine if it can block). Nil means violations are only logged.
 	OnExceeded func(Violation)
 }
 

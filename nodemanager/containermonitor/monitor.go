@@ -131,7 +131,7 @@ func (m *Monitor) Containers() []string {
 func (m *Monitor) Run(ctx context.Context) error {
 	ticker := time.NewTicker(m.cfg.Interval)
 	defer ticker.Stop()
-	for {
+	for ctx.Err() == nil {
 		m.SampleOnce()
 		select {
 		case <-ctx.Done():
@@ -139,6 +139,7 @@ func (m *Monitor) Run(ctx context.Context) error {
 		case <-ticker.C:
 		}
 	}
+	return nil
 }
 
 // SampleOnce reads the process table once, updates every tracked

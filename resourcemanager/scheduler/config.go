@@ -52,8 +52,11 @@ type Config struct {
 	// Zero components leave asks unchanged.
 	MinimumAllocation Resource
 	// ContainerID names the seq'th container (counting from 1) allocated to
-	// an application attempt. It must return distinct ids for distinct
-	// (attemptID, seq) pairs. Nil uses "<attemptID>_<seq, 6 digits>".
+	// an application attempt. It should return distinct ids for distinct
+	// (attemptID, seq) pairs; an id already in use is never handed out
+	// again while its container lives. It is called with the Scheduler's
+	// lock held and must not call the Scheduler. Nil uses
+	// DefaultContainerID, "<attemptID>_<seq, at least 6 digits>".
 	ContainerID func(attemptID string, seq int64) string
 }
 

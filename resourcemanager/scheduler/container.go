@@ -69,8 +69,14 @@ func (s *Scheduler) release(c *container) {
 
 	delete(s.containers, c.alloc.ContainerID)
 	*c = container{}
-	s.spare = append(s.spare, c)
+	if len(s.spare) < maxSpare {
+		s.spare = append(s.spare, c)
+	}
 }
+
+// maxSpare bounds the released container records kept for reuse, so that a
+// mass release does not pin memory.
+const maxSpare = 4096
 
 // place records a container of r's size on n for a, counting it against
 // r. It returns false, changing nothing, when Config.ContainerID keeps

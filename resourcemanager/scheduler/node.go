@@ -90,6 +90,30 @@ func (s *Scheduler) removeNode(n *node) []Allocation {
 	return out
 }
 
+// UpdateNodeResource changes a node's capacity, as when a NodeManager
+// reports new resources, keeping its containers. An unknown node gives an
+// error wrapping ErrUnknownNode; a capacity that is not positive, or below
+// what the node's containers use, one wrapping ErrInvalidRequest, since a
+// node is never over-committed.
+func (s *Scheduler) UpdateNodeResource(id string, total Resource) error {
+	if !total.IsPositive() {
+		return fmt.Errorf("%w: node %q capacity %s must be positive in memory and vCores", ErrInvalidRequest, id, total)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := s.nodes[id]
+	if n == nil {
+		return fmt.Errorf("%w: %q", ErrUnknownNode, id)
+	}
+	if !n.used.LessOrEqual(total) {
+		return fmt.Errorf("%w: node %q capacity %s is below the %s its %d containers use",
+			ErrInvalidRequest, id, total, n.used, len(n.containers))
+	}
+	s.setClusterTotal(s.total.Sub(n.total).Add(total))
+	n.total = total
+	return nil
+}
+
 // Node returns a report on the node with the given id.
 func (s *Scheduler) Node(id string) (NodeReport, bool) {
 	s.mu.Lock()

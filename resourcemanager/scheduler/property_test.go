@@ -117,6 +117,32 @@ func runRandomOperations(t *testing.T, seed uint64, ops int) {
 	for i := 0; i < ops; i++ {
 		var op string
 		switch k := rng.IntN(100); {
+		case k < 3:
+			id := nodeID()
+			total := res(int64(1+rng.IntN(16))*gb, int32(1+rng.IntN(16)))
+			op = fmt.Sprintf("UpdateNodeResource(%s, %s)", id, total)
+			err := s.UpdateNodeResource(id, total)
+			var used Resource
+			for _, a := range m.live {
+				if a.NodeID == id {
+					used = used.Add(a.Resource)
+				}
+			}
+			_, known := m.nodes[id]
+			switch {
+			case !known:
+				if !errors.Is(err, ErrUnknownNode) {
+					t.Fatalf("%s = %v, want ErrUnknownNode", op, err)
+				}
+			case !used.LessOrEqual(total):
+				if !errors.Is(err, ErrInvalidRequest) {
+					t.Fatalf("%s with %s used = %v, want ErrInvalidRequest", op, used, err)
+				}
+			case err != nil:
+				t.Fatalf("%s: %v", op, err)
+			default:
+				m.nodes[id] = total
+			}
 		case k < 8:
 			id := nodeID()
 			total := res(int64(1+rng.IntN(16))*gb, int32(1+rng.IntN(16)))

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -234,5 +235,56 @@ func TestDefaultContainerIDMatchesSprintf(t *testing.T) {
 		if got, want := DefaultContainerID("appattempt_1_0001_000001", seq), fmt.Sprintf("%s_%06d", "appattempt_1_0001_000001", seq); got != want {
 			t.Errorf("DefaultContainerID(seq=%d) = %q, want %q", seq, got, want)
 		}
+	}
+}
+
+func TestUpdateNodeResource(t *testing.T) {
+	s, _ := twoNodeCluster(t) // n1 uses <memory:8192, vCores:4> of 8 GiB/8
+	tests := []struct {
+		name    string
+		id      string
+		total   Resource
+		wantErr error
+		mention []string
+	}{
+		{"grow", "n1", res(16*gb, 8), nil, nil},
+		{"shrink to what is used", "n1", res(8*gb, 4), nil, nil},
+		{"below memory used", "n1", res(6*gb, 8), ErrInvalidRequest, []string{`"n1"`, "<memory:6144, vCores:8>", "<memory:8192, vCores:4>", "4 containers"}},
+		{"below vcores used", "n1", res(16*gb, 3), ErrInvalidRequest, []string{"<memory:16384, vCores:3>"}},
+		{"not positive", "n1", res(0, 8), ErrInvalidRequest, []string{"<memory:0, vCores:8>"}},
+		{"unknown node", "n9", res(8*gb, 8), ErrUnknownNode, []string{`"n9"`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before, _ := s.Node("n1")
+			err := s.UpdateNodeResource(tt.id, tt.total)
+			if !errors.Is(err, tt.wantErr) || (tt.wantErr == nil) != (err == nil) {
+				t.Fatalf("UpdateNodeResource = %v, want %v", err, tt.wantErr)
+			}
+			for _, w := range tt.mention {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not mention %q", err, w)
+				}
+			}
+			after := mustNode(t, s, "n1")
+			if tt.wantErr == nil && after.Total != tt.total {
+				t.Errorf("node total = %s, want %s", after.Total, tt.total)
+			}
+			if tt.wantErr != nil && after != before {
+				t.Errorf("failed update changed the node: %+v -> %+v", before, after)
+			}
+			checkInvariants(t, s)
+		})
+	}
+	// Growing the node makes room that the next heartbeat fills.
+	if err := s.UpdateNodeResource("n1", res(12*gb, 8)); err != nil {
+		t.Fatal(err)
+	}
+	mustSetRequests(t, s, "app", Request{Capability: res(2*gb, 1), Count: 5})
+	if got := s.NodeUpdate("n1"); len(got) != 2 {
+		t.Errorf("NodeUpdate after growing placed %d containers, want 2", len(got))
+	}
+	if total, _ := s.ClusterResource(); total != res(20*gb, 16) {
+		t.Errorf("cluster total = %s, want <memory:20480, vCores:16>", total)
 	}
 }

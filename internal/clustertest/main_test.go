@@ -1,0 +1,59 @@
+package clustertest
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/spindlehq/spindle/internal/testutil"
+)
+
+// helperEnv makes the test binary act as a container's program instead of
+// running tests: NMs launch it as a real process.
+const helperEnv = "SPINDLE_TEST_HELPER"
+
+func TestMain(m *testing.M) {
+	if mode := os.Getenv(helperEnv); mode != "" {
+		runHelper(mode)
+		return
+	}
+	code := m.Run()
+	testutil.RemoveBinary()
+	os.Exit(code)
+}
+
+// runHelper: "hog:N" allocates and touches N MiB then idles; "env" prints
+// the container environment then idles.
+func runHelper(mode string) {
+	switch {
+	case strings.HasPrefix(mode, "hog:"):
+		mib, _ := strconv.Atoi(strings.TrimPrefix(mode, "hog:"))
+		buf := make([]byte, mib<<20)
+		for i := 0; i < len(buf); i += 4096 {
+			buf[i] = 1
+		}
+		fmt.Println("ready")
+		time.Sleep(time.Hour)
+		fmt.Println(buf[len(buf)/2])
+	case mode == "env":
+		for _, k := range []string{"CONTAINER_ID", "APPLICATION_ID", "GOMEMLIMIT", "NM_ADDRESS"} {
+			fmt.Printf("%s=%s\n", k, os.Getenv(k))
+		}
+		time.Sleep(time.Hour)
+	default:
+		fmt.Fprintln(os.Stderr, "unknown helper mode", mode)
+		os.Exit(2)
+	}
+}
+
+// helperCommand is the argv that runs this test binary as a helper.
+func helperCommand(t *testing.T) []string {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []string{exe, "-test.run=^$"}
+}

@@ -1,0 +1,195 @@
+package testutil
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	pb "github.com/spindlehq/spindle/api/spindlepb"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+)
+
+// ClusterConfig shapes a test cluster.
+type ClusterConfig struct {
+	// NodeManagers is the number of NMs (default 2).
+	NodeManagers int
+	// NMMemory is each NM's yarn.nodemanager.resource.memory-mb (default "4g").
+	NMMemory string
+	// NMVCores is each NM's yarn.nodemanager.resource.cpu-vcores (default 4).
+	NMVCores int
+	// Conf are extra KEY=VALUE overrides for every daemon.
+	Conf []string
+}
+
+// RMAddresses are what the RM's ready file holds.
+type RMAddresses struct {
+	Client     string `json:"client"`
+	Tracker    string `json:"resourceTracker"`
+	Web        string `json:"webapp"`
+	Memberlist string `json:"memberlist"`
+}
+
+// NMAddresses are what an NM's ready file holds.
+type NMAddresses struct {
+	NodeID     string `json:"nodeId"`
+	Web        string `json:"webapp"`
+	Memberlist string `json:"memberlist"`
+}
+
+// Cluster is an RM and NMs, each its own spindle process on 127.0.0.1.
+type Cluster struct {
+	tb         testing.TB
+	Dir        string
+	SecretFile string
+	RM         *Daemon
+	RMAddr     RMAddresses
+	NMs        []*Daemon
+	common     []string
+	cfg        ClusterConfig
+}
+
+// fastTimings make failure detection and heartbeats quick enough for tests;
+// node expiry stays at its default so that detection by memberlist is what
+// is measured.
+var fastTimings = []string{
+	"yarn.resourcemanager.nodemanagers.heartbeat-interval-ms=100",
+	"yarn.nodemanager.container-monitor.interval-ms=100",
+	"spindle.memberlist.probe-interval=200ms",
+	"spindle.memberlist.probe-timeout=100ms",
+	"spindle.memberlist.bind-address=127.0.0.1:0",
+	"spindle.log.level=debug",
+}
+
+// StartCluster starts an RM and cfg.NodeManagers NMs and waits until every
+// NM is RUNNING in the RM.
+func StartCluster(tb testing.TB, cfg ClusterConfig) *Cluster {
+	tb.Helper()
+	if cfg.NodeManagers == 0 {
+		cfg.NodeManagers = 2
+	}
+	if cfg.NMMemory == "" {
+		cfg.NMMemory = "4g"
+	}
+	if cfg.NMVCores == 0 {
+		cfg.NMVCores = 4
+	}
+	dir := tb.TempDir()
+	c := &Cluster{tb: tb, Dir: dir, SecretFile: filepath.Join(dir, "cluster-secret"), cfg: cfg}
+	c.common = append([]string{"spindle.cluster.secret-file=" + c.SecretFile}, fastTimings...)
+	c.common = append(c.common, cfg.Conf...)
+	rmArgs := []string{"resourcemanager"}
+	for _, kv := range append(c.common,
+		"spindle.tmp.dir="+filepath.Join(dir, "rm"),
+		"yarn.resourcemanager.address=127.0.0.1:0",
+		"yarn.resourcemanager.resource-tracker.address=127.0.0.1:0",
+		"yarn.resourcemanager.webapp.address=127.0.0.1:0") {
+		rmArgs = append(rmArgs, "--conf", kv)
+	}
+	c.RM = StartDaemon(tb, "resourcemanager", rmArgs...)
+	c.RM.Ready(&c.RMAddr)
+	for i := 0; i < cfg.NodeManagers; i++ {
+		c.AddNodeManager()
+	}
+	c.WaitForNodes(cfg.NodeManagers)
+	return c
+}
+
+// AddNodeManager starts one more NM and returns it.
+func (c *Cluster) AddNodeManager(extraConf ...string) *Daemon {
+	c.tb.Helper()
+	i := len(c.NMs)
+	args := []string{"nodemanager"}
+	for _, kv := range append(append(c.common,
+		"spindle.tmp.dir="+filepath.Join(c.Dir, "nm"+strconv.Itoa(i)),
+		"yarn.resourcemanager.resource-tracker.address="+c.RMAddr.Tracker,
+		"yarn.nodemanager.address=127.0.0.1:0",
+		"yarn.nodemanager.webapp.address=127.0.0.1:0",
+		"yarn.nodemanager.resource.memory-mb="+c.cfg.NMMemory,
+		"yarn.nodemanager.resource.cpu-vcores="+strconv.Itoa(c.cfg.NMVCores)), extraConf...) {
+		args = append(args, "--conf", kv)
+	}
+	d := StartDaemon(c.tb, "nodemanager-"+strconv.Itoa(i), args...)
+	c.NMs = append(c.NMs, d)
+	return d
+}
+
+// NodeID returns the node id of NM i, from its ready file.
+func (c *Cluster) NodeID(i int) string {
+	var a NMAddresses
+	c.NMs[i].Ready(&a)
+	return a.NodeID
+}
+
+// ConfArgs are --conf flags that point a client command at this cluster.
+func (c *Cluster) ConfArgs() []string {
+	return []string{"--conf", "yarn.resourcemanager.address=" + c.RMAddr.Client, "--conf", "spindle.tmp.dir=" + filepath.Join(c.Dir, "client")}
+}
+
+// Client dials the RM's ApplicationClient service.
+func (c *Cluster) Client() pb.ApplicationClientClient {
+	return pb.NewApplicationClientClient(Dial(c.tb, c.RMAddr.Client))
+}
+
+// Nodes returns the RM's reports of nodes in any state.
+func (c *Cluster) Nodes() []*pb.NodeReport {
+	c.tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	var all []pb.NodeState
+	for v := range pb.NodeState_name {
+		if v != 0 {
+			all = append(all, pb.NodeState(v))
+		}
+	}
+	resp, err := c.Client().GetClusterNodes(ctx, &pb.GetClusterNodesRequest{States: all})
+	if err != nil {
+		c.tb.Fatalf("GetClusterNodes: %v", err)
+	}
+	return resp.GetNodes()
+}
+
+// NodeState returns the RM's state for nodeID, or UNSPECIFIED if unknown.
+func (c *Cluster) NodeState(nodeID string) pb.NodeState {
+	for _, n := range c.Nodes() {
+		if n.GetNodeId() == nodeID {
+			return n.GetState()
+		}
+	}
+	return pb.NodeState_NODE_STATE_UNSPECIFIED
+}
+
+// WaitForNodes waits until n nodes are RUNNING.
+func (c *Cluster) WaitForNodes(n int) {
+	c.tb.Helper()
+	WaitFor(c.tb, 20*time.Second, func() (bool, string) {
+		running := 0
+		for _, nr := range c.Nodes() {
+			if nr.GetState() == pb.NodeState_NODE_STATE_RUNNING {
+				running++
+			}
+		}
+		return running == n, fmt.Sprintf("%d of %d nodes RUNNING", running, n)
+	})
+}
+
+// Dial opens a gRPC connection closed at the end of the test.
+func Dial(tb testing.TB, addr string) *grpc.ClientConn {
+	tb.Helper()
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		tb.Fatalf("dial %s: %v", addr, err)
+	}
+	tb.Cleanup(func() { conn.Close() })
+	return conn
+}
+
+// ContainerStdout reads a container's stdout file on NM i ("" if absent).
+func (c *Cluster) ContainerStdout(i int, appID, containerID string) string {
+	raw, _ := os.ReadFile(filepath.Join(c.Dir, "nm"+strconv.Itoa(i), "nm-logs", appID, containerID, "stdout"))
+	return string(raw)
+}
