@@ -23,22 +23,106 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
-// ContainerLaunchContext says what to run, as YARN's.
-type ContainerLaunchContext struct {
+// LocalResource is a file the NM fetches into the container's working dir
+// before launch, as YARN's localization does; its SHA-256 is verified.
+type LocalResource struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// command is the argv; the NM runs it directly, without a shell.
-	Command     []string          `protobuf:"bytes,1,rep,name=command,proto3" json:"command,omitempty"`
-	Environment map[string]string `protobuf:"bytes,2,rep,name=environment,proto3" json:"environment,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
-	// overhead_key names the setting a user raises when the container is
-	// killed for memory, e.g. spark.executor.memoryOverhead.
-	OverheadKey   string `protobuf:"bytes,3,opt,name=overhead_key,json=overheadKey,proto3" json:"overhead_key,omitempty"`
+	// name is the file name in the working dir.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// uri is where it is staged: file:///… (or hdfs://… with a checkpoint store).
+	Uri string `protobuf:"bytes,2,opt,name=uri,proto3" json:"uri,omitempty"`
+	// sha256 is the hex SHA-256 of the content; a mismatch fails the launch.
+	Sha256        string `protobuf:"bytes,3,opt,name=sha256,proto3" json:"sha256,omitempty"`
+	Size          int64  `protobuf:"varint,4,opt,name=size,proto3" json:"size,omitempty"`
+	Executable    bool   `protobuf:"varint,5,opt,name=executable,proto3" json:"executable,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
+func (x *LocalResource) Reset() {
+	*x = LocalResource{}
+	mi := &file_containermanagement_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LocalResource) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LocalResource) ProtoMessage() {}
+
+func (x *LocalResource) ProtoReflect() protoreflect.Message {
+	mi := &file_containermanagement_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LocalResource.ProtoReflect.Descriptor instead.
+func (*LocalResource) Descriptor() ([]byte, []int) {
+	return file_containermanagement_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *LocalResource) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *LocalResource) GetUri() string {
+	if x != nil {
+		return x.Uri
+	}
+	return ""
+}
+
+func (x *LocalResource) GetSha256() string {
+	if x != nil {
+		return x.Sha256
+	}
+	return ""
+}
+
+func (x *LocalResource) GetSize() int64 {
+	if x != nil {
+		return x.Size
+	}
+	return 0
+}
+
+func (x *LocalResource) GetExecutable() bool {
+	if x != nil {
+		return x.Executable
+	}
+	return false
+}
+
+// ContainerLaunchContext says what to run, as YARN's.
+type ContainerLaunchContext struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// command is the argv; the NM runs it directly, without a shell. The
+	// element {{SPINDLE_BINARY}} is replaced by the NM's own spindle binary,
+	// as YARN expands {{JAVA_HOME}}.
+	Command     []string          `protobuf:"bytes,1,rep,name=command,proto3" json:"command,omitempty"`
+	Environment map[string]string `protobuf:"bytes,2,rep,name=environment,proto3" json:"environment,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// overhead_key names the setting a user raises when the container is
+	// killed for memory, e.g. spark.executor.memoryOverhead.
+	OverheadKey    string           `protobuf:"bytes,3,opt,name=overhead_key,json=overheadKey,proto3" json:"overhead_key,omitempty"`
+	LocalResources []*LocalResource `protobuf:"bytes,4,rep,name=local_resources,json=localResources,proto3" json:"local_resources,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
 func (x *ContainerLaunchContext) Reset() {
 	*x = ContainerLaunchContext{}
-	mi := &file_containermanagement_proto_msgTypes[0]
+	mi := &file_containermanagement_proto_msgTypes[1]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -50,7 +134,7 @@ func (x *ContainerLaunchContext) String() string {
 func (*ContainerLaunchContext) ProtoMessage() {}
 
 func (x *ContainerLaunchContext) ProtoReflect() protoreflect.Message {
-	mi := &file_containermanagement_proto_msgTypes[0]
+	mi := &file_containermanagement_proto_msgTypes[1]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -63,7 +147,7 @@ func (x *ContainerLaunchContext) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ContainerLaunchContext.ProtoReflect.Descriptor instead.
 func (*ContainerLaunchContext) Descriptor() ([]byte, []int) {
-	return file_containermanagement_proto_rawDescGZIP(), []int{0}
+	return file_containermanagement_proto_rawDescGZIP(), []int{1}
 }
 
 func (x *ContainerLaunchContext) GetCommand() []string {
@@ -87,6 +171,13 @@ func (x *ContainerLaunchContext) GetOverheadKey() string {
 	return ""
 }
 
+func (x *ContainerLaunchContext) GetLocalResources() []*LocalResource {
+	if x != nil {
+		return x.LocalResources
+	}
+	return nil
+}
+
 type StartContainerRequest struct {
 	state          protoimpl.MessageState  `protogen:"open.v1"`
 	LaunchContext  *ContainerLaunchContext `protobuf:"bytes,1,opt,name=launch_context,json=launchContext,proto3" json:"launch_context,omitempty"`
@@ -97,7 +188,7 @@ type StartContainerRequest struct {
 
 func (x *StartContainerRequest) Reset() {
 	*x = StartContainerRequest{}
-	mi := &file_containermanagement_proto_msgTypes[1]
+	mi := &file_containermanagement_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -109,7 +200,7 @@ func (x *StartContainerRequest) String() string {
 func (*StartContainerRequest) ProtoMessage() {}
 
 func (x *StartContainerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_containermanagement_proto_msgTypes[1]
+	mi := &file_containermanagement_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -122,7 +213,7 @@ func (x *StartContainerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StartContainerRequest.ProtoReflect.Descriptor instead.
 func (*StartContainerRequest) Descriptor() ([]byte, []int) {
-	return file_containermanagement_proto_rawDescGZIP(), []int{1}
+	return file_containermanagement_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *StartContainerRequest) GetLaunchContext() *ContainerLaunchContext {
@@ -148,7 +239,7 @@ type StartContainersRequest struct {
 
 func (x *StartContainersRequest) Reset() {
 	*x = StartContainersRequest{}
-	mi := &file_containermanagement_proto_msgTypes[2]
+	mi := &file_containermanagement_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -160,7 +251,7 @@ func (x *StartContainersRequest) String() string {
 func (*StartContainersRequest) ProtoMessage() {}
 
 func (x *StartContainersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_containermanagement_proto_msgTypes[2]
+	mi := &file_containermanagement_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -173,7 +264,7 @@ func (x *StartContainersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StartContainersRequest.ProtoReflect.Descriptor instead.
 func (*StartContainersRequest) Descriptor() ([]byte, []int) {
-	return file_containermanagement_proto_rawDescGZIP(), []int{2}
+	return file_containermanagement_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *StartContainersRequest) GetRequests() []*StartContainerRequest {
@@ -196,7 +287,7 @@ type ContainerError struct {
 
 func (x *ContainerError) Reset() {
 	*x = ContainerError{}
-	mi := &file_containermanagement_proto_msgTypes[3]
+	mi := &file_containermanagement_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -208,7 +299,7 @@ func (x *ContainerError) String() string {
 func (*ContainerError) ProtoMessage() {}
 
 func (x *ContainerError) ProtoReflect() protoreflect.Message {
-	mi := &file_containermanagement_proto_msgTypes[3]
+	mi := &file_containermanagement_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -221,7 +312,7 @@ func (x *ContainerError) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ContainerError.ProtoReflect.Descriptor instead.
 func (*ContainerError) Descriptor() ([]byte, []int) {
-	return file_containermanagement_proto_rawDescGZIP(), []int{3}
+	return file_containermanagement_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *ContainerError) GetContainerId() string {
@@ -255,7 +346,7 @@ type StartContainersResponse struct {
 
 func (x *StartContainersResponse) Reset() {
 	*x = StartContainersResponse{}
-	mi := &file_containermanagement_proto_msgTypes[4]
+	mi := &file_containermanagement_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -267,7 +358,7 @@ func (x *StartContainersResponse) String() string {
 func (*StartContainersResponse) ProtoMessage() {}
 
 func (x *StartContainersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_containermanagement_proto_msgTypes[4]
+	mi := &file_containermanagement_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -280,7 +371,7 @@ func (x *StartContainersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StartContainersResponse.ProtoReflect.Descriptor instead.
 func (*StartContainersResponse) Descriptor() ([]byte, []int) {
-	return file_containermanagement_proto_rawDescGZIP(), []int{4}
+	return file_containermanagement_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *StartContainersResponse) GetSucceeded() []string {
@@ -311,7 +402,7 @@ type StopContainersRequest struct {
 
 func (x *StopContainersRequest) Reset() {
 	*x = StopContainersRequest{}
-	mi := &file_containermanagement_proto_msgTypes[5]
+	mi := &file_containermanagement_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -323,7 +414,7 @@ func (x *StopContainersRequest) String() string {
 func (*StopContainersRequest) ProtoMessage() {}
 
 func (x *StopContainersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_containermanagement_proto_msgTypes[5]
+	mi := &file_containermanagement_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -336,7 +427,7 @@ func (x *StopContainersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StopContainersRequest.ProtoReflect.Descriptor instead.
 func (*StopContainersRequest) Descriptor() ([]byte, []int) {
-	return file_containermanagement_proto_rawDescGZIP(), []int{5}
+	return file_containermanagement_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *StopContainersRequest) GetContainerTokens() []*Token {
@@ -363,7 +454,7 @@ type StopContainersResponse struct {
 
 func (x *StopContainersResponse) Reset() {
 	*x = StopContainersResponse{}
-	mi := &file_containermanagement_proto_msgTypes[6]
+	mi := &file_containermanagement_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -375,7 +466,7 @@ func (x *StopContainersResponse) String() string {
 func (*StopContainersResponse) ProtoMessage() {}
 
 func (x *StopContainersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_containermanagement_proto_msgTypes[6]
+	mi := &file_containermanagement_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -388,7 +479,7 @@ func (x *StopContainersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StopContainersResponse.ProtoReflect.Descriptor instead.
 func (*StopContainersResponse) Descriptor() ([]byte, []int) {
-	return file_containermanagement_proto_rawDescGZIP(), []int{6}
+	return file_containermanagement_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *StopContainersResponse) GetSucceeded() []string {
@@ -414,7 +505,7 @@ type GetContainerStatusesRequest struct {
 
 func (x *GetContainerStatusesRequest) Reset() {
 	*x = GetContainerStatusesRequest{}
-	mi := &file_containermanagement_proto_msgTypes[7]
+	mi := &file_containermanagement_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -426,7 +517,7 @@ func (x *GetContainerStatusesRequest) String() string {
 func (*GetContainerStatusesRequest) ProtoMessage() {}
 
 func (x *GetContainerStatusesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_containermanagement_proto_msgTypes[7]
+	mi := &file_containermanagement_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -439,7 +530,7 @@ func (x *GetContainerStatusesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetContainerStatusesRequest.ProtoReflect.Descriptor instead.
 func (*GetContainerStatusesRequest) Descriptor() ([]byte, []int) {
-	return file_containermanagement_proto_rawDescGZIP(), []int{7}
+	return file_containermanagement_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *GetContainerStatusesRequest) GetContainerIds() []string {
@@ -459,7 +550,7 @@ type GetContainerStatusesResponse struct {
 
 func (x *GetContainerStatusesResponse) Reset() {
 	*x = GetContainerStatusesResponse{}
-	mi := &file_containermanagement_proto_msgTypes[8]
+	mi := &file_containermanagement_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -471,7 +562,7 @@ func (x *GetContainerStatusesResponse) String() string {
 func (*GetContainerStatusesResponse) ProtoMessage() {}
 
 func (x *GetContainerStatusesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_containermanagement_proto_msgTypes[8]
+	mi := &file_containermanagement_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -484,7 +575,7 @@ func (x *GetContainerStatusesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetContainerStatusesResponse.ProtoReflect.Descriptor instead.
 func (*GetContainerStatusesResponse) Descriptor() ([]byte, []int) {
-	return file_containermanagement_proto_rawDescGZIP(), []int{8}
+	return file_containermanagement_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *GetContainerStatusesResponse) GetStatuses() []*ContainerStatus {
@@ -506,11 +597,20 @@ var File_containermanagement_proto protoreflect.FileDescriptor
 const file_containermanagement_proto_rawDesc = "" +
 	"\n" +
 	"\x19containermanagement.proto\x12\n" +
-	"spindle.v1\x1a\rrecords.proto\"\xec\x01\n" +
+	"spindle.v1\x1a\rrecords.proto\"\x81\x01\n" +
+	"\rLocalResource\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x10\n" +
+	"\x03uri\x18\x02 \x01(\tR\x03uri\x12\x16\n" +
+	"\x06sha256\x18\x03 \x01(\tR\x06sha256\x12\x12\n" +
+	"\x04size\x18\x04 \x01(\x03R\x04size\x12\x1e\n" +
+	"\n" +
+	"executable\x18\x05 \x01(\bR\n" +
+	"executable\"\xb0\x02\n" +
 	"\x16ContainerLaunchContext\x12\x18\n" +
 	"\acommand\x18\x01 \x03(\tR\acommand\x12U\n" +
 	"\venvironment\x18\x02 \x03(\v23.spindle.v1.ContainerLaunchContext.EnvironmentEntryR\venvironment\x12!\n" +
-	"\foverhead_key\x18\x03 \x01(\tR\voverheadKey\x1a>\n" +
+	"\foverhead_key\x18\x03 \x01(\tR\voverheadKey\x12B\n" +
+	"\x0flocal_resources\x18\x04 \x03(\v2\x19.spindle.v1.LocalResourceR\x0elocalResources\x1a>\n" +
 	"\x10EnvironmentEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x9e\x01\n" +
@@ -554,42 +654,44 @@ func file_containermanagement_proto_rawDescGZIP() []byte {
 	return file_containermanagement_proto_rawDescData
 }
 
-var file_containermanagement_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
+var file_containermanagement_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
 var file_containermanagement_proto_goTypes = []any{
-	(*ContainerLaunchContext)(nil),       // 0: spindle.v1.ContainerLaunchContext
-	(*StartContainerRequest)(nil),        // 1: spindle.v1.StartContainerRequest
-	(*StartContainersRequest)(nil),       // 2: spindle.v1.StartContainersRequest
-	(*ContainerError)(nil),               // 3: spindle.v1.ContainerError
-	(*StartContainersResponse)(nil),      // 4: spindle.v1.StartContainersResponse
-	(*StopContainersRequest)(nil),        // 5: spindle.v1.StopContainersRequest
-	(*StopContainersResponse)(nil),       // 6: spindle.v1.StopContainersResponse
-	(*GetContainerStatusesRequest)(nil),  // 7: spindle.v1.GetContainerStatusesRequest
-	(*GetContainerStatusesResponse)(nil), // 8: spindle.v1.GetContainerStatusesResponse
-	nil,                                  // 9: spindle.v1.ContainerLaunchContext.EnvironmentEntry
-	(*Token)(nil),                        // 10: spindle.v1.Token
-	(*ContainerStatus)(nil),              // 11: spindle.v1.ContainerStatus
+	(*LocalResource)(nil),                // 0: spindle.v1.LocalResource
+	(*ContainerLaunchContext)(nil),       // 1: spindle.v1.ContainerLaunchContext
+	(*StartContainerRequest)(nil),        // 2: spindle.v1.StartContainerRequest
+	(*StartContainersRequest)(nil),       // 3: spindle.v1.StartContainersRequest
+	(*ContainerError)(nil),               // 4: spindle.v1.ContainerError
+	(*StartContainersResponse)(nil),      // 5: spindle.v1.StartContainersResponse
+	(*StopContainersRequest)(nil),        // 6: spindle.v1.StopContainersRequest
+	(*StopContainersResponse)(nil),       // 7: spindle.v1.StopContainersResponse
+	(*GetContainerStatusesRequest)(nil),  // 8: spindle.v1.GetContainerStatusesRequest
+	(*GetContainerStatusesResponse)(nil), // 9: spindle.v1.GetContainerStatusesResponse
+	nil,                                  // 10: spindle.v1.ContainerLaunchContext.EnvironmentEntry
+	(*Token)(nil),                        // 11: spindle.v1.Token
+	(*ContainerStatus)(nil),              // 12: spindle.v1.ContainerStatus
 }
 var file_containermanagement_proto_depIdxs = []int32{
-	9,  // 0: spindle.v1.ContainerLaunchContext.environment:type_name -> spindle.v1.ContainerLaunchContext.EnvironmentEntry
-	0,  // 1: spindle.v1.StartContainerRequest.launch_context:type_name -> spindle.v1.ContainerLaunchContext
-	10, // 2: spindle.v1.StartContainerRequest.container_token:type_name -> spindle.v1.Token
-	1,  // 3: spindle.v1.StartContainersRequest.requests:type_name -> spindle.v1.StartContainerRequest
-	3,  // 4: spindle.v1.StartContainersResponse.failed:type_name -> spindle.v1.ContainerError
-	10, // 5: spindle.v1.StopContainersRequest.container_tokens:type_name -> spindle.v1.Token
-	3,  // 6: spindle.v1.StopContainersResponse.failed:type_name -> spindle.v1.ContainerError
-	11, // 7: spindle.v1.GetContainerStatusesResponse.statuses:type_name -> spindle.v1.ContainerStatus
-	3,  // 8: spindle.v1.GetContainerStatusesResponse.failed:type_name -> spindle.v1.ContainerError
-	2,  // 9: spindle.v1.ContainerManagement.StartContainers:input_type -> spindle.v1.StartContainersRequest
-	5,  // 10: spindle.v1.ContainerManagement.StopContainers:input_type -> spindle.v1.StopContainersRequest
-	7,  // 11: spindle.v1.ContainerManagement.GetContainerStatuses:input_type -> spindle.v1.GetContainerStatusesRequest
-	4,  // 12: spindle.v1.ContainerManagement.StartContainers:output_type -> spindle.v1.StartContainersResponse
-	6,  // 13: spindle.v1.ContainerManagement.StopContainers:output_type -> spindle.v1.StopContainersResponse
-	8,  // 14: spindle.v1.ContainerManagement.GetContainerStatuses:output_type -> spindle.v1.GetContainerStatusesResponse
-	12, // [12:15] is the sub-list for method output_type
-	9,  // [9:12] is the sub-list for method input_type
-	9,  // [9:9] is the sub-list for extension type_name
-	9,  // [9:9] is the sub-list for extension extendee
-	0,  // [0:9] is the sub-list for field type_name
+	10, // 0: spindle.v1.ContainerLaunchContext.environment:type_name -> spindle.v1.ContainerLaunchContext.EnvironmentEntry
+	0,  // 1: spindle.v1.ContainerLaunchContext.local_resources:type_name -> spindle.v1.LocalResource
+	1,  // 2: spindle.v1.StartContainerRequest.launch_context:type_name -> spindle.v1.ContainerLaunchContext
+	11, // 3: spindle.v1.StartContainerRequest.container_token:type_name -> spindle.v1.Token
+	2,  // 4: spindle.v1.StartContainersRequest.requests:type_name -> spindle.v1.StartContainerRequest
+	4,  // 5: spindle.v1.StartContainersResponse.failed:type_name -> spindle.v1.ContainerError
+	11, // 6: spindle.v1.StopContainersRequest.container_tokens:type_name -> spindle.v1.Token
+	4,  // 7: spindle.v1.StopContainersResponse.failed:type_name -> spindle.v1.ContainerError
+	12, // 8: spindle.v1.GetContainerStatusesResponse.statuses:type_name -> spindle.v1.ContainerStatus
+	4,  // 9: spindle.v1.GetContainerStatusesResponse.failed:type_name -> spindle.v1.ContainerError
+	3,  // 10: spindle.v1.ContainerManagement.StartContainers:input_type -> spindle.v1.StartContainersRequest
+	6,  // 11: spindle.v1.ContainerManagement.StopContainers:input_type -> spindle.v1.StopContainersRequest
+	8,  // 12: spindle.v1.ContainerManagement.GetContainerStatuses:input_type -> spindle.v1.GetContainerStatusesRequest
+	5,  // 13: spindle.v1.ContainerManagement.StartContainers:output_type -> spindle.v1.StartContainersResponse
+	7,  // 14: spindle.v1.ContainerManagement.StopContainers:output_type -> spindle.v1.StopContainersResponse
+	9,  // 15: spindle.v1.ContainerManagement.GetContainerStatuses:output_type -> spindle.v1.GetContainerStatusesResponse
+	13, // [13:16] is the sub-list for method output_type
+	10, // [10:13] is the sub-list for method input_type
+	10, // [10:10] is the sub-list for extension type_name
+	10, // [10:10] is the sub-list for extension extendee
+	0,  // [0:10] is the sub-list for field type_name
 }
 
 func init() { file_containermanagement_proto_init() }
@@ -604,7 +706,7 @@ func file_containermanagement_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_containermanagement_proto_rawDesc), len(file_containermanagement_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   10,
+			NumMessages:   11,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
