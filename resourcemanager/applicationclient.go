@@ -62,18 +62,11 @@ func (s *clientService) GetApplications(ctx context.Context, req *pb.GetApplicat
 }
 
 func (s *clientService) GetApplicationAttempts(ctx context.Context, req *pb.GetApplicationAttemptsRequest) (*pb.GetApplicationAttemptsResponse, error) {
-	rm := s.rm
-	rm.mu.Lock()
-	defer rm.mu.Unlock()
-	app, ok := rm.apps[req.GetApplicationId()]
-	if !ok {
-		return nil, errApp(req.GetApplicationId())
+	attempts, err := s.rm.attemptReports(req.GetApplicationId())
+	if err != nil {
+		return nil, err
 	}
-	resp := &pb.GetApplicationAttemptsResponse{}
-	for _, t := range app.attempts {
-		resp.Attempts = append(resp.Attempts, attemptReport(t))
-	}
-	return resp, nil
+	return &pb.GetApplicationAttemptsResponse{Attempts: attempts}, nil
 }
 
 func (s *clientService) GetClusterNodes(ctx context.Context, req *pb.GetClusterNodesRequest) (*pb.GetClusterNodesResponse, error) {

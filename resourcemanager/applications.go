@@ -208,3 +208,18 @@ func unixMs(t time.Time) int64 {
 func errApp(appID string) error {
 	return status.Errorf(codes.NotFound, "application %s is not known to this ResourceManager", appID)
 }
+
+// attemptReports describes every attempt of an application, oldest first.
+func (rm *ResourceManager) attemptReports(appID string) ([]*pb.ApplicationAttemptReport, error) {
+	rm.mu.Lock()
+	defer rm.mu.Unlock()
+	app, ok := rm.apps[appID]
+	if !ok {
+		return nil, errApp(appID)
+	}
+	out := make([]*pb.ApplicationAttemptReport, 0, len(app.attempts))
+	for _, t := range app.attempts {
+		out = append(out, attemptReport(t))
+	}
+	return out, nil
+}
