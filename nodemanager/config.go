@@ -41,6 +41,9 @@ type Config struct {
 	Membership membership.Config
 	// Seeds are gossip members to join besides the RM (spindle.memberlist.seeds).
 	Seeds []string
+	// SpindleBinary replaces {{SPINDLE_BINARY}} in container commands;
+	// empty = this process's own executable.
+	SpindleBinary string
 	// Logger receives the NM's log; nil = no logging.
 	Logger *zap.Logger
 }

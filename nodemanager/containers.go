@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"hash/fnv"
 	"net"
+	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
@@ -28,6 +30,8 @@ const (
 	diagKilledByRM       = "Container killed by the ResourceManager."
 	completedRetention   = 10 * time.Minute
 	defaultOverheadKey   = "spark.executor.memoryOverhead"
+	// spindleBinaryVar in a command is replaced by the NM's spindle binary.
+	spindleBinaryVar = "{{SPINDLE_BINARY}}"
 )
 
 // container is the NM's record of one container.
@@ -118,12 +122,24 @@ func (nm *NodeManager) startContainer(ctx context.Context, req *pb.StartContaine
 	env["SPINDLE_CONTAINER_MEMORY_MB"] = strconv.FormatInt(ident.GetResource().GetMemoryMb(), 10)
 
 	launchStart := time.Now()
-	proc, err := launcher.Start(ctx, launcher.Spec{ContainerID: id, WorkDir: c.workDir, LogDir: c.logDir, Command: lc.GetCommand(), Env: env}, nm.lg)
+	command := make([]string, len(lc.GetCommand()))
+	for i, arg := range lc.GetCommand() {
+		command[i] = strings.ReplaceAll(arg, spindleBinaryVar, nm.binary)
+	}
+	var proc *launcher.Process
+	err = os.MkdirAll(c.workDir, 0o750)
+	if err == nil && len(lc.GetLocalResources()) > 0 {
+		err = nm.local.Localize(ctx, id, c.workDir, lc.GetLocalResources())
+	}
+	if err == nil {
+		proc, err = launcher.Start(ctx, launcher.Spec{ContainerID: id, WorkDir: c.workDir, LogDir: c.logDir, Command: command, Env: env}, nm.lg)
+	}
 	if err != nil {
 		nm.mu.Lock()
 		c.state, c.exitStatus, c.diagnostics, c.completedAt = pb.ContainerState_CONTAINER_STATE_COMPLETE, exitStatusInvalid, "Container launch failed: "+err.Error(), time.Now()
 		nm.mu.Unlock()
 		nm.metrics.failed.Inc()
+		nm.deleter.Schedule(c.workDir)
 		nm.lg.Warn("container launch failed", zap.String("container", id), zap.Error(err))
 		return id, status.Errorf(codes.FailedPrecondition, "start container %s: %v", id, err)
 	}

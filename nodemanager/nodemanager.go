@@ -14,6 +14,7 @@ import (
 	"github.com/spindlehq/spindle/membership"
 	"github.com/spindlehq/spindle/nodemanager/containermonitor"
 	"github.com/spindlehq/spindle/nodemanager/launcher"
+	"github.com/spindlehq/spindle/nodemanager/localizer"
 	"github.com/spindlehq/spindle/token"
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
@@ -26,6 +27,8 @@ type NodeManager struct {
 	lg      *zap.Logger
 	signer  *token.Signer
 	monitor *containermonitor.Monitor
+	local   *localizer.Localizer
+	binary  string
 	deleter *launcher.Deleter
 	metrics *metrics
 	total   *pb.Resource
@@ -90,6 +93,17 @@ func New(cfg Config) (*NodeManager, error) {
 	mcfg.OnExceeded = nm.memoryExceeded
 	if nm.monitor, err = containermonitor.New(mcfg); err != nil {
 		return nil, err
+	}
+	lcfg := localizer.DefaultConfig()
+	lcfg.Logger = lg.Named("localizer")
+	if nm.local, err = localizer.New(lcfg); err != nil {
+		return nil, err
+	}
+	nm.binary = cfg.SpindleBinary
+	if nm.binary == "" {
+		if nm.binary, err = os.Executable(); err != nil {
+			return nil, fmt.Errorf("nodemanager: find the spindle binary for {{SPINDLE_BINARY}}: %w", err)
+		}
 	}
 	dcfg := launcher.DefaultDeleterConfig()
 	dcfg.Delay = cfg.DeleteDelay

@@ -52,6 +52,7 @@ type containerJSON struct {
 	ContainerLogsLink   string `json:"containerLogsLink"`
 	NodeID              string `json:"nodeId"`
 	RSSBytes            int64  `json:"rssBytes"`
+	PID                 int32  `json:"pid"`
 }
 
 func (nm *NodeManager) handleContainers(w http.ResponseWriter, r *http.Request) {
@@ -68,6 +69,7 @@ func (nm *NodeManager) handleContainers(w http.ResponseWriter, r *http.Request) 
 			TotalVCoresNeeded:   st.GetResource().GetVcores(),
 			ContainerLogsLink:   c.logDir,
 			NodeID:              nm.nodeID,
+			PID:                 st.GetPid(),
 		}
 		if u, ok := nm.monitor.Usage(c.id); ok {
 			cj.RSSBytes = u

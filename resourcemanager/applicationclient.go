@@ -5,6 +5,8 @@ import (
 	"slices"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
+	"github.com/spindlehq/spindle/token"
+	"go.uber.org/zap"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
@@ -24,6 +26,9 @@ func (s *clientService) GetNewApplication(ctx context.Context, _ *pb.GetNewAppli
 }
 
 func (s *clientService) SubmitApplication(ctx context.Context, req *pb.SubmitApplicationRequest) (*pb.SubmitApplicationResponse, error) {
+	if err := s.rm.checkClientSecret(ctx, "submit"); err != nil {
+		return nil, err
+	}
 	if req.GetContext() == nil {
 		return nil, status.Error(codes.InvalidArgument, "submit: the submission context is missing")
 	}
@@ -35,6 +40,9 @@ func (s *clientService) SubmitApplication(ctx context.Context, req *pb.SubmitApp
 
 func (s *clientService) KillApplication(ctx context.Context, req *pb.KillApplicationRequest) (*pb.KillApplicationResponse, error) {
 	rm := s.rm
+	if err := rm.checkClientSecret(ctx, "kill "+req.GetApplicationId()); err != nil {
+		return nil, err
+	}
 	rm.mu.Lock()
 	defer rm.mu.Unlock()
 	app, ok := rm.apps[req.GetApplicationId()]
@@ -160,4 +168,13 @@ func (rm *ResourceManager) clusterMetrics() *pb.ClusterMetrics {
 		}
 	}
 	return m
+}
+
+// checkClientSecret refuses a call without the configured client secret.
+func (rm *ResourceManager) checkClientSecret(ctx context.Context, what string) error {
+	if len(rm.clientSecret) == 0 || token.CheckClientSecret(ctx, rm.clientSecret) {
+		return nil
+	}
+	rm.lg.Warn("client call refused: wrong or missing client secret", zap.String("call", what))
+	return status.Errorf(codes.Unauthenticated, "%s: this ResourceManager requires the client secret: set spindle.client.secret-file to the cluster's client secret file", what)
 }

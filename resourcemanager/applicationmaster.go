@@ -70,6 +70,7 @@ func (s *amService) Allocate(ctx context.Context, req *pb.AllocateRequest) (*pb.
 		return nil, status.Errorf(codes.FailedPrecondition, "allocate %s: call RegisterApplicationMaster first", t.id)
 	}
 	t.app.progress = req.GetProgress()
+	t.lastAllocate = time.Now()
 	for _, id := range req.GetReleases() {
 		if c, ok := rm.containers[id]; ok && c.attemptID == t.id {
 			rm.completeLocked(c, ExitStatusAborted, diagReleasedByApp)
@@ -132,6 +133,7 @@ func (s *amService) FinishApplicationMaster(ctx context.Context, req *pb.FinishA
 		return &pb.FinishApplicationMasterResponse{IsUnregistered: true}, nil
 	}
 	t.trackingURL = req.GetTrackingUrl()
+	t.unregistered = true
 	state := pb.ApplicationState_APPLICATION_STATE_FINISHED
 	switch req.GetFinalStatus() {
 	case pb.FinalApplicationStatus_FINAL_APPLICATION_STATUS_FAILED:

@@ -19,8 +19,10 @@ func (rm *ResourceManager) newApplicationID() string {
 	return ids.ApplicationID{ClusterTimestamp: rm.startTime.UnixMilli(), Seq: rm.appSeq}.String()
 }
 
-// submit accepts an application. The AM of an unmanaged application runs
-// outside the cluster and registers with the token in its report.
+// submit accepts an application and starts its first attempt. The AM of an
+// unmanaged application runs outside the cluster and registers with the
+// token in its report; a managed AM's container is allocated and launched
+// by the RM.
 func (rm *ResourceManager) submit(sc *pb.ApplicationSubmissionContext) error {
 	appID, err := ids.ParseApplicationID(sc.GetApplicationId())
 	if err != nil {
@@ -30,7 +32,15 @@ func (rm *ResourceManager) submit(sc *pb.ApplicationSubmissionContext) error {
 		sc.Queue = "default"
 	}
 	if !sc.GetUnmanagedAm() {
-		return status.Errorf(codes.Unimplemented, "submit %s: this ResourceManager runs unmanaged ApplicationMasters only: set unmanaged_am", sc.GetApplicationId())
+		if len(sc.GetAmContainerSpec().GetCommand()) == 0 {
+			return status.Errorf(codes.InvalidArgument, "submit %s: the AM container spec has no command", sc.GetApplicationId())
+		}
+		if r := sc.GetAmResource(); r.GetMemoryMb() <= 0 || r.GetVcores() <= 0 {
+			return status.Errorf(codes.InvalidArgument, "submit %s: AM resource %d MiB, %d vcores: both must be positive (spark.driver.memory, spark.driver.cores)", sc.GetApplicationId(), r.GetMemoryMb(), r.GetVcores())
+		}
+	}
+	if sc.GetMaxAppAttempts() < 0 || sc.GetAttemptFailuresValidityIntervalMs() < 0 {
+		return status.Errorf(codes.InvalidArgument, "submit %s: max attempts %d and validity interval %d ms must not be negative", sc.GetApplicationId(), sc.GetMaxAppAttempts(), sc.GetAttemptFailuresValidityIntervalMs())
 	}
 	rm.mu.Lock()
 	defer rm.mu.Unlock()
@@ -40,28 +50,19 @@ func (rm *ResourceManager) submit(sc *pb.ApplicationSubmissionContext) error {
 	if _, dup := rm.apps[sc.GetApplicationId()]; dup {
 		return status.Errorf(codes.AlreadyExists, "submit %s: application already submitted", sc.GetApplicationId())
 	}
-	now := time.Now()
-	app := &rmApp{id: sc.GetApplicationId(), ctx: sc, state: pb.ApplicationState_APPLICATION_STATE_SUBMITTED, submitTime: now}
-	attemptID := ids.AttemptID{App: appID, Attempt: 1}.String()
-	if err := rm.sched.AddApplication(attemptID, sc.GetQueue()); err != nil {
+	app := &rmApp{id: sc.GetApplicationId(), ctx: sc, state: pb.ApplicationState_APPLICATION_STATE_SUBMITTED, submitTime: time.Now()}
+	if err := rm.newAttemptLocked(app); err != nil {
 		return status.Errorf(codes.InvalidArgument, "submit %s: %v", app.id, err)
 	}
-	tok, err := rm.signer.SignAttempt(&pb.ApplicationAttemptTokenIdentifier{AttemptId: attemptID, RmStartUnixMs: rm.startTime.UnixMilli()})
-	if err != nil {
-		rm.sched.RemoveApplication(attemptID)
-		return status.Errorf(codes.Internal, "submit %s: sign attempt token: %v", app.id, err)
-	}
-	t := &rmAttempt{id: attemptID, app: app, state: pb.ApplicationAttemptState_APPLICATION_ATTEMPT_STATE_LAUNCHED, token: tok, startTime: now, overheads: map[int32]int64{}}
-	app.attempts = append(app.attempts, t)
-	app.state = pb.ApplicationState_APPLICATION_STATE_ACCEPTED
 	rm.apps[app.id] = app
-	rm.attempts[attemptID] = t
 	rm.metrics.appsSubmitted.Inc()
-	rm.lg.Info("application accepted", zap.String("app", app.id), zap.String("queue", sc.GetQueue()), zap.String("name", sc.GetName()), zap.Bool("unmanagedAM", sc.GetUnmanagedAm()))
+	rm.lg.Info("application accepted", zap.String("app", app.id), zap.String("queue", sc.GetQueue()), zap.String("name", sc.GetName()),
+		zap.Bool("unmanagedAM", sc.GetUnmanagedAm()), zap.Int("maxAttempts", rm.maxAttempts(app)))
 	return nil
 }
 
 // finishLocked ends app and its current attempt and stops its containers.
+// An AM that unregistered is left to exit by itself.
 func (rm *ResourceManager) finishLocked(app *rmApp, state pb.ApplicationState, final pb.FinalApplicationStatus, diagnostics string) {
 	if app.finished() {
 		return
@@ -83,10 +84,11 @@ func (rm *ResourceManager) finishLocked(app *rmApp, state pb.ApplicationState, f
 		t.finishTime, t.diagnostics = now, diagnostics
 		rm.sched.RemoveApplication(t.id)
 		for _, c := range rm.containers {
-			if c.attemptID == t.id && c.state != containerCompleted {
-				rm.completeLocked(c, ExitStatusKilledByResourceManager, diagAppFinished)
-				rm.addCleanupLocked(c)
+			if c.attemptID != t.id || c.state == containerCompleted || (t.unregistered && c.c.GetId() == t.amContainer) {
+				continue
 			}
+			rm.completeLocked(c, ExitStatusKilledByResourceManager, diagAppFinished)
+			rm.addCleanupLocked(c)
 		}
 		t.allocated, t.completed = nil, nil
 	}
@@ -139,6 +141,16 @@ func (rm *ResourceManager) reportLocked(app *rmApp) *pb.ApplicationReport {
 			}
 		}
 		r.Allocated = &pb.Resource{MemoryMb: mem, Vcores: vc}
+	}
+	return r
+}
+
+// attemptReportLocked describes t, with its AM container and node.
+func (rm *ResourceManager) attemptReportLocked(t *rmAttempt) *pb.ApplicationAttemptReport {
+	r := attemptReport(t)
+	r.AmContainerId = t.amContainer
+	if c, ok := rm.containers[t.amContainer]; ok {
+		r.NodeId = c.c.GetNodeId()
 	}
 	return r
 }
@@ -219,7 +231,7 @@ func (rm *ResourceManager) attemptReports(appID string) ([]*pb.ApplicationAttemp
 	}
 	out := make([]*pb.ApplicationAttemptReport, 0, len(app.attempts))
 	for _, t := range app.attempts {
-		out = append(out, attemptReport(t))
+		out = append(out, rm.attemptReportLocked(t))
 	}
 	return out, nil
 }

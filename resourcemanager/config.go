@@ -21,6 +21,9 @@ type Config struct {
 	WebAddress string
 	// SecretFile holds the cluster secret; created when missing (spindle.cluster.secret-file).
 	SecretFile string
+	// ClientSecretFile, when set, holds the secret that submit and kill
+	// calls must carry (spindle.client.secret-file).
+	ClientSecretFile string
 	// HeartbeatInterval is what NMs are told to heartbeat at.
 	HeartbeatInterval time.Duration
 	// NodeExpiry is how long a node may go without a heartbeat before it is LOST.
@@ -46,6 +49,7 @@ func DefaultConfig() Config {
 	// Spindle sizes containers exactly (memory + overhead); no rounding up
 	// to YARN's 1 GiB minimum unless yarn.scheduler.minimum-allocation-mb says so.
 	s.MinimumAllocation = scheduler.Resource{MemoryMB: 1, VCores: 1}
+	s.MaxAssignmentsPerNode = 1
 	return Config{
 		ClientAddress:     "127.0.0.1:0",
 		TrackerAddress:    "127.0.0.1:0",
@@ -87,6 +91,7 @@ func ConfigFrom(c *conf.Config) (Config, error) {
 	cfg.TrackerAddress = c.Get("yarn.resourcemanager.resource-tracker.address")
 	cfg.WebAddress = c.Get("yarn.resourcemanager.webapp.address")
 	cfg.SecretFile = c.Get("spindle.cluster.secret-file")
+	cfg.ClientSecretFile = c.Get("spindle.client.secret-file")
 	r := confReader{c: c}
 	cfg.HeartbeatInterval = r.duration("yarn.resourcemanager.nodemanagers.heartbeat-interval-ms")
 	cfg.NodeExpiry = r.duration("yarn.nm.liveness-monitor.expiry-interval-ms")
@@ -110,6 +115,7 @@ func schedulerConfigFrom(c *conf.Config) (scheduler.Config, error) {
 	r := confReader{c: c}
 	s := scheduler.DefaultConfig()
 	s.NodeLocalityDelay = int(r.int("yarn.scheduler.capacity.node-locality-delay"))
+	s.MaxAssignmentsPerNode = int(r.int("yarn.scheduler.capacity.per-node-heartbeat.maximum-container-assignments"))
 	s.MinimumAllocation = scheduler.Resource{MemoryMB: r.sizeMB("yarn.scheduler.minimum-allocation-mb"), VCores: int32(r.int("yarn.scheduler.minimum-allocation-vcores"))}
 	s.MaximumAllocation = scheduler.Resource{MemoryMB: r.sizeMB("yarn.scheduler.maximum-allocation-mb"), VCores: int32(r.int("yarn.scheduler.maximum-allocation-vcores"))}
 	s.Queues = nil

@@ -13,6 +13,7 @@ type metrics struct {
 	containersFailed    prometheus.Counter
 	nodesLost           prometheus.Counter
 	appsSubmitted       prometheus.Counter
+	attemptsFailed      prometheus.Counter
 }
 
 func newMetrics(rm *ResourceManager) *metrics {
@@ -26,8 +27,10 @@ func newMetrics(rm *ResourceManager) *metrics {
 			Name: "spindle_rm_nodes_lost_total", Help: "Times a NodeManager was declared LOST."}),
 		appsSubmitted: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "spindle_rm_applications_submitted_total", Help: "Applications submitted."}),
+		attemptsFailed: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "spindle_rm_application_attempts_failed_total", Help: "Application attempts that failed (AM container exited or lost before unregistering)."}),
 	}
-	m.registry.MustRegister(m.containersAllocated, m.containersFailed, m.nodesLost, m.appsSubmitted)
+	m.registry.MustRegister(m.containersAllocated, m.containersFailed, m.nodesLost, m.appsSubmitted, m.attemptsFailed)
 	gauge := func(name, help string, f func(*pb.ClusterMetrics) float64) {
 		m.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help},
 			func() float64 { return f(rm.clusterMetrics()) }))

@@ -85,7 +85,11 @@ func (rm *ResourceManager) completeLocked(c *rmContainer, exitStatus int32, diag
 	}
 	rm.sched.Release(c.c.GetId())
 	if t, ok := rm.attempts[c.attemptID]; ok && !t.finished() {
-		t.completed = append(t.completed, c.status)
+		if t.amContainer == c.c.GetId() {
+			rm.amContainerCompletedLocked(t, c.status)
+		} else {
+			t.completed = append(t.completed, c.status)
+		}
 	}
 	if exitStatus != 0 {
 		rm.metrics.containersFailed.Inc()
@@ -236,9 +240,23 @@ func (rm *ResourceManager) allocate(allocs []scheduler.Allocation) {
 			continue
 		}
 		c.ContainerToken = tok
-		rm.containers[c.Id] = &rmContainer{c: c, attemptID: t.id, state: containerAllocated, allocatedAt: now}
-		t.allocated = append(t.allocated, c)
+		rc := &rmContainer{c: c, attemptID: t.id, state: containerAllocated, allocatedAt: now}
+		rm.containers[c.Id] = rc
 		rm.metrics.containersAllocated.Inc()
+		if !t.app.ctx.GetUnmanagedAm() && t.amContainer == "" {
+			// The first container of a managed attempt is its AM's.
+			lc, err := rm.amLaunchContextLocked(t)
+			if err != nil {
+				rm.attemptFailedLocked(t, "AM launch context: "+err.Error(), false)
+				continue
+			}
+			t.amContainer = c.Id
+			t.state = pb.ApplicationAttemptState_APPLICATION_ATTEMPT_STATE_ALLOCATED
+			rc.state = containerAcquired
+			go rm.launchAM(t, c, lc)
+			continue
+		}
+		t.allocated = append(t.allocated, c)
 		rm.lg.Debug("container allocated", zap.String("container", c.Id), zap.String("node", c.NodeId), zap.String("attempt", t.id))
 	}
 }

@@ -29,6 +29,8 @@ type ResourceManager struct {
 	sched     *scheduler.Scheduler
 	startTime time.Time
 	metrics   *metrics
+	// clientSecret, when set, must accompany submit and kill calls.
+	clientSecret []byte
 
 	mu         sync.Mutex
 	nodes      map[string]*rmNode
@@ -36,6 +38,9 @@ type ResourceManager struct {
 	attempts   map[string]*rmAttempt
 	containers map[string]*rmContainer
 	appSeq     int64
+
+	connMu    sync.Mutex
+	nodeConns map[string]*grpc.ClientConn
 
 	member        *membership.Member
 	clientLis     net.Listener
@@ -82,11 +87,17 @@ func New(cfg Config) (*ResourceManager, error) {
 		apps:       map[string]*rmApp{},
 		attempts:   map[string]*rmAttempt{},
 		containers: map[string]*rmContainer{},
+		nodeConns:  map[string]*grpc.ClientConn{},
 	}
 	schedCfg := cfg.Scheduler
 	schedCfg.ContainerID = rm.containerID
 	if rm.sched, err = scheduler.New(schedCfg); err != nil {
 		return nil, fmt.Errorf("resourcemanager: scheduler: %w", err)
+	}
+	if cfg.ClientSecretFile != "" {
+		if rm.clientSecret, err = token.LoadSecret(cfg.ClientSecretFile); err != nil {
+			return nil, fmt.Errorf("resourcemanager: client secret (spindle.client.secret-file): %w", err)
+		}
 	}
 	rm.metrics = newMetrics(rm)
 	return rm, nil
@@ -199,6 +210,11 @@ func (rm *ResourceManager) Stop(ctx context.Context) error {
 		err = lerr
 	}
 	rm.done.Wait()
+	rm.connMu.Lock()
+	for _, c := range rm.nodeConns {
+		c.Close()
+	}
+	rm.connMu.Unlock()
 	rm.lg.Info("resourcemanager stopped")
 	return err
 }

@@ -19,6 +19,7 @@ func (rm *ResourceManager) webHandler() http.Handler {
 	mux.HandleFunc("GET /ws/v1/cluster/info", rm.handleInfo)
 	mux.HandleFunc("GET /ws/v1/cluster/nodes", rm.handleNodes)
 	mux.HandleFunc("GET /ws/v1/cluster/metrics", rm.handleMetrics)
+	rm.registerAppRoutes(mux)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(rm.metrics.registry, promhttp.HandlerOpts{}))
 	return mux
 }

@@ -20,6 +20,7 @@ const (
 	diagReleasedByApp    = "Container released by application"
 	diagAllocationUnused = "Container expired since it was unused"
 	diagAppFinished      = "Container killed by the ResourceManager because the application finished"
+	diagAttemptFailed    = "Container killed by the ResourceManager because its application attempt failed"
 )
 
 // rmNode is the RM's view of one NodeManager.
@@ -101,6 +102,15 @@ type rmAttempt struct {
 	// allocated and completed wait for the AM's next Allocate call.
 	allocated []*pb.Container
 	completed []*pb.ContainerStatus
+	// amContainer is the managed AM's container id, once allocated.
+	amContainer string
+	// countsAsFailure: the attempt failed for a reason that counts towards
+	// the application's attempt limit.
+	countsAsFailure bool
+	// unregistered: the AM called FinishApplicationMaster.
+	unregistered bool
+	// lastAllocate is the AM's last heartbeat.
+	lastAllocate time.Time
 	// overheads is the memory overhead asked for at each priority, so that
 	// an allocation can tell its NM how much of it is process memory.
 	overheads map[int32]int64

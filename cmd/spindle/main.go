@@ -29,7 +29,12 @@ func newApp() *cli.App {
 		Commands: []*cli.Command{
 			resourceManagerCommand(),
 			nodeManagerCommand(),
+			submitCommand(),
 			nodeCommand(),
+			appMasterCommand(),
+			executorCommand(),
+			applicationCommand(),
+			applicationAttemptCommand(),
 		},
 	}
 }

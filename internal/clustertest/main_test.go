@@ -3,6 +3,7 @@ package clustertest
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"strconv"
 	"strings"
 	"testing"
@@ -56,4 +57,13 @@ func helperCommand(t *testing.T) []string {
 		t.Fatal(err)
 	}
 	return []string{exe, "-test.run=^$"}
+}
+
+// runSpindle runs the spindle binary with a command and args and returns its
+// combined output.
+func runSpindle(t *testing.T, command string, args ...string) (string, error) {
+	t.Helper()
+	cmd := exec.Command(testutil.SpindleBinary(t), append([]string{command}, args...)...)
+	out, err := cmd.CombinedOutput()
+	return string(out), err
 }

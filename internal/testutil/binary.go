@@ -14,6 +14,10 @@ var (
 	buildOnce sync.Once
 	buildPath string
 	buildErr  error
+
+	jobOnce sync.Once
+	jobPath string
+	jobErr  error
 )
 
 // repoRoot finds the module root from this source file's location.
@@ -45,7 +49,26 @@ func SpindleBinary(tb testing.TB) string {
 	return buildPath
 }
 
-// RemoveBinary deletes the binary SpindleBinary built; call it from TestMain.
+// TestJobBinary builds internal/testutil/testjob once per test process.
+func TestJobBinary(tb testing.TB) string {
+	tb.Helper()
+	dir := filepath.Dir(SpindleBinary(tb))
+	jobOnce.Do(func() {
+		jobPath = filepath.Join(dir, "testjob")
+		cmd := exec.Command("go", "build", "-o", jobPath, "./internal/testutil/testjob")
+		cmd.Dir = repoRoot()
+		if out, err := cmd.CombinedOutput(); err != nil {
+			jobErr = fmt.Errorf("go build ./internal/testutil/testjob: %v\n%s", err, out)
+		}
+	})
+	if jobErr != nil {
+		tb.Fatal(jobErr)
+	}
+	return jobPath
+}
+
+// RemoveBinary deletes the binaries SpindleBinary and TestJobBinary built;
+// call it from TestMain.
 func RemoveBinary() {
 	if buildPath != "" {
 		os.RemoveAll(filepath.Dir(buildPath))

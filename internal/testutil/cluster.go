@@ -2,10 +2,13 @@ package testutil
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -192,4 +195,49 @@ func Dial(tb testing.TB, addr string) *grpc.ClientConn {
 func (c *Cluster) ContainerStdout(i int, appID, containerID string) string {
 	raw, _ := os.ReadFile(filepath.Join(c.Dir, "nm"+strconv.Itoa(i), "nm-logs", appID, containerID, "stdout"))
 	return string(raw)
+}
+
+// NMContainer is one container as an NM's /ws/v1/node/containers lists it.
+type NMContainer struct {
+	ID       string `json:"id"`
+	State    string `json:"state"`
+	ExitCode int32  `json:"exitCode"`
+	NodeID   string `json:"nodeId"`
+	PID      int32  `json:"pid"`
+}
+
+// NMContainers lists the containers NM i knows, from its REST endpoint.
+func (c *Cluster) NMContainers(i int) []NMContainer {
+	c.tb.Helper()
+	var a NMAddresses
+	c.NMs[i].Ready(&a)
+	resp, err := http.Get("http://" + a.Web + "/ws/v1/node/containers")
+	if err != nil {
+		return nil
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Containers struct {
+			Container []NMContainer `json:"container"`
+		} `json:"containers"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		c.tb.Fatalf("NM %d containers: %v", i, err)
+	}
+	return body.Containers.Container
+}
+
+// RunningContainers lists the RUNNING containers of appID on every live NM,
+// keyed by NM index.
+func (c *Cluster) RunningContainers(appID string) map[int][]NMContainer {
+	out := map[int][]NMContainer{}
+	suffix := strings.TrimPrefix(appID, "application_")
+	for i := range c.NMs {
+		for _, ct := range c.NMContainers(i) {
+			if ct.State == "RUNNING" && strings.HasPrefix(ct.ID, "container_"+suffix+"_") {
+				out[i] = append(out[i], ct)
+			}
+		}
+	}
+	return out
 }

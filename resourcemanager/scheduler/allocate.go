@@ -12,7 +12,8 @@ func (s *Scheduler) NodeUpdate(nodeID string) []Allocation {
 		return nil
 	}
 	s.tick++
-	return s.allocateOn(n, nil)
+	out, _ := s.allocateOn(n, nil, s.cfg.MaxAssignmentsPerNode)
+	return out
 }
 
 // Schedule runs one allocation pass over every node, starting with the
@@ -25,21 +26,32 @@ func (s *Scheduler) Schedule() []Allocation {
 	defer s.mu.Unlock()
 	s.tick++
 	var out []Allocation
-	for visited := 0; visited < len(s.nodeList) && s.pending > 0; visited++ {
-		n := s.nodeList[s.cursor]
-		s.cursor++
-		if s.cursor == len(s.nodeList) {
-			s.cursor = 0
+	// Rounds over all nodes, each placing at most MaxAssignmentsPerNode per
+	// node, until a round places nothing: with a cap of 1 containers spread.
+	for placedInRound := true; placedInRound && s.pending > 0; {
+		placedInRound = false
+		for visited := 0; visited < len(s.nodeList) && s.pending > 0; visited++ {
+			n := s.nodeList[s.cursor]
+			s.cursor++
+			if s.cursor == len(s.nodeList) {
+				s.cursor = 0
+			}
+			var placed int
+			out, placed = s.allocateOn(n, out, s.cfg.MaxAssignmentsPerNode)
+			placedInRound = placedInRound || placed > 0
 		}
-		out = s.allocateOn(n, out)
+		if s.cfg.MaxAssignmentsPerNode <= 0 {
+			break
+		}
 	}
 	return out
 }
 
-// allocateOn places containers on n until nothing more fits, appending
-// them to out.
-func (s *Scheduler) allocateOn(n *node, out []Allocation) []Allocation {
-	for s.pending > 0 {
+// allocateOn places containers on n until nothing more fits or limit (0 =
+// none) are placed, appending them to out; it returns how many it placed.
+func (s *Scheduler) allocateOn(n *node, out []Allocation, limit int) ([]Allocation, int) {
+	placedHere := 0
+	for s.pending > 0 && (limit <= 0 || placedHere < limit) {
 		free := n.total.Sub(n.used)
 		s.sortQueues()
 		placed := false
@@ -57,6 +69,7 @@ func (s *Scheduler) allocateOn(n *node, out []Allocation) []Allocation {
 				}
 				out = append(out, alloc)
 				placed = true
+				placedHere++
 				break
 			}
 		}
@@ -64,7 +77,7 @@ func (s *Scheduler) allocateOn(n *node, out []Allocation) []Allocation {
 			break
 		}
 	}
-	return out
+	return out, placedHere
 }
 
 // assignInQueue places one container on n for the first attempt in q's

@@ -43,6 +43,12 @@ type Config struct {
 	// (yarn.scheduler.capacity.node-locality-delay). 0 places it anywhere
 	// at once.
 	NodeLocalityDelay int
+	// MaxAssignmentsPerNode caps the containers placed on one node in one
+	// NodeUpdate or one round of Schedule
+	// (yarn.scheduler.capacity.per-node-heartbeat.maximum-container-assignments).
+	// 1 spreads an application's containers over the nodes, so that losing
+	// a node loses few of them; 0 = no cap (fill a node before the next).
+	MaxAssignmentsPerNode int
 	// MaximumAllocation is the largest container that may be asked for
 	// (yarn.scheduler.maximum-allocation-mb and -vcores). Both components
 	// must be positive.

@@ -1,0 +1,178 @@
+package appmaster
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	pb "github.com/spindlehq/spindle/api/spindlepb"
+	"go.uber.org/zap"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+)
+
+// Exit statuses the AM does not count as an executor's failure: it stopped
+// or released the container itself.
+const (
+	exitReleased     = -100
+	exitKilledByAM   = -105
+	exitLaunchFailed = -1000
+)
+
+// allocate sends the AM's heartbeat: asks for the missing executors and
+// gives back containers this AM no longer wants.
+func (am *AppMaster) allocate(ctx context.Context) (*pb.AllocateResponse, error) {
+	var asks []*pb.ResourceRequest
+	if missing := am.cfg.NumExecutors - len(am.executors); missing > 0 {
+		asks = append(asks, &pb.ResourceRequest{
+			Priority:         executorPriority,
+			Capability:       &pb.Resource{MemoryMb: am.cfg.ExecutorMemoryMB, Vcores: am.cfg.ExecutorCores},
+			NumContainers:    int32(missing),
+			MemoryOverheadMb: am.cfg.ExecutorOverheadMB,
+			RelaxLocality:    true,
+		})
+	}
+	var releases []string
+	for id, pending := range am.released {
+		if pending {
+			releases = append(releases, id)
+			am.released[id] = false
+		}
+	}
+	actx, cancel := context.WithTimeout(am.rmCtx, 10*time.Second)
+	defer cancel()
+	return am.rm.Allocate(actx, &pb.AllocateRequest{Asks: asks, Releases: releases})
+}
+
+// handle launches newly allocated executors, accounts for completed ones and
+// releases executors that never registered.
+func (am *AppMaster) handle(resp *pb.AllocateResponse) error {
+	now := time.Now()
+	for _, c := range resp.GetAllocatedContainers() {
+		if len(am.executors) >= am.cfg.NumExecutors {
+			am.released[c.GetId()] = true
+			continue
+		}
+		am.launch(c, now)
+	}
+	for _, st := range resp.GetCompletedContainerStatuses() {
+		e, ok := am.executors[st.GetContainerId()]
+		if !ok {
+			continue
+		}
+		delete(am.executors, st.GetContainerId())
+		am.endpoint.Release(e.id)
+		if _, mine := am.released[st.GetContainerId()]; mine && st.GetExitStatus() == exitReleased {
+			continue
+		}
+		if st.GetExitStatus() == 0 || st.GetExitStatus() == exitKilledByAM {
+			am.lg.Info("executor exited", zap.String("executor", e.id), zap.String("container", e.c.GetId()), zap.Int32("exitStatus", st.GetExitStatus()))
+			continue
+		}
+		if err := am.executorFailed(e, st.GetExitStatus(), st.GetDiagnostics(), now); err != nil {
+			return err
+		}
+	}
+	for id, e := range am.executors {
+		if now.Sub(e.launchedAt) > am.cfg.ContainerLaunchTimeout && !am.endpoint.Registered(e.id) {
+			delete(am.executors, id)
+			am.released[id] = true
+			am.endpoint.Release(e.id)
+			diag := fmt.Sprintf("executor %s in %s did not register with the driver within %v (spark.yarn.containerLaunchTimeout); released", e.id, id, am.cfg.ContainerLaunchTimeout)
+			if err := am.executorFailed(e, exitReleased, diag, now); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// executorFailed records a failure and fails the application when there are
+// more than spark.yarn.max.executor.failures within the validity interval.
+func (am *AppMaster) executorFailed(e *executor, exitStatus int32, diag string, now time.Time) error {
+	am.failures.add(now)
+	line := fmt.Sprintf("executor %s (%s on %s) exit status %d: %s", e.id, e.c.GetId(), e.c.GetNodeId(), exitStatus, firstLines(diag, 3))
+	am.failDiags = append(am.failDiags, line)
+	if len(am.failDiags) > 5 {
+		am.failDiags = am.failDiags[len(am.failDiags)-5:]
+	}
+	n := am.failures.count(now)
+	am.lg.Warn("executor failed; asking for a replacement", zap.String("executor", e.id), zap.String("container", e.c.GetId()),
+		zap.String("node", e.c.GetNodeId()), zap.Int32("exitStatus", exitStatus), zap.Int("failures", n), zap.Int("maxFailures", am.cfg.MaxExecutorFailures))
+	if n <= am.cfg.MaxExecutorFailures {
+		return nil
+	}
+	window := "since the application started"
+	if am.cfg.ExecutorFailuresValidity > 0 {
+		window = fmt.Sprintf("within %v (spark.yarn.executor.failuresValidityInterval)", am.cfg.ExecutorFailuresValidity)
+	}
+	return fmt.Errorf("%w: %d executors failed %s, more than spark.yarn.max.executor.failures = %d. Last failures:\n%s",
+		ErrTooManyExecutorFailures, n, window, am.cfg.MaxExecutorFailures, strings.Join(am.failDiags, "\n"))
+}
+
+// launch starts an executor in container c on its NM.
+func (am *AppMaster) launch(c *pb.Container, now time.Time) {
+	am.nextExecID++
+	e := &executor{id: strconv.Itoa(am.nextExecID), c: c, launchedAt: now}
+	env := map[string]string{}
+	for k, v := range am.cfg.ExecutorEnv {
+		env[k] = v
+	}
+	env[EnvRole] = "executor"
+	env[EnvExecutorID] = e.id
+	env[EnvExecutorCores] = strconv.Itoa(int(am.cfg.ExecutorCores))
+	env[EnvDriverAddress] = am.driverAddress()
+	lc := &pb.ContainerLaunchContext{
+		Command:        am.cfg.ExecutorCommand,
+		Environment:    env,
+		OverheadKey:    "spark.executor.memoryOverhead",
+		LocalResources: am.cfg.LocalResources,
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	resp, err := am.nm(c.GetNodeAddress()).StartContainers(ctx, &pb.StartContainersRequest{Requests: []*pb.StartContainerRequest{{ContainerToken: c.GetContainerToken(), LaunchContext: lc}}})
+	if err == nil && len(resp.GetFailed()) > 0 {
+		err = fmt.Errorf("%s: %s", resp.GetFailed()[0].GetCode(), resp.GetFailed()[0].GetMessage())
+	}
+	am.executors[c.GetId()] = e
+	if err != nil {
+		// The RM hears of it as a completed container only if the NM
+		// recorded it; give it back so that it is replaced either way.
+		am.lg.Warn("executor launch failed", zap.String("executor", e.id), zap.String("container", c.GetId()), zap.Error(err))
+		delete(am.executors, c.GetId())
+		am.released[c.GetId()] = true
+		am.executorFailed(e, exitLaunchFailed, err.Error(), now)
+		return
+	}
+	am.lg.Info("executor launched", zap.String("executor", e.id), zap.String("container", c.GetId()), zap.String("node", c.GetNodeId()))
+}
+
+func (am *AppMaster) driverAddress() string {
+	if am.taskLis != nil {
+		return am.taskLis.Addr().String()
+	}
+	return am.cfg.DriverAddress
+}
+
+func (am *AppMaster) nm(addr string) pb.ContainerManagementClient {
+	if c, ok := am.nms[addr]; ok {
+		return c
+	}
+	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		am.lg.Error("dial NodeManager", zap.String("node", addr), zap.Error(err))
+	}
+	c := pb.NewContainerManagementClient(conn)
+	am.nms[addr] = c
+	return c
+}
+
+func firstLines(s string, n int) string {
+	lines := strings.SplitN(s, "\n", n+1)
+	if len(lines) > n {
+		lines = lines[:n]
+	}
+	return strings.Join(lines, " | ")
+}

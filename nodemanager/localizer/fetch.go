@@ -1,0 +1,95 @@
+package localizer
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+
+	"go.uber.org/zap"
+)
+
+// fetch copies p's content into a hidden temporary file in workDir while
+// hashing it, and returns the file's path once the content is verified and
+// its mode set. On failure nothing is left behind.
+func (l *Localizer) fetch(ctx context.Context, containerID, workDir string, p planned, buf []byte) (string, int64, error) {
+	name, uri := p.res.GetName(), p.res.GetUri()
+	fail := func(what string, err error) error {
+		return fmt.Errorf("localizer: container %s resource %q: %s %s: %w", containerID, name, what, uri, err)
+	}
+	rc, err := p.fetcher.Open(ctx, uri)
+	if err != nil {
+		return "", 0, fail("open", err)
+	}
+	defer rc.Close()
+
+	tmp, err := os.CreateTemp(workDir, tempPattern(name))
+	if err != nil {
+		return "", 0, fail("create temporary file for", err)
+	}
+	kept := false
+	defer func() {
+		if !kept {
+			_ = tmp.Close()
+			_ = os.Remove(tmp.Name())
+		}
+	}()
+
+	h := sha256.New()
+	n, err := io.CopyBuffer(io.MultiWriter(tmp, h), ctxReader{ctx: ctx, r: rc}, buf)
+	if err != nil {
+		return "", 0, fail("copy", err)
+	}
+	actual := hex.EncodeToString(h.Sum(nil))
+	sizeWrong := p.res.GetSize() > 0 && n != p.res.GetSize()
+	if actual != p.sha256 || sizeWrong {
+		l.cfg.Logger.Warn("resource checksum mismatch",
+			zap.String("container", containerID),
+			zap.String("resource", name),
+			zap.String("uri", uri),
+			zap.String("expected_sha256", p.sha256),
+			zap.String("actual_sha256", actual),
+			zap.Int64("expected_size", p.res.GetSize()),
+			zap.Int64("actual_size", n))
+		sizeNote := ""
+		if sizeWrong {
+			sizeNote = fmt.Sprintf("; expected size %d bytes, got %d", p.res.GetSize(), n)
+		}
+		return "", 0, fmt.Errorf("%w: container %s resource %q from %s: expected sha256 %s, got %s%s",
+			ErrChecksumMismatch, containerID, name, uri, p.sha256, actual, sizeNote)
+	}
+
+	perm := os.FileMode(0o644)
+	if p.res.GetExecutable() {
+		perm = 0o755
+	}
+	if err := tmp.Chmod(perm); err != nil {
+		return "", 0, fail("chmod", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return "", 0, fail("write", err)
+	}
+	kept = true
+	l.cfg.Logger.Debug("resource fetched",
+		zap.String("container", containerID),
+		zap.String("resource", name),
+		zap.String("uri", uri),
+		zap.Int64("bytes", n))
+	return tmp.Name(), n, nil
+}
+
+// ctxReader fails reads once ctx is done, so that a long copy stops soon
+// after cancellation.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}

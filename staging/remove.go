@@ -1,0 +1,19 @@
+package staging
+
+import (
+	"context"
+	"fmt"
+)
+
+// Remove deletes cfg's application staging dir and everything in it, as
+// Spark does when an application ends. A missing dir is not an error.
+func Remove(ctx context.Context, cfg Config) error {
+	st, err := cfg.openStore()
+	if err != nil {
+		return err
+	}
+	if err := st.removeApp(ctx, cfg.AppID); err != nil {
+		return fmt.Errorf("staging: remove staging dir of app %s: %w", cfg.AppID, err)
+	}
+	return nil
+}

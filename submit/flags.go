@@ -1,0 +1,181 @@
+package submit
+
+// flagSpec describes one flag of `spindle submit`.
+type flagSpec struct {
+	// name is the long form, such as "--master".
+	name string
+	// short is the one-letter alias, such as "-c", or "".
+	short string
+	// arg is the placeholder of the flag's value; "" for a switch.
+	arg string
+	// key is the configuration key the flag sets, or "".
+	key string
+	// help is one line for Usage and the documentation.
+	help string
+	// ignored says what kind of option Spindle ignores it as ("a JVM
+	// option"); "" for a flag Spindle honours.
+	ignored string
+}
+
+// Names of the flags that Parse handles itself.
+const (
+	flagMaster            = "--master"
+	flagDeployMode        = "--deploy-mode"
+	flagName              = "--name"
+	flagQueue             = "--queue"
+	flagNumExecutors      = "--num-executors"
+	flagExecutorCores     = "--executor-cores"
+	flagExecutorMemory    = "--executor-memory"
+	flagDriverMemory      = "--driver-memory"
+	flagDriverCores       = "--driver-cores"
+	flagConf              = "--conf"
+	flagPropertiesFile    = "--properties-file"
+	flagLoadSparkDefaults = "--load-spark-defaults"
+	flagFiles             = "--files"
+	flagSupervise         = "--supervise"
+	flagKill              = "--kill"
+	flagStatus            = "--status"
+	flagConfDir           = "--conf-dir"
+	flagVerbose           = "--verbose"
+	flagHelp              = "--help"
+	flagVersion           = "--version"
+)
+
+// Reasons given in warnings about ignored flags and keys.
+const (
+	reasonJVM        = "a JVM option"
+	reasonPython     = "a Python option"
+	reasonArchive    = "a JVM and Python dependency option"
+	reasonKerberos   = "a Kerberos option"
+	reasonProxy      = "a Hadoop impersonation option"
+	reasonStandalone = "a Spark standalone option"
+	reasonConnect    = "a Spark Connect option"
+	reasonSerializer = "a JVM serializer option"
+	reasonSQL        = "a Spark SQL option"
+)
+
+// flags is every flag `spindle submit` accepts, in the order Usage and the
+// documentation list them: spark-submit's, whether honoured or ignored, and
+// Spindle's --conf-dir.
+var flags = []flagSpec{
+	{name: flagMaster, arg: "MASTER_URL", key: "spark.master",
+		help: "yarn (the RM named by yarn.resourcemanager.address in the configuration directory) or spindle://host:port. Default: yarn."},
+	{name: flagDeployMode, arg: "DEPLOY_MODE", key: "spark.submit.deployMode",
+		help: "cluster (the driver runs in a container on the cluster) or client (the driver runs here). Default: cluster."},
+	{name: flagName, arg: "NAME", key: "spark.app.name",
+		help: "The application's name. Default: the job binary's base name."},
+	{name: flagQueue, arg: "QUEUE_NAME", key: "spark.yarn.queue",
+		help: "The queue to submit to. Default: default."},
+	{name: flagNumExecutors, arg: "NUM", key: "spark.executor.instances",
+		help: "Number of executors to launch. Default: 2."},
+	{name: flagExecutorCores, arg: "NUM", key: "spark.executor.cores",
+		help: "Cores per executor. Default: 1."},
+	{name: flagExecutorMemory, arg: "MEM", key: "spark.executor.memory",
+		help: "Memory per executor (e.g. 1000M, 2G; a bare number is MiB). Default: 1G."},
+	{name: flagDriverMemory, arg: "MEM", key: "spark.driver.memory",
+		help: "Memory for the driver (e.g. 1000M, 2G; a bare number is MiB). Default: 1G."},
+	{name: flagDriverCores, arg: "NUM", key: "spark.driver.cores",
+		help: "Cores for the driver. Default: 1."},
+	{name: flagConf, short: "-c", arg: "PROP=VALUE",
+		help: "Set a spark.* or spindle.* key; repeatable. Other keys are ignored with a warning."},
+	{name: flagPropertiesFile, arg: "FILE",
+		help: "Read keys from FILE instead of spindle-defaults.conf in the configuration directory."},
+	{name: flagLoadSparkDefaults,
+		help: "With --properties-file, also read spindle-defaults.conf; FILE wins where both set a key."},
+	{name: flagFiles, arg: "FILES", key: "spark.yarn.dist.files",
+		help: "Comma-separated files to place in the working directory of the driver and of each executor."},
+	{name: flagSupervise, key: "spark.driver.supervise",
+		help: "If given, restarts the driver on failure."},
+	{name: flagKill, arg: "APP_ID",
+		help: "Kill the application APP_ID (application_<timestamp>_<seq>); needs no job binary."},
+	{name: flagStatus, arg: "APP_ID",
+		help: "Report the state of the application APP_ID; needs no job binary."},
+	{name: flagConfDir, arg: "DIR",
+		help: "Spindle's configuration directory (yarn-site.xml, spindle-defaults.conf). Default: $SPINDLE_CONF_DIR."},
+	{name: flagVerbose, short: "-v",
+		help: "Print additional output while submitting."},
+	{name: flagHelp, short: "-h",
+		help: "Show this help message and exit."},
+	{name: flagVersion,
+		help: "Print the version and exit."},
+
+	{name: "--class", arg: "CLASS_NAME", ignored: reasonJVM,
+		help: "The application's main class."},
+	{name: "--jars", arg: "JARS", ignored: reasonJVM,
+		help: "Jars to put on the driver and executor classpaths."},
+	{name: "--packages", arg: "PACKAGES", ignored: reasonJVM,
+		help: "Maven coordinates of jars to put on the classpaths."},
+	{name: "--exclude-packages", arg: "PACKAGES", ignored: reasonJVM,
+		help: "groupId:artifactId pairs to leave out of --packages."},
+	{name: "--repositories", arg: "REPOSITORIES", ignored: reasonJVM,
+		help: "Maven repositories to search for --packages."},
+	{name: "--driver-java-options", arg: "OPTIONS", ignored: reasonJVM,
+		help: "Extra Java options for the driver."},
+	{name: "--driver-library-path", arg: "PATH", ignored: reasonJVM,
+		help: "Extra native library path for the driver's JVM."},
+	{name: "--driver-class-path", arg: "PATH", ignored: reasonJVM,
+		help: "Extra classpath entries for the driver."},
+	{name: "--py-files", arg: "PY_FILES", ignored: reasonPython,
+		help: "Python files to put on the PYTHONPATH."},
+	{name: "--archives", arg: "ARCHIVES", ignored: reasonArchive,
+		help: "Archives to unpack in each executor's working directory; use --files for plain files."},
+	{name: "--principal", arg: "PRINCIPAL", ignored: reasonKerberos,
+		help: "Kerberos principal to log in as."},
+	{name: "--keytab", arg: "KEYTAB", ignored: reasonKerberos,
+		help: "Kerberos keytab of --principal."},
+	{name: "--proxy-user", arg: "NAME", ignored: reasonProxy,
+		help: "User to impersonate when submitting."},
+	{name: "--total-executor-cores", arg: "NUM", ignored: reasonStandalone,
+		help: "Total cores of all executors; use --num-executors and --executor-cores."},
+	{name: "--remote", arg: "CONNECT_URL", ignored: reasonConnect,
+		help: "URL of a Spark Connect server."},
+}
+
+// flagsByName indexes flags by long and short name.
+var flagsByName = func() map[string]*flagSpec {
+	m := make(map[string]*flagSpec, 2*len(flags))
+	for i := range flags {
+		m[flags[i].name] = &flags[i]
+		if flags[i].short != "" {
+			m[flags[i].short] = &flags[i]
+		}
+	}
+	return m
+}()
+
+// closestFlag returns the known flag name nearest to name by edit distance.
+func closestFlag(name string) string {
+	best, bestDist := "", -1
+	for _, f := range flags {
+		for _, n := range []string{f.name, f.short} {
+			if n == "" {
+				continue
+			}
+			if d := editDistance(name, n); bestDist < 0 || d < bestDist {
+				best, bestDist = n, d
+			}
+		}
+	}
+	return best
+}
+
+// editDistance is the Levenshtein distance between a and b, in bytes.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}

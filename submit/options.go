@@ -1,0 +1,114 @@
+package submit
+
+import "fmt"
+
+// Action is what a `spindle submit` command line asks for.
+type Action int
+
+const (
+	// ActionSubmit submits the application; the default.
+	ActionSubmit Action = iota
+	// ActionKill kills the application named by --kill.
+	ActionKill
+	// ActionStatus reports the state of the application named by --status.
+	ActionStatus
+	// ActionHelp prints Usage (--help or -h).
+	ActionHelp
+	// ActionVersion prints the version (--version).
+	ActionVersion
+)
+
+// String names the action as spark-submit's --verbose output does.
+func (a Action) String() string {
+	switch a {
+	case ActionSubmit:
+		return "SUBMIT"
+	case ActionKill:
+		return "KILL"
+	case ActionStatus:
+		return "REQUEST_STATUS"
+	case ActionHelp:
+		return "HELP"
+	case ActionVersion:
+		return "PRINT_VERSION"
+	}
+	return fmt.Sprintf("Action(%d)", int(a))
+}
+
+// Options is a resolved `spindle submit` command line. For ActionHelp and
+// ActionVersion only Action, Verbose and Conf (empty) are set.
+type Options struct {
+	// Action is what the command line asks for.
+	Action Action
+	// Master is "yarn", meaning the RM named by yarn.resourcemanager.address
+	// in the configuration directory, or "spindle://host:port".
+	Master string
+	// DeployMode is "cluster", where the driver runs in a container on the
+	// cluster, or "client", where it runs on the submitting machine.
+	DeployMode string
+	// Name is the application's name; it defaults to the base name of
+	// Application. It is empty for ActionKill and ActionStatus.
+	Name string
+	// Queue is the scheduler queue to submit to; "default" unless set.
+	Queue string
+	// NumExecutors is the number of executors (spark.executor.instances).
+	NumExecutors int
+	// ExecutorCores is the number of cores of each executor.
+	ExecutorCores int
+	// DriverCores is the number of cores of the driver.
+	DriverCores int
+	// ExecutorMemoryMB is each executor's memory in MiB, overhead excluded.
+	ExecutorMemoryMB int64
+	// DriverMemoryMB is the driver's memory in MiB, overhead excluded.
+	DriverMemoryMB int64
+	// ExecutorMemoryOverheadMB is the memory added to each executor's
+	// container in MiB; 0 leaves it to the RM's rule, max(384 MiB, 10% of
+	// ExecutorMemoryMB).
+	ExecutorMemoryOverheadMB int64
+	// DriverMemoryOverheadMB is the memory added to the driver's container
+	// in MiB; 0 leaves it to the RM's rule, max(384 MiB, 10% of
+	// DriverMemoryMB).
+	DriverMemoryOverheadMB int64
+	// Files are the files to place in each container's working directory,
+	// as given (absolute or relative paths, with an optional #name), without
+	// duplicates.
+	Files []string
+	// Supervise asks for the driver to be restarted when it fails.
+	Supervise bool
+	// Verbose asks for extra output while submitting.
+	Verbose bool
+	// AppID is the application to kill or report on, for ActionKill and
+	// ActionStatus.
+	AppID string
+	// Application is the path of the job binary, as given.
+	Application string
+	// AppArgs are the arguments after Application, passed to the job as
+	// given.
+	AppArgs []string
+	// PropertiesFile is the properties file read: --properties-file, or
+	// spindle-defaults.conf in ConfDir when that exists; "" if none. With
+	// --load-spark-defaults both are read and this names the first.
+	PropertiesFile string
+	// ConfDir is the configuration directory: --conf-dir if given, else
+	// ParseOptions.ConfDir.
+	ConfDir string
+	// Conf holds every effective spark.* and spindle.* key after
+	// precedence: those set by --conf and the properties file, and those
+	// the flags set, with the flag-mapped keys (spark.master,
+	// spark.submit.deployMode, spark.app.name, spark.yarn.queue, the
+	// executor and driver memory, cores and instances) always present.
+	// Ignored keys are not in it. Other keys' defaults are not filled in:
+	// read them with Get, Int, Bool or Duration.
+	Conf map[string]string
+}
+
+// ParseOptions says where Parse finds files.
+type ParseOptions struct {
+	// ConfDir is where spindle-defaults.conf is looked for when
+	// --properties-file is not given (and --conf-dir does not override
+	// it); "" means no defaults file.
+	ConfDir string
+	// ReadFile reads a file; nil means os.ReadFile. A missing defaults
+	// file must give an error matching fs.ErrNotExist.
+	ReadFile func(name string) ([]byte, error)
+}

@@ -1,0 +1,150 @@
+package submit
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// DefaultsFile is the properties file read from the configuration
+// directory when --properties-file is not given, Spindle's
+// spark-defaults.conf.
+const DefaultsFile = "spindle-defaults.conf"
+
+// parser carries the state of one Parse.
+type parser struct {
+	po       ParseOptions
+	warnings []string
+	warned   map[string]bool
+}
+
+// warn adds a warning line, once.
+func (p *parser) warn(w string) {
+	if !p.warned[w] {
+		p.warned[w] = true
+		p.warnings = append(p.warnings, w)
+	}
+}
+
+// Parse parses spark-submit's command line, without the program name, and
+// resolves it with Spark's precedence: explicit flags, then --conf, then
+// the properties file, then the defaults. It returns the resolved Options
+// and the warnings to show, one line each, such as for flags and keys that
+// Spindle ignores.
+//
+// Errors wrap ErrUsage, ErrUnknownFlag, ErrNoApplication, ErrInvalidValue
+// or ErrPropertiesFile and name the flag, key or file at fault.
+func Parse(args []string, po ParseOptions) (*Options, []string, error) {
+	if po.ReadFile == nil {
+		po.ReadFile = os.ReadFile
+	}
+	p := &parser{po: po, warned: map[string]bool{}}
+	cl, err := p.scan(args)
+	if err != nil {
+		return nil, p.warnings, err
+	}
+	if cl.action == ActionHelp || cl.action == ActionVersion {
+		return &Options{Action: cl.action, Verbose: cl.verbose, Conf: map[string]string{}}, p.warnings, nil
+	}
+	o := &Options{
+		Action:      cl.action,
+		AppID:       cl.appID,
+		Application: cl.application,
+		AppArgs:     cl.appArgs,
+		Verbose:     cl.verbose,
+		ConfDir:     po.ConfDir,
+	}
+	if cl.confDirSet {
+		o.ConfDir = cl.confDir
+	}
+	settings, err := p.gather(cl, o)
+	if err != nil {
+		return nil, p.warnings, err
+	}
+	if err := p.resolve(cl, settings, o); err != nil {
+		return nil, p.warnings, err
+	}
+	return o, p.warnings, nil
+}
+
+// setting is a key's value and where it came from.
+type setting struct {
+	value string
+	// source is "--conf" or the properties file's name.
+	source string
+}
+
+// gather collects the keys of --conf and the properties files, the first
+// source that sets a key winning, and drops with a warning the keys that
+// Spindle ignores or that are not Spark's or Spindle's.
+func (p *parser) gather(cl *commandLine, o *Options) (map[string]setting, error) {
+	settings := map[string]setting{}
+	var order []string
+	add := func(key, value, source string) {
+		if _, ok := settings[key]; !ok {
+			order = append(order, key)
+			settings[key] = setting{value: value, source: source}
+		}
+	}
+	// Later --conf arguments win, as in spark-submit.
+	for i := len(cl.confs) - 1; i >= 0; i-- {
+		add(cl.confs[i].key, cl.confs[i].value, "--conf")
+	}
+	slices.Reverse(order)
+	addFile := func(name string, props map[string]string) {
+		keys := make([]string, 0, len(props))
+		for k := range props {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			add(k, props[k], name)
+		}
+	}
+	if cl.propertiesFile != "" {
+		data, err := p.po.ReadFile(cl.propertiesFile)
+		if err != nil {
+			return nil, fmt.Errorf("%w: cannot read --properties-file %s: %w", ErrPropertiesFile, cl.propertiesFile, err)
+		}
+		props, err := ParsePropertiesFile(data, cl.propertiesFile)
+		if err != nil {
+			return nil, err
+		}
+		o.PropertiesFile = cl.propertiesFile
+		addFile(cl.propertiesFile, props)
+	}
+	if (cl.propertiesFile == "" || cl.loadDefaults) && o.ConfDir != "" {
+		name := filepath.Join(o.ConfDir, DefaultsFile)
+		data, err := p.po.ReadFile(name)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+		case err != nil:
+			return nil, fmt.Errorf("%w: cannot read %s: %w", ErrPropertiesFile, name, err)
+		default:
+			props, err := ParsePropertiesFile(data, name)
+			if err != nil {
+				return nil, err
+			}
+			if o.PropertiesFile == "" {
+				o.PropertiesFile = name
+			}
+			addFile(name, props)
+		}
+	}
+	for _, k := range order {
+		switch {
+		case !strings.HasPrefix(k, "spark.") && !strings.HasPrefix(k, "spindle."):
+			p.warn("Warning: Ignoring non-Spark config property: " + printable(k))
+			delete(settings, k)
+		case ignoredReason(k) != "":
+			p.warn(ignoredWarning(k, ignoredReason(k)))
+			delete(settings, k)
+		}
+	}
+	return settings, nil
+}
