@@ -15,11 +15,13 @@ test: build
 	$(GO) test -race -count=1 -timeout 15m ./...
 
 # Benchmarks print the figures the docs quote: scheduler allocations/s at
-# 1,000 and 10,000 nodes, and container launch latency p50/p99 over 200 launches.
+# 1,000 and 10,000 nodes, container launch latency p50/p99 over 200 launches,
+# and submit → AM registered → 4 executors running on 2 NMs.
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 3s ./resourcemanager/scheduler
 	$(GO) test -run '^$$' -bench BenchmarkContainerLaunch -benchtime 200x ./nodemanager
-	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) $$($(GO) list ./... | grep -v -e '/resourcemanager/scheduler$$' -e '/nodemanager$$')
+	$(GO) test -run '^$$' -bench BenchmarkSubmitToExecutorsRunning -benchtime 5x ./internal/clustertest
+	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) $$($(GO) list ./... | grep -v -e '/resourcemanager/scheduler$$' -e '/nodemanager$$' -e '/internal/clustertest$$')
 
 # Each fuzz target for FUZZTIME.
 fuzz:

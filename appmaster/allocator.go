@@ -55,7 +55,9 @@ func (am *AppMaster) handle(resp *pb.AllocateResponse) error {
 			am.released[c.GetId()] = true
 			continue
 		}
-		am.launch(c, now)
+		if err := am.launch(c, now); err != nil {
+			return err
+		}
 	}
 	for _, st := range resp.GetCompletedContainerStatuses() {
 		e, ok := am.executors[st.GetContainerId()]
@@ -112,8 +114,9 @@ func (am *AppMaster) executorFailed(e *executor, exitStatus int32, diag string, 
 		ErrTooManyExecutorFailures, n, window, am.cfg.MaxExecutorFailures, strings.Join(am.failDiags, "\n"))
 }
 
-// launch starts an executor in container c on its NM.
-func (am *AppMaster) launch(c *pb.Container, now time.Time) {
+// launch starts an executor in container c on its NM; it returns an error
+// only when a failed launch exhausts spark.yarn.max.executor.failures.
+func (am *AppMaster) launch(c *pb.Container, now time.Time) error {
 	am.nextExecID++
 	e := &executor{id: strconv.Itoa(am.nextExecID), c: c, launchedAt: now}
 	env := map[string]string{}
@@ -143,10 +146,10 @@ func (am *AppMaster) launch(c *pb.Container, now time.Time) {
 		am.lg.Warn("executor launch failed", zap.String("executor", e.id), zap.String("container", c.GetId()), zap.Error(err))
 		delete(am.executors, c.GetId())
 		am.released[c.GetId()] = true
-		am.executorFailed(e, exitLaunchFailed, err.Error(), now)
-		return
+		return am.executorFailed(e, exitLaunchFailed, err.Error(), now)
 	}
 	am.lg.Info("executor launched", zap.String("executor", e.id), zap.String("container", c.GetId()), zap.String("node", c.GetNodeId()))
+	return nil
 }
 
 func (am *AppMaster) driverAddress() string {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
@@ -89,6 +90,16 @@ func ConfigFromSpec(spec LaunchSpec) (Config, error) {
 	cfg.HeartbeatInterval = r.duration("spark.yarn.scheduler.heartbeat.interval-ms", time.Second, time.Millisecond)
 	cfg.InitialAllocationInterval = r.duration("spark.yarn.scheduler.initial-allocation.interval", 100*time.Millisecond, time.Millisecond)
 	cfg.ExecutorCommand = []string{"{{SPINDLE_BINARY}}", "executor"}
+	// Spark's spark.executorEnv.NAME and spark.yarn.appMasterEnv.NAME.
+	cfg.ExecutorEnv, cfg.DriverEnv = map[string]string{}, map[string]string{}
+	for k, v := range spec.Conf {
+		if name, ok := strings.CutPrefix(k, "spark.executorEnv."); ok && name != "" {
+			cfg.ExecutorEnv[name] = v
+		}
+		if name, ok := strings.CutPrefix(k, "spark.yarn.appMasterEnv."); ok && name != "" {
+			cfg.DriverEnv[name] = v
+		}
+	}
 	cfg.LocalResources = ToPB(spec.Resources)
 	cfg.DriverAddress = spec.DriverAddress
 	if spec.DriverAddress == "" {

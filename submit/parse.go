@@ -38,7 +38,9 @@ func (p *parser) warn(w string) {
 // Spindle ignores.
 //
 // Errors wrap ErrUsage, ErrUnknownFlag, ErrNoApplication, ErrInvalidValue
-// or ErrPropertiesFile and name the flag, key or file at fault.
+// or ErrPropertiesFile and name the flag, key or file at fault; the
+// warnings gathered before the error are returned with it. Properties files
+// are read with po.ReadFile.
 func Parse(args []string, po ParseOptions) (*Options, []string, error) {
 	if po.ReadFile == nil {
 		po.ReadFile = os.ReadFile

@@ -2,7 +2,6 @@ package submit
 
 import (
 	"fmt"
-	"math"
 	"net"
 	"strconv"
 	"strings"
@@ -132,7 +131,7 @@ func validHost(h string) bool {
 // validPort reports whether p is a port from 1 to 65535 in decimal.
 func validPort(p string) bool {
 	n, err := strconv.ParseUint(p, 10, 16)
-	return err == nil && n >= 1 && n <= math.MaxUint16 && p[0] != '+'
+	return err == nil && n >= 1
 }
 
 // checkDeployMode checks a deploy mode.

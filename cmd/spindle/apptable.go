@@ -12,6 +12,7 @@ import (
 	pb "github.com/spindlehq/spindle/api/spindlepb"
 	"github.com/spindlehq/spindle/ids"
 	"github.com/spindlehq/spindle/resourcemanager"
+	"github.com/spindlehq/spindle/token"
 	"github.com/urfave/cli/v2"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -47,6 +48,8 @@ var defaultListStates = []pb.ApplicationState{
 type rmSession struct {
 	client pb.ApplicationClientClient
 	addr   string
+	// secret is the client secret (spindle.client.secret-file), if any.
+	secret []byte
 }
 
 // withRM loads the command's configuration, dials the RM and runs fn.
@@ -56,18 +59,25 @@ func withRM(c *cli.Context, fn func(s rmSession) error) error {
 		return err
 	}
 	addr := cfg.Get("yarn.resourcemanager.address")
+	var secret []byte
+	if f := cfg.Get("spindle.client.secret-file"); f != "" {
+		if secret, err = token.LoadSecret(f); err != nil {
+			return err
+		}
+	}
 	client, closeConn, err := dialRM(addr)
 	if err != nil {
 		return err
 	}
 	defer closeConn()
-	return fn(rmSession{client: client, addr: addr})
+	return fn(rmSession{client: client, addr: addr, secret: secret})
 }
 
 // call runs one RPC with rpcTimeout.
 func (s rmSession) call(parent context.Context, fn func(ctx context.Context) error) error {
 	ctx, cancel := context.WithTimeout(parent, rpcTimeout)
 	defer cancel()
+	ctx = token.WithClientSecret(ctx, s.secret)
 	return fn(ctx)
 }
 
