@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spindlehq/spindle/driver"
+
 	pb "github.com/spindlehq/spindle/api/spindlepb"
 	"go.uber.org/zap"
 )
@@ -16,7 +18,7 @@ func testAM(maxFailures int, launchTimeout time.Duration, launchedAt time.Time, 
 	am := &AppMaster{
 		cfg:       Config{NumExecutors: len(ids), MaxExecutorFailures: maxFailures, ContainerLaunchTimeout: launchTimeout},
 		lg:        zap.NewNop(),
-		endpoint:  NewDriverEndpoint(),
+		endpoint:  driver.NewEndpoint(),
 		executors: map[string]*executor{},
 		released:  map[string]bool{},
 	}

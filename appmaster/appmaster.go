@@ -13,6 +13,7 @@ import (
 	"time"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
+	"github.com/spindlehq/spindle/driver"
 	"github.com/spindlehq/spindle/token"
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
@@ -40,7 +41,7 @@ type AppMaster struct {
 	rm       pb.ApplicationMasterClient
 	rmConn   *grpc.ClientConn
 	rmCtx    context.Context
-	endpoint *DriverEndpoint
+	endpoint *driver.Endpoint
 	taskLis  net.Listener
 	taskSrv  *grpc.Server
 	nms      map[string]pb.ContainerManagementClient
@@ -86,7 +87,7 @@ func New(cfg Config) (*AppMaster, error) {
 		rm:        pb.NewApplicationMasterClient(conn),
 		rmConn:    conn,
 		rmCtx:     rmCtx,
-		endpoint:  NewDriverEndpoint(),
+		endpoint:  driver.NewEndpoint(),
 		nms:       map[string]pb.ContainerManagementClient{},
 		executors: map[string]*executor{},
 		released:  map[string]bool{},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
@@ -29,6 +30,8 @@ type Config struct {
 	// DriverTimeout: the executor exits after the driver has been
 	// unreachable this long.
 	DriverTimeout time.Duration
+	// Runner runs tasks; nil fails every task.
+	Runner Runner
 	// Logger receives the executor's log.
 	Logger *zap.Logger
 }
@@ -52,8 +55,15 @@ func (c Config) Validate() error {
 // ErrDriverLost is returned when the driver stayed unreachable past the timeout.
 var ErrDriverLost = errors.New("executor: driver unreachable")
 
-// Run registers with the driver and heartbeats until the driver says to
-// stop (nil), the driver is lost (ErrDriverLost) or ctx ends.
+// Runner runs one task and reports its end; the executor runs up to Cores
+// of them at once.
+type Runner interface {
+	RunTask(ctx context.Context, t *pb.LaunchTask) *pb.TaskStatus
+}
+
+// Run connects to the driver and runs the tasks it sends until the driver
+// says to stop (nil), the driver is lost (ErrDriverLost) or ctx ends. A
+// broken session is reconnected while the driver timeout allows.
 func Run(ctx context.Context, cfg Config) error {
 	if err := cfg.Validate(); err != nil {
 		return err
@@ -65,35 +75,100 @@ func Run(ctx context.Context, cfg Config) error {
 	}
 	defer conn.Close()
 	task := pb.NewTaskClient(conn)
+	slots := make(chan struct{}, max(cfg.Cores, 1))
 	lastContact := time.Now()
-	registered := false
 	for {
-		cctx, cancel := context.WithTimeout(ctx, cfg.HeartbeatInterval+5*time.Second)
-		if !registered {
-			_, err = task.RegisterExecutor(cctx, &pb.RegisterExecutorRequest{ExecutorId: cfg.ExecutorID, ContainerId: cfg.ContainerID, Host: cfg.Host, Cores: cfg.Cores})
-			if err == nil {
-				registered = true
-				lg.Info("registered with driver", zap.String("driver", cfg.DriverAddress))
-			}
-		} else {
-			var resp *pb.ExecutorHeartbeatResponse
-			resp, err = task.ExecutorHeartbeat(cctx, &pb.ExecutorHeartbeatRequest{ExecutorId: cfg.ExecutorID})
-			if err == nil && resp.GetShutdown() {
-				cancel()
-				lg.Info("driver asked the executor to stop")
-				return nil
-			}
+		stopped, err := session(ctx, cfg, lg, task, slots)
+		if stopped {
+			return nil
 		}
-		cancel()
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
 		if err == nil {
 			lastContact = time.Now()
-		} else if time.Since(lastContact) > cfg.DriverTimeout {
-			return fmt.Errorf("%w: no answer from %s for %v: %v", ErrDriverLost, cfg.DriverAddress, cfg.DriverTimeout, err)
 		}
+		if time.Since(lastContact) > cfg.DriverTimeout {
+			return fmt.Errorf("%w: no session with %s for %v: %v", ErrDriverLost, cfg.DriverAddress, cfg.DriverTimeout, err)
+		}
+		lg.Warn("session with driver ended; reconnecting", zap.Error(err))
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-time.After(cfg.HeartbeatInterval):
 		}
 	}
+}
+
+// session runs one Connect stream. It returns stopped when the driver said
+// to shut down; err is nil when the driver acknowledged the registration
+// before the session ended.
+func session(ctx context.Context, cfg Config, lg *zap.Logger, task pb.TaskClient, slots chan struct{}) (stopped bool, err error) {
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stream, err := task.Connect(sctx)
+	if err != nil {
+		return false, err
+	}
+	var sendMu sync.Mutex
+	send := func(m *pb.ExecutorMessage) error {
+		sendMu.Lock()
+		defer sendMu.Unlock()
+		return stream.Send(m)
+	}
+	reg := &pb.RegisterExecutorRequest{ExecutorId: cfg.ExecutorID, ContainerId: cfg.ContainerID, Host: cfg.Host, Cores: cfg.Cores}
+	if err := send(&pb.ExecutorMessage{Message: &pb.ExecutorMessage_Register{Register: reg}}); err != nil {
+		return false, err
+	}
+	// The driver acknowledges the registration (or says to shut down).
+	first, err := stream.Recv()
+	if err != nil {
+		return false, err
+	}
+	lg.Info("connected to driver", zap.String("driver", cfg.DriverAddress))
+	go func() {
+		t := time.NewTicker(cfg.HeartbeatInterval)
+		defer t.Stop()
+		for {
+			select {
+			case <-sctx.Done():
+				return
+			case <-t.C:
+				send(&pb.ExecutorMessage{Message: &pb.ExecutorMessage_Heartbeat{Heartbeat: &pb.ExecutorHeartbeatRequest{ExecutorId: cfg.ExecutorID}}})
+			}
+		}
+	}()
+	for m := first; ; {
+		if m.GetShutdown() {
+			lg.Info("driver asked the executor to stop")
+			return true, nil
+		}
+		if l := m.GetLaunch(); l != nil {
+			select {
+			case slots <- struct{}{}:
+			case <-sctx.Done():
+				return false, nil
+			}
+			go func() {
+				defer func() { <-slots }()
+				st := runTask(sctx, cfg.Runner, l)
+				if err := send(&pb.ExecutorMessage{Message: &pb.ExecutorMessage_Status{Status: st}}); err != nil {
+					lg.Warn("report task status", zap.String("task", l.GetTaskId()), zap.Error(err))
+				}
+			}()
+		}
+		if m, err = stream.Recv(); err != nil {
+			return false, nil
+		}
+	}
+}
+
+// runTask runs t, or fails it when the executor has no job to run.
+func runTask(ctx context.Context, r Runner, t *pb.LaunchTask) *pb.TaskStatus {
+	if r == nil {
+		return &pb.TaskStatus{TaskId: t.GetTaskId(), Attempt: t.GetAttempt(), Error: "executor has no job loaded"}
+	}
+	st := r.RunTask(ctx, t)
+	st.TaskId, st.Attempt = t.GetTaskId(), t.GetAttempt()
+	return st
 }

@@ -313,6 +313,547 @@ func (x *DriverStatusResponse) GetDiagnostics() string {
 	return ""
 }
 
+type ExecutorMessage struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Types that are valid to be assigned to Message:
+	//
+	//	*ExecutorMessage_Register
+	//	*ExecutorMessage_Status
+	//	*ExecutorMessage_Heartbeat
+	Message       isExecutorMessage_Message `protobuf_oneof:"message"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExecutorMessage) Reset() {
+	*x = ExecutorMessage{}
+	mi := &file_task_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExecutorMessage) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExecutorMessage) ProtoMessage() {}
+
+func (x *ExecutorMessage) ProtoReflect() protoreflect.Message {
+	mi := &file_task_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExecutorMessage.ProtoReflect.Descriptor instead.
+func (*ExecutorMessage) Descriptor() ([]byte, []int) {
+	return file_task_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *ExecutorMessage) GetMessage() isExecutorMessage_Message {
+	if x != nil {
+		return x.Message
+	}
+	return nil
+}
+
+func (x *ExecutorMessage) GetRegister() *RegisterExecutorRequest {
+	if x != nil {
+		if x, ok := x.Message.(*ExecutorMessage_Register); ok {
+			return x.Register
+		}
+	}
+	return nil
+}
+
+func (x *ExecutorMessage) GetStatus() *TaskStatus {
+	if x != nil {
+		if x, ok := x.Message.(*ExecutorMessage_Status); ok {
+			return x.Status
+		}
+	}
+	return nil
+}
+
+func (x *ExecutorMessage) GetHeartbeat() *ExecutorHeartbeatRequest {
+	if x != nil {
+		if x, ok := x.Message.(*ExecutorMessage_Heartbeat); ok {
+			return x.Heartbeat
+		}
+	}
+	return nil
+}
+
+type isExecutorMessage_Message interface {
+	isExecutorMessage_Message()
+}
+
+type ExecutorMessage_Register struct {
+	Register *RegisterExecutorRequest `protobuf:"bytes,1,opt,name=register,proto3,oneof"`
+}
+
+type ExecutorMessage_Status struct {
+	Status *TaskStatus `protobuf:"bytes,2,opt,name=status,proto3,oneof"`
+}
+
+type ExecutorMessage_Heartbeat struct {
+	Heartbeat *ExecutorHeartbeatRequest `protobuf:"bytes,3,opt,name=heartbeat,proto3,oneof"`
+}
+
+func (*ExecutorMessage_Register) isExecutorMessage_Message() {}
+
+func (*ExecutorMessage_Status) isExecutorMessage_Message() {}
+
+func (*ExecutorMessage_Heartbeat) isExecutorMessage_Message() {}
+
+type DriverMessage struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Types that are valid to be assigned to Message:
+	//
+	//	*DriverMessage_Launch
+	//	*DriverMessage_Shutdown
+	Message       isDriverMessage_Message `protobuf_oneof:"message"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DriverMessage) Reset() {
+	*x = DriverMessage{}
+	mi := &file_task_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DriverMessage) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DriverMessage) ProtoMessage() {}
+
+func (x *DriverMessage) ProtoReflect() protoreflect.Message {
+	mi := &file_task_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DriverMessage.ProtoReflect.Descriptor instead.
+func (*DriverMessage) Descriptor() ([]byte, []int) {
+	return file_task_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *DriverMessage) GetMessage() isDriverMessage_Message {
+	if x != nil {
+		return x.Message
+	}
+	return nil
+}
+
+func (x *DriverMessage) GetLaunch() *LaunchTask {
+	if x != nil {
+		if x, ok := x.Message.(*DriverMessage_Launch); ok {
+			return x.Launch
+		}
+	}
+	return nil
+}
+
+func (x *DriverMessage) GetShutdown() bool {
+	if x != nil {
+		if x, ok := x.Message.(*DriverMessage_Shutdown); ok {
+			return x.Shutdown
+		}
+	}
+	return false
+}
+
+type isDriverMessage_Message interface {
+	isDriverMessage_Message()
+}
+
+type DriverMessage_Launch struct {
+	Launch *LaunchTask `protobuf:"bytes,1,opt,name=launch,proto3,oneof"`
+}
+
+type DriverMessage_Shutdown struct {
+	// shutdown: exit cleanly.
+	Shutdown bool `protobuf:"varint,2,opt,name=shutdown,proto3,oneof"`
+}
+
+func (*DriverMessage_Launch) isDriverMessage_Message() {}
+
+func (*DriverMessage_Shutdown) isDriverMessage_Message() {}
+
+// OffsetRange is a Kafka partition's records [from, until) for one batch.
+type OffsetRange struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Topic         string                 `protobuf:"bytes,1,opt,name=topic,proto3" json:"topic,omitempty"`
+	Partition     int32                  `protobuf:"varint,2,opt,name=partition,proto3" json:"partition,omitempty"`
+	From          int64                  `protobuf:"varint,3,opt,name=from,proto3" json:"from,omitempty"`
+	Until         int64                  `protobuf:"varint,4,opt,name=until,proto3" json:"until,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *OffsetRange) Reset() {
+	*x = OffsetRange{}
+	mi := &file_task_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OffsetRange) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OffsetRange) ProtoMessage() {}
+
+func (x *OffsetRange) ProtoReflect() protoreflect.Message {
+	mi := &file_task_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OffsetRange.ProtoReflect.Descriptor instead.
+func (*OffsetRange) Descriptor() ([]byte, []int) {
+	return file_task_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *OffsetRange) GetTopic() string {
+	if x != nil {
+		return x.Topic
+	}
+	return ""
+}
+
+func (x *OffsetRange) GetPartition() int32 {
+	if x != nil {
+		return x.Partition
+	}
+	return 0
+}
+
+func (x *OffsetRange) GetFrom() int64 {
+	if x != nil {
+		return x.From
+	}
+	return 0
+}
+
+func (x *OffsetRange) GetUntil() int64 {
+	if x != nil {
+		return x.Until
+	}
+	return 0
+}
+
+// LaunchTask runs one partition range of a batch through the job.
+type LaunchTask struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	TaskId          string                 `protobuf:"bytes,1,opt,name=task_id,json=taskId,proto3" json:"task_id,omitempty"`
+	Attempt         int32                  `protobuf:"varint,2,opt,name=attempt,proto3" json:"attempt,omitempty"`
+	BatchTimeUnixMs int64                  `protobuf:"varint,3,opt,name=batch_time_unix_ms,json=batchTimeUnixMs,proto3" json:"batch_time_unix_ms,omitempty"`
+	Range           *OffsetRange           `protobuf:"bytes,4,opt,name=range,proto3" json:"range,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *LaunchTask) Reset() {
+	*x = LaunchTask{}
+	mi := &file_task_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *LaunchTask) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*LaunchTask) ProtoMessage() {}
+
+func (x *LaunchTask) ProtoReflect() protoreflect.Message {
+	mi := &file_task_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use LaunchTask.ProtoReflect.Descriptor instead.
+func (*LaunchTask) Descriptor() ([]byte, []int) {
+	return file_task_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *LaunchTask) GetTaskId() string {
+	if x != nil {
+		return x.TaskId
+	}
+	return ""
+}
+
+func (x *LaunchTask) GetAttempt() int32 {
+	if x != nil {
+		return x.Attempt
+	}
+	return 0
+}
+
+func (x *LaunchTask) GetBatchTimeUnixMs() int64 {
+	if x != nil {
+		return x.BatchTimeUnixMs
+	}
+	return 0
+}
+
+func (x *LaunchTask) GetRange() *OffsetRange {
+	if x != nil {
+		return x.Range
+	}
+	return nil
+}
+
+// KeyValue is a keyed partial aggregate.
+type KeyValue struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Key           string                 `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
+	Value         []byte                 `protobuf:"bytes,2,opt,name=value,proto3" json:"value,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *KeyValue) Reset() {
+	*x = KeyValue{}
+	mi := &file_task_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *KeyValue) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*KeyValue) ProtoMessage() {}
+
+func (x *KeyValue) ProtoReflect() protoreflect.Message {
+	mi := &file_task_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use KeyValue.ProtoReflect.Descriptor instead.
+func (*KeyValue) Descriptor() ([]byte, []int) {
+	return file_task_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *KeyValue) GetKey() string {
+	if x != nil {
+		return x.Key
+	}
+	return ""
+}
+
+func (x *KeyValue) GetValue() []byte {
+	if x != nil {
+		return x.Value
+	}
+	return nil
+}
+
+// TaskMetrics are what an executor measured for one task.
+type TaskMetrics struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	RecordsIn       int64                  `protobuf:"varint,1,opt,name=records_in,json=recordsIn,proto3" json:"records_in,omitempty"`
+	RecordsOut      int64                  `protobuf:"varint,2,opt,name=records_out,json=recordsOut,proto3" json:"records_out,omitempty"`
+	RecordsRejected int64                  `protobuf:"varint,3,opt,name=records_rejected,json=recordsRejected,proto3" json:"records_rejected,omitempty"`
+	ReadNanos       int64                  `protobuf:"varint,4,opt,name=read_nanos,json=readNanos,proto3" json:"read_nanos,omitempty"`
+	ProcessNanos    int64                  `protobuf:"varint,5,opt,name=process_nanos,json=processNanos,proto3" json:"process_nanos,omitempty"`
+	WriteNanos      int64                  `protobuf:"varint,6,opt,name=write_nanos,json=writeNanos,proto3" json:"write_nanos,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *TaskMetrics) Reset() {
+	*x = TaskMetrics{}
+	mi := &file_task_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TaskMetrics) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TaskMetrics) ProtoMessage() {}
+
+func (x *TaskMetrics) ProtoReflect() protoreflect.Message {
+	mi := &file_task_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TaskMetrics.ProtoReflect.Descriptor instead.
+func (*TaskMetrics) Descriptor() ([]byte, []int) {
+	return file_task_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *TaskMetrics) GetRecordsIn() int64 {
+	if x != nil {
+		return x.RecordsIn
+	}
+	return 0
+}
+
+func (x *TaskMetrics) GetRecordsOut() int64 {
+	if x != nil {
+		return x.RecordsOut
+	}
+	return 0
+}
+
+func (x *TaskMetrics) GetRecordsRejected() int64 {
+	if x != nil {
+		return x.RecordsRejected
+	}
+	return 0
+}
+
+func (x *TaskMetrics) GetReadNanos() int64 {
+	if x != nil {
+		return x.ReadNanos
+	}
+	return 0
+}
+
+func (x *TaskMetrics) GetProcessNanos() int64 {
+	if x != nil {
+		return x.ProcessNanos
+	}
+	return 0
+}
+
+func (x *TaskMetrics) GetWriteNanos() int64 {
+	if x != nil {
+		return x.WriteNanos
+	}
+	return 0
+}
+
+type TaskStatus struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	TaskId        string                 `protobuf:"bytes,1,opt,name=task_id,json=taskId,proto3" json:"task_id,omitempty"`
+	Attempt       int32                  `protobuf:"varint,2,opt,name=attempt,proto3" json:"attempt,omitempty"`
+	Succeeded     bool                   `protobuf:"varint,3,opt,name=succeeded,proto3" json:"succeeded,omitempty"`
+	Error         string                 `protobuf:"bytes,4,opt,name=error,proto3" json:"error,omitempty"`
+	Aggregates    []*KeyValue            `protobuf:"bytes,5,rep,name=aggregates,proto3" json:"aggregates,omitempty"`
+	Metrics       *TaskMetrics           `protobuf:"bytes,6,opt,name=metrics,proto3" json:"metrics,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TaskStatus) Reset() {
+	*x = TaskStatus{}
+	mi := &file_task_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TaskStatus) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TaskStatus) ProtoMessage() {}
+
+func (x *TaskStatus) ProtoReflect() protoreflect.Message {
+	mi := &file_task_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TaskStatus.ProtoReflect.Descriptor instead.
+func (*TaskStatus) Descriptor() ([]byte, []int) {
+	return file_task_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *TaskStatus) GetTaskId() string {
+	if x != nil {
+		return x.TaskId
+	}
+	return ""
+}
+
+func (x *TaskStatus) GetAttempt() int32 {
+	if x != nil {
+		return x.Attempt
+	}
+	return 0
+}
+
+func (x *TaskStatus) GetSucceeded() bool {
+	if x != nil {
+		return x.Succeeded
+	}
+	return false
+}
+
+func (x *TaskStatus) GetError() string {
+	if x != nil {
+		return x.Error
+	}
+	return ""
+}
+
+func (x *TaskStatus) GetAggregates() []*KeyValue {
+	if x != nil {
+		return x.Aggregates
+	}
+	return nil
+}
+
+func (x *TaskStatus) GetMetrics() *TaskMetrics {
+	if x != nil {
+		return x.Metrics
+	}
+	return nil
+}
+
 var File_task_proto protoreflect.FileDescriptor
 
 const file_task_proto_rawDesc = "" +
@@ -336,8 +877,53 @@ const file_task_proto_rawDesc = "" +
 	"\x14DriverStatusResponse\x12\x1a\n" +
 	"\bfinished\x18\x01 \x01(\bR\bfinished\x12\x1c\n" +
 	"\tsucceeded\x18\x02 \x01(\bR\tsucceeded\x12 \n" +
-	"\vdiagnostics\x18\x03 \x01(\tR\vdiagnostics2\x9a\x02\n" +
-	"\x04Task\x12]\n" +
+	"\vdiagnostics\x18\x03 \x01(\tR\vdiagnostics\"\xd7\x01\n" +
+	"\x0fExecutorMessage\x12A\n" +
+	"\bregister\x18\x01 \x01(\v2#.spindle.v1.RegisterExecutorRequestH\x00R\bregister\x120\n" +
+	"\x06status\x18\x02 \x01(\v2\x16.spindle.v1.TaskStatusH\x00R\x06status\x12D\n" +
+	"\theartbeat\x18\x03 \x01(\v2$.spindle.v1.ExecutorHeartbeatRequestH\x00R\theartbeatB\t\n" +
+	"\amessage\"j\n" +
+	"\rDriverMessage\x120\n" +
+	"\x06launch\x18\x01 \x01(\v2\x16.spindle.v1.LaunchTaskH\x00R\x06launch\x12\x1c\n" +
+	"\bshutdown\x18\x02 \x01(\bH\x00R\bshutdownB\t\n" +
+	"\amessage\"k\n" +
+	"\vOffsetRange\x12\x14\n" +
+	"\x05topic\x18\x01 \x01(\tR\x05topic\x12\x1c\n" +
+	"\tpartition\x18\x02 \x01(\x05R\tpartition\x12\x12\n" +
+	"\x04from\x18\x03 \x01(\x03R\x04from\x12\x14\n" +
+	"\x05until\x18\x04 \x01(\x03R\x05until\"\x9b\x01\n" +
+	"\n" +
+	"LaunchTask\x12\x17\n" +
+	"\atask_id\x18\x01 \x01(\tR\x06taskId\x12\x18\n" +
+	"\aattempt\x18\x02 \x01(\x05R\aattempt\x12+\n" +
+	"\x12batch_time_unix_ms\x18\x03 \x01(\x03R\x0fbatchTimeUnixMs\x12-\n" +
+	"\x05range\x18\x04 \x01(\v2\x17.spindle.v1.OffsetRangeR\x05range\"2\n" +
+	"\bKeyValue\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\fR\x05value\"\xdd\x01\n" +
+	"\vTaskMetrics\x12\x1d\n" +
+	"\n" +
+	"records_in\x18\x01 \x01(\x03R\trecordsIn\x12\x1f\n" +
+	"\vrecords_out\x18\x02 \x01(\x03R\n" +
+	"recordsOut\x12)\n" +
+	"\x10records_rejected\x18\x03 \x01(\x03R\x0frecordsRejected\x12\x1d\n" +
+	"\n" +
+	"read_nanos\x18\x04 \x01(\x03R\treadNanos\x12#\n" +
+	"\rprocess_nanos\x18\x05 \x01(\x03R\fprocessNanos\x12\x1f\n" +
+	"\vwrite_nanos\x18\x06 \x01(\x03R\n" +
+	"writeNanos\"\xdc\x01\n" +
+	"\n" +
+	"TaskStatus\x12\x17\n" +
+	"\atask_id\x18\x01 \x01(\tR\x06taskId\x12\x18\n" +
+	"\aattempt\x18\x02 \x01(\x05R\aattempt\x12\x1c\n" +
+	"\tsucceeded\x18\x03 \x01(\bR\tsucceeded\x12\x14\n" +
+	"\x05error\x18\x04 \x01(\tR\x05error\x124\n" +
+	"\n" +
+	"aggregates\x18\x05 \x03(\v2\x14.spindle.v1.KeyValueR\n" +
+	"aggregates\x121\n" +
+	"\ametrics\x18\x06 \x01(\v2\x17.spindle.v1.TaskMetricsR\ametrics2\xe1\x02\n" +
+	"\x04Task\x12E\n" +
+	"\aConnect\x12\x1b.spindle.v1.ExecutorMessage\x1a\x19.spindle.v1.DriverMessage(\x010\x01\x12]\n" +
 	"\x10RegisterExecutor\x12#.spindle.v1.RegisterExecutorRequest\x1a$.spindle.v1.RegisterExecutorResponse\x12`\n" +
 	"\x11ExecutorHeartbeat\x12$.spindle.v1.ExecutorHeartbeatRequest\x1a%.spindle.v1.ExecutorHeartbeatResponse\x12Q\n" +
 	"\fDriverStatus\x12\x1f.spindle.v1.DriverStatusRequest\x1a .spindle.v1.DriverStatusResponseB,Z*github.com/spindlehq/spindle/api/spindlepbb\x06proto3"
@@ -354,7 +940,7 @@ func file_task_proto_rawDescGZIP() []byte {
 	return file_task_proto_rawDescData
 }
 
-var file_task_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
+var file_task_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
 var file_task_proto_goTypes = []any{
 	(*RegisterExecutorRequest)(nil),   // 0: spindle.v1.RegisterExecutorRequest
 	(*RegisterExecutorResponse)(nil),  // 1: spindle.v1.RegisterExecutorResponse
@@ -362,19 +948,35 @@ var file_task_proto_goTypes = []any{
 	(*ExecutorHeartbeatResponse)(nil), // 3: spindle.v1.ExecutorHeartbeatResponse
 	(*DriverStatusRequest)(nil),       // 4: spindle.v1.DriverStatusRequest
 	(*DriverStatusResponse)(nil),      // 5: spindle.v1.DriverStatusResponse
+	(*ExecutorMessage)(nil),           // 6: spindle.v1.ExecutorMessage
+	(*DriverMessage)(nil),             // 7: spindle.v1.DriverMessage
+	(*OffsetRange)(nil),               // 8: spindle.v1.OffsetRange
+	(*LaunchTask)(nil),                // 9: spindle.v1.LaunchTask
+	(*KeyValue)(nil),                  // 10: spindle.v1.KeyValue
+	(*TaskMetrics)(nil),               // 11: spindle.v1.TaskMetrics
+	(*TaskStatus)(nil),                // 12: spindle.v1.TaskStatus
 }
 var file_task_proto_depIdxs = []int32{
-	0, // 0: spindle.v1.Task.RegisterExecutor:input_type -> spindle.v1.RegisterExecutorRequest
-	2, // 1: spindle.v1.Task.ExecutorHeartbeat:input_type -> spindle.v1.ExecutorHeartbeatRequest
-	4, // 2: spindle.v1.Task.DriverStatus:input_type -> spindle.v1.DriverStatusRequest
-	1, // 3: spindle.v1.Task.RegisterExecutor:output_type -> spindle.v1.RegisterExecutorResponse
-	3, // 4: spindle.v1.Task.ExecutorHeartbeat:output_type -> spindle.v1.ExecutorHeartbeatResponse
-	5, // 5: spindle.v1.Task.DriverStatus:output_type -> spindle.v1.DriverStatusResponse
-	3, // [3:6] is the sub-list for method output_type
-	0, // [0:3] is the sub-list for method input_type
-	0, // [0:0] is the sub-list for extension type_name
-	0, // [0:0] is the sub-list for extension extendee
-	0, // [0:0] is the sub-list for field type_name
+	0,  // 0: spindle.v1.ExecutorMessage.register:type_name -> spindle.v1.RegisterExecutorRequest
+	12, // 1: spindle.v1.ExecutorMessage.status:type_name -> spindle.v1.TaskStatus
+	2,  // 2: spindle.v1.ExecutorMessage.heartbeat:type_name -> spindle.v1.ExecutorHeartbeatRequest
+	9,  // 3: spindle.v1.DriverMessage.launch:type_name -> spindle.v1.LaunchTask
+	8,  // 4: spindle.v1.LaunchTask.range:type_name -> spindle.v1.OffsetRange
+	10, // 5: spindle.v1.TaskStatus.aggregates:type_name -> spindle.v1.KeyValue
+	11, // 6: spindle.v1.TaskStatus.metrics:type_name -> spindle.v1.TaskMetrics
+	6,  // 7: spindle.v1.Task.Connect:input_type -> spindle.v1.ExecutorMessage
+	0,  // 8: spindle.v1.Task.RegisterExecutor:input_type -> spindle.v1.RegisterExecutorRequest
+	2,  // 9: spindle.v1.Task.ExecutorHeartbeat:input_type -> spindle.v1.ExecutorHeartbeatRequest
+	4,  // 10: spindle.v1.Task.DriverStatus:input_type -> spindle.v1.DriverStatusRequest
+	7,  // 11: spindle.v1.Task.Connect:output_type -> spindle.v1.DriverMessage
+	1,  // 12: spindle.v1.Task.RegisterExecutor:output_type -> spindle.v1.RegisterExecutorResponse
+	3,  // 13: spindle.v1.Task.ExecutorHeartbeat:output_type -> spindle.v1.ExecutorHeartbeatResponse
+	5,  // 14: spindle.v1.Task.DriverStatus:output_type -> spindle.v1.DriverStatusResponse
+	11, // [11:15] is the sub-list for method output_type
+	7,  // [7:11] is the sub-list for method input_type
+	7,  // [7:7] is the sub-list for extension type_name
+	7,  // [7:7] is the sub-list for extension extendee
+	0,  // [0:7] is the sub-list for field type_name
 }
 
 func init() { file_task_proto_init() }
@@ -382,13 +984,22 @@ func file_task_proto_init() {
 	if File_task_proto != nil {
 		return
 	}
+	file_task_proto_msgTypes[6].OneofWrappers = []any{
+		(*ExecutorMessage_Register)(nil),
+		(*ExecutorMessage_Status)(nil),
+		(*ExecutorMessage_Heartbeat)(nil),
+	}
+	file_task_proto_msgTypes[7].OneofWrappers = []any{
+		(*DriverMessage_Launch)(nil),
+		(*DriverMessage_Shutdown)(nil),
+	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_task_proto_rawDesc), len(file_task_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   6,
+			NumMessages:   13,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -22,6 +22,7 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
+	Task_Connect_FullMethodName           = "/spindle.v1.Task/Connect"
 	Task_RegisterExecutor_FullMethodName  = "/spindle.v1.Task/RegisterExecutor"
 	Task_ExecutorHeartbeat_FullMethodName = "/spindle.v1.Task/ExecutorHeartbeat"
 	Task_DriverStatus_FullMethodName      = "/spindle.v1.Task/DriverStatus"
@@ -31,6 +32,11 @@ const (
 //
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 type TaskClient interface {
+	// Connect is an executor's session with the driver: it sends its
+	// registration first, then task statuses and heartbeats; the driver sends
+	// task launches and, at the end, a shutdown. A broken stream means the
+	// executor is lost.
+	Connect(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[ExecutorMessage, DriverMessage], error)
 	// RegisterExecutor is an executor's first call once its process runs.
 	RegisterExecutor(ctx context.Context, in *RegisterExecutorRequest, opts ...grpc.CallOption) (*RegisterExecutorResponse, error)
 	ExecutorHeartbeat(ctx context.Context, in *ExecutorHeartbeatRequest, opts ...grpc.CallOption) (*ExecutorHeartbeatResponse, error)
@@ -45,6 +51,19 @@ type taskClient struct {
 func NewTaskClient(cc grpc.ClientConnInterface) TaskClient {
 	return &taskClient{cc}
 }
+
+func (c *taskClient) Connect(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[ExecutorMessage, DriverMessage], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &Task_ServiceDesc.Streams[0], Task_Connect_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[ExecutorMessage, DriverMessage]{ClientStream: stream}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Task_ConnectClient = grpc.BidiStreamingClient[ExecutorMessage, DriverMessage]
 
 func (c *taskClient) RegisterExecutor(ctx context.Context, in *RegisterExecutorRequest, opts ...grpc.CallOption) (*RegisterExecutorResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
@@ -80,6 +99,11 @@ func (c *taskClient) DriverStatus(ctx context.Context, in *DriverStatusRequest, 
 // All implementations must embed UnimplementedTaskServer
 // for forward compatibility.
 type TaskServer interface {
+	// Connect is an executor's session with the driver: it sends its
+	// registration first, then task statuses and heartbeats; the driver sends
+	// task launches and, at the end, a shutdown. A broken stream means the
+	// executor is lost.
+	Connect(grpc.BidiStreamingServer[ExecutorMessage, DriverMessage]) error
 	// RegisterExecutor is an executor's first call once its process runs.
 	RegisterExecutor(context.Context, *RegisterExecutorRequest) (*RegisterExecutorResponse, error)
 	ExecutorHeartbeat(context.Context, *ExecutorHeartbeatRequest) (*ExecutorHeartbeatResponse, error)
@@ -95,6 +119,9 @@ type TaskServer interface {
 // pointer dereference when methods are called.
 type UnimplementedTaskServer struct{}
 
+func (UnimplementedTaskServer) Connect(grpc.BidiStreamingServer[ExecutorMessage, DriverMessage]) error {
+	return status.Error(codes.Unimplemented, "method Connect not implemented")
+}
 func (UnimplementedTaskServer) RegisterExecutor(context.Context, *RegisterExecutorRequest) (*RegisterExecutorResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method RegisterExecutor not implemented")
 }
@@ -124,6 +151,13 @@ func RegisterTaskServer(s grpc.ServiceRegistrar, srv TaskServer) {
 	}
 	s.RegisterService(&Task_ServiceDesc, srv)
 }
+
+func _Task_Connect_Handler(srv interface{}, stream grpc.ServerStream) error {
+	return srv.(TaskServer).Connect(&grpc.GenericServerStream[ExecutorMessage, DriverMessage]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type Task_ConnectServer = grpc.BidiStreamingServer[ExecutorMessage, DriverMessage]
 
 func _Task_RegisterExecutor_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(RegisterExecutorRequest)
@@ -199,6 +233,13 @@ var Task_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _Task_DriverStatus_Handler,
 		},
 	},
-	Streams:  []grpc.StreamDesc{},
+	Streams: []grpc.StreamDesc{
+		{
+			StreamName:    "Connect",
+			Handler:       _Task_Connect_Handler,
+			ServerStreams: true,
+			ClientStreams: true,
+		},
+	},
 	Metadata: "task.proto",
 }

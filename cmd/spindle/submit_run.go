@@ -14,6 +14,7 @@ import (
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
 	"github.com/spindlehq/spindle/appmaster"
+	"github.com/spindlehq/spindle/driver"
 	"github.com/spindlehq/spindle/staging"
 	"github.com/spindlehq/spindle/submit"
 	"google.golang.org/grpc"
@@ -199,7 +200,7 @@ func splitList(s string) []string {
 type clientDriver struct {
 	address  string
 	server   *grpc.Server
-	endpoint *appmaster.DriverEndpoint
+	endpoint *driver.Endpoint
 	cmd      *exec.Cmd
 	done     chan struct{}
 }
@@ -228,7 +229,7 @@ func startClientDriver(o *submit.Options) (*clientDriver, error) {
 	d := &clientDriver{
 		address:  net.JoinHostPort(host, port),
 		server:   grpc.NewServer(),
-		endpoint: appmaster.NewDriverEndpoint(),
+		endpoint: appmaster.driver.NewEndpoint(),
 		done:     make(chan struct{}),
 	}
 	pb.RegisterTaskServer(d.server, d.endpoint)
