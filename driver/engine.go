@@ -1,0 +1,366 @@
+package driver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	pb "github.com/spindlehq/spindle/api/spindlepb"
+	"github.com/spindlehq/spindle/driver/taskscheduler"
+	"github.com/spindlehq/spindle/hdfscheckpoint"
+	"github.com/spindlehq/spindle/streaming/kafkasource"
+	"github.com/spindlehq/spindle/streaming/ratecontrol"
+	"go.uber.org/zap"
+)
+
+// Reducer is the job's driver side: it combines keyed partial aggregates
+// across partitions and keeps state across batches. Nil when the job has no
+// aggregates.
+type Reducer interface {
+	// Reduce combines the values of one key from every partition.
+	Reduce(ctx context.Context, key string, values [][]byte) ([]byte, error)
+	// UpdateState folds a batch's reduced value into the key's state;
+	// keep=false drops the key.
+	UpdateState(ctx context.Context, key string, value, old []byte) (state []byte, keep bool, err error)
+}
+
+// Planner fixes each batch's offset ranges (kafkasource.Planner).
+type Planner interface {
+	Plan(ctx context.Context, in kafkasource.PlanInput) (kafkasource.Plan, error)
+}
+
+// EngineConfig configures the micro-batch engine.
+type EngineConfig struct {
+	// BatchDuration is the time between batch starts.
+	BatchDuration time.Duration
+	// Planner fixes offset ranges.
+	Planner Planner
+	// Rate is the backpressure rate controller (may be disabled).
+	Rate *ratecontrol.RateController
+	// Log is the checkpoint (offsets, commits, state).
+	Log *hdfscheckpoint.Log
+	// Tasks configures task scheduling (spark.locality.wait, spark.task.maxFailures).
+	Tasks taskscheduler.Config
+	// Endpoint is where executors connect.
+	Endpoint *Endpoint
+	// Job reduces aggregates and keeps state; nil = none.
+	Job Reducer
+	// Stop, when it returns true, makes the engine finish the batches it
+	// has queued and return (graceful stop: marker file or SIGTERM).
+	Stop func(ctx context.Context) bool
+	// OnBatch is told of every completed batch (metrics, live lines).
+	OnBatch func(BatchInfo)
+	// Logger receives the engine's log.
+	Logger *zap.Logger
+}
+
+// BatchInfo describes a completed batch, as Spark's BatchInfo.
+type BatchInfo struct {
+	Time            time.Time
+	Records         int64
+	Rejected        int64
+	Outputs         int64
+	SchedulingDelay time.Duration
+	ProcessingDelay time.Duration
+	RateLimit       float64
+	Lag             int64
+	Replayed        bool
+}
+
+// Engine runs micro-batches: plan → offsets log → tasks → state → commits log.
+type Engine struct {
+	cfg   EngineConfig
+	lg    *zap.Logger
+	sched *taskscheduler.Scheduler
+
+	// next holds each partition's next offset to read.
+	next  map[kafkasource.TopicPartition]int64
+	state map[string][]byte
+
+	statuses chan Event
+}
+
+// NewEngine checks cfg and prepares an engine; Run runs it.
+func NewEngine(cfg EngineConfig) (*Engine, error) {
+	if cfg.BatchDuration <= 0 || cfg.Planner == nil || cfg.Log == nil || cfg.Endpoint == nil {
+		return nil, errors.New("driver: an engine needs a batch duration, a planner, a checkpoint log and an endpoint")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = zap.NewNop()
+	}
+	sched, err := taskscheduler.New(cfg.Tasks)
+	if err != nil {
+		return nil, err
+	}
+	e := &Engine{cfg: cfg, lg: cfg.Logger, sched: sched, next: map[kafkasource.TopicPartition]int64{}, state: map[string][]byte{}, statuses: make(chan Event, 1024)}
+	cfg.Endpoint.OnEvent(e.onEvent)
+	return e, nil
+}
+
+// onEvent keeps the scheduler's view of executors current and passes task
+// statuses to the batch that waits for them.
+func (e *Engine) onEvent(ev Event) {
+	switch {
+	case ev.Added:
+		e.sched.AddExecutor(ev.ExecutorID, ev.Host, ev.Cores)
+		e.lg.Info("executor added", zap.String("executor", ev.ExecutorID), zap.String("host", ev.Host), zap.Int("cores", ev.Cores))
+	case ev.Lost:
+		e.sched.RemoveExecutor(ev.ExecutorID, ev.Reason)
+		e.lg.Warn("executor lost", zap.String("executor", ev.ExecutorID), zap.String("reason", ev.Reason))
+	}
+	// A status must reach the batch waiting for it; other events only
+	// wake it (a lost executor's tasks are pending again).
+	if ev.Status != nil {
+		e.statuses <- ev
+		return
+	}
+	select {
+	case e.statuses <- ev:
+	default:
+	}
+}
+
+// Run recovers from the checkpoint, replays an uncommitted batch with its
+// ranges, then runs a batch every BatchDuration until Stop says so (nil) or
+// a batch fails (its error). A late batch makes the next ones queue; none
+// is dropped.
+func (e *Engine) Run(ctx context.Context) error {
+	rec, err := e.cfg.Log.Recover(ctx)
+	if err != nil {
+		return fmt.Errorf("driver: recover from checkpoint %s: %w", e.cfg.Log.Dir(), err)
+	}
+	if err := e.restore(ctx, rec); err != nil {
+		return err
+	}
+	next := time.Now().Truncate(e.cfg.BatchDuration).Add(e.cfg.BatchDuration)
+	if !rec.NextBatchTime.IsZero() && next.Before(rec.NextBatchTime) {
+		next = rec.NextBatchTime
+	}
+	if rec.Pending != nil {
+		e.lg.Info("replaying uncommitted batch", zap.Time("batch", rec.Pending.BatchTime), zap.Int("ranges", len(rec.Pending.Ranges)))
+		if err := e.runBatch(ctx, rec.Pending.BatchTime, rec.Pending.Ranges, 0, true); err != nil {
+			return err
+		}
+	}
+	for {
+		if e.cfg.Stop != nil && e.cfg.Stop(ctx) {
+			e.lg.Info("stopping gracefully: no more batches will be planned")
+			return nil
+		}
+		if wait := time.Until(next); wait > 0 {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(wait):
+			}
+		}
+		plan, err := e.cfg.Planner.Plan(ctx, kafkasource.PlanInput{Current: e.next, BatchDuration: e.cfg.BatchDuration, RateLimit: e.rateLimit()})
+		if err != nil {
+			return fmt.Errorf("driver: plan batch %s: %w", next.Format(time.RFC3339Nano), err)
+		}
+		ranges := make([]hdfscheckpoint.OffsetRange, 0, len(plan.Ranges))
+		for _, r := range plan.Ranges {
+			ranges = append(ranges, hdfscheckpoint.OffsetRange{Topic: r.Topic, Partition: r.Partition, From: r.From, Until: r.Until})
+		}
+		if err := e.runBatch(ctx, next, ranges, plan.Lag, false); err != nil {
+			return err
+		}
+		next = next.Add(e.cfg.BatchDuration)
+	}
+}
+
+func (e *Engine) rateLimit() float64 {
+	if e.cfg.Rate == nil {
+		return 0
+	}
+	return e.cfg.Rate.Limit()
+}
+
+// restore sets the next offsets and state from the last committed batch.
+func (e *Engine) restore(ctx context.Context, rec hdfscheckpoint.Recovery) error {
+	if rec.LastCommittedOffsets != nil {
+		for _, r := range rec.LastCommittedOffsets.Ranges {
+			e.next[kafkasource.TopicPartition{Topic: r.Topic, Partition: r.Partition}] = r.Until
+		}
+	}
+	if rec.LastCommitted == nil {
+		return nil
+	}
+	raw, err := e.cfg.Log.ReadState(ctx, rec.LastCommitted.BatchTime, hdfscheckpoint.AllPartitionsState)
+	if errors.Is(err, hdfscheckpoint.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("driver: read state of batch %s: %w", rec.LastCommitted.BatchTime.Format(time.RFC3339Nano), err)
+	}
+	state, err := decodeState(raw)
+	if err != nil {
+		return fmt.Errorf("driver: state of batch %s cannot be read by this build: %w", rec.LastCommitted.BatchTime.Format(time.RFC3339Nano), err)
+	}
+	e.state = state
+	e.lg.Info("state restored", zap.Time("batch", rec.LastCommitted.BatchTime), zap.Int("keys", len(state)))
+	return nil
+}
+
+// runBatch runs one batch: offsets entry, tasks, reduce and state, commit.
+func (e *Engine) runBatch(ctx context.Context, batchTime time.Time, ranges []hdfscheckpoint.OffsetRange, lag int64, replay bool) error {
+	started := time.Now()
+	if !replay {
+		if err := e.cfg.Log.WriteOffsets(ctx, hdfscheckpoint.BatchOffsets{BatchTime: batchTime, Ranges: ranges}); err != nil {
+			return fmt.Errorf("driver: write offsets of batch %s: %w", batchTime.Format(time.RFC3339Nano), err)
+		}
+	}
+	var tasks []taskscheduler.Task
+	byID := map[string]hdfscheckpoint.OffsetRange{}
+	for _, r := range ranges {
+		if r.Until <= r.From {
+			continue
+		}
+		id := fmt.Sprintf("%s-%d", r.Topic, r.Partition)
+		tasks = append(tasks, taskscheduler.Task{ID: id, Partition: id})
+		byID[id] = r
+	}
+	info := BatchInfo{Time: batchTime, SchedulingDelay: max(0, started.Sub(batchTime)), Lag: lag, RateLimit: e.rateLimit(), Replayed: replay}
+	aggregates := map[string][][]byte{}
+	if len(tasks) > 0 {
+		results, err := e.runTasks(ctx, batchTime, tasks, byID)
+		if err != nil {
+			return err
+		}
+		for _, st := range results {
+			m := st.GetMetrics()
+			info.Records += m.GetRecordsIn()
+			info.Rejected += m.GetRecordsRejected()
+			info.Outputs += m.GetRecordsOut()
+			for _, kv := range st.GetAggregates() {
+				aggregates[kv.GetKey()] = append(aggregates[kv.GetKey()], kv.GetValue())
+			}
+		}
+	}
+	if err := e.updateState(ctx, batchTime, aggregates); err != nil {
+		return err
+	}
+	if err := e.cfg.Log.WriteCommit(ctx, hdfscheckpoint.BatchCommit{BatchTime: batchTime, Outputs: map[string]int64{"outputs": info.Outputs, "rejected": info.Rejected}}); err != nil {
+		return fmt.Errorf("driver: write commit of batch %s: %w", batchTime.Format(time.RFC3339Nano), err)
+	}
+	for _, r := range ranges {
+		e.next[kafkasource.TopicPartition{Topic: r.Topic, Partition: r.Partition}] = r.Until
+	}
+	if err := e.cfg.Log.Purge(ctx); err != nil {
+		e.lg.Warn("purge old checkpoint entries", zap.Error(err))
+	}
+	info.ProcessingDelay = time.Since(started)
+	if e.cfg.Rate != nil {
+		e.cfg.Rate.OnBatchCompleted(ratecontrol.BatchInfo{Time: time.Now(), Records: info.Records, ProcessingDelay: info.ProcessingDelay, SchedulingDelay: info.SchedulingDelay})
+	}
+	e.lg.Info("batch completed", zap.Time("batch", batchTime), zap.Int64("records", info.Records), zap.Int64("rejected", info.Rejected),
+		zap.Duration("processingDelay", info.ProcessingDelay), zap.Duration("schedulingDelay", info.SchedulingDelay), zap.Float64("rateLimit", info.RateLimit))
+	if e.cfg.OnBatch != nil {
+		e.cfg.OnBatch(info)
+	}
+	return nil
+}
+
+// runTasks runs a task set to its end and returns each task's status.
+func (e *Engine) runTasks(ctx context.Context, batchTime time.Time, tasks []taskscheduler.Task, byID map[string]hdfscheckpoint.OffsetRange) (map[string]*pb.TaskStatus, error) {
+	if err := e.sched.Submit(tasks); err != nil {
+		return nil, err
+	}
+	// Drop statuses of an earlier batch that arrived late.
+	for drained := false; !drained; {
+		select {
+		case <-e.statuses:
+		default:
+			drained = true
+		}
+	}
+	results := map[string]*pb.TaskStatus{}
+	running := map[string]string{} // task → executor of its current attempt
+	attempts := map[string]int32{}
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		for _, a := range e.sched.Schedule() {
+			r := byID[a.TaskID]
+			running[a.TaskID], attempts[a.TaskID] = a.ExecutorID, int32(a.Attempt)
+			err := e.cfg.Endpoint.Launch(a.ExecutorID, &pb.LaunchTask{
+				TaskId: a.TaskID, Attempt: int32(a.Attempt), BatchTimeUnixMs: batchTime.UnixMilli(),
+				Range: &pb.OffsetRange{Topic: r.Topic, Partition: r.Partition, From: r.From, Until: r.Until},
+			})
+			if err != nil {
+				e.sched.TaskFinished(a.TaskID, a.ExecutorID, err)
+			}
+		}
+		if done, err := e.sched.State(); done {
+			if err != nil {
+				return nil, fmt.Errorf("driver: batch %s: %w", batchTime.Format(time.RFC3339Nano), err)
+			}
+			return results, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case ev := <-e.statuses:
+			st := ev.Status
+			if st == nil || running[st.GetTaskId()] != ev.ExecutorID || attempts[st.GetTaskId()] != st.GetAttempt() {
+				continue
+			}
+			var err error
+			if !st.GetSucceeded() {
+				err = errors.New(st.GetError())
+				e.lg.Warn("task failed", zap.String("task", st.GetTaskId()), zap.Int32("attempt", st.GetAttempt()), zap.String("executor", ev.ExecutorID), zap.String("error", st.GetError()))
+			} else {
+				results[st.GetTaskId()] = st
+			}
+			e.sched.TaskFinished(st.GetTaskId(), ev.ExecutorID, err)
+		case <-tick.C:
+		}
+	}
+}
+
+// updateState reduces a batch's aggregates and folds them into the state,
+// then snapshots it for this batch.
+func (e *Engine) updateState(ctx context.Context, batchTime time.Time, aggregates map[string][][]byte) error {
+	if e.cfg.Job == nil || (len(aggregates) == 0 && len(e.state) == 0) {
+		return nil
+	}
+	keys := make([]string, 0, len(aggregates))
+	for k := range aggregates {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		v, err := e.cfg.Job.Reduce(ctx, k, aggregates[k])
+		if err != nil {
+			return fmt.Errorf("driver: reduce key %q of batch %s: %w", k, batchTime.Format(time.RFC3339Nano), err)
+		}
+		st, keep, err := e.cfg.Job.UpdateState(ctx, k, v, e.state[k])
+		if err != nil {
+			return fmt.Errorf("driver: update state of key %q in batch %s: %w", k, batchTime.Format(time.RFC3339Nano), err)
+		}
+		if keep {
+			e.state[k] = st
+		} else {
+			delete(e.state, k)
+		}
+	}
+	raw, err := encodeState(e.state)
+	if err != nil {
+		return err
+	}
+	if err := e.cfg.Log.WriteState(ctx, batchTime, hdfscheckpoint.AllPartitionsState, raw); err != nil {
+		return fmt.Errorf("driver: write state of batch %s: %w", batchTime.Format(time.RFC3339Nano), err)
+	}
+	return nil
+}
+
+// State returns a copy of the current keyed state.
+func (e *Engine) State() map[string][]byte {
+	out := make(map[string][]byte, len(e.state))
+	for k, v := range e.state {
+		out[k] = v
+	}
+	return out
+}

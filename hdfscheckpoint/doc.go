@@ -1,0 +1,46 @@
+// Package hdfscheckpoint keeps a streaming job's progress so that a new
+// attempt, or a new build of the job, resumes exactly where the last one
+// committed.
+//
+// # Stores
+//
+// A Store is a file system reached by URI: Open gives a FileStore for
+// file:///dir and the HDFS store for hdfs://namenode/dir. Paths within a
+// Store are absolute and slash-separated; a FileStore resolves them under
+// its root directory and refuses any that climb above it with "..". Every
+// write is atomic: it goes to a temporary file in the same directory that is
+// synced and renamed into place, so readers see the old content or the new,
+// never a torn file. Missing paths wrap ErrNotFound and rename targets that
+// exist wrap ErrExists.
+//
+// # Checkpoint format
+//
+// A Log keeps, like Spark Structured Streaming's offsets and commits logs,
+// one file per batch, named by the batch time in Unix milliseconds:
+//
+//	<dir>/offsets/<batchTimeMs>          the Kafka ranges the batch reads
+//	<dir>/commits/<batchTimeMs>          the batch's output is complete
+//	<dir>/state/<batchTimeMs>/<name>     keyed state after the batch, per
+//	                                     partition or "all"
+//
+// Each file is three lines: the format version ("v1"), a compact JSON body
+// whose field names are fixed by the format rather than by Go types, and a
+// CRC-32C of the first two lines ("crc32c 1a2b3c4d"). The checksum catches
+// truncation and damage; a version newer than FormatVersion is reported as
+// "written by format vN, this build reads up to v1". Recover skips such
+// entries with a WARN naming the file and uses the newest readable one: the
+// last committed batch, and the batch that was started but not committed,
+// which is replayed with the same ranges so that output is exactly once.
+// Purge keeps the newest spindle.checkpoint.retainBatches batches of each
+// log.
+//
+// # Shutdown marker
+//
+// To stop a job at a batch boundary, an operator (or spindle) places the
+// marker file, by default <checkpoint dir>/_shutdown (PlaceMarker). The
+// driver polls MarkerPresent, finishes and commits its batch, and renames
+// the marker to _shutdown.COMPLETED (CompleteMarker) before it exits. When a
+// new build cannot resume from the old checkpoint, MoveCheckpointAside
+// renames the directory to <dir>.<yyyyMMddHHmmss> and the job starts
+// afresh.
+package hdfscheckpoint
