@@ -229,7 +229,7 @@ func startClientDriver(o *submit.Options) (*clientDriver, error) {
 	d := &clientDriver{
 		address:  net.JoinHostPort(host, port),
 		server:   grpc.NewServer(),
-		endpoint: appmaster.driver.NewEndpoint(),
+		endpoint: driver.NewEndpoint(),
 		done:     make(chan struct{}),
 	}
 	pb.RegisterTaskServer(d.server, d.endpoint)
