@@ -34,11 +34,11 @@ fuzz:
 
 # Regenerate the gRPC code from api/spindlepb/*.proto (needs protoc: apt-get install protobuf-compiler).
 proto:
-	$(GO) generate ./api/...
+	$(GO) generate ./api/... ./internal/minihdfs/hadooppb
 
 # Fail when the committed generated code differs from what the .proto files give.
 proto-check: proto
-	@git diff --exit-code --stat -- api/ || (echo "generated code in api/ is stale: run make proto and commit" && exit 1)
+	@git diff --exit-code --stat -- api/ internal/minihdfs/hadooppb/ || (echo "generated code is stale: run make proto and commit" && exit 1)
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go') | grep -v '\.pb\.go$$' || true); \
