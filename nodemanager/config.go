@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/spindlehq/spindle/conf"
+	"github.com/spindlehq/spindle/logging"
 	"github.com/spindlehq/spindle/membership"
 	"go.uber.org/zap"
 )
@@ -26,6 +27,12 @@ type Config struct {
 	LocalDirs []string
 	// LogDirs hold containers' log dirs (yarn.nodemanager.log-dirs).
 	LogDirs []string
+	// ContainerLogs bounds each container's stdout and stderr: each rolls
+	// at MaxSize, keeps MaxBackups rolled files and drops data older than
+	// MaxAge (spindle.log.maxSize, spindle.log.maxBackups,
+	// spindle.log.maxAge). Path is not used: every stream gets its own, in
+	// its container's log dir.
+	ContainerLogs logging.RollingConfig
 	// SecretFile is the cluster secret shared with the RM (spindle.cluster.secret-file).
 	SecretFile string
 	// MonitorInterval is how often container memory is sampled.
@@ -61,6 +68,7 @@ func DefaultConfig() Config {
 		MonitorInterval: time.Second,
 		PmemCheck:       true,
 		SigkillDelay:    250 * time.Millisecond,
+		ContainerLogs:   logging.RollingConfig{MaxSize: 128 << 20, MaxBackups: 10, MaxAge: 168 * time.Hour},
 		Membership:      m,
 	}
 }
@@ -87,6 +95,11 @@ func (c Config) Validate() error {
 	}
 	if c.SigkillDelay < 0 || c.DeleteDelay < 0 {
 		return errors.New("nodemanager: yarn.nodemanager.sleep-delay-before-sigkill.ms and yarn.nodemanager.delete.debug-delay-sec must not be negative")
+	}
+	logs := c.ContainerLogs
+	logs.Path = containerStdout
+	if err := logs.Validate(); err != nil {
+		return fmt.Errorf("nodemanager: container logs (spindle.log.maxSize, spindle.log.maxBackups, spindle.log.maxAge): %w", err)
 	}
 	return nil
 }
@@ -121,6 +134,13 @@ func ConfigFrom(c *conf.Config) (Config, error) {
 	keep(err)
 	cfg.DeleteDelay, err = c.Duration("yarn.nodemanager.delete.debug-delay-sec")
 	keep(err)
+	cfg.ContainerLogs.MaxSize, err = c.SizeBytes("spindle.log.maxSize")
+	keep(err)
+	cfg.ContainerLogs.MaxAge, err = c.Duration("spindle.log.maxAge")
+	keep(err)
+	backups, err := c.Int("spindle.log.maxBackups")
+	keep(err)
+	cfg.ContainerLogs.MaxBackups = int(backups)
 	cfg.Membership, err = membership.ConfigFrom(c)
 	keep(err)
 	if len(errs) > 0 {

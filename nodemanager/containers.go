@@ -120,6 +120,7 @@ func (nm *NodeManager) startContainer(ctx context.Context, req *pb.StartContaine
 	env["NM_HTTP_ADDRESS"] = nm.Addresses().Web
 	env["GOMEMLIMIT"] = strconv.FormatInt(memMB, 10) + "MiB"
 	env["SPINDLE_CONTAINER_MEMORY_MB"] = strconv.FormatInt(ident.GetResource().GetMemoryMb(), 10)
+	env[EnvLogDir] = c.logDir
 
 	launchStart := time.Now()
 	command := make([]string, len(lc.GetCommand()))
@@ -132,7 +133,10 @@ func (nm *NodeManager) startContainer(ctx context.Context, req *pb.StartContaine
 		err = nm.local.Localize(ctx, id, c.workDir, lc.GetLocalResources())
 	}
 	if err == nil {
-		proc, err = launcher.Start(ctx, launcher.Spec{ContainerID: id, WorkDir: c.workDir, LogDir: c.logDir, Command: command, Env: env}, nm.lg)
+		var out containerOutputs
+		if out, err = nm.openContainerOutputs(c.logDir); err == nil {
+			proc, err = launcher.Start(ctx, launcher.Spec{ContainerID: id, WorkDir: c.workDir, LogDir: c.logDir, Command: command, Env: env, Stdout: out.stdout, Stderr: out.stderr}, nm.lg)
+		}
 	}
 	if err != nil {
 		nm.mu.Lock()

@@ -9,14 +9,15 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// webHandler serves /ws/v1/node/info, /ws/v1/node/containers and /metrics.
+// webHandler serves /ws/v1/node/info, /ws/v1/node/containers, /metrics and
+// the container logs below ContainerLogsPath.
 func (nm *NodeManager) webHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /ws/v1/node", nm.handleInfo)
 	mux.HandleFunc("GET /ws/v1/node/info", nm.handleInfo)
 	mux.HandleFunc("GET /ws/v1/node/containers", nm.handleContainers)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(nm.metrics.registry, promhttp.HandlerOpts{}))
-	return mux
+	return nm.withContainerLogs(mux)
 }
 
 func writeJSON(w http.ResponseWriter, v any) {

@@ -105,7 +105,7 @@ type StageError struct {
 	// panic: the stage panicked rather than returning an error.
 	Panic bool `protobuf:"varint,3,opt,name=panic,proto3" json:"panic,omitempty"`
 	// key is the aggregate or state key being processed, if any.
-	Key           string `protobuf:"bytes,4,opt,name=key,proto3" json:"key,omitempty"`
+	Key           []byte `protobuf:"bytes,4,opt,name=key,proto3" json:"key,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -161,19 +161,20 @@ func (x *StageError) GetPanic() bool {
 	return false
 }
 
-func (x *StageError) GetKey() string {
+func (x *StageError) GetKey() []byte {
 	if x != nil {
 		return x.Key
 	}
-	return ""
+	return nil
 }
 
 type ConfigureRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// conf holds the application's spark.* and spindle.* keys.
 	Conf map[string]string `protobuf:"bytes,1,rep,name=conf,proto3" json:"conf,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
-	// args are the job's command-line arguments, as given to spindle submit.
-	Args          []string `protobuf:"bytes,2,rep,name=args,proto3" json:"args,omitempty"`
+	// args are the job's command-line arguments, as given to spindle submit;
+	// bytes because arguments need not be valid UTF-8.
+	Args          [][]byte `protobuf:"bytes,2,rep,name=args,proto3" json:"args,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -215,7 +216,7 @@ func (x *ConfigureRequest) GetConf() map[string]string {
 	return nil
 }
 
-func (x *ConfigureRequest) GetArgs() []string {
+func (x *ConfigureRequest) GetArgs() [][]byte {
 	if x != nil {
 		return x.Args
 	}
@@ -337,9 +338,11 @@ func (x *ConfigureResponse) GetError() *StageError {
 
 // Header is one Kafka-style record header; keys may repeat.
 type Header struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Key           string                 `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
-	Value         []byte                 `protobuf:"bytes,2,opt,name=value,proto3,oneof" json:"value,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// key is bytes, not string, because header keys are not guaranteed to
+	// be valid UTF-8; the same holds for aggregate and state keys below.
+	Key           []byte `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
+	Value         []byte `protobuf:"bytes,2,opt,name=value,proto3,oneof" json:"value,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -374,11 +377,11 @@ func (*Header) Descriptor() ([]byte, []int) {
 	return file_job_proto_rawDescGZIP(), []int{4}
 }
 
-func (x *Header) GetKey() string {
+func (x *Header) GetKey() []byte {
 	if x != nil {
 		return x.Key
 	}
-	return ""
+	return nil
 }
 
 func (x *Header) GetValue() []byte {
@@ -678,7 +681,7 @@ func (x *Rejected) GetReason() string {
 
 type KeyValue struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	Key           string                 `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
+	Key           []byte                 `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
 	Value         []byte                 `protobuf:"bytes,2,opt,name=value,proto3" json:"value,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -714,11 +717,11 @@ func (*KeyValue) Descriptor() ([]byte, []int) {
 	return file_job_proto_rawDescGZIP(), []int{9}
 }
 
-func (x *KeyValue) GetKey() string {
+func (x *KeyValue) GetKey() []byte {
 	if x != nil {
 		return x.Key
 	}
-	return ""
+	return nil
 }
 
 func (x *KeyValue) GetValue() []byte {
@@ -932,7 +935,7 @@ func (x *ProcessPartitionResponse) GetError() *StageError {
 // KeyValues is one key with the values to combine.
 type KeyValues struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	Key           string                 `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
+	Key           []byte                 `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
 	Values        [][]byte               `protobuf:"bytes,2,rep,name=values,proto3" json:"values,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -968,11 +971,11 @@ func (*KeyValues) Descriptor() ([]byte, []int) {
 	return file_job_proto_rawDescGZIP(), []int{12}
 }
 
-func (x *KeyValues) GetKey() string {
+func (x *KeyValues) GetKey() []byte {
 	if x != nil {
 		return x.Key
 	}
-	return ""
+	return nil
 }
 
 func (x *KeyValues) GetValues() [][]byte {
@@ -1082,7 +1085,7 @@ func (x *ReduceResponse) GetError() *StageError {
 // StateInput is one key's new values and its previous state.
 type StateInput struct {
 	state  protoimpl.MessageState `protogen:"open.v1"`
-	Key    string                 `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
+	Key    []byte                 `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
 	Values [][]byte               `protobuf:"bytes,2,rep,name=values,proto3" json:"values,omitempty"`
 	// old is unset when the key has no state yet.
 	Old           []byte `protobuf:"bytes,3,opt,name=old,proto3,oneof" json:"old,omitempty"`
@@ -1120,11 +1123,11 @@ func (*StateInput) Descriptor() ([]byte, []int) {
 	return file_job_proto_rawDescGZIP(), []int{15}
 }
 
-func (x *StateInput) GetKey() string {
+func (x *StateInput) GetKey() []byte {
 	if x != nil {
 		return x.Key
 	}
-	return ""
+	return nil
 }
 
 func (x *StateInput) GetValues() [][]byte {
@@ -1144,7 +1147,7 @@ func (x *StateInput) GetOld() []byte {
 // StateOutput is one key's new state.
 type StateOutput struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	Key   string                 `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
+	Key   []byte                 `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
 	// state is set whenever keep is true, even when empty.
 	State []byte `protobuf:"bytes,2,opt,name=state,proto3,oneof" json:"state,omitempty"`
 	// keep false removes the key's state.
@@ -1183,11 +1186,11 @@ func (*StateOutput) Descriptor() ([]byte, []int) {
 	return file_job_proto_rawDescGZIP(), []int{16}
 }
 
-func (x *StateOutput) GetKey() string {
+func (x *StateOutput) GetKey() []byte {
 	if x != nil {
 		return x.Key
 	}
-	return ""
+	return nil
 }
 
 func (x *StateOutput) GetState() []byte {
@@ -1319,10 +1322,10 @@ const file_job_proto_rawDesc = "" +
 	"\x05stage\x18\x01 \x01(\x0e2\x15.spindle.job.v1.StageR\x05stage\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage\x12\x14\n" +
 	"\x05panic\x18\x03 \x01(\bR\x05panic\x12\x10\n" +
-	"\x03key\x18\x04 \x01(\tR\x03key\"\x9f\x01\n" +
+	"\x03key\x18\x04 \x01(\fR\x03key\"\x9f\x01\n" +
 	"\x10ConfigureRequest\x12>\n" +
 	"\x04conf\x18\x01 \x03(\v2*.spindle.job.v1.ConfigureRequest.ConfEntryR\x04conf\x12\x12\n" +
-	"\x04args\x18\x02 \x03(\tR\x04args\x1a7\n" +
+	"\x04args\x18\x02 \x03(\fR\x04args\x1a7\n" +
 	"\tConfEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"g\n" +
@@ -1334,7 +1337,7 @@ const file_job_proto_rawDesc = "" +
 	"\fcapabilities\x18\x01 \x01(\v2\x1c.spindle.job.v1.CapabilitiesR\fcapabilities\x120\n" +
 	"\x05error\x18\x02 \x01(\v2\x1a.spindle.job.v1.StageErrorR\x05error\"?\n" +
 	"\x06Header\x12\x10\n" +
-	"\x03key\x18\x01 \x01(\tR\x03key\x12\x19\n" +
+	"\x03key\x18\x01 \x01(\fR\x03key\x12\x19\n" +
 	"\x05value\x18\x02 \x01(\fH\x00R\x05value\x88\x01\x01B\b\n" +
 	"\x06_value\"\x84\x02\n" +
 	"\x06Record\x12\x14\n" +
@@ -1364,7 +1367,7 @@ const file_job_proto_rawDesc = "" +
 	"\x05stage\x18\x02 \x01(\x0e2\x15.spindle.job.v1.StageR\x05stage\x12\x16\n" +
 	"\x06reason\x18\x03 \x01(\tR\x06reason\"2\n" +
 	"\bKeyValue\x12\x10\n" +
-	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x03key\x18\x01 \x01(\fR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\fR\x05value\"\xc1\x02\n" +
 	"\aMetrics\x12\x1d\n" +
 	"\n" +
@@ -1391,7 +1394,7 @@ const file_job_proto_rawDesc = "" +
 	"\ametrics\x18\x04 \x01(\v2\x17.spindle.job.v1.MetricsR\ametrics\x120\n" +
 	"\x05error\x18\x05 \x01(\v2\x1a.spindle.job.v1.StageErrorR\x05error\"5\n" +
 	"\tKeyValues\x12\x10\n" +
-	"\x03key\x18\x01 \x01(\tR\x03key\x12\x16\n" +
+	"\x03key\x18\x01 \x01(\fR\x03key\x12\x16\n" +
 	"\x06values\x18\x02 \x03(\fR\x06values\"B\n" +
 	"\rReduceRequest\x121\n" +
 	"\x06groups\x18\x01 \x03(\v2\x19.spindle.job.v1.KeyValuesR\x06groups\"v\n" +
@@ -1400,12 +1403,12 @@ const file_job_proto_rawDesc = "" +
 	"\x05error\x18\x02 \x01(\v2\x1a.spindle.job.v1.StageErrorR\x05error\"U\n" +
 	"\n" +
 	"StateInput\x12\x10\n" +
-	"\x03key\x18\x01 \x01(\tR\x03key\x12\x16\n" +
+	"\x03key\x18\x01 \x01(\fR\x03key\x12\x16\n" +
 	"\x06values\x18\x02 \x03(\fR\x06values\x12\x15\n" +
 	"\x03old\x18\x03 \x01(\fH\x00R\x03old\x88\x01\x01B\x06\n" +
 	"\x04_old\"X\n" +
 	"\vStateOutput\x12\x10\n" +
-	"\x03key\x18\x01 \x01(\tR\x03key\x12\x19\n" +
+	"\x03key\x18\x01 \x01(\fR\x03key\x12\x19\n" +
 	"\x05state\x18\x02 \x01(\fH\x00R\x05state\x88\x01\x01\x12\x12\n" +
 	"\x04keep\x18\x03 \x01(\bR\x04keepB\b\n" +
 	"\x06_state\"\x7f\n" +

@@ -35,6 +35,7 @@ func newApp() *cli.App {
 			executorCommand(),
 			applicationCommand(),
 			applicationAttemptCommand(),
+			logsCommand(),
 		},
 	}
 }

@@ -1,0 +1,117 @@
+package sdk
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/spindlehq/spindle/api/jobpb"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+// grpcClient is the host's view of a job: it translates calls to proto,
+// and answers back to Go types, checking that they keep to the protocol.
+type grpcClient struct {
+	rpc jobpb.JobClient
+}
+
+// callError turns a gRPC error back into the sentinel the plugin side
+// returned, keeping the status text.
+func callError(err error) error {
+	st, ok := status.FromError(err)
+	if !ok {
+		return err
+	}
+	switch st.Code() {
+	case codes.FailedPrecondition:
+		return fmt.Errorf("%w (plugin said: %s)", ErrNotConfigured, st.Message())
+	case codes.AlreadyExists:
+		return fmt.Errorf("%w (plugin said: %s)", ErrAlreadyConfigured, st.Message())
+	case codes.Unimplemented:
+		return fmt.Errorf("%w (plugin said: %s)", ErrUnsupported, st.Message())
+	default:
+		return err
+	}
+}
+
+func (c *grpcClient) configure(ctx context.Context, conf map[string]string, args []string) (Capabilities, error) {
+	req := &jobpb.ConfigureRequest{Conf: conf, Args: make([][]byte, len(args))}
+	for i, a := range args {
+		req.Args[i] = []byte(a)
+	}
+	resp, err := c.rpc.Configure(ctx, req)
+	if err != nil {
+		return Capabilities{}, callError(err)
+	}
+	if serr := stageErrorFromProto(resp.GetError()); serr != nil {
+		return Capabilities{}, serr
+	}
+	return capabilitiesFromProto(resp.GetCapabilities()), nil
+}
+
+func (c *grpcClient) processPartition(ctx context.Context, p *Partition) (Result, error) {
+	resp, err := c.rpc.ProcessPartition(ctx, partitionToProto(p))
+	if err != nil {
+		return Result{}, callError(err)
+	}
+	if serr := stageErrorFromProto(resp.GetError()); serr != nil {
+		return Result{}, serr
+	}
+	res := Result{
+		Outputs:    outputsFromProto(resp.GetOutputs()),
+		Aggregates: keyValuesFromProto(resp.GetAggregates()),
+		Metrics:    metricsFromProto(resp.GetMetrics()),
+	}
+	if rej := resp.GetRejected(); len(rej) > 0 {
+		res.Rejected = make([]Rejected, len(rej))
+		for i, r := range rej {
+			idx := int(r.GetRecordIndex())
+			if idx < 0 || idx >= len(p.Records) {
+				return Result{}, fmt.Errorf("%w: rejected record index %d, but the partition has %d records", ErrProtocol, idx, len(p.Records))
+			}
+			res.Rejected[i] = Rejected{Record: p.Records[idx], Stage: stageFromProto(r.GetStage()), Reason: r.GetReason()}
+		}
+	}
+	return res, nil
+}
+
+func (c *grpcClient) reduce(ctx context.Context, groups []KeyValues) ([]KeyValue, error) {
+	resp, err := c.rpc.Reduce(ctx, &jobpb.ReduceRequest{Groups: groupsToProto(groups)})
+	if err != nil {
+		return nil, callError(err)
+	}
+	if serr := stageErrorFromProto(resp.GetError()); serr != nil {
+		return nil, serr
+	}
+	out := keyValuesFromProto(resp.GetResults())
+	if len(out) != len(groups) {
+		return nil, fmt.Errorf("%w: %d reduced values for %d keys", ErrProtocol, len(out), len(groups))
+	}
+	for i := range out {
+		if out[i].Key != groups[i].Key {
+			return nil, fmt.Errorf("%w: reduced value %d is for key %q, expected %q", ErrProtocol, i, out[i].Key, groups[i].Key)
+		}
+	}
+	return out, nil
+}
+
+func (c *grpcClient) updateState(ctx context.Context, batchTime time.Time, in []StateInput) ([]StateOutput, error) {
+	resp, err := c.rpc.UpdateState(ctx, &jobpb.UpdateStateRequest{BatchTime: timeToProto(batchTime), Keys: stateInputsToProto(in)})
+	if err != nil {
+		return nil, callError(err)
+	}
+	if serr := stageErrorFromProto(resp.GetError()); serr != nil {
+		return nil, serr
+	}
+	out := stateOutputsFromProto(resp.GetStates())
+	if len(out) != len(in) {
+		return nil, fmt.Errorf("%w: %d states for %d keys", ErrProtocol, len(out), len(in))
+	}
+	for i := range out {
+		if out[i].Key != in[i].Key {
+			return nil, fmt.Errorf("%w: state %d is for key %q, expected %q", ErrProtocol, i, out[i].Key, in[i].Key)
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,62 @@
+package sdk
+
+import (
+	"context"
+	"errors"
+
+	"github.com/hashicorp/go-plugin"
+	"github.com/spindlehq/spindle/api/jobpb"
+	"google.golang.org/grpc"
+)
+
+// ProtocolVersion is the version of the job plugin protocol (api/jobpb).
+// A host and a job built against different versions refuse each other at
+// the handshake, with an error naming both versions.
+const ProtocolVersion = 1
+
+// PluginName is the name the job is served under in the plugin map.
+const PluginName = "job"
+
+// MaxMessageBytes is the largest message either side accepts: a whole
+// partition of a batch travels in one call, far beyond gRPC's 4 MiB
+// default.
+const MaxMessageBytes = 1 << 30
+
+// Handshake is the go-plugin handshake shared by Spindle and job binaries.
+// The magic cookie keeps a job binary that is run by hand from waiting
+// for a host that is not there.
+var Handshake = plugin.HandshakeConfig{
+	ProtocolVersion:  ProtocolVersion,
+	MagicCookieKey:   "SPINDLE_JOB_PLUGIN",
+	MagicCookieValue: "b8f4c2d6-spindle-job-plugin",
+}
+
+// errNoImpl is returned when a host-side GRPCPlugin is asked to serve.
+var errNoImpl = errors.New("sdk: plugin has no job to serve")
+
+// GRPCPlugin is the go-plugin glue for a job. Its zero value is the host
+// side, as put in a plugin map given to plugin.NewClient; Serve builds the
+// plugin side.
+type GRPCPlugin struct {
+	plugin.NetRPCUnsupportedPlugin
+	impl processor
+}
+
+// GRPCServer registers the job's gRPC service inside the plugin.
+func (p *GRPCPlugin) GRPCServer(_ *plugin.GRPCBroker, s *grpc.Server) error {
+	if p.impl == nil {
+		return errNoImpl
+	}
+	jobpb.RegisterJobServer(s, &grpcServer{impl: p.impl})
+	return nil
+}
+
+// GRPCClient returns the host's view of the job over conn.
+func (p *GRPCPlugin) GRPCClient(_ context.Context, _ *plugin.GRPCBroker, conn *grpc.ClientConn) (any, error) {
+	return &grpcClient{rpc: jobpb.NewJobClient(conn)}, nil
+}
+
+// pluginMap is the plugin map of both sides.
+func pluginMap(impl processor) map[string]plugin.Plugin {
+	return map[string]plugin.Plugin{PluginName: &GRPCPlugin{impl: impl}}
+}

@@ -1,0 +1,99 @@
+package sdk
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/spindlehq/spindle/api/jobpb"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+)
+
+// grpcServer serves the Job service inside the plugin: it translates
+// requests from proto, calls the runner, and translates its results back.
+type grpcServer struct {
+	jobpb.UnimplementedJobServer
+	impl processor
+}
+
+// statusOf turns a call-level error into a gRPC status; failures of the
+// job's own code never get here, they travel in the response.
+func statusOf(err error) error {
+	switch {
+	case errors.Is(err, ErrNotConfigured):
+		return status.Error(codes.FailedPrecondition, err.Error())
+	case errors.Is(err, ErrAlreadyConfigured):
+		return status.Error(codes.AlreadyExists, err.Error())
+	case errors.Is(err, ErrUnsupported):
+		return status.Error(codes.Unimplemented, err.Error())
+	default:
+		return status.FromContextError(err).Err()
+	}
+}
+
+// Configure configures the job.
+func (s *grpcServer) Configure(ctx context.Context, req *jobpb.ConfigureRequest) (*jobpb.ConfigureResponse, error) {
+	args := make([]string, len(req.GetArgs()))
+	for i, a := range req.GetArgs() {
+		args[i] = string(a)
+	}
+	conf := req.GetConf()
+	if conf == nil {
+		conf = map[string]string{}
+	}
+	caps, err := s.impl.configure(ctx, conf, args)
+	if serr, ok := errors.AsType[*StageError](err); ok {
+		return &jobpb.ConfigureResponse{Error: stageErrorToProto(serr)}, nil
+	} else if err != nil {
+		return nil, statusOf(err)
+	}
+	return &jobpb.ConfigureResponse{Capabilities: capabilitiesToProto(caps)}, nil
+}
+
+// ProcessPartition runs the job's stages over one partition.
+func (s *grpcServer) ProcessPartition(ctx context.Context, req *jobpb.ProcessPartitionRequest) (*jobpb.ProcessPartitionResponse, error) {
+	start := time.Now()
+	p := partitionFromProto(req)
+	res, err := s.impl.processPartition(ctx, &p)
+	if serr, ok := errors.AsType[*StageError](err); ok {
+		return &jobpb.ProcessPartitionResponse{Error: stageErrorToProto(serr)}, nil
+	} else if err != nil {
+		return nil, statusOf(err)
+	}
+	resp := &jobpb.ProcessPartitionResponse{
+		Outputs:    outputsToProto(res.outputs),
+		Aggregates: keyValuesToProto(res.aggregates),
+	}
+	if len(res.rejected) > 0 {
+		resp.Rejected = make([]*jobpb.Rejected, len(res.rejected))
+		for i, r := range res.rejected {
+			resp.Rejected[i] = &jobpb.Rejected{RecordIndex: int32(r.index), Stage: stageToProto(r.stage), Reason: cleanText(r.reason)}
+		}
+	}
+	res.metrics.Total = time.Since(start)
+	resp.Metrics = metricsToProto(res.metrics)
+	return resp, nil
+}
+
+// Reduce reduces each key's values with the job's Reduce.
+func (s *grpcServer) Reduce(ctx context.Context, req *jobpb.ReduceRequest) (*jobpb.ReduceResponse, error) {
+	out, err := s.impl.reduce(ctx, groupsFromProto(req.GetGroups()))
+	if serr, ok := errors.AsType[*StageError](err); ok {
+		return &jobpb.ReduceResponse{Error: stageErrorToProto(serr)}, nil
+	} else if err != nil {
+		return nil, statusOf(err)
+	}
+	return &jobpb.ReduceResponse{Results: keyValuesToProto(out)}, nil
+}
+
+// UpdateState computes each key's new state with the job's UpdateState.
+func (s *grpcServer) UpdateState(ctx context.Context, req *jobpb.UpdateStateRequest) (*jobpb.UpdateStateResponse, error) {
+	out, err := s.impl.updateState(ctx, timeFromProto(req.GetBatchTime()), stateInputsFromProto(req.GetKeys()))
+	if serr, ok := errors.AsType[*StageError](err); ok {
+		return &jobpb.UpdateStateResponse{Error: stageErrorToProto(serr)}, nil
+	} else if err != nil {
+		return nil, statusOf(err)
+	}
+	return &jobpb.UpdateStateResponse{States: stateOutputsToProto(out)}, nil
+}
