@@ -90,7 +90,7 @@ func TestConfigFromSpec(t *testing.T) {
 			"spark.executor.instances": "4", "spark.executor.memory": "2g", "spark.executor.cores": "2",
 			"spark.yarn.executor.memoryOverhead": "300", "spark.executor.memoryOverhead": "512m",
 			"spark.yarn.executor.failuresValidityInterval": "1h", "spark.executorEnv.TZ": "UTC",
-			"spark.yarn.appMasterEnv.MODE": "prod",
+			"spark.yarn.appMasterEnv.MODE": "prod", "spindle.driver.mode": "process",
 		},
 		Application: "job", Args: []string{"a"},
 	})

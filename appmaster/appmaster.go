@@ -101,7 +101,7 @@ func New(cfg Config) (*AppMaster, error) {
 func (am *AppMaster) Run(ctx context.Context) (int, error) {
 	defer am.rmConn.Close()
 	driverAddr := am.cfg.DriverAddress
-	if len(am.cfg.DriverCommand) > 0 {
+	if am.inCluster() {
 		addr, err := am.serveEndpoint()
 		if err != nil {
 			return 1, err
@@ -114,13 +114,28 @@ func (am *AppMaster) Run(ctx context.Context) (int, error) {
 	if err := am.register(ctx, host, int32(port)); err != nil {
 		return 1, err
 	}
-	if len(am.cfg.DriverCommand) > 0 {
+	if am.cfg.RunDriver != nil {
+		go func() {
+			err := am.cfg.RunDriver(ctx, am.endpoint)
+			if err != nil {
+				am.lg.Error("driver failed", zap.Error(err))
+				am.endpoint.Finish(false, "driver failed: "+err.Error())
+				return
+			}
+			am.endpoint.Finish(true, "")
+		}()
+	} else if len(am.cfg.DriverCommand) > 0 {
 		if err := am.startDriver(driverAddr); err != nil {
 			am.unregister(pb.FinalApplicationStatus_FINAL_APPLICATION_STATUS_FAILED, err.Error())
 			return 1, err
 		}
 	}
 	return am.loop(ctx, driverAddr)
+}
+
+// inCluster reports cluster mode: the driver runs in this AM's container.
+func (am *AppMaster) inCluster() bool {
+	return am.cfg.RunDriver != nil || len(am.cfg.DriverCommand) > 0
 }
 
 // serveEndpoint serves the Task protocol for executors on Host.
@@ -191,7 +206,7 @@ func (am *AppMaster) startDriver(driverAddr string) error {
 // the driver until the application ends.
 func (am *AppMaster) loop(ctx context.Context, driverAddr string) (int, error) {
 	var driverClient pb.TaskClient
-	if len(am.cfg.DriverCommand) == 0 {
+	if !am.inCluster() {
 		conn, err := grpc.NewClient(driverAddr, grpc.WithTransportCredentials(insecure.NewCredentials()))
 		if err != nil {
 			return 1, fmt.Errorf("appmaster: driver address %s: %w", driverAddr, err)
@@ -263,7 +278,7 @@ func (am *AppMaster) finish(st *pb.DriverStatusResponse) (int, error) {
 		am.unregister(pb.FinalApplicationStatus_FINAL_APPLICATION_STATUS_SUCCEEDED, "")
 		return 0, nil
 	}
-	if len(am.cfg.DriverCommand) > 0 {
+	if am.inCluster() {
 		am.lg.Error("driver failed; exiting for the ResourceManager to retry", zap.String("diagnostics", st.GetDiagnostics()))
 		return 1, errors.New(st.GetDiagnostics())
 	}

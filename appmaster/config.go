@@ -1,11 +1,13 @@
 package appmaster
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"time"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
+	"github.com/spindlehq/spindle/driver"
 	"go.uber.org/zap"
 )
 
@@ -22,6 +24,10 @@ type Config struct {
 	// DriverCommand, in cluster mode, is the driver process (the job); its
 	// exit ends the application. Empty = client mode.
 	DriverCommand []string
+	// RunDriver, in cluster mode for a Spindle job, is the streaming driver
+	// run inside the AM; its return ends the application. It takes
+	// precedence over DriverCommand.
+	RunDriver func(ctx context.Context, ep *driver.Endpoint) error
 	// DriverEnv is added to the driver's environment.
 	DriverEnv map[string]string
 	// DriverAddress, in client mode, is the Task endpoint of the driver that
@@ -77,8 +83,8 @@ func (c Config) Validate() error {
 	switch {
 	case c.RMAddress == "" || c.AttemptToken == nil || c.AttemptID == "":
 		return errors.New("appmaster: RM address, attempt token and attempt id are required (SPINDLE_RM_ADDRESS, SPINDLE_ATTEMPT_TOKEN, APPLICATION_ATTEMPT_ID)")
-	case len(c.DriverCommand) == 0 && c.DriverAddress == "":
-		return errors.New("appmaster: neither a driver command (cluster mode) nor a driver address (client mode)")
+	case c.RunDriver == nil && len(c.DriverCommand) == 0 && c.DriverAddress == "":
+		return errors.New("appmaster: no driver: neither a streaming driver, a driver command (cluster mode) nor a driver address (client mode)")
 	case c.NumExecutors < 0:
 		return fmt.Errorf("appmaster: spark.executor.instances = %d: want 0 or more", c.NumExecutors)
 	case c.NumExecutors > 0 && (c.ExecutorMemoryMB <= 0 || c.ExecutorCores <= 0 || len(c.ExecutorCommand) == 0):

@@ -102,7 +102,11 @@ func ConfigFromSpec(spec LaunchSpec) (Config, error) {
 	}
 	cfg.LocalResources = ToPB(spec.Resources)
 	cfg.DriverAddress = spec.DriverAddress
-	if spec.DriverAddress == "" {
+	mode, err := DriverMode(spec.Conf)
+	if err != nil {
+		return cfg, err
+	}
+	if spec.DriverAddress == "" && mode == DriverModeProcess {
 		cfg.DriverCommand = append([]string{"./" + spec.Application}, spec.Args...)
 	}
 	return cfg, r.err
@@ -154,4 +158,23 @@ func (r *specReader) duration(key string, def, unit time.Duration) time.Duration
 		r.fail(key, v, err)
 	}
 	return d
+}
+
+// Environment that carries the launch spec's own staged copy, so that the AM
+// can localize it into executors too.
+const (
+	EnvSpecURI    = "SPINDLE_SPEC_URI"
+	EnvSpecSHA256 = "SPINDLE_SPEC_SHA256"
+	EnvSpecSize   = "SPINDLE_SPEC_SIZE"
+)
+
+// SpecResourceFromEnv returns the launch spec as a resource, if the
+// submitter named it.
+func SpecResourceFromEnv() []*pb.LocalResource {
+	uri := os.Getenv(EnvSpecURI)
+	if uri == "" {
+		return nil
+	}
+	size, _ := strconv.ParseInt(os.Getenv(EnvSpecSize), 10, 64)
+	return []*pb.LocalResource{{Name: SpecFile, Uri: uri, Sha256: os.Getenv(EnvSpecSHA256), Size: size}}
 }

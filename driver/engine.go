@@ -10,20 +10,17 @@ import (
 	pb "github.com/spindlehq/spindle/api/spindlepb"
 	"github.com/spindlehq/spindle/driver/taskscheduler"
 	"github.com/spindlehq/spindle/hdfscheckpoint"
+	"github.com/spindlehq/spindle/sdk"
 	"github.com/spindlehq/spindle/streaming/kafkasource"
 	"github.com/spindlehq/spindle/streaming/ratecontrol"
 	"go.uber.org/zap"
 )
 
-// Reducer is the job's driver side: it combines keyed partial aggregates
-// across partitions and keeps state across batches. Nil when the job has no
-// aggregates.
-type Reducer interface {
-	// Reduce combines the values of one key from every partition.
-	Reduce(ctx context.Context, key string, values [][]byte) ([]byte, error)
-	// UpdateState folds a batch's reduced value into the key's state;
-	// keep=false drops the key.
-	UpdateState(ctx context.Context, key string, value, old []byte) (state []byte, keep bool, err error)
+// Job is the job's driver side (sdk.JobClient): it combines keyed partial
+// aggregates across partitions and keeps state across batches.
+type Job interface {
+	Reduce(ctx context.Context, groups []sdk.KeyValues) ([]sdk.KeyValue, error)
+	UpdateState(ctx context.Context, batchTime time.Time, keys []sdk.StateInput) ([]sdk.StateOutput, error)
 }
 
 // Planner fixes each batch's offset ranges (kafkasource.Planner).
@@ -45,8 +42,14 @@ type EngineConfig struct {
 	Tasks taskscheduler.Config
 	// Endpoint is where executors connect.
 	Endpoint *Endpoint
-	// Job reduces aggregates and keeps state; nil = none.
-	Job Reducer
+	// Job reduces aggregates and keeps state; nil = the job has none.
+	Job Job
+	// KeepState: the job updates state across batches (updateStateByKey);
+	// otherwise aggregates are only reduced per batch.
+	KeepState bool
+	// OnReduced is given each batch's reduced aggregates when the job keeps
+	// no state.
+	OnReduced func(batchTime time.Time, reduced []sdk.KeyValue)
 	// Stop, when it returns true, makes the engine finish the batches it
 	// has queued and return (graceful stop: marker file or SIGTERM).
 	Stop func(ctx context.Context) bool
@@ -242,7 +245,15 @@ func (e *Engine) runBatch(ctx context.Context, batchTime time.Time, ranges []hdf
 	if err := e.updateState(ctx, batchTime, aggregates); err != nil {
 		return err
 	}
-	if err := e.cfg.Log.WriteCommit(ctx, hdfscheckpoint.BatchCommit{BatchTime: batchTime, Outputs: map[string]int64{"outputs": info.Outputs, "rejected": info.Rejected}}); err != nil {
+	info.ProcessingDelay = time.Since(started)
+	// The commit carries the batch's statistics, as Spark's BatchInfo, so
+	// that each batch can be inspected from the checkpoint afterwards.
+	stats := map[string]int64{
+		"records": info.Records, "outputs": info.Outputs, "rejected": info.Rejected,
+		"processingMs": info.ProcessingDelay.Milliseconds(), "schedulingMs": info.SchedulingDelay.Milliseconds(),
+		"rateLimit": int64(info.RateLimit), "lag": info.Lag,
+	}
+	if err := e.cfg.Log.WriteCommit(ctx, hdfscheckpoint.BatchCommit{BatchTime: batchTime, Outputs: stats}); err != nil {
 		return fmt.Errorf("driver: write commit of batch %s: %w", batchTime.Format(time.RFC3339Nano), err)
 	}
 	for _, r := range ranges {
@@ -251,7 +262,6 @@ func (e *Engine) runBatch(ctx context.Context, batchTime time.Time, ranges []hdf
 	if err := e.cfg.Log.Purge(ctx); err != nil {
 		e.lg.Warn("purge old checkpoint entries", zap.Error(err))
 	}
-	info.ProcessingDelay = time.Since(started)
 	if e.cfg.Rate != nil {
 		e.cfg.Rate.OnBatchCompleted(ratecontrol.BatchInfo{Time: time.Now(), Records: info.Records, ProcessingDelay: info.ProcessingDelay, SchedulingDelay: info.SchedulingDelay})
 	}
@@ -320,30 +330,52 @@ func (e *Engine) runTasks(ctx context.Context, batchTime time.Time, tasks []task
 	}
 }
 
-// updateState reduces a batch's aggregates and folds them into the state,
-// then snapshots it for this batch.
+// updateState reduces a batch's aggregates or, for a job that keeps state,
+// folds them into the state (every key with state or new values is offered,
+// as Spark's updateStateByKey, so the job can expire idle keys), then
+// snapshots the state for this batch.
 func (e *Engine) updateState(ctx context.Context, batchTime time.Time, aggregates map[string][][]byte) error {
 	if e.cfg.Job == nil || (len(aggregates) == 0 && len(e.state) == 0) {
 		return nil
 	}
-	keys := make([]string, 0, len(aggregates))
-	for k := range aggregates {
-		keys = append(keys, k)
+	at := batchTime.Format(time.RFC3339Nano)
+	if !e.cfg.KeepState {
+		if len(aggregates) == 0 {
+			return nil
+		}
+		groups := make([]sdk.KeyValues, 0, len(aggregates))
+		for _, k := range sortedKeys(aggregates) {
+			groups = append(groups, sdk.KeyValues{Key: k, Values: aggregates[k]})
+		}
+		reduced, err := e.cfg.Job.Reduce(ctx, groups)
+		if err != nil {
+			return fmt.Errorf("driver: reduce batch %s: %w", at, err)
+		}
+		if e.cfg.OnReduced != nil {
+			e.cfg.OnReduced(batchTime, reduced)
+		}
+		return nil
 	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		v, err := e.cfg.Job.Reduce(ctx, k, aggregates[k])
-		if err != nil {
-			return fmt.Errorf("driver: reduce key %q of batch %s: %w", k, batchTime.Format(time.RFC3339Nano), err)
-		}
-		st, keep, err := e.cfg.Job.UpdateState(ctx, k, v, e.state[k])
-		if err != nil {
-			return fmt.Errorf("driver: update state of key %q in batch %s: %w", k, batchTime.Format(time.RFC3339Nano), err)
-		}
-		if keep {
-			e.state[k] = st
+	keys := map[string]bool{}
+	for k := range aggregates {
+		keys[k] = true
+	}
+	for k := range e.state {
+		keys[k] = true
+	}
+	in := make([]sdk.StateInput, 0, len(keys))
+	for _, k := range sortedKeys(keys) {
+		in = append(in, sdk.StateInput{Key: k, Values: aggregates[k], Old: e.state[k]})
+	}
+	out, err := e.cfg.Job.UpdateState(ctx, batchTime, in)
+	if err != nil {
+		return fmt.Errorf("driver: update state in batch %s: %w", at, err)
+	}
+	for _, o := range out {
+		if o.Keep {
+			e.state[o.Key] = o.State
 		} else {
-			delete(e.state, k)
+			delete(e.state, o.Key)
 		}
 	}
 	raw, err := encodeState(e.state)
@@ -351,9 +383,18 @@ func (e *Engine) updateState(ctx context.Context, batchTime time.Time, aggregate
 		return err
 	}
 	if err := e.cfg.Log.WriteState(ctx, batchTime, hdfscheckpoint.AllPartitionsState, raw); err != nil {
-		return fmt.Errorf("driver: write state of batch %s: %w", batchTime.Format(time.RFC3339Nano), err)
+		return fmt.Errorf("driver: write state of batch %s: %w", at, err)
 	}
 	return nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 // State returns a copy of the current keyed state.

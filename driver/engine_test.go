@@ -15,6 +15,7 @@ import (
 	"github.com/spindlehq/spindle/executor"
 	"github.com/spindlehq/spindle/hdfscheckpoint"
 	"github.com/spindlehq/spindle/internal/kafkatest"
+	"github.com/spindlehq/spindle/sdk"
 	"github.com/spindlehq/spindle/streaming/kafkasource"
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
@@ -45,22 +46,33 @@ func (r *sumRunner) RunTask(ctx context.Context, t *pb.LaunchTask) *pb.TaskStatu
 	return st
 }
 
-// sumJob reduces by adding and keeps running totals as state.
+// sumJob keeps running totals per key as state.
 type sumJob struct{}
 
-func (sumJob) Reduce(_ context.Context, _ string, values [][]byte) ([]byte, error) {
+func (sumJob) Reduce(_ context.Context, groups []sdk.KeyValues) ([]sdk.KeyValue, error) {
+	out := make([]sdk.KeyValue, len(groups))
+	for i, g := range groups {
+		out[i] = sdk.KeyValue{Key: g.Key, Value: binary.AppendUvarint(nil, sum(g.Values))}
+	}
+	return out, nil
+}
+
+func (sumJob) UpdateState(_ context.Context, _ time.Time, in []sdk.StateInput) ([]sdk.StateOutput, error) {
+	out := make([]sdk.StateOutput, len(in))
+	for i, s := range in {
+		old, _ := binary.Uvarint(s.Old)
+		out[i] = sdk.StateOutput{Key: s.Key, State: binary.AppendUvarint(nil, old+sum(s.Values)), Keep: true}
+	}
+	return out, nil
+}
+
+func sum(values [][]byte) uint64 {
 	var total uint64
 	for _, v := range values {
 		n, _ := binary.Uvarint(v)
 		total += n
 	}
-	return binary.AppendUvarint(nil, total), nil
-}
-
-func (sumJob) UpdateState(_ context.Context, _ string, value, old []byte) ([]byte, bool, error) {
-	a, _ := binary.Uvarint(value)
-	b, _ := binary.Uvarint(old)
-	return binary.AppendUvarint(nil, a+b), true, nil
+	return total
 }
 
 type fixture struct {
@@ -104,6 +116,7 @@ func (f fixture) runEngine(t *testing.T, total int64) (map[string][]byte, []driv
 		Tasks:         taskscheduler.Config{LocalityWait: 10 * time.Millisecond, MaxFailures: 4},
 		Endpoint:      ep,
 		Job:           sumJob{},
+		KeepState:     true,
 		Stop:          func(context.Context) bool { return seen.Load() >= total },
 		OnBatch:       func(b driver.BatchInfo) { seen.Add(b.Records); batches = append(batches, b) },
 	})

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -183,6 +184,10 @@ func (nm *NodeManager) waitContainer(c *container) {
 		if res.Signal != "" {
 			c.diagnostics += " (killed by " + res.Signal + ")"
 		}
+		// As YARN: the end of stderr usually says why.
+		if tail := fileTail(filepath.Join(c.logDir, "stderr"), stderrTailBytes); tail != "" {
+			c.diagnostics += fmt.Sprintf("\nLast %d bytes of stderr :\n%s", stderrTailBytes, tail)
+		}
 	}
 	exit, diag := c.exitStatus, c.diagnostics
 	nm.mu.Unlock()
@@ -273,4 +278,27 @@ func firstLine(s string) string {
 		}
 	}
 	return s
+}
+
+// stderrTailBytes is how much of a failed container's stderr goes into its
+// diagnostics, as YARN's.
+const stderrTailBytes = 4096
+
+// fileTail returns up to n bytes of the end of path ("" if unreadable).
+func fileTail(path string, n int64) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return ""
+	}
+	off := max(info.Size()-n, 0)
+	buf := make([]byte, info.Size()-off)
+	if _, err := f.ReadAt(buf, off); err != nil && !errors.Is(err, io.EOF) {
+		return ""
+	}
+	return string(buf)
 }

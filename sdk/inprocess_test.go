@@ -13,7 +13,7 @@ import (
 func TestProcessPartitionRunsAllStages(t *testing.T) {
 	job := &testJob{}
 	c, appLog := startTestJob(t, job)
-	p := partition("a b", "", "bad", "skip", "c unknown a", "panic", "nokey")
+	p := partition("a b", "", "bad", "skip", "c unknown a", "nokey")
 
 	res, err := c.ProcessPartition(context.Background(), p)
 	if err != nil {
@@ -43,7 +43,6 @@ func TestProcessPartitionRunsAllStages(t *testing.T) {
 	wantRej := []rej{
 		{101, StageParse, "empty record"},
 		{102, StageParse, "record 102 is bad"},
-		{105, StageParse, "parse panicked: assignment to entry in nil map"},
 		{104, StageEnrich, `no region for "unknown"`},
 	}
 	if !reflect.DeepEqual(gotRej, wantRej) {
@@ -60,7 +59,7 @@ func TestProcessPartitionRunsAllStages(t *testing.T) {
 	}
 
 	m := res.Metrics
-	if m.RecordsIn != 7 || m.Events != 6 || m.Filtered != 1 || m.Rejected != 4 || m.Outputs != 5 || m.Aggregates != 3 {
+	if m.RecordsIn != 6 || m.Events != 6 || m.Filtered != 1 || m.Rejected != 3 || m.Outputs != 5 || m.Aggregates != 3 {
 		t.Errorf("metrics = %+v", m)
 	}
 	if m.Parse <= 0 || m.Enrich <= 0 || m.Emit <= 0 || m.Aggregate <= 0 || m.Total < m.Parse+m.Enrich+m.Emit+m.Aggregate {
@@ -77,9 +76,24 @@ func TestProcessPartitionRunsAllStages(t *testing.T) {
 	if jc.Conf["spark.app.name"] != "t" || !slices.Equal(jc.Args, []string{"--x", "1"}) || jc.Logger == nil {
 		t.Errorf("JobContext = %+v", jc)
 	}
-	// The parse panic's stack is in the job's log.
+	_ = appLog
+}
+
+// TestParsePanicFailsTheCall: a panic in Parse fails the whole call with a
+// StageError naming the record, so that the task is retried; the plugin
+// keeps serving, and its stack is in the job's log.
+func TestParsePanicFailsTheCall(t *testing.T) {
+	c, appLog := startTestJob(t, &testJob{})
+	_, err := c.ProcessPartition(context.Background(), partition("a b", "panic", "c"))
+	var serr *StageError
+	if !errors.As(err, &serr) || serr.Stage != StageParse || !serr.Panic || !strings.Contains(serr.Message, "at offset 101: assignment to entry in nil map") {
+		t.Fatalf("ProcessPartition = %v, want a panicking parse StageError naming offset 101", err)
+	}
 	if log := appLog.String(); !strings.Contains(log, `"msg":"job stage panicked"`) || !strings.Contains(log, `"stage":"parse"`) || !strings.Contains(log, "testJob).Parse") {
 		t.Errorf("app log lacks the parse panic and its stack:\n%s", log)
+	}
+	if _, err := c.ProcessPartition(context.Background(), partition("a b")); err != nil {
+		t.Fatalf("after a panic the plugin no longer serves: %v", err)
 	}
 }
 
@@ -372,8 +386,9 @@ func TestLogLevelFromConf(t *testing.T) {
 	if _, err := c.Configure(ctx, map[string]string{ConfLogLevel: "warn"}, nil); err != nil {
 		t.Fatalf("Configure: %v", err)
 	}
-	if _, err := c.ProcessPartition(ctx, partition("panic")); err != nil {
-		t.Fatal(err)
+	// The panic fails the call; its ERROR line must still reach the log.
+	if _, err := c.ProcessPartition(ctx, partition("panic")); err == nil {
+		t.Fatal("a panicking parse did not fail the call")
 	}
 	log := appLog.String()
 	if strings.Contains(log, "test job configured") {

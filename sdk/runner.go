@@ -105,14 +105,16 @@ func (r *runner[E]) processPartition(ctx context.Context, p *Partition) (partiti
 	start := time.Now()
 	events := make([]E, 0, len(p.Records))
 	origin := make([]int, 0, len(p.Records))
-	panicLogged := false
 	for i := range p.Records {
 		if i%1024 == 0 {
 			if err := ctx.Err(); err != nil {
 				return res, err
 			}
 		}
-		evs, err := r.parseRecord(p.Records[i], &panicLogged)
+		evs, err, panicked := r.parseRecord(p.Records[i])
+		if panicked {
+			return res, err
+		}
 		switch {
 		case err != nil:
 			res.rejected = append(res.rejected, rejection{index: i, stage: StageParse, reason: err.Error()})
@@ -175,24 +177,22 @@ func (r *runner[E]) processPartition(ctx context.Context, p *Partition) (partiti
 	return res, nil
 }
 
-// parseRecord runs Parse on one record. A panic rejects the record: the
-// panic is most likely caused by this record's content, and a record that
-// fails the same way on every retry must not hold up the stream.
-func (r *runner[E]) parseRecord(rec Record, panicLogged *bool) (evs []E, err error) {
+// parseRecord runs Parse on one record. A returned error rejects the
+// record; a panic fails the whole call with a StageError naming the record,
+// so that the task fails and is retried (on another executor where there
+// is one) up to spark.task.maxFailures, as a failing task does in Spark.
+func (r *runner[E]) parseRecord(rec Record) (evs []E, err error, panicked bool) {
 	defer func() {
 		if v := recover(); v != nil {
-			if !*panicLogged {
-				// Once per partition: a parser that panics on every record
-				// must not flood the log with stacks.
-				*panicLogged = true
-				r.log.Error("job stage panicked", zap.String("stage", string(StageParse)),
-					zap.String("topic", rec.Topic), zap.Int32("partition", rec.Partition), zap.Int64("offset", rec.Offset),
-					zap.Any("panic", v), zap.Stack("stack"))
-			}
-			evs, err = nil, fmt.Errorf("parse panicked: %v", v)
+			r.log.Error("job stage panicked", zap.String("stage", string(StageParse)),
+				zap.String("topic", rec.Topic), zap.Int32("partition", rec.Partition), zap.Int64("offset", rec.Offset),
+				zap.Any("panic", v), zap.Stack("stack"))
+			evs, panicked = nil, true
+			err = &StageError{Stage: StageParse, Panic: true, Message: fmt.Sprintf("record %s-%d at offset %d: %v", rec.Topic, rec.Partition, rec.Offset, v)}
 		}
 	}()
-	return r.job.Parse(rec)
+	evs, err = r.job.Parse(rec)
+	return evs, err, false
 }
 
 // applyRejections removes the events Enrich rejected and records their

@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"sync/atomic"
 	"syscall"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
 	"github.com/spindlehq/spindle/appmaster"
-	"github.com/spindlehq/spindle/logging"
 	"github.com/spindlehq/spindle/resourcemanager"
 	"github.com/urfave/cli/v2"
 	"google.golang.org/protobuf/proto"
@@ -44,18 +44,46 @@ func appMasterCommand() *cli.Command {
 			cfg.RMAddress = os.Getenv(resourcemanager.EnvRMAddress)
 			cfg.AttemptID = os.Getenv(resourcemanager.EnvAttemptID)
 			cfg.Host = os.Getenv("NM_HOST")
-			lg, closer, err := logging.New(logging.DefaultConfig())
+			cfg.LocalResources = append(cfg.LocalResources, appmaster.SpecResourceFromEnv()...)
+			lg, appLog, closeLogs, err := containerLoggers(spec.Conf["spindle.log.level"])
 			if err != nil {
 				return err
 			}
-			defer closer.Close()
+			defer closeLogs()
 			cfg.Logger = lg.Named("appmaster")
+
+			// SIGTERM stops the driver gracefully when
+			// spark.streaming.stopGracefullyOnShutdown is set, as YARN
+			// cluster mode cannot; otherwise it ends the AM at once.
+			graceful := spec.Conf[appmaster.KeyStopOnShutdown] == "true"
+			var stopping atomic.Bool
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			sigs := make(chan os.Signal, 2)
+			signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT)
+			go func() {
+				for range sigs {
+					if graceful && !stopping.Load() {
+						lg.Info("SIGTERM: stopping gracefully (spark.streaming.stopGracefullyOnShutdown)")
+						stopping.Store(true)
+						continue
+					}
+					cancel()
+				}
+			}()
+			if cfg.DriverAddress == "" && len(cfg.DriverCommand) == 0 {
+				wd, _ := os.Getwd()
+				cfg.RunDriver, err = appmaster.StreamingDriver(spec, appmaster.StreamingOptions{
+					WorkDir: wd, AppLog: appLog, Stopping: stopping.Load, Logger: lg.Named("driver"),
+				})
+				if err != nil {
+					return err
+				}
+			}
 			am, err := appmaster.New(cfg)
 			if err != nil {
 				return err
 			}
-			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
-			defer stop()
 			code, err := am.Run(ctx)
 			if code != 0 {
 				return cli.Exit(fmt.Sprintf("appmaster: %v", err), code)

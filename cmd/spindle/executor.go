@@ -2,15 +2,20 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"syscall"
 
 	"github.com/spindlehq/spindle/appmaster"
 	"github.com/spindlehq/spindle/executor"
-	"github.com/spindlehq/spindle/logging"
+	"github.com/spindlehq/spindle/hdfscheckpoint"
+	"github.com/spindlehq/spindle/streaming/kafkasource"
+	"github.com/spindlehq/spindle/streaming/sink"
 	"github.com/urfave/cli/v2"
+	"go.uber.org/zap"
 )
 
 // executorCommand runs inside an executor container, started by the AM
@@ -29,15 +34,64 @@ func executorCommand() *cli.Command {
 			if n, err := strconv.Atoi(os.Getenv(appmaster.EnvExecutorCores)); err == nil {
 				cfg.Cores = int32(n)
 			}
-			lg, closer, err := logging.New(logging.DefaultConfig())
+			spec, specErr := appmaster.ReadSpec(".")
+			lg, appLog, closeLogs, err := containerLoggers(spec.Conf["spindle.log.level"])
 			if err != nil {
 				return err
 			}
-			defer closer.Close()
+			defer closeLogs()
 			cfg.Logger = lg.Named("executor")
 			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 			defer stop()
+			if mode, _ := appmaster.DriverMode(spec.Conf); specErr == nil && mode == appmaster.DriverModePlugin {
+				runner, closeRunner, err := jobRunner(ctx, spec, appLog, cfg)
+				if err != nil {
+					lg.Error("cannot run the job", zap.Error(err))
+					return err
+				}
+				defer closeRunner()
+				cfg.Runner = runner
+			}
 			return executor.Run(ctx, cfg)
 		},
 	}
+}
+
+// jobRunner starts the job's plugin (its SHA-256 checked) with the Kafka
+// reader and the sink the application is configured with.
+func jobRunner(ctx context.Context, spec appmaster.LaunchSpec, appLog interface{ Write([]byte) (int, error) }, cfg executor.Config) (*executor.JobRunner, func(), error) {
+	job, err := appmaster.JobResource(spec)
+	if err != nil {
+		return nil, nil, err
+	}
+	kcfg, err := kafkasource.ConfigFromConf(spec.Conf)
+	if err != nil {
+		return nil, nil, err
+	}
+	kcfg.Logger = cfg.Logger.Named("kafka")
+	reader, err := kafkasource.NewReader(kcfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	sinkURI, err := appmaster.SinkDir(spec.Conf)
+	if err != nil {
+		reader.Close()
+		return nil, nil, err
+	}
+	store, dir, err := hdfscheckpoint.Open(ctx, sinkURI)
+	if err != nil {
+		reader.Close()
+		return nil, nil, fmt.Errorf("sink %s: %w", sinkURI, err)
+	}
+	wd, _ := os.Getwd()
+	runner, err := executor.NewJobRunner(ctx, executor.JobRunnerConfig{
+		JobPath: filepath.Join(wd, spec.Application), JobSHA256: job.SHA256, Conf: spec.Conf, Args: spec.Args,
+		AppLog: appLog, Reader: reader, Sink: sink.FileSink{Store: store, Dir: dir}, Logger: cfg.Logger,
+	})
+	if err != nil {
+		reader.Close()
+		store.Close()
+		return nil, nil, err
+	}
+	return runner, func() { runner.Close(); reader.Close(); store.Close() }, nil
 }

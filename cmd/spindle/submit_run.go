@@ -43,6 +43,9 @@ func (sc *submitClient) submit(parent context.Context) error {
 		driverAddr = driver.address
 	}
 
+	if err := sc.defaultStreamingPaths(); err != nil {
+		return err
+	}
 	stageCfg := staging.Config{Root: sc.stagingRoot(), AppID: appID}
 	resources, err := staging.Stage(parent, stageCfg, append([]string{o.Application}, o.Files...))
 	if err != nil {
@@ -87,6 +90,11 @@ func (sc *submitClient) submit(parent context.Context) error {
 			Command:        []string{"{{SPINDLE_BINARY}}", "appmaster"},
 			LocalResources: append(resources, specRes),
 			OverheadKey:    "spark.driver.memoryOverhead",
+			Environment: map[string]string{
+				appmaster.EnvSpecURI:    specRes.GetUri(),
+				appmaster.EnvSpecSHA256: specRes.GetSha256(),
+				appmaster.EnvSpecSize:   fmt.Sprint(specRes.GetSize()),
+			},
 		},
 		AmResource:                        &pb.Resource{MemoryMb: amMemory, Vcores: amCores},
 		AmMemoryOverheadMb:                o.DriverMemoryOverheadMB,
@@ -110,6 +118,23 @@ func (sc *submitClient) submit(parent context.Context) error {
 		return nil
 	}
 	return sc.wait(parent, appID, stageCfg)
+}
+
+// defaultStreamingPaths gives a Spindle job (plugin mode) a checkpoint dir
+// and a sink path under spindle.tmp.dir when the user set none.
+func (sc *submitClient) defaultStreamingPaths() error {
+	mode, err := appmaster.DriverMode(sc.opts.Conf)
+	if err != nil || mode != appmaster.DriverModePlugin {
+		return err
+	}
+	base := "file://" + sc.daemon.Get("spindle.tmp.dir")
+	if appmaster.CheckpointDir(sc.opts.Conf) == "" {
+		sc.opts.Conf[appmaster.KeyCheckpointDir] = base + "/checkpoints/" + sc.opts.Name
+	}
+	if sc.opts.Conf[appmaster.KeySinkPath] == "" {
+		sc.opts.Conf[appmaster.KeySinkPath] = base + "/output/" + sc.opts.Name
+	}
+	return nil
 }
 
 // stagingRoot is spark.yarn.stagingDir, or a dir under spindle.tmp.dir.

@@ -73,7 +73,7 @@ func TestSparkSubmitInvocationRunsAndSucceeds(t *testing.T) {
 		"--conf", "spark.executor.extraJavaOptions=-XX:+UseG1GC",
 		"--conf", "spark.serializer=org.apache.spark.serializer.KryoSerializer",
 		"--conf", "spark.yarn.submit.waitAppCompletion=true",
-		testutil.TestJobBinary(t), "--until-file", stop)
+		"--conf", "spindle.driver.mode=process", testutil.TestJobBinary(t), "--until-file", stop)
 	appID := sub.AppID()
 	got := waitExecutors(t, c, appID, 2, 20*time.Second)
 	if r := c.Report(appID); r.GetState() != pb.ApplicationState_APPLICATION_STATE_RUNNING || r.GetName() != "clickstream-sessions" {
@@ -111,7 +111,7 @@ func TestSparkSubmitInvocationRunsAndSucceeds(t *testing.T) {
 func TestCrashingAMIsRetriedThenFails(t *testing.T) {
 	c := testutil.StartCluster(t, testutil.ClusterConfig{NodeManagers: 2, Conf: []string{"yarn.resourcemanager.am.max-attempts=5"}})
 	sub := c.Submit("--num-executors", "1", "--executor-memory", "128m", "--driver-memory", "128m",
-		"--conf", "spark.yarn.maxAppAttempts=3", testutil.TestJobBinary(t), "--exit", "3")
+		"--conf", "spark.yarn.maxAppAttempts=3", "--conf", "spindle.driver.mode=process", testutil.TestJobBinary(t), "--exit", "3")
 	appID := sub.AppID()
 	if err := sub.Wait(60 * time.Second); err == nil {
 		t.Fatal("spindle submit exited 0 for a failed application")
@@ -144,7 +144,7 @@ func TestAttemptFailuresOutsideValidityIntervalDoNotCount(t *testing.T) {
 	c := testutil.StartCluster(t, testutil.ClusterConfig{NodeManagers: 2})
 	sub := c.Submit("--num-executors", "1", "--executor-memory", "128m", "--driver-memory", "128m",
 		"--conf", "spark.yarn.maxAppAttempts=2", "--conf", "spark.yarn.am.attemptFailuresValidityInterval=2s",
-		testutil.TestJobBinary(t), "--after", "3s", "--exit", "1")
+		"--conf", "spindle.driver.mode=process", testutil.TestJobBinary(t), "--after", "3s", "--exit", "1")
 	appID := sub.AppID()
 	testutil.WaitFor(t, 40*time.Second, func() (bool, string) {
 		r := c.Report(appID)
@@ -170,7 +170,7 @@ func TestKilledExecutorsAreReplacedUntilTheLimit(t *testing.T) {
 	c := testutil.StartCluster(t, testutil.ClusterConfig{NodeManagers: 2})
 	sub := c.Submit("--num-executors", "2", "--executor-memory", "128m", "--driver-memory", "128m",
 		"--conf", "spark.yarn.max.executor.failures=1",
-		testutil.TestJobBinary(t), "--until-file", filepath.Join(t.TempDir(), "never"))
+		"--conf", "spindle.driver.mode=process", testutil.TestJobBinary(t), "--until-file", filepath.Join(t.TempDir(), "never"))
 	appID := sub.AppID()
 	before := waitExecutors(t, c, appID, 2, 20*time.Second)
 	kill := func(except map[string]int) string {
@@ -212,7 +212,7 @@ func TestKilledExecutorsAreReplacedUntilTheLimit(t *testing.T) {
 func TestLostNodeManagerExecutorsMoveToTheOtherNode(t *testing.T) {
 	c := testutil.StartCluster(t, testutil.ClusterConfig{NodeManagers: 2, NMMemory: "4g", NMVCores: 8})
 	sub := c.Submit("--num-executors", "4", "--executor-memory", "128m", "--driver-memory", "128m",
-		testutil.TestJobBinary(t), "--until-file", filepath.Join(t.TempDir(), "never"))
+		"--conf", "spindle.driver.mode=process", testutil.TestJobBinary(t), "--until-file", filepath.Join(t.TempDir(), "never"))
 	appID := sub.AppID()
 	waitExecutors(t, c, appID, 4, 20*time.Second)
 	// Kill the NM that does not run the AM.

@@ -346,7 +346,7 @@ func TestLogsCommandRunningApp(t *testing.T) {
 	c := testutil.StartCluster(t, testutil.ClusterConfig{NodeManagers: 2})
 	stop := filepath.Join(t.TempDir(), "stop")
 	sub := c.Submit("--num-executors", "1", "--executor-memory", "128m", "--driver-memory", "128m",
-		testutil.TestJobBinary(t), "--until-file", stop)
+		"--conf", "spindle.driver.mode=process", testutil.TestJobBinary(t), "--until-file", stop)
 	appID := sub.AppID()
 	t.Cleanup(func() { os.WriteFile(stop, nil, 0o644) })
 	waitExecutors(t, c, appID, 1, 30*time.Second)

@@ -69,7 +69,7 @@ func TestClientSecretGuardsSubmitAndKill(t *testing.T) {
 		t.Fatalf("submit without the secret: %v\n%s", err, refused.Output())
 	}
 	sub := c.Submit("--num-executors", "1", "--executor-memory", "128m", "--driver-memory", "128m", "--conf", "spindle.client.secret-file="+secretFile,
-		job, "--until-file", filepath.Join(t.TempDir(), "never"))
+		"--conf", "spindle.driver.mode=process", job, "--until-file", filepath.Join(t.TempDir(), "never"))
 	appID := sub.AppID()
 	c.WaitState(appID, pb.ApplicationState_APPLICATION_STATE_RUNNING, 20*time.Second)
 	if out, err := runSpindle(t, "application", append([]string{"-kill", appID}, c.ConfArgs()...)...); err == nil || !strings.Contains(out, "requires the client secret") {

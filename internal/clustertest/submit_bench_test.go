@@ -23,7 +23,7 @@ func BenchmarkSubmitToExecutorsRunning(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		stop := filepath.Join(b.TempDir(), "stop")
 		start := time.Now()
-		sub := c.Submit("--num-executors", "4", "--executor-memory", "256m", "--driver-memory", "256m", job, "--until-file", stop)
+		sub := c.Submit("--num-executors", "4", "--executor-memory", "256m", "--driver-memory", "256m", "--conf", "spindle.driver.mode=process", job, "--until-file", stop)
 		appID := sub.AppID()
 		amDone := false
 		testutil.WaitFor(b, 30*time.Second, func() (bool, string) {

@@ -10,15 +10,18 @@ import (
 	"testing"
 )
 
+// builds holds each package built once per test process.
 var (
-	buildOnce sync.Once
-	buildPath string
-	buildErr  error
-
-	jobOnce sync.Once
-	jobPath string
-	jobErr  error
+	buildMu  sync.Mutex
+	buildDir string
+	builds   = map[string]*build{}
 )
+
+type build struct {
+	once sync.Once
+	path string
+	err  error
+}
 
 // repoRoot finds the module root from this source file's location.
 func repoRoot() string {
@@ -26,51 +29,52 @@ func repoRoot() string {
 	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
 }
 
-// SpindleBinary builds the spindle binary once per test process and returns
-// its path. It lives in a temporary dir that RemoveBinary deletes.
-func SpindleBinary(tb testing.TB) string {
+// Binary builds the Go package at pkg (relative to the repository root,
+// e.g. "./cmd/spindle") once per test process and returns the binary's
+// path, named name. RemoveBinary deletes them all.
+func Binary(tb testing.TB, pkg, name string) string {
 	tb.Helper()
-	buildOnce.Do(func() {
+	buildMu.Lock()
+	if buildDir == "" {
 		dir, err := os.MkdirTemp("", "spindle-bin-")
 		if err != nil {
-			buildErr = err
-			return
+			buildMu.Unlock()
+			tb.Fatal(err)
 		}
-		buildPath = filepath.Join(dir, "spindle")
-		cmd := exec.Command("go", "build", "-o", buildPath, "./cmd/spindle")
+		buildDir = dir
+	}
+	b, ok := builds[pkg]
+	if !ok {
+		b = &build{path: filepath.Join(buildDir, name)}
+		builds[pkg] = b
+	}
+	buildMu.Unlock()
+	b.once.Do(func() {
+		cmd := exec.Command("go", "build", "-o", b.path, pkg)
 		cmd.Dir = repoRoot()
 		if out, err := cmd.CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("go build ./cmd/spindle: %v\n%s", err, out)
+			b.err = fmt.Errorf("go build %s: %v\n%s", pkg, err, out)
 		}
 	})
-	if buildErr != nil {
-		tb.Fatal(buildErr)
+	if b.err != nil {
+		tb.Fatal(b.err)
 	}
-	return buildPath
+	return b.path
 }
 
-// TestJobBinary builds internal/testutil/testjob once per test process.
+// SpindleBinary is the spindle binary.
+func SpindleBinary(tb testing.TB) string { return Binary(tb, "./cmd/spindle", "spindle") }
+
+// TestJobBinary is internal/testutil/testjob, a plain driver program.
 func TestJobBinary(tb testing.TB) string {
-	tb.Helper()
-	dir := filepath.Dir(SpindleBinary(tb))
-	jobOnce.Do(func() {
-		jobPath = filepath.Join(dir, "testjob")
-		cmd := exec.Command("go", "build", "-o", jobPath, "./internal/testutil/testjob")
-		cmd.Dir = repoRoot()
-		if out, err := cmd.CombinedOutput(); err != nil {
-			jobErr = fmt.Errorf("go build ./internal/testutil/testjob: %v\n%s", err, out)
-		}
-	})
-	if jobErr != nil {
-		tb.Fatal(jobErr)
-	}
-	return jobPath
+	return Binary(tb, "./internal/testutil/testjob", "testjob")
 }
 
-// RemoveBinary deletes the binaries SpindleBinary and TestJobBinary built;
-// call it from TestMain.
+// RemoveBinary deletes the binaries built; call it from TestMain.
 func RemoveBinary() {
-	if buildPath != "" {
-		os.RemoveAll(filepath.Dir(buildPath))
+	buildMu.Lock()
+	defer buildMu.Unlock()
+	if buildDir != "" {
+		os.RemoveAll(buildDir)
 	}
 }
