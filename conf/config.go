@@ -309,7 +309,7 @@ func (c *Config) Duration(key string) (time.Duration, error) {
 // Strings returns key's value as a comma-separated list, with entries
 // trimmed and empty ones dropped; nil when the key is unset or empty.
 func (c *Config) Strings(key string) []string {
-	return splitList(c.Get(key))
+	return SplitList(c.Get(key))
 }
 
 // Source returns where key's value was set: SourceDefault, the path of a

@@ -159,7 +159,7 @@ func newRegistry(source string, data []byte) (*registry, error) {
 			Group:       p.group,
 		}
 		if p.values != "" {
-			k.Values = splitList(p.values)
+			k.Values = SplitList(p.values)
 		}
 		if err := checkDefinition(k); err != nil {
 			return nil, fmt.Errorf("conf: %s line %d: %s: %w", source, p.line, k.Name, err)

@@ -13,15 +13,16 @@ func (r *registry) closest(name string) (string, int) {
 		if k.IsFamily() {
 			continue
 		}
-		if d := editDistance(name, k.Name); bestDist < 0 || d < bestDist {
+		if d := EditDistance(name, k.Name); bestDist < 0 || d < bestDist {
 			best, bestDist = k.Name, d
 		}
 	}
 	return best, bestDist
 }
 
-// editDistance is the Levenshtein distance between a and b, in bytes.
-func editDistance(a, b string) int {
+// EditDistance is the Levenshtein distance between a and b, in bytes; it
+// picks the closest known name for "did you mean" messages.
+func EditDistance(a, b string) int {
 	prev := make([]int, len(b)+1)
 	cur := make([]int, len(b)+1)
 	for j := range prev {

@@ -94,9 +94,9 @@ func checkAddress(v string) error {
 	return nil
 }
 
-// splitList splits a comma-separated list, trimming entries and dropping
-// empty ones.
-func splitList(v string) []string {
+// SplitList splits a comma-separated list, trimming entries and dropping
+// empty ones, as Hadoop and Spark do.
+func SplitList(v string) []string {
 	var out []string
 	for _, s := range strings.Split(v, ",") {
 		if s = strings.TrimSpace(s); s != "" {

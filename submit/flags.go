@@ -1,5 +1,7 @@
 package submit
 
+import "github.com/spindlehq/spindle/conf"
+
 // flagSpec describes one flag of `spindle submit`.
 type flagSpec struct {
 	// name is the long form, such as "--master".
@@ -151,31 +153,10 @@ func closestFlag(name string) string {
 			if n == "" {
 				continue
 			}
-			if d := editDistance(name, n); bestDist < 0 || d < bestDist {
+			if d := conf.EditDistance(name, n); bestDist < 0 || d < bestDist {
 				best, bestDist = n, d
 			}
 		}
 	}
 	return best
-}
-
-// editDistance is the Levenshtein distance between a and b, in bytes.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

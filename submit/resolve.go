@@ -2,6 +2,7 @@ package submit
 
 import (
 	"fmt"
+	"github.com/spindlehq/spindle/conf"
 	"path/filepath"
 	"strings"
 )
@@ -144,7 +145,7 @@ func (p *parser) overhead(r *resolver, key string) (int64, error) {
 func (r *resolver) files(o *Options) error {
 	byName := map[string]string{}
 	add := func(v, where string) error {
-		for _, f := range splitList(v) {
+		for _, f := range conf.SplitList(v) {
 			base := filepath.Base(f)
 			if prev, ok := byName[base]; ok {
 				if prev == f {

@@ -92,18 +92,6 @@ func checkValue(t KeyType, v string) error {
 	return err
 }
 
-// splitList splits a comma-separated list, trimming entries and dropping
-// empty ones, as Spark does.
-func splitList(v string) []string {
-	var out []string
-	for _, s := range strings.Split(v, ",") {
-		if s = strings.TrimSpace(s); s != "" {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
 // checkMaster checks a master URL.
 func checkMaster(v string) error {
 	switch v {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/spindlehq/spindle/conf"
 	"net"
 	"os"
 	"os/exec"
@@ -100,7 +101,7 @@ func (sc *submitClient) submit(parent context.Context) error {
 		AmMemoryOverheadMb:                o.DriverMemoryOverheadMB,
 		MaxAppAttempts:                    int32(maxAttempts),
 		AttemptFailuresValidityIntervalMs: validity.Milliseconds(),
-		Tags:                              splitList(o.Conf["spark.yarn.tags"]),
+		Tags:                              conf.SplitList(o.Conf["spark.yarn.tags"]),
 	}
 	ctx, cancel = sc.ctx(parent, 30*time.Second)
 	_, err = sc.rm.SubmitApplication(ctx, &pb.SubmitApplicationRequest{Context: sub})
@@ -208,16 +209,6 @@ func (sc *submitClient) wait(parent context.Context, appID string, stageCfg stag
 		case <-time.After(interval):
 		}
 	}
-}
-
-func splitList(s string) []string {
-	var out []string
-	for _, p := range strings.Split(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
 }
 
 // clientDriver is the driver of a client-mode application: the job runs on
