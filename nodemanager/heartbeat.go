@@ -112,15 +112,14 @@ func (nm *NodeManager) heartbeatOnce(ctx context.Context) {
 	for _, id := range resp.GetContainersToCleanup() {
 		nm.stopContainer(id, nm.cfg.SigkillDelay, exitStatusKilledByRM, diagKilledByRM)
 	}
+	nm.logAgg.appsFinished(resp.GetApplicationsToCleanup())
 	if resp.GetAction() == pb.NodeAction_NODE_ACTION_RESYNC {
-		// The RM has written this node's containers off: end them and start over.
+		// The RM does not know this node (it restarted, or wrote the node
+		// off as lost): register again with the running containers. The RM
+		// keeps those of applications it knows and has the rest stopped
+		// through the heartbeat's cleanup list, so a restarted RM loses no
+		// work.
 		nm.lg.Warn("resourcemanager asked to resync", zap.String("node", nm.nodeID), zap.String("diagnostics", resp.GetDiagnostics()))
-		nm.stopAll(ctx, nm.cfg.SigkillDelay, exitStatusKilledByRM, diagKilledByRM)
-		nm.mu.Lock()
-		for _, c := range nm.containers {
-			c.reported = c.state == pb.ContainerState_CONTAINER_STATE_COMPLETE
-		}
-		nm.mu.Unlock()
 		if err := nm.register(ctx); err != nil && ctx.Err() == nil {
 			nm.lg.Error("re-register with resourcemanager", zap.String("node", nm.nodeID), zap.Error(err))
 		}

@@ -55,6 +55,7 @@ func (rm *ResourceManager) submit(sc *pb.ApplicationSubmissionContext) error {
 		return status.Errorf(codes.InvalidArgument, "submit %s: %v", app.id, err)
 	}
 	rm.apps[app.id] = app
+	rm.persistLocked(app)
 	rm.metrics.appsSubmitted.Inc()
 	rm.lg.Info("application accepted", zap.String("app", app.id), zap.String("queue", sc.GetQueue()), zap.String("name", sc.GetName()),
 		zap.Bool("unmanagedAM", sc.GetUnmanagedAm()), zap.Int("maxAttempts", rm.maxAttempts(app)))
@@ -92,6 +93,7 @@ func (rm *ResourceManager) finishLocked(app *rmApp, state pb.ApplicationState, f
 		}
 		t.allocated, t.completed = nil, nil
 	}
+	rm.persistLocked(app)
 	rm.lg.Info("application finished", zap.String("app", app.id), zap.Stringer("state", state), zap.Stringer("finalStatus", final))
 }
 

@@ -50,16 +50,7 @@ func (rm *ResourceManager) newAttemptLocked(app *rmApp) error {
 		t.state = pb.ApplicationAttemptState_APPLICATION_ATTEMPT_STATE_LAUNCHED
 	} else {
 		t.state = pb.ApplicationAttemptState_APPLICATION_ATTEMPT_STATE_SCHEDULED
-		res := app.ctx.GetAmResource()
-		overhead := Overhead(res.GetMemoryMb(), app.ctx.GetAmMemoryOverheadMb())
-		t.overheads[amPriority] = overhead
-		err := rm.sched.SetRequests(attemptID, []scheduler.Request{{
-			Priority:      amPriority,
-			Capability:    scheduler.Resource{MemoryMB: res.GetMemoryMb() + overhead, VCores: res.GetVcores()},
-			Count:         1,
-			RelaxLocality: true,
-		}})
-		if err != nil {
+		if err := rm.askAMContainerLocked(t); err != nil {
 			rm.sched.RemoveApplication(attemptID)
 			return err
 		}
@@ -69,6 +60,19 @@ func (rm *ResourceManager) newAttemptLocked(app *rmApp) error {
 	rm.attempts[attemptID] = t
 	rm.lg.Info("application attempt started", zap.String("app", app.id), zap.String("attempt", attemptID), zap.Bool("unmanagedAM", app.ctx.GetUnmanagedAm()))
 	return nil
+}
+
+// askAMContainerLocked asks the scheduler for a managed AM's container.
+func (rm *ResourceManager) askAMContainerLocked(t *rmAttempt) error {
+	res := t.app.ctx.GetAmResource()
+	overhead := Overhead(res.GetMemoryMb(), t.app.ctx.GetAmMemoryOverheadMb())
+	t.overheads[amPriority] = overhead
+	return rm.sched.SetRequests(t.id, []scheduler.Request{{
+		Priority:      amPriority,
+		Capability:    scheduler.Resource{MemoryMB: res.GetMemoryMb() + overhead, VCores: res.GetVcores()},
+		Count:         1,
+		RelaxLocality: true,
+	}})
 }
 
 // amContainerCompletedLocked fails the attempt whose AM container ended
@@ -119,7 +123,9 @@ func (rm *ResourceManager) attemptFailedLocked(t *rmAttempt, diag string, counts
 	if err := rm.newAttemptLocked(app); err != nil {
 		rm.finishLocked(app, pb.ApplicationState_APPLICATION_STATE_FAILED, pb.FinalApplicationStatus_FINAL_APPLICATION_STATUS_FAILED,
 			fmt.Sprintf("Application %s could not start a new attempt: %v", app.id, err))
+		return
 	}
+	rm.persistLocked(app)
 }
 
 // failureDiagnostics lists every attempt's end, as the user needs to see why

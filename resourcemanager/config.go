@@ -24,6 +24,11 @@ type Config struct {
 	// ClientSecretFile, when set, holds the secret that submit and kill
 	// calls must carry (spindle.client.secret-file).
 	ClientSecretFile string
+	// RecoveryEnabled keeps applications in a state store and recovers them
+	// on restart (yarn.resourcemanager.recovery.enabled).
+	RecoveryEnabled bool
+	// StateStoreURI is where (yarn.resourcemanager.fs.state-store.uri).
+	StateStoreURI string
 	// HeartbeatInterval is what NMs are told to heartbeat at.
 	HeartbeatInterval time.Duration
 	// NodeExpiry is how long a node may go without a heartbeat before it is LOST.
@@ -92,6 +97,11 @@ func ConfigFrom(c *conf.Config) (Config, error) {
 	cfg.WebAddress = c.Get("yarn.resourcemanager.webapp.address")
 	cfg.SecretFile = c.Get("spindle.cluster.secret-file")
 	cfg.ClientSecretFile = c.Get("spindle.client.secret-file")
+	cfg.StateStoreURI = c.Get("yarn.resourcemanager.fs.state-store.uri")
+	var rerr error
+	if cfg.RecoveryEnabled, rerr = c.Bool("yarn.resourcemanager.recovery.enabled"); rerr != nil {
+		return cfg, rerr
+	}
 	r := confReader{c: c}
 	cfg.HeartbeatInterval = r.duration("yarn.resourcemanager.nodemanagers.heartbeat-interval-ms")
 	cfg.NodeExpiry = r.duration("yarn.nm.liveness-monitor.expiry-interval-ms")

@@ -45,6 +45,7 @@ func (rm *ResourceManager) expire(now time.Time) {
 			rm.markLostLocked(n, "no heartbeat within yarn.nm.liveness-monitor.expiry-interval-ms")
 		}
 	}
+	rm.expireRecoveredLocked(now)
 	for _, c := range rm.containers {
 		if (c.state == containerAllocated || c.state == containerAcquired) && now.Sub(c.allocatedAt) > rm.cfg.AllocationExpiry {
 			rm.completeLocked(c, ExitStatusAborted, diagAllocationUnused)
@@ -123,16 +124,18 @@ func (rm *ResourceManager) register(req *pb.RegisterNodeManagerRequest) *rmNode 
 		state:         pb.NodeState_NODE_STATE_RUNNING,
 		total:         req.GetResource(),
 		lastHeartbeat: time.Now(),
+		apps:          map[string]bool{},
 	}
 	rm.nodes[id] = n
-	// Containers it still runs belong to no live allocation: stop them.
-	for _, st := range req.GetContainerStatuses() {
-		if st.GetState() != pb.ContainerState_CONTAINER_STATE_COMPLETE {
-			n.cleanup = append(n.cleanup, st.GetContainerId())
-		}
-	}
 	if err := rm.sched.AddNode(id, resourceFromPB(req.GetResource())); err != nil {
 		rm.lg.Error("add node to scheduler", zap.String("node", id), zap.Error(err))
+	}
+	// Containers it still runs: those of live attempts are taken back (a
+	// restarted RM loses no work); the rest are stopped.
+	for _, st := range req.GetContainerStatuses() {
+		if st.GetState() != pb.ContainerState_CONTAINER_STATE_COMPLETE && !rm.recoverContainerLocked(n, st) {
+			n.cleanup = append(n.cleanup, st.GetContainerId())
+		}
 	}
 	rm.lg.Info("node registered", zap.String("node", id), zap.Bool("reregistered", known),
 		zap.Int64("memoryMB", req.GetResource().GetMemoryMb()), zap.Int32("vcores", req.GetResource().GetVcores()))
@@ -180,6 +183,14 @@ func (rm *ResourceManager) heartbeat(req *pb.NodeHeartbeatRequest) *pb.NodeHeart
 		HeartbeatIntervalMs: rm.cfg.HeartbeatInterval.Milliseconds(),
 	}
 	n.cleanup = nil
+	// As YARN's applications_to_cleanup: the node aggregates a finished
+	// application's logs once its containers there have ended.
+	for id := range n.apps {
+		if app, ok := rm.apps[id]; !ok || app.finished() {
+			resp.ApplicationsToCleanup = append(resp.ApplicationsToCleanup, id)
+			delete(n.apps, id)
+		}
+	}
 	rm.mu.Unlock()
 	rm.allocate(rm.sched.NodeUpdate(n.id))
 	return resp
@@ -242,6 +253,7 @@ func (rm *ResourceManager) allocate(allocs []scheduler.Allocation) {
 		c.ContainerToken = tok
 		rc := &rmContainer{c: c, attemptID: t.id, state: containerAllocated, allocatedAt: now}
 		rm.containers[c.Id] = rc
+		n.apps[t.app.id] = true
 		rm.metrics.containersAllocated.Inc()
 		if !t.app.ctx.GetUnmanagedAm() && t.amContainer == "" {
 			// The first container of a managed attempt is its AM's.
@@ -253,6 +265,7 @@ func (rm *ResourceManager) allocate(allocs []scheduler.Allocation) {
 			t.amContainer = c.Id
 			t.state = pb.ApplicationAttemptState_APPLICATION_ATTEMPT_STATE_ALLOCATED
 			rc.state = containerAcquired
+			rm.persistLocked(t.app)
 			go rm.launchAM(t, c, lc)
 			continue
 		}

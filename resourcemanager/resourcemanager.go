@@ -31,6 +31,8 @@ type ResourceManager struct {
 	metrics   *metrics
 	// clientSecret, when set, must accompany submit and kill calls.
 	clientSecret []byte
+	// state keeps applications across restarts; nil when recovery is off.
+	state *stateStore
 
 	mu         sync.Mutex
 	nodes      map[string]*rmNode
@@ -100,6 +102,17 @@ func New(cfg Config) (*ResourceManager, error) {
 		}
 	}
 	rm.metrics = newMetrics(rm)
+	if cfg.RecoveryEnabled {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if rm.state, err = openStateStore(ctx, cfg.StateStoreURI); err != nil {
+			return nil, err
+		}
+		if err := rm.recover(ctx); err != nil {
+			rm.state.store.Close()
+			return nil, err
+		}
+	}
 	return rm, nil
 }
 
@@ -210,6 +223,9 @@ func (rm *ResourceManager) Stop(ctx context.Context) error {
 		err = lerr
 	}
 	rm.done.Wait()
+	if rm.state != nil {
+		rm.state.store.Close()
+	}
 	rm.connMu.Lock()
 	for _, c := range rm.nodeConns {
 		c.Close()

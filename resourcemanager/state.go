@@ -36,6 +36,9 @@ type rmNode struct {
 	responseID    int32
 	// cleanup holds containers the node must stop on its next heartbeat.
 	cleanup []string
+	// apps holds the applications that have had containers on the node
+	// and have not yet been reported to it as finished.
+	apps map[string]bool
 }
 
 // containerState is where an allocated container is in the RM's view.
@@ -107,6 +110,9 @@ type rmAttempt struct {
 	// countsAsFailure: the attempt failed for a reason that counts towards
 	// the application's attempt limit.
 	countsAsFailure bool
+	// recoveredAt is set when a restarted RM recovered the attempt and
+	// waits for an NM to report its AM container.
+	recoveredAt time.Time
 	// unregistered: the AM called FinishApplicationMaster.
 	unregistered bool
 	// lastAllocate is the AM's last heartbeat.

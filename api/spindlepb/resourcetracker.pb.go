@@ -337,8 +337,12 @@ type NodeHeartbeatResponse struct {
 	ContainersToCleanup []string `protobuf:"bytes,3,rep,name=containers_to_cleanup,json=containersToCleanup,proto3" json:"containers_to_cleanup,omitempty"`
 	HeartbeatIntervalMs int64    `protobuf:"varint,4,opt,name=heartbeat_interval_ms,json=heartbeatIntervalMs,proto3" json:"heartbeat_interval_ms,omitempty"`
 	Diagnostics         string   `protobuf:"bytes,5,opt,name=diagnostics,proto3" json:"diagnostics,omitempty"`
-	unknownFields       protoimpl.UnknownFields
-	sizeCache           protoimpl.SizeCache
+	// applications_to_cleanup are applications that have finished and had
+	// containers on the node, each sent once, as YARN's: the node aggregates
+	// their logs once their containers there have ended.
+	ApplicationsToCleanup []string `protobuf:"bytes,6,rep,name=applications_to_cleanup,json=applicationsToCleanup,proto3" json:"applications_to_cleanup,omitempty"`
+	unknownFields         protoimpl.UnknownFields
+	sizeCache             protoimpl.SizeCache
 }
 
 func (x *NodeHeartbeatResponse) Reset() {
@@ -404,6 +408,13 @@ func (x *NodeHeartbeatResponse) GetDiagnostics() string {
 		return x.Diagnostics
 	}
 	return ""
+}
+
+func (x *NodeHeartbeatResponse) GetApplicationsToCleanup() []string {
+	if x != nil {
+		return x.ApplicationsToCleanup
+	}
+	return nil
 }
 
 type UnRegisterNodeManagerRequest struct {
@@ -512,14 +523,15 @@ const file_resourcetracker_proto_rawDesc = "" +
 	"\vresponse_id\x18\x03 \x01(\x05R\n" +
 	"responseId\x12\x18\n" +
 	"\ahealthy\x18\x04 \x01(\bR\ahealthy\x12#\n" +
-	"\rhealth_report\x18\x05 \x01(\tR\fhealthReport\"\xf2\x01\n" +
+	"\rhealth_report\x18\x05 \x01(\tR\fhealthReport\"\xaa\x02\n" +
 	"\x15NodeHeartbeatResponse\x12.\n" +
 	"\x06action\x18\x01 \x01(\x0e2\x16.spindle.v1.NodeActionR\x06action\x12\x1f\n" +
 	"\vresponse_id\x18\x02 \x01(\x05R\n" +
 	"responseId\x122\n" +
 	"\x15containers_to_cleanup\x18\x03 \x03(\tR\x13containersToCleanup\x122\n" +
 	"\x15heartbeat_interval_ms\x18\x04 \x01(\x03R\x13heartbeatIntervalMs\x12 \n" +
-	"\vdiagnostics\x18\x05 \x01(\tR\vdiagnostics\"7\n" +
+	"\vdiagnostics\x18\x05 \x01(\tR\vdiagnostics\x126\n" +
+	"\x17applications_to_cleanup\x18\x06 \x03(\tR\x15applicationsToCleanup\"7\n" +
 	"\x1cUnRegisterNodeManagerRequest\x12\x17\n" +
 	"\anode_id\x18\x01 \x01(\tR\x06nodeId\"\x1f\n" +
 	"\x1dUnRegisterNodeManagerResponse*s\n" +

@@ -1,0 +1,154 @@
+package resourcemanager
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"path"
+	"strings"
+	"time"
+
+	pb "github.com/spindlehq/spindle/api/spindlepb"
+	"github.com/spindlehq/spindle/hdfscheckpoint"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+)
+
+// stateStore keeps applications and their attempts on a checkpoint store
+// (yarn.resourcemanager.fs.state-store.uri), one file per application
+// written atomically, so that a restarted RM recovers them. Containers are
+// not kept: NMs report them when they register again, as YARN's
+// work-preserving recovery does.
+type stateStore struct {
+	store hdfscheckpoint.Store
+	dir   string
+}
+
+// appRecord is one application as the state store keeps it.
+type appRecord struct {
+	Version     int             `json:"version"`
+	Context     json.RawMessage `json:"context"`
+	State       int32           `json:"state"`
+	FinalStatus int32           `json:"finalStatus"`
+	Diagnostics string          `json:"diagnostics,omitempty"`
+	SubmitMs    int64           `json:"submitMs"`
+	StartMs     int64           `json:"startMs,omitempty"`
+	FinishMs    int64           `json:"finishMs,omitempty"`
+	Attempts    []attemptRecord `json:"attempts"`
+}
+
+type attemptRecord struct {
+	ID              string `json:"id"`
+	State           int32  `json:"state"`
+	Token           []byte `json:"token"`
+	AMContainer     string `json:"amContainer,omitempty"`
+	Host            string `json:"host,omitempty"`
+	RPCPort         int32  `json:"rpcPort,omitempty"`
+	TrackingURL     string `json:"trackingUrl,omitempty"`
+	Diagnostics     string `json:"diagnostics,omitempty"`
+	StartMs         int64  `json:"startMs"`
+	FinishMs        int64  `json:"finishMs,omitempty"`
+	CountsAsFailure bool   `json:"countsAsFailure,omitempty"`
+	Unregistered    bool   `json:"unregistered,omitempty"`
+}
+
+const stateRecordVersion = 1
+
+func openStateStore(ctx context.Context, uri string) (*stateStore, error) {
+	store, dir, err := hdfscheckpoint.Open(ctx, uri)
+	if err != nil {
+		return nil, fmt.Errorf("resourcemanager: state store %s (yarn.resourcemanager.fs.state-store.uri): %w", uri, err)
+	}
+	if err := store.MkdirAll(ctx, path.Join(dir, "apps")); err != nil {
+		store.Close()
+		return nil, fmt.Errorf("resourcemanager: state store %s: %w", uri, err)
+	}
+	return &stateStore{store: store, dir: dir}, nil
+}
+
+func (s *stateStore) appPath(appID string) string {
+	return path.Join(s.dir, "apps", appID+".json")
+}
+
+// record turns an application into its stored form.
+func record(app *rmApp) ([]byte, error) {
+	ctxJSON, err := protojson.Marshal(app.ctx)
+	if err != nil {
+		return nil, err
+	}
+	r := appRecord{Version: stateRecordVersion, Context: ctxJSON, State: int32(app.state), FinalStatus: int32(app.finalStatus),
+		Diagnostics: app.diagnostics, SubmitMs: unixMs(app.submitTime), StartMs: unixMs(app.startTime), FinishMs: unixMs(app.finishTime)}
+	for _, t := range app.attempts {
+		tok, err := proto.Marshal(t.token)
+		if err != nil {
+			return nil, err
+		}
+		r.Attempts = append(r.Attempts, attemptRecord{ID: t.id, State: int32(t.state), Token: tok, AMContainer: t.amContainer,
+			Host: t.host, RPCPort: t.rpcPort, TrackingURL: t.trackingURL, Diagnostics: t.diagnostics,
+			StartMs: unixMs(t.startTime), FinishMs: unixMs(t.finishTime), CountsAsFailure: t.countsAsFailure, Unregistered: t.unregistered})
+	}
+	return json.Marshal(r)
+}
+
+// save writes one application.
+func (s *stateStore) save(ctx context.Context, appID string, raw []byte) error {
+	return s.store.WriteFile(ctx, s.appPath(appID), raw)
+}
+
+// load reads every stored application.
+func (s *stateStore) load(ctx context.Context) ([]*rmApp, error) {
+	files, err := s.store.List(ctx, path.Join(s.dir, "apps"))
+	if err != nil {
+		return nil, err
+	}
+	var apps []*rmApp
+	for _, f := range files {
+		if f.IsDir || !strings.HasSuffix(f.Name, ".json") {
+			continue
+		}
+		raw, err := s.store.ReadFile(ctx, f.Path)
+		if err != nil {
+			return nil, err
+		}
+		app, err := fromRecord(raw)
+		if err != nil {
+			return nil, fmt.Errorf("resourcemanager: state of %s: %w", f.Path, err)
+		}
+		apps = append(apps, app)
+	}
+	return apps, nil
+}
+
+func fromRecord(raw []byte) (*rmApp, error) {
+	var r appRecord
+	if err := json.Unmarshal(raw, &r); err != nil {
+		return nil, err
+	}
+	if r.Version != stateRecordVersion {
+		return nil, fmt.Errorf("record version %d; this ResourceManager reads version %d", r.Version, stateRecordVersion)
+	}
+	sc := &pb.ApplicationSubmissionContext{}
+	if err := protojson.Unmarshal(r.Context, sc); err != nil {
+		return nil, err
+	}
+	app := &rmApp{id: sc.GetApplicationId(), ctx: sc, state: pb.ApplicationState(r.State), finalStatus: pb.FinalApplicationStatus(r.FinalStatus),
+		diagnostics: r.Diagnostics, submitTime: fromMs(r.SubmitMs), startTime: fromMs(r.StartMs), finishTime: fromMs(r.FinishMs)}
+	for _, a := range r.Attempts {
+		tok := &pb.Token{}
+		if err := proto.Unmarshal(a.Token, tok); err != nil {
+			return nil, err
+		}
+		app.attempts = append(app.attempts, &rmAttempt{id: a.ID, app: app, state: pb.ApplicationAttemptState(a.State), token: tok,
+			amContainer: a.AMContainer, host: a.Host, rpcPort: a.RPCPort, trackingURL: a.TrackingURL, diagnostics: a.Diagnostics,
+			startTime: fromMs(a.StartMs), finishTime: fromMs(a.FinishMs), countsAsFailure: a.CountsAsFailure, unregistered: a.Unregistered,
+			overheads: map[int32]int64{}})
+	}
+	return app, nil
+}
+
+func fromMs(ms int64) time.Time {
+	if ms == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(ms)
+}
