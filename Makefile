@@ -5,10 +5,16 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 FUZZTIME ?= 5s
 BENCHTIME ?= 1s
 
-.PHONY: build test bench fuzz proto proto-check lint clean
+.PHONY: build test bench fuzz proto proto-check lint clean dev
 
 build:
 	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/spindle
+
+# A cluster on this machine (an RM, two NodeManagers, Kafka) running the
+# retail example with a retail day's traffic; Ctrl-C stops it all.
+# DEVFLAGS adds flags, e.g. DEVFLAGS="--rate 500 --random-ports".
+dev: build
+	$(BIN) dev --demo $(DEVFLAGS)
 
 # Every test, with the race detector (the daemons are all goroutines).
 test: build
@@ -21,6 +27,7 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchtime 3s ./resourcemanager/scheduler
 	$(GO) test -run '^$$' -bench BenchmarkContainerLaunch -benchtime 200x ./nodemanager
 	$(GO) test -run '^$$' -bench BenchmarkSubmitToExecutorsRunning -benchtime 5x ./internal/clustertest
+	$(GO) test -run '^$$' -bench BenchmarkStreaming -benchtime 1x ./internal/clustertest
 	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) $$($(GO) list ./... | grep -v -e '/resourcemanager/scheduler$$' -e '/nodemanager$$' -e '/internal/clustertest$$')
 
 # Each fuzz target for FUZZTIME.

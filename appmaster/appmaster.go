@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"strconv"
@@ -53,6 +54,8 @@ type AppMaster struct {
 	failDiags  []string
 	driver     *exec.Cmd
 	driverDone chan struct{}
+	metrics    *Metrics
+	web        *http.Server // serves the metrics; its URL is the tracking URL
 }
 
 // executor is a container this AM started an executor in.
@@ -92,6 +95,7 @@ func New(cfg Config) (*AppMaster, error) {
 		executors: map[string]*executor{},
 		released:  map[string]bool{},
 		failures:  failureWindow{validity: cfg.ExecutorFailuresValidity},
+		metrics:   NewMetrics(MetricsConfig{AttemptID: cfg.AttemptID}),
 	}, nil
 }
 
@@ -109,9 +113,14 @@ func (am *AppMaster) Run(ctx context.Context) (int, error) {
 		defer am.taskSrv.Stop()
 		driverAddr = addr
 	}
+	trackingURL, err := am.serveMetrics()
+	if err != nil {
+		return 1, err
+	}
+	defer am.stopMetrics()
 	host, portStr, _ := net.SplitHostPort(driverAddr)
 	port, _ := strconv.Atoi(portStr)
-	if err := am.register(ctx, host, int32(port)); err != nil {
+	if err := am.register(ctx, host, int32(port), trackingURL); err != nil {
 		return 1, err
 	}
 	if am.cfg.RunDriver != nil {
@@ -155,11 +164,11 @@ func (am *AppMaster) serveEndpoint() (string, error) {
 	return lis.Addr().String(), nil
 }
 
-func (am *AppMaster) register(ctx context.Context, host string, port int32) error {
+func (am *AppMaster) register(ctx context.Context, host string, port int32, trackingURL string) error {
 	backoff := 100 * time.Millisecond
 	for {
 		rctx, cancel := context.WithTimeout(am.rmCtx, 10*time.Second)
-		_, err := am.rm.RegisterApplicationMaster(rctx, &pb.RegisterApplicationMasterRequest{Host: host, RpcPort: port})
+		_, err := am.rm.RegisterApplicationMaster(rctx, &pb.RegisterApplicationMasterRequest{Host: host, RpcPort: port, TrackingUrl: trackingURL})
 		cancel()
 		if err == nil {
 			am.lg.Info("registered with resourcemanager", zap.String("rm", am.cfg.RMAddress))
@@ -242,7 +251,10 @@ func (am *AppMaster) loop(ctx context.Context, driverAddr string) (int, error) {
 			am.stopDriver()
 			return 0, nil
 		}
-		if err := am.handle(resp); err != nil {
+		mark := am.markAllocation()
+		err = am.handle(resp)
+		am.recordAllocation(resp, mark)
+		if err != nil {
 			am.endpoint.Finish(false, err.Error())
 			am.stopDriver()
 			am.unregister(pb.FinalApplicationStatus_FINAL_APPLICATION_STATUS_FAILED, err.Error())

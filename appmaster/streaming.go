@@ -6,6 +6,7 @@ import (
 	"io"
 	"path/filepath"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/spindlehq/spindle/conf"
@@ -29,11 +30,17 @@ const (
 	KeyMarkerPoll        = "spindle.streaming.shutdownMarker.pollInterval"
 	KeyMoveCheckpoint    = "spindle.streaming.shutdownMarker.moveCheckpoint"
 	KeyStopOnShutdown    = "spark.streaming.stopGracefullyOnShutdown"
+	KeyStopTimeout       = "spark.streaming.gracefulStopTimeout"
 	KeyLocalityWait      = "spark.locality.wait"
 	KeyTaskMaxFailures   = "spark.task.maxFailures"
 	DriverModePlugin     = "plugin"
 	DriverModeProcess    = "process"
 	defaultBatchDuration = time.Second
+	// defaultStopTimeoutBatches is Spark's default graceful stop bound:
+	// ten batch durations.
+	defaultStopTimeoutBatches = 10
+	// stopCheckInterval is how often a SIGTERM stop request is looked for.
+	stopCheckInterval = 100 * time.Millisecond
 )
 
 // DriverMode is plugin (the job is a Spindle job; the streaming driver runs
@@ -124,8 +131,14 @@ func StreamingDriver(spec LaunchSpec, opts StreamingOptions) (func(context.Conte
 	}
 	poll := 10 * time.Second
 	if v := c[KeyMarkerPoll]; v != "" {
-		if poll, err = conf.ParseDuration(v, time.Millisecond); err != nil {
-			return nil, fmt.Errorf("appmaster: %s = %q: %w", KeyMarkerPoll, v, err)
+		if poll, err = conf.ParseDuration(v, time.Millisecond); err != nil || poll <= 0 {
+			return nil, fmt.Errorf("appmaster: %s = %q: want a positive duration such as 10s", KeyMarkerPoll, v)
+		}
+	}
+	stopTimeout := defaultStopTimeoutBatches * batch
+	if v := c[KeyStopTimeout]; v != "" {
+		if stopTimeout, err = conf.ParseDuration(v, time.Millisecond); err != nil || stopTimeout <= 0 {
+			return nil, fmt.Errorf("appmaster: %s = %q: want a positive duration such as 30s", KeyStopTimeout, v)
 		}
 	}
 	job, err := JobResource(spec)
@@ -170,43 +183,52 @@ func StreamingDriver(spec LaunchSpec, opts StreamingOptions) (func(context.Conte
 			return fmt.Errorf("appmaster: configure the job: %w", err)
 		}
 		marker := hdfscheckpoint.MarkerPath(dir, c[KeyMarker])
-		var lastPoll time.Time
-		stop := func(ctx context.Context) bool {
-			if opts.Stopping != nil && opts.Stopping() {
-				return true
-			}
-			if time.Since(lastPoll) < poll {
-				return false
-			}
-			lastPoll = time.Now()
+		markerPresent := func(ctx context.Context) bool {
 			present, err := hdfscheckpoint.MarkerPresent(ctx, store, marker)
-			if err != nil {
+			if err != nil && ctx.Err() == nil {
 				lg.Warn("poll shutdown marker", zap.String("marker", marker), zap.Error(err))
-			}
-			if present {
-				lg.Info("shutdown marker found: stopping gracefully", zap.String("marker", marker))
 			}
 			return present
 		}
+		engCtx, cancelEngine := context.WithCancel(ctx)
+		defer cancelEngine()
+		watchCtx, stopWatching := context.WithCancel(ctx)
+		defer stopWatching()
+		gs := &gracefulStop{sigterm: opts.Stopping, marker: markerPresent, markerPath: marker, poll: poll, timeout: stopTimeout, logger: lg}
+		go gs.watch(watchCtx, cancelEngine)
 		var jobIface driver.Job
 		if caps.Aggregate {
 			jobIface = client
 		}
 		eng, err := driver.NewEngine(driver.EngineConfig{
 			BatchDuration: batch, Planner: planner, Rate: rate, Log: log, Tasks: tcfg, Endpoint: ep,
-			Job: jobIface, KeepState: caps.UpdateState, Stop: stop, OnBatch: opts.OnBatch, Logger: lg.Named("engine"),
+			Job: jobIface, KeepState: caps.UpdateState, Stop: gs.stopRequested, OnBatch: opts.OnBatch, Logger: lg.Named("engine"),
 		})
 		if err != nil {
 			return err
 		}
-		if err := eng.Run(ctx); err != nil {
-			return err
+		runErr := eng.Run(engCtx)
+		stopWatching()
+		switch {
+		case runErr == nil:
+		case gs.timedOut.Load() && ctx.Err() == nil:
+			// The stop was asked for and has ended the app: the batch in
+			// flight has offsets but no commit, so the next start replays it.
+			lg.Warn("graceful stop timed out: the batch in flight is left uncommitted and is replayed at the next start",
+				zap.Duration("timeout", stopTimeout), zap.String("key", KeyStopTimeout), zap.Error(runErr))
+		default:
+			return runErr
 		}
-		// Graceful stop: mark it done and, if asked, move the checkpoint aside.
-		if present, _ := hdfscheckpoint.MarkerPresent(ctx, store, marker); present {
-			if err := hdfscheckpoint.CompleteMarker(ctx, store, marker); err != nil {
-				lg.Error("rename shutdown marker", zap.String("marker", marker), zap.Error(err))
-			}
+		// A stop asked for by the marker: mark it done and, if asked, move
+		// the checkpoint aside (the .COMPLETED marker moves with it when it
+		// lives in the checkpoint dir).
+		if !markerPresent(ctx) {
+			return nil
+		}
+		if err := hdfscheckpoint.CompleteMarker(ctx, store, marker); err != nil {
+			lg.Error("rename shutdown marker", zap.String("marker", marker), zap.Error(err))
+		} else {
+			lg.Info("shutdown marker completed", zap.String("marker", marker+hdfscheckpoint.CompletedSuffix))
 		}
 		if c[KeyMoveCheckpoint] == "true" {
 			moved, err := hdfscheckpoint.MoveCheckpointAside(ctx, store, dir, time.Now())
@@ -217,6 +239,63 @@ func StreamingDriver(spec LaunchSpec, opts StreamingOptions) (func(context.Conte
 		}
 		return nil
 	}, nil
+}
+
+// gracefulStop follows the two ways a graceful stop is asked for — SIGTERM
+// with spark.streaming.stopGracefullyOnShutdown, and the marker file — and
+// bounds the stop by spark.streaming.gracefulStopTimeout: once a stop is
+// asked for, the engine has that long to finish its batch before its
+// context is cancelled.
+type gracefulStop struct {
+	sigterm    func() bool
+	marker     func(context.Context) bool
+	markerPath string
+	poll       time.Duration
+	timeout    time.Duration
+	logger     *zap.Logger
+
+	requested atomic.Bool
+	timedOut  atomic.Bool
+}
+
+// stopRequested is the engine's Stop: it checks between batches.
+func (g *gracefulStop) stopRequested(context.Context) bool { return g.requested.Load() }
+
+// watch looks for a stop request until ctx ends, then cancels the engine
+// through cancelEngine if it has not stopped within the timeout.
+func (g *gracefulStop) watch(ctx context.Context, cancelEngine func()) {
+	tick := time.NewTicker(min(stopCheckInterval, g.poll))
+	defer tick.Stop()
+	var lastPoll time.Time
+	for !g.requested.Load() {
+		switch {
+		case g.sigterm != nil && g.sigterm():
+			g.logger.Info("SIGTERM: stopping gracefully", zap.Duration("timeout", g.timeout))
+			g.requested.Store(true)
+			continue
+		case time.Since(lastPoll) >= g.poll:
+			lastPoll = time.Now()
+			if g.marker(ctx) {
+				g.logger.Info("shutdown marker found: stopping gracefully", zap.String("marker", g.markerPath), zap.Duration("timeout", g.timeout))
+				g.requested.Store(true)
+				continue
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+	t := time.NewTimer(g.timeout)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+		g.timedOut.Store(true)
+		g.logger.Warn("graceful stop not done in time: abandoning the batch in flight", zap.Duration("timeout", g.timeout), zap.String("key", KeyStopTimeout))
+		cancelEngine()
+	}
 }
 
 // SinkDir is spindle.sink.path split into its store URI, or an error.

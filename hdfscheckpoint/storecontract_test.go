@@ -69,6 +69,12 @@ func runStoreContract(t *testing.T, newStore func(t *testing.T) Store) {
 				t.Fatalf("directory holds %v after failed write, want only f", names)
 			}
 		}},
+		{"a writer killed half-way leaves the old content", func(t *testing.T, ctx context.Context, s Store) {
+			checkKilledWrite(t, s, "/k/entry", "old content")
+		}},
+		{"a writer killed half-way leaves no file where there was none", func(t *testing.T, ctx context.Context, s Store) {
+			checkKilledWrite(t, s, "/k/fresh", "")
+		}},
 		{"list is sorted by name and describes entries", func(t *testing.T, ctx context.Context, s Store) {
 			for _, n := range []string{"b", "c", "a", "B"} {
 				mustWriteFile(t, s, "/l/"+n, n+n)

@@ -43,6 +43,23 @@ type Config struct {
 	SigkillDelay time.Duration
 	// DeleteDelay is how long a finished container's working dir is kept.
 	DeleteDelay time.Duration
+	// LogAggregation uploads a finished application's container logs to
+	// RemoteAppLogDir (yarn.log-aggregation-enable).
+	LogAggregation bool
+	// RemoteAppLogDir is the file:// or hdfs:// URI under which
+	// applications' logs are aggregated, as
+	// <dir>/<user>/logs/<appId>/<host_port>/<containerId>/<file>
+	// (yarn.nodemanager.remote-app-log-dir).
+	RemoteAppLogDir string
+	// LogRetain is how long a finished application's container logs stay
+	// in the log dirs, after their upload when LogAggregation is on
+	// (yarn.nodemanager.log.retain-seconds).
+	LogRetain time.Duration
+	// LogRollInterval is how often the rolled log files (stdout.1, …) of
+	// running applications are uploaded; 0 uploads only when the
+	// application finishes
+	// (yarn.nodemanager.log-aggregation.roll-monitoring-interval-seconds).
+	LogRollInterval time.Duration
 	// Membership configures the NM's gossip member; Name is set to the node id
 	// and a start nonce.
 	Membership membership.Config
@@ -56,7 +73,9 @@ type Config struct {
 }
 
 // DefaultConfig returns an NM with OS-chosen ports on 127.0.0.1 and the
-// machine's resources.
+// machine's resources. Log aggregation is off because it needs a
+// RemoteAppLogDir; ConfigFrom turns it on as yarn.log-aggregation-enable
+// says.
 func DefaultConfig() Config {
 	m := membership.DefaultConfig()
 	m.BindAddress = "127.0.0.1:0"
@@ -69,6 +88,8 @@ func DefaultConfig() Config {
 		PmemCheck:       true,
 		SigkillDelay:    250 * time.Millisecond,
 		ContainerLogs:   logging.RollingConfig{MaxSize: 128 << 20, MaxBackups: 10, MaxAge: 168 * time.Hour},
+		LogRetain:       3 * time.Hour,
+		LogRollInterval: time.Hour,
 		Membership:      m,
 	}
 }
@@ -95,6 +116,9 @@ func (c Config) Validate() error {
 	}
 	if c.SigkillDelay < 0 || c.DeleteDelay < 0 {
 		return errors.New("nodemanager: yarn.nodemanager.sleep-delay-before-sigkill.ms and yarn.nodemanager.delete.debug-delay-sec must not be negative")
+	}
+	if err := c.logAggregationConfig().validate(); err != nil {
+		return err
 	}
 	logs := c.ContainerLogs
 	logs.Path = containerStdout
@@ -133,6 +157,13 @@ func ConfigFrom(c *conf.Config) (Config, error) {
 	cfg.SigkillDelay, err = c.Duration("yarn.nodemanager.sleep-delay-before-sigkill.ms")
 	keep(err)
 	cfg.DeleteDelay, err = c.Duration("yarn.nodemanager.delete.debug-delay-sec")
+	keep(err)
+	cfg.LogAggregation, err = c.Bool("yarn.log-aggregation-enable")
+	keep(err)
+	cfg.RemoteAppLogDir = c.Get("yarn.nodemanager.remote-app-log-dir")
+	cfg.LogRetain, err = c.Duration("yarn.nodemanager.log.retain-seconds")
+	keep(err)
+	cfg.LogRollInterval, err = c.Duration("yarn.nodemanager.log-aggregation.roll-monitoring-interval-seconds")
 	keep(err)
 	cfg.ContainerLogs.MaxSize, err = c.SizeBytes("spindle.log.maxSize")
 	keep(err)

@@ -30,6 +30,8 @@ type NodeManager struct {
 	local   *localizer.Localizer
 	binary  string
 	deleter *launcher.Deleter
+	// logAgg uploads finished applications' logs and removes local copies.
+	logAgg  *logAggregator
 	metrics *metrics
 	total   *pb.Resource
 
@@ -126,6 +128,13 @@ func (nm *NodeManager) Start(ctx context.Context) error {
 		return fmt.Errorf("nodemanager: listen on yarn.nodemanager.webapp.address %s: %w", nm.cfg.WebAddress, err)
 	}
 	nm.nodeID = advertised(nm.lis.Addr())
+	acfg := nm.cfg.logAggregationConfig()
+	acfg.NodeID, acfg.Apps, acfg.Logger = nm.nodeID, nm.appsOnNode, nm.lg.Named("logaggregation")
+	if nm.logAgg, err = newLogAggregator(acfg); err != nil {
+		nm.lis.Close()
+		nm.webLis.Close()
+		return err
+	}
 	mcfg := nm.cfg.Membership
 	// A fresh name per process: gossip about a killed incarnation must not
 	// reach the restarted one.
@@ -158,6 +167,7 @@ func (nm *NodeManager) Start(ctx context.Context) error {
 	})
 	nm.goRun(func() { nm.monitor.Run(runCtx) })
 	nm.goRun(func() { nm.deleter.Run(runCtx) })
+	nm.goRun(func() { nm.logAgg.Run(runCtx) })
 
 	if err := nm.register(ctx); err != nil {
 		nm.Stop(context.Background())

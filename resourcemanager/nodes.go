@@ -5,6 +5,7 @@ import (
 	"time"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
+	"github.com/spindlehq/spindle/ids"
 	"github.com/spindlehq/spindle/resourcemanager/scheduler"
 	"go.uber.org/zap"
 )
@@ -133,6 +134,10 @@ func (rm *ResourceManager) register(req *pb.RegisterNodeManagerRequest) *rmNode 
 	// Containers it still runs: those of live attempts are taken back (a
 	// restarted RM loses no work); the rest are stopped.
 	for _, st := range req.GetContainerStatuses() {
+		if cid, err := ids.ParseContainerID(st.GetContainerId()); err == nil {
+			// Its logs are on the node: tell the node when the app finishes.
+			n.apps[cid.Attempt.App.String()] = true
+		}
 		if st.GetState() != pb.ContainerState_CONTAINER_STATE_COMPLETE && !rm.recoverContainerLocked(n, st) {
 			n.cleanup = append(n.cleanup, st.GetContainerId())
 		}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/spindlehq/spindle/api/jobpb"
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
@@ -30,6 +31,8 @@ func callError(err error) error {
 		return fmt.Errorf("%w (plugin said: %s)", ErrAlreadyConfigured, st.Message())
 	case codes.Unimplemented:
 		return fmt.Errorf("%w (plugin said: %s)", ErrUnsupported, st.Message())
+	case codes.InvalidArgument:
+		return fmt.Errorf("%w (plugin said: %s)", ErrProtocol, st.Message())
 	default:
 		return err
 	}
@@ -51,15 +54,19 @@ func (c *grpcClient) configure(ctx context.Context, conf map[string]string, args
 }
 
 func (c *grpcClient) processPartition(ctx context.Context, p *Partition) (Result, error) {
-	resp, err := c.rpc.ProcessPartition(ctx, partitionToProto(p))
+	resp, err := c.rpc.ProcessPartition(ctx, partitionToProto(p), grpc.ForceCodecV2(codec{}))
 	if err != nil {
 		return Result{}, callError(err)
 	}
 	if serr := stageErrorFromProto(resp.GetError()); serr != nil {
 		return Result{}, serr
 	}
+	outs, err := outputsFromProto(resp.GetOutputs())
+	if err != nil {
+		return Result{}, err
+	}
 	res := Result{
-		Outputs:    outputsFromProto(resp.GetOutputs()),
+		Outputs:    outs,
 		Aggregates: keyValuesFromProto(resp.GetAggregates()),
 		Metrics:    metricsFromProto(resp.GetMetrics()),
 	}

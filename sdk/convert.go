@@ -1,6 +1,7 @@
 package sdk
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
@@ -25,90 +26,233 @@ func timeFromProto(ts *timestamppb.Timestamp) time.Time {
 	return time.Unix(ts.GetSeconds(), int64(ts.GetNanos())).UTC()
 }
 
-func recordToProto(r *Record) *jobpb.Record {
-	pr := &jobpb.Record{
-		Topic:     r.Topic,
-		Partition: r.Partition,
-		Offset:    r.Offset,
-		Key:       r.Key,
-		Value:     r.Value,
-		Timestamp: timeToProto(r.Timestamp),
-	}
-	if len(r.Headers) > 0 {
-		pr.Headers = make([]*jobpb.Header, len(r.Headers))
-		for i, h := range r.Headers {
-			pr.Headers[i] = &jobpb.Header{Key: []byte(h.Key), Value: h.Value}
-		}
-	}
-	return pr
-}
-
-func recordFromProto(pr *jobpb.Record) Record {
-	r := Record{
-		Topic:     pr.GetTopic(),
-		Partition: pr.GetPartition(),
-		Offset:    pr.GetOffset(),
-		Key:       pr.Key,
-		Value:     pr.Value,
-		Timestamp: timeFromProto(pr.GetTimestamp()),
-	}
-	if hs := pr.GetHeaders(); len(hs) > 0 {
-		r.Headers = make([]Header, len(hs))
-		for i, h := range hs {
-			r.Headers[i] = Header{Key: string(h.GetKey()), Value: h.Value}
-		}
-	}
-	return r
-}
-
 func partitionToProto(p *Partition) *jobpb.ProcessPartitionRequest {
-	req := &jobpb.ProcessPartitionRequest{
+	return &jobpb.ProcessPartitionRequest{
 		BatchTime: timeToProto(p.BatchTime),
 		Topic:     p.Topic,
 		Partition: p.Partition,
-		Records:   make([]*jobpb.Record, len(p.Records)),
+		Records:   recordsToProto(p.Records),
 	}
-	for i := range p.Records {
-		req.Records[i] = recordToProto(&p.Records[i])
-	}
-	return req
 }
 
-func partitionFromProto(req *jobpb.ProcessPartitionRequest) Partition {
-	p := Partition{
+// partitionFromProto fails, with ErrProtocol, on records whose columns do
+// not fit together. The records go into into when it has room.
+func partitionFromProto(req *jobpb.ProcessPartitionRequest, into []Record) (Partition, error) {
+	recs, err := recordsFromProto(req.GetRecords(), into)
+	if err != nil {
+		return Partition{}, err
+	}
+	return Partition{
 		PartitionInfo: PartitionInfo{
 			BatchTime: timeFromProto(req.GetBatchTime()),
 			Topic:     req.GetTopic(),
 			Partition: req.GetPartition(),
 		},
-		Records: make([]Record, len(req.GetRecords())),
-	}
-	for i, pr := range req.GetRecords() {
-		p.Records[i] = recordFromProto(pr)
-	}
-	return p
+		Records: recs,
+	}, nil
 }
 
-func outputsToProto(outs []Output) []*jobpb.Output {
-	if len(outs) == 0 {
+// recordsToProto lays the records out column by column (jobpb.Records).
+func recordsToProto(recs []Record) *jobpb.Records {
+	n := len(recs)
+	pr := &jobpb.Records{Count: uint32(n), OffsetDeltas: make([]int64, n)}
+	topics := newDictionary(n, func(i int) string { return recs[i].Topic })
+	pr.Topics, pr.TopicIndexes = topics.values, topics.indexes
+	partitions := newDictionary(n, func(i int) int32 { return recs[i].Partition })
+	pr.Partitions, pr.PartitionIndexes = partitions.values, partitions.indexes
+	timed, headers, prev := false, 0, int64(0)
+	for i := range recs {
+		r := &recs[i]
+		// Offsets go up by one or a little more, so their differences
+		// take a byte where the offsets take several.
+		pr.OffsetDeltas[i] = r.Offset - prev
+		prev = r.Offset
+		timed = timed || !r.Timestamp.IsZero()
+		headers += len(r.Headers)
+	}
+	pr.KeyLengths, pr.Keys = nullableColumn(n, func(i int) []byte { return recs[i].Key })
+	pr.ValueLengths, pr.Values = nullableColumn(n, func(i int) []byte { return recs[i].Value })
+	if timed {
+		pr.TimestampSecondDeltas, pr.TimestampNanos = make([]int64, n), make([]uint32, n)
+		prev = 0
+		for i := range recs {
+			// The zero time is 0001-01-01T00:00:00Z, so a record without a
+			// time needs no mark of its own.
+			sec := recs[i].Timestamp.Unix()
+			pr.TimestampSecondDeltas[i] = sec - prev
+			prev = sec
+			pr.TimestampNanos[i] = uint32(recs[i].Timestamp.Nanosecond())
+		}
+	}
+	if headers > 0 {
+		pr.HeaderCounts = make([]uint32, n)
+		all := make([]Header, 0, headers)
+		for i := range recs {
+			pr.HeaderCounts[i] = uint32(len(recs[i].Headers))
+			all = append(all, recs[i].Headers...)
+		}
+		pr.HeaderKeyLengths, pr.HeaderKeys = stringColumn(len(all), func(i int) string { return all[i].Key })
+		pr.HeaderValueLengths, pr.HeaderValues = nullableColumn(len(all), func(i int) []byte { return all[i].Value })
+	}
+	return pr
+}
+
+// recordsFromProto undoes recordsToProto, into into when it has room.
+// The records' keys, values and headers share a few allocations; each is a
+// slice whose capacity ends where it does. Columns that do not fit
+// together fail with ErrProtocol.
+func recordsFromProto(pr *jobpb.Records, into []Record) ([]Record, error) {
+	n := int(pr.GetCount())
+	// Offsets have an entry per record, which bounds a count that would
+	// allocate more than the message could describe.
+	if len(pr.GetOffsetDeltas()) != n {
+		return nil, fmt.Errorf("%w: records: %d offsets for %d records", ErrProtocol, len(pr.GetOffsetDeltas()), n)
+	}
+	topic, err := lookup("topics", n, pr.GetTopics(), pr.GetTopicIndexes())
+	if err != nil {
+		return nil, err
+	}
+	partition, err := lookup("partitions", n, pr.GetPartitions(), pr.GetPartitionIndexes())
+	if err != nil {
+		return nil, err
+	}
+	secs, nanos := pr.GetTimestampSecondDeltas(), pr.GetTimestampNanos()
+	if (len(secs) != 0 || len(nanos) != 0) && (len(secs) != n || len(nanos) != n) {
+		return nil, fmt.Errorf("%w: records: %d timestamp seconds and %d nanoseconds for %d records", ErrProtocol, len(secs), len(nanos), n)
+	}
+	if n == 0 {
+		return nil, nil
+	}
+	recs := into[:0]
+	if cap(recs) < n {
+		recs = make([]Record, n)
+	}
+	recs = recs[:n]
+	offset := int64(0)
+	for i, d := range pr.OffsetDeltas {
+		offset += d
+		// A whole record, so that a reused slice keeps nothing of its
+		// last use.
+		recs[i] = Record{Topic: topic(i), Partition: partition(i), Offset: offset}
+	}
+	if len(secs) != 0 {
+		sec := int64(0)
+		for i := range recs {
+			sec += secs[i]
+			recs[i].Timestamp = time.Unix(sec, int64(nanos[i])).UTC()
+		}
+	}
+	if err := splitNullable("keys", n, pr.GetKeyLengths(), pr.GetKeys(), func(i int, b []byte) { recs[i].Key = b }); err != nil {
+		return nil, err
+	}
+	if err := splitNullable("values", n, pr.GetValueLengths(), pr.GetValues(), func(i int, b []byte) { recs[i].Value = b }); err != nil {
+		return nil, err
+	}
+	if err := headersFromProto(pr, recs); err != nil {
+		return nil, err
+	}
+	return recs, nil
+}
+
+// headersFromProto gives each record its headers, all of them slices of
+// one allocation.
+func headersFromProto(pr *jobpb.Records, recs []Record) error {
+	counts := pr.GetHeaderCounts()
+	if len(counts) == 0 {
+		if len(pr.GetHeaderKeyLengths()) != 0 || len(pr.GetHeaderValueLengths()) != 0 {
+			return fmt.Errorf("%w: records: header columns without header counts", ErrProtocol)
+		}
 		return nil
 	}
-	po := make([]*jobpb.Output, len(outs))
-	for i, o := range outs {
-		po[i] = &jobpb.Output{Key: o.Key, Value: o.Value, Destination: o.Destination}
+	if len(counts) != len(recs) {
+		return fmt.Errorf("%w: records: %d header counts for %d records", ErrProtocol, len(counts), len(recs))
+	}
+	total := uint64(0)
+	for _, c := range counts {
+		total += uint64(c)
+	}
+	if total != uint64(len(pr.GetHeaderKeyLengths())) {
+		return fmt.Errorf("%w: records: header counts add up to %d, but there are %d header keys", ErrProtocol, total, len(pr.GetHeaderKeyLengths()))
+	}
+	all := make([]Header, total)
+	if err := splitStrings("header keys", len(all), pr.GetHeaderKeyLengths(), pr.GetHeaderKeys(), func(i int, s string) { all[i].Key = s }); err != nil {
+		return err
+	}
+	if err := splitNullable("header values", len(all), pr.GetHeaderValueLengths(), pr.GetHeaderValues(), func(i int, b []byte) { all[i].Value = b }); err != nil {
+		return err
+	}
+	off := 0
+	for i, c := range counts {
+		if c > 0 {
+			end := off + int(c)
+			recs[i].Headers = all[off:end:end]
+			off = end
+		}
+	}
+	return nil
+}
+
+// outputsToProto lays the outputs out column by column (jobpb.Outputs);
+// nil when there are none.
+func outputsToProto(outs []Output) *jobpb.Outputs {
+	n := len(outs)
+	if n == 0 {
+		return nil
+	}
+	po := &jobpb.Outputs{Count: uint32(n)}
+	po.KeyLengths, po.Keys = nullableColumn(n, func(i int) []byte { return outs[i].Key })
+	po.ValueLengths, po.Values = nullableColumn(n, func(i int) []byte { return outs[i].Value })
+	if po.ValueLengths == nil {
+		po.ValueLengths = make([]uint64, n) // every value nil
+	}
+	dests := newDictionary(n, func(i int) string { return outs[i].Destination })
+	po.DestinationIndexes = dests.indexes
+	if len(dests.values) > 0 {
+		po.Destinations = make([][]byte, len(dests.values))
+		for i, d := range dests.values {
+			po.Destinations[i] = []byte(d)
+		}
 	}
 	return po
 }
 
-func outputsFromProto(po []*jobpb.Output) []Output {
-	if len(po) == 0 {
-		return nil
+// outputsFromProto undoes outputsToProto. The outputs' keys and values
+// share a few allocations. Columns that do not fit together fail with
+// ErrProtocol.
+func outputsFromProto(po *jobpb.Outputs) ([]Output, error) {
+	n := int(po.GetCount())
+	if n == 0 {
+		if len(po.GetKeyLengths()) != 0 || len(po.GetValueLengths()) != 0 || len(po.GetDestinationIndexes()) != 0 || len(po.GetDestinations()) != 0 {
+			return nil, fmt.Errorf("%w: outputs: columns for a count of 0", ErrProtocol)
+		}
+		return nil, nil
 	}
-	outs := make([]Output, len(po))
-	for i, o := range po {
-		outs[i] = Output{Key: o.Key, Value: o.Value, Destination: o.GetDestination()}
+	// Value lengths have an entry per output, which bounds a count that
+	// would allocate more than the message could describe.
+	if len(po.GetValueLengths()) != n {
+		return nil, fmt.Errorf("%w: outputs: %d value lengths for %d outputs", ErrProtocol, len(po.GetValueLengths()), n)
 	}
-	return outs
+	dests := make([]string, len(po.GetDestinations()))
+	for i, d := range po.GetDestinations() {
+		dests[i] = string(d)
+	}
+	dest, err := lookup("destinations", n, dests, po.GetDestinationIndexes())
+	if err != nil {
+		return nil, err
+	}
+	outs := make([]Output, n)
+	if err := splitNullable("keys", n, po.GetKeyLengths(), po.GetKeys(), func(i int, b []byte) { outs[i].Key = b }); err != nil {
+		return nil, err
+	}
+	if err := splitNullable("values", n, po.GetValueLengths(), po.GetValues(), func(i int, b []byte) { outs[i].Value = b }); err != nil {
+		return nil, err
+	}
+	if len(dests) > 0 {
+		for i := range outs {
+			outs[i].Destination = dest(i)
+		}
+	}
+	return outs, nil
 }
 
 func keyValuesToProto(kvs []KeyValue) []*jobpb.KeyValue {

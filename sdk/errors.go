@@ -22,4 +22,7 @@ var (
 	// ErrProtocol: the plugin answered something that breaks the
 	// protocol, such as a rejected record that is not in the partition.
 	ErrProtocol = errors.New("sdk: plugin protocol violation")
+	// ErrStopped: a call came after Kill to a job running in the caller's
+	// process (NewInProcessClient).
+	ErrStopped = errors.New("sdk: job stopped")
 )

@@ -27,7 +27,7 @@ const hostModule = "plugin"
 // concurrent use: an executor may process several partitions at once.
 type JobClient struct {
 	name string
-	rpc  *grpcClient
+	rpc  jobCalls
 	// stop ends the plugin and its conn; exited reports whether the
 	// plugin is gone.
 	stop     func()
@@ -111,6 +111,7 @@ func NewClient(ctx context.Context, cfg ClientConfig) (*JobClient, error) {
 		}),
 		GRPCDialOptions: []grpc.DialOption{
 			grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(MaxMessageBytes), grpc.MaxCallSendMsgSize(MaxMessageBytes)),
+			grpc.WithInitialWindowSize(windowBytes), grpc.WithInitialConnWindowSize(windowBytes),
 		},
 	})
 

@@ -12,7 +12,9 @@ import (
 // ProtocolVersion is the version of the job plugin protocol (api/jobpb).
 // A host and a job built against different versions refuse each other at
 // the handshake, with an error naming both versions.
-const ProtocolVersion = 1
+//
+// Version 2 carries a partition's records and outputs column by column.
+const ProtocolVersion = 2
 
 // PluginName is the name the job is served under in the plugin map.
 const PluginName = "job"
@@ -21,6 +23,14 @@ const PluginName = "job"
 // partition of a batch travels in one call, far beyond gRPC's 4 MiB
 // default.
 const MaxMessageBytes = 1 << 30
+
+// windowBytes is the HTTP/2 flow-control window of each call and of the
+// connection, on both sides. gRPC's default starts at 64 KiB and grows
+// only as it measures the link, so that a partition of a few MiB would
+// wait for a window update after every 64 KiB; a window larger than a
+// usual partition lets it go out in one burst. The window is credit, not
+// a buffer: a receiver holds no more than the messages it is decoding.
+const windowBytes = 64 << 20
 
 // Handshake is the go-plugin handshake shared by Spindle and job binaries.
 // The magic cookie keeps a job binary that is run by hand from waiting

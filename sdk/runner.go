@@ -100,32 +100,10 @@ func (r *runner[E]) processPartition(ctx context.Context, p *Partition) (partiti
 	}
 	res.metrics.RecordsIn = int64(len(p.Records))
 
-	// Parse. origin[i] is the index of the record event i came from, so
-	// that a later rejection can name its record.
 	start := time.Now()
-	events := make([]E, 0, len(p.Records))
-	origin := make([]int, 0, len(p.Records))
-	for i := range p.Records {
-		if i%1024 == 0 {
-			if err := ctx.Err(); err != nil {
-				return res, err
-			}
-		}
-		evs, err, panicked := r.parseRecord(p.Records[i])
-		if panicked {
-			return res, err
-		}
-		switch {
-		case err != nil:
-			res.rejected = append(res.rejected, rejection{index: i, stage: StageParse, reason: err.Error()})
-		case len(evs) == 0:
-			res.metrics.Filtered++
-		default:
-			events = append(events, evs...)
-			for range evs {
-				origin = append(origin, i)
-			}
-		}
+	events, origin, err := r.parse(ctx, p.Records, &res)
+	if err != nil {
+		return res, err
 	}
 	res.metrics.Events = int64(len(events))
 	res.metrics.Parse = time.Since(start)
@@ -177,22 +155,50 @@ func (r *runner[E]) processPartition(ctx context.Context, p *Partition) (partiti
 	return res, nil
 }
 
-// parseRecord runs Parse on one record. A returned error rejects the
-// record; a panic fails the whole call with a StageError naming the record,
-// so that the task fails and is retried (on another executor where there
-// is one) up to spark.task.maxFailures, as a failing task does in Spark.
-func (r *runner[E]) parseRecord(rec Record) (evs []E, err error, panicked bool) {
+// parse runs Parse on each record and returns their events, with the
+// index of the record each came from (origin), so that a later rejection
+// can name its record. A returned error rejects the record; a panic fails
+// the whole call with a StageError naming the record, so that the task
+// fails and is retried (on another executor where there is one) up to
+// spark.task.maxFailures, as a failing task does in Spark. One recover
+// covers the whole loop, since a panic ends it anyway.
+func (r *runner[E]) parse(ctx context.Context, recs []Record, res *partitionResult) (events []E, origin []int, err error) {
+	i := 0
 	defer func() {
 		if v := recover(); v != nil {
+			rec := &recs[i]
 			r.log.Error("job stage panicked", zap.String("stage", string(StageParse)),
 				zap.String("topic", rec.Topic), zap.Int32("partition", rec.Partition), zap.Int64("offset", rec.Offset),
 				zap.Any("panic", v), zap.Stack("stack"))
-			evs, panicked = nil, true
+			events, origin = nil, nil
 			err = &StageError{Stage: StageParse, Panic: true, Message: fmt.Sprintf("record %s-%d at offset %d: %v", rec.Topic, rec.Partition, rec.Offset, v)}
 		}
 	}()
-	evs, err = r.job.Parse(rec)
-	return evs, err, false
+	events = make([]E, 0, len(recs))
+	origin = make([]int, 0, len(recs))
+	for ; i < len(recs); i++ {
+		if i%1024 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, nil, err
+			}
+		}
+		evs, perr := r.job.Parse(recs[i])
+		switch {
+		case perr != nil:
+			res.rejected = append(res.rejected, rejection{index: i, stage: StageParse, reason: perr.Error()})
+		case len(evs) == 1:
+			events = append(events, evs[0])
+			origin = append(origin, i)
+		case len(evs) == 0:
+			res.metrics.Filtered++
+		default:
+			events = append(events, evs...)
+			for range evs {
+				origin = append(origin, i)
+			}
+		}
+	}
+	return events, origin, nil
 }
 
 // applyRejections removes the events Enrich rejected and records their

@@ -50,8 +50,13 @@ func Serve[E any](job Job[E]) {
 }
 
 // newGRPCServer is go-plugin's default server with room for a whole
-// partition in one message.
+// partition in one message, flow-control windows sized for it, and the
+// codec that spares it copies.
 func newGRPCServer(opts []grpc.ServerOption) *grpc.Server {
-	opts = append(opts, grpc.MaxRecvMsgSize(MaxMessageBytes), grpc.MaxSendMsgSize(MaxMessageBytes))
+	opts = append(opts,
+		grpc.ForceServerCodecV2(codec{}),
+		grpc.MaxRecvMsgSize(MaxMessageBytes), grpc.MaxSendMsgSize(MaxMessageBytes),
+		grpc.InitialWindowSize(windowBytes), grpc.InitialConnWindowSize(windowBytes),
+	)
 	return grpc.NewServer(opts...)
 }

@@ -3,6 +3,7 @@ package sdk
 import (
 	"context"
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/spindlehq/spindle/api/jobpb"
@@ -16,6 +17,12 @@ type grpcServer struct {
 	jobpb.UnimplementedJobServer
 	impl processor
 }
+
+// recordSlices holds []Record slices for ProcessPartition to reuse. A
+// partition's slice never reaches the job, which is given copies of its
+// records and reports rejections by index, so it is free once the call
+// is over; reusing it spares an allocation the size of the partition.
+var recordSlices sync.Pool
 
 // statusOf turns a call-level error into a gRPC status; failures of the
 // job's own code never get here, they travel in the response.
@@ -54,7 +61,16 @@ func (s *grpcServer) Configure(ctx context.Context, req *jobpb.ConfigureRequest)
 // ProcessPartition runs the job's stages over one partition.
 func (s *grpcServer) ProcessPartition(ctx context.Context, req *jobpb.ProcessPartitionRequest) (*jobpb.ProcessPartitionResponse, error) {
 	start := time.Now()
-	p := partitionFromProto(req)
+	recs, _ := recordSlices.Get().(*[]Record)
+	if recs == nil {
+		recs = new([]Record)
+	}
+	defer recordSlices.Put(recs)
+	p, err := partitionFromProto(req, *recs)
+	if err != nil {
+		return nil, status.Error(codes.InvalidArgument, err.Error())
+	}
+	*recs = p.Records
 	res, err := s.impl.processPartition(ctx, &p)
 	if serr, ok := errors.AsType[*StageError](err); ok {
 		return &jobpb.ProcessPartitionResponse{Error: stageErrorToProto(serr)}, nil

@@ -2,20 +2,28 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"net/url"
+	"path"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
+	"github.com/spindlehq/spindle/appmaster"
+	"github.com/spindlehq/spindle/conf"
+	"github.com/spindlehq/spindle/hdfscheckpoint"
 	"github.com/spindlehq/spindle/resourcemanager"
+	"github.com/spindlehq/spindle/staging"
 	"github.com/urfave/cli/v2"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
 
 // applicationUsage is what `spindle application` takes, for errors.
-const applicationUsage = "use -list [-appStates STATES] [-appTypes TYPES], -status APP_ID or -kill APP_ID"
+const applicationUsage = "use -list [-appStates STATES] [-appTypes TYPES], -status APP_ID, -kill APP_ID or -stop APP_ID [-stagingDir URI] [-stopTimeout DURATION]"
 
 // killTimeout bounds how long -kill waits for the RM to end the application.
 const killTimeout = 30 * time.Second
@@ -34,9 +42,12 @@ func applicationCommand() *cli.Command {
 			&cli.StringSliceFlag{Name: "appTypes", Usage: "with -list, a comma list of application `TYPES`"},
 			&cli.StringFlag{Name: "status", Usage: "print the report of application `APP_ID`"},
 			&cli.StringFlag{Name: "kill", Usage: "kill application `APP_ID`"},
+			&cli.StringFlag{Name: "stop", Usage: "stop streaming application `APP_ID` gracefully at a batch boundary: place its shutdown marker and wait for it to end"},
+			&cli.StringFlag{Name: "stagingDir", Usage: "with -stop, the staging dir `URI` the application was submitted with (spark.yarn.stagingDir; default file://<spindle.tmp.dir>/staging)"},
+			&cli.DurationFlag{Name: "stopTimeout", Value: defaultStopTimeout, Usage: "with -stop, how long to wait for the application to end: a `DURATION` such as 90s or 10m"},
 		),
 		Action: func(c *cli.Context) error {
-			action, err := oneAction(c, applicationUsage, "list", "status", "kill")
+			action, err := oneAction(c, applicationUsage, "list", "status", "kill", "stop")
 			if err != nil {
 				return err
 			}
@@ -47,6 +58,13 @@ func applicationCommand() *cli.Command {
 					}
 				}
 			}
+			if action != "stop" {
+				for _, f := range []string{"stagingDir", "stopTimeout"} {
+					if c.IsSet(f) {
+						return fmt.Errorf("-%s works with -stop only: %s", f, applicationUsage)
+					}
+				}
+			}
 			switch action {
 			case "list":
 				return listApplications(c)
@@ -54,6 +72,8 @@ func applicationCommand() *cli.Command {
 				return applicationStatus(c)
 			case "kill":
 				return killApplication(c)
+			case "stop":
+				return stopApplication(c)
 			}
 			return cli.ShowSubcommandHelp(c)
 		},
@@ -176,4 +196,140 @@ func appFinished(s pb.ApplicationState) bool {
 		return true
 	}
 	return false
+}
+
+// defaultStopTimeout is how long -stop waits by default for the
+// application to end: the marker is seen within
+// spindle.streaming.shutdownMarker.pollInterval and the stop then takes at
+// most spark.streaming.gracefulStopTimeout.
+const defaultStopTimeout = 10 * time.Minute
+
+// stopApplication is `spindle application -stop`: it places the shutdown
+// marker of a Spindle streaming application, in the checkpoint dir named
+// by the launch spec staged at submit, and waits for the application to
+// end. It fails unless the application SUCCEEDED.
+func stopApplication(c *cli.Context) error {
+	appID, err := parseAppIDFlag("stop", c.String("stop"))
+	if err != nil {
+		return err
+	}
+	timeout := c.Duration("stopTimeout")
+	if timeout <= 0 {
+		return fmt.Errorf("-stopTimeout %v: want a positive duration", timeout)
+	}
+	stagingRoot := c.String("stagingDir")
+	if stagingRoot == "" {
+		// Warnings are printed once, by withRM's load.
+		cfg, err := conf.Load(conf.LoadOptions{Dir: c.String("conf-dir"), Overrides: c.StringSlice("conf")})
+		if err != nil {
+			return err
+		}
+		stagingRoot = "file://" + filepath.Join(cfg.Get("spindle.tmp.dir"), "staging")
+	}
+	return withRM(c, func(s rmSession) error {
+		rep, err := s.report(c.Context, appID)
+		if err != nil {
+			return err
+		}
+		w := c.App.Writer
+		if appFinished(rep.GetState()) {
+			fmt.Fprintf(w, "Application %s has already finished\n", appID)
+			return nil
+		}
+		markerURI, err := placeShutdownMarker(c.Context, stagingRoot, appID)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "Stopping application %s gracefully: placed its shutdown marker %s\n", appID, markerURI)
+		ctx, cancel := context.WithTimeout(c.Context, timeout)
+		defer cancel()
+		rep, err = waitStopped(ctx, s, appID, timeout)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "Application %s stopped: state %s, final status %s\n", appID, appState(rep.GetState()), finalStatus(rep.GetFinalStatus()))
+		if rep.GetFinalStatus() != pb.FinalApplicationStatus_FINAL_APPLICATION_STATUS_SUCCEEDED {
+			if d := rep.GetDiagnostics(); d != "" {
+				fmt.Fprintf(w, "\t diagnostics: %s\n", strings.ReplaceAll(d, "\n", "\n\t "))
+			}
+			return fmt.Errorf("%s: %w (final status %s)", appID, errAppNotSucceeded, finalStatus(rep.GetFinalStatus()))
+		}
+		return nil
+	})
+}
+
+// placeShutdownMarker reads appID's staged launch spec under stagingRoot
+// and places the shutdown marker its streaming driver polls; it returns
+// the marker's URI.
+func placeShutdownMarker(ctx context.Context, stagingRoot, appID string) (string, error) {
+	spec, err := stagedSpec(ctx, stagingRoot, appID)
+	if err != nil {
+		return "", err
+	}
+	if mode, err := appmaster.DriverMode(spec.Conf); err != nil || mode != appmaster.DriverModePlugin {
+		return "", fmt.Errorf("stop %s: it is not a Spindle streaming job (%s=%s) and has no shutdown marker: use -kill", appID, appmaster.KeyDriverMode, spec.Conf[appmaster.KeyDriverMode])
+	}
+	if spec.DriverAddress != "" {
+		return "", fmt.Errorf("stop %s: its driver runs in client mode, at %s, not in the cluster: stop it where it runs", appID, spec.DriverAddress)
+	}
+	ckptURI := appmaster.CheckpointDir(spec.Conf)
+	if ckptURI == "" {
+		return "", fmt.Errorf("stop %s: its configuration names no checkpoint dir (%s)", appID, appmaster.KeyCheckpointDir)
+	}
+	store, dir, err := hdfscheckpoint.Open(ctx, ckptURI)
+	if err != nil {
+		return "", fmt.Errorf("stop %s: checkpoint dir: %w", appID, err)
+	}
+	defer store.Close()
+	marker := hdfscheckpoint.MarkerPath(dir, spec.Conf[appmaster.KeyMarker])
+	if err := hdfscheckpoint.PlaceMarker(ctx, store, marker); err != nil {
+		return "", fmt.Errorf("stop %s: %w", appID, err)
+	}
+	u, err := url.Parse(ckptURI)
+	if err != nil {
+		return marker, nil
+	}
+	u.Path, u.RawPath = marker, ""
+	return u.String(), nil
+}
+
+// stagedSpec reads the launch spec `spindle submit` staged for appID:
+// <stagingRoot>/.sparkStaging/<appID>/__spindle_conf__.json.
+func stagedSpec(ctx context.Context, stagingRoot, appID string) (appmaster.LaunchSpec, error) {
+	var spec appmaster.LaunchSpec
+	store, root, err := hdfscheckpoint.Open(ctx, stagingRoot)
+	if err != nil {
+		return spec, fmt.Errorf("stop %s: staging dir: %w", appID, err)
+	}
+	defer store.Close()
+	p := path.Join(root, staging.DirName, appID, appmaster.SpecFile)
+	raw, err := store.ReadFile(ctx, p)
+	if err != nil {
+		return spec, fmt.Errorf("stop %s: read the configuration it was submitted with (give the spark.yarn.stagingDir it was submitted with as -stagingDir): %w", appID, err)
+	}
+	if err := json.Unmarshal(raw, &spec); err != nil {
+		return spec, fmt.Errorf("stop %s: launch spec %s: %w", appID, p, err)
+	}
+	return spec, nil
+}
+
+// waitStopped polls appID's report until it is in a final state and
+// returns that report.
+func waitStopped(ctx context.Context, s rmSession, appID string, timeout time.Duration) (*pb.ApplicationReport, error) {
+	tick := time.NewTicker(killPollInterval)
+	defer tick.Stop()
+	for {
+		rep, err := s.report(ctx, appID)
+		if err != nil {
+			return nil, err
+		}
+		if appFinished(rep.GetState()) {
+			return rep, nil
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("stop %s: still %s after %v (-stopTimeout): %w", appID, resourcemanager.ApplicationStateName(rep.GetState()), timeout, ctx.Err())
+		case <-tick.C:
+		}
+	}
 }

@@ -45,7 +45,7 @@ func appMasterCommand() *cli.Command {
 			cfg.AttemptID = os.Getenv(resourcemanager.EnvAttemptID)
 			cfg.Host = os.Getenv("NM_HOST")
 			cfg.LocalResources = append(cfg.LocalResources, appmaster.SpecResourceFromEnv()...)
-			lg, appLog, closeLogs, err := containerLoggers(spec.Conf["spindle.log.level"])
+			lg, appLog, closeLogs, err := containerLoggers(spec.Conf)
 			if err != nil {
 				return err
 			}
@@ -71,10 +71,13 @@ func appMasterCommand() *cli.Command {
 					cancel()
 				}
 			}()
+			// The AM serves these on its tracking URL; the streaming
+			// driver feeds them each batch.
+			metrics := appmaster.NewMetrics(appmaster.MetricsConfig{AttemptID: cfg.AttemptID, AppName: spec.Conf["spark.app.name"]})
 			if cfg.DriverAddress == "" && len(cfg.DriverCommand) == 0 {
 				wd, _ := os.Getwd()
 				cfg.RunDriver, err = appmaster.StreamingDriver(spec, appmaster.StreamingOptions{
-					WorkDir: wd, AppLog: appLog, Stopping: stopping.Load, Logger: lg.Named("driver"),
+					WorkDir: wd, AppLog: appLog, Stopping: stopping.Load, OnBatch: metrics.OnBatch, Logger: lg.Named("driver"),
 				})
 				if err != nil {
 					return err
@@ -84,6 +87,7 @@ func appMasterCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
+			am.SetMetrics(metrics)
 			code, err := am.Run(ctx)
 			if code != 0 {
 				return cli.Exit(fmt.Sprintf("appmaster: %v", err), code)

@@ -35,7 +35,7 @@ func executorCommand() *cli.Command {
 				cfg.Cores = int32(n)
 			}
 			spec, specErr := appmaster.ReadSpec(".")
-			lg, appLog, closeLogs, err := containerLoggers(spec.Conf["spindle.log.level"])
+			lg, appLog, closeLogs, err := containerLoggers(spec.Conf)
 			if err != nil {
 				return err
 			}

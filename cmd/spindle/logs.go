@@ -47,7 +47,7 @@ var logNodeStates = []pb.NodeState{pb.NodeState_NODE_STATE_RUNNING, pb.NodeState
 func logsCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "logs",
-		Usage: "print containers' logs from the NodeManagers, as `yarn logs`",
+		Usage: "print containers' logs from the NodeManagers, or from their aggregated copy once the NodeManagers no longer have them, as `yarn logs`",
 		Flags: append(confFlags(),
 			&cli.StringFlag{Name: "applicationId", Usage: "print the logs of application `APP_ID`"},
 			&cli.StringFlag{Name: "containerId", Usage: "only container `CONTAINER_ID` (its application is implied)"},
@@ -230,16 +230,32 @@ func runLogs(c *cli.Context) error {
 				return err
 			}
 		}
+		agg, err := aggregationFrom(c)
+		if err != nil {
+			return err
+		}
 		nodes, err := logNodes(ctx, s, opts.nodeAddress)
+		var nodeErr error
+		if errors.Is(err, errNodeNotLive) && agg.enabled {
+			// A node that is gone may have left an aggregated copy.
+			nodeErr, err = err, nil
+		}
 		if err != nil {
 			return err
 		}
 		lc := newLogsClient(c.App.Writer, c.App.ErrWriter, opts)
 		lc.only = only
+		defer lc.close()
 		targets, reached := lc.findContainers(ctx, nodes)
+		if agg.enabled {
+			targets = lc.withAggregated(ctx, agg.remoteDir, rep.GetUser(), targets)
+		}
 		if len(targets) == 0 {
 			if ctx.Err() != nil {
 				return nil
+			}
+			if nodeErr != nil {
+				return nodeErr
 			}
 			return lc.noContainersError(len(nodes), reached)
 		}
@@ -253,8 +269,12 @@ func runLogs(c *cli.Context) error {
 	})
 }
 
+// errNodeNotLive marks a -nodeAddress that names no RUNNING or UNHEALTHY node.
+var errNodeNotLive = errors.New("no such live node")
+
 // logNodes lists the nodes whose NodeManagers may hold logs, or only
-// nodeAddress when it is given.
+// nodeAddress when it is given; a nodeAddress the RM does not have live
+// gives errNodeNotLive.
 func logNodes(ctx context.Context, s rmSession, nodeAddress string) ([]*pb.NodeReport, error) {
 	var resp *pb.GetClusterNodesResponse
 	err := s.call(ctx, func(ctx context.Context) (err error) {
@@ -273,7 +293,7 @@ func logNodes(ctx context.Context, s rmSession, nodeAddress string) ([]*pb.NodeR
 			return []*pb.NodeReport{n}, nil
 		}
 	}
-	return nil, fmt.Errorf("-nodeAddress %s: the ResourceManager at %s has no RUNNING or UNHEALTHY node with that id (see spindle node -list)", nodeAddress, s.addr)
+	return nil, fmt.Errorf("-nodeAddress %s: the ResourceManager at %s has no RUNNING or UNHEALTHY node with that id (see spindle node -list), and no aggregated logs of the application name it: %w", nodeAddress, s.addr, errNodeNotLive)
 }
 
 // logTarget is one container whose logs are printed.
@@ -283,6 +303,11 @@ type logTarget struct {
 	httpAddr string
 	// running: the NodeManager still runs it, so -follow waits for more.
 	running bool
+	// hasLogs: the NodeManager has its log dir.
+	hasLogs bool
+	// agg, when set, is its aggregated copy, which is read instead of
+	// the NodeManager.
+	agg *nodemanager.AggregatedContainer
 }
 
 // logsClient reads container logs from NodeManagers and prints them.
@@ -302,6 +327,8 @@ type logsClient struct {
 	// lastSource is the container and file -follow printed last; a
 	// printed container block resets it.
 	lastSource string
+	// aggregated reads the aggregated logs; nil until they are looked for.
+	aggregated *aggregatedReader
 }
 
 func newLogsClient(out, warn io.Writer, opts logsOptions) *logsClient {
@@ -335,6 +362,9 @@ func (lc *logsClient) noContainersError(nodes, reached int) error {
 	}
 	if reached < nodes {
 		where += fmt.Sprintf(" (%d of %d could not be reached)", nodes-reached, nodes)
+	}
+	if lc.aggregated != nil {
+		where += " nor in its aggregated logs at " + lc.aggregated.dir
 	}
 	return fmt.Errorf("%s %s: not started yet, or the logs were removed", what, where)
 }
@@ -386,22 +416,23 @@ func (lc *logsClient) nodeContainers(ctx context.Context, n *pb.NodeReport) ([]l
 		return nil, err
 	}
 	byID := map[string]*logTarget{}
-	add := func(id string, running bool) {
+	add := func(id string, running, hasLogs bool) {
 		cid, err := ids.ParseContainerID(id)
 		if err != nil || cid.Attempt.App != lc.opts.app || !lc.wanted(cid.String()) {
 			return
 		}
 		if t, ok := byID[cid.String()]; ok {
 			t.running = t.running || running
+			t.hasLogs = t.hasLogs || hasLogs
 			return
 		}
-		byID[cid.String()] = &logTarget{id: cid.String(), nodeID: n.GetNodeId(), httpAddr: n.GetHttpAddress(), running: running}
+		byID[cid.String()] = &logTarget{id: cid.String(), nodeID: n.GetNodeId(), httpAddr: n.GetHttpAddress(), running: running, hasLogs: hasLogs}
 	}
 	for _, ct := range tracked.Containers.Container {
-		add(ct.ID, ct.State != "COMPLETE")
+		add(ct.ID, ct.State != "COMPLETE", false)
 	}
 	for _, id := range withLogs.App.ContainerIDs {
-		add(id, false)
+		add(id, false, true)
 	}
 	out := make([]logTarget, 0, len(byID))
 	for _, t := range byID {
@@ -458,6 +489,9 @@ type logFile struct {
 
 // listFiles fetches a container's log file listing.
 func (lc *logsClient) listFiles(ctx context.Context, t logTarget) ([]logFile, error) {
+	if t.agg != nil {
+		return aggregatedFiles(t.agg), nil
+	}
 	var resp nodemanager.ContainerLogsResponse
 	if err := lc.getJSON(ctx, "http://"+t.httpAddr+nodemanager.ContainerLogsPath+t.id, &resp); err != nil {
 		return nil, err
@@ -534,10 +568,14 @@ func (lc *logsClient) printContainer(ctx context.Context, t logTarget) {
 		// Files left out are followed from their current end.
 		offsets[f.name] = f.size
 	}
+	aggType := nodemanager.LogAggregationLocal
+	if t.agg != nil {
+		aggType = nodemanager.LogAggregationAggregated
+	}
 	for _, f := range selected {
 		from, to := sizeRange(lc.opts.size, f.size)
 		fmt.Fprintf(lc.out, "LogAggregationType: %s\n%s\nLogType:%s\nLogLastModifiedTime:%s\nLogLength:%d\nLogContents:\n",
-			nodemanager.LogAggregationLocal, strings.Repeat("=", len(header)), f.name, f.modified, f.size)
+			aggType, strings.Repeat("=", len(header)), f.name, f.modified, f.size)
 		before := lc.out.n
 		if err := lc.copyRange(ctx, t, f.name, from, to, lc.out); err != nil && ctx.Err() == nil {
 			fmt.Fprintf(lc.warn, "warning: read %s of container %s on node %s: %v\n", f.name, t.id, t.nodeID, err)
@@ -555,6 +593,9 @@ func (lc *logsClient) printContainer(ctx context.Context, t logTarget) {
 func (lc *logsClient) copyRange(ctx context.Context, t logTarget, name string, from, to int64, w io.Writer) error {
 	if from >= to {
 		return nil
+	}
+	if t.agg != nil {
+		return lc.aggregated.copyRange(ctx, t.agg, name, from, to, w)
 	}
 	u := fmt.Sprintf("http://%s%s%s/%s?start=%d&end=%d", t.httpAddr, nodemanager.ContainerLogsPath, t.id, url.PathEscape(name), from, to)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
@@ -616,8 +657,13 @@ func (lc *logsClient) follow(ctx context.Context, nodes []*pb.NodeReport, target
 		running := false
 		seen := map[string]bool{}
 		for _, t := range found {
+			k, ok := known[t.id]
+			if ok && k.agg != nil {
+				// Printed from its aggregated copy: it has ended.
+				continue
+			}
 			seen[t.id] = true
-			if _, ok := known[t.id]; !ok {
+			if !ok {
 				lc.printContainer(ctx, t)
 			}
 			known[t.id] = t

@@ -36,6 +36,8 @@ func newApp() *cli.App {
 			applicationCommand(),
 			applicationAttemptCommand(),
 			logsCommand(),
+			devCommand(),
+			chaosCommand(),
 		},
 	}
 }

@@ -19,7 +19,9 @@ import (
 	"time"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
+	"github.com/spindlehq/spindle/internal/kafkatest"
 	"github.com/spindlehq/spindle/internal/testutil"
+	"github.com/spindlehq/spindle/nodemanager"
 )
 
 // logDir is a container's log dir on NM i of c.
@@ -265,6 +267,8 @@ type containerLogs struct {
 type loggedFile struct {
 	length   int64
 	contents string
+	// aggregation is the file's LogAggregationType: LOCAL or AGGREGATED.
+	aggregation string
 }
 
 // parseLogsOutput parses `spindle logs` output strictly in YARN's layout
@@ -298,7 +302,10 @@ func parseLogsOutput(t *testing.T, out string) logsOutput {
 		cl := &containerLogs{node: node, files: map[string]loggedFile{}}
 		parsed[id] = cl
 		for i < len(lines) && strings.HasPrefix(lines[i], "LogAggregationType:") {
-			expect("LogAggregationType: LOCAL")
+			aggregation := strings.TrimPrefix(next("LogAggregationType"), "LogAggregationType: ")
+			if aggregation != "LOCAL" && aggregation != "AGGREGATED" {
+				t.Fatalf("line %d: LogAggregationType %q, want LOCAL or AGGREGATED\n%s", i, aggregation, out)
+			}
 			expect(strings.Repeat("=", len(header)))
 			name, ok := strings.CutPrefix(next("LogType"), "LogType:")
 			if !ok {
@@ -320,7 +327,7 @@ func parseLogsOutput(t *testing.T, out string) logsOutput {
 			}
 			expect(strings.Repeat("*", len(end)+50))
 			expect("")
-			cl.files[name] = loggedFile{length: length, contents: strings.Join(body, "")}
+			cl.files[name] = loggedFile{length: length, contents: strings.Join(body, ""), aggregation: aggregation}
 		}
 	}
 	return parsed
@@ -389,6 +396,9 @@ func TestLogsCommandRunningApp(t *testing.T) {
 			for name, f := range cl.files {
 				if n := int64(len(f.contents)); n != f.length && !(n == f.length+1 && strings.HasSuffix(f.contents, "\n")) {
 					t.Errorf("container %s %s: %d bytes shown, LogLength %d", id, name, n, f.length)
+				}
+				if f.aggregation != "LOCAL" {
+					t.Errorf("container %s %s of a running app: LogAggregationType %s, want LOCAL", id, name, f.aggregation)
 				}
 				if id != amID && strings.Contains(f.contents, "testjob driver") {
 					t.Errorf("container %s %s shows the driver's output", id, name)
@@ -539,4 +549,295 @@ func TestLogsFollow(t *testing.T) {
 	if i, j := strings.Index(out, "first-line"), strings.Index(out, "second-line"); i < 0 || j < i {
 		t.Errorf("first-line at %d, second-line at %d:\n%s", i, j, out)
 	}
+}
+
+// containerFile reads file from a container's log dir on NM i ("" if absent).
+func containerFile(c *testutil.Cluster, i int, appID, containerID, file string) string {
+	raw, _ := os.ReadFile(filepath.Join(logDir(c, i, appID, containerID), file))
+	return string(raw)
+}
+
+// produceUntil produces a record to each of topic's partitions about every
+// second until cond holds, so that every executor gets tasks however the
+// records fall into batches.
+func produceUntil(t *testing.T, b *kafkatest.Broker, topic string, partitions int32, timeout time.Duration, cond func() (bool, string)) {
+	t.Helper()
+	var last time.Time
+	n := 0
+	testutil.WaitFor(t, timeout, func() (bool, string) {
+		if ok, why := cond(); ok || time.Since(last) < time.Second {
+			return ok, why
+		}
+		for p := int32(0); p < partitions; p++ {
+			b.Produce(t, topic, p, 5, func(i int) ([]byte, []byte) { return nil, []byte(fmt.Sprintf("w%d x%d", i, n)) })
+		}
+		last, n = time.Now(), n+1
+		return false, "records produced, waiting"
+	})
+}
+
+const (
+	// jobLine is what examples/wordcount logs through the sdk logger per partition.
+	jobLine = "partition counted"
+	// frameworkLine is what an executor logs through its own logger.
+	frameworkLine = "connected to driver"
+)
+
+// TestContainerLogFilesAndLevels: in each executor of a Spindle job, the
+// job's lines go to app.log and the framework's to spindle.log, never the
+// other way; spindle.log.level and spindle.log.app.level set the two
+// apart, given with --conf or in a spindle-log.properties shipped with
+// --files, where --conf wins.
+func TestContainerLogFilesAndLevels(t *testing.T) {
+	b := kafkatest.Start(t, map[string]int32{"default": 4, "conf": 4, "file": 4})
+	c := testutil.StartCluster(t, testutil.ClusterConfig{NodeManagers: 2, NMVCores: 8})
+	props := filepath.Join(t.TempDir(), "spindle-log.properties")
+	if err := os.WriteFile(props, []byte("# shipped like log4j.properties\nlevel=warn\napp.level=ERROR\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	wordcount := testutil.Binary(t, "./examples/wordcount", "wordcount")
+	type job struct {
+		topic, dir, appID string
+		execs             map[string]int // executor container → NM index
+	}
+	jobs := []*job{{topic: "default"}, {topic: "conf"}, {topic: "file"}}
+	extra := map[string][]string{
+		"conf": {"--conf", "spindle.log.level=debug", "--conf", "spindle.log.app.level=WARN"},
+		"file": {"--files", props, "--conf", "spindle.log.app.level=INFO"},
+	}
+	for _, j := range jobs {
+		j.dir = t.TempDir()
+		j.appID = streamingJob(c, b, j.topic, j.dir, extra[j.topic], wordcount).AppID()
+	}
+	for _, j := range jobs {
+		j.execs = waitExecutors(t, c, j.appID, 2, 60*time.Second)
+	}
+	// everyExecutor holds when want(app.log, spindle.log) holds for every executor of j.
+	everyExecutor := func(j *job, want func(app, framework string) (bool, string)) func() (bool, string) {
+		return func() (bool, string) {
+			for id, nm := range j.execs {
+				ok, why := want(containerFile(c, nm, j.appID, id, "app.log"), containerFile(c, nm, j.appID, id, "spindle.log"))
+				if !ok {
+					return false, fmt.Sprintf("executor %s of %s: %s", id, j.topic, why)
+				}
+			}
+			return true, ""
+		}
+	}
+	jobRan := func(j *job) func(app, framework string) (bool, string) {
+		return func(app, _ string) (bool, string) {
+			return strings.Contains(app, jobLine), fmt.Sprintf("app.log lacks %q:\n%s", jobLine, app)
+		}
+	}
+
+	t.Run("app.log and spindle.log apart", func(t *testing.T) {
+		j := jobs[0]
+		produceUntil(t, b, j.topic, 4, 60*time.Second, everyExecutor(j, jobRan(j)))
+		ok, why := everyExecutor(j, func(app, framework string) (bool, string) {
+			switch {
+			case !strings.Contains(framework, frameworkLine):
+				return false, fmt.Sprintf("spindle.log lacks %q:\n%s", frameworkLine, framework)
+			case strings.Contains(framework, jobLine):
+				return false, fmt.Sprintf("spindle.log holds the job's %q:\n%s", jobLine, framework)
+			case strings.Contains(app, frameworkLine):
+				return false, fmt.Sprintf("app.log holds the framework's %q:\n%s", frameworkLine, app)
+			}
+			return true, ""
+		})()
+		if !ok {
+			t.Fatal(why)
+		}
+	})
+
+	t.Run("framework debug, job WARN by --conf", func(t *testing.T) {
+		j := jobs[1]
+		produceUntil(t, b, j.topic, 4, 60*time.Second, func() (bool, string) {
+			n := len(sinkLines(t, j.dir))
+			return n > 0, "nothing emitted yet"
+		})
+		// Emit has run (the sink has its outputs) and logs jobLine at INFO
+		// each time: the WARN level dropped it in every container.
+		for nm := range c.NMs {
+			for _, ct := range c.RunningContainers(j.appID)[nm] {
+				if app := containerFile(c, nm, j.appID, ct.ID, "app.log"); strings.Contains(app, jobLine) {
+					t.Errorf("container %s: app.log holds an INFO line at spindle.log.app.level=WARN:\n%s", ct.ID, app)
+				}
+			}
+		}
+		ok, why := everyExecutor(j, func(_, framework string) (bool, string) {
+			if !strings.Contains(framework, "\tdebug\t") || !strings.Contains(framework, frameworkLine) {
+				return false, fmt.Sprintf("spindle.log lacks debug lines or %q at spindle.log.level=debug:\n%s", frameworkLine, framework)
+			}
+			return true, ""
+		})()
+		if !ok {
+			t.Fatal(why)
+		}
+	})
+
+	t.Run("spindle-log.properties by --files, --conf wins", func(t *testing.T) {
+		j := jobs[2]
+		// app.level=ERROR in the file, INFO by --conf: the job's lines are there.
+		produceUntil(t, b, j.topic, 4, 60*time.Second, everyExecutor(j, jobRan(j)))
+		// level=warn in the file: the framework's INFO lines are not.
+		ok, why := everyExecutor(j, func(_, framework string) (bool, string) {
+			if strings.Contains(framework, frameworkLine) || strings.Contains(framework, "\tinfo\t") {
+				return false, fmt.Sprintf("spindle.log holds INFO lines at level=warn from %s:\n%s", filepath.Base(props), framework)
+			}
+			return true, ""
+		})()
+		if !ok {
+			t.Fatal(why)
+		}
+	})
+}
+
+// TestLogAggregation: NodeManagers upload the rolled files of a running
+// container every roll interval, and all of a finished application's logs
+// to yarn.nodemanager.remote-app-log-dir, then delete their local copies
+// after yarn.nodemanager.log.retain-seconds; once the NodeManagers are
+// gone, spindle logs prints every container's files from that copy.
+func TestLogAggregation(t *testing.T) {
+	remote := t.TempDir()
+	b := kafkatest.Start(t, map[string]int32{"lines": 2})
+	c := testutil.StartCluster(t, testutil.ClusterConfig{NodeManagers: 1, Conf: []string{
+		"yarn.nodemanager.remote-app-log-dir=file://" + remote,
+		"yarn.nodemanager.log-aggregation.roll-monitoring-interval-seconds=1",
+		"spindle.log.maxSize=1m",
+	}})
+	// NM 0 keeps finished applications' logs for the default 3 hours, NM 1 for 1 s.
+	c.AddNodeManager("yarn.nodemanager.log.retain-seconds=1")
+	c.WaitForNodes(2)
+	logsArgs := []string{"--conf", "yarn.nodemanager.remote-app-log-dir=file://" + remote}
+
+	t.Run("rolled files of a running container", func(t *testing.T) {
+		am := testutil.NewUnmanagedAM(t, c.RMAddr.Client, "default")
+		ct := launchOne(t, am, []string{"sh", "-c", "yes | head -c 2500000; exec sleep 300"}, nil)
+		dir := filepath.Join(remote, "test", "logs", am.AppID, nodemanager.AggregatedNodeDir(ct.GetNodeId()), ct.GetId())
+		var rolled []string
+		testutil.WaitFor(t, 30*time.Second, func() (bool, string) {
+			rolled, _ = filepath.Glob(filepath.Join(dir, "stdout.*"))
+			return len(rolled) == 2, fmt.Sprintf("rolled stdout files uploaded: %v", rolled)
+		})
+		if st := am.Status(ct); st.GetState() != pb.ContainerState_CONTAINER_STATE_RUNNING {
+			t.Fatalf("container %v: the upload was to happen while it runs", st.GetState())
+		}
+		for _, f := range rolled {
+			raw, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(raw) > 1<<20 || len(raw) < 1<<20-64<<10 || strings.Trim(string(raw), "y\n") != "" {
+				t.Errorf("%s: %d bytes, want just under 1 MiB of the container's y lines", filepath.Base(f), len(raw))
+			}
+		}
+		if _, err := os.Stat(filepath.Join(dir, "stdout")); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("the live stdout of a running container was uploaded: %v", err)
+		}
+	})
+
+	t.Run("finished app after its NodeManagers stopped", func(t *testing.T) {
+		dir := t.TempDir()
+		sub := streamingJob(c, b, "lines", dir, nil, testutil.Binary(t, "./examples/wordcount", "wordcount"))
+		appID := sub.AppID()
+		execs := waitExecutors(t, c, appID, 2, 60*time.Second)
+		nodeOf := map[string]string{}
+		hadContainers := map[int]bool{}
+		for nm, cs := range c.RunningContainers(appID) {
+			for _, ct := range cs {
+				nodeOf[ct.ID] = c.NodeID(nm)
+				hadContainers[nm] = true
+			}
+		}
+		produceUntil(t, b, "lines", 2, 60*time.Second, func() (bool, string) {
+			for id, nm := range execs {
+				if app := containerFile(c, nm, appID, id, "app.log"); !strings.Contains(app, jobLine) {
+					return false, fmt.Sprintf("executor %s: app.log lacks %q", id, jobLine)
+				}
+			}
+			return true, ""
+		})
+		if err := os.WriteFile(filepath.Join(dir, "checkpoint", "_shutdown"), nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := sub.Wait(60 * time.Second); err != nil {
+			t.Fatalf("submit after the marker: %v", err)
+		}
+		rep := c.WaitState(appID, pb.ApplicationState_APPLICATION_STATE_FINISHED, 10*time.Second)
+		appDir := filepath.Join(remote, rep.GetUser(), "logs", appID)
+		files := []string{"app.log", "spindle.log", "stderr", "stdout"}
+		testutil.WaitFor(t, 30*time.Second, func() (bool, string) {
+			for id, node := range nodeOf {
+				for _, f := range files {
+					if _, err := os.Stat(filepath.Join(appDir, nodemanager.AggregatedNodeDir(node), id, f)); err != nil {
+						return false, fmt.Sprintf("%s of %s not uploaded: %v", f, id, err)
+					}
+				}
+			}
+			return true, ""
+		})
+		local := func(nm int) string { return filepath.Join(c.Dir, "nm"+strconv.Itoa(nm), "nm-logs", appID) }
+		if hadContainers[1] {
+			testutil.WaitFor(t, 20*time.Second, func() (bool, string) {
+				_, err := os.Stat(local(1))
+				return errors.Is(err, fs.ErrNotExist), fmt.Sprintf("NM 1's local copy after its 1 s retention: %v", err)
+			})
+		}
+		if _, err := os.Stat(local(0)); hadContainers[0] && err != nil {
+			t.Fatalf("NM 0's local copy is gone before its 3 h retention: %v", err)
+		}
+		t.Logf("containers by node: %v", nodeOf)
+
+		for _, nm := range c.NMs {
+			nm.Stop()
+		}
+		got := parseLogsOutput(t, spindleLogs(t, c, append(logsArgs, "-applicationId", appID)...))
+		if len(got) != len(nodeOf) {
+			t.Fatalf("printed %v, want the app's %d containers %v", keys(got), len(nodeOf), nodeOf)
+		}
+		for id, cl := range got {
+			if cl.node != nodeOf[id] {
+				t.Errorf("container %s shown on %s, ran on %s", id, cl.node, nodeOf[id])
+			}
+			for _, name := range files {
+				f, ok := cl.files[name]
+				if !ok {
+					t.Errorf("container %s: no %s in %v", id, name, cl.files)
+					continue
+				}
+				raw, err := os.ReadFile(filepath.Join(appDir, nodemanager.AggregatedNodeDir(cl.node), id, name))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if f.aggregation != "AGGREGATED" || f.length != int64(len(raw)) || strings.TrimSuffix(f.contents, "\n") != strings.TrimSuffix(string(raw), "\n") {
+					t.Errorf("container %s %s: %s, LogLength %d, %d bytes shown; want AGGREGATED and the %d uploaded bytes",
+						id, name, f.aggregation, f.length, len(f.contents), len(raw))
+				}
+			}
+			if _, isExec := execs[id]; isExec && !strings.Contains(cl.files["app.log"].contents, jobLine) {
+				t.Errorf("executor %s: aggregated app.log lacks %q", id, jobLine)
+			}
+		}
+
+		// -nodeAddress of a node that is gone, and -size on an aggregated file.
+		var exec string
+		for id := range execs {
+			exec = id
+			break
+		}
+		node := nodeOf[exec]
+		got = parseLogsOutput(t, spindleLogs(t, c, append(logsArgs, "-applicationId", appID, "-nodeAddress", node, "-log_files", "app.log", "-size", "-40")...))
+		for id := range nodeOf {
+			if _, shown := got[id]; shown != (nodeOf[id] == node) {
+				t.Errorf("-nodeAddress %s: container %s (on %s) shown: %v", node, id, nodeOf[id], shown)
+			}
+		}
+		raw, err := os.ReadFile(filepath.Join(appDir, nodemanager.AggregatedNodeDir(node), exec, "app.log"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f := got[exec].files["app.log"]; f.contents != string(raw[len(raw)-40:]) || len(got[exec].files) != 1 {
+			t.Errorf("-size -40: %q (files %v), want %q", f.contents, got[exec].files, raw[len(raw)-40:])
+		}
+	})
 }

@@ -1,0 +1,89 @@
+package appmaster
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.uber.org/zap"
+)
+
+// Paths the AM's HTTP server serves.
+const (
+	MetricsPath     = "/metrics"
+	MetricsJSONPath = "/metrics/json"
+)
+
+// Handler serves /metrics (Prometheus text), /metrics/json (Spark's
+// MetricsServlet shape) and, on /, a list of the two. A nil *Metrics
+// serves empty metrics.
+func (m *Metrics) Handler() http.Handler {
+	if m == nil {
+		m = NewMetrics(MetricsConfig{})
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET "+MetricsPath, promhttp.HandlerFor(m.Registry(), promhttp.HandlerOpts{}))
+	serveJSON := func(w http.ResponseWriter, _ *http.Request) {
+		raw, err := m.Snapshot().encode()
+		if err != nil {
+			http.Error(w, "encode metrics: "+err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(raw)
+	}
+	mux.HandleFunc("GET "+MetricsJSONPath, serveJSON)
+	mux.HandleFunc("GET "+MetricsJSONPath+"/", serveJSON)
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintf(w, "Spindle ApplicationMaster %s (attempt %d)\n\n%s\tPrometheus metrics\n%s\tmetrics as Spark's MetricsServlet serves them\n",
+			m.appID, m.attempt, MetricsPath, MetricsJSONPath)
+	})
+	return mux
+}
+
+// Metrics returns the AM's metrics.
+func (am *AppMaster) Metrics() *Metrics { return am.metrics }
+
+// SetMetrics replaces the AM's metrics, so that the streaming driver's
+// OnBatch, created before the AM, can feed the same ones; call it before Run.
+func (am *AppMaster) SetMetrics(m *Metrics) {
+	if m != nil {
+		am.metrics = m
+	}
+}
+
+// serveMetrics starts the AM's HTTP server on Host at a port the OS
+// chooses and returns its URL, which the AM registers as its tracking URL.
+func (am *AppMaster) serveMetrics() (string, error) {
+	host := am.cfg.Host
+	if host == "" {
+		host = "127.0.0.1"
+	}
+	lis, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
+	if err != nil {
+		return "", fmt.Errorf("appmaster: listen for HTTP on %s: %w", host, err)
+	}
+	am.web = &http.Server{Handler: am.metrics.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := am.web.Serve(lis); err != nil && err != http.ErrServerClosed {
+			am.lg.Warn("metrics server stopped", zap.Error(err))
+		}
+	}()
+	url := "http://" + lis.Addr().String()
+	am.lg.Info("serving metrics", zap.String("trackingUrl", url))
+	return url, nil
+}
+
+// stopMetrics closes the AM's HTTP server.
+func (am *AppMaster) stopMetrics() {
+	if am.web == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	am.web.Shutdown(ctx)
+}

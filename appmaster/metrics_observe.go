@@ -1,0 +1,67 @@
+package appmaster
+
+import pb "github.com/spindlehq/spindle/api/spindlepb"
+
+// exitMemoryKill is a container's exit status when its NM killed it for
+// exceeding its physical memory.
+const exitMemoryKill = -104
+
+// allocationMark is what the AM tracked before it handled an Allocate
+// response, so that what handling changed can be counted afterwards.
+type allocationMark struct {
+	executors  map[string]bool
+	nextExecID int
+}
+
+// markAllocation records the executors tracked before handling a response.
+func (am *AppMaster) markAllocation() allocationMark {
+	m := allocationMark{executors: make(map[string]bool, len(am.executors)), nextExecID: am.nextExecID}
+	for id := range am.executors {
+		m.executors[id] = true
+	}
+	return m
+}
+
+// recordAllocation counts, after handle, what the response changed, with
+// handle's own rules: a completed executor container is a failure unless it
+// exited 0, was stopped by this AM (-105) or released by it (-100); an
+// executor dropped without a completion was released for not registering
+// in time; a launch that did not leave a tracked executor failed.
+func (am *AppMaster) recordAllocation(resp *pb.AllocateResponse, before allocationMark) {
+	if am.metrics == nil {
+		return
+	}
+	ev := containerEvents{allocated: int64(len(resp.GetAllocatedContainers())), running: len(am.executors)}
+	completed := map[string]bool{}
+	for _, st := range resp.GetCompletedContainerStatuses() {
+		id := st.GetContainerId()
+		completed[id] = true
+		// Only executors handle got to (it stops at a fatal failure).
+		if !before.executors[id] || am.executors[id] != nil {
+			continue
+		}
+		exit := st.GetExitStatus()
+		if _, mine := am.released[id]; (mine && exit == exitReleased) || exit == 0 || exit == exitKilledByAM {
+			continue
+		}
+		ev.failed++
+		ev.executorFailures++
+		if exit == exitMemoryKill {
+			ev.memoryKills++
+		}
+	}
+	for id := range before.executors {
+		if am.executors[id] == nil && !completed[id] {
+			ev.executorFailures++ // released: did not register in time
+		}
+	}
+	launched := am.nextExecID - before.nextExecID
+	started := 0
+	for _, c := range resp.GetAllocatedContainers() {
+		if am.executors[c.GetId()] != nil && !before.executors[c.GetId()] {
+			started++
+		}
+	}
+	ev.executorFailures += int64(launched - started)
+	am.metrics.record(ev)
+}

@@ -1,0 +1,10 @@
+package chaos
+
+import "syscall"
+
+// childAttr puts a child in its own process group, so that a terminal's
+// Ctrl-C reaches only the chaos run, and has the kernel kill it if the run
+// dies first.
+func childAttr() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+}

@@ -1,0 +1,94 @@
+package devcluster
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// Fixed ports of a dev cluster without RandomPorts: YARN's defaults for
+// the RM, so that `spindle application -list` and friends find it with no
+// configuration, and Kafka's default.
+const (
+	RMClientPort  = 8032
+	RMTrackerPort = 8031
+	RMWebPort     = 8088
+	KafkaPort     = 9092
+)
+
+// DefaultTopic is the topic a dev cluster creates and the demo produces to.
+const DefaultTopic = "transactions"
+
+// Config shapes a dev cluster.
+type Config struct {
+	// Dir holds everything the cluster writes: daemons' state and logs,
+	// checkpoints, sink output, staging, and a client conf dir. It is
+	// emptied at start when an earlier dev cluster left it; a directory
+	// with other files in it is refused (ErrNotDevDir).
+	Dir string
+	// Binary is the spindle binary the daemons run.
+	Binary string
+	// NodeManagers is how many NMs to start.
+	NodeManagers int
+	// NMMemory is each NM's yarn.nodemanager.resource.memory-mb (e.g. "4g").
+	NMMemory string
+	// NMVCores is each NM's yarn.nodemanager.resource.cpu-vcores.
+	NMVCores int
+	// RandomPorts binds every daemon and Kafka to ports the OS chooses;
+	// otherwise the RM takes 8032, 8031 and 8088 and Kafka 9092.
+	RandomPorts bool
+	// Topics are created in Kafka: name → partitions.
+	Topics map[string]int32
+	// StartTimeout bounds how long each daemon may take to serve.
+	StartTimeout time.Duration
+	// StopTimeout bounds how long each daemon may take to stop after
+	// SIGTERM before it is killed.
+	StopTimeout time.Duration
+	// Out receives the lines a person reads (addresses, progress).
+	Out io.Writer
+	// Logger receives the cluster's own log.
+	Logger *zap.Logger
+}
+
+// DefaultConfig is two NMs of 4 GiB and 4 vcores under ./spindle-dev, with
+// a 4-partition transactions topic.
+func DefaultConfig() Config {
+	return Config{
+		Dir:          "spindle-dev",
+		NodeManagers: 2,
+		NMMemory:     "4g",
+		NMVCores:     4,
+		Topics:       map[string]int32{DefaultTopic: 4},
+		StartTimeout: 30 * time.Second,
+		StopTimeout:  30 * time.Second,
+		Out:          io.Discard,
+		Logger:       zap.NewNop(),
+	}
+}
+
+// Validate reports the first invalid field.
+func (c Config) Validate() error {
+	switch {
+	case c.Dir == "":
+		return errors.New("devcluster: no directory")
+	case c.Binary == "":
+		return errors.New("devcluster: no spindle binary for the daemons")
+	case c.NodeManagers < 1:
+		return fmt.Errorf("devcluster: %d NodeManagers: want at least 1", c.NodeManagers)
+	case c.NMMemory == "":
+		return errors.New("devcluster: no NodeManager memory")
+	case c.NMVCores < 1:
+		return fmt.Errorf("devcluster: %d vcores per NodeManager: want at least 1", c.NMVCores)
+	case c.StartTimeout <= 0 || c.StopTimeout <= 0:
+		return errors.New("devcluster: start and stop timeouts must be positive")
+	}
+	for name, parts := range c.Topics {
+		if name == "" || parts < 1 {
+			return fmt.Errorf("devcluster: topic %q with %d partitions: want a name and at least 1 partition", name, parts)
+		}
+	}
+	return nil
+}

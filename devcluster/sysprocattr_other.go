@@ -1,0 +1,11 @@
+//go:build !linux
+
+package devcluster
+
+import "syscall"
+
+// childAttr puts a child in its own process group, so that a terminal's
+// Ctrl-C reaches only the dev cluster, which stops children in order.
+func childAttr() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Setpgid: true}
+}

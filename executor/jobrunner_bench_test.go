@@ -1,0 +1,200 @@
+package executor
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/spindlehq/spindle/sdk"
+	"github.com/spindlehq/spindle/sdk/testdata/passjob"
+	"github.com/spindlehq/spindle/streaming/kafkasource"
+)
+
+const (
+	// benchRecords is the number of records in a benchmark partition.
+	benchRecords = 10_000
+	// benchValueBytes is the size of each record's value.
+	benchValueBytes = 100
+)
+
+// benchPartition is benchRecords records of benchValueBytes random bytes
+// each, without keys, with offsets and timestamps as a Kafka read gives
+// them. The values are slices of one buffer, as a fetch's records are.
+func benchPartition() sdk.Partition {
+	batch := time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)
+	buf := make([]byte, benchRecords*benchValueBytes)
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range buf {
+		buf[i] = byte(rng.Uint32())
+	}
+	p := sdk.Partition{PartitionInfo: sdk.PartitionInfo{BatchTime: batch, Topic: "bench", Partition: 3}, Records: make([]sdk.Record, benchRecords)}
+	for i := range p.Records {
+		p.Records[i] = sdk.Record{
+			Topic: "bench", Partition: 3, Offset: 1_000_000 + int64(i),
+			Value:     buf[i*benchValueBytes : (i+1)*benchValueBytes : (i+1)*benchValueBytes],
+			Timestamp: batch.Add(-time.Duration(benchRecords-i) * time.Millisecond),
+		}
+	}
+	return p
+}
+
+// checkPassThrough fails unless res holds one output per record, with the
+// record's value.
+func checkPassThrough(b *testing.B, p sdk.Partition, res sdk.Result) {
+	b.Helper()
+	if len(res.Outputs) != len(p.Records) || len(res.Rejected) != 0 || len(res.Aggregates) != 0 {
+		b.Fatalf("pass-through gave %d outputs, %d rejected, %d aggregates for %d records",
+			len(res.Outputs), len(res.Rejected), len(res.Aggregates), len(p.Records))
+	}
+	for i, o := range res.Outputs {
+		if o.Key != nil || !bytes.Equal(o.Value, p.Records[i].Value) {
+			b.Fatalf("output %d = key %q value %x, want no key and the record's value %x", i, o.Key, o.Value, p.Records[i].Value)
+		}
+	}
+}
+
+// buildPassJob builds the pass-through job binary into a temporary
+// directory and returns its path and SHA-256.
+func buildPassJob(b *testing.B) (path, sum string) {
+	b.Helper()
+	path = filepath.Join(b.TempDir(), "passjob")
+	out, err := exec.Command("go", "build", "-o", path, "github.com/spindlehq/spindle/sdk/testdata/passjob/cmd/passjob").CombinedOutput()
+	if err != nil {
+		b.Fatalf("go build passjob: %v\n%s", err, out)
+	}
+	bin, err := os.ReadFile(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	h := sha256.Sum256(bin)
+	return path, hex.EncodeToString(h[:])
+}
+
+// noSource and noSink stand in for Kafka and the sink: the benchmarks
+// call the job directly.
+type noSource struct{}
+
+func (noSource) ReadRange(context.Context, kafkasource.OffsetRange) ([]kafkasource.Record, error) {
+	return nil, nil
+}
+
+type noSink struct{}
+
+func (noSink) WritePartition(context.Context, time.Time, string, int32, []sdk.Output) error {
+	return nil
+}
+
+func (noSink) WriteRejected(context.Context, time.Time, string, int32, []sdk.Rejected) error {
+	return nil
+}
+
+// startInProcess returns the pass-through job, configured, in the
+// benchmark's own process.
+func startInProcess(b *testing.B) *sdk.JobClient {
+	b.Helper()
+	c, err := sdk.NewInProcessClient(passjob.Job{}, sdk.DefaultInProcessConfig())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(c.Kill)
+	if _, err := c.Configure(context.Background(), nil, nil); err != nil {
+		b.Fatal(err)
+	}
+	return c
+}
+
+// BenchmarkPluginBoundary measures records/s through the job plugin
+// boundary: the pass-through job's binary started and configured as an
+// executor starts it (SHA-256 checked), one ProcessPartition call per
+// partition of 10,000 records of 100 bytes. ratio-to-in-process is that
+// throughput over the throughput of the same job code called in-process,
+// measured outside the benchmark's timer, for half as many calls before
+// the plugin's calls and half after, so that a change in the machine's
+// load in between affects both alike.
+func BenchmarkPluginBoundary(b *testing.B) {
+	path, sum := buildPassJob(b)
+	ctx := context.Background()
+	r, err := NewJobRunner(ctx, JobRunnerConfig{
+		JobPath: path, JobSHA256: sum,
+		Conf:   map[string]string{sdk.ConfLogLevel: "WARN"},
+		Reader: noSource{}, Sink: noSink{},
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(r.Close)
+	job, err := r.client(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	inProcess := startInProcess(b)
+	p := benchPartition()
+	for _, c := range []*sdk.JobClient{job, inProcess} {
+		res, err := c.ProcessPartition(ctx, p)
+		if err != nil {
+			b.Fatal(err)
+		}
+		checkPassThrough(b, p, res)
+	}
+	// The plugin's calls take about a second at the target throughput;
+	// the in-process calls before them take about as long as a tenth of
+	// them would through the plugin.
+	inProcessCalls := 0
+	inProcessTime := timeCalls(b, inProcess, p, 50)
+	inProcessCalls += 50
+
+	b.SetBytes(benchRecords * benchValueBytes)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := job.ProcessPartition(ctx, p); err != nil {
+			b.Fatal(err)
+		}
+	}
+	plugin := float64(b.N*benchRecords) / b.Elapsed().Seconds()
+	inProcessTime += timeCalls(b, inProcess, p, 50)
+	inProcessCalls += 50
+	b.ReportMetric(plugin, "records/s")
+	b.ReportMetric(plugin/(float64(inProcessCalls*benchRecords)/inProcessTime.Seconds()), "ratio-to-in-process")
+}
+
+// timeCalls returns how long n ProcessPartition calls of p take.
+func timeCalls(b *testing.B, c *sdk.JobClient, p sdk.Partition, n int) time.Duration {
+	b.Helper()
+	start := time.Now()
+	for range n {
+		if _, err := c.ProcessPartition(context.Background(), p); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return time.Since(start)
+}
+
+// BenchmarkInProcessJob measures records/s of the pass-through job's code
+// called in the benchmark's own process, without the plugin boundary, over
+// the same partitions as BenchmarkPluginBoundary.
+func BenchmarkInProcessJob(b *testing.B) {
+	ctx := context.Background()
+	c := startInProcess(b)
+	p := benchPartition()
+	res, err := c.ProcessPartition(ctx, p)
+	if err != nil {
+		b.Fatal(err)
+	}
+	checkPassThrough(b, p, res)
+
+	b.SetBytes(benchRecords * benchValueBytes)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := c.ProcessPartition(ctx, p); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N*benchRecords)/b.Elapsed().Seconds(), "records/s")
+}
