@@ -193,6 +193,7 @@ func (am *AppMaster) startDriver(driverAddr string) error {
 	}
 	cmd.Env = append(cmd.Env, EnvRole+"=driver", EnvDriverAddress+"="+driverAddr)
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	cmd.SysProcAttr = driverProcAttr()
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("appmaster: start driver %q: %w", strings.Join(am.cfg.DriverCommand, " "), err)
 	}
