@@ -14,26 +14,33 @@ const metricsJSONVersion = "4.0.0"
 // MetricsJSON is the document /metrics/json serves, in the shape of
 // Spark's MetricsServlet (Dropwizard's JSON): metric name → value.
 type MetricsJSON struct {
-	Version    string                   `json:"version"`
+	// Version is Dropwizard's JSON format version.
+	Version string `json:"version"`
+	// Gauges, Counters and Histograms are the metrics by name.
 	Gauges     map[string]GaugeJSON     `json:"gauges"`
 	Counters   map[string]CounterJSON   `json:"counters"`
 	Histograms map[string]HistogramJSON `json:"histograms"`
-	Meters     map[string]any           `json:"meters"`
-	Timers     map[string]any           `json:"timers"`
+	// Meters and Timers are empty: the AM has none, but readers of
+	// Spark's servlet expect the keys.
+	Meters map[string]any `json:"meters"`
+	Timers map[string]any `json:"timers"`
 }
 
 // GaugeJSON is one gauge.
 type GaugeJSON struct {
+	// Value is the gauge's current value.
 	Value float64 `json:"value"`
 }
 
 // CounterJSON is one counter.
 type CounterJSON struct {
+	// Count is the counter's total.
 	Count int64 `json:"count"`
 }
 
 // HistogramJSON summarises the last samples of a histogram, with
-// Dropwizard's fields.
+// Dropwizard's fields: Count of every sample, the others over the window
+// (pNN are quantiles, Stddev the sample standard deviation).
 type HistogramJSON struct {
 	Count  int64   `json:"count"`
 	Max    float64 `json:"max"`
@@ -81,7 +88,7 @@ func (m *Metrics) Snapshot() MetricsJSON {
 	gauge(m.streamingName("lastCompletedBatch_records"), float64(m.last.Records))
 	gauge(m.streamingName("lastCompletedBatch_processingDelay"), ms(m.last.ProcessingDelay))
 	gauge(m.streamingName("lastCompletedBatch_schedulingDelay"), ms(m.last.SchedulingDelay))
-	gauge(m.streamingName("lastCompletedBatch_totalDelay"), ms(m.last.ProcessingDelay + m.last.SchedulingDelay))
+	gauge(m.streamingName("lastCompletedBatch_totalDelay"), ms(m.last.ProcessingDelay+m.last.SchedulingDelay))
 	gauge(m.streamingName("inputRate"), m.inputRate)
 	gauge(m.streamingName("rateLimit"), m.last.RateLimit)
 	gauge(m.streamingName("consumerLag"), float64(m.last.Lag))

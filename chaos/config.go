@@ -47,8 +47,9 @@ type Config struct {
 	Source string
 	// NodeManagers is how many NMs the cluster has.
 	NodeManagers int
-	// NMMemory and NMVCores are each NM's resources.
+	// NMMemory is each NM's yarn.nodemanager.resource.memory-mb ("4g").
 	NMMemory string
+	// NMVCores is each NM's yarn.nodemanager.resource.cpu-vcores.
 	NMVCores int
 	// Executors is the application's --num-executors.
 	Executors int

@@ -17,5 +17,5 @@
 // job's state with every transaction produced. It reports, per kind of
 // kill, how long batches took to complete again, the dip in records
 // processed per second and the batches delayed, and writes a timeline plot
-// (timeline.svg) and the whole report (report.json).
+// (timeline.svg and timeline.png) and the whole report (report.json).
 package chaos

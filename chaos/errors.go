@@ -15,6 +15,8 @@ var (
 	ErrNotRecovered = errors.New("chaos: not recovered from a kill")
 	// ErrDaemonExited: a daemon exited while starting.
 	ErrDaemonExited = errors.New("chaos: daemon exited")
+	// ErrLeftovers: processes of the cluster's containers outlived it.
+	ErrLeftovers = errors.New("chaos: processes left running")
 	// ErrNotChaosDir: the output directory holds files a chaos run did not
 	// write, which it will not delete.
 	ErrNotChaosDir = errors.New("chaos: output directory was not written by a chaos run")

@@ -4,10 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"os"
-	"path/filepath"
-	"strings"
 	"syscall"
 	"time"
 
@@ -43,7 +39,7 @@ func (r *runner) chaos(ctx context.Context) ([]Kill, error) {
 		if err != nil {
 			return kills, err
 		}
-		fmt.Fprintf(r.out, "%s +%-7s kill %-15s %s (pid %d)%s\n", k.At.Format("15:04:05.000"), fmtDuration(k.At.Sub(r.report.ChaosStarted)),
+		fmt.Fprintf(r.out, "%s +%-7s kill %-15s %s (pid %d)%s\n", k.At.Format("15:04:05.000"), fmtOffset(k.At.Sub(r.report.ChaosStarted)),
 			k.Kind, k.Victim, k.PID, onNode(k))
 		rec, err := r.awaitRecovery(ctx, &k, restart, delay)
 		kills = append(kills, k)
@@ -74,12 +70,24 @@ func onNode(k Kill) string {
 // kill SIGKILLs something of kind and returns the kill, how to restart a
 // killed daemon (nil for a container) and after what delay.
 func (r *runner) kill(ctx context.Context, kind Kind) (Kill, func(context.Context) error, time.Duration, error) {
-	s := r.obs.take(ctx)
-	r.obs.record(s)
-	k := Kill{Kind: kind, AttemptsBefore: s.attempts}
-	if !s.rmUp {
-		return k, nil, 0, fmt.Errorf("chaos: the ResourceManager does not answer before a %s kill", kind)
+	// The attempt count comes from the RM, which a loaded machine may keep
+	// from answering for a moment.
+	var s sample
+	deadline := time.Now().Add(r.cfg.RecoveryTimeout)
+	for {
+		s = r.obs.take(ctx)
+		r.obs.record(s)
+		if s.rmUp {
+			break
+		}
+		if time.Now().After(deadline) {
+			return Kill{Kind: kind}, nil, 0, fmt.Errorf("chaos: the ResourceManager did not answer for %v before a %s kill", r.cfg.RecoveryTimeout, kind)
+		}
+		if err := sleep(ctx, r.cfg.SampleInterval); err != nil {
+			return Kill{Kind: kind}, nil, 0, err
+		}
 	}
+	k := Kill{Kind: kind, AttemptsBefore: s.attempts}
 	switch kind {
 	case KillExecutor:
 		if len(s.executors) == 0 {
@@ -151,10 +159,11 @@ func containerIDs(cs []runningContainer) []string {
 func (r *runner) awaitRecovery(ctx context.Context, k *Kill, restart func(context.Context) error, delay time.Duration) (Recovery, error) {
 	deadline := k.At.Add(r.cfg.RecoveryTimeout)
 	nextRestart := k.At.Add(delay)
+	var restartErr error
 	for {
 		if restart != nil && !time.Now().Before(nextRestart) {
-			if err := restart(ctx); err != nil {
-				r.lg.Warn("restart failed; retrying", zap.Stringer("kind", k.Kind), zap.String("victim", k.Victim), zap.Error(err))
+			if restartErr = restart(ctx); restartErr != nil {
+				r.lg.Warn("restart failed; retrying", zap.Stringer("kind", k.Kind), zap.String("victim", k.Victim), zap.Error(restartErr))
 				nextRestart = time.Now().Add(restartRetry)
 			} else {
 				k.RestartedAt = time.Now()
@@ -170,7 +179,10 @@ func (r *runner) awaitRecovery(ctx context.Context, k *Kill, restart func(contex
 		if st, diag := r.obs.badState(); st != "" {
 			return rec, fmt.Errorf("%w: %s after the %s kill of %s: %s", ErrAppFailed, st, k.Kind, k.Victim, diag)
 		}
-		if time.Now().After(deadline) && restart == nil {
+		if time.Now().After(deadline) && restart != nil {
+			return rec, fmt.Errorf("chaos: %s %s not restarted within %v: %w", k.Kind, k.Victim, r.cfg.RecoveryTimeout, restartErr)
+		}
+		if time.Now().After(deadline) {
 			fmt.Fprintf(r.out, "%13s NOT recovered within %v (resumed %s, AM and executors back %s, cluster back %s)\n", "",
 				r.cfg.RecoveryTimeout, fmtDuration(rec.Resumed), fmtDuration(rec.Replaced), fmtDuration(rec.ClusterBack))
 			return rec, nil
@@ -191,44 +203,4 @@ func (r *runner) printRecovery(rec Recovery) {
 		line += fmt.Sprintf(", restarted with every node RUNNING %s", fmtDuration(rec.ClusterBack))
 	}
 	fmt.Fprintf(r.out, "%13s recovered in %s: %s\n", "", fmtDuration(rec.Settled), line)
-}
-
-// writeReport measures every kill over the whole run, sums them up, and
-// writes the report, the summary and the plot.
-func (r *runner) writeReport(kills []Kill) error {
-	samples, batches := r.obs.all()
-	_, input := r.prod.snapshot()
-	processed := processedSeries(r.prodStart, r.report.Ended, batches, recoveryWindow)
-	for i, k := range kills {
-		until := r.report.Ended
-		if i+1 < len(kills) {
-			until = kills[i+1].At
-		}
-		r.report.Kills = append(r.report.Kills, measure(measureInput{
-			kill: k, samples: samples, batches: batches, until: until, executors: r.cfg.Executors, nodeManagers: r.cfg.NodeManagers,
-			batchDuration: r.cfg.BatchDuration, start: r.prodStart, input: input, processed: processed,
-		}))
-	}
-	r.report.ByKind = summarize(r.report.Kills)
-	r.report.Targets = targets(r.report.ByKind, r.report.Kills, r.report.Verification)
-
-	var errs []error
-	r.report.Plot = filepath.Join(r.dir, TimelineFile)
-	if err := writeTimeline(r.report.Plot, timelineData{
-		input: input, processed: processed, delays: batches, kills: kills, start: r.prodStart,
-		title: fmt.Sprintf("%s under chaos: %d kills, seed %d", r.appID, len(kills), r.cfg.Seed),
-	}); err != nil {
-		r.report.Plot = ""
-		errs = append(errs, err)
-	}
-	if err := r.report.writeJSON(filepath.Join(r.dir, ReportFile)); err != nil {
-		errs = append(errs, err)
-	}
-	var summary strings.Builder
-	r.report.WriteSummary(&summary)
-	if err := os.WriteFile(filepath.Join(r.dir, SummaryFile), []byte(summary.String()), 0o644); err != nil {
-		errs = append(errs, fmt.Errorf("chaos: write the summary: %w", err))
-	}
-	_, err := io.WriteString(r.out, summary.String())
-	return errors.Join(append(errs, err)...)
 }

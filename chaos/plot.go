@@ -90,6 +90,8 @@ func writeTimeline(path string, d timelineData) error {
 			return err
 		}
 	}
+	// Room above the kills' labels for the legend.
+	rates.Y.Max *= 1.4
 	// Both panels share the x axis.
 	xmax := max(rates.X.Max, delays.X.Max)
 	for _, p := range []*plot.Plot{rates, delays} {

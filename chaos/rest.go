@@ -11,7 +11,7 @@ import (
 
 // restTimeout bounds one REST call: a daemon that is down answers at once
 // (connection refused), one that hangs must not stall the sampling.
-const restTimeout = time.Second
+const restTimeout = 2 * time.Second
 
 // restClient reads the RM's and NMs' REST endpoints.
 type restClient struct {

@@ -22,6 +22,9 @@ const (
 	benchRecords = 10_000
 	// benchValueBytes is the size of each record's value.
 	benchValueBytes = 100
+	// inProcessCalls is how many in-process calls BenchmarkPluginBoundary
+	// makes to compare with: a few tenths of a second's worth.
+	inProcessCalls = 100
 )
 
 // benchPartition is benchRecords records of benchValueBytes random bytes
@@ -115,9 +118,9 @@ func startInProcess(b *testing.B) *sdk.JobClient {
 // executor starts it (SHA-256 checked), one ProcessPartition call per
 // partition of 10,000 records of 100 bytes. ratio-to-in-process is that
 // throughput over the throughput of the same job code called in-process,
-// measured outside the benchmark's timer, for half as many calls before
-// the plugin's calls and half after, so that a change in the machine's
-// load in between affects both alike.
+// measured outside the benchmark's timer over inProcessCalls calls, half
+// before the plugin's calls and half after, so that a change in the
+// machine's load in between affects both alike.
 func BenchmarkPluginBoundary(b *testing.B) {
 	path, sum := buildPassJob(b)
 	ctx := context.Background()
@@ -143,12 +146,7 @@ func BenchmarkPluginBoundary(b *testing.B) {
 		}
 		checkPassThrough(b, p, res)
 	}
-	// The plugin's calls take about a second at the target throughput;
-	// the in-process calls before them take about as long as a tenth of
-	// them would through the plugin.
-	inProcessCalls := 0
-	inProcessTime := timeCalls(b, inProcess, p, 50)
-	inProcessCalls += 50
+	inProcessTime := timeCalls(b, inProcess, p, inProcessCalls/2)
 
 	b.SetBytes(benchRecords * benchValueBytes)
 	b.ReportAllocs()
@@ -158,8 +156,7 @@ func BenchmarkPluginBoundary(b *testing.B) {
 		}
 	}
 	plugin := float64(b.N*benchRecords) / b.Elapsed().Seconds()
-	inProcessTime += timeCalls(b, inProcess, p, 50)
-	inProcessCalls += 50
+	inProcessTime += timeCalls(b, inProcess, p, inProcessCalls-inProcessCalls/2)
 	b.ReportMetric(plugin, "records/s")
 	b.ReportMetric(plugin/(float64(inProcessCalls*benchRecords)/inProcessTime.Seconds()), "ratio-to-in-process")
 }

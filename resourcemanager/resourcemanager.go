@@ -18,7 +18,11 @@ import (
 	"google.golang.org/grpc"
 )
 
-// memberName is the RM's name in the gossip cluster.
+// memberName starts the RM's name in the gossip cluster. Each RM process
+// adds its start time, as each NM does: memberlist refuses a name it knows
+// at another address until the old entry is reaped, so a restarted RM on a
+// new gossip port would otherwise not be gossiped with, and lost nodes
+// would only be noticed by heartbeat expiry, for a while after each restart.
 const memberName = "resourcemanager"
 
 // ResourceManager is a running RM daemon.
@@ -142,7 +146,7 @@ func (rm *ResourceManager) Start(ctx context.Context) error {
 		return fmt.Errorf("resourcemanager: listen on yarn.resourcemanager.webapp.address %s: %w", rm.cfg.WebAddress, err)
 	}
 	mcfg := rm.cfg.Membership
-	mcfg.Name = memberName
+	mcfg.Name = fmt.Sprintf("%s/%d", memberName, time.Now().UnixNano())
 	mcfg.OnDead = rm.memberDead
 	mcfg.Logger = rm.lg.Named("memberlist")
 	if rm.member, err = membership.Start(mcfg); err != nil {

@@ -15,6 +15,9 @@ import (
 // and answers back to Go types, checking that they keep to the protocol.
 type grpcClient struct {
 	rpc jobpb.JobClient
+	// conn carries ProcessPartition, which goes through the codec with
+	// its columns in pooled buffers rather than through rpc.
+	conn grpc.ClientConnInterface
 }
 
 // callError turns a gRPC error back into the sentinel the plugin side
@@ -54,8 +57,9 @@ func (c *grpcClient) configure(ctx context.Context, conf map[string]string, args
 }
 
 func (c *grpcClient) processPartition(ctx context.Context, p *Partition) (Result, error) {
-	resp, err := c.rpc.ProcessPartition(ctx, partitionToProto(p), grpc.ForceCodecV2(codec{}))
-	if err != nil {
+	resp := new(jobpb.ProcessPartitionResponse)
+	req := &pooledRequest{partitionToProto(p, &columnBuffers)}
+	if err := c.conn.Invoke(ctx, jobpb.Job_ProcessPartition_FullMethodName, req, resp, grpc.ForceCodecV2(codec{})); err != nil {
 		return Result{}, callError(err)
 	}
 	if serr := stageErrorFromProto(resp.GetError()); serr != nil {

@@ -1,6 +1,7 @@
 package sdk
 
 import (
+	"encoding/binary"
 	"fmt"
 
 	"github.com/spindlehq/spindle/api/jobpb"
@@ -14,13 +15,16 @@ import (
 
 // codec is the gRPC codec of the job plugin's calls. Its wire format is
 // protobuf, the same as gRPC's own codec, which it hands every message
-// but the two that carry a partition. Those it saves two copies of the
-// partition's data:
+// but the two that carry a partition's columns. For those it spares a
+// copy of the partition's data on each side:
 //
 //   - Marshal leaves the large bytes columns (keys and values) out of the
 //     message it encodes and appends them as a second occurrence of the
 //     columns' message field, which protobuf parsers merge into the
-//     first; the columns go to the transport as they are, uncopied.
+//     first; the columns go to the transport as they are, uncopied. It
+//     takes the columns out of the message while it encodes it and puts
+//     them back; the sdk builds each such message for one call and shares
+//     it with nothing.
 //   - Unmarshal copies the message out of the transport's buffers once,
 //     into a buffer of its own, which the large columns then share
 //     rather than being copied again.
@@ -34,29 +38,57 @@ var protoCodec = encoding.GetCodecV2(grpcproto.Name)
 // Name is protobuf's, since the wire format is protobuf.
 func (codec) Name() string { return grpcproto.Name }
 
+// pooledRequest is a partition request whose key and value columns come
+// from columnBuffers; the codec gives the columns back to the pool once
+// the transport has written them, and after that the message must not be
+// used. It embeds the message, so that any protobuf codec encodes it,
+// though only this one gives the columns back.
+type pooledRequest struct{ *jobpb.ProcessPartitionRequest }
+
+// pooledResponse is to a response what pooledRequest is to a request.
+type pooledResponse struct {
+	*jobpb.ProcessPartitionResponse
+}
+
 // Marshal encodes v, leaving v as it found it.
 func (codec) Marshal(v any) (mem.BufferSlice, error) {
 	switch m := v.(type) {
+	case *pooledRequest:
+		return marshalRequest(m.ProcessPartitionRequest, &columnBuffers)
 	case *jobpb.ProcessPartitionRequest:
-		cols := m.GetRecords()
-		if cols == nil {
-			break
-		}
-		keys, values := cols.Keys, cols.Values
-		cols.Keys, cols.Values = nil, nil
-		defer func() { cols.Keys, cols.Values = keys, values }()
-		return marshalDetached(m, recordsField, detached{recordKeysField, keys}, detached{recordValuesField, values})
+		return marshalRequest(m, nil)
+	case *pooledResponse:
+		return marshalResponse(m.ProcessPartitionResponse, &columnBuffers)
 	case *jobpb.ProcessPartitionResponse:
-		cols := m.GetOutputs()
-		if cols == nil {
-			break
-		}
-		keys, values := cols.Keys, cols.Values
-		cols.Keys, cols.Values = nil, nil
-		defer func() { cols.Keys, cols.Values = keys, values }()
-		return marshalDetached(m, outputsField, detached{outputKeysField, keys}, detached{outputValuesField, values})
+		return marshalResponse(m, nil)
 	}
 	return protoCodec.Marshal(v)
+}
+
+// marshalRequest encodes m with its record columns detached, giving them
+// back to pool, if not nil, once written.
+func marshalRequest(m *jobpb.ProcessPartitionRequest, pool *bufferPool) (mem.BufferSlice, error) {
+	cols := m.GetRecords()
+	if cols == nil {
+		return protoCodec.Marshal(m)
+	}
+	keys, values := cols.Keys, cols.Values
+	cols.Keys, cols.Values = nil, nil
+	defer func() { cols.Keys, cols.Values = keys, values }()
+	return marshalDetached(m, recordsField, pool, detached{recordKeysField, keys}, detached{recordValuesField, values})
+}
+
+// marshalResponse encodes m with its output columns detached, giving them
+// back to pool, if not nil, once written.
+func marshalResponse(m *jobpb.ProcessPartitionResponse, pool *bufferPool) (mem.BufferSlice, error) {
+	cols := m.GetOutputs()
+	if cols == nil {
+		return protoCodec.Marshal(m)
+	}
+	keys, values := cols.Keys, cols.Values
+	cols.Keys, cols.Values = nil, nil
+	defer func() { cols.Keys, cols.Values = keys, values }()
+	return marshalDetached(m, outputsField, pool, detached{outputKeysField, keys}, detached{outputValuesField, values})
 }
 
 // The numbers of the fields that hold the columns, and of the columns
@@ -83,9 +115,14 @@ type detached struct {
 
 // marshalDetached encodes m, whose field num holds a message from which
 // the fields in cols have been taken out, followed by a second occurrence
-// of field num holding only those fields.
-func marshalDetached(m proto.Message, num protowire.Number, cols ...detached) (mem.BufferSlice, error) {
-	head, err := proto.Marshal(m)
+// of field num holding only those fields, which go to the transport as
+// they are and, when pool is not nil, back to pool once written.
+func marshalDetached(m proto.Message, num protowire.Number, pool *bufferPool, cols ...detached) (mem.BufferSlice, error) {
+	// Room for the framing of the detached columns: a tag and a length
+	// for the columns' message and for each column.
+	const framing = 3 * (binary.MaxVarintLen32 + binary.MaxVarintLen64)
+	size := proto.Size(m)
+	head, err := proto.MarshalOptions{UseCachedSize: true}.MarshalAppend(make([]byte, 0, size+framing), m)
 	if err != nil {
 		return nil, err
 	}
@@ -107,7 +144,12 @@ func marshalDetached(m proto.Message, num protowire.Number, cols ...detached) (m
 		}
 		head = protowire.AppendTag(head, c.num, protowire.BytesType)
 		head = protowire.AppendVarint(head, uint64(len(c.bytes)))
-		out = append(out, mem.SliceBuffer(head), mem.SliceBuffer(c.bytes))
+		col := mem.Buffer(mem.SliceBuffer(c.bytes))
+		if pool != nil {
+			b := c.bytes
+			col = mem.NewBuffer(&b, pool)
+		}
+		out = append(out, mem.SliceBuffer(head), col)
 		head = nil
 	}
 	return out, nil

@@ -12,18 +12,21 @@ import (
 )
 
 // codecMessages are messages for the codec's tests: the two it encodes
-// itself, with and without columns, and one it hands to gRPC's codec.
+// itself, with and without columns and with columns from the pool, and
+// one it hands to gRPC's codec.
 func codecMessages() map[string]proto.Message {
 	p := partition("a b", "", "c")
 	p.Records[1].Key = nil
 	outs := []Output{{Key: []byte("k"), Value: []byte("v"), Destination: "d"}, {Value: []byte{}}, {}}
 	return map[string]proto.Message{
-		"request":                  partitionToProto(&p),
+		"request":                  partitionToProto(&p, nil),
 		"request without records":  &jobpb.ProcessPartitionRequest{Topic: "t", BatchTime: timeToProto(time.Unix(5, 0))},
-		"request of tombstones":    partitionToProto(&Partition{Records: []Record{{Offset: 1}, {Offset: 2}}}),
-		"response":                 &jobpb.ProcessPartitionResponse{Outputs: outputsToProto(outs), Rejected: []*jobpb.Rejected{{RecordIndex: 1, Reason: "r"}}, Metrics: &jobpb.Metrics{RecordsIn: 3}},
+		"request of tombstones":    partitionToProto(&Partition{Records: []Record{{Offset: 1}, {Offset: 2}}}, nil),
+		"response":                 &jobpb.ProcessPartitionResponse{Outputs: outputsToProto(outs, nil), Rejected: []*jobpb.Rejected{{RecordIndex: 1, Reason: "r"}}, Metrics: &jobpb.Metrics{RecordsIn: 3}},
 		"response without outputs": &jobpb.ProcessPartitionResponse{Error: &jobpb.StageError{Message: "m"}},
 		"other message":            &jobpb.ConfigureRequest{Conf: map[string]string{"a": "b"}, Args: [][]byte{[]byte("x")}},
+		"pooled request":           &pooledRequest{partitionToProto(&p, &columnBuffers)},
+		"pooled response":          &pooledResponse{&jobpb.ProcessPartitionResponse{Outputs: outputsToProto(outs, &columnBuffers)}},
 	}
 }
 
@@ -76,7 +79,7 @@ func TestCodecSpeaksProtobuf(t *testing.T) {
 // so the decoded message must not share them.
 func TestCodecOwnsWhatItDecodes(t *testing.T) {
 	p := partition("value one", "value two")
-	wire, err := proto.Marshal(partitionToProto(&p))
+	wire, err := proto.Marshal(partitionToProto(&p, nil))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,9 +12,10 @@ import (
 // columns.
 
 // nullableColumn concatenates n byte fields, field(i) being the i-th, into
-// lengths (length+1, 0 for a nil field) and data. Both are nil when every
-// field is nil, which the wire keeps as empty columns.
-func nullableColumn(n int, field func(i int) []byte) (lengths []uint64, data []byte) {
+// lengths (length+1, 0 for a nil field) and data, which comes from pool
+// when pool is not nil. Both are nil when every field is nil, which the
+// wire keeps as empty columns.
+func nullableColumn(n int, field func(i int) []byte, pool *bufferPool) (lengths []uint64, data []byte) {
 	size, present := 0, false
 	for i := range n {
 		if b := field(i); b != nil {
@@ -26,7 +27,11 @@ func nullableColumn(n int, field func(i int) []byte) (lengths []uint64, data []b
 		return nil, nil
 	}
 	lengths = make([]uint64, n)
-	data = make([]byte, 0, size)
+	if pool != nil {
+		data = (*pool.Get(size))[:0]
+	} else {
+		data = make([]byte, 0, size)
+	}
 	for i := range n {
 		if b := field(i); b != nil {
 			lengths[i] = uint64(len(b)) + 1

@@ -26,12 +26,14 @@ func timeFromProto(ts *timestamppb.Timestamp) time.Time {
 	return time.Unix(ts.GetSeconds(), int64(ts.GetNanos())).UTC()
 }
 
-func partitionToProto(p *Partition) *jobpb.ProcessPartitionRequest {
+// partitionToProto takes the buffers of the records' key and value
+// columns from pool when pool is not nil.
+func partitionToProto(p *Partition, pool *bufferPool) *jobpb.ProcessPartitionRequest {
 	return &jobpb.ProcessPartitionRequest{
 		BatchTime: timeToProto(p.BatchTime),
 		Topic:     p.Topic,
 		Partition: p.Partition,
-		Records:   recordsToProto(p.Records),
+		Records:   recordsToProto(p.Records, pool),
 	}
 }
 
@@ -52,8 +54,10 @@ func partitionFromProto(req *jobpb.ProcessPartitionRequest, into []Record) (Part
 	}, nil
 }
 
-// recordsToProto lays the records out column by column (jobpb.Records).
-func recordsToProto(recs []Record) *jobpb.Records {
+// recordsToProto lays the records out column by column (jobpb.Records),
+// taking the buffers of the key and value columns from pool when pool is
+// not nil.
+func recordsToProto(recs []Record, pool *bufferPool) *jobpb.Records {
 	n := len(recs)
 	pr := &jobpb.Records{Count: uint32(n), OffsetDeltas: make([]int64, n)}
 	topics := newDictionary(n, func(i int) string { return recs[i].Topic })
@@ -70,8 +74,8 @@ func recordsToProto(recs []Record) *jobpb.Records {
 		timed = timed || !r.Timestamp.IsZero()
 		headers += len(r.Headers)
 	}
-	pr.KeyLengths, pr.Keys = nullableColumn(n, func(i int) []byte { return recs[i].Key })
-	pr.ValueLengths, pr.Values = nullableColumn(n, func(i int) []byte { return recs[i].Value })
+	pr.KeyLengths, pr.Keys = nullableColumn(n, func(i int) []byte { return recs[i].Key }, pool)
+	pr.ValueLengths, pr.Values = nullableColumn(n, func(i int) []byte { return recs[i].Value }, pool)
 	if timed {
 		pr.TimestampSecondDeltas, pr.TimestampNanos = make([]int64, n), make([]uint32, n)
 		prev = 0
@@ -92,7 +96,7 @@ func recordsToProto(recs []Record) *jobpb.Records {
 			all = append(all, recs[i].Headers...)
 		}
 		pr.HeaderKeyLengths, pr.HeaderKeys = stringColumn(len(all), func(i int) string { return all[i].Key })
-		pr.HeaderValueLengths, pr.HeaderValues = nullableColumn(len(all), func(i int) []byte { return all[i].Value })
+		pr.HeaderValueLengths, pr.HeaderValues = nullableColumn(len(all), func(i int) []byte { return all[i].Value }, nil)
 	}
 	return pr
 }
@@ -192,16 +196,17 @@ func headersFromProto(pr *jobpb.Records, recs []Record) error {
 	return nil
 }
 
-// outputsToProto lays the outputs out column by column (jobpb.Outputs);
-// nil when there are none.
-func outputsToProto(outs []Output) *jobpb.Outputs {
+// outputsToProto lays the outputs out column by column (jobpb.Outputs),
+// taking the buffers of the key and value columns from pool when pool is
+// not nil; nil when there are no outputs.
+func outputsToProto(outs []Output, pool *bufferPool) *jobpb.Outputs {
 	n := len(outs)
 	if n == 0 {
 		return nil
 	}
 	po := &jobpb.Outputs{Count: uint32(n)}
-	po.KeyLengths, po.Keys = nullableColumn(n, func(i int) []byte { return outs[i].Key })
-	po.ValueLengths, po.Values = nullableColumn(n, func(i int) []byte { return outs[i].Value })
+	po.KeyLengths, po.Keys = nullableColumn(n, func(i int) []byte { return outs[i].Key }, pool)
+	po.ValueLengths, po.Values = nullableColumn(n, func(i int) []byte { return outs[i].Value }, pool)
 	if po.ValueLengths == nil {
 		po.ValueLengths = make([]uint64, n) // every value nil
 	}

@@ -52,7 +52,7 @@ func wire[M proto.Message](t testing.TB, m M, into M) M {
 // roundTrip sends records through the wire as a partition's columns.
 func roundTrip(t testing.TB, recs []Record) []Record {
 	t.Helper()
-	got, err := recordsFromProto(wire(t, recordsToProto(recs), &jobpb.Records{}), nil)
+	got, err := recordsFromProto(wire(t, recordsToProto(recs, nil), &jobpb.Records{}), nil)
 	if err != nil {
 		t.Fatalf("records from the wire: %v", err)
 	}
@@ -138,7 +138,7 @@ func TestReusedRecordsKeepNothing(t *testing.T) {
 		{Topic: "a", Key: []byte("k2"), Value: []byte("v2"), Timestamp: time.Unix(6, 0)},
 	})
 	want := []Record{{Topic: "b", Offset: 7}}
-	got, err := recordsFromProto(wire(t, recordsToProto(want), &jobpb.Records{}), old)
+	got, err := recordsFromProto(wire(t, recordsToProto(want, nil), &jobpb.Records{}), old)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +164,7 @@ func TestOutputsRoundTrip(t *testing.T) {
 		{"binary key and destination", []Output{{Key: []byte{0xff, 0}, Value: []byte{0}, Destination: "\xfe"}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := outputsFromProto(wire(t, &jobpb.ProcessPartitionResponse{Outputs: outputsToProto(tc.outs)}, &jobpb.ProcessPartitionResponse{}).GetOutputs())
+			got, err := outputsFromProto(wire(t, &jobpb.ProcessPartitionResponse{Outputs: outputsToProto(tc.outs, nil)}, &jobpb.ProcessPartitionResponse{}).GetOutputs())
 			if err != nil {
 				t.Fatalf("outputs from the wire: %v", err)
 			}
@@ -188,7 +188,7 @@ func TestMalformedColumnsFail(t *testing.T) {
 		return recordsToProto([]Record{
 			{Topic: "a", Key: []byte("k"), Value: []byte("v"), Timestamp: time.Unix(1, 0), Headers: []Header{{Key: "h", Value: []byte("x")}}},
 			{Topic: "b", Value: []byte("w")},
-		})
+		}, nil)
 	}
 	for _, tc := range []struct {
 		name   string
@@ -252,7 +252,7 @@ func TestRecordHeader(t *testing.T) {
 func TestPartitionRoundTrip(t *testing.T) {
 	p := partition("a", "", "c")
 	p.Records[1].Value = nil
-	got, err := partitionFromProto(wire(t, partitionToProto(&p), &jobpb.ProcessPartitionRequest{}), nil)
+	got, err := partitionFromProto(wire(t, partitionToProto(&p, nil), &jobpb.ProcessPartitionRequest{}), nil)
 	if err != nil {
 		t.Fatalf("partition from the wire: %v", err)
 	}
@@ -294,7 +294,7 @@ func FuzzRecordRoundTrip(f *testing.F) {
 	// A well-formed request, for the fuzzer to mutate column by column.
 	seed := partition("a b", "", "c")
 	seed.Records[1].Key, seed.Records[2].Headers = nil, nil
-	raw, err := proto.Marshal(partitionToProto(&seed))
+	raw, err := proto.Marshal(partitionToProto(&seed, nil))
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -311,7 +311,7 @@ func FuzzRecordRoundTrip(f *testing.F) {
 		// among others that share its columns, or, for a topic that is not
 		// UTF-8 (Kafka forbids it), a descriptive error.
 		for _, recs := range [][]Record{{rec}, {{}, rec, rec}} {
-			b, err := proto.Marshal(recordsToProto(recs))
+			b, err := proto.Marshal(recordsToProto(recs, nil))
 			if !utf8.ValidString(topic) {
 				if err == nil || !strings.Contains(err.Error(), "UTF-8") {
 					t.Fatalf("topic %q: marshal error %v, want one about UTF-8", topic, err)
@@ -353,7 +353,7 @@ func FuzzRecordRoundTrip(f *testing.F) {
 			}
 			return
 		}
-		b2, err := proto.Marshal(partitionToProto(&p))
+		b2, err := proto.Marshal(partitionToProto(&p, nil))
 		if err != nil {
 			if !strings.Contains(err.Error(), "UTF-8") {
 				t.Fatalf("re-marshal: %v", err)

@@ -22,7 +22,13 @@
 // The host side is NewClient, which starts a job binary after checking its
 // SHA-256 and returns a JobClient. The job's log (JobContext.Logger) is
 // JSON on the plugin's stderr, which the host routes to ClientConfig.AppLog,
-// apart from the framework's own log.
+// apart from the framework's own log. NewInProcessClient returns a
+// JobClient that runs a job's code in the caller's process instead.
+//
+// A partition crosses the plugin boundary column by column: each field of
+// every record is laid out in one column, and the keys and values of all
+// records in one buffer each, so that a partition of any size costs a
+// few large copies rather than work per record.
 //
 // This package and api/jobpb import nothing from Spindle's daemons, so a
 // job binary carries only what it needs.

@@ -60,6 +60,7 @@ func NewClient(ctx context.Context, cfg ClientConfig) (*JobClient, error) {
 	cmd := cfg.Cmd
 	if cmd == nil {
 		cmd = exec.Command(cfg.Path)
+		cmd.SysProcAttr = pluginProcAttr()
 	}
 	if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("sdk: job binary: %w", err)

@@ -57,13 +57,13 @@ func (p *GRPCPlugin) GRPCServer(_ *plugin.GRPCBroker, s *grpc.Server) error {
 	if p.impl == nil {
 		return errNoImpl
 	}
-	jobpb.RegisterJobServer(s, &grpcServer{impl: p.impl})
+	s.RegisterService(jobService(), &grpcServer{impl: p.impl})
 	return nil
 }
 
 // GRPCClient returns the host's view of the job over conn.
 func (p *GRPCPlugin) GRPCClient(_ context.Context, _ *plugin.GRPCBroker, conn *grpc.ClientConn) (any, error) {
-	return &grpcClient{rpc: jobpb.NewJobClient(conn)}, nil
+	return &grpcClient{rpc: jobpb.NewJobClient(conn), conn: conn}, nil
 }
 
 // pluginMap is the plugin map of both sides.

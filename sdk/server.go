@@ -3,19 +3,59 @@ package sdk
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"time"
 
 	"github.com/spindlehq/spindle/api/jobpb"
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
 
 // grpcServer serves the Job service inside the plugin: it translates
 // requests from proto, calls the runner, and translates its results back.
+// ProcessPartition is served by processPartitionHandler (see jobService),
+// not through jobpb.JobServer.
 type grpcServer struct {
 	jobpb.UnimplementedJobServer
 	impl processor
+}
+
+// jobService is the Job service as the plugin serves it: jobpb's, with a
+// ProcessPartition handler whose response gives its buffers back to
+// columnBuffers once sent.
+func jobService() *grpc.ServiceDesc {
+	desc := jobpb.Job_ServiceDesc
+	desc.Methods = slices.Clone(desc.Methods)
+	for i := range desc.Methods {
+		if desc.Methods[i].MethodName == "ProcessPartition" {
+			desc.Methods[i].Handler = processPartitionHandler
+		}
+	}
+	return &desc
+}
+
+// processPartitionHandler is the handler jobpb generates for
+// ProcessPartition, but calling grpcServer.processPartition, whose
+// response is a pooledResponse rather than the bare message.
+func processPartitionHandler(srv any, ctx context.Context, dec func(any) error, interceptor grpc.UnaryServerInterceptor) (any, error) {
+	in := new(jobpb.ProcessPartitionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	s := srv.(*grpcServer)
+	call := func(ctx context.Context, req any) (any, error) {
+		resp, err := s.processPartition(ctx, req.(*jobpb.ProcessPartitionRequest))
+		if err != nil {
+			return nil, err
+		}
+		return resp, nil
+	}
+	if interceptor == nil {
+		return call(ctx, in)
+	}
+	return interceptor(ctx, in, &grpc.UnaryServerInfo{Server: srv, FullMethod: jobpb.Job_ProcessPartition_FullMethodName}, call)
 }
 
 // recordSlices holds []Record slices for ProcessPartition to reuse. A
@@ -58,8 +98,10 @@ func (s *grpcServer) Configure(ctx context.Context, req *jobpb.ConfigureRequest)
 	return &jobpb.ConfigureResponse{Capabilities: capabilitiesToProto(caps)}, nil
 }
 
-// ProcessPartition runs the job's stages over one partition.
-func (s *grpcServer) ProcessPartition(ctx context.Context, req *jobpb.ProcessPartitionRequest) (*jobpb.ProcessPartitionResponse, error) {
+// processPartition runs the job's stages over one partition. The
+// response's output columns come from columnBuffers, to which the codec
+// gives them back once they are sent.
+func (s *grpcServer) processPartition(ctx context.Context, req *jobpb.ProcessPartitionRequest) (*pooledResponse, error) {
 	start := time.Now()
 	recs, _ := recordSlices.Get().(*[]Record)
 	if recs == nil {
@@ -73,12 +115,12 @@ func (s *grpcServer) ProcessPartition(ctx context.Context, req *jobpb.ProcessPar
 	*recs = p.Records
 	res, err := s.impl.processPartition(ctx, &p)
 	if serr, ok := errors.AsType[*StageError](err); ok {
-		return &jobpb.ProcessPartitionResponse{Error: stageErrorToProto(serr)}, nil
+		return &pooledResponse{&jobpb.ProcessPartitionResponse{Error: stageErrorToProto(serr)}}, nil
 	} else if err != nil {
 		return nil, statusOf(err)
 	}
 	resp := &jobpb.ProcessPartitionResponse{
-		Outputs:    outputsToProto(res.outputs),
+		Outputs:    outputsToProto(res.outputs, &columnBuffers),
 		Aggregates: keyValuesToProto(res.aggregates),
 	}
 	if len(res.rejected) > 0 {
@@ -89,7 +131,7 @@ func (s *grpcServer) ProcessPartition(ctx context.Context, req *jobpb.ProcessPar
 	}
 	res.metrics.Total = time.Since(start)
 	resp.Metrics = metricsToProto(res.metrics)
-	return resp, nil
+	return &pooledResponse{resp}, nil
 }
 
 // Reduce reduces each key's values with the job's Reduce.

@@ -611,11 +611,11 @@ func (x *ProcessPartitionRequest) GetRecords() *Records {
 // Outputs are a partition's outputs for the sink, column by column, as
 // Records are: key_lengths (length+1, 0 for no key) is empty when no
 // output has a key; value_lengths (length+1, 0 for no value) has an entry
-// per output. destinations are the outputs' distinct
-// destinations (a sink-specific target such as a topic or file name;
-// empty means the sink's default); destination_indexes holds each
-// output's index into destinations, or is empty when every output has
-// destinations[0], or the default when destinations is empty too.
+// per output. destinations are the outputs' distinct destinations (a
+// sink-specific target such as a topic or file name; empty means the
+// sink's default); destination_indexes holds each output's index into
+// destinations, or is empty when every output has destinations[0], or
+// the default when destinations is empty too.
 type Outputs struct {
 	state              protoimpl.MessageState `protogen:"open.v1"`
 	Count              uint32                 `protobuf:"varint,1,opt,name=count,proto3" json:"count,omitempty"`

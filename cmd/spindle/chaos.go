@@ -22,7 +22,7 @@ func chaosCommand() *cli.Command {
 			"or the ResourceManager at random (every kind once first, in an order --seed decides), restarting\n" +
 			"killed daemons on their addresses. Then it stops the application gracefully, checks that the sink,\n" +
 			"the dead letters and the state hold every transaction exactly once, prints how each kind of kill\n" +
-			"was recovered from, and writes report.json, summary.txt and timeline.svg to --out. It exits\n" +
+			"was recovered from, and writes report.json, summary.txt and timeline.svg (and .png) to --out. It exits\n" +
 			"non-zero when a record was lost or duplicated, the application failed or a kill was not recovered from.",
 		Flags: []cli.Flag{
 			&cli.DurationFlag{Name: "duration", Value: def.Duration, Usage: "how long to keep killing, from the first batch"},

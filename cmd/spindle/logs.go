@@ -255,7 +255,7 @@ func runLogs(c *cli.Context) error {
 				return nil
 			}
 			if nodeErr != nil {
-				return nodeErr
+				return fmt.Errorf("%w; nor do the aggregated logs of %s hold a container of that node", nodeErr, appID)
 			}
 			return lc.noContainersError(len(nodes), reached)
 		}
@@ -293,7 +293,7 @@ func logNodes(ctx context.Context, s rmSession, nodeAddress string) ([]*pb.NodeR
 			return []*pb.NodeReport{n}, nil
 		}
 	}
-	return nil, fmt.Errorf("-nodeAddress %s: the ResourceManager at %s has no RUNNING or UNHEALTHY node with that id (see spindle node -list), and no aggregated logs of the application name it: %w", nodeAddress, s.addr, errNodeNotLive)
+	return nil, fmt.Errorf("-nodeAddress %s: the ResourceManager at %s has no RUNNING or UNHEALTHY node with that id (see spindle node -list): %w", nodeAddress, s.addr, errNodeNotLive)
 }
 
 // logTarget is one container whose logs are printed.

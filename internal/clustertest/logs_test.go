@@ -713,7 +713,7 @@ func TestLogAggregation(t *testing.T) {
 	t.Run("rolled files of a running container", func(t *testing.T) {
 		am := testutil.NewUnmanagedAM(t, c.RMAddr.Client, "default")
 		ct := launchOne(t, am, []string{"sh", "-c", "yes | head -c 2500000; exec sleep 300"}, nil)
-		dir := filepath.Join(remote, "test", "logs", am.AppID, nodemanager.AggregatedNodeDir(ct.GetNodeId()), ct.GetId())
+		dir := filepath.Join(remote, c.Report(am.AppID).GetUser(), "logs", am.AppID, nodemanager.AggregatedNodeDir(ct.GetNodeId()), ct.GetId())
 		var rolled []string
 		testutil.WaitFor(t, 30*time.Second, func() (bool, string) {
 			rolled, _ = filepath.Glob(filepath.Join(dir, "stdout.*"))

@@ -62,6 +62,8 @@ func TestRetailJobEndToEnd(t *testing.T) {
 	testutil.ProduceRetail(t, b, "transactions", 4, 0, n/2, &want)
 	t.Logf("produced %d transactions in %v", n/2, time.Since(started))
 	dir := t.TempDir()
+	// The cap keeps each batch to 100,000 records, so that a backlog of
+	// any size is read in batches an executor's memory holds.
 	sub := retailJob(t, c, b, "transactions", dir,
 		"--executor-memory", "512m", "--executor-cores", "2",
 		"--conf", "spindle.streaming.batchDuration=1s",
@@ -74,8 +76,9 @@ func TestRetailJobEndToEnd(t *testing.T) {
 	started = time.Now()
 	testutil.ProduceRetail(t, b, "transactions", 4, n/2, n-n/2, &want)
 	t.Logf("produced %d more transactions in %v", n-n/2, time.Since(started))
+	produced := time.Now()
 	waitCommittedUntil(t, b, "transactions", 4, dir, 120*time.Second)
-	t.Logf("all %d transactions committed %v after the last was produced", n, time.Since(started))
+	t.Logf("all %d transactions committed %v after the last was produced", n, time.Since(produced))
 
 	got := testutil.ReadRetailSink(t, filepath.Join(dir, "out"))
 	if d := want.Diff(got.Totals); d != "" {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -253,13 +254,7 @@ func (r RetailTotals) Diff(got RetailTotals) string {
 		for k := range m.got {
 			keys[k] = true
 		}
-		for _, k := range slices.Sorted(func(yield func(string) bool) {
-			for k := range keys {
-				if !yield(k) {
-					return
-				}
-			}
-		}) {
+		for _, k := range slices.Sorted(maps.Keys(keys)) {
 			if m.want[k] != m.got[k] {
 				diffs = append(diffs, fmt.Sprintf("%s of %q: %d, want %d", m.what, k, m.got[k], m.want[k]))
 			}
