@@ -36,12 +36,17 @@ func TestDeadMemberReported(t *testing.T) {
 	if err := nm.Join(ctx, []string{rm.Address()}); err != nil {
 		t.Fatal(err)
 	}
-	if !rm.Alive("127.0.0.1:4545") {
-		t.Fatal("joined member not alive in the RM's view")
+	// The RM merges the joiner's state on its own goroutine.
+	deadline := time.Now().Add(5 * time.Second)
+	for !rm.Alive("127.0.0.1:4545") {
+		if time.Now().After(deadline) {
+			t.Fatal("joined member not alive in the RM's view within 5 s")
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 	// Shutdown without Leave: the others must find out by probing.
 	nm.Shutdown()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline = time.Now().Add(5 * time.Second)
 	for {
 		mu.Lock()
 		d := dead["127.0.0.1:4545"]

@@ -105,11 +105,12 @@ func mirror(t testing.TB, s hdfscheckpoint.Store, dir, to string) {
 			continue
 		}
 		data, err := s.ReadFile(ctx, fi.Path)
-		if errors.Is(err, hdfscheckpoint.ErrNotFound) {
-			continue
-		}
 		if err != nil {
-			t.Fatalf("mirror: %v", err)
+			// The job may be replacing this file (a replayed batch
+			// rewrites its outputs); the caller polls, so read it next
+			// time.
+			t.Logf("mirror: %s skipped this round: %v", fi.Path, err)
+			continue
 		}
 		if err := os.WriteFile(local, data, 0o644); err != nil {
 			t.Fatal(err)
