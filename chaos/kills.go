@@ -58,9 +58,9 @@ func (r *runner) chaos(ctx context.Context) ([]Kill, error) {
 func onNode(k Kill) string {
 	switch {
 	case k.Kind == KillNodeManager && k.AMOnVictim:
-		return fmt.Sprintf(", with the AM and %d executors", len(k.Gone)-1)
+		return fmt.Sprintf(", which ran the AM (its attempt's %s end with it)", executors(len(k.Gone)-1))
 	case k.Kind == KillNodeManager:
-		return fmt.Sprintf(", with %d containers", len(k.Gone))
+		return ", which ran " + executors(len(k.Gone))
 	case k.Node != "":
 		return " on " + k.Node
 	}
@@ -142,6 +142,14 @@ func killGroup(k *Kill) error {
 		return fmt.Errorf("%w: kill container %s (pid %d): %v", errNoVictim, k.Victim, k.PID, err)
 	}
 	return nil
+}
+
+// executors writes "1 executor", "2 executors".
+func executors(n int) string {
+	if n == 1 {
+		return "1 executor"
+	}
+	return fmt.Sprintf("%d executors", n)
 }
 
 func containerIDs(cs []runningContainer) []string {

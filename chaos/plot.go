@@ -144,8 +144,12 @@ func addLine(p *plot.Plot, xys plotter.XYs, c color.Color, name string) error {
 	return nil
 }
 
+// maxLabelledKills is the most kills whose lines get a text label; more
+// would overlap, and the colours in the legend tell the kinds apart.
+const maxLabelledKills = 20
+
 // markKills draws a dashed vertical line at each kill, in its kind's
-// colour, labelled on the top panel.
+// colour, labelled on the top panel when there are few.
 func markKills(p *plot.Plot, kills []Kill, start time.Time, labelled bool) error {
 	top := max(p.Y.Max, 1) * 1.05
 	var labels plotter.XYLabels
@@ -158,6 +162,9 @@ func markKills(p *plot.Plot, kills []Kill, start time.Time, labelled bool) error
 		}
 		l.LineStyle.Color = killColors[k.Kind]
 		l.LineStyle.Width = vg.Points(1)
+		if len(kills) > maxLabelledKills {
+			l.LineStyle.Width = vg.Points(0.5)
+		}
 		l.LineStyle.Dashes = []vg.Length{vg.Points(3), vg.Points(2)}
 		p.Add(l)
 		if labelled && !inLegend[k.Kind] {
@@ -167,7 +174,7 @@ func markKills(p *plot.Plot, kills []Kill, start time.Time, labelled bool) error
 		labels.XYs = append(labels.XYs, plotter.XY{X: x, Y: top})
 		labels.Labels = append(labels.Labels, killLabels[k.Kind])
 	}
-	if !labelled || len(labels.XYs) == 0 {
+	if !labelled || len(labels.XYs) == 0 || len(labels.XYs) > maxLabelledKills {
 		return nil
 	}
 	ls, err := plotter.NewLabels(labels)

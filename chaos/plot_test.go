@@ -45,3 +45,27 @@ func TestWriteTimeline(t *testing.T) {
 		t.Fatalf("empty timeline: %v", err)
 	}
 }
+
+// TestTimelineLabelsFewKillsOnly: a long run's many kills are told apart
+// by colour only, their labels would overlap.
+func TestTimelineLabelsFewKillsOnly(t *testing.T) {
+	start := time.Unix(4_000_000, 0)
+	count := func(kills int) int {
+		d := timelineData{start: start, input: make([]int64, 100)}
+		for i := range kills {
+			d.kills = append(d.kills, Kill{Kind: KillAM, At: start.Add(time.Duration(i) * time.Second)})
+		}
+		p := filepath.Join(t.TempDir(), "t.svg")
+		if err := writeTimeline(p, d); err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := os.ReadFile(p)
+		return strings.Count(string(raw), ">AM<")
+	}
+	if n := count(3); n != 3 {
+		t.Fatalf("3 kills gave %d AM labels, want 3", n)
+	}
+	if n := count(maxLabelledKills + 1); n != 0 {
+		t.Fatalf("%d kills gave %d AM labels, want none", maxLabelledKills+1, n)
+	}
+}

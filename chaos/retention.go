@@ -13,6 +13,11 @@ import (
 // deleted from Kafka.
 const retentionInterval = 30 * time.Second
 
+// kafkaSegmentBytes is the in-process Kafka's log.segment.bytes: at 2,000
+// transactions per second over 6 partitions a segment fills in about a
+// minute, so a run holds a few minutes of transactions at most.
+const kafkaSegmentBytes = 8 << 20
+
 // trimCommitted deletes from k the records of topic below the ranges of
 // the checkpoint's last committed batch, as Kafka's retention would, so
 // that a long run does not keep every transaction in memory. A replay

@@ -110,7 +110,9 @@ func (r *runner) buildJob(ctx context.Context) (string, error) {
 // startStorage starts Kafka with the topic and, for HDFS checkpoints, the
 // in-process HDFS, and sets where the checkpoint and the sink go.
 func (r *runner) startStorage() error {
-	k, err := kfake.NewCluster(kfake.NumBrokers(1))
+	// Small segments, so that deleting committed records (retentionLoop)
+	// frees their memory: only whole segments are dropped.
+	k, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.BrokerConfigs(map[string]string{"log.segment.bytes": strconv.Itoa(kafkaSegmentBytes)}))
 	if err != nil {
 		return fmt.Errorf("chaos: start Kafka: %w", err)
 	}
