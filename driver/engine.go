@@ -55,21 +55,90 @@ type EngineConfig struct {
 	Stop func(ctx context.Context) bool
 	// OnBatch is told of every completed batch (metrics, live lines).
 	OnBatch func(BatchInfo)
+	// Committer, when set, is given each partition's next offset after the
+	// batch's commit (the Kafka consumer group, so that lag monitors see
+	// the stream's progress). Its errors are logged, never fatal: the
+	// checkpoint, not the group, is where the stream resumes.
+	Committer OffsetCommitter
 	// Logger receives the engine's log.
 	Logger *zap.Logger
 }
 
+// OffsetCommitter records how far the stream has read
+// (kafkasource.GroupCommitter).
+type OffsetCommitter interface {
+	CommitOffsets(ctx context.Context, next map[kafkasource.TopicPartition]int64) error
+}
+
 // BatchInfo describes a completed batch, as Spark's BatchInfo.
 type BatchInfo struct {
-	Time            time.Time
-	Records         int64
-	Rejected        int64
-	Outputs         int64
-	SchedulingDelay time.Duration
-	ProcessingDelay time.Duration
-	RateLimit       float64
-	Lag             int64
-	Replayed        bool
+	// Time is the batch time (its id).
+	Time time.Time
+	// Started and Finished bound the batch's processing.
+	Started, Finished time.Time
+	// Records were read, Rejected went to the dead-letter output, Outputs
+	// went to the sink.
+	Records, Rejected, Outputs int64
+	// SchedulingDelay is from the batch time to its start; ProcessingDelay
+	// from its start to its commit. Their sum is Spark's total delay.
+	SchedulingDelay, ProcessingDelay time.Duration
+	// RateLimit is the rate (records/s) the batch was planned with; 0 = none.
+	RateLimit float64
+	// Lag is how many records were left in Kafka after the batch's ranges.
+	Lag int64
+	// Replayed is set for a batch run again from its offsets entry after a
+	// restart.
+	Replayed bool
+	// Stages is the time spent in each stage: the driver's (plan, offsets,
+	// state, commit) as wall time, the tasks' (read, process, write)
+	// summed over tasks.
+	Stages []StageTime
+	// Partitions holds each partition's range and the latest offset the
+	// broker held when the batch was planned (unknown, -1, for a replay).
+	Partitions []PartitionProgress
+	// OutOfRange lists partitions whose next offsets retention had
+	// already deleted (or that were past the end), with where reading
+	// resumed.
+	OutOfRange []kafkasource.OutOfRangeEvent
+}
+
+// TotalDelay is the scheduling delay plus the processing time.
+func (b BatchInfo) TotalDelay() time.Duration { return b.SchedulingDelay + b.ProcessingDelay }
+
+// Stage names in BatchInfo.Stages.
+const (
+	StagePlan    = "plan"
+	StageOffsets = "offsets"
+	StageRead    = "read"
+	StageProcess = "process"
+	StageWrite   = "write"
+	StageState   = "state"
+	StageCommit  = "commit"
+)
+
+// StageTime is the time one stage of a batch took.
+type StageTime struct {
+	Stage    string
+	Duration time.Duration
+}
+
+// PartitionProgress is one partition's part of a batch.
+type PartitionProgress struct {
+	Topic     string
+	Partition int32
+	// From and Until bound the batch's range.
+	From, Until int64
+	// Latest is the broker's next offset at planning time; -1 if unknown.
+	Latest int64
+}
+
+// Lag is how many records the partition had left after the batch's
+// range, or -1 if unknown.
+func (p PartitionProgress) Lag() int64 {
+	if p.Latest < 0 {
+		return -1
+	}
+	return max(0, p.Latest-p.Until)
 }
 
 // Engine runs micro-batches: plan → offsets log → tasks → state → commits log.
@@ -143,7 +212,7 @@ func (e *Engine) Run(ctx context.Context) error {
 	}
 	if rec.Pending != nil {
 		e.lg.Info("replaying uncommitted batch", zap.Time("batch", rec.Pending.BatchTime), zap.Int("ranges", len(rec.Pending.Ranges)))
-		if err := e.runBatch(ctx, rec.Pending.BatchTime, rec.Pending.Ranges, 0, true); err != nil {
+		if err := e.runBatch(ctx, rec.Pending.BatchTime, rec.Pending.Ranges, plannedBatch{replay: true}); err != nil {
 			return err
 		}
 	}
@@ -159,6 +228,7 @@ func (e *Engine) Run(ctx context.Context) error {
 			case <-time.After(wait):
 			}
 		}
+		planStart := time.Now()
 		plan, err := e.cfg.Planner.Plan(ctx, kafkasource.PlanInput{Current: e.next, BatchDuration: e.cfg.BatchDuration, RateLimit: e.rateLimit()})
 		if err != nil {
 			return fmt.Errorf("driver: plan batch %s: %w", next.Format(time.RFC3339Nano), err)
@@ -167,7 +237,7 @@ func (e *Engine) Run(ctx context.Context) error {
 		for _, r := range plan.Ranges {
 			ranges = append(ranges, hdfscheckpoint.OffsetRange{Topic: r.Topic, Partition: r.Partition, From: r.From, Until: r.Until})
 		}
-		if err := e.runBatch(ctx, next, ranges, plan.Lag, false); err != nil {
+		if err := e.runBatch(ctx, next, ranges, plannedBatch{plan: plan, planned: planStart}); err != nil {
 			return err
 		}
 		next = next.Add(e.cfg.BatchDuration)
@@ -207,17 +277,41 @@ func (e *Engine) restore(ctx context.Context, rec hdfscheckpoint.Recovery) error
 	return nil
 }
 
+// plannedBatch is what planning a new batch produced; a replayed batch
+// has only its ranges from the offsets log.
+type plannedBatch struct {
+	plan    kafkasource.Plan
+	planned time.Time
+	replay  bool
+}
+
 // runBatch runs one batch: offsets entry, tasks, reduce and state, commit.
-func (e *Engine) runBatch(ctx context.Context, batchTime time.Time, ranges []hdfscheckpoint.OffsetRange, lag int64, replay bool) error {
+func (e *Engine) runBatch(ctx context.Context, batchTime time.Time, ranges []hdfscheckpoint.OffsetRange, pl plannedBatch) error {
 	started := time.Now()
-	if !replay {
+	if pl.replay {
+		pl.planned = started
+	}
+	info := BatchInfo{Time: batchTime, Started: pl.planned, SchedulingDelay: max(0, pl.planned.Sub(batchTime)), Lag: pl.plan.Lag, RateLimit: e.rateLimit(), Replayed: pl.replay, OutOfRange: pl.plan.OutOfRange}
+	stage := func(name string, since time.Time) time.Time {
+		now := time.Now()
+		info.Stages = append(info.Stages, StageTime{Stage: name, Duration: now.Sub(since)})
+		return now
+	}
+	if !pl.replay {
+		started = stage(StagePlan, pl.planned)
 		if err := e.cfg.Log.WriteOffsets(ctx, hdfscheckpoint.BatchOffsets{BatchTime: batchTime, Ranges: ranges}); err != nil {
 			return fmt.Errorf("driver: write offsets of batch %s: %w", batchTime.Format(time.RFC3339Nano), err)
 		}
+		started = stage(StageOffsets, started)
 	}
 	var tasks []taskscheduler.Task
 	byID := map[string]hdfscheckpoint.OffsetRange{}
 	for _, r := range ranges {
+		latest := int64(-1)
+		if l, ok := pl.plan.Latest[kafkasource.TopicPartition{Topic: r.Topic, Partition: r.Partition}]; ok {
+			latest = l
+		}
+		info.Partitions = append(info.Partitions, PartitionProgress{Topic: r.Topic, Partition: r.Partition, From: r.From, Until: r.Until, Latest: latest})
 		if r.Until <= r.From {
 			continue
 		}
@@ -225,8 +319,8 @@ func (e *Engine) runBatch(ctx context.Context, batchTime time.Time, ranges []hdf
 		tasks = append(tasks, taskscheduler.Task{ID: id, Partition: id})
 		byID[id] = r
 	}
-	info := BatchInfo{Time: batchTime, SchedulingDelay: max(0, started.Sub(batchTime)), Lag: lag, RateLimit: e.rateLimit(), Replayed: replay}
 	aggregates := map[string][][]byte{}
+	var read, process, write time.Duration
 	if len(tasks) > 0 {
 		results, err := e.runTasks(ctx, batchTime, tasks, byID)
 		if err != nil {
@@ -237,15 +331,21 @@ func (e *Engine) runBatch(ctx context.Context, batchTime time.Time, ranges []hdf
 			info.Records += m.GetRecordsIn()
 			info.Rejected += m.GetRecordsRejected()
 			info.Outputs += m.GetRecordsOut()
+			read += time.Duration(m.GetReadNanos())
+			process += time.Duration(m.GetProcessNanos())
+			write += time.Duration(m.GetWriteNanos())
 			for _, kv := range st.GetAggregates() {
 				aggregates[kv.GetKey()] = append(aggregates[kv.GetKey()], kv.GetValue())
 			}
 		}
 	}
+	info.Stages = append(info.Stages, StageTime{StageRead, read}, StageTime{StageProcess, process}, StageTime{StageWrite, write})
+	started = time.Now()
 	if err := e.updateState(ctx, batchTime, aggregates); err != nil {
 		return err
 	}
-	info.ProcessingDelay = time.Since(started)
+	started = stage(StageState, started)
+	info.ProcessingDelay = time.Since(pl.planned)
 	// The commit carries the batch's statistics, as Spark's BatchInfo, so
 	// that each batch can be inspected from the checkpoint afterwards.
 	stats := map[string]int64{
@@ -256,6 +356,9 @@ func (e *Engine) runBatch(ctx context.Context, batchTime time.Time, ranges []hdf
 	if err := e.cfg.Log.WriteCommit(ctx, hdfscheckpoint.BatchCommit{BatchTime: batchTime, Outputs: stats}); err != nil {
 		return fmt.Errorf("driver: write commit of batch %s: %w", batchTime.Format(time.RFC3339Nano), err)
 	}
+	stage(StageCommit, started)
+	info.Finished = time.Now()
+	info.ProcessingDelay = info.Finished.Sub(pl.planned)
 	for _, r := range ranges {
 		e.next[kafkasource.TopicPartition{Topic: r.Topic, Partition: r.Partition}] = r.Until
 	}
@@ -267,10 +370,24 @@ func (e *Engine) runBatch(ctx context.Context, batchTime time.Time, ranges []hdf
 	}
 	e.lg.Info("batch completed", zap.Time("batch", batchTime), zap.Int64("records", info.Records), zap.Int64("rejected", info.Rejected),
 		zap.Duration("processingDelay", info.ProcessingDelay), zap.Duration("schedulingDelay", info.SchedulingDelay), zap.Float64("rateLimit", info.RateLimit))
+	if e.cfg.Committer != nil {
+		if err := e.cfg.Committer.CommitOffsets(ctx, e.nextOffsets()); err != nil && ctx.Err() == nil {
+			e.lg.Warn("commit offsets to the Kafka consumer group (lag monitors will not see this batch)", zap.Time("batch", batchTime), zap.Error(err))
+		}
+	}
 	if e.cfg.OnBatch != nil {
 		e.cfg.OnBatch(info)
 	}
 	return nil
+}
+
+// nextOffsets returns a copy of each partition's next offset.
+func (e *Engine) nextOffsets() map[kafkasource.TopicPartition]int64 {
+	out := make(map[kafkasource.TopicPartition]int64, len(e.next))
+	for tp, off := range e.next {
+		out[tp] = off
+	}
+	return out
 }
 
 // runTasks runs a task set to its end and returns each task's status.

@@ -81,6 +81,9 @@ type Plan struct {
 	// Lag is how many records remain after these ranges: the consumer lag
 	// once the batch is done.
 	Lag int64
+	// Latest is each partition's next offset to be written, as the broker
+	// reported it while planning.
+	Latest map[TopicPartition]int64
 	// OutOfRange lists partitions whose next offset the broker no longer
 	// (or never) held, and where reading resumes.
 	OutOfRange []OutOfRangeEvent
@@ -159,7 +162,9 @@ func (p *Planner) Plan(ctx context.Context, in PlanInput) (Plan, error) {
 
 	limits, limited := maxMessagesPerPartition(lag, in.RateLimit, p.cfg.MaxRatePerPartition, p.cfg.MinRatePerPartition, in.BatchDuration)
 	plan.Ranges = make([]OffsetRange, len(tps))
+	plan.Latest = make(map[TopicPartition]int64, len(tps))
 	for i, tp := range tps {
+		plan.Latest[tp] = offs[tp].latest
 		until := offs[tp].latest
 		if limited && limits[i] < lag[i] {
 			until = from[i] + limits[i]
