@@ -83,7 +83,8 @@ type fixture struct {
 
 // runEngine runs an engine with two in-process executors until every
 // produced record is processed, and returns its state.
-func (f fixture) runEngine(t *testing.T, total int64) (map[string][]byte, []driver.BatchInfo) {
+// Options change the engine's configuration before it starts.
+func (f fixture) runEngine(t *testing.T, total int64, options ...func(*driver.EngineConfig)) (map[string][]byte, []driver.BatchInfo) {
 	t.Helper()
 	ep := driver.NewEndpoint()
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
@@ -109,7 +110,7 @@ func (f fixture) runEngine(t *testing.T, total int64) (map[string][]byte, []driv
 	}
 	var seen atomic.Int64
 	var batches []driver.BatchInfo
-	eng, err := driver.NewEngine(driver.EngineConfig{
+	ecfg := driver.EngineConfig{
 		BatchDuration: 100 * time.Millisecond,
 		Planner:       planner,
 		Log:           log,
@@ -119,7 +120,11 @@ func (f fixture) runEngine(t *testing.T, total int64) (map[string][]byte, []driv
 		KeepState:     true,
 		Stop:          func(context.Context) bool { return seen.Load() >= total },
 		OnBatch:       func(b driver.BatchInfo) { seen.Add(b.Records); batches = append(batches, b) },
-	})
+	}
+	for _, o := range options {
+		o(&ecfg)
+	}
+	eng, err := driver.NewEngine(ecfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,5 +204,135 @@ func TestEngineProcessesEverythingOnceAcrossRestarts(t *testing.T) {
 	check(state)
 	if !batches[0].Replayed || batches[0].Records != 400 {
 		t.Fatalf("first batch after restart: %+v, want the pending batch replayed with its 400 records", batches[0])
+	}
+}
+
+// produceSums produces n records to each of the 4 partitions of events and
+// adds their value lengths to want.
+func produceSums(t *testing.T, b *kafkatest.Broker, n int, want map[string]uint64) {
+	t.Helper()
+	for p := int32(0); p < 4; p++ {
+		b.Produce(t, "events", p, n, func(i int) ([]byte, []byte) {
+			k := fmt.Sprintf("k%d", (i+int(p))%5)
+			v := make([]byte, 1+i%7)
+			if want != nil {
+				want[k] += uint64(len(v))
+			}
+			return []byte(k), v
+		})
+	}
+}
+
+func newFixture(t *testing.T) fixture {
+	t.Helper()
+	store, err := hdfscheckpoint.NewFileStore(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fixture{broker: kafkatest.Start(t, map[string]int32{"events": 4}), store: store, dir: "/checkpoint"}
+}
+
+// TestEngineReportsStagesAndPartitions: every batch reports the time of
+// each stage and each partition's range with the broker's latest offset.
+func TestEngineReportsStagesAndPartitions(t *testing.T) {
+	f := newFixture(t)
+	produceSums(t, f.broker, 300, nil)
+	_, batches := f.runEngine(t, 1200)
+	stages := []string{driver.StagePlan, driver.StageOffsets, driver.StageRead, driver.StageProcess, driver.StageWrite, driver.StageState, driver.StageCommit}
+	var records int64
+	for _, b := range batches {
+		var names []string
+		for _, s := range b.Stages {
+			names = append(names, s.Stage)
+			if s.Duration < 0 {
+				t.Errorf("batch %v: stage %s took %v", b.Time, s.Stage, s.Duration)
+			}
+		}
+		if fmt.Sprint(names) != fmt.Sprint(stages) {
+			t.Errorf("batch %v stages %v, want %v", b.Time, names, stages)
+		}
+		if len(b.Partitions) != 4 {
+			t.Fatalf("batch %v: %d partitions, want 4", b.Time, len(b.Partitions))
+		}
+		for _, p := range b.Partitions {
+			records += p.Until - p.From
+			if p.Latest < p.Until || p.Lag() != p.Latest-p.Until {
+				t.Errorf("batch %v partition %d: range [%d, %d) latest %d lag %d", b.Time, p.Partition, p.From, p.Until, p.Latest, p.Lag())
+			}
+		}
+		if b.Started.Before(b.Time) || b.Finished.Before(b.Started) || b.TotalDelay() != b.SchedulingDelay+b.ProcessingDelay {
+			t.Errorf("batch %v: started %v finished %v total delay %v", b.Time, b.Started, b.Finished, b.TotalDelay())
+		}
+	}
+	if records != 1200 {
+		t.Fatalf("partition ranges cover %d records, want 1200", records)
+	}
+}
+
+// slowFirstState is sumJob whose first state update takes longer than
+// three batch intervals, as a batch running late does.
+type slowFirstState struct {
+	sumJob
+	delay time.Duration
+	calls atomic.Int64
+}
+
+func (j *slowFirstState) UpdateState(ctx context.Context, at time.Time, in []sdk.StateInput) ([]sdk.StateOutput, error) {
+	if j.calls.Add(1) == 1 {
+		time.Sleep(j.delay)
+	}
+	return j.sumJob.UpdateState(ctx, at, in)
+}
+
+// TestEngineLateBatchQueuesTheNextOnes: a batch that runs three intervals
+// late makes the next batches wait; none is dropped (batch times follow
+// each other one interval apart) and the delay shows as scheduling delay.
+func TestEngineLateBatchQueuesTheNextOnes(t *testing.T) {
+	f := newFixture(t)
+	want := map[string]uint64{}
+	produceSums(t, f.broker, 200, want)
+	const interval = 100 * time.Millisecond
+	job := &slowFirstState{delay: 4 * interval}
+	var stopAfter atomic.Int64
+	state, batches := f.runEngine(t, 0, func(c *driver.EngineConfig) {
+		c.Job = job
+		c.Stop = func(context.Context) bool { return stopAfter.Load() >= 6 }
+		on := c.OnBatch
+		c.OnBatch = func(b driver.BatchInfo) { on(b); stopAfter.Add(1) }
+	})
+	for k, w := range want {
+		if got, _ := binary.Uvarint(state[k]); got != w {
+			t.Fatalf("state[%s] = %d, want %d", k, got, w)
+		}
+	}
+	if len(batches) < 6 {
+		t.Fatalf("%d batches, want at least 6", len(batches))
+	}
+	for i := 1; i < len(batches); i++ {
+		if gap := batches[i].Time.Sub(batches[i-1].Time); gap != interval {
+			t.Fatalf("batch %d is %v after batch %d, want %v: a batch was dropped or doubled", i, gap, i-1, interval)
+		}
+	}
+	if d := batches[1].SchedulingDelay; d < 2*interval {
+		t.Fatalf("the batch after the late one waited %v, want at least %v", d, 2*interval)
+	}
+}
+
+// TestEngineReportsOffsetsDeletedByRetention: offsets deleted before the
+// stream read them are reported on the batch (where it resumed, how many
+// were lost), and the stream goes on from the earliest offset.
+func TestEngineReportsOffsetsDeletedByRetention(t *testing.T) {
+	f := newFixture(t)
+	produceSums(t, f.broker, 100, nil)
+	f.runEngine(t, 400)
+	produceSums(t, f.broker, 100, nil)
+	f.broker.DeleteRecords(t, "events", 0, 150)
+	_, batches := f.runEngine(t, 350)
+	ev := batches[0].OutOfRange
+	if len(ev) != 1 || ev[0].Partition != 0 || ev[0].Offset != 100 || ev[0].ResetTo != 150 || ev[0].Lost != 50 {
+		t.Fatalf("first batch out-of-range events %+v, want partition 0 reset from 100 to 150 with 50 lost", ev)
+	}
+	if p := batches[0].Partitions[0]; p.From != 150 {
+		t.Fatalf("partition 0 resumed at %d, want 150", p.From)
 	}
 }
