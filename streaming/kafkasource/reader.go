@@ -84,6 +84,21 @@ func (r *Reader) ReadRange(ctx context.Context, rng OffsetRange) ([]Record, erro
 		return nil, fmt.Errorf("%w: %s ends after the latest offset %d", ErrRangeUnavailable, rng, latest)
 	}
 
+	conf := r.client.Config()
+	if conf.Consumer.IsolationLevel == sarama.ReadUncommitted && fetchVersion(conf.Version) >= 4 {
+		recs, err := r.fetchRange(ctx, rng)
+		if !errors.Is(err, errLegacyRecords) {
+			return recs, err
+		}
+		// Old message format: sarama's partition consumer decodes it.
+	}
+	return r.consumeRange(ctx, rng)
+}
+
+// consumeRange reads rng with a sarama partition consumer, which decodes
+// every message format and filters aborted transactions for
+// read_committed.
+func (r *Reader) consumeRange(ctx context.Context, rng OffsetRange) ([]Record, error) {
 	consumer, err := sarama.NewConsumerFromClient(r.client)
 	if err != nil {
 		return nil, fmt.Errorf("kafkasource: consumer for %s: %w", rng, err)
