@@ -352,6 +352,7 @@ func (e *Engine) runBatch(ctx context.Context, batchTime time.Time, ranges []hdf
 		"records": info.Records, "outputs": info.Outputs, "rejected": info.Rejected,
 		"processingMs": info.ProcessingDelay.Milliseconds(), "schedulingMs": info.SchedulingDelay.Milliseconds(),
 		"rateLimit": int64(info.RateLimit), "lag": info.Lag,
+		"taskReadMs": read.Milliseconds(), "taskProcessMs": process.Milliseconds(), "taskWriteMs": write.Milliseconds(),
 	}
 	if err := e.cfg.Log.WriteCommit(ctx, hdfscheckpoint.BatchCommit{BatchTime: batchTime, Outputs: stats}); err != nil {
 		return fmt.Errorf("driver: write commit of batch %s: %w", batchTime.Format(time.RFC3339Nano), err)
