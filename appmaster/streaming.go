@@ -33,6 +33,7 @@ const (
 	KeyStopTimeout       = "spark.streaming.gracefulStopTimeout"
 	KeyLocalityWait      = "spark.locality.wait"
 	KeyTaskMaxFailures   = "spark.task.maxFailures"
+	KeyConcurrentJobs    = "spark.streaming.concurrentJobs"
 	DriverModePlugin     = "plugin"
 	DriverModeProcess    = "process"
 	defaultBatchDuration = time.Second
@@ -140,6 +141,9 @@ func StreamingDriver(spec LaunchSpec, opts StreamingOptions) (func(context.Conte
 		if stopTimeout, err = conf.ParseDuration(v, time.Millisecond); err != nil || stopTimeout <= 0 {
 			return nil, fmt.Errorf("appmaster: %s = %q: want a positive duration such as 30s", KeyStopTimeout, v)
 		}
+	}
+	if err := checkConcurrentJobs(c[KeyConcurrentJobs], lg); err != nil {
+		return nil, err
 	}
 	job, err := JobResource(spec)
 	if err != nil {
@@ -305,4 +309,24 @@ func SinkDir(c map[string]string) (string, error) {
 		return "", fmt.Errorf("appmaster: no sink: set %s (file:///… or hdfs://…)", KeySinkPath)
 	}
 	return p, nil
+}
+
+// checkConcurrentJobs validates spark.streaming.concurrentJobs. Batches run
+// one at a time, each committed before the next starts, so that outputs,
+// state and the consumer group always advance in batch order and a replay
+// after a restart is a single batch; a larger value is accepted, as
+// existing scripts set it, and reported.
+func checkConcurrentJobs(v string, lg *zap.Logger) error {
+	if v == "" {
+		return nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		return fmt.Errorf("appmaster: %s = %q: want a whole number of at least 1 (Spindle runs 1)", KeyConcurrentJobs, v)
+	}
+	if n > 1 {
+		lg.Warn("batches run one at a time so that they commit in order; the setting is treated as 1",
+			zap.String("key", KeyConcurrentJobs), zap.Int("value", n))
+	}
+	return nil
 }
