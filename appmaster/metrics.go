@@ -27,6 +27,14 @@ type MetricsConfig struct {
 	// Window is how many batches the JSON histograms keep; 0 means
 	// DefaultMetricsWindow.
 	Window int
+	// RetainedBatches is how many completed batches the REST API keeps
+	// (spark.streaming.ui.retainedBatches); 0 means
+	// DefaultRetainedBatches.
+	RetainedBatches int
+	// BatchDuration is the streaming driver's batch interval
+	// (spindle.streaming.batchDuration), which the REST API reports and
+	// its average input rate divides by; 0 means one second.
+	BatchDuration time.Duration
 }
 
 // Metrics are an ApplicationMaster's metrics: its containers and
@@ -42,6 +50,9 @@ type Metrics struct {
 
 	processingHist prometheus.Histogram
 	schedulingHist prometheus.Histogram
+	totalDelayHist prometheus.Histogram
+	stageHist      *prometheus.HistogramVec
+	kafka          kafkaMetrics
 
 	mu sync.Mutex
 	// Container and executor counts.
@@ -50,9 +61,9 @@ type Metrics struct {
 	memoryKills         int64
 	executorFailures    int64
 	executorsRunning    int64
-	// Batch statistics.
-	batches       int64
-	records       int64
+	// Batch statistics: the retained batches and totals, and the last
+	// batch, zero until one completes.
+	stats         *streamingStats
 	last          driver.BatchInfo
 	lastBatchTime time.Time
 	inputRate     float64
@@ -65,12 +76,19 @@ func NewMetrics(cfg MetricsConfig) *Metrics {
 	if cfg.Window <= 0 {
 		cfg.Window = DefaultMetricsWindow
 	}
+	if cfg.RetainedBatches <= 0 {
+		cfg.RetainedBatches = DefaultRetainedBatches
+	}
+	if cfg.BatchDuration <= 0 {
+		cfg.BatchDuration = defaultBatchDuration
+	}
 	m := &Metrics{
 		cfg:          cfg,
 		appID:        "unknown",
 		registry:     prometheus.NewRegistry(),
 		processingMs: newWindow(cfg.Window),
 		schedulingMs: newWindow(cfg.Window),
+		stats:        newStreamingStats(cfg.RetainedBatches, cfg.BatchDuration, time.Now()),
 	}
 	if a, err := ids.ParseAttemptID(cfg.AttemptID); err == nil {
 		m.appID, m.attempt = a.App.String(), a.Attempt
@@ -93,8 +111,8 @@ func (m *Metrics) register() {
 	counter("spindle_am_containers_failed_total", "Executor containers that completed with a failure (not stopped or released by this AM).", &m.containersFailed)
 	counter("spindle_am_containers_killed_memory_total", "Executor containers killed for exceeding their physical memory allocation (exit status -104).", &m.memoryKills)
 	counter("spindle_am_executor_failures_total", "Executor failures counted toward spark.yarn.max.executor.failures: failed containers, failed launches, registration timeouts.", &m.executorFailures)
-	counter("spindle_am_batches_completed_total", "Streaming batches completed.", &m.batches)
-	counter("spindle_am_records_processed_total", "Records read by completed batches.", &m.records)
+	counter("spindle_am_batches_completed_total", "Streaming batches completed.", &m.stats.completed)
+	counter("spindle_am_records_processed_total", "Records read by completed batches.", &m.stats.records)
 	gauge("spindle_am_executors_running", "Executors launched and not completed.", func() float64 { return float64(m.executorsRunning) })
 	gauge("spindle_am_attempt", "This AM's attempt number (1 for the first attempt).", func() float64 { return float64(m.attempt) })
 	gauge("spindle_am_last_batch_records", "Records read by the last completed batch.", func() float64 { return float64(m.last.Records) })
@@ -106,7 +124,14 @@ func (m *Metrics) register() {
 	buckets := prometheus.ExponentialBuckets(0.005, 2, 14)
 	m.processingHist = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "spindle_am_batch_processing_seconds", Help: "Processing time of completed batches.", Buckets: buckets})
 	m.schedulingHist = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "spindle_am_batch_scheduling_delay_seconds", Help: "Scheduling delay of completed batches.", Buckets: buckets})
-	m.registry.MustRegister(m.processingHist, m.schedulingHist)
+	m.totalDelayHist = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "spindle_am_batch_total_delay_seconds", Help: "Total delay of completed batches: scheduling delay plus processing time.", Buckets: buckets})
+	m.stageHist = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "spindle_am_batch_stage_seconds",
+		Help:    "Time completed batches spent in each stage: wall time for plan, offsets, state and commit; summed over the batch's tasks for read, process and write.",
+		Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16),
+	}, []string{"stage"})
+	m.registry.MustRegister(m.processingHist, m.schedulingHist, m.totalDelayHist, m.stageHist)
+	m.kafka = newKafkaMetrics(m.registry)
 }
 
 // read wraps f to run under the lock.
@@ -134,6 +159,11 @@ func (m *Metrics) OnBatch(b driver.BatchInfo) {
 	}
 	m.processingHist.Observe(b.ProcessingDelay.Seconds())
 	m.schedulingHist.Observe(b.SchedulingDelay.Seconds())
+	m.totalDelayHist.Observe(b.TotalDelay().Seconds())
+	for _, st := range b.Stages {
+		m.stageHist.WithLabelValues(st.Stage).Observe(st.Duration.Seconds())
+	}
+	m.kafka.onBatch(b)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	// Batch times are one batch interval apart, so the interval is the
@@ -144,8 +174,7 @@ func (m *Metrics) OnBatch(b driver.BatchInfo) {
 	if b.Time.After(m.lastBatchTime) {
 		m.lastBatchTime = b.Time
 	}
-	m.batches++
-	m.records += b.Records
+	m.stats.add(b)
 	m.last = b
 	m.processingMs.add(float64(b.ProcessingDelay) / float64(time.Millisecond))
 	m.schedulingMs.add(float64(b.SchedulingDelay) / float64(time.Millisecond))

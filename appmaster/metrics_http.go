@@ -18,7 +18,8 @@ const (
 )
 
 // Handler serves /metrics (Prometheus text), /metrics/json (Spark's
-// MetricsServlet shape) and, on /, a list of the two. A nil *Metrics
+// MetricsServlet shape), the batch statistics under StreamingAPIPath
+// (Spark's REST API shape) and, on /, a list of them. A nil *Metrics
 // serves empty metrics.
 func (m *Metrics) Handler() http.Handler {
 	if m == nil {
@@ -26,21 +27,23 @@ func (m *Metrics) Handler() http.Handler {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET "+MetricsPath, promhttp.HandlerFor(m.Registry(), promhttp.HandlerOpts{}))
-	serveJSON := func(w http.ResponseWriter, _ *http.Request) {
-		raw, err := m.Snapshot().encode()
-		if err != nil {
-			http.Error(w, "encode metrics: "+err.Error(), http.StatusInternalServerError)
-			return
-		}
-		w.Header().Set("Content-Type", "application/json")
-		w.Write(raw)
-	}
+	serveJSON := func(w http.ResponseWriter, _ *http.Request) { writeJSON(w, m.Snapshot()) }
 	mux.HandleFunc("GET "+MetricsJSONPath, serveJSON)
 	mux.HandleFunc("GET "+MetricsJSONPath+"/", serveJSON)
+	m.handleStreamingAPI(mux)
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		fmt.Fprintf(w, "Spindle ApplicationMaster %s (attempt %d)\n\n%s\tPrometheus metrics\n%s\tmetrics as Spark's MetricsServlet serves them\n",
-			m.appID, m.attempt, MetricsPath, MetricsJSONPath)
+		fmt.Fprintf(w, "Spindle ApplicationMaster %s (attempt %d)\n\n", m.appID, m.attempt)
+		spark := "/api/v1/applications/" + m.appID + "/streaming"
+		for _, l := range [][2]string{
+			{MetricsPath, "Prometheus metrics"},
+			{MetricsJSONPath, "metrics as Spark's MetricsServlet serves them"},
+			{StreamingAPIPath + "/statistics", "streaming statistics, as Spark's REST API (also " + spark + "/statistics)"},
+			{StreamingAPIPath + "/batches", "the last completed batches, newest first; ?status=COMPLETED|QUEUED|PROCESSING (also " + spark + "/batches)"},
+			{StreamingAPIPath + "/batches/{batchId}", "one batch by id, its batch time in ms (also " + spark + "/batches/{batchId})"},
+		} {
+			fmt.Fprintf(w, "%s\t%s\n", l[0], l[1])
+		}
 	})
 	return mux
 }

@@ -1,10 +1,11 @@
 package appmaster
 
 import (
-	"encoding/json"
 	"math"
 	"sort"
 	"time"
+
+	"github.com/spindlehq/spindle/driver"
 )
 
 // metricsJSONVersion is the "version" field of Dropwizard's JSON, which
@@ -82,13 +83,40 @@ func (m *Metrics) Snapshot() MetricsJSON {
 	counter(m.amName("numContainersFailed"), m.containersFailed)
 	counter(m.amName("numContainersKilledForMemory"), m.memoryKills)
 
-	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-	gauge(m.streamingName("totalCompletedBatches"), float64(m.batches))
-	gauge(m.streamingName("totalProcessedRecords"), float64(m.records))
+	// Spark reports -1 for the last batch's times until one completes.
+	done := m.stats.completed > 0
+	lastMs := func(f func(b driver.BatchInfo) float64) float64 {
+		if !done {
+			return -1
+		}
+		return f(m.last)
+	}
+	epochMs := func(t time.Time) float64 {
+		if t.IsZero() {
+			return -1
+		}
+		return float64(t.UnixMilli())
+	}
+	gauge(m.streamingName("receivers"), 0)
+	gauge(m.streamingName("totalCompletedBatches"), float64(m.stats.completed))
+	gauge(m.streamingName("totalReceivedRecords"), float64(m.stats.records))
+	gauge(m.streamingName("totalProcessedRecords"), float64(m.stats.records))
+	// The driver reports batches once completed: none is seen waiting or
+	// running.
+	gauge(m.streamingName("unprocessedBatches"), 0)
+	gauge(m.streamingName("waitingBatches"), 0)
+	gauge(m.streamingName("runningBatches"), 0)
+	gauge(m.streamingName("retainedCompletedBatches"), float64(len(m.stats.retained)))
+	for _, prefix := range []string{"lastCompletedBatch_", "lastReceivedBatch_"} {
+		gauge(m.streamingName(prefix+"submissionTime"), lastMs(func(b driver.BatchInfo) float64 { return epochMs(b.Time) }))
+		gauge(m.streamingName(prefix+"processingStartTime"), lastMs(func(b driver.BatchInfo) float64 { return epochMs(b.Started) }))
+		gauge(m.streamingName(prefix+"processingEndTime"), lastMs(func(b driver.BatchInfo) float64 { return epochMs(b.Finished) }))
+	}
+	gauge(m.streamingName("lastReceivedBatch_records"), float64(m.last.Records))
 	gauge(m.streamingName("lastCompletedBatch_records"), float64(m.last.Records))
-	gauge(m.streamingName("lastCompletedBatch_processingDelay"), ms(m.last.ProcessingDelay))
-	gauge(m.streamingName("lastCompletedBatch_schedulingDelay"), ms(m.last.SchedulingDelay))
-	gauge(m.streamingName("lastCompletedBatch_totalDelay"), ms(m.last.ProcessingDelay+m.last.SchedulingDelay))
+	gauge(m.streamingName("lastCompletedBatch_processingDelay"), lastMs(func(b driver.BatchInfo) float64 { return millis(b.ProcessingDelay) }))
+	gauge(m.streamingName("lastCompletedBatch_schedulingDelay"), lastMs(func(b driver.BatchInfo) float64 { return millis(b.SchedulingDelay) }))
+	gauge(m.streamingName("lastCompletedBatch_totalDelay"), lastMs(func(b driver.BatchInfo) float64 { return millis(b.TotalDelay()) }))
 	gauge(m.streamingName("inputRate"), m.inputRate)
 	gauge(m.streamingName("rateLimit"), m.last.RateLimit)
 	gauge(m.streamingName("consumerLag"), float64(m.last.Lag))
@@ -97,10 +125,9 @@ func (m *Metrics) Snapshot() MetricsJSON {
 	return out
 }
 
-// encode renders the document, indented so that it reads well with curl.
-func (s MetricsJSON) encode() ([]byte, error) {
-	return json.MarshalIndent(s, "", "  ")
-}
+// millis is a duration in milliseconds, to the microsecond, as Spark's
+// streaming source reports times.
+func millis(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 // window keeps the last n samples of a histogram and how many there were
 // in all.

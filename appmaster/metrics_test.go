@@ -3,14 +3,17 @@ package appmaster
 import (
 	"encoding/json"
 	"io"
+	"math"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
 	"github.com/spindlehq/spindle/driver"
+	"github.com/spindlehq/spindle/streaming/kafkasource"
 )
 
 const testAttempt = "appattempt_1700000000000_0007_000002"
@@ -33,6 +36,16 @@ func TestMetricsOnBatch(t *testing.T) {
 		"inputRate":                          600, // 300 records in a 500 ms interval
 		"rateLimit":                          800,
 		"consumerLag":                        3,
+		"receivers":                          0,
+		"totalReceivedRecords":               400,
+		"unprocessedBatches":                 0,
+		"retainedCompletedBatches":           2,
+		"lastReceivedBatch_records":          300,
+		"lastCompletedBatch_submissionTime":  1_700_000_000_500,
+		"lastReceivedBatch_submissionTime":   1_700_000_000_500,
+		// The batches give no start or end: unknown, as Spark's -1.
+		"lastCompletedBatch_processingStartTime": -1,
+		"lastReceivedBatch_processingEndTime":    -1,
 	} {
 		g, ok := s.Gauges[prefix+name]
 		if !ok {
@@ -49,6 +62,193 @@ func TestMetricsOnBatch(t *testing.T) {
 	}
 	if g := s.Gauges["application_1700000000000_0007.applicationMaster.attemptNumber"]; g.Value != 2 {
 		t.Errorf("attemptNumber %v, want 2", g.Value)
+	}
+}
+
+func TestMetricsJSONBeforeAndAfterABatch(t *testing.T) {
+	m := NewMetrics(MetricsConfig{AttemptID: testAttempt})
+	before := m.Snapshot()
+	b := fullBatch()
+	m.OnBatch(b)
+	after := m.Snapshot()
+	tests := []struct {
+		name          string
+		before, after float64
+	}{
+		// Spark's streaming source reports -1 until a batch completes.
+		{"lastCompletedBatch_processingDelay", -1, 250.4},
+		{"lastCompletedBatch_schedulingDelay", -1, 3},
+		{"lastCompletedBatch_totalDelay", -1, 253.4},
+		{"lastCompletedBatch_submissionTime", -1, float64(b.Time.UnixMilli())},
+		{"lastCompletedBatch_processingStartTime", -1, float64(b.Started.UnixMilli())},
+		{"lastCompletedBatch_processingEndTime", -1, float64(b.Finished.UnixMilli())},
+		{"lastReceivedBatch_processingStartTime", -1, float64(b.Started.UnixMilli())},
+		{"lastReceivedBatch_records", 0, 120},
+		{"totalCompletedBatches", 0, 1},
+		{"totalProcessedRecords", 0, 120},
+		{"retainedCompletedBatches", 0, 1},
+		{"waitingBatches", 0, 0},
+		{"runningBatches", 0, 0},
+	}
+	for _, tt := range tests {
+		name := m.streamingName(tt.name)
+		gb, okb := before.Gauges[name]
+		ga, oka := after.Gauges[name]
+		if !okb || !oka {
+			t.Errorf("no gauge %s", name)
+			continue
+		}
+		if gb.Value != tt.before || ga.Value != tt.after {
+			t.Errorf("%s = %v before a batch and %v after, want %v and %v", tt.name, gb.Value, ga.Value, tt.before, tt.after)
+		}
+	}
+}
+
+// series is one sample of a gathered metric.
+type series struct {
+	value      float64 // a gauge's or counter's
+	count, sum float64 // a histogram's
+}
+
+// gather returns the registry's samples by name and labels, as
+// name{k="v",…} with the labels sorted.
+func gather(t *testing.T, m *Metrics) map[string]series {
+	t.Helper()
+	mfs, err := m.Registry().Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]series{}
+	for _, mf := range mfs {
+		for _, mt := range mf.GetMetric() {
+			var labels []string
+			for _, l := range mt.GetLabel() {
+				labels = append(labels, l.GetName()+"="+strconv.Quote(l.GetValue()))
+			}
+			key := mf.GetName()
+			if len(labels) > 0 {
+				key += "{" + strings.Join(labels, ",") + "}"
+			}
+			out[key] = series{
+				value: mt.GetGauge().GetValue() + mt.GetCounter().GetValue(),
+				count: float64(mt.GetHistogram().GetSampleCount()),
+				sum:   mt.GetHistogram().GetSampleSum(),
+			}
+		}
+	}
+	return out
+}
+
+func TestMetricsPrometheusBatchSeries(t *testing.T) {
+	m := NewMetrics(MetricsConfig{AttemptID: testAttempt})
+	m.OnBatch(fullBatch())
+	second := fullBatch()
+	second.Time = t0.Add(time.Second)
+	second.SchedulingDelay, second.ProcessingDelay = 10*time.Millisecond, 500*time.Millisecond
+	second.Stages = []driver.StageTime{{Stage: driver.StagePlan, Duration: 2500 * time.Microsecond}}
+	// Partition 0's lag drops to 4; partition 1 is still unknown; 3 is new.
+	second.Partitions = []driver.PartitionProgress{
+		{Topic: "orders", Partition: 0, From: 70, Until: 96, Latest: 100},
+		{Topic: "orders", Partition: 1, From: 65, Until: 80, Latest: -1},
+		{Topic: "orders", Partition: 3, From: 0, Until: 10, Latest: 10},
+	}
+	second.OutOfRange = []kafkasource.OutOfRangeEvent{
+		{Topic: "orders", Partition: 2, Offset: 50, Earliest: 60, Latest: 95, ResetTo: 60, Lost: 10},
+		// Past the end: reset back, nothing lost.
+		{Topic: "payments", Partition: 0, Offset: 500, Earliest: 0, Latest: 20, ResetTo: 20},
+	}
+	m.OnBatch(second)
+
+	got := gather(t, m)
+	tests := []struct {
+		key  string
+		want series
+	}{
+		{`spindle_am_batch_stage_seconds{stage="plan"}`, series{count: 2, sum: 0.004}},
+		{`spindle_am_batch_stage_seconds{stage="read"}`, series{count: 1, sum: 0.10025}},
+		{`spindle_am_batch_stage_seconds{stage="commit"}`, series{count: 1, sum: 0.004}},
+		{`spindle_am_batch_total_delay_seconds`, series{count: 2, sum: 0.2534 + 0.51}},
+		{`spindle_am_kafka_consumer_lag_records{partition="0",topic="orders"}`, series{value: 4}},
+		{`spindle_am_kafka_consumer_lag_records{partition="3",topic="orders"}`, series{value: 0}},
+		{`spindle_am_kafka_offsets_out_of_range_total{partition="2",topic="orders"}`, series{value: 2}},
+		{`spindle_am_kafka_records_lost_total{partition="2",topic="orders"}`, series{value: 47}},
+		{`spindle_am_kafka_offsets_out_of_range_total{partition="0",topic="payments"}`, series{value: 1}},
+		{`spindle_am_kafka_records_lost_total{partition="0",topic="payments"}`, series{value: 0}},
+		{`spindle_am_batches_completed_total`, series{value: 2}},
+		{`spindle_am_records_processed_total`, series{value: 240}},
+	}
+	const eps = 1e-9
+	for _, tt := range tests {
+		s, ok := got[tt.key]
+		if !ok {
+			t.Errorf("no series %s", tt.key)
+			continue
+		}
+		if math.Abs(s.value-tt.want.value) > eps || s.count != tt.want.count || math.Abs(s.sum-tt.want.sum) > eps {
+			t.Errorf("%s = %+v, want %+v", tt.key, s, tt.want)
+		}
+	}
+	if s, ok := got[`spindle_am_kafka_consumer_lag_records{partition="1",topic="orders"}`]; ok {
+		t.Errorf("partition 1's lag was never known, yet it has a series: %+v", s)
+	}
+
+	srv := httptest.NewServer(m.Handler())
+	defer srv.Close()
+	body := get(t, srv.URL+MetricsPath)
+	for _, want := range []string{
+		`spindle_am_kafka_consumer_lag_records{partition="0",topic="orders"} 4`,
+		`spindle_am_kafka_records_lost_total{partition="2",topic="orders"} 47`,
+		`spindle_am_batch_stage_seconds_count{stage="plan"} 2`,
+		`spindle_am_batch_total_delay_seconds_count 2`,
+	} {
+		if !strings.Contains(body, want+"\n") {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+}
+
+func TestMetricsOnLag(t *testing.T) {
+	m := NewMetrics(MetricsConfig{AttemptID: testAttempt})
+	rounds := [][]LagSample{
+		{
+			{Topic: "orders", Partition: 0, Records: 10, OldestAge: 1500 * time.Millisecond},
+			{Topic: "orders", Partition: 1, Records: 900, OldestAge: 40 * time.Second, OverRecords: true, OverAge: true},
+		},
+		{
+			{Topic: "orders", Partition: 0, Records: 5000, OldestAge: 2 * time.Second, OverRecords: true},
+			{Topic: "orders", Partition: 1, Records: 950, OldestAge: 45 * time.Second, OverAge: true},
+			// A clock running behind must not give a negative age.
+			{Topic: "payments", Partition: 7, OldestAge: -time.Second},
+		},
+		nil,
+	}
+	for _, r := range rounds {
+		m.OnLag(r)
+	}
+	got := gather(t, m)
+	tests := []struct {
+		key  string
+		want float64
+	}{
+		{`spindle_am_kafka_consumer_lag_oldest_seconds{partition="0",topic="orders"}`, 2},
+		{`spindle_am_kafka_consumer_lag_oldest_seconds{partition="1",topic="orders"}`, 45},
+		{`spindle_am_kafka_consumer_lag_oldest_seconds{partition="7",topic="payments"}`, 0},
+		{`spindle_am_kafka_lag_warnings_total{kind="records",partition="0",topic="orders"}`, 1},
+		{`spindle_am_kafka_lag_warnings_total{kind="records",partition="1",topic="orders"}`, 1},
+		{`spindle_am_kafka_lag_warnings_total{kind="age",partition="1",topic="orders"}`, 2},
+	}
+	for _, tt := range tests {
+		if s, ok := got[tt.key]; !ok || s.value != tt.want {
+			t.Errorf("%s = %v (present %v), want %v", tt.key, s.value, ok, tt.want)
+		}
+	}
+	for _, absent := range []string{
+		`spindle_am_kafka_lag_warnings_total{kind="age",partition="0",topic="orders"}`,
+		`spindle_am_kafka_lag_warnings_total{kind="records",partition="7",topic="payments"}`,
+	} {
+		if _, ok := got[absent]; ok {
+			t.Errorf("%s counted, but no sample was over that threshold", absent)
+		}
 	}
 }
 
@@ -200,21 +400,34 @@ func TestMetricsHandler(t *testing.T) {
 	if v := doc["histograms"]["application_1700000000000_0007.driver.demo.StreamingMetrics.streaming.batchProcessingTime"]["p50"]; v != 1000.0 {
 		t.Errorf("processing time p50 %v ms, want 1000", v)
 	}
-	if idx := get(t, srv.URL+"/"); !strings.Contains(idx, MetricsJSONPath) {
-		t.Errorf("index does not list %s:\n%s", MetricsJSONPath, idx)
+	idx := get(t, srv.URL+"/")
+	for _, p := range []string{MetricsJSONPath, StreamingAPIPath + "/statistics", StreamingAPIPath + "/batches/{batchId}", "/api/v1/applications/application_1700000000000_0007/streaming/batches"} {
+		if !strings.Contains(idx, p) {
+			t.Errorf("index does not list %s:\n%s", p, idx)
+		}
 	}
 }
 
 func TestNilMetricsIsSafe(t *testing.T) {
 	var m *Metrics
-	m.OnBatch(driver.BatchInfo{Records: 1})
+	m.OnBatch(fullBatch())
+	m.OnLag([]LagSample{{Topic: "orders", OverRecords: true}})
 	m.record(containerEvents{allocated: 1})
+	if m.Registry() != nil {
+		t.Fatal("nil metrics have a registry")
+	}
 	if s := m.Snapshot(); len(s.Gauges) != 0 || s.Version == "" {
 		t.Fatalf("nil metrics snapshot %+v", s)
 	}
 	srv := httptest.NewServer(m.Handler())
 	defer srv.Close()
 	get(t, srv.URL+MetricsJSONPath)
+	if b := get(t, srv.URL+StreamingAPIPath+"/batches"); strings.TrimSpace(b) != "[]" {
+		t.Fatalf("nil metrics list batches %s, want []", b)
+	}
+	if s := get(t, srv.URL+StreamingAPIPath+"/statistics"); !strings.Contains(s, `"numTotalCompletedBatches": 0`) {
+		t.Fatalf("nil metrics statistics %s", s)
+	}
 }
 
 func TestWindowQuantiles(t *testing.T) {

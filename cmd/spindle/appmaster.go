@@ -73,7 +73,12 @@ func appMasterCommand() *cli.Command {
 			}()
 			// The AM serves these on its tracking URL; the streaming
 			// driver feeds them each batch.
-			metrics := appmaster.NewMetrics(appmaster.MetricsConfig{AttemptID: cfg.AttemptID, AppName: spec.Conf["spark.app.name"]})
+			mcfg, err := appmaster.MetricsConfigFromConf(spec.Conf)
+			if err != nil {
+				return err
+			}
+			mcfg.AttemptID, mcfg.AppName = cfg.AttemptID, spec.Conf["spark.app.name"]
+			metrics := appmaster.NewMetrics(mcfg)
 			if cfg.DriverAddress == "" && len(cfg.DriverCommand) == 0 {
 				wd, _ := os.Getwd()
 				cfg.RunDriver, err = appmaster.StreamingDriver(spec, appmaster.StreamingOptions{

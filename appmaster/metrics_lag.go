@@ -1,0 +1,105 @@
+package appmaster
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/spindlehq/spindle/driver"
+)
+
+// Kinds of lag warning in spindle_am_kafka_lag_warnings_total.
+const (
+	LagWarningRecords = "records"
+	LagWarningAge     = "age"
+)
+
+// LagSample is one partition's consumer lag as the lag monitor saw it after a batch.
+type LagSample struct {
+	// Topic and Partition name the partition.
+	Topic     string
+	Partition int32
+	// Records is how many records the stream has not read yet.
+	Records int64
+	// OldestAge is how old the oldest of those records is.
+	OldestAge time.Duration
+	// OverRecords and OverAge are set when Records or OldestAge is over
+	// the monitor's threshold.
+	OverRecords, OverAge bool
+}
+
+// kafkaMetrics are the per-partition Kafka series: consumer lag, offsets
+// lost to retention, and the lag monitor's findings.
+type kafkaMetrics struct {
+	lag         *prometheus.GaugeVec
+	outOfRange  *prometheus.CounterVec
+	lost        *prometheus.CounterVec
+	oldestAge   *prometheus.GaugeVec
+	lagWarnings *prometheus.CounterVec
+}
+
+func newKafkaMetrics(reg *prometheus.Registry) kafkaMetrics {
+	tp := []string{"topic", "partition"}
+	k := kafkaMetrics{
+		lag: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "spindle_am_kafka_consumer_lag_records",
+			Help: "Records a partition held beyond the last completed batch's range when that batch was planned.",
+		}, tp),
+		outOfRange: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "spindle_am_kafka_offsets_out_of_range_total",
+			Help: "Times a partition's next offset was outside what Kafka held (usually deleted by retention before it was read), so reading was reset per auto.offset.reset.",
+		}, tp),
+		lost: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "spindle_am_kafka_records_lost_total",
+			Help: "Offsets skipped, never read, because Kafka had deleted them before the stream reached them.",
+		}, tp),
+		oldestAge: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "spindle_am_kafka_consumer_lag_oldest_seconds",
+			Help: "Age of the oldest record of a partition the stream has not read yet, as the lag monitor last saw it.",
+		}, tp),
+		lagWarnings: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "spindle_am_kafka_lag_warnings_total",
+			Help: "Times the lag monitor found a partition over its lag threshold: kind records (unread records) or age (age of the oldest unread record).",
+		}, []string{"topic", "partition", "kind"}),
+	}
+	reg.MustRegister(k.lag, k.outOfRange, k.lost, k.oldestAge, k.lagWarnings)
+	return k
+}
+
+// onBatch sets each partition's lag from a completed batch (leaving it
+// as it was where the batch does not know it) and counts the offsets
+// retention deleted before they were read.
+func (k kafkaMetrics) onBatch(b driver.BatchInfo) {
+	for _, p := range b.Partitions {
+		if lag := p.Lag(); lag >= 0 {
+			k.lag.WithLabelValues(p.Topic, partitionLabel(p.Partition)).Set(float64(lag))
+		}
+	}
+	for _, ev := range b.OutOfRange {
+		part := partitionLabel(ev.Partition)
+		k.outOfRange.WithLabelValues(ev.Topic, part).Inc()
+		k.lost.WithLabelValues(ev.Topic, part).Add(float64(max(0, ev.Lost)))
+	}
+}
+
+// OnLag records the lag monitor's findings after a batch: each
+// partition's oldest unread record's age, and one warning per sample and
+// threshold it is over.
+func (m *Metrics) OnLag(samples []LagSample) {
+	if m == nil {
+		return
+	}
+	for _, s := range samples {
+		part := partitionLabel(s.Partition)
+		m.kafka.oldestAge.WithLabelValues(s.Topic, part).Set(max(0, s.OldestAge).Seconds())
+		if s.OverRecords {
+			m.kafka.lagWarnings.WithLabelValues(s.Topic, part, LagWarningRecords).Inc()
+		}
+		if s.OverAge {
+			m.kafka.lagWarnings.WithLabelValues(s.Topic, part, LagWarningAge).Inc()
+		}
+	}
+}
+
+// partitionLabel is a partition number as a label value.
+func partitionLabel(p int32) string { return strconv.FormatInt(int64(p), 10) }
