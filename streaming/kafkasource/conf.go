@@ -37,7 +37,16 @@ const (
 	KeyFetchMaxWait           = "spindle.kafka.fetch.max.wait.ms"
 	KeyMaxPartitionFetchBytes = "spindle.kafka.max.partition.fetch.bytes"
 	KeyIsolationLevel         = "spindle.kafka.isolation.level"
+	KeyGroupID                = "spindle.kafka.group.id"
+	// KeyAppName is Spark's application name, the default group id's
+	// suffix.
+	KeyAppName = "spark.app.name"
 )
+
+// DefaultGroupID is the consumer group offsets are committed to when
+// neither spindle.kafka.group.id nor spark.app.name is set; with an app
+// name the default is DefaultGroupID + "-" + the name.
+const DefaultGroupID = "spindle"
 
 // Values of spindle.kafka.security.protocol.
 const (
@@ -55,8 +64,11 @@ const clientPrefix = "spindle.kafka."
 // (comma-separated, required), spark.streaming.kafka.maxRatePerPartition
 // (default 0, unlimited), spark.streaming.kafka.minRatePerPartition (default
 // 1) and spindle.kafka.auto.offset.reset (earliest, latest or none; default
-// latest). These spindle.kafka.* keys set the sarama client, with Kafka's
-// meaning:
+// latest). spindle.kafka.group.id names the consumer group the driver
+// commits processed offsets to, for lag monitors; the stream never joins
+// it. It defaults to "spindle-" followed by spark.app.name, or to
+// "spindle" when the application has no name. These other spindle.kafka.*
+// keys set the sarama client, with Kafka's meaning:
 //
 //	client.id
 //	security.protocol                 PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL
@@ -73,7 +85,7 @@ const clientPrefix = "spindle.kafka."
 //	isolation.level                   read_uncommitted (default), read_committed
 //
 // Any other spindle.kafka.* key is an error naming it; keys outside
-// spindle.kafka.* and the two Spark keys are ignored. Files named by ssl.*
+// spindle.kafka.* and the Spark keys named here are ignored. Files named by ssl.*
 // keys are read here. The Logger is left nil for the caller to set.
 func ConfigFromConf(conf map[string]string) (Config, error) {
 	cfg := DefaultConfig()
@@ -152,6 +164,11 @@ func ConfigFromConf(conf map[string]string) (Config, error) {
 			sc.Consumer.MaxWaitTime, err = parseMillis(v)
 		case KeyMaxPartitionFetchBytes:
 			sc.Consumer.Fetch.Default, err = parseInt32(v)
+		case KeyGroupID:
+			cfg.GroupID = v
+			if v == "" {
+				err = errors.New("must not be empty: name the consumer group, or leave the key out for spindle-<spark.app.name>")
+			}
 		case KeyIsolationLevel:
 			switch strings.ToLower(v) {
 			case "read_uncommitted":
@@ -173,6 +190,9 @@ func ConfigFromConf(conf map[string]string) (Config, error) {
 			}
 			return Config{}, fmt.Errorf("%w: %s=%q: %w", ErrInvalidConfig, key, raw, err)
 		}
+	}
+	if _, ok := conf[KeyGroupID]; !ok {
+		cfg.GroupID = defaultGroupID(conf[KeyAppName])
 	}
 	if _, ok := conf[KeyBootstrapServers]; !ok {
 		return Config{}, fmt.Errorf("%w: %s is required", ErrInvalidConfig, KeyBootstrapServers)
@@ -257,6 +277,14 @@ func tlsConfig(caPath, certPath, keyPath string) (*tls.Config, error) {
 		tc.Certificates = []tls.Certificate{cert}
 	}
 	return tc, nil
+}
+
+// defaultGroupID is the group id of an application that sets none.
+func defaultGroupID(appName string) string {
+	if name := strings.TrimSpace(appName); name != "" {
+		return DefaultGroupID + "-" + name
+	}
+	return DefaultGroupID
 }
 
 func splitList(s string) []string {

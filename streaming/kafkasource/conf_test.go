@@ -62,6 +62,7 @@ func TestConfigFromConfAllKeys(t *testing.T) {
 		KeyFetchMaxWait:           "100",
 		KeyMaxPartitionFetchBytes: "2097152",
 		KeyIsolationLevel:         "read_committed",
+		KeyGroupID:                "lag-watch",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -72,6 +73,7 @@ func TestConfigFromConfAllKeys(t *testing.T) {
 		ok   bool
 	}{
 		{"max rate", cfg.MaxRatePerPartition == 1000},
+		{"group id", cfg.GroupID == "lag-watch"},
 		{"min rate", cfg.MinRatePerPartition == 0},
 		{"reset", cfg.AutoOffsetReset == ResetEarliest},
 		{"client id", sc.ClientID == "app-7"},
@@ -88,6 +90,30 @@ func TestConfigFromConfAllKeys(t *testing.T) {
 		if !c.ok {
 			t.Errorf("%s not applied: %+v", c.name, cfg)
 		}
+	}
+}
+
+func TestConfigFromConfGroupID(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		conf map[string]string
+		want string
+	}{
+		{"from app name", map[string]string{KeyAppName: "clicks"}, "spindle-clicks"},
+		{"app name trimmed", map[string]string{KeyAppName: " clicks "}, "spindle-clicks"},
+		{"no app name", nil, DefaultGroupID},
+		{"blank app name", map[string]string{KeyAppName: " "}, DefaultGroupID},
+		{"explicit", map[string]string{KeyAppName: "clicks", KeyGroupID: " billing-lag "}, "billing-lag"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, err := ConfigFromConf(withConf(tc.conf))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.GroupID != tc.want {
+				t.Fatalf("GroupID = %q, want %q", cfg.GroupID, tc.want)
+			}
+		})
 	}
 }
 
@@ -124,7 +150,8 @@ func TestConfigFromConfErrors(t *testing.T) {
 		conf    map[string]string
 		mention string
 	}{
-		{"unknown key", withConf(map[string]string{"spindle.kafka.group.id": "g"}), "spindle.kafka.group.id"},
+		{"unknown key", withConf(map[string]string{"spindle.kafka.enable.auto.commit": "true"}), "spindle.kafka.enable.auto.commit"},
+		{"empty group id", withConf(map[string]string{KeyGroupID: "  "}), KeyGroupID},
 		{"misspelt key", withConf(map[string]string{"spindle.kafka.sasl.user": "u"}), "spindle.kafka.sasl.user"},
 		{"missing servers", map[string]string{KeyTopics: "t"}, KeyBootstrapServers},
 		{"missing topics", map[string]string{KeyBootstrapServers: "h:1"}, KeyTopics},
@@ -275,6 +302,7 @@ func FuzzConfigFromConf(f *testing.F) {
 	f.Add(KeyMaxRate, "100", KeySecurityProtocol, "SASL_SSL", "h:1", "t")
 	f.Add("spindle.kafka.x", "1", KeyIsolationLevel, "read_committed", "h", "a,b")
 	f.Add(KeySASLMechanism, "SCRAM-SHA-256", KeyRequestTimeout, "9999999999999999999", "[::1]:9092", "")
+	f.Add(KeyGroupID, " ", KeyAppName, "app", "h:1", "t")
 	f.Fuzz(func(t *testing.T, k1, v1, k2, v2, servers, topics string) {
 		conf := map[string]string{KeyBootstrapServers: servers, KeyTopics: topics, k1: v1, k2: v2}
 		for k := range conf {
@@ -302,7 +330,7 @@ func FuzzConfigFromConf(f *testing.F) {
 		if err := cfg.Validate(); err != nil {
 			t.Fatalf("accepted config does not validate: %v", err)
 		}
-		if len(cfg.Brokers) == 0 || len(cfg.Topics) == 0 || cfg.ClientConfig == nil {
+		if len(cfg.Brokers) == 0 || len(cfg.Topics) == 0 || cfg.ClientConfig == nil || cfg.GroupID == "" {
 			t.Fatalf("accepted config lacks brokers, topics or client config: %+v", cfg)
 		}
 	})

@@ -49,6 +49,12 @@ type Config struct {
 	// fetches waiting at most DefaultFetchMaxWait. It is copied, and the copy
 	// is made to return consumer errors, which reading relies on.
 	ClientConfig *sarama.Config
+	// GroupID is the consumer group a GroupCommitter commits processed
+	// offsets to, so that lag monitors see the stream's progress; reading
+	// never joins the group. Planner and Reader ignore it
+	// (spindle.kafka.group.id; ConfigFromConf defaults it to
+	// spindle-<spark.app.name>).
+	GroupID string
 	// Logger receives out-of-range and planning logs; nil logs nothing.
 	Logger *zap.Logger
 }
