@@ -85,7 +85,9 @@ type StreamingOptions struct {
 	Stopping func() bool
 	// OnBatch is told of each completed batch.
 	OnBatch func(driver.BatchInfo)
-	Logger  *zap.Logger
+	// OnLag is told of the lag monitor's findings after each batch.
+	OnLag  func([]LagSample)
+	Logger *zap.Logger
 }
 
 // StreamingDriver returns the AM's driver for a Spindle job: micro-batches
@@ -114,6 +116,11 @@ func StreamingDriver(spec LaunchSpec, opts StreamingOptions) (func(context.Conte
 		return nil, err
 	}
 	kcfg.Logger = lg.Named("kafka")
+	lcfg, err := kafkasource.LagMonitorConfigFromConf(c)
+	if err != nil {
+		return nil, err
+	}
+	lcfg.Logger = lg.Named("lag")
 	rcfg, err := ratecontrol.ConfigFromConf(c, batch)
 	if err != nil {
 		return nil, err
@@ -175,6 +182,25 @@ func StreamingDriver(spec LaunchSpec, opts StreamingOptions) (func(context.Conte
 		if err != nil {
 			return err
 		}
+		committer, err := kafkasource.NewGroupCommitter(kcfg)
+		if err != nil {
+			return err
+		}
+		defer committer.Close()
+		lagMon, err := kafkasource.NewLagMonitor(kcfg, lcfg)
+		if err != nil {
+			return err
+		}
+		defer lagMon.Close()
+		lagCtx, stopLag := context.WithCancel(ctx)
+		lagChecks := watchLag(lagCtx, lagMon, opts.OnLag, lg)
+		defer stopLag()
+		onBatch := func(b driver.BatchInfo) {
+			lagChecks.request(b)
+			if opts.OnBatch != nil {
+				opts.OnBatch(b)
+			}
+		}
 		ccfg := sdk.DefaultClientConfig()
 		ccfg.Path, ccfg.SHA256, ccfg.AppLog, ccfg.Logger = filepath.Join(opts.WorkDir, spec.Application), job.SHA256, opts.AppLog, lg.Named("plugin")
 		client, err := sdk.NewClient(ctx, ccfg)
@@ -206,7 +232,7 @@ func StreamingDriver(spec LaunchSpec, opts StreamingOptions) (func(context.Conte
 		}
 		eng, err := driver.NewEngine(driver.EngineConfig{
 			BatchDuration: batch, Planner: planner, Rate: rate, Log: log, Tasks: tcfg, Endpoint: ep,
-			Job: jobIface, KeepState: caps.UpdateState, Stop: gs.stopRequested, OnBatch: opts.OnBatch, Logger: lg.Named("engine"),
+			Job: jobIface, KeepState: caps.UpdateState, Stop: gs.stopRequested, OnBatch: onBatch, Committer: committer, Logger: lg.Named("engine"),
 		})
 		if err != nil {
 			return err

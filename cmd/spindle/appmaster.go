@@ -82,7 +82,7 @@ func appMasterCommand() *cli.Command {
 			if cfg.DriverAddress == "" && len(cfg.DriverCommand) == 0 {
 				wd, _ := os.Getwd()
 				cfg.RunDriver, err = appmaster.StreamingDriver(spec, appmaster.StreamingOptions{
-					WorkDir: wd, AppLog: appLog, Stopping: stopping.Load, OnBatch: metrics.OnBatch, Logger: lg.Named("driver"),
+					WorkDir: wd, AppLog: appLog, Stopping: stopping.Load, OnBatch: metrics.OnBatch, OnLag: metrics.OnLag, Logger: lg.Named("driver"),
 				})
 				if err != nil {
 					return err

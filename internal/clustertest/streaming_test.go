@@ -52,7 +52,8 @@ func waitCommittedUntil(t testing.TB, b *kafkatest.Broker, topic string, partiti
 // valid one exactly once with the expected revenue per store, the invalid
 // ones are dead letters with their reasons, the batch statistics in the
 // commits add up, and the state after a graceful stop holds every store's
-// revenue.
+// revenue; the consumer group holds the processed offsets and the AM
+// serves the batch statistics.
 func TestRetailJobEndToEnd(t *testing.T) {
 	n := *retailTransactions
 	b := kafkatest.Start(t, map[string]int32{"transactions": 4})
@@ -79,6 +80,10 @@ func TestRetailJobEndToEnd(t *testing.T) {
 	produced := time.Now()
 	waitCommittedUntil(t, b, "transactions", 4, dir, 120*time.Second)
 	t.Logf("all %d transactions committed %v after the last was produced", n, time.Since(produced))
+	// Lag monitors see the stream's progress in its consumer group, and
+	// the AM serves the batches as Spark's streaming REST API does.
+	checkConsumerGroup(t, b, "spindle-retail", "transactions", 4) // spindle-<app name>
+	checkStreamingAPI(t, trackingURL(t, c, sub.AppID()), int64(n), 4)
 
 	got := testutil.ReadRetailSink(t, filepath.Join(dir, "out"))
 	if d := want.Diff(got.Totals); d != "" {
