@@ -73,25 +73,52 @@ func jobRunner(ctx context.Context, spec appmaster.LaunchSpec, appLog interface{
 	if err != nil {
 		return nil, nil, err
 	}
-	sinkURI, err := appmaster.SinkDir(spec.Conf)
+	out, closeSink, err := openSink(ctx, spec.Conf, kcfg, cfg.Logger)
 	if err != nil {
 		reader.Close()
 		return nil, nil, err
-	}
-	store, dir, err := hdfscheckpoint.Open(ctx, sinkURI)
-	if err != nil {
-		reader.Close()
-		return nil, nil, fmt.Errorf("sink %s: %w", sinkURI, err)
 	}
 	wd, _ := os.Getwd()
 	runner, err := executor.NewJobRunner(ctx, executor.JobRunnerConfig{
 		JobPath: filepath.Join(wd, spec.Application), JobSHA256: job.SHA256, Conf: spec.Conf, Args: spec.Args,
-		AppLog: appLog, Reader: reader, Sink: sink.FileSink{Store: store, Dir: dir}, Logger: cfg.Logger,
+		AppLog: appLog, Reader: reader, Sink: out, Logger: cfg.Logger,
 	})
 	if err != nil {
 		reader.Close()
-		store.Close()
+		closeSink()
 		return nil, nil, err
 	}
-	return runner, func() { runner.Close(); reader.Close(); store.Close() }, nil
+	return runner, func() { runner.Close(); reader.Close(); closeSink() }, nil
+}
+
+// openSink opens the sink spindle.sink.kind chooses: files under
+// spindle.sink.path, or a Kafka topic reached with the source's client
+// settings (kcfg).
+func openSink(ctx context.Context, conf map[string]string, kcfg kafkasource.Config, lg *zap.Logger) (executor.OutputWriter, func(), error) {
+	scfg, err := sink.ConfigFromConf(conf)
+	if err != nil {
+		return nil, nil, err
+	}
+	if scfg.Kind == sink.KindKafka {
+		scfg.Kafka.ClientConfig = kcfg.SaramaConfig()
+		scfg.Kafka.Logger = lg.Named("sink")
+		ks, err := sink.NewKafkaSink(ctx, scfg.Kafka)
+		if err != nil {
+			return nil, nil, err
+		}
+		return ks, func() {
+			if err := ks.Close(); err != nil {
+				lg.Warn("closing the Kafka sink", zap.Error(err))
+			}
+		}, nil
+	}
+	sinkURI, err := appmaster.SinkDir(conf)
+	if err != nil {
+		return nil, nil, err
+	}
+	store, dir, err := hdfscheckpoint.Open(ctx, sinkURI)
+	if err != nil {
+		return nil, nil, fmt.Errorf("sink %s: %w", sinkURI, err)
+	}
+	return sink.FileSink{Store: store, Dir: dir}, func() { store.Close() }, nil
 }

@@ -1,6 +1,17 @@
-// Package sink writes a job's outputs where they must land exactly once:
-// each batch and partition goes to its own file, written to a temporary
-// file and renamed into place on a checkpoint store, so a replayed batch
-// writes the same outputs to the same place. Rejected records go to a
-// dead-letter file beside them, with the reason each was rejected.
+// Package sink writes a job's outputs where they must land exactly once.
+//
+// The application chooses its sink with spindle.sink.kind (ConfigFromConf).
+// FileSink, the default, writes each batch and partition to its own file,
+// written to a temporary file and renamed into place on a checkpoint store,
+// so a replayed batch writes the same outputs to the same place. Rejected
+// records go to a dead-letter file beside them, with the reason each was
+// rejected.
+//
+// KafkaSink writes each output as a message to a Kafka topic with sarama's
+// idempotent producer, and each rejected record to a dead-letter topic. A
+// batch's writes are acknowledged before the batch commits. A batch replayed
+// after a failure writes its outputs again, so a topic may hold an output
+// more than once; every message carries headers naming its batch, source
+// partition and position (its OutputID), equal for the copies of the same
+// output, and a consumer keeps the first of each with a Deduplicator.
 package sink

@@ -1,0 +1,81 @@
+package sink
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestConfigFromConf(t *testing.T) {
+	src := map[string]string{"spindle.kafka.bootstrap.servers": "k1:9092,k2:9092", "spindle.kafka.topics": "tx"}
+	with := func(kv ...string) map[string]string {
+		m := map[string]string{}
+		for k, v := range src {
+			m[k] = v
+		}
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return m
+	}
+	for _, tc := range []struct {
+		name string
+		conf map[string]string
+		want Config
+	}{
+		{"default is file", with("spindle.sink.path", "file:///out"), Config{Kind: KindFile}},
+		{"file", with("spindle.sink.kind", " File "), Config{Kind: KindFile}},
+		{"kafka with defaults", with("spindle.sink.kind", "kafka", "spindle.sink.kafka.topic", "sales"),
+			Config{Kind: KindKafka, Kafka: KafkaConfig{Brokers: []string{"k1:9092", "k2:9092"}, Topic: "sales", DeadLetterTopic: "sales-deadletter"}}},
+		{"kafka with its own brokers and dead-letter topic", with("spindle.sink.kind", "KAFKA", "spindle.sink.kafka.topic", "sales",
+			"spindle.sink.kafka.deadLetterTopic", "sales.rejected", "spindle.sink.kafka.bootstrap.servers", "out:9093"),
+			Config{Kind: KindKafka, Kafka: KafkaConfig{Brokers: []string{"out:9093"}, Topic: "sales", DeadLetterTopic: "sales.rejected"}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := ConfigFromConf(tc.conf)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Kind != tc.want.Kind || got.Kafka.Topic != tc.want.Kafka.Topic || got.Kafka.DeadLetterTopic != tc.want.Kafka.DeadLetterTopic ||
+				!slices.Equal(got.Kafka.Brokers, tc.want.Kafka.Brokers) || got.Kafka.ClientConfig != nil {
+				t.Fatalf("got %+v, want %+v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestConfigFromConfErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		conf map[string]string
+		want string
+	}{
+		{"unknown kind", map[string]string{"spindle.sink.kind": "s3"}, `spindle.sink.kind="s3": must be file or kafka`},
+		{"kafka key with the file sink", map[string]string{"spindle.sink.kafka.topic": "sales"},
+			"spindle.sink.kafka.topic is set but spindle.sink.kind is file: set spindle.sink.kind=kafka"},
+		{"unknown kafka key", map[string]string{"spindle.sink.kind": "kafka", "spindle.sink.kafka.topic": "s", "spindle.sink.kafka.deadletterTopic": "d"},
+			"unknown key spindle.sink.kafka.deadletterTopic"},
+		{"no topic", map[string]string{"spindle.sink.kind": "kafka", "spindle.kafka.bootstrap.servers": "k:1"},
+			"spindle.sink.kafka.topic is required with spindle.sink.kind=kafka"},
+		{"bad topic", map[string]string{"spindle.sink.kind": "kafka", "spindle.sink.kafka.topic": "sales/eu", "spindle.kafka.bootstrap.servers": "k:1"},
+			`spindle.sink.kafka.topic: kafkasource: invalid config: invalid character '/' in topic name "sales/eu"`},
+		{"bad dead-letter topic", map[string]string{"spindle.sink.kind": "kafka", "spindle.sink.kafka.topic": "s", "spindle.sink.kafka.deadLetterTopic": "", "spindle.kafka.bootstrap.servers": "k:1"},
+			`spindle.sink.kafka.deadLetterTopic: kafkasource: invalid config: invalid topic name ""`},
+		{"same topics", map[string]string{"spindle.sink.kind": "kafka", "spindle.sink.kafka.topic": "s", "spindle.sink.kafka.deadLetterTopic": "s", "spindle.kafka.bootstrap.servers": "k:1"},
+			"spindle.sink.kafka.topic and spindle.sink.kafka.deadLetterTopic are both \"s\""},
+		{"no brokers", map[string]string{"spindle.sink.kind": "kafka", "spindle.sink.kafka.topic": "s"},
+			"spindle.sink.kafka.bootstrap.servers is required with spindle.sink.kind=kafka (or spindle.kafka.bootstrap.servers"},
+		{"bad sink brokers", map[string]string{"spindle.sink.kind": "kafka", "spindle.sink.kafka.topic": "s", "spindle.sink.kafka.bootstrap.servers": "k"},
+			`spindle.sink.kafka.bootstrap.servers="k": broker "k" is not host:port`},
+		{"bad source brokers", map[string]string{"spindle.sink.kind": "kafka", "spindle.sink.kafka.topic": "s", "spindle.kafka.bootstrap.servers": "k:0"},
+			`spindle.kafka.bootstrap.servers="k:0": broker "k:0" has an invalid port`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := ConfigFromConf(tc.conf)
+			if !errors.Is(err, ErrInvalidConfig) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err %v, want %q", err, tc.want)
+			}
+		})
+	}
+}

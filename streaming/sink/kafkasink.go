@@ -1,0 +1,281 @@
+package sink
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"sync"
+	"time"
+
+	"github.com/IBM/sarama"
+	"github.com/spindlehq/spindle/sdk"
+	"github.com/spindlehq/spindle/streaming/kafkasource"
+	"go.uber.org/zap"
+)
+
+// DefaultProducerRetries is how many times the Kafka sink's producer
+// retries a message before a write fails; the idempotent producer keeps
+// retries from writing a message twice.
+const DefaultProducerRetries = 10
+
+// ErrTopicNotFound is wrapped by the Kafka sink's errors when its output or
+// dead-letter topic does not exist: the sink never creates topics.
+var ErrTopicNotFound = errors.New("sink: Kafka topic does not exist")
+
+// KafkaConfig configures a KafkaSink.
+type KafkaConfig struct {
+	// Brokers are the bootstrap brokers, host:port each.
+	Brokers []string
+	// Topic receives the outputs; DeadLetterTopic the rejected records.
+	// Both must exist.
+	Topic, DeadLetterTopic string
+	// ClientConfig is the sarama configuration to start from (TLS, SASL,
+	// version, timeouts; see kafkasource.Config.SaramaConfig); nil means
+	// sarama's defaults with client id spindle. It is copied, and the
+	// copy's producer is made idempotent (see ProducerConfig).
+	ClientConfig *sarama.Config
+	// Logger receives the sink's logs; nil logs nothing.
+	Logger *zap.Logger
+}
+
+// KafkaSink writes each output of a batch-partition as a message to a Kafka
+// topic, with the output's key and value, and each rejected record to a
+// dead-letter topic as JSON with its reason. Every message carries the
+// headers of its OutputID, so that the messages a replayed batch writes
+// again can be recognised (see Deduplicator). It is safe for concurrent
+// use.
+type KafkaSink struct {
+	cfg      KafkaConfig
+	lg       *zap.Logger
+	client   sarama.Client
+	producer sarama.SyncProducer
+
+	// mu is held for reading by each send, and for writing by Close, so
+	// that the producer is not closed under a send.
+	mu     sync.RWMutex
+	closed bool
+}
+
+// ProducerConfig returns the sarama configuration the Kafka sink produces
+// with: a copy of base (sarama's defaults when nil) with the idempotent
+// producer (acks from all in-sync replicas, one request in flight per
+// broker, retried), successes returned, and topics never created by
+// asking for their metadata.
+func ProducerConfig(base *sarama.Config) *sarama.Config {
+	var sc *sarama.Config
+	if base != nil {
+		cp := *base
+		sc = &cp
+	} else {
+		sc = sarama.NewConfig()
+		sc.ClientID = kafkasource.DefaultClientID
+		sc.Metadata.Full = false
+	}
+	sc.Producer.Idempotent = true
+	sc.Producer.RequiredAcks = sarama.WaitForAll
+	sc.Net.MaxOpenRequests = 1
+	sc.Producer.Retry.Max = max(sc.Producer.Retry.Max, DefaultProducerRetries)
+	sc.Producer.Return.Successes = true
+	sc.Producer.Return.Errors = true
+	sc.Producer.Partitioner = newOutputPartitioner
+	sc.Metadata.AllowAutoTopicCreation = false
+	return sc
+}
+
+// NewKafkaSink connects to the brokers and checks that both topics exist.
+func NewKafkaSink(ctx context.Context, cfg KafkaConfig) (*KafkaSink, error) {
+	if len(cfg.Brokers) == 0 {
+		return nil, fmt.Errorf("%w: Kafka sink: no bootstrap brokers", ErrInvalidConfig)
+	}
+	for _, t := range []string{cfg.Topic, cfg.DeadLetterTopic} {
+		if err := kafkasource.ValidateTopic(t); err != nil {
+			return nil, fmt.Errorf("%w: Kafka sink: %w", ErrInvalidConfig, err)
+		}
+	}
+	if cfg.Topic == cfg.DeadLetterTopic {
+		return nil, fmt.Errorf("%w: Kafka sink: outputs and dead letters both go to %q", ErrInvalidConfig, cfg.Topic)
+	}
+	sc := ProducerConfig(cfg.ClientConfig)
+	if !sc.Version.IsAtLeast(sarama.V0_11_0_0) {
+		return nil, fmt.Errorf("%w: Kafka sink: the idempotent producer needs Kafka 0.11.0 or later, %s is %s", ErrInvalidConfig, kafkasource.KeyKafkaVersion, sc.Version)
+	}
+	if err := sc.Validate(); err != nil {
+		return nil, fmt.Errorf("%w: Kafka sink: sarama config: %w", ErrInvalidConfig, err)
+	}
+	lg := cfg.Logger
+	if lg == nil {
+		lg = zap.NewNop()
+	}
+	client, err := sarama.NewClient(cfg.Brokers, sc)
+	if err != nil {
+		return nil, fmt.Errorf("sink: connect to Kafka brokers %v: %w", cfg.Brokers, err)
+	}
+	for _, t := range []string{cfg.Topic, cfg.DeadLetterTopic} {
+		if err := checkTopic(ctx, client, t); err != nil {
+			client.Close()
+			return nil, err
+		}
+	}
+	producer, err := sarama.NewSyncProducerFromClient(client)
+	if err != nil {
+		client.Close()
+		return nil, fmt.Errorf("sink: start Kafka producer for %s: %w", cfg.Topic, err)
+	}
+	lg.Info("writing outputs to Kafka", zap.String("topic", cfg.Topic), zap.String("deadLetterTopic", cfg.DeadLetterTopic), zap.Strings("brokers", cfg.Brokers))
+	return &KafkaSink{cfg: cfg, lg: lg, client: client, producer: producer}, nil
+}
+
+// checkTopic fails with ErrTopicNotFound when topic does not exist.
+func checkTopic(ctx context.Context, client sarama.Client, topic string) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("sink: check Kafka topic %q: %w", topic, err)
+	}
+	parts, err := client.Partitions(topic)
+	if errors.Is(err, sarama.ErrUnknownTopicOrPartition) || err == nil && len(parts) == 0 {
+		return topicNotFound(topic)
+	}
+	if err != nil {
+		return fmt.Errorf("sink: metadata of Kafka topic %q: %w", topic, err)
+	}
+	return nil
+}
+
+func topicNotFound(topic string) error {
+	return fmt.Errorf("%w: %q: create it before starting the application (the Kafka sink does not create topics)", ErrTopicNotFound, topic)
+}
+
+// WritePartition writes one batch-partition's outputs to the output topic
+// and returns once the brokers acknowledged every one of them. A replay of
+// the batch writes the same messages with the same OutputIDs again.
+func (s *KafkaSink) WritePartition(ctx context.Context, batchTime time.Time, topic string, partition int32, outputs []sdk.Output) error {
+	msgs := make([]*sarama.ProducerMessage, len(outputs))
+	for i, o := range outputs {
+		m := s.message(s.cfg.Topic, OutputID{BatchTimeMs: batchTime.UnixMilli(), Topic: topic, Partition: partition, Index: i, Count: len(outputs)})
+		if o.Key != nil {
+			m.Key = sarama.ByteEncoder(o.Key)
+		}
+		if o.Value != nil {
+			m.Value = sarama.ByteEncoder(o.Value)
+		}
+		msgs[i] = m
+	}
+	if err := s.send(ctx, msgs); err != nil {
+		return fmt.Errorf("sink: write outputs of batch %d, %s-%d, to Kafka topic %q: %w", batchTime.UnixMilli(), topic, partition, s.cfg.Topic, err)
+	}
+	return nil
+}
+
+// WriteRejected writes one batch-partition's rejected records to the
+// dead-letter topic, as JSON with their reasons (the file sink's dead-letter
+// lines), and returns once every one is acknowledged.
+func (s *KafkaSink) WriteRejected(ctx context.Context, batchTime time.Time, topic string, partition int32, rejected []sdk.Rejected) error {
+	msgs := make([]*sarama.ProducerMessage, len(rejected))
+	for i, r := range rejected {
+		body, err := json.Marshal(rejectedLine{Topic: r.Record.Topic, Partition: r.Record.Partition, Offset: r.Record.Offset, Stage: fmt.Sprint(r.Stage), Reason: r.Reason, Key: r.Record.Key, Value: r.Record.Value})
+		if err != nil {
+			return fmt.Errorf("sink: dead letter of %s-%d at offset %d: %w", r.Record.Topic, r.Record.Partition, r.Record.Offset, err)
+		}
+		m := s.message(s.cfg.DeadLetterTopic, OutputID{BatchTimeMs: batchTime.UnixMilli(), Topic: topic, Partition: partition, Index: i, Count: len(rejected)})
+		m.Value = sarama.ByteEncoder(body)
+		msgs[i] = m
+	}
+	if err := s.send(ctx, msgs); err != nil {
+		return fmt.Errorf("sink: write dead letters of batch %d, %s-%d, to Kafka topic %q: %w", batchTime.UnixMilli(), topic, partition, s.cfg.DeadLetterTopic, err)
+	}
+	return nil
+}
+
+// message is a message to topic carrying id.
+func (s *KafkaSink) message(topic string, id OutputID) *sarama.ProducerMessage {
+	return &sarama.ProducerMessage{Topic: topic, Headers: id.Headers(), Metadata: id}
+}
+
+// send produces msgs and waits until all are acknowledged, one failed, or
+// ctx ends. Messages still in flight when ctx ends may yet be written;
+// their OutputIDs make the retry's copies recognisable.
+func (s *KafkaSink) send(ctx context.Context, msgs []*sarama.ProducerMessage) error {
+	if len(msgs) == 0 {
+		return nil
+	}
+	done := make(chan error, 1)
+	s.mu.RLock()
+	if s.closed {
+		s.mu.RUnlock()
+		return errors.New("sink closed")
+	}
+	go func() {
+		defer s.mu.RUnlock()
+		done <- s.producer.SendMessages(msgs)
+	}()
+	select {
+	case err := <-done:
+		return sendError(err, len(msgs))
+	case <-ctx.Done():
+		return fmt.Errorf("%d messages not all acknowledged: %w", len(msgs), ctx.Err())
+	}
+}
+
+// sendError describes a SendMessages error.
+func sendError(err error, n int) error {
+	if err == nil {
+		return nil
+	}
+	var pes sarama.ProducerErrors
+	if !errors.As(err, &pes) || len(pes) == 0 {
+		return err
+	}
+	first := pes[0]
+	if errors.Is(first.Err, sarama.ErrUnknownTopicOrPartition) {
+		return fmt.Errorf("%d of %d messages failed: %w", len(pes), n, topicNotFound(first.Msg.Topic))
+	}
+	return fmt.Errorf("%d of %d messages failed, the first: %w", len(pes), n, first.Err)
+}
+
+// Close waits for writes in flight and closes the producer and its client.
+func (s *KafkaSink) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	err := s.producer.Close()
+	if cerr := s.client.Close(); cerr != nil && !errors.Is(cerr, sarama.ErrClosedClient) && err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("sink: close Kafka producer for %s: %w", s.cfg.Topic, err)
+	}
+	return nil
+}
+
+// outputPartitioner places a message with a key by its key, as sarama's
+// hash partitioner does, so that all outputs with a key land together. A
+// message without a key goes by its source partition instead of at random:
+// a replay then lands where the first write did, and the keyless outputs of
+// a source partition stay in order.
+type outputPartitioner struct {
+	byKey sarama.Partitioner
+}
+
+func newOutputPartitioner(topic string) sarama.Partitioner {
+	return outputPartitioner{byKey: sarama.NewHashPartitioner(topic)}
+}
+
+// Partition chooses m's partition among n.
+func (p outputPartitioner) Partition(m *sarama.ProducerMessage, n int32) (int32, error) {
+	id, ok := m.Metadata.(OutputID)
+	if m.Key != nil || !ok {
+		return p.byKey.Partition(m, n)
+	}
+	h := fnv.New32a()
+	h.Write([]byte(id.Topic))
+	h.Write([]byte{byte(id.Partition >> 24), byte(id.Partition >> 16), byte(id.Partition >> 8), byte(id.Partition)})
+	return int32(h.Sum32() % uint32(n)), nil
+}
+
+// RequiresConsistency is true: the same key must always reach the same
+// partition.
+func (p outputPartitioner) RequiresConsistency() bool { return true }
