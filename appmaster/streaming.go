@@ -16,6 +16,7 @@ import (
 	"github.com/spindlehq/spindle/sdk"
 	"github.com/spindlehq/spindle/streaming/kafkasource"
 	"github.com/spindlehq/spindle/streaming/ratecontrol"
+	"github.com/spindlehq/spindle/streaming/sink"
 	"go.uber.org/zap"
 )
 
@@ -152,6 +153,17 @@ func StreamingDriver(spec LaunchSpec, opts StreamingOptions) (func(context.Conte
 	if err := checkConcurrentJobs(c[KeyConcurrentJobs], lg); err != nil {
 		return nil, err
 	}
+	// The executors open the sink; a mistake in its settings is reported
+	// here, before any executor starts.
+	scfg, err := sink.ConfigFromConf(c)
+	if err != nil {
+		return nil, err
+	}
+	if scfg.Kind == sink.KindFile {
+		if _, err := SinkDir(c); err != nil {
+			return nil, err
+		}
+	}
 	job, err := JobResource(spec)
 	if err != nil {
 		return nil, err
@@ -181,6 +193,15 @@ func StreamingDriver(spec LaunchSpec, opts StreamingOptions) (func(context.Conte
 		rate, err := ratecontrol.NewRateController(rcfg)
 		if err != nil {
 			return err
+		}
+		if scfg.Kind == sink.KindKafka {
+			// The sink's topics must exist before a batch writes to them.
+			scfg.Kafka.ClientConfig, scfg.Kafka.Logger = kcfg.SaramaConfig(), lg.Named("sink")
+			ks, err := sink.NewKafkaSink(ctx, scfg.Kafka)
+			if err != nil {
+				return fmt.Errorf("appmaster: Kafka sink: %w", err)
+			}
+			ks.Close()
 		}
 		committer, err := kafkasource.NewGroupCommitter(kcfg)
 		if err != nil {

@@ -42,3 +42,47 @@ func TestConcurrentJobs(t *testing.T) {
 		}
 	}
 }
+
+// TestStreamingDriverChecksTheSinkSettings: a mistake in the sink's
+// settings stops the driver before any executor starts, naming the key.
+func TestStreamingDriverChecksTheSinkSettings(t *testing.T) {
+	base := map[string]string{
+		"spindle.kafka.bootstrap.servers": "127.0.0.1:9092",
+		"spindle.kafka.topics":            "orders",
+		KeyCheckpointDir:                  "file:///tmp/ckpt",
+		KeySinkPath:                       "file:///tmp/out",
+	}
+	for _, tc := range []struct {
+		name string
+		set  map[string]string
+		want string
+	}{
+		{"unknown kind", map[string]string{"spindle.sink.kind": "s3"}, "spindle.sink.kind"},
+		{"kafka without topic", map[string]string{"spindle.sink.kind": "kafka"}, "spindle.sink.kafka.topic"},
+		{"kafka key with the file sink", map[string]string{"spindle.sink.kafka.topic": "out"}, "spindle.sink.kind"},
+		{"file sink without path", map[string]string{KeySinkPath: ""}, KeySinkPath},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := map[string]string{}
+			for k, v := range base {
+				c[k] = v
+			}
+			for k, v := range tc.set {
+				if v == "" {
+					delete(c, k)
+				} else {
+					c[k] = v
+				}
+			}
+			spec := LaunchSpec{Conf: c, Application: "job", Resources: []Resource{{Name: "job"}}}
+			_, err := StreamingDriver(spec, StreamingOptions{})
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("StreamingDriver error %v, want one naming %s", err, tc.want)
+			}
+		})
+	}
+	spec := LaunchSpec{Conf: base, Application: "job", Resources: []Resource{{Name: "job"}}}
+	if _, err := StreamingDriver(spec, StreamingOptions{}); err != nil {
+		t.Fatalf("valid settings: %v", err)
+	}
+}
