@@ -91,42 +91,55 @@ type wireTxn struct {
 
 // Parse validates one transaction; the error says what is wrong with it.
 func (j *retailJob) Parse(rec sdk.Record) ([]txn, error) {
+	if t, ok := parseFast(rec.Value); ok {
+		return []txn{t}, nil
+	}
+	t, err := parseDecoded(rec.Value)
+	if err != nil {
+		return nil, err
+	}
+	return []txn{t}, nil
+}
+
+// parseDecoded validates one transaction with encoding/json: the reference
+// for what is accepted and the source of every error message.
+func parseDecoded(value []byte) (txn, error) {
 	var w wireTxn
-	dec := json.NewDecoder(bytes.NewReader(rec.Value))
+	dec := json.NewDecoder(bytes.NewReader(value))
 	if err := dec.Decode(&w); err != nil {
-		return nil, fmt.Errorf("not a JSON transaction: %v", err)
+		return txn{}, fmt.Errorf("not a JSON transaction: %v", err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return nil, errors.New("not a JSON transaction: trailing data after the object")
+		return txn{}, errors.New("not a JSON transaction: trailing data after the object")
 	}
 	t := txn{}
 	var err error
 	if t.ID, err = requiredString("id", w.ID); err != nil {
-		return nil, err
+		return txn{}, err
 	}
 	if t.Store, err = requiredString("store", w.Store); err != nil {
-		return nil, err
+		return txn{}, err
 	}
 	if t.SKU, err = requiredString("sku", w.SKU); err != nil {
-		return nil, err
+		return txn{}, err
 	}
 	if t.Qty, err = parseQty(w.Qty); err != nil {
-		return nil, err
+		return txn{}, err
 	}
 	if t.PriceCents, err = parsePrice(w.Price); err != nil {
-		return nil, err
+		return txn{}, err
 	}
 	if w.TS == nil {
-		return nil, errors.New("missing ts")
+		return txn{}, errors.New("missing ts")
 	}
 	if t.Time, err = time.Parse(time.RFC3339Nano, *w.TS); err != nil {
-		return nil, fmt.Errorf("ts %q is not an RFC 3339 time", *w.TS)
+		return txn{}, fmt.Errorf("ts %q is not an RFC 3339 time", *w.TS)
 	}
 	if t.PriceCents != 0 && t.Qty > math.MaxInt64/t.PriceCents {
-		return nil, fmt.Errorf("amount of %d × %s overflows", t.Qty, formatCents(t.PriceCents))
+		return txn{}, fmt.Errorf("amount of %d × %s overflows", t.Qty, formatCents(t.PriceCents))
 	}
 	t.AmountCents = t.Qty * t.PriceCents
-	return []txn{t}, nil
+	return t, nil
 }
 
 func requiredString(field string, v *string) (string, error) {
@@ -193,26 +206,39 @@ func numberText(field string, raw json.RawMessage) (string, error) {
 // Enrich looks up the regions of all the partition's stores in one call
 // and rejects transactions of stores that have none.
 func (j *retailJob) Enrich(ctx context.Context, _ sdk.PartitionInfo, txns []txn) (sdk.Rejections, error) {
-	seen := make(map[string]bool)
+	// Each distinct store is looked up once; storeOf[i] is txns[i]'s.
+	index := make(map[string]int)
 	var stores []string
-	for _, t := range txns {
-		if !seen[t.Store] {
-			seen[t.Store] = true
-			stores = append(stores, t.Store)
+	storeOf := make([]int, len(txns))
+	for i := range txns {
+		k, ok := index[txns[i].Store]
+		if !ok {
+			k = len(stores)
+			index[txns[i].Store] = k
+			stores = append(stores, txns[i].Store)
 		}
+		storeOf[i] = k
 	}
 	regions, err := j.regions.Lookup(ctx, stores)
 	if err != nil {
 		return nil, fmt.Errorf("region lookup of %d stores: %w", len(stores), err)
 	}
+	type found struct {
+		region string
+		ok     bool
+	}
+	storeRegions := make([]found, len(stores))
+	for k, s := range stores {
+		storeRegions[k].region, storeRegions[k].ok = regions[s]
+	}
 	rej := sdk.Rejections{}
 	for i := range txns {
-		r, ok := regions[txns[i].Store]
-		if !ok {
+		r := storeRegions[storeOf[i]]
+		if !r.ok {
 			rej[i] = fmt.Errorf("unknown store %q: not in the region table", txns[i].Store)
 			continue
 		}
-		txns[i].Region = r
+		txns[i].Region = r.region
 	}
 	return rej, nil
 }
@@ -228,16 +254,29 @@ type outLine struct {
 	TS     time.Time `json:"ts"`
 }
 
-// Emit returns one JSON line per transaction, keyed by its id.
+// Emit returns one JSON line per transaction, keyed by its id. Lines share
+// buffers, each line capped at its end.
 func (j *retailJob) Emit(_ context.Context, p sdk.PartitionInfo, txns []txn) ([]sdk.Output, error) {
 	outs := make([]sdk.Output, len(txns))
+	var buf []byte
 	var revenue int64
-	for i, t := range txns {
-		line, err := json.Marshal(outLine{ID: t.ID, Store: t.Store, Region: t.Region, SKU: t.SKU, Qty: t.Qty, Amount: formatCents(t.AmountCents), TS: t.Time})
-		if err != nil {
-			return nil, fmt.Errorf("transaction %s: %w", t.ID, err)
+	for i := range txns {
+		t := &txns[i]
+		if n := maxLineLen(t); cap(buf)-len(buf) < n {
+			buf = make([]byte, 0, max(n, lineChunk))
 		}
-		outs[i] = sdk.Output{Key: []byte(t.ID), Value: line}
+		start := len(buf)
+		var ok bool
+		if buf, ok = appendLine(buf, t); ok {
+			line := buf[start:len(buf):len(buf)]
+			outs[i] = sdk.Output{Key: lineID(line, t), Value: line}
+		} else {
+			line, err := json.Marshal(outLine{ID: t.ID, Store: t.Store, Region: t.Region, SKU: t.SKU, Qty: t.Qty, Amount: formatCents(t.AmountCents), TS: t.Time})
+			if err != nil {
+				return nil, fmt.Errorf("transaction %s: %w", t.ID, err)
+			}
+			outs[i] = sdk.Output{Key: []byte(t.ID), Value: line}
+		}
 		revenue += t.AmountCents
 	}
 	j.log.Info("partition processed", zap.String("topic", p.Topic), zap.Int32("partition", p.Partition),
@@ -247,7 +286,7 @@ func (j *retailJob) Emit(_ context.Context, p sdk.PartitionInfo, txns []txn) ([]
 
 // Aggregate contributes the transaction's amount, in cents, to its store.
 func (j *retailJob) Aggregate(t txn) (string, []byte, bool) {
-	return t.Store, strconv.AppendInt(nil, t.AmountCents, 10), true
+	return t.Store, centsText(t.AmountCents), true
 }
 
 // Reduce adds two revenues in cents.
@@ -263,7 +302,14 @@ func (j *retailJob) Reduce(a, b []byte) ([]byte, error) {
 	if x > math.MaxInt64-y {
 		return nil, fmt.Errorf("revenue %s + %s overflows", formatCents(x), formatCents(y))
 	}
-	return strconv.AppendInt(nil, x+y, 10), nil
+	return centsText(x + y), nil
+}
+
+// centsText writes cents in decimal, allocating just the digits: a
+// partition reduces once per transaction.
+func centsText(c int64) []byte {
+	var digits [20]byte
+	return append([]byte(nil), strconv.AppendInt(digits[:0], c, 10)...)
 }
 
 // UpdateState adds the batch's revenue to the store's running revenue.
@@ -282,6 +328,12 @@ func (j *retailJob) UpdateState(_ time.Time, store string, values [][]byte, old 
 }
 
 func parseCents(b []byte) (int64, error) {
+	if len(b) > 0 && len(b) <= 18 { // plain digits, as this job writes them
+		n, end := scanDigits(b, 0)
+		if end == len(b) {
+			return n, nil
+		}
+	}
 	n, err := strconv.ParseInt(string(b), 10, 64)
 	if err != nil || n < 0 {
 		return 0, fmt.Errorf("revenue %q is not a non-negative number of cents", b)
@@ -289,8 +341,22 @@ func parseCents(b []byte) (int64, error) {
 	return n, nil
 }
 
+// formatCents writes cents as units.cc.
 func formatCents(c int64) string {
-	return fmt.Sprintf("%d.%02d", c/100, c%100)
+	return string(appendCents(nil, c))
+}
+
+// appendCents appends cents as fmt's "%d.%02d" of c/100 and c%100 would,
+// without fmt's cost.
+func appendCents(dst []byte, c int64) []byte {
+	dst = strconv.AppendInt(dst, c/100, 10)
+	dst = append(dst, '.')
+	if r := c % 100; r >= 0 && r < 10 {
+		dst = append(dst, '0', byte('0'+r))
+	} else {
+		dst = strconv.AppendInt(dst, r, 10)
+	}
+	return dst
 }
 
 // regionTable is a store → region table read from a file.
