@@ -32,7 +32,13 @@ func (s FileSink) PartitionPath(batchTime time.Time, topic string, partition int
 // (key, a tab, then the value; just the value when the key is nil),
 // replacing what an earlier attempt of the same batch wrote.
 func (s FileSink) WritePartition(ctx context.Context, batchTime time.Time, topic string, partition int32, outputs []sdk.Output) error {
-	var buf bytes.Buffer
+	// Sized up front: a partition's outputs can be tens of megabytes, and
+	// growing the buffer would copy them several times.
+	size := 0
+	for _, o := range outputs {
+		size += len(o.Key) + len(o.Value) + 2
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, size))
 	for _, o := range outputs {
 		if o.Key != nil {
 			buf.Write(o.Key)
