@@ -219,22 +219,7 @@ func TestRetailKafkaSinkSurvivesAMKill(t *testing.T) {
 
 	// Stop one executor, so that the next batch with records cannot
 	// finish, and produce 600-1199 (one rejected at parse).
-	var stopped int
-	for id, nm := range execs {
-		for _, ct := range c.RunningContainers(appID)[nm] {
-			if ct.ID == id {
-				stopped = int(ct.PID)
-			}
-		}
-		break
-	}
-	if stopped == 0 {
-		t.Fatal("no executor pid")
-	}
-	if err := syscall.Kill(stopped, syscall.SIGSTOP); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { syscall.Kill(stopped, syscall.SIGCONT) })
+	resume := pauseOneExecutor(t, c, appID, execs)
 	ckpt := filepath.Join(f.local, "checkpoint")
 	before := newestBatchMs(t, ckpt)
 	testutil.ProduceRetail(t, b, "tx", 4, 600, 600, &want)
@@ -270,7 +255,7 @@ func TestRetailKafkaSinkSurvivesAMKill(t *testing.T) {
 	if err := syscall.Kill(int(am.PID), syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	syscall.Kill(stopped, syscall.SIGCONT)
+	resume()
 	t.Logf("AM %s killed in batch %d", am.ID, inflight)
 
 	// Transactions 1200-1799 arrive while the next attempt starts.

@@ -228,22 +228,7 @@ func TestRetailSurvivesAMKillExactlyOnce(t *testing.T) {
 
 			// Stop one executor, so that the next batch with records
 			// cannot finish, and produce 600-1199 (one rejected at parse).
-			var stopped int
-			for id, nm := range execs {
-				for _, ct := range c.RunningContainers(appID)[nm] {
-					if ct.ID == id {
-						stopped = int(ct.PID)
-					}
-				}
-				break
-			}
-			if stopped == 0 {
-				t.Fatal("no executor pid")
-			}
-			if err := syscall.Kill(stopped, syscall.SIGSTOP); err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { syscall.Kill(stopped, syscall.SIGCONT) })
+			resume := pauseOneExecutor(t, c, appID, execs)
 			before := newestBatchMs(t, filepath.Join(f.view(t), "checkpoint"))
 			testutil.ProduceRetail(t, b, tc.topic, 4, 600, 600, &want)
 
@@ -275,7 +260,7 @@ func TestRetailSurvivesAMKillExactlyOnce(t *testing.T) {
 			if err := syscall.Kill(int(am.PID), syscall.SIGKILL); err != nil {
 				t.Fatal(err)
 			}
-			syscall.Kill(stopped, syscall.SIGCONT)
+			resume()
 			t.Logf("AM %s killed in batch %d", am.ID, inflight)
 
 			// Transactions 1200-1799 arrive while the next attempt starts.
@@ -526,4 +511,29 @@ func TestGracefulStopIsBoundedByTimeout(t *testing.T) {
 	if !strings.Contains(amLog(t, c, appID, 1), "graceful stop timed out") {
 		t.Fatal("the AM log does not say the graceful stop timed out")
 	}
+}
+
+// pauseOneExecutor stops (SIGSTOP) one of the application's executors, so
+// that the next batch with records cannot finish, until resume is called
+// or the test ends.
+func pauseOneExecutor(t *testing.T, c *testutil.Cluster, appID string, execs map[string]int) (resume func()) {
+	t.Helper()
+	var stopped int
+	for id, nm := range execs {
+		for _, ct := range c.RunningContainers(appID)[nm] {
+			if ct.ID == id {
+				stopped = int(ct.PID)
+			}
+		}
+		break
+	}
+	if stopped == 0 {
+		t.Fatal("no executor pid")
+	}
+	if err := syscall.Kill(stopped, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	resume = func() { syscall.Kill(stopped, syscall.SIGCONT) }
+	t.Cleanup(resume)
+	return resume
 }
