@@ -157,16 +157,19 @@ func (s *Scheduler) Schedule() []Assignment {
 		return nil
 	}
 	now := s.now()
-	// Move to a wider level once the current one has waited long enough
-	// without launching anything.
-	for s.level < Any && now.Sub(s.lastLaunch) >= s.cfg.LocalityWait {
-		s.level++
-		s.lastLaunch = s.lastLaunch.Add(s.cfg.LocalityWait)
-	}
 	var out []Assignment
 	for _, eid := range s.executorIDs() {
 		e := s.executors[eid]
 		for e.running < e.cores {
+			// Move to a wider level once the current one has waited long
+			// enough without launching anything. As Spark's
+			// getAllowedLocalityLevel, this is asked at every offer, so
+			// that with a wait of 0 a launch at a narrow level does not
+			// hold the next offer to that level.
+			for s.level < Any && now.Sub(s.lastLaunch) >= s.cfg.LocalityWait {
+				s.level++
+				s.lastLaunch = s.lastLaunch.Add(s.cfg.LocalityWait)
+			}
 			t, lvl := s.pickLocked(e)
 			if t == nil {
 				break

@@ -245,3 +245,25 @@ func TestCoresBoundConcurrency(t *testing.T) {
 		t.Fatalf("free cores %d, want 0", s.FreeCores())
 	}
 }
+
+// TestZeroLocalityWaitSpreadsAtOnce: with spark.locality.wait=0, tasks
+// whose partitions last ran on executor A go to every free executor in
+// the same round of offers, as Spark's, instead of waiting for A.
+func TestZeroLocalityWaitSpreadsAtOnce(t *testing.T) {
+	s, c := newScheduler(t, 0, 4)
+	s.AddExecutor("A", "h1", 1)
+	runBatch(t, s, c, 2, time.Millisecond) // both partitions last ran on A
+	s.AddExecutor("B", "h1", 1)
+	s.AddExecutor("C", "h2", 1)
+	if err := s.Submit(tasks(3)); err != nil {
+		t.Fatal(err)
+	}
+	as := s.Schedule()
+	on := map[string]bool{}
+	for _, a := range as {
+		on[a.ExecutorID] = true
+	}
+	if len(as) != 3 || len(on) != 3 {
+		t.Fatalf("one round of offers launched %v, want the 3 tasks on A, B and C", as)
+	}
+}

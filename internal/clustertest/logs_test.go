@@ -576,6 +576,11 @@ func produceUntil(t *testing.T, b *kafkatest.Broker, topic string, partitions in
 	})
 }
 
+// spreadTasks turns delay scheduling off, so that every executor (of one
+// core) runs tasks: tasks that finish within spark.locality.wait would
+// otherwise all stay on the executor that ran them first.
+var spreadTasks = []string{"--conf", "spark.locality.wait=0"}
+
 const (
 	// jobLine is what examples/wordcount logs through the sdk logger per partition.
 	jobLine = "partition counted"
@@ -607,7 +612,7 @@ func TestContainerLogFilesAndLevels(t *testing.T) {
 	}
 	for _, j := range jobs {
 		j.dir = t.TempDir()
-		j.appID = streamingJob(c, b, j.topic, j.dir, extra[j.topic], wordcount).AppID()
+		j.appID = streamingJob(c, b, j.topic, j.dir, append(extra[j.topic], spreadTasks...), wordcount).AppID()
 	}
 	for _, j := range jobs {
 		j.execs = waitExecutors(t, c, j.appID, 2, 60*time.Second)
@@ -738,7 +743,7 @@ func TestLogAggregation(t *testing.T) {
 
 	t.Run("finished app after its NodeManagers stopped", func(t *testing.T) {
 		dir := t.TempDir()
-		sub := streamingJob(c, b, "lines", dir, nil, testutil.Binary(t, "./examples/wordcount", "wordcount"))
+		sub := streamingJob(c, b, "lines", dir, spreadTasks, testutil.Binary(t, "./examples/wordcount", "wordcount"))
 		appID := sub.AppID()
 		execs := waitExecutors(t, c, appID, 2, 60*time.Second)
 		nodeOf := map[string]string{}
@@ -752,7 +757,7 @@ func TestLogAggregation(t *testing.T) {
 		produceUntil(t, b, "lines", 2, 60*time.Second, func() (bool, string) {
 			for id, nm := range execs {
 				if app := containerFile(c, nm, appID, id, "app.log"); !strings.Contains(app, jobLine) {
-					return false, fmt.Sprintf("executor %s: app.log lacks %q", id, jobLine)
+					return false, fmt.Sprintf("executor %s: app.log lacks %q; its spindle.log:\n%s", id, jobLine, containerFile(c, nm, appID, id, "spindle.log"))
 				}
 			}
 			return true, ""
