@@ -288,7 +288,7 @@ func TestBackpressureRateKeys(t *testing.T) {
 	})
 
 	t.Run("pid.minRate floors the rate limit", func(t *testing.T) {
-		const minRate = 1500
+		const minRate = 20_000
 		// A trickle keeps each batch's processing rate far below minRate, so
 		// the estimator alone would go below it.
 		testutil.StartPacedProducer(t, testutil.PacedProducerConfig{Broker: b, Topic: "trickle", Partitions: 4, Rate: 40, Value: retail})
