@@ -42,6 +42,9 @@ func BenchmarkPlan(b *testing.B) {
 	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N)/partitions, "µs/partition")
 }
 
+// BenchmarkReadRange reads a range of 200,000 records of 100 bytes the way
+// executors do (Fetch requests to the leader) and, for comparison, with
+// sarama's partition consumer (kept for read_committed).
 func BenchmarkReadRange(b *testing.B) {
 	const records = 200_000
 	br := kafkatest.Start(b, map[string]int32{"deep": 1})
@@ -52,17 +55,23 @@ func BenchmarkReadRange(b *testing.B) {
 	r := newTestReader(b, testConfig(br, ResetEarliest, "deep"))
 	rng := OffsetRange{Topic: "deep", Partition: 0, From: 0, Until: records}
 	ctx := context.Background()
-
-	b.ReportAllocs()
-	b.SetBytes(records * 100)
-	for b.Loop() {
-		recs, err := r.ReadRange(ctx, rng)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if len(recs) != records {
-			b.Fatalf("read %d records, want %d", len(recs), records)
-		}
+	for _, bc := range []struct {
+		name string
+		read func(context.Context, OffsetRange) ([]Record, error)
+	}{{"fetch", r.ReadRange}, {"partition-consumer", r.consumeRange}} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(records * 100)
+			for b.Loop() {
+				recs, err := bc.read(ctx, rng)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if len(recs) != records {
+					b.Fatalf("read %d records, want %d", len(recs), records)
+				}
+			}
+			b.ReportMetric(float64(records)*float64(b.N)/b.Elapsed().Seconds(), "records/s")
+		})
 	}
-	b.ReportMetric(float64(records)*float64(b.N)/b.Elapsed().Seconds(), "records/s")
 }
