@@ -183,10 +183,12 @@ func headers(hs []*sarama.RecordHeader) []Header {
 }
 
 // fetchVersion is the highest Fetch version the configured Kafka version
-// supports, as sarama's own consumer chooses it, from the first one with
-// the v2 record format (4) up.
+// supports, as sarama's own consumer chooses it; 4 and up read the v2
+// record format.
 func fetchVersion(v sarama.KafkaVersion) int16 {
 	switch {
+	case v.IsAtLeast(sarama.V2_7_0_0):
+		return 12
 	case v.IsAtLeast(sarama.V2_3_0_0):
 		return 11
 	case v.IsAtLeast(sarama.V2_1_0_0):
@@ -199,6 +201,12 @@ func fetchVersion(v sarama.KafkaVersion) int16 {
 		return 6
 	case v.IsAtLeast(sarama.V0_11_0_0):
 		return 5
+	case v.IsAtLeast(sarama.V0_10_1_0):
+		return 3
+	case v.IsAtLeast(sarama.V0_10_0_0):
+		return 2
+	case v.IsAtLeast(sarama.V0_9_0_0):
+		return 1
 	default:
 		return 0
 	}

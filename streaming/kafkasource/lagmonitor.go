@@ -482,30 +482,7 @@ func (m *LagMonitor) fetchLeader(leader *sarama.Broker, tps []TopicPartition, wa
 // data, in the highest version the configured Kafka version supports, as
 // sarama's consumer chooses it.
 func newOldestFetchRequest(sc *sarama.Config) *sarama.FetchRequest {
-	req := &sarama.FetchRequest{MinBytes: 1, MaxWaitTime: 0}
-	v := sc.Version
-	switch {
-	case v.IsAtLeast(sarama.V2_7_0_0):
-		req.Version = 12
-	case v.IsAtLeast(sarama.V2_3_0_0):
-		req.Version = 11
-	case v.IsAtLeast(sarama.V2_1_0_0):
-		req.Version = 10
-	case v.IsAtLeast(sarama.V2_0_0_0):
-		req.Version = 8
-	case v.IsAtLeast(sarama.V1_1_0_0):
-		req.Version = 7
-	case v.IsAtLeast(sarama.V1_0_0_0):
-		req.Version = 6
-	case v.IsAtLeast(sarama.V0_11_0_0):
-		req.Version = 5
-	case v.IsAtLeast(sarama.V0_10_1_0):
-		req.Version = 3
-	case v.IsAtLeast(sarama.V0_10_0_0):
-		req.Version = 2
-	case v.IsAtLeast(sarama.V0_9_0_0):
-		req.Version = 1
-	}
+	req := &sarama.FetchRequest{MinBytes: 1, MaxWaitTime: 0, Version: fetchVersion(sc.Version)}
 	if req.Version >= 3 {
 		req.MaxBytes = sc.Consumer.Fetch.MaxBytes
 	}
