@@ -15,9 +15,10 @@ import (
 	"go.uber.org/zap"
 )
 
-// RangeReader reads one partition range from Kafka (kafkasource.Reader).
+// RangeReader reads one partition range from Kafka (kafkasource.Reader),
+// handing each record over in offset order.
 type RangeReader interface {
-	ReadRange(ctx context.Context, r kafkasource.OffsetRange) ([]kafkasource.Record, error)
+	ReadRangeEach(ctx context.Context, r kafkasource.OffsetRange, each func(*kafkasource.Record)) error
 }
 
 // OutputWriter writes a task's outputs and rejected records (sink.FileSink).
@@ -27,6 +28,10 @@ type OutputWriter interface {
 }
 
 var _ OutputWriter = sink.FileSink{}
+
+// maxPreallocRecords bounds the records allocated up front for a task's
+// range (the planner's caps normally keep ranges far smaller).
+const maxPreallocRecords = 1 << 20
 
 // JobRunnerConfig configures a JobRunner.
 type JobRunnerConfig struct {
@@ -111,19 +116,26 @@ func (r *JobRunner) RunTask(ctx context.Context, t *pb.LaunchTask) *pb.TaskStatu
 	rg := t.GetRange()
 	batchTime := time.UnixMilli(t.GetBatchTimeUnixMs()).UTC()
 	started := time.Now()
-	recs, err := r.cfg.Reader.ReadRange(ctx, kafkasource.OffsetRange{Topic: rg.GetTopic(), Partition: rg.GetPartition(), From: rg.GetFrom(), Until: rg.GetUntil()})
+	rng := kafkasource.OffsetRange{Topic: rg.GetTopic(), Partition: rg.GetPartition(), From: rg.GetFrom(), Until: rg.GetUntil()}
+	// Records go straight into the job's form: a partition's records are
+	// held once, not twice.
+	p := sdk.Partition{PartitionInfo: sdk.PartitionInfo{BatchTime: batchTime, Topic: rg.GetTopic(), Partition: rg.GetPartition()},
+		Records: make([]sdk.Record, 0, min(max(rng.Count(), 0), maxPreallocRecords))}
+	err := r.cfg.Reader.ReadRangeEach(ctx, rng, func(rec *kafkasource.Record) {
+		sr := sdk.Record{Topic: rec.Topic, Partition: rec.Partition, Offset: rec.Offset, Key: rec.Key, Value: rec.Value, Timestamp: rec.Timestamp}
+		if len(rec.Headers) > 0 {
+			sr.Headers = make([]sdk.Header, len(rec.Headers))
+			for i, h := range rec.Headers {
+				sr.Headers[i] = sdk.Header{Key: string(h.Key), Value: h.Value}
+			}
+		}
+		p.Records = append(p.Records, sr)
+	})
 	if err != nil {
 		return fail("read %s-%d [%d, %d): %v", rg.GetTopic(), rg.GetPartition(), rg.GetFrom(), rg.GetUntil(), err)
 	}
+	recs := p.Records
 	read := time.Since(started)
-	p := sdk.Partition{PartitionInfo: sdk.PartitionInfo{BatchTime: batchTime, Topic: rg.GetTopic(), Partition: rg.GetPartition()}, Records: make([]sdk.Record, len(recs))}
-	for i, rec := range recs {
-		sr := sdk.Record{Topic: rec.Topic, Partition: rec.Partition, Offset: rec.Offset, Key: rec.Key, Value: rec.Value, Timestamp: rec.Timestamp}
-		for _, h := range rec.Headers {
-			sr.Headers = append(sr.Headers, sdk.Header{Key: string(h.Key), Value: h.Value})
-		}
-		p.Records[i] = sr
-	}
 	job, err := r.client(ctx)
 	if err != nil {
 		return fail("%v", err)

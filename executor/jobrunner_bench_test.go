@@ -84,8 +84,8 @@ func buildPassJob(b *testing.B) (path, sum string) {
 // call the job directly.
 type noSource struct{}
 
-func (noSource) ReadRange(context.Context, kafkasource.OffsetRange) ([]kafkasource.Record, error) {
-	return nil, nil
+func (noSource) ReadRangeEach(context.Context, kafkasource.OffsetRange, func(*kafkasource.Record)) error {
+	return nil
 }
 
 type noSink struct{}

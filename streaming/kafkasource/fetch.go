@@ -15,39 +15,39 @@ import (
 // refresh may fix (leader moved, connection lost) is tried again.
 const fetchAttempts = 5
 
-// maxFetchPrealloc bounds the records allocated up front for a range read
-// by fetches: about 128 MiB of Record headers.
+// maxFetchPrealloc bounds the records ReadRange allocates up front for a
+// range: about 128 MiB of Record headers.
 const maxFetchPrealloc = 1 << 20
 
 // errLegacyRecords means a fetch returned records in the pre-0.11 message
 // format, which fetchRange leaves to sarama's partition consumer.
 var errLegacyRecords = errors.New("kafkasource: legacy message format")
 
-// fetchRange reads rng with Fetch requests to the partition's leader: the
-// whole range is known in advance, so a request asks for exactly the next
-// offsets and nothing waits on a partition consumer's subscription,
-// goroutines or per-message channel sends. Records are returned in offset
-// order; control batches are skipped. It returns errLegacyRecords, with the
-// records read so far, when the broker returns the old message format.
-func (r *Reader) fetchRange(ctx context.Context, rng OffsetRange) ([]Record, error) {
+// fetchRange reads rng with Fetch requests to the partition's leader and
+// calls each with every record, in offset order: the whole range is known
+// in advance, so a request asks for exactly the next offsets and nothing
+// waits on a partition consumer's subscription, goroutines or per-message
+// channel sends. Control batches are skipped. It returns the next offset
+// to read: rng.Until when done, or where the broker answered in the old
+// message format (with errLegacyRecords), which it leaves to sarama's
+// partition consumer.
+func (r *Reader) fetchRange(ctx context.Context, rng OffsetRange, each func(*Record)) (int64, error) {
 	conf := r.client.Config()
 	fetchSize := conf.Consumer.Fetch.Default
-	// The range's size is known: one allocation holds every record.
-	out := make([]Record, 0, min(rng.Count(), maxFetchPrealloc))
 	next := rng.From
 	failures := 0
 	for next < rng.Until {
 		if err := ctx.Err(); err != nil {
-			return nil, fmt.Errorf("kafkasource: read %s: got %d records: %w", rng, len(out), err)
+			return next, fmt.Errorf("kafkasource: read %s: stopped at offset %d: %w", rng, next, err)
 		}
 		block, err := r.fetchOnce(rng, next, fetchSize)
 		if err != nil {
 			if errors.Is(err, sarama.ErrOffsetOutOfRange) {
-				return nil, fmt.Errorf("%w: %s: offset %d is no longer held by the broker: %w", ErrRangeUnavailable, rng, next, err)
+				return next, fmt.Errorf("%w: %s: offset %d is no longer held by the broker: %w", ErrRangeUnavailable, rng, next, err)
 			}
 			failures++
 			if failures >= fetchAttempts {
-				return nil, fmt.Errorf("kafkasource: read %s at offset %d: %w", rng, next, err)
+				return next, fmt.Errorf("kafkasource: read %s at offset %d: %w", rng, next, err)
 			}
 			r.log.Warn("Kafka fetch failed, retrying after a metadata refresh",
 				zap.String("topic", rng.Topic), zap.Int32("partition", rng.Partition), zap.Int64("offset", next), zap.Error(err))
@@ -55,15 +55,15 @@ func (r *Reader) fetchRange(ctx context.Context, rng OffsetRange) ([]Record, err
 				r.log.Warn("refresh Kafka metadata", zap.String("topic", rng.Topic), zap.Error(rerr))
 			}
 			if err := sleepCtx(ctx, conf.Consumer.Retry.Backoff); err != nil {
-				return nil, fmt.Errorf("kafkasource: read %s: got %d records: %w", rng, len(out), err)
+				return next, fmt.Errorf("kafkasource: read %s: stopped at offset %d: %w", rng, next, err)
 			}
 			continue
 		}
 		failures = 0
 		before := next
-		out, next, err = appendBlock(out, block, rng, next)
+		next, err = eachInBlock(block, rng, next, each)
 		if err != nil {
-			return out, err
+			return next, err
 		}
 		if next > before {
 			fetchSize = conf.Consumer.Fetch.Default
@@ -72,14 +72,14 @@ func (r *Reader) fetchRange(ctx context.Context, rng OffsetRange) ([]Record, err
 		// No progress: either the next batch is larger than fetchSize, or
 		// the broker has not written up to Until (ReadRange checked it had).
 		if block.HighWaterMarkOffset <= next {
-			return nil, fmt.Errorf("%w: %s: the broker holds offsets only up to %d", ErrRangeUnavailable, rng, block.HighWaterMarkOffset)
+			return next, fmt.Errorf("%w: %s: the broker holds offsets only up to %d", ErrRangeUnavailable, rng, block.HighWaterMarkOffset)
 		}
 		if conf.Consumer.Fetch.Max > 0 && fetchSize >= conf.Consumer.Fetch.Max {
-			return nil, fmt.Errorf("kafkasource: read %s: the batch at offset %d is larger than %d bytes (spindle.kafka.max.partition.fetch.bytes)", rng, next, fetchSize)
+			return next, fmt.Errorf("kafkasource: read %s: the batch at offset %d is larger than %d bytes (spindle.kafka.max.partition.fetch.bytes)", rng, next, fetchSize)
 		}
 		fetchSize = growFetchSize(fetchSize, conf.Consumer.Fetch.Max)
 	}
-	return out, nil
+	return next, nil
 }
 
 // growFetchSize doubles size, capped by limit (0: no limit) and int32.
@@ -128,15 +128,15 @@ func (r *Reader) fetchOnce(rng OffsetRange, next int64, fetchSize int32) (*saram
 	return block, nil
 }
 
-// appendBlock appends the records of block from offset next up to
+// eachInBlock calls each with the records of block from offset next up to
 // rng.Until and returns the next offset to fetch.
-func appendBlock(out []Record, block *sarama.FetchResponseBlock, rng OffsetRange, next int64) ([]Record, int64, error) {
+func eachInBlock(block *sarama.FetchResponseBlock, rng OffsetRange, next int64, each func(*Record)) (int64, error) {
 	for _, set := range block.RecordsSet {
 		if set == nil {
 			continue
 		}
 		if set.MsgSet != nil {
-			return out, next, errLegacyRecords
+			return next, errLegacyRecords
 		}
 		batch := set.RecordBatch
 		if batch == nil {
@@ -153,13 +153,13 @@ func appendBlock(out []Record, block *sarama.FetchResponseBlock, rng OffsetRange
 				continue
 			}
 			if off >= rng.Until {
-				return out, rng.Until, nil
+				return rng.Until, nil
 			}
 			ts := batch.FirstTimestamp.Add(rec.TimestampDelta)
 			if batch.LogAppendTime {
 				ts = batch.MaxTimestamp
 			}
-			out = append(out, Record{Topic: rng.Topic, Partition: rng.Partition, Offset: off, Key: rec.Key, Value: rec.Value, Timestamp: ts, Headers: headers(rec.Headers)})
+			each(&Record{Topic: rng.Topic, Partition: rng.Partition, Offset: off, Key: rec.Key, Value: rec.Value, Timestamp: ts, Headers: headers(rec.Headers)})
 			next = off + 1
 		}
 		// Offsets compacted away at the end of a complete batch still
@@ -168,7 +168,7 @@ func appendBlock(out []Record, block *sarama.FetchResponseBlock, rng OffsetRange
 			next = max(next, batch.LastOffset()+1)
 		}
 	}
-	return out, min(next, rng.Until), nil
+	return min(next, rng.Until), nil
 }
 
 func headers(hs []*sarama.RecordHeader) []Header {

@@ -3,6 +3,7 @@ package kafkasource
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"reflect"
 	"testing"
@@ -41,9 +42,10 @@ func TestFetchMatchesPartitionConsumer(t *testing.T) {
 		{Topic: "t", Partition: 0, From: 36, Until: 38},
 		{Topic: "t", Partition: 0, From: 100, Until: 299},
 	} {
-		fetched, err := r.fetchRange(ctx, rng)
-		if err != nil {
-			t.Fatalf("fetch %s: %v", rng, err)
+		var fetched []Record
+		next, err := r.fetchRange(ctx, rng, func(rec *Record) { fetched = append(fetched, *rec) })
+		if err != nil || next != rng.Until {
+			t.Fatalf("fetch %s: stopped at %d: %v", rng, next, err)
 		}
 		consumed, err := r.consumeRange(ctx, rng)
 		if err != nil {
@@ -120,5 +122,34 @@ func TestFetchSkipsTransactionMarkers(t *testing.T) {
 	}
 	if want := "[0:r0-0 1:r0-1 2:r0-2 4:r1-0 5:r1-1 6:r1-2]"; fmt.Sprint(got) != want {
 		t.Fatalf("records %v, want %s", got, want)
+	}
+}
+
+// TestReadRangeEachHandsOverEveryRecordOnce: ReadRangeEach gives the same
+// records as ReadRange, each once and in offset order, and reports a range
+// the broker no longer holds without calling each.
+func TestReadRangeEachHandsOverEveryRecordOnce(t *testing.T) {
+	b := kafkatest.Start(t, map[string]int32{"t": 1})
+	for i := range 3 {
+		b.Produce(t, "t", 0, 50, func(j int) ([]byte, []byte) { return kv(i*50 + j) })
+	}
+	r := newTestReader(t, testConfig(b, ResetEarliest, "t"))
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	rng := OffsetRange{Topic: "t", Partition: 0, From: 20, Until: 130}
+	var got []Record
+	if err := r.ReadRangeEach(ctx, rng, func(rec *Record) { got = append(got, *rec) }); err != nil {
+		t.Fatal(err)
+	}
+	if want := mustRead(t, r, rng); !reflect.DeepEqual(got, want) {
+		t.Fatalf("ReadRangeEach gave %d records, ReadRange %d, or they differ", len(got), len(want))
+	}
+	checkRecords(t, got, "t", 0, rng.From, rng.Until)
+
+	b.DeleteRecords(t, "t", 0, 100)
+	calls := 0
+	err := r.ReadRangeEach(ctx, OffsetRange{Topic: "t", Partition: 0, From: 50, Until: 120}, func(*Record) { calls++ })
+	if !errors.Is(err, ErrRangeUnavailable) || calls != 0 {
+		t.Fatalf("deleted range: error %v after %d records, want ErrRangeUnavailable and none", err, calls)
 	}
 }

@@ -67,32 +67,56 @@ func (r *Reader) Close() error {
 // are skipped; the range completes at its last offset or at the first record
 // beyond it.
 func (r *Reader) ReadRange(ctx context.Context, rng OffsetRange) ([]Record, error) {
-	if err := rng.validate(); err != nil {
+	// The range's size is known: one allocation holds every record.
+	out := make([]Record, 0, min(max(rng.Count(), 0), maxFetchPrealloc))
+	if err := r.ReadRangeEach(ctx, rng, func(rec *Record) { out = append(out, *rec) }); err != nil {
 		return nil, err
 	}
-	if rng.Count() == 0 {
+	if len(out) == 0 {
 		return nil, nil
 	}
+	return out, nil
+}
+
+// ReadRangeEach is ReadRange that hands each record to each, in offset
+// order, instead of collecting them, so that a caller that converts the
+// records holds them only once. The record is each's to keep (its key,
+// value and headers are not reused). When it fails, each may have been
+// called for some of the range's records.
+func (r *Reader) ReadRangeEach(ctx context.Context, rng OffsetRange, each func(*Record)) error {
+	if err := rng.validate(); err != nil {
+		return err
+	}
+	if rng.Count() == 0 {
+		return nil
+	}
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return err
 	}
 	latest, err := r.client.GetOffset(rng.Topic, rng.Partition, sarama.OffsetNewest)
 	if err != nil {
-		return nil, fmt.Errorf("kafkasource: latest offset of %s-%d: %w", rng.Topic, rng.Partition, err)
+		return fmt.Errorf("kafkasource: latest offset of %s-%d: %w", rng.Topic, rng.Partition, err)
 	}
 	if rng.Until > latest {
-		return nil, fmt.Errorf("%w: %s ends after the latest offset %d", ErrRangeUnavailable, rng, latest)
+		return fmt.Errorf("%w: %s ends after the latest offset %d", ErrRangeUnavailable, rng, latest)
 	}
-
 	conf := r.client.Config()
 	if conf.Consumer.IsolationLevel == sarama.ReadUncommitted && fetchVersion(conf.Version) >= 4 {
-		recs, err := r.fetchRange(ctx, rng)
+		next, err := r.fetchRange(ctx, rng, each)
 		if !errors.Is(err, errLegacyRecords) {
-			return recs, err
+			return err
 		}
-		// Old message format: sarama's partition consumer decodes it.
+		// Old message format: sarama's partition consumer decodes the rest.
+		rng.From = next
 	}
-	return r.consumeRange(ctx, rng)
+	recs, err := r.consumeRange(ctx, rng)
+	if err != nil {
+		return err
+	}
+	for i := range recs {
+		each(&recs[i])
+	}
+	return nil
 }
 
 // consumeRange reads rng with a sarama partition consumer, which decodes
