@@ -70,7 +70,7 @@ func (r *Reader) fetchRange(ctx context.Context, rng OffsetRange, each func(*Rec
 			continue
 		}
 		// No progress: either the next batch is larger than fetchSize, or
-		// the broker has not written up to Until (ReadRange checked it had).
+		// the broker has not written up to Until yet.
 		if block.HighWaterMarkOffset <= next {
 			return next, fmt.Errorf("%w: %s: the broker holds offsets only up to %d", ErrRangeUnavailable, rng, block.HighWaterMarkOffset)
 		}

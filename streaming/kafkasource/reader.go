@@ -93,21 +93,24 @@ func (r *Reader) ReadRangeEach(ctx context.Context, rng OffsetRange, each func(*
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	latest, err := r.client.GetOffset(rng.Topic, rng.Partition, sarama.OffsetNewest)
-	if err != nil {
-		return fmt.Errorf("kafkasource: latest offset of %s-%d: %w", rng.Topic, rng.Partition, err)
-	}
-	if rng.Until > latest {
-		return fmt.Errorf("%w: %s ends after the latest offset %d", ErrRangeUnavailable, rng, latest)
-	}
 	conf := r.client.Config()
 	if conf.Consumer.IsolationLevel == sarama.ReadUncommitted && fetchVersion(conf.Version) >= 4 {
+		// Each fetch response carries the high watermark, so a range the
+		// broker has not written yet is found without asking first.
 		next, err := r.fetchRange(ctx, rng, each)
 		if !errors.Is(err, errLegacyRecords) {
 			return err
 		}
 		// Old message format: sarama's partition consumer decodes the rest.
 		rng.From = next
+	}
+	// A partition consumer would wait for offsets not written yet.
+	latest, err := r.client.GetOffset(rng.Topic, rng.Partition, sarama.OffsetNewest)
+	if err != nil {
+		return fmt.Errorf("kafkasource: latest offset of %s-%d: %w", rng.Topic, rng.Partition, err)
+	}
+	if rng.Until > latest {
+		return fmt.Errorf("%w: %s ends after the latest offset %d", ErrRangeUnavailable, rng, latest)
 	}
 	recs, err := r.consumeRange(ctx, rng)
 	if err != nil {
