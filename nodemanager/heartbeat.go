@@ -86,8 +86,14 @@ func (nm *NodeManager) heartbeatOnce(ctx context.Context) {
 			}
 			continue
 		}
-		statuses = append(statuses, c.status())
-		sent = append(sent, c)
+		st := c.status()
+		statuses = append(statuses, st)
+		// Only a completion the RM is told of is acknowledged by its
+		// answer: one that happens while this heartbeat is in flight goes
+		// with the next.
+		if st.GetState() == pb.ContainerState_CONTAINER_STATE_COMPLETE {
+			sent = append(sent, c)
+		}
 	}
 	nm.mu.Unlock()
 	hctx, cancel := context.WithTimeout(ctx, 5*time.Second)
@@ -101,9 +107,7 @@ func (nm *NodeManager) heartbeatOnce(ctx context.Context) {
 	}
 	nm.mu.Lock()
 	for _, c := range sent {
-		if c.state == pb.ContainerState_CONTAINER_STATE_COMPLETE {
-			c.reported = true
-		}
+		c.reported = true
 	}
 	if resp.GetHeartbeatIntervalMs() > 0 {
 		nm.heartbeat = time.Duration(resp.GetHeartbeatIntervalMs()) * time.Millisecond

@@ -146,8 +146,7 @@ func TestAttemptFailuresOutsideValidityIntervalDoNotCount(t *testing.T) {
 		"--conf", "spark.yarn.maxAppAttempts=2", "--conf", "spark.yarn.am.attemptFailuresValidityInterval=2s",
 		"--conf", "spindle.driver.mode=process", testutil.TestJobBinary(t), "--after", "3s", "--exit", "1")
 	appID := sub.AppID()
-	// Four attempts take about 14 s; a loaded machine starts AMs slower.
-	testutil.WaitFor(t, 90*time.Second, func() (bool, string) {
+	testutil.WaitFor(t, 40*time.Second, func() (bool, string) {
 		r := c.Report(appID)
 		if r.GetState() == pb.ApplicationState_APPLICATION_STATE_FAILED {
 			t.Fatalf("application FAILED although failures were 3 s apart with a 2 s window:\n%s", r.GetDiagnostics())
