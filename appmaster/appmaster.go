@@ -15,18 +15,11 @@ import (
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
 	"github.com/spindlehq/spindle/driver"
+	"github.com/spindlehq/spindle/launch"
 	"github.com/spindlehq/spindle/token"
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
-)
-
-// Environment an executor is started with.
-const (
-	EnvExecutorID    = "SPINDLE_EXECUTOR_ID"
-	EnvDriverAddress = "SPINDLE_DRIVER_ADDRESS"
-	EnvExecutorCores = "SPINDLE_EXECUTOR_CORES"
-	EnvRole          = "SPINDLE_ROLE"
 )
 
 // executorPriority is the priority of executor asks (the AM's own was 0).
@@ -191,7 +184,7 @@ func (am *AppMaster) startDriver(driverAddr string) error {
 	for k, v := range am.cfg.DriverEnv {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
-	cmd.Env = append(cmd.Env, EnvRole+"=driver", EnvDriverAddress+"="+driverAddr)
+	cmd.Env = append(cmd.Env, launch.EnvRole+"="+launch.RoleDriver, launch.EnvDriverAddress+"="+driverAddr)
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 	cmd.SysProcAttr = driverProcAttr()
 	if err := cmd.Start(); err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/spindlehq/spindle/driver"
 	"github.com/spindlehq/spindle/driver/taskscheduler"
 	"github.com/spindlehq/spindle/hdfscheckpoint"
+	"github.com/spindlehq/spindle/launch"
 	"github.com/spindlehq/spindle/sdk"
 	"github.com/spindlehq/spindle/streaming/kafkasource"
 	"github.com/spindlehq/spindle/streaming/ratecontrol"
@@ -66,16 +67,6 @@ func CheckpointDir(c map[string]string) string {
 	return c[KeySparkCheckpoint]
 }
 
-// JobResource finds the job binary among the staged resources.
-func JobResource(spec LaunchSpec) (Resource, error) {
-	for _, r := range spec.Resources {
-		if r.Name == spec.Application {
-			return r, nil
-		}
-	}
-	return Resource{}, fmt.Errorf("appmaster: the job binary %s is not among the staged files", spec.Application)
-}
-
 // StreamingOptions are what the streaming driver needs besides the spec.
 type StreamingOptions struct {
 	// WorkDir holds the localized job binary.
@@ -94,7 +85,7 @@ type StreamingOptions struct {
 // StreamingDriver returns the AM's driver for a Spindle job: micro-batches
 // from Kafka, tasks on the executors, state and commits in the checkpoint,
 // and the graceful stop by marker file.
-func StreamingDriver(spec LaunchSpec, opts StreamingOptions) (func(context.Context, *driver.Endpoint) error, error) {
+func StreamingDriver(spec launch.Spec, opts StreamingOptions) (func(context.Context, *driver.Endpoint) error, error) {
 	c := spec.Conf
 	lg := opts.Logger
 	if lg == nil {
@@ -164,7 +155,7 @@ func StreamingDriver(spec LaunchSpec, opts StreamingOptions) (func(context.Conte
 			return nil, err
 		}
 	}
-	job, err := JobResource(spec)
+	job, err := spec.JobResource()
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/spindlehq/spindle/launch"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
 )
@@ -74,14 +75,14 @@ func TestStreamingDriverChecksTheSinkSettings(t *testing.T) {
 					c[k] = v
 				}
 			}
-			spec := LaunchSpec{Conf: c, Application: "job", Resources: []Resource{{Name: "job"}}}
+			spec := launch.Spec{Conf: c, Application: "job", Resources: []launch.Resource{{Name: "job"}}}
 			_, err := StreamingDriver(spec, StreamingOptions{})
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("StreamingDriver error %v, want one naming %s", err, tc.want)
 			}
 		})
 	}
-	spec := LaunchSpec{Conf: base, Application: "job", Resources: []Resource{{Name: "job"}}}
+	spec := launch.Spec{Conf: base, Application: "job", Resources: []launch.Resource{{Name: "job"}}}
 	if _, err := StreamingDriver(spec, StreamingOptions{}); err != nil {
 		t.Fatalf("valid settings: %v", err)
 	}

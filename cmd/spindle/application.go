@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/url"
 	"path"
@@ -15,6 +14,7 @@ import (
 	"github.com/spindlehq/spindle/appmaster"
 	"github.com/spindlehq/spindle/conf"
 	"github.com/spindlehq/spindle/hdfscheckpoint"
+	"github.com/spindlehq/spindle/launch"
 	"github.com/spindlehq/spindle/resourcemanager"
 	"github.com/spindlehq/spindle/staging"
 	"github.com/urfave/cli/v2"
@@ -295,20 +295,20 @@ func placeShutdownMarker(ctx context.Context, stagingRoot, appID string) (string
 
 // stagedSpec reads the launch spec `spindle submit` staged for appID:
 // <stagingRoot>/.sparkStaging/<appID>/__spindle_conf__.json.
-func stagedSpec(ctx context.Context, stagingRoot, appID string) (appmaster.LaunchSpec, error) {
-	var spec appmaster.LaunchSpec
+func stagedSpec(ctx context.Context, stagingRoot, appID string) (launch.Spec, error) {
+	var spec launch.Spec
 	store, root, err := hdfscheckpoint.Open(ctx, stagingRoot)
 	if err != nil {
 		return spec, fmt.Errorf("stop %s: staging dir: %w", appID, err)
 	}
 	defer store.Close()
-	p := path.Join(root, staging.DirName, appID, appmaster.SpecFile)
+	p := path.Join(root, staging.DirName, appID, launch.SpecFile)
 	raw, err := store.ReadFile(ctx, p)
 	if err != nil {
 		return spec, fmt.Errorf("stop %s: read the configuration it was submitted with (give the spark.yarn.stagingDir it was submitted with as -stagingDir): %w", appID, err)
 	}
-	if err := json.Unmarshal(raw, &spec); err != nil {
-		return spec, fmt.Errorf("stop %s: launch spec %s: %w", appID, p, err)
+	if spec, err = launch.DecodeSpec(raw, p); err != nil {
+		return spec, fmt.Errorf("stop %s: %w", appID, err)
 	}
 	return spec, nil
 }

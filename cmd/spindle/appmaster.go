@@ -11,7 +11,7 @@ import (
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
 	"github.com/spindlehq/spindle/appmaster"
-	"github.com/spindlehq/spindle/resourcemanager"
+	"github.com/spindlehq/spindle/launch"
 	"github.com/urfave/cli/v2"
 	"google.golang.org/protobuf/proto"
 )
@@ -24,7 +24,7 @@ func appMasterCommand() *cli.Command {
 		Usage:  "run an ApplicationMaster (started by a NodeManager)",
 		Hidden: true,
 		Action: func(c *cli.Context) error {
-			spec, err := appmaster.ReadSpec(".")
+			spec, err := launch.ReadSpec(".")
 			if err != nil {
 				return err
 			}
@@ -32,19 +32,19 @@ func appMasterCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			raw, err := base64.StdEncoding.DecodeString(os.Getenv(resourcemanager.EnvAttemptToken))
+			raw, err := base64.StdEncoding.DecodeString(os.Getenv(launch.EnvAttemptToken))
 			if err != nil {
-				return fmt.Errorf("appmaster: %s is not base64: %w", resourcemanager.EnvAttemptToken, err)
+				return fmt.Errorf("appmaster: %s is not base64: %w", launch.EnvAttemptToken, err)
 			}
 			tok := &pb.Token{}
 			if err := proto.Unmarshal(raw, tok); err != nil {
-				return fmt.Errorf("appmaster: %s: %w", resourcemanager.EnvAttemptToken, err)
+				return fmt.Errorf("appmaster: %s: %w", launch.EnvAttemptToken, err)
 			}
 			cfg.AttemptToken = tok
-			cfg.RMAddress = os.Getenv(resourcemanager.EnvRMAddress)
-			cfg.AttemptID = os.Getenv(resourcemanager.EnvAttemptID)
-			cfg.Host = os.Getenv("NM_HOST")
-			cfg.LocalResources = append(cfg.LocalResources, appmaster.SpecResourceFromEnv()...)
+			cfg.RMAddress = os.Getenv(launch.EnvRMAddress)
+			cfg.AttemptID = os.Getenv(launch.EnvAttemptID)
+			cfg.Host = os.Getenv(launch.EnvNMHost)
+			cfg.LocalResources = append(cfg.LocalResources, launch.SpecResourceFromEnv()...)
 			lg, appLog, closeLogs, err := containerLoggers(spec.Conf)
 			if err != nil {
 				return err

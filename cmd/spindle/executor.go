@@ -12,6 +12,7 @@ import (
 	"github.com/spindlehq/spindle/appmaster"
 	"github.com/spindlehq/spindle/executor"
 	"github.com/spindlehq/spindle/hdfscheckpoint"
+	"github.com/spindlehq/spindle/launch"
 	"github.com/spindlehq/spindle/streaming/kafkasource"
 	"github.com/spindlehq/spindle/streaming/sink"
 	"github.com/urfave/cli/v2"
@@ -27,14 +28,14 @@ func executorCommand() *cli.Command {
 		Hidden: true,
 		Action: func(c *cli.Context) error {
 			cfg := executor.DefaultConfig()
-			cfg.DriverAddress = os.Getenv(appmaster.EnvDriverAddress)
-			cfg.ExecutorID = os.Getenv(appmaster.EnvExecutorID)
-			cfg.ContainerID = os.Getenv("CONTAINER_ID")
-			cfg.Host = os.Getenv("NM_HOST")
-			if n, err := strconv.Atoi(os.Getenv(appmaster.EnvExecutorCores)); err == nil {
+			cfg.DriverAddress = os.Getenv(launch.EnvDriverAddress)
+			cfg.ExecutorID = os.Getenv(launch.EnvExecutorID)
+			cfg.ContainerID = os.Getenv(launch.EnvContainerID)
+			cfg.Host = os.Getenv(launch.EnvNMHost)
+			if n, err := strconv.Atoi(os.Getenv(launch.EnvExecutorCores)); err == nil {
 				cfg.Cores = int32(n)
 			}
-			spec, specErr := appmaster.ReadSpec(".")
+			spec, specErr := launch.ReadSpec(".")
 			lg, appLog, closeLogs, err := containerLoggers(spec.Conf)
 			if err != nil {
 				return err
@@ -59,8 +60,8 @@ func executorCommand() *cli.Command {
 
 // jobRunner starts the job's plugin (its SHA-256 checked) with the Kafka
 // reader and the sink the application is configured with.
-func jobRunner(ctx context.Context, spec appmaster.LaunchSpec, appLog interface{ Write([]byte) (int, error) }, cfg executor.Config) (*executor.JobRunner, func(), error) {
-	job, err := appmaster.JobResource(spec)
+func jobRunner(ctx context.Context, spec launch.Spec, appLog interface{ Write([]byte) (int, error) }, cfg executor.Config) (*executor.JobRunner, func(), error) {
+	job, err := spec.JobResource()
 	if err != nil {
 		return nil, nil, err
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/spindlehq/spindle/conf"
 	"net"
 	"os"
 	"os/exec"
@@ -12,6 +11,9 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/spindlehq/spindle/conf"
+	"github.com/spindlehq/spindle/launch"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
 	"github.com/spindlehq/spindle/appmaster"
@@ -52,12 +54,12 @@ func (sc *submitClient) submit(parent context.Context) error {
 	if err != nil {
 		return fmt.Errorf("stage %s: %w", appID, err)
 	}
-	spec := appmaster.LaunchSpec{
+	spec := launch.Spec{
 		Conf:          o.Conf,
 		Application:   filepath.Base(o.Application),
 		Args:          o.AppArgs,
 		DriverAddress: driverAddr,
-		Resources:     appmaster.FromPB(resources),
+		Resources:     launch.FromPB(resources),
 	}
 	specRes, err := sc.stageSpec(parent, stageCfg, spec)
 	if err != nil {
@@ -88,13 +90,13 @@ func (sc *submitClient) submit(parent context.Context) error {
 		ApplicationType: "SPINDLE",
 		User:            userName,
 		AmContainerSpec: &pb.ContainerLaunchContext{
-			Command:        []string{"{{SPINDLE_BINARY}}", "appmaster"},
+			Command:        []string{launch.BinaryVar, "appmaster"},
 			LocalResources: append(resources, specRes),
 			OverheadKey:    "spark.driver.memoryOverhead",
 			Environment: map[string]string{
-				appmaster.EnvSpecURI:    specRes.GetUri(),
-				appmaster.EnvSpecSHA256: specRes.GetSha256(),
-				appmaster.EnvSpecSize:   fmt.Sprint(specRes.GetSize()),
+				launch.EnvSpecURI:    specRes.GetUri(),
+				launch.EnvSpecSHA256: specRes.GetSha256(),
+				launch.EnvSpecSize:   fmt.Sprint(specRes.GetSize()),
 			},
 		},
 		AmResource:                        &pb.Resource{MemoryMb: amMemory, Vcores: amCores},
@@ -147,7 +149,7 @@ func (sc *submitClient) stagingRoot() string {
 }
 
 // stageSpec writes the AM's launch spec and stages it beside the job.
-func (sc *submitClient) stageSpec(ctx context.Context, cfg staging.Config, spec appmaster.LaunchSpec) (*pb.LocalResource, error) {
+func (sc *submitClient) stageSpec(ctx context.Context, cfg staging.Config, spec launch.Spec) (*pb.LocalResource, error) {
 	dir, err := os.MkdirTemp("", "spindle-submit-")
 	if err != nil {
 		return nil, err
@@ -157,7 +159,7 @@ func (sc *submitClient) stageSpec(ctx context.Context, cfg staging.Config, spec 
 	if err != nil {
 		return nil, err
 	}
-	path := filepath.Join(dir, appmaster.SpecFile)
+	path := filepath.Join(dir, launch.SpecFile)
 	if err := os.WriteFile(path, raw, 0o644); err != nil {
 		return nil, err
 	}
@@ -255,7 +257,7 @@ func startClientDriver(o *submit.Options) (*clientDriver, error) {
 		return nil, err
 	}
 	d.cmd = exec.Command(app, o.AppArgs...)
-	d.cmd.Env = append(os.Environ(), appmaster.EnvRole+"=driver", appmaster.EnvDriverAddress+"="+d.address)
+	d.cmd.Env = append(os.Environ(), launch.EnvRole+"="+launch.RoleDriver, launch.EnvDriverAddress+"="+d.address)
 	d.cmd.Stdout, d.cmd.Stderr = os.Stdout, os.Stderr
 	if err := d.cmd.Start(); err != nil {
 		d.server.Stop()
