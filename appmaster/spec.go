@@ -11,6 +11,7 @@ import (
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
 	"github.com/spindlehq/spindle/conf"
+	"github.com/spindlehq/spindle/driver"
 )
 
 // SpecFile is the launch spec's name in the AM's working dir.
@@ -39,6 +40,16 @@ type Resource struct {
 	SHA256     string `json:"sha256"`
 	Size       int64  `json:"size"`
 	Executable bool   `json:"executable,omitempty"`
+}
+
+// JobResource finds the job binary among the staged resources.
+func JobResource(spec LaunchSpec) (Resource, error) {
+	for _, r := range spec.Resources {
+		if r.Name == spec.Application {
+			return r, nil
+		}
+	}
+	return Resource{}, fmt.Errorf("appmaster: the job binary %s is not among the staged files", spec.Application)
 }
 
 // ToPB converts resources for a launch context.
@@ -102,11 +113,11 @@ func ConfigFromSpec(spec LaunchSpec) (Config, error) {
 	}
 	cfg.LocalResources = ToPB(spec.Resources)
 	cfg.DriverAddress = spec.DriverAddress
-	mode, err := DriverMode(spec.Conf)
+	mode, err := driver.DriverMode(spec.Conf)
 	if err != nil {
 		return cfg, err
 	}
-	if spec.DriverAddress == "" && mode == DriverModeProcess {
+	if spec.DriverAddress == "" && mode == driver.DriverModeProcess {
 		cfg.DriverCommand = append([]string{"./" + spec.Application}, spec.Args...)
 	}
 	return cfg, r.err
