@@ -146,8 +146,8 @@ func (am *AppMaster) launch(c *pb.Container, now time.Time) error {
 }
 
 func (am *AppMaster) driverAddress() string {
-	if am.taskLis != nil {
-		return am.taskLis.Addr().String()
+	if am.taskSrv != nil {
+		return am.taskSrv.Addr().String()
 	}
 	return am.cfg.DriverAddress
 }

@@ -36,8 +36,7 @@ type AppMaster struct {
 	rmConn   *grpc.ClientConn
 	rmCtx    context.Context
 	endpoint *driver.Endpoint
-	taskLis  net.Listener
-	taskSrv  *grpc.Server
+	taskSrv  *driver.Server
 	nms      map[string]pb.ContainerManagementClient
 
 	executors  map[string]*executor // by container id
@@ -146,15 +145,12 @@ func (am *AppMaster) serveEndpoint() (string, error) {
 	if host == "" {
 		host = "127.0.0.1"
 	}
-	lis, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
+	srv, err := driver.Listen(net.JoinHostPort(host, "0"), am.endpoint)
 	if err != nil {
-		return "", fmt.Errorf("appmaster: listen for executors on %s: %w", host, err)
+		return "", fmt.Errorf("appmaster: %w", err)
 	}
-	am.taskLis = lis
-	am.taskSrv = grpc.NewServer()
-	pb.RegisterTaskServer(am.taskSrv, am.endpoint)
-	go am.taskSrv.Serve(lis)
-	return lis.Addr().String(), nil
+	am.taskSrv = srv
+	return srv.Addr().String(), nil
 }
 
 func (am *AppMaster) register(ctx context.Context, host string, port int32, trackingURL string) error {

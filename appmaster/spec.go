@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/spindlehq/spindle/conf"
+	"github.com/spindlehq/spindle/driver"
 	"github.com/spindlehq/spindle/launch"
 )
 
@@ -40,11 +41,11 @@ func ConfigFromSpec(spec launch.Spec) (Config, error) {
 	}
 	cfg.LocalResources = launch.ToPB(spec.Resources)
 	cfg.DriverAddress = spec.DriverAddress
-	mode, err := DriverMode(spec.Conf)
+	mode, err := driver.DriverMode(spec.Conf)
 	if err != nil {
 		return cfg, err
 	}
-	if spec.DriverAddress == "" && mode == DriverModeProcess {
+	if spec.DriverAddress == "" && mode == driver.DriverModeProcess {
 		cfg.DriverCommand = append([]string{"./" + spec.Application}, spec.Args...)
 	}
 	return cfg, r.err

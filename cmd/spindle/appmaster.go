@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"sync/atomic"
 	"syscall"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
 	"github.com/spindlehq/spindle/appmaster"
+	"github.com/spindlehq/spindle/driver"
 	"github.com/spindlehq/spindle/launch"
 	"github.com/urfave/cli/v2"
 	"google.golang.org/protobuf/proto"
@@ -43,7 +45,7 @@ func appMasterCommand() *cli.Command {
 			cfg.AttemptToken = tok
 			cfg.RMAddress = os.Getenv(launch.EnvRMAddress)
 			cfg.AttemptID = os.Getenv(launch.EnvAttemptID)
-			cfg.Host = os.Getenv(launch.EnvNMHost)
+			cfg.Host = os.Getenv("NM_HOST")
 			cfg.LocalResources = append(cfg.LocalResources, launch.SpecResourceFromEnv()...)
 			lg, appLog, closeLogs, err := containerLoggers(spec.Conf)
 			if err != nil {
@@ -55,7 +57,7 @@ func appMasterCommand() *cli.Command {
 			// SIGTERM stops the driver gracefully when
 			// spark.streaming.stopGracefullyOnShutdown is set, as YARN
 			// cluster mode cannot; otherwise it ends the AM at once.
-			graceful := spec.Conf[appmaster.KeyStopOnShutdown] == "true"
+			graceful := spec.Conf[driver.KeyStopOnShutdown] == "true"
 			var stopping atomic.Bool
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
@@ -80,9 +82,14 @@ func appMasterCommand() *cli.Command {
 			mcfg.AttemptID, mcfg.AppName = cfg.AttemptID, spec.Conf["spark.app.name"]
 			metrics := appmaster.NewMetrics(mcfg)
 			if cfg.DriverAddress == "" && len(cfg.DriverCommand) == 0 {
+				job, err := spec.JobResource()
+				if err != nil {
+					return err
+				}
 				wd, _ := os.Getwd()
-				cfg.RunDriver, err = appmaster.StreamingDriver(spec, appmaster.StreamingOptions{
-					WorkDir: wd, AppLog: appLog, Stopping: stopping.Load, OnBatch: metrics.OnBatch, OnLag: metrics.OnLag, Logger: lg.Named("driver"),
+				cfg.RunDriver, err = driver.NewStreaming(driver.StreamingConfig{
+					Conf: spec.Conf, JobPath: filepath.Join(wd, spec.Application), JobSHA256: job.SHA256, Args: spec.Args,
+					AppLog: appLog, Stopping: stopping.Load, OnBatch: metrics.OnBatch, OnLag: metrics.OnLag, Logger: lg.Named("driver"),
 				})
 				if err != nil {
 					return err

@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"syscall"
 
-	"github.com/spindlehq/spindle/appmaster"
+	"github.com/spindlehq/spindle/driver"
 	"github.com/spindlehq/spindle/executor"
 	"github.com/spindlehq/spindle/hdfscheckpoint"
 	"github.com/spindlehq/spindle/launch"
@@ -44,7 +44,7 @@ func executorCommand() *cli.Command {
 			cfg.Logger = lg.Named("executor")
 			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 			defer stop()
-			if mode, _ := appmaster.DriverMode(spec.Conf); specErr == nil && mode == appmaster.DriverModePlugin {
+			if mode, _ := driver.DriverMode(spec.Conf); specErr == nil && mode == driver.DriverModePlugin {
 				runner, closeRunner, err := jobRunner(ctx, spec, appLog, cfg)
 				if err != nil {
 					lg.Error("cannot run the job", zap.Error(err))
@@ -113,7 +113,7 @@ func openSink(ctx context.Context, conf map[string]string, kcfg kafkasource.Conf
 			}
 		}, nil
 	}
-	sinkURI, err := appmaster.SinkDir(conf)
+	sinkURI, err := driver.SinkDir(conf)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -1,10 +1,9 @@
-package appmaster
+package driver
 
 import (
 	"strings"
 	"testing"
 
-	"github.com/spindlehq/spindle/launch"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest/observer"
 )
@@ -75,15 +74,13 @@ func TestStreamingDriverChecksTheSinkSettings(t *testing.T) {
 					c[k] = v
 				}
 			}
-			spec := launch.Spec{Conf: c, Application: "job", Resources: []launch.Resource{{Name: "job"}}}
-			_, err := StreamingDriver(spec, StreamingOptions{})
+			_, err := NewStreaming(StreamingConfig{Conf: c, JobPath: "job"})
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("StreamingDriver error %v, want one naming %s", err, tc.want)
+				t.Fatalf("NewStreaming error %v, want one naming %s", err, tc.want)
 			}
 		})
 	}
-	spec := launch.Spec{Conf: base, Application: "job", Resources: []launch.Resource{{Name: "job"}}}
-	if _, err := StreamingDriver(spec, StreamingOptions{}); err != nil {
+	if _, err := NewStreaming(StreamingConfig{Conf: base, JobPath: "job"}); err != nil {
 		t.Fatalf("valid settings: %v", err)
 	}
 }
