@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -48,6 +49,10 @@ type AppMaster struct {
 	driverDone chan struct{}
 	metrics    *Metrics
 	web        *http.Server // serves the metrics; its URL is the tracking URL
+
+	// cannotRetry is set when the driver failed in a way another attempt
+	// would repeat (driver.ErrCannotResume).
+	cannotRetry atomic.Bool
 }
 
 // executor is a container this AM started an executor in.
@@ -120,6 +125,10 @@ func (am *AppMaster) Run(ctx context.Context) (int, error) {
 			err := am.cfg.RunDriver(ctx, am.endpoint)
 			if err != nil {
 				am.lg.Error("driver failed", zap.Error(err))
+				// A checkpoint that cannot be resumed from does not heal:
+				// fail the application now, with the reason as its
+				// diagnostics, instead of spending every attempt on it.
+				am.cannotRetry.Store(errors.Is(err, driver.ErrCannotResume))
 				am.endpoint.Finish(false, "driver failed: "+err.Error())
 				return
 			}
@@ -274,15 +283,19 @@ func (am *AppMaster) driverStatus(ctx context.Context, client pb.TaskClient, las
 
 // finish ends the application after the driver finished. A failed driver
 // in cluster mode is an AM failure: the AM exits without unregistering so
-// that the RM starts another attempt within spark.yarn.maxAppAttempts.
+// that the RM starts another attempt within spark.yarn.maxAppAttempts,
+// unless another attempt would fail the same way (cannotRetry).
 func (am *AppMaster) finish(st *pb.DriverStatusResponse) (int, error) {
 	if st.GetSucceeded() {
 		am.unregister(pb.FinalApplicationStatus_FINAL_APPLICATION_STATUS_SUCCEEDED, "")
 		return 0, nil
 	}
-	if am.inCluster() {
+	if am.inCluster() && !am.cannotRetry.Load() {
 		am.lg.Error("driver failed; exiting for the ResourceManager to retry", zap.String("diagnostics", st.GetDiagnostics()))
 		return 1, errors.New(st.GetDiagnostics())
+	}
+	if am.cannotRetry.Load() {
+		am.lg.Error("driver cannot resume from its checkpoint; failing the application without another attempt", zap.String("diagnostics", st.GetDiagnostics()))
 	}
 	am.unregister(pb.FinalApplicationStatus_FINAL_APPLICATION_STATUS_FAILED, st.GetDiagnostics())
 	return 0, nil

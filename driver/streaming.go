@@ -142,6 +142,7 @@ func NewStreaming(opts StreamingConfig) (Program, error) {
 		if err != nil {
 			return err
 		}
+		log = log.WithURI(ckptURI) // errors then give a way out that can be run as it stands
 		planner, err := kafkasource.NewPlanner(kcfg)
 		if err != nil {
 			return err
