@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spindlehq/spindle/dfs"
 	"github.com/spindlehq/spindle/hdfscheckpoint"
 	"github.com/spindlehq/spindle/internal/kafkatest"
 	"github.com/spindlehq/spindle/internal/testutil"
@@ -125,7 +126,7 @@ func TestRetailJobEndToEnd(t *testing.T) {
 // lastState reads the keyed state of the newest committed batch.
 func lastState(t testing.TB, ckpt string) map[string][]byte {
 	t.Helper()
-	store, _ := hdfscheckpoint.NewFileStore("/")
+	store, _ := dfs.NewFileStore("/")
 	log, err := hdfscheckpoint.NewLog(store, ckpt, 0, zap.NewNop())
 	if err != nil {
 		t.Fatal(err)

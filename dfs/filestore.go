@@ -1,4 +1,4 @@
-package hdfscheckpoint
+package dfs
 
 import (
 	"context"
@@ -58,7 +58,7 @@ func (s *FileStore) Root() string { return s.root }
 
 // resolve returns the local path for the store path p, and p cleaned.
 func (s *FileStore) resolve(p string) (local, clean string, err error) {
-	clean, err = cleanStorePath(p)
+	clean, err = CleanPath(p)
 	if err != nil {
 		return "", "", err
 	}
