@@ -81,7 +81,8 @@ func (s *FileStore) ReadFile(ctx context.Context, p string) ([]byte, error) {
 	return data, nil
 }
 
-// Open streams path. The caller closes the reader.
+// Open streams path, which must be a regular file. The caller closes the
+// reader.
 func (s *FileStore) Open(ctx context.Context, p string) (io.ReadCloser, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("open %s: %w", p, err)
@@ -90,18 +91,26 @@ func (s *FileStore) Open(ctx context.Context, p string) (io.ReadCloser, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open: %w", err)
 	}
+	// Stat first: opening a FIFO would block until a writer came.
+	if fi, err := os.Stat(local); err != nil {
+		return nil, storeErr("open", clean, err)
+	} else if err := regular(clean, fi); err != nil {
+		return nil, err
+	}
 	f, err := os.Open(local)
 	if err != nil {
 		return nil, storeErr("open", clean, err)
 	}
+	// Stat again through the open file, in case the path was swapped.
 	fi, err := f.Stat()
+	if err == nil {
+		err = regular(clean, fi)
+	} else {
+		err = storeErr("open", clean, err)
+	}
 	if err != nil {
 		_ = f.Close()
-		return nil, storeErr("open", clean, err)
-	}
-	if fi.IsDir() {
-		_ = f.Close()
-		return nil, fmt.Errorf("open %s: is a directory", clean)
+		return nil, err
 	}
 	return f, nil
 }
@@ -322,6 +331,17 @@ func (s *FileStore) MkdirAll(ctx context.Context, dir string) error {
 
 // Close does nothing: a FileStore holds no connections.
 func (s *FileStore) Close() error { return nil }
+
+// regular refuses a dir, device or FIFO where a file is to be read.
+func regular(clean string, fi fs.FileInfo) error {
+	switch {
+	case fi.IsDir():
+		return fmt.Errorf("open %s: is a directory", clean)
+	case !fi.Mode().IsRegular():
+		return fmt.Errorf("open %s: not a regular file (mode %s): %w", clean, fi.Mode(), ErrInvalidPath)
+	}
+	return nil
+}
 
 func localFileInfo(clean string, fi fs.FileInfo) FileInfo {
 	return FileInfo{

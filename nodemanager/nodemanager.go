@@ -99,6 +99,7 @@ func New(cfg Config) (*NodeManager, error) {
 	}
 	lcfg := localizer.DefaultConfig()
 	lcfg.Logger = lg.Named("localizer")
+	lcfg.LocalDirs, lcfg.CacheTargetBytes = cfg.LocalDirs, cfg.LocalizerCacheMB<<20
 	if nm.local, err = localizer.New(lcfg); err != nil {
 		return nil, err
 	}
@@ -230,6 +231,7 @@ func (nm *NodeManager) Stop(ctx context.Context) error {
 		nm.rmConn.Close()
 	}
 	nm.done.Wait()
+	nm.local.Close()
 	nm.lg.Info("nodemanager stopped", zap.String("node", nm.nodeID))
 	return err
 }

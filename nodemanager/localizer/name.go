@@ -35,6 +35,16 @@ func nameProblem(name string) string {
 	return ""
 }
 
+// linkName is the hidden name a cached resource is linked under before it
+// is renamed to name.
+func linkName(name string) string {
+	const extra = len(".") + len(".cached")
+	if len(name) > maxNameLen-extra {
+		name = name[:maxNameLen-extra]
+	}
+	return "." + name + ".cached"
+}
+
 // tempPattern is the os.CreateTemp pattern for name's temporary file:
 // hidden, and short enough to be a valid file name with CreateTemp's
 // random suffix (at most 10 digits).
