@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/spindlehq/spindle/internal/ctxio"
 	"io"
 	"io/fs"
 	"os"
@@ -130,7 +131,7 @@ func (s *FileStore) WriteFile(ctx context.Context, p string, data []byte) error 
 // existing file untouched.
 func (s *FileStore) WriteFrom(ctx context.Context, p string, r io.Reader) (int64, error) {
 	return s.writeAtomic(ctx, "write", p, func(f *os.File) (int64, error) {
-		return io.Copy(f, cancelableReader{ctx: ctx, r: r})
+		return io.Copy(f, ctxio.Reader(ctx, r))
 	})
 }
 
@@ -389,17 +390,4 @@ func unwrapPathErr(err error) error {
 		return le.Err
 	}
 	return err
-}
-
-// cancelableReader stops a copy once its context is done.
-type cancelableReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c cancelableReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/spindlehq/spindle/internal/ctxio"
 	"io"
 	"net"
 	"net/url"
@@ -471,7 +472,7 @@ func (s *HDFSStore) ReadFile(ctx context.Context, p string) ([]byte, error) {
 			return err
 		}
 		defer f.Close()
-		data, err = io.ReadAll(cancelableReader{ctx: ctx, r: f})
+		data, err = io.ReadAll(ctxio.Reader(ctx, f))
 		return err
 	})
 	return data, err
@@ -528,7 +529,7 @@ func (s *HDFSStore) WriteFile(ctx context.Context, p string, data []byte) error 
 // number of bytes written. A failed attempt is retried only while nothing
 // has been read from r.
 func (s *HDFSStore) WriteFrom(ctx context.Context, p string, r io.Reader) (int64, error) {
-	cr := &countingReader{r: cancelableReader{ctx: ctx, r: r}}
+	cr := &countingReader{r: ctxio.Reader(ctx, r)}
 	return s.write(ctx, p, func(w io.Writer) (int64, bool, error) {
 		n, err := io.Copy(w, cr)
 		return n, cr.n > 0, err

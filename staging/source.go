@@ -49,7 +49,7 @@ func ParseSource(spec string, archive bool) (Source, error) {
 	if name == "" {
 		name = baseName(loc)
 	}
-	if reason := nameProblem(name); reason != "" {
+	if reason := NameProblem(name); reason != "" {
 		return Source{}, fmt.Errorf("%w: %q: the name %q in the working dir %s", ErrInvalidSource, spec, name, reason)
 	}
 	if archive && unpack.FormatOf(baseName(loc)) == unpack.None {
@@ -105,22 +105,25 @@ func baseName(loc string) string {
 	return filepath.Base(loc)
 }
 
-// maxNameLen is the longest file name Linux accepts (NAME_MAX).
-const maxNameLen = 255
+// MaxNameLen is the longest name a resource may take in the working dir:
+// the longest file name Linux accepts (NAME_MAX).
+const MaxNameLen = 255
 
-// nameProblem says what makes name unusable in the working dir, or "".
-func nameProblem(name string) string {
+// NameProblem says what makes name unusable as a resource's name in the
+// working dir, or "": only a plain file name is accepted, so that a
+// resource lands directly in the working dir and never outside it.
+func NameProblem(name string) string {
 	switch {
-	case name == "" || name == "/":
+	case name == "":
 		return "is empty"
 	case name == "." || name == "..":
 		return "is a dir reference"
-	case strings.ContainsAny(name, "/\\"):
+	case strings.ContainsRune(name, '/'):
 		return "contains a path separator"
 	case strings.ContainsRune(name, 0):
 		return "contains NUL"
-	case len(name) > maxNameLen:
-		return fmt.Sprintf("is longer than %d bytes", maxNameLen)
+	case len(name) > MaxNameLen:
+		return fmt.Sprintf("is longer than %d bytes", MaxNameLen)
 	}
 	return ""
 }

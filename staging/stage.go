@@ -3,6 +3,7 @@ package staging
 import (
 	"context"
 	"fmt"
+	"github.com/spindlehq/spindle/internal/ctxio"
 	"io"
 	"os"
 	"path"
@@ -98,9 +99,7 @@ func (c Config) stageOne(ctx context.Context, st dfs.Store, dir string, s Source
 	}
 	defer src.r.Close()
 	d := newDigest()
-	// Hiding WriteTo makes the copy go through the reader that hashes and
-	// watches ctx.
-	r := io.TeeReader(ctxReader{ctx: ctx, r: struct{ io.Reader }{src.r}}, d)
+	r := io.TeeReader(ctxio.Reader(ctx, src.r), d)
 	if _, err := st.WriteFrom(ctx, path.Join(dir, s.stagedName()), r); err != nil {
 		return nil, fmt.Errorf("staging: stage %s for app %s: %w", s.Location, c.AppID, err)
 	}

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/spindlehq/spindle/internal/ctxio"
 	"io"
 	"io/fs"
 	"os"
@@ -111,7 +112,7 @@ func (w *writer) file(name string, mode fs.FileMode, r io.Reader) error {
 	if err != nil {
 		return err
 	}
-	if _, err := io.Copy(out, ctxReader{ctx: w.ctx, r: r}); err != nil {
+	if _, err := io.Copy(out, ctxio.Reader(w.ctx, r)); err != nil {
 		_ = out.Close()
 		return fmt.Errorf("%s: %w", clean, err)
 	}
@@ -241,18 +242,4 @@ func (w *writer) untar(tr *tar.Reader) error {
 			return err
 		}
 	}
-}
-
-// ctxReader fails reads once ctx is done, so that a long copy stops soon
-// after cancellation.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"github.com/spindlehq/spindle/internal/ctxio"
 	"io"
 	"os"
 
@@ -40,7 +41,7 @@ func (l *Localizer) fetch(ctx context.Context, containerID, dir string, p planne
 
 	h := sha256.New()
 	buf := copyBuffers.Get().(*[]byte)
-	n, err := io.CopyBuffer(io.MultiWriter(tmp, h), ctxReader{ctx: ctx, r: rc}, *buf)
+	n, err := io.CopyBuffer(io.MultiWriter(tmp, h), ctxio.Reader(ctx, rc), *buf)
 	copyBuffers.Put(buf)
 	if err != nil {
 		return "", 0, fail("copy", err)
@@ -90,18 +91,4 @@ func fileMode(executable, readOnly bool) os.FileMode {
 		perm &^= 0o222
 	}
 	return perm
-}
-
-// ctxReader fails reads once ctx is done, so that a long copy stops soon
-// after cancellation.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }

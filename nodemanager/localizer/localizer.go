@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
+	"github.com/spindlehq/spindle/staging"
 	"github.com/spindlehq/spindle/unpack"
 	"go.uber.org/zap"
 )
@@ -194,7 +195,7 @@ func (l *Localizer) place(ctx context.Context, containerID, workDir, cacheDir st
 // cacheDir is where req's user's cache lives: under the local dir that
 // holds the working dir, or "" when nothing is to be cached.
 func (l *Localizer) cacheDir(req Request) string {
-	if l.cache == nil || nameProblem(req.User) != "" {
+	if l.cache == nil || staging.NameProblem(req.User) != "" {
 		return ""
 	}
 	for _, d := range l.cfg.LocalDirs {
@@ -219,7 +220,7 @@ func (l *Localizer) plan(containerID string, res []*pb.LocalResource) ([]planned
 		bad := func(format string, args ...any) error {
 			return fmt.Errorf("%w: container %s resource %q: %s", ErrInvalidResource, containerID, name, fmt.Sprintf(format, args...))
 		}
-		if reason := nameProblem(name); reason != "" {
+		if reason := staging.NameProblem(name); reason != "" {
 			return nil, bad("name %s", reason)
 		}
 		if seen[name] {
