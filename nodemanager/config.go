@@ -17,6 +17,9 @@ type Config struct {
 	Address string
 	// WebAddress serves the NM's HTTP endpoints (yarn.nodemanager.webapp.address).
 	WebAddress string
+	// BindHost, when set, is the host the services listen on, with the
+	// ports of their addresses (yarn.nodemanager.bind-host).
+	BindHost string
 	// ResourceTrackerAddress is the RM's ResourceTracker (yarn.resourcemanager.resource-tracker.address).
 	ResourceTrackerAddress string
 	// MemoryMB is the memory offered to containers; -1 = the machine's.
@@ -141,6 +144,7 @@ func ConfigFrom(c *conf.Config) (Config, error) {
 	cfg := DefaultConfig()
 	cfg.Address = c.Get("yarn.nodemanager.address")
 	cfg.WebAddress = c.Get("yarn.nodemanager.webapp.address")
+	cfg.BindHost = c.Get("yarn.nodemanager.bind-host")
 	cfg.ResourceTrackerAddress = c.Get("yarn.resourcemanager.resource-tracker.address")
 	cfg.LocalDirs = c.Strings("yarn.nodemanager.local-dirs")
 	cfg.LogDirs = c.Strings("yarn.nodemanager.log-dirs")
