@@ -103,6 +103,11 @@ func Submit(ctx context.Context, rm *RM, cfg SubmitConfig) error {
 		return fmt.Errorf("stage %s: %w", appID, err)
 	}
 	srcs[0].Executable = true // the job binary, wherever it comes from
+	archives, err := staging.ParseSources(o.Archives, true)
+	if err != nil {
+		return fmt.Errorf("stage %s: %w", appID, err)
+	}
+	srcs = append(srcs, archives...)
 	resources, err := staging.StageSources(ctx, stageCfg, srcs)
 	if err != nil {
 		return fmt.Errorf("stage %s: %w", appID, err)
