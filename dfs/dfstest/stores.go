@@ -7,6 +7,7 @@ import (
 
 	"github.com/spindlehq/spindle/dfs"
 	"github.com/spindlehq/spindle/internal/minihdfs"
+	"github.com/spindlehq/spindle/internal/netns"
 	"go.uber.org/zap/zaptest"
 )
 
@@ -26,6 +27,14 @@ func NewFileStore(tb testing.TB) *dfs.FileStore {
 // HADOOP_CONF_DIR cannot leak in; the user is "spindle".
 func StartHDFS(tb testing.TB, blockSize int64) *minihdfs.Cluster {
 	tb.Helper()
+	return StartHDFSOn(tb, nil, blockSize)
+}
+
+// StartHDFSOn is StartHDFS in the test host h (nil: on loopback): the
+// NameNode and DataNode listen on its address, and a crash of the host
+// stops them.
+func StartHDFSOn(tb testing.TB, h *netns.Host, blockSize int64) *minihdfs.Cluster {
+	tb.Helper()
 	tb.Setenv("HADOOP_CONF_DIR", tb.TempDir())
 	tb.Setenv("HADOOP_HOME", "")
 	tb.Setenv("HADOOP_USER_NAME", "spindle")
@@ -34,7 +43,17 @@ func StartHDFS(tb testing.TB, blockSize int64) *minihdfs.Cluster {
 		cfg.BlockSize = blockSize
 	}
 	cfg.Logger = zaptest.NewLogger(tb)
-	return minihdfs.StartForTest(tb, cfg)
+	if h == nil {
+		return minihdfs.StartForTest(tb, cfg)
+	}
+	cfg.NameNodeAddr, cfg.DataNodeAddr = h.Addr(0), h.Addr(0)
+	var c *minihdfs.Cluster
+	if err := h.Run(func() (err error) { c, err = minihdfs.Start(cfg); return err }); err != nil {
+		tb.Fatalf("start mini HDFS on host %s: %v", h.Name, err)
+	}
+	tb.Cleanup(c.Close)
+	h.OnCrash(c.Close)
+	return c
 }
 
 // NewHDFSStore connects an HDFS store to the NameNode at addr as user

@@ -2,10 +2,9 @@ package clustertest
 
 import (
 	"context"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -13,80 +12,14 @@ import (
 	"time"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
+	"github.com/spindlehq/spindle/dfs/dfstest"
+	"github.com/spindlehq/spindle/internal/kafkatest"
 	"github.com/spindlehq/spindle/internal/netns"
 	"github.com/spindlehq/spindle/internal/testutil"
 )
 
-// hostDaemon is a spindle daemon running as a process in a test host.
-type hostDaemon struct {
-	name      string
-	cmd       *exec.Cmd
-	readyFile string
-	logPath   string
-	exited    chan struct{}
-}
-
-// startOnHost runs `spindle <role> --conf …` in h and, unless wantExit,
-// waits for its ready file.
-func startOnHost(t *testing.T, h *netns.Host, role string, confs []string) *hostDaemon {
-	t.Helper()
-	dir := t.TempDir()
-	d := &hostDaemon{name: role + "@" + h.Name, readyFile: filepath.Join(dir, "ready.json"), logPath: filepath.Join(dir, "output.log"), exited: make(chan struct{})}
-	args := []string{role, "--ready-file", d.readyFile}
-	for _, kv := range confs {
-		args = append(args, "--conf", kv)
-	}
-	out, err := os.Create(d.logPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d.cmd = h.Command(testutil.SpindleBinary(t), args...)
-	d.cmd.Stdout, d.cmd.Stderr = out, out
-	if err := d.cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", d.name, err)
-	}
-	go func() {
-		d.cmd.Wait()
-		out.Close()
-		close(d.exited)
-	}()
-	t.Cleanup(func() {
-		d.cmd.Process.Kill()
-		<-d.exited
-		if t.Failed() {
-			raw, _ := os.ReadFile(d.logPath)
-			if len(raw) > 4096 {
-				raw = raw[len(raw)-4096:]
-			}
-			t.Logf("--- %s output ---\n%s", d.name, raw)
-		}
-	})
-	return d
-}
-
-func (d *hostDaemon) ready(t *testing.T, v any) {
-	t.Helper()
-	testutil.WaitFor(t, 30*time.Second, func() (bool, string) {
-		select {
-		case <-d.exited:
-			raw, _ := os.ReadFile(d.logPath)
-			t.Fatalf("%s exited during start-up:\n%s", d.name, raw)
-		default:
-		}
-		_, err := os.Stat(d.readyFile)
-		return err == nil, d.name + " is not ready"
-	})
-	raw, err := os.ReadFile(d.readyFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(raw, v); err != nil {
-		t.Fatalf("%s ready file: %v", d.name, err)
-	}
-}
-
-// hostIs fails unless addr is on host h.
-func hostIs(t *testing.T, what, addr string, h *netns.Host) {
+// onHost fails unless addr is on host h.
+func onHost(t *testing.T, what, addr string, h *netns.Host) {
 	t.Helper()
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil || host != h.IP.String() {
@@ -94,97 +27,109 @@ func hostIs(t *testing.T, what, addr string, h *netns.Host) {
 	}
 }
 
+func waitNodeState(t *testing.T, c *testutil.Cluster, nodeID string, want pb.NodeState, within time.Duration) {
+	t.Helper()
+	testutil.WaitFor(t, within, func() (bool, string) {
+		got := c.NodeState(nodeID)
+		return got == want, fmt.Sprintf("node %s is %v, want %v", nodeID, got, want)
+	})
+}
+
 // TestDaemonsOnSeparateHosts runs the RM and two NMs each on a host of its
 // own: every address they advertise is their host's, an NM cut off from
 // the RM is lost and comes back when healed, and an NM told to advertise
 // another host's address refuses to start.
 func TestDaemonsOnSeparateHosts(t *testing.T) {
-	n := netns.New(t, "rm", "nm1", "nm2")
-	rmHost, nm1, nm2 := n.Host("rm"), n.Host("nm1"), n.Host("nm2")
-	dir := t.TempDir()
-	common := []string{
-		"spindle.cluster.secret-file=" + filepath.Join(dir, "cluster-secret"),
-		"yarn.resourcemanager.hostname=" + rmHost.IP.String(),
-		"yarn.resourcemanager.nodemanagers.heartbeat-interval-ms=100",
-		"spindle.memberlist.probe-interval=200ms",
-		"spindle.memberlist.probe-timeout=100ms",
+	n := netns.New(t, "rm", "nm0", "nm1")
+	rmHost, nm0, nm1 := n.Host("rm"), n.Host("nm0"), n.Host("nm1")
+	c := testutil.StartCluster(t, testutil.ClusterConfig{NodeManagers: 1, Hosts: n})
+	// nm1 listens on every interface and is still known by its address.
+	c.AddNodeManager("yarn.nodemanager.bind-host=0.0.0.0")
+	c.WaitForNodes(2)
+	for what, a := range map[string]string{"client": c.RMAddr.Client, "tracker": c.RMAddr.Tracker, "web": c.RMAddr.Web, "memberlist": c.RMAddr.Memberlist} {
+		onHost(t, "the RM's "+what+" address", a, rmHost)
 	}
-	rm := startOnHost(t, rmHost, "resourcemanager", append(common, "spindle.tmp.dir="+filepath.Join(dir, "rm")))
-	var rmAddr testutil.RMAddresses
-	rm.ready(t, &rmAddr)
-	for what, a := range map[string]string{"client": rmAddr.Client, "tracker": rmAddr.Tracker, "web": rmAddr.Web, "memberlist": rmAddr.Memberlist} {
-		hostIs(t, "the RM's "+what+" address", a, rmHost)
-	}
+	var a0, a1 testutil.NMAddresses
+	c.NMs[0].Ready(&a0)
+	c.NMs[1].Ready(&a1)
+	onHost(t, "nm0's node id", a0.NodeID, nm0)
+	onHost(t, "nm0's memberlist address", a0.Memberlist, nm0)
+	onHost(t, "nm1's node id", a1.NodeID, nm1)
+	onHost(t, "nm1's web address", a1.Web, nm1)
+	onHost(t, "nm1's memberlist address", a1.Memberlist, nm1)
 
-	nmConf := func(h *netns.Host, extra ...string) []string {
-		return append(append(append([]string{}, common...),
-			"spindle.tmp.dir="+filepath.Join(dir, h.Name),
-			"yarn.nodemanager.hostname="+h.IP.String(),
-			"yarn.nodemanager.resource.memory-mb=2g",
-			"yarn.nodemanager.resource.cpu-vcores=2"), extra...)
-	}
-	var a1, a2 testutil.NMAddresses
-	startOnHost(t, nm1, "nodemanager", nmConf(nm1)).ready(t, &a1)
-	// nm2 listens on every interface and is still known by its address.
-	startOnHost(t, nm2, "nodemanager", nmConf(nm2, "yarn.nodemanager.bind-host=0.0.0.0")).ready(t, &a2)
-	hostIs(t, "nm1's node id", a1.NodeID, nm1)
-	hostIs(t, "nm1's memberlist address", a1.Memberlist, nm1)
-	hostIs(t, "nm2's node id", a2.NodeID, nm2)
-	hostIs(t, "nm2's memberlist address", a2.Memberlist, nm2)
-
-	client := pb.NewApplicationClientClient(testutil.Dial(t, rmAddr.Client))
-	state := func(nodeID string) pb.NodeState {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-		defer cancel()
-		resp, err := client.GetClusterNodes(ctx, &pb.GetClusterNodesRequest{States: []pb.NodeState{
-			pb.NodeState_NODE_STATE_RUNNING, pb.NodeState_NODE_STATE_LOST, pb.NodeState_NODE_STATE_UNHEALTHY}})
-		if err != nil {
-			return pb.NodeState_NODE_STATE_UNSPECIFIED
-		}
-		for _, nr := range resp.GetNodes() {
-			if nr.GetNodeId() == nodeID {
-				return nr.GetState()
-			}
-		}
-		return pb.NodeState_NODE_STATE_UNSPECIFIED
-	}
-	waitState := func(nodeID string, want pb.NodeState, within time.Duration) {
-		t.Helper()
-		testutil.WaitFor(t, within, func() (bool, string) {
-			got := state(nodeID)
-			return got == want, fmt.Sprintf("node %s is %v, want %v", nodeID, got, want)
-		})
-	}
-	waitState(a1.NodeID, pb.NodeState_NODE_STATE_RUNNING, 20*time.Second)
-	waitState(a2.NodeID, pb.NodeState_NODE_STATE_RUNNING, 20*time.Second)
-
-	// nm1 cut off from the RM only: lost; nm2 stays.
-	if err := nm1.Cut(netns.Both, rmHost); err != nil {
+	// nm0 cut off from the RM only: lost (by heartbeat expiry: nm1 still
+	// vouches for it in the gossip); nm1 stays.
+	if err := nm0.Cut(netns.Both, rmHost); err != nil {
 		t.Fatal(err)
 	}
-	waitState(a1.NodeID, pb.NodeState_NODE_STATE_LOST, 20*time.Second)
-	if got := state(a2.NodeID); got != pb.NodeState_NODE_STATE_RUNNING {
-		t.Fatalf("nm2 is %v while only nm1 is cut off", got)
+	waitNodeState(t, c, a0.NodeID, pb.NodeState_NODE_STATE_LOST, 20*time.Second)
+	if got := c.NodeState(a1.NodeID); got != pb.NodeState_NODE_STATE_RUNNING {
+		t.Fatalf("nm1 is %v while only nm0 is cut off", got)
 	}
-	if err := nm1.Heal(); err != nil {
+	if err := nm0.Heal(); err != nil {
 		t.Fatal(err)
 	}
-	waitState(a1.NodeID, pb.NodeState_NODE_STATE_RUNNING, 30*time.Second)
+	waitNodeState(t, c, a0.NodeID, pb.NodeState_NODE_STATE_RUNNING, 30*time.Second)
 
-	// An NM on nm2 listening everywhere but told to be known as nm1
+	// An NM on nm1 listening everywhere but told to be known as nm0
 	// refuses to start, naming the setting. (Without bind-host it could
-	// not even listen on nm1's address.)
-	bad := startOnHost(t, nm2, "nodemanager", append(nmConf(nm2), "yarn.nodemanager.hostname="+nm1.IP.String(),
-		"yarn.nodemanager.bind-host=0.0.0.0", "yarn.nodemanager.webapp.address=0.0.0.0:8043",
-		"spindle.tmp.dir="+filepath.Join(dir, "bad")))
-	select {
-	case <-bad.exited:
-	case <-time.After(30 * time.Second):
-		t.Fatal("an NM advertising another host's address kept running")
+	// not even listen on nm0's address.)
+	args := []string{"nodemanager"}
+	for _, kv := range []string{
+		"spindle.cluster.secret-file=" + c.SecretFile,
+		"spindle.tmp.dir=" + filepath.Join(c.Dir, "impostor"),
+		"yarn.resourcemanager.resource-tracker.address=" + c.RMAddr.Tracker,
+		"yarn.nodemanager.hostname=" + nm0.IP.String(),
+		"yarn.nodemanager.bind-host=0.0.0.0",
+		"yarn.nodemanager.webapp.address=0.0.0.0:0",
+	} {
+		args = append(args, "--conf", kv)
 	}
-	raw, _ := os.ReadFile(bad.logPath)
-	if bad.cmd.ProcessState.ExitCode() == 0 || !strings.Contains(string(raw), "yarn.nodemanager.address") ||
-		!strings.Contains(string(raw), "none of this machine's addresses") {
-		t.Fatalf("NM with a foreign address exited %d saying:\n%s", bad.cmd.ProcessState.ExitCode(), raw)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	cmd := nm1.Command(testutil.SpindleBinary(t), args...)
+	out, err := exec.CommandContext(ctx, cmd.Path, cmd.Args[1:]...).CombinedOutput()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || !strings.Contains(string(out), "yarn.nodemanager.address") ||
+		!strings.Contains(string(out), "none of this machine's addresses") {
+		t.Fatalf("NM with a foreign address: %v, saying:\n%s", err, out)
 	}
+}
+
+// TestRetailAcrossHosts runs the retail job on a cluster of six hosts:
+// the RM, three NMs, Kafka and HDFS each on its own, with the job staged
+// on HDFS. Its output is exact.
+func TestRetailAcrossHosts(t *testing.T) {
+	n := netns.New(t, "rm", "nm0", "nm1", "nm2", "kafka", "hdfs")
+	hdfs := dfstest.StartHDFSOn(t, n.Host("hdfs"), 0)
+	b := kafkatest.Start(t, map[string]int32{"transactions": 4}, kafkatest.WithHost(n.Host("kafka")))
+	onHost(t, "the Kafka broker", b.Addrs()[0], n.Host("kafka"))
+	c := testutil.StartCluster(t, testutil.ClusterConfig{NodeManagers: 3, Hosts: n})
+
+	const total = 20_000
+	var want testutil.RetailTotals
+	testutil.ProduceRetail(t, b, "transactions", 4, 0, total/2, &want)
+	dir := t.TempDir()
+	sub := retailJob(t, c, b, "transactions", dir,
+		"--num-executors", "3",
+		"--conf", "spark.yarn.stagingDir="+hdfs.URL()+"/user/spindle/staging")
+	appID := sub.AppID()
+	testutil.WaitFor(t, 60*time.Second, func() (bool, string) {
+		return len(testutil.BatchCommits(t, filepath.Join(dir, "checkpoint"))) > 0, "no batch committed yet"
+	})
+	testutil.ProduceRetail(t, b, "transactions", 4, total/2, total-total/2, &want)
+	waitCommittedUntil(t, b, "transactions", 4, dir, 120*time.Second)
+
+	// The AM and the executors ran on the NM hosts, spread over them.
+	hosts := map[string]bool{}
+	for _, nm := range executors(c, appID) {
+		hosts[fmt.Sprint(nm)] = true
+	}
+	if len(hosts) < 2 {
+		t.Errorf("executors ran on %d NM hosts, want them spread over at least 2", len(hosts))
+	}
+
+	checkRetailSink(t, dir, want, total)
+	stopByMarker(t, sub, dir)
 }

@@ -86,16 +86,7 @@ func TestRetailJobEndToEnd(t *testing.T) {
 	checkConsumerGroup(t, b, "spindle-retail", "transactions", 4) // spindle-<app name>
 	checkStreamingAPI(t, trackingURL(t, c, sub.AppID()), int64(n), 4)
 
-	got := testutil.ReadRetailSink(t, filepath.Join(dir, "out"))
-	if d := want.Diff(got.Totals); d != "" {
-		t.Errorf("sink differs: %s", d)
-	}
-	if len(got.Duplicates) > 0 {
-		t.Errorf("transactions in the sink more than once: %v", got.Duplicates)
-	}
-	if d := got.IDsDiff(n); d != "" {
-		t.Errorf("sink: %s", d)
-	}
+	checkRetailSink(t, dir, want, n)
 	var records, outputs, rejected int64
 	commits := testutil.BatchCommits(t, ckpt)
 	for _, cm := range commits {
@@ -120,6 +111,22 @@ func TestRetailJobEndToEnd(t *testing.T) {
 		if got, _ := strconv.ParseInt(string(state[s]), 10, 64); got != want.StoreCents[s] {
 			t.Errorf("state of %s = %q cents, want %d", s, state[s], want.StoreCents[s])
 		}
+	}
+}
+
+// checkRetailSink checks that the retail job's sink under dir holds each
+// of the n transactions once, with want's totals.
+func checkRetailSink(t *testing.T, dir string, want testutil.RetailTotals, n int) {
+	t.Helper()
+	got := testutil.ReadRetailSink(t, filepath.Join(dir, "out"))
+	if d := want.Diff(got.Totals); d != "" {
+		t.Errorf("sink differs: %s", d)
+	}
+	if len(got.Duplicates) > 0 {
+		t.Errorf("transactions in the sink more than once: %v", got.Duplicates)
+	}
+	if d := got.IDsDiff(n); d != "" {
+		t.Errorf("sink: %s", d)
 	}
 }
 
