@@ -16,6 +16,7 @@ import (
 	"github.com/spindlehq/spindle/internal/kafkatest"
 	"github.com/spindlehq/spindle/internal/netns"
 	"github.com/spindlehq/spindle/internal/testutil"
+	"github.com/spindlehq/spindle/nodemanager"
 )
 
 // onHost fails unless addr is on host h.
@@ -99,13 +100,15 @@ func TestDaemonsOnSeparateHosts(t *testing.T) {
 
 // TestRetailAcrossHosts runs the retail job on a cluster of six hosts:
 // the RM, three NMs, Kafka and HDFS each on its own, with the job staged
-// on HDFS. Its output is exact.
+// on HDFS. Its output is exact, and once every NM is gone `spindle logs`
+// reads each container's logs from HDFS, where the NMs aggregated them.
 func TestRetailAcrossHosts(t *testing.T) {
 	n := netns.New(t, "rm", "nm0", "nm1", "nm2", "kafka", "hdfs")
 	hdfs := dfstest.StartHDFSOn(t, n.Host("hdfs"), 0)
 	b := kafkatest.Start(t, map[string]int32{"transactions": 4}, kafkatest.WithHost(n.Host("kafka")))
 	onHost(t, "the Kafka broker", b.Addrs()[0], n.Host("kafka"))
-	c := testutil.StartCluster(t, testutil.ClusterConfig{NodeManagers: 3, Hosts: n})
+	remoteLogs := "yarn.nodemanager.remote-app-log-dir=" + hdfs.URL() + "/app-logs"
+	c := testutil.StartCluster(t, testutil.ClusterConfig{NodeManagers: 3, Hosts: n, Conf: []string{remoteLogs}})
 
 	const total = 20_000
 	var want testutil.RetailTotals
@@ -123,7 +126,11 @@ func TestRetailAcrossHosts(t *testing.T) {
 
 	// The AM and the executors ran on the NM hosts, spread over them.
 	hosts := map[string]bool{}
-	for _, nm := range executors(c, appID) {
+	nodeOf := map[string]string{} // container → node id
+	for nm, cs := range c.RunningContainers(appID) {
+		for _, ct := range cs {
+			nodeOf[ct.ID] = c.NodeID(nm)
+		}
 		hosts[fmt.Sprint(nm)] = true
 	}
 	if len(hosts) < 2 {
@@ -132,4 +139,31 @@ func TestRetailAcrossHosts(t *testing.T) {
 
 	checkRetailSink(t, dir, want, total)
 	stopByMarker(t, sub, dir)
+
+	// The logs outlive the NMs, on HDFS.
+	st := dfstest.NewHDFSStore(t, hdfs.Addr(), nil)
+	appLogs := "/app-logs/" + c.Report(appID).GetUser() + "/logs/" + appID
+	testutil.WaitFor(t, 30*time.Second, func() (bool, string) {
+		for id, node := range nodeOf {
+			p := appLogs + "/" + nodemanager.AggregatedNodeDir(node) + "/" + id + "/spindle.log"
+			if ok, err := st.Exists(context.Background(), p); !ok {
+				return false, fmt.Sprintf("%s not aggregated yet (%v)", p, err)
+			}
+		}
+		return true, ""
+	})
+	for _, nm := range c.NMs {
+		nm.Stop()
+	}
+	got := parseLogsOutput(t, spindleLogs(t, c, "--conf", remoteLogs, "-applicationId", appID))
+	for id := range nodeOf {
+		cl, ok := got[id]
+		if !ok {
+			t.Errorf("spindle logs shows no container %s; it shows %v", id, keys(got))
+			continue
+		}
+		if f := cl.files["spindle.log"]; f.aggregation != "AGGREGATED" || f.length == 0 {
+			t.Errorf("container %s: spindle.log %+v, want its aggregated log", id, f)
+		}
+	}
 }
