@@ -98,13 +98,23 @@ func Submit(ctx context.Context, rm *RM, cfg SubmitConfig) error {
 		defer host.stop()
 	}
 	stageCfg := staging.Config{Root: stagingRoot(o, cfg.TmpDir), AppID: appID}
-	resources, err := staging.Stage(ctx, stageCfg, append([]string{o.Application}, o.Files...))
+	srcs, err := staging.ParseSources(append([]string{o.Application}, o.Files...), false)
+	if err != nil {
+		return fmt.Errorf("stage %s: %w", appID, err)
+	}
+	srcs[0].Executable = true // the job binary, wherever it comes from
+	archives, err := staging.ParseSources(o.Archives, true)
+	if err != nil {
+		return fmt.Errorf("stage %s: %w", appID, err)
+	}
+	srcs = append(srcs, archives...)
+	resources, err := staging.StageSources(ctx, stageCfg, srcs)
 	if err != nil {
 		return fmt.Errorf("stage %s: %w", appID, err)
 	}
 	spec := launch.Spec{
 		Conf:        o.Conf,
-		Application: filepath.Base(o.Application),
+		Application: resources[0].GetName(),
 		Args:        o.AppArgs,
 		Resources:   launch.FromPB(resources),
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
+	"github.com/spindlehq/spindle/dfs"
 	"github.com/spindlehq/spindle/driver"
 	"github.com/spindlehq/spindle/driver/taskscheduler"
 	"github.com/spindlehq/spindle/executor"
@@ -164,7 +165,7 @@ func (f fixture) tryEngine(t *testing.T, total int64, options ...func(*driver.En
 // uncommitted batch is replayed with the same ranges.
 func TestEngineProcessesEverythingOnceAcrossRestarts(t *testing.T) {
 	b := kafkatest.Start(t, map[string]int32{"events": 4})
-	store, err := hdfscheckpoint.NewFileStore(t.TempDir())
+	store, err := dfs.NewFileStore(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -235,7 +236,7 @@ func produceSums(t *testing.T, b *kafkatest.Broker, n int, want map[string]uint6
 
 func newFixture(t *testing.T) fixture {
 	t.Helper()
-	store, err := hdfscheckpoint.NewFileStore(t.TempDir())
+	store, err := dfs.NewFileStore(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}

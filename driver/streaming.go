@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/spindlehq/spindle/conf"
+	"github.com/spindlehq/spindle/dfs"
 	"github.com/spindlehq/spindle/driver/taskscheduler"
 	"github.com/spindlehq/spindle/hdfscheckpoint"
 	"github.com/spindlehq/spindle/sdk"
@@ -127,7 +128,7 @@ func NewStreaming(opts StreamingConfig) (Program, error) {
 	}
 
 	return func(ctx context.Context, ep *Endpoint) error {
-		store, dir, err := hdfscheckpoint.Open(ctx, ckptURI)
+		store, dir, err := dfs.Open(ctx, ckptURI)
 		if err != nil {
 			return fmt.Errorf("driver: checkpoint dir %s: %w", ckptURI, err)
 		}

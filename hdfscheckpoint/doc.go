@@ -4,14 +4,11 @@
 //
 // # Stores
 //
-// A Store is a file system reached by URI: Open gives a FileStore for
-// file:///dir and the HDFS store for hdfs://namenode/dir. Paths within a
-// Store are absolute and slash-separated; a FileStore resolves them under
-// its root directory and refuses any that climb above it with "..". Every
-// write is atomic: it goes to a temporary file in the same directory that is
-// synced and renamed into place, so readers see the old content or the new,
-// never a torn file. Missing paths wrap ErrNotFound and rename targets that
-// exist wrap ErrExists.
+// The log lives on a dfs.Store (file:// or hdfs://, opened with dfs.Open):
+// paths are absolute and slash-separated, every write is atomic, missing
+// paths wrap ErrNotFound and rename targets that exist wrap ErrExists.
+// Store, FileInfo and those errors are dfs's, under the names this
+// package's API has always used.
 //
 // # Checkpoint format
 //

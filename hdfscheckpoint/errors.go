@@ -3,17 +3,6 @@ package hdfscheckpoint
 import "errors"
 
 var (
-	// ErrInvalidPath is wrapped when a store path is empty or not absolute.
-	ErrInvalidPath = errors.New("hdfscheckpoint: invalid path")
-	// ErrPathEscapes is wrapped when a store path climbs above the store's
-	// root with "..".
-	ErrPathEscapes = errors.New("hdfscheckpoint: path escapes the store root")
-	// ErrUnsupportedScheme is wrapped by Open for a URI whose scheme no
-	// Store handles.
-	ErrUnsupportedScheme = errors.New("hdfscheckpoint: unsupported URI scheme")
-	// ErrHDFSNotBuilt is wrapped by Open for an hdfs:// URI when this build
-	// has no HDFS client.
-	ErrHDFSNotBuilt = errors.New("hdfscheckpoint: hdfs:// support not built")
 	// ErrCorruptEntry is wrapped when a checkpoint entry is truncated, fails
 	// its checksum, or does not hold a well-formed record.
 	ErrCorruptEntry = errors.New("hdfscheckpoint: corrupt checkpoint entry")

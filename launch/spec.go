@@ -32,7 +32,7 @@ type Spec struct {
 	Args []string `json:"args,omitempty"`
 	// DriverAddress is set in client mode: the submitting process's Task endpoint.
 	DriverAddress string `json:"driverAddress,omitempty"`
-	// Resources are the staged job binary and --files.
+	// Resources are the staged job binary, --files and --archives.
 	Resources []Resource `json:"resources"`
 }
 
@@ -43,6 +43,8 @@ type Resource struct {
 	SHA256     string `json:"sha256"`
 	Size       int64  `json:"size"`
 	Executable bool   `json:"executable,omitempty"`
+	// Archive marks an archive to unpack into a dir called Name.
+	Archive bool `json:"archive,omitempty"`
 }
 
 // ToPB converts resources for a launch context.
@@ -50,6 +52,9 @@ func ToPB(rs []Resource) []*pb.LocalResource {
 	out := make([]*pb.LocalResource, len(rs))
 	for i, r := range rs {
 		out[i] = &pb.LocalResource{Name: r.Name, Uri: r.URI, Sha256: r.SHA256, Size: r.Size, Executable: r.Executable}
+		if r.Archive {
+			out[i].Type = pb.LocalResourceType_LOCAL_RESOURCE_TYPE_ARCHIVE
+		}
 	}
 	return out
 }
@@ -58,7 +63,8 @@ func ToPB(rs []Resource) []*pb.LocalResource {
 func FromPB(rs []*pb.LocalResource) []Resource {
 	out := make([]Resource, len(rs))
 	for i, r := range rs {
-		out[i] = Resource{Name: r.GetName(), URI: r.GetUri(), SHA256: r.GetSha256(), Size: r.GetSize(), Executable: r.GetExecutable()}
+		out[i] = Resource{Name: r.GetName(), URI: r.GetUri(), SHA256: r.GetSha256(), Size: r.GetSize(), Executable: r.GetExecutable(),
+			Archive: r.GetType() == pb.LocalResourceType_LOCAL_RESOURCE_TYPE_ARCHIVE}
 	}
 	return out
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/spindlehq/spindle/launch"
 	"github.com/spindlehq/spindle/nodemanager/containermonitor"
 	"github.com/spindlehq/spindle/nodemanager/launcher"
+	"github.com/spindlehq/spindle/nodemanager/localizer"
 	"go.uber.org/zap"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -127,7 +128,7 @@ func (nm *NodeManager) startContainer(ctx context.Context, req *pb.StartContaine
 	var proc *launcher.Process
 	err = os.MkdirAll(c.workDir, 0o750)
 	if err == nil && len(lc.GetLocalResources()) > 0 {
-		err = nm.local.Localize(ctx, id, c.workDir, lc.GetLocalResources())
+		err = nm.local.Localize(ctx, localizer.Request{ContainerID: id, User: ident.GetUser(), WorkDir: c.workDir, Resources: lc.GetLocalResources()})
 	}
 	if err == nil {
 		var out containerOutputs

@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
-	"net"
-	"os"
 	"time"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
@@ -50,25 +48,13 @@ func (rm *ResourceManager) amLaunchContextLocked(t *rmAttempt) (*pb.ContainerLau
 		lc.Environment = map[string]string{}
 	}
 	lc.Environment[launch.EnvAttemptToken] = base64.StdEncoding.EncodeToString(raw)
-	lc.Environment[launch.EnvRMAddress] = rm.advertisedClientAddress()
+	lc.Environment[launch.EnvRMAddress] = rm.Addresses().Client // as an AM on another host reaches it
 	lc.Environment[launch.EnvAttemptID] = t.id
 	lc.Environment[launch.EnvMaxAttempts] = fmt.Sprint(rm.maxAttempts(t.app))
 	if lc.OverheadKey == "" {
 		lc.OverheadKey = "spark.driver.memoryOverhead"
 	}
 	return lc, nil
-}
-
-// advertisedClientAddress is the client address as an AM on another host
-// reaches it: a wildcard host becomes the RM's host name.
-func (rm *ResourceManager) advertisedClientAddress() string {
-	host, port, _ := net.SplitHostPort(rm.clientLis.Addr().String())
-	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
-		if h, err := os.Hostname(); err == nil {
-			host = h
-		}
-	}
-	return net.JoinHostPort(host, port)
 }
 
 // startOnNode sends one StartContainers request to c's NM.

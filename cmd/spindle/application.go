@@ -12,6 +12,7 @@ import (
 	pb "github.com/spindlehq/spindle/api/spindlepb"
 	"github.com/spindlehq/spindle/client"
 	"github.com/spindlehq/spindle/conf"
+	"github.com/spindlehq/spindle/dfs"
 	"github.com/spindlehq/spindle/driver"
 	"github.com/spindlehq/spindle/hdfscheckpoint"
 	"github.com/spindlehq/spindle/launch"
@@ -244,7 +245,7 @@ func placeShutdownMarker(ctx context.Context, stagingRoot, appID string) (string
 	if ckptURI == "" {
 		return "", fmt.Errorf("stop %s: its configuration names no checkpoint dir (%s)", appID, driver.KeyCheckpointDir)
 	}
-	store, dir, err := hdfscheckpoint.Open(ctx, ckptURI)
+	store, dir, err := dfs.Open(ctx, ckptURI)
 	if err != nil {
 		return "", fmt.Errorf("stop %s: checkpoint dir: %w", appID, err)
 	}
@@ -265,7 +266,7 @@ func placeShutdownMarker(ctx context.Context, stagingRoot, appID string) (string
 // <stagingRoot>/.sparkStaging/<appID>/__spindle_conf__.json.
 func stagedSpec(ctx context.Context, stagingRoot, appID string) (launch.Spec, error) {
 	var spec launch.Spec
-	store, root, err := hdfscheckpoint.Open(ctx, stagingRoot)
+	store, root, err := dfs.Open(ctx, stagingRoot)
 	if err != nil {
 		return spec, fmt.Errorf("stop %s: staging dir: %w", appID, err)
 	}

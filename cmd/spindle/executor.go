@@ -9,9 +9,9 @@ import (
 	"strconv"
 	"syscall"
 
+	"github.com/spindlehq/spindle/dfs"
 	"github.com/spindlehq/spindle/driver"
 	"github.com/spindlehq/spindle/executor"
-	"github.com/spindlehq/spindle/hdfscheckpoint"
 	"github.com/spindlehq/spindle/launch"
 	"github.com/spindlehq/spindle/streaming/kafkasource"
 	"github.com/spindlehq/spindle/streaming/sink"
@@ -117,7 +117,7 @@ func openSink(ctx context.Context, conf map[string]string, kcfg kafkasource.Conf
 	if err != nil {
 		return nil, nil, err
 	}
-	store, dir, err := hdfscheckpoint.Open(ctx, sinkURI)
+	store, dir, err := dfs.Open(ctx, sinkURI)
 	if err != nil {
 		return nil, nil, fmt.Errorf("sink %s: %w", sinkURI, err)
 	}

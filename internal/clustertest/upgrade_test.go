@@ -17,6 +17,7 @@ import (
 	"time"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
+	"github.com/spindlehq/spindle/dfs"
 	"github.com/spindlehq/spindle/hdfscheckpoint"
 	"github.com/spindlehq/spindle/internal/kafkatest"
 	"github.com/spindlehq/spindle/internal/testutil"
@@ -235,7 +236,7 @@ func stagedJobSHA(t *testing.T, c *testutil.Cluster, appID string) string {
 // while it has none).
 func committedState(t *testing.T, ckpt string) map[string][]byte {
 	t.Helper()
-	store, _ := hdfscheckpoint.NewFileStore("/")
+	store, _ := dfs.NewFileStore("/")
 	log, err := hdfscheckpoint.NewLog(store, ckpt, 0, zap.NewNop())
 	if err != nil {
 		t.Fatal(err)

@@ -1,4 +1,4 @@
-package hdfscheckpoint
+package dfs
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package hdfscheckpoint
+package dfs
 
 import (
 	"context"
@@ -15,7 +15,7 @@ var openHDFS func(ctx context.Context, u *url.URL) (Store, error)
 // supportedSchemes is named in the error for an unknown scheme.
 const supportedSchemes = "file, hdfs"
 
-// Open returns the Store for a checkpoint URI and the path within it that
+// Open returns the Store for a store URI and the path within it that
 // the URI names:
 //
 //   - file:///abs/dir gives a FileStore rooted at the local "/" and the
@@ -77,7 +77,7 @@ func uriPath(uri string, u *url.URL) (string, error) {
 	if p == "" {
 		p = "/"
 	}
-	clean, err := cleanStorePath(p)
+	clean, err := CleanPath(p)
 	if err != nil {
 		return "", fmt.Errorf("open store %q: %w", uri, err)
 	}

@@ -1,4 +1,4 @@
-package hdfscheckpoint
+package dfs
 
 import (
 	"bufio"
@@ -22,9 +22,9 @@ const (
 	killedWriterStalled = "stalled"
 	killedWriterBytes   = 300 << 10
 
-	envWriterStore = "HDFSCHECKPOINT_TEST_STORE" // file:<root> or hdfs:<namenode>
-	envWriterUser  = "HDFSCHECKPOINT_TEST_USER"
-	envWriterPath  = "HDFSCHECKPOINT_TEST_PATH"
+	envWriterStore = "DFS_TEST_STORE" // file:<root> or hdfs:<namenode>
+	envWriterUser  = "DFS_TEST_USER"
+	envWriterPath  = "DFS_TEST_PATH"
 )
 
 // storeSpec describes s for the helper process.

@@ -1,8 +1,7 @@
-package hdfscheckpoint
+package dfs
 
 import (
 	"context"
-	"errors"
 	"io"
 	"time"
 )
@@ -46,9 +45,3 @@ type FileInfo struct {
 	IsDir   bool
 	ModTime time.Time
 }
-
-// ErrNotFound is returned (wrapped) for a path that does not exist.
-var ErrNotFound = errors.New("hdfscheckpoint: not found")
-
-// ErrExists is returned (wrapped) when a rename's target exists.
-var ErrExists = errors.New("hdfscheckpoint: already exists")

@@ -1,4 +1,4 @@
-package hdfscheckpoint
+package dfs
 
 import (
 	"os"
@@ -7,7 +7,7 @@ import (
 
 // helperEnv makes the test binary act as a helper process instead of
 // running tests; its value names the helper.
-const helperEnv = "HDFSCHECKPOINT_TEST_HELPER"
+const helperEnv = "DFS_TEST_HELPER"
 
 func TestMain(m *testing.M) {
 	if mode := os.Getenv(helperEnv); mode != "" {

@@ -1,4 +1,4 @@
-package hdfscheckpoint
+package dfs
 
 import (
 	"bytes"
@@ -442,7 +442,7 @@ func FuzzResolveNamenodes(f *testing.F) {
 		}
 		got, err := resolveNamenodes(conf, []string{addr, "prod"})
 		if err != nil {
-			if !strings.Contains(err.Error(), "hdfscheckpoint:") {
+			if !strings.Contains(err.Error(), "dfs:") {
 				t.Fatalf("error %q does not say where it comes from", err)
 			}
 			return

@@ -1,9 +1,10 @@
-package hdfscheckpoint
+package dfs
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/spindlehq/spindle/internal/ctxio"
 	"io"
 	"net"
 	"net/url"
@@ -59,7 +60,7 @@ var transientExceptions = map[string]bool{
 	"org.apache.hadoop.hdfs.server.namenode.NotReplicatedYetException": true,
 }
 
-var errHDFSStoreClosed = errors.New("hdfscheckpoint: HDFS store is closed")
+var errHDFSStoreClosed = errors.New("dfs: HDFS store is closed")
 
 // HDFSConfig configures an HDFS Store.
 type HDFSConfig struct {
@@ -105,17 +106,17 @@ func DefaultHDFSConfig() HDFSConfig {
 func (c HDFSConfig) Validate() error {
 	switch {
 	case c.Retries < 0:
-		return fmt.Errorf("hdfscheckpoint: HDFS retries %d: want 0 or more", c.Retries)
+		return fmt.Errorf("dfs: HDFS retries %d: want 0 or more", c.Retries)
 	case c.Backoff <= 0 || c.MaxBackoff < c.Backoff:
-		return fmt.Errorf("hdfscheckpoint: HDFS backoff %v up to %v: want positive, max at least the first", c.Backoff, c.MaxBackoff)
+		return fmt.Errorf("dfs: HDFS backoff %v up to %v: want positive, max at least the first", c.Backoff, c.MaxBackoff)
 	case c.DialTimeout <= 0 || c.IOTimeout <= 0:
-		return fmt.Errorf("hdfscheckpoint: HDFS dial timeout %v and I/O timeout %v must be positive", c.DialTimeout, c.IOTimeout)
+		return fmt.Errorf("dfs: HDFS dial timeout %v and I/O timeout %v must be positive", c.DialTimeout, c.IOTimeout)
 	case c.Logger == nil:
-		return errors.New("hdfscheckpoint: HDFS logger must be set")
+		return errors.New("dfs: HDFS logger must be set")
 	}
 	for _, a := range c.Addresses {
 		if strings.TrimSpace(a) == "" {
-			return errors.New("hdfscheckpoint: empty HDFS namenode address")
+			return errors.New("dfs: empty HDFS namenode address")
 		}
 	}
 	return nil
@@ -153,11 +154,11 @@ func NewHDFSStore(ctx context.Context, cfg HDFSConfig) (*HDFSStore, error) {
 	}
 	conf, err := hadoopconf.LoadFromEnvironment()
 	if err != nil {
-		return nil, fmt.Errorf("hdfscheckpoint: load Hadoop configuration (HADOOP_CONF_DIR): %w", err)
+		return nil, fmt.Errorf("dfs: load Hadoop configuration (HADOOP_CONF_DIR): %w", err)
 	}
 	opts := hdfs.ClientOptionsFromConf(conf)
 	if opts.KerberosClient != nil {
-		return nil, errors.New("hdfscheckpoint: hadoop.security.authentication is kerberos: only simple authentication is supported")
+		return nil, errors.New("dfs: hadoop.security.authentication is kerberos: only simple authentication is supported")
 	}
 	opts.Addresses, err = resolveNamenodes(conf, cfg.Addresses)
 	if err != nil {
@@ -192,9 +193,9 @@ func resolveNamenodes(conf hadoopconf.HadoopConf, addrs []string) ([]string, err
 		u, err := url.Parse(def)
 		switch {
 		case def == "":
-			return nil, errors.New("hdfscheckpoint: no HDFS namenode: name one in the URI (hdfs://host:port/path) or set fs.defaultFS in HADOOP_CONF_DIR")
+			return nil, errors.New("dfs: no HDFS namenode: name one in the URI (hdfs://host:port/path) or set fs.defaultFS in HADOOP_CONF_DIR")
 		case err != nil || u.Host == "":
-			return nil, fmt.Errorf("hdfscheckpoint: fs.defaultFS %q names no namenode", def)
+			return nil, fmt.Errorf("dfs: fs.defaultFS %q names no namenode", def)
 		}
 		addrs = []string{u.Host}
 	}
@@ -210,7 +211,7 @@ func resolveNamenodes(conf hadoopconf.HadoopConf, addrs []string) ([]string, err
 				key := "dfs.namenode.rpc-address." + a + "." + strings.TrimSpace(id)
 				rpc := conf[key]
 				if rpc == "" {
-					return nil, fmt.Errorf("hdfscheckpoint: nameservice %s: %s is not set", a, key)
+					return nil, fmt.Errorf("dfs: nameservice %s: %s is not set", a, key)
 				}
 				out = append(out, rpc)
 			}
@@ -236,7 +237,7 @@ func hdfsUser(configured string) (string, error) {
 	}
 	u, err := user.Current()
 	if err != nil {
-		return "", fmt.Errorf("hdfscheckpoint: HDFS user: set HADOOP_USER_NAME: %w", err)
+		return "", fmt.Errorf("dfs: HDFS user: set HADOOP_USER_NAME: %w", err)
 	}
 	return u.Username, nil
 }
@@ -451,7 +452,7 @@ func (s *HDFSStore) mapErr(op, p string, err error) error {
 
 // clean checks a store path; HDFS paths are store paths as they are.
 func (s *HDFSStore) clean(op, p string) (string, error) {
-	clean, err := cleanStorePath(p)
+	clean, err := CleanPath(p)
 	if err != nil {
 		return "", fmt.Errorf("%s: %w", op, err)
 	}
@@ -471,7 +472,7 @@ func (s *HDFSStore) ReadFile(ctx context.Context, p string) ([]byte, error) {
 			return err
 		}
 		defer f.Close()
-		data, err = io.ReadAll(cancelableReader{ctx: ctx, r: f})
+		data, err = io.ReadAll(ctxio.Reader(ctx, f))
 		return err
 	})
 	return data, err
@@ -528,7 +529,7 @@ func (s *HDFSStore) WriteFile(ctx context.Context, p string, data []byte) error 
 // number of bytes written. A failed attempt is retried only while nothing
 // has been read from r.
 func (s *HDFSStore) WriteFrom(ctx context.Context, p string, r io.Reader) (int64, error) {
-	cr := &countingReader{r: cancelableReader{ctx: ctx, r: r}}
+	cr := &countingReader{r: ctxio.Reader(ctx, r)}
 	return s.write(ctx, p, func(w io.Writer) (int64, bool, error) {
 		n, err := io.Copy(w, cr)
 		return n, cr.n > 0, err

@@ -1,4 +1,4 @@
-package hdfscheckpoint
+package dfs
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -185,4 +186,14 @@ func TestNewFileStore(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// A FIFO would block Open until a writer appears; FileStore refuses it.
+func TestFileStoreOpenRefusesFIFO(t *testing.T) {
+	s := newFileStore(t)
+	if err := syscall.Mkfifo(filepath.Join(s.Root(), "pipe"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := s.Open(context.Background(), "/pipe")
+	wantErrIs(t, err, ErrInvalidPath, "not a regular file")
 }

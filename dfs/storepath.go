@@ -1,4 +1,4 @@
-package hdfscheckpoint
+package dfs
 
 import (
 	"fmt"
@@ -6,11 +6,11 @@ import (
 	"strings"
 )
 
-// cleanStorePath checks that p is an absolute slash path that stays within
-// the store's root and returns it cleaned. ".." is checked before cleaning
+// CleanPath checks that p is an absolute slash path that stays within
+// a store's root and returns it cleaned. ".." is checked before cleaning
 // because path.Clean would silently clamp "/../x" to "/x", hiding a path
 // that was meant to leave the root.
-func cleanStorePath(p string) (string, error) {
+func CleanPath(p string) (string, error) {
 	if p == "" {
 		return "", fmt.Errorf("empty path: %w", ErrInvalidPath)
 	}

@@ -1,9 +1,10 @@
-package hdfscheckpoint
+package dfs
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/spindlehq/spindle/internal/ctxio"
 	"io"
 	"io/fs"
 	"os"
@@ -58,7 +59,7 @@ func (s *FileStore) Root() string { return s.root }
 
 // resolve returns the local path for the store path p, and p cleaned.
 func (s *FileStore) resolve(p string) (local, clean string, err error) {
-	clean, err = cleanStorePath(p)
+	clean, err = CleanPath(p)
 	if err != nil {
 		return "", "", err
 	}
@@ -81,7 +82,8 @@ func (s *FileStore) ReadFile(ctx context.Context, p string) ([]byte, error) {
 	return data, nil
 }
 
-// Open streams path. The caller closes the reader.
+// Open streams path, which must be a regular file. The caller closes the
+// reader.
 func (s *FileStore) Open(ctx context.Context, p string) (io.ReadCloser, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("open %s: %w", p, err)
@@ -90,18 +92,26 @@ func (s *FileStore) Open(ctx context.Context, p string) (io.ReadCloser, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open: %w", err)
 	}
+	// Stat first: opening a FIFO would block until a writer came.
+	if fi, err := os.Stat(local); err != nil {
+		return nil, storeErr("open", clean, err)
+	} else if err := regular(clean, fi); err != nil {
+		return nil, err
+	}
 	f, err := os.Open(local)
 	if err != nil {
 		return nil, storeErr("open", clean, err)
 	}
+	// Stat again through the open file, in case the path was swapped.
 	fi, err := f.Stat()
+	if err == nil {
+		err = regular(clean, fi)
+	} else {
+		err = storeErr("open", clean, err)
+	}
 	if err != nil {
 		_ = f.Close()
-		return nil, storeErr("open", clean, err)
-	}
-	if fi.IsDir() {
-		_ = f.Close()
-		return nil, fmt.Errorf("open %s: is a directory", clean)
+		return nil, err
 	}
 	return f, nil
 }
@@ -121,7 +131,7 @@ func (s *FileStore) WriteFile(ctx context.Context, p string, data []byte) error 
 // existing file untouched.
 func (s *FileStore) WriteFrom(ctx context.Context, p string, r io.Reader) (int64, error) {
 	return s.writeAtomic(ctx, "write", p, func(f *os.File) (int64, error) {
-		return io.Copy(f, cancelableReader{ctx: ctx, r: r})
+		return io.Copy(f, ctxio.Reader(ctx, r))
 	})
 }
 
@@ -323,6 +333,17 @@ func (s *FileStore) MkdirAll(ctx context.Context, dir string) error {
 // Close does nothing: a FileStore holds no connections.
 func (s *FileStore) Close() error { return nil }
 
+// regular refuses a dir, device or FIFO where a file is to be read.
+func regular(clean string, fi fs.FileInfo) error {
+	switch {
+	case fi.IsDir():
+		return fmt.Errorf("open %s: is a directory", clean)
+	case !fi.Mode().IsRegular():
+		return fmt.Errorf("open %s: not a regular file (mode %s): %w", clean, fi.Mode(), ErrInvalidPath)
+	}
+	return nil
+}
+
 func localFileInfo(clean string, fi fs.FileInfo) FileInfo {
 	return FileInfo{
 		Name:    path.Base(clean),
@@ -369,17 +390,4 @@ func unwrapPathErr(err error) error {
 		return le.Err
 	}
 	return err
-}
-
-// cancelableReader stops a copy once its context is done.
-type cancelableReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c cancelableReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }
