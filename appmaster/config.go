@@ -60,6 +60,9 @@ type Config struct {
 	// DriverTimeout, in client mode, is how long the driver may be
 	// unreachable before the application fails.
 	DriverTimeout time.Duration
+	// RMUnreachableTimeout is how long the AM goes on without an answer
+	// from the RM before it exits (spindle.am.rmUnreachableTimeout).
+	RMUnreachableTimeout time.Duration
 	// Logger receives the AM's log.
 	Logger *zap.Logger
 }
@@ -74,6 +77,7 @@ func DefaultConfig() Config {
 		HeartbeatInterval:         time.Second,
 		InitialAllocationInterval: 100 * time.Millisecond,
 		DriverTimeout:             30 * time.Second,
+		RMUnreachableTimeout:      DefaultRMUnreachableTimeout,
 		Logger:                    zap.NewNop(),
 	}
 }
@@ -93,6 +97,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("appmaster: spark.yarn.max.executor.failures = %d: want 0 or more", c.MaxExecutorFailures)
 	case c.HeartbeatInterval <= 0 || c.InitialAllocationInterval <= 0 || c.ContainerLaunchTimeout <= 0:
 		return errors.New("appmaster: heartbeat intervals and the container launch timeout must be positive")
+	case c.RMUnreachableTimeout <= 0:
+		return fmt.Errorf("appmaster: %s = %v: want a positive duration", KeyRMUnreachableTimeout, c.RMUnreachableTimeout)
 	}
 	return nil
 }

@@ -27,6 +27,7 @@ func ConfigFromSpec(spec launch.Spec) (Config, error) {
 	cfg.ExecutorFailuresValidity = r.duration("spark.yarn.executor.failuresValidityInterval", 0, time.Millisecond)
 	cfg.ContainerLaunchTimeout = r.duration("spark.yarn.containerLaunchTimeout", 120*time.Second, time.Second)
 	cfg.HeartbeatInterval = r.duration("spark.yarn.scheduler.heartbeat.interval-ms", time.Second, time.Millisecond)
+	cfg.RMUnreachableTimeout = r.duration(KeyRMUnreachableTimeout, DefaultRMUnreachableTimeout, time.Millisecond)
 	cfg.InitialAllocationInterval = r.duration("spark.yarn.scheduler.initial-allocation.interval", 100*time.Millisecond, time.Millisecond)
 	cfg.ExecutorCommand = []string{launch.BinaryVar, "executor"}
 	// Spark's spark.executorEnv.NAME and spark.yarn.appMasterEnv.NAME.

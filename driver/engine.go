@@ -55,6 +55,9 @@ type EngineConfig struct {
 	Stop func(ctx context.Context) bool
 	// OnBatch is told of every completed batch (metrics, live lines).
 	OnBatch func(BatchInfo)
+	// Epoch is the attempt whose fence guards the checkpoint and the sink
+	// (appattempt_…); every task carries it. Empty: not fenced.
+	Epoch string
 	// Committer, when set, is given each partition's next offset after the
 	// batch's commit (the Kafka consumer group, so that lag monitors see
 	// the stream's progress). Its errors are logged, never fatal: the
@@ -385,7 +388,7 @@ func (e *Engine) runTasks(ctx context.Context, batchTime time.Time, tasks []task
 			r := byID[a.TaskID]
 			running[a.TaskID], attempts[a.TaskID] = a.ExecutorID, int32(a.Attempt)
 			err := e.cfg.Endpoint.Launch(a.ExecutorID, &pb.LaunchTask{
-				TaskId: a.TaskID, Attempt: int32(a.Attempt), BatchTimeUnixMs: batchTime.UnixMilli(),
+				TaskId: a.TaskID, Attempt: int32(a.Attempt), BatchTimeUnixMs: batchTime.UnixMilli(), Epoch: e.cfg.Epoch,
 				Range: &pb.OffsetRange{Topic: r.Topic, Partition: r.Partition, From: r.From, Until: r.Until},
 			})
 			if err != nil {

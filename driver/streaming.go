@@ -12,6 +12,7 @@ import (
 	"github.com/spindlehq/spindle/dfs"
 	"github.com/spindlehq/spindle/driver/taskscheduler"
 	"github.com/spindlehq/spindle/hdfscheckpoint"
+	"github.com/spindlehq/spindle/ids"
 	"github.com/spindlehq/spindle/sdk"
 	"github.com/spindlehq/spindle/streaming/kafkasource"
 	"github.com/spindlehq/spindle/streaming/ratecontrol"
@@ -45,6 +46,11 @@ type StreamingConfig struct {
 	OnBatch func(BatchInfo)
 	// OnLag is told of the lag monitor's findings after each batch.
 	OnLag func([]LagSample)
+	// Epoch is the application attempt running the driver (appattempt_…):
+	// it claims the checkpoint and the file sink for the attempt, so that
+	// writes of older attempts fail (ErrFenced), and its tasks carry it.
+	// Empty: nothing is fenced.
+	Epoch string
 	// Logger receives the driver's log; nil logs nothing.
 	Logger *zap.Logger
 }
@@ -126,6 +132,12 @@ func NewStreaming(opts StreamingConfig) (Program, error) {
 	if opts.JobPath == "" {
 		return nil, errors.New("driver: no job binary to run")
 	}
+	var epoch ids.AttemptID
+	if opts.Epoch != "" {
+		if epoch, err = ids.ParseAttemptID(opts.Epoch); err != nil {
+			return nil, fmt.Errorf("driver: epoch: %w", err)
+		}
+	}
 
 	return func(ctx context.Context, ep *Endpoint) error {
 		store, dir, err := dfs.Open(ctx, ckptURI)
@@ -144,6 +156,14 @@ func NewStreaming(opts StreamingConfig) (Program, error) {
 			return err
 		}
 		log = log.WithURI(ckptURI) // errors then give a way out that can be run as it stands
+		var fenced *fences
+		if opts.Epoch != "" {
+			if fenced, err = claimFences(ctx, epoch, store, dir, c, scfg, lg); err != nil {
+				return err
+			}
+			defer fenced.close()
+			log = log.WithFence(fenced.ckpt)
+		}
 		planner, err := kafkasource.NewPlanner(kcfg)
 		if err != nil {
 			return err
@@ -212,7 +232,7 @@ func NewStreaming(opts StreamingConfig) (Program, error) {
 		}
 		eng, err := NewEngine(EngineConfig{
 			BatchDuration: batch, Planner: planner, Rate: rate, Log: log, Tasks: tcfg, Endpoint: ep,
-			Job: jobIface, KeepState: caps.UpdateState, Stop: gs.stopRequested, OnBatch: onBatch, Committer: committer, Logger: lg.Named("engine"),
+			Job: jobIface, KeepState: caps.UpdateState, Stop: gs.stopRequested, OnBatch: onBatch, Committer: committer, Epoch: opts.Epoch, Logger: lg.Named("engine"),
 		})
 		if err != nil {
 			return err
@@ -228,6 +248,9 @@ func NewStreaming(opts StreamingConfig) (Program, error) {
 				zap.Duration("timeout", stopTimeout), zap.String("key", KeyStopTimeout), zap.Error(runErr))
 		default:
 			return runErr
+		}
+		if fenced != nil {
+			fenced.release(ctx)
 		}
 		// A stop asked for by the marker: mark it done and, if asked, move
 		// the checkpoint aside (the .COMPLETED marker moves with it when it

@@ -147,10 +147,14 @@ func (r *JobRunner) RunTask(ctx context.Context, t *pb.LaunchTask) *pb.TaskStatu
 	}
 	process := time.Since(processStart)
 	writeStart := time.Now()
-	if err := r.cfg.Sink.WritePartition(ctx, batchTime, rg.GetTopic(), rg.GetPartition(), res.Outputs); err != nil {
+	out, err := r.sinkFor(t)
+	if err != nil {
 		return fail("%v", err)
 	}
-	if err := r.cfg.Sink.WriteRejected(ctx, batchTime, rg.GetTopic(), rg.GetPartition(), res.Rejected); err != nil {
+	if err := out.WritePartition(ctx, batchTime, rg.GetTopic(), rg.GetPartition(), res.Outputs); err != nil {
+		return fail("%v", err)
+	}
+	if err := out.WriteRejected(ctx, batchTime, rg.GetTopic(), rg.GetPartition(), res.Rejected); err != nil {
 		return fail("%v", err)
 	}
 	st := &pb.TaskStatus{Succeeded: true, Metrics: &pb.TaskMetrics{

@@ -89,7 +89,7 @@ func appMasterCommand() *cli.Command {
 				wd, _ := os.Getwd()
 				cfg.RunDriver, err = driver.NewStreaming(driver.StreamingConfig{
 					Conf: spec.Conf, JobPath: filepath.Join(wd, spec.Application), JobSHA256: job.SHA256, Args: spec.Args,
-					AppLog: appLog, Stopping: stopping.Load, OnBatch: metrics.OnBatch, OnLag: metrics.OnLag, Logger: lg.Named("driver"),
+					AppLog: appLog, Stopping: stopping.Load, OnBatch: metrics.OnBatch, OnLag: metrics.OnLag, Epoch: cfg.AttemptID, Logger: lg.Named("driver"),
 				})
 				if err != nil {
 					return err

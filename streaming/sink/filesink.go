@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/spindlehq/spindle/dfs"
+	"github.com/spindlehq/spindle/hdfscheckpoint"
 	"github.com/spindlehq/spindle/sdk"
 )
 
@@ -21,6 +22,8 @@ const DeadLetterDir = "_deadletter"
 type FileSink struct {
 	Store dfs.Store
 	Dir   string
+	// fence, when set, is the attempt's fence of Dir (ForEpoch).
+	fence *hdfscheckpoint.Fence
 }
 
 // PartitionPath is where a batch-partition's outputs land.
@@ -48,7 +51,7 @@ func (s FileSink) WritePartition(ctx context.Context, batchTime time.Time, topic
 		buf.WriteByte('\n')
 	}
 	p := s.PartitionPath(batchTime, topic, partition)
-	if err := s.Store.WriteFile(ctx, p, buf.Bytes()); err != nil {
+	if err := s.write(ctx, p, buf.Bytes()); err != nil {
 		return fmt.Errorf("sink: write %s: %w", p, err)
 	}
 	return nil
@@ -77,7 +80,7 @@ func (s FileSink) WriteRejected(ctx context.Context, batchTime time.Time, topic 
 		enc.Encode(rejectedLine{Topic: r.Record.Topic, Partition: r.Record.Partition, Offset: r.Record.Offset, Stage: fmt.Sprint(r.Stage), Reason: r.Reason, Key: r.Record.Key, Value: r.Record.Value})
 	}
 	p := path.Join(s.Dir, DeadLetterDir, "batch="+strconv.FormatInt(batchTime.UnixMilli(), 10), fmt.Sprintf("part-%s-%d", topic, partition))
-	if err := s.Store.WriteFile(ctx, p, buf.Bytes()); err != nil {
+	if err := s.write(ctx, p, buf.Bytes()); err != nil {
 		return fmt.Errorf("sink: write dead letters %s: %w", p, err)
 	}
 	return nil

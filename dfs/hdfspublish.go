@@ -1,0 +1,91 @@
+package dfs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path"
+
+	"github.com/colinmarc/hdfs/v2"
+)
+
+// CreateIn writes data to the new file p; p's directory must exist and p
+// must not. The NameNode creates the file without its parents, so a
+// directory moved away is never brought back by a write.
+func (s *HDFSStore) CreateIn(ctx context.Context, p string, data []byte) error {
+	clean, err := s.clean("create", p)
+	if err != nil {
+		return err
+	}
+	tried := false
+	return s.do(ctx, "create", clean, func(c *hdfs.Client) error {
+		if tried {
+			// What a failed attempt left (p is this writer's own name).
+			if err := c.Remove(clean); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return err
+			}
+		}
+		tried = true
+		fw, err := c.Create(clean) // CREATE without OVERWRITE, createParent false
+		if err != nil {
+			return err
+		}
+		if dl, ok := ctx.Deadline(); ok {
+			_ = fw.SetDeadline(dl)
+		}
+		if len(data) > 0 {
+			if _, err := fw.Write(data); err != nil {
+				s.abandon(c, fw, clean)
+				return err
+			}
+		}
+		if err := s.closeWriter(ctx, fw); err != nil {
+			s.abandon(c, nil, clean)
+			return err
+		}
+		return nil
+	})
+}
+
+// MoveOver renames file from over to with one rename2 (OVERWRITE) call,
+// which the NameNode orders against every other namespace operation. A
+// rename whose answer was lost is sent again only while from still
+// exists.
+func (s *HDFSStore) MoveOver(ctx context.Context, from, to string) error {
+	cleanFrom, err := s.clean("move", from)
+	if err != nil {
+		return err
+	}
+	cleanTo, err := s.clean("move", to)
+	if err != nil {
+		return err
+	}
+	if cleanFrom == "/" || cleanTo == "/" {
+		return fmt.Errorf("move %s to %s: the root cannot move or be replaced: %w", cleanFrom, cleanTo, ErrInvalidPath)
+	}
+	sent := false
+	return s.do(ctx, "move", cleanFrom, func(c *hdfs.Client) error {
+		if sent {
+			if _, err := c.Stat(cleanFrom); errors.Is(err, os.ErrNotExist) {
+				return permanentError{fmt.Errorf("to %s: the rename was sent, its answer lost, and %s is gone: %w", cleanTo, cleanFrom, ErrOutcomeUnknown)}
+			} else if err != nil {
+				return err
+			}
+		}
+		return sendRename(c, &sent, cleanFrom, cleanTo)
+	})
+}
+
+// sendRename makes to's parent directories and renames from to to (over
+// a file there), setting *sent once the rename is sent.
+func sendRename(c *hdfs.Client, sent *bool, from, to string) error {
+	if err := c.MkdirAll(path.Dir(to), hdfsDirMode); err != nil {
+		return err
+	}
+	*sent = true
+	if err := c.Rename(from, to); err != nil {
+		return fmt.Errorf("to %s: %w", to, err)
+	}
+	return nil
+}
