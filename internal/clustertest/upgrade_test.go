@@ -105,7 +105,7 @@ func TestUpgradeScript(t *testing.T) {
 	script := exec.Command("bash", filepath.Join(root, "scripts", "spindle-upgrade.sh"),
 		"--spindle", testutil.SpindleBinary(t), "--poll", "0.2", "--timeout", "60", app1, "--")
 	script.Args = append(script.Args, submitArgs(v2)...)
-	var out syncBuffer
+	var out testutil.SyncBuffer
 	script.Stdout, script.Stderr = &out, &out
 	if err := script.Start(); err != nil {
 		t.Fatal(err)
