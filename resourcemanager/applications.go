@@ -126,6 +126,7 @@ func (rm *ResourceManager) reportLocked(app *rmApp) *pb.ApplicationReport {
 		Progress:         app.progress,
 		Tags:             app.ctx.GetTags(),
 		UnmanagedAm:      app.ctx.GetUnmanagedAm(),
+		Priority:         app.ctx.GetPriority(),
 	}
 	if t := app.current(); t != nil {
 		r.CurrentAttemptId = t.id
@@ -135,8 +136,8 @@ func (rm *ResourceManager) reportLocked(app *rmApp) *pb.ApplicationReport {
 		}
 		var mem int64
 		var vc int32
-		for _, c := range rm.containers {
-			if c.attemptID == t.id && c.state != containerCompleted {
+		for _, c := range t.containers {
+			if c.state != containerCompleted {
 				r.RunningContainers++
 				mem += c.c.GetResource().GetMemoryMb()
 				vc += c.c.GetResource().GetVcores()

@@ -8,6 +8,7 @@ import (
 	"github.com/spindlehq/spindle/conf"
 	"github.com/spindlehq/spindle/membership"
 	"github.com/spindlehq/spindle/resourcemanager/scheduler"
+	"github.com/spindlehq/spindle/resourcemanager/webapp"
 	"go.uber.org/zap"
 )
 
@@ -44,6 +45,9 @@ type Config struct {
 	Membership membership.Config
 	// Logger receives the RM's log; nil = no logging.
 	Logger *zap.Logger
+	// WebAuthorizer checks web requests; nil = anyone may view, and a
+	// modifying request needs the client secret when there is one.
+	WebAuthorizer webapp.Authorizer
 }
 
 // DefaultConfig returns the RM's defaults, with OS-chosen ports on 127.0.0.1.

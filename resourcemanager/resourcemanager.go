@@ -13,6 +13,7 @@ import (
 	"github.com/spindlehq/spindle/ids"
 	"github.com/spindlehq/spindle/membership"
 	"github.com/spindlehq/spindle/resourcemanager/scheduler"
+	"github.com/spindlehq/spindle/resourcemanager/webapp"
 	"github.com/spindlehq/spindle/token"
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
@@ -35,6 +36,8 @@ type ResourceManager struct {
 	metrics   *metrics
 	// clientSecret, when set, must accompany submit and kill calls.
 	clientSecret []byte
+	// webAuth checks every web request that views or changes something.
+	webAuth webapp.Authorizer
 	// state keeps applications across restarts; nil when recovery is off.
 	state *stateStore
 
@@ -105,6 +108,10 @@ func New(cfg Config) (*ResourceManager, error) {
 			return nil, fmt.Errorf("resourcemanager: client secret (spindle.client.secret-file): %w", err)
 		}
 	}
+	rm.webAuth = cfg.WebAuthorizer
+	if rm.webAuth == nil {
+		rm.webAuth = webapp.ClientSecretAuthorizer{Secret: rm.clientSecret}
+	}
 	rm.metrics = newMetrics(rm)
 	if cfg.RecoveryEnabled {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -161,7 +168,7 @@ func (rm *ResourceManager) Start(ctx context.Context) error {
 	pb.RegisterApplicationMasterServer(rm.clientServer, &amService{rm: rm})
 	rm.trackerServer = grpc.NewServer()
 	pb.RegisterResourceTrackerServer(rm.trackerServer, &trackerService{rm: rm})
-	rm.webServer = &http.Server{Handler: rm.webHandler(), ReadHeaderTimeout: 10 * time.Second}
+	rm.webServer = &http.Server{Handler: rm.webHandler(nil), ReadHeaderTimeout: 10 * time.Second}
 
 	runCtx, cancel := context.WithCancel(context.Background())
 	rm.cancel = cancel
