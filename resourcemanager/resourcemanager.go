@@ -38,6 +38,8 @@ type ResourceManager struct {
 	clientSecret []byte
 	// webAuth checks every web request that views or changes something.
 	webAuth webapp.Authorizer
+	// ui serves the pages, the proxy and history.
+	ui http.Handler
 	// state keeps applications across restarts; nil when recovery is off.
 	state *stateStore
 
@@ -112,6 +114,9 @@ func New(cfg Config) (*ResourceManager, error) {
 	if rm.webAuth == nil {
 		rm.webAuth = webapp.ClientSecretAuthorizer{Secret: rm.clientSecret}
 	}
+	if rm.ui, err = rm.webUI(); err != nil {
+		return nil, fmt.Errorf("resourcemanager: web UI: %w", err)
+	}
 	rm.metrics = newMetrics(rm)
 	if cfg.RecoveryEnabled {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -168,7 +173,7 @@ func (rm *ResourceManager) Start(ctx context.Context) error {
 	pb.RegisterApplicationMasterServer(rm.clientServer, &amService{rm: rm})
 	rm.trackerServer = grpc.NewServer()
 	pb.RegisterResourceTrackerServer(rm.trackerServer, &trackerService{rm: rm})
-	rm.webServer = &http.Server{Handler: rm.webHandler(nil), ReadHeaderTimeout: 10 * time.Second}
+	rm.webServer = &http.Server{Handler: rm.webHandler(rm.ui), ReadHeaderTimeout: 10 * time.Second}
 
 	runCtx, cancel := context.WithCancel(context.Background())
 	rm.cancel = cancel

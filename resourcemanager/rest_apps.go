@@ -12,6 +12,7 @@ import (
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
 	"github.com/spindlehq/spindle/ids"
+	"github.com/spindlehq/spindle/resourcemanager/webapp"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
@@ -418,7 +419,7 @@ func (rm *ResourceManager) appInfo(v appView, deSelects map[string]bool, queues 
 		a.AMRPCAddress = net.JoinHostPort(rep.GetHost(), strconv.Itoa(int(rep.GetRpcPort())))
 	}
 	a.ElapsedTime = elapsed(a.StartedTime, a.FinishedTime, time.Now())
-	a.TrackingUI = TrackingUI(rep)
+	a.TrackingUI = webapp.TrackingUI(rep)
 	if cluster, _ := rm.sched.ClusterResource(); cluster.MemoryMB > 0 {
 		a.ClusterUsagePercentage = round2(float64(a.AllocatedMB) / float64(cluster.MemoryMB) * 100)
 	}
@@ -448,18 +449,6 @@ func (rm *ResourceManager) appInfo(v appView, deSelects map[string]bool, queues 
 		}}}
 	}
 	return a
-}
-
-// TrackingUI is YARN's trackingUI of an application: UNASSIGNED without a
-// tracking URL, ApplicationMaster while it runs, History once it ended.
-func TrackingUI(rep *pb.ApplicationReport) string {
-	switch {
-	case rep.GetTrackingUrl() == "" || rep.GetTrackingUrl() == "N/A":
-		return "UNASSIGNED"
-	case rep.GetFinishTimeUnixMs() == 0:
-		return "ApplicationMaster"
-	}
-	return "History"
 }
 
 func round2(f float64) float64 { return math.Round(f*100) / 100 }
