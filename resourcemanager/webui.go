@@ -13,7 +13,7 @@ type webCluster struct{ rm *ResourceManager }
 
 var _ webapp.Cluster = webCluster{}
 
-func (c webCluster) ClusterTimestamp() int64             { return c.rm.ClusterTimestamp() }
+func (c webCluster) ClusterTimestamp() int64            { return c.rm.ClusterTimestamp() }
 func (c webCluster) ClusterMetrics() *pb.ClusterMetrics { return c.rm.clusterMetrics() }
 func (c webCluster) Nodes() []*pb.NodeReport            { return c.rm.nodeReports() }
 func (c webCluster) Queues() []*pb.QueueInfo            { return c.rm.queueInfos() }

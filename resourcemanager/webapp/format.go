@@ -12,9 +12,13 @@ import (
 
 // funcs are the helpers the templates use.
 var funcs = template.FuncMap{
-	"appState":   func(s pb.ApplicationState) string { return strings.TrimPrefix(s.String(), "APPLICATION_STATE_") },
-	"final":      func(s pb.FinalApplicationStatus) string { return strings.TrimPrefix(s.String(), "FINAL_APPLICATION_STATUS_") },
-	"attempt":    func(s pb.ApplicationAttemptState) string { return strings.TrimPrefix(s.String(), "APPLICATION_ATTEMPT_STATE_") },
+	"appState": func(s pb.ApplicationState) string { return strings.TrimPrefix(s.String(), "APPLICATION_STATE_") },
+	"final": func(s pb.FinalApplicationStatus) string {
+		return strings.TrimPrefix(s.String(), "FINAL_APPLICATION_STATUS_")
+	},
+	"attempt": func(s pb.ApplicationAttemptState) string {
+		return strings.TrimPrefix(s.String(), "APPLICATION_ATTEMPT_STATE_")
+	},
 	"nodeState":  func(s pb.NodeState) string { return strings.TrimPrefix(s.String(), "NODE_STATE_") },
 	"ctrState":   func(s pb.ContainerState) string { return strings.TrimPrefix(s.String(), "CONTAINER_STATE_") },
 	"mb":         formatMB,
