@@ -130,7 +130,7 @@ func (rm *ResourceManager) reportLocked(app *rmApp) *pb.ApplicationReport {
 	}
 	if t := app.current(); t != nil {
 		r.CurrentAttemptId = t.id
-		r.Host, r.RpcPort, r.TrackingUrl = t.host, t.rpcPort, t.trackingURL
+		r.Host, r.RpcPort, r.TrackingUrl = t.host, t.rpcPort, rm.trackingURLLocked(app, t)
 		if app.ctx.GetUnmanagedAm() && !t.finished() {
 			r.AmRmToken = t.token
 		}

@@ -40,6 +40,9 @@ type ResourceManager struct {
 	webAuth webapp.Authorizer
 	// ui serves the pages, the proxy and history.
 	ui http.Handler
+	// history serves finished applications' pages from their event logs;
+	// nil = none.
+	history HistoryHandler
 	// state keeps applications across restarts; nil when recovery is off.
 	state *stateStore
 

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/spindlehq/spindle/resourcemanager/webapp"
 )
 
 // Version is reported by /ws/v1/cluster/info.
@@ -37,9 +38,9 @@ const authQueryParam = "user.name"
 // the pages of ui under every other path.
 func (rm *ResourceManager) webHandler(ui http.Handler) http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /ws/v1/cluster", query(rm.handleInfo))
-	mux.HandleFunc("GET /ws/v1/cluster/info", query(rm.handleInfo))
-	mux.HandleFunc("GET /ws/v1/cluster/metrics", query(rm.handleMetrics))
+	mux.HandleFunc("GET /ws/v1/cluster", rm.query(rm.handleInfo))
+	mux.HandleFunc("GET /ws/v1/cluster/info", rm.query(rm.handleInfo))
+	mux.HandleFunc("GET /ws/v1/cluster/metrics", rm.query(rm.handleMetrics))
 	rm.registerNodeRoutes(mux)
 	rm.registerAppRoutes(mux)
 	rm.registerSchedulerRoutes(mux)
@@ -50,11 +51,16 @@ func (rm *ResourceManager) webHandler(ui http.Handler) http.Handler {
 	return mux
 }
 
-// query wraps h so that any query parameter other than allowed (and
-// authQueryParam) is refused with a 400: a filter Spindle does not know is
-// reported, never silently ignored.
-func query(h http.HandlerFunc, allowed ...string) http.HandlerFunc {
+// query wraps h so that the request is checked for view access to the
+// application it names (if any) and any query parameter other than
+// allowed (and authQueryParam) is refused with a 400: a filter Spindle
+// does not know is reported, never silently ignored.
+func (rm *ResourceManager) query(h http.HandlerFunc, allowed ...string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		if err := rm.webAuth.Authorize(r, webapp.AccessView, r.PathValue("appid")); err != nil {
+			writeError(w, http.StatusForbidden, exUnauthorized, "You may not view this resource: "+err.Error())
+			return
+		}
 		var unknown []string
 		for k := range r.URL.Query() {
 			if k != authQueryParam && !slices.Contains(allowed, k) {

@@ -177,12 +177,12 @@ type appAttemptJSON struct {
 
 // registerAppRoutes serves YARN's application endpoints.
 func (rm *ResourceManager) registerAppRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /ws/v1/cluster/apps", query(rm.handleApps, AppFilterParams...))
-	mux.HandleFunc("GET /ws/v1/cluster/apps/{appid}", query(rm.handleApp))
-	mux.HandleFunc("GET /ws/v1/cluster/apps/{appid}/appattempts", query(rm.handleAppAttempts))
-	mux.HandleFunc("GET /ws/v1/cluster/apps/{appid}/appattempts/{attemptid}/containers", query(rm.handleAttemptContainers))
-	mux.HandleFunc("GET /ws/v1/cluster/apps/{appid}/state", query(rm.handleAppState))
-	mux.HandleFunc("PUT /ws/v1/cluster/apps/{appid}/state", query(rm.handleAppStatePut))
+	mux.HandleFunc("GET /ws/v1/cluster/apps", rm.query(rm.handleApps, AppFilterParams...))
+	mux.HandleFunc("GET /ws/v1/cluster/apps/{appid}", rm.query(rm.handleApp))
+	mux.HandleFunc("GET /ws/v1/cluster/apps/{appid}/appattempts", rm.query(rm.handleAppAttempts))
+	mux.HandleFunc("GET /ws/v1/cluster/apps/{appid}/appattempts/{attemptid}/containers", rm.query(rm.handleAttemptContainers))
+	mux.HandleFunc("GET /ws/v1/cluster/apps/{appid}/state", rm.query(rm.handleAppState))
+	mux.HandleFunc("PUT /ws/v1/cluster/apps/{appid}/state", rm.query(rm.handleAppStatePut))
 }
 
 // queryList gathers a query parameter of r that may repeat and hold comma

@@ -28,6 +28,12 @@ import (
 // secret in clientSecret when it is not nil.
 func startRM(t *testing.T, clientSecret []byte) *resourcemanager.ResourceManager {
 	t.Helper()
+	return startRMWith(t, clientSecret, nil)
+}
+
+// startRMWith is startRM with a change to the configuration.
+func startRMWith(t *testing.T, clientSecret []byte, change func(*resourcemanager.Config)) *resourcemanager.ResourceManager {
+	t.Helper()
 	dir := t.TempDir()
 	cfg := resourcemanager.DefaultConfig()
 	cfg.SecretFile = filepath.Join(dir, "cluster-secret")
@@ -37,6 +43,9 @@ func startRM(t *testing.T, clientSecret []byte) *resourcemanager.ResourceManager
 		if err := os.WriteFile(cfg.ClientSecretFile, clientSecret, 0o600); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if change != nil {
+		change(&cfg)
 	}
 	rm, err := resourcemanager.New(cfg)
 	if err != nil {
@@ -91,7 +100,13 @@ func submitApp(t *testing.T, rmAddr string, sc *pb.ApplicationSubmissionContext,
 
 func (a testApp) register(t *testing.T) {
 	t.Helper()
-	if _, err := a.am.RegisterApplicationMaster(a.ctx, &pb.RegisterApplicationMasterRequest{Host: "am.example", RpcPort: 7077, TrackingUrl: "http://am.example:4040"}); err != nil {
+	a.registerAt(t, "")
+}
+
+// registerAt registers the AM with trackingURL.
+func (a testApp) registerAt(t *testing.T, trackingURL string) {
+	t.Helper()
+	if _, err := a.am.RegisterApplicationMaster(a.ctx, &pb.RegisterApplicationMasterRequest{Host: "am.example", RpcPort: 7077, TrackingUrl: trackingURL}); err != nil {
 		t.Fatalf("register %s: %v", a.id, err)
 	}
 }
@@ -383,4 +398,12 @@ func registerNode(t *testing.T, trackerAddr, id string) pb.ResourceTrackerClient
 		t.Fatal(err)
 	}
 	return tracker
+}
+
+// finishOnly unregisters an AM that has registered.
+func (a testApp) finishOnly(t *testing.T) {
+	t.Helper()
+	if _, err := a.am.FinishApplicationMaster(a.ctx, &pb.FinishApplicationMasterRequest{FinalStatus: pb.FinalApplicationStatus_FINAL_APPLICATION_STATUS_SUCCEEDED}); err != nil {
+		t.Fatalf("finish %s: %v", a.id, err)
+	}
 }

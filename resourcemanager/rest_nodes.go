@@ -47,8 +47,8 @@ func NodeHost(nodeID string) string {
 }
 
 func (rm *ResourceManager) registerNodeRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /ws/v1/cluster/nodes", query(rm.handleNodes, "states", "state"))
-	mux.HandleFunc("GET /ws/v1/cluster/nodes/{nodeid}", query(rm.handleNode))
+	mux.HandleFunc("GET /ws/v1/cluster/nodes", rm.query(rm.handleNodes, "states", "state"))
+	mux.HandleFunc("GET /ws/v1/cluster/nodes/{nodeid}", rm.query(rm.handleNode))
 }
 
 func (rm *ResourceManager) handleNodes(w http.ResponseWriter, r *http.Request) {

@@ -29,7 +29,7 @@ type capacityQueueJSON struct {
 }
 
 func (rm *ResourceManager) registerSchedulerRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("GET /ws/v1/cluster/scheduler", query(rm.handleScheduler))
+	mux.HandleFunc("GET /ws/v1/cluster/scheduler", rm.query(rm.handleScheduler))
 }
 
 // handleScheduler serves the capacity scheduler's queues in YARN's shape:

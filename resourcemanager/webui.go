@@ -1,8 +1,10 @@
 package resourcemanager
 
 import (
+	"net"
 	"net/http"
 	"net/url"
+	"os"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
 	"github.com/spindlehq/spindle/resourcemanager/webapp"
@@ -37,13 +39,80 @@ func (c webCluster) AttemptContainers(attemptID string) ([]*pb.ContainerReport, 
 
 // webUI builds the RM's pages, proxy and history handler.
 func (rm *ResourceManager) webUI() (http.Handler, error) {
-	ui, err := webapp.New(webapp.Config{
+	cfg := webapp.Config{
 		Cluster: webCluster{rm: rm},
 		Auth:    rm.webAuth,
 		Logger:  rm.lg.Named("webapp"),
-	})
+		Proxy:   &webapp.Proxy{AMs: webCluster{rm: rm}, Auth: rm.webAuth, HasHistory: rm.hasHistory, Logger: rm.lg.Named("proxy")},
+	}
+	if rm.history != nil {
+		cfg.History = rm.history
+	}
+	ui, err := webapp.New(cfg)
 	if err != nil {
 		return nil, err
 	}
 	return ui.Handler(), nil
+}
+
+// AMWebURL is where a live application's AM serves HTTP, for the proxy.
+func (c webCluster) AMWebURL(appID string) (string, bool, error) {
+	rm := c.rm
+	rm.mu.Lock()
+	defer rm.mu.Unlock()
+	app, ok := rm.apps[appID]
+	if !ok {
+		return "", false, errApp(appID)
+	}
+	t := app.current()
+	if app.finished() || t == nil || t.finished() || t.trackingURL == "" {
+		return "", false, nil
+	}
+	return t.trackingURL, true, nil
+}
+
+// webBase is the RM's web address as a URL, "" before it serves.
+func (rm *ResourceManager) webBase() string {
+	if rm.webLis == nil {
+		return ""
+	}
+	host, port, _ := net.SplitHostPort(rm.webLis.Addr().String())
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		if h, err := os.Hostname(); err == nil {
+			host = h
+		}
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
+// trackingURLLocked is an application's tracking URL as YARN reports it:
+// the proxy while its AM runs, its history pages once it has ended and
+// history has them, else what the AM said last.
+func (rm *ResourceManager) trackingURLLocked(app *rmApp, t *rmAttempt) string {
+	base := rm.webBase()
+	switch {
+	case base == "":
+		return t.trackingURL
+	case app.finished():
+		if rm.hasHistory(app.id) {
+			return base + webapp.HistoryPath + app.id + "/"
+		}
+		return t.trackingURL
+	case t.trackingURL != "" && !t.finished():
+		return base + webapp.ProxyPath + app.id + "/"
+	}
+	return t.trackingURL
+}
+
+// hasHistory reports whether history pages exist for appID.
+func (rm *ResourceManager) hasHistory(appID string) bool {
+	return rm.history != nil && rm.history.Has(appID)
+}
+
+// HistoryHandler serves HistoryPath+"<applicationId>/…" for finished
+// applications whose event logs it finds.
+type HistoryHandler interface {
+	http.Handler
+	// Has reports whether an event log exists for appID.
+	Has(appID string) bool
 }

@@ -80,10 +80,10 @@ func (ui *UI) Handler() http.Handler {
 	mux.HandleFunc("GET /cluster/nodes", ui.view(ui.nodes))
 	mux.HandleFunc("GET /cluster/scheduler", ui.view(ui.scheduler))
 	if ui.cfg.Proxy != nil {
-		mux.Handle("/proxy/", ui.cfg.Proxy)
+		mux.Handle(ProxyPath, ui.cfg.Proxy)
 	}
 	if ui.cfg.History != nil {
-		mux.Handle("/history/", ui.cfg.History)
+		mux.Handle(HistoryPath, ui.cfg.History)
 	}
 	return mux
 }
