@@ -87,8 +87,11 @@ type StreamingOptions struct {
 	// OnBatch is told of each completed batch.
 	OnBatch func(driver.BatchInfo)
 	// OnLag is told of the lag monitor's findings after each batch.
-	OnLag  func([]LagSample)
-	Logger *zap.Logger
+	OnLag func([]LagSample)
+	// OnBatchStart and OnEvent are the engine's (driver.Config).
+	OnBatchStart func(time.Time)
+	OnEvent      func(driver.Event)
+	Logger       *zap.Logger
 }
 
 // StreamingDriver returns the AM's driver for a Spindle job: micro-batches
@@ -253,7 +256,7 @@ func StreamingDriver(spec LaunchSpec, opts StreamingOptions) (func(context.Conte
 		}
 		eng, err := driver.NewEngine(driver.EngineConfig{
 			BatchDuration: batch, Planner: planner, Rate: rate, Log: log, Tasks: tcfg, Endpoint: ep,
-			Job: jobIface, KeepState: caps.UpdateState, Stop: gs.stopRequested, OnBatch: onBatch, Committer: committer, Logger: lg.Named("engine"),
+			Job: jobIface, KeepState: caps.UpdateState, Stop: gs.stopRequested, OnBatch: onBatch, OnBatchStart: opts.OnBatchStart, OnEvent: opts.OnEvent, Committer: committer, Logger: lg.Named("engine"),
 		})
 		if err != nil {
 			return err

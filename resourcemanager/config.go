@@ -45,6 +45,10 @@ type Config struct {
 	Membership membership.Config
 	// Logger receives the RM's log; nil = no logging.
 	Logger *zap.Logger
+	// HistoryDir is where applications' event logs are, to serve their
+	// Streaming tab once they end (spark.history.fs.logDirectory); ""
+	// serves no history.
+	HistoryDir string
 	// WebAuthorizer checks web requests; nil = anyone may view, and a
 	// modifying request needs the client secret when there is one.
 	WebAuthorizer webapp.Authorizer
@@ -102,6 +106,7 @@ func ConfigFrom(c *conf.Config) (Config, error) {
 	cfg.SecretFile = c.Get("spindle.cluster.secret-file")
 	cfg.ClientSecretFile = c.Get("spindle.client.secret-file")
 	cfg.StateStoreURI = c.Get("yarn.resourcemanager.fs.state-store.uri")
+	cfg.HistoryDir = c.Get("spark.history.fs.logDirectory")
 	var rerr error
 	if cfg.RecoveryEnabled, rerr = c.Bool("yarn.resourcemanager.recovery.enabled"); rerr != nil {
 		return cfg, rerr

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
+	"github.com/spindlehq/spindle/eventlog"
 	"github.com/spindlehq/spindle/ids"
 	"github.com/spindlehq/spindle/membership"
 	"github.com/spindlehq/spindle/resourcemanager/scheduler"
@@ -42,7 +43,7 @@ type ResourceManager struct {
 	ui http.Handler
 	// history serves finished applications' pages from their event logs;
 	// nil = none.
-	history HistoryHandler
+	history *eventlog.History
 	// state keeps applications across restarts; nil when recovery is off.
 	state *stateStore
 
@@ -117,6 +118,11 @@ func New(cfg Config) (*ResourceManager, error) {
 	if rm.webAuth == nil {
 		rm.webAuth = webapp.ClientSecretAuthorizer{Secret: rm.clientSecret}
 	}
+	if cfg.HistoryDir != "" {
+		if rm.history, err = openHistory(cfg.HistoryDir, rm.lg.Named("history")); err != nil {
+			return nil, err
+		}
+	}
 	if rm.ui, err = rm.webUI(); err != nil {
 		return nil, fmt.Errorf("resourcemanager: web UI: %w", err)
 	}
@@ -188,6 +194,13 @@ func (rm *ResourceManager) Start(ctx context.Context) error {
 		defer rm.done.Done()
 		rm.monitorLiveness(runCtx)
 	}()
+	if rm.history != nil {
+		rm.done.Add(1)
+		go func() {
+			defer rm.done.Done()
+			rm.history.Run(runCtx)
+		}()
+	}
 	a := rm.Addresses()
 	rm.lg.Info("resourcemanager started",
 		zap.String("client", a.Client), zap.String("resourceTracker", a.Tracker),

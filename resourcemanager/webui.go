@@ -1,13 +1,19 @@
 package resourcemanager
 
 import (
+	"context"
+	"fmt"
 	"net"
 	"net/http"
 	"net/url"
 	"os"
+	"time"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
+	"github.com/spindlehq/spindle/eventlog"
+	"github.com/spindlehq/spindle/hdfscheckpoint"
 	"github.com/spindlehq/spindle/resourcemanager/webapp"
+	"go.uber.org/zap"
 )
 
 // webCluster is the RM as the web UI reads it.
@@ -109,10 +115,14 @@ func (rm *ResourceManager) hasHistory(appID string) bool {
 	return rm.history != nil && rm.history.Has(appID)
 }
 
-// HistoryHandler serves HistoryPath+"<applicationId>/…" for finished
-// applications whose event logs it finds.
-type HistoryHandler interface {
-	http.Handler
-	// Has reports whether an event log exists for appID.
-	Has(appID string) bool
+// openHistory prepares the history pages of finished applications from
+// the event logs under uri (spark.history.fs.logDirectory).
+func openHistory(uri string, lg *zap.Logger) (*eventlog.History, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	store, dir, err := hdfscheckpoint.Open(ctx, uri)
+	if err != nil {
+		return nil, fmt.Errorf("resourcemanager: spark.history.fs.logDirectory = %q: %w", uri, err)
+	}
+	return eventlog.NewHistory(eventlog.HistoryConfig{Store: store, Dir: dir, Logger: lg})
 }

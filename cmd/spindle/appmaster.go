@@ -79,10 +79,14 @@ func appMasterCommand() *cli.Command {
 			}
 			mcfg.AttemptID, mcfg.AppName = cfg.AttemptID, spec.Conf["spark.app.name"]
 			metrics := appmaster.NewMetrics(mcfg)
+			closeEventLog, err := appmaster.StartEventLog(ctx, spec.Conf, metrics, lg.Named("eventlog"))
+			if err != nil {
+				return err
+			}
 			if cfg.DriverAddress == "" && len(cfg.DriverCommand) == 0 {
 				wd, _ := os.Getwd()
 				cfg.RunDriver, err = appmaster.StreamingDriver(spec, appmaster.StreamingOptions{
-					WorkDir: wd, AppLog: appLog, Stopping: stopping.Load, OnBatch: metrics.OnBatch, OnLag: metrics.OnLag, Logger: lg.Named("driver"),
+					WorkDir: wd, AppLog: appLog, Stopping: stopping.Load, OnBatch: metrics.OnBatch, OnLag: metrics.OnLag, OnBatchStart: metrics.OnBatchStart, OnEvent: metrics.OnExecutorEvent, Logger: lg.Named("driver"),
 				})
 				if err != nil {
 					return err
@@ -94,6 +98,8 @@ func appMasterCommand() *cli.Command {
 			}
 			am.SetMetrics(metrics)
 			code, err := am.Run(ctx)
+			// A run that ends 0 unregistered: the application is over.
+			closeEventLog(code == 0)
 			if code != 0 {
 				return cli.Exit(fmt.Sprintf("appmaster: %v", err), code)
 			}
