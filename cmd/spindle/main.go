@@ -39,6 +39,8 @@ func newApp() *cli.App {
 			devCommand(),
 			chaosCommand(),
 			historyCommand(),
+			containerCommand(),
+			queueCommand(),
 		},
 	}
 }
