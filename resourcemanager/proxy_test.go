@@ -126,7 +126,7 @@ func TestWebOutsiderRefused(t *testing.T) {
 	addr := rm.Addresses()
 	app := submitApp(t, addr.Client, &pb.ApplicationSubmissionContext{User: "alice", Queue: "default", Name: "secret"}, nil)
 	for _, path := range []string{"/cluster", "/cluster/apps", "/cluster/app/" + app.id, "/cluster/nodes", "/cluster/scheduler", "/proxy/" + app.id + "/",
-		"/ws/v1/cluster/apps", "/ws/v1/cluster/apps/" + app.id, "/ws/v1/cluster/nodes", "/ws/v1/cluster/scheduler"} {
+		"/ws/v1/cluster/apps", "/ws/v1/cluster/apps/" + app.id, "/ws/v1/cluster/nodes", "/ws/v1/cluster/scheduler", "/ws/v1/cluster/prometheus/sd"} {
 		resp, err := http.Get("http://" + addr.Web + path)
 		if err != nil {
 			t.Fatal(err)
@@ -137,4 +137,19 @@ func TestWebOutsiderRefused(t *testing.T) {
 			t.Errorf("GET %s as an outsider: %d, want 403 without the application", path, resp.StatusCode)
 		}
 	}
+}
+
+// httpBody returns a GET's body as a reader, failing unless it is a 200.
+func httpBody(t *testing.T, url string) io.Reader {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %d %s", url, resp.StatusCode, raw)
+	}
+	return strings.NewReader(string(raw))
 }

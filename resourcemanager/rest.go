@@ -44,6 +44,7 @@ func (rm *ResourceManager) webHandler(ui http.Handler) http.Handler {
 	rm.registerNodeRoutes(mux)
 	rm.registerAppRoutes(mux)
 	rm.registerSchedulerRoutes(mux)
+	rm.registerPrometheusRoutes(mux)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(rm.metrics.registry, promhttp.HandlerOpts{}))
 	if ui != nil {
 		mux.Handle("/", ui)
