@@ -23,8 +23,8 @@ type series struct {
 
 // Chart sizes, in SVG user units.
 const (
-	chartW, chartH = 560.0, 170.0
-	padL, padR     = 56.0, 10.0
+	chartW, chartH = 620.0, 170.0
+	padL, padR     = 100.0, 10.0
 	padT, padB     = 10.0, 24.0
 	histW          = 260.0
 	histBins       = 20
