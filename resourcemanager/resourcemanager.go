@@ -41,6 +41,9 @@ type ResourceManager struct {
 	webAuth webapp.Authorizer
 	// ui serves the pages, the proxy and history.
 	ui http.Handler
+	// appJSONCache holds the REST encoding of finished applications, by
+	// id.
+	appJSONCache sync.Map
 	// history serves finished applications' pages from their event logs;
 	// nil = none.
 	history *eventlog.History

@@ -1,6 +1,8 @@
 package resourcemanager
 
 import (
+	"bytes"
+	"encoding/json"
 	"math"
 	"net"
 	"net/http"
@@ -199,7 +201,7 @@ func (rm *ResourceManager) FilterApplications(q url.Values) ([]*pb.ApplicationRe
 	if err != nil {
 		return nil, err
 	}
-	views := rm.appViews(f)
+	views := rm.appViews(f, false)
 	out := make([]*pb.ApplicationReport, len(views))
 	for i, v := range views {
 		out[i] = v.report
@@ -213,13 +215,52 @@ func (rm *ResourceManager) handleApps(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, exBadRequest, strings.TrimPrefix(err.Error(), errAppFilter.Error()+": "))
 		return
 	}
-	views := rm.appViews(f)
+	views := rm.appViews(f, true)
 	queues := rm.queueTotals()
-	apps := make([]appJSON, 0, len(views))
-	for _, v := range views {
-		apps = append(apps, rm.appInfo(v, f.deSelects, queues))
+	var buf bytes.Buffer
+	buf.Grow(len(views) * 1024)
+	buf.WriteString(`{"apps":{"app":[`)
+	for i, v := range views {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		raw, err := rm.appInfoJSON(v, f.deSelects, queues)
+		if err != nil {
+			writeError(w, http.StatusInternalServerError, exWebApp, "encode "+v.report.GetApplicationId()+": "+err.Error())
+			return
+		}
+		buf.Write(raw)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"apps": map[string]any{"app": apps}})
+	buf.WriteString("]}}\n")
+	w.Header().Set("Content-Type", "application/json")
+	w.Write(buf.Bytes())
+}
+
+// appInfoJSON encodes an application's AppInfo. A finished application's
+// never changes, so its encoding (without deSelects) is kept: listing
+// thousands of finished applications then costs a copy each.
+func (rm *ResourceManager) appInfoJSON(v appView, deSelects map[string]bool, queues map[string]float64) ([]byte, error) {
+	id := v.report.GetApplicationId()
+	// Its tracking URL still changes once, when history finds its event
+	// log; its AM container may run on after the AM unregistered.
+	cacheable := len(deSelects) == 0 && v.report.GetFinishTimeUnixMs() > 0 && v.report.GetRunningContainers() == 0
+	if cacheable {
+		if e, ok := rm.appJSONCache.Load(id); ok && e.(cachedAppJSON).trackingURL == v.report.GetTrackingUrl() {
+			return e.(cachedAppJSON).raw, nil
+		}
+	}
+	raw, err := json.Marshal(rm.appInfo(v, deSelects, queues))
+	if err == nil && cacheable {
+		rm.appJSONCache.Store(id, cachedAppJSON{trackingURL: v.report.GetTrackingUrl(), raw: raw})
+	}
+	return raw, err
+}
+
+// cachedAppJSON is a finished application's AppInfo, valid while its
+// tracking URL is trackingURL.
+type cachedAppJSON struct {
+	trackingURL string
+	raw         []byte
 }
 
 func (rm *ResourceManager) handleApp(w http.ResponseWriter, r *http.Request) {
@@ -274,8 +315,9 @@ type appView struct {
 }
 
 // appViews returns the applications that pass f, oldest first (the newest
-// f.limit of them when f has a limit).
-func (rm *ResourceManager) appViews(f appFilter) []appView {
+// f.limit of them when f has a limit); with usage, the figures AppInfo
+// adds to the report too.
+func (rm *ResourceManager) appViews(f appFilter, usage bool) []appView {
 	now := time.Now()
 	rm.mu.Lock()
 	defer rm.mu.Unlock()
@@ -283,6 +325,10 @@ func (rm *ResourceManager) appViews(f appFilter) []appView {
 	for _, app := range rm.apps {
 		rep := rm.reportLocked(app)
 		if !f.match(rep) {
+			continue
+		}
+		if !usage {
+			out = append(out, appView{report: rep})
 			continue
 		}
 		out = append(out, rm.appViewLocked(app, rep, now))

@@ -31,8 +31,14 @@ func startRM(t *testing.T, clientSecret []byte) *resourcemanager.ResourceManager
 	return startRMWith(t, clientSecret, nil)
 }
 
+// startRMBench starts an RM with the default queue only, for benchmarks.
+func startRMBench(b *testing.B) *resourcemanager.ResourceManager {
+	b.Helper()
+	return startRMWith(b, nil, func(c *resourcemanager.Config) { c.Scheduler.Queues = nil })
+}
+
 // startRMWith is startRM with a change to the configuration.
-func startRMWith(t *testing.T, clientSecret []byte, change func(*resourcemanager.Config)) *resourcemanager.ResourceManager {
+func startRMWith(t testing.TB, clientSecret []byte, change func(*resourcemanager.Config)) *resourcemanager.ResourceManager {
 	t.Helper()
 	dir := t.TempDir()
 	cfg := resourcemanager.DefaultConfig()

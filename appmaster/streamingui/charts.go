@@ -5,6 +5,7 @@ import (
 	"html"
 	"html/template"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -67,16 +68,30 @@ func timeline(id, unit string, lines []series) template.HTML {
 		return padL + t.Sub(t0).Seconds()/span*(chartW-padL-padR)
 	}
 	y := func(v float64) float64 { return chartH - padB - v/maxV*(chartH-padT-padB) }
+	// The loops write with strconv: a page draws thousands of points.
+	var num []byte
+	coord := func(v float64) {
+		num = strconv.AppendFloat(num[:0], v, 'f', 1, 64)
+		b.Write(num)
+	}
 	for i, s := range lines {
 		colour := palette[i%len(palette)]
+		label := html.EscapeString(s.label) + sep(s.label)
 		b.WriteString(`<polyline fill="none" stroke-width="1.5" stroke="` + colour + `" points="`)
 		for _, p := range s.points {
-			fmt.Fprintf(&b, "%.1f,%.1f ", x(p.t), y(p.v))
+			coord(x(p.t))
+			b.WriteByte(',')
+			coord(y(p.v))
+			b.WriteByte(' ')
 		}
 		b.WriteString(`"/>`)
 		for _, p := range s.points {
-			fmt.Fprintf(&b, `<circle class="pt" cx="%.1f" cy="%.1f" r="1.8" fill="%s"><title>%s%s %s: %s</title></circle>`,
-				x(p.t), y(p.v), colour, html.EscapeString(s.label), sep(s.label), p.t.UTC().Format("15:04:05.000"), formatValue(p.v, unit))
+			b.WriteString(`<circle class="pt" cx="`)
+			coord(x(p.t))
+			b.WriteString(`" cy="`)
+			coord(y(p.v))
+			b.WriteString(`" r="1.8" fill="` + colour + `"><title>` + label + " ")
+			b.WriteString(p.t.UTC().Format("15:04:05.000") + ": " + formatValue(p.v, unit) + "</title></circle>")
 		}
 	}
 	if len(lines) > 1 {

@@ -26,6 +26,13 @@ var pages = template.Must(template.New("").Funcs(template.FuncMap{
 	"records":  func(p driver.PartitionProgress) int64 { return p.Until - p.From },
 	"since":    func(t time.Time) string { return formatMs(float64(time.Since(t).Milliseconds())) },
 	"duration": func(d time.Duration) string { return d.String() },
+	"add": func(a ...int) int {
+		t := 0
+		for _, v := range a {
+			t += v
+		}
+		return t
+	},
 }).ParseFS(templateFS, "templates/*.html"))
 
 // formatClock is a batch time as Spark's UI writes it, in UTC.
@@ -52,7 +59,16 @@ func Handler(l *Listener) http.Handler {
 	mux.HandleFunc("GET /{$}", relativeRedirect("streaming/"))
 	mux.HandleFunc("GET /streaming", relativeRedirect("streaming/"))
 	mux.HandleFunc("GET /streaming/{$}", func(w http.ResponseWriter, r *http.Request) {
-		render(w, http.StatusOK, "streaming", buildStreamingPage(l.Snapshot()))
+		page := 1
+		if v := r.URL.Query().Get("page"); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 {
+				render(w, http.StatusBadRequest, "missing", fmt.Sprintf("page %q: give a page number from 1", v))
+				return
+			}
+			page = n
+		}
+		render(w, http.StatusOK, "streaming", buildStreamingPage(l.Snapshot(), page))
 	})
 	mux.HandleFunc("GET /streaming/batch", func(w http.ResponseWriter, r *http.Request) {
 		raw := r.URL.Query().Get("id")
@@ -117,9 +133,19 @@ type metricChart struct {
 	Histogram  template.HTML
 }
 
+// BatchesPageSize is how many completed batches one page of the table
+// lists; the charts show every retained batch.
+const BatchesPageSize = 100
+
 // streamingPage is the Streaming tab.
 type streamingPage struct {
-	S          Snapshot
+	S Snapshot
+	// Rows are the completed batches on this page of the table, newest
+	// first, From the number of the first; Prev and Next link to the
+	// neighbouring pages ("" at an end).
+	Rows       []driver.BatchInfo
+	From       int
+	Prev, Next string
 	Charts     []metricChart
 	RateLimit  template.HTML
 	LastLimit  float64
@@ -128,8 +154,17 @@ type streamingPage struct {
 	Uptime     string
 }
 
-func buildStreamingPage(s Snapshot) streamingPage {
+func buildStreamingPage(s Snapshot, page int) streamingPage {
 	p := streamingPage{S: s}
+	from := min((page-1)*BatchesPageSize, len(s.Batches))
+	to := min(from+BatchesPageSize, len(s.Batches))
+	p.Rows, p.From = s.Batches[from:to], from+1
+	if page > 1 {
+		p.Prev = "?page=" + strconv.Itoa(page-1)
+	}
+	if to < len(s.Batches) {
+		p.Next = "?page=" + strconv.Itoa(page+1)
+	}
 	if !s.App.Started.IsZero() {
 		end := s.SnapshotTaken
 		if !s.App.Ended.IsZero() {

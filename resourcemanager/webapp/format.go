@@ -35,7 +35,14 @@ var funcs = template.FuncMap{
 	"exitStatus": exitStatus,
 	"lower":      strings.ToLower,
 	"sub64":      func(a, b int64) int64 { return a - b },
-	"sub32":      func(a, b int32) int32 { return a - b },
+	"add": func(a ...int) int {
+		t := 0
+		for _, v := range a {
+			t += v
+		}
+		return t
+	},
+	"sub32": func(a, b int32) int32 { return a - b },
 }
 
 // formatMB prints MiB as YARN's UI does: "1.5 GB", "512 MB".

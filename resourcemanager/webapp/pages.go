@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
@@ -51,11 +52,31 @@ func (ui *UI) overview(w http.ResponseWriter, r *http.Request) {
 
 // appsData is the applications table with the filters that made it.
 type appsData struct {
-	Apps   []*pb.ApplicationReport
-	Query  url.Values
+	// Apps is the page's applications; Total how many passed the filters,
+	// From the number of the first on the page.
+	Apps        []*pb.ApplicationReport
+	Total, From int
+	Page        int
+	// Prev and Next link to the neighbouring pages, "" at an end.
+	Prev, Next string
+	Query      url.Values
 	State  string
 	States []string
 	Queues []string
+}
+
+// AppsPageSize is how many applications one page of the applications
+// table shows.
+const AppsPageSize = 100
+
+// pageLink is the applications page with q's filters at page n.
+func pageLink(q url.Values, n int) string {
+	q2 := url.Values{}
+	for k, v := range q {
+		q2[k] = v
+	}
+	q2.Set("page", strconv.Itoa(n))
+	return "/cluster/apps?" + q2.Encode()
 }
 
 func (ui *UI) apps(w http.ResponseWriter, r *http.Request) {
@@ -70,14 +91,34 @@ func (ui *UI) apps(w http.ResponseWriter, r *http.Request) {
 			q.Del(k)
 		}
 	}
+	pageNo := 1
+	if v := q.Get("page"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			ui.fail(w, http.StatusBadRequest, "page "+strconv.Quote(v)+": give a page number from 1")
+			return
+		}
+		pageNo = n
+	}
+	q.Del("page")
 	apps, err := ui.cfg.Cluster.FilterApplications(q)
 	if err != nil {
 		ui.fail(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	// Newest first, as YARN's table sorts by default.
+	// Newest first, as YARN's table sorts by default, a page at a time:
+	// a cluster keeps thousands of finished applications.
 	slices.Reverse(apps)
-	d := appsData{Apps: apps, Query: q, State: strings.ToUpper(q.Get("states"))}
+	d := appsData{Total: len(apps), Query: q, State: strings.ToUpper(q.Get("states")), Page: pageNo}
+	from := min((pageNo-1)*AppsPageSize, len(apps))
+	to := min(from+AppsPageSize, len(apps))
+	d.Apps, d.From = apps[from:to], from+1
+	if pageNo > 1 {
+		d.Prev = pageLink(q, pageNo-1)
+	}
+	if to < len(apps) {
+		d.Next = pageLink(q, pageNo+1)
+	}
 	for _, s := range appStates {
 		d.States = append(d.States, strings.TrimPrefix(s.String(), "APPLICATION_STATE_"))
 	}
