@@ -60,9 +60,9 @@ type appsData struct {
 	// Prev and Next link to the neighbouring pages, "" at an end.
 	Prev, Next string
 	Query      url.Values
-	State  string
-	States []string
-	Queues []string
+	State      string
+	States     []string
+	Queues     []string
 }
 
 // AppsPageSize is how many applications one page of the applications
