@@ -1,16 +1,13 @@
 package appmaster
 
 import (
-	"io"
-	"net/http"
 	"net/http/httptest"
 	"runtime"
-	"slices"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/spindlehq/spindle/driver"
+	"github.com/spindlehq/spindle/internal/testutil"
 )
 
 // benchBatch is a batch of the retail job's shape: 8 partitions, every
@@ -47,28 +44,5 @@ func BenchmarkStreamingTab1000Batches(b *testing.B) {
 	b.Logf("AM heap with 1,000 retained batches of 8 partitions: %.1f MiB", float64(after.HeapAlloc-before.HeapAlloc)/(1<<20))
 	srv := httptest.NewServer(m.Handler())
 	defer srv.Close()
-	var ru0, ru1 syscall.Rusage
-	lat := make([]time.Duration, 0, b.N)
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru0)
-	b.ResetTimer()
-	for range b.N {
-		start := time.Now()
-		resp, err := http.Get(srv.URL + "/streaming/")
-		if err != nil {
-			b.Fatal(err)
-		}
-		n, _ := io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		lat = append(lat, time.Since(start))
-		if resp.StatusCode != http.StatusOK || n == 0 {
-			b.Fatalf("status %d, %d bytes", resp.StatusCode, n)
-		}
-	}
-	b.StopTimer()
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru1)
-	cpu := time.Duration(ru1.Utime.Nano() + ru1.Stime.Nano() - ru0.Utime.Nano() - ru0.Stime.Nano())
-	b.ReportMetric(float64(cpu.Microseconds())/1000/float64(b.N), "cpu-ms/op")
-	slices.Sort(lat)
-	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
-	b.ReportMetric(float64(lat[(len(lat)*99)/100].Microseconds())/1000, "p99-ms")
+	testutil.Latencies(b, srv.URL+"/streaming/")
 }

@@ -15,19 +15,9 @@ import (
 // status is want.
 func getNM(t *testing.T, url string, want int, v any) {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, url, nil)
-	req.Header.Set("Accept", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != want {
-		t.Fatalf("GET %s: %d, want %d: %s", url, resp.StatusCode, want, raw)
-	}
+	raw := testutil.HTTPGet(t, url, want, "Accept", "application/json")
 	if v != nil {
-		if err := json.Unmarshal(raw, v); err != nil {
+		if err := json.Unmarshal([]byte(raw), v); err != nil {
 			t.Fatalf("GET %s: %v: %s", url, err, raw)
 		}
 	}

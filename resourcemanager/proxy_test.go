@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
+	"github.com/spindlehq/spindle/internal/testutil"
 	"github.com/spindlehq/spindle/resourcemanager"
 	"github.com/spindlehq/spindle/resourcemanager/webapp"
 )
@@ -142,14 +143,5 @@ func TestWebOutsiderRefused(t *testing.T) {
 // httpBody returns a GET's body as a reader, failing unless it is a 200.
 func httpBody(t *testing.T, url string) io.Reader {
 	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s: %d %s", url, resp.StatusCode, raw)
-	}
-	return strings.NewReader(string(raw))
+	return strings.NewReader(testutil.HTTPGet(t, url, http.StatusOK))
 }

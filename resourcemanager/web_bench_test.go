@@ -3,14 +3,9 @@ package resourcemanager_test
 import (
 	"context"
 	"fmt"
-	"io"
-	"net/http"
 	"runtime"
-	"slices"
 	"sync"
-	"syscall"
 	"testing"
-	"time"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
 	"github.com/spindlehq/spindle/internal/testutil"
@@ -70,48 +65,12 @@ func fillFinished(b *testing.B, rmAddr string, n int) {
 	}
 }
 
-// processCPU is the process's user and system CPU time so far.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 // heapMB is the live heap after a collection, in MiB.
 func heapMB() float64 {
 	runtime.GC()
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
 	return float64(m.HeapAlloc) / (1 << 20)
-}
-
-// latencies GETs url b.N times and reports the p50 and p99 of the time to
-// the last byte, on loopback.
-func latencies(b *testing.B, url string) {
-	b.Helper()
-	lat := make([]time.Duration, 0, b.N)
-	cpu0 := processCPU()
-	b.ResetTimer()
-	for range b.N {
-		start := time.Now()
-		resp, err := http.Get(url)
-		if err != nil {
-			b.Fatal(err)
-		}
-		n, _ := io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		lat = append(lat, time.Since(start))
-		if resp.StatusCode != http.StatusOK || n == 0 {
-			b.Fatalf("GET %s: %d, %d bytes", url, resp.StatusCode, n)
-		}
-	}
-	b.StopTimer()
-	// The machine may be shared: the process's CPU time per request
-	// (server and client) does not grow with others' load as wall time does.
-	b.ReportMetric(float64((processCPU()-cpu0).Microseconds())/1000/float64(b.N), "cpu-ms/op")
-	slices.Sort(lat)
-	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
-	b.ReportMetric(float64(lat[(len(lat)*99)/100].Microseconds())/1000, "p99-ms")
 }
 
 // BenchmarkWebWith10kFinishedApps measures the applications page and
@@ -125,7 +84,7 @@ func BenchmarkWebWith10kFinishedApps(b *testing.B) {
 	fillFinished(b, addr.Client, finishedApps)
 	b.Logf("RM heap with %d finished applications: %.1f MiB", finishedApps, heapMB()-before)
 	for _, path := range []string{"/cluster/apps", "/ws/v1/cluster/apps"} {
-		b.Run(path, func(b *testing.B) { latencies(b, "http://"+addr.Web+path) })
+		b.Run(path, func(b *testing.B) { testutil.Latencies(b, "http://"+addr.Web+path) })
 	}
 	// After the listing has cached every finished application's JSON.
 	b.Logf("RM heap after serving them: %.1f MiB", heapMB()-before)

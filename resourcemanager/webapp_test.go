@@ -57,3 +57,27 @@ func TestWebPagesRender(t *testing.T) {
 	getPage(t, base+"/cluster/apps?limit=zero", http.StatusBadRequest)
 	getPage(t, base+"/cluster/app/application_1_0099", http.StatusNotFound)
 }
+
+// TestWebAppsPages pages the applications table: 100 a page, newest
+// first, with links that keep the filters.
+func TestWebAppsPages(t *testing.T) {
+	rm := startRM(t, nil)
+	addr := rm.Addresses()
+	var ids []string
+	for range 105 {
+		ids = append(ids, submitApp(t, addr.Client, &pb.ApplicationSubmissionContext{User: "alice", Queue: "etl", Name: "many"}, nil).id)
+	}
+	base := "http://" + addr.Web + "/cluster/apps?queue=etl"
+	first := getPage(t, base, http.StatusOK)
+	if strings.Count(first, "data-app=") != 100 || !strings.Contains(first, ids[104]) || strings.Contains(first, `data-app="`+ids[4]+`"`) {
+		t.Errorf("page 1: %d rows; want the newest 100, without %s", strings.Count(first, "data-app="), ids[4])
+	}
+	if !strings.Contains(first, `href="/cluster/apps?page=2&amp;queue=etl"`) || !strings.Contains(first, `data-total="105"`) {
+		t.Error("page 1 has no link to page 2 with the queue filter, or not the total")
+	}
+	second := getPage(t, base+"&page=2", http.StatusOK)
+	if strings.Count(second, "data-app=") != 5 || !strings.Contains(second, `data-app="`+ids[0]+`"`) {
+		t.Errorf("page 2: %d rows, want the oldest 5", strings.Count(second, "data-app="))
+	}
+	getPage(t, base+"&page=0", http.StatusBadRequest)
+}

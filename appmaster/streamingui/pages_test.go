@@ -1,7 +1,6 @@
-package streamingui
+package streamingui_test
 
 import (
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -10,7 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spindlehq/spindle/appmaster/streamingui"
 	"github.com/spindlehq/spindle/driver"
+	"github.com/spindlehq/spindle/internal/testutil"
 )
 
 var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
@@ -31,25 +32,16 @@ func testBatch(i int) driver.BatchInfo {
 	}
 }
 
-func serve(t *testing.T, l *Listener) *httptest.Server {
+func serve(t *testing.T, l *streamingui.Listener) *httptest.Server {
 	t.Helper()
-	srv := httptest.NewServer(Handler(l))
+	srv := httptest.NewServer(streamingui.Handler(l))
 	t.Cleanup(srv.Close)
 	return srv
 }
 
 func fetch(t *testing.T, url string, want int) string {
 	t.Helper()
-	resp, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != want {
-		t.Fatalf("GET %s: %d, want %d: %s", url, resp.StatusCode, want, raw)
-	}
-	return string(raw)
+	return testutil.HTTPGet(t, url, want)
 }
 
 // svgPoints counts the points of the chart with id in page.
@@ -63,7 +55,7 @@ func svgPoints(page, id string) int {
 }
 
 func TestStreamingPage(t *testing.T) {
-	l := NewListener(AppInfo{AppID: "application_1_0001", Attempt: 1, Name: "retail", Started: t0, BatchDuration: time.Second}, 5)
+	l := streamingui.NewListener(streamingui.AppInfo{AppID: "application_1_0001", Attempt: 1, Name: "retail", Started: t0, BatchDuration: time.Second}, 5)
 	for i := range 7 {
 		l.OnBatchCompleted(testBatch(i))
 	}
@@ -125,7 +117,7 @@ func TestStreamingPage(t *testing.T) {
 }
 
 func TestStreamingPageEmpty(t *testing.T) {
-	srv := serve(t, NewListener(AppInfo{AppID: "application_1_0001"}, 0))
+	srv := serve(t, streamingui.NewListener(streamingui.AppInfo{AppID: "application_1_0001"}, 0))
 	if page := fetch(t, srv.URL+"/streaming/", http.StatusOK); !strings.Contains(page, "no completed batches yet") {
 		t.Error("an empty Streaming tab does not say there are no batches")
 	}
