@@ -69,6 +69,12 @@ func TestWebProxy(t *testing.T) {
 		t.Errorf("X-Forwarded-Prefix %q", got.Header.Get("X-Forwarded-Prefix"))
 	}
 
+	// A tracking URL with a path added to it.
+	if got := testutil.HTTPGet(t, one.App.TrackingURL+"/metrics", http.StatusOK); got != "AM page /metrics?" {
+		t.Errorf("GET trackingUrl+/metrics: %q, want the AM's /metrics", got)
+	}
+	<-seen
+
 	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	resp, err = noRedirect.Get(base + "/proxy/" + app.id + "/redirect")
 	if err != nil {
@@ -123,11 +129,14 @@ func (denyAll) Authorize(*http.Request, webapp.Access, string) error {
 // TestWebOutsiderRefused checks that every page and the proxy ask the
 // Authorizer, so that an outsider is refused once ACLs refuse them.
 func TestWebOutsiderRefused(t *testing.T) {
-	rm := startRMWith(t, nil, func(c *resourcemanager.Config) { c.WebAuthorizer = denyAll{} })
+	rm := startRMWith(t, nil, func(c *resourcemanager.Config) {
+		c.WebAuthorizer = denyAll{}
+		c.HistoryDir = "file://" + t.TempDir()
+	})
 	addr := rm.Addresses()
 	app := submitApp(t, addr.Client, &pb.ApplicationSubmissionContext{User: "alice", Queue: "default", Name: "secret"}, nil)
 	for _, path := range []string{"/cluster", "/cluster/apps", "/cluster/app/" + app.id, "/cluster/nodes", "/cluster/scheduler", "/proxy/" + app.id + "/",
-		"/ws/v1/cluster/apps", "/ws/v1/cluster/apps/" + app.id, "/ws/v1/cluster/nodes", "/ws/v1/cluster/scheduler", "/ws/v1/cluster/prometheus/sd"} {
+		"/ws/v1/cluster/apps", "/ws/v1/cluster/apps/" + app.id, "/ws/v1/cluster/nodes", "/ws/v1/cluster/scheduler", "/ws/v1/cluster/prometheus/sd", "/history/" + app.id + "/streaming/"} {
 		resp, err := http.Get("http://" + addr.Web + path)
 		if err != nil {
 			t.Fatal(err)

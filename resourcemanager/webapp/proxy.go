@@ -53,6 +53,9 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	rest := strings.TrimPrefix(r.URL.Path, ProxyPath)
 	appID, subPath, _ := strings.Cut(rest, "/")
+	// A tracking URL ends in "/", so clients that add "/metrics" ask for
+	// "…//metrics".
+	subPath = strings.TrimLeft(subPath, "/")
 	if _, err := ids.ParseApplicationID(appID); err != nil {
 		http.Error(w, "proxy: "+err.Error()+": use /proxy/<applicationId>/", http.StatusBadRequest)
 		return

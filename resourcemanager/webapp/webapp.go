@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"strings"
 
 	"go.uber.org/zap"
 )
@@ -83,7 +84,7 @@ func (ui *UI) Handler() http.Handler {
 		mux.Handle(ProxyPath, ui.cfg.Proxy)
 	}
 	if ui.cfg.History != nil {
-		mux.Handle(HistoryPath, ui.cfg.History)
+		mux.Handle(HistoryPath, ui.viewHistory(ui.cfg.History))
 	}
 	return mux
 }
@@ -108,6 +109,20 @@ func (ui *UI) view(h func(w http.ResponseWriter, r *http.Request)) http.HandlerF
 		}
 		h(w, r)
 	}
+}
+
+// viewHistory checks view access to the application a history path
+// names before h serves it.
+func (ui *UI) viewHistory(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		appID, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, HistoryPath), "/")
+		if err := ui.cfg.Auth.Authorize(r, AccessView, appID); err != nil {
+			ui.lg.Warn("web request refused", zap.String("path", r.URL.Path), zap.String("remote", r.RemoteAddr), zap.Error(err))
+			ui.fail(w, http.StatusForbidden, "You may not view this page: "+err.Error())
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // render writes a page, or a 500 when the template fails.
