@@ -143,7 +143,11 @@ func apply(l *streamingui.Listener, ev Event) {
 	case EventBatchStarted:
 		l.OnBatchStarted(ev.BatchTime)
 	case EventBatchCompleted:
-		l.OnBatchCompleted(*ev.Batch)
+		// Compaction may write the newest events again after the snapshot
+		// that holds them.
+		if !l.HasRun(*ev.Batch) {
+			l.OnBatchCompleted(*ev.Batch)
+		}
 	case EventExecutorAdded:
 		l.OnExecutorAdded(ev.ExecutorID, ev.Host, ev.Cores, ev.Time)
 	case EventExecutorRemoved:

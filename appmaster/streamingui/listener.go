@@ -114,6 +114,19 @@ func (l *Listener) OnBatchCompleted(b driver.BatchInfo) {
 	l.next = (l.next + 1) % len(l.retained)
 }
 
+// HasRun reports whether the listener retains this very run of a batch:
+// same batch time, end and replay mark.
+func (l *Listener) HasRun(b driver.BatchInfo) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, r := range l.retained {
+		if r.Time.Equal(b.Time) && r.Finished.Equal(b.Finished) && r.Replayed == b.Replayed {
+			return true
+		}
+	}
+	return false
+}
+
 // OnExecutorAdded records an executor that registered.
 func (l *Listener) OnExecutorAdded(id, host string, cores int, at time.Time) {
 	l.mu.Lock()
