@@ -8,17 +8,10 @@ import (
 	"time"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
+	"github.com/spindlehq/spindle/launch"
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
-)
-
-// Exit statuses the AM does not count as an executor's failure: it stopped
-// or released the container itself.
-const (
-	exitReleased     = -100
-	exitKilledByAM   = -105
-	exitLaunchFailed = -1000
 )
 
 // allocate sends the AM's heartbeat: asks for the missing executors and
@@ -66,10 +59,10 @@ func (am *AppMaster) handle(resp *pb.AllocateResponse) error {
 		}
 		delete(am.executors, st.GetContainerId())
 		am.endpoint.Release(e.id)
-		if _, mine := am.released[st.GetContainerId()]; mine && st.GetExitStatus() == exitReleased {
+		if _, mine := am.released[st.GetContainerId()]; mine && st.GetExitStatus() == launch.ExitAborted {
 			continue
 		}
-		if st.GetExitStatus() == 0 || st.GetExitStatus() == exitKilledByAM {
+		if st.GetExitStatus() == 0 || st.GetExitStatus() == launch.ExitKilledByAppMaster {
 			am.lg.Info("executor exited", zap.String("executor", e.id), zap.String("container", e.c.GetId()), zap.Int32("exitStatus", st.GetExitStatus()))
 			continue
 		}
@@ -83,7 +76,7 @@ func (am *AppMaster) handle(resp *pb.AllocateResponse) error {
 			am.released[id] = true
 			am.endpoint.Release(e.id)
 			diag := fmt.Sprintf("executor %s in %s did not register with the driver within %v (spark.yarn.containerLaunchTimeout); released", e.id, id, am.cfg.ContainerLaunchTimeout)
-			if err := am.executorFailed(e, exitReleased, diag, now); err != nil {
+			if err := am.executorFailed(e, launch.ExitAborted, diag, now); err != nil {
 				return err
 			}
 		}
@@ -123,10 +116,10 @@ func (am *AppMaster) launch(c *pb.Container, now time.Time) error {
 	for k, v := range am.cfg.ExecutorEnv {
 		env[k] = v
 	}
-	env[EnvRole] = "executor"
-	env[EnvExecutorID] = e.id
-	env[EnvExecutorCores] = strconv.Itoa(int(am.cfg.ExecutorCores))
-	env[EnvDriverAddress] = am.driverAddress()
+	env[launch.EnvRole] = launch.RoleExecutor
+	env[launch.EnvExecutorID] = e.id
+	env[launch.EnvExecutorCores] = strconv.Itoa(int(am.cfg.ExecutorCores))
+	env[launch.EnvDriverAddress] = am.driverAddress()
 	lc := &pb.ContainerLaunchContext{
 		Command:        am.cfg.ExecutorCommand,
 		Environment:    env,
@@ -146,15 +139,15 @@ func (am *AppMaster) launch(c *pb.Container, now time.Time) error {
 		am.lg.Warn("executor launch failed", zap.String("executor", e.id), zap.String("container", c.GetId()), zap.Error(err))
 		delete(am.executors, c.GetId())
 		am.released[c.GetId()] = true
-		return am.executorFailed(e, exitLaunchFailed, err.Error(), now)
+		return am.executorFailed(e, launch.ExitInvalid, err.Error(), now)
 	}
 	am.lg.Info("executor launched", zap.String("executor", e.id), zap.String("container", c.GetId()), zap.String("node", c.GetNodeId()))
 	return nil
 }
 
 func (am *AppMaster) driverAddress() string {
-	if am.taskLis != nil {
-		return am.taskLis.Addr().String()
+	if am.taskSrv != nil {
+		return am.taskSrv.Addr().String()
 	}
 	return am.cfg.DriverAddress
 }

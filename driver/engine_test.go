@@ -86,6 +86,16 @@ type fixture struct {
 // Options change the engine's configuration before it starts.
 func (f fixture) runEngine(t *testing.T, total int64, options ...func(*driver.EngineConfig)) (map[string][]byte, []driver.BatchInfo) {
 	t.Helper()
+	state, batches, err := f.tryEngine(t, total, options...)
+	if err != nil {
+		t.Fatalf("engine: %v", err)
+	}
+	return state, batches
+}
+
+// tryEngine is runEngine returning the engine's error.
+func (f fixture) tryEngine(t *testing.T, total int64, options ...func(*driver.EngineConfig)) (map[string][]byte, []driver.BatchInfo, error) {
+	t.Helper()
 	ep := driver.NewEndpoint()
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -142,10 +152,10 @@ func (f fixture) runEngine(t *testing.T, total int64, options ...func(*driver.En
 		go executor.Run(ctx, cfg)
 	}
 	if err := eng.Run(ctx); err != nil {
-		t.Fatalf("engine: %v", err)
+		return nil, batches, err
 	}
 	ep.Finish(true, "")
-	return eng.State(), batches
+	return eng.State(), batches, nil
 }
 
 // TestEngineProcessesEverythingOnceAcrossRestarts: the engine consumes 4

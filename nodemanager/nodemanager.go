@@ -11,6 +11,7 @@ import (
 	"time"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
+	"github.com/spindlehq/spindle/launch"
 	"github.com/spindlehq/spindle/membership"
 	"github.com/spindlehq/spindle/nodemanager/containermonitor"
 	"github.com/spindlehq/spindle/nodemanager/launcher"
@@ -217,7 +218,7 @@ func (nm *NodeManager) Stop(ctx context.Context) error {
 	if nm.cancel == nil {
 		return nil
 	}
-	nm.stopAll(ctx, nm.cfg.SigkillDelay, -106, "Container killed on NodeManager shutdown")
+	nm.stopAll(ctx, nm.cfg.SigkillDelay, launch.ExitKilledByResourceManager, "Container killed on NodeManager shutdown")
 	if nm.tracker != nil && nm.nodeID != "" {
 		uctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 		nm.tracker.UnRegisterNodeManager(uctx, &pb.UnRegisterNodeManagerRequest{NodeId: nm.nodeID})

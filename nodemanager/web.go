@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	pb "github.com/spindlehq/spindle/api/spindlepb"
 	"github.com/spindlehq/spindle/ids"
+	"github.com/spindlehq/spindle/launch"
 )
 
 // Container states of YARN's NodeManager REST API that Spindle's NMs
@@ -100,7 +101,7 @@ func (nm *NodeManager) containerInfoLocked(c *container) containerJSON {
 	cj := containerJSON{
 		ID:                  c.id,
 		State:               containerStateName(st.GetState()),
-		ExitCode:            exitStatusInvalid,
+		ExitCode:            launch.ExitInvalid,
 		Diagnostics:         st.GetDiagnostics(),
 		User:                c.ident.GetUser(),
 		TotalMemoryNeededMB: st.GetResource().GetMemoryMb(),

@@ -3,6 +3,7 @@ package resourcemanager
 import (
 	pb "github.com/spindlehq/spindle/api/spindlepb"
 	"github.com/spindlehq/spindle/ids"
+	"github.com/spindlehq/spindle/launch"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
@@ -42,7 +43,7 @@ func (rm *ResourceManager) containerReportLocked(c *rmContainer, user string) *p
 		Priority:           c.c.GetPriority(),
 		CreationTimeUnixMs: unixMs(c.allocatedAt),
 		FinishTimeUnixMs:   unixMs(c.finishedAt),
-		ExitStatus:         ExitStatusInvalid,
+		ExitStatus:         launch.ExitInvalid,
 	}
 	if n, ok := rm.nodes[c.c.GetNodeId()]; ok && r.NodeHttpAddress == "" {
 		r.NodeHttpAddress = n.httpAddress
@@ -60,10 +61,6 @@ func (rm *ResourceManager) containerReportLocked(c *rmContainer, user string) *p
 	r.LogUrl = ContainerLogsURL(r.NodeHttpAddress, r.ContainerId, user)
 	return r
 }
-
-// ExitStatusInvalid is YARN's ContainerExitStatus.INVALID: the exit status
-// of a container that has not completed.
-const ExitStatusInvalid = -1000
 
 // attemptContainers describes the containers of an attempt, in allocation
 // order.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
+	"github.com/spindlehq/spindle/client"
 	"github.com/spindlehq/spindle/ids"
 	"github.com/spindlehq/spindle/resourcemanager"
 	"github.com/urfave/cli/v2"
@@ -56,17 +57,17 @@ func listContainers(c *cli.Context) error {
 	if err != nil {
 		return fmt.Errorf("-list: %w; an attempt id is %s", err, attemptIDForm)
 	}
-	return withRM(c, func(s rmSession) error {
+	return withRM(c, func(s *client.RM) error {
 		var resp *pb.GetContainersResponse
-		err := s.call(c.Context, func(ctx context.Context) (err error) {
-			resp, err = s.client.GetContainers(ctx, &pb.GetContainersRequest{ApplicationAttemptId: attempt.String()})
+		err := s.Call(c.Context, func(ctx context.Context) (err error) {
+			resp, err = s.Client.GetContainers(ctx, &pb.GetContainersRequest{ApplicationAttemptId: attempt.String()})
 			return err
 		})
 		if status.Code(err) == codes.NotFound {
 			return fmt.Errorf("application attempt with id '%s' doesn't exist in RM", attempt)
 		}
 		if err != nil {
-			return fmt.Errorf("containers of %s from the ResourceManager at %s: %w", attempt, s.addr, err)
+			return fmt.Errorf("containers of %s from the ResourceManager at %s: %w", attempt, s.Addr, err)
 		}
 		printContainers(c.App.Writer, resp.GetContainers())
 		return nil
@@ -80,17 +81,17 @@ func containerStatus(c *cli.Context) error {
 	if err != nil {
 		return fmt.Errorf("-status: %w; a container id is container_<clusterTimestamp>_<sequence>_<attempt>_<id>", err)
 	}
-	return withRM(c, func(s rmSession) error {
+	return withRM(c, func(s *client.RM) error {
 		var resp *pb.GetContainerReportResponse
-		err := s.call(c.Context, func(ctx context.Context) (err error) {
-			resp, err = s.client.GetContainerReport(ctx, &pb.GetContainerReportRequest{ContainerId: id.String()})
+		err := s.Call(c.Context, func(ctx context.Context) (err error) {
+			resp, err = s.Client.GetContainerReport(ctx, &pb.GetContainerReportRequest{ContainerId: id.String()})
 			return err
 		})
 		if status.Code(err) == codes.NotFound {
 			return fmt.Errorf("container with id '%s' doesn't exist in RM", id)
 		}
 		if err != nil {
-			return fmt.Errorf("report of %s from the ResourceManager at %s: %w", id, s.addr, err)
+			return fmt.Errorf("report of %s from the ResourceManager at %s: %w", id, s.Addr, err)
 		}
 		printContainerReport(c.App.Writer, resp.GetReport())
 		return nil

@@ -38,6 +38,7 @@ func newApp() *cli.App {
 			logsCommand(),
 			devCommand(),
 			chaosCommand(),
+			checkpointCommand(),
 			historyCommand(),
 			containerCommand(),
 			queueCommand(),

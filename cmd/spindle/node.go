@@ -8,10 +8,9 @@ import (
 	"time"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
+	"github.com/spindlehq/spindle/client"
 	"github.com/spindlehq/spindle/resourcemanager"
 	"github.com/urfave/cli/v2"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 )
 
 func nodeCommand() *cli.Command {
@@ -42,16 +41,18 @@ func nodeCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			client, closeConn, err := dialRM(cfg.Get("yarn.resourcemanager.address"))
+			rm, err := client.Dial(cfg.Get("yarn.resourcemanager.address"), nil)
 			if err != nil {
 				return err
 			}
-			defer closeConn()
-			ctx, cancel := context.WithTimeout(c.Context, 10*time.Second)
-			defer cancel()
-			resp, err := client.GetClusterNodes(ctx, &pb.GetClusterNodesRequest{States: states})
+			defer rm.Close()
+			var resp *pb.GetClusterNodesResponse
+			err = rm.Call(c.Context, func(ctx context.Context) (err error) {
+				resp, err = rm.Client.GetClusterNodes(ctx, &pb.GetClusterNodesRequest{States: states})
+				return err
+			})
 			if err != nil {
-				return fmt.Errorf("list nodes from the ResourceManager at %s: %w", cfg.Get("yarn.resourcemanager.address"), err)
+				return fmt.Errorf("list nodes from the ResourceManager at %s: %w", rm.Addr, err)
 			}
 			printNodes(c.App.Writer, resp.GetNodes())
 			return nil
@@ -93,15 +94,6 @@ func printNodes(w io.Writer, nodes []*pb.NodeReport) {
 	}
 }
 
-// dialRM connects to the RM's ApplicationClient service.
-func dialRM(addr string) (pb.ApplicationClientClient, func(), error) {
-	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		return nil, nil, fmt.Errorf("ResourceManager address %s (yarn.resourcemanager.address): %w", addr, err)
-	}
-	return pb.NewApplicationClientClient(conn), func() { conn.Close() }, nil
-}
-
 // nodeHealthLayout is how `yarn node -status` writes Last-Health-Update
 // (SimpleDateFormat "E dd/MMM/yy hh:mm:ss:SSzz").
 const nodeHealthLayout = "Mon 02/Jan/06 03:04:05:000MST"
@@ -116,14 +108,14 @@ func nodeStatus(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	return withRM(c, func(s rmSession) error {
+	return withRM(c, func(s *client.RM) error {
 		var resp *pb.GetClusterNodesResponse
-		err := s.call(c.Context, func(ctx context.Context) (err error) {
-			resp, err = s.client.GetClusterNodes(ctx, &pb.GetClusterNodesRequest{States: all})
+		err := s.Call(c.Context, func(ctx context.Context) (err error) {
+			resp, err = s.Client.GetClusterNodes(ctx, &pb.GetClusterNodesRequest{States: all})
 			return err
 		})
 		if err != nil {
-			return fmt.Errorf("nodes from the ResourceManager at %s: %w", s.addr, err)
+			return fmt.Errorf("nodes from the ResourceManager at %s: %w", s.Addr, err)
 		}
 		for _, n := range resp.GetNodes() {
 			if n.GetNodeId() == id {

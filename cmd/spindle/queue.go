@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
+	"github.com/spindlehq/spindle/client"
 	"github.com/urfave/cli/v2"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -32,17 +33,17 @@ func queueCommand() *cli.Command {
 			if name == "" {
 				return fmt.Errorf("-status: give a queue name")
 			}
-			return withRM(c, func(s rmSession) error {
+			return withRM(c, func(s *client.RM) error {
 				var resp *pb.GetQueueInfoResponse
-				err := s.call(c.Context, func(ctx context.Context) (err error) {
-					resp, err = s.client.GetQueueInfo(ctx, &pb.GetQueueInfoRequest{QueueName: name})
+				err := s.Call(c.Context, func(ctx context.Context) (err error) {
+					resp, err = s.Client.GetQueueInfo(ctx, &pb.GetQueueInfoRequest{QueueName: name})
 					return err
 				})
 				if status.Code(err) == codes.NotFound {
 					return fmt.Errorf("cannot get queue from RM by queueName = %s, please check", name)
 				}
 				if err != nil {
-					return fmt.Errorf("queue %s from the ResourceManager at %s: %w", name, s.addr, err)
+					return fmt.Errorf("queue %s from the ResourceManager at %s: %w", name, s.Addr, err)
 				}
 				printQueueInfo(c.App.Writer, resp.GetInfo())
 				return nil

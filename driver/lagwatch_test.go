@@ -1,11 +1,10 @@
-package appmaster
+package driver
 
 import (
 	"context"
 	"testing"
 	"time"
 
-	"github.com/spindlehq/spindle/driver"
 	"github.com/spindlehq/spindle/internal/kafkatest"
 	"github.com/spindlehq/spindle/streaming/kafkasource"
 	"go.uber.org/zap"
@@ -31,7 +30,7 @@ func TestWatchLagReportsEachPartition(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	checks := watchLag(ctx, mon, func(s []LagSample) { got <- s }, zap.NewNop())
-	checks.request(driver.BatchInfo{Partitions: []driver.PartitionProgress{
+	checks.request(BatchInfo{Partitions: []PartitionProgress{
 		{Topic: "events", Partition: 0, From: 0, Until: 10, Latest: 50},
 		{Topic: "events", Partition: 1, From: 0, Until: 20, Latest: 20},
 	}})
@@ -50,7 +49,7 @@ func TestWatchLagReportsEachPartition(t *testing.T) {
 func TestLagChecksKeepOnlyTheNewestRequest(t *testing.T) {
 	l := lagChecks{next: make(chan map[kafkasource.TopicPartition]int64, 1)}
 	for until := int64(1); until <= 3; until++ {
-		l.request(driver.BatchInfo{Partitions: []driver.PartitionProgress{{Topic: "t", Partition: 0, Until: until}}})
+		l.request(BatchInfo{Partitions: []PartitionProgress{{Topic: "t", Partition: 0, Until: until}}})
 	}
 	next := <-l.next
 	if next[kafkasource.TopicPartition{Topic: "t", Partition: 0}] != 3 || len(l.next) != 0 {

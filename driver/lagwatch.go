@@ -1,12 +1,26 @@
-package appmaster
+package driver
 
 import (
 	"context"
+	"time"
 
-	"github.com/spindlehq/spindle/driver"
 	"github.com/spindlehq/spindle/streaming/kafkasource"
 	"go.uber.org/zap"
 )
+
+// LagSample is one partition's consumer lag as the lag monitor saw it after a batch.
+type LagSample struct {
+	// Topic and Partition name the partition.
+	Topic     string
+	Partition int32
+	// Records is how many records the stream has not read yet.
+	Records int64
+	// OldestAge is how old the oldest of those records is.
+	OldestAge time.Duration
+	// OverRecords and OverAge are set when Records or OldestAge is over
+	// the monitor's threshold.
+	OverRecords, OverAge bool
+}
 
 // lagChecks hands the positions after each batch to the lag watcher. The
 // check runs beside the batches, never in their way: while one runs, only
@@ -16,7 +30,7 @@ type lagChecks struct {
 }
 
 // request asks for a check of the positions after batch b.
-func (l lagChecks) request(b driver.BatchInfo) {
+func (l lagChecks) request(b BatchInfo) {
 	next := make(map[kafkasource.TopicPartition]int64, len(b.Partitions))
 	for _, p := range b.Partitions {
 		next[kafkasource.TopicPartition{Topic: p.Topic, Partition: p.Partition}] = p.Until

@@ -1,4 +1,4 @@
-package appmaster
+package driver
 
 import (
 	"strings"
@@ -74,15 +74,13 @@ func TestStreamingDriverChecksTheSinkSettings(t *testing.T) {
 					c[k] = v
 				}
 			}
-			spec := LaunchSpec{Conf: c, Application: "job", Resources: []Resource{{Name: "job"}}}
-			_, err := StreamingDriver(spec, StreamingOptions{})
+			_, err := NewStreaming(StreamingConfig{Conf: c, JobPath: "job"})
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
-				t.Fatalf("StreamingDriver error %v, want one naming %s", err, tc.want)
+				t.Fatalf("NewStreaming error %v, want one naming %s", err, tc.want)
 			}
 		})
 	}
-	spec := LaunchSpec{Conf: base, Application: "job", Resources: []Resource{{Name: "job"}}}
-	if _, err := StreamingDriver(spec, StreamingOptions{}); err != nil {
+	if _, err := NewStreaming(StreamingConfig{Conf: base, JobPath: "job"}); err != nil {
 		t.Fatalf("valid settings: %v", err)
 	}
 }
