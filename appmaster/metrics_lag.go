@@ -23,7 +23,7 @@ type kafkaMetrics struct {
 	lagWarnings *prometheus.CounterVec
 }
 
-func newKafkaMetrics(reg *prometheus.Registry) kafkaMetrics {
+func newKafkaMetrics(reg prometheus.Registerer) kafkaMetrics {
 	tp := []string{"topic", "partition"}
 	k := kafkaMetrics{
 		lag: prometheus.NewGaugeVec(prometheus.GaugeOpts{

@@ -1,7 +1,10 @@
 package appmaster
 
 import (
+	"time"
+
 	pb "github.com/spindlehq/spindle/api/spindlepb"
+	"github.com/spindlehq/spindle/driver"
 	"github.com/spindlehq/spindle/launch"
 )
 
@@ -63,4 +66,32 @@ func (am *AppMaster) recordAllocation(resp *pb.AllocateResponse, before allocati
 	}
 	ev.executorFailures += int64(launched - started)
 	am.metrics.record(ev)
+}
+
+// OnBatchStart records that a batch's processing started; it is the
+// streaming driver's StreamingOptions.OnBatchStart.
+func (m *Metrics) OnBatchStart(batchTime time.Time) {
+	if m == nil {
+		return
+	}
+	m.stats.l.OnBatchStarted(batchTime)
+	m.events.batchStarted(batchTime)
+}
+
+// OnExecutorEvent records an executor's registration, loss and task ends
+// for the Streaming tab; it is StreamingOptions.OnEvent.
+func (m *Metrics) OnExecutorEvent(ev driver.Event) {
+	if m == nil {
+		return
+	}
+	now := time.Now()
+	switch {
+	case ev.Added:
+		m.stats.l.OnExecutorAdded(ev.ExecutorID, ev.Host, ev.Cores, now)
+	case ev.Lost:
+		m.stats.l.OnExecutorRemoved(ev.ExecutorID, ev.Reason, now)
+	case ev.Status != nil:
+		m.stats.l.OnTaskEnd(ev.ExecutorID, ev.Status.GetSucceeded())
+	}
+	m.events.executor(ev, now)
 }

@@ -55,6 +55,12 @@ type EngineConfig struct {
 	Stop func(ctx context.Context) bool
 	// OnBatch is told of every completed batch (metrics, live lines).
 	OnBatch func(BatchInfo)
+	// OnBatchStart is told of each batch when its processing starts (the
+	// Streaming tab's active batches).
+	OnBatchStart func(batchTime time.Time)
+	// OnEvent is told of every executor event after the engine has handled
+	// it (the Streaming tab's executors and their tasks).
+	OnEvent func(Event)
 	// Committer, when set, is given each partition's next offset after the
 	// batch's commit (the Kafka consumer group, so that lag monitors see
 	// the stream's progress). Its errors are logged, never fatal: the
@@ -182,6 +188,9 @@ func (e *Engine) onEvent(ev Event) {
 		e.sched.RemoveExecutor(ev.ExecutorID, ev.Reason)
 		e.lg.Warn("executor lost", zap.String("executor", ev.ExecutorID), zap.String("reason", ev.Reason))
 	}
+	if e.cfg.OnEvent != nil {
+		e.cfg.OnEvent(ev)
+	}
 	// A status must reach the batch waiting for it; other events only
 	// wake it (a lost executor's tasks are pending again).
 	if ev.Status != nil {
@@ -261,6 +270,9 @@ func (e *Engine) runBatch(ctx context.Context, batchTime time.Time, ranges []hdf
 	started := time.Now()
 	if pl.planned.IsZero() {
 		pl.planned = started
+	}
+	if e.cfg.OnBatchStart != nil {
+		e.cfg.OnBatchStart(batchTime)
 	}
 	info := BatchInfo{Time: batchTime, Started: pl.planned, SchedulingDelay: max(0, pl.planned.Sub(batchTime)), Lag: pl.plan.Lag, RateLimit: e.rateLimit(), Replayed: pl.replay, OutOfRange: pl.plan.OutOfRange}
 	stage := func(name string, since time.Time) time.Time {

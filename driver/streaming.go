@@ -45,6 +45,10 @@ type StreamingConfig struct {
 	OnBatch func(BatchInfo)
 	// OnLag is told of the lag monitor's findings after each batch.
 	OnLag func([]LagSample)
+	// OnBatchStart and OnEvent are the engine's (Config): the Streaming
+	// tab's active batch, executors and task ends.
+	OnBatchStart func(time.Time)
+	OnEvent      func(Event)
 	// Logger receives the driver's log; nil logs nothing.
 	Logger *zap.Logger
 }
@@ -212,7 +216,7 @@ func NewStreaming(opts StreamingConfig) (Program, error) {
 		}
 		eng, err := NewEngine(EngineConfig{
 			BatchDuration: batch, Planner: planner, Rate: rate, Log: log, Tasks: tcfg, Endpoint: ep,
-			Job: jobIface, KeepState: caps.UpdateState, Stop: gs.stopRequested, OnBatch: onBatch, Committer: committer, Logger: lg.Named("engine"),
+			Job: jobIface, KeepState: caps.UpdateState, Stop: gs.stopRequested, OnBatch: onBatch, OnBatchStart: opts.OnBatchStart, OnEvent: opts.OnEvent, Committer: committer, Logger: lg.Named("engine"),
 		})
 		if err != nil {
 			return err

@@ -102,6 +102,7 @@ func (nm *NodeManager) startContainer(ctx context.Context, req *pb.StartContaine
 			ident.GetResource().GetMemoryMb(), ident.GetResource().GetVcores(), nm.total.GetMemoryMb(), nm.total.GetVcores(), used.GetMemoryMb(), used.GetVcores())
 	}
 	nm.containers[id] = c
+	nm.rememberUserLocked(appID, ident.GetUser())
 	nm.mu.Unlock()
 
 	memMB := ident.GetResource().GetMemoryMb() - ident.GetMemoryOverheadMb()

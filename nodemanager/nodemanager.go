@@ -48,7 +48,11 @@ type NodeManager struct {
 
 	mu         sync.Mutex
 	containers map[string]*container
-	heartbeat  time.Duration
+	// appUsers is the user of each application that ran containers here,
+	// kept after the containers are forgotten, so that YARN's log links
+	// (…/containerlogs/<container>/<user>) resolve.
+	appUsers  map[string]string
+	heartbeat time.Duration
 
 	cancel context.CancelFunc
 	done   sync.WaitGroup

@@ -127,17 +127,18 @@ func (rm *ResourceManager) reportLocked(app *rmApp) *pb.ApplicationReport {
 		Progress:         app.progress,
 		Tags:             app.ctx.GetTags(),
 		UnmanagedAm:      app.ctx.GetUnmanagedAm(),
+		Priority:         app.ctx.GetPriority(),
 	}
 	if t := app.current(); t != nil {
 		r.CurrentAttemptId = t.id
-		r.Host, r.RpcPort, r.TrackingUrl = t.host, t.rpcPort, t.trackingURL
+		r.Host, r.RpcPort, r.TrackingUrl = t.host, t.rpcPort, rm.trackingURLLocked(app, t)
 		if app.ctx.GetUnmanagedAm() && !t.finished() {
 			r.AmRmToken = t.token
 		}
 		var mem int64
 		var vc int32
-		for _, c := range rm.containers {
-			if c.attemptID == t.id && c.state != containerCompleted {
+		for _, c := range t.containers {
+			if c.state != containerCompleted {
 				r.RunningContainers++
 				mem += c.c.GetResource().GetMemoryMb()
 				vc += c.c.GetResource().GetVcores()

@@ -36,6 +36,11 @@ func (rm *ResourceManager) newAttemptLocked(app *rmApp) error {
 	if err := rm.sched.AddApplication(attemptID, app.ctx.GetQueue()); err != nil {
 		return err
 	}
+	if p := app.ctx.GetPriority(); p != 0 {
+		if err := rm.sched.SetApplicationPriority(attemptID, p); err != nil {
+			return err
+		}
+	}
 	tok, err := rm.signer.SignAttempt(&pb.ApplicationAttemptTokenIdentifier{AttemptId: attemptID, RmStartUnixMs: rm.startTime.UnixMilli()})
 	if err != nil {
 		rm.sched.RemoveApplication(attemptID)

@@ -73,12 +73,12 @@ func (rm *ResourceManager) recoverContainerLocked(n *rmNode, st *pb.ContainerSta
 		rm.lg.Warn("recover container", zap.String("container", alloc.ContainerID), zap.String("node", n.id), zap.Error(err))
 		return false
 	}
-	rm.containers[alloc.ContainerID] = &rmContainer{
+	rm.addContainerLocked(t, &rmContainer{
 		c:           &pb.Container{Id: alloc.ContainerID, NodeId: n.id, NodeAddress: n.id, NodeHttpAddress: n.httpAddress, Resource: st.GetResource()},
 		attemptID:   t.id,
 		state:       containerRunning,
 		allocatedAt: time.Now(),
-	}
+	})
 	if t.amContainer == alloc.ContainerID {
 		t.recoveredAt = time.Time{}
 	}

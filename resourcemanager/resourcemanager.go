@@ -11,9 +11,11 @@ import (
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
 	"github.com/spindlehq/spindle/bindaddr"
+	"github.com/spindlehq/spindle/eventlog"
 	"github.com/spindlehq/spindle/ids"
 	"github.com/spindlehq/spindle/membership"
 	"github.com/spindlehq/spindle/resourcemanager/scheduler"
+	"github.com/spindlehq/spindle/resourcemanager/webapp"
 	"github.com/spindlehq/spindle/token"
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
@@ -36,6 +38,16 @@ type ResourceManager struct {
 	metrics   *metrics
 	// clientSecret, when set, must accompany submit and kill calls.
 	clientSecret []byte
+	// webAuth checks every web request that views or changes something.
+	webAuth webapp.Authorizer
+	// ui serves the pages, the proxy and history.
+	ui http.Handler
+	// appJSONCache holds the REST encoding of finished applications, by
+	// id.
+	appJSONCache sync.Map
+	// history serves finished applications' pages from their event logs;
+	// nil = none.
+	history *eventlog.History
 	// state keeps applications across restarts; nil when recovery is off.
 	state *stateStore
 
@@ -106,6 +118,18 @@ func New(cfg Config) (*ResourceManager, error) {
 			return nil, fmt.Errorf("resourcemanager: client secret (spindle.client.secret-file): %w", err)
 		}
 	}
+	rm.webAuth = cfg.WebAuthorizer
+	if rm.webAuth == nil {
+		rm.webAuth = webapp.ClientSecretAuthorizer{Secret: rm.clientSecret}
+	}
+	if cfg.HistoryDir != "" {
+		if rm.history, err = openHistory(cfg.HistoryDir, rm.lg.Named("history")); err != nil {
+			return nil, err
+		}
+	}
+	if rm.ui, err = rm.webUI(); err != nil {
+		return nil, fmt.Errorf("resourcemanager: web UI: %w", err)
+	}
 	rm.metrics = newMetrics(rm)
 	if cfg.RecoveryEnabled {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -174,7 +198,7 @@ func (rm *ResourceManager) Start(ctx context.Context) error {
 	pb.RegisterApplicationMasterServer(rm.clientServer, &amService{rm: rm})
 	rm.trackerServer = grpc.NewServer()
 	pb.RegisterResourceTrackerServer(rm.trackerServer, &trackerService{rm: rm})
-	rm.webServer = &http.Server{Handler: rm.webHandler(), ReadHeaderTimeout: 10 * time.Second}
+	rm.webServer = &http.Server{Handler: rm.webHandler(rm.ui), ReadHeaderTimeout: 10 * time.Second}
 
 	runCtx, cancel := context.WithCancel(context.Background())
 	rm.cancel = cancel
@@ -186,6 +210,13 @@ func (rm *ResourceManager) Start(ctx context.Context) error {
 		defer rm.done.Done()
 		rm.monitorLiveness(runCtx)
 	}()
+	if rm.history != nil {
+		rm.done.Add(1)
+		go func() {
+			defer rm.done.Done()
+			rm.history.Run(runCtx)
+		}()
+	}
 	a := rm.Addresses()
 	rm.lg.Info("resourcemanager started",
 		zap.String("client", a.Client), zap.String("resourceTracker", a.Tracker),

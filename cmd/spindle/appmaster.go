@@ -81,6 +81,10 @@ func appMasterCommand() *cli.Command {
 			}
 			mcfg.AttemptID, mcfg.AppName = cfg.AttemptID, spec.Conf["spark.app.name"]
 			metrics := appmaster.NewMetrics(mcfg)
+			closeEventLog, err := appmaster.StartEventLog(ctx, spec.Conf, metrics, lg.Named("eventlog"))
+			if err != nil {
+				return err
+			}
 			if cfg.DriverAddress == "" && len(cfg.DriverCommand) == 0 {
 				job, err := spec.JobResource()
 				if err != nil {
@@ -89,7 +93,8 @@ func appMasterCommand() *cli.Command {
 				wd, _ := os.Getwd()
 				cfg.RunDriver, err = driver.NewStreaming(driver.StreamingConfig{
 					Conf: spec.Conf, JobPath: filepath.Join(wd, spec.Application), JobSHA256: job.SHA256, Args: spec.Args,
-					AppLog: appLog, Stopping: stopping.Load, OnBatch: metrics.OnBatch, OnLag: metrics.OnLag, Logger: lg.Named("driver"),
+					AppLog: appLog, Stopping: stopping.Load, OnBatch: metrics.OnBatch, OnLag: metrics.OnLag,
+					OnBatchStart: metrics.OnBatchStart, OnEvent: metrics.OnExecutorEvent, Logger: lg.Named("driver"),
 				})
 				if err != nil {
 					return err
@@ -101,6 +106,8 @@ func appMasterCommand() *cli.Command {
 			}
 			am.SetMetrics(metrics)
 			code, err := am.Run(ctx)
+			// A run that ends 0 unregistered: the application is over.
+			closeEventLog(code == 0)
 			if code != 0 {
 				return cli.Exit(fmt.Sprintf("appmaster: %v", err), code)
 			}

@@ -39,6 +39,9 @@ func newApp() *cli.App {
 			devCommand(),
 			chaosCommand(),
 			checkpointCommand(),
+			historyCommand(),
+			containerCommand(),
+			queueCommand(),
 		},
 	}
 }

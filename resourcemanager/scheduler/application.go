@@ -23,6 +23,8 @@ type ApplicationReport struct {
 type app struct {
 	id    string
 	queue *queue
+	// priority orders the queue's attempts, higher first; FIFO within one.
+	priority int32
 	// seq numbers the attempt's containers, from 1.
 	seq        int64
 	reqs       []request // sorted by priority, lowest number first
