@@ -84,6 +84,7 @@ type appJSON struct {
 	ClusterID            int64   `json:"clusterId"`
 	ApplicationType      string  `json:"applicationType"`
 	ApplicationTags      string  `json:"applicationTags"`
+	Priority             int32   `json:"priority"`
 	StartedTime          int64   `json:"startedTime"`
 	LaunchTime           int64   `json:"launchTime"`
 	FinishedTime         int64   `json:"finishedTime"`
@@ -147,6 +148,7 @@ func (rm *ResourceManager) handleApps(w http.ResponseWriter, r *http.Request) {
 	if q := strings.TrimSpace(r.URL.Query().Get("queue")); q != "" {
 		req.Queues = []string{q}
 	}
+	req.ApplicationTags = queryList(r, "applicationTags")
 	// YARN matches application types case-insensitively.
 	var types map[string]bool
 	if list := queryList(r, "applicationTypes"); len(list) > 0 {
@@ -270,6 +272,7 @@ func (rm *ResourceManager) appInfo(rep *pb.ApplicationReport, nodes map[string]s
 		ClusterID:            rm.ClusterTimestamp(),
 		ApplicationType:      rep.GetApplicationType(),
 		ApplicationTags:      strings.Join(rep.GetTags(), ","),
+		Priority:             rep.GetPriority(),
 		StartedTime:          rep.GetSubmitTimeUnixMs(),
 		LaunchTime:           rep.GetStartTimeUnixMs(),
 		FinishedTime:         rep.GetFinishTimeUnixMs(),
