@@ -8,6 +8,7 @@ import (
 	"time"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
+	"github.com/spindlehq/spindle/conf"
 	"github.com/spindlehq/spindle/launch"
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
@@ -123,7 +124,7 @@ func (am *AppMaster) launch(c *pb.Container, now time.Time) error {
 	lc := &pb.ContainerLaunchContext{
 		Command:        am.cfg.ExecutorCommand,
 		Environment:    env,
-		OverheadKey:    "spark.executor.memoryOverhead",
+		OverheadKey:    conf.KeyExecutorMemoryOverhead,
 		LocalResources: am.cfg.LocalResources,
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spindlehq/spindle/conf"
 	"github.com/spindlehq/spindle/driver"
 	"github.com/spindlehq/spindle/launch"
 
@@ -85,19 +86,28 @@ func TestExecutorNotRegisteredInTimeIsReleased(t *testing.T) {
 	}
 }
 
+// settings sets keys as spindle submit does.
+func settings(t *testing.T, m map[string]string) conf.AppConf {
+	t.Helper()
+	var a conf.AppConf
+	for k, v := range m {
+		if err := a.Set(k, v); err != nil {
+			t.Fatalf("%s=%q: %v", k, v, err)
+		}
+	}
+	return a
+}
+
 func TestConfigFromSpec(t *testing.T) {
-	cfg, err := ConfigFromSpec(launch.Spec{
-		Conf: map[string]string{
+	cfg := ConfigFromSpec(launch.Spec{
+		Settings: settings(t, map[string]string{
 			"spark.executor.instances": "4", "spark.executor.memory": "2g", "spark.executor.cores": "2",
 			"spark.yarn.executor.memoryOverhead": "300", "spark.executor.memoryOverhead": "512m",
 			"spark.yarn.executor.failuresValidityInterval": "1h", "spark.executorEnv.TZ": "UTC",
 			"spark.yarn.appMasterEnv.MODE": "prod", "spindle.driver.mode": "process",
-		},
+		}),
 		Application: "job", Args: []string{"a"},
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	if cfg.NumExecutors != 4 || cfg.ExecutorMemoryMB != 2048 || cfg.ExecutorCores != 2 || cfg.ExecutorOverheadMB != 512 {
 		t.Fatalf("executors %d × %d MiB (+%d) × %d cores", cfg.NumExecutors, cfg.ExecutorMemoryMB, cfg.ExecutorOverheadMB, cfg.ExecutorCores)
 	}
@@ -110,7 +120,22 @@ func TestConfigFromSpec(t *testing.T) {
 	if strings.Join(cfg.DriverCommand, " ") != "./job a" {
 		t.Fatalf("driver command %v", cfg.DriverCommand)
 	}
-	if _, err := ConfigFromSpec(launch.Spec{Conf: map[string]string{"spark.executor.memory": "lots"}}); err == nil || !strings.Contains(err.Error(), "spark.executor.memory") {
-		t.Fatalf("bad memory: %v, want an error naming the key", err)
+}
+
+func TestConfigFromSpecDefaultsAndSparkNames(t *testing.T) {
+	cfg := ConfigFromSpec(launch.Spec{Application: "job"})
+	if cfg.NumExecutors != 2 || cfg.ExecutorMemoryMB != 1024 || cfg.ExecutorCores != 1 || cfg.ExecutorOverheadMB != 0 ||
+		cfg.ContainerLaunchTimeout != 120*time.Second || cfg.HeartbeatInterval != time.Second || cfg.InitialAllocationInterval != 100*time.Millisecond ||
+		cfg.MaxExecutorFailures != 4 || cfg.ExecutorFailuresValidity != 0 || len(cfg.DriverCommand) != 0 {
+		t.Fatalf("defaults: %+v", cfg)
+	}
+	// Spark's current names, not only the older spark.yarn.* ones, and the
+	// overhead factor.
+	cfg = ConfigFromSpec(launch.Spec{Application: "job", Settings: settings(t, map[string]string{
+		"spark.executor.maxNumFailures": "11", "spark.executor.failuresValidityInterval": "10m",
+		"spark.executor.memory": "10g", "spark.executor.memoryOverheadFactor": "0.25",
+	})})
+	if cfg.MaxExecutorFailures != 11 || cfg.ExecutorFailuresValidity != 10*time.Minute || cfg.ExecutorOverheadMB != 2560 {
+		t.Fatalf("failures %d within %v, overhead %d MiB; want 11 within 10m, 2560 MiB", cfg.MaxExecutorFailures, cfg.ExecutorFailuresValidity, cfg.ExecutorOverheadMB)
 	}
 }

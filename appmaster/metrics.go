@@ -90,7 +90,7 @@ func NewMetrics(cfg MetricsConfig) *Metrics {
 		cfg.RetainedBatches = DefaultRetainedBatches
 	}
 	if cfg.BatchDuration <= 0 {
-		cfg.BatchDuration = driver.DefaultBatchDuration
+		cfg.BatchDuration = defaultBatchDuration
 	}
 	m := &Metrics{
 		cfg:          cfg,

@@ -3,21 +3,13 @@ package appmaster
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
+	"github.com/spindlehq/spindle/conf"
 	"github.com/spindlehq/spindle/dfs"
 	"github.com/spindlehq/spindle/driver"
 	"github.com/spindlehq/spindle/eventlog"
 	"go.uber.org/zap"
-)
-
-// Keys of the event log, Spark's names.
-const (
-	KeyEventLogEnabled = "spark.eventLog.enabled"
-	KeyEventLogDir     = "spark.eventLog.dir"
-	// DefaultEventLogDir is spark.eventLog.dir's default, as Spark's.
-	DefaultEventLogDir = "file:///tmp/spark-events"
 )
 
 // eventSink passes what the Streaming tab's listener saw to the event
@@ -51,18 +43,15 @@ func (s eventSink) executor(ev driver.Event, now time.Time) {
 // spark.eventLog.enabled is true, to spark.eventLog.dir. The function it
 // returns writes what is pending; with ended true (the application has
 // finished for good) it also marks the log complete.
-func StartEventLog(ctx context.Context, conf map[string]string, m *Metrics, lg *zap.Logger) (func(ended bool), error) {
+func StartEventLog(ctx context.Context, settings conf.AppConf, m *Metrics, lg *zap.Logger) (func(ended bool), error) {
 	noop := func(bool) {}
-	if m == nil || !strings.EqualFold(strings.TrimSpace(conf[KeyEventLogEnabled]), "true") {
+	if m == nil || !settings.Bool(conf.KeyEventLogEnabled) {
 		return noop, nil
 	}
-	uri := strings.TrimSpace(conf[KeyEventLogDir])
-	if uri == "" {
-		uri = DefaultEventLogDir
-	}
+	uri := settings.String(conf.KeyEventLogDir)
 	store, dir, err := dfs.Open(ctx, uri)
 	if err != nil {
-		return nil, fmt.Errorf("appmaster: %s = %q: %w", KeyEventLogDir, uri, err)
+		return nil, fmt.Errorf("appmaster: %s = %q: %w", conf.KeyEventLogDir, uri, err)
 	}
 	cfg := eventlog.DefaultWriterConfig()
 	cfg.Store, cfg.Dir, cfg.App, cfg.Logger = store, dir, m.stats.l.App(), lg

@@ -3,7 +3,6 @@ package appmaster
 import (
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -12,12 +11,12 @@ import (
 	"github.com/spindlehq/spindle/driver"
 )
 
-// KeyRetainedBatches is how many completed batches the AM keeps for its
-// Streaming tab and REST API, as Spark's streaming tab does.
-const KeyRetainedBatches = "spark.streaming.ui.retainedBatches"
-
-// DefaultRetainedBatches is spark.streaming.ui.retainedBatches' default.
-const DefaultRetainedBatches = streamingui.DefaultRetainedBatches
+// Defaults of MetricsConfig: those of spark.streaming.ui.retainedBatches
+// and spindle.streaming.batchDuration.
+const (
+	DefaultRetainedBatches = streamingui.DefaultRetainedBatches
+	defaultBatchDuration   = time.Second
+)
 
 // Batch statuses of Spark's REST API. Only completed batches are reported
 // to the AM, so the other two always list none.
@@ -34,26 +33,11 @@ var batchStatuses = []string{BatchStatusCompleted, BatchStatusQueued, BatchStatu
 // GMT.
 const sparkTimeLayout = "2006-01-02T15:04:05.000GMT"
 
-// MetricsConfigFromConf reads the batch statistics' settings from an
-// application's configuration: spark.streaming.ui.retainedBatches and
-// spindle.streaming.batchDuration. A bad retainedBatches is an error; a
-// bad batch duration falls back to its default, since the streaming driver
-// reports that one when it starts.
-func MetricsConfigFromConf(c map[string]string) (MetricsConfig, error) {
-	cfg := MetricsConfig{RetainedBatches: DefaultRetainedBatches, BatchDuration: driver.DefaultBatchDuration}
-	if v := strings.TrimSpace(c[KeyRetainedBatches]); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n <= 0 {
-			return MetricsConfig{}, fmt.Errorf("appmaster: %s = %q: want a positive whole number of batches, such as %d", KeyRetainedBatches, c[KeyRetainedBatches], DefaultRetainedBatches)
-		}
-		cfg.RetainedBatches = n
-	}
-	if v := c[driver.KeyBatchDuration]; v != "" {
-		if d, err := conf.ParseDuration(v, time.Millisecond); err == nil && d > 0 {
-			cfg.BatchDuration = d
-		}
-	}
-	return cfg, nil
+// MetricsConfigFromApp reads the batch statistics' settings from an
+// application's configuration, as submit checked it:
+// spark.streaming.ui.retainedBatches and spindle.streaming.batchDuration.
+func MetricsConfigFromApp(a conf.AppConf) MetricsConfig {
+	return MetricsConfig{RetainedBatches: int(a.Int(conf.KeyRetainedBatches)), BatchDuration: a.Duration(conf.KeyBatchDuration)}
 }
 
 // SparkTime is a time as Spark's REST API writes it:

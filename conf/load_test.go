@@ -318,7 +318,7 @@ func TestLoadUnknownOtherKeysWarn(t *testing.T) {
 	yarnSite := filepath.Join(dir, "yarn-site.xml")
 	want := []string{
 		"hadoop.tmp.dir (from " + yarnSite + " line 4) is not used by Spindle",
-		"spark.executor.memory (from --conf) is not used by Spindle",
+		"spark.executor.memory (from --conf) is an application key: set it with `spindle submit --conf` or in spindle-defaults.conf; the daemons ignore it",
 		"yarn.nodemanager.resource.memory-md (from " + yarnSite + " line 3) is not used by Spindle; did you mean yarn.nodemanager.resource.memory-mb?",
 		"yarn.resourcemanager.scheduler.class (from " + yarnSite + " line 2) is not used by Spindle",
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
+	"github.com/spindlehq/spindle/conf"
 	"github.com/spindlehq/spindle/ids"
 	"github.com/spindlehq/spindle/launch"
 	"github.com/spindlehq/spindle/nodemanager/containermonitor"
@@ -29,7 +30,7 @@ const (
 	diagKilledByAM     = "Container killed by the ApplicationMaster."
 	diagKilledByRM     = "Container killed by the ResourceManager."
 	completedRetention = 10 * time.Minute
-	defaultOverheadKey = "spark.executor.memoryOverhead"
+	defaultOverheadKey = conf.KeyExecutorMemoryOverhead
 )
 
 // container is the NM's record of one container.

@@ -5,6 +5,8 @@ import (
 	"slices"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
+	"github.com/spindlehq/spindle/conf"
+	"github.com/spindlehq/spindle/launch"
 	"github.com/spindlehq/spindle/token"
 	"go.uber.org/zap"
 	"google.golang.org/grpc/codes"
@@ -31,6 +33,9 @@ func (s *clientService) SubmitApplication(ctx context.Context, req *pb.SubmitApp
 	}
 	if req.GetContext() == nil {
 		return nil, status.Error(codes.InvalidArgument, "submit: the submission context is missing")
+	}
+	if err := s.rm.checkResourceAsks(req.GetContext()); err != nil {
+		return nil, err
 	}
 	if err := s.rm.submit(req.GetContext()); err != nil {
 		return nil, err
@@ -101,6 +106,31 @@ func (s *clientService) GetClusterNodes(ctx context.Context, req *pb.GetClusterN
 
 func (s *clientService) GetClusterMetrics(ctx context.Context, _ *pb.GetClusterMetricsRequest) (*pb.GetClusterMetricsResponse, error) {
 	return &pb.GetClusterMetricsResponse{Metrics: s.rm.clusterMetrics()}, nil
+}
+
+// checkResourceAsks refuses a submission whose AM or executors ask for
+// containers larger than the scheduler's maximum allocation, with YARN's
+// InvalidResourceRequestException wording, so that no client can create
+// an application that would wait for its containers forever.
+func (rm *ResourceManager) checkResourceAsks(sc *pb.ApplicationSubmissionContext) error {
+	max := rm.cfg.Scheduler.MaximumAllocation
+	maxPB := &pb.Resource{MemoryMb: max.MemoryMB, Vcores: max.VCores}
+	var asks []launch.ResourceAsk
+	if r := sc.GetAmResource(); !sc.GetUnmanagedAm() {
+		asks = append(asks, launch.ResourceAsk{Role: "ApplicationMaster", MemoryMB: r.GetMemoryMb(), OverheadMB: sc.GetAmMemoryOverheadMb(), VCores: r.GetVcores(),
+			MemoryKey: conf.KeyDriverMemory, OverheadKey: conf.KeyDriverMemoryOverhead, CoresKey: conf.KeyDriverCores})
+	}
+	if r := sc.GetExecutorResource(); r != nil {
+		asks = append(asks, launch.ResourceAsk{Role: "executor", MemoryMB: r.GetMemoryMb(), OverheadMB: sc.GetExecutorMemoryOverheadMb(), VCores: r.GetVcores(),
+			MemoryKey: conf.KeyExecutorMemory, OverheadKey: conf.KeyExecutorMemoryOverhead, CoresKey: conf.KeyExecutorCores})
+	}
+	for _, a := range asks {
+		if err := a.CheckMaximum(maxPB); err != nil {
+			rm.lg.Warn("submission refused: a container larger than the maximum allocation", zap.String("app", sc.GetApplicationId()), zap.Error(err))
+			return status.Errorf(codes.InvalidArgument, "submit %s: %v", sc.GetApplicationId(), err)
+		}
+	}
+	return nil
 }
 
 // nodeReports describes every node the RM has seen, sorted by id.

@@ -2,6 +2,7 @@ package resourcemanager
 
 import (
 	"slices"
+	"strings"
 	"time"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
@@ -196,12 +197,23 @@ func (rm *ResourceManager) applications(req *pb.GetApplicationsRequest) []*pb.Ap
 		if len(req.GetQueues()) > 0 && !slices.Contains(req.GetQueues(), app.ctx.GetQueue()) {
 			continue
 		}
+		if len(req.GetApplicationTags()) > 0 && !hasAnyTag(app.ctx.GetTags(), req.GetApplicationTags()) {
+			continue
+		}
 		out = append(out, rm.reportLocked(app))
 	}
 	slices.SortFunc(out, func(a, b *pb.ApplicationReport) int {
 		return compareStrings(a.GetApplicationId(), b.GetApplicationId())
 	})
 	return out
+}
+
+// hasAnyTag reports whether tags holds any of want, in any case, as
+// YARN, which lower-cases tags, matches them.
+func hasAnyTag(tags, want []string) bool {
+	return slices.ContainsFunc(tags, func(t string) bool {
+		return slices.ContainsFunc(want, func(w string) bool { return strings.EqualFold(t, w) })
+	})
 }
 
 func compareStrings(a, b string) int {

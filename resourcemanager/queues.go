@@ -73,7 +73,7 @@ func (rm *ResourceManager) moveApplication(appID, queue string) error {
 func (rm *ResourceManager) updatePriority(appID string, priority int32) error {
 	return rm.changeLiveApp(appID, "update priority of", func(app *rmApp, attemptID string) error {
 		if attemptID != "" {
-			if err := rm.sched.SetApplicationPriority(attemptID, priority); err != nil {
+			if err := rm.sched.SetPriority(attemptID, priority); err != nil {
 				return status.Errorf(codes.Internal, "update priority of %s: %v", appID, err)
 			}
 		}

@@ -38,6 +38,9 @@ func (rm *ResourceManager) recover(ctx context.Context) error {
 		if err := rm.sched.AddApplication(t.id, app.ctx.GetQueue()); err != nil {
 			return fmt.Errorf("resourcemanager: recover %s: %w", t.id, err)
 		}
+		if err := rm.sched.SetPriority(t.id, app.ctx.GetPriority()); err != nil {
+			return fmt.Errorf("resourcemanager: recover %s: %w", t.id, err)
+		}
 		running++
 		switch {
 		case app.ctx.GetUnmanagedAm():

@@ -236,11 +236,18 @@ type ApplicationSubmissionContext struct {
 	AttemptFailuresValidityIntervalMs int64    `protobuf:"varint,10,opt,name=attempt_failures_validity_interval_ms,json=attemptFailuresValidityIntervalMs,proto3" json:"attempt_failures_validity_interval_ms,omitempty"`
 	Tags                              []string `protobuf:"bytes,11,rep,name=tags,proto3" json:"tags,omitempty"`
 	AmMemoryOverheadMb                int64    `protobuf:"varint,12,opt,name=am_memory_overhead_mb,json=amMemoryOverheadMb,proto3" json:"am_memory_overhead_mb,omitempty"`
-	// priority orders applications within a queue, higher first (YARN's
-	// application priority; spark.yarn.priority).
-	Priority      int32 `protobuf:"varint,20,opt,name=priority,proto3" json:"priority,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// priority orders the application in its queue: higher first, then in
+	// submission order (Spark's spark.yarn.priority).
+	Priority int32 `protobuf:"varint,13,opt,name=priority,proto3" json:"priority,omitempty"`
+	// executor_resource is each executor's memory (without overhead) and
+	// vcores, and executor_memory_overhead_mb its overhead (0 = max(384 MiB,
+	// 10%)): the RM refuses a submission whose executors could never be
+	// allocated, as it refuses such an AM, instead of accepting an
+	// application that would wait for them forever.
+	ExecutorResource         *Resource `protobuf:"bytes,14,opt,name=executor_resource,json=executorResource,proto3" json:"executor_resource,omitempty"`
+	ExecutorMemoryOverheadMb int64     `protobuf:"varint,15,opt,name=executor_memory_overhead_mb,json=executorMemoryOverheadMb,proto3" json:"executor_memory_overhead_mb,omitempty"`
+	unknownFields            protoimpl.UnknownFields
+	sizeCache                protoimpl.SizeCache
 }
 
 func (x *ApplicationSubmissionContext) Reset() {
@@ -364,6 +371,20 @@ func (x *ApplicationSubmissionContext) GetPriority() int32 {
 	return 0
 }
 
+func (x *ApplicationSubmissionContext) GetExecutorResource() *Resource {
+	if x != nil {
+		return x.ExecutorResource
+	}
+	return nil
+}
+
+func (x *ApplicationSubmissionContext) GetExecutorMemoryOverheadMb() int64 {
+	if x != nil {
+		return x.ExecutorMemoryOverheadMb
+	}
+	return 0
+}
+
 type GetNewApplicationRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -401,9 +422,12 @@ func (*GetNewApplicationRequest) Descriptor() ([]byte, []int) {
 }
 
 type GetNewApplicationResponse struct {
-	state             protoimpl.MessageState `protogen:"open.v1"`
-	ApplicationId     string                 `protobuf:"bytes,1,opt,name=application_id,json=applicationId,proto3" json:"application_id,omitempty"`
-	MaximumCapability *Resource              `protobuf:"bytes,2,opt,name=maximum_capability,json=maximumCapability,proto3" json:"maximum_capability,omitempty"`
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ApplicationId string                 `protobuf:"bytes,1,opt,name=application_id,json=applicationId,proto3" json:"application_id,omitempty"`
+	// maximum_capability is the largest container the scheduler allocates
+	// (yarn.scheduler.maximum-allocation-mb and -vcores), so that a client
+	// refuses a larger ask before it submits, as YARN's.
+	MaximumCapability *Resource `protobuf:"bytes,2,opt,name=maximum_capability,json=maximumCapability,proto3" json:"maximum_capability,omitempty"`
 	unknownFields     protoimpl.UnknownFields
 	sizeCache         protoimpl.SizeCache
 }
@@ -653,7 +677,7 @@ type ApplicationReport struct {
 	RunningContainers int32     `protobuf:"varint,19,opt,name=running_containers,json=runningContainers,proto3" json:"running_containers,omitempty"`
 	Allocated         *Resource `protobuf:"bytes,20,opt,name=allocated,proto3" json:"allocated,omitempty"`
 	UnmanagedAm       bool      `protobuf:"varint,21,opt,name=unmanaged_am,json=unmanagedAm,proto3" json:"unmanaged_am,omitempty"`
-	Priority          int32     `protobuf:"varint,30,opt,name=priority,proto3" json:"priority,omitempty"`
+	Priority          int32     `protobuf:"varint,22,opt,name=priority,proto3" json:"priority,omitempty"`
 	unknownFields     protoimpl.UnknownFields
 	sizeCache         protoimpl.SizeCache
 }
@@ -1052,8 +1076,11 @@ type GetApplicationsRequest struct {
 	States           []ApplicationState     `protobuf:"varint,1,rep,packed,name=states,proto3,enum=spindle.v1.ApplicationState" json:"states,omitempty"`
 	ApplicationTypes []string               `protobuf:"bytes,2,rep,name=application_types,json=applicationTypes,proto3" json:"application_types,omitempty"`
 	Queues           []string               `protobuf:"bytes,3,rep,name=queues,proto3" json:"queues,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// application_tags keeps the applications with any of these tags, as
+	// YARN's applicationTags; empty = all.
+	ApplicationTags []string `protobuf:"bytes,4,rep,name=application_tags,json=applicationTags,proto3" json:"application_tags,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *GetApplicationsRequest) Reset() {
@@ -1103,6 +1130,13 @@ func (x *GetApplicationsRequest) GetApplicationTypes() []string {
 func (x *GetApplicationsRequest) GetQueues() []string {
 	if x != nil {
 		return x.Queues
+	}
+	return nil
+}
+
+func (x *GetApplicationsRequest) GetApplicationTags() []string {
+	if x != nil {
+		return x.ApplicationTags
 	}
 	return nil
 }
@@ -2091,7 +2125,7 @@ var File_applicationclient_proto protoreflect.FileDescriptor
 const file_applicationclient_proto_rawDesc = "" +
 	"\n" +
 	"\x17applicationclient.proto\x12\n" +
-	"spindle.v1\x1a\rrecords.proto\x1a\x19containermanagement.proto\"\xb7\x04\n" +
+	"spindle.v1\x1a\rrecords.proto\x1a\x19containermanagement.proto\"\xb9\x05\n" +
 	"\x1cApplicationSubmissionContext\x12%\n" +
 	"\x0eapplication_id\x18\x01 \x01(\tR\rapplicationId\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x14\n" +
@@ -2107,7 +2141,9 @@ const file_applicationclient_proto_rawDesc = "" +
 	" \x01(\x03R!attemptFailuresValidityIntervalMs\x12\x12\n" +
 	"\x04tags\x18\v \x03(\tR\x04tags\x121\n" +
 	"\x15am_memory_overhead_mb\x18\f \x01(\x03R\x12amMemoryOverheadMb\x12\x1a\n" +
-	"\bpriority\x18\x14 \x01(\x05R\bpriority\"\x1a\n" +
+	"\bpriority\x18\r \x01(\x05R\bpriority\x12A\n" +
+	"\x11executor_resource\x18\x0e \x01(\v2\x14.spindle.v1.ResourceR\x10executorResource\x12=\n" +
+	"\x1bexecutor_memory_overhead_mb\x18\x0f \x01(\x03R\x18executorMemoryOverheadMb\"\x1a\n" +
 	"\x18GetNewApplicationRequest\"\x87\x01\n" +
 	"\x19GetNewApplicationResponse\x12%\n" +
 	"\x0eapplication_id\x18\x01 \x01(\tR\rapplicationId\x12C\n" +
@@ -2143,7 +2179,7 @@ const file_applicationclient_proto_rawDesc = "" +
 	"\x12running_containers\x18\x13 \x01(\x05R\x11runningContainers\x122\n" +
 	"\tallocated\x18\x14 \x01(\v2\x14.spindle.v1.ResourceR\tallocated\x12!\n" +
 	"\funmanaged_am\x18\x15 \x01(\bR\vunmanagedAm\x12\x1a\n" +
-	"\bpriority\x18\x1e \x01(\x05R\bpriority\"\x85\x03\n" +
+	"\bpriority\x18\x16 \x01(\x05R\bpriority\"\x85\x03\n" +
 	"\x18ApplicationAttemptReport\x12\x1d\n" +
 	"\n" +
 	"attempt_id\x18\x01 \x01(\tR\tattemptId\x129\n" +
@@ -2160,11 +2196,12 @@ const file_applicationclient_proto_rawDesc = "" +
 	"\x1bGetApplicationReportRequest\x12%\n" +
 	"\x0eapplication_id\x18\x01 \x01(\tR\rapplicationId\"U\n" +
 	"\x1cGetApplicationReportResponse\x125\n" +
-	"\x06report\x18\x01 \x01(\v2\x1d.spindle.v1.ApplicationReportR\x06report\"\x93\x01\n" +
+	"\x06report\x18\x01 \x01(\v2\x1d.spindle.v1.ApplicationReportR\x06report\"\xbe\x01\n" +
 	"\x16GetApplicationsRequest\x124\n" +
 	"\x06states\x18\x01 \x03(\x0e2\x1c.spindle.v1.ApplicationStateR\x06states\x12+\n" +
 	"\x11application_types\x18\x02 \x03(\tR\x10applicationTypes\x12\x16\n" +
-	"\x06queues\x18\x03 \x03(\tR\x06queues\"\\\n" +
+	"\x06queues\x18\x03 \x03(\tR\x06queues\x12)\n" +
+	"\x10application_tags\x18\x04 \x03(\tR\x0fapplicationTags\"\\\n" +
 	"\x17GetApplicationsResponse\x12A\n" +
 	"\fapplications\x18\x01 \x03(\v2\x1d.spindle.v1.ApplicationReportR\fapplications\"F\n" +
 	"\x1dGetApplicationAttemptsRequest\x12%\n" +
@@ -2329,57 +2366,58 @@ var file_applicationclient_proto_goTypes = []any{
 var file_applicationclient_proto_depIdxs = []int32{
 	34, // 0: spindle.v1.ApplicationSubmissionContext.am_container_spec:type_name -> spindle.v1.ContainerLaunchContext
 	35, // 1: spindle.v1.ApplicationSubmissionContext.am_resource:type_name -> spindle.v1.Resource
-	35, // 2: spindle.v1.GetNewApplicationResponse.maximum_capability:type_name -> spindle.v1.Resource
-	3,  // 3: spindle.v1.SubmitApplicationRequest.context:type_name -> spindle.v1.ApplicationSubmissionContext
-	0,  // 4: spindle.v1.ApplicationReport.state:type_name -> spindle.v1.ApplicationState
-	1,  // 5: spindle.v1.ApplicationReport.final_status:type_name -> spindle.v1.FinalApplicationStatus
-	36, // 6: spindle.v1.ApplicationReport.am_rm_token:type_name -> spindle.v1.Token
-	35, // 7: spindle.v1.ApplicationReport.allocated:type_name -> spindle.v1.Resource
-	2,  // 8: spindle.v1.ApplicationAttemptReport.state:type_name -> spindle.v1.ApplicationAttemptState
-	10, // 9: spindle.v1.GetApplicationReportResponse.report:type_name -> spindle.v1.ApplicationReport
-	0,  // 10: spindle.v1.GetApplicationsRequest.states:type_name -> spindle.v1.ApplicationState
-	10, // 11: spindle.v1.GetApplicationsResponse.applications:type_name -> spindle.v1.ApplicationReport
-	11, // 12: spindle.v1.GetApplicationAttemptsResponse.attempts:type_name -> spindle.v1.ApplicationAttemptReport
-	37, // 13: spindle.v1.GetClusterNodesRequest.states:type_name -> spindle.v1.NodeState
-	38, // 14: spindle.v1.GetClusterNodesResponse.nodes:type_name -> spindle.v1.NodeReport
-	39, // 15: spindle.v1.GetClusterMetricsResponse.metrics:type_name -> spindle.v1.ClusterMetrics
-	26, // 16: spindle.v1.GetContainersResponse.containers:type_name -> spindle.v1.ContainerReport
-	26, // 17: spindle.v1.GetContainerReportResponse.report:type_name -> spindle.v1.ContainerReport
-	35, // 18: spindle.v1.ContainerReport.allocated:type_name -> spindle.v1.Resource
-	40, // 19: spindle.v1.ContainerReport.state:type_name -> spindle.v1.ContainerState
-	29, // 20: spindle.v1.GetQueueInfoResponse.info:type_name -> spindle.v1.QueueInfo
-	35, // 21: spindle.v1.QueueInfo.used:type_name -> spindle.v1.Resource
-	4,  // 22: spindle.v1.ApplicationClient.GetNewApplication:input_type -> spindle.v1.GetNewApplicationRequest
-	6,  // 23: spindle.v1.ApplicationClient.SubmitApplication:input_type -> spindle.v1.SubmitApplicationRequest
-	8,  // 24: spindle.v1.ApplicationClient.KillApplication:input_type -> spindle.v1.KillApplicationRequest
-	12, // 25: spindle.v1.ApplicationClient.GetApplicationReport:input_type -> spindle.v1.GetApplicationReportRequest
-	14, // 26: spindle.v1.ApplicationClient.GetApplications:input_type -> spindle.v1.GetApplicationsRequest
-	16, // 27: spindle.v1.ApplicationClient.GetApplicationAttempts:input_type -> spindle.v1.GetApplicationAttemptsRequest
-	18, // 28: spindle.v1.ApplicationClient.GetClusterNodes:input_type -> spindle.v1.GetClusterNodesRequest
-	20, // 29: spindle.v1.ApplicationClient.GetClusterMetrics:input_type -> spindle.v1.GetClusterMetricsRequest
-	22, // 30: spindle.v1.ApplicationClient.GetContainers:input_type -> spindle.v1.GetContainersRequest
-	24, // 31: spindle.v1.ApplicationClient.GetContainerReport:input_type -> spindle.v1.GetContainerReportRequest
-	27, // 32: spindle.v1.ApplicationClient.GetQueueInfo:input_type -> spindle.v1.GetQueueInfoRequest
-	30, // 33: spindle.v1.ApplicationClient.MoveApplicationAcrossQueues:input_type -> spindle.v1.MoveApplicationAcrossQueuesRequest
-	32, // 34: spindle.v1.ApplicationClient.UpdateApplicationPriority:input_type -> spindle.v1.UpdateApplicationPriorityRequest
-	5,  // 35: spindle.v1.ApplicationClient.GetNewApplication:output_type -> spindle.v1.GetNewApplicationResponse
-	7,  // 36: spindle.v1.ApplicationClient.SubmitApplication:output_type -> spindle.v1.SubmitApplicationResponse
-	9,  // 37: spindle.v1.ApplicationClient.KillApplication:output_type -> spindle.v1.KillApplicationResponse
-	13, // 38: spindle.v1.ApplicationClient.GetApplicationReport:output_type -> spindle.v1.GetApplicationReportResponse
-	15, // 39: spindle.v1.ApplicationClient.GetApplications:output_type -> spindle.v1.GetApplicationsResponse
-	17, // 40: spindle.v1.ApplicationClient.GetApplicationAttempts:output_type -> spindle.v1.GetApplicationAttemptsResponse
-	19, // 41: spindle.v1.ApplicationClient.GetClusterNodes:output_type -> spindle.v1.GetClusterNodesResponse
-	21, // 42: spindle.v1.ApplicationClient.GetClusterMetrics:output_type -> spindle.v1.GetClusterMetricsResponse
-	23, // 43: spindle.v1.ApplicationClient.GetContainers:output_type -> spindle.v1.GetContainersResponse
-	25, // 44: spindle.v1.ApplicationClient.GetContainerReport:output_type -> spindle.v1.GetContainerReportResponse
-	28, // 45: spindle.v1.ApplicationClient.GetQueueInfo:output_type -> spindle.v1.GetQueueInfoResponse
-	31, // 46: spindle.v1.ApplicationClient.MoveApplicationAcrossQueues:output_type -> spindle.v1.MoveApplicationAcrossQueuesResponse
-	33, // 47: spindle.v1.ApplicationClient.UpdateApplicationPriority:output_type -> spindle.v1.UpdateApplicationPriorityResponse
-	35, // [35:48] is the sub-list for method output_type
-	22, // [22:35] is the sub-list for method input_type
-	22, // [22:22] is the sub-list for extension type_name
-	22, // [22:22] is the sub-list for extension extendee
-	0,  // [0:22] is the sub-list for field type_name
+	35, // 2: spindle.v1.ApplicationSubmissionContext.executor_resource:type_name -> spindle.v1.Resource
+	35, // 3: spindle.v1.GetNewApplicationResponse.maximum_capability:type_name -> spindle.v1.Resource
+	3,  // 4: spindle.v1.SubmitApplicationRequest.context:type_name -> spindle.v1.ApplicationSubmissionContext
+	0,  // 5: spindle.v1.ApplicationReport.state:type_name -> spindle.v1.ApplicationState
+	1,  // 6: spindle.v1.ApplicationReport.final_status:type_name -> spindle.v1.FinalApplicationStatus
+	36, // 7: spindle.v1.ApplicationReport.am_rm_token:type_name -> spindle.v1.Token
+	35, // 8: spindle.v1.ApplicationReport.allocated:type_name -> spindle.v1.Resource
+	2,  // 9: spindle.v1.ApplicationAttemptReport.state:type_name -> spindle.v1.ApplicationAttemptState
+	10, // 10: spindle.v1.GetApplicationReportResponse.report:type_name -> spindle.v1.ApplicationReport
+	0,  // 11: spindle.v1.GetApplicationsRequest.states:type_name -> spindle.v1.ApplicationState
+	10, // 12: spindle.v1.GetApplicationsResponse.applications:type_name -> spindle.v1.ApplicationReport
+	11, // 13: spindle.v1.GetApplicationAttemptsResponse.attempts:type_name -> spindle.v1.ApplicationAttemptReport
+	37, // 14: spindle.v1.GetClusterNodesRequest.states:type_name -> spindle.v1.NodeState
+	38, // 15: spindle.v1.GetClusterNodesResponse.nodes:type_name -> spindle.v1.NodeReport
+	39, // 16: spindle.v1.GetClusterMetricsResponse.metrics:type_name -> spindle.v1.ClusterMetrics
+	26, // 17: spindle.v1.GetContainersResponse.containers:type_name -> spindle.v1.ContainerReport
+	26, // 18: spindle.v1.GetContainerReportResponse.report:type_name -> spindle.v1.ContainerReport
+	35, // 19: spindle.v1.ContainerReport.allocated:type_name -> spindle.v1.Resource
+	40, // 20: spindle.v1.ContainerReport.state:type_name -> spindle.v1.ContainerState
+	29, // 21: spindle.v1.GetQueueInfoResponse.info:type_name -> spindle.v1.QueueInfo
+	35, // 22: spindle.v1.QueueInfo.used:type_name -> spindle.v1.Resource
+	4,  // 23: spindle.v1.ApplicationClient.GetNewApplication:input_type -> spindle.v1.GetNewApplicationRequest
+	6,  // 24: spindle.v1.ApplicationClient.SubmitApplication:input_type -> spindle.v1.SubmitApplicationRequest
+	8,  // 25: spindle.v1.ApplicationClient.KillApplication:input_type -> spindle.v1.KillApplicationRequest
+	12, // 26: spindle.v1.ApplicationClient.GetApplicationReport:input_type -> spindle.v1.GetApplicationReportRequest
+	14, // 27: spindle.v1.ApplicationClient.GetApplications:input_type -> spindle.v1.GetApplicationsRequest
+	16, // 28: spindle.v1.ApplicationClient.GetApplicationAttempts:input_type -> spindle.v1.GetApplicationAttemptsRequest
+	18, // 29: spindle.v1.ApplicationClient.GetClusterNodes:input_type -> spindle.v1.GetClusterNodesRequest
+	20, // 30: spindle.v1.ApplicationClient.GetClusterMetrics:input_type -> spindle.v1.GetClusterMetricsRequest
+	22, // 31: spindle.v1.ApplicationClient.GetContainers:input_type -> spindle.v1.GetContainersRequest
+	24, // 32: spindle.v1.ApplicationClient.GetContainerReport:input_type -> spindle.v1.GetContainerReportRequest
+	27, // 33: spindle.v1.ApplicationClient.GetQueueInfo:input_type -> spindle.v1.GetQueueInfoRequest
+	30, // 34: spindle.v1.ApplicationClient.MoveApplicationAcrossQueues:input_type -> spindle.v1.MoveApplicationAcrossQueuesRequest
+	32, // 35: spindle.v1.ApplicationClient.UpdateApplicationPriority:input_type -> spindle.v1.UpdateApplicationPriorityRequest
+	5,  // 36: spindle.v1.ApplicationClient.GetNewApplication:output_type -> spindle.v1.GetNewApplicationResponse
+	7,  // 37: spindle.v1.ApplicationClient.SubmitApplication:output_type -> spindle.v1.SubmitApplicationResponse
+	9,  // 38: spindle.v1.ApplicationClient.KillApplication:output_type -> spindle.v1.KillApplicationResponse
+	13, // 39: spindle.v1.ApplicationClient.GetApplicationReport:output_type -> spindle.v1.GetApplicationReportResponse
+	15, // 40: spindle.v1.ApplicationClient.GetApplications:output_type -> spindle.v1.GetApplicationsResponse
+	17, // 41: spindle.v1.ApplicationClient.GetApplicationAttempts:output_type -> spindle.v1.GetApplicationAttemptsResponse
+	19, // 42: spindle.v1.ApplicationClient.GetClusterNodes:output_type -> spindle.v1.GetClusterNodesResponse
+	21, // 43: spindle.v1.ApplicationClient.GetClusterMetrics:output_type -> spindle.v1.GetClusterMetricsResponse
+	23, // 44: spindle.v1.ApplicationClient.GetContainers:output_type -> spindle.v1.GetContainersResponse
+	25, // 45: spindle.v1.ApplicationClient.GetContainerReport:output_type -> spindle.v1.GetContainerReportResponse
+	28, // 46: spindle.v1.ApplicationClient.GetQueueInfo:output_type -> spindle.v1.GetQueueInfoResponse
+	31, // 47: spindle.v1.ApplicationClient.MoveApplicationAcrossQueues:output_type -> spindle.v1.MoveApplicationAcrossQueuesResponse
+	33, // 48: spindle.v1.ApplicationClient.UpdateApplicationPriority:output_type -> spindle.v1.UpdateApplicationPriorityResponse
+	36, // [36:49] is the sub-list for method output_type
+	23, // [23:36] is the sub-list for method input_type
+	23, // [23:23] is the sub-list for extension type_name
+	23, // [23:23] is the sub-list for extension extendee
+	0,  // [0:23] is the sub-list for field type_name
 }
 
 func init() { file_applicationclient_proto_init() }

@@ -14,7 +14,6 @@ import (
 	"github.com/spindlehq/spindle/client"
 	"github.com/spindlehq/spindle/conf"
 	"github.com/spindlehq/spindle/dfs"
-	"github.com/spindlehq/spindle/driver"
 	"github.com/spindlehq/spindle/hdfscheckpoint"
 	"github.com/spindlehq/spindle/launch"
 	"github.com/spindlehq/spindle/resourcemanager"
@@ -25,7 +24,7 @@ import (
 )
 
 // applicationUsage is what `spindle application` takes, for errors.
-const applicationUsage = "use -list [-appStates STATES] [-appTypes TYPES], -status APP_ID, -kill APP_ID, -stop APP_ID [-stagingDir URI] [-stopTimeout DURATION], -movetoqueue APP_ID -queue QUEUE or -appId APP_ID -updatePriority PRIORITY"
+const applicationUsage = "use -list [-appStates STATES] [-appTypes TYPES] [-appTags TAGS], -status APP_ID, -kill APP_ID, -stop APP_ID [-stagingDir URI] [-stopTimeout DURATION], -movetoqueue APP_ID -queue QUEUE or -appId APP_ID -updatePriority PRIORITY"
 
 // killTimeout bounds how long -kill waits for the RM to end the application.
 const killTimeout = 30 * time.Second
@@ -42,6 +41,7 @@ func applicationCommand() *cli.Command {
 			&cli.BoolFlag{Name: "list", Usage: "list applications (SUBMITTED, ACCEPTED and RUNNING ones unless -appStates)"},
 			&cli.StringSliceFlag{Name: "appStates", Usage: "with -list, a comma list of `STATES`: ALL, NEW, NEW_SAVING, SUBMITTED, ACCEPTED, RUNNING, FINISHED, FAILED, KILLED"},
 			&cli.StringSliceFlag{Name: "appTypes", Usage: "with -list, a comma list of application `TYPES`"},
+			&cli.StringSliceFlag{Name: "appTags", Usage: "with -list, a comma list of `TAGS` (spark.yarn.tags): applications with any of them, in any case"},
 			&cli.StringFlag{Name: "status", Usage: "print the report of application `APP_ID`"},
 			&cli.StringFlag{Name: "kill", Usage: "kill application `APP_ID`"},
 			&cli.StringFlag{Name: "stop", Usage: "stop streaming application `APP_ID` gracefully at a batch boundary: place its shutdown marker and wait for it to end"},
@@ -61,7 +61,7 @@ func applicationCommand() *cli.Command {
 				return fmt.Errorf("-queue goes with -movetoqueue and -appId with -updatePriority: %s", applicationUsage)
 			}
 			if action != "list" {
-				for _, f := range []string{"appStates", "appTypes"} {
+				for _, f := range []string{"appStates", "appTypes", "appTags"} {
 					if c.IsSet(f) {
 						return fmt.Errorf("-%s works with -list only: %s", f, applicationUsage)
 					}
@@ -103,10 +103,11 @@ func listApplications(c *cli.Context) error {
 		states = defaultListStates
 	}
 	types := parseAppTypes(c.StringSlice("appTypes"))
+	tags := conf.SplitList(strings.Join(c.StringSlice("appTags"), ","))
 	return withRM(c, func(s *client.RM) error {
 		var resp *pb.GetApplicationsResponse
 		err := s.Call(c.Context, func(ctx context.Context) (err error) {
-			resp, err = s.Client.GetApplications(ctx, &pb.GetApplicationsRequest{States: states})
+			resp, err = s.Client.GetApplications(ctx, &pb.GetApplicationsRequest{States: states, ApplicationTags: tags})
 			return err
 		})
 		if err != nil {
@@ -120,7 +121,7 @@ func listApplications(c *cli.Context) error {
 				return !slices.Contains(types, strings.ToUpper(a.GetApplicationType()))
 			})
 		}
-		printApplications(c.App.Writer, types, states, apps)
+		printApplications(c.App.Writer, types, states, tags, apps)
 		return nil
 	})
 }
@@ -250,19 +251,19 @@ func placeShutdownMarker(ctx context.Context, stagingRoot, appID string) (string
 	if err != nil {
 		return "", err
 	}
-	if mode, err := driver.DriverMode(spec.Conf); err != nil || mode != driver.DriverModePlugin {
-		return "", fmt.Errorf("stop %s: it is not a Spindle streaming job (%s=%s) and has no shutdown marker: use -kill", appID, driver.KeyDriverMode, spec.Conf[driver.KeyDriverMode])
+	if mode := spec.Settings.String(conf.KeyDriverMode); mode != conf.DriverModePlugin {
+		return "", fmt.Errorf("stop %s: it is not a Spindle streaming job (%s=%s) and has no shutdown marker: use -kill", appID, conf.KeyDriverMode, mode)
 	}
-	ckptURI := driver.CheckpointDir(spec.Conf)
+	ckptURI := spec.Settings.String(conf.KeyCheckpointDir)
 	if ckptURI == "" {
-		return "", fmt.Errorf("stop %s: its configuration names no checkpoint dir (%s)", appID, driver.KeyCheckpointDir)
+		return "", fmt.Errorf("stop %s: its configuration names no checkpoint dir (%s)", appID, conf.KeyCheckpointDir)
 	}
 	store, dir, err := dfs.Open(ctx, ckptURI)
 	if err != nil {
 		return "", fmt.Errorf("stop %s: checkpoint dir: %w", appID, err)
 	}
 	defer store.Close()
-	marker := hdfscheckpoint.MarkerPath(dir, spec.Conf[driver.KeyMarker])
+	marker := hdfscheckpoint.MarkerPath(dir, spec.Settings.String(conf.KeyShutdownMarker))
 	if err := hdfscheckpoint.PlaceMarker(ctx, store, marker); err != nil {
 		return "", fmt.Errorf("stop %s: %w", appID, err)
 	}

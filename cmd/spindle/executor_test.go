@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	spindleconf "github.com/spindlehq/spindle/conf"
+
 	"github.com/IBM/sarama"
 	"github.com/spindlehq/spindle/internal/kafkatest"
 	"github.com/spindlehq/spindle/sdk"
@@ -40,11 +42,15 @@ func TestOpenSinkChoosesFromConf(t *testing.T) {
 	open := func(t *testing.T, c map[string]string) (interface {
 		WritePartition(context.Context, time.Time, string, int32, []sdk.Output) error
 	}, error) {
-		kcfg, err := kafkasource.ConfigFromConf(c)
+		settings, err := spindleconf.AppConfFrom(c)
 		if err != nil {
 			t.Fatal(err)
 		}
-		out, closeSink, err := openSink(context.Background(), c, kcfg, zap.NewNop())
+		kcfg, err := kafkasource.ConfigFromApp(settings)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, closeSink, err := openSink(context.Background(), settings, kcfg, zap.NewNop())
 		if err == nil {
 			t.Cleanup(closeSink)
 		}

@@ -36,22 +36,6 @@ func (s *Scheduler) MoveApplication(attemptID, queueName string) error {
 	return nil
 }
 
-// SetApplicationPriority changes an attempt's priority and its place in
-// its queue: higher priorities are served first, FIFO within a priority.
-func (s *Scheduler) SetApplicationPriority(attemptID string, priority int32) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	a := s.apps[attemptID]
-	if a == nil {
-		return fmt.Errorf("%w %q", ErrUnknownApplication, attemptID)
-	}
-	q := a.queue
-	q.apps = slices.DeleteFunc(q.apps, func(x *app) bool { return x == a })
-	a.priority = priority
-	q.insert(a)
-	return nil
-}
-
 // insert places a after the queue's attempts of its priority or higher.
 func (q *queue) insert(a *app) {
 	i := len(q.apps)

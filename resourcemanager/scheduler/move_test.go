@@ -25,7 +25,7 @@ func TestMoveApplicationAndPriority(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.Schedule()
-	if err := s.SetApplicationPriority("t3", 5); err != nil {
+	if err := s.SetPriority("t3", 5); err != nil {
 		t.Fatal(err)
 	}
 	if got := queueApps(s, "a"); !slices.Equal(got, []string{"t3", "t1", "t2"}) {
@@ -50,7 +50,7 @@ func TestMoveApplicationAndPriority(t *testing.T) {
 	if err := s.MoveApplication("t1", "nosuch"); !errors.Is(err, ErrUnknownQueue) {
 		t.Errorf("move to an unknown queue: %v, want ErrUnknownQueue", err)
 	}
-	if err := s.SetApplicationPriority("nosuch", 1); !errors.Is(err, ErrUnknownApplication) {
+	if err := s.SetPriority("nosuch", 1); !errors.Is(err, ErrUnknownApplication) {
 		t.Errorf("priority of an unknown attempt: %v, want ErrUnknownApplication", err)
 	}
 }

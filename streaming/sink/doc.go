@@ -1,6 +1,6 @@
 // Package sink writes a job's outputs where they must land exactly once.
 //
-// The application chooses its sink with spindle.sink.kind (ConfigFromConf).
+// The application chooses its sink with spindle.sink.kind (ConfigFromApp).
 // FileSink, the default, writes each batch and partition to its own file,
 // written to a temporary file and renamed into place on a checkpoint store,
 // so a replayed batch writes the same outputs to the same place. Rejected

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/IBM/sarama"
+	"github.com/spindlehq/spindle/conf"
 	"github.com/spindlehq/spindle/sdk"
 	"github.com/spindlehq/spindle/streaming/kafkasource"
 	"go.uber.org/zap"
@@ -99,7 +100,7 @@ func NewKafkaSink(ctx context.Context, cfg KafkaConfig) (*KafkaSink, error) {
 	}
 	sc := ProducerConfig(cfg.ClientConfig)
 	if !sc.Version.IsAtLeast(sarama.V0_11_0_0) {
-		return nil, fmt.Errorf("%w: Kafka sink: the idempotent producer needs Kafka 0.11.0 or later, %s is %s", ErrInvalidConfig, kafkasource.KeyKafkaVersion, sc.Version)
+		return nil, fmt.Errorf("%w: Kafka sink: the idempotent producer needs Kafka 0.11.0 or later, %s is %s", ErrInvalidConfig, conf.KeyKafkaVersion, sc.Version)
 	}
 	if err := sc.Validate(); err != nil {
 		return nil, fmt.Errorf("%w: Kafka sink: sarama config: %w", ErrInvalidConfig, err)
