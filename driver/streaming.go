@@ -43,7 +43,7 @@ type StreamingConfig struct {
 	Stopping func() bool
 	// OnBatch is told of each completed batch.
 	OnBatch func(BatchInfo)
-	// OnLag is told of the lag monitor's findings after each batch.
+	// OnLag is told of each of the lag monitor's measurements.
 	OnLag func([]LagSample)
 	// Logger receives the driver's log; nil logs nothing.
 	Logger *zap.Logger
@@ -96,6 +96,13 @@ func NewStreaming(opts StreamingConfig) (Program, error) {
 		if tcfg.MaxFailures, err = strconv.Atoi(v); err != nil {
 			return nil, fmt.Errorf("driver: %s = %q: want a whole number", KeyTaskMaxFailures, v)
 		}
+	}
+	if tcfg.TaskTimeout, err = TaskTimeoutFromConf(c, batch); err != nil {
+		return nil, err
+	}
+	live, err := LivenessFromConf(c)
+	if err != nil {
+		return nil, err
 	}
 	poll := defaultMarkerPoll
 	if v := c[KeyMarkerPoll]; v != "" {
@@ -173,7 +180,7 @@ func NewStreaming(opts StreamingConfig) (Program, error) {
 		}
 		defer lagMon.Close()
 		lagCtx, stopLag := context.WithCancel(ctx)
-		lagChecks := watchLag(lagCtx, lagMon, opts.OnLag, lg)
+		lagChecks := watchLag(lagCtx, lagMon, batch, opts.OnLag, lg)
 		defer stopLag()
 		onBatch := func(b BatchInfo) {
 			lagChecks.request(b)
@@ -211,8 +218,8 @@ func NewStreaming(opts StreamingConfig) (Program, error) {
 			jobIface = client
 		}
 		eng, err := NewEngine(EngineConfig{
-			BatchDuration: batch, Planner: planner, Rate: rate, Log: log, Tasks: tcfg, Endpoint: ep,
-			Job: jobIface, KeepState: caps.UpdateState, Stop: gs.stopRequested, OnBatch: onBatch, Committer: committer, Logger: lg.Named("engine"),
+			BatchDuration: batch, Planner: planner, Rate: rate, Log: log, Tasks: tcfg, Endpoint: ep, NetworkTimeout: live.NetworkTimeout,
+			Job: jobIface, KeepState: caps.UpdateState, Stop: gs.stopRequested, OnBatchStarted: lagChecks.started, OnBatch: onBatch, Committer: committer, Logger: lg.Named("engine"),
 		})
 		if err != nil {
 			return err

@@ -34,6 +34,7 @@ var typeDocs = map[KeyType]string{
 	TypeOverhead: "size (bare number: MiB)",
 	TypeDuration: "duration > 0 (bare number: ms)",
 	TypeWait:     "duration (bare number: ms)",
+	TypeSeconds:  "duration > 0 (bare number: s)",
 	TypeList:     "comma-separated list",
 }
 

@@ -20,6 +20,8 @@ const (
 	TypeDuration KeyType = "duration"
 	// TypeWait is a duration of 0 or more; a bare number is milliseconds.
 	TypeWait KeyType = "wait"
+	// TypeSeconds is a duration of more than 0; a bare number is seconds.
+	TypeSeconds KeyType = "seconds"
 	// TypeList is a comma-separated list.
 	TypeList KeyType = "list"
 )
@@ -116,6 +118,10 @@ var Keys = []KeyDoc{
 		Meaning: "Failures of one task before the job gives up on it."},
 	{Name: "spark.locality.wait", Type: TypeWait, Default: "3s", Value: "3s",
 		Meaning: "How long to wait for a data-local slot before scheduling a task less locally; 0 schedules at once."},
+	{Name: "spark.executor.heartbeatInterval", Type: TypeDuration, Default: "10s", Value: "10s",
+		Meaning: "How often each executor tells the driver it is there (the driver answers); less than `spark.network.timeout`."},
+	{Name: "spark.network.timeout", Type: TypeSeconds, Default: "30s (Spark: 120s)", Value: "30s",
+		Meaning: "How long the driver waits on an executor that sends nothing before it declares it lost, runs its tasks elsewhere and has the ApplicationMaster replace its container; an executor whose driver sends nothing this long connects again."},
 }
 
 // keysByName indexes Keys by name.

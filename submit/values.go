@@ -88,6 +88,11 @@ func checkValue(t KeyType, v string) error {
 		_, err = parseDuration(v, false)
 	case TypeWait:
 		_, err = parseDuration(v, true)
+	case TypeSeconds:
+		var d time.Duration
+		if d, err = conf.ParseDuration(v, time.Second); err == nil && d == 0 {
+			err = fmt.Errorf("%q is not a duration of more than 0 (e.g. 30s, 2min; a bare number means seconds)", v)
+		}
 	}
 	return err
 }

@@ -42,6 +42,12 @@ func executorCommand() *cli.Command {
 			}
 			defer closeLogs()
 			cfg.Logger = lg.Named("executor")
+			live, err := driver.LivenessFromConf(spec.Conf)
+			if err != nil {
+				lg.Error("cannot run the executor", zap.Error(err))
+				return err
+			}
+			cfg.HeartbeatInterval, cfg.NetworkTimeout = live.HeartbeatInterval, live.NetworkTimeout
 			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 			defer stop()
 			if mode, _ := driver.DriverMode(spec.Conf); specErr == nil && mode == driver.DriverModePlugin {
