@@ -3,6 +3,7 @@ package appmaster
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -41,7 +42,8 @@ func (am *AppMaster) allocate(ctx context.Context) (*pb.AllocateResponse, error)
 }
 
 // handle launches newly allocated executors, accounts for completed ones and
-// releases executors that never registered.
+// releases executors that never registered or that the driver declared
+// lost for silence (a hung process keeps its container otherwise).
 func (am *AppMaster) handle(resp *pb.AllocateResponse) error {
 	now := time.Now()
 	for _, c := range resp.GetAllocatedContainers() {
@@ -72,17 +74,36 @@ func (am *AppMaster) handle(resp *pb.AllocateResponse) error {
 		}
 	}
 	for id, e := range am.executors {
-		if now.Sub(e.launchedAt) > am.cfg.ContainerLaunchTimeout && !am.endpoint.Registered(e.id) {
-			delete(am.executors, id)
-			am.released[id] = true
-			am.endpoint.Release(e.id)
-			diag := fmt.Sprintf("executor %s in %s did not register with the driver within %v (spark.yarn.containerLaunchTimeout); released", e.id, id, am.cfg.ContainerLaunchTimeout)
-			if err := am.executorFailed(e, launch.ExitAborted, diag, now); err != nil {
-				return err
-			}
+		var diag string
+		switch {
+		case now.Sub(e.launchedAt) > am.cfg.ContainerLaunchTimeout && !am.driverKnows(e.id):
+			diag = fmt.Sprintf("executor %s in %s did not register with the driver within %v (spark.yarn.containerLaunchTimeout); released", e.id, id, am.cfg.ContainerLaunchTimeout)
+		case am.driverLost(e.id):
+			diag = fmt.Sprintf("executor %s in %s sent the driver no heartbeat within %s; declared lost, its tasks run elsewhere; released", e.id, id, conf.KeyNetworkTimeout)
+		default:
+			continue
+		}
+		delete(am.executors, id)
+		am.released[id] = true
+		am.endpoint.Release(e.id)
+		if err := am.executorFailed(e, launch.ExitAborted, diag, now); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// driverKnows reports whether executor id has registered with the driver:
+// this AM's endpoint in cluster mode, the driver's last status in client
+// mode.
+func (am *AppMaster) driverKnows(id string) bool {
+	return am.endpoint.Registered(id) || slices.Contains(am.driverView.GetRegisteredExecutors(), id)
+}
+
+// driverLost reports whether the driver declared executor id lost for
+// sending nothing within spark.network.timeout.
+func (am *AppMaster) driverLost(id string) bool {
+	return am.endpoint.TimedOut(id) || slices.Contains(am.driverView.GetTimedOutExecutors(), id)
 }
 
 // executorFailed records a failure and fails the application when there are

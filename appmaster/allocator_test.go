@@ -1,17 +1,21 @@
 package appmaster
 
 import (
+	"context"
 	"errors"
+	"net"
 	"strings"
 	"testing"
 	"time"
 
+	pb "github.com/spindlehq/spindle/api/spindlepb"
 	"github.com/spindlehq/spindle/conf"
 	"github.com/spindlehq/spindle/driver"
+	"github.com/spindlehq/spindle/internal/testutil"
 	"github.com/spindlehq/spindle/launch"
-
-	pb "github.com/spindlehq/spindle/api/spindlepb"
 	"go.uber.org/zap"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
 )
 
 // testAM is an AM with executors already launched, for the allocation
@@ -137,5 +141,87 @@ func TestConfigFromSpecDefaultsAndSparkNames(t *testing.T) {
 	})})
 	if cfg.MaxExecutorFailures != 11 || cfg.ExecutorFailuresValidity != 10*time.Minute || cfg.ExecutorOverheadMB != 2560 {
 		t.Fatalf("failures %d within %v, overhead %d MiB; want 11 within 10m, 2560 MiB", cfg.MaxExecutorFailures, cfg.ExecutorFailuresValidity, cfg.ExecutorOverheadMB)
+	}
+}
+
+// TestSilentExecutorIsReleasedAndReplaced: an executor whose session stays
+// open but sends nothing for spark.network.timeout (a stopped or hung
+// process) is declared lost by the driver; the AM then releases its
+// container, counts a failure naming the setting and asks for another,
+// while an executor that heartbeats is kept.
+func TestSilentExecutorIsReleasedAndReplaced(t *testing.T) {
+	am := testAM(5, time.Hour, time.Now(), "c2", "c3")
+	am.endpoint.SetNetworkTimeout(300 * time.Millisecond)
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := grpc.NewServer()
+	pb.RegisterTaskServer(srv, am.endpoint)
+	go srv.Serve(lis)
+	t.Cleanup(srv.Stop)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	connect := func(id string) pb.Task_ConnectClient {
+		conn, err := grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { conn.Close() })
+		stream, err := pb.NewTaskClient(conn).Connect(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := stream.Send(&pb.ExecutorMessage{Message: &pb.ExecutorMessage_Register{Register: &pb.RegisterExecutorRequest{ExecutorId: id, Cores: 1}}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := stream.Recv(); err != nil {
+			t.Fatalf("registration of %s: %v", id, err)
+		}
+		return stream
+	}
+	connect("1") // c2's executor: registers, then says nothing
+	alive := connect("2")
+	go func() {
+		for ctx.Err() == nil {
+			alive.Send(&pb.ExecutorMessage{Message: &pb.ExecutorMessage_Heartbeat{Heartbeat: &pb.ExecutorHeartbeatRequest{ExecutorId: "2"}}})
+			time.Sleep(50 * time.Millisecond)
+		}
+	}()
+	testutil.WaitFor(t, 10*time.Second, func() (bool, string) {
+		return am.endpoint.TimedOut("1"), "executor 1 not declared lost"
+	})
+	if err := am.handle(&pb.AllocateResponse{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := am.executors["c2"]; ok || !am.released["c2"] {
+		t.Fatalf("silent executor c2: tracked %v, released %v; want released", am.executors, am.released)
+	}
+	if _, ok := am.executors["c3"]; !ok || am.endpoint.TimedOut("2") {
+		t.Fatal("the executor that heartbeats was released")
+	}
+	if len(am.failDiags) != 1 || !strings.Contains(am.failDiags[0], "spark.network.timeout") {
+		t.Fatalf("failure diagnostics %q, want one naming spark.network.timeout", am.failDiags)
+	}
+}
+
+// TestClientModeFollowsTheDriversStatus: in client mode executors
+// register with the driver in the submitting process, which the AM learns
+// of from its status: a registered executor is kept past the launch
+// timeout, one it declared lost for silence is released.
+func TestClientModeFollowsTheDriversStatus(t *testing.T) {
+	am := testAM(5, 30*time.Second, time.Now().Add(-time.Minute), "c2", "c3")
+	am.driverView = &pb.DriverStatusResponse{RegisteredExecutors: []string{"1", "2"}, TimedOutExecutors: []string{"1"}}
+	if err := am.handle(&pb.AllocateResponse{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := am.executors["c2"]; ok || !am.released["c2"] {
+		t.Fatalf("executor 1 (c2), lost for silence: tracked %v, released %v; want released", am.executors, am.released)
+	}
+	if _, ok := am.executors["c3"]; !ok {
+		t.Fatal("executor 2 (c3), registered with the driver, was released")
+	}
+	if len(am.failDiags) != 1 || !strings.Contains(am.failDiags[0], "spark.network.timeout") {
+		t.Fatalf("failure diagnostics %q, want one naming spark.network.timeout", am.failDiags)
 	}
 }

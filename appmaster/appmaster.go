@@ -40,6 +40,9 @@ type AppMaster struct {
 	taskSrv  *driver.Server
 	nms      map[string]pb.ContainerManagementClient
 
+	// driverView is the last status of a driver that runs elsewhere
+	// (client mode): the executors it knows of.
+	driverView *pb.DriverStatusResponse
 	executors  map[string]*executor // by container id
 	released   map[string]bool      // containers this AM gave back
 	nextExecID int
@@ -273,6 +276,7 @@ func (am *AppMaster) driverStatus(ctx context.Context, client pb.TaskClient, las
 	st, err := client.DriverStatus(sctx, &pb.DriverStatusRequest{})
 	if err == nil {
 		*lastContact = time.Now()
+		am.driverView = st
 		return st
 	}
 	if time.Since(*lastContact) > am.cfg.DriverTimeout {

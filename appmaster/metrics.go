@@ -70,9 +70,11 @@ type Metrics struct {
 	executorFailures    int64
 	executorsRunning    int64
 	// Batch statistics: the retained batches and totals, and the last
-	// batch, zero until one completes.
+	// batch, zero until one completes. lag is the records not read yet:
+	// the last batch's planned lag or the lag monitor's newer measurement.
 	stats         *streamingStats
 	last          driver.BatchInfo
+	lag           int64
 	lastBatchTime time.Time
 	inputRate     float64
 	processingMs  *window
@@ -135,7 +137,7 @@ func (m *Metrics) register() {
 	gauge("spindle_am_last_batch_scheduling_delay_seconds", "Scheduling delay of the last completed batch: from its batch time to its start.", func() float64 { return m.last.SchedulingDelay.Seconds() })
 	gauge("spindle_am_input_rate_records_per_second", "Records per second of the last completed batch: its records over the batch interval.", func() float64 { return m.inputRate })
 	gauge("spindle_am_rate_limit_records_per_second", "Backpressure rate limit the last batch was planned with (0: no limit).", func() float64 { return m.last.RateLimit })
-	gauge("spindle_am_consumer_lag_records", "Records in Kafka not yet read when the last batch was planned.", func() float64 { return float64(m.last.Lag) })
+	gauge("spindle_am_consumer_lag_records", "Records in Kafka not yet read, as the lag monitor last measured it (also while no batch completes) or the last batch was planned.", func() float64 { return float64(m.lag) })
 	buckets := prometheus.ExponentialBuckets(0.005, 2, 14)
 	m.processingHist = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "spindle_am_batch_processing_seconds", Help: "Processing time of completed batches.", Buckets: buckets})
 	m.schedulingHist = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "spindle_am_batch_scheduling_delay_seconds", Help: "Scheduling delay of completed batches.", Buckets: buckets})
@@ -192,6 +194,7 @@ func (m *Metrics) OnBatch(b driver.BatchInfo) {
 	m.stats.add(b)
 	m.events.batchCompleted(b)
 	m.last = b
+	m.lag = b.Lag
 	m.processingMs.add(float64(b.ProcessingDelay) / float64(time.Millisecond))
 	m.schedulingMs.add(float64(b.SchedulingDelay) / float64(time.Millisecond))
 }

@@ -120,7 +120,7 @@ func (m *Metrics) Snapshot() MetricsJSON {
 	gauge(m.streamingName("lastCompletedBatch_totalDelay"), lastMs(func(b driver.BatchInfo) float64 { return millis(b.TotalDelay()) }))
 	gauge(m.streamingName("inputRate"), m.inputRate)
 	gauge(m.streamingName("rateLimit"), m.last.RateLimit)
-	gauge(m.streamingName("consumerLag"), float64(m.last.Lag))
+	gauge(m.streamingName("consumerLag"), float64(m.lag))
 	out.Histograms[m.streamingName("batchProcessingTime")] = m.processingMs.summary()
 	out.Histograms[m.streamingName("schedulingDelay")] = m.schedulingMs.summary()
 	return out

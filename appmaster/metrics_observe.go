@@ -28,7 +28,8 @@ func (am *AppMaster) markAllocation() allocationMark {
 // handle's own rules: a completed executor container is a failure unless it
 // exited 0, was stopped by this AM (-105) or released by it (-100); an
 // executor dropped without a completion was released for not registering
-// in time; a launch that did not leave a tracked executor failed.
+// in time or for going silent; a launch that did not leave a tracked
+// executor failed.
 func (am *AppMaster) recordAllocation(resp *pb.AllocateResponse, before allocationMark) {
 	if am.metrics == nil {
 		return
@@ -54,7 +55,7 @@ func (am *AppMaster) recordAllocation(resp *pb.AllocateResponse, before allocati
 	}
 	for id := range before.executors {
 		if am.executors[id] == nil && !completed[id] {
-			ev.executorFailures++ // released: did not register in time
+			ev.executorFailures++ // released: did not register in time, or went silent
 		}
 	}
 	launched := am.nextExecID - before.nextExecID

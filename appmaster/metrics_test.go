@@ -240,6 +240,9 @@ func TestMetricsOnLag(t *testing.T) {
 		key  string
 		want float64
 	}{
+		{`spindle_am_kafka_consumer_lag_records{partition="0",topic="orders"}`, 5000},
+		{`spindle_am_kafka_consumer_lag_records{partition="1",topic="orders"}`, 950},
+		{`spindle_am_consumer_lag_records`, 5950},
 		{`spindle_am_kafka_consumer_lag_oldest_seconds{partition="0",topic="orders"}`, 2},
 		{`spindle_am_kafka_consumer_lag_oldest_seconds{partition="1",topic="orders"}`, 45},
 		{`spindle_am_kafka_consumer_lag_oldest_seconds{partition="7",topic="payments"}`, 0},

@@ -85,7 +85,7 @@ var resourceKeys = []Key{
 	{Name: KeyLocalityWait, Type: TypeDuration, Unit: "ms", Min: "0", Default: "3s", Group: GroupResources,
 		Description: "How long to wait for a data-local slot before scheduling a task less locally; 0 schedules at once."},
 	{Name: KeySpeculation, Type: TypeBool, Default: "false", Group: GroupResources,
-		Notice:      noticeWhenTrue("Spindle does not launch speculative copies of slow tasks; a failed task is run again on another executor, up to spark.task.maxFailures times; the setting is ignored."),
+		Notice:      noticeWhenTrue("Spindle does not launch speculative copies of slow tasks; a task attempt still running after spindle.task.timeout is started once more on another executor, and a failed task is run again elsewhere up to spark.task.maxFailures times; the setting is ignored."),
 		Description: "Accepted for Spark's scripts; Spindle does not run speculative tasks and warns when it is `true`."},
 	{Name: "spark.speculation.*", Type: TypeString, Group: GroupResources,
 		Description: "Spark's speculation settings (`spark.speculation.interval`, `.multiplier`, `.quantile`, …): accepted and unused."},

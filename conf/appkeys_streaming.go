@@ -24,12 +24,21 @@ const (
 	KeyBackpressureMinRate    = "spark.streaming.backpressure.pid.minRate"
 	KeyKafkaMaxRatePartition  = "spark.streaming.kafka.maxRatePerPartition"
 	KeyKafkaMinRatePartition  = "spark.streaming.kafka.minRatePerPartition"
+	KeyHeartbeatInterval      = "spark.executor.heartbeatInterval"
+	KeyNetworkTimeout         = "spark.network.timeout"
+	KeyTaskTimeout            = "spindle.task.timeout"
 	DriverModePlugin          = "plugin"
 	DriverModeProcess         = "process"
 	defaultStopTimeoutBatches = "10 × spindle.streaming.batchDuration"
 )
 
 var streamingKeys = []Key{
+	{Name: KeyHeartbeatInterval, Type: TypeDuration, Unit: "ms", Min: "1ms", Default: "10s", Group: GroupStreaming,
+		Description: "How often each executor tells the driver it is there (the driver answers); must be less than `spark.network.timeout`."},
+	{Name: KeyNetworkTimeout, Type: TypeDuration, Unit: "s", Min: "1ms", Default: "30s", Group: GroupStreaming,
+		Description: "How long the driver waits on an executor that sends nothing before it declares it lost, runs its tasks elsewhere and has the ApplicationMaster replace its container; an executor whose driver sends nothing this long connects again. Spark's default is 120s, sized for JVM garbage-collection pauses that Go executors do not have; Spindle's is 30s, three missed heartbeats."},
+	{Name: KeyTaskTimeout, Type: TypeDuration, Unit: "ms", Min: "1ms", DefaultDoc: "4 × spindle.streaming.batchDuration, at least 30s", Group: GroupStreaming,
+		Description: "A task attempt still running after this long is started once more on another executor; the first attempt to succeed wins and the other is stopped. The overrunning attempt is not counted as a failure."},
 	{Name: KeyDriverMode, Type: TypeString, Default: DriverModePlugin, Values: []string{DriverModePlugin, DriverModeProcess}, Group: GroupStreaming,
 		Description: "`plugin`: the job is a Spindle job served with `sdk.Serve`, and Spindle's streaming driver runs it (every key below applies). `process`: the job binary is itself the driver program, and the application ends with its exit status."},
 	{Name: KeyBatchDuration, Type: TypeDuration, Unit: "ms", Min: "1ms", Default: "1s", Group: GroupStreaming,

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
+	"github.com/spindlehq/spindle/conf"
 	"github.com/spindlehq/spindle/driver/taskscheduler"
 	"github.com/spindlehq/spindle/hdfscheckpoint"
 	"github.com/spindlehq/spindle/sdk"
@@ -38,10 +39,14 @@ type EngineConfig struct {
 	Rate *ratecontrol.RateController
 	// Log is the checkpoint (offsets, commits, state).
 	Log *hdfscheckpoint.Log
-	// Tasks configures task scheduling (spark.locality.wait, spark.task.maxFailures).
+	// Tasks configures task scheduling (spark.locality.wait,
+	// spark.task.maxFailures, spindle.task.timeout).
 	Tasks taskscheduler.Config
 	// Endpoint is where executors connect.
 	Endpoint *Endpoint
+	// NetworkTimeout is spark.network.timeout, given to the endpoint: an
+	// executor silent this long is lost. 0 leaves the endpoint's.
+	NetworkTimeout time.Duration
 	// Job reduces aggregates and keeps state; nil = the job has none.
 	Job Job
 	// KeepState: the job updates state across batches (updateStateByKey);
@@ -53,11 +58,12 @@ type EngineConfig struct {
 	// Stop, when it returns true, makes the engine finish the batches it
 	// has queued and return (graceful stop: marker file or SIGTERM).
 	Stop func(ctx context.Context) bool
+	// OnBatchStarted is told of every batch once its offsets are written,
+	// before its tasks run: Time, Started and Partitions (the lag monitor
+	// measures from the ranges' starts while the batch runs).
+	OnBatchStarted func(BatchInfo)
 	// OnBatch is told of every completed batch (metrics, live lines).
 	OnBatch func(BatchInfo)
-	// OnBatchStart is told of each batch when its processing starts (the
-	// Streaming tab's active batches).
-	OnBatchStart func(batchTime time.Time)
 	// OnEvent is told of every executor event after the engine has handled
 	// it (the Streaming tab's executors and their tasks).
 	OnEvent func(Event)
@@ -173,6 +179,7 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 		return nil, err
 	}
 	e := &Engine{cfg: cfg, lg: cfg.Logger, sched: sched, next: map[kafkasource.TopicPartition]int64{}, state: map[string][]byte{}, statuses: make(chan Event, 1024)}
+	cfg.Endpoint.SetNetworkTimeout(cfg.NetworkTimeout)
 	cfg.Endpoint.OnEvent(e.onEvent)
 	return e, nil
 }
@@ -181,12 +188,16 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 // statuses to the batch that waits for them.
 func (e *Engine) onEvent(ev Event) {
 	switch {
+	case ev.Added && ev.Replaced:
+		e.sched.AddExecutor(ev.ExecutorID, ev.Host, ev.Cores, ev.Running...)
+		e.lg.Warn("executor registered again: its earlier session is closed, the executor and the tasks it still holds are kept",
+			zap.String("executor", ev.ExecutorID), zap.String("host", ev.Host), zap.Int("held", len(ev.Running)))
 	case ev.Added:
-		e.sched.AddExecutor(ev.ExecutorID, ev.Host, ev.Cores)
+		e.sched.AddExecutor(ev.ExecutorID, ev.Host, ev.Cores, ev.Running...)
 		e.lg.Info("executor added", zap.String("executor", ev.ExecutorID), zap.String("host", ev.Host), zap.Int("cores", ev.Cores))
 	case ev.Lost:
 		e.sched.RemoveExecutor(ev.ExecutorID, ev.Reason)
-		e.lg.Warn("executor lost", zap.String("executor", ev.ExecutorID), zap.String("reason", ev.Reason))
+		e.lg.Warn("executor lost; its tasks run again elsewhere", zap.String("executor", ev.ExecutorID), zap.String("reason", ev.Reason), zap.Bool("timedOut", ev.TimedOut))
 	}
 	if e.cfg.OnEvent != nil {
 		e.cfg.OnEvent(ev)
@@ -271,9 +282,6 @@ func (e *Engine) runBatch(ctx context.Context, batchTime time.Time, ranges []hdf
 	if pl.planned.IsZero() {
 		pl.planned = started
 	}
-	if e.cfg.OnBatchStart != nil {
-		e.cfg.OnBatchStart(batchTime)
-	}
 	info := BatchInfo{Time: batchTime, Started: pl.planned, SchedulingDelay: max(0, pl.planned.Sub(batchTime)), Lag: pl.plan.Lag, RateLimit: e.rateLimit(), Replayed: pl.replay, OutOfRange: pl.plan.OutOfRange}
 	stage := func(name string, since time.Time) time.Time {
 		now := time.Now()
@@ -301,6 +309,9 @@ func (e *Engine) runBatch(ctx context.Context, batchTime time.Time, ranges []hdf
 		id := fmt.Sprintf("%s-%d", r.Topic, r.Partition)
 		tasks = append(tasks, taskscheduler.Task{ID: id, Partition: id})
 		byID[id] = r
+	}
+	if e.cfg.OnBatchStarted != nil {
+		e.cfg.OnBatchStarted(BatchInfo{Time: batchTime, Started: info.Started, Partitions: info.Partitions, Replayed: pl.replay})
 	}
 	aggregates := map[string][][]byte{}
 	var read, process, write time.Duration
@@ -379,30 +390,22 @@ func (e *Engine) runTasks(ctx context.Context, batchTime time.Time, tasks []task
 	if err := e.sched.Submit(tasks); err != nil {
 		return nil, err
 	}
-	// Drop statuses of an earlier batch that arrived late.
-	for drained := false; !drained; {
-		select {
-		case <-e.statuses:
-		default:
-			drained = true
-		}
-	}
 	results := map[string]*pb.TaskStatus{}
-	running := map[string]string{} // task → executor of its current attempt
-	attempts := map[string]int32{}
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		for _, a := range e.sched.Schedule() {
-			r := byID[a.TaskID]
-			running[a.TaskID], attempts[a.TaskID] = a.ExecutorID, int32(a.Attempt)
-			err := e.cfg.Endpoint.Launch(a.ExecutorID, &pb.LaunchTask{
-				TaskId: a.TaskID, Attempt: int32(a.Attempt), BatchTimeUnixMs: batchTime.UnixMilli(),
-				Range: &pb.OffsetRange{Topic: r.Topic, Partition: r.Partition, From: r.From, Until: r.Until},
-			})
-			if err != nil {
-				e.sched.TaskFinished(a.TaskID, a.ExecutorID, err)
+		// Ends reported since the last round free their cores first,
+		// those of earlier batches' attempts included.
+		for drained := false; !drained; {
+			select {
+			case ev := <-e.statuses:
+				e.taskEnded(ev, results)
+			default:
+				drained = true
 			}
+		}
+		for _, a := range e.sched.Schedule() {
+			e.launch(batchTime, a, byID[a.TaskID])
 		}
 		if done, err := e.sched.State(); done {
 			if err != nil {
@@ -414,20 +417,54 @@ func (e *Engine) runTasks(ctx context.Context, batchTime time.Time, tasks []task
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		case ev := <-e.statuses:
-			st := ev.Status
-			if st == nil || running[st.GetTaskId()] != ev.ExecutorID || attempts[st.GetTaskId()] != st.GetAttempt() {
-				continue
-			}
-			var err error
-			if !st.GetSucceeded() {
-				err = errors.New(st.GetError())
-				e.lg.Warn("task failed", zap.String("task", st.GetTaskId()), zap.Int32("attempt", st.GetAttempt()), zap.String("executor", ev.ExecutorID), zap.String("error", st.GetError()))
-			} else {
-				results[st.GetTaskId()] = st
-			}
-			e.sched.TaskFinished(st.GetTaskId(), ev.ExecutorID, err)
+			e.taskEnded(ev, results)
 		case <-tick.C:
 		}
+	}
+}
+
+// launch sends assignment a of range r to its executor; a launch that
+// cannot be sent fails at once.
+func (e *Engine) launch(batchTime time.Time, a taskscheduler.Assignment, r hdfscheckpoint.OffsetRange) {
+	if o := a.Overran; o != nil {
+		e.lg.Warn("task ran longer than "+conf.KeyTaskTimeout+"; running it again on another executor, the first to finish wins",
+			zap.String("task", a.TaskID), zap.String("executor", o.ExecutorID), zap.Int("attempt", o.Attempt), zap.Duration("running", o.For),
+			zap.Duration("timeout", e.cfg.Tasks.TaskTimeout), zap.String("on", a.ExecutorID), zap.Int("newAttempt", a.Attempt))
+	}
+	err := e.cfg.Endpoint.Launch(a.ExecutorID, &pb.LaunchTask{
+		TaskId: a.TaskID, Attempt: int32(a.Attempt), Tid: a.TID, BatchTimeUnixMs: batchTime.UnixMilli(),
+		Range: &pb.OffsetRange{Topic: r.Topic, Partition: r.Partition, From: r.From, Until: r.Until},
+	})
+	if err != nil {
+		e.lg.Warn("task not launched; it runs again", zap.String("task", a.TaskID), zap.String("executor", a.ExecutorID), zap.Error(err))
+		e.sched.TaskFinished(a.TID, a.ExecutorID, fmt.Errorf("%w: %w", taskscheduler.ErrLaunchLost, err))
+	}
+}
+
+// taskEnded gives a reported end to the scheduler, keeps the winning
+// attempt's status in results and stops the attempts it beat.
+func (e *Engine) taskEnded(ev Event, results map[string]*pb.TaskStatus) {
+	st := ev.Status
+	if st == nil {
+		return
+	}
+	var err error
+	switch {
+	case ev.LaunchLost:
+		e.lg.Warn("task launch lost; it runs again", zap.String("task", st.GetTaskId()), zap.Int32("attempt", st.GetAttempt()), zap.String("executor", ev.ExecutorID), zap.String("error", st.GetError()))
+		err = fmt.Errorf("%w: %s", taskscheduler.ErrLaunchLost, st.GetError())
+	case !st.GetSucceeded():
+		err = errors.New(st.GetError())
+	}
+	fin := e.sched.TaskFinished(st.GetTid(), ev.ExecutorID, err)
+	switch {
+	case fin.Won:
+		results[st.GetTaskId()] = st
+	case fin.Failed:
+		e.lg.Warn("task failed", zap.String("task", st.GetTaskId()), zap.Int32("attempt", st.GetAttempt()), zap.String("executor", ev.ExecutorID), zap.String("error", st.GetError()))
+	}
+	for _, k := range fin.Kill {
+		e.cfg.Endpoint.Kill(k.ExecutorID, k.TID, fmt.Sprintf("attempt %d of task %s on executor %s finished first", st.GetAttempt(), st.GetTaskId(), ev.ExecutorID))
 	}
 }
 

@@ -31,6 +31,7 @@ type streamingSettings struct {
 	lag            kafkasource.LagMonitorConfig
 	rate           ratecontrol.Config
 	tasks          taskscheduler.Config
+	liveness       Liveness
 	sink           sink.Config
 }
 
@@ -58,6 +59,11 @@ func newStreamingSettings(a conf.AppConf, readFiles bool) (streamingSettings, er
 	}
 	s.tasks.LocalityWait = a.Duration(conf.KeyLocalityWait)
 	s.tasks.MaxFailures = int(a.Int(conf.KeyTaskMaxFailures))
+	s.tasks.TaskTimeout = TaskTimeoutFromApp(a, s.batch)
+	s.liveness = LivenessFromApp(a)
+	if err := s.liveness.Validate(); err != nil {
+		return s, err
+	}
 	var err error
 	if readFiles {
 		s.kafka, err = kafkasource.ConfigFromApp(a)

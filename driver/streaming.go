@@ -45,7 +45,7 @@ type StreamingConfig struct {
 	Stopping func() bool
 	// OnBatch is told of each completed batch.
 	OnBatch func(BatchInfo)
-	// OnLag is told of the lag monitor's findings after each batch.
+	// OnLag is told of each of the lag monitor's measurements.
 	OnLag func([]LagSample)
 	// OnBatchStart and OnEvent are the engine's (Config): the Streaming
 	// tab's active batch, executors and task ends.
@@ -115,8 +115,14 @@ func NewStreaming(opts StreamingConfig) (Program, error) {
 		}
 		defer lagMon.Close()
 		lagCtx, stopLag := context.WithCancel(ctx)
-		lagChecks := watchLag(lagCtx, lagMon, opts.OnLag, lg)
+		lagChecks := watchLag(lagCtx, lagMon, batch, opts.OnLag, lg)
 		defer stopLag()
+		onBatchStarted := func(b BatchInfo) {
+			lagChecks.started(b)
+			if opts.OnBatchStart != nil {
+				opts.OnBatchStart(b.Time)
+			}
+		}
 		onBatch := func(b BatchInfo) {
 			lagChecks.request(b)
 			if opts.OnBatch != nil {
@@ -153,8 +159,8 @@ func NewStreaming(opts StreamingConfig) (Program, error) {
 			jobIface = client
 		}
 		eng, err := NewEngine(EngineConfig{
-			BatchDuration: batch, Planner: planner, Rate: rate, Log: log, Tasks: set.tasks, Endpoint: ep,
-			Job: jobIface, KeepState: caps.UpdateState, Stop: gs.stopRequested, OnBatch: onBatch, OnBatchStart: opts.OnBatchStart, OnEvent: opts.OnEvent, Committer: committer, Logger: lg.Named("engine"),
+			BatchDuration: batch, Planner: planner, Rate: rate, Log: log, Tasks: set.tasks, Endpoint: ep, NetworkTimeout: set.liveness.NetworkTimeout,
+			Job: jobIface, KeepState: caps.UpdateState, Stop: gs.stopRequested, OnBatchStarted: onBatchStarted, OnBatch: onBatch, OnEvent: opts.OnEvent, Committer: committer, Logger: lg.Named("engine"),
 		})
 		if err != nil {
 			return err

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spindlehq/spindle/conf"
 	"github.com/spindlehq/spindle/dfs"
+	"github.com/spindlehq/spindle/driver"
 	"github.com/spindlehq/spindle/executor"
 	"github.com/spindlehq/spindle/launch"
 	"github.com/spindlehq/spindle/streaming/kafkasource"
@@ -42,6 +43,8 @@ func executorCommand() *cli.Command {
 			}
 			defer closeLogs()
 			cfg.Logger = lg.Named("executor")
+			live := driver.LivenessFromApp(spec.Settings)
+			cfg.HeartbeatInterval, cfg.NetworkTimeout = live.HeartbeatInterval, live.NetworkTimeout
 			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 			defer stop()
 			if specErr == nil && spec.Settings.String(conf.KeyDriverMode) == conf.DriverModePlugin {
