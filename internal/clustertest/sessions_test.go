@@ -129,7 +129,7 @@ func TestSecondRegistrationsOfExecutorIdsKeepCommitting(t *testing.T) {
 }
 
 // lagSeries matches the AM's total consumer lag in Prometheus text.
-var lagSeries = regexp.MustCompile(`(?m)^spindle_am_consumer_lag_records (\d+)$`)
+var lagSeries = regexp.MustCompile(`(?m)^spindle_am_consumer_lag_records(?:\{[^}]*\})? (\d+)$`)
 
 // TestLagGrowsWhileNoBatchCompletes: executors that fit on no node never
 // start, so the first batch never completes. The lag monitor measures
