@@ -153,6 +153,10 @@ func StreamingDriver(spec LaunchSpec, opts StreamingOptions) (func(context.Conte
 	if err := checkConcurrentJobs(c[KeyConcurrentJobs], lg); err != nil {
 		return nil, err
 	}
+	chunkOffsets, err := driver.ChunkOffsets(c)
+	if err != nil {
+		return nil, err
+	}
 	// The executors open the sink; a mistake in its settings is reported
 	// here, before any executor starts.
 	scfg, err := sink.ConfigFromConf(c)
@@ -253,7 +257,7 @@ func StreamingDriver(spec LaunchSpec, opts StreamingOptions) (func(context.Conte
 		}
 		eng, err := driver.NewEngine(driver.EngineConfig{
 			BatchDuration: batch, Planner: planner, Rate: rate, Log: log, Tasks: tcfg, Endpoint: ep,
-			Job: jobIface, KeepState: caps.UpdateState, Stop: gs.stopRequested, OnBatch: onBatch, Committer: committer, Logger: lg.Named("engine"),
+			Job: jobIface, KeepState: caps.UpdateState, Stop: gs.stopRequested, OnBatch: onBatch, Committer: committer, ChunkOffsets: chunkOffsets, Logger: lg.Named("engine"),
 		})
 		if err != nil {
 			return err

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"time"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
@@ -60,6 +61,11 @@ type EngineConfig struct {
 	// the stream's progress). Its errors are logged, never fatal: the
 	// checkpoint, not the group, is where the stream resumes.
 	Committer OffsetCommitter
+	// ChunkOffsets is the chunk size, in offsets, executors read, process
+	// and write new batches' ranges in (ChunkOffsets(conf)); 0 runs each
+	// range as one chunk. A replayed batch keeps the size it was planned
+	// with.
+	ChunkOffsets int64
 	// Logger receives the engine's log.
 	Logger *zap.Logger
 }
@@ -212,7 +218,11 @@ func (e *Engine) Run(ctx context.Context) error {
 	}
 	if rec.Pending != nil {
 		e.lg.Info("replaying uncommitted batch", zap.Time("batch", rec.Pending.BatchTime), zap.Int("ranges", len(rec.Pending.Ranges)))
-		if err := e.runBatch(ctx, rec.Pending.BatchTime, rec.Pending.Ranges, plannedBatch{replay: true}); err != nil {
+		chunk, err := batchChunkOffsets(rec.Pending.Meta)
+		if err != nil {
+			return fmt.Errorf("driver: replay batch %s: %w", rec.Pending.BatchTime.Format(time.RFC3339Nano), err)
+		}
+		if err := e.runBatch(ctx, rec.Pending.BatchTime, rec.Pending.Ranges, plannedBatch{replay: true, chunkOffsets: chunk}); err != nil {
 			return err
 		}
 	}
@@ -237,7 +247,7 @@ func (e *Engine) Run(ctx context.Context) error {
 		for _, r := range plan.Ranges {
 			ranges = append(ranges, hdfscheckpoint.OffsetRange{Topic: r.Topic, Partition: r.Partition, From: r.From, Until: r.Until})
 		}
-		if err := e.runBatch(ctx, next, ranges, plannedBatch{plan: plan, planned: planStart}); err != nil {
+		if err := e.runBatch(ctx, next, ranges, plannedBatch{plan: plan, planned: planStart, chunkOffsets: e.cfg.ChunkOffsets}); err != nil {
 			return err
 		}
 		next = next.Add(e.cfg.BatchDuration)
@@ -283,6 +293,8 @@ type plannedBatch struct {
 	plan    kafkasource.Plan
 	planned time.Time
 	replay  bool
+	// chunkOffsets is the chunk size the batch's tasks use.
+	chunkOffsets int64
 }
 
 // runBatch runs one batch: offsets entry, tasks, reduce and state, commit.
@@ -299,7 +311,11 @@ func (e *Engine) runBatch(ctx context.Context, batchTime time.Time, ranges []hdf
 	}
 	if !pl.replay {
 		started = stage(StagePlan, pl.planned)
-		if err := e.cfg.Log.WriteOffsets(ctx, hdfscheckpoint.BatchOffsets{BatchTime: batchTime, Ranges: ranges}); err != nil {
+		var meta map[string]string
+		if pl.chunkOffsets > 0 {
+			meta = map[string]string{metaChunkOffsets: strconv.FormatInt(pl.chunkOffsets, 10)}
+		}
+		if err := e.cfg.Log.WriteOffsets(ctx, hdfscheckpoint.BatchOffsets{BatchTime: batchTime, Ranges: ranges, Meta: meta}); err != nil {
 			return fmt.Errorf("driver: write offsets of batch %s: %w", batchTime.Format(time.RFC3339Nano), err)
 		}
 		started = stage(StageOffsets, started)
@@ -322,7 +338,7 @@ func (e *Engine) runBatch(ctx context.Context, batchTime time.Time, ranges []hdf
 	aggregates := map[string][][]byte{}
 	var read, process, write time.Duration
 	if len(tasks) > 0 {
-		results, err := e.runTasks(ctx, batchTime, tasks, byID)
+		results, err := e.runTasks(ctx, batchTime, pl.chunkOffsets, tasks, byID)
 		if err != nil {
 			return err
 		}
@@ -392,7 +408,7 @@ func (e *Engine) nextOffsets() map[kafkasource.TopicPartition]int64 {
 }
 
 // runTasks runs a task set to its end and returns each task's status.
-func (e *Engine) runTasks(ctx context.Context, batchTime time.Time, tasks []taskscheduler.Task, byID map[string]hdfscheckpoint.OffsetRange) (map[string]*pb.TaskStatus, error) {
+func (e *Engine) runTasks(ctx context.Context, batchTime time.Time, chunkOffsets int64, tasks []taskscheduler.Task, byID map[string]hdfscheckpoint.OffsetRange) (map[string]*pb.TaskStatus, error) {
 	if err := e.sched.Submit(tasks); err != nil {
 		return nil, err
 	}
@@ -415,7 +431,8 @@ func (e *Engine) runTasks(ctx context.Context, batchTime time.Time, tasks []task
 			running[a.TaskID], attempts[a.TaskID] = a.ExecutorID, int32(a.Attempt)
 			err := e.cfg.Endpoint.Launch(a.ExecutorID, &pb.LaunchTask{
 				TaskId: a.TaskID, Attempt: int32(a.Attempt), BatchTimeUnixMs: batchTime.UnixMilli(),
-				Range: &pb.OffsetRange{Topic: r.Topic, Partition: r.Partition, From: r.From, Until: r.Until},
+				Range:        &pb.OffsetRange{Topic: r.Topic, Partition: r.Partition, From: r.From, Until: r.Until},
+				ChunkOffsets: chunkOffsets,
 			})
 			if err != nil {
 				e.sched.TaskFinished(a.TaskID, a.ExecutorID, err)

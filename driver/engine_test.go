@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"net"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -28,8 +29,13 @@ type sumRunner struct {
 	tasks  atomic.Int64
 }
 
+// launchedChunks maps each launched batch time (ms) to the chunk size its
+// tasks were given.
+var launchedChunks sync.Map
+
 func (r *sumRunner) RunTask(ctx context.Context, t *pb.LaunchTask) *pb.TaskStatus {
 	r.tasks.Add(1)
+	launchedChunks.Store(t.GetBatchTimeUnixMs(), t.GetChunkOffsets())
 	rg := t.GetRange()
 	recs, err := r.reader.ReadRange(ctx, kafkasource.OffsetRange{Topic: rg.GetTopic(), Partition: rg.GetPartition(), From: rg.GetFrom(), Until: rg.GetUntil()})
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/spindlehq/spindle/sdk"
 	"github.com/spindlehq/spindle/sdk/testdata/passjob"
 	"github.com/spindlehq/spindle/streaming/kafkasource"
+	"github.com/spindlehq/spindle/streaming/sink"
 )
 
 const (
@@ -90,13 +91,14 @@ func (noSource) ReadRangeEach(context.Context, kafkasource.OffsetRange, func(*ka
 
 type noSink struct{}
 
-func (noSink) WritePartition(context.Context, time.Time, string, int32, []sdk.Output) error {
-	return nil
+func (noSink) OpenPartition(context.Context, time.Time, string, int32) (sink.PartitionWriter, error) {
+	return noSink{}, nil
 }
 
-func (noSink) WriteRejected(context.Context, time.Time, string, int32, []sdk.Rejected) error {
-	return nil
-}
+func (noSink) WriteOutputs(context.Context, int, []sdk.Output) error    { return nil }
+func (noSink) WriteRejected(context.Context, int, []sdk.Rejected) error { return nil }
+func (noSink) Commit(context.Context) error                             { return nil }
+func (noSink) Abort()                                                   {}
 
 // startInProcess returns the pass-through job, configured, in the
 // benchmark's own process.

@@ -39,8 +39,10 @@ type Parser[E any] interface {
 type Emitter[E any] interface {
 	// Emit returns the outputs for the partition's events, which are
 	// those Parse produced less those Enrich rejected. It is called once
-	// per partition per batch, even when no events remain. An error fails
-	// the partition, which the framework retries.
+	// per chunk of a partition's batch (a chunk is at most a quarter of
+	// spindle.task.maxRecordsInFlight offsets, so most partitions are one
+	// chunk), and once even when no events remain. A replay cuts the same
+	// chunks. An error fails the partition, which the framework retries.
 	Emit(ctx context.Context, p PartitionInfo, events []E) ([]Output, error)
 }
 

@@ -570,8 +570,13 @@ type LaunchTask struct {
 	Attempt         int32                  `protobuf:"varint,2,opt,name=attempt,proto3" json:"attempt,omitempty"`
 	BatchTimeUnixMs int64                  `protobuf:"varint,3,opt,name=batch_time_unix_ms,json=batchTimeUnixMs,proto3" json:"batch_time_unix_ms,omitempty"`
 	Range           *OffsetRange           `protobuf:"bytes,4,opt,name=range,proto3" json:"range,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// chunk_offsets: the executor reads, processes and writes the range in
+	// chunks of this many offsets, from range.from, recorded with the batch
+	// so that a replay cuts the same chunks; 0 makes the whole range one
+	// chunk.
+	ChunkOffsets  int64 `protobuf:"varint,5,opt,name=chunk_offsets,json=chunkOffsets,proto3" json:"chunk_offsets,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *LaunchTask) Reset() {
@@ -630,6 +635,13 @@ func (x *LaunchTask) GetRange() *OffsetRange {
 		return x.Range
 	}
 	return nil
+}
+
+func (x *LaunchTask) GetChunkOffsets() int64 {
+	if x != nil {
+		return x.ChunkOffsets
+	}
+	return 0
 }
 
 // KeyValue is a keyed partial aggregate.
@@ -891,13 +903,14 @@ const file_task_proto_rawDesc = "" +
 	"\x05topic\x18\x01 \x01(\tR\x05topic\x12\x1c\n" +
 	"\tpartition\x18\x02 \x01(\x05R\tpartition\x12\x12\n" +
 	"\x04from\x18\x03 \x01(\x03R\x04from\x12\x14\n" +
-	"\x05until\x18\x04 \x01(\x03R\x05until\"\x9b\x01\n" +
+	"\x05until\x18\x04 \x01(\x03R\x05until\"\xc0\x01\n" +
 	"\n" +
 	"LaunchTask\x12\x17\n" +
 	"\atask_id\x18\x01 \x01(\tR\x06taskId\x12\x18\n" +
 	"\aattempt\x18\x02 \x01(\x05R\aattempt\x12+\n" +
 	"\x12batch_time_unix_ms\x18\x03 \x01(\x03R\x0fbatchTimeUnixMs\x12-\n" +
-	"\x05range\x18\x04 \x01(\v2\x17.spindle.v1.OffsetRangeR\x05range\"2\n" +
+	"\x05range\x18\x04 \x01(\v2\x17.spindle.v1.OffsetRangeR\x05range\x12#\n" +
+	"\rchunk_offsets\x18\x05 \x01(\x03R\fchunkOffsets\"2\n" +
 	"\bKeyValue\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\fR\x05value\"\xdd\x01\n" +

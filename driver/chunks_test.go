@@ -1,0 +1,73 @@
+package driver_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/spindlehq/spindle/driver"
+	"github.com/spindlehq/spindle/hdfscheckpoint"
+	"go.uber.org/zap"
+)
+
+// TestEngineRecordsChunkSizeWithTheBatch: new batches' tasks get the
+// configured chunk size and their offsets entries record it; a batch
+// replayed after a restart keeps the size it was planned with, even when
+// the configuration changed, so that the Kafka sink's OutputIDs repeat.
+func TestEngineRecordsChunkSizeWithTheBatch(t *testing.T) {
+	f := newFixture(t)
+	produceSums(t, f.broker, 100, nil)
+	_, batches := f.runEngine(t, 400, func(c *driver.EngineConfig) { c.ChunkOffsets = 64 })
+	for _, b := range batches {
+		if got, _ := launchedChunks.Load(b.Time.UnixMilli()); got != int64(64) {
+			t.Fatalf("batch %v: tasks got chunk size %v, want 64", b.Time, got)
+		}
+	}
+	log, err := hdfscheckpoint.NewLog(f.store, f.dir, 10, zap.NewNop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := log.Recover(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := rec.LastCommittedOffsets.Meta["chunkOffsets"]; got != "64" {
+		t.Fatalf("offsets entry meta chunkOffsets = %q, want 64", got)
+	}
+	// A batch planned with chunks of 7 offsets and not committed.
+	produceSums(t, f.broker, 50, nil)
+	var pending []hdfscheckpoint.OffsetRange
+	for _, r := range rec.LastCommittedOffsets.Ranges {
+		pending = append(pending, hdfscheckpoint.OffsetRange{Topic: r.Topic, Partition: r.Partition, From: r.Until, Until: r.Until + 50})
+	}
+	replayAt := rec.NextBatchTime.Add(time.Second)
+	if err := log.WriteOffsets(context.Background(), hdfscheckpoint.BatchOffsets{BatchTime: replayAt, Ranges: pending, Meta: map[string]string{"chunkOffsets": "7"}}); err != nil {
+		t.Fatal(err)
+	}
+	_, batches = f.runEngine(t, 200, func(c *driver.EngineConfig) { c.ChunkOffsets = 64 })
+	if !batches[0].Replayed {
+		t.Fatalf("first batch after restart %+v, want the pending batch replayed", batches[0])
+	}
+	if got, _ := launchedChunks.Load(replayAt.UnixMilli()); got != int64(7) {
+		t.Fatalf("replayed batch's tasks got chunk size %v, want the recorded 7", got)
+	}
+}
+
+// TestChunkOffsetsFromConf: a quarter of spindle.task.maxRecordsInFlight,
+// rounded up; a bad value is refused with the key's name.
+func TestChunkOffsetsFromConf(t *testing.T) {
+	for _, c := range []struct {
+		v    string
+		want int64
+	}{{"", driver.DefaultMaxRecordsInFlight / 4}, {"4", 1}, {"10", 3}, {"1000000", 250000}} {
+		got, err := driver.ChunkOffsets(map[string]string{driver.KeyMaxRecordsInFlight: c.v})
+		if err != nil || got != c.want {
+			t.Errorf("%s=%q: %d, %v; want %d", driver.KeyMaxRecordsInFlight, c.v, got, err, c.want)
+		}
+	}
+	for _, v := range []string{"3", "-1", "many"} {
+		if _, err := driver.ChunkOffsets(map[string]string{driver.KeyMaxRecordsInFlight: v}); err == nil {
+			t.Errorf("%s=%q accepted", driver.KeyMaxRecordsInFlight, v)
+		}
+	}
+}
