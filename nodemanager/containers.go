@@ -143,6 +143,7 @@ func (nm *NodeManager) startContainer(ctx context.Context, req *pb.StartContaine
 		nm.mu.Lock()
 		c.state, c.exitStatus, c.diagnostics, c.completedAt = pb.ContainerState_CONTAINER_STATE_COMPLETE, exitStatusInvalid, "Container launch failed: "+err.Error(), time.Now()
 		nm.mu.Unlock()
+		nm.heartbeatSoon()
 		nm.metrics.failed.Inc()
 		nm.deleter.Schedule(c.workDir)
 		nm.lg.Warn("container launch failed", zap.String("container", id), zap.Error(err))
@@ -196,6 +197,7 @@ func (nm *NodeManager) waitContainer(c *container) {
 	}
 	nm.deleter.Schedule(c.workDir)
 	nm.lg.Info("container completed", zap.String("container", c.id), zap.Int32("exitStatus", exit), zap.String("diagnostics", firstLine(diag)))
+	nm.heartbeatSoon()
 }
 
 // memoryExceeded kills a container the monitor found above its allocation.
