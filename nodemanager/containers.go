@@ -191,13 +191,19 @@ func (nm *NodeManager) waitContainer(c *container) {
 		}
 	}
 	exit, diag := c.exitStatus, c.diagnostics
+	// The RM and the AM know of the stops they asked for; anything else
+	// (the process exited, the memory monitor killed it) they learn from
+	// this NM, at once.
+	unexpected := c.killStatus != exitStatusKilledByAM && c.killStatus != exitStatusKilledByRM
 	nm.mu.Unlock()
 	if exit != 0 {
 		nm.metrics.failed.Inc()
 	}
 	nm.deleter.Schedule(c.workDir)
 	nm.lg.Info("container completed", zap.String("container", c.id), zap.Int32("exitStatus", exit), zap.String("diagnostics", firstLine(diag)))
-	nm.heartbeatSoon()
+	if unexpected {
+		nm.heartbeatSoon()
+	}
 }
 
 // memoryExceeded kills a container the monitor found above its allocation.

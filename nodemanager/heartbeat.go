@@ -60,8 +60,8 @@ func (nm *NodeManager) register(ctx context.Context) error {
 }
 
 // heartbeatLoop reports container statuses every heartbeat interval, and
-// at once when a container completes (an out-of-band heartbeat, as YARN's
-// NM sends), so that the loss of an executor reaches its AM without
+// at once when a container completes unasked (an out-of-band heartbeat, as
+// YARN's NM sends), so that the loss of an executor reaches its AM without
 // waiting out the interval. While the RM is unreachable, containers keep
 // running.
 func (nm *NodeManager) heartbeatLoop(ctx context.Context) {
@@ -77,10 +77,20 @@ func (nm *NodeManager) heartbeatLoop(ctx context.Context) {
 			return
 		case <-timer.C:
 		case <-nm.heartbeatNow:
+			// Completions that come in a burst go in one heartbeat.
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(outOfBandMinGap):
+			}
 		}
 		nm.heartbeatOnce(ctx)
 	}
 }
+
+// outOfBandMinGap is how long an out-of-band heartbeat waits for more
+// completions to report with it.
+const outOfBandMinGap = 20 * time.Millisecond
 
 // heartbeatSoon asks for an out-of-band heartbeat; asks made while one is
 // due are folded into it.

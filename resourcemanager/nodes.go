@@ -86,7 +86,6 @@ func (rm *ResourceManager) completeLocked(c *rmContainer, exitStatus int32, diag
 		Resource:    c.c.GetResource(),
 	}
 	rm.sched.Release(c.c.GetId())
-	rm.kickScheduler()
 	if t, ok := rm.attempts[c.attemptID]; ok && !t.finished() {
 		if t.amContainer == c.c.GetId() {
 			rm.amContainerCompletedLocked(t, c.status)

@@ -3,12 +3,12 @@ package resourcemanager
 import "context"
 
 // kickScheduler asks for a scheduling pass over all nodes soon. It is
-// called, under rm.mu or not, wherever an ask appears or resources are
-// freed outside an AM's Allocate (which runs its own pass) and a node's
-// heartbeat: a new attempt's AM container, a released or completed
-// container. Without it such asks wait for the next NM heartbeat, up to
-// yarn.resourcemanager.nodemanagers.heartbeat-interval-ms. Kicks that come
-// while a pass is due are folded into it.
+// called, under rm.mu or not, where an ask appears or room is made outside
+// an AM's Allocate (which runs its own pass) and a node's heartbeat (which
+// runs one for the node whose containers completed): a new attempt's AM
+// container, a node registering. Without it such asks wait for the next NM
+// heartbeat, up to yarn.resourcemanager.nodemanagers.heartbeat-interval-ms.
+// Kicks that come while a pass is due are folded into it.
 func (rm *ResourceManager) kickScheduler() {
 	select {
 	case rm.schedKick <- struct{}{}:
