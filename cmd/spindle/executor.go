@@ -44,30 +44,13 @@ func executorCommand() *cli.Command {
 			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 			defer stop()
 			if mode, _ := appmaster.DriverMode(spec.Conf); specErr == nil && mode == appmaster.DriverModePlugin {
-				// The executor registers with the driver while the job's
-				// plugin starts; a job that cannot start ends the executor.
-				runner := executor.StartRunner(func() (executor.Runner, func(), error) {
-					return jobRunner(ctx, spec, appLog, cfg)
-				})
-				defer runner.Close()
-				cfg.Runner = runner
-				runCtx, cancel := context.WithCancel(ctx)
-				defer cancel()
-				startErr := make(chan error, 1)
-				go func() {
-					if err := runner.Wait(runCtx); err != nil && runCtx.Err() == nil {
-						lg.Error("cannot run the job", zap.Error(err))
-						startErr <- err
-						cancel()
-					}
-				}()
-				err := executor.Run(runCtx, cfg)
-				select {
-				case serr := <-startErr:
-					return serr
-				default:
+				runner, closeRunner, err := jobRunner(ctx, spec, appLog, cfg)
+				if err != nil {
+					lg.Error("cannot run the job", zap.Error(err))
 					return err
 				}
+				defer closeRunner()
+				cfg.Runner = runner
 			}
 			return executor.Run(ctx, cfg)
 		},
@@ -76,7 +59,7 @@ func executorCommand() *cli.Command {
 
 // jobRunner starts the job's plugin (its SHA-256 checked) with the Kafka
 // reader and the sink the application is configured with.
-func jobRunner(ctx context.Context, spec appmaster.LaunchSpec, appLog interface{ Write([]byte) (int, error) }, cfg executor.Config) (executor.Runner, func(), error) {
+func jobRunner(ctx context.Context, spec appmaster.LaunchSpec, appLog interface{ Write([]byte) (int, error) }, cfg executor.Config) (*executor.JobRunner, func(), error) {
 	job, err := appmaster.JobResource(spec)
 	if err != nil {
 		return nil, nil, err
