@@ -100,7 +100,7 @@ func BenchmarkSubmitToExecutorsRegistered(b *testing.B) {
 			}
 		}
 		toAM, toExecutors = append(toAM, amAt.Sub(start)), append(toExecutors, last.Sub(start))
-		if os.Getenv("DEBUGTL") != "" {
+		if os.Getenv("SPINDLE_BENCH_TIMELINE") != "" {
 			b.Logf("start %s", start.UTC().Format(time.RFC3339Nano))
 			logs, _ := filepath.Glob(filepath.Join(c.Dir, "nm*", "nm-logs", appID, "container_*", "spindle.log"))
 			nmlogs, _ := filepath.Glob(filepath.Join(c.Dir, "nm*", "logs", "*.log"))
