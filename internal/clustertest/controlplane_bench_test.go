@@ -101,21 +101,7 @@ func BenchmarkSubmitToExecutorsRegistered(b *testing.B) {
 		}
 		toAM, toExecutors = append(toAM, amAt.Sub(start)), append(toExecutors, last.Sub(start))
 		if os.Getenv("SPINDLE_BENCH_TIMELINE") != "" {
-			b.Logf("start %s", start.UTC().Format(time.RFC3339Nano))
-			logs, _ := filepath.Glob(filepath.Join(c.Dir, "nm*", "nm-logs", appID, "container_*", "spindle.log"))
-			nmlogs, _ := filepath.Glob(filepath.Join(c.Dir, "nm*", "logs", "*.log"))
-			for _, l := range append(logs, nmlogs...) {
-				raw, _ := os.ReadFile(l)
-				for _, line := range strings.Split(string(raw), "\n") {
-					if len(line) > 200 {
-						line = line[:200]
-					}
-					if strings.Contains(line, "debug") {
-						continue
-					}
-					b.Logf("%s: %s", filepath.Base(filepath.Dir(l)), line)
-				}
-			}
+			logTimeline(b, c, appID, start)
 		}
 		b.StopTimer()
 		c.Client().KillApplication(context.Background(), &pb.KillApplicationRequest{ApplicationId: appID})
@@ -126,6 +112,22 @@ func BenchmarkSubmitToExecutorsRegistered(b *testing.B) {
 	b.StopTimer()
 	b.ReportMetric(medianMs(toAM), "am-registered-ms")
 	b.ReportMetric(medianMs(toExecutors), "executors-registered-ms")
+}
+
+// logTimeline prints the info lines of appID's containers' framework logs,
+// after the submission's start, to see where the time to register goes
+// (SPINDLE_BENCH_TIMELINE=1).
+func logTimeline(b *testing.B, c *testutil.Cluster, appID string, start time.Time) {
+	b.Logf("submitted at %s", start.UTC().Format(time.RFC3339Nano))
+	logs, _ := filepath.Glob(filepath.Join(c.Dir, "nm*", "nm-logs", appID, "container_*", "spindle.log"))
+	for _, l := range logs {
+		raw, _ := os.ReadFile(l)
+		for _, line := range strings.Split(string(raw), "\n") {
+			if strings.Contains(line, "\tinfo\t") {
+				b.Logf("%s: %.200s", filepath.Base(filepath.Dir(l)), line)
+			}
+		}
+	}
 }
 
 // BenchmarkExecutorKillToBatchCommitted measures, at the shipped
