@@ -164,26 +164,38 @@ func fetchAll(b *testing.B, broker *kafkatest.Broker, topic string, partitions i
 		b.Fatal(err)
 	}
 	defer r.Close()
+	readPartitions(b, partitions, func(p int32) error {
+		_, end := broker.Offsets(b, topic, p)
+		n := int64(0)
+		if err := r.ReadRangeEach(context.Background(), kafkasource.OffsetRange{Topic: topic, Partition: p, From: 0, Until: end}, func(*kafkasource.Record) { n++ }); err != nil {
+			return err
+		}
+		if n != end {
+			return fmt.Errorf("partition %d: fetched %d records, want %d", p, n, end)
+		}
+		return nil
+	})
+	return time.Since(start)
+}
+
+// readPartitions runs read for each partition at once and fails the
+// benchmark with their errors.
+func readPartitions(b *testing.B, partitions int32, read func(p int32) error) {
+	b.Helper()
 	var wg sync.WaitGroup
 	errs := make(chan error, partitions)
 	for p := range partitions {
-		_, end := broker.Offsets(b, topic, p)
 		wg.Go(func() {
-			n := int64(0)
-			if err := r.ReadRangeEach(context.Background(), kafkasource.OffsetRange{Topic: topic, Partition: p, From: 0, Until: end}, func(*kafkasource.Record) { n++ }); err != nil {
+			if err := read(p); err != nil {
 				errs <- err
-			} else if n != end {
-				errs <- fmt.Errorf("partition %d: fetched %d records, want %d", p, n, end)
 			}
 		})
 	}
 	wg.Wait()
-	took := time.Since(start)
 	close(errs)
 	for err := range errs {
 		b.Fatal(err)
 	}
-	return took
 }
 
 // executorPeakRSS returns the largest peak RSS (VmHWM) among appID's
@@ -260,39 +272,30 @@ func consumeAll(b *testing.B, broker *kafkatest.Broker, topic string, partitions
 		b.Fatal(err)
 	}
 	defer consumer.Close()
-	var wg sync.WaitGroup
-	errs := make(chan error, partitions)
+	pcs := make([]sarama.PartitionConsumer, partitions)
 	for p := range partitions {
-		pc, err := consumer.ConsumePartition(topic, p, sarama.OffsetOldest)
-		if err != nil {
+		if pcs[p], err = consumer.ConsumePartition(topic, p, sarama.OffsetOldest); err != nil {
 			b.Fatal(err)
 		}
-		wg.Go(func() {
-			defer pc.Close()
-			deadline := time.After(2 * time.Minute)
-			for {
-				select {
-				case m, ok := <-pc.Messages():
-					if !ok {
-						errs <- fmt.Errorf("partition %d: consumer stopped before offset %d", p, ends[p]-1)
-						return
-					}
-					if m.Offset == ends[p]-1 {
-						return
-					}
-				case <-deadline:
-					errs <- fmt.Errorf("partition %d: offset %d not read within 2 minutes", p, ends[p]-1)
-					return
+	}
+	readPartitions(b, partitions, func(p int32) error {
+		defer pcs[p].Close()
+		deadline := time.After(2 * time.Minute)
+		for {
+			select {
+			case m, ok := <-pcs[p].Messages():
+				if !ok {
+					return fmt.Errorf("partition %d: consumer stopped before offset %d", p, ends[p]-1)
 				}
+				if m.Offset == ends[p]-1 {
+					return nil
+				}
+			case <-deadline:
+				return fmt.Errorf("partition %d: offset %d not read within 2 minutes", p, ends[p]-1)
 			}
-		})
-	}
-	wg.Wait()
+		}
+	})
 	took := time.Since(start)
-	close(errs)
-	for err := range errs {
-		b.Fatal(err)
-	}
 	return took
 }
 
