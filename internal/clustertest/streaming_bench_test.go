@@ -164,8 +164,12 @@ func fetchAll(b *testing.B, broker *kafkatest.Broker, topic string, partitions i
 		b.Fatal(err)
 	}
 	defer r.Close()
+	ends := make([]int64, partitions)
+	for p := range partitions {
+		_, ends[p] = broker.Offsets(b, topic, p)
+	}
 	readPartitions(b, partitions, func(p int32) error {
-		_, end := broker.Offsets(b, topic, p)
+		end := ends[p]
 		n := int64(0)
 		if err := r.ReadRangeEach(context.Background(), kafkasource.OffsetRange{Topic: topic, Partition: p, From: 0, Until: end}, func(*kafkasource.Record) { n++ }); err != nil {
 			return err
