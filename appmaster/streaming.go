@@ -157,6 +157,10 @@ func StreamingDriver(spec LaunchSpec, opts StreamingOptions) (func(context.Conte
 	if err != nil {
 		return nil, err
 	}
+	minTasks, err := driver.MinPartitions(c)
+	if err != nil {
+		return nil, err
+	}
 	// The executors open the sink; a mistake in its settings is reported
 	// here, before any executor starts.
 	scfg, err := sink.ConfigFromConf(c)
@@ -257,7 +261,7 @@ func StreamingDriver(spec LaunchSpec, opts StreamingOptions) (func(context.Conte
 		}
 		eng, err := driver.NewEngine(driver.EngineConfig{
 			BatchDuration: batch, Planner: planner, Rate: rate, Log: log, Tasks: tcfg, Endpoint: ep,
-			Job: jobIface, KeepState: caps.UpdateState, Stop: gs.stopRequested, OnBatch: onBatch, Committer: committer, ChunkOffsets: chunkOffsets, Logger: lg.Named("engine"),
+			Job: jobIface, KeepState: caps.UpdateState, Stop: gs.stopRequested, OnBatch: onBatch, Committer: committer, ChunkOffsets: chunkOffsets, MinTasks: minTasks, Logger: lg.Named("engine"),
 		})
 		if err != nil {
 			return err

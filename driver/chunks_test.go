@@ -2,6 +2,8 @@ package driver_test
 
 import (
 	"context"
+	"encoding/binary"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -68,6 +70,62 @@ func TestChunkOffsetsFromConf(t *testing.T) {
 	for _, v := range []string{"3", "-1", "many"} {
 		if _, err := driver.ChunkOffsets(map[string]string{driver.KeyMaxRecordsInFlight: v}); err == nil {
 			t.Errorf("%s=%q accepted", driver.KeyMaxRecordsInFlight, v)
+		}
+	}
+}
+
+// TestEngineSplitsRangesForIdleCores: a batch with fewer ranges than
+// wanted tasks has its ranges split at chunk boundaries; every record is
+// still counted once, and a replay splits as the batch was planned.
+func TestEngineSplitsRangesForIdleCores(t *testing.T) {
+	f := newFixture(t)
+	want := map[string]uint64{}
+	produceSums(t, f.broker, 100, want)
+	state, batches := f.runEngine(t, 400, func(c *driver.EngineConfig) { c.ChunkOffsets, c.MinTasks = 10, 12 })
+	for k, w := range want {
+		if got, _ := binary.Uvarint(state[k]); got != w {
+			t.Fatalf("state[%s] = %d, want %d", k, got, w)
+		}
+	}
+	split := 0
+	for _, b := range batches {
+		if n, ok := launchedParts.Load(b.Time.UnixMilli()); ok {
+			split += int(n.(*atomic.Int64).Load())
+		}
+	}
+	if split == 0 {
+		t.Fatalf("no batch of %v was split, though 12 tasks were wanted from 4 ranges", batches)
+	}
+	log, err := hdfscheckpoint.NewLog(f.store, f.dir, 10, zap.NewNop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := log.Recover(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A pending batch planned with parts of 20 offsets (chunks of 10):
+	// 50 records a partition make 3 parts, 2 of them past the first chunk.
+	produceSums(t, f.broker, 50, want)
+	var pending []hdfscheckpoint.OffsetRange
+	for _, r := range rec.LastCommittedOffsets.Ranges {
+		pending = append(pending, hdfscheckpoint.OffsetRange{Topic: r.Topic, Partition: r.Partition, From: r.Until, Until: r.Until + 50})
+	}
+	replayAt := rec.NextBatchTime.Add(time.Second)
+	if err := log.WriteOffsets(context.Background(), hdfscheckpoint.BatchOffsets{BatchTime: replayAt, Ranges: pending,
+		Meta: map[string]string{"chunkOffsets": "10", "splitOffsets": "20"}}); err != nil {
+		t.Fatal(err)
+	}
+	state, batches = f.runEngine(t, 200, func(c *driver.EngineConfig) { c.ChunkOffsets, c.MinTasks = 10, 1 })
+	if !batches[0].Replayed || batches[0].Records != 200 {
+		t.Fatalf("first batch after restart %+v, want the pending batch replayed with its 200 records", batches[0])
+	}
+	if n, _ := launchedParts.Load(replayAt.UnixMilli()); n == nil || n.(*atomic.Int64).Load() != 8 {
+		t.Fatalf("replayed batch launched %v split parts, want 8 (2 per partition)", n)
+	}
+	for k, w := range want {
+		if got, _ := binary.Uvarint(state[k]); got != w {
+			t.Fatalf("after the replay state[%s] = %d, want %d", k, got, w)
 		}
 	}
 }

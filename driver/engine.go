@@ -66,6 +66,11 @@ type EngineConfig struct {
 	// range as one chunk. A replayed batch keeps the size it was planned
 	// with.
 	ChunkOffsets int64
+	// MinTasks is spindle.kafka.minPartitions: new batches with fewer
+	// ranges than this have their largest ranges split, at chunk
+	// boundaries; 0 means the executors' free cores when the batch is
+	// planned. A replayed batch keeps the split it was planned with.
+	MinTasks int
 	// Logger receives the engine's log.
 	Logger *zap.Logger
 }
@@ -218,11 +223,15 @@ func (e *Engine) Run(ctx context.Context) error {
 	}
 	if rec.Pending != nil {
 		e.lg.Info("replaying uncommitted batch", zap.Time("batch", rec.Pending.BatchTime), zap.Int("ranges", len(rec.Pending.Ranges)))
-		chunk, err := batchChunkOffsets(rec.Pending.Meta)
+		chunk, err := metaOffsets(rec.Pending.Meta, metaChunkOffsets)
 		if err != nil {
 			return fmt.Errorf("driver: replay batch %s: %w", rec.Pending.BatchTime.Format(time.RFC3339Nano), err)
 		}
-		if err := e.runBatch(ctx, rec.Pending.BatchTime, rec.Pending.Ranges, plannedBatch{replay: true, chunkOffsets: chunk}); err != nil {
+		split, err := metaOffsets(rec.Pending.Meta, metaSplitOffsets)
+		if err != nil {
+			return fmt.Errorf("driver: replay batch %s: %w", rec.Pending.BatchTime.Format(time.RFC3339Nano), err)
+		}
+		if err := e.runBatch(ctx, rec.Pending.BatchTime, rec.Pending.Ranges, plannedBatch{replay: true, chunkOffsets: chunk, splitOffsets: split}); err != nil {
 			return err
 		}
 	}
@@ -247,7 +256,12 @@ func (e *Engine) Run(ctx context.Context) error {
 		for _, r := range plan.Ranges {
 			ranges = append(ranges, hdfscheckpoint.OffsetRange{Topic: r.Topic, Partition: r.Partition, From: r.From, Until: r.Until})
 		}
-		if err := e.runBatch(ctx, next, ranges, plannedBatch{plan: plan, planned: planStart, chunkOffsets: e.cfg.ChunkOffsets}); err != nil {
+		want := e.cfg.MinTasks
+		if want == 0 {
+			want = e.sched.FreeCores()
+		}
+		newBatch := plannedBatch{plan: plan, planned: planStart, chunkOffsets: e.cfg.ChunkOffsets, splitOffsets: splitSize(ranges, e.cfg.ChunkOffsets, want)}
+		if err := e.runBatch(ctx, next, ranges, newBatch); err != nil {
 			return err
 		}
 		next = next.Add(e.cfg.BatchDuration)
@@ -293,8 +307,10 @@ type plannedBatch struct {
 	plan    kafkasource.Plan
 	planned time.Time
 	replay  bool
-	// chunkOffsets is the chunk size the batch's tasks use.
-	chunkOffsets int64
+	// chunkOffsets is the chunk size the batch's tasks use;
+	// splitOffsets the size of the parts its ranges are split into (0:
+	// none).
+	chunkOffsets, splitOffsets int64
 }
 
 // runBatch runs one batch: offsets entry, tasks, reduce and state, commit.
@@ -311,29 +327,37 @@ func (e *Engine) runBatch(ctx context.Context, batchTime time.Time, ranges []hdf
 	}
 	if !pl.replay {
 		started = stage(StagePlan, pl.planned)
-		var meta map[string]string
+		meta := map[string]string{}
 		if pl.chunkOffsets > 0 {
-			meta = map[string]string{metaChunkOffsets: strconv.FormatInt(pl.chunkOffsets, 10)}
+			meta[metaChunkOffsets] = strconv.FormatInt(pl.chunkOffsets, 10)
+		}
+		if pl.splitOffsets > 0 {
+			meta[metaSplitOffsets] = strconv.FormatInt(pl.splitOffsets, 10)
 		}
 		if err := e.cfg.Log.WriteOffsets(ctx, hdfscheckpoint.BatchOffsets{BatchTime: batchTime, Ranges: ranges, Meta: meta}); err != nil {
 			return fmt.Errorf("driver: write offsets of batch %s: %w", batchTime.Format(time.RFC3339Nano), err)
 		}
 		started = stage(StageOffsets, started)
 	}
-	var tasks []taskscheduler.Task
-	byID := map[string]hdfscheckpoint.OffsetRange{}
 	for _, r := range ranges {
 		latest := int64(-1)
 		if l, ok := pl.plan.Latest[kafkasource.TopicPartition{Topic: r.Topic, Partition: r.Partition}]; ok {
 			latest = l
 		}
 		info.Partitions = append(info.Partitions, PartitionProgress{Topic: r.Topic, Partition: r.Partition, From: r.From, Until: r.Until, Latest: latest})
-		if r.Until <= r.From {
-			continue
+	}
+	// A task per range, or per part of a split range; a part's task keeps
+	// its partition's locality.
+	var tasks []taskscheduler.Task
+	byID := map[string]taskRange{}
+	for _, tr := range splitRanges(ranges, pl.chunkOffsets, pl.splitOffsets) {
+		partition := fmt.Sprintf("%s-%d", tr.Topic, tr.Partition)
+		id := partition
+		if tr.base > 0 {
+			id = fmt.Sprintf("%s.%d", partition, tr.base)
 		}
-		id := fmt.Sprintf("%s-%d", r.Topic, r.Partition)
-		tasks = append(tasks, taskscheduler.Task{ID: id, Partition: id})
-		byID[id] = r
+		tasks = append(tasks, taskscheduler.Task{ID: id, Partition: partition})
+		byID[id] = tr
 	}
 	aggregates := map[string][][]byte{}
 	var read, process, write time.Duration
@@ -408,7 +432,7 @@ func (e *Engine) nextOffsets() map[kafkasource.TopicPartition]int64 {
 }
 
 // runTasks runs a task set to its end and returns each task's status.
-func (e *Engine) runTasks(ctx context.Context, batchTime time.Time, chunkOffsets int64, tasks []taskscheduler.Task, byID map[string]hdfscheckpoint.OffsetRange) (map[string]*pb.TaskStatus, error) {
+func (e *Engine) runTasks(ctx context.Context, batchTime time.Time, chunkOffsets int64, tasks []taskscheduler.Task, byID map[string]taskRange) (map[string]*pb.TaskStatus, error) {
 	if err := e.sched.Submit(tasks); err != nil {
 		return nil, err
 	}
@@ -433,6 +457,7 @@ func (e *Engine) runTasks(ctx context.Context, batchTime time.Time, chunkOffsets
 				TaskId: a.TaskID, Attempt: int32(a.Attempt), BatchTimeUnixMs: batchTime.UnixMilli(),
 				Range:        &pb.OffsetRange{Topic: r.Topic, Partition: r.Partition, From: r.From, Until: r.Until},
 				ChunkOffsets: chunkOffsets,
+				ChunkBase:    int32(r.base),
 			})
 			if err != nil {
 				e.sched.TaskFinished(a.TaskID, a.ExecutorID, err)

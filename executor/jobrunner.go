@@ -24,7 +24,9 @@ type RangeReader interface {
 // OutputWriter writes a task's outputs and rejected records chunk by chunk
 // (sink.FileSink, sink.KafkaSink).
 type OutputWriter interface {
-	OpenPartition(ctx context.Context, batchTime time.Time, topic string, partition int32) (sink.PartitionWriter, error)
+	// OpenPartition opens the writer of one task's part of a
+	// batch-partition, the part whose first chunk is firstChunk.
+	OpenPartition(ctx context.Context, batchTime time.Time, topic string, partition int32, firstChunk int) (sink.PartitionWriter, error)
 }
 
 var (
@@ -126,12 +128,12 @@ func (r *JobRunner) RunTask(ctx context.Context, t *pb.LaunchTask) *pb.TaskStatu
 	if err != nil {
 		return fail("%v", err)
 	}
-	out, err := r.cfg.Sink.OpenPartition(ctx, batchTime, rng.Topic, rng.Partition)
+	out, err := r.cfg.Sink.OpenPartition(ctx, batchTime, rng.Topic, rng.Partition, int(t.GetChunkBase()))
 	if err != nil {
 		return fail("%v", err)
 	}
 	p := &pipeline{
-		reader: r.cfg.Reader, job: job, out: out, rng: rng, size: t.GetChunkOffsets(),
+		reader: r.cfg.Reader, job: job, out: out, rng: rng, size: t.GetChunkOffsets(), base: int(t.GetChunkBase()),
 		info: sdk.PartitionInfo{BatchTime: batchTime, Topic: rng.Topic, Partition: rng.Partition},
 	}
 	if err := p.run(ctx); err != nil {

@@ -95,7 +95,7 @@ func (noSource) ReadRangeEach(context.Context, kafkasource.OffsetRange, func(*ka
 
 type noSink struct{}
 
-func (noSink) OpenPartition(context.Context, time.Time, string, int32) (sink.PartitionWriter, error) {
+func (noSink) OpenPartition(context.Context, time.Time, string, int32, int) (sink.PartitionWriter, error) {
 	return noSink{}, nil
 }
 

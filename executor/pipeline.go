@@ -19,7 +19,8 @@ const ChunksInFlight = 4
 // chunk is one part of a task's range on its way through the pipeline.
 type chunk struct {
 	// index is the chunk's position in the range: its offsets are
-	// [from + index×size, from + (index+1)×size).
+	// [from + index×size, from + (index+1)×size); base + index is its
+	// position in the batch-partition.
 	index   int
 	records []sdk.Record
 	res     sdk.Result
@@ -36,6 +37,9 @@ type pipeline struct {
 	rng    kafkasource.OffsetRange
 	// size is the chunk's offsets; the whole range when 0.
 	size int64
+	// base is the position of the range's first chunk among its
+	// batch-partition's (a split partition numbers chunks across tasks).
+	base int
 
 	// slots holds one token per chunk in flight.
 	slots chan struct{}
@@ -201,10 +205,10 @@ func (p *pipeline) processChunks(ctx context.Context, in <-chan *chunk, out chan
 func (p *pipeline) writeChunk(ctx context.Context, c *chunk) error {
 	t := time.Now()
 	defer func() { p.write += time.Since(t) }()
-	if err := p.out.WriteOutputs(ctx, c.index, c.res.Outputs); err != nil {
+	if err := p.out.WriteOutputs(ctx, p.base+c.index, c.res.Outputs); err != nil {
 		return err
 	}
-	if err := p.out.WriteRejected(ctx, c.index, c.res.Rejected); err != nil {
+	if err := p.out.WriteRejected(ctx, p.base+c.index, c.res.Rejected); err != nil {
 		return err
 	}
 	p.outputs += int64(len(c.res.Outputs))

@@ -64,8 +64,8 @@ type countingSink struct {
 	failChunk int
 }
 
-func (s countingSink) OpenPartition(ctx context.Context, bt time.Time, topic string, p int32) (sink.PartitionWriter, error) {
-	w, err := s.FileSink.OpenPartition(ctx, bt, topic, p)
+func (s countingSink) OpenPartition(ctx context.Context, bt time.Time, topic string, p int32, first int) (sink.PartitionWriter, error) {
+	w, err := s.FileSink.OpenPartition(ctx, bt, topic, p, first)
 	return countingWriter{PartitionWriter: w, s: s}, err
 }
 
@@ -258,5 +258,33 @@ func TestFailedChunkLeavesNoPartialFile(t *testing.T) {
 	got, err := f.store.ReadFile(context.Background(), fs.PartitionPath(time.UnixMilli(1_700_000_000_000), "lines", 0))
 	if err != nil || len(got) != 2000 {
 		t.Fatalf("retry wrote %d bytes (%v), want 2000", len(got), err)
+	}
+}
+
+// TestSplitTaskWritesItsOwnFile: a task that runs a later part of a split
+// partition writes its own file, named after its first chunk, beside the
+// first part's.
+func TestSplitTaskWritesItsOwnFile(t *testing.T) {
+	lines := make([]string, 300)
+	for i := range lines {
+		lines[i] = fmt.Sprintf("r%d", i)
+	}
+	f := newRunnerFixture(t, lines)
+	fs := sink.FileSink{Store: f.store, Dir: "/out"}
+	r := f.runner(t, "./sdk/testdata/passjob/cmd/passjob", "passjob", f.reader, fs)
+	part := &pb.LaunchTask{TaskId: "lines-0.2", BatchTimeUnixMs: 1_700_000_000_000, ChunkOffsets: 50, ChunkBase: 2,
+		Range: &pb.OffsetRange{Topic: "lines", Partition: 0, From: 100, Until: 300}}
+	if st := r.RunTask(context.Background(), part); !st.GetSucceeded() {
+		t.Fatalf("task failed: %s", st.GetError())
+	}
+	got, err := f.store.ReadFile(context.Background(), "/out/batch=1700000000000/"+sink.PartFile("lines", 0, 2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := strings.Join(lines[100:], "\n") + "\n"; string(got) != want {
+		t.Fatalf("part file holds %q…, want records 100-299", string(got)[:min(len(got), 40)])
+	}
+	if ok, _ := f.store.Exists(context.Background(), fs.PartitionPath(time.UnixMilli(1_700_000_000_000), "lines", 0)); ok {
+		t.Fatal("the later part wrote the first part's file")
 	}
 }

@@ -52,7 +52,7 @@ func TestOpenSinkChoosesFromConf(t *testing.T) {
 	batch := time.UnixMilli(1_700_000_000_000)
 	outs := []sdk.Output{{Key: []byte("k"), Value: []byte("v")}}
 	write := func(out executor.OutputWriter) error {
-		w, err := out.OpenPartition(context.Background(), batch, "in", 0)
+		w, err := out.OpenPartition(context.Background(), batch, "in", 0, 0)
 		if err != nil {
 			return err
 		}

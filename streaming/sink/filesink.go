@@ -24,9 +24,20 @@ type FileSink struct {
 	Dir   string
 }
 
-// PartitionPath is where a batch-partition's outputs land.
+// PartitionPath is where a batch-partition's outputs land (the first
+// part's, for a partition split into several tasks).
 func (s FileSink) PartitionPath(batchTime time.Time, topic string, partition int32) string {
-	return path.Join(s.Dir, "batch="+strconv.FormatInt(batchTime.UnixMilli(), 10), fmt.Sprintf("part-%s-%d", topic, partition))
+	return path.Join(s.batchDir(batchTime), PartFile(topic, partition, 0))
+}
+
+// batchDir holds a batch's output files.
+func (s FileSink) batchDir(batchTime time.Time) string {
+	return path.Join(s.Dir, "batch="+strconv.FormatInt(batchTime.UnixMilli(), 10))
+}
+
+// deadLetterDir holds a batch's dead-letter files.
+func (s FileSink) deadLetterDir(batchTime time.Time) string {
+	return path.Join(s.Dir, DeadLetterDir, "batch="+strconv.FormatInt(batchTime.UnixMilli(), 10))
 }
 
 // WritePartition writes one batch-partition's outputs, one per line
@@ -86,7 +97,7 @@ func (s FileSink) WriteRejected(ctx context.Context, batchTime time.Time, topic 
 
 // deadLetterPath is where a batch-partition's rejected records land.
 func (s FileSink) deadLetterPath(batchTime time.Time, topic string, partition int32) string {
-	return path.Join(s.Dir, DeadLetterDir, "batch="+strconv.FormatInt(batchTime.UnixMilli(), 10), fmt.Sprintf("part-%s-%d", topic, partition))
+	return path.Join(s.deadLetterDir(batchTime), PartFile(topic, partition, 0))
 }
 
 // rejectedLines encodes rejected records as the dead-letter output's JSON

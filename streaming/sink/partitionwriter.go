@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path"
+	"strconv"
 	"time"
 
 	"github.com/spindlehq/spindle/sdk"
@@ -30,14 +32,28 @@ type PartitionWriter interface {
 // errAborted ends a file sink's streams that a task abandoned.
 var errAborted = errors.New("sink: task aborted its writes")
 
-// OpenPartition starts one batch-partition's files. Outputs stream into a
-// temporary file as chunks arrive, renamed into place by Commit, so that
-// the file appears whole or not at all and a replay replaces it; the
-// dead-letter file does the same, opened at the first rejected record.
-func (s FileSink) OpenPartition(ctx context.Context, batchTime time.Time, topic string, partition int32) (PartitionWriter, error) {
-	w := &filePartitionWriter{ctx: ctx, sink: s, batchTime: batchTime, topic: topic, partition: partition}
-	w.outputs = s.openStream(ctx, s.PartitionPath(batchTime, topic, partition))
+// OpenPartition starts the files of one task's part of a batch-partition,
+// the part whose first chunk is firstChunk (0 for a whole partition).
+// Outputs stream into a temporary file as chunks arrive, renamed into place
+// by Commit, so that the file appears whole or not at all and a replay
+// replaces it; the dead-letter file does the same, opened at the first
+// rejected record. A partition split into several tasks has a file per
+// task (PartFile).
+func (s FileSink) OpenPartition(ctx context.Context, batchTime time.Time, topic string, partition int32, firstChunk int) (PartitionWriter, error) {
+	w := &filePartitionWriter{ctx: ctx, sink: s, batchTime: batchTime, topic: topic, partition: partition, firstChunk: firstChunk}
+	w.outputs = s.openStream(ctx, path.Join(s.batchDir(batchTime), PartFile(topic, partition, firstChunk)))
 	return w, nil
+}
+
+// PartFile names the file of a task's part of a batch-partition:
+// part-<topic>-<partition> for a whole partition or the first part of a
+// split one, part-<topic>-<partition>.<firstChunk> for the others.
+func PartFile(topic string, partition int32, firstChunk int) string {
+	name := fmt.Sprintf("part-%s-%d", topic, partition)
+	if firstChunk > 0 {
+		name += "." + strconv.Itoa(firstChunk)
+	}
+	return name
 }
 
 // filePartitionWriter is FileSink's PartitionWriter.
@@ -45,10 +61,11 @@ type filePartitionWriter struct {
 	// ctx bounds the streams, which outlive each write.
 	ctx       context.Context
 	sink      FileSink
-	batchTime time.Time
-	topic     string
-	partition int32
-	outputs   *storeStream
+	batchTime  time.Time
+	topic      string
+	partition  int32
+	firstChunk int
+	outputs    *storeStream
 	rejected  *storeStream
 	buf       []byte
 }
@@ -66,7 +83,7 @@ func (w *filePartitionWriter) WriteRejected(ctx context.Context, _ int, rejected
 		return nil
 	}
 	if w.rejected == nil {
-		w.rejected = w.sink.openStream(w.ctx, w.sink.deadLetterPath(w.batchTime, w.topic, w.partition))
+		w.rejected = w.sink.openStream(w.ctx, path.Join(w.sink.deadLetterDir(w.batchTime), PartFile(w.topic, w.partition, w.firstChunk)))
 	}
 	if err := w.rejected.write(rejectedLines(rejected)); err != nil {
 		return fmt.Errorf("sink: write dead letters %s: %w", w.rejected.path, err)
@@ -98,9 +115,10 @@ func (w *filePartitionWriter) Abort() {
 
 // OpenPartition returns a writer that sends each chunk's messages and
 // waits for their acknowledgement before the next chunk; Commit has
-// nothing left to do. Each message's OutputID names its chunk, so that the
+// nothing left to do. Each message's OutputID names its chunk (numbered
+// across the partition's tasks, so firstChunk needs no more), so that the
 // copies a replay writes match the first ones.
-func (s *KafkaSink) OpenPartition(_ context.Context, batchTime time.Time, topic string, partition int32) (PartitionWriter, error) {
+func (s *KafkaSink) OpenPartition(_ context.Context, batchTime time.Time, topic string, partition int32, _ int) (PartitionWriter, error) {
 	return &kafkaPartitionWriter{sink: s, batchTime: batchTime, topic: topic, partition: partition}, nil
 }
 

@@ -22,7 +22,7 @@ func TestKafkaPartitionWriterNamesChunks(t *testing.T) {
 	batch := time.UnixMilli(1_700_000_000_000)
 	ctx := context.Background()
 	write := func() {
-		w, err := s.OpenPartition(ctx, batch, "orders", 4)
+		w, err := s.OpenPartition(ctx, batch, "orders", 4, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -89,7 +89,7 @@ func TestFilePartitionWriterAppearsWhole(t *testing.T) {
 	ctx := context.Background()
 	batch := time.UnixMilli(1_700_000_000_000)
 	p := fs.PartitionPath(batch, "orders", 1)
-	w, err := fs.OpenPartition(ctx, batch, "orders", 1)
+	w, err := fs.OpenPartition(ctx, batch, "orders", 1, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +107,7 @@ func TestFilePartitionWriterAppearsWhole(t *testing.T) {
 	if got, err := store.ReadFile(ctx, p); err != nil || string(got) != "k\ta\nk\tb\nk\tc\n" {
 		t.Fatalf("%s = %q, %v; want the three chunks' lines", p, got, err)
 	}
-	w, err = fs.OpenPartition(ctx, batch, "orders", 1)
+	w, err = fs.OpenPartition(ctx, batch, "orders", 1, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
