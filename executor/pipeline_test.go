@@ -92,7 +92,7 @@ type runnerFixture struct {
 	reader *kafkasource.Reader
 }
 
-func newRunnerFixture(t *testing.T, lines []string) runnerFixture {
+func newRunnerFixture(t testing.TB, lines []string) runnerFixture {
 	t.Helper()
 	b := kafkatest.Start(t, map[string]int32{"lines": 1})
 	b.Produce(t, "lines", 0, len(lines), func(i int) ([]byte, []byte) { return nil, []byte(lines[i]) })
@@ -110,7 +110,7 @@ func newRunnerFixture(t *testing.T, lines []string) runnerFixture {
 	return runnerFixture{broker: b, store: store, reader: reader}
 }
 
-func (f runnerFixture) runner(t *testing.T, pkg, name string, reader executor.RangeReader, out executor.OutputWriter) *executor.JobRunner {
+func (f runnerFixture) runner(t testing.TB, pkg, name string, reader executor.RangeReader, out executor.OutputWriter) *executor.JobRunner {
 	t.Helper()
 	bin := testutil.Binary(t, pkg, name)
 	data, err := os.ReadFile(bin)
