@@ -24,8 +24,8 @@ func TestSplitSize(t *testing.T) {
 		{[]hdfscheckpoint.OffsetRange{rng(0, 0, 1000), rng(1, 5, 5)}, 100, 4, 300},
 		{[]hdfscheckpoint.OffsetRange{rng(0, 0, 1000), rng(1, 0, 400)}, 100, 4, 500},
 		{[]hdfscheckpoint.OffsetRange{rng(0, 0, 1000), rng(1, 0, 1000)}, 100, 2, 0}, // enough ranges
-		{[]hdfscheckpoint.OffsetRange{rng(0, 0, 100)}, 100, 4, 0},                    // one chunk: nothing to cut
-		{[]hdfscheckpoint.OffsetRange{rng(0, 0, 1000)}, 0, 4, 0},                     // no chunks: no split
+		{[]hdfscheckpoint.OffsetRange{rng(0, 0, 100)}, 100, 4, 0},                   // one chunk: nothing to cut
+		{[]hdfscheckpoint.OffsetRange{rng(0, 0, 1000)}, 0, 4, 0},                    // no chunks: no split
 	} {
 		if got := splitSize(c.ranges, c.chunk, c.want); got != c.size {
 			t.Errorf("splitSize(%v, chunk %d, want %d) = %d, want %d", c.ranges, c.chunk, c.want, got, c.size)

@@ -59,15 +59,15 @@ func PartFile(topic string, partition int32, firstChunk int) string {
 // filePartitionWriter is FileSink's PartitionWriter.
 type filePartitionWriter struct {
 	// ctx bounds the streams, which outlive each write.
-	ctx       context.Context
-	sink      FileSink
+	ctx        context.Context
+	sink       FileSink
 	batchTime  time.Time
 	topic      string
 	partition  int32
 	firstChunk int
 	outputs    *storeStream
-	rejected  *storeStream
-	buf       []byte
+	rejected   *storeStream
+	buf        []byte
 }
 
 func (w *filePartitionWriter) WriteOutputs(ctx context.Context, _ int, outputs []sdk.Output) error {
