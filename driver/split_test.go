@@ -2,6 +2,7 @@ package driver
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/spindlehq/spindle/hdfscheckpoint"
@@ -45,4 +46,24 @@ func TestSplitRanges(t *testing.T) {
 	if s := fmt.Sprint(parts); s != want {
 		t.Fatalf("splitRanges = %s\nwant %s", s, want)
 	}
+}
+
+// FuzzMetaOffsets: a size read from an offsets entry's meta is a
+// non-negative number or an error naming the key, never a panic.
+func FuzzMetaOffsets(f *testing.F) {
+	for _, v := range []string{"8192", "0", "-1", "1e3", "", "99999999999999999999"} {
+		f.Add(v)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		n, err := metaOffsets(map[string]string{metaSplitOffsets: v}, metaSplitOffsets)
+		if err != nil {
+			if !strings.Contains(err.Error(), metaSplitOffsets) {
+				t.Fatalf("error %v does not name %s", err, metaSplitOffsets)
+			}
+			return
+		}
+		if n < 0 {
+			t.Fatalf("metaOffsets(%q) = %d", v, n)
+		}
+	})
 }
