@@ -128,6 +128,7 @@ func startInProcess(b *testing.B) *sdk.JobClient {
 // before the plugin's calls and half after, so that a change in the
 // machine's load in between affects both alike.
 func BenchmarkPluginBoundary(b *testing.B) {
+	b.Logf("changed from the shipped defaults: %s=WARN for the job (its log is not measured)", sdk.ConfLogLevel)
 	path, sum := buildPassJob(b)
 	ctx := context.Background()
 	r, err := NewJobRunner(ctx, JobRunnerConfig{

@@ -7,6 +7,7 @@ import (
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
 	"github.com/spindlehq/spindle/driver"
+	"github.com/spindlehq/spindle/sdk"
 	"github.com/spindlehq/spindle/streaming/kafkasource"
 	"github.com/spindlehq/spindle/streaming/sink"
 )
@@ -19,6 +20,7 @@ import (
 // means the task runs at the speed of its read: the job and the sink work
 // while the next chunk is read.
 func BenchmarkTaskPipeline(b *testing.B) {
+	b.Logf("changed from the shipped defaults: %s=WARN for the job (its log is not measured)", sdk.ConfLogLevel)
 	const n = 200_000
 	lines := make([]string, n)
 	value := string(make([]byte, 100))

@@ -49,6 +49,7 @@ func stageBinary(b *testing.B) []*pb.LocalResource {
 }
 
 func benchmarkLaunch(b *testing.B, resources []*pb.LocalResource) {
+	b.Logf("in-process RM and NM at shipped defaults except: yarn.resourcemanager.nodemanagers.heartbeat-interval-ms=100 (allocation only; a launch does not wait for heartbeats)")
 	c := testutil.StartInProcess(b, 1, 64<<10, int32(b.N+1))
 	am := testutil.NewUnmanagedAM(b, c.RM.Addresses().Client, "default")
 	containers := am.AllocateUntil(testutil.Ask(b.N, 1, 1, 1), b.N, 30*time.Second)

@@ -22,6 +22,7 @@ func newBenchCluster(b *testing.B, nodes, maxAssignments int) *benchCluster {
 	b.Helper()
 	cfg := DefaultConfig()
 	cfg.MaxAssignmentsPerNode = maxAssignments
+	b.Logf("scheduler at its defaults except: 3 queues (streaming 50%%/100%%, batch 30%%/60%%, adhoc 20%%/40%%), per-node assignment cap %d (the RM ships 1; 0 = none)", maxAssignments)
 	cfg.Queues = []QueueConfig{
 		{Name: "streaming", Capacity: 50, MaxCapacity: 100},
 		{Name: "batch", Capacity: 30, MaxCapacity: 60},
