@@ -32,6 +32,7 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchtime 3s ./resourcemanager/scheduler
 	$(GO) test -run '^$$' -bench BenchmarkContainerLaunch -benchtime 200x ./nodemanager
 	$(GO) test -run '^$$' -bench 'BenchmarkPluginBoundary|BenchmarkInProcessJob' -benchtime 3s ./executor
+	$(GO) test -run '^$$' -bench BenchmarkTaskPipeline -benchtime 5x ./executor
 	$(GO) test -run '^$$' -bench BenchmarkSubmitToExecutorsRegistered -benchtime 10x ./internal/clustertest
 	$(GO) test -run '^$$' -bench BenchmarkExecutorKillToBatchCommitted -benchtime 10x ./internal/clustertest
 	$(GO) test -run '^$$' -bench BenchmarkStreaming -benchtime 1x -timeout 90m ./internal/clustertest

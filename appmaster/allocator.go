@@ -9,17 +9,10 @@ import (
 	"time"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
+	"github.com/spindlehq/spindle/launch"
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
-)
-
-// Exit statuses the AM does not count as an executor's failure: it stopped
-// or released the container itself.
-const (
-	exitReleased     = -100
-	exitKilledByAM   = -105
-	exitLaunchFailed = -1000
 )
 
 // allocate sends the AM's heartbeat: asks for the missing executors and
@@ -69,10 +62,10 @@ func (am *AppMaster) handle(resp *pb.AllocateResponse) error {
 		}
 		delete(am.executors, st.GetContainerId())
 		am.endpoint.Release(e.id)
-		if _, mine := am.released[st.GetContainerId()]; mine && st.GetExitStatus() == exitReleased {
+		if _, mine := am.released[st.GetContainerId()]; mine && st.GetExitStatus() == launch.ExitAborted {
 			continue
 		}
-		if st.GetExitStatus() == 0 || st.GetExitStatus() == exitKilledByAM {
+		if st.GetExitStatus() == 0 || st.GetExitStatus() == launch.ExitKilledByAppMaster {
 			am.lg.Info("executor exited", zap.String("executor", e.id), zap.String("container", e.c.GetId()), zap.Int32("exitStatus", st.GetExitStatus()))
 			continue
 		}
@@ -86,7 +79,7 @@ func (am *AppMaster) handle(resp *pb.AllocateResponse) error {
 			am.released[id] = true
 			am.endpoint.Release(e.id)
 			diag := fmt.Sprintf("executor %s in %s did not register with the driver within %v (spark.yarn.containerLaunchTimeout); released", e.id, id, am.cfg.ContainerLaunchTimeout)
-			if err := am.executorFailed(e, exitReleased, diag, now); err != nil {
+			if err := am.executorFailed(e, launch.ExitAborted, diag, now); err != nil {
 				return err
 			}
 		}
@@ -144,7 +137,7 @@ func (am *AppMaster) launch(cs []*pb.Container, now time.Time) error {
 			am.lg.Warn("executor launch failed", zap.String("executor", e.id), zap.String("container", c.GetId()), zap.Error(err))
 			delete(am.executors, c.GetId())
 			am.released[c.GetId()] = true
-			if err := am.executorFailed(e, exitLaunchFailed, err.Error(), now); err != nil {
+			if err := am.executorFailed(e, launch.ExitInvalid, err.Error(), now); err != nil {
 				return err
 			}
 			continue
@@ -160,10 +153,10 @@ func (am *AppMaster) startExecutor(nm pb.ContainerManagementClient, e *executor)
 	for k, v := range am.cfg.ExecutorEnv {
 		env[k] = v
 	}
-	env[EnvRole] = "executor"
-	env[EnvExecutorID] = e.id
-	env[EnvExecutorCores] = strconv.Itoa(int(am.cfg.ExecutorCores))
-	env[EnvDriverAddress] = am.driverAddress()
+	env[launch.EnvRole] = launch.RoleExecutor
+	env[launch.EnvExecutorID] = e.id
+	env[launch.EnvExecutorCores] = strconv.Itoa(int(am.cfg.ExecutorCores))
+	env[launch.EnvDriverAddress] = am.driverAddress()
 	lc := &pb.ContainerLaunchContext{
 		Command:        am.cfg.ExecutorCommand,
 		Environment:    env,
@@ -180,8 +173,8 @@ func (am *AppMaster) startExecutor(nm pb.ContainerManagementClient, e *executor)
 }
 
 func (am *AppMaster) driverAddress() string {
-	if am.taskLis != nil {
-		return am.taskLis.Addr().String()
+	if am.taskSrv != nil {
+		return am.taskSrv.Addr().String()
 	}
 	return am.cfg.DriverAddress
 }

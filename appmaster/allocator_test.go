@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/spindlehq/spindle/driver"
+	"github.com/spindlehq/spindle/launch"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
 	"go.uber.org/zap"
@@ -85,7 +86,7 @@ func TestExecutorNotRegisteredInTimeIsReleased(t *testing.T) {
 }
 
 func TestConfigFromSpec(t *testing.T) {
-	cfg, err := ConfigFromSpec(LaunchSpec{
+	cfg, err := ConfigFromSpec(launch.Spec{
 		Conf: map[string]string{
 			"spark.executor.instances": "4", "spark.executor.memory": "2g", "spark.executor.cores": "2",
 			"spark.yarn.executor.memoryOverhead": "300", "spark.executor.memoryOverhead": "512m",
@@ -109,7 +110,7 @@ func TestConfigFromSpec(t *testing.T) {
 	if strings.Join(cfg.DriverCommand, " ") != "./job a" {
 		t.Fatalf("driver command %v", cfg.DriverCommand)
 	}
-	if _, err := ConfigFromSpec(LaunchSpec{Conf: map[string]string{"spark.executor.memory": "lots"}}); err == nil || !strings.Contains(err.Error(), "spark.executor.memory") {
+	if _, err := ConfigFromSpec(launch.Spec{Conf: map[string]string{"spark.executor.memory": "lots"}}); err == nil || !strings.Contains(err.Error(), "spark.executor.memory") {
 		t.Fatalf("bad memory: %v, want an error naming the key", err)
 	}
 }

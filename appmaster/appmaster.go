@@ -10,23 +10,17 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
 	"github.com/spindlehq/spindle/driver"
+	"github.com/spindlehq/spindle/launch"
 	"github.com/spindlehq/spindle/token"
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
-)
-
-// Environment an executor is started with.
-const (
-	EnvExecutorID    = "SPINDLE_EXECUTOR_ID"
-	EnvDriverAddress = "SPINDLE_DRIVER_ADDRESS"
-	EnvExecutorCores = "SPINDLE_EXECUTOR_CORES"
-	EnvRole          = "SPINDLE_ROLE"
 )
 
 // executorPriority is the priority of executor asks (the AM's own was 0).
@@ -43,8 +37,7 @@ type AppMaster struct {
 	rmConn   *grpc.ClientConn
 	rmCtx    context.Context
 	endpoint *driver.Endpoint
-	taskLis  net.Listener
-	taskSrv  *grpc.Server
+	taskSrv  *driver.Server
 	nms      map[string]pb.ContainerManagementClient
 
 	executors  map[string]*executor // by container id
@@ -56,6 +49,10 @@ type AppMaster struct {
 	driverDone chan struct{}
 	metrics    *Metrics
 	web        *http.Server // serves the metrics; its URL is the tracking URL
+
+	// cannotRetry is set when the driver failed in a way another attempt
+	// would repeat (driver.ErrCannotResume).
+	cannotRetry atomic.Bool
 }
 
 // executor is a container this AM started an executor in.
@@ -128,6 +125,10 @@ func (am *AppMaster) Run(ctx context.Context) (int, error) {
 			err := am.cfg.RunDriver(ctx, am.endpoint)
 			if err != nil {
 				am.lg.Error("driver failed", zap.Error(err))
+				// A checkpoint that cannot be resumed from does not heal:
+				// fail the application now, with the reason as its
+				// diagnostics, instead of spending every attempt on it.
+				am.cannotRetry.Store(errors.Is(err, driver.ErrCannotResume))
 				am.endpoint.Finish(false, "driver failed: "+err.Error())
 				return
 			}
@@ -153,15 +154,12 @@ func (am *AppMaster) serveEndpoint() (string, error) {
 	if host == "" {
 		host = "127.0.0.1"
 	}
-	lis, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
+	srv, err := driver.Listen(net.JoinHostPort(host, "0"), am.endpoint)
 	if err != nil {
-		return "", fmt.Errorf("appmaster: listen for executors on %s: %w", host, err)
+		return "", fmt.Errorf("appmaster: %w", err)
 	}
-	am.taskLis = lis
-	am.taskSrv = grpc.NewServer()
-	pb.RegisterTaskServer(am.taskSrv, am.endpoint)
-	go am.taskSrv.Serve(lis)
-	return lis.Addr().String(), nil
+	am.taskSrv = srv
+	return srv.Addr().String(), nil
 }
 
 func (am *AppMaster) register(ctx context.Context, host string, port int32, trackingURL string) error {
@@ -191,7 +189,7 @@ func (am *AppMaster) startDriver(driverAddr string) error {
 	for k, v := range am.cfg.DriverEnv {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
-	cmd.Env = append(cmd.Env, EnvRole+"=driver", EnvDriverAddress+"="+driverAddr)
+	cmd.Env = append(cmd.Env, launch.EnvRole+"="+launch.RoleDriver, launch.EnvDriverAddress+"="+driverAddr)
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 	cmd.SysProcAttr = driverProcAttr()
 	if err := cmd.Start(); err != nil {
@@ -290,15 +288,19 @@ func (am *AppMaster) driverStatus(ctx context.Context, client pb.TaskClient, las
 
 // finish ends the application after the driver finished. A failed driver
 // in cluster mode is an AM failure: the AM exits without unregistering so
-// that the RM starts another attempt within spark.yarn.maxAppAttempts.
+// that the RM starts another attempt within spark.yarn.maxAppAttempts,
+// unless another attempt would fail the same way (cannotRetry).
 func (am *AppMaster) finish(st *pb.DriverStatusResponse) (int, error) {
 	if st.GetSucceeded() {
 		am.unregister(pb.FinalApplicationStatus_FINAL_APPLICATION_STATUS_SUCCEEDED, "")
 		return 0, nil
 	}
-	if am.inCluster() {
+	if am.inCluster() && !am.cannotRetry.Load() {
 		am.lg.Error("driver failed; exiting for the ResourceManager to retry", zap.String("diagnostics", st.GetDiagnostics()))
 		return 1, errors.New(st.GetDiagnostics())
+	}
+	if am.cannotRetry.Load() {
+		am.lg.Error("driver cannot resume from its checkpoint; failing the application without another attempt", zap.String("diagnostics", st.GetDiagnostics()))
 	}
 	am.unregister(pb.FinalApplicationStatus_FINAL_APPLICATION_STATUS_FAILED, st.GetDiagnostics())
 	return 0, nil

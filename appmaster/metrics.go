@@ -80,7 +80,7 @@ func NewMetrics(cfg MetricsConfig) *Metrics {
 		cfg.RetainedBatches = DefaultRetainedBatches
 	}
 	if cfg.BatchDuration <= 0 {
-		cfg.BatchDuration = defaultBatchDuration
+		cfg.BatchDuration = driver.DefaultBatchDuration
 	}
 	m := &Metrics{
 		cfg:          cfg,

@@ -2,7 +2,6 @@ package appmaster
 
 import (
 	"strconv"
-	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spindlehq/spindle/driver"
@@ -13,20 +12,6 @@ const (
 	LagWarningRecords = "records"
 	LagWarningAge     = "age"
 )
-
-// LagSample is one partition's consumer lag as the lag monitor saw it after a batch.
-type LagSample struct {
-	// Topic and Partition name the partition.
-	Topic     string
-	Partition int32
-	// Records is how many records the stream has not read yet.
-	Records int64
-	// OldestAge is how old the oldest of those records is.
-	OldestAge time.Duration
-	// OverRecords and OverAge are set when Records or OldestAge is over
-	// the monitor's threshold.
-	OverRecords, OverAge bool
-}
 
 // kafkaMetrics are the per-partition Kafka series: consumer lag, offsets
 // lost to retention, and the lag monitor's findings.
@@ -85,7 +70,7 @@ func (k kafkaMetrics) onBatch(b driver.BatchInfo) {
 // OnLag records the lag monitor's findings after a batch: each
 // partition's oldest unread record's age, and one warning per sample and
 // threshold it is over.
-func (m *Metrics) OnLag(samples []LagSample) {
+func (m *Metrics) OnLag(samples []driver.LagSample) {
 	if m == nil {
 		return
 	}

@@ -1,10 +1,9 @@
 package appmaster
 
-import pb "github.com/spindlehq/spindle/api/spindlepb"
-
-// exitMemoryKill is a container's exit status when its NM killed it for
-// exceeding its physical memory.
-const exitMemoryKill = -104
+import (
+	pb "github.com/spindlehq/spindle/api/spindlepb"
+	"github.com/spindlehq/spindle/launch"
+)
 
 // allocationMark is what the AM tracked before it handled an Allocate
 // response, so that what handling changed can be counted afterwards.
@@ -41,12 +40,12 @@ func (am *AppMaster) recordAllocation(resp *pb.AllocateResponse, before allocati
 			continue
 		}
 		exit := st.GetExitStatus()
-		if _, mine := am.released[id]; (mine && exit == exitReleased) || exit == 0 || exit == exitKilledByAM {
+		if _, mine := am.released[id]; (mine && exit == launch.ExitAborted) || exit == 0 || exit == launch.ExitKilledByAppMaster {
 			continue
 		}
 		ev.failed++
 		ev.executorFailures++
-		if exit == exitMemoryKill {
+		if exit == launch.ExitKilledExceededPMem {
 			ev.memoryKills++
 		}
 	}

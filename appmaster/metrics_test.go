@@ -209,7 +209,7 @@ func TestMetricsPrometheusBatchSeries(t *testing.T) {
 
 func TestMetricsOnLag(t *testing.T) {
 	m := NewMetrics(MetricsConfig{AttemptID: testAttempt})
-	rounds := [][]LagSample{
+	rounds := [][]driver.LagSample{
 		{
 			{Topic: "orders", Partition: 0, Records: 10, OldestAge: 1500 * time.Millisecond},
 			{Topic: "orders", Partition: 1, Records: 900, OldestAge: 40 * time.Second, OverRecords: true, OverAge: true},
@@ -411,7 +411,7 @@ func TestMetricsHandler(t *testing.T) {
 func TestNilMetricsIsSafe(t *testing.T) {
 	var m *Metrics
 	m.OnBatch(fullBatch())
-	m.OnLag([]LagSample{{Topic: "orders", OverRecords: true}})
+	m.OnLag([]driver.LagSample{{Topic: "orders", OverRecords: true}})
 	m.record(containerEvents{allocated: 1})
 	if m.Registry() != nil {
 		t.Fatal("nil metrics have a registry")

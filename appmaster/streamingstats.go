@@ -39,7 +39,7 @@ const sparkTimeLayout = "2006-01-02T15:04:05.000GMT"
 // bad batch duration falls back to its default, since the streaming driver
 // reports that one when it starts.
 func MetricsConfigFromConf(c map[string]string) (MetricsConfig, error) {
-	cfg := MetricsConfig{RetainedBatches: DefaultRetainedBatches, BatchDuration: defaultBatchDuration}
+	cfg := MetricsConfig{RetainedBatches: DefaultRetainedBatches, BatchDuration: driver.DefaultBatchDuration}
 	if v := strings.TrimSpace(c[KeyRetainedBatches]); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n <= 0 {
@@ -47,7 +47,7 @@ func MetricsConfigFromConf(c map[string]string) (MetricsConfig, error) {
 		}
 		cfg.RetainedBatches = n
 	}
-	if v := c[KeyBatchDuration]; v != "" {
+	if v := c[driver.KeyBatchDuration]; v != "" {
 		if d, err := conf.ParseDuration(v, time.Millisecond); err == nil && d > 0 {
 			cfg.BatchDuration = d
 		}

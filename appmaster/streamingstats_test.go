@@ -312,10 +312,10 @@ func TestMetricsConfigFromConf(t *testing.T) {
 		wantErr string
 	}{
 		{"defaults", nil, MetricsConfig{RetainedBatches: 1000, BatchDuration: time.Second}, ""},
-		{"set", map[string]string{KeyRetainedBatches: "50", KeyBatchDuration: "250ms"}, MetricsConfig{RetainedBatches: 50, BatchDuration: 250 * time.Millisecond}, ""},
-		{"bare batch duration is ms", map[string]string{KeyBatchDuration: "2000"}, MetricsConfig{RetainedBatches: 1000, BatchDuration: 2 * time.Second}, ""},
-		{"bad batch duration falls back", map[string]string{KeyBatchDuration: "soon"}, MetricsConfig{RetainedBatches: 1000, BatchDuration: time.Second}, ""},
-		{"zero batch duration falls back", map[string]string{KeyBatchDuration: "0s"}, MetricsConfig{RetainedBatches: 1000, BatchDuration: time.Second}, ""},
+		{"set", map[string]string{KeyRetainedBatches: "50", driver.KeyBatchDuration: "250ms"}, MetricsConfig{RetainedBatches: 50, BatchDuration: 250 * time.Millisecond}, ""},
+		{"bare batch duration is ms", map[string]string{driver.KeyBatchDuration: "2000"}, MetricsConfig{RetainedBatches: 1000, BatchDuration: 2 * time.Second}, ""},
+		{"bad batch duration falls back", map[string]string{driver.KeyBatchDuration: "soon"}, MetricsConfig{RetainedBatches: 1000, BatchDuration: time.Second}, ""},
+		{"zero batch duration falls back", map[string]string{driver.KeyBatchDuration: "0s"}, MetricsConfig{RetainedBatches: 1000, BatchDuration: time.Second}, ""},
 		{"retained not a number", map[string]string{KeyRetainedBatches: "many"}, MetricsConfig{}, `spark.streaming.ui.retainedBatches = "many": want a positive whole number`},
 		{"retained zero", map[string]string{KeyRetainedBatches: "0"}, MetricsConfig{}, "want a positive whole number"},
 	}
@@ -340,7 +340,7 @@ func FuzzMetricsConfigFromConf(f *testing.F) {
 		f.Add(s[0], s[1])
 	}
 	f.Fuzz(func(t *testing.T, retained, batch string) {
-		cfg, err := MetricsConfigFromConf(map[string]string{KeyRetainedBatches: retained, KeyBatchDuration: batch})
+		cfg, err := MetricsConfigFromConf(map[string]string{KeyRetainedBatches: retained, driver.KeyBatchDuration: batch})
 		if err != nil {
 			if !strings.Contains(err.Error(), KeyRetainedBatches) {
 				t.Fatalf("error %v does not name %s", err, KeyRetainedBatches)

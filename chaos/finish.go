@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/spindlehq/spindle/dfs"
 	"github.com/spindlehq/spindle/hdfscheckpoint"
 	"go.uber.org/zap"
 )
@@ -58,7 +59,7 @@ func (r *runner) finish(ctx context.Context) error {
 // stopApp places the shutdown marker and waits for the application to
 // finish, recording its final state.
 func (r *runner) stopApp(ctx context.Context, deadline time.Time) error {
-	store, dir, err := hdfscheckpoint.Open(ctx, r.ckptURI)
+	store, dir, err := dfs.Open(ctx, r.ckptURI)
 	if err != nil {
 		return fmt.Errorf("chaos: open checkpoint %s: %w", r.ckptURI, err)
 	}

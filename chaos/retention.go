@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/spindlehq/spindle/dfs"
 	"github.com/spindlehq/spindle/hdfscheckpoint"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"go.uber.org/zap"
@@ -42,7 +43,7 @@ func trimCommitted(ctx context.Context, k *kfake.Cluster, log *hdfscheckpoint.Lo
 
 // retentionLoop trims every retentionInterval until ctx ends.
 func retentionLoop(ctx context.Context, k *kfake.Cluster, ckptURI string, lg *zap.Logger) {
-	store, dir, err := hdfscheckpoint.Open(ctx, ckptURI)
+	store, dir, err := dfs.Open(ctx, ckptURI)
 	if err != nil {
 		lg.Warn("open the checkpoint for retention", zap.String("checkpoint", ckptURI), zap.Error(err))
 		return

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/IBM/sarama"
+	"github.com/spindlehq/spindle/dfs"
 	"github.com/spindlehq/spindle/hdfscheckpoint"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"go.uber.org/zap"
@@ -45,7 +46,7 @@ func TestTrimCommitted(t *testing.T) {
 			}
 		}
 	}
-	store, base, err := hdfscheckpoint.Open(ctx, "file://"+filepath.Join(t.TempDir(), "ckpt"))
+	store, base, err := dfs.Open(ctx, "file://"+filepath.Join(t.TempDir(), "ckpt"))
 	if err != nil {
 		t.Fatal(err)
 	}

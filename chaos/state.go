@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/spindlehq/spindle/dfs"
 	"github.com/spindlehq/spindle/hdfscheckpoint"
 	"go.uber.org/zap"
 )
@@ -13,7 +14,7 @@ import (
 // readFinalState returns the retail job's state after its last committed
 // batch: each store's revenue in cents, from the checkpoint at uri.
 func readFinalState(ctx context.Context, uri string, lg *zap.Logger) (map[string]int64, error) {
-	store, dir, err := hdfscheckpoint.Open(ctx, uri)
+	store, dir, err := dfs.Open(ctx, uri)
 	if err != nil {
 		return nil, fmt.Errorf("chaos: open checkpoint %s: %w", uri, err)
 	}

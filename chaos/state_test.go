@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spindlehq/spindle/dfs"
 	"github.com/spindlehq/spindle/hdfscheckpoint"
 	"go.uber.org/zap"
 )
@@ -18,7 +19,7 @@ func TestReadFinalState(t *testing.T) {
 	if _, err := readFinalState(ctx, uri, zap.NewNop()); err == nil || !strings.Contains(err.Error(), "no committed batch") {
 		t.Fatalf("empty checkpoint: %v, want an error saying it has no committed batch", err)
 	}
-	store, base, err := hdfscheckpoint.Open(ctx, uri)
+	store, base, err := dfs.Open(ctx, uri)
 	if err != nil {
 		t.Fatal(err)
 	}

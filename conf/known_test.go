@@ -38,7 +38,7 @@ func TestKnownKeys(t *testing.T) {
 		{Name: "yarn.nodemanager.delete.debug-delay-sec", Default: "0", Type: TypeDuration, Unit: "s"},
 		{Name: "spindle.resourcemanager.state-dir", Default: "${spindle.tmp.dir}/rm", Type: TypeString},
 		{Name: "spindle.cluster.secret-file", Default: "${spindle.resourcemanager.state-dir}/cluster-secret", Type: TypeString},
-		{Name: "spindle.memberlist.bind-address", Default: "0.0.0.0:0", Type: TypeAddress},
+		{Name: "spindle.memberlist.bind-address", Default: "", Type: TypeAddress},
 		{Name: "spindle.memberlist.advertise-address", Default: "", Type: TypeAddress},
 		{Name: "spindle.memberlist.seeds", Default: "", Type: TypeList},
 		{Name: "spindle.memberlist.probe-interval", Default: "300ms", Type: TypeDuration, Unit: "ms"},

@@ -12,7 +12,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/spindlehq/spindle/hdfscheckpoint"
+	"github.com/spindlehq/spindle/dfs"
 	"go.uber.org/zap"
 )
 
@@ -99,7 +99,7 @@ func clip(b []byte) string {
 
 // CommitWatcher follows a checkpoint's commits log.
 type CommitWatcher struct {
-	store hdfscheckpoint.Store
+	store dfs.Store
 	dir   string
 	last  int64
 	lg    *zap.Logger
@@ -108,7 +108,7 @@ type CommitWatcher struct {
 // NewCommitWatcher follows the commits log of the checkpoint at uri
 // (file:// or hdfs://), from its first entry.
 func NewCommitWatcher(ctx context.Context, uri string, lg *zap.Logger) (*CommitWatcher, error) {
-	store, dir, err := hdfscheckpoint.Open(ctx, uri)
+	store, dir, err := dfs.Open(ctx, uri)
 	if err != nil {
 		return nil, fmt.Errorf("devcluster: checkpoint %s: %w", uri, err)
 	}
@@ -122,7 +122,7 @@ func NewCommitWatcher(ctx context.Context, uri string, lg *zap.Logger) (*CommitW
 // missing log is empty; an entry that cannot be read is logged and skipped.
 func (w *CommitWatcher) Poll(ctx context.Context) ([]Commit, error) {
 	infos, err := w.store.List(ctx, path.Join(w.dir, commitsDir))
-	if errors.Is(err, hdfscheckpoint.ErrNotFound) {
+	if errors.Is(err, dfs.ErrNotFound) {
 		return nil, nil
 	}
 	if err != nil {
@@ -142,7 +142,7 @@ func (w *CommitWatcher) Poll(ctx context.Context) ([]Commit, error) {
 	for _, ms := range names {
 		p := path.Join(w.dir, commitsDir, strconv.FormatInt(ms, 10))
 		raw, err := w.store.ReadFile(ctx, p)
-		if errors.Is(err, hdfscheckpoint.ErrNotFound) {
+		if errors.Is(err, dfs.ErrNotFound) {
 			continue // purged since it was listed
 		}
 		if err != nil {

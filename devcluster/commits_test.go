@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spindlehq/spindle/dfs"
 	"github.com/spindlehq/spindle/hdfscheckpoint"
 	"go.uber.org/zap"
 )
@@ -25,7 +26,7 @@ func encodeCommit(body string) []byte {
 // writeCommits writes commits with the checkpoint's own writer.
 func writeCommits(t *testing.T, dir string, stats ...map[string]int64) []time.Time {
 	t.Helper()
-	store, err := hdfscheckpoint.NewFileStore("/")
+	store, err := dfs.NewFileStore("/")
 	if err != nil {
 		t.Fatal(err)
 	}

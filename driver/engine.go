@@ -205,35 +205,22 @@ func (e *Engine) onEvent(ev Event) {
 	}
 }
 
-// Run recovers from the checkpoint, replays an uncommitted batch with its
-// ranges, then runs a batch every BatchDuration until Stop says so (nil) or
-// a batch fails (its error). A late batch makes the next ones queue; none
-// is dropped.
+// Run recovers from the checkpoint, runs again the batches after the one
+// it resumes from (normally the uncommitted one, with its ranges), then
+// runs a batch every BatchDuration until Stop says so (nil) or a batch
+// fails (its error). A late batch makes the next ones queue; none is
+// dropped. A checkpoint it cannot resume from wraps ErrCannotResume.
 func (e *Engine) Run(ctx context.Context) error {
-	rec, err := e.cfg.Log.Recover(ctx)
+	rec, err := e.recover(ctx)
 	if err != nil {
-		return fmt.Errorf("driver: recover from checkpoint %s: %w", e.cfg.Log.Dir(), err)
-	}
-	if err := e.restore(ctx, rec); err != nil {
 		return err
 	}
 	next := time.Now().Truncate(e.cfg.BatchDuration).Add(e.cfg.BatchDuration)
 	if !rec.NextBatchTime.IsZero() && next.Before(rec.NextBatchTime) {
 		next = rec.NextBatchTime
 	}
-	if rec.Pending != nil {
-		e.lg.Info("replaying uncommitted batch", zap.Time("batch", rec.Pending.BatchTime), zap.Int("ranges", len(rec.Pending.Ranges)))
-		chunk, err := metaOffsets(rec.Pending.Meta, metaChunkOffsets)
-		if err != nil {
-			return fmt.Errorf("driver: replay batch %s: %w", rec.Pending.BatchTime.Format(time.RFC3339Nano), err)
-		}
-		split, err := metaOffsets(rec.Pending.Meta, metaSplitOffsets)
-		if err != nil {
-			return fmt.Errorf("driver: replay batch %s: %w", rec.Pending.BatchTime.Format(time.RFC3339Nano), err)
-		}
-		if err := e.runBatch(ctx, rec.Pending.BatchTime, rec.Pending.Ranges, plannedBatch{replay: true, chunkOffsets: chunk, splitOffsets: split}); err != nil {
-			return err
-		}
+	if err := e.replay(ctx, rec); err != nil {
+		return err
 	}
 	for {
 		if e.cfg.Stop != nil && e.cfg.Stop(ctx) {
@@ -275,38 +262,14 @@ func (e *Engine) rateLimit() float64 {
 	return e.cfg.Rate.Limit()
 }
 
-// restore sets the next offsets and state from the last committed batch.
-func (e *Engine) restore(ctx context.Context, rec hdfscheckpoint.Recovery) error {
-	if rec.LastCommittedOffsets != nil {
-		for _, r := range rec.LastCommittedOffsets.Ranges {
-			e.next[kafkasource.TopicPartition{Topic: r.Topic, Partition: r.Partition}] = r.Until
-		}
-	}
-	if rec.LastCommitted == nil {
-		return nil
-	}
-	raw, err := e.cfg.Log.ReadState(ctx, rec.LastCommitted.BatchTime, hdfscheckpoint.AllPartitionsState)
-	if errors.Is(err, hdfscheckpoint.ErrNotFound) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("driver: read state of batch %s: %w", rec.LastCommitted.BatchTime.Format(time.RFC3339Nano), err)
-	}
-	state, err := decodeState(raw)
-	if err != nil {
-		return fmt.Errorf("driver: state of batch %s cannot be read by this build: %w", rec.LastCommitted.BatchTime.Format(time.RFC3339Nano), err)
-	}
-	e.state = state
-	e.lg.Info("state restored", zap.Time("batch", rec.LastCommitted.BatchTime), zap.Int("keys", len(state)))
-	return nil
-}
-
 // plannedBatch is what planning a new batch produced; a replayed batch
-// has only its ranges from the offsets log.
+// has only its ranges from the offsets log, unless they had to be made
+// again (rewrite: its offsets entry is written anew).
 type plannedBatch struct {
 	plan    kafkasource.Plan
 	planned time.Time
 	replay  bool
+	rewrite bool
 	// chunkOffsets is the chunk size the batch's tasks use;
 	// splitOffsets the size of the parts its ranges are split into (0:
 	// none).
@@ -316,7 +279,7 @@ type plannedBatch struct {
 // runBatch runs one batch: offsets entry, tasks, reduce and state, commit.
 func (e *Engine) runBatch(ctx context.Context, batchTime time.Time, ranges []hdfscheckpoint.OffsetRange, pl plannedBatch) error {
 	started := time.Now()
-	if pl.replay {
+	if pl.planned.IsZero() {
 		pl.planned = started
 	}
 	info := BatchInfo{Time: batchTime, Started: pl.planned, SchedulingDelay: max(0, pl.planned.Sub(batchTime)), Lag: pl.plan.Lag, RateLimit: e.rateLimit(), Replayed: pl.replay, OutOfRange: pl.plan.OutOfRange}
@@ -325,7 +288,7 @@ func (e *Engine) runBatch(ctx context.Context, batchTime time.Time, ranges []hdf
 		info.Stages = append(info.Stages, StageTime{Stage: name, Duration: now.Sub(since)})
 		return now
 	}
-	if !pl.replay {
+	if !pl.replay || pl.rewrite {
 		started = stage(StagePlan, pl.planned)
 		meta := map[string]string{}
 		if pl.chunkOffsets > 0 {

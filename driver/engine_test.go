@@ -11,6 +11,7 @@ import (
 	"time"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
+	"github.com/spindlehq/spindle/dfs"
 	"github.com/spindlehq/spindle/driver"
 	"github.com/spindlehq/spindle/driver/taskscheduler"
 	"github.com/spindlehq/spindle/executor"
@@ -99,6 +100,16 @@ type fixture struct {
 // Options change the engine's configuration before it starts.
 func (f fixture) runEngine(t *testing.T, total int64, options ...func(*driver.EngineConfig)) (map[string][]byte, []driver.BatchInfo) {
 	t.Helper()
+	state, batches, err := f.tryEngine(t, total, options...)
+	if err != nil {
+		t.Fatalf("engine: %v", err)
+	}
+	return state, batches
+}
+
+// tryEngine is runEngine returning the engine's error.
+func (f fixture) tryEngine(t *testing.T, total int64, options ...func(*driver.EngineConfig)) (map[string][]byte, []driver.BatchInfo, error) {
+	t.Helper()
 	ep := driver.NewEndpoint()
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -155,10 +166,10 @@ func (f fixture) runEngine(t *testing.T, total int64, options ...func(*driver.En
 		go executor.Run(ctx, cfg)
 	}
 	if err := eng.Run(ctx); err != nil {
-		t.Fatalf("engine: %v", err)
+		return nil, batches, err
 	}
 	ep.Finish(true, "")
-	return eng.State(), batches
+	return eng.State(), batches, nil
 }
 
 // TestEngineProcessesEverythingOnceAcrossRestarts: the engine consumes 4
@@ -167,7 +178,7 @@ func (f fixture) runEngine(t *testing.T, total int64, options ...func(*driver.En
 // uncommitted batch is replayed with the same ranges.
 func TestEngineProcessesEverythingOnceAcrossRestarts(t *testing.T) {
 	b := kafkatest.Start(t, map[string]int32{"events": 4})
-	store, err := hdfscheckpoint.NewFileStore(t.TempDir())
+	store, err := dfs.NewFileStore(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -238,7 +249,7 @@ func produceSums(t *testing.T, b *kafkatest.Broker, n int, want map[string]uint6
 
 func newFixture(t *testing.T) fixture {
 	t.Helper()
-	store, err := hdfscheckpoint.NewFileStore(t.TempDir())
+	store, err := dfs.NewFileStore(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}

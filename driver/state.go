@@ -31,3 +31,10 @@ func decodeState(raw []byte) (map[string][]byte, error) {
 	}
 	return snap.State, nil
 }
+
+// isEmptyState reports whether raw is a snapshot of no keys; false for one
+// that cannot be read.
+func isEmptyState(raw []byte) bool {
+	s, err := decodeState(raw)
+	return err == nil && len(s) == 0
+}

@@ -14,8 +14,8 @@ import (
 	"time"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
+	"github.com/spindlehq/spindle/dfs"
 	"github.com/spindlehq/spindle/executor"
-	"github.com/spindlehq/spindle/hdfscheckpoint"
 	"github.com/spindlehq/spindle/internal/kafkatest"
 	"github.com/spindlehq/spindle/internal/testutil"
 	"github.com/spindlehq/spindle/sdk"
@@ -88,7 +88,7 @@ func (w countingWriter) WriteOutputs(ctx context.Context, chunk int, outs []sdk.
 
 type runnerFixture struct {
 	broker *kafkatest.Broker
-	store  *hdfscheckpoint.FileStore
+	store  *dfs.FileStore
 	reader *kafkasource.Reader
 }
 
@@ -103,7 +103,7 @@ func newRunnerFixture(t testing.TB, lines []string) runnerFixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { reader.Close() })
-	store, err := hdfscheckpoint.NewFileStore(t.TempDir())
+	store, err := dfs.NewFileStore(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,7 +244,7 @@ func TestFailedChunkLeavesNoPartialFile(t *testing.T) {
 		t.Fatalf("task status %v, want it failed by the sink", st)
 	}
 	entries, err := f.store.List(context.Background(), "/out/batch=1700000000000")
-	if err != nil && !errors.Is(err, hdfscheckpoint.ErrNotFound) {
+	if err != nil && !errors.Is(err, dfs.ErrNotFound) {
 		t.Fatal(err)
 	}
 	if len(entries) != 0 {

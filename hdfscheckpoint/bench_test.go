@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spindlehq/spindle/dfs"
 	"github.com/spindlehq/spindle/internal/minihdfs"
 	"go.uber.org/zap"
 )
@@ -55,7 +56,7 @@ func BenchmarkCheckpointPerBatch(b *testing.B) {
 		{"store=file", func(b *testing.B) Store { return newFileStore(b) }},
 		{"store=hdfs", func(b *testing.B) Store {
 			c := minihdfs.StartForTest(b, minihdfs.DefaultConfig())
-			return newTestHDFSStore(b, c.Addr(), func(cfg *HDFSConfig) { cfg.Logger = zap.NewNop() })
+			return newTestHDFSStore(b, c.Addr(), func(cfg *dfs.HDFSConfig) { cfg.Logger = zap.NewNop() })
 		}},
 	}
 	for _, st := range stores {

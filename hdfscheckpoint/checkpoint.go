@@ -40,8 +40,11 @@ const (
 type Log struct {
 	store  Store
 	dir    string
+	uri    string // names the checkpoint in errors when set (WithURI)
 	retain int
 	logger *zap.Logger
+	// emptyState tells an empty state snapshot (WithEmptyState).
+	emptyState func([]byte) bool
 }
 
 // NewLog returns the Log in dir (an absolute path within store). Purge keeps
@@ -77,6 +80,36 @@ func (l *Log) Dir() string { return l.dir }
 
 // RetainBatches returns how many batches Purge keeps in each log.
 func (l *Log) RetainBatches() int { return l.retain }
+
+// WithURI returns a copy of l that names its checkpoint by uri (such as
+// hdfs://nn:8020/checkpoints/retail) in errors, so that the way out they
+// give can be run as it stands.
+func (l *Log) WithURI(uri string) *Log {
+	c := *l
+	c.uri = uri
+	return &c
+}
+
+// WithEmptyState returns a copy of l that tells an empty state snapshot by
+// isEmpty, which must not fail on any input. A driver writes no snapshot
+// for a batch that has neither state nor new values, so Recover takes a
+// batch without a snapshot, after one whose snapshot is empty, as having
+// an empty state; without isEmpty it cannot tell, and resumes from an
+// older batch instead.
+func (l *Log) WithEmptyState(isEmpty func([]byte) bool) *Log {
+	c := *l
+	c.emptyState = isEmpty
+	return &c
+}
+
+// Name is the checkpoint's URI when the Log knows it (WithURI), else its
+// directory in the store.
+func (l *Log) Name() string {
+	if l.uri != "" {
+		return l.uri
+	}
+	return l.dir
+}
 
 func (l *Log) offsetsPath(ms int64) string {
 	return path.Join(l.dir, offsetsDirName, strconv.FormatInt(ms, 10))

@@ -160,7 +160,7 @@ func TestRecoverPendingBatch(t *testing.T) {
 		{"first batch never committed", nil, []int{1}, 0, 1},
 		{"one pending after commits", []int{1, 2, 3}, []int{4}, 3, 4},
 		{"all committed", []int{1, 2, 3}, nil, 3, 0},
-		// Only the newest uncommitted batch is replayed.
+		// Every uncommitted batch is replayed, oldest first.
 		{"several uncommitted", []int{1}, []int{2, 3}, 1, 3},
 	}
 	for _, tc := range cases {
@@ -173,13 +173,18 @@ func TestRecoverPendingBatch(t *testing.T) {
 				runBatch(t, l, i, false)
 			}
 			rec := mustRecover(t, l)
-			checkRecovery(t, rec, tc.wantCommitted, tc.wantPending)
+			var replay []string
+			for _, i := range tc.pending {
+				replay = append(replay, strconv.Itoa(i))
+			}
+			checkRecovery(t, rec, tc.wantCommitted, tc.wantPending, strings.Join(replay, ","))
 		})
 	}
 }
 
-// checkRecovery asserts which batches Recover found; 0 means none.
-func checkRecovery(t *testing.T, rec Recovery, committed, pending int) {
+// checkRecovery asserts which batches Recover found; 0 means none. replay
+// lists the batches to run again (see replaySummary).
+func checkRecovery(t *testing.T, rec Recovery, committed, pending int, replay string) {
 	t.Helper()
 	switch {
 	case committed == 0 && rec.LastCommitted != nil:
@@ -188,6 +193,10 @@ func checkRecovery(t *testing.T, rec Recovery, committed, pending int) {
 		t.Fatalf("LastCommitted = %+v, want batch %d (%v)", rec.LastCommitted, committed, batchAt(committed))
 	case committed != 0 && !reflect.DeepEqual(rec.LastCommitted.Outputs, commitFor(committed).Outputs):
 		t.Fatalf("LastCommitted.Outputs = %v, want %v", rec.LastCommitted.Outputs, commitFor(committed).Outputs)
+	case committed != 0 && !reflect.DeepEqual(rec.LastCommittedOffsets.Ranges, offsetsFor(committed).Ranges):
+		t.Fatalf("LastCommittedOffsets = %+v, want batch %d's", rec.LastCommittedOffsets, committed)
+	case committed != 0 && string(rec.State) != "state after "+strconv.Itoa(committed):
+		t.Fatalf("State = %q, want batch %d's", rec.State, committed)
 	}
 	switch {
 	case pending == 0 && rec.Pending != nil:
@@ -197,7 +206,15 @@ func checkRecovery(t *testing.T, rec Recovery, committed, pending int) {
 	case pending != 0 && !reflect.DeepEqual(rec.Pending.Ranges, offsetsFor(pending).Ranges):
 		t.Fatalf("Pending ranges = %+v, want the recorded %+v", rec.Pending.Ranges, offsetsFor(pending).Ranges)
 	}
+	if got := replaySummary(t, rec); got != replay {
+		t.Fatalf("Replay = %s, want %s (%+v)", got, replay, rec.Replay)
+	}
 	newest := max(committed, pending)
+	for _, b := range strings.Split(replay, ",") {
+		if i, err := strconv.Atoi(strings.TrimRight(b, "*rL")); err == nil {
+			newest = max(newest, i)
+		}
+	}
 	var wantNext time.Time
 	if newest != 0 {
 		wantNext = batchAt(newest).Add(time.Millisecond)
@@ -205,6 +222,38 @@ func checkRecovery(t *testing.T, rec Recovery, committed, pending int) {
 	if !rec.NextBatchTime.Equal(wantNext) {
 		t.Fatalf("NextBatchTime = %v, want %v", rec.NextBatchTime, wantNext)
 	}
+}
+
+// replaySummary writes rec.Replay as "2,3*,4L": each batch's index, then
+// "r" for ReplayRebuilt or "L" for ReplayToLatest, then "*" when it is
+// committed. A recorded replay must carry its batch's own ranges, a rebuilt
+// one the ranges offsetsFor gives, and one to latest none.
+func replaySummary(t *testing.T, rec Recovery) string {
+	t.Helper()
+	var parts []string
+	for _, rb := range rec.Replay {
+		i := int(rb.BatchTime.Sub(batchBase) / time.Second)
+		s := strconv.Itoa(i)
+		switch rb.How {
+		case ReplayRecorded, ReplayRebuilt:
+			if rb.How == ReplayRebuilt {
+				s += "r"
+			}
+			if !reflect.DeepEqual(rb.Ranges, offsetsFor(i).Ranges) {
+				t.Fatalf("replay of batch %d reads %+v, want %+v", i, rb.Ranges, offsetsFor(i).Ranges)
+			}
+		case ReplayToLatest:
+			s += "L"
+			if rb.Ranges != nil {
+				t.Fatalf("replay of batch %d to the latest offsets has ranges %+v", i, rb.Ranges)
+			}
+		}
+		if rb.Committed {
+			s += "*"
+		}
+		parts = append(parts, s)
+	}
+	return strings.Join(parts, ",")
 }
 
 func TestRecoverSkipsDamagedEntries(t *testing.T) {
@@ -238,12 +287,17 @@ func TestRecoverSkipsDamagedEntries(t *testing.T) {
 		file          func(l *Log) string
 		wantCommitted int
 		wantPending   int
+		wantReplay    string
 	}{
 		// Batches 1-3 committed, 4 pending: damaging commit 3 makes 2 the last
-		// committed, and 4 is still the batch to replay.
-		{"newest commit", func(l *Log) string { return l.commitPath(batchAt(3).UnixMilli()) }, 2, 4},
-		// Damaging the pending offsets leaves nothing to replay.
-		{"pending offsets", func(l *Log) string { return l.offsetsPath(batchAt(4).UnixMilli()) }, 3, 0},
+		// committed; 3 and then 4 run again with their recorded ranges.
+		{"newest commit", func(l *Log) string { return l.commitPath(batchAt(3).UnixMilli()) }, 2, 4, "3,4"},
+		// With the pending offsets damaged, batch 4 runs again under its
+		// own time up to the latest offsets, replacing what it wrote.
+		{"pending offsets", func(l *Log) string { return l.offsetsPath(batchAt(4).UnixMilli()) }, 3, 0, "4L"},
+		// A damaged state snapshot of the newest commit: resume from batch
+		// 2's state and run batch 3 again, then 4.
+		{"newest state", func(l *Log) string { return path.Join(l.stateDir(batchAt(3).UnixMilli()), AllPartitionsState) }, 2, 4, "3*,4"},
 	}
 	for _, tg := range targets {
 		for _, dm := range damages {
@@ -264,7 +318,10 @@ func TestRecoverSkipsDamagedEntries(t *testing.T) {
 				}
 
 				rec := mustRecover(t, l)
-				checkRecovery(t, rec, tg.wantCommitted, tg.wantPending)
+				checkRecovery(t, rec, tg.wantCommitted, tg.wantPending, tg.wantReplay)
+				if len(rec.Damaged) != 1 || rec.Damaged[0].Path != p || !strings.Contains(rec.Damaged[0].Err.Error(), dm.fragment) {
+					t.Fatalf("Damaged = %+v, want %s (%s)", rec.Damaged, p, dm.fragment)
+				}
 
 				warns := logs.FilterMessage("skipping unreadable checkpoint entry").FilterLevelExact(zapcore.WarnLevel).All()
 				if len(warns) != 1 {
@@ -282,9 +339,13 @@ func TestRecoverSkipsDamagedEntries(t *testing.T) {
 	}
 }
 
-// batchIndex returns i for the file of batch batchAt(i).
+// batchIndex returns i for the file of batch batchAt(i): offsets/<ms>,
+// commits/<ms> or state/<ms>/<name>.
 func batchIndex(t *testing.T, p string) int {
 	t.Helper()
+	if path.Base(path.Dir(p)) != offsetsDirName && path.Base(path.Dir(p)) != commitsDirName {
+		p = path.Dir(p)
+	}
 	ms, err := strconv.ParseInt(path.Base(p), 10, 64)
 	if err != nil {
 		t.Fatal(err)
@@ -305,14 +366,17 @@ func TestRecoverSkipsSeveralDamagedEntries(t *testing.T) {
 	}
 	rec := mustRecover(t, l)
 	// Offsets 4 and 5 are intact, and newer than the last readable commit 3:
-	// batch 5 is replayed.
-	checkRecovery(t, rec, 3, 5)
+	// batches 4 and 5 are replayed, in order.
+	checkRecovery(t, rec, 3, 5, "4,5")
 	if n := logs.FilterMessage("skipping unreadable checkpoint entry").Len(); n != 2 {
 		t.Fatalf("%d WARNs, want 2 (one per damaged commit)", n)
 	}
 }
 
-func TestRecoverWarnsWhenCommittedOffsetsUnreadable(t *testing.T) {
+// The newest commit's offsets entry cannot be read: its positions are not
+// trusted to come from anywhere else, so batch 1 is the resume point and
+// batch 2 runs again under its own time up to the latest offsets.
+func TestRecoverReplaysCommittedBatchWithUnreadableOffsets(t *testing.T) {
 	ctx := context.Background()
 	l, s, logs := newTestLog(t, 0)
 	runBatch(t, l, 1, true)
@@ -322,10 +386,11 @@ func TestRecoverWarnsWhenCommittedOffsetsUnreadable(t *testing.T) {
 		t.Fatal(err)
 	}
 	rec := mustRecover(t, l)
-	if rec.LastCommitted == nil || !rec.LastCommitted.BatchTime.Equal(batchAt(2)) || rec.LastCommittedOffsets != nil {
-		t.Fatalf("Recover = %+v; want batch 2 committed without offsets", rec)
+	checkRecovery(t, rec, 1, 0, "2L*")
+	if rec.Replay[0].Damaged != p {
+		t.Fatalf("replay names %q as damaged, want %s", rec.Replay[0].Damaged, p)
 	}
-	warns := logs.FilterMessage("committed batch has no readable offsets entry").All()
+	warns := logs.FilterMessage("skipping unreadable checkpoint entry").All()
 	if len(warns) != 1 || warns[0].ContextMap()["path"] != p {
 		t.Fatalf("WARNs = %v, want one naming %s", warns, p)
 	}
@@ -341,7 +406,7 @@ func TestRecoverIgnoresForeignFiles(t *testing.T) {
 	if err := s.MkdirAll(ctx, path.Join(testCheckpointDir, commitsDirName, strconv.FormatInt(batchAt(8).UnixMilli(), 10))); err != nil {
 		t.Fatal(err)
 	}
-	checkRecovery(t, mustRecover(t, l), 1, 0)
+	checkRecovery(t, mustRecover(t, l), 1, 0, "")
 	if n := logs.FilterLevelExact(zapcore.WarnLevel).Len(); n != 0 {
 		t.Fatalf("%d WARNs for files that are not entries: %v", n, logs.All())
 	}

@@ -26,11 +26,6 @@ func (l *Log) WriteCommit(ctx context.Context, c BatchCommit) error {
 	return l.writeEntry(ctx, l.commitPath(ms), r)
 }
 
-// readCommit reads the commit entry of batch ms.
-func (l *Log) readCommit(ctx context.Context, ms int64) (BatchCommit, error) {
-	r, err := l.readEntry(ctx, l.commitPath(ms), kindCommit, ms)
-	if err != nil {
-		return BatchCommit{}, err
-	}
-	return BatchCommit{BatchTime: batchTime(r.BatchTimeMs), Outputs: r.Outputs}, nil
+func (r *record) batchCommit() BatchCommit {
+	return BatchCommit{BatchTime: batchTime(r.BatchTimeMs), Outputs: r.Outputs}
 }

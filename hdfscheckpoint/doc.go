@@ -4,14 +4,11 @@
 //
 // # Stores
 //
-// A Store is a file system reached by URI: Open gives a FileStore for
-// file:///dir and the HDFS store for hdfs://namenode/dir. Paths within a
-// Store are absolute and slash-separated; a FileStore resolves them under
-// its root directory and refuses any that climb above it with "..". Every
-// write is atomic: it goes to a temporary file in the same directory that is
-// synced and renamed into place, so readers see the old content or the new,
-// never a torn file. Missing paths wrap ErrNotFound and rename targets that
-// exist wrap ErrExists.
+// The log lives on a dfs.Store (file:// or hdfs://, opened with dfs.Open):
+// paths are absolute and slash-separated, every write is atomic, missing
+// paths wrap ErrNotFound and rename targets that exist wrap ErrExists.
+// Store, FileInfo and those errors are dfs's, under the names this
+// package's API has always used.
 //
 // # Checkpoint format
 //
@@ -27,11 +24,16 @@
 // whose field names are fixed by the format rather than by Go types, and a
 // CRC-32C of the first two lines ("crc32c 1a2b3c4d"). The checksum catches
 // truncation and damage; a version newer than FormatVersion is reported as
-// "written by format vN, this build reads up to v1". Recover skips such
-// entries with a WARN naming the file and uses the newest readable one: the
-// last committed batch, and the batch that was started but not committed,
-// which is replayed with the same ranges so that output is exactly once.
-// Purge keeps the newest spindle.checkpoint.retainBatches batches of each
+// "written by format vN, this build reads up to v1". Recover passes over
+// such entries with a WARN naming the file: it resumes from the newest
+// batch whose offsets, commit and state are all readable and lists every
+// later batch to run again under its own batch time, with its recorded
+// ranges or, when its offsets entry is damaged, with ranges rebuilt from
+// its neighbours or up to the latest offsets, so that output is exactly
+// once. When that cannot be done it refuses with a *RecoveryError naming
+// the files and the way out; Inspect lists every entry, and TruncateAfter
+// moves the newest batches aside (spindle checkpoint -verify and
+// -truncate-after). Purge keeps the newest spindle.checkpoint.retainBatches batches of each
 // log.
 //
 // # Shutdown marker

@@ -3,23 +3,15 @@ package hdfscheckpoint
 import "errors"
 
 var (
-	// ErrInvalidPath is wrapped when a store path is empty or not absolute.
-	ErrInvalidPath = errors.New("hdfscheckpoint: invalid path")
-	// ErrPathEscapes is wrapped when a store path climbs above the store's
-	// root with "..".
-	ErrPathEscapes = errors.New("hdfscheckpoint: path escapes the store root")
-	// ErrUnsupportedScheme is wrapped by Open for a URI whose scheme no
-	// Store handles.
-	ErrUnsupportedScheme = errors.New("hdfscheckpoint: unsupported URI scheme")
-	// ErrHDFSNotBuilt is wrapped by Open for an hdfs:// URI when this build
-	// has no HDFS client.
-	ErrHDFSNotBuilt = errors.New("hdfscheckpoint: hdfs:// support not built")
 	// ErrCorruptEntry is wrapped when a checkpoint entry is truncated, fails
 	// its checksum, or does not hold a well-formed record.
 	ErrCorruptEntry = errors.New("hdfscheckpoint: corrupt checkpoint entry")
 	// ErrNewerFormat is wrapped when a checkpoint entry was written by a
 	// format version newer than this build reads.
 	ErrNewerFormat = errors.New("hdfscheckpoint: checkpoint entry has a newer format")
+	// ErrDamagedCheckpoint is wrapped (by *RecoveryError) when Recover
+	// refuses to resume because entries it needs cannot be read.
+	ErrDamagedCheckpoint = errors.New("hdfscheckpoint: damaged checkpoint")
 	// ErrInvalidBatch is wrapped when a batch, commit or state snapshot
 	// handed to a Log cannot be recorded as given.
 	ErrInvalidBatch = errors.New("hdfscheckpoint: invalid batch")

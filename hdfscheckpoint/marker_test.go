@@ -120,7 +120,7 @@ func TestMoveCheckpointAside(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkRecovery(t, mustRecover(t, moved), 1, 0)
+	checkRecovery(t, mustRecover(t, moved), 1, 0, "")
 
 	// A fresh checkpoint moved within the same second collides.
 	runBatch(t, l, 2, true)

@@ -47,15 +47,6 @@ func (l *Log) WriteOffsets(ctx context.Context, o BatchOffsets) error {
 	return l.writeEntry(ctx, l.offsetsPath(ms), r)
 }
 
-// readOffsets reads the offsets entry of batch ms.
-func (l *Log) readOffsets(ctx context.Context, ms int64) (BatchOffsets, error) {
-	r, err := l.readEntry(ctx, l.offsetsPath(ms), kindOffsets, ms)
-	if err != nil {
-		return BatchOffsets{}, err
-	}
-	return r.batchOffsets(), nil
-}
-
 func (r *record) batchOffsets() BatchOffsets {
 	o := BatchOffsets{BatchTime: batchTime(r.BatchTimeMs), Meta: r.Meta}
 	if len(r.Ranges) > 0 {

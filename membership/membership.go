@@ -20,8 +20,9 @@ type Config struct {
 	Name string
 	// BindAddress is host:port to listen on (UDP and TCP); port 0 = OS-chosen.
 	BindAddress string
-	// AdvertiseAddress is host:port other members reach this one at; empty =
-	// the bind address, or a private address of the host when bound to 0.0.0.0.
+	// AdvertiseAddress is IP:port other members reach this one at (port 0:
+	// the bound port); empty = the bind address, or a private address of
+	// the host when bound to 0.0.0.0. Daemons fill it with Derive.
 	AdvertiseAddress string
 	// ProbeInterval is how often a random member is probed.
 	ProbeInterval time.Duration
@@ -62,6 +63,19 @@ func (c Config) Validate() error {
 	return nil
 }
 
+// Derive fills an empty BindAddress with bindHost and a port the OS
+// chooses, and an empty AdvertiseAddress with advertise (an IP of this
+// machine) and the bound port: the daemon's own addresses.
+func (c Config) Derive(bindHost string, advertise net.IP) Config {
+	if c.BindAddress == "" {
+		c.BindAddress = net.JoinHostPort(bindHost, "0")
+	}
+	if c.AdvertiseAddress == "" && advertise != nil {
+		c.AdvertiseAddress = net.JoinHostPort(advertise.String(), "0")
+	}
+	return c
+}
+
 // Member is a running member of the gossip cluster.
 type Member struct {
 	list *memberlist.Memberlist
@@ -90,6 +104,9 @@ func Start(cfg Config) (*Member, error) {
 		mc.AdvertiseAddr = ah
 		if mc.AdvertisePort, err = strconv.Atoi(ap); err != nil {
 			return nil, fmt.Errorf("membership: advertise port %q: %w", ap, err)
+		}
+		if mc.AdvertisePort == 0 {
+			mc.AdvertisePort = port // memberlist sets it to the port it binds
 		}
 	}
 	mc.ProbeInterval = cfg.ProbeInterval

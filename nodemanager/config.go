@@ -17,6 +17,9 @@ type Config struct {
 	Address string
 	// WebAddress serves the NM's HTTP endpoints (yarn.nodemanager.webapp.address).
 	WebAddress string
+	// BindHost, when set, is the host the services listen on, with the
+	// ports of their addresses (yarn.nodemanager.bind-host).
+	BindHost string
 	// ResourceTrackerAddress is the RM's ResourceTracker (yarn.resourcemanager.resource-tracker.address).
 	ResourceTrackerAddress string
 	// MemoryMB is the memory offered to containers; -1 = the machine's.
@@ -25,6 +28,9 @@ type Config struct {
 	VCores int32
 	// LocalDirs hold containers' working dirs (yarn.nodemanager.local-dirs).
 	LocalDirs []string
+	// LocalizerCacheMB is the size the localizer's cache is trimmed to; 0
+	// turns it off (yarn.nodemanager.localizer.cache.target-size-mb).
+	LocalizerCacheMB int64
 	// LogDirs hold containers' log dirs (yarn.nodemanager.log-dirs).
 	LogDirs []string
 	// ContainerLogs bounds each container's stdout and stderr: each rolls
@@ -87,10 +93,12 @@ func DefaultConfig() Config {
 		MonitorInterval: time.Second,
 		PmemCheck:       true,
 		SigkillDelay:    250 * time.Millisecond,
-		ContainerLogs:   logging.RollingConfig{MaxSize: 128 << 20, MaxBackups: 10, MaxAge: 168 * time.Hour},
-		LogRetain:       3 * time.Hour,
-		LogRollInterval: time.Hour,
-		Membership:      m,
+		// As yarn.nodemanager.localizer.cache.target-size-mb's default.
+		LocalizerCacheMB: 10 << 10,
+		ContainerLogs:    logging.RollingConfig{MaxSize: 128 << 20, MaxBackups: 10, MaxAge: 168 * time.Hour},
+		LogRetain:        3 * time.Hour,
+		LogRollInterval:  time.Hour,
+		Membership:       m,
 	}
 }
 
@@ -114,6 +122,9 @@ func (c Config) Validate() error {
 	if c.MonitorInterval <= 0 {
 		return fmt.Errorf("nodemanager: yarn.nodemanager.container-monitor.interval-ms = %v: want a positive duration", c.MonitorInterval)
 	}
+	if c.LocalizerCacheMB < 0 {
+		return fmt.Errorf("nodemanager: yarn.nodemanager.localizer.cache.target-size-mb = %d: want 0 (no cache) or more", c.LocalizerCacheMB)
+	}
 	if c.SigkillDelay < 0 || c.DeleteDelay < 0 {
 		return errors.New("nodemanager: yarn.nodemanager.sleep-delay-before-sigkill.ms and yarn.nodemanager.delete.debug-delay-sec must not be negative")
 	}
@@ -133,6 +144,7 @@ func ConfigFrom(c *conf.Config) (Config, error) {
 	cfg := DefaultConfig()
 	cfg.Address = c.Get("yarn.nodemanager.address")
 	cfg.WebAddress = c.Get("yarn.nodemanager.webapp.address")
+	cfg.BindHost = c.Get("yarn.nodemanager.bind-host")
 	cfg.ResourceTrackerAddress = c.Get("yarn.resourcemanager.resource-tracker.address")
 	cfg.LocalDirs = c.Strings("yarn.nodemanager.local-dirs")
 	cfg.LogDirs = c.Strings("yarn.nodemanager.log-dirs")
@@ -157,6 +169,8 @@ func ConfigFrom(c *conf.Config) (Config, error) {
 	cfg.SigkillDelay, err = c.Duration("yarn.nodemanager.sleep-delay-before-sigkill.ms")
 	keep(err)
 	cfg.DeleteDelay, err = c.Duration("yarn.nodemanager.delete.debug-delay-sec")
+	keep(err)
+	cfg.LocalizerCacheMB, err = c.SizeMB("yarn.nodemanager.localizer.cache.target-size-mb")
 	keep(err)
 	cfg.LogAggregation, err = c.Bool("yarn.log-aggregation-enable")
 	keep(err)

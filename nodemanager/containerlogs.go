@@ -20,11 +20,6 @@ import (
 	"go.uber.org/zap"
 )
 
-// EnvLogDir names a container's log dir in its environment, so that the
-// framework and the job can write their own files there (spindle.log,
-// app.log), beside stdout and stderr, where the log endpoints serve them.
-const EnvLogDir = "SPINDLE_LOG_DIR"
-
 // LogTimeFormat is how the log endpoints write a file's modification time,
 // as YARN's Times.format does.
 const LogTimeFormat = "Mon Jan 02 15:04:05 -0700 2006"

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
+	"github.com/spindlehq/spindle/launch"
 	"github.com/spindlehq/spindle/token"
 	"go.uber.org/zap"
 	"google.golang.org/grpc/codes"
@@ -48,7 +49,7 @@ func (s *containerService) StopContainers(ctx context.Context, req *pb.StopConta
 			resp.Failed = append(resp.Failed, containerError(ident.GetContainerId(), status.Errorf(codes.PermissionDenied, "stop container %s: %v", ident.GetContainerId(), err)))
 			continue
 		}
-		s.nm.stopContainer(ident.GetContainerId(), grace, exitStatusKilledByAM, diagKilledByAM)
+		s.nm.stopContainer(ident.GetContainerId(), grace, launch.ExitKilledByAppMaster, diagKilledByAM)
 		resp.Succeeded = append(resp.Succeeded, ident.GetContainerId())
 	}
 	return resp, nil

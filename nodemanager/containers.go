@@ -15,24 +15,21 @@ import (
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
 	"github.com/spindlehq/spindle/ids"
+	"github.com/spindlehq/spindle/launch"
 	"github.com/spindlehq/spindle/nodemanager/containermonitor"
 	"github.com/spindlehq/spindle/nodemanager/launcher"
+	"github.com/spindlehq/spindle/nodemanager/localizer"
 	"go.uber.org/zap"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
 
-// Exit statuses the NM gives containers it ended, as YARN's ContainerExitStatus.
+// Diagnostics of containers the NM ended, in YARN's words.
 const (
-	exitStatusInvalid    = -1000
-	exitStatusKilledByAM = -105
-	exitStatusKilledByRM = -106
-	diagKilledByAM       = "Container killed by the ApplicationMaster."
-	diagKilledByRM       = "Container killed by the ResourceManager."
-	completedRetention   = 10 * time.Minute
-	defaultOverheadKey   = "spark.executor.memoryOverhead"
-	// spindleBinaryVar in a command is replaced by the NM's spindle binary.
-	spindleBinaryVar = "{{SPINDLE_BINARY}}"
+	diagKilledByAM     = "Container killed by the ApplicationMaster."
+	diagKilledByRM     = "Container killed by the ResourceManager."
+	completedRetention = 10 * time.Minute
+	defaultOverheadKey = "spark.executor.memoryOverhead"
 )
 
 // container is the NM's record of one container.
@@ -113,25 +110,25 @@ func (nm *NodeManager) startContainer(ctx context.Context, req *pb.StartContaine
 	for k, v := range lc.GetEnvironment() {
 		env[k] = v
 	}
-	env["CONTAINER_ID"] = id
-	env["APPLICATION_ID"] = appID
-	env["NM_HOST"] = host
-	env["NM_PORT"] = port
-	env["NM_ADDRESS"] = nm.nodeID
-	env["NM_HTTP_ADDRESS"] = nm.Addresses().Web
-	env["GOMEMLIMIT"] = strconv.FormatInt(memMB, 10) + "MiB"
-	env["SPINDLE_CONTAINER_MEMORY_MB"] = strconv.FormatInt(ident.GetResource().GetMemoryMb(), 10)
-	env[EnvLogDir] = c.logDir
+	env[launch.EnvContainerID] = id
+	env[launch.EnvApplicationID] = appID
+	env[launch.EnvNMHost] = host
+	env[launch.EnvNMPort] = port
+	env[launch.EnvNMAddress] = nm.nodeID
+	env[launch.EnvNMHTTPAddress] = nm.Addresses().Web
+	env[launch.EnvGoMemLimit] = strconv.FormatInt(memMB, 10) + "MiB"
+	env[launch.EnvContainerMemoryMB] = strconv.FormatInt(ident.GetResource().GetMemoryMb(), 10)
+	env[launch.EnvLogDir] = c.logDir
 
 	launchStart := time.Now()
 	command := make([]string, len(lc.GetCommand()))
 	for i, arg := range lc.GetCommand() {
-		command[i] = strings.ReplaceAll(arg, spindleBinaryVar, nm.binary)
+		command[i] = strings.ReplaceAll(arg, launch.BinaryVar, nm.binary)
 	}
 	var proc *launcher.Process
 	err = os.MkdirAll(c.workDir, 0o750)
 	if err == nil && len(lc.GetLocalResources()) > 0 {
-		err = nm.local.Localize(ctx, id, c.workDir, lc.GetLocalResources())
+		err = nm.local.Localize(ctx, localizer.Request{ContainerID: id, User: ident.GetUser(), WorkDir: c.workDir, Resources: lc.GetLocalResources()})
 	}
 	if err == nil {
 		var out containerOutputs
@@ -141,7 +138,7 @@ func (nm *NodeManager) startContainer(ctx context.Context, req *pb.StartContaine
 	}
 	if err != nil {
 		nm.mu.Lock()
-		c.state, c.exitStatus, c.diagnostics, c.completedAt = pb.ContainerState_CONTAINER_STATE_COMPLETE, exitStatusInvalid, "Container launch failed: "+err.Error(), time.Now()
+		c.state, c.exitStatus, c.diagnostics, c.completedAt = pb.ContainerState_CONTAINER_STATE_COMPLETE, launch.ExitInvalid, "Container launch failed: "+err.Error(), time.Now()
 		nm.mu.Unlock()
 		nm.heartbeatSoon()
 		nm.metrics.failed.Inc()
@@ -194,7 +191,7 @@ func (nm *NodeManager) waitContainer(c *container) {
 	// The RM and the AM know of the stops they asked for; anything else
 	// (the process exited, the memory monitor killed it) they learn from
 	// this NM, at once.
-	unexpected := c.killStatus != exitStatusKilledByAM && c.killStatus != exitStatusKilledByRM
+	unexpected := c.killStatus != launch.ExitKilledByAppMaster && c.killStatus != launch.ExitKilledByResourceManager
 	nm.mu.Unlock()
 	if exit != 0 {
 		nm.metrics.failed.Inc()

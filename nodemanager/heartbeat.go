@@ -6,6 +6,7 @@ import (
 	"time"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
+	"github.com/spindlehq/spindle/launch"
 	"go.uber.org/zap"
 )
 
@@ -140,7 +141,7 @@ func (nm *NodeManager) heartbeatOnce(ctx context.Context) {
 	}
 	nm.mu.Unlock()
 	for _, id := range resp.GetContainersToCleanup() {
-		nm.stopContainer(id, nm.cfg.SigkillDelay, exitStatusKilledByRM, diagKilledByRM)
+		nm.stopContainer(id, nm.cfg.SigkillDelay, launch.ExitKilledByResourceManager, diagKilledByRM)
 	}
 	nm.logAgg.appsFinished(resp.GetApplicationsToCleanup())
 	if resp.GetAction() == pb.NodeAction_NODE_ACTION_RESYNC {

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
-	"github.com/spindlehq/spindle/hdfscheckpoint"
+	"github.com/spindlehq/spindle/dfs"
 	"github.com/spindlehq/spindle/ids"
 	"github.com/spindlehq/spindle/nodemanager/launcher"
 	"go.uber.org/zap"
@@ -36,7 +36,7 @@ type logAggregator struct {
 	users map[string]string
 
 	// The fields below belong to Run's goroutine.
-	store    hdfscheckpoint.Store
+	store    dfs.Store
 	root     string
 	nextRoll time.Time
 	// uploaded holds the remote paths of rolled files already uploaded,
@@ -236,11 +236,11 @@ func (a *logAggregator) userOf(appID string) string {
 
 // openStore opens the remote store on first use, and again after an
 // upload failed.
-func (a *logAggregator) openStore(ctx context.Context) (hdfscheckpoint.Store, string, error) {
+func (a *logAggregator) openStore(ctx context.Context) (dfs.Store, string, error) {
 	if a.store != nil {
 		return a.store, a.root, nil
 	}
-	st, root, err := hdfscheckpoint.Open(ctx, a.cfg.RemoteDir)
+	st, root, err := dfs.Open(ctx, a.cfg.RemoteDir)
 	if err != nil {
 		return nil, "", fmt.Errorf("nodemanager: open yarn.nodemanager.remote-app-log-dir %s: %w", a.cfg.RemoteDir, err)
 	}

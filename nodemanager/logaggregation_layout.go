@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/spindlehq/spindle/hdfscheckpoint"
+	"github.com/spindlehq/spindle/dfs"
 	"github.com/spindlehq/spindle/ids"
 )
 
@@ -101,7 +101,7 @@ type AggregatedContainer struct {
 	Dir string
 	// Files are its regular files, sorted by name; ModTime is when each
 	// was uploaded.
-	Files []hdfscheckpoint.FileInfo
+	Files []dfs.FileInfo
 }
 
 // ListAggregatedLogs lists the containers of an application's aggregated
@@ -109,13 +109,13 @@ type AggregatedContainer struct {
 // application without aggregated logs has none. Entries that are not a
 // node directory holding container directories of the application are
 // skipped.
-func ListAggregatedLogs(ctx context.Context, store hdfscheckpoint.Store, appDir, appID string) ([]AggregatedContainer, error) {
+func ListAggregatedLogs(ctx context.Context, store dfs.Store, appDir, appID string) ([]AggregatedContainer, error) {
 	app, err := ids.ParseApplicationID(appID)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", errAggregatedPath, err)
 	}
 	nodes, err := store.List(ctx, appDir)
-	if errors.Is(err, hdfscheckpoint.ErrNotFound) {
+	if errors.Is(err, dfs.ErrNotFound) {
 		return nil, nil
 	}
 	if err != nil {

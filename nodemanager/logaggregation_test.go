@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spindlehq/spindle/hdfscheckpoint"
+	"github.com/spindlehq/spindle/dfs"
 	"github.com/spindlehq/spindle/internal/minihdfs"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -46,7 +46,7 @@ func (c *fakeClock) Advance(d time.Duration) {
 
 // countingStore counts writes per path and fails them while fail is set.
 type countingStore struct {
-	hdfscheckpoint.Store
+	dfs.Store
 	mu     sync.Mutex
 	writes map[string]int
 	fail   bool
@@ -107,7 +107,7 @@ func newAggFixture(t *testing.T, enabled bool) *aggFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	local, err := hdfscheckpoint.NewFileStore("/")
+	local, err := dfs.NewFileStore("/")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -475,7 +475,7 @@ func TestAggregatedNames(t *testing.T) {
 func TestListAggregatedLogs(t *testing.T) {
 	ctx := context.Background()
 	root := t.TempDir()
-	store, err := hdfscheckpoint.NewFileStore("/")
+	store, err := dfs.NewFileStore("/")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -606,7 +606,7 @@ func TestLogAggregatorHDFS(t *testing.T) {
 		t.Fatalf("upload to HDFS failed: %v", f.logs.FilterMessage("aggregate application logs").All()[0].ContextMap())
 	}
 
-	store, root, err := hdfscheckpoint.Open(ctx, hdfs.URL()+"/app-logs")
+	store, root, err := dfs.Open(ctx, hdfs.URL()+"/app-logs")
 	if err != nil {
 		t.Fatal(err)
 	}

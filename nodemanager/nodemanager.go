@@ -11,6 +11,8 @@ import (
 	"time"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
+	"github.com/spindlehq/spindle/bindaddr"
+	"github.com/spindlehq/spindle/launch"
 	"github.com/spindlehq/spindle/membership"
 	"github.com/spindlehq/spindle/nodemanager/containermonitor"
 	"github.com/spindlehq/spindle/nodemanager/launcher"
@@ -102,6 +104,7 @@ func New(cfg Config) (*NodeManager, error) {
 	}
 	lcfg := localizer.DefaultConfig()
 	lcfg.Logger = lg.Named("localizer")
+	lcfg.LocalDirs, lcfg.CacheTargetBytes = cfg.LocalDirs, cfg.LocalizerCacheMB<<20
 	if nm.local, err = localizer.New(lcfg); err != nil {
 		return nil, err
 	}
@@ -124,14 +127,20 @@ func New(cfg Config) (*NodeManager, error) {
 // until ctx ends) and starts heartbeating, monitoring and deletion.
 func (nm *NodeManager) Start(ctx context.Context) error {
 	var err error
-	if nm.lis, err = net.Listen("tcp", nm.cfg.Address); err != nil {
-		return fmt.Errorf("nodemanager: listen on yarn.nodemanager.address %s: %w", nm.cfg.Address, err)
+	if nm.lis, err = bindaddr.Listen("yarn.nodemanager.address", nm.cfg.Address, nm.cfg.BindHost); err != nil {
+		return fmt.Errorf("nodemanager: %w", err)
 	}
-	if nm.webLis, err = net.Listen("tcp", nm.cfg.WebAddress); err != nil {
+	if nm.webLis, err = bindaddr.Listen("yarn.nodemanager.webapp.address", nm.cfg.WebAddress, nm.cfg.BindHost); err != nil {
 		nm.lis.Close()
-		return fmt.Errorf("nodemanager: listen on yarn.nodemanager.webapp.address %s: %w", nm.cfg.WebAddress, err)
+		return fmt.Errorf("nodemanager: %w", err)
 	}
-	nm.nodeID = advertised(nm.lis.Addr())
+	// The node id is what AMs and the RM dial: refuse one that leads elsewhere.
+	var ownIP net.IP
+	if nm.nodeID, ownIP, err = bindaddr.Checked("yarn.nodemanager.address", nm.cfg.Address, nm.lis.Addr()); err != nil {
+		nm.lis.Close()
+		nm.webLis.Close()
+		return fmt.Errorf("nodemanager: %w", err)
+	}
 	acfg := nm.cfg.logAggregationConfig()
 	acfg.NodeID, acfg.Apps, acfg.Logger = nm.nodeID, nm.appsOnNode, nm.lg.Named("logaggregation")
 	if nm.logAgg, err = newLogAggregator(acfg); err != nil {
@@ -139,7 +148,11 @@ func (nm *NodeManager) Start(ctx context.Context) error {
 		nm.webLis.Close()
 		return err
 	}
-	mcfg := nm.cfg.Membership
+	if h, _, _ := net.SplitHostPort(nm.cfg.Address); bindaddr.Wildcard(h) && ownIP.IsLoopback() {
+		nm.lg.Warn("this host's name resolves to a loopback address, so AMs and the RM on other hosts cannot reach this node: set yarn.nodemanager.hostname", zap.String("node", nm.nodeID))
+	}
+	bindHost, _, _ := net.SplitHostPort(nm.lis.Addr().String())
+	mcfg := nm.cfg.Membership.Derive(bindHost, ownIP)
 	// A fresh name per process: gossip about a killed incarnation must not
 	// reach the restarted one.
 	mcfg.Name = fmt.Sprintf("%s/%d", nm.nodeID, time.Now().UnixNano())
@@ -178,7 +191,7 @@ func (nm *NodeManager) Start(ctx context.Context) error {
 		return err
 	}
 	nm.goRun(func() { nm.heartbeatLoop(runCtx) })
-	nm.lg.Info("nodemanager started", zap.String("node", nm.nodeID), zap.String("webapp", nm.webLis.Addr().String()),
+	nm.lg.Info("nodemanager started", zap.String("node", nm.nodeID), zap.String("webapp", nm.Addresses().Web),
 		zap.Int64("memoryMB", nm.total.GetMemoryMb()), zap.Int32("vcores", nm.total.GetVcores()))
 	return nil
 }
@@ -191,21 +204,9 @@ func (nm *NodeManager) goRun(fn func()) {
 	}()
 }
 
-// advertised turns a listener address into a reachable host:port: a
-// wildcard host becomes the machine's host name.
-func advertised(addr net.Addr) string {
-	host, port, _ := net.SplitHostPort(addr.String())
-	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
-		if h, err := os.Hostname(); err == nil {
-			host = h
-		}
-	}
-	return net.JoinHostPort(host, port)
-}
-
 // Addresses returns where the NM serves; valid after Start.
 func (nm *NodeManager) Addresses() Addresses {
-	return Addresses{NodeID: nm.nodeID, Web: advertised(nm.webLis.Addr()), Memberlist: nm.member.Address()}
+	return Addresses{NodeID: nm.nodeID, Web: bindaddr.Advertised(nm.cfg.WebAddress, nm.webLis.Addr()), Memberlist: nm.member.Address()}
 }
 
 // NodeID is host:port of the NM's ContainerManagement service.
@@ -217,7 +218,7 @@ func (nm *NodeManager) Stop(ctx context.Context) error {
 	if nm.cancel == nil {
 		return nil
 	}
-	nm.stopAll(ctx, nm.cfg.SigkillDelay, -106, "Container killed on NodeManager shutdown")
+	nm.stopAll(ctx, nm.cfg.SigkillDelay, launch.ExitKilledByResourceManager, "Container killed on NodeManager shutdown")
 	if nm.tracker != nil && nm.nodeID != "" {
 		uctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 		nm.tracker.UnRegisterNodeManager(uctx, &pb.UnRegisterNodeManagerRequest{NodeId: nm.nodeID})
@@ -233,6 +234,7 @@ func (nm *NodeManager) Stop(ctx context.Context) error {
 		nm.rmConn.Close()
 	}
 	nm.done.Wait()
+	nm.local.Close()
 	nm.lg.Info("nodemanager stopped", zap.String("node", nm.nodeID))
 	return err
 }

@@ -4,27 +4,14 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
-	"net"
-	"os"
 	"time"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
+	"github.com/spindlehq/spindle/launch"
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/protobuf/proto"
-)
-
-// Environment the RM gives a managed AM's container.
-const (
-	// EnvAttemptToken carries the attempt token (base64 of its protobuf).
-	EnvAttemptToken = "SPINDLE_ATTEMPT_TOKEN"
-	// EnvRMAddress is the RM's ApplicationMaster service address.
-	EnvRMAddress = "SPINDLE_RM_ADDRESS"
-	// EnvAttemptID is the attempt id, e.g. appattempt_…_000002.
-	EnvAttemptID = "APPLICATION_ATTEMPT_ID"
-	// EnvMaxAttempts is the attempt limit, so the AM can tell its last attempt.
-	EnvMaxAttempts = "SPINDLE_MAX_APP_ATTEMPTS"
 )
 
 // launchAM starts a managed AM's container on its NM, as YARN's
@@ -39,7 +26,7 @@ func (rm *ResourceManager) launchAM(t *rmAttempt, c *pb.Container, lc *pb.Contai
 	if err != nil {
 		rm.lg.Warn("AM container launch failed", zap.String("attempt", t.id), zap.String("container", c.GetId()), zap.Error(err))
 		if rc, ok := rm.containers[c.GetId()]; ok {
-			rm.completeLocked(rc, -1000, "AM container launch failed: "+err.Error())
+			rm.completeLocked(rc, launch.ExitInvalid, "AM container launch failed: "+err.Error())
 		}
 		return
 	}
@@ -60,26 +47,14 @@ func (rm *ResourceManager) amLaunchContextLocked(t *rmAttempt) (*pb.ContainerLau
 	if lc.Environment == nil {
 		lc.Environment = map[string]string{}
 	}
-	lc.Environment[EnvAttemptToken] = base64.StdEncoding.EncodeToString(raw)
-	lc.Environment[EnvRMAddress] = rm.advertisedClientAddress()
-	lc.Environment[EnvAttemptID] = t.id
-	lc.Environment[EnvMaxAttempts] = fmt.Sprint(rm.maxAttempts(t.app))
+	lc.Environment[launch.EnvAttemptToken] = base64.StdEncoding.EncodeToString(raw)
+	lc.Environment[launch.EnvRMAddress] = rm.Addresses().Client // as an AM on another host reaches it
+	lc.Environment[launch.EnvAttemptID] = t.id
+	lc.Environment[launch.EnvMaxAttempts] = fmt.Sprint(rm.maxAttempts(t.app))
 	if lc.OverheadKey == "" {
 		lc.OverheadKey = "spark.driver.memoryOverhead"
 	}
 	return lc, nil
-}
-
-// advertisedClientAddress is the client address as an AM on another host
-// reaches it: a wildcard host becomes the RM's host name.
-func (rm *ResourceManager) advertisedClientAddress() string {
-	host, port, _ := net.SplitHostPort(rm.clientLis.Addr().String())
-	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
-		if h, err := os.Hostname(); err == nil {
-			host = h
-		}
-	}
-	return net.JoinHostPort(host, port)
 }
 
 // startOnNode sends one StartContainers request to c's NM.

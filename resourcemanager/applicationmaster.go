@@ -5,6 +5,7 @@ import (
 	"time"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
+	"github.com/spindlehq/spindle/launch"
 	"github.com/spindlehq/spindle/resourcemanager/scheduler"
 	"github.com/spindlehq/spindle/token"
 	"go.uber.org/zap"
@@ -74,7 +75,7 @@ func (s *amService) Allocate(ctx context.Context, req *pb.AllocateRequest) (*pb.
 	t.lastAllocate = time.Now()
 	for _, id := range req.GetReleases() {
 		if c, ok := rm.containers[id]; ok && c.attemptID == t.id {
-			rm.completeLocked(c, ExitStatusAborted, diagReleasedByApp)
+			rm.completeLocked(c, launch.ExitAborted, diagReleasedByApp)
 			rm.addCleanupLocked(c)
 		}
 	}

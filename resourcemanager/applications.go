@@ -6,6 +6,7 @@ import (
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
 	"github.com/spindlehq/spindle/ids"
+	"github.com/spindlehq/spindle/launch"
 	"go.uber.org/zap"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -88,7 +89,7 @@ func (rm *ResourceManager) finishLocked(app *rmApp, state pb.ApplicationState, f
 			if c.attemptID != t.id || c.state == containerCompleted || (t.unregistered && c.c.GetId() == t.amContainer) {
 				continue
 			}
-			rm.completeLocked(c, ExitStatusKilledByResourceManager, diagAppFinished)
+			rm.completeLocked(c, launch.ExitKilledByResourceManager, diagAppFinished)
 			rm.addCleanupLocked(c)
 		}
 		t.allocated, t.completed = nil, nil

@@ -7,17 +7,13 @@ import (
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
 	"github.com/spindlehq/spindle/ids"
+	"github.com/spindlehq/spindle/launch"
 	"github.com/spindlehq/spindle/resourcemanager/scheduler"
 	"go.uber.org/zap"
 )
 
 // amPriority is the priority of an AM container's ask; executors ask at 1+.
 const amPriority = 0
-
-// Exit statuses that are not the application's fault and so do not count
-// towards its attempts, as YARN's shouldCountTowardsMaxAttemptRetry: lost
-// or released (-100), preempted (-102), disks failed (-101), killed by the RM.
-var notCountedExitStatuses = map[int32]bool{-100: true, -101: true, -102: true, ExitStatusKilledByResourceManager: true}
 
 // maxAttempts is the application's attempt limit: its own, capped by the RM's.
 func (rm *ResourceManager) maxAttempts(app *rmApp) int {
@@ -83,7 +79,7 @@ func (rm *ResourceManager) amContainerCompletedLocked(t *rmAttempt, st *pb.Conta
 	if d := st.GetDiagnostics(); d != "" {
 		diag += "\nDiagnostics: " + d
 	}
-	rm.attemptFailedLocked(t, diag, !notCountedExitStatuses[st.GetExitStatus()])
+	rm.attemptFailedLocked(t, diag, !launch.NotCountedAgainstAttempts(st.GetExitStatus()))
 }
 
 // attemptFailedLocked ends attempt t as FAILED, stops its containers, and
@@ -100,7 +96,7 @@ func (rm *ResourceManager) attemptFailedLocked(t *rmAttempt, diag string, counts
 	rm.sched.RemoveApplication(t.id)
 	for _, c := range rm.containers {
 		if c.attemptID == t.id && c.state != containerCompleted {
-			rm.completeLocked(c, ExitStatusKilledByResourceManager, diagAttemptFailed)
+			rm.completeLocked(c, launch.ExitKilledByResourceManager, diagAttemptFailed)
 			rm.addCleanupLocked(c)
 		}
 	}

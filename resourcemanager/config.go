@@ -19,6 +19,9 @@ type Config struct {
 	TrackerAddress string
 	// WebAddress serves the REST API and /metrics (yarn.resourcemanager.webapp.address).
 	WebAddress string
+	// BindHost, when set, is the host the services listen on, with the
+	// ports of their addresses (yarn.resourcemanager.bind-host).
+	BindHost string
 	// SecretFile holds the cluster secret; created when missing (spindle.cluster.secret-file).
 	SecretFile string
 	// ClientSecretFile, when set, holds the secret that submit and kill
@@ -95,6 +98,7 @@ func ConfigFrom(c *conf.Config) (Config, error) {
 	cfg.ClientAddress = c.Get("yarn.resourcemanager.address")
 	cfg.TrackerAddress = c.Get("yarn.resourcemanager.resource-tracker.address")
 	cfg.WebAddress = c.Get("yarn.resourcemanager.webapp.address")
+	cfg.BindHost = c.Get("yarn.resourcemanager.bind-host")
 	cfg.SecretFile = c.Get("spindle.cluster.secret-file")
 	cfg.ClientSecretFile = c.Get("spindle.client.secret-file")
 	cfg.StateStoreURI = c.Get("yarn.resourcemanager.fs.state-store.uri")

@@ -6,6 +6,7 @@ import (
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
 	"github.com/spindlehq/spindle/ids"
+	"github.com/spindlehq/spindle/launch"
 	"github.com/spindlehq/spindle/resourcemanager/scheduler"
 	"go.uber.org/zap"
 )
@@ -49,7 +50,7 @@ func (rm *ResourceManager) expire(now time.Time) {
 	rm.expireRecoveredLocked(now)
 	for _, c := range rm.containers {
 		if (c.state == containerAllocated || c.state == containerAcquired) && now.Sub(c.allocatedAt) > rm.cfg.AllocationExpiry {
-			rm.completeLocked(c, ExitStatusAborted, diagAllocationUnused)
+			rm.completeLocked(c, launch.ExitAborted, diagAllocationUnused)
 			rm.addCleanupLocked(c)
 		}
 	}
@@ -63,7 +64,7 @@ func (rm *ResourceManager) markLostLocked(n *rmNode, reason string) {
 	lost := 0
 	for _, c := range rm.containers {
 		if c.c.GetNodeId() == n.id && c.state != containerCompleted {
-			rm.completeLocked(c, ExitStatusAborted, diagLostNode)
+			rm.completeLocked(c, launch.ExitAborted, diagLostNode)
 			lost++
 		}
 	}

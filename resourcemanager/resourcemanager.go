@@ -10,6 +10,7 @@ import (
 	"time"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
+	"github.com/spindlehq/spindle/bindaddr"
 	"github.com/spindlehq/spindle/ids"
 	"github.com/spindlehq/spindle/membership"
 	"github.com/spindlehq/spindle/resourcemanager/scheduler"
@@ -136,19 +137,31 @@ func (rm *ResourceManager) containerID(attemptID string, seq int64) string {
 // starts the liveness monitor. It returns once everything is serving.
 func (rm *ResourceManager) Start(ctx context.Context) error {
 	var err error
-	if rm.clientLis, err = net.Listen("tcp", rm.cfg.ClientAddress); err != nil {
-		return fmt.Errorf("resourcemanager: listen on yarn.resourcemanager.address %s: %w", rm.cfg.ClientAddress, err)
+	if rm.clientLis, err = bindaddr.Listen("yarn.resourcemanager.address", rm.cfg.ClientAddress, rm.cfg.BindHost); err != nil {
+		return fmt.Errorf("resourcemanager: %w", err)
 	}
-	if rm.trackerLis, err = net.Listen("tcp", rm.cfg.TrackerAddress); err != nil {
+	if rm.trackerLis, err = bindaddr.Listen("yarn.resourcemanager.resource-tracker.address", rm.cfg.TrackerAddress, rm.cfg.BindHost); err != nil {
 		rm.clientLis.Close()
-		return fmt.Errorf("resourcemanager: listen on yarn.resourcemanager.resource-tracker.address %s: %w", rm.cfg.TrackerAddress, err)
+		return fmt.Errorf("resourcemanager: %w", err)
 	}
-	if rm.webLis, err = net.Listen("tcp", rm.cfg.WebAddress); err != nil {
+	if rm.webLis, err = bindaddr.Listen("yarn.resourcemanager.webapp.address", rm.cfg.WebAddress, rm.cfg.BindHost); err != nil {
 		rm.clientLis.Close()
 		rm.trackerLis.Close()
-		return fmt.Errorf("resourcemanager: listen on yarn.resourcemanager.webapp.address %s: %w", rm.cfg.WebAddress, err)
+		return fmt.Errorf("resourcemanager: %w", err)
 	}
-	mcfg := rm.cfg.Membership
+	// Refuse to hand NMs, AMs and gossip an address that leads elsewhere.
+	clientAddr, ownIP, err := bindaddr.Checked("yarn.resourcemanager.address", rm.cfg.ClientAddress, rm.clientLis.Addr())
+	if err != nil {
+		rm.clientLis.Close()
+		rm.trackerLis.Close()
+		rm.webLis.Close()
+		return fmt.Errorf("resourcemanager: %w", err)
+	}
+	if h, _, _ := net.SplitHostPort(rm.cfg.ClientAddress); bindaddr.Wildcard(h) && ownIP.IsLoopback() {
+		rm.lg.Warn("this host's name resolves to a loopback address, so NodeManagers and clients on other hosts cannot reach the ResourceManager: set yarn.resourcemanager.hostname", zap.String("address", clientAddr))
+	}
+	bindHost, _, _ := net.SplitHostPort(rm.clientLis.Addr().String())
+	mcfg := rm.cfg.Membership.Derive(bindHost, ownIP)
 	mcfg.Name = fmt.Sprintf("%s/%d", memberName, time.Now().UnixNano())
 	mcfg.OnDead = rm.memberDead
 	mcfg.Logger = rm.lg.Named("memberlist")
@@ -206,9 +219,9 @@ func (rm *ResourceManager) serve(fn func() error) {
 // Addresses returns where the RM serves; valid after Start.
 func (rm *ResourceManager) Addresses() Addresses {
 	return Addresses{
-		Client:     rm.clientLis.Addr().String(),
-		Tracker:    rm.trackerLis.Addr().String(),
-		Web:        rm.webLis.Addr().String(),
+		Client:     bindaddr.Advertised(rm.cfg.ClientAddress, rm.clientLis.Addr()),
+		Tracker:    bindaddr.Advertised(rm.cfg.TrackerAddress, rm.trackerLis.Addr()),
+		Web:        bindaddr.Advertised(rm.cfg.WebAddress, rm.webLis.Addr()),
 		Memberlist: rm.member.Address(),
 	}
 }

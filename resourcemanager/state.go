@@ -6,14 +6,6 @@ import (
 	pb "github.com/spindlehq/spindle/api/spindlepb"
 )
 
-// Exit statuses YARN gives containers that did not end by themselves.
-const (
-	// ExitStatusAborted: released by the AM, lost with its node, or never started.
-	ExitStatusAborted = -100
-	// ExitStatusKilledByResourceManager: the app ended or the RM stopped it.
-	ExitStatusKilledByResourceManager = -106
-)
-
 // Diagnostics for containers the RM completes, in YARN's words.
 const (
 	diagLostNode         = "Container released on a *lost* node"

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
-	"github.com/spindlehq/spindle/hdfscheckpoint"
+	"github.com/spindlehq/spindle/dfs"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 )
@@ -20,7 +20,7 @@ import (
 // not kept: NMs report them when they register again, as YARN's
 // work-preserving recovery does.
 type stateStore struct {
-	store hdfscheckpoint.Store
+	store dfs.Store
 	dir   string
 }
 
@@ -55,7 +55,7 @@ type attemptRecord struct {
 const stateRecordVersion = 1
 
 func openStateStore(ctx context.Context, uri string) (*stateStore, error) {
-	store, dir, err := hdfscheckpoint.Open(ctx, uri)
+	store, dir, err := dfs.Open(ctx, uri)
 	if err != nil {
 		return nil, fmt.Errorf("resourcemanager: state store %s (yarn.resourcemanager.fs.state-store.uri): %w", uri, err)
 	}

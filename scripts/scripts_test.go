@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spindlehq/spindle/appmaster"
+	"github.com/spindlehq/spindle/launch"
 )
 
 // result is how a script run ended.
@@ -319,14 +319,14 @@ func TestUpgradeDoesNotSubmitAfterAnUngracefulEnd(t *testing.T) {
 func TestUpgradeReadsTheStagedLaunchSpec(t *testing.T) {
 	e := newUpgradeEnv(t, "RUNNING UNDEFINED", "")
 	// The spec as spindle submit stages it.
-	spec := appmaster.LaunchSpec{Application: "retail", Conf: map[string]string{
+	spec := launch.Spec{Application: "retail", Conf: map[string]string{
 		"spark.app.name": "retail", "spindle.checkpoint.dir": "file://" + e.ckpt, "spindle.sink.path": "file:///out",
 	}}
 	raw, err := json.MarshalIndent(spec, "", "  ")
 	if err != nil {
 		t.Fatal(err)
 	}
-	staged := filepath.Join(e.dir, "staging", ".sparkStaging", "application_1_0001", appmaster.SpecFile)
+	staged := filepath.Join(e.dir, "staging", ".sparkStaging", "application_1_0001", launch.SpecFile)
 	os.MkdirAll(filepath.Dir(staged), 0o755)
 	os.WriteFile(staged, raw, 0o644)
 	submit := []string{"--conf", "spark.yarn.stagingDir=file://" + e.dir + "/staging", "./retail-v2"}

@@ -2,7 +2,7 @@ package staging
 
 import (
 	"errors"
-	"path/filepath"
+	"path"
 	"strings"
 	"testing"
 )
@@ -18,10 +18,14 @@ func TestConfigValidate(t *testing.T) {
 		{name: "file URI", cfg: Config{Root: "file:///tmp/spindle-me/staging", AppID: "application_1_0001"}},
 		{name: "localhost", cfg: Config{Root: "file://localhost/tmp/staging", AppID: "app"}},
 		{name: "empty root", cfg: Config{AppID: "app"}, wantErr: ErrInvalidConfig, wantMsg: []string{"Root is empty"}},
-		{name: "hdfs", cfg: Config{Root: "hdfs://nn:8020/user/me", AppID: "app"},
-			wantErr: ErrUnsupportedScheme, wantMsg: []string{`"hdfs"`, "supported: file"}},
+		{name: "hdfs", cfg: Config{Root: "hdfs://nn:8020/user/me", AppID: "app"}},
+		{name: "hdfs with user", cfg: Config{Root: "hdfs://me@nn:8020/user/me", AppID: "app"}},
+		{name: "s3", cfg: Config{Root: "s3://bucket/staging", AppID: "app"},
+			wantErr: ErrUnsupportedScheme, wantMsg: []string{`"s3"`, "supported: file, hdfs"}},
+		{name: "escapes", cfg: Config{Root: "hdfs://nn/../x", AppID: "app"},
+			wantErr: ErrInvalidConfig, wantMsg: []string{"escapes"}},
 		{name: "no scheme", cfg: Config{Root: "/tmp/staging", AppID: "app"},
-			wantErr: ErrUnsupportedScheme, wantMsg: []string{"scheme missing", "supported: file"}},
+			wantErr: ErrUnsupportedScheme, wantMsg: []string{"scheme missing", "supported: file, hdfs"}},
 		{name: "does not parse", cfg: Config{Root: "file:///tmp/%zz", AppID: "app"},
 			wantErr: ErrInvalidConfig, wantMsg: []string{"does not parse"}},
 		{name: "remote host", cfg: Config{Root: "file://otherhost/tmp", AppID: "app"},
@@ -29,7 +33,7 @@ func TestConfigValidate(t *testing.T) {
 		{name: "relative", cfg: Config{Root: "file:tmp/staging", AppID: "app"},
 			wantErr: ErrInvalidConfig, wantMsg: []string{"not absolute"}},
 		{name: "query", cfg: Config{Root: "file:///tmp/staging?x=1", AppID: "app"},
-			wantErr: ErrInvalidConfig, wantMsg: []string{"query"}},
+			wantErr: ErrInvalidConfig, wantMsg: []string{"no query"}},
 		{name: "user", cfg: Config{Root: "file://me@/tmp/staging", AppID: "app"},
 			wantErr: ErrInvalidConfig, wantMsg: []string{"user"}},
 		{name: "empty app", cfg: Config{Root: "file:///tmp/staging"},
@@ -78,26 +82,19 @@ func FuzzConfigValidate(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, root, app string) {
 		cfg := Config{Root: root, AppID: app}
-		st, err := cfg.openStore()
+		u, dir, err := cfg.location()
 		if err != nil {
 			if !errors.Is(err, ErrInvalidConfig) && !errors.Is(err, ErrUnsupportedScheme) {
 				t.Fatalf("Validate(%q, %q) = %v, want a staging sentinel", root, app, err)
 			}
 			if cfg.Validate() == nil {
-				t.Fatal("Validate accepts what openStore refuses")
+				t.Fatal("Validate accepts what location refuses")
 			}
 			return
 		}
-		fs, ok := st.(fileStore)
-		if !ok {
-			t.Fatalf("store for %q is %T", root, st)
-		}
-		if !filepath.IsAbs(fs.root) {
-			t.Fatalf("root %q gives relative path %q", root, fs.root)
-		}
-		dir := fs.appDir(app)
-		if filepath.Dir(dir) != filepath.Join(fs.root, DirName) || filepath.Base(dir) != app {
-			t.Fatalf("app %q under %q gives dir %q, not a direct child of %s", app, fs.root, dir, DirName)
+		base := path.Clean(u.Path)
+		if path.Dir(dir) != path.Join(base, DirName) || path.Base(dir) != app {
+			t.Fatalf("app %q under %q gives dir %q, not a direct child of %s", app, base, dir, DirName)
 		}
 	})
 }

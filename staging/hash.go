@@ -1,7 +1,6 @@
 package staging
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -9,6 +8,10 @@ import (
 	"io"
 	"os"
 )
+
+// copyBufferSize is large enough that per-read overhead (including the
+// context check) is negligible next to the copy itself.
+const copyBufferSize = 1 << 20
 
 // HashFile returns the hex SHA-256 and the size of the file at path.
 func HashFile(path string) (string, int64, error) {
@@ -40,17 +43,3 @@ func (d *digest) Write(p []byte) (int, error) {
 
 // sum is the hex SHA-256 of everything written so far.
 func (d *digest) sum() string { return hex.EncodeToString(d.h.Sum(nil)) }
-
-// ctxReader fails reads once ctx is done, so that a long copy stops soon
-// after cancellation.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
-}

@@ -36,6 +36,11 @@ func testConfig(t *testing.T, appID string) (Config, string) {
 	return Config{Root: fileURI(root), AppID: appID}, root
 }
 
+// fileURI is the file:// URI of the absolute path p.
+func fileURI(p string) string {
+	return (&url.URL{Scheme: "file", Path: p}).String()
+}
+
 // uriPath parses a file URI and returns its path.
 func uriPath(t *testing.T, uri string) string {
 	t.Helper()

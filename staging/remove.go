@@ -8,11 +8,12 @@ import (
 // Remove deletes cfg's application staging dir and everything in it, as
 // Spark does when an application ends. A missing dir is not an error.
 func Remove(ctx context.Context, cfg Config) error {
-	st, err := cfg.openStore()
+	st, _, dir, err := cfg.open(ctx)
 	if err != nil {
 		return err
 	}
-	if err := st.removeApp(ctx, cfg.AppID); err != nil {
+	defer st.Close()
+	if err := st.Delete(ctx, dir); err != nil {
 		return fmt.Errorf("staging: remove staging dir of app %s: %w", cfg.AppID, err)
 	}
 	return nil

@@ -35,8 +35,8 @@ func TestRemove(t *testing.T) {
 }
 
 func TestRemoveErrors(t *testing.T) {
-	if err := Remove(context.Background(), Config{Root: "hdfs://nn/x", AppID: "app"}); !errors.Is(err, ErrUnsupportedScheme) {
-		t.Errorf("Remove(hdfs) = %v, want ErrUnsupportedScheme", err)
+	if err := Remove(context.Background(), Config{Root: "s3://bucket/x", AppID: "app"}); !errors.Is(err, ErrUnsupportedScheme) {
+		t.Errorf("Remove(s3) = %v, want ErrUnsupportedScheme", err)
 	}
 	if err := Remove(context.Background(), Config{Root: "file:///tmp"}); !errors.Is(err, ErrInvalidConfig) {
 		t.Errorf("Remove(no app) = %v, want ErrInvalidConfig", err)

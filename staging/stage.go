@@ -3,63 +3,76 @@ package staging
 import (
 	"context"
 	"fmt"
+	"github.com/spindlehq/spindle/internal/ctxio"
 	"io"
 	"os"
-	"path/filepath"
+	"path"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
+	"github.com/spindlehq/spindle/dfs"
 )
 
-// Stage copies each local path into cfg's application staging dir under
-// its base name, hashing it in the same pass, and returns one
-// LocalResource per path, in order. Executable is set when the source has
-// any exec bit. Two paths with the same base name, or a path that is
-// missing, unreadable or not a regular file, fail before anything is
-// copied. When Stage fails part-way, files it already staged stay; Remove
-// deletes them with the rest of the application's dir.
-func Stage(ctx context.Context, cfg Config, paths []string) ([]*pb.LocalResource, error) {
-	st, err := cfg.openStore()
+// Stage stages files given as Spark names them (spark-submit's
+// application and --files): a local path or a file://, hdfs:// or
+// https:// URI, each with an optional #alias. See StageSources.
+func Stage(ctx context.Context, cfg Config, specs []string) ([]*pb.LocalResource, error) {
+	srcs, err := ParseSources(specs, false)
 	if err != nil {
+		return nil, fmt.Errorf("app %s: %w", cfg.AppID, err)
+	}
+	return StageSources(ctx, cfg, srcs)
+}
+
+// StageSources copies each source into cfg's application staging dir,
+// hashing it in the same pass, and returns one LocalResource per source,
+// in order. A local file with any exec bit, or a Source marked Executable,
+// is executable. Two sources with the same name in the working dir, or a
+// local source that is missing or not a regular file, fail before
+// anything is copied. When StageSources fails part-way, files it already
+// staged stay; Remove deletes them with the rest of the application's dir.
+func StageSources(ctx context.Context, cfg Config, srcs []Source) ([]*pb.LocalResource, error) {
+	if _, _, err := cfg.location(); err != nil {
 		return nil, err
 	}
-	names, err := baseNames(cfg.AppID, paths)
-	if err != nil {
+	if err := checkNames(cfg.AppID, srcs); err != nil {
 		return nil, err
 	}
-	for _, p := range paths {
-		if _, err := regularFile(cfg.AppID, p); err != nil {
+	for _, s := range srcs {
+		if err := checkLocal(cfg.AppID, s); err != nil {
 			return nil, err
 		}
 	}
-	out := make([]*pb.LocalResource, 0, len(paths))
-	for i, p := range paths {
-		res, err := stageOne(ctx, st, cfg.AppID, p, names[i])
+	st, u, dir, err := cfg.open(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	out := make([]*pb.LocalResource, 0, len(srcs))
+	for _, s := range srcs {
+		res, err := cfg.stageOne(ctx, st, dir, s)
 		if err != nil {
 			return nil, err
 		}
+		res.Uri = uriOf(u, path.Join(dir, s.stagedName()))
 		out = append(out, res)
 	}
 	return out, nil
 }
 
-// baseNames returns each path's base name, refusing two paths that would
-// be staged under the same name.
-func baseNames(appID string, paths []string) ([]string, error) {
-	names := make([]string, len(paths))
-	seen := make(map[string]string, len(paths))
-	for i, p := range paths {
-		if p == "" {
-			return nil, fmt.Errorf("%w for app %s: empty path", ErrInvalidSource, appID)
+// checkNames refuses two sources that would take the same name in the
+// working dir or in the staging dir.
+func checkNames(appID string, srcs []Source) error {
+	seen := make(map[string]string, 2*len(srcs))
+	for _, s := range srcs {
+		for _, name := range []string{s.Name, s.stagedName()} {
+			if prev, ok := seen[name]; ok && prev != s.Location {
+				return fmt.Errorf("%w for app %s: %q and %q are both named %q",
+					ErrDuplicateName, appID, prev, s.Location, name)
+			}
+			seen[name] = s.Location
 		}
-		name := filepath.Base(p)
-		if prev, ok := seen[name]; ok {
-			return nil, fmt.Errorf("%w for app %s: %q and %q are both named %q",
-				ErrDuplicateName, appID, prev, p, name)
-		}
-		seen[name] = p
-		names[i] = name
 	}
-	return names, nil
+	return nil
 }
 
 // regularFile stats p and refuses anything but a regular file, so that a
@@ -78,31 +91,26 @@ func regularFile(appID, p string) (os.FileInfo, error) {
 	return fi, nil
 }
 
-// stageOne copies p into st as name.
-func stageOne(ctx context.Context, st store, appID, p, name string) (*pb.LocalResource, error) {
-	f, err := os.Open(p)
+// stageOne copies s into st under dir.
+func (c Config) stageOne(ctx context.Context, st dfs.Store, dir string, s Source) (*pb.LocalResource, error) {
+	src, err := c.openSource(ctx, s)
 	if err != nil {
-		return nil, fmt.Errorf("%w for app %s: %w", ErrInvalidSource, appID, err)
+		return nil, fmt.Errorf("staging: app %s: %w", c.AppID, err)
 	}
-	defer f.Close()
-	// Stat the open file: p may have been replaced since it was checked.
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("%w for app %s: %w", ErrInvalidSource, appID, err)
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%w for app %s: %s is not a regular file (mode %s)", ErrInvalidSource, appID, p, fi.Mode())
-	}
+	defer src.r.Close()
 	d := newDigest()
-	uri, err := st.put(ctx, appID, name, io.TeeReader(ctxReader{ctx: ctx, r: f}, d), fi.Mode()&0o111 != 0)
-	if err != nil {
-		return nil, fmt.Errorf("staging: stage %s for app %s: %w", p, appID, err)
+	r := io.TeeReader(ctxio.Reader(ctx, src.r), d)
+	if _, err := st.WriteFrom(ctx, path.Join(dir, s.stagedName()), r); err != nil {
+		return nil, fmt.Errorf("staging: stage %s for app %s: %w", s.Location, c.AppID, err)
 	}
-	return &pb.LocalResource{
-		Name:       name,
-		Uri:        uri,
+	res := &pb.LocalResource{
+		Name:       s.Name,
 		Sha256:     d.sum(),
 		Size:       d.n,
-		Executable: fi.Mode()&0o111 != 0,
-	}, nil
+		Executable: src.executable || s.Executable,
+	}
+	if s.Archive {
+		res.Type = pb.LocalResourceType_LOCAL_RESOURCE_TYPE_ARCHIVE
+	}
+	return res, nil
 }

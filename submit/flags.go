@@ -34,6 +34,7 @@ const (
 	flagPropertiesFile    = "--properties-file"
 	flagLoadSparkDefaults = "--load-spark-defaults"
 	flagFiles             = "--files"
+	flagArchives          = "--archives"
 	flagSupervise         = "--supervise"
 	flagKill              = "--kill"
 	flagStatus            = "--status"
@@ -47,7 +48,6 @@ const (
 const (
 	reasonJVM        = "a JVM option"
 	reasonPython     = "a Python option"
-	reasonArchive    = "a JVM and Python dependency option"
 	reasonKerberos   = "a Kerberos option"
 	reasonProxy      = "a Hadoop impersonation option"
 	reasonStandalone = "a Spark standalone option"
@@ -86,6 +86,8 @@ var flags = []flagSpec{
 		help: "With --properties-file, also read spindle-defaults.conf; FILE wins where both set a key."},
 	{name: flagFiles, arg: "FILES", key: "spark.yarn.dist.files",
 		help: "Comma-separated files to place in the working directory of the driver and of each executor."},
+	{name: flagArchives, arg: "ARCHIVES", key: "spark.yarn.dist.archives",
+		help: "Comma-separated archives (.zip, .tar, .tar.gz, .tgz) to unpack into the working directory of the driver and of each executor; path#name names the directory."},
 	{name: flagSupervise, key: "spark.driver.supervise",
 		help: "If given, restarts the driver on failure."},
 	{name: flagKill, arg: "APP_ID",
@@ -119,8 +121,6 @@ var flags = []flagSpec{
 		help: "Extra classpath entries for the driver."},
 	{name: "--py-files", arg: "PY_FILES", ignored: reasonPython,
 		help: "Python files to put on the PYTHONPATH."},
-	{name: "--archives", arg: "ARCHIVES", ignored: reasonArchive,
-		help: "Archives to unpack in each executor's working directory; use --files for plain files."},
 	{name: "--principal", arg: "PRINCIPAL", ignored: reasonKerberos,
 		help: "Kerberos principal to log in as."},
 	{name: "--keytab", arg: "KEYTAB", ignored: reasonKerberos,

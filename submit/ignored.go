@@ -30,8 +30,6 @@ var ignoredKeys = []ignoredKey{
 	{"spark.yarn.jars", reasonJVM},
 	{"spark.yarn.archive", reasonJVM},
 	{"spark.yarn.dist.jars", reasonJVM},
-	{"spark.archives", reasonArchive},
-	{"spark.yarn.dist.archives", reasonArchive},
 	{"spark.submit.pyFiles", reasonPython},
 	{"spark.pyspark.", reasonPython},
 	{"spark.serializer", reasonSerializer},

@@ -73,6 +73,9 @@ type Options struct {
 	// as given (absolute or relative paths, with an optional #name), without
 	// duplicates.
 	Files []string
+	// Archives are the archives to unpack into each container's working
+	// directory, as given (with an optional #name), without duplicates.
+	Archives []string
 	// Supervise asks for the driver to be restarted when it fails.
 	Supervise bool
 	// Verbose asks for extra output while submitting.

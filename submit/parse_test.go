@@ -295,13 +295,12 @@ func TestParseWarnings(t *testing.T) {
 		args []string
 		want []string
 	}{
-		{"ignored flags, once each", words("--class A --jars x.jar --class B --driver-java-options -Dx=1 --py-files a.py --archives a.zip --principal p --keytab k --proxy-user u --total-executor-cores 8 --packages a:b:1 --exclude-packages a:c --repositories r --driver-library-path l --driver-class-path c --remote sc://h ./job"),
+		{"ignored flags, once each", words("--class A --jars x.jar --class B --driver-java-options -Dx=1 --py-files a.py --principal p --keytab k --proxy-user u --total-executor-cores 8 --packages a:b:1 --exclude-packages a:c --repositories r --driver-library-path l --driver-class-path c --remote sc://h ./job"),
 			[]string{
 				"Warning: --class is a JVM option; Spindle ignores it.",
 				"Warning: --jars is a JVM option; Spindle ignores it.",
 				"Warning: --driver-java-options is a JVM option; Spindle ignores it.",
 				"Warning: --py-files is a Python option; Spindle ignores it.",
-				"Warning: --archives is a JVM and Python dependency option; Spindle ignores it.",
 				"Warning: --principal is a Kerberos option; Spindle ignores it.",
 				"Warning: --keytab is a Kerberos option; Spindle ignores it.",
 				"Warning: --proxy-user is a Hadoop impersonation option; Spindle ignores it.",

@@ -2,9 +2,11 @@ package submit
 
 import (
 	"fmt"
-	"github.com/spindlehq/spindle/conf"
 	"path/filepath"
 	"strings"
+
+	"github.com/spindlehq/spindle/conf"
+	"github.com/spindlehq/spindle/staging"
 )
 
 // resolver looks keys up with flags over the gathered settings.
@@ -139,32 +141,45 @@ func (p *parser) overhead(r *resolver, key string) (int64, error) {
 	return mb, nil
 }
 
-// files resolves the files to stage: --files or spark.yarn.dist.files,
-// then spark.files, without duplicates. Two different entries that would
-// take the same name in the working directory are an error.
+// files resolves what to stage: --files or spark.yarn.dist.files, then
+// spark.files, and --archives or spark.yarn.dist.archives, then
+// spark.archives, without duplicates. Two different entries that would
+// take the same name in the working directory are an error, as is an
+// archive whose name has no archive extension.
 func (r *resolver) files(o *Options) error {
 	byName := map[string]string{}
-	add := func(v, where string) error {
+	add := func(dest *[]string, archive bool, v, where string) error {
 		for _, f := range conf.SplitList(v) {
-			base := filepath.Base(f)
-			if prev, ok := byName[base]; ok {
+			src, err := staging.ParseSource(f, archive)
+			if err != nil {
+				return invalid(where, err)
+			}
+			if prev, ok := byName[src.Name]; ok {
 				if prev == f {
 					continue
 				}
-				return invalid(where, fmt.Errorf("%q and %q would both be placed in the working directory as %q", prev, f, base))
+				return invalid(where, fmt.Errorf("%q and %q would both be placed in the working directory as %q", prev, f, src.Name))
 			}
-			byName[base] = f
-			o.Files = append(o.Files, f)
+			byName[src.Name] = f
+			*dest = append(*dest, f)
 		}
 		return nil
 	}
-	if v, where, ok := r.lookup("spark.yarn.dist.files"); ok {
-		if err := add(v, where); err != nil {
-			return err
+	for _, l := range []struct {
+		dest    *[]string
+		archive bool
+		keys    []string
+	}{
+		{&o.Files, false, []string{"spark.yarn.dist.files", "spark.files"}},
+		{&o.Archives, true, []string{"spark.yarn.dist.archives", "spark.archives"}},
+	} {
+		for _, k := range l.keys {
+			if v, where, ok := r.lookup(k); ok {
+				if err := add(l.dest, l.archive, v, where); err != nil {
+					return err
+				}
+			}
 		}
-	}
-	if v, where, ok := r.lookup("spark.files"); ok {
-		return add(v, where)
 	}
 	return nil
 }
@@ -194,6 +209,9 @@ func (r *resolver) conf(o *Options) map[string]string {
 	}
 	if len(o.Files) > 0 {
 		c["spark.yarn.dist.files"] = strings.Join(o.Files, ",")
+	}
+	if len(o.Archives) > 0 {
+		c["spark.yarn.dist.archives"] = strings.Join(o.Archives, ",")
 	}
 	return c
 }

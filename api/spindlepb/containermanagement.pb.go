@@ -23,18 +23,69 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// LocalResourceType says how a localized resource appears in the working
+// dir, as YARN's: a file, or an archive unpacked into a dir.
+type LocalResourceType int32
+
+const (
+	LocalResourceType_LOCAL_RESOURCE_TYPE_FILE LocalResourceType = 0
+	// ARCHIVE (.zip, .tar, .tar.gz, .tgz by the uri's name) is unpacked
+	// into a dir called name.
+	LocalResourceType_LOCAL_RESOURCE_TYPE_ARCHIVE LocalResourceType = 1
+)
+
+// Enum value maps for LocalResourceType.
+var (
+	LocalResourceType_name = map[int32]string{
+		0: "LOCAL_RESOURCE_TYPE_FILE",
+		1: "LOCAL_RESOURCE_TYPE_ARCHIVE",
+	}
+	LocalResourceType_value = map[string]int32{
+		"LOCAL_RESOURCE_TYPE_FILE":    0,
+		"LOCAL_RESOURCE_TYPE_ARCHIVE": 1,
+	}
+)
+
+func (x LocalResourceType) Enum() *LocalResourceType {
+	p := new(LocalResourceType)
+	*p = x
+	return p
+}
+
+func (x LocalResourceType) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (LocalResourceType) Descriptor() protoreflect.EnumDescriptor {
+	return file_containermanagement_proto_enumTypes[0].Descriptor()
+}
+
+func (LocalResourceType) Type() protoreflect.EnumType {
+	return &file_containermanagement_proto_enumTypes[0]
+}
+
+func (x LocalResourceType) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use LocalResourceType.Descriptor instead.
+func (LocalResourceType) EnumDescriptor() ([]byte, []int) {
+	return file_containermanagement_proto_rawDescGZIP(), []int{0}
+}
+
 // LocalResource is a file the NM fetches into the container's working dir
 // before launch, as YARN's localization does; its SHA-256 is verified.
 type LocalResource struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// name is the file name in the working dir.
+	// name is the file (or, for an archive, dir) name in the working dir.
 	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
-	// uri is where it is staged: file:///… (or hdfs://… with a checkpoint store).
+	// uri is where it is staged: file:///… or hdfs://….
 	Uri string `protobuf:"bytes,2,opt,name=uri,proto3" json:"uri,omitempty"`
 	// sha256 is the hex SHA-256 of the content; a mismatch fails the launch.
-	Sha256        string `protobuf:"bytes,3,opt,name=sha256,proto3" json:"sha256,omitempty"`
-	Size          int64  `protobuf:"varint,4,opt,name=size,proto3" json:"size,omitempty"`
-	Executable    bool   `protobuf:"varint,5,opt,name=executable,proto3" json:"executable,omitempty"`
+	Sha256        string            `protobuf:"bytes,3,opt,name=sha256,proto3" json:"sha256,omitempty"`
+	Size          int64             `protobuf:"varint,4,opt,name=size,proto3" json:"size,omitempty"`
+	Executable    bool              `protobuf:"varint,5,opt,name=executable,proto3" json:"executable,omitempty"`
+	Type          LocalResourceType `protobuf:"varint,6,opt,name=type,proto3,enum=spindle.v1.LocalResourceType" json:"type,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -102,6 +153,13 @@ func (x *LocalResource) GetExecutable() bool {
 		return x.Executable
 	}
 	return false
+}
+
+func (x *LocalResource) GetType() LocalResourceType {
+	if x != nil {
+		return x.Type
+	}
+	return LocalResourceType_LOCAL_RESOURCE_TYPE_FILE
 }
 
 // ContainerLaunchContext says what to run, as YARN's.
@@ -597,7 +655,7 @@ var File_containermanagement_proto protoreflect.FileDescriptor
 const file_containermanagement_proto_rawDesc = "" +
 	"\n" +
 	"\x19containermanagement.proto\x12\n" +
-	"spindle.v1\x1a\rrecords.proto\"\x81\x01\n" +
+	"spindle.v1\x1a\rrecords.proto\"\xb4\x01\n" +
 	"\rLocalResource\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x10\n" +
 	"\x03uri\x18\x02 \x01(\tR\x03uri\x12\x16\n" +
@@ -605,7 +663,8 @@ const file_containermanagement_proto_rawDesc = "" +
 	"\x04size\x18\x04 \x01(\x03R\x04size\x12\x1e\n" +
 	"\n" +
 	"executable\x18\x05 \x01(\bR\n" +
-	"executable\"\xb0\x02\n" +
+	"executable\x121\n" +
+	"\x04type\x18\x06 \x01(\x0e2\x1d.spindle.v1.LocalResourceTypeR\x04type\"\xb0\x02\n" +
 	"\x16ContainerLaunchContext\x12\x18\n" +
 	"\acommand\x18\x01 \x03(\tR\acommand\x12U\n" +
 	"\venvironment\x18\x02 \x03(\v23.spindle.v1.ContainerLaunchContext.EnvironmentEntryR\venvironment\x12!\n" +
@@ -636,7 +695,10 @@ const file_containermanagement_proto_rawDesc = "" +
 	"\rcontainer_ids\x18\x01 \x03(\tR\fcontainerIds\"\x8b\x01\n" +
 	"\x1cGetContainerStatusesResponse\x127\n" +
 	"\bstatuses\x18\x01 \x03(\v2\x1b.spindle.v1.ContainerStatusR\bstatuses\x122\n" +
-	"\x06failed\x18\x02 \x03(\v2\x1a.spindle.v1.ContainerErrorR\x06failed2\xb5\x02\n" +
+	"\x06failed\x18\x02 \x03(\v2\x1a.spindle.v1.ContainerErrorR\x06failed*R\n" +
+	"\x11LocalResourceType\x12\x1c\n" +
+	"\x18LOCAL_RESOURCE_TYPE_FILE\x10\x00\x12\x1f\n" +
+	"\x1bLOCAL_RESOURCE_TYPE_ARCHIVE\x10\x012\xb5\x02\n" +
 	"\x13ContainerManagement\x12Z\n" +
 	"\x0fStartContainers\x12\".spindle.v1.StartContainersRequest\x1a#.spindle.v1.StartContainersResponse\x12W\n" +
 	"\x0eStopContainers\x12!.spindle.v1.StopContainersRequest\x1a\".spindle.v1.StopContainersResponse\x12i\n" +
@@ -654,44 +716,47 @@ func file_containermanagement_proto_rawDescGZIP() []byte {
 	return file_containermanagement_proto_rawDescData
 }
 
+var file_containermanagement_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
 var file_containermanagement_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
 var file_containermanagement_proto_goTypes = []any{
-	(*LocalResource)(nil),                // 0: spindle.v1.LocalResource
-	(*ContainerLaunchContext)(nil),       // 1: spindle.v1.ContainerLaunchContext
-	(*StartContainerRequest)(nil),        // 2: spindle.v1.StartContainerRequest
-	(*StartContainersRequest)(nil),       // 3: spindle.v1.StartContainersRequest
-	(*ContainerError)(nil),               // 4: spindle.v1.ContainerError
-	(*StartContainersResponse)(nil),      // 5: spindle.v1.StartContainersResponse
-	(*StopContainersRequest)(nil),        // 6: spindle.v1.StopContainersRequest
-	(*StopContainersResponse)(nil),       // 7: spindle.v1.StopContainersResponse
-	(*GetContainerStatusesRequest)(nil),  // 8: spindle.v1.GetContainerStatusesRequest
-	(*GetContainerStatusesResponse)(nil), // 9: spindle.v1.GetContainerStatusesResponse
-	nil,                                  // 10: spindle.v1.ContainerLaunchContext.EnvironmentEntry
-	(*Token)(nil),                        // 11: spindle.v1.Token
-	(*ContainerStatus)(nil),              // 12: spindle.v1.ContainerStatus
+	(LocalResourceType)(0),               // 0: spindle.v1.LocalResourceType
+	(*LocalResource)(nil),                // 1: spindle.v1.LocalResource
+	(*ContainerLaunchContext)(nil),       // 2: spindle.v1.ContainerLaunchContext
+	(*StartContainerRequest)(nil),        // 3: spindle.v1.StartContainerRequest
+	(*StartContainersRequest)(nil),       // 4: spindle.v1.StartContainersRequest
+	(*ContainerError)(nil),               // 5: spindle.v1.ContainerError
+	(*StartContainersResponse)(nil),      // 6: spindle.v1.StartContainersResponse
+	(*StopContainersRequest)(nil),        // 7: spindle.v1.StopContainersRequest
+	(*StopContainersResponse)(nil),       // 8: spindle.v1.StopContainersResponse
+	(*GetContainerStatusesRequest)(nil),  // 9: spindle.v1.GetContainerStatusesRequest
+	(*GetContainerStatusesResponse)(nil), // 10: spindle.v1.GetContainerStatusesResponse
+	nil,                                  // 11: spindle.v1.ContainerLaunchContext.EnvironmentEntry
+	(*Token)(nil),                        // 12: spindle.v1.Token
+	(*ContainerStatus)(nil),              // 13: spindle.v1.ContainerStatus
 }
 var file_containermanagement_proto_depIdxs = []int32{
-	10, // 0: spindle.v1.ContainerLaunchContext.environment:type_name -> spindle.v1.ContainerLaunchContext.EnvironmentEntry
-	0,  // 1: spindle.v1.ContainerLaunchContext.local_resources:type_name -> spindle.v1.LocalResource
-	1,  // 2: spindle.v1.StartContainerRequest.launch_context:type_name -> spindle.v1.ContainerLaunchContext
-	11, // 3: spindle.v1.StartContainerRequest.container_token:type_name -> spindle.v1.Token
-	2,  // 4: spindle.v1.StartContainersRequest.requests:type_name -> spindle.v1.StartContainerRequest
-	4,  // 5: spindle.v1.StartContainersResponse.failed:type_name -> spindle.v1.ContainerError
-	11, // 6: spindle.v1.StopContainersRequest.container_tokens:type_name -> spindle.v1.Token
-	4,  // 7: spindle.v1.StopContainersResponse.failed:type_name -> spindle.v1.ContainerError
-	12, // 8: spindle.v1.GetContainerStatusesResponse.statuses:type_name -> spindle.v1.ContainerStatus
-	4,  // 9: spindle.v1.GetContainerStatusesResponse.failed:type_name -> spindle.v1.ContainerError
-	3,  // 10: spindle.v1.ContainerManagement.StartContainers:input_type -> spindle.v1.StartContainersRequest
-	6,  // 11: spindle.v1.ContainerManagement.StopContainers:input_type -> spindle.v1.StopContainersRequest
-	8,  // 12: spindle.v1.ContainerManagement.GetContainerStatuses:input_type -> spindle.v1.GetContainerStatusesRequest
-	5,  // 13: spindle.v1.ContainerManagement.StartContainers:output_type -> spindle.v1.StartContainersResponse
-	7,  // 14: spindle.v1.ContainerManagement.StopContainers:output_type -> spindle.v1.StopContainersResponse
-	9,  // 15: spindle.v1.ContainerManagement.GetContainerStatuses:output_type -> spindle.v1.GetContainerStatusesResponse
-	13, // [13:16] is the sub-list for method output_type
-	10, // [10:13] is the sub-list for method input_type
-	10, // [10:10] is the sub-list for extension type_name
-	10, // [10:10] is the sub-list for extension extendee
-	0,  // [0:10] is the sub-list for field type_name
+	0,  // 0: spindle.v1.LocalResource.type:type_name -> spindle.v1.LocalResourceType
+	11, // 1: spindle.v1.ContainerLaunchContext.environment:type_name -> spindle.v1.ContainerLaunchContext.EnvironmentEntry
+	1,  // 2: spindle.v1.ContainerLaunchContext.local_resources:type_name -> spindle.v1.LocalResource
+	2,  // 3: spindle.v1.StartContainerRequest.launch_context:type_name -> spindle.v1.ContainerLaunchContext
+	12, // 4: spindle.v1.StartContainerRequest.container_token:type_name -> spindle.v1.Token
+	3,  // 5: spindle.v1.StartContainersRequest.requests:type_name -> spindle.v1.StartContainerRequest
+	5,  // 6: spindle.v1.StartContainersResponse.failed:type_name -> spindle.v1.ContainerError
+	12, // 7: spindle.v1.StopContainersRequest.container_tokens:type_name -> spindle.v1.Token
+	5,  // 8: spindle.v1.StopContainersResponse.failed:type_name -> spindle.v1.ContainerError
+	13, // 9: spindle.v1.GetContainerStatusesResponse.statuses:type_name -> spindle.v1.ContainerStatus
+	5,  // 10: spindle.v1.GetContainerStatusesResponse.failed:type_name -> spindle.v1.ContainerError
+	4,  // 11: spindle.v1.ContainerManagement.StartContainers:input_type -> spindle.v1.StartContainersRequest
+	7,  // 12: spindle.v1.ContainerManagement.StopContainers:input_type -> spindle.v1.StopContainersRequest
+	9,  // 13: spindle.v1.ContainerManagement.GetContainerStatuses:input_type -> spindle.v1.GetContainerStatusesRequest
+	6,  // 14: spindle.v1.ContainerManagement.StartContainers:output_type -> spindle.v1.StartContainersResponse
+	8,  // 15: spindle.v1.ContainerManagement.StopContainers:output_type -> spindle.v1.StopContainersResponse
+	10, // 16: spindle.v1.ContainerManagement.GetContainerStatuses:output_type -> spindle.v1.GetContainerStatusesResponse
+	14, // [14:17] is the sub-list for method output_type
+	11, // [11:14] is the sub-list for method input_type
+	11, // [11:11] is the sub-list for extension type_name
+	11, // [11:11] is the sub-list for extension extendee
+	0,  // [0:11] is the sub-list for field type_name
 }
 
 func init() { file_containermanagement_proto_init() }
@@ -705,13 +770,14 @@ func file_containermanagement_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_containermanagement_proto_rawDesc), len(file_containermanagement_proto_rawDesc)),
-			NumEnums:      0,
+			NumEnums:      1,
 			NumMessages:   11,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
 		GoTypes:           file_containermanagement_proto_goTypes,
 		DependencyIndexes: file_containermanagement_proto_depIdxs,
+		EnumInfos:         file_containermanagement_proto_enumTypes,
 		MessageInfos:      file_containermanagement_proto_msgTypes,
 	}.Build()
 	File_containermanagement_proto = out.File

@@ -2,19 +2,20 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/url"
 	"path"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
-	"github.com/spindlehq/spindle/appmaster"
+	"github.com/spindlehq/spindle/client"
 	"github.com/spindlehq/spindle/conf"
+	"github.com/spindlehq/spindle/dfs"
+	"github.com/spindlehq/spindle/driver"
 	"github.com/spindlehq/spindle/hdfscheckpoint"
+	"github.com/spindlehq/spindle/launch"
 	"github.com/spindlehq/spindle/resourcemanager"
 	"github.com/spindlehq/spindle/staging"
 	"github.com/urfave/cli/v2"
@@ -90,14 +91,14 @@ func listApplications(c *cli.Context) error {
 		states = defaultListStates
 	}
 	types := parseAppTypes(c.StringSlice("appTypes"))
-	return withRM(c, func(s rmSession) error {
+	return withRM(c, func(s *client.RM) error {
 		var resp *pb.GetApplicationsResponse
-		err := s.call(c.Context, func(ctx context.Context) (err error) {
-			resp, err = s.client.GetApplications(ctx, &pb.GetApplicationsRequest{States: states})
+		err := s.Call(c.Context, func(ctx context.Context) (err error) {
+			resp, err = s.Client.GetApplications(ctx, &pb.GetApplicationsRequest{States: states})
 			return err
 		})
 		if err != nil {
-			return fmt.Errorf("list applications from the ResourceManager at %s: %w", s.addr, err)
+			return fmt.Errorf("list applications from the ResourceManager at %s: %w", s.Addr, err)
 		}
 		apps := resp.GetApplications()
 		if len(types) > 0 {
@@ -118,8 +119,8 @@ func applicationStatus(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	return withRM(c, func(s rmSession) error {
-		rep, err := s.report(c.Context, appID)
+	return withRM(c, func(s *client.RM) error {
+		rep, err := s.Report(c.Context, appID)
 		if err != nil {
 			return err
 		}
@@ -135,13 +136,13 @@ func killApplication(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	return withRM(c, func(s rmSession) error {
-		rep, err := s.report(c.Context, appID)
+	return withRM(c, func(s *client.RM) error {
+		rep, err := s.Report(c.Context, appID)
 		if err != nil {
 			return err
 		}
 		w := c.App.Writer
-		if appFinished(rep.GetState()) {
+		if client.Finished(rep.GetState()) {
 			fmt.Fprintf(w, "Application %s has already finished\n", appID)
 			return nil
 		}
@@ -149,53 +150,24 @@ func killApplication(c *cli.Context) error {
 		ctx, cancel := context.WithTimeout(c.Context, killTimeout)
 		defer cancel()
 		var resp *pb.KillApplicationResponse
-		err = s.call(ctx, func(ctx context.Context) (err error) {
-			resp, err = s.client.KillApplication(ctx, &pb.KillApplicationRequest{ApplicationId: appID})
+		err = s.Call(ctx, func(ctx context.Context) (err error) {
+			resp, err = s.Client.KillApplication(ctx, &pb.KillApplicationRequest{ApplicationId: appID})
 			return err
 		})
 		if status.Code(err) == codes.NotFound {
 			return fmt.Errorf("application with id '%s' doesn't exist in RM", appID)
 		}
 		if err != nil {
-			return fmt.Errorf("kill %s at the ResourceManager at %s: %w", appID, s.addr, err)
+			return fmt.Errorf("kill %s at the ResourceManager at %s: %w", appID, s.Addr, err)
 		}
 		if !resp.GetIsKillCompleted() {
-			if err := waitFinished(ctx, s, appID); err != nil {
-				return err
+			if _, err := s.WaitFinished(ctx, appID, killPollInterval, nil); err != nil {
+				return fmt.Errorf("kill %s: %w (waited %v)", appID, err, killTimeout)
 			}
 		}
 		fmt.Fprintf(w, "Killed application %s\n", appID)
 		return nil
 	})
-}
-
-// waitFinished polls appID's report until it is in a final state.
-func waitFinished(ctx context.Context, s rmSession, appID string) error {
-	tick := time.NewTicker(killPollInterval)
-	defer tick.Stop()
-	for {
-		rep, err := s.report(ctx, appID)
-		if err != nil {
-			return err
-		}
-		if appFinished(rep.GetState()) {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("kill %s: still %s after %v: %w", appID, resourcemanager.ApplicationStateName(rep.GetState()), killTimeout, ctx.Err())
-		case <-tick.C:
-		}
-	}
-}
-
-// appFinished reports whether s is one of YARN's final application states.
-func appFinished(s pb.ApplicationState) bool {
-	switch s {
-	case pb.ApplicationState_APPLICATION_STATE_FINISHED, pb.ApplicationState_APPLICATION_STATE_FAILED, pb.ApplicationState_APPLICATION_STATE_KILLED:
-		return true
-	}
-	return false
 }
 
 // defaultStopTimeout is how long -stop waits by default for the
@@ -224,15 +196,15 @@ func stopApplication(c *cli.Context) error {
 		if err != nil {
 			return err
 		}
-		stagingRoot = "file://" + filepath.Join(cfg.Get("spindle.tmp.dir"), "staging")
+		stagingRoot = client.StagingRoot(cfg.Get("spindle.tmp.dir"))
 	}
-	return withRM(c, func(s rmSession) error {
-		rep, err := s.report(c.Context, appID)
+	return withRM(c, func(s *client.RM) error {
+		rep, err := s.Report(c.Context, appID)
 		if err != nil {
 			return err
 		}
 		w := c.App.Writer
-		if appFinished(rep.GetState()) {
+		if client.Finished(rep.GetState()) {
 			fmt.Fprintf(w, "Application %s has already finished\n", appID)
 			return nil
 		}
@@ -243,16 +215,16 @@ func stopApplication(c *cli.Context) error {
 		fmt.Fprintf(w, "Stopping application %s gracefully: placed its shutdown marker %s\n", appID, markerURI)
 		ctx, cancel := context.WithTimeout(c.Context, timeout)
 		defer cancel()
-		rep, err = waitStopped(ctx, s, appID, timeout)
+		rep, err = s.WaitFinished(ctx, appID, killPollInterval, nil)
 		if err != nil {
-			return err
+			return fmt.Errorf("stop %s: %w (waited -stopTimeout %v)", appID, err, timeout)
 		}
-		fmt.Fprintf(w, "Application %s stopped: state %s, final status %s\n", appID, appState(rep.GetState()), finalStatus(rep.GetFinalStatus()))
+		fmt.Fprintf(w, "Application %s stopped: state %s, final status %s\n", appID, resourcemanager.ApplicationStateName(rep.GetState()), resourcemanager.FinalStatusName(rep.GetFinalStatus()))
 		if rep.GetFinalStatus() != pb.FinalApplicationStatus_FINAL_APPLICATION_STATUS_SUCCEEDED {
 			if d := rep.GetDiagnostics(); d != "" {
 				fmt.Fprintf(w, "\t diagnostics: %s\n", strings.ReplaceAll(d, "\n", "\n\t "))
 			}
-			return fmt.Errorf("%s: %w (final status %s)", appID, errAppNotSucceeded, finalStatus(rep.GetFinalStatus()))
+			return fmt.Errorf("%s: %w (final status %s)", appID, client.ErrAppNotSucceeded, resourcemanager.FinalStatusName(rep.GetFinalStatus()))
 		}
 		return nil
 	})
@@ -266,22 +238,19 @@ func placeShutdownMarker(ctx context.Context, stagingRoot, appID string) (string
 	if err != nil {
 		return "", err
 	}
-	if mode, err := appmaster.DriverMode(spec.Conf); err != nil || mode != appmaster.DriverModePlugin {
-		return "", fmt.Errorf("stop %s: it is not a Spindle streaming job (%s=%s) and has no shutdown marker: use -kill", appID, appmaster.KeyDriverMode, spec.Conf[appmaster.KeyDriverMode])
+	if mode, err := driver.DriverMode(spec.Conf); err != nil || mode != driver.DriverModePlugin {
+		return "", fmt.Errorf("stop %s: it is not a Spindle streaming job (%s=%s) and has no shutdown marker: use -kill", appID, driver.KeyDriverMode, spec.Conf[driver.KeyDriverMode])
 	}
-	if spec.DriverAddress != "" {
-		return "", fmt.Errorf("stop %s: its driver runs in client mode, at %s, not in the cluster: stop it where it runs", appID, spec.DriverAddress)
-	}
-	ckptURI := appmaster.CheckpointDir(spec.Conf)
+	ckptURI := driver.CheckpointDir(spec.Conf)
 	if ckptURI == "" {
-		return "", fmt.Errorf("stop %s: its configuration names no checkpoint dir (%s)", appID, appmaster.KeyCheckpointDir)
+		return "", fmt.Errorf("stop %s: its configuration names no checkpoint dir (%s)", appID, driver.KeyCheckpointDir)
 	}
-	store, dir, err := hdfscheckpoint.Open(ctx, ckptURI)
+	store, dir, err := dfs.Open(ctx, ckptURI)
 	if err != nil {
 		return "", fmt.Errorf("stop %s: checkpoint dir: %w", appID, err)
 	}
 	defer store.Close()
-	marker := hdfscheckpoint.MarkerPath(dir, spec.Conf[appmaster.KeyMarker])
+	marker := hdfscheckpoint.MarkerPath(dir, spec.Conf[driver.KeyMarker])
 	if err := hdfscheckpoint.PlaceMarker(ctx, store, marker); err != nil {
 		return "", fmt.Errorf("stop %s: %w", appID, err)
 	}
@@ -295,41 +264,20 @@ func placeShutdownMarker(ctx context.Context, stagingRoot, appID string) (string
 
 // stagedSpec reads the launch spec `spindle submit` staged for appID:
 // <stagingRoot>/.sparkStaging/<appID>/__spindle_conf__.json.
-func stagedSpec(ctx context.Context, stagingRoot, appID string) (appmaster.LaunchSpec, error) {
-	var spec appmaster.LaunchSpec
-	store, root, err := hdfscheckpoint.Open(ctx, stagingRoot)
+func stagedSpec(ctx context.Context, stagingRoot, appID string) (launch.Spec, error) {
+	var spec launch.Spec
+	store, root, err := dfs.Open(ctx, stagingRoot)
 	if err != nil {
 		return spec, fmt.Errorf("stop %s: staging dir: %w", appID, err)
 	}
 	defer store.Close()
-	p := path.Join(root, staging.DirName, appID, appmaster.SpecFile)
+	p := path.Join(root, staging.DirName, appID, launch.SpecFile)
 	raw, err := store.ReadFile(ctx, p)
 	if err != nil {
 		return spec, fmt.Errorf("stop %s: read the configuration it was submitted with (give the spark.yarn.stagingDir it was submitted with as -stagingDir): %w", appID, err)
 	}
-	if err := json.Unmarshal(raw, &spec); err != nil {
-		return spec, fmt.Errorf("stop %s: launch spec %s: %w", appID, p, err)
+	if spec, err = launch.DecodeSpec(raw, p); err != nil {
+		return spec, fmt.Errorf("stop %s: %w", appID, err)
 	}
 	return spec, nil
-}
-
-// waitStopped polls appID's report until it is in a final state and
-// returns that report.
-func waitStopped(ctx context.Context, s rmSession, appID string, timeout time.Duration) (*pb.ApplicationReport, error) {
-	tick := time.NewTicker(killPollInterval)
-	defer tick.Stop()
-	for {
-		rep, err := s.report(ctx, appID)
-		if err != nil {
-			return nil, err
-		}
-		if appFinished(rep.GetState()) {
-			return rep, nil
-		}
-		select {
-		case <-ctx.Done():
-			return nil, fmt.Errorf("stop %s: still %s after %v (-stopTimeout): %w", appID, resourcemanager.ApplicationStateName(rep.GetState()), timeout, ctx.Err())
-		case <-tick.C:
-		}
-	}
 }

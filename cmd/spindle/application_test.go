@@ -31,9 +31,14 @@ type cliResult struct {
 // runCLI runs `spindle <command> <cluster conf flags> <args…>`.
 func runCLI(t *testing.T, c *testutil.Cluster, command string, args ...string) cliResult {
 	t.Helper()
+	return runSpindleArgs(t, append(append([]string{command}, c.ConfArgs()...), args...)...)
+}
+
+// runSpindleArgs runs `spindle <full…>`.
+func runSpindleArgs(t *testing.T, full ...string) cliResult {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	full := append(append([]string{command}, c.ConfArgs()...), args...)
 	cmd := exec.CommandContext(ctx, testutil.SpindleBinary(t), full...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/spindlehq/spindle/client"
 	"github.com/spindlehq/spindle/ids"
 	"github.com/urfave/cli/v2"
 )
@@ -41,8 +42,8 @@ func listAttempts(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	return withRM(c, func(s rmSession) error {
-		attempts, err := s.attempts(c.Context, appID)
+	return withRM(c, func(s *client.RM) error {
+		attempts, err := s.Attempts(c.Context, appID)
 		if err != nil {
 			return err
 		}
@@ -61,8 +62,8 @@ func attemptStatus(c *cli.Context) error {
 	if err != nil {
 		return fmt.Errorf("-status: %w; an attempt id is %s", err, attemptIDForm)
 	}
-	return withRM(c, func(s rmSession) error {
-		attempts, err := s.attempts(c.Context, want.App.String())
+	return withRM(c, func(s *client.RM) error {
+		attempts, err := s.Attempts(c.Context, want.App.String())
 		if err != nil {
 			return err
 		}

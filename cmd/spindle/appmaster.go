@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"sync/atomic"
 	"syscall"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
 	"github.com/spindlehq/spindle/appmaster"
-	"github.com/spindlehq/spindle/resourcemanager"
+	"github.com/spindlehq/spindle/driver"
+	"github.com/spindlehq/spindle/launch"
 	"github.com/urfave/cli/v2"
 	"google.golang.org/protobuf/proto"
 )
@@ -24,7 +26,7 @@ func appMasterCommand() *cli.Command {
 		Usage:  "run an ApplicationMaster (started by a NodeManager)",
 		Hidden: true,
 		Action: func(c *cli.Context) error {
-			spec, err := appmaster.ReadSpec(".")
+			spec, err := launch.ReadSpec(".")
 			if err != nil {
 				return err
 			}
@@ -32,19 +34,19 @@ func appMasterCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			raw, err := base64.StdEncoding.DecodeString(os.Getenv(resourcemanager.EnvAttemptToken))
+			raw, err := base64.StdEncoding.DecodeString(os.Getenv(launch.EnvAttemptToken))
 			if err != nil {
-				return fmt.Errorf("appmaster: %s is not base64: %w", resourcemanager.EnvAttemptToken, err)
+				return fmt.Errorf("appmaster: %s is not base64: %w", launch.EnvAttemptToken, err)
 			}
 			tok := &pb.Token{}
 			if err := proto.Unmarshal(raw, tok); err != nil {
-				return fmt.Errorf("appmaster: %s: %w", resourcemanager.EnvAttemptToken, err)
+				return fmt.Errorf("appmaster: %s: %w", launch.EnvAttemptToken, err)
 			}
 			cfg.AttemptToken = tok
-			cfg.RMAddress = os.Getenv(resourcemanager.EnvRMAddress)
-			cfg.AttemptID = os.Getenv(resourcemanager.EnvAttemptID)
+			cfg.RMAddress = os.Getenv(launch.EnvRMAddress)
+			cfg.AttemptID = os.Getenv(launch.EnvAttemptID)
 			cfg.Host = os.Getenv("NM_HOST")
-			cfg.LocalResources = append(cfg.LocalResources, appmaster.SpecResourceFromEnv()...)
+			cfg.LocalResources = append(cfg.LocalResources, launch.SpecResourceFromEnv()...)
 			lg, appLog, closeLogs, err := containerLoggers(spec.Conf)
 			if err != nil {
 				return err
@@ -55,7 +57,7 @@ func appMasterCommand() *cli.Command {
 			// SIGTERM stops the driver gracefully when
 			// spark.streaming.stopGracefullyOnShutdown is set, as YARN
 			// cluster mode cannot; otherwise it ends the AM at once.
-			graceful := spec.Conf[appmaster.KeyStopOnShutdown] == "true"
+			graceful := spec.Conf[driver.KeyStopOnShutdown] == "true"
 			var stopping atomic.Bool
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
@@ -80,9 +82,14 @@ func appMasterCommand() *cli.Command {
 			mcfg.AttemptID, mcfg.AppName = cfg.AttemptID, spec.Conf["spark.app.name"]
 			metrics := appmaster.NewMetrics(mcfg)
 			if cfg.DriverAddress == "" && len(cfg.DriverCommand) == 0 {
+				job, err := spec.JobResource()
+				if err != nil {
+					return err
+				}
 				wd, _ := os.Getwd()
-				cfg.RunDriver, err = appmaster.StreamingDriver(spec, appmaster.StreamingOptions{
-					WorkDir: wd, AppLog: appLog, Stopping: stopping.Load, OnBatch: metrics.OnBatch, OnLag: metrics.OnLag, Logger: lg.Named("driver"),
+				cfg.RunDriver, err = driver.NewStreaming(driver.StreamingConfig{
+					Conf: spec.Conf, JobPath: filepath.Join(wd, spec.Application), JobSHA256: job.SHA256, Args: spec.Args,
+					AppLog: appLog, Stopping: stopping.Load, OnBatch: metrics.OnBatch, OnLag: metrics.OnLag, Logger: lg.Named("driver"),
 				})
 				if err != nil {
 					return err

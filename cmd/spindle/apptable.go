@@ -1,21 +1,18 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
+	"github.com/spindlehq/spindle/client"
 	"github.com/spindlehq/spindle/ids"
 	"github.com/spindlehq/spindle/resourcemanager"
 	"github.com/spindlehq/spindle/token"
 	"github.com/urfave/cli/v2"
-	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/status"
 )
 
 // Column layouts of `yarn application -list` and `yarn applicationattempt
@@ -34,9 +31,6 @@ const (
 // allStatesOption is -appStates' word for every state.
 const allStatesOption = "ALL"
 
-// rpcTimeout bounds each call a client command makes to the RM.
-const rpcTimeout = 10 * time.Second
-
 // defaultListStates are what `yarn application -list` shows without -appStates.
 var defaultListStates = []pb.ApplicationState{
 	pb.ApplicationState_APPLICATION_STATE_SUBMITTED,
@@ -44,73 +38,24 @@ var defaultListStates = []pb.ApplicationState{
 	pb.ApplicationState_APPLICATION_STATE_RUNNING,
 }
 
-// rmSession is a client command's connection to the RM.
-type rmSession struct {
-	client pb.ApplicationClientClient
-	addr   string
-	// secret is the client secret (spindle.client.secret-file), if any.
-	secret []byte
-}
-
 // withRM loads the command's configuration, dials the RM and runs fn.
-func withRM(c *cli.Context, fn func(s rmSession) error) error {
+func withRM(c *cli.Context, fn func(s *client.RM) error) error {
 	cfg, err := loadConf(c)
 	if err != nil {
 		return err
 	}
-	addr := cfg.Get("yarn.resourcemanager.address")
 	var secret []byte
 	if f := cfg.Get("spindle.client.secret-file"); f != "" {
 		if secret, err = token.LoadSecret(f); err != nil {
 			return err
 		}
 	}
-	client, closeConn, err := dialRM(addr)
+	rm, err := client.Dial(cfg.Get("yarn.resourcemanager.address"), secret)
 	if err != nil {
 		return err
 	}
-	defer closeConn()
-	return fn(rmSession{client: client, addr: addr, secret: secret})
-}
-
-// call runs one RPC with rpcTimeout.
-func (s rmSession) call(parent context.Context, fn func(ctx context.Context) error) error {
-	ctx, cancel := context.WithTimeout(parent, rpcTimeout)
-	defer cancel()
-	ctx = token.WithClientSecret(ctx, s.secret)
-	return fn(ctx)
-}
-
-// report fetches an application's report; an unknown id gets YARN's wording.
-func (s rmSession) report(ctx context.Context, appID string) (*pb.ApplicationReport, error) {
-	var resp *pb.GetApplicationReportResponse
-	err := s.call(ctx, func(ctx context.Context) (err error) {
-		resp, err = s.client.GetApplicationReport(ctx, &pb.GetApplicationReportRequest{ApplicationId: appID})
-		return err
-	})
-	if status.Code(err) == codes.NotFound {
-		return nil, fmt.Errorf("application with id '%s' doesn't exist in RM", appID)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("report of %s from the ResourceManager at %s: %w", appID, s.addr, err)
-	}
-	return resp.GetReport(), nil
-}
-
-// attempts fetches an application's attempts, oldest first.
-func (s rmSession) attempts(ctx context.Context, appID string) ([]*pb.ApplicationAttemptReport, error) {
-	var resp *pb.GetApplicationAttemptsResponse
-	err := s.call(ctx, func(ctx context.Context) (err error) {
-		resp, err = s.client.GetApplicationAttempts(ctx, &pb.GetApplicationAttemptsRequest{ApplicationId: appID})
-		return err
-	})
-	if status.Code(err) == codes.NotFound {
-		return nil, fmt.Errorf("application with id '%s' doesn't exist in RM", appID)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("attempts of %s from the ResourceManager at %s: %w", appID, s.addr, err)
-	}
-	return resp.GetAttempts(), nil
+	defer rm.Close()
+	return fn(rm)
 }
 
 // parseAppIDFlag checks the application id given to flag and returns it in

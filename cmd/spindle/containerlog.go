@@ -11,8 +11,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/spindlehq/spindle/launch"
 	"github.com/spindlehq/spindle/logging"
-	"github.com/spindlehq/spindle/nodemanager"
 	"github.com/spindlehq/spindle/sdk"
 	"github.com/spindlehq/spindle/submit"
 	"go.uber.org/zap"
@@ -145,7 +145,7 @@ func containerLoggers(conf map[string]string) (*zap.Logger, io.Writer, func(), e
 	if levels.framework != "" {
 		lc.Level = levels.framework
 	}
-	dir := os.Getenv(nodemanager.EnvLogDir)
+	dir := os.Getenv(launch.EnvLogDir)
 	if dir == "" {
 		lg, closer, err := logging.New(lc)
 		if err != nil {

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/spindlehq/spindle/nodemanager"
+	"github.com/spindlehq/spindle/launch"
 	"github.com/spindlehq/spindle/sdk"
 )
 
@@ -63,7 +63,7 @@ func TestResolveLogLevels(t *testing.T) {
 func TestContainerLoggersLevels(t *testing.T) {
 	work, logDir := t.TempDir(), t.TempDir()
 	t.Chdir(work)
-	t.Setenv(nodemanager.EnvLogDir, logDir)
+	t.Setenv(launch.EnvLogDir, logDir)
 	if err := os.WriteFile(filepath.Join(work, logPropertiesFile), []byte("level=warn\napp.level=DEBUG\nextra=1\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}

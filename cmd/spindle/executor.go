@@ -9,9 +9,10 @@ import (
 	"strconv"
 	"syscall"
 
-	"github.com/spindlehq/spindle/appmaster"
+	"github.com/spindlehq/spindle/dfs"
+	"github.com/spindlehq/spindle/driver"
 	"github.com/spindlehq/spindle/executor"
-	"github.com/spindlehq/spindle/hdfscheckpoint"
+	"github.com/spindlehq/spindle/launch"
 	"github.com/spindlehq/spindle/streaming/kafkasource"
 	"github.com/spindlehq/spindle/streaming/sink"
 	"github.com/urfave/cli/v2"
@@ -27,14 +28,14 @@ func executorCommand() *cli.Command {
 		Hidden: true,
 		Action: func(c *cli.Context) error {
 			cfg := executor.DefaultConfig()
-			cfg.DriverAddress = os.Getenv(appmaster.EnvDriverAddress)
-			cfg.ExecutorID = os.Getenv(appmaster.EnvExecutorID)
-			cfg.ContainerID = os.Getenv("CONTAINER_ID")
-			cfg.Host = os.Getenv("NM_HOST")
-			if n, err := strconv.Atoi(os.Getenv(appmaster.EnvExecutorCores)); err == nil {
+			cfg.DriverAddress = os.Getenv(launch.EnvDriverAddress)
+			cfg.ExecutorID = os.Getenv(launch.EnvExecutorID)
+			cfg.ContainerID = os.Getenv(launch.EnvContainerID)
+			cfg.Host = os.Getenv(launch.EnvNMHost)
+			if n, err := strconv.Atoi(os.Getenv(launch.EnvExecutorCores)); err == nil {
 				cfg.Cores = int32(n)
 			}
-			spec, specErr := appmaster.ReadSpec(".")
+			spec, specErr := launch.ReadSpec(".")
 			lg, appLog, closeLogs, err := containerLoggers(spec.Conf)
 			if err != nil {
 				return err
@@ -43,7 +44,7 @@ func executorCommand() *cli.Command {
 			cfg.Logger = lg.Named("executor")
 			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 			defer stop()
-			if mode, _ := appmaster.DriverMode(spec.Conf); specErr == nil && mode == appmaster.DriverModePlugin {
+			if mode, _ := driver.DriverMode(spec.Conf); specErr == nil && mode == driver.DriverModePlugin {
 				runner, closeRunner, err := jobRunner(ctx, spec, appLog, cfg)
 				if err != nil {
 					lg.Error("cannot run the job", zap.Error(err))
@@ -59,8 +60,8 @@ func executorCommand() *cli.Command {
 
 // jobRunner starts the job's plugin (its SHA-256 checked) with the Kafka
 // reader and the sink the application is configured with.
-func jobRunner(ctx context.Context, spec appmaster.LaunchSpec, appLog interface{ Write([]byte) (int, error) }, cfg executor.Config) (*executor.JobRunner, func(), error) {
-	job, err := appmaster.JobResource(spec)
+func jobRunner(ctx context.Context, spec launch.Spec, appLog interface{ Write([]byte) (int, error) }, cfg executor.Config) (*executor.JobRunner, func(), error) {
+	job, err := spec.JobResource()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -112,11 +113,11 @@ func openSink(ctx context.Context, conf map[string]string, kcfg kafkasource.Conf
 			}
 		}, nil
 	}
-	sinkURI, err := appmaster.SinkDir(conf)
+	sinkURI, err := driver.SinkDir(conf)
 	if err != nil {
 		return nil, nil, err
 	}
-	store, dir, err := hdfscheckpoint.Open(ctx, sinkURI)
+	store, dir, err := dfs.Open(ctx, sinkURI)
 	if err != nil {
 		return nil, nil, fmt.Errorf("sink %s: %w", sinkURI, err)
 	}

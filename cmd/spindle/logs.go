@@ -19,6 +19,7 @@ import (
 	"time"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
+	"github.com/spindlehq/spindle/client"
 	"github.com/spindlehq/spindle/ids"
 	"github.com/spindlehq/spindle/nodemanager"
 	"github.com/urfave/cli/v2"
@@ -209,8 +210,8 @@ func runLogs(c *cli.Context) error {
 		defer stop()
 	}
 	appID := opts.app.String()
-	return withRM(c, func(s rmSession) error {
-		rep, err := s.report(ctx, appID)
+	return withRM(c, func(s *client.RM) error {
+		rep, err := s.Report(ctx, appID)
 		if err != nil {
 			return err
 		}
@@ -222,7 +223,7 @@ func runLogs(c *cli.Context) error {
 			if rep.GetUnmanagedAm() {
 				return fmt.Errorf("-am: application %s has an unmanaged AM, which runs outside the cluster", appID)
 			}
-			attempts, err := s.attempts(ctx, appID)
+			attempts, err := s.Attempts(ctx, appID)
 			if err != nil {
 				return err
 			}
@@ -275,14 +276,14 @@ var errNodeNotLive = errors.New("no such live node")
 // logNodes lists the nodes whose NodeManagers may hold logs, or only
 // nodeAddress when it is given; a nodeAddress the RM does not have live
 // gives errNodeNotLive.
-func logNodes(ctx context.Context, s rmSession, nodeAddress string) ([]*pb.NodeReport, error) {
+func logNodes(ctx context.Context, s *client.RM, nodeAddress string) ([]*pb.NodeReport, error) {
 	var resp *pb.GetClusterNodesResponse
-	err := s.call(ctx, func(ctx context.Context) (err error) {
-		resp, err = s.client.GetClusterNodes(ctx, &pb.GetClusterNodesRequest{States: logNodeStates})
+	err := s.Call(ctx, func(ctx context.Context) (err error) {
+		resp, err = s.Client.GetClusterNodes(ctx, &pb.GetClusterNodesRequest{States: logNodeStates})
 		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("list nodes from the ResourceManager at %s: %w", s.addr, err)
+		return nil, fmt.Errorf("list nodes from the ResourceManager at %s: %w", s.Addr, err)
 	}
 	nodes := resp.GetNodes()
 	if nodeAddress == "" {
@@ -293,7 +294,7 @@ func logNodes(ctx context.Context, s rmSession, nodeAddress string) ([]*pb.NodeR
 			return []*pb.NodeReport{n}, nil
 		}
 	}
-	return nil, fmt.Errorf("-nodeAddress %s: the ResourceManager at %s has no RUNNING or UNHEALTHY node with that id (see spindle node -list): %w", nodeAddress, s.addr, errNodeNotLive)
+	return nil, fmt.Errorf("-nodeAddress %s: the ResourceManager at %s has no RUNNING or UNHEALTHY node with that id (see spindle node -list): %w", nodeAddress, s.Addr, errNodeNotLive)
 }
 
 // logTarget is one container whose logs are printed.

@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/spindlehq/spindle/conf"
-	"github.com/spindlehq/spindle/hdfscheckpoint"
+	"github.com/spindlehq/spindle/dfs"
 	"github.com/spindlehq/spindle/nodemanager"
 	"github.com/urfave/cli/v2"
 )
@@ -38,7 +38,7 @@ func aggregationFrom(c *cli.Context) (aggregation, error) {
 
 // aggregatedReader reads one application's aggregated logs.
 type aggregatedReader struct {
-	store hdfscheckpoint.Store
+	store dfs.Store
 	// dir is the application's directory in the store.
 	dir string
 }
@@ -59,7 +59,7 @@ func (lc *logsClient) withAggregated(ctx context.Context, remoteDir, user string
 	// An unreachable store must not hold up the logs the NodeManagers have.
 	lctx, cancel := context.WithTimeout(ctx, nmRequestTimeout)
 	defer cancel()
-	store, root, err := hdfscheckpoint.Open(lctx, remoteDir)
+	store, root, err := dfs.Open(lctx, remoteDir)
 	if err != nil {
 		return warn(err)
 	}

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"testing"
 
-	"github.com/spindlehq/spindle/hdfscheckpoint"
+	"github.com/spindlehq/spindle/dfs"
 	"github.com/spindlehq/spindle/nodemanager"
 )
 
@@ -64,7 +64,7 @@ func TestMergeAggregated(t *testing.T) {
 func TestAggregatedCopyRange(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	store, err := hdfscheckpoint.NewFileStore("/")
+	store, err := dfs.NewFileStore("/")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -39,6 +39,7 @@ func newApp() *cli.App {
 			logsCommand(),
 			devCommand(),
 			chaosCommand(),
+			checkpointCommand(),
 		},
 	}
 }

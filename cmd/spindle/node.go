@@ -5,13 +5,11 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"time"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
+	"github.com/spindlehq/spindle/client"
 	"github.com/spindlehq/spindle/resourcemanager"
 	"github.com/urfave/cli/v2"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 )
 
 func nodeCommand() *cli.Command {
@@ -35,16 +33,18 @@ func nodeCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			client, closeConn, err := dialRM(cfg.Get("yarn.resourcemanager.address"))
+			rm, err := client.Dial(cfg.Get("yarn.resourcemanager.address"), nil)
 			if err != nil {
 				return err
 			}
-			defer closeConn()
-			ctx, cancel := context.WithTimeout(c.Context, 10*time.Second)
-			defer cancel()
-			resp, err := client.GetClusterNodes(ctx, &pb.GetClusterNodesRequest{States: states})
+			defer rm.Close()
+			var resp *pb.GetClusterNodesResponse
+			err = rm.Call(c.Context, func(ctx context.Context) (err error) {
+				resp, err = rm.Client.GetClusterNodes(ctx, &pb.GetClusterNodesRequest{States: states})
+				return err
+			})
 			if err != nil {
-				return fmt.Errorf("list nodes from the ResourceManager at %s: %w", cfg.Get("yarn.resourcemanager.address"), err)
+				return fmt.Errorf("list nodes from the ResourceManager at %s: %w", rm.Addr, err)
 			}
 			printNodes(c.App.Writer, resp.GetNodes())
 			return nil
@@ -84,13 +84,4 @@ func printNodes(w io.Writer, nodes []*pb.NodeReport) {
 	for _, n := range nodes {
 		fmt.Fprintf(w, "%16s\t%15s\t%17s\t%28d\n", n.GetNodeId(), resourcemanager.NodeStateName(n.GetState()), n.GetHttpAddress(), n.GetNumContainers())
 	}
-}
-
-// dialRM connects to the RM's ApplicationClient service.
-func dialRM(addr string) (pb.ApplicationClientClient, func(), error) {
-	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		return nil, nil, fmt.Errorf("ResourceManager address %s (yarn.resourcemanager.address): %w", addr, err)
-	}
-	return pb.NewApplicationClientClient(conn), func() { conn.Close() }, nil
 }

@@ -2,13 +2,12 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
-	"strings"
-	"time"
+	"os/signal"
+	"syscall"
 
-	pb "github.com/spindlehq/spindle/api/spindlepb"
+	"github.com/spindlehq/spindle/client"
 	"github.com/spindlehq/spindle/conf"
 	"github.com/spindlehq/spindle/submit"
 	"github.com/spindlehq/spindle/token"
@@ -39,103 +38,73 @@ func submitCommand() *cli.Command {
 				fmt.Fprintln(c.App.Writer, "spindle", version)
 				return nil
 			}
-			sc, err := newSubmitClient(opts)
+			daemon, err := conf.Load(conf.LoadOptions{Dir: opts.ConfDir})
 			if err != nil {
 				return err
 			}
-			defer sc.close()
+			rm, err := dialSubmitRM(opts, daemon)
+			if err != nil {
+				return err
+			}
+			defer rm.Close()
 			switch opts.Action {
 			case submit.ActionKill:
-				return sc.kill(c.Context, opts.AppID)
+				return client.Kill(c.Context, rm, opts.AppID, c.App.Writer)
 			case submit.ActionStatus:
-				return sc.status(c.Context, opts.AppID)
+				return client.Status(c.Context, rm, opts.AppID, c.App.Writer)
 			}
-			return sc.submit(c.Context)
+			cfg := client.SubmitConfig{Options: opts, TmpDir: daemon.Get("spindle.tmp.dir"), Out: c.App.Writer}
+			if opts.DeployMode == "client" {
+				// The driver runs here: its log and the job's go to stderr.
+				lg, appLog, closeLogs, err := containerLoggers(opts.Conf)
+				if err != nil {
+					return err
+				}
+				defer closeLogs()
+				cfg.Logger, cfg.AppLog = lg.Named("driver"), appLog
+			}
+			ctx, stop := interruptible(c.Context)
+			defer stop()
+			return client.Submit(ctx, rm, cfg)
 		},
 	}
 }
 
-// submitClient talks to the RM for one spindle submit.
-type submitClient struct {
-	opts    *submit.Options
-	daemon  *conf.Config
-	rmAddr  string
-	rm      pb.ApplicationClientClient
-	closeRM func()
-	secret  []byte
-	out     *os.File
-}
-
-func newSubmitClient(opts *submit.Options) (*submitClient, error) {
-	daemon, err := conf.Load(conf.LoadOptions{Dir: opts.ConfDir})
+// dialSubmitRM connects to the RM --master names, with the client secret
+// of --conf or the conf dir.
+func dialSubmitRM(opts *submit.Options, daemon *conf.Config) (*client.RM, error) {
+	addr, err := client.MasterAddress(opts.Master, daemon)
 	if err != nil {
 		return nil, err
-	}
-	sc := &submitClient{opts: opts, daemon: daemon, out: os.Stdout}
-	switch {
-	case opts.Master == "yarn":
-		sc.rmAddr = daemon.Get("yarn.resourcemanager.address")
-	case strings.HasPrefix(opts.Master, "spindle://"):
-		sc.rmAddr = strings.TrimPrefix(opts.Master, "spindle://")
-	default:
-		return nil, fmt.Errorf("--master %q: use yarn (the RM in the conf dir) or spindle://host:port", opts.Master)
 	}
 	secretFile := opts.Conf["spindle.client.secret-file"]
 	if secretFile == "" {
 		secretFile = daemon.Get("spindle.client.secret-file")
 	}
+	var secret []byte
 	if secretFile != "" {
-		if sc.secret, err = token.LoadSecret(secretFile); err != nil {
+		if secret, err = token.LoadSecret(secretFile); err != nil {
 			return nil, err
 		}
 	}
-	if sc.rm, sc.closeRM, err = dialRM(sc.rmAddr); err != nil {
-		return nil, err
-	}
-	return sc, nil
+	return client.Dial(addr, secret)
 }
 
-func (sc *submitClient) close() { sc.closeRM() }
-
-// ctx adds the client secret, when there is one, to a call's context.
-func (sc *submitClient) ctx(parent context.Context, d time.Duration) (context.Context, context.CancelFunc) {
-	ctx, cancel := context.WithTimeout(parent, d)
-	return token.WithClientSecret(ctx, sc.secret), cancel
-}
-
-func (sc *submitClient) kill(parent context.Context, appID string) error {
-	ctx, cancel := sc.ctx(parent, 10*time.Second)
-	defer cancel()
-	if _, err := sc.rm.KillApplication(ctx, &pb.KillApplicationRequest{ApplicationId: appID}); err != nil {
-		return fmt.Errorf("kill %s: %w", appID, err)
-	}
-	fmt.Fprintf(sc.out, "Killed application %s\n", appID)
-	return nil
-}
-
-func (sc *submitClient) status(parent context.Context, appID string) error {
-	ctx, cancel := sc.ctx(parent, 10*time.Second)
-	defer cancel()
-	rep, err := sc.rm.GetApplicationReport(ctx, &pb.GetApplicationReportRequest{ApplicationId: appID})
-	if err != nil {
-		return fmt.Errorf("status of %s: %w", appID, err)
-	}
-	r := rep.GetReport()
-	fmt.Fprintf(sc.out, "Application report for %s (state: %s, final status: %s)\n", appID, appState(r.GetState()), finalStatus(r.GetFinalStatus()))
-	if r.GetDiagnostics() != "" {
-		fmt.Fprintf(sc.out, "\t diagnostics: %s\n", r.GetDiagnostics())
-	}
-	return nil
-}
-
-// errAppNotSucceeded makes spindle submit exit non-zero when the
-// application it waited for did not succeed.
-var errAppNotSucceeded = errors.New("application did not succeed")
-
-func appState(s pb.ApplicationState) string {
-	return strings.TrimPrefix(s.String(), "APPLICATION_STATE_")
-}
-
-func finalStatus(s pb.FinalApplicationStatus) string {
-	return strings.TrimPrefix(s.String(), "FINAL_APPLICATION_STATUS_")
+// interruptible is ctx ended by the first SIGINT or SIGTERM, so that a
+// client-mode driver stops and ends its application; a second one exits
+// at once.
+func interruptible(parent context.Context) (context.Context, func()) {
+	ctx, cancel := context.WithCancel(parent)
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	go func() {
+		if _, ok := <-sigs; !ok {
+			return
+		}
+		cancel()
+		if _, ok := <-sigs; ok {
+			os.Exit(130)
+		}
+	}()
+	return ctx, func() { signal.Stop(sigs); close(sigs); cancel() }
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
+	"github.com/spindlehq/spindle/dfs"
 	"github.com/spindlehq/spindle/hdfscheckpoint"
 	"github.com/spindlehq/spindle/internal/kafkatest"
 	"github.com/spindlehq/spindle/internal/testutil"
@@ -142,7 +143,7 @@ func TestWordCountThroughPluginsAcrossFourPartitions(t *testing.T) {
 		t.Fatalf("marker not renamed .COMPLETED: %v", err)
 	}
 	// The reduced state across partitions holds every word's total.
-	store, _ := hdfscheckpoint.NewFileStore("/")
+	store, _ := dfs.NewFileStore("/")
 	log, err := hdfscheckpoint.NewLog(store, filepath.Join(dir, "checkpoint"), 0, zap.NewNop())
 	if err != nil {
 		t.Fatal(err)

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
+	"github.com/spindlehq/spindle/dfs"
 	"github.com/spindlehq/spindle/hdfscheckpoint"
 	"github.com/spindlehq/spindle/internal/kafkatest"
 	"github.com/spindlehq/spindle/internal/minihdfs"
@@ -43,7 +44,7 @@ type jobFS struct {
 // localFS is a job dir on the local file system.
 func localFS(t *testing.T) jobFS {
 	dir := t.TempDir()
-	store, base, err := hdfscheckpoint.Open(context.Background(), "file://"+dir)
+	store, base, err := dfs.Open(context.Background(), "file://"+dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +54,7 @@ func localFS(t *testing.T) jobFS {
 // hdfsFS is a job dir on the mini HDFS h.
 func hdfsFS(t *testing.T, h *minihdfs.Cluster, dir string) jobFS {
 	uri := h.URL() + dir
-	store, base, err := hdfscheckpoint.Open(context.Background(), uri)
+	store, base, err := dfs.Open(context.Background(), uri)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -335,7 +336,7 @@ func stopApp(t *testing.T, c *testutil.Cluster, appID string) (string, error) {
 // recoverLog reads where a job would resume from the checkpoint ckpt.
 func recoverLog(t *testing.T, ckpt string) hdfscheckpoint.Recovery {
 	t.Helper()
-	store, _ := hdfscheckpoint.NewFileStore("/")
+	store, _ := dfs.NewFileStore("/")
 	log, err := hdfscheckpoint.NewLog(store, ckpt, 0, zap.NewNop())
 	if err != nil {
 		t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spindlehq/spindle/dfs"
 	"github.com/spindlehq/spindle/hdfscheckpoint"
 	"github.com/spindlehq/spindle/internal/kafkatest"
 	"github.com/spindlehq/spindle/internal/testutil"
@@ -85,16 +86,7 @@ func TestRetailJobEndToEnd(t *testing.T) {
 	checkConsumerGroup(t, b, "spindle-retail", "transactions", 4) // spindle-<app name>
 	checkStreamingAPI(t, trackingURL(t, c, sub.AppID()), int64(n), 4)
 
-	got := testutil.ReadRetailSink(t, filepath.Join(dir, "out"))
-	if d := want.Diff(got.Totals); d != "" {
-		t.Errorf("sink differs: %s", d)
-	}
-	if len(got.Duplicates) > 0 {
-		t.Errorf("transactions in the sink more than once: %v", got.Duplicates)
-	}
-	if d := got.IDsDiff(n); d != "" {
-		t.Errorf("sink: %s", d)
-	}
+	checkRetailSink(t, dir, want, n)
 	var records, outputs, rejected int64
 	commits := testutil.BatchCommits(t, ckpt)
 	for _, cm := range commits {
@@ -122,10 +114,26 @@ func TestRetailJobEndToEnd(t *testing.T) {
 	}
 }
 
+// checkRetailSink checks that the retail job's sink under dir holds each
+// of the n transactions once, with want's totals.
+func checkRetailSink(t *testing.T, dir string, want testutil.RetailTotals, n int) {
+	t.Helper()
+	got := testutil.ReadRetailSink(t, filepath.Join(dir, "out"))
+	if d := want.Diff(got.Totals); d != "" {
+		t.Errorf("sink differs: %s", d)
+	}
+	if len(got.Duplicates) > 0 {
+		t.Errorf("transactions in the sink more than once: %v", got.Duplicates)
+	}
+	if d := got.IDsDiff(n); d != "" {
+		t.Errorf("sink: %s", d)
+	}
+}
+
 // lastState reads the keyed state of the newest committed batch.
 func lastState(t testing.TB, ckpt string) map[string][]byte {
 	t.Helper()
-	store, _ := hdfscheckpoint.NewFileStore("/")
+	store, _ := dfs.NewFileStore("/")
 	log, err := hdfscheckpoint.NewLog(store, ckpt, 0, zap.NewNop())
 	if err != nil {
 		t.Fatal(err)

@@ -17,10 +17,11 @@ import (
 	"time"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
-	"github.com/spindlehq/spindle/appmaster"
+	"github.com/spindlehq/spindle/dfs"
 	"github.com/spindlehq/spindle/hdfscheckpoint"
 	"github.com/spindlehq/spindle/internal/kafkatest"
 	"github.com/spindlehq/spindle/internal/testutil"
+	"github.com/spindlehq/spindle/launch"
 	"go.uber.org/zap"
 )
 
@@ -210,21 +211,21 @@ func sha256File(t *testing.T, path string) string {
 // with from its staged launch spec.
 func stagedJobSHA(t *testing.T, c *testutil.Cluster, appID string) string {
 	t.Helper()
-	files, _ := filepath.Glob(filepath.Join(c.Dir, "staging", ".sparkStaging", appID, "*", appmaster.SpecFile))
-	more, _ := filepath.Glob(filepath.Join(c.Dir, "staging", ".sparkStaging", appID, appmaster.SpecFile))
+	files, _ := filepath.Glob(filepath.Join(c.Dir, "staging", ".sparkStaging", appID, "*", launch.SpecFile))
+	more, _ := filepath.Glob(filepath.Join(c.Dir, "staging", ".sparkStaging", appID, launch.SpecFile))
 	files = append(files, more...)
 	if len(files) == 0 {
-		t.Fatalf("no staged %s of %s under %s", appmaster.SpecFile, appID, filepath.Join(c.Dir, "staging"))
+		t.Fatalf("no staged %s of %s under %s", launch.SpecFile, appID, filepath.Join(c.Dir, "staging"))
 	}
 	raw, err := os.ReadFile(files[0])
 	if err != nil {
 		t.Fatal(err)
 	}
-	var spec appmaster.LaunchSpec
+	var spec launch.Spec
 	if err := json.Unmarshal(raw, &spec); err != nil {
 		t.Fatal(err)
 	}
-	job, err := appmaster.JobResource(spec)
+	job, err := spec.JobResource()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -235,7 +236,7 @@ func stagedJobSHA(t *testing.T, c *testutil.Cluster, appID string) string {
 // while it has none).
 func committedState(t *testing.T, ckpt string) map[string][]byte {
 	t.Helper()
-	store, _ := hdfscheckpoint.NewFileStore("/")
+	store, _ := dfs.NewFileStore("/")
 	log, err := hdfscheckpoint.NewLog(store, ckpt, 0, zap.NewNop())
 	if err != nil {
 		t.Fatal(err)

@@ -2,10 +2,12 @@ package kafkatest
 
 import (
 	"crypto/tls"
+	"net"
 	"sync"
 	"testing"
 
 	"github.com/IBM/sarama"
+	"github.com/spindlehq/spindle/internal/netns"
 	"github.com/twmb/franz-go/pkg/kfake"
 )
 
@@ -29,6 +31,7 @@ type options struct {
 	password  string
 	tls       *tls.Config
 	clientTLS *tls.Config
+	host      *netns.Host
 }
 
 // WithBrokers runs n brokers instead of one, so partition leadership is
@@ -46,6 +49,12 @@ func WithSASL(mechanism, user, password string) Option {
 	return func(o *options) {
 		o.mechanism, o.user, o.password = mechanism, user, password
 	}
+}
+
+// WithHost runs the brokers in the test host h: they listen on its
+// address, where the test process and every other host reach them.
+func WithHost(h *netns.Host) Option {
+	return func(o *options) { o.host = h }
 }
 
 // WithTLS serves TLS with server, and has the helpers of this package dial
@@ -71,6 +80,12 @@ func Start(tb testing.TB, topics map[string]int32, opts ...Option) *Broker {
 	}
 	if o.tls != nil {
 		kopts = append(kopts, kfake.TLS(o.tls))
+	}
+	if h := o.host; h != nil {
+		kopts = append(kopts, kfake.ListenFn(func(network, addr string) (net.Listener, error) {
+			_, port, _ := net.SplitHostPort(addr)
+			return h.Listen(network, net.JoinHostPort(h.IP.String(), port))
+		}))
 	}
 	c, err := kfake.NewCluster(kopts...)
 	if err != nil {

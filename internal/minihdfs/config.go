@@ -64,6 +64,11 @@ func DefaultConfig() Config {
 	}
 }
 
+// testHostRange holds the addresses of test hosts in network namespaces
+// (internal/netns, RFC 2544's range), reachable from this machine only:
+// an unauthenticated test server may listen there as on loopback.
+var testHostRange = &net.IPNet{IP: net.IPv4(198, 18, 0, 0), Mask: net.CIDRMask(15, 32)}
+
 // Validate reports the first invalid field.
 func (c Config) Validate() error {
 	for _, a := range []struct{ name, addr string }{{"namenode", c.NameNodeAddr}, {"datanode", c.DataNodeAddr}} {
@@ -71,8 +76,8 @@ func (c Config) Validate() error {
 		if err != nil {
 			return fmt.Errorf("minihdfs: %s address %q: %w", a.name, a.addr, err)
 		}
-		if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
-			return fmt.Errorf("minihdfs: %s address %q: want a loopback IP address", a.name, a.addr)
+		if ip := net.ParseIP(host); ip == nil || !(ip.IsLoopback() || testHostRange.Contains(ip)) {
+			return fmt.Errorf("minihdfs: %s address %q: want a loopback IP address or a test host's (198.18.0.0/15)", a.name, a.addr)
 		}
 	}
 	switch {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
+	"github.com/spindlehq/spindle/internal/netns"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 )
@@ -32,13 +33,15 @@ type ClusterConfig struct {
 	// must measure what users get (ShippedTimingChanges says what still
 	// differs).
 	ShippedTimings bool
+	// Hosts, when set, places the RM on its host "rm" and NM i on its
+	// host "nm<i>", each daemon listening on its host's address.
+	Hosts *netns.Network
 }
 
 // ShippedTimingChanges are the only settings a cluster with
 // ShippedTimings changes from the shipped defaults: addresses, so that
 // clusters can share the machine, and the log level.
 var ShippedTimingChanges = []string{
-	"spindle.memberlist.bind-address=127.0.0.1:0",
 	"spindle.log.level=info",
 }
 
@@ -77,7 +80,6 @@ var fastTimings = []string{
 	"yarn.nodemanager.container-monitor.interval-ms=100",
 	"spindle.memberlist.probe-interval=200ms",
 	"spindle.memberlist.probe-timeout=100ms",
-	"spindle.memberlist.bind-address=127.0.0.1:0",
 	"spindle.log.level=debug",
 }
 
@@ -103,14 +105,16 @@ func StartCluster(tb testing.TB, cfg ClusterConfig) *Cluster {
 	c.common = append([]string{"spindle.cluster.secret-file=" + c.SecretFile}, timings...)
 	c.common = append(c.common, cfg.Conf...)
 	rmArgs := []string{"resourcemanager"}
+	host, ip := c.host("rm")
 	for _, kv := range append(c.common,
 		"spindle.tmp.dir="+filepath.Join(dir, "rm"),
-		"yarn.resourcemanager.address=127.0.0.1:0",
-		"yarn.resourcemanager.resource-tracker.address=127.0.0.1:0",
-		"yarn.resourcemanager.webapp.address=127.0.0.1:0") {
+		"yarn.resourcemanager.address="+ip+":0",
+		"yarn.resourcemanager.resource-tracker.address="+ip+":0",
+		"yarn.resourcemanager.webapp.address="+ip+":0",
+		"spindle.memberlist.bind-address="+ip+":0") {
 		rmArgs = append(rmArgs, "--conf", kv)
 	}
-	c.RM = StartDaemon(tb, "resourcemanager", rmArgs...)
+	c.RM = StartDaemonOn(tb, host, "resourcemanager", rmArgs...)
 	c.RM.Ready(&c.RMAddr)
 	for i := 0; i < cfg.NodeManagers; i++ {
 		c.AddNodeManager()
@@ -124,18 +128,33 @@ func (c *Cluster) AddNodeManager(extraConf ...string) *Daemon {
 	c.tb.Helper()
 	i := len(c.NMs)
 	args := []string{"nodemanager"}
+	host, ip := c.host("nm" + strconv.Itoa(i))
 	for _, kv := range append(append(c.common,
 		"spindle.tmp.dir="+filepath.Join(c.Dir, "nm"+strconv.Itoa(i)),
 		"yarn.resourcemanager.resource-tracker.address="+c.RMAddr.Tracker,
-		"yarn.nodemanager.address=127.0.0.1:0",
-		"yarn.nodemanager.webapp.address=127.0.0.1:0",
+		"yarn.nodemanager.address="+ip+":0",
+		"yarn.nodemanager.webapp.address="+ip+":0",
+		"spindle.memberlist.bind-address="+ip+":0",
 		"yarn.nodemanager.resource.memory-mb="+c.cfg.NMMemory,
 		"yarn.nodemanager.resource.cpu-vcores="+strconv.Itoa(c.cfg.NMVCores)), extraConf...) {
 		args = append(args, "--conf", kv)
 	}
-	d := StartDaemon(c.tb, "nodemanager-"+strconv.Itoa(i), args...)
+	d := StartDaemonOn(c.tb, host, "nodemanager-"+strconv.Itoa(i), args...)
 	c.NMs = append(c.NMs, d)
 	return d
+}
+
+// host returns the test host called name and its address, or nil and
+// 127.0.0.1 without Hosts.
+func (c *Cluster) host(name string) (*netns.Host, string) {
+	if c.cfg.Hosts == nil {
+		return nil, "127.0.0.1"
+	}
+	h := c.cfg.Hosts.Host(name)
+	if h == nil {
+		c.tb.Fatalf("test cluster: no host %q for its daemon", name)
+	}
+	return h, h.IP.String()
 }
 
 // NodeID returns the node id of NM i, from its ready file.

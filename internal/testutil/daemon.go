@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/spindlehq/spindle/internal/netns"
 )
 
 // Daemon is a spindle daemon running as its own OS process.
@@ -23,15 +25,24 @@ type Daemon struct {
 	logPath   string
 	cmd       *exec.Cmd
 	exited    chan struct{}
+	// host runs the daemon in a test host; nil runs it here.
+	host *netns.Host
 }
 
 // StartDaemon runs `spindle <args…> --ready-file F` and waits until the
 // daemon has written its addresses.
 func StartDaemon(tb testing.TB, name string, args ...string) *Daemon {
 	tb.Helper()
+	return StartDaemonOn(tb, nil, name, args...)
+}
+
+// StartDaemonOn is StartDaemon in the test host h (nil: here).
+func StartDaemonOn(tb testing.TB, h *netns.Host, name string, args ...string) *Daemon {
+	tb.Helper()
 	dir := tb.TempDir()
 	d := &Daemon{
 		tb:        tb,
+		host:      h,
 		Name:      name,
 		args:      args,
 		readyFile: filepath.Join(dir, "ready.json"),
@@ -55,7 +66,11 @@ func (d *Daemon) start() {
 		d.tb.Fatal(err)
 	}
 	args := append(append([]string{}, d.args...), "--ready-file", d.readyFile)
-	d.cmd = exec.Command(SpindleBinary(d.tb), args...)
+	if d.host != nil {
+		d.cmd = d.host.Command(SpindleBinary(d.tb), args...)
+	} else {
+		d.cmd = exec.Command(SpindleBinary(d.tb), args...)
+	}
 	d.cmd.Stdout, d.cmd.Stderr = out, out
 	if err := d.cmd.Start(); err != nil {
 		out.Close()

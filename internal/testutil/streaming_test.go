@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spindlehq/spindle/dfs"
 	"github.com/spindlehq/spindle/hdfscheckpoint"
 	"github.com/spindlehq/spindle/internal/kafkatest"
 )
@@ -33,7 +34,7 @@ func encodeEntry(t testing.TB, e CheckpointEntry) []byte {
 func TestCheckpointEntriesWrittenByTheDriversLog(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	store, err := hdfscheckpoint.NewFileStore("/")
+	store, err := dfs.NewFileStore("/")
 	if err != nil {
 		t.Fatal(err)
 	}

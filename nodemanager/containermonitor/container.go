@@ -2,11 +2,6 @@ package containermonitor
 
 import "fmt"
 
-// ExitStatusExceededPhysicalMemory is YARN's ContainerExitStatus
-// KILLED_EXCEEDED_PMEM, reported for a container killed for using more
-// physical memory than it was allocated.
-const ExitStatusExceededPhysicalMemory = -104
-
 // DefaultOverheadKey is the setting a diagnostic advises raising when a
 // Container names none.
 const DefaultOverheadKey = "spark.executor.memoryOverhead"
@@ -63,7 +58,7 @@ type Violation struct {
 	LimitBytes int64
 
 	// ExitStatus is the exit status to report for the container:
-	// ExitStatusExceededPhysicalMemory.
+	// launch.ExitKilledExceededPMem.
 	ExitStatus int
 
 	// Diagnostic is YARN's message for the kill, with a dump of the process

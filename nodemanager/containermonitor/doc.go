@@ -15,7 +15,7 @@
 //
 // The Monitor does not kill anything. It reports each violating container
 // once through Config.OnExceeded, with YARN's exit status
-// (ExitStatusExceededPhysicalMemory) and diagnostic text including a dump of
+// (launch.ExitKilledExceededPMem, -104) and diagnostic text including a dump of
 // the process tree, and stops tracking it; the NodeManager kills the process
 // group.
 package containermonitor

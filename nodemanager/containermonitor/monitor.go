@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/spindlehq/spindle/launch"
 	"go.uber.org/zap"
 )
 
@@ -259,7 +260,7 @@ func (m *Monitor) violation(c Container, usage int64, members []int, table *proc
 		PID:         c.PID,
 		UsageBytes:  usage,
 		LimitBytes:  c.LimitBytes,
-		ExitStatus:  ExitStatusExceededPhysicalMemory,
+		ExitStatus:  launch.ExitKilledExceededPMem,
 		Diagnostic:  buildDiagnostic(c, usage, procs, m.cmdline),
 	}
 }

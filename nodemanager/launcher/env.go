@@ -7,15 +7,12 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/spindlehq/spindle/launch"
 )
 
-// Environment variables the launcher sets for every container, overriding
-// the NodeManager's and the Spec's, as YARN does.
-const (
-	envPWD     = "PWD"
-	envLogDirs = "LOG_DIRS"
-	envPath    = "PATH"
-)
+// envPath is the container's search path for its command.
+const envPath = "PATH"
 
 // buildEnv merges base (KEY=VALUE entries, later ones winning) with the
 // spec's variables and the launcher-owned ones, sorted for a stable result.
@@ -31,8 +28,10 @@ func buildEnv(base []string, spec Spec) []string {
 	for k, v := range spec.Env {
 		vars[k] = v
 	}
-	vars[envPWD] = spec.WorkDir
-	vars[envLogDirs] = spec.LogDir
+	// The launcher's own variables override the NodeManager's and the
+	// Spec's, as YARN's do.
+	vars[launch.EnvPWD] = spec.WorkDir
+	vars[launch.EnvLogDirs] = spec.LogDir
 
 	env := make([]string, 0, len(vars))
 	for k, v := range vars {

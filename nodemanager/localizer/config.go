@@ -9,21 +9,32 @@ import (
 	"go.uber.org/zap"
 )
 
-// fileScheme is the scheme FileFetcher handles.
-const fileScheme = "file"
+// storeSchemes are the schemes the default StoreFetcher serves.
+var storeSchemes = []string{"file", "hdfs"}
 
 // Config configures a Localizer.
 type Config struct {
 	// Fetchers maps a URI scheme (lower case, e.g. "file") to the Fetcher
-	// that opens its URIs. Nil means file:// only, through FileFetcher; a
-	// non-nil map is used as given.
+	// that opens its URIs. Nil means file:// and hdfs:// through a
+	// StoreFetcher that the Localizer closes; a non-nil map is used as
+	// given.
 	Fetchers map[string]Fetcher
+	// LocalDirs are the NodeManager's local dirs
+	// (yarn.nodemanager.local-dirs). A container's resources are cached
+	// under the one that holds its working dir, in
+	// <dir>/usercache/<user>/filecache, so that they can be hard-linked.
+	LocalDirs []string
+	// CacheTargetBytes is the size the caches are trimmed to, least
+	// recently used first, never removing a resource a container still
+	// has (yarn.nodemanager.localizer.cache.target-size-mb); 0 turns
+	// caching off.
+	CacheTargetBytes int64
 	// Logger receives per-resource logs; nil logs nothing.
 	Logger *zap.Logger
 }
 
-// DefaultConfig returns a config that fetches file:// URIs and logs
-// nothing.
+// DefaultConfig returns a config that fetches file:// and hdfs:// URIs,
+// caches nothing and logs nothing.
 func DefaultConfig() Config {
 	return Config{Logger: zap.NewNop()}
 }
@@ -42,6 +53,12 @@ func (c Config) Validate() error {
 			return fmt.Errorf("%w: Fetcher for scheme %q is nil", ErrInvalidConfig, scheme)
 		}
 	}
+	if c.CacheTargetBytes < 0 {
+		return fmt.Errorf("%w: cache target size %d bytes is negative", ErrInvalidConfig, c.CacheTargetBytes)
+	}
+	if c.CacheTargetBytes > 0 && len(c.LocalDirs) == 0 {
+		return fmt.Errorf("%w: a cache needs LocalDirs to live in", ErrInvalidConfig)
+	}
 	return nil
 }
 
@@ -55,18 +72,15 @@ func validScheme(s string) bool {
 	return err == nil && u.Scheme == s
 }
 
-// withDefaults copies c, filling in the nil fields. The map is copied so
+// withDefaults copies c, filling in the nil Logger; Fetchers must be set. The map is copied so
 // that the caller changing theirs does not race with Localize.
 func (c Config) withDefaults() Config {
 	if c.Logger == nil {
 		c.Logger = zap.NewNop()
 	}
-	fetchers := map[string]Fetcher{fileScheme: FileFetcher{}}
-	if c.Fetchers != nil {
-		fetchers = make(map[string]Fetcher, len(c.Fetchers))
-		for s, f := range c.Fetchers {
-			fetchers[s] = f
-		}
+	fetchers := make(map[string]Fetcher, len(c.Fetchers))
+	for s, f := range c.Fetchers {
+		fetchers[s] = f
 	}
 	c.Fetchers = fetchers
 	return c

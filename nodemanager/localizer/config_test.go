@@ -17,13 +17,13 @@ func TestConfigValidate(t *testing.T) {
 	}{
 		{name: "default", cfg: DefaultConfig()},
 		{name: "zero", cfg: Config{}},
-		{name: "custom", cfg: Config{Fetchers: map[string]Fetcher{"file": FileFetcher{}, "hdfs+ha": FileFetcher{}}}},
+		{name: "custom", cfg: Config{Fetchers: map[string]Fetcher{"file": NewStoreFetcher(), "hdfs+ha": NewStoreFetcher()}}},
 		{name: "empty map", cfg: Config{Fetchers: map[string]Fetcher{}}, wantMsg: "Fetchers is empty"},
 		{name: "nil fetcher", cfg: Config{Fetchers: map[string]Fetcher{"file": nil}}, wantMsg: `scheme "file" is nil`},
-		{name: "upper case", cfg: Config{Fetchers: map[string]Fetcher{"FILE": FileFetcher{}}}, wantMsg: `"FILE"`},
-		{name: "empty scheme", cfg: Config{Fetchers: map[string]Fetcher{"": FileFetcher{}}}, wantMsg: `key ""`},
-		{name: "bad scheme", cfg: Config{Fetchers: map[string]Fetcher{"a b": FileFetcher{}}}, wantMsg: `"a b"`},
-		{name: "digit first", cfg: Config{Fetchers: map[string]Fetcher{"3fs": FileFetcher{}}}, wantMsg: `"3fs"`},
+		{name: "upper case", cfg: Config{Fetchers: map[string]Fetcher{"FILE": NewStoreFetcher()}}, wantMsg: `"FILE"`},
+		{name: "empty scheme", cfg: Config{Fetchers: map[string]Fetcher{"": NewStoreFetcher()}}, wantMsg: `key ""`},
+		{name: "bad scheme", cfg: Config{Fetchers: map[string]Fetcher{"a b": NewStoreFetcher()}}, wantMsg: `"a b"`},
+		{name: "digit first", cfg: Config{Fetchers: map[string]Fetcher{"3fs": NewStoreFetcher()}}, wantMsg: `"3fs"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -46,15 +46,15 @@ func TestConfigValidate(t *testing.T) {
 
 // The Localizer keeps its own copy of Fetchers.
 func TestNewCopiesFetchers(t *testing.T) {
-	fetchers := map[string]Fetcher{"mem": FileFetcher{}}
+	fetchers := map[string]Fetcher{"mem": NewStoreFetcher()}
 	l, err := New(Config{Fetchers: fetchers})
 	if err != nil {
 		t.Fatal(err)
 	}
 	delete(fetchers, "mem")
-	fetchers["file"] = FileFetcher{}
+	fetchers["file"] = NewStoreFetcher()
 	res := []*pb.LocalResource{{Name: "a", Uri: "file:///nonexistent", Sha256: strings.Repeat("0", 64)}}
-	err = l.Localize(context.Background(), container, t.TempDir(), res)
+	err = l.Localize(context.Background(), Request{ContainerID: container, WorkDir: t.TempDir(), Resources: res})
 	if !errors.Is(err, ErrUnsupportedScheme) || !strings.Contains(err.Error(), "supported: mem") {
 		t.Fatalf("Localize after caller changed its map = %v, want the original schemes", err)
 	}

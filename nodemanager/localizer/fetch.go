@@ -5,16 +5,18 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"github.com/spindlehq/spindle/internal/ctxio"
 	"io"
 	"os"
 
 	"go.uber.org/zap"
 )
 
-// fetch copies p's content into a hidden temporary file in workDir while
+// fetch copies p's content into a hidden temporary file in dir while
 // hashing it, and returns the file's path once the content is verified and
-// its mode set. On failure nothing is left behind.
-func (l *Localizer) fetch(ctx context.Context, containerID, workDir string, p planned, buf []byte) (string, int64, error) {
+// its mode set (read-only when readOnly). On failure nothing is left
+// behind.
+func (l *Localizer) fetch(ctx context.Context, containerID, dir string, p planned, readOnly bool) (string, int64, error) {
 	name, uri := p.res.GetName(), p.res.GetUri()
 	fail := func(what string, err error) error {
 		return fmt.Errorf("localizer: container %s resource %q: %s %s: %w", containerID, name, what, uri, err)
@@ -25,7 +27,7 @@ func (l *Localizer) fetch(ctx context.Context, containerID, workDir string, p pl
 	}
 	defer rc.Close()
 
-	tmp, err := os.CreateTemp(workDir, tempPattern(name))
+	tmp, err := os.CreateTemp(dir, tempPattern(name))
 	if err != nil {
 		return "", 0, fail("create temporary file for", err)
 	}
@@ -38,7 +40,9 @@ func (l *Localizer) fetch(ctx context.Context, containerID, workDir string, p pl
 	}()
 
 	h := sha256.New()
-	n, err := io.CopyBuffer(io.MultiWriter(tmp, h), ctxReader{ctx: ctx, r: rc}, buf)
+	buf := copyBuffers.Get().(*[]byte)
+	n, err := io.CopyBuffer(io.MultiWriter(tmp, h), ctxio.Reader(ctx, rc), *buf)
+	copyBuffers.Put(buf)
 	if err != nil {
 		return "", 0, fail("copy", err)
 	}
@@ -61,11 +65,7 @@ func (l *Localizer) fetch(ctx context.Context, containerID, workDir string, p pl
 			ErrChecksumMismatch, containerID, name, uri, p.sha256, actual, sizeNote)
 	}
 
-	perm := os.FileMode(0o644)
-	if p.res.GetExecutable() {
-		perm = 0o755
-	}
-	if err := tmp.Chmod(perm); err != nil {
+	if err := tmp.Chmod(fileMode(p.res.GetExecutable(), readOnly)); err != nil {
 		return "", 0, fail("chmod", err)
 	}
 	if err := tmp.Close(); err != nil {
@@ -80,16 +80,15 @@ func (l *Localizer) fetch(ctx context.Context, containerID, workDir string, p pl
 	return tmp.Name(), n, nil
 }
 
-// ctxReader fails reads once ctx is done, so that a long copy stops soon
-// after cancellation.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
+// fileMode is a localized file's mode: executable or not, and read-only
+// for a cached file that containers share through hard links.
+func fileMode(executable, readOnly bool) os.FileMode {
+	perm := os.FileMode(0o644)
+	if executable {
+		perm = 0o755
 	}
-	return c.r.Read(p)
+	if readOnly {
+		perm &^= 0o222
+	}
+	return perm
 }

@@ -8,8 +8,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
+	"github.com/spindlehq/spindle/staging"
+	"github.com/spindlehq/spindle/unpack"
 	"go.uber.org/zap"
 )
 
@@ -17,20 +20,60 @@ import (
 // context check) is negligible next to the copy itself.
 const copyBufferSize = 1 << 20
 
-// Localizer fetches and verifies container resources. It is safe for
-// concurrent use by several containers.
+// copyBuffers keeps copy buffers between fetches: a launch served from
+// the cache needs none.
+var copyBuffers = sync.Pool{New: func() any { b := make([]byte, copyBufferSize); return &b }}
+
+// Localizer fetches and verifies container resources, through its cache
+// when it has one. It is safe for concurrent use by several containers.
 type Localizer struct {
 	cfg       Config
 	supported string
+	// own is the default fetcher, which Close closes.
+	own   *StoreFetcher
+	cache *cache
 }
 
-// New returns a Localizer for cfg.
+// New returns a Localizer for cfg; Close releases its connections.
 func New(cfg Config) (*Localizer, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	var own *StoreFetcher
+	if cfg.Fetchers == nil {
+		own = NewStoreFetcher()
+		cfg.Fetchers = map[string]Fetcher{}
+		for _, s := range storeSchemes {
+			cfg.Fetchers[s] = own
+		}
+	}
 	cfg = cfg.withDefaults()
-	return &Localizer{cfg: cfg, supported: strings.Join(cfg.schemes(), ", ")}, nil
+	l := &Localizer{cfg: cfg, supported: strings.Join(cfg.schemes(), ", "), own: own}
+	if cfg.CacheTargetBytes > 0 {
+		l.cache = newCache(cfg.CacheTargetBytes, cfg.LocalDirs, cfg.Logger)
+	}
+	return l, nil
+}
+
+// Close closes the stores the default fetcher opened.
+func (l *Localizer) Close() error {
+	if l.own == nil {
+		return nil
+	}
+	return l.own.Close()
+}
+
+// Request is one container's localization.
+type Request struct {
+	// ContainerID names the container in errors and logs.
+	ContainerID string
+	// User is the application's user: resources are cached per user.
+	// Empty means no caching.
+	User string
+	// WorkDir is the container's working dir, an existing absolute path.
+	WorkDir string
+	// Resources are the files and archives to place in WorkDir.
+	Resources []*pb.LocalResource
 }
 
 // planned is a checked resource with the Fetcher for its URI.
@@ -38,16 +81,20 @@ type planned struct {
 	res     *pb.LocalResource
 	fetcher Fetcher
 	sha256  string // lower-case hex
+	format  unpack.Format
 }
 
-// Localize copies res into workDir, which must exist, each under its
-// Name, verifying its SHA-256 (and its size when Size > 0). Every resource
-// is checked before any is fetched, and all are fetched and verified
-// before any is renamed into place; on failure Localize removes the files
-// it wrote, so the container sees all of its resources or none. A
-// checksum failure wraps ErrChecksumMismatch. Errors name the container
-// and the resource.
-func (l *Localizer) Localize(ctx context.Context, containerID, workDir string, res []*pb.LocalResource) error {
+// Localize places each resource in the working dir under its Name: a file
+// verified against its SHA-256 (and its size when Size > 0), or an
+// archive's content unpacked into a dir. With a cache, a resource this
+// user already has on the node is hard-linked from it, without fetching.
+// Every resource is checked before any is fetched, and all are in place
+// under temporary names before any is renamed to its Name; on failure
+// Localize removes what it wrote, so the container sees all of its
+// resources or none. A checksum failure wraps ErrChecksumMismatch. Errors
+// name the container and the resource.
+func (l *Localizer) Localize(ctx context.Context, req Request) error {
+	containerID, workDir := req.ContainerID, req.WorkDir
 	if containerID == "" {
 		return fmt.Errorf("%w: container id is empty", ErrInvalidRequest)
 	}
@@ -57,7 +104,7 @@ func (l *Localizer) Localize(ctx context.Context, containerID, workDir string, r
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("localizer: container %s: %w", containerID, err)
 	}
-	plan, err := l.plan(containerID, res)
+	plan, err := l.plan(containerID, req.Resources)
 	if err != nil {
 		return err
 	}
@@ -71,23 +118,29 @@ func (l *Localizer) Localize(ctx context.Context, containerID, workDir string, r
 		}
 		for _, p := range temps {
 			if p != "" {
-				_ = os.Remove(p)
+				_ = os.RemoveAll(p)
 			}
 		}
 		for _, p := range finals {
-			_ = os.Remove(p)
+			_ = os.RemoveAll(p)
 		}
 	}()
 
-	buf := make([]byte, copyBufferSize)
+	cacheDir := l.cacheDir(req)
 	var total int64
+	hits := 0
 	for _, p := range plan {
-		tmp, n, err := l.fetch(ctx, containerID, workDir, p, buf)
+		tmp, n, hit, err := l.place(ctx, containerID, workDir, cacheDir, p)
+		if tmp != "" {
+			temps = append(temps, tmp)
+		}
 		if err != nil {
 			return err
 		}
-		temps = append(temps, tmp)
 		total += n
+		if hit {
+			hits++
+		}
 	}
 	for i, p := range plan {
 		final := filepath.Join(workDir, p.res.GetName())
@@ -102,8 +155,56 @@ func (l *Localizer) Localize(ctx context.Context, containerID, workDir string, r
 	l.cfg.Logger.Info("resources localized",
 		zap.String("container", containerID),
 		zap.Int("resources", len(plan)),
+		zap.Int("cached", hits),
 		zap.Int64("bytes", total))
 	return nil
+}
+
+// place puts p into workDir under a hidden temporary name, which it
+// returns even on failure once something exists there, so that the caller
+// removes it: through the cache in cacheDir, or fetched directly when
+// cacheDir is empty.
+func (l *Localizer) place(ctx context.Context, containerID, workDir, cacheDir string, p planned) (string, int64, bool, error) {
+	archive := p.res.GetType() == pb.LocalResourceType_LOCAL_RESOURCE_TYPE_ARCHIVE
+	if cacheDir == "" {
+		tmp, n, err := l.obtain(ctx, containerID, workDir, p, false)
+		return tmp, n, false, err
+	}
+	kind := "f"
+	switch {
+	case archive:
+		kind = "a"
+	case p.res.GetExecutable():
+		kind = "x"
+	}
+	e, hit, err := l.cache.acquire(ctx, filepath.Join(cacheDir, p.sha256+"-"+kind), archive, func(dir string) (string, error) {
+		tmp, _, err := l.obtain(ctx, containerID, dir, p, true)
+		return tmp, err
+	})
+	if err != nil {
+		return "", 0, false, err
+	}
+	defer l.cache.release(e)
+	dst := filepath.Join(workDir, linkName(p.res.GetName()))
+	if err := linkInto(e.path, dst, archive); err != nil {
+		return dst, 0, hit, fmt.Errorf("localizer: container %s resource %q: link from the cache: %w", containerID, p.res.GetName(), err)
+	}
+	return dst, e.size, hit, nil
+}
+
+// cacheDir is where req's user's cache lives: under the local dir that
+// holds the working dir, or "" when nothing is to be cached.
+func (l *Localizer) cacheDir(req Request) string {
+	if l.cache == nil || staging.NameProblem(req.User) != "" {
+		return ""
+	}
+	for _, d := range l.cfg.LocalDirs {
+		rel, err := filepath.Rel(d, req.WorkDir)
+		if err == nil && rel != "." && filepath.IsLocal(rel) {
+			return filepath.Join(d, cacheSubdir(req.User))
+		}
+	}
+	return ""
 }
 
 // plan checks every resource and picks its Fetcher, so that a bad request
@@ -119,7 +220,7 @@ func (l *Localizer) plan(containerID string, res []*pb.LocalResource) ([]planned
 		bad := func(format string, args ...any) error {
 			return fmt.Errorf("%w: container %s resource %q: %s", ErrInvalidResource, containerID, name, fmt.Sprintf(format, args...))
 		}
-		if reason := nameProblem(name); reason != "" {
+		if reason := staging.NameProblem(name); reason != "" {
 			return nil, bad("name %s", reason)
 		}
 		if seen[name] {
@@ -137,12 +238,23 @@ func (l *Localizer) plan(containerID string, res []*pb.LocalResource) ([]planned
 		if err != nil {
 			return nil, bad("URI %q does not parse: %v", r.GetUri(), err)
 		}
+		p := planned{res: r, sha256: sum}
+		switch r.GetType() {
+		case pb.LocalResourceType_LOCAL_RESOURCE_TYPE_FILE:
+		case pb.LocalResourceType_LOCAL_RESOURCE_TYPE_ARCHIVE:
+			if p.format = unpack.FormatOf(u.Path); p.format == unpack.None {
+				return nil, bad("archive %q has no archive extension (%s)", r.GetUri(), unpack.Supported())
+			}
+		default:
+			return nil, bad("type %v is not FILE or ARCHIVE", r.GetType())
+		}
 		f, ok := l.cfg.Fetchers[u.Scheme]
 		if !ok {
 			return nil, fmt.Errorf("%w: container %s resource %q: scheme %q in %q; supported: %s",
 				ErrUnsupportedScheme, containerID, name, u.Scheme, r.GetUri(), l.supported)
 		}
-		out = append(out, planned{res: r, fetcher: f, sha256: sum})
+		p.fetcher = f
+		out = append(out, p)
 	}
 	return out, nil
 }

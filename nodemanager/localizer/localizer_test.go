@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -12,6 +11,7 @@ import (
 	"testing"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
+	"github.com/spindlehq/spindle/dfs"
 	"github.com/spindlehq/spindle/staging"
 	"google.golang.org/protobuf/proto"
 )
@@ -36,7 +36,7 @@ func TestStageThenLocalize(t *testing.T) {
 	l, logs := newTestLocalizer(t, nil)
 	work := t.TempDir()
 
-	if err := l.Localize(context.Background(), container, work, res); err != nil {
+	if err := l.Localize(context.Background(), Request{ContainerID: container, WorkDir: work, Resources: res}); err != nil {
 		t.Fatal(err)
 	}
 	want := []struct {
@@ -81,7 +81,7 @@ func TestLocalizeAcceptsUpperCaseSha(t *testing.T) {
 	res := stageFiles(t, srcFile{"a.txt", []byte("abc"), 0o644})
 	res[0].Sha256 = strings.ToUpper(res[0].GetSha256())
 	l, _ := newTestLocalizer(t, nil)
-	if err := l.Localize(context.Background(), container, t.TempDir(), res); err != nil {
+	if err := l.Localize(context.Background(), Request{ContainerID: container, WorkDir: t.TempDir(), Resources: res}); err != nil {
 		t.Fatalf("Localize with upper-case hex = %v", err)
 	}
 }
@@ -89,7 +89,7 @@ func TestLocalizeAcceptsUpperCaseSha(t *testing.T) {
 func TestLocalizeNoResources(t *testing.T) {
 	l, _ := newTestLocalizer(t, nil)
 	work := t.TempDir()
-	if err := l.Localize(context.Background(), container, work, nil); err != nil {
+	if err := l.Localize(context.Background(), Request{ContainerID: container, WorkDir: work, Resources: nil}); err != nil {
 		t.Fatal(err)
 	}
 	if got := dirNames(t, work); len(got) != 0 {
@@ -107,7 +107,7 @@ func TestLocalizeTamperedStagedCopy(t *testing.T) {
 	l, logs := newTestLocalizer(t, nil)
 	work := t.TempDir()
 
-	err := l.Localize(context.Background(), container, work, res)
+	err := l.Localize(context.Background(), Request{ContainerID: container, WorkDir: work, Resources: res})
 	if !errors.Is(err, ErrChecksumMismatch) {
 		t.Fatalf("Localize(tampered) = %v, want ErrChecksumMismatch", err)
 	}
@@ -151,7 +151,7 @@ func TestLocalizeWrongSize(t *testing.T) {
 			}
 			l, _ := newTestLocalizer(t, nil)
 			work := t.TempDir()
-			err := l.Localize(context.Background(), container, work, res)
+			err := l.Localize(context.Background(), Request{ContainerID: container, WorkDir: work, Resources: res})
 			if !tt.wantErr {
 				if err != nil {
 					t.Fatalf("Localize = %v", err)
@@ -208,11 +208,11 @@ func TestLocalizeRefusesBadResources(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			counter := &countingFetcher{next: FileFetcher{}}
+			counter := &countingFetcher{next: NewStoreFetcher()}
 			l, _ := newTestLocalizer(t, map[string]Fetcher{"file": counter})
 			work := t.TempDir()
 			// The good resource comes first: it must not be fetched either.
-			err := l.Localize(context.Background(), container, work, []*pb.LocalResource{good, tt.res})
+			err := l.Localize(context.Background(), Request{ContainerID: container, WorkDir: work, Resources: []*pb.LocalResource{good, tt.res}})
 			if !errors.Is(err, tt.wantErr) {
 				t.Fatalf("Localize = %v, want %v", err, tt.wantErr)
 			}
@@ -234,8 +234,8 @@ func TestLocalizeRefusesBadResources(t *testing.T) {
 func TestLocalizeCustomFetchers(t *testing.T) {
 	res := stageFiles(t, srcFile{"a.txt", []byte("a"), 0o644})
 	// A non-nil map replaces the default: file is no longer supported.
-	l, _ := newTestLocalizer(t, map[string]Fetcher{"mem": FileFetcher{}})
-	err := l.Localize(context.Background(), container, t.TempDir(), res)
+	l, _ := newTestLocalizer(t, map[string]Fetcher{"mem": NewStoreFetcher()})
+	err := l.Localize(context.Background(), Request{ContainerID: container, WorkDir: t.TempDir(), Resources: res})
 	if !errors.Is(err, ErrUnsupportedScheme) || !strings.Contains(err.Error(), "supported: mem") {
 		t.Fatalf("Localize(file with mem only) = %v, want ErrUnsupportedScheme listing mem", err)
 	}
@@ -248,9 +248,9 @@ func TestLocalizeMissingStagedFile(t *testing.T) {
 	}
 	l, _ := newTestLocalizer(t, nil)
 	work := t.TempDir()
-	err := l.Localize(context.Background(), container, work, res)
-	if !errors.Is(err, fs.ErrNotExist) {
-		t.Fatalf("Localize(missing) = %v, want fs.ErrNotExist", err)
+	err := l.Localize(context.Background(), Request{ContainerID: container, WorkDir: work, Resources: res})
+	if !errors.Is(err, dfs.ErrNotFound) {
+		t.Fatalf("Localize(missing) = %v, want dfs.ErrNotFound", err)
 	}
 	for _, m := range []string{container, `"a.txt"`, res[0].GetUri()} {
 		if !strings.Contains(err.Error(), m) {
@@ -268,7 +268,7 @@ func TestLocalizeCancelledContext(t *testing.T) {
 	work := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if err := l.Localize(ctx, container, work, res); !errors.Is(err, context.Canceled) {
+	if err := l.Localize(ctx, Request{ContainerID: container, WorkDir: work, Resources: res}); !errors.Is(err, context.Canceled) {
 		t.Fatalf("Localize(cancelled) = %v, want context.Canceled", err)
 	}
 	if got := dirNames(t, work); len(got) != 0 {
@@ -284,7 +284,7 @@ func TestLocalizeCancelStopsLongCopy(t *testing.T) {
 	work := t.TempDir()
 	res := []*pb.LocalResource{{Name: "huge", Uri: "endless://x", Sha256: sha256Hex(nil)}}
 
-	err := l.Localize(ctx, container, work, res)
+	err := l.Localize(ctx, Request{ContainerID: container, WorkDir: work, Resources: res})
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("Localize = %v, want context.Canceled", err)
 	}
@@ -305,7 +305,7 @@ func TestLocalizeRollsBackWhenMoveFails(t *testing.T) {
 		t.Fatal(err)
 	}
 	l, _ := newTestLocalizer(t, nil)
-	err := l.Localize(context.Background(), container, work, res)
+	err := l.Localize(context.Background(), Request{ContainerID: container, WorkDir: work, Resources: res})
 	if err == nil || !strings.Contains(err.Error(), `"run.sh"`) || !strings.Contains(err.Error(), container) {
 		t.Fatalf("Localize = %v, want an error naming run.sh and the container", err)
 	}
@@ -325,7 +325,7 @@ func TestLocalizeInvalidRequest(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := l.Localize(context.Background(), tt.container, tt.work, nil)
+			err := l.Localize(context.Background(), Request{ContainerID: tt.container, WorkDir: tt.work, Resources: nil})
 			if !errors.Is(err, ErrInvalidRequest) || !strings.Contains(err.Error(), tt.wantMsg) {
 				t.Fatalf("Localize = %v, want ErrInvalidRequest mentioning %q", err, tt.wantMsg)
 			}
@@ -342,7 +342,7 @@ func TestLocalizeConcurrentContainers(t *testing.T) {
 	for i := range works {
 		works[i] = t.TempDir()
 		go func() {
-			errs <- l.Localize(context.Background(), container+string(rune('a'+i)), works[i], res)
+			errs <- l.Localize(context.Background(), Request{ContainerID: container + string(rune('a'+i)), WorkDir: works[i], Resources: res})
 		}()
 	}
 	for range n {

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/spindlehq/spindle/staging"
 )
 
 func TestValidateName(t *testing.T) {
@@ -44,8 +46,8 @@ func TestTempPatternFitsNameMax(t *testing.T) {
 		name := strings.Repeat("n", n)
 		p := tempPattern(name)
 		// CreateTemp replaces the final * by at most 10 digits.
-		if got := len(p) - 1 + 10; got > maxNameLen {
-			t.Errorf("temp name for a %d-byte name can be %d bytes, over %d", n, got, maxNameLen)
+		if got := len(p) - 1 + 10; got > staging.MaxNameLen {
+			t.Errorf("temp name for a %d-byte name can be %d bytes, over %d", n, got, staging.MaxNameLen)
 		}
 		if !strings.HasPrefix(p, ".") || !strings.HasSuffix(p, ".tmp-*") {
 			t.Errorf("tempPattern(%d bytes) = %q, want .<name>.tmp-*", n, p)
@@ -70,7 +72,7 @@ func FuzzResourceName(f *testing.F) {
 			}
 			return
 		}
-		if name == "" || name == "." || name == ".." || strings.ContainsAny(name, "/\x00") || len(name) > maxNameLen {
+		if name == "" || name == "." || name == ".." || strings.ContainsAny(name, "/\x00") || len(name) > staging.MaxNameLen {
 			t.Fatalf("validateName accepted %q", name)
 		}
 		const work = "/work/dir"

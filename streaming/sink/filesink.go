@@ -10,7 +10,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/spindlehq/spindle/hdfscheckpoint"
+	"github.com/spindlehq/spindle/dfs"
 	"github.com/spindlehq/spindle/sdk"
 )
 
@@ -20,7 +20,7 @@ const DeadLetterDir = "_deadletter"
 // FileSink writes outputs as lines under Dir on Store:
 // <dir>/batch=<batchTimeMs>/part-<topic>-<partition>.
 type FileSink struct {
-	Store hdfscheckpoint.Store
+	Store dfs.Store
 	Dir   string
 }
 

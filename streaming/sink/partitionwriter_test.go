@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/IBM/sarama"
-	"github.com/spindlehq/spindle/hdfscheckpoint"
+	"github.com/spindlehq/spindle/dfs"
 	"github.com/spindlehq/spindle/internal/kafkatest"
 	"github.com/spindlehq/spindle/sdk"
 )
@@ -81,7 +81,7 @@ func TestKafkaPartitionWriterNamesChunks(t *testing.T) {
 // appears only on Commit; an aborted writer leaves nothing, and the file
 // an earlier attempt wrote stays until a commit replaces it.
 func TestFilePartitionWriterAppearsWhole(t *testing.T) {
-	store, err := hdfscheckpoint.NewFileStore(t.TempDir())
+	store, err := dfs.NewFileStore(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +119,7 @@ func TestFilePartitionWriterAppearsWhole(t *testing.T) {
 		t.Fatalf("after an abort %s = %q, %v; want the committed file unchanged", p, got, err)
 	}
 	entries, err := store.List(ctx, "/out/batch=1700000000000")
-	if err != nil && !errors.Is(err, hdfscheckpoint.ErrNotFound) {
+	if err != nil && !errors.Is(err, dfs.ErrNotFound) {
 		t.Fatal(err)
 	}
 	if len(entries) != 1 {

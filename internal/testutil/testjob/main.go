@@ -9,6 +9,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"github.com/spindlehq/spindle/launch"
 )
 
 func main() {
@@ -18,8 +20,8 @@ func main() {
 	failAttempts := flag.String("fail-attempts", "", "comma list of attempt numbers (1, 2, …) that exit 1 at once")
 	flag.Parse()
 
-	attempt := os.Getenv("APPLICATION_ATTEMPT_ID")
-	fmt.Printf("testjob driver: attempt %s, role %s\n", attempt, os.Getenv("SPINDLE_ROLE"))
+	attempt := os.Getenv(launch.EnvAttemptID)
+	fmt.Printf("testjob driver: attempt %s, role %s\n", attempt, os.Getenv(launch.EnvRole))
 	for _, n := range strings.Split(*failAttempts, ",") {
 		if n != "" && strings.HasSuffix(attempt, fmt.Sprintf("_%06s", n)) {
 			fmt.Println("testjob: failing this attempt on purpose")

@@ -1,0 +1,33 @@
+package driver
+
+import (
+	"fmt"
+	"net"
+
+	pb "github.com/spindlehq/spindle/api/spindlepb"
+	"google.golang.org/grpc"
+)
+
+// Server serves an Endpoint's Task protocol to executors.
+type Server struct {
+	lis net.Listener
+	srv *grpc.Server
+}
+
+// Listen serves ep on addr (host:port; port 0 or empty picks a free one).
+func Listen(addr string, ep *Endpoint) (*Server, error) {
+	lis, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("driver: listen for executors on %s: %w", addr, err)
+	}
+	s := &Server{lis: lis, srv: grpc.NewServer()}
+	pb.RegisterTaskServer(s.srv, ep)
+	go s.srv.Serve(lis)
+	return s, nil
+}
+
+// Addr is the address the server listens on.
+func (s *Server) Addr() net.Addr { return s.lis.Addr() }
+
+// Stop closes the listener and every executor's session.
+func (s *Server) Stop() { s.srv.Stop() }

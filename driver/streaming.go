@@ -1,0 +1,260 @@
+package driver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"time"
+
+	"github.com/spindlehq/spindle/conf"
+	"github.com/spindlehq/spindle/dfs"
+	"github.com/spindlehq/spindle/driver/taskscheduler"
+	"github.com/spindlehq/spindle/hdfscheckpoint"
+	"github.com/spindlehq/spindle/sdk"
+	"github.com/spindlehq/spindle/streaming/kafkasource"
+	"github.com/spindlehq/spindle/streaming/ratecontrol"
+	"github.com/spindlehq/spindle/streaming/sink"
+	"go.uber.org/zap"
+)
+
+// Program is a driver as its host runs it: it serves the application
+// through ep until the application's driver ends, and returns nil when it
+// ended well. The ApplicationMaster hosts it in cluster mode, `spindle
+// submit` in client mode.
+type Program func(ctx context.Context, ep *Endpoint) error
+
+// StreamingConfig is what the streaming driver of a Spindle job needs.
+type StreamingConfig struct {
+	// Conf holds the application's effective spark.* and spindle.* keys.
+	Conf map[string]string
+	// JobPath is the job binary, run as a plugin for the driver-side
+	// calls (Configure, Reduce, UpdateState).
+	JobPath string
+	// JobSHA256 is the SHA-256 (hex) the binary must have: the staged one,
+	// which the executors check too.
+	JobSHA256 string
+	// Args are the job's arguments.
+	Args []string
+	// AppLog receives the job's own log lines.
+	AppLog io.Writer
+	// Stopping reports a SIGTERM when spark.streaming.stopGracefullyOnShutdown is set.
+	Stopping func() bool
+	// OnBatch is told of each completed batch.
+	OnBatch func(BatchInfo)
+	// OnLag is told of the lag monitor's findings after each batch.
+	OnLag func([]LagSample)
+	// Logger receives the driver's log; nil logs nothing.
+	Logger *zap.Logger
+}
+
+// NewStreaming checks the application's streaming settings and returns
+// the driver of a Spindle job: micro-batches from Kafka, tasks on the
+// executors, state and commits in the checkpoint, and the graceful stop by
+// marker file or SIGTERM.
+func NewStreaming(opts StreamingConfig) (Program, error) {
+	c := opts.Conf
+	lg := opts.Logger
+	if lg == nil {
+		lg = zap.NewNop()
+	}
+	batch := DefaultBatchDuration
+	if v := c[KeyBatchDuration]; v != "" {
+		d, err := conf.ParseDuration(v, time.Millisecond)
+		if err != nil || d <= 0 {
+			return nil, fmt.Errorf("driver: %s = %q: want a positive duration such as 1s or 500ms", KeyBatchDuration, v)
+		}
+		batch = d
+	}
+	ckptURI := CheckpointDir(c)
+	if ckptURI == "" {
+		return nil, fmt.Errorf("driver: no checkpoint dir: set %s (file:///… or hdfs://…)", KeyCheckpointDir)
+	}
+	kcfg, err := kafkasource.ConfigFromConf(c)
+	if err != nil {
+		return nil, err
+	}
+	kcfg.Logger = lg.Named("kafka")
+	lcfg, err := kafkasource.LagMonitorConfigFromConf(c)
+	if err != nil {
+		return nil, err
+	}
+	lcfg.Logger = lg.Named("lag")
+	rcfg, err := ratecontrol.ConfigFromConf(c, batch)
+	if err != nil {
+		return nil, err
+	}
+	rcfg.Logger = lg.Named("ratecontrol")
+	tcfg := taskscheduler.DefaultConfig()
+	if v := c[KeyLocalityWait]; v != "" {
+		if tcfg.LocalityWait, err = conf.ParseDuration(v, time.Millisecond); err != nil {
+			return nil, fmt.Errorf("driver: %s = %q: %w", KeyLocalityWait, v, err)
+		}
+	}
+	if v := c[KeyTaskMaxFailures]; v != "" {
+		if tcfg.MaxFailures, err = strconv.Atoi(v); err != nil {
+			return nil, fmt.Errorf("driver: %s = %q: want a whole number", KeyTaskMaxFailures, v)
+		}
+	}
+	poll := defaultMarkerPoll
+	if v := c[KeyMarkerPoll]; v != "" {
+		if poll, err = conf.ParseDuration(v, time.Millisecond); err != nil || poll <= 0 {
+			return nil, fmt.Errorf("driver: %s = %q: want a positive duration such as 10s", KeyMarkerPoll, v)
+		}
+	}
+	stopTimeout := defaultStopTimeoutBatches * batch
+	if v := c[KeyStopTimeout]; v != "" {
+		if stopTimeout, err = conf.ParseDuration(v, time.Millisecond); err != nil || stopTimeout <= 0 {
+			return nil, fmt.Errorf("driver: %s = %q: want a positive duration such as 30s", KeyStopTimeout, v)
+		}
+	}
+	if err := checkConcurrentJobs(c[KeyConcurrentJobs], lg); err != nil {
+		return nil, err
+	}
+	chunkOffsets, err := ChunkOffsets(c)
+	if err != nil {
+		return nil, err
+	}
+	minTasks, err := MinPartitions(c)
+	if err != nil {
+		return nil, err
+	}
+	// The executors open the sink; a mistake in its settings is reported
+	// here, before any executor starts.
+	scfg, err := sink.ConfigFromConf(c)
+	if err != nil {
+		return nil, err
+	}
+	if scfg.Kind == sink.KindFile {
+		if _, err := SinkDir(c); err != nil {
+			return nil, err
+		}
+	}
+	if opts.JobPath == "" {
+		return nil, errors.New("driver: no job binary to run")
+	}
+
+	return func(ctx context.Context, ep *Endpoint) error {
+		store, dir, err := dfs.Open(ctx, ckptURI)
+		if err != nil {
+			return fmt.Errorf("driver: checkpoint dir %s: %w", ckptURI, err)
+		}
+		defer store.Close()
+		retain := 0
+		if v := c[hdfscheckpoint.RetainBatchesKey]; v != "" {
+			if retain, err = strconv.Atoi(v); err != nil {
+				return fmt.Errorf("driver: %s = %q: want a whole number", hdfscheckpoint.RetainBatchesKey, v)
+			}
+		}
+		log, err := hdfscheckpoint.NewLog(store, dir, retain, lg.Named("checkpoint"))
+		if err != nil {
+			return err
+		}
+		log = log.WithURI(ckptURI) // errors then give a way out that can be run as it stands
+		planner, err := kafkasource.NewPlanner(kcfg)
+		if err != nil {
+			return err
+		}
+		defer planner.Close()
+		rate, err := ratecontrol.NewRateController(rcfg)
+		if err != nil {
+			return err
+		}
+		if scfg.Kind == sink.KindKafka {
+			// The sink's topics must exist before a batch writes to them.
+			scfg.Kafka.ClientConfig, scfg.Kafka.Logger = kcfg.SaramaConfig(), lg.Named("sink")
+			ks, err := sink.NewKafkaSink(ctx, scfg.Kafka)
+			if err != nil {
+				return fmt.Errorf("driver: Kafka sink: %w", err)
+			}
+			ks.Close()
+		}
+		committer, err := kafkasource.NewGroupCommitter(kcfg)
+		if err != nil {
+			return err
+		}
+		defer committer.Close()
+		lagMon, err := kafkasource.NewLagMonitor(kcfg, lcfg)
+		if err != nil {
+			return err
+		}
+		defer lagMon.Close()
+		lagCtx, stopLag := context.WithCancel(ctx)
+		lagChecks := watchLag(lagCtx, lagMon, opts.OnLag, lg)
+		defer stopLag()
+		onBatch := func(b BatchInfo) {
+			lagChecks.request(b)
+			if opts.OnBatch != nil {
+				opts.OnBatch(b)
+			}
+		}
+		ccfg := sdk.DefaultClientConfig()
+		ccfg.Path, ccfg.SHA256, ccfg.AppLog, ccfg.Logger = opts.JobPath, opts.JobSHA256, opts.AppLog, lg.Named("plugin")
+		client, err := sdk.NewClient(ctx, ccfg)
+		if err != nil {
+			return fmt.Errorf("driver: start the job %s as a plugin (is it served with sdk.Serve? a plain driver program needs %s=process): %w", opts.JobPath, KeyDriverMode, err)
+		}
+		defer client.Kill()
+		caps, err := client.Configure(ctx, c, opts.Args)
+		if err != nil {
+			return fmt.Errorf("driver: configure the job: %w", err)
+		}
+		marker := hdfscheckpoint.MarkerPath(dir, c[KeyMarker])
+		markerPresent := func(ctx context.Context) bool {
+			present, err := hdfscheckpoint.MarkerPresent(ctx, store, marker)
+			if err != nil && ctx.Err() == nil {
+				lg.Warn("poll shutdown marker", zap.String("marker", marker), zap.Error(err))
+			}
+			return present
+		}
+		engCtx, cancelEngine := context.WithCancel(ctx)
+		defer cancelEngine()
+		watchCtx, stopWatching := context.WithCancel(ctx)
+		defer stopWatching()
+		gs := &gracefulStop{sigterm: opts.Stopping, marker: markerPresent, markerPath: marker, poll: poll, timeout: stopTimeout, logger: lg}
+		go gs.watch(watchCtx, cancelEngine)
+		var jobIface Job
+		if caps.Aggregate {
+			jobIface = client
+		}
+		eng, err := NewEngine(EngineConfig{
+			BatchDuration: batch, Planner: planner, Rate: rate, Log: log, Tasks: tcfg, Endpoint: ep,
+			Job: jobIface, KeepState: caps.UpdateState, Stop: gs.stopRequested, OnBatch: onBatch, Committer: committer, ChunkOffsets: chunkOffsets, MinTasks: minTasks, Logger: lg.Named("engine"),
+		})
+		if err != nil {
+			return err
+		}
+		runErr := eng.Run(engCtx)
+		stopWatching()
+		switch {
+		case runErr == nil:
+		case gs.timedOut.Load() && ctx.Err() == nil:
+			// The stop was asked for and has ended the app: the batch in
+			// flight has offsets but no commit, so the next start replays it.
+			lg.Warn("graceful stop timed out: the batch in flight is left uncommitted and is replayed at the next start",
+				zap.Duration("timeout", stopTimeout), zap.String("key", KeyStopTimeout), zap.Error(runErr))
+		default:
+			return runErr
+		}
+		// A stop asked for by the marker: mark it done and, if asked, move
+		// the checkpoint aside (the .COMPLETED marker moves with it when it
+		// lives in the checkpoint dir).
+		if !markerPresent(ctx) {
+			return nil
+		}
+		if err := hdfscheckpoint.CompleteMarker(ctx, store, marker); err != nil {
+			lg.Error("rename shutdown marker", zap.String("marker", marker), zap.Error(err))
+		} else {
+			lg.Info("shutdown marker completed", zap.String("marker", marker+hdfscheckpoint.CompletedSuffix))
+		}
+		if c[KeyMoveCheckpoint] == "true" {
+			moved, err := hdfscheckpoint.MoveCheckpointAside(ctx, store, dir, time.Now())
+			if err != nil {
+				return fmt.Errorf("driver: move checkpoint %s aside: %w", dir, err)
+			}
+			lg.Info("checkpoint moved aside", zap.String("to", moved))
+		}
+		return nil
+	}, nil
+}
