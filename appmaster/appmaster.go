@@ -226,9 +226,14 @@ func (am *AppMaster) loop(ctx context.Context, driverAddr string) (int, error) {
 		driverClient = pb.NewTaskClient(conn)
 	}
 	lastDriverContact := time.Now()
-	for {
+	for first := true; ; first = false {
 		interval := am.cfg.HeartbeatInterval
-		if len(am.executors) < am.cfg.NumExecutors {
+		switch {
+		case first:
+			// The executors are asked for as soon as the AM has
+			// registered, as Spark's allocator does.
+			interval = 0
+		case len(am.executors) < am.cfg.NumExecutors:
 			interval = am.cfg.InitialAllocationInterval
 		}
 		select {

@@ -23,6 +23,7 @@ const (
 	KeyKafkaFetchMaxWait      = "spindle.kafka.fetch.max.wait.ms"
 	KeyKafkaMaxPartitionFetch = "spindle.kafka.max.partition.fetch.bytes"
 	KeyKafkaIsolationLevel    = "spindle.kafka.isolation.level"
+	KeyKafkaMinPartitions     = "spindle.kafka.minPartitions"
 	KeyLagMaxRecords          = "spindle.monitor.lag.maxRecords"
 	KeyLagMaxAge              = "spindle.monitor.lag.maxAge"
 )
@@ -76,6 +77,8 @@ var kafkaKeys = []Key{
 		Description: "The most bytes of one partition a fetch asks for."},
 	{Name: KeyKafkaIsolationLevel, Type: TypeString, Default: "read_uncommitted", Values: []string{"read_uncommitted", "read_committed"}, FoldCase: true, Group: GroupKafka,
 		Description: "`read_committed` reads only committed transactional records."},
+	{Name: KeyKafkaMinPartitions, Type: TypeInt, Min: "0", Default: "0", Group: GroupKafka, Check: atMostInt32,
+		Description: "The least number of tasks a batch is cut into, as Structured Streaming's `minPartitions` for Kafka: when a batch has fewer ranges with records, the largest are split at chunk boundaries so that every core has a task. 0 means the executors' free cores when the batch is planned; 1 never splits."},
 	{Name: KeyLagMaxRecords, Type: TypeInt, Min: "0", Default: "0", Group: GroupKafka,
 		Description: "Warn when a partition's consumer lag exceeds this many records; 0: no records threshold."},
 	{Name: KeyLagMaxAge, Type: TypeDuration, Unit: "s", Min: "0", Default: "10min", Group: GroupKafka,

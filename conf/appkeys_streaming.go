@@ -27,6 +27,7 @@ const (
 	KeyHeartbeatInterval      = "spark.executor.heartbeatInterval"
 	KeyNetworkTimeout         = "spark.network.timeout"
 	KeyTaskTimeout            = "spindle.task.timeout"
+	KeyMaxRecordsInFlight     = "spindle.task.maxRecordsInFlight"
 	DriverModePlugin          = "plugin"
 	DriverModeProcess         = "process"
 	defaultStopTimeoutBatches = "10 × spindle.streaming.batchDuration"
@@ -37,6 +38,8 @@ var streamingKeys = []Key{
 		Description: "How often each executor tells the driver it is there (the driver answers); must be less than `spark.network.timeout`."},
 	{Name: KeyNetworkTimeout, Type: TypeDuration, Unit: "s", Min: "1ms", Default: "30s", Group: GroupStreaming,
 		Description: "How long the driver waits on an executor that sends nothing before it declares it lost, runs its tasks elsewhere and has the ApplicationMaster replace its container; an executor whose driver sends nothing this long connects again. Spark's default is 120s, sized for JVM garbage-collection pauses that Go executors do not have; Spindle's is 30s, three missed heartbeats."},
+	{Name: KeyMaxRecordsInFlight, Type: TypeInt, Min: "4", Default: "32768", Group: GroupStreaming,
+		Description: "The most records one task holds at once: an executor reads, processes and writes a task's range in chunks of a quarter of this, the next chunk read while the job works on one and the previous one written, so that an executor's memory grows with its cores, not with the batch (32768 keeps a task near 64 MB for 100-byte records)."},
 	{Name: KeyTaskTimeout, Type: TypeDuration, Unit: "ms", Min: "1ms", DefaultDoc: "4 × spindle.streaming.batchDuration, at least 30s", Group: GroupStreaming,
 		Description: "A task attempt still running after this long is started once more on another executor; the first attempt to succeed wins and the other is stopped. The overrunning attempt is not counted as a failure."},
 	{Name: KeyDriverMode, Type: TypeString, Default: DriverModePlugin, Values: []string{DriverModePlugin, DriverModeProcess}, Group: GroupStreaming,

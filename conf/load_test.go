@@ -46,7 +46,7 @@ func TestLoadDefaults(t *testing.T) {
 		"yarn.resourcemanager.rm.container-allocation.expiry-interval-ms": 10 * time.Minute,
 		"yarn.nodemanager.sleep-delay-before-sigkill.ms":                  250 * time.Millisecond,
 		"yarn.nodemanager.delete.debug-delay-sec":                         0,
-		"spindle.memberlist.probe-interval":                               500 * time.Millisecond,
+		"spindle.memberlist.probe-interval":                               300 * time.Millisecond,
 		"spindle.log.maxAge":                                              7 * 24 * time.Hour,
 	}
 	for key, want := range durations {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"time"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
@@ -72,6 +73,16 @@ type EngineConfig struct {
 	// the stream's progress). Its errors are logged, never fatal: the
 	// checkpoint, not the group, is where the stream resumes.
 	Committer OffsetCommitter
+	// ChunkOffsets is the chunk size, in offsets, executors read, process
+	// and write new batches' ranges in (ChunkOffsets(conf)); 0 runs each
+	// range as one chunk. A replayed batch keeps the size it was planned
+	// with.
+	ChunkOffsets int64
+	// MinTasks is spindle.kafka.minPartitions: new batches with fewer
+	// ranges than this have their largest ranges split, at chunk
+	// boundaries; 0 means the executors' free cores when the batch is
+	// planned. A replayed batch keeps the split it was planned with.
+	MinTasks int
 	// Logger receives the engine's log.
 	Logger *zap.Logger
 }
@@ -252,7 +263,12 @@ func (e *Engine) Run(ctx context.Context) error {
 		for _, r := range plan.Ranges {
 			ranges = append(ranges, hdfscheckpoint.OffsetRange{Topic: r.Topic, Partition: r.Partition, From: r.From, Until: r.Until})
 		}
-		if err := e.runBatch(ctx, next, ranges, plannedBatch{plan: plan, planned: planStart}); err != nil {
+		want := e.cfg.MinTasks
+		if want == 0 {
+			want = e.sched.FreeCores()
+		}
+		newBatch := plannedBatch{plan: plan, planned: planStart, chunkOffsets: e.cfg.ChunkOffsets, splitOffsets: splitSize(ranges, e.cfg.ChunkOffsets, want)}
+		if err := e.runBatch(ctx, next, ranges, newBatch); err != nil {
 			return err
 		}
 		next = next.Add(e.cfg.BatchDuration)
@@ -274,6 +290,10 @@ type plannedBatch struct {
 	planned time.Time
 	replay  bool
 	rewrite bool
+	// chunkOffsets is the chunk size the batch's tasks use;
+	// splitOffsets the size of the parts its ranges are split into (0:
+	// none).
+	chunkOffsets, splitOffsets int64
 }
 
 // runBatch runs one batch: offsets entry, tasks, reduce and state, commit.
@@ -290,25 +310,37 @@ func (e *Engine) runBatch(ctx context.Context, batchTime time.Time, ranges []hdf
 	}
 	if !pl.replay || pl.rewrite {
 		started = stage(StagePlan, pl.planned)
-		if err := e.cfg.Log.WriteOffsets(ctx, hdfscheckpoint.BatchOffsets{BatchTime: batchTime, Ranges: ranges}); err != nil {
+		meta := map[string]string{}
+		if pl.chunkOffsets > 0 {
+			meta[metaChunkOffsets] = strconv.FormatInt(pl.chunkOffsets, 10)
+		}
+		if pl.splitOffsets > 0 {
+			meta[metaSplitOffsets] = strconv.FormatInt(pl.splitOffsets, 10)
+		}
+		if err := e.cfg.Log.WriteOffsets(ctx, hdfscheckpoint.BatchOffsets{BatchTime: batchTime, Ranges: ranges, Meta: meta}); err != nil {
 			return fmt.Errorf("driver: write offsets of batch %s: %w", batchTime.Format(time.RFC3339Nano), err)
 		}
 		started = stage(StageOffsets, started)
 	}
-	var tasks []taskscheduler.Task
-	byID := map[string]hdfscheckpoint.OffsetRange{}
 	for _, r := range ranges {
 		latest := int64(-1)
 		if l, ok := pl.plan.Latest[kafkasource.TopicPartition{Topic: r.Topic, Partition: r.Partition}]; ok {
 			latest = l
 		}
 		info.Partitions = append(info.Partitions, PartitionProgress{Topic: r.Topic, Partition: r.Partition, From: r.From, Until: r.Until, Latest: latest})
-		if r.Until <= r.From {
-			continue
+	}
+	// A task per range, or per part of a split range; a part's task keeps
+	// its partition's locality.
+	var tasks []taskscheduler.Task
+	byID := map[string]taskRange{}
+	for _, tr := range splitRanges(ranges, pl.chunkOffsets, pl.splitOffsets) {
+		partition := fmt.Sprintf("%s-%d", tr.Topic, tr.Partition)
+		id := partition
+		if tr.base > 0 {
+			id = fmt.Sprintf("%s.%d", partition, tr.base)
 		}
-		id := fmt.Sprintf("%s-%d", r.Topic, r.Partition)
-		tasks = append(tasks, taskscheduler.Task{ID: id, Partition: id})
-		byID[id] = r
+		tasks = append(tasks, taskscheduler.Task{ID: id, Partition: partition})
+		byID[id] = tr
 	}
 	if e.cfg.OnBatchStarted != nil {
 		e.cfg.OnBatchStarted(BatchInfo{Time: batchTime, Started: info.Started, Partitions: info.Partitions, Replayed: pl.replay})
@@ -316,7 +348,7 @@ func (e *Engine) runBatch(ctx context.Context, batchTime time.Time, ranges []hdf
 	aggregates := map[string][][]byte{}
 	var read, process, write time.Duration
 	if len(tasks) > 0 {
-		results, err := e.runTasks(ctx, batchTime, tasks, byID)
+		results, err := e.runTasks(ctx, batchTime, pl.chunkOffsets, tasks, byID)
 		if err != nil {
 			return err
 		}
@@ -386,7 +418,7 @@ func (e *Engine) nextOffsets() map[kafkasource.TopicPartition]int64 {
 }
 
 // runTasks runs a task set to its end and returns each task's status.
-func (e *Engine) runTasks(ctx context.Context, batchTime time.Time, tasks []taskscheduler.Task, byID map[string]hdfscheckpoint.OffsetRange) (map[string]*pb.TaskStatus, error) {
+func (e *Engine) runTasks(ctx context.Context, batchTime time.Time, chunkOffsets int64, tasks []taskscheduler.Task, byID map[string]taskRange) (map[string]*pb.TaskStatus, error) {
 	if err := e.sched.Submit(tasks); err != nil {
 		return nil, err
 	}
@@ -405,7 +437,7 @@ func (e *Engine) runTasks(ctx context.Context, batchTime time.Time, tasks []task
 			}
 		}
 		for _, a := range e.sched.Schedule() {
-			e.launch(batchTime, a, byID[a.TaskID])
+			e.launch(batchTime, chunkOffsets, a, byID[a.TaskID])
 		}
 		if done, err := e.sched.State(); done {
 			if err != nil {
@@ -425,7 +457,7 @@ func (e *Engine) runTasks(ctx context.Context, batchTime time.Time, tasks []task
 
 // launch sends assignment a of range r to its executor; a launch that
 // cannot be sent fails at once.
-func (e *Engine) launch(batchTime time.Time, a taskscheduler.Assignment, r hdfscheckpoint.OffsetRange) {
+func (e *Engine) launch(batchTime time.Time, chunkOffsets int64, a taskscheduler.Assignment, r taskRange) {
 	if o := a.Overran; o != nil {
 		e.lg.Warn("task ran longer than "+conf.KeyTaskTimeout+"; running it again on another executor, the first to finish wins",
 			zap.String("task", a.TaskID), zap.String("executor", o.ExecutorID), zap.Int("attempt", o.Attempt), zap.Duration("running", o.For),
@@ -433,7 +465,9 @@ func (e *Engine) launch(batchTime time.Time, a taskscheduler.Assignment, r hdfsc
 	}
 	err := e.cfg.Endpoint.Launch(a.ExecutorID, &pb.LaunchTask{
 		TaskId: a.TaskID, Attempt: int32(a.Attempt), Tid: a.TID, BatchTimeUnixMs: batchTime.UnixMilli(),
-		Range: &pb.OffsetRange{Topic: r.Topic, Partition: r.Partition, From: r.From, Until: r.Until},
+		Range:        &pb.OffsetRange{Topic: r.Topic, Partition: r.Partition, From: r.From, Until: r.Until},
+		ChunkOffsets: chunkOffsets,
+		ChunkBase:    int32(r.base),
 	})
 	if err != nil {
 		e.lg.Warn("task not launched; it runs again", zap.String("task", a.TaskID), zap.String("executor", a.ExecutorID), zap.Error(err))

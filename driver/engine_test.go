@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"net"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -29,8 +30,20 @@ type sumRunner struct {
 	tasks  atomic.Int64
 }
 
+// launchedChunks maps each launched batch time (ms) to the chunk size its
+// tasks were given; launchedParts to how many tasks it launched whose
+// range starts past the partition's first chunk (split ranges).
+var launchedChunks, launchedParts, launchedTasks sync.Map
+
 func (r *sumRunner) RunTask(ctx context.Context, t *pb.LaunchTask) *pb.TaskStatus {
 	r.tasks.Add(1)
+	launchedChunks.Store(t.GetBatchTimeUnixMs(), t.GetChunkOffsets())
+	if t.GetChunkBase() > 0 {
+		if _, again := launchedTasks.LoadOrStore(fmt.Sprintf("%d/%s", t.GetBatchTimeUnixMs(), t.GetTaskId()), true); !again {
+			n, _ := launchedParts.LoadOrStore(t.GetBatchTimeUnixMs(), new(atomic.Int64))
+			n.(*atomic.Int64).Add(1)
+		}
+	}
 	rg := t.GetRange()
 	recs, err := r.reader.ReadRange(ctx, kafkasource.OffsetRange{Topic: rg.GetTopic(), Partition: rg.GetPartition(), From: rg.GetFrom(), Until: rg.GetUntil()})
 	if err != nil {

@@ -32,6 +32,8 @@ type streamingSettings struct {
 	rate           ratecontrol.Config
 	tasks          taskscheduler.Config
 	liveness       Liveness
+	chunkOffsets   int64
+	minTasks       int
 	sink           sink.Config
 }
 
@@ -61,6 +63,8 @@ func newStreamingSettings(a conf.AppConf, readFiles bool) (streamingSettings, er
 	s.tasks.MaxFailures = int(a.Int(conf.KeyTaskMaxFailures))
 	s.tasks.TaskTimeout = TaskTimeoutFromApp(a, s.batch)
 	s.liveness = LivenessFromApp(a)
+	s.chunkOffsets = ChunkOffsets(a.Int(conf.KeyMaxRecordsInFlight))
+	s.minTasks = int(a.Int(conf.KeyKafkaMinPartitions))
 	if err := s.liveness.Validate(); err != nil {
 		return s, err
 	}

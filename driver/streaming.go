@@ -160,7 +160,8 @@ func NewStreaming(opts StreamingConfig) (Program, error) {
 		}
 		eng, err := NewEngine(EngineConfig{
 			BatchDuration: batch, Planner: planner, Rate: rate, Log: log, Tasks: set.tasks, Endpoint: ep, NetworkTimeout: set.liveness.NetworkTimeout,
-			Job: jobIface, KeepState: caps.UpdateState, Stop: gs.stopRequested, OnBatchStarted: onBatchStarted, OnBatch: onBatch, OnEvent: opts.OnEvent, Committer: committer, Logger: lg.Named("engine"),
+			Job: jobIface, KeepState: caps.UpdateState, Stop: gs.stopRequested, OnBatchStarted: onBatchStarted, OnBatch: onBatch, OnEvent: opts.OnEvent, Committer: committer,
+			ChunkOffsets: set.chunkOffsets, MinTasks: set.minTasks, Logger: lg.Named("engine"),
 		})
 		if err != nil {
 			return err

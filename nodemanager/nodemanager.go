@@ -53,6 +53,9 @@ type NodeManager struct {
 	// (…/containerlogs/<container>/<user>) resolve.
 	appUsers  map[string]string
 	heartbeat time.Duration
+	// heartbeatNow asks the heartbeat loop for a heartbeat before the
+	// interval is up (YARN's out-of-band heartbeat).
+	heartbeatNow chan struct{}
 
 	cancel context.CancelFunc
 	done   sync.WaitGroup
@@ -87,12 +90,13 @@ func New(cfg Config) (*NodeManager, error) {
 		return nil, err
 	}
 	nm := &NodeManager{
-		cfg:        cfg,
-		lg:         lg,
-		signer:     signer,
-		total:      &pb.Resource{MemoryMb: mem, Vcores: vc},
-		containers: map[string]*container{},
-		heartbeat:  time.Second,
+		cfg:          cfg,
+		lg:           lg,
+		signer:       signer,
+		total:        &pb.Resource{MemoryMb: mem, Vcores: vc},
+		containers:   map[string]*container{},
+		heartbeat:    time.Second,
+		heartbeatNow: make(chan struct{}, 1),
 	}
 	nm.metrics = newMetrics(nm)
 	mcfg := containermonitor.DefaultConfig()

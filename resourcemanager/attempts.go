@@ -54,6 +54,7 @@ func (rm *ResourceManager) newAttemptLocked(app *rmApp) error {
 			rm.sched.RemoveApplication(attemptID)
 			return err
 		}
+		rm.kickScheduler()
 	}
 	app.attempts = append(app.attempts, t)
 	app.state = pb.ApplicationState_APPLICATION_STATE_ACCEPTED

@@ -70,6 +70,8 @@ type ResourceManager struct {
 	webServer     *http.Server
 	cancel        context.CancelFunc
 	done          sync.WaitGroup
+	// schedKick asks scheduleOnKick for a scheduling pass.
+	schedKick chan struct{}
 }
 
 // Addresses are the addresses an RM is serving on.
@@ -107,6 +109,7 @@ func New(cfg Config) (*ResourceManager, error) {
 		attempts:   map[string]*rmAttempt{},
 		containers: map[string]*rmContainer{},
 		nodeConns:  map[string]*grpc.ClientConn{},
+		schedKick:  make(chan struct{}, 1),
 	}
 	schedCfg := cfg.Scheduler
 	schedCfg.ContainerID = rm.containerID
@@ -217,6 +220,15 @@ func (rm *ResourceManager) Start(ctx context.Context) error {
 			rm.history.Run(runCtx)
 		}()
 	}
+	rm.done.Add(1)
+	go func() {
+		defer rm.done.Done()
+		rm.scheduleOnKick(runCtx)
+	}()
+	// Attempts recovered from the state store ask for their AM
+	// containers before any node has registered; nodes' registrations
+	// kick the scheduler.
+	rm.kickScheduler()
 	a := rm.Addresses()
 	rm.lg.Info("resourcemanager started",
 		zap.String("client", a.Client), zap.String("resourceTracker", a.Tracker),

@@ -691,7 +691,17 @@ type LaunchTask struct {
 	Range           *OffsetRange           `protobuf:"bytes,4,opt,name=range,proto3" json:"range,omitempty"`
 	// tid identifies this launch for as long as the driver runs (Spark's
 	// TID); its status, kill and re-registration name it.
-	Tid           int64 `protobuf:"varint,5,opt,name=tid,proto3" json:"tid,omitempty"`
+	Tid int64 `protobuf:"varint,5,opt,name=tid,proto3" json:"tid,omitempty"`
+	// chunk_offsets: the executor reads, processes and writes the range in
+	// chunks of this many offsets, from range.from, recorded with the batch
+	// so that a replay cuts the same chunks; 0 makes the whole range one
+	// chunk.
+	ChunkOffsets int64 `protobuf:"varint,6,opt,name=chunk_offsets,json=chunkOffsets,proto3" json:"chunk_offsets,omitempty"`
+	// chunk_base is the position of the range's first chunk among the
+	// chunks of its batch-partition: a partition's range split into
+	// several tasks numbers its chunks across them, so that outputs keep
+	// the same chunk however the range is split. 0 for an unsplit range.
+	ChunkBase     int32 `protobuf:"varint,7,opt,name=chunk_base,json=chunkBase,proto3" json:"chunk_base,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -757,6 +767,20 @@ func (x *LaunchTask) GetRange() *OffsetRange {
 func (x *LaunchTask) GetTid() int64 {
 	if x != nil {
 		return x.Tid
+	}
+	return 0
+}
+
+func (x *LaunchTask) GetChunkOffsets() int64 {
+	if x != nil {
+		return x.ChunkOffsets
+	}
+	return 0
+}
+
+func (x *LaunchTask) GetChunkBase() int32 {
+	if x != nil {
+		return x.ChunkBase
 	}
 	return 0
 }
@@ -1037,14 +1061,17 @@ const file_task_proto_rawDesc = "" +
 	"\x05topic\x18\x01 \x01(\tR\x05topic\x12\x1c\n" +
 	"\tpartition\x18\x02 \x01(\x05R\tpartition\x12\x12\n" +
 	"\x04from\x18\x03 \x01(\x03R\x04from\x12\x14\n" +
-	"\x05until\x18\x04 \x01(\x03R\x05until\"\xad\x01\n" +
+	"\x05until\x18\x04 \x01(\x03R\x05until\"\xf1\x01\n" +
 	"\n" +
 	"LaunchTask\x12\x17\n" +
 	"\atask_id\x18\x01 \x01(\tR\x06taskId\x12\x18\n" +
 	"\aattempt\x18\x02 \x01(\x05R\aattempt\x12+\n" +
 	"\x12batch_time_unix_ms\x18\x03 \x01(\x03R\x0fbatchTimeUnixMs\x12-\n" +
 	"\x05range\x18\x04 \x01(\v2\x17.spindle.v1.OffsetRangeR\x05range\x12\x10\n" +
-	"\x03tid\x18\x05 \x01(\x03R\x03tid\"2\n" +
+	"\x03tid\x18\x05 \x01(\x03R\x03tid\x12#\n" +
+	"\rchunk_offsets\x18\x06 \x01(\x03R\fchunkOffsets\x12\x1d\n" +
+	"\n" +
+	"chunk_base\x18\a \x01(\x05R\tchunkBase\"2\n" +
 	"\bKeyValue\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\fR\x05value\"\xdd\x01\n" +

@@ -31,6 +31,7 @@ func newApp() *cli.App {
 			nodeManagerCommand(),
 			submitCommand(),
 			nodeCommand(),
+			slsCommand(),
 			appMasterCommand(),
 			executorCommand(),
 			applicationCommand(),
