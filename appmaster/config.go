@@ -7,7 +7,9 @@ import (
 	"time"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
+	"github.com/spindlehq/spindle/conf"
 	"github.com/spindlehq/spindle/driver"
+	"github.com/spindlehq/spindle/launch"
 	"go.uber.org/zap"
 )
 
@@ -86,7 +88,7 @@ func DefaultConfig() Config {
 func (c Config) Validate() error {
 	switch {
 	case c.RMAddress == "" || c.AttemptToken == nil || c.AttemptID == "":
-		return errors.New("appmaster: RM address, attempt token and attempt id are required (SPINDLE_RM_ADDRESS, SPINDLE_ATTEMPT_TOKEN, APPLICATION_ATTEMPT_ID)")
+		return fmt.Errorf("appmaster: RM address, attempt token and attempt id are required (%s, %s, %s)", launch.EnvRMAddress, launch.EnvAttemptToken, launch.EnvAttemptID)
 	case c.RunDriver == nil && len(c.DriverCommand) == 0 && c.DriverAddress == "":
 		return errors.New("appmaster: no driver: neither a streaming driver, a driver command (cluster mode) nor a driver address (client mode)")
 	case c.NumExecutors < 0:
@@ -98,7 +100,7 @@ func (c Config) Validate() error {
 	case c.HeartbeatInterval <= 0 || c.InitialAllocationInterval <= 0 || c.ContainerLaunchTimeout <= 0:
 		return errors.New("appmaster: heartbeat intervals and the container launch timeout must be positive")
 	case c.RMUnreachableTimeout <= 0:
-		return fmt.Errorf("appmaster: %s = %v: want a positive duration", KeyRMUnreachableTimeout, c.RMUnreachableTimeout)
+		return fmt.Errorf("appmaster: %s = %v: want a positive duration", conf.KeyAMRMUnreachableTimeout, c.RMUnreachableTimeout)
 	}
 	return nil
 }

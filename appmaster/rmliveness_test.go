@@ -10,6 +10,7 @@ import (
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
 	"github.com/spindlehq/spindle/appmaster"
+	"github.com/spindlehq/spindle/conf"
 	"github.com/spindlehq/spindle/driver"
 	"github.com/spindlehq/spindle/internal/testutil"
 	"github.com/spindlehq/spindle/resourcemanager"
@@ -90,13 +91,13 @@ func TestAMExitsWhenTheRMStaysUnreachable(t *testing.T) {
 	stopRM()
 	select {
 	case r := <-done:
-		if r.code == 0 || r.err == nil || !strings.Contains(r.err.Error(), appmaster.KeyRMUnreachableTimeout) {
-			t.Fatalf("AM ended with %d, %v; want a non-zero exit naming %s", r.code, r.err, appmaster.KeyRMUnreachableTimeout)
+		if r.code == 0 || r.err == nil || !strings.Contains(r.err.Error(), conf.KeyAMRMUnreachableTimeout) {
+			t.Fatalf("AM ended with %d, %v; want a non-zero exit naming %s", r.code, r.err, conf.KeyAMRMUnreachableTimeout)
 		}
 		// The bound runs from the last answer, one heartbeat at most
 		// before the stop.
 		if waited := time.Since(stopped); waited < cfg.RMUnreachableTimeout-2*cfg.HeartbeatInterval {
-			t.Fatalf("AM exited %v after the RM stopped, before %s (%v)", waited, appmaster.KeyRMUnreachableTimeout, cfg.RMUnreachableTimeout)
+			t.Fatalf("AM exited %v after the RM stopped, before %s (%v)", waited, conf.KeyAMRMUnreachableTimeout, cfg.RMUnreachableTimeout)
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatal("AM still running 30 s after its RM stopped")

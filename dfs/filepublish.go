@@ -3,27 +3,30 @@ package dfs
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+
+	"github.com/spindlehq/spindle/internal/ctxio"
 )
 
-// CreateIn writes data to the new file p; p's directory must exist and p
+// CreateIn streams r to the new file p; p's directory must exist and p
 // must not. The file is synced before CreateIn returns.
-func (s *FileStore) CreateIn(ctx context.Context, p string, data []byte) error {
+func (s *FileStore) CreateIn(ctx context.Context, p string, r io.Reader) (int64, error) {
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("create %s: %w", p, err)
+		return 0, fmt.Errorf("create %s: %w", p, err)
 	}
 	local, clean, err := s.resolve(p)
 	if err != nil {
-		return fmt.Errorf("create: %w", err)
+		return 0, fmt.Errorf("create: %w", err)
 	}
 	// O_EXCL without MkdirAll: a missing directory is ENOENT, and the
 	// directory is never brought back.
 	f, err := os.OpenFile(local, os.O_WRONLY|os.O_CREATE|os.O_EXCL, fileStoreFileMode)
 	if err != nil {
-		return storeErr("create", clean, err)
+		return 0, storeErr("create", clean, err)
 	}
-	_, err = f.Write(data)
+	n, err := io.Copy(f, ctxio.Reader(ctx, r))
 	if err == nil {
 		err = f.Sync()
 	}
@@ -32,9 +35,9 @@ func (s *FileStore) CreateIn(ctx context.Context, p string, data []byte) error {
 	}
 	if err != nil {
 		_ = os.Remove(local)
-		return storeErr("create", clean, err)
+		return n, storeErr("create", clean, err)
 	}
-	return nil
+	return n, nil
 }
 
 // MoveOver renames file from over to with one rename(2), which the kernel

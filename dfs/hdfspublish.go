@@ -4,22 +4,27 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path"
 
 	"github.com/colinmarc/hdfs/v2"
+	"github.com/spindlehq/spindle/internal/ctxio"
 )
 
-// CreateIn writes data to the new file p; p's directory must exist and p
+// CreateIn streams r to the new file p; p's directory must exist and p
 // must not. The NameNode creates the file without its parents, so a
-// directory moved away is never brought back by a write.
-func (s *HDFSStore) CreateIn(ctx context.Context, p string, data []byte) error {
+// directory moved away is never brought back by a write. A failed attempt
+// is retried only while nothing has been read from r.
+func (s *HDFSStore) CreateIn(ctx context.Context, p string, r io.Reader) (int64, error) {
 	clean, err := s.clean("create", p)
 	if err != nil {
-		return err
+		return 0, err
 	}
+	cr := &countingReader{r: ctxio.Reader(ctx, r)}
+	var written int64
 	tried := false
-	return s.do(ctx, "create", clean, func(c *hdfs.Client) error {
+	err = s.do(ctx, "create", clean, func(c *hdfs.Client) error {
 		if tried {
 			// What a failed attempt left (p is this writer's own name).
 			if err := c.Remove(clean); err != nil && !errors.Is(err, os.ErrNotExist) {
@@ -34,18 +39,26 @@ func (s *HDFSStore) CreateIn(ctx context.Context, p string, data []byte) error {
 		if dl, ok := ctx.Deadline(); ok {
 			_ = fw.SetDeadline(dl)
 		}
-		if len(data) > 0 {
-			if _, err := fw.Write(data); err != nil {
-				s.abandon(c, fw, clean)
-				return err
+		w := &errWriter{w: fw}
+		n, err := io.Copy(w, cr)
+		if err != nil {
+			s.abandon(c, fw, clean)
+			if w.err == nil || cr.n > 0 {
+				return permanentError{err} // the reader failed, or its data is gone
 			}
+			return err
 		}
 		if err := s.closeWriter(ctx, fw); err != nil {
 			s.abandon(c, nil, clean)
+			if cr.n > 0 {
+				return permanentError{err}
+			}
 			return err
 		}
+		written = n
 		return nil
 	})
+	return written, err
 }
 
 // MoveOver renames file from over to with one rename2 (OVERWRITE) call,

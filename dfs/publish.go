@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 )
 
 // ErrOutcomeUnknown is wrapped when a rename was sent and its answer lost,
@@ -17,10 +18,10 @@ var ErrOutcomeUnknown = errors.New("dfs: outcome unknown")
 // be published through it again.
 type Publisher interface {
 	Store
-	// CreateIn writes data to the new file p, durably. p's directory must
-	// exist (ErrNotFound otherwise: it is never created) and p must not
-	// (ErrExists).
-	CreateIn(ctx context.Context, p string, data []byte) error
+	// CreateIn streams r to the new file p, durably, and returns the
+	// bytes written. p's directory must exist (ErrNotFound otherwise: it
+	// is never created) and p must not (ErrExists).
+	CreateIn(ctx context.Context, p string, r io.Reader) (int64, error)
 	// MoveOver renames file from to to in one namespace operation,
 	// replacing a file at to and creating to's parent directories. A
 	// missing from is ErrNotFound. When the rename was sent but its

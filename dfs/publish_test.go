@@ -3,6 +3,8 @@ package dfs
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -25,10 +27,10 @@ func runPublisherContract(t *testing.T, newStore func(t *testing.T) Store) {
 			t.Fatal(err)
 		}
 		mustWriteFile(t, s, "/out/x", "old")
-		if err := s.CreateIn(ctx, "/fence/a/t1", []byte("new")); err != nil {
+		if err := create(s, "/fence/a/t1", "new"); err != nil {
 			t.Fatalf("CreateIn: %v", err)
 		}
-		if err := s.CreateIn(ctx, "/fence/a/t1", []byte("again")); !errors.Is(err, ErrExists) {
+		if err := create(s, "/fence/a/t1", "again"); !errors.Is(err, ErrExists) {
 			t.Fatalf("CreateIn over an existing file: %v, want ErrExists", err)
 		}
 		if err := s.MoveOver(ctx, "/fence/a/t1", "/out/x"); err != nil {
@@ -41,7 +43,7 @@ func runPublisherContract(t *testing.T, newStore func(t *testing.T) Store) {
 			t.Fatalf("source directory still holds %v", names)
 		}
 		// A target whose directory is new.
-		if err := s.CreateIn(ctx, "/fence/a/t2", nil); err != nil {
+		if err := create(s, "/fence/a/t2", ""); err != nil {
 			t.Fatal(err)
 		}
 		if err := s.MoveOver(ctx, "/fence/a/t2", "/out/deep/y"); err != nil {
@@ -53,7 +55,7 @@ func runPublisherContract(t *testing.T, newStore func(t *testing.T) Store) {
 	})
 	t.Run("create never makes its directory", func(t *testing.T) {
 		s := get(t)
-		if err := s.CreateIn(ctx, "/gone/t", []byte("x")); !errors.Is(err, ErrNotFound) {
+		if err := create(s, "/gone/t", "x"); !errors.Is(err, ErrNotFound) {
 			t.Fatalf("CreateIn in a missing directory: %v, want ErrNotFound", err)
 		}
 		if ok, err := s.Exists(ctx, "/gone"); ok || err != nil {
@@ -65,7 +67,7 @@ func runPublisherContract(t *testing.T, newStore func(t *testing.T) Store) {
 		if err := s.MkdirAll(ctx, "/fence/a"); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.CreateIn(ctx, "/fence/a/t", []byte("zombie")); err != nil {
+		if err := create(s, "/fence/a/t", "zombie"); err != nil {
 			t.Fatal(err)
 		}
 		if err := s.Rename(ctx, "/fence/a", "/fenced/a"); err != nil {
@@ -74,13 +76,22 @@ func runPublisherContract(t *testing.T, newStore func(t *testing.T) Store) {
 		if err := s.MoveOver(ctx, "/fence/a/t", "/out/x"); !errors.Is(err, ErrNotFound) {
 			t.Fatalf("MoveOver from a moved directory: %v, want ErrNotFound", err)
 		}
-		if err := s.CreateIn(ctx, "/fence/a/t2", []byte("zombie")); !errors.Is(err, ErrNotFound) {
+		if err := create(s, "/fence/a/t2", "zombie"); !errors.Is(err, ErrNotFound) {
 			t.Fatalf("CreateIn in a moved directory: %v, want ErrNotFound", err)
 		}
 		if ok, _ := s.Exists(ctx, "/out/x"); ok {
 			t.Fatal("a write through a moved directory landed")
 		}
 	})
+}
+
+// create streams data to p with CreateIn, checking the count it returns.
+func create(s Publisher, p, data string) error {
+	n, err := s.CreateIn(context.Background(), p, strings.NewReader(data))
+	if err == nil && n != int64(len(data)) {
+		return fmt.Errorf("CreateIn wrote %d bytes of %d", n, len(data))
+	}
+	return err
 }
 
 func TestFileStorePublisher(t *testing.T) {

@@ -30,7 +30,7 @@ type fences struct {
 // (on store) and, for the file sink, of the sink's directory, before the
 // driver reads either: every write of an older attempt fails from then
 // on (hdfscheckpoint.Fence says how).
-func claimFences(ctx context.Context, epoch ids.AttemptID, store dfs.Store, dir string, conf map[string]string, scfg sink.Config, lg *zap.Logger) (*fences, error) {
+func claimFences(ctx context.Context, epoch ids.AttemptID, store dfs.Store, dir string, scfg sink.Config, lg *zap.Logger) (*fences, error) {
 	f := &fences{lg: lg}
 	var err error
 	if f.ckpt, err = hdfscheckpoint.Claim(ctx, store, dir, epoch, lg); err != nil {
@@ -39,10 +39,7 @@ func claimFences(ctx context.Context, epoch ids.AttemptID, store dfs.Store, dir 
 	if scfg.Kind != sink.KindFile {
 		return f, nil
 	}
-	uri, err := SinkDir(conf)
-	if err != nil {
-		return nil, err
-	}
+	uri := scfg.Path
 	s, sdir, err := dfs.Open(ctx, uri)
 	if err != nil {
 		return nil, fmt.Errorf("driver: sink %s: %w", uri, err)

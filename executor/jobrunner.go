@@ -21,13 +21,18 @@ type RangeReader interface {
 	ReadRangeEach(ctx context.Context, r kafkasource.OffsetRange, each func(*kafkasource.Record)) error
 }
 
-// OutputWriter writes a task's outputs and rejected records (sink.FileSink).
+// OutputWriter writes a task's outputs and rejected records chunk by chunk
+// (sink.FileSink, sink.KafkaSink).
 type OutputWriter interface {
-	WritePartition(ctx context.Context, batchTime time.Time, topic string, partition int32, outputs []sdk.Output) error
-	WriteRejected(ctx context.Context, batchTime time.Time, topic string, partition int32, rejected []sdk.Rejected) error
+	// OpenPartition opens the writer of one task's part of a
+	// batch-partition, the part whose first chunk is firstChunk.
+	OpenPartition(ctx context.Context, batchTime time.Time, topic string, partition int32, firstChunk int) (sink.PartitionWriter, error)
 }
 
-var _ OutputWriter = sink.FileSink{}
+var (
+	_ OutputWriter = sink.FileSink{}
+	_ OutputWriter = (*sink.KafkaSink)(nil)
+)
 
 // maxPreallocRecords bounds the records allocated up front for a task's
 // range (the planner's caps normally keep ranges far smaller).
@@ -107,68 +112,56 @@ func (r *JobRunner) client(ctx context.Context) (*sdk.JobClient, error) {
 	return job, nil
 }
 
-// RunTask reads the task's range, runs it through the job, writes outputs
-// and rejected records, and returns aggregates and metrics.
+// RunTask runs the task's range through the job in chunks of the
+// task's chunk_offsets: the next chunk is read while the job processes
+// this one and the previous one is written, so that a task holds at most
+// ChunksInFlight chunks. It returns aggregates and metrics once the sink
+// committed every chunk.
 func (r *JobRunner) RunTask(ctx context.Context, t *pb.LaunchTask) *pb.TaskStatus {
 	fail := func(format string, a ...any) *pb.TaskStatus {
 		return &pb.TaskStatus{Error: fmt.Sprintf(format, a...)}
 	}
 	rg := t.GetRange()
 	batchTime := time.UnixMilli(t.GetBatchTimeUnixMs()).UTC()
-	started := time.Now()
 	rng := kafkasource.OffsetRange{Topic: rg.GetTopic(), Partition: rg.GetPartition(), From: rg.GetFrom(), Until: rg.GetUntil()}
-	// Records go straight into the job's form: a partition's records are
-	// held once, not twice.
-	p := sdk.Partition{PartitionInfo: sdk.PartitionInfo{BatchTime: batchTime, Topic: rg.GetTopic(), Partition: rg.GetPartition()},
-		Records: make([]sdk.Record, 0, min(max(rng.Count(), 0), maxPreallocRecords))}
-	err := r.cfg.Reader.ReadRangeEach(ctx, rng, func(rec *kafkasource.Record) {
-		sr := sdk.Record{Topic: rec.Topic, Partition: rec.Partition, Offset: rec.Offset, Key: rec.Key, Value: rec.Value, Timestamp: rec.Timestamp}
-		if len(rec.Headers) > 0 {
-			sr.Headers = make([]sdk.Header, len(rec.Headers))
-			for i, h := range rec.Headers {
-				sr.Headers[i] = sdk.Header{Key: string(h.Key), Value: h.Value}
-			}
-		}
-		p.Records = append(p.Records, sr)
-	})
-	if err != nil {
-		return fail("read %s-%d [%d, %d): %v", rg.GetTopic(), rg.GetPartition(), rg.GetFrom(), rg.GetUntil(), err)
-	}
-	recs := p.Records
-	read := time.Since(started)
 	job, err := r.client(ctx)
 	if err != nil {
 		return fail("%v", err)
 	}
-	processStart := time.Now()
-	res, err := job.ProcessPartition(ctx, p)
+	w, err := r.sinkFor(t)
 	if err != nil {
+		return fail("%v", err)
+	}
+	out, err := w.OpenPartition(ctx, batchTime, rng.Topic, rng.Partition, int(t.GetChunkBase()))
+	if err != nil {
+		return fail("%v", err)
+	}
+	p := &pipeline{
+		reader: r.cfg.Reader, job: job, out: out, rng: rng, size: t.GetChunkOffsets(), base: int(t.GetChunkBase()),
+		info: sdk.PartitionInfo{BatchTime: batchTime, Topic: rng.Topic, Partition: rng.Partition},
+	}
+	if err := p.run(ctx); err != nil {
+		out.Abort()
 		return fail("task %s: %v", t.GetTaskId(), err)
 	}
-	process := time.Since(processStart)
-	writeStart := time.Now()
-	out, err := r.sinkFor(t)
+	aggs, err := p.aggregates.reduce(ctx, job)
 	if err != nil {
-		return fail("%v", err)
+		out.Abort()
+		return fail("task %s: combine aggregates: %v", t.GetTaskId(), err)
 	}
-	if err := out.WritePartition(ctx, batchTime, rg.GetTopic(), rg.GetPartition(), res.Outputs); err != nil {
-		return fail("%v", err)
+	commitStart := time.Now()
+	if err := out.Commit(ctx); err != nil {
+		return fail("task %s: %v", t.GetTaskId(), err)
 	}
-	if err := out.WriteRejected(ctx, batchTime, rg.GetTopic(), rg.GetPartition(), res.Rejected); err != nil {
-		return fail("%v", err)
-	}
-	st := &pb.TaskStatus{Succeeded: true, Metrics: &pb.TaskMetrics{
-		RecordsIn:       int64(len(recs)),
-		RecordsOut:      int64(len(res.Outputs)),
-		RecordsRejected: int64(len(res.Rejected)),
-		ReadNanos:       read.Nanoseconds(),
-		ProcessNanos:    process.Nanoseconds(),
-		WriteNanos:      time.Since(writeStart).Nanoseconds(),
+	p.write += time.Since(commitStart)
+	return &pb.TaskStatus{Succeeded: true, Aggregates: aggs, Metrics: &pb.TaskMetrics{
+		RecordsIn:       p.recordsIn,
+		RecordsOut:      p.outputs,
+		RecordsRejected: p.rejected,
+		ReadNanos:       p.read.Nanoseconds(),
+		ProcessNanos:    p.process.Nanoseconds(),
+		WriteNanos:      p.write.Nanoseconds(),
 	}}
-	for _, kv := range res.Aggregates {
-		st.Aggregates = append(st.Aggregates, &pb.KeyValue{Key: kv.Key, Value: kv.Value})
-	}
-	return st
 }
 
 // Close stops the plugin.

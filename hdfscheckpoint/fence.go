@@ -1,11 +1,13 @@
 package hdfscheckpoint
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"path"
 	"strconv"
 	"time"
@@ -150,20 +152,28 @@ func (f *Fence) Dir() string { return f.dir }
 // replacing a file there, or fails with ErrFenced, leaving p as it was,
 // once a newer attempt has claimed the directory.
 func (f *Fence) WriteFile(ctx context.Context, p string, data []byte) error {
+	_, err := f.WriteFrom(ctx, p, bytes.NewReader(data))
+	return err
+}
+
+// WriteFrom streams r to p as WriteFile writes its data, and returns the
+// bytes written.
+func (f *Fence) WriteFrom(ctx context.Context, p string, r io.Reader) (int64, error) {
 	var nonce [8]byte
 	_, _ = rand.Read(nonce[:])
 	tmp := path.Join(f.own, path.Base(p)+"."+hex.EncodeToString(nonce[:])+".tmp")
-	if err := f.store.CreateIn(ctx, tmp, data); err != nil {
-		return f.failed(ctx, p, err)
+	n, err := f.store.CreateIn(ctx, tmp, r)
+	if err != nil {
+		return n, f.failed(ctx, p, err)
 	}
 	if err := f.store.MoveOver(ctx, tmp, p); err != nil {
 		if errors.Is(err, dfs.ErrOutcomeUnknown) {
-			return fmt.Errorf("fenced write of %s: %w", p, err)
+			return n, fmt.Errorf("fenced write of %s: %w", p, err)
 		}
 		_ = f.store.Delete(ctx, tmp)
-		return f.failed(ctx, p, err)
+		return n, f.failed(ctx, p, err)
 	}
-	return nil
+	return n, nil
 }
 
 // failed is the error of a write to p that failed with err: ErrFenced

@@ -9,7 +9,10 @@ import (
 	"testing"
 	"time"
 
+	spindleconf "github.com/spindlehq/spindle/conf"
+
 	"github.com/IBM/sarama"
+	"github.com/spindlehq/spindle/executor"
 	"github.com/spindlehq/spindle/internal/kafkatest"
 	"github.com/spindlehq/spindle/sdk"
 	"github.com/spindlehq/spindle/streaming/kafkasource"
@@ -37,14 +40,16 @@ func TestOpenSinkChoosesFromConf(t *testing.T) {
 		}
 		return m
 	}
-	open := func(t *testing.T, c map[string]string) (interface {
-		WritePartition(context.Context, time.Time, string, int32, []sdk.Output) error
-	}, error) {
-		kcfg, err := kafkasource.ConfigFromConf(c)
+	open := func(t *testing.T, c map[string]string) (executor.OutputWriter, error) {
+		settings, err := spindleconf.AppConfFrom(c)
 		if err != nil {
 			t.Fatal(err)
 		}
-		out, closeSink, err := openSink(context.Background(), c, kcfg, zap.NewNop())
+		kcfg, err := kafkasource.ConfigFromApp(settings)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, closeSink, err := openSink(context.Background(), settings, kcfg, zap.NewNop())
 		if err == nil {
 			t.Cleanup(closeSink)
 		}
@@ -52,13 +57,24 @@ func TestOpenSinkChoosesFromConf(t *testing.T) {
 	}
 	batch := time.UnixMilli(1_700_000_000_000)
 	outs := []sdk.Output{{Key: []byte("k"), Value: []byte("v")}}
+	write := func(out executor.OutputWriter) error {
+		w, err := out.OpenPartition(context.Background(), batch, "in", 0, 0)
+		if err != nil {
+			return err
+		}
+		if err := w.WriteOutputs(context.Background(), 0, outs); err != nil {
+			w.Abort()
+			return err
+		}
+		return w.Commit(context.Background())
+	}
 
 	t.Run("file by default", func(t *testing.T) {
 		out, err := open(t, conf())
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := out.WritePartition(context.Background(), batch, "in", 0, outs); err != nil {
+		if err := write(out); err != nil {
 			t.Fatal(err)
 		}
 		raw, err := os.ReadFile(filepath.Join(dir, "batch=1700000000000", "part-in-0"))
@@ -71,7 +87,7 @@ func TestOpenSinkChoosesFromConf(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := out.WritePartition(context.Background(), batch, "in", 0, outs); err != nil {
+		if err := write(out); err != nil {
 			t.Fatal(err)
 		}
 		msgs := b.ReadAll(t, "out")

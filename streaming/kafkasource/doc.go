@@ -12,6 +12,6 @@
 // The Reader fetches one range, [From, Until), with a sarama partition
 // consumer.
 //
-// Client settings come from spindle.kafka.* keys (see ConfigFromConf), or
+// Client settings come from spindle.kafka.* keys (see ConfigFromApp), or
 // from a sarama.Config passed through as is.
 package kafkasource

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/IBM/sarama"
+	"github.com/spindlehq/spindle/conf"
 	"go.uber.org/zap"
 )
 
@@ -65,7 +66,7 @@ func validateGroupConfig(cfg Config) error {
 		return err
 	}
 	if strings.TrimSpace(cfg.GroupID) == "" {
-		return fmt.Errorf("%w: no consumer group id to commit offsets to (%s)", ErrInvalidConfig, KeyGroupID)
+		return fmt.Errorf("%w: no consumer group id to commit offsets to (%s)", ErrInvalidConfig, conf.KeyKafkaGroupID)
 	}
 	return nil
 }
@@ -223,7 +224,7 @@ func commitHint(err error) string {
 	}
 	switch kerr {
 	case sarama.ErrUnknownMemberId, sarama.ErrIllegalGeneration, sarama.ErrRebalanceInProgress:
-		return "; other consumers are members of this group, so its offsets are theirs: set " + KeyGroupID + " to a group no consumer joins"
+		return "; other consumers are members of this group, so its offsets are theirs: set " + conf.KeyKafkaGroupID + " to a group no consumer joins"
 	case sarama.ErrGroupAuthorizationFailed:
 		return "; the principal needs Read access to the group"
 	case sarama.ErrTopicAuthorizationFailed:
@@ -231,7 +232,7 @@ func commitHint(err error) string {
 	case sarama.ErrUnknownTopicOrPartition:
 		return "; the partition does not exist on the cluster"
 	case sarama.ErrInvalidGroupId:
-		return "; set " + KeyGroupID + " to a valid group id"
+		return "; set " + conf.KeyKafkaGroupID + " to a valid group id"
 	}
 	return ""
 }

@@ -3,6 +3,7 @@ package sink
 import (
 	"context"
 	"fmt"
+	"io"
 
 	"github.com/spindlehq/spindle/hdfscheckpoint"
 	"github.com/spindlehq/spindle/ids"
@@ -38,4 +39,13 @@ func (s FileSink) write(ctx context.Context, p string, data []byte) error {
 		return s.fence.WriteFile(ctx, p, data)
 	}
 	return s.Store.WriteFile(ctx, p, data)
+}
+
+// writeFrom streams r into one file of the sink atomically, through the
+// fence when the sink has one.
+func (s FileSink) writeFrom(ctx context.Context, p string, r io.Reader) (int64, error) {
+	if s.fence != nil {
+		return s.fence.WriteFrom(ctx, p, r)
+	}
+	return s.Store.WriteFrom(ctx, p, r)
 }

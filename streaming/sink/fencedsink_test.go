@@ -54,6 +54,36 @@ func TestFileSinkForEpochRefusesOlderAttempts(t *testing.T) {
 	if err := old.WriteRejected(ctx, bt, "t", 1, rejected); !errors.Is(err, hdfscheckpoint.ErrFenced) {
 		t.Fatalf("dead letters of the older attempt: %v, want ErrFenced", err)
 	}
+	// A task's streamed writes: the newer attempt's land, the older's not.
+	stream := func(s FileSink, partition int32, v string) error {
+		w, err := s.OpenPartition(ctx, bt, "t", partition, 0)
+		if err != nil {
+			return err
+		}
+		if err := w.WriteOutputs(ctx, 0, outs(v)); err != nil {
+			w.Abort()
+			return err
+		}
+		if err := w.WriteRejected(ctx, 0, rejected); err != nil {
+			w.Abort()
+			return err
+		}
+		return w.Commit(ctx)
+	}
+	if err := stream(newer, 2, "streamed"); err != nil {
+		t.Fatalf("streamed write of the newer attempt: %v", err)
+	}
+	if err := stream(old, 3, "zombie"); !errors.Is(err, hdfscheckpoint.ErrFenced) {
+		t.Fatalf("streamed write of the older attempt: %v, want ErrFenced", err)
+	}
+	if raw, err := os.ReadFile(filepath.Join(store.Root(), "out", "batch=5000", "part-t-2")); err != nil || string(raw) != "streamed\n" {
+		t.Fatalf("part-t-2 holds %q (%v), want the newer attempt's streamed output", raw, err)
+	}
+	for _, p := range []string{filepath.Join("batch=5000", "part-t-3"), filepath.Join(DeadLetterDir, "batch=5000", "part-t-3")} {
+		if _, err := os.Stat(filepath.Join(store.Root(), "out", p)); !os.IsNotExist(err) {
+			t.Fatalf("the older attempt's streamed %s landed: %v", p, err)
+		}
+	}
 	raw, err := os.ReadFile(filepath.Join(store.Root(), "out", "batch=5000", "part-t-0"))
 	if err != nil || string(raw) != "second\n" {
 		t.Fatalf("part-t-0 holds %q (%v), want the newer attempt's output", raw, err)

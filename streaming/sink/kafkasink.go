@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/IBM/sarama"
+	"github.com/spindlehq/spindle/conf"
 	"github.com/spindlehq/spindle/sdk"
 	"github.com/spindlehq/spindle/streaming/kafkasource"
 	"go.uber.org/zap"
@@ -99,7 +100,7 @@ func NewKafkaSink(ctx context.Context, cfg KafkaConfig) (*KafkaSink, error) {
 	}
 	sc := ProducerConfig(cfg.ClientConfig)
 	if !sc.Version.IsAtLeast(sarama.V0_11_0_0) {
-		return nil, fmt.Errorf("%w: Kafka sink: the idempotent producer needs Kafka 0.11.0 or later, %s is %s", ErrInvalidConfig, kafkasource.KeyKafkaVersion, sc.Version)
+		return nil, fmt.Errorf("%w: Kafka sink: the idempotent producer needs Kafka 0.11.0 or later, %s is %s", ErrInvalidConfig, conf.KeyKafkaVersion, sc.Version)
 	}
 	if err := sc.Validate(); err != nil {
 		return nil, fmt.Errorf("%w: Kafka sink: sarama config: %w", ErrInvalidConfig, err)
@@ -150,9 +151,14 @@ func topicNotFound(topic string) error {
 // and returns once the brokers acknowledged every one of them. A replay of
 // the batch writes the same messages with the same OutputIDs again.
 func (s *KafkaSink) WritePartition(ctx context.Context, batchTime time.Time, topic string, partition int32, outputs []sdk.Output) error {
+	return s.writeOutputs(ctx, batchTime, topic, partition, 0, outputs)
+}
+
+// writeOutputs writes one chunk's outputs; see WritePartition.
+func (s *KafkaSink) writeOutputs(ctx context.Context, batchTime time.Time, topic string, partition int32, chunk int, outputs []sdk.Output) error {
 	msgs := make([]*sarama.ProducerMessage, len(outputs))
 	for i, o := range outputs {
-		m := s.message(s.cfg.Topic, OutputID{BatchTimeMs: batchTime.UnixMilli(), Topic: topic, Partition: partition, Index: i, Count: len(outputs)})
+		m := s.message(s.cfg.Topic, OutputID{BatchTimeMs: batchTime.UnixMilli(), Topic: topic, Partition: partition, Chunk: chunk, Index: i, Count: len(outputs)})
 		if o.Key != nil {
 			m.Key = sarama.ByteEncoder(o.Key)
 		}
@@ -162,7 +168,7 @@ func (s *KafkaSink) WritePartition(ctx context.Context, batchTime time.Time, top
 		msgs[i] = m
 	}
 	if err := s.send(ctx, msgs); err != nil {
-		return fmt.Errorf("sink: write outputs of batch %d, %s-%d, to Kafka topic %q: %w", batchTime.UnixMilli(), topic, partition, s.cfg.Topic, err)
+		return fmt.Errorf("sink: write outputs of batch %d, %s, to Kafka topic %q: %w", batchTime.UnixMilli(), sourceName(topic, partition, chunk), s.cfg.Topic, err)
 	}
 	return nil
 }
@@ -171,20 +177,34 @@ func (s *KafkaSink) WritePartition(ctx context.Context, batchTime time.Time, top
 // dead-letter topic, as JSON with their reasons (the file sink's dead-letter
 // lines), and returns once every one is acknowledged.
 func (s *KafkaSink) WriteRejected(ctx context.Context, batchTime time.Time, topic string, partition int32, rejected []sdk.Rejected) error {
+	return s.writeRejected(ctx, batchTime, topic, partition, 0, rejected)
+}
+
+// writeRejected writes one chunk's rejected records; see WriteRejected.
+func (s *KafkaSink) writeRejected(ctx context.Context, batchTime time.Time, topic string, partition int32, chunk int, rejected []sdk.Rejected) error {
 	msgs := make([]*sarama.ProducerMessage, len(rejected))
 	for i, r := range rejected {
 		body, err := json.Marshal(rejectedLine{Topic: r.Record.Topic, Partition: r.Record.Partition, Offset: r.Record.Offset, Stage: fmt.Sprint(r.Stage), Reason: r.Reason, Key: r.Record.Key, Value: r.Record.Value})
 		if err != nil {
 			return fmt.Errorf("sink: dead letter of %s-%d at offset %d: %w", r.Record.Topic, r.Record.Partition, r.Record.Offset, err)
 		}
-		m := s.message(s.cfg.DeadLetterTopic, OutputID{BatchTimeMs: batchTime.UnixMilli(), Topic: topic, Partition: partition, Index: i, Count: len(rejected)})
+		m := s.message(s.cfg.DeadLetterTopic, OutputID{BatchTimeMs: batchTime.UnixMilli(), Topic: topic, Partition: partition, Chunk: chunk, Index: i, Count: len(rejected)})
 		m.Value = sarama.ByteEncoder(body)
 		msgs[i] = m
 	}
 	if err := s.send(ctx, msgs); err != nil {
-		return fmt.Errorf("sink: write dead letters of batch %d, %s-%d, to Kafka topic %q: %w", batchTime.UnixMilli(), topic, partition, s.cfg.DeadLetterTopic, err)
+		return fmt.Errorf("sink: write dead letters of batch %d, %s, to Kafka topic %q: %w", batchTime.UnixMilli(), sourceName(topic, partition, chunk), s.cfg.DeadLetterTopic, err)
 	}
 	return nil
+}
+
+// sourceName names a source partition, and its chunk after the first, in
+// errors.
+func sourceName(topic string, partition int32, chunk int) string {
+	if chunk > 0 {
+		return fmt.Sprintf("%s-%d chunk %d", topic, partition, chunk)
+	}
+	return fmt.Sprintf("%s-%d", topic, partition)
 }
 
 // message is a message to topic carrying id.
