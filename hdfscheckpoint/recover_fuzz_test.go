@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/spindlehq/spindle/dfs"
 )
 
 // FuzzRecover overwrites any of the entries of a checkpoint (batches 1-3
@@ -42,7 +44,7 @@ func FuzzRecover(f *testing.F) {
 		if err := os.CopyFS(root, os.DirFS(tmpl.Root())); err != nil {
 			t.Fatal(err)
 		}
-		s, err := NewFileStore(root)
+		s, err := dfs.NewFileStore(root)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/spindlehq/spindle/dfs"
 	"github.com/spindlehq/spindle/hdfscheckpoint"
 	"github.com/urfave/cli/v2"
 )
@@ -44,7 +45,7 @@ func checkpointCommand() *cli.Command {
 			if strings.HasPrefix(uri, "/") {
 				uri = "file://" + uri
 			}
-			store, dir, err := hdfscheckpoint.Open(c.Context, uri)
+			store, dir, err := dfs.Open(c.Context, uri)
 			if err != nil {
 				return err
 			}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spindlehq/spindle/dfs"
 	"github.com/spindlehq/spindle/hdfscheckpoint"
 	"go.uber.org/zap"
 )
@@ -25,7 +26,7 @@ func runCheckpoint(t *testing.T, args ...string) cliResult {
 func writeCheckpoint(t *testing.T, dir string, n int) []int64 {
 	t.Helper()
 	ctx := context.Background()
-	store, _ := hdfscheckpoint.NewFileStore("/")
+	store, _ := dfs.NewFileStore("/")
 	log, err := hdfscheckpoint.NewLog(store, dir, 0, zap.NewNop())
 	if err != nil {
 		t.Fatal(err)
