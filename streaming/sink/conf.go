@@ -22,7 +22,14 @@ const (
 	// KeyKafkaBootstrapServers are the Kafka sink's bootstrap brokers
 	// (default: spindle.kafka.bootstrap.servers, the source's).
 	KeyKafkaBootstrapServers = "spindle.sink.kafka.bootstrap.servers"
+	// KeyKafkaPartitioner places keyed outputs: murmur2 (the default, as
+	// Java's producer does) or fnv1a (for topics written before murmur2
+	// was the default).
+	KeyKafkaPartitioner = "spindle.sink.kafka.partitioner"
 )
+
+// kafkaKeys are the spindle.sink.kafka.* keys ConfigFromConf knows.
+var kafkaKeys = []string{KeyKafkaTopic, KeyKafkaDeadLetterTopic, KeyKafkaBootstrapServers, KeyKafkaPartitioner}
 
 // Values of spindle.sink.kind.
 const (
@@ -51,9 +58,10 @@ type Config struct {
 
 // ConfigFromConf reads the sink's configuration keys: spindle.sink.kind
 // (file or kafka, default file) and, for kafka, spindle.sink.kafka.topic
-// (required), spindle.sink.kafka.deadLetterTopic (default <topic>-deadletter)
-// and spindle.sink.kafka.bootstrap.servers (default
-// spindle.kafka.bootstrap.servers). Any other spindle.sink.kafka.* key is an
+// (required), spindle.sink.kafka.deadLetterTopic (default <topic>-deadletter),
+// spindle.sink.kafka.bootstrap.servers (default
+// spindle.kafka.bootstrap.servers) and spindle.sink.kafka.partitioner
+// (murmur2 or fnv1a, default murmur2). Any other spindle.sink.kafka.* key is an
 // error naming it, and so is a spindle.sink.kafka.* key with the file sink.
 // The Kafka client's security and other settings are the source's
 // spindle.kafka.* ones: the caller sets Kafka.ClientConfig (and
@@ -66,19 +74,17 @@ func ConfigFromConf(conf map[string]string) (Config, error) {
 			return Config{}, fmt.Errorf("%w: %s=%q: must be %s or %s", ErrInvalidConfig, KeyKind, v, KindFile, KindKafka)
 		}
 	}
-	var kafkaKeys []string
+	var setKeys []string
 	for k := range conf {
 		if strings.HasPrefix(k, kafkaPrefix) {
-			kafkaKeys = append(kafkaKeys, k)
+			setKeys = append(setKeys, k)
 		}
 	}
 	// Sorted, so that with several bad keys the same one is reported.
-	slices.Sort(kafkaKeys)
-	for _, k := range kafkaKeys {
-		switch k {
-		case KeyKafkaTopic, KeyKafkaDeadLetterTopic, KeyKafkaBootstrapServers:
-		default:
-			return Config{}, fmt.Errorf("%w: unknown key %s (the Kafka sink reads %s, %s and %s)", ErrInvalidConfig, k, KeyKafkaTopic, KeyKafkaDeadLetterTopic, KeyKafkaBootstrapServers)
+	slices.Sort(setKeys)
+	for _, k := range setKeys {
+		if !slices.Contains(kafkaKeys, k) {
+			return Config{}, fmt.Errorf("%w: unknown key %s (the Kafka sink reads %s)", ErrInvalidConfig, k, strings.Join(kafkaKeys, ", "))
 		}
 		if cfg.Kind != KindKafka {
 			return Config{}, fmt.Errorf("%w: %s is set but %s is %s: set %s=%s to write to Kafka", ErrInvalidConfig, k, KeyKind, cfg.Kind, KeyKind, KindKafka)
@@ -119,5 +125,11 @@ func ConfigFromConf(conf map[string]string) (Config, error) {
 		return Config{}, fmt.Errorf("%w: %s=%q: %w", ErrInvalidConfig, key, servers, err)
 	}
 	k.Brokers = brokers
+	if v, ok := conf[KeyKafkaPartitioner]; ok {
+		k.Partitioner = strings.ToLower(strings.TrimSpace(v))
+		if _, err := partitionerFor(k.Partitioner); err != nil {
+			return Config{}, err
+		}
+	}
 	return cfg, nil
 }

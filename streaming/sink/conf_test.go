@@ -31,6 +31,8 @@ func TestConfigFromConf(t *testing.T) {
 		{"kafka with its own brokers and dead-letter topic", with("spindle.sink.kind", "KAFKA", "spindle.sink.kafka.topic", "sales",
 			"spindle.sink.kafka.deadLetterTopic", "sales.rejected", "spindle.sink.kafka.bootstrap.servers", "out:9093"),
 			Config{Kind: KindKafka, Kafka: KafkaConfig{Brokers: []string{"out:9093"}, Topic: "sales", DeadLetterTopic: "sales.rejected"}}},
+		{"kafka with the fnv1a partitioner", with("spindle.sink.kind", "kafka", "spindle.sink.kafka.topic", "sales", "spindle.sink.kafka.partitioner", " FNV1a "),
+			Config{Kind: KindKafka, Kafka: KafkaConfig{Brokers: []string{"k1:9092", "k2:9092"}, Topic: "sales", DeadLetterTopic: "sales-deadletter", Partitioner: PartitionerFNV1a}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := ConfigFromConf(tc.conf)
@@ -38,7 +40,7 @@ func TestConfigFromConf(t *testing.T) {
 				t.Fatal(err)
 			}
 			if got.Kind != tc.want.Kind || got.Kafka.Topic != tc.want.Kafka.Topic || got.Kafka.DeadLetterTopic != tc.want.Kafka.DeadLetterTopic ||
-				!slices.Equal(got.Kafka.Brokers, tc.want.Kafka.Brokers) || got.Kafka.ClientConfig != nil {
+				!slices.Equal(got.Kafka.Brokers, tc.want.Kafka.Brokers) || got.Kafka.ClientConfig != nil || got.Kafka.Partitioner != tc.want.Kafka.Partitioner {
 				t.Fatalf("got %+v, want %+v", got, tc.want)
 			}
 		})
@@ -68,6 +70,8 @@ func TestConfigFromConfErrors(t *testing.T) {
 			"spindle.sink.kafka.bootstrap.servers is required with spindle.sink.kind=kafka (or spindle.kafka.bootstrap.servers"},
 		{"bad sink brokers", map[string]string{"spindle.sink.kind": "kafka", "spindle.sink.kafka.topic": "s", "spindle.sink.kafka.bootstrap.servers": "k"},
 			`spindle.sink.kafka.bootstrap.servers="k": broker "k" is not host:port`},
+		{"unknown partitioner", map[string]string{"spindle.sink.kind": "kafka", "spindle.sink.kafka.topic": "s", "spindle.kafka.bootstrap.servers": "k:1", "spindle.sink.kafka.partitioner": "crc32"},
+			`spindle.sink.kafka.partitioner="crc32": must be murmur2 or fnv1a`},
 		{"bad source brokers", map[string]string{"spindle.sink.kind": "kafka", "spindle.sink.kafka.topic": "s", "spindle.kafka.bootstrap.servers": "k:0"},
 			`spindle.kafka.bootstrap.servers="k:0": broker "k:0" has an invalid port`},
 	} {

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"sync"
 	"time"
 
@@ -36,6 +35,9 @@ type KafkaConfig struct {
 	// sarama's defaults with client id spindle. It is copied, and the
 	// copy's producer is made idempotent (see ProducerConfig).
 	ClientConfig *sarama.Config
+	// Partitioner places keyed messages: PartitionerMurmur2 (""; Java's
+	// producer's placement) or PartitionerFNV1a.
+	Partitioner string
 	// Logger receives the sink's logs; nil logs nothing.
 	Logger *zap.Logger
 }
@@ -61,9 +63,14 @@ type KafkaSink struct {
 // ProducerConfig returns the sarama configuration the Kafka sink produces
 // with: a copy of base (sarama's defaults when nil) with the idempotent
 // producer (acks from all in-sync replicas, one request in flight per
-// broker, retried), successes returned, and topics never created by
+// broker, retried), successes returned, keyed messages placed by
+// partitioner (see KafkaConfig.Partitioner), and topics never created by
 // asking for their metadata.
-func ProducerConfig(base *sarama.Config) *sarama.Config {
+func ProducerConfig(base *sarama.Config, partitioner string) (*sarama.Config, error) {
+	place, err := partitionerFor(partitioner)
+	if err != nil {
+		return nil, err
+	}
 	var sc *sarama.Config
 	if base != nil {
 		cp := *base
@@ -79,9 +86,9 @@ func ProducerConfig(base *sarama.Config) *sarama.Config {
 	sc.Producer.Retry.Max = max(sc.Producer.Retry.Max, DefaultProducerRetries)
 	sc.Producer.Return.Successes = true
 	sc.Producer.Return.Errors = true
-	sc.Producer.Partitioner = newOutputPartitioner
+	sc.Producer.Partitioner = place
 	sc.Metadata.AllowAutoTopicCreation = false
-	return sc
+	return sc, nil
 }
 
 // NewKafkaSink connects to the brokers and checks that both topics exist.
@@ -97,7 +104,10 @@ func NewKafkaSink(ctx context.Context, cfg KafkaConfig) (*KafkaSink, error) {
 	if cfg.Topic == cfg.DeadLetterTopic {
 		return nil, fmt.Errorf("%w: Kafka sink: outputs and dead letters both go to %q", ErrInvalidConfig, cfg.Topic)
 	}
-	sc := ProducerConfig(cfg.ClientConfig)
+	sc, err := ProducerConfig(cfg.ClientConfig, cfg.Partitioner)
+	if err != nil {
+		return nil, err
+	}
 	if !sc.Version.IsAtLeast(sarama.V0_11_0_0) {
 		return nil, fmt.Errorf("%w: Kafka sink: the idempotent producer needs Kafka 0.11.0 or later, %s is %s", ErrInvalidConfig, kafkasource.KeyKafkaVersion, sc.Version)
 	}
@@ -250,32 +260,3 @@ func (s *KafkaSink) Close() error {
 	}
 	return nil
 }
-
-// outputPartitioner places a message with a key by its key, as sarama's
-// hash partitioner does, so that all outputs with a key land together. A
-// message without a key goes by its source partition instead of at random:
-// a replay then lands where the first write did, and the keyless outputs of
-// a source partition stay in order.
-type outputPartitioner struct {
-	byKey sarama.Partitioner
-}
-
-func newOutputPartitioner(topic string) sarama.Partitioner {
-	return outputPartitioner{byKey: sarama.NewHashPartitioner(topic)}
-}
-
-// Partition chooses m's partition among n.
-func (p outputPartitioner) Partition(m *sarama.ProducerMessage, n int32) (int32, error) {
-	id, ok := m.Metadata.(OutputID)
-	if m.Key != nil || !ok {
-		return p.byKey.Partition(m, n)
-	}
-	h := fnv.New32a()
-	h.Write([]byte(id.Topic))
-	h.Write([]byte{byte(id.Partition >> 24), byte(id.Partition >> 16), byte(id.Partition >> 8), byte(id.Partition)})
-	return int32(h.Sum32() % uint32(n)), nil
-}
-
-// RequiresConsistency is true: the same key must always reach the same
-// partition.
-func (p outputPartitioner) RequiresConsistency() bool { return true }

@@ -178,7 +178,10 @@ func TestProducerConfigIsIdempotent(t *testing.T) {
 	base.Metadata.AllowAutoTopicCreation = true
 	for name, in := range map[string]*sarama.Config{"nil": nil, "base": base} {
 		t.Run(name, func(t *testing.T) {
-			sc := ProducerConfig(in)
+			sc, err := ProducerConfig(in, "")
+			if err != nil {
+				t.Fatal(err)
+			}
 			if !sc.Producer.Idempotent || sc.Producer.RequiredAcks != sarama.WaitForAll || sc.Net.MaxOpenRequests != 1 ||
 				sc.Producer.Retry.Max < DefaultProducerRetries || !sc.Producer.Return.Successes || sc.Metadata.AllowAutoTopicCreation {
 				t.Fatalf("producer config: idempotent %v acks %v max open requests %d retries %d successes %v auto-create %v",
@@ -190,7 +193,7 @@ func TestProducerConfigIsIdempotent(t *testing.T) {
 			}
 		})
 	}
-	if sc := ProducerConfig(base); sc.ClientID != "mine" {
+	if sc, _ := ProducerConfig(base, ""); sc.ClientID != "mine" {
 		t.Fatalf("client id %q, want the base's", sc.ClientID)
 	}
 	if base.Producer.Idempotent || base.Net.MaxOpenRequests != 5 || base.Producer.Retry.Max != 0 {
