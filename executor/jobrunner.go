@@ -27,7 +27,17 @@ type OutputWriter interface {
 	WriteRejected(ctx context.Context, batchTime time.Time, topic string, partition int32, rejected []sdk.Rejected) error
 }
 
-var _ OutputWriter = sink.FileSink{}
+// TaskWriter is an OutputWriter that writes a task's outputs and rejected
+// records together, knowing the task's range (sink.KafkaSink: one Kafka
+// transaction per task when it writes in transactions).
+type TaskWriter interface {
+	WriteTask(ctx context.Context, batchTime time.Time, rng kafkasource.OffsetRange, outputs []sdk.Output, rejected []sdk.Rejected) error
+}
+
+var (
+	_ OutputWriter = sink.FileSink{}
+	_ TaskWriter   = (*sink.KafkaSink)(nil)
+)
 
 // maxPreallocRecords bounds the records allocated up front for a task's
 // range (the planner's caps normally keep ranges far smaller).
@@ -147,11 +157,17 @@ func (r *JobRunner) RunTask(ctx context.Context, t *pb.LaunchTask) *pb.TaskStatu
 	}
 	process := time.Since(processStart)
 	writeStart := time.Now()
-	if err := r.cfg.Sink.WritePartition(ctx, batchTime, rg.GetTopic(), rg.GetPartition(), res.Outputs); err != nil {
-		return fail("%v", err)
-	}
-	if err := r.cfg.Sink.WriteRejected(ctx, batchTime, rg.GetTopic(), rg.GetPartition(), res.Rejected); err != nil {
-		return fail("%v", err)
+	if tw, ok := r.cfg.Sink.(TaskWriter); ok {
+		if err := tw.WriteTask(ctx, batchTime, rng, res.Outputs, res.Rejected); err != nil {
+			return fail("%v", err)
+		}
+	} else {
+		if err := r.cfg.Sink.WritePartition(ctx, batchTime, rg.GetTopic(), rg.GetPartition(), res.Outputs); err != nil {
+			return fail("%v", err)
+		}
+		if err := r.cfg.Sink.WriteRejected(ctx, batchTime, rg.GetTopic(), rg.GetPartition(), res.Rejected); err != nil {
+			return fail("%v", err)
+		}
 	}
 	st := &pb.TaskStatus{Succeeded: true, Metrics: &pb.TaskMetrics{
 		RecordsIn:       int64(len(recs)),

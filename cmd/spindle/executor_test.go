@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/IBM/sarama"
+	"github.com/spindlehq/spindle/executor"
 	"github.com/spindlehq/spindle/internal/kafkatest"
 	"github.com/spindlehq/spindle/sdk"
 	"github.com/spindlehq/spindle/streaming/kafkasource"
@@ -71,10 +72,15 @@ func TestOpenSinkChoosesFromConf(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := out.WritePartition(context.Background(), batch, "in", 0, outs); err != nil {
+		// The Kafka sink writes a task's outputs in one transaction.
+		tw, ok := out.(executor.TaskWriter)
+		if !ok {
+			t.Fatalf("the Kafka sink %T does not write whole tasks", out)
+		}
+		if err := tw.WriteTask(context.Background(), batch, kafkasource.OffsetRange{Topic: "in", Partition: 0, From: 0, Until: 1}, outs, nil); err != nil {
 			t.Fatal(err)
 		}
-		msgs := b.ReadAll(t, "out")
+		msgs := b.ReadCommitted(t, "out")
 		if len(msgs) != 1 || string(msgs[0].Value) != "v" {
 			t.Fatalf("output topic holds %+v, want the one output", msgs)
 		}

@@ -26,10 +26,23 @@ const (
 	// Java's producer does) or fnv1a (for topics written before murmur2
 	// was the default).
 	KeyKafkaPartitioner = "spindle.sink.kafka.partitioner"
+	// KeyKafkaTransactional commits each task's outputs and dead letters
+	// in one Kafka transaction: true or false; unset, transactions are
+	// used where the brokers support them.
+	KeyKafkaTransactional = "spindle.sink.kafka.transactional"
+	// KeyKafkaTransactionalIDPrefix starts the transactional ids
+	// (<prefix>-<source topic>-<source partition>) and names the consumer
+	// group in which transactions record their batches (default
+	// spindle-<spark.app.name>-<topic>).
+	KeyKafkaTransactionalIDPrefix = "spindle.sink.kafka.transactionalIdPrefix"
+	// KeyKafkaTransactionTimeout is Kafka's transaction.timeout.ms for the
+	// sink's transactions (default 60000).
+	KeyKafkaTransactionTimeout = "spindle.sink.kafka.transaction.timeout.ms"
 )
 
 // kafkaKeys are the spindle.sink.kafka.* keys ConfigFromConf knows.
-var kafkaKeys = []string{KeyKafkaTopic, KeyKafkaDeadLetterTopic, KeyKafkaBootstrapServers, KeyKafkaPartitioner}
+var kafkaKeys = []string{KeyKafkaTopic, KeyKafkaDeadLetterTopic, KeyKafkaBootstrapServers, KeyKafkaPartitioner,
+	KeyKafkaTransactional, KeyKafkaTransactionalIDPrefix, KeyKafkaTransactionTimeout}
 
 // Values of spindle.sink.kind.
 const (
@@ -61,7 +74,8 @@ type Config struct {
 // (required), spindle.sink.kafka.deadLetterTopic (default <topic>-deadletter),
 // spindle.sink.kafka.bootstrap.servers (default
 // spindle.kafka.bootstrap.servers) and spindle.sink.kafka.partitioner
-// (murmur2 or fnv1a, default murmur2). Any other spindle.sink.kafka.* key is an
+// (murmur2 or fnv1a, default murmur2), and the transaction keys (see
+// transactionsFromConf). Any other spindle.sink.kafka.* key is an
 // error naming it, and so is a spindle.sink.kafka.* key with the file sink.
 // The Kafka client's security and other settings are the source's
 // spindle.kafka.* ones: the caller sets Kafka.ClientConfig (and
@@ -130,6 +144,9 @@ func ConfigFromConf(conf map[string]string) (Config, error) {
 		if _, err := partitionerFor(k.Partitioner); err != nil {
 			return Config{}, err
 		}
+	}
+	if err := transactionsFromConf(conf, k); err != nil {
+		return Config{}, err
 	}
 	return cfg, nil
 }

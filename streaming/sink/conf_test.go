@@ -2,9 +2,11 @@ package sink
 
 import (
 	"errors"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestConfigFromConf(t *testing.T) {
@@ -81,5 +83,53 @@ func TestConfigFromConfErrors(t *testing.T) {
 				t.Fatalf("err %v, want %q", err, tc.want)
 			}
 		})
+	}
+}
+
+func TestConfigFromConfTransactions(t *testing.T) {
+	base := map[string]string{"spindle.sink.kind": "kafka", "spindle.sink.kafka.topic": "sales",
+		"spindle.kafka.bootstrap.servers": "k:1", "spindle.kafka.topics": "tx, refunds,", "spark.app.name": "retail"}
+	with := func(kv ...string) map[string]string {
+		m := maps.Clone(base)
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return m
+	}
+	got, err := ConfigFromConf(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := got.Kafka
+	if k.Transactional != TransactionalAuto || k.TransactionalIDPrefix != "spindle-retail-sales" || k.TransactionTimeout != 0 || !slices.Equal(k.SourceTopics, []string{"tx", "refunds"}) {
+		t.Fatalf("defaults: %+v", k)
+	}
+	got, err = ConfigFromConf(with("spindle.sink.kafka.transactional", " TRUE", "spindle.sink.kafka.transactionalIdPrefix", "orders-eu",
+		"spindle.sink.kafka.transaction.timeout.ms", "30000"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k := got.Kafka; k.Transactional != TransactionalOn || k.TransactionalIDPrefix != "orders-eu" || k.TransactionTimeout != 30*time.Second {
+		t.Fatalf("set: %+v", k)
+	}
+	if got, _ := ConfigFromConf(with("spindle.sink.kafka.transactional", "false")); got.Kafka.Transactional != TransactionalOff {
+		t.Fatalf("false: %+v", got.Kafka)
+	}
+	for kv, want := range map[[2]string]string{
+		{"spindle.sink.kafka.transactional", "yes"}:             `spindle.sink.kafka.transactional="yes": must be true or false`,
+		{"spindle.sink.kafka.transactionalIdPrefix", " "}:       `spindle.sink.kafka.transactionalIdPrefix=" ": must be a non-empty name`,
+		{"spindle.sink.kafka.transactionalIdPrefix", "a\nb"}:    `must be a non-empty name without control characters`,
+		{"spindle.sink.kafka.transaction.timeout.ms", "60s"}:    `spindle.sink.kafka.transaction.timeout.ms="60s": must be a whole number of milliseconds from 1000 to 900000`,
+		{"spindle.sink.kafka.transaction.timeout.ms", "999"}:    `from 1000 to 900000`,
+		{"spindle.sink.kafka.transaction.timeout.ms", "900001"}: `from 1000 to 900000`,
+	} {
+		if _, err := ConfigFromConf(with(kv[0], kv[1])); !errors.Is(err, ErrInvalidConfig) || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s=%q: %v, want %q", kv[0], kv[1], err, want)
+		}
+	}
+	noName := maps.Clone(base)
+	delete(noName, "spark.app.name")
+	if got, _ := ConfigFromConf(noName); got.Kafka.TransactionalIDPrefix != "spindle-sales" {
+		t.Fatalf("prefix without an app name: %q", got.Kafka.TransactionalIDPrefix)
 	}
 }

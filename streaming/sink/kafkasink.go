@@ -23,6 +23,9 @@ const DefaultProducerRetries = 10
 // dead-letter topic does not exist: the sink never creates topics.
 var ErrTopicNotFound = errors.New("sink: Kafka topic does not exist")
 
+// errClosed is returned by writes to a closed sink.
+var errClosed = errors.New("sink closed")
+
 // KafkaConfig configures a KafkaSink.
 type KafkaConfig struct {
 	// Brokers are the bootstrap brokers, host:port each.
@@ -38,6 +41,23 @@ type KafkaConfig struct {
 	// Partitioner places keyed messages: PartitionerMurmur2 (""; Java's
 	// producer's placement) or PartitionerFNV1a.
 	Partitioner string
+	// Transactional chooses whether each task's messages are committed in
+	// one Kafka transaction (see KafkaSink.WriteTask). TransactionalAuto,
+	// the zero value, uses transactions when the brokers support them.
+	Transactional Transactional
+	// TransactionalIDPrefix starts the transactional id of each source
+	// partition's transactions, <prefix>-<topic>-<partition>, and is the
+	// consumer group in which each transaction records the batch it
+	// wrote. "" means DefaultTransactionalIDPrefix("", Topic).
+	TransactionalIDPrefix string
+	// TransactionTimeout is how long the transaction coordinator keeps a
+	// transaction open when its producer goes silent, before aborting it;
+	// 0 means DefaultTransactionTimeout.
+	TransactionTimeout time.Duration
+	// SourceTopics are the topics the application reads. A transaction
+	// records its batch under its source partition, so with transactions
+	// these topics must exist on the sink's cluster too.
+	SourceTopics []string
 	// Logger receives the sink's logs; nil logs nothing.
 	Logger *zap.Logger
 }
@@ -45,19 +65,24 @@ type KafkaConfig struct {
 // KafkaSink writes each output of a batch-partition as a message to a Kafka
 // topic, with the output's key and value, and each rejected record to a
 // dead-letter topic as JSON with its reason. Every message carries the
-// headers of its OutputID, so that the messages a replayed batch writes
-// again can be recognised (see Deduplicator). It is safe for concurrent
-// use.
+// headers of its OutputID, so that a consumer that reads uncommitted
+// messages, or a sink without transactions, can recognise the messages a
+// replayed batch writes again (see Deduplicator). It is safe for
+// concurrent use.
 type KafkaSink struct {
-	cfg      KafkaConfig
-	lg       *zap.Logger
-	client   sarama.Client
+	cfg    KafkaConfig
+	lg     *zap.Logger
+	client sarama.Client
+	// producer is the idempotent producer of a sink without transactions.
 	producer sarama.SyncProducer
+	// txn is set when the sink writes in transactions.
+	txn *txnSupport
 
-	// mu is held for reading by each send, and for writing by Close, so
-	// that the producer is not closed under a send.
-	mu     sync.RWMutex
+	// mu guards closed; calls counts the sarama calls in flight, which
+	// Close waits for before it closes the client under them.
+	mu     sync.Mutex
 	closed bool
+	calls  sync.WaitGroup
 }
 
 // ProducerConfig returns the sarama configuration the Kafka sink produces
@@ -91,7 +116,8 @@ func ProducerConfig(base *sarama.Config, partitioner string) (*sarama.Config, er
 	return sc, nil
 }
 
-// NewKafkaSink connects to the brokers and checks that both topics exist.
+// NewKafkaSink connects to the brokers, checks that both topics exist, and
+// chooses whether to write in transactions (see KafkaConfig.Transactional).
 func NewKafkaSink(ctx context.Context, cfg KafkaConfig) (*KafkaSink, error) {
 	if len(cfg.Brokers) == 0 {
 		return nil, fmt.Errorf("%w: Kafka sink: no bootstrap brokers", ErrInvalidConfig)
@@ -104,6 +130,12 @@ func NewKafkaSink(ctx context.Context, cfg KafkaConfig) (*KafkaSink, error) {
 	if cfg.Topic == cfg.DeadLetterTopic {
 		return nil, fmt.Errorf("%w: Kafka sink: outputs and dead letters both go to %q", ErrInvalidConfig, cfg.Topic)
 	}
+	if cfg.TransactionalIDPrefix == "" {
+		cfg.TransactionalIDPrefix = DefaultTransactionalIDPrefix("", cfg.Topic)
+	}
+	if cfg.TransactionTimeout == 0 {
+		cfg.TransactionTimeout = DefaultTransactionTimeout
+	}
 	sc, err := ProducerConfig(cfg.ClientConfig, cfg.Partitioner)
 	if err != nil {
 		return nil, err
@@ -111,6 +143,7 @@ func NewKafkaSink(ctx context.Context, cfg KafkaConfig) (*KafkaSink, error) {
 	if !sc.Version.IsAtLeast(sarama.V0_11_0_0) {
 		return nil, fmt.Errorf("%w: Kafka sink: the idempotent producer needs Kafka 0.11.0 or later, %s is %s", ErrInvalidConfig, kafkasource.KeyKafkaVersion, sc.Version)
 	}
+	sc.Producer.Transaction.Timeout = cfg.TransactionTimeout
 	if err := sc.Validate(); err != nil {
 		return nil, fmt.Errorf("%w: Kafka sink: sarama config: %w", ErrInvalidConfig, err)
 	}
@@ -128,14 +161,24 @@ func NewKafkaSink(ctx context.Context, cfg KafkaConfig) (*KafkaSink, error) {
 			return nil, err
 		}
 	}
-	producer, err := sarama.NewSyncProducerFromClient(client)
-	if err != nil {
+	s := &KafkaSink{cfg: cfg, lg: lg, client: client}
+	if s.txn, err = chooseTransactions(ctx, client, cfg, lg); err != nil {
 		client.Close()
-		return nil, fmt.Errorf("sink: start Kafka producer for %s: %w", cfg.Topic, err)
+		return nil, err
 	}
-	lg.Info("writing outputs to Kafka", zap.String("topic", cfg.Topic), zap.String("deadLetterTopic", cfg.DeadLetterTopic), zap.Strings("brokers", cfg.Brokers))
-	return &KafkaSink{cfg: cfg, lg: lg, client: client, producer: producer}, nil
+	if s.txn == nil {
+		if s.producer, err = sarama.NewSyncProducerFromClient(client); err != nil {
+			client.Close()
+			return nil, fmt.Errorf("sink: start Kafka producer for %s: %w", cfg.Topic, err)
+		}
+	}
+	lg.Info("writing outputs to Kafka", zap.String("topic", cfg.Topic), zap.String("deadLetterTopic", cfg.DeadLetterTopic),
+		zap.Strings("brokers", cfg.Brokers), zap.Bool("transactional", s.txn != nil))
+	return s, nil
 }
+
+// Transactional reports whether the sink writes in transactions.
+func (s *KafkaSink) Transactional() bool { return s.txn != nil }
 
 // checkTopic fails with ErrTopicNotFound when topic does not exist.
 func checkTopic(ctx context.Context, client sarama.Client, topic string) error {
@@ -156,10 +199,82 @@ func topicNotFound(topic string) error {
 	return fmt.Errorf("%w: %q: create it before starting the application (the Kafka sink does not create topics)", ErrTopicNotFound, topic)
 }
 
+// WriteTask writes one task's outputs to the output topic and its rejected
+// records to the dead-letter topic, and returns once they are in Kafka.
+// rng is the task's offset range of its source partition.
+//
+// With transactions, both are committed in one transaction of the source
+// partition's transactional id, which also records, in the sink's
+// consumer group, that the batch-partition is written; starting it fences
+// any earlier writer of the same source partition and ends its open
+// transaction. A replay of a batch-partition whose transaction had
+// committed writes nothing. Without transactions, a replay writes the same
+// messages with the same OutputIDs again.
+func (s *KafkaSink) WriteTask(ctx context.Context, batchTime time.Time, rng kafkasource.OffsetRange, outputs []sdk.Output, rejected []sdk.Rejected) error {
+	msgs, err := s.taskMessages(batchTime, rng.Topic, rng.Partition, outputs, rejected)
+	if err != nil {
+		return err
+	}
+	if s.txn == nil {
+		if err := s.send(ctx, s.producer.SendMessages, msgs); err != nil {
+			return fmt.Errorf("sink: write batch %d, %s-%d, to Kafka topics %q and %q: %w", batchTime.UnixMilli(), rng.Topic, rng.Partition, s.cfg.Topic, s.cfg.DeadLetterTopic, err)
+		}
+		return nil
+	}
+	return s.writeTransaction(ctx, batchTime, rng, msgs)
+}
+
 // WritePartition writes one batch-partition's outputs to the output topic
 // and returns once the brokers acknowledged every one of them. A replay of
-// the batch writes the same messages with the same OutputIDs again.
+// the batch writes the same messages with the same OutputIDs again. It
+// writes outside transactions, so a transactional sink refuses it: use
+// WriteTask.
 func (s *KafkaSink) WritePartition(ctx context.Context, batchTime time.Time, topic string, partition int32, outputs []sdk.Output) error {
+	if err := s.refuseOutsideTransaction(); err != nil {
+		return err
+	}
+	if err := s.send(ctx, s.producer.SendMessages, s.outputMessages(batchTime, topic, partition, outputs)); err != nil {
+		return fmt.Errorf("sink: write outputs of batch %d, %s-%d, to Kafka topic %q: %w", batchTime.UnixMilli(), topic, partition, s.cfg.Topic, err)
+	}
+	return nil
+}
+
+// WriteRejected writes one batch-partition's rejected records to the
+// dead-letter topic, as JSON with their reasons (the file sink's dead-letter
+// lines), and returns once every one is acknowledged. A transactional sink
+// refuses it: use WriteTask.
+func (s *KafkaSink) WriteRejected(ctx context.Context, batchTime time.Time, topic string, partition int32, rejected []sdk.Rejected) error {
+	if err := s.refuseOutsideTransaction(); err != nil {
+		return err
+	}
+	msgs, err := s.rejectedMessages(batchTime, topic, partition, rejected)
+	if err != nil {
+		return err
+	}
+	if err := s.send(ctx, s.producer.SendMessages, msgs); err != nil {
+		return fmt.Errorf("sink: write dead letters of batch %d, %s-%d, to Kafka topic %q: %w", batchTime.UnixMilli(), topic, partition, s.cfg.DeadLetterTopic, err)
+	}
+	return nil
+}
+
+func (s *KafkaSink) refuseOutsideTransaction() error {
+	if s.txn != nil {
+		return errors.New("sink: the transactional Kafka sink writes a task's outputs and dead letters together, in one transaction (WriteTask)")
+	}
+	return nil
+}
+
+// taskMessages are a task's outputs followed by its dead letters.
+func (s *KafkaSink) taskMessages(batchTime time.Time, topic string, partition int32, outputs []sdk.Output, rejected []sdk.Rejected) ([]*sarama.ProducerMessage, error) {
+	dead, err := s.rejectedMessages(batchTime, topic, partition, rejected)
+	if err != nil {
+		return nil, err
+	}
+	return append(s.outputMessages(batchTime, topic, partition, outputs), dead...), nil
+}
+
+// outputMessages are the messages of a batch-partition's outputs.
+func (s *KafkaSink) outputMessages(batchTime time.Time, topic string, partition int32, outputs []sdk.Output) []*sarama.ProducerMessage {
 	msgs := make([]*sarama.ProducerMessage, len(outputs))
 	for i, o := range outputs {
 		m := s.message(s.cfg.Topic, OutputID{BatchTimeMs: batchTime.UnixMilli(), Topic: topic, Partition: partition, Index: i, Count: len(outputs)})
@@ -171,30 +286,23 @@ func (s *KafkaSink) WritePartition(ctx context.Context, batchTime time.Time, top
 		}
 		msgs[i] = m
 	}
-	if err := s.send(ctx, msgs); err != nil {
-		return fmt.Errorf("sink: write outputs of batch %d, %s-%d, to Kafka topic %q: %w", batchTime.UnixMilli(), topic, partition, s.cfg.Topic, err)
-	}
-	return nil
+	return msgs
 }
 
-// WriteRejected writes one batch-partition's rejected records to the
-// dead-letter topic, as JSON with their reasons (the file sink's dead-letter
-// lines), and returns once every one is acknowledged.
-func (s *KafkaSink) WriteRejected(ctx context.Context, batchTime time.Time, topic string, partition int32, rejected []sdk.Rejected) error {
+// rejectedMessages are the dead-letter messages of a batch-partition's
+// rejected records.
+func (s *KafkaSink) rejectedMessages(batchTime time.Time, topic string, partition int32, rejected []sdk.Rejected) ([]*sarama.ProducerMessage, error) {
 	msgs := make([]*sarama.ProducerMessage, len(rejected))
 	for i, r := range rejected {
 		body, err := json.Marshal(rejectedLine{Topic: r.Record.Topic, Partition: r.Record.Partition, Offset: r.Record.Offset, Stage: fmt.Sprint(r.Stage), Reason: r.Reason, Key: r.Record.Key, Value: r.Record.Value})
 		if err != nil {
-			return fmt.Errorf("sink: dead letter of %s-%d at offset %d: %w", r.Record.Topic, r.Record.Partition, r.Record.Offset, err)
+			return nil, fmt.Errorf("sink: dead letter of %s-%d at offset %d: %w", r.Record.Topic, r.Record.Partition, r.Record.Offset, err)
 		}
 		m := s.message(s.cfg.DeadLetterTopic, OutputID{BatchTimeMs: batchTime.UnixMilli(), Topic: topic, Partition: partition, Index: i, Count: len(rejected)})
 		m.Value = sarama.ByteEncoder(body)
 		msgs[i] = m
 	}
-	if err := s.send(ctx, msgs); err != nil {
-		return fmt.Errorf("sink: write dead letters of batch %d, %s-%d, to Kafka topic %q: %w", batchTime.UnixMilli(), topic, partition, s.cfg.DeadLetterTopic, err)
-	}
-	return nil
+	return msgs, nil
 }
 
 // message is a message to topic carrying id.
@@ -202,28 +310,42 @@ func (s *KafkaSink) message(topic string, id OutputID) *sarama.ProducerMessage {
 	return &sarama.ProducerMessage{Topic: topic, Headers: id.Headers(), Metadata: id}
 }
 
-// send produces msgs and waits until all are acknowledged, one failed, or
-// ctx ends. Messages still in flight when ctx ends may yet be written;
-// their OutputIDs make the retry's copies recognisable.
-func (s *KafkaSink) send(ctx context.Context, msgs []*sarama.ProducerMessage) error {
+// send produces msgs with sendMessages and waits until all are acknowledged, one
+// failed, or ctx ends. Messages still in flight when ctx ends may yet be
+// written: outside a transaction, their OutputIDs make the retry's copies
+// recognisable; in one, the transaction is aborted.
+func (s *KafkaSink) send(ctx context.Context, sendMessages func([]*sarama.ProducerMessage) error, msgs []*sarama.ProducerMessage) error {
 	if len(msgs) == 0 {
 		return nil
 	}
-	done := make(chan error, 1)
-	s.mu.RLock()
-	if s.closed {
-		s.mu.RUnlock()
-		return errors.New("sink closed")
+	err := s.await(ctx, func() error { return sendError(sendMessages(msgs), len(msgs)) })
+	if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+		return fmt.Errorf("%d messages not all acknowledged: %w", len(msgs), err)
 	}
+	return err
+}
+
+// await runs a sarama call, which cannot be interrupted, and returns its
+// error, or ctx's when ctx ends first; the call then finishes on its own.
+// Close waits for calls in flight.
+func (s *KafkaSink) await(ctx context.Context, call func() error) error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return errClosed
+	}
+	s.calls.Add(1)
+	s.mu.Unlock()
+	done := make(chan error, 1)
 	go func() {
-		defer s.mu.RUnlock()
-		done <- s.producer.SendMessages(msgs)
+		defer s.calls.Done()
+		done <- call()
 	}()
 	select {
 	case err := <-done:
-		return sendError(err, len(msgs))
+		return err
 	case <-ctx.Done():
-		return fmt.Errorf("%d messages not all acknowledged: %w", len(msgs), ctx.Err())
+		return ctx.Err()
 	}
 }
 
@@ -246,12 +368,17 @@ func sendError(err error, n int) error {
 // Close waits for writes in flight and closes the producer and its client.
 func (s *KafkaSink) Close() error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.closed {
+		s.mu.Unlock()
 		return nil
 	}
 	s.closed = true
-	err := s.producer.Close()
+	s.mu.Unlock()
+	s.calls.Wait()
+	var err error
+	if s.producer != nil {
+		err = s.producer.Close()
+	}
 	if cerr := s.client.Close(); cerr != nil && !errors.Is(cerr, sarama.ErrClosedClient) && err == nil {
 		err = cerr
 	}

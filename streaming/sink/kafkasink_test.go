@@ -19,10 +19,17 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
-// newKafkaSink starts a sink on b writing to out and out-deadletter.
+// newKafkaSink starts a sink without transactions on b writing to out and
+// out-deadletter.
 func newKafkaSink(t *testing.T, b *kafkatest.Broker, base *sarama.Config) *KafkaSink {
 	t.Helper()
-	s, err := NewKafkaSink(context.Background(), KafkaConfig{Brokers: b.Addrs(), Topic: "out", DeadLetterTopic: "out-deadletter", ClientConfig: base})
+	return startSink(t, KafkaConfig{Brokers: b.Addrs(), Topic: "out", DeadLetterTopic: "out-deadletter", ClientConfig: base, Transactional: TransactionalOff})
+}
+
+// startSink starts a sink with cfg, closed at the test's end.
+func startSink(t *testing.T, cfg KafkaConfig) *KafkaSink {
+	t.Helper()
+	s, err := NewKafkaSink(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -88,7 +88,7 @@ func TestKafkaSinkPlacesKeysAsJava(t *testing.T) {
 		javaWant[tc.key] = tc.parts[3]
 	}
 	write := func(topic, partitioner string) map[string]int32 {
-		s, err := NewKafkaSink(context.Background(), KafkaConfig{Brokers: b.Addrs(), Topic: topic, DeadLetterTopic: "dl", Partitioner: partitioner})
+		s, err := NewKafkaSink(context.Background(), KafkaConfig{Brokers: b.Addrs(), Topic: topic, DeadLetterTopic: "dl", Partitioner: partitioner, Transactional: TransactionalOff})
 		if err != nil {
 			t.Fatal(err)
 		}
