@@ -84,6 +84,11 @@ const clientPrefix = "spindle.kafka."
 //	fetch.min.bytes, fetch.max.wait.ms, max.partition.fetch.bytes
 //	isolation.level                   read_uncommitted (default), read_committed
 //
+// and the Java client's names of security settings, as Spark's Kafka
+// source takes them (see javakeys.go): sasl.jaas.config,
+// ssl.truststore.*, ssl.keystore.*, ssl.key.password,
+// ssl.endpoint.identification.algorithm.
+//
 // Any other spindle.kafka.* key is an error naming it; keys outside
 // spindle.kafka.* and the Spark keys named here are ignored. Files named by ssl.*
 // keys are read here. The Logger is left nil for the caller to set.
@@ -95,6 +100,7 @@ func ConfigFromConf(conf map[string]string) (Config, error) {
 		mechanism              string
 		sslCA, sslCert, sslKey string
 		saslKeys, sslKeys      []string
+		java                   javaKeys
 	)
 
 	keys := make([]string, 0, len(conf))
@@ -179,6 +185,9 @@ func ConfigFromConf(conf map[string]string) (Config, error) {
 				err = errors.New("must be read_uncommitted or read_committed")
 			}
 		default:
+			if java.take(key, raw) {
+				continue
+			}
 			if strings.HasPrefix(key, clientPrefix) {
 				return Config{}, fmt.Errorf("%w: unknown key %s", ErrInvalidConfig, key)
 			}
@@ -200,9 +209,13 @@ func ConfigFromConf(conf map[string]string) (Config, error) {
 	if _, ok := conf[KeyTopics]; !ok {
 		return Config{}, fmt.Errorf("%w: %s is required", ErrInvalidConfig, KeyTopics)
 	}
+	if err := java.apply(sc, security{&mechanism, &sslCA, &sslCert, &sslKey, &saslKeys, &sslKeys}); err != nil {
+		return Config{}, err
+	}
 	if err := applySecurity(sc, protocol, mechanism, sslCA, sslCert, sslKey, saslKeys, sslKeys); err != nil {
 		return Config{}, err
 	}
+	java.finish(sc)
 	cfg.ClientConfig = sc
 	if err := cfg.Validate(); err != nil {
 		return Config{}, err
