@@ -96,6 +96,38 @@ func killExecutor(t *testing.T, c *testutil.Cluster, appID, id string, nm int) {
 	t.Fatalf("executor %s of %s is not running", id, appID)
 }
 
+// waitDriverMember waits until group is a Stable consumer group whose one
+// member is the driver (static, instance <group>-driver) holding every
+// partition of topic, as kafka-consumer-groups --describe shows it, and
+// returns the member id.
+func waitDriverMember(t *testing.T, b *kafkatest.Broker, group, topic string, partitions int32) string {
+	t.Helper()
+	admin := b.Admin(t)
+	var member string
+	testutil.WaitFor(t, 30*time.Second, func() (bool, string) {
+		descs, err := admin.DescribeConsumerGroups([]string{group})
+		if err != nil || len(descs) != 1 {
+			return false, fmt.Sprintf("describe %s: %v", group, err)
+		}
+		d := descs[0]
+		if d.State != "Stable" || len(d.Members) != 1 {
+			return false, fmt.Sprintf("group %s is %s with %d members", group, d.State, len(d.Members))
+		}
+		for id, m := range d.Members {
+			a, err := m.GetMemberAssignment()
+			if err != nil || a == nil {
+				return false, fmt.Sprintf("member %s of %s has no assignment yet (%v)", id, group, err)
+			}
+			if m.GroupInstanceId == nil || *m.GroupInstanceId != group+"-driver" || len(a.Topics[topic]) != int(partitions) {
+				return false, fmt.Sprintf("member %s of %s: instance %v, assignment %v", id, group, m.GroupInstanceId, a.Topics)
+			}
+			member = id
+		}
+		return true, ""
+	})
+	return member
+}
+
 // executorLogs concatenates the framework logs of appID's executors of
 // attempt.
 func executorLogs(t *testing.T, c *testutil.Cluster, appID string, attempt int) string {
@@ -125,7 +157,9 @@ func executorLogs(t *testing.T, c *testutil.Cluster, appID string, attempt int) 
 // and every dead letter, exactly once, with no deduplication; a
 // read_uncommitted consumer also sees the killed executor's aborted
 // messages. The replay of the half-committed batch writes nothing for the
-// partitions whose transactions had committed.
+// partitions whose transactions had committed. Throughout, the source's
+// consumer group shows the driver as its one member, the second attempt's
+// after the AM kill.
 func TestRetailKafkaSinkTransactionsExactlyOnce(t *testing.T) {
 	b := kafkatest.Start(t, map[string]int32{"tx": 4, "sales": 3, "sales-deadletter": 2})
 	c := testutil.StartCluster(t, testutil.ClusterConfig{NodeManagers: 2})
@@ -160,6 +194,7 @@ func TestRetailKafkaSinkTransactionsExactlyOnce(t *testing.T) {
 	// Transactions 0-599 (one rejected at enrich).
 	testutil.ProduceRetail(t, b, "tx", 4, 0, 600, &want)
 	exactlyOnce("first batches", 60*time.Second)
+	firstMember := waitDriverMember(t, b, "spindle-retail-eos", "tx", 4)
 
 	// An executor dies with its transaction open: both executors' next
 	// commits are held, one executor is killed, the other goes on.
@@ -194,10 +229,7 @@ func TestRetailKafkaSinkTransactionsExactlyOnce(t *testing.T) {
 	commits.arm(func(id string) bool { return id == target })
 	testutil.ProduceRetail(t, b, "tx", 4, 1200, 600, &want)
 	commits.waitHeld(t, 1, 30*time.Second)
-	admin, err := sarama.NewClusterAdminFromClient(b.Client(t))
-	if err != nil {
-		t.Fatal(err)
-	}
+	admin := b.Admin(t)
 	group := sink.DefaultTransactionalIDPrefix("retail-eos", "sales")
 	var inflight int64
 	testutil.WaitFor(t, 30*time.Second, func() (bool, string) {
@@ -236,6 +268,9 @@ func TestRetailKafkaSinkTransactionsExactlyOnce(t *testing.T) {
 		t.Fatalf("read_committed output topic: %s", d)
 	}
 	waitRetailState(t, f, &want, 30*time.Second)
+	if m := waitDriverMember(t, b, "spindle-retail-eos", "tx", 4); m == firstMember {
+		t.Fatalf("the consumer group's member is still attempt 1's driver %s", m)
+	}
 	if n := len(c.Attempts(appID)); n != 2 {
 		t.Fatalf("%d attempts, want 2", n)
 	}

@@ -87,7 +87,9 @@ const clientPrefix = "spindle.kafka."
 // and the Java client's names of security settings, as Spark's Kafka
 // source takes them (see javakeys.go): sasl.jaas.config,
 // ssl.truststore.*, ssl.keystore.*, ssl.key.password,
-// ssl.endpoint.identification.algorithm.
+// ssl.endpoint.identification.algorithm; and the keys of the driver's
+// membership of the group (see groupkeys.go): group.join,
+// group.instance.id, session.timeout.ms, heartbeat.interval.ms.
 //
 // Any other spindle.kafka.* key is an error naming it; keys outside
 // spindle.kafka.* and the Spark keys named here are ignored. Files named by ssl.*
@@ -101,6 +103,7 @@ func ConfigFromConf(conf map[string]string) (Config, error) {
 		sslCA, sslCert, sslKey string
 		saslKeys, sslKeys      []string
 		java                   javaKeys
+		member                 memberKeys
 	)
 
 	keys := make([]string, 0, len(conf))
@@ -185,7 +188,7 @@ func ConfigFromConf(conf map[string]string) (Config, error) {
 				err = errors.New("must be read_uncommitted or read_committed")
 			}
 		default:
-			if java.take(key, raw) {
+			if java.take(key, raw) || member.take(key, raw) {
 				continue
 			}
 			if strings.HasPrefix(key, clientPrefix) {
@@ -202,6 +205,9 @@ func ConfigFromConf(conf map[string]string) (Config, error) {
 	}
 	if _, ok := conf[KeyGroupID]; !ok {
 		cfg.GroupID = defaultGroupID(conf[KeyAppName])
+	}
+	if err := member.apply(&cfg.Membership); err != nil {
+		return Config{}, err
 	}
 	if _, ok := conf[KeyBootstrapServers]; !ok {
 		return Config{}, fmt.Errorf("%w: %s is required", ErrInvalidConfig, KeyBootstrapServers)

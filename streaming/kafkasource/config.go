@@ -55,6 +55,10 @@ type Config struct {
 	// (spindle.kafka.group.id; ConfigFromConf defaults it to
 	// spindle-<spark.app.name>).
 	GroupID string
+	// Membership says whether and how the GroupCommitter keeps the driver
+	// a member of the group (spindle.kafka.group.join and the group keys
+	// of groupkeys.go).
+	Membership Membership
 	// Logger receives out-of-range and planning logs; nil logs nothing.
 	Logger *zap.Logger
 }
@@ -65,6 +69,7 @@ func DefaultConfig() Config {
 	return Config{
 		MinRatePerPartition: 1,
 		AutoOffsetReset:     ResetLatest,
+		Membership:          DefaultMembership(),
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -17,8 +18,10 @@ const maxNamedPartitions = 10
 
 // GroupCommitter commits the stream's progress to a Kafka consumer group,
 // so that lag monitors (Burrow, kafka-consumer-groups) see it. The stream
-// itself never joins the group and never reads these offsets back: it
-// resumes from its checkpoint. It is safe for concurrent use.
+// never reads these offsets back: it resumes from its checkpoint. With
+// Config.Membership.Join the committer also keeps the driver a static
+// member of the group, holding every partition (see Membership), and
+// commits as that member. It is safe for concurrent use.
 //
 // Commits are "simple consumer" commits: an OffsetCommit request sent
 // straight to the group's coordinator with generation -1 and an empty
@@ -32,6 +35,8 @@ type GroupCommitter struct {
 	client    sarama.Client
 	ownClient bool
 	log       *zap.Logger
+	// member is the driver's membership of the group; nil without one.
+	member *groupMember
 }
 
 // NewGroupCommitter validates cfg, which must name a group (GroupID), and
@@ -44,7 +49,15 @@ func NewGroupCommitter(cfg Config) (*GroupCommitter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("kafkasource: connect to %v: %w", cfg.Brokers, err)
 	}
-	return &GroupCommitter{group: cfg.GroupID, client: client, ownClient: true, log: cfg.logger()}, nil
+	return withMember(&GroupCommitter{group: cfg.GroupID, client: client, ownClient: true, log: cfg.logger()}, cfg), nil
+}
+
+// withMember starts c's membership of the group when cfg asks for one.
+func withMember(c *GroupCommitter, cfg Config) *GroupCommitter {
+	if cfg.Membership.Join {
+		c.member = startGroupMember(c.client, cfg)
+	}
+	return c
 }
 
 // NewGroupCommitterWithClient validates cfg and commits with an existing
@@ -57,7 +70,7 @@ func NewGroupCommitterWithClient(cfg Config, client sarama.Client) (*GroupCommit
 	if client == nil {
 		return nil, fmt.Errorf("%w: nil sarama client", ErrInvalidConfig)
 	}
-	return &GroupCommitter{group: cfg.GroupID, client: client, log: cfg.logger()}, nil
+	return withMember(&GroupCommitter{group: cfg.GroupID, client: client, log: cfg.logger()}, cfg), nil
 }
 
 func validateGroupConfig(cfg Config) error {
@@ -73,8 +86,11 @@ func validateGroupConfig(cfg Config) error {
 // Group returns the consumer group offsets are committed to.
 func (c *GroupCommitter) Group() string { return c.group }
 
-// Close releases the committer's own client.
+// Close leaves the group and releases the committer's own client.
 func (c *GroupCommitter) Close() error {
+	if c.member != nil {
+		c.member.close()
+	}
 	if !c.ownClient {
 		return nil
 	}
@@ -98,13 +114,25 @@ func (c *GroupCommitter) CommitOffsets(ctx context.Context, next map[TopicPartit
 			return fmt.Errorf("%w: offset %d to commit for %s is negative", ErrInvalidRange, off, tp)
 		}
 	}
+	if c.member != nil {
+		c.member.ensureAssigned(slices.Collect(maps.Keys(next)))
+	}
 	pending := next
 	var failed, retried []commitFailure
 	for attempt := 0; attempt < 2 && len(pending) > 0; attempt++ {
 		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("kafkasource: commit offsets to group %s: %w", c.group, err)
 		}
-		if attempt > 0 {
+		if attempt > 0 && c.member != nil && memberRetry(retried) {
+			// The group rebalanced under the commit: commit again as the
+			// member of the next generation.
+			wctx, cancel := context.WithTimeout(ctx, c.member.session)
+			stable := c.member.waitStable(wctx)
+			cancel()
+			if !stable {
+				break
+			}
+		} else if attempt > 0 {
 			if err := c.client.RefreshCoordinator(c.group); err != nil {
 				return fmt.Errorf("kafkasource: find coordinator of group %s: %w", c.group, err)
 			}
@@ -133,6 +161,14 @@ func (c *GroupCommitter) CommitOffsets(ctx context.Context, next map[TopicPartit
 	return c.failureError(failed)
 }
 
+// memberRetry reports whether the retries are for a rebalance of the
+// group the driver is a member of.
+func memberRetry(retried []commitFailure) bool {
+	return len(retried) > 0 && slices.ContainsFunc(retried, func(f commitFailure) bool {
+		return errors.Is(f.err, sarama.ErrRebalanceInProgress) || errors.Is(f.err, sarama.ErrIllegalGeneration) || errors.Is(f.err, sarama.ErrUnknownMemberId)
+	})
+}
+
 // commitFailure is one partition the broker did not commit.
 type commitFailure struct {
 	tp     TopicPartition
@@ -157,6 +193,14 @@ func (c *GroupCommitter) commitOnce(offsets map[TopicPartition]int64) (retry, fa
 		return all(err), nil, err
 	}
 	req := sarama.NewOffsetCommitRequest(c.client.Config(), c.group)
+	if c.member != nil {
+		if id, gen, instance, ok := c.member.identity(); ok {
+			req.ConsumerID, req.ConsumerGroupGeneration = id, gen
+			if req.Version >= 7 {
+				req.GroupInstanceId = instance
+			}
+		}
+	}
 	for tp, off := range offsets {
 		// Leader epoch -1: unknown, so the broker does not fence on it.
 		req.AddBlockWithLeaderEpoch(tp.Topic, tp.Partition, off, -1, sarama.ReceiveTime, "")
@@ -177,6 +221,12 @@ func (c *GroupCommitter) commitOnce(offsets map[TopicPartition]int64) (retry, fa
 		switch kerr {
 		case sarama.ErrNoError:
 		case sarama.ErrNotCoordinatorForConsumer, sarama.ErrConsumerCoordinatorNotAvailable, sarama.ErrOffsetsLoadInProgress, sarama.ErrRequestTimedOut:
+			retry = append(retry, commitFailure{tp: tp, offset: off, err: kerr})
+		case sarama.ErrRebalanceInProgress, sarama.ErrIllegalGeneration, sarama.ErrUnknownMemberId:
+			if c.member == nil {
+				failed = append(failed, commitFailure{tp: tp, offset: off, err: kerr})
+				continue
+			}
 			retry = append(retry, commitFailure{tp: tp, offset: off, err: kerr})
 		default:
 			failed = append(failed, commitFailure{tp: tp, offset: off, err: kerr})

@@ -1,0 +1,191 @@
+package kafkasource
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/IBM/sarama"
+	"github.com/spindlehq/spindle/internal/kafkatest"
+	"github.com/spindlehq/spindle/internal/testutil"
+)
+
+// memberConfig is a committer of group that joins it, with short
+// timeouts.
+func memberConfig(b *kafkatest.Broker, group string, topics ...string) Config {
+	cfg := testConfig(b, ResetEarliest, topics...)
+	cfg.GroupID = group
+	cfg.Membership = Membership{Join: true, SessionTimeout: 6 * time.Second, HeartbeatInterval: 100 * time.Millisecond}
+	return cfg
+}
+
+// groupView is what kafka-consumer-groups --describe shows of a group:
+// its state, protocol and each member's instance id and partitions.
+type groupView struct {
+	state, protocolType, protocol string
+	members                       map[string]string // member id -> "instance: partitions"
+}
+
+func describeGroup(t *testing.T, b *kafkatest.Broker, group string) groupView {
+	t.Helper()
+	descs, err := b.Admin(t).DescribeConsumerGroups([]string{group})
+	if err != nil || len(descs) != 1 {
+		t.Fatalf("describe group %s: %v, %v", group, descs, err)
+	}
+	d := descs[0]
+	v := groupView{state: d.State, protocolType: d.ProtocolType, protocol: d.Protocol, members: map[string]string{}}
+	for id, m := range d.Members {
+		a, err := m.GetMemberAssignment()
+		if err != nil {
+			t.Fatalf("assignment of member %s: %v", id, err)
+		}
+		var parts []string
+		if a == nil {
+			// A member that has not synced yet has no assignment.
+			a = &sarama.ConsumerGroupMemberAssignment{}
+		}
+		for topic, ps := range a.Topics {
+			parts = append(parts, fmt.Sprintf("%s%v", topic, ps))
+		}
+		slices.Sort(parts)
+		instance := "<dynamic>"
+		if m.GroupInstanceId != nil {
+			instance = *m.GroupInstanceId
+		}
+		v.members[id] = instance + " " + m.ClientId + ": " + strings.Join(parts, " ")
+	}
+	return v
+}
+
+// waitGroup waits until the group, as tools describe it, satisfies ok.
+func waitGroup(t *testing.T, b *kafkatest.Broker, group string, ok func(groupView) bool) groupView {
+	t.Helper()
+	var v groupView
+	testutil.WaitFor(t, testTimeout, func() (bool, string) {
+		v = describeGroup(t, b, group)
+		return ok(v), fmt.Sprintf("group %s: %+v", group, v)
+	})
+	return v
+}
+
+// oneMember returns the only member's description, "" unless the group is
+// Stable with exactly one member.
+func oneMember(v groupView) string {
+	if v.state != "Stable" || len(v.members) != 1 {
+		return ""
+	}
+	for _, m := range v.members {
+		return m
+	}
+	return ""
+}
+
+// TestGroupMemberVisibleToTools: while the stream runs, its group is a
+// Stable consumer group with the driver as its one static member, holding
+// every partition of the subscribed topics (partitions added later too),
+// and the driver's commits land; a Kafka consumer that joins by mistake is
+// refused and takes nothing; a new attempt's driver takes the old one's
+// place, whose commits are then refused; once the stream stops, the group
+// is Empty.
+func TestGroupMemberVisibleToTools(t *testing.T) {
+	b := kafkatest.Start(t, map[string]int32{"orders": 3, "audit": 1})
+	cfg := memberConfig(b, "spindle-retail", "orders", "audit")
+	first := newTestCommitter(t, cfg)
+	v := waitGroup(t, b, "spindle-retail", func(v groupView) bool { return oneMember(v) != "" })
+	if want := "spindle-retail-driver spindle: audit[0] orders[0 1 2]"; oneMember(v) != want || v.protocolType != "consumer" || v.protocol != "spindle" {
+		t.Fatalf("group %+v; want one member %q with protocol consumer/spindle", v, want)
+	}
+	mustCommit(t, first, map[TopicPartition]int64{{"orders", 0}: 5, {"audit", 0}: 2})
+	checkGroupOffsets(t, b, "spindle-retail", map[TopicPartition]int64{{"orders", 0}: 5, {"audit", 0}: 2})
+	if groups, err := b.Admin(t).ListConsumerGroups(); err != nil || groups["spindle-retail"] != "consumer" {
+		t.Fatalf("ListGroups: %v, %v; want spindle-retail as a consumer group", groups, err)
+	}
+
+	// A Kafka consumer joining the stream's group is refused.
+	ccfg := b.SaramaConfig()
+	ccfg.Consumer.Group.Rebalance.Timeout = 5 * time.Second
+	foreign, err := sarama.NewConsumerGroup(b.Addrs(), "spindle-retail", ccfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer foreign.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	err = foreign.Consume(ctx, []string{"orders"}, &groupReader{first: map[TopicPartition]int64{}, want: 1, done: make(chan struct{})})
+	if !errors.Is(err, sarama.ErrInconsistentGroupProtocol) {
+		t.Fatalf("a Kafka consumer joining the group: %v, want INCONSISTENT_GROUP_PROTOCOL", err)
+	}
+	mustCommit(t, first, map[TopicPartition]int64{{"orders", 1}: 7})
+
+	// A partition added to a subscribed topic joins the assignment when
+	// the stream commits it.
+	b.AddPartitions(t, "orders", 4)
+	mustCommit(t, first, map[TopicPartition]int64{{"orders", 3}: 1})
+	waitGroup(t, b, "spindle-retail", func(v groupView) bool {
+		return oneMember(v) == "spindle-retail-driver spindle: audit[0] orders[0 1 2 3]"
+	})
+
+	// The next attempt's driver takes the place of the first.
+	before := describeGroup(t, b, "spindle-retail")
+	second := newTestCommitter(t, cfg)
+	waitGroup(t, b, "spindle-retail", func(v groupView) bool {
+		if oneMember(v) == "" {
+			return false
+		}
+		for id := range v.members {
+			if _, old := before.members[id]; old {
+				return false
+			}
+		}
+		return true
+	})
+	mustCommit(t, second, map[TopicPartition]int64{{"orders", 0}: 9})
+	cctx, ccancel := context.WithTimeout(context.Background(), testTimeout)
+	defer ccancel()
+	if err := first.CommitOffsets(cctx, map[TopicPartition]int64{{"orders", 0}: 6}); err == nil {
+		t.Fatal("the replaced driver's commit was accepted")
+	}
+	checkGroupOffsets(t, b, "spindle-retail", map[TopicPartition]int64{{"orders", 0}: 9, {"orders", 1}: 7, {"orders", 3}: 1})
+
+	// Stopped, the stream leaves its group at once.
+	if err := second.Close(); err != nil {
+		t.Fatal(err)
+	}
+	waitGroup(t, b, "spindle-retail", func(v groupView) bool { return v.state == "Empty" && len(v.members) == 0 })
+}
+
+func TestConfigFromConfMembership(t *testing.T) {
+	base := map[string]string{KeyBootstrapServers: "k:9092", KeyTopics: "t", KeyAppName: "retail"}
+	cfg, err := ConfigFromConf(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Membership != DefaultMembership() || !cfg.Membership.Join {
+		t.Fatalf("default membership %+v", cfg.Membership)
+	}
+	cfg, err = ConfigFromConf(confWith(base, KeyGroupJoin, "false", KeyGroupInstanceID, "am", KeySessionTimeout, "10000", KeyHeartbeatInterval, "1000"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (Membership{Join: false, InstanceID: "am", SessionTimeout: 10 * time.Second, HeartbeatInterval: time.Second}); cfg.Membership != want {
+		t.Fatalf("membership %+v, want %+v", cfg.Membership, want)
+	}
+	for _, tc := range []struct{ kv []string }{
+		{[]string{KeyGroupJoin, "yes please"}},
+		{[]string{KeyGroupInstanceID, " "}},
+		{[]string{KeySessionTimeout, "5999"}},
+		{[]string{KeySessionTimeout, "1800001"}},
+		{[]string{KeyHeartbeatInterval, "0"}},
+		{[]string{KeyHeartbeatInterval, "45000"}},
+		{[]string{KeySessionTimeout, "10000", KeyHeartbeatInterval, "10000"}},
+	} {
+		_, err := ConfigFromConf(confWith(base, tc.kv...))
+		if !errors.Is(err, ErrInvalidConfig) || !strings.Contains(err.Error(), tc.kv[len(tc.kv)-2]) {
+			t.Errorf("%v: %v, want an error naming %s", tc.kv, err, tc.kv[len(tc.kv)-2])
+		}
+	}
+}
