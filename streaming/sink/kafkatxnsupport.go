@@ -20,7 +20,7 @@ const apiKeyOffsetFetch = 9
 
 // committedRetryBackoff spaces the reads of a record that a transaction
 // is still completing.
-const committedRetryBackoff = 50 * time.Millisecond
+const committedRetryBackoff = 10 * time.Millisecond
 
 // chooseTransactions decides, from cfg.Transactional and what the brokers
 // support, whether the sink writes in transactions, and returns what
