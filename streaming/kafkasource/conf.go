@@ -65,8 +65,8 @@ const clientPrefix = "spindle.kafka."
 // (default 0, unlimited), spark.streaming.kafka.minRatePerPartition (default
 // 1) and spindle.kafka.auto.offset.reset (earliest, latest or none; default
 // latest). spindle.kafka.group.id names the consumer group the driver
-// commits processed offsets to, for lag monitors; the stream never joins
-// it. It defaults to "spindle-" followed by spark.app.name, or to
+// commits processed offsets to, for lag monitors; its rebalancing never
+// decides what the stream reads. It defaults to "spindle-" followed by spark.app.name, or to
 // "spindle" when the application has no name. These other spindle.kafka.*
 // keys set the sarama client, with Kafka's meaning:
 //

@@ -50,8 +50,8 @@ type Config struct {
 	// is made to return consumer errors, which reading relies on.
 	ClientConfig *sarama.Config
 	// GroupID is the consumer group a GroupCommitter commits processed
-	// offsets to, so that lag monitors see the stream's progress; reading
-	// never joins the group. Planner and Reader ignore it
+	// offsets to, so that lag monitors see the stream's progress; the
+	// group never decides what is read. Planner and Reader ignore it
 	// (spindle.kafka.group.id; ConfigFromConf defaults it to
 	// spindle-<spark.app.name>).
 	GroupID string
