@@ -55,7 +55,7 @@ func NewGroupCommitter(cfg Config) (*GroupCommitter, error) {
 // withMember starts c's membership of the group when cfg asks for one.
 func withMember(c *GroupCommitter, cfg Config) *GroupCommitter {
 	if cfg.Membership.Join {
-		c.member = startGroupMember(c.client, cfg)
+		c.member = startGroupMember(cfg)
 	}
 	return c
 }
@@ -101,8 +101,11 @@ func (c *GroupCommitter) Close() error {
 }
 
 // CommitOffsets commits, for each partition, the next offset to read (what
-// Kafka's committed offsets mean) to the group. When the coordinator moved
-// or is loading, it finds the coordinator again and retries once. A
+// Kafka's committed offsets mean) to the group, as the driver's member
+// when it is one. It never waits for the membership: while the driver is
+// (re)joining, the group refuses the commit and the next batch commits
+// again. When the coordinator moved or is loading, it finds the
+// coordinator again and retries once. A
 // partition the broker refused (an unknown topic or partition, a group
 // that other consumers are members of, a missing ACL) makes the returned
 // error name it and wrap the broker's error; the other partitions are
@@ -114,8 +117,10 @@ func (c *GroupCommitter) CommitOffsets(ctx context.Context, next map[TopicPartit
 			return fmt.Errorf("%w: offset %d to commit for %s is negative", ErrInvalidRange, off, tp)
 		}
 	}
+	var before string
 	if c.member != nil {
 		c.member.ensureAssigned(slices.Collect(maps.Keys(next)))
+		before = c.member.generationKey()
 	}
 	pending := next
 	var failed, retried []commitFailure
@@ -123,16 +128,7 @@ func (c *GroupCommitter) CommitOffsets(ctx context.Context, next map[TopicPartit
 		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("kafkasource: commit offsets to group %s: %w", c.group, err)
 		}
-		if attempt > 0 && c.member != nil && memberRetry(retried) {
-			// The group rebalanced under the commit: commit again as the
-			// member of the next generation.
-			wctx, cancel := context.WithTimeout(ctx, c.member.session)
-			stable := c.member.waitStable(wctx)
-			cancel()
-			if !stable {
-				break
-			}
-		} else if attempt > 0 {
+		if attempt > 0 {
 			if err := c.client.RefreshCoordinator(c.group); err != nil {
 				return fmt.Errorf("kafkasource: find coordinator of group %s: %w", c.group, err)
 			}
@@ -158,15 +154,34 @@ func (c *GroupCommitter) CommitOffsets(ctx context.Context, next map[TopicPartit
 	}
 	// Those still refused by the coordinator after the retry.
 	failed = append(failed, retried...)
+	if c.member != nil && c.member.generationKey() != before {
+		// The driver joined a new generation while the commit was under
+		// way: commit what its old generation could not once more.
+		failed = c.recommit(failed)
+	}
 	return c.failureError(failed)
 }
 
-// memberRetry reports whether the retries are for a rebalance of the
-// group the driver is a member of.
-func memberRetry(retried []commitFailure) bool {
-	return len(retried) > 0 && slices.ContainsFunc(retried, func(f commitFailure) bool {
-		return errors.Is(f.err, sarama.ErrRebalanceInProgress) || errors.Is(f.err, sarama.ErrIllegalGeneration) || errors.Is(f.err, sarama.ErrUnknownMemberId)
-	})
+// recommit commits again, as the member's current generation, the
+// partitions refused for their generation, and returns what still failed.
+func (c *GroupCommitter) recommit(failed []commitFailure) []commitFailure {
+	again := map[TopicPartition]int64{}
+	var rest []commitFailure
+	for _, f := range failed {
+		if errors.Is(f.err, sarama.ErrIllegalGeneration) || errors.Is(f.err, sarama.ErrUnknownMemberId) || errors.Is(f.err, sarama.ErrRebalanceInProgress) {
+			again[f.tp] = f.offset
+			continue
+		}
+		rest = append(rest, f)
+	}
+	if len(again) == 0 {
+		return failed
+	}
+	retry, f, err := c.commitOnce(again)
+	if err != nil {
+		return append(rest, retry...)
+	}
+	return append(append(rest, f...), retry...)
 }
 
 // commitFailure is one partition the broker did not commit.
@@ -222,12 +237,6 @@ func (c *GroupCommitter) commitOnce(offsets map[TopicPartition]int64) (retry, fa
 		case sarama.ErrNoError:
 		case sarama.ErrNotCoordinatorForConsumer, sarama.ErrConsumerCoordinatorNotAvailable, sarama.ErrOffsetsLoadInProgress, sarama.ErrRequestTimedOut:
 			retry = append(retry, commitFailure{tp: tp, offset: off, err: kerr})
-		case sarama.ErrRebalanceInProgress, sarama.ErrIllegalGeneration, sarama.ErrUnknownMemberId:
-			if c.member == nil {
-				failed = append(failed, commitFailure{tp: tp, offset: off, err: kerr})
-				continue
-			}
-			retry = append(retry, commitFailure{tp: tp, offset: off, err: kerr})
 		default:
 			failed = append(failed, commitFailure{tp: tp, offset: off, err: kerr})
 		}
@@ -260,9 +269,19 @@ func (c *GroupCommitter) failureError(failed []commitFailure) error {
 		if n > maxNamedPartitions {
 			list += fmt.Sprintf(" and %d more partitions", n-maxNamedPartitions)
 		}
-		errs = append(errs, fmt.Errorf("kafkasource: commit %s to group %s: %w%s", list, c.group, same[0].err, commitHint(same[0].err)))
+		errs = append(errs, fmt.Errorf("kafkasource: commit %s to group %s: %w%s", list, c.group, same[0].err, c.hint(same[0].err)))
 	}
 	return errors.Join(errs...)
+}
+
+// hint tells the operator what to do about a refused commit. While the
+// driver is (re)joining the group, the group refuses commits that carry no
+// generation, and the next batch's commit goes through once it holds one.
+func (c *GroupCommitter) hint(err error) string {
+	if c.member != nil && c.member.joining() && (errors.Is(err, sarama.ErrUnknownMemberId) || errors.Is(err, sarama.ErrIllegalGeneration) || errors.Is(err, sarama.ErrRebalanceInProgress)) {
+		return "; the driver is joining the consumer group, and commits again with the next batch"
+	}
+	return commitHint(err)
 }
 
 // commitHint tells the operator what to do about a refused commit.

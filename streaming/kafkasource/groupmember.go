@@ -39,6 +39,9 @@ const (
 	maxJoinBackoff = 30 * time.Second
 	// leaveTimeout bounds the LeaveGroup sent when the driver stops.
 	leaveTimeout = 5 * time.Second
+	// closeTimeout bounds how long stopping the driver waits for the
+	// member to leave.
+	closeTimeout = leaveTimeout + time.Second
 )
 
 // Membership configures how the stream shows in its consumer group. The
@@ -65,8 +68,11 @@ func DefaultMembership() Membership { return Membership{Join: true} }
 // groupMember keeps the driver a static member of the group: it joins,
 // assigns the subscribed topics' partitions to itself as the group's
 // leader, heartbeats, and joins again when the group rebalances or a
-// committed partition is not in its assignment.
+// committed partition is not in its assignment. It has a client of its
+// own: a broker may hold a JoinGroup for the rebalance timeout, and
+// requests behind it on the same connection, such as commits, would wait.
 type groupMember struct {
+	cfg        Config
 	client     sarama.Client
 	group      string
 	instanceID string
@@ -79,10 +85,10 @@ type groupMember struct {
 	memberID   string
 	generation int32
 	assigned   map[TopicPartition]bool
-	// stable is closed while the member holds a generation; a new channel
-	// replaces it when the member joins again.
-	stable   chan struct{}
+	// isStable is true while the member holds a generation.
 	isStable bool
+	// inJoin is true while a join is under way.
+	inJoin bool
 
 	rejoin chan struct{}
 	cancel context.CancelFunc
@@ -94,11 +100,11 @@ type groupMember struct {
 var errStopMembership = errors.New("kafkasource: the driver does not join the consumer group")
 
 // startGroupMember starts joining cfg.GroupID in the background.
-func startGroupMember(client sarama.Client, cfg Config) *groupMember {
+func startGroupMember(cfg Config) *groupMember {
 	m := &groupMember{
-		client: client, group: cfg.GroupID, instanceID: cfg.Membership.InstanceID, topics: slices.Clone(cfg.Topics),
+		cfg: cfg, group: cfg.GroupID, instanceID: cfg.Membership.InstanceID, topics: slices.Clone(cfg.Topics),
 		session: cfg.Membership.SessionTimeout, heartbeat: cfg.Membership.HeartbeatInterval, log: cfg.logger(),
-		stable: make(chan struct{}), rejoin: make(chan struct{}, 1), done: make(chan struct{}),
+		rejoin: make(chan struct{}, 1), done: make(chan struct{}),
 	}
 	if m.instanceID == "" {
 		m.instanceID = cfg.GroupID + "-driver"
@@ -127,19 +133,22 @@ func (m *groupMember) identity() (memberID string, generation int32, instanceID 
 	return m.memberID, m.generation, &id, true
 }
 
-// waitStable waits until the member holds a generation, or ctx ends.
-func (m *groupMember) waitStable(ctx context.Context) bool {
-	m.mu.Lock()
-	ch := m.stable
-	m.mu.Unlock()
-	select {
-	case <-ch:
-		return true
-	case <-ctx.Done():
-		return false
-	case <-m.done:
-		return false
+// generationKey names the member's current generation, "" while it holds
+// none.
+func (m *groupMember) generationKey() string {
+	id, gen, _, ok := m.identity()
+	if !ok {
+		return ""
 	}
+	return fmt.Sprintf("%s/%d", id, gen)
+}
+
+// joining reports whether the member is joining the group, rather than
+// holding a generation or staying out.
+func (m *groupMember) joining() bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.inJoin
 }
 
 // ensureAssigned joins again when tps holds a partition outside the
@@ -157,18 +166,40 @@ func (m *groupMember) ensureAssigned(tps []TopicPartition) {
 }
 
 // close stops heartbeating and leaves the group, which then shows no
-// member at once rather than after the session timeout.
+// member at once rather than after the session timeout. It waits at most
+// closeTimeout: a join the broker holds ends on its own, and the member's
+// client with it.
 func (m *groupMember) close() {
 	m.cancel()
-	<-m.done
+	select {
+	case <-m.done:
+	case <-time.After(closeTimeout):
+		m.log.Info("the driver's consumer group member is still finishing a request; it leaves on its own", zap.String("group", m.group))
+	}
 }
 
 func (m *groupMember) run(ctx context.Context) {
 	defer close(m.done)
 	backoff := 100 * time.Millisecond
 	warned := false
+	defer func() {
+		if m.client != nil {
+			m.leave()
+			_ = m.client.Close()
+		}
+	}()
 	for ctx.Err() == nil {
-		err := m.join(ctx)
+		var err error
+		if m.client == nil {
+			m.client, err = sarama.NewClient(m.cfg.Brokers, m.cfg.saramaConfig())
+			if err != nil {
+				m.client = nil
+				err = fmt.Errorf("connect to %v: %w", m.cfg.Brokers, err)
+			}
+		}
+		if err == nil {
+			err = m.join(ctx)
+		}
 		if err == nil {
 			backoff = 100 * time.Millisecond
 			warned = false
@@ -178,6 +209,10 @@ func (m *groupMember) run(ctx context.Context) {
 			}
 		}
 		if errors.Is(err, errStopMembership) {
+			// Out of the group, or fenced by a newer driver whose member
+			// a LeaveGroup must not remove.
+			m.setUnstable()
+			m.setJoining(false)
 			m.log.Warn("the driver stays out of its consumer group; offsets are still committed to it", zap.String("group", m.group), zap.Error(err))
 			return
 		}
@@ -194,22 +229,25 @@ func (m *groupMember) run(ctx context.Context) {
 		}
 		backoff = min(2*backoff, maxJoinBackoff)
 	}
-	m.leave()
 }
 
 // setUnstable marks the member as holding no generation.
 func (m *groupMember) setUnstable() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.isStable {
-		m.isStable = false
-		m.stable = make(chan struct{})
-	}
+	m.isStable = false
+}
+
+func (m *groupMember) setJoining(j bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.inJoin = j
 }
 
 // join runs JoinGroup and SyncGroup until the member holds a generation.
 func (m *groupMember) join(ctx context.Context) error {
 	m.setUnstable()
+	m.setJoining(true)
 	for ctx.Err() == nil {
 		coordinator, err := m.client.Coordinator(m.group)
 		if err != nil {
@@ -261,8 +299,7 @@ func (m *groupMember) join(ctx context.Context) error {
 			continue
 		}
 		m.mu.Lock()
-		m.generation, m.assigned, m.isStable = resp.GenerationId, assigned, true
-		close(m.stable)
+		m.generation, m.assigned, m.isStable, m.inJoin = resp.GenerationId, assigned, true, false
 		m.mu.Unlock()
 		m.log.Info("the driver is a member of its consumer group", zap.String("group", m.group), zap.String("instance", m.instanceID),
 			zap.Int32("generation", resp.GenerationId), zap.Int("partitions", len(assigned)))
@@ -385,7 +422,7 @@ func (m *groupMember) heartbeatUntilRejoin(ctx context.Context) error {
 // leave removes the member from the group, so that it shows no member at
 // once; a killed driver's member stays until the session timeout.
 func (m *groupMember) leave() {
-	memberID, _, instance, ok := m.identity()
+	memberID, generation, instance, ok := m.identity()
 	m.setUnstable()
 	if !ok {
 		return
@@ -393,6 +430,16 @@ func (m *groupMember) leave() {
 	done := make(chan error, 1)
 	go func() {
 		coordinator, err := m.client.Coordinator(m.group)
+		if err == nil {
+			// A driver that a newer one replaced must not leave: some
+			// brokers take a leave by instance id alone, which would
+			// remove the newer driver.
+			hb, herr := coordinator.Heartbeat(&sarama.HeartbeatRequest{Version: 3, GroupId: m.group, GenerationId: generation, MemberId: memberID, GroupInstanceId: instance})
+			if herr == nil && (hb.Err == sarama.ErrFencedInstancedId || hb.Err == sarama.ErrUnknownMemberId) {
+				done <- nil
+				return
+			}
+		}
 		if err == nil {
 			var resp *sarama.LeaveGroupResponse
 			resp, err = coordinator.LeaveGroup(&sarama.LeaveGroupRequest{Version: 3, GroupId: m.group,

@@ -12,14 +12,16 @@ import (
 	"github.com/IBM/sarama"
 	"github.com/spindlehq/spindle/internal/kafkatest"
 	"github.com/spindlehq/spindle/internal/testutil"
+	"go.uber.org/zap/zaptest"
 )
 
 // memberConfig is a committer of group that joins it, with short
 // timeouts.
-func memberConfig(b *kafkatest.Broker, group string, topics ...string) Config {
+func memberConfig(t *testing.T, b *kafkatest.Broker, group string, topics ...string) Config {
 	cfg := testConfig(b, ResetEarliest, topics...)
 	cfg.GroupID = group
 	cfg.Membership = Membership{Join: true, SessionTimeout: 6 * time.Second, HeartbeatInterval: 100 * time.Millisecond}
+	cfg.Logger = zaptest.NewLogger(t)
 	return cfg
 }
 
@@ -84,6 +86,22 @@ func oneMember(v groupView) string {
 	return ""
 }
 
+// commitAsBatchesDo commits next as the driver does after each batch until
+// a commit goes through: one refused because the driver is (re)joining
+// the group is followed by the next batch's.
+func commitAsBatchesDo(t *testing.T, c *GroupCommitter, next map[TopicPartition]int64) {
+	t.Helper()
+	testutil.WaitFor(t, testTimeout, func() (bool, string) {
+		ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+		defer cancel()
+		err := c.CommitOffsets(ctx, next)
+		if err != nil && !strings.Contains(err.Error(), "the driver is joining the consumer group") {
+			t.Fatalf("commit while the driver joins: %v", err)
+		}
+		return err == nil, fmt.Sprint(err)
+	})
+}
+
 // TestGroupMemberVisibleToTools: while the stream runs, its group is a
 // Stable consumer group with the driver as its one static member, holding
 // every partition of the subscribed topics (partitions added later too),
@@ -93,7 +111,7 @@ func oneMember(v groupView) string {
 // is Empty.
 func TestGroupMemberVisibleToTools(t *testing.T) {
 	b := kafkatest.Start(t, map[string]int32{"orders": 3, "audit": 1})
-	cfg := memberConfig(b, "spindle-retail", "orders", "audit")
+	cfg := memberConfig(t, b, "spindle-retail", "orders", "audit")
 	first := newTestCommitter(t, cfg)
 	v := waitGroup(t, b, "spindle-retail", func(v groupView) bool { return oneMember(v) != "" })
 	if want := "spindle-retail-driver spindle: audit[0] orders[0 1 2]"; oneMember(v) != want || v.protocolType != "consumer" || v.protocol != "spindle" {
@@ -122,9 +140,10 @@ func TestGroupMemberVisibleToTools(t *testing.T) {
 	mustCommit(t, first, map[TopicPartition]int64{{"orders", 1}: 7})
 
 	// A partition added to a subscribed topic joins the assignment when
-	// the stream commits it.
+	// the stream commits it: the driver joins again, and a commit refused
+	// meanwhile goes through with a later batch.
 	b.AddPartitions(t, "orders", 4)
-	mustCommit(t, first, map[TopicPartition]int64{{"orders", 3}: 1})
+	commitAsBatchesDo(t, first, map[TopicPartition]int64{{"orders", 3}: 1})
 	waitGroup(t, b, "spindle-retail", func(v groupView) bool {
 		return oneMember(v) == "spindle-retail-driver spindle: audit[0] orders[0 1 2 3]"
 	})
@@ -143,7 +162,7 @@ func TestGroupMemberVisibleToTools(t *testing.T) {
 		}
 		return true
 	})
-	mustCommit(t, second, map[TopicPartition]int64{{"orders", 0}: 9})
+	commitAsBatchesDo(t, second, map[TopicPartition]int64{{"orders", 0}: 9})
 	cctx, ccancel := context.WithTimeout(context.Background(), testTimeout)
 	defer ccancel()
 	if err := first.CommitOffsets(cctx, map[TopicPartition]int64{{"orders", 0}: 6}); err == nil {
@@ -151,7 +170,14 @@ func TestGroupMemberVisibleToTools(t *testing.T) {
 	}
 	checkGroupOffsets(t, b, "spindle-retail", map[TopicPartition]int64{{"orders", 0}: 9, {"orders", 1}: 7, {"orders", 3}: 1})
 
-	// Stopped, the stream leaves its group at once.
+	// Stopped, the stream leaves its group at once. (The replaced driver
+	// stops first: its LeaveGroup, under a stale member id, removes no one.)
+	if err := first.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if v := describeGroup(t, b, "spindle-retail"); oneMember(v) == "" {
+		t.Fatalf("the replaced driver's leave emptied the group: %+v", v)
+	}
 	if err := second.Close(); err != nil {
 		t.Fatal(err)
 	}
