@@ -3,11 +3,14 @@ package appmaster
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
+	"github.com/spindlehq/spindle/conf"
 	"github.com/spindlehq/spindle/launch"
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
@@ -40,17 +43,20 @@ func (am *AppMaster) allocate(ctx context.Context) (*pb.AllocateResponse, error)
 }
 
 // handle launches newly allocated executors, accounts for completed ones and
-// releases executors that never registered.
+// releases executors that never registered or that the driver declared
+// lost for silence (a hung process keeps its container otherwise).
 func (am *AppMaster) handle(resp *pb.AllocateResponse) error {
 	now := time.Now()
+	var toLaunch []*pb.Container
 	for _, c := range resp.GetAllocatedContainers() {
-		if len(am.executors) >= am.cfg.NumExecutors {
+		if len(am.executors)+len(toLaunch) >= am.cfg.NumExecutors {
 			am.released[c.GetId()] = true
 			continue
 		}
-		if err := am.launch(c, now); err != nil {
-			return err
-		}
+		toLaunch = append(toLaunch, c)
+	}
+	if err := am.launch(toLaunch, now); err != nil {
+		return err
 	}
 	for _, st := range resp.GetCompletedContainerStatuses() {
 		e, ok := am.executors[st.GetContainerId()]
@@ -71,17 +77,36 @@ func (am *AppMaster) handle(resp *pb.AllocateResponse) error {
 		}
 	}
 	for id, e := range am.executors {
-		if now.Sub(e.launchedAt) > am.cfg.ContainerLaunchTimeout && !am.endpoint.Registered(e.id) {
-			delete(am.executors, id)
-			am.released[id] = true
-			am.endpoint.Release(e.id)
-			diag := fmt.Sprintf("executor %s in %s did not register with the driver within %v (spark.yarn.containerLaunchTimeout); released", e.id, id, am.cfg.ContainerLaunchTimeout)
-			if err := am.executorFailed(e, launch.ExitAborted, diag, now); err != nil {
-				return err
-			}
+		var diag string
+		switch {
+		case now.Sub(e.launchedAt) > am.cfg.ContainerLaunchTimeout && !am.driverKnows(e.id):
+			diag = fmt.Sprintf("executor %s in %s did not register with the driver within %v (spark.yarn.containerLaunchTimeout); released", e.id, id, am.cfg.ContainerLaunchTimeout)
+		case am.driverLost(e.id):
+			diag = fmt.Sprintf("executor %s in %s sent the driver no heartbeat within %s; declared lost, its tasks run elsewhere; released", e.id, id, conf.KeyNetworkTimeout)
+		default:
+			continue
+		}
+		delete(am.executors, id)
+		am.released[id] = true
+		am.endpoint.Release(e.id)
+		if err := am.executorFailed(e, launch.ExitAborted, diag, now); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// driverKnows reports whether executor id has registered with the driver:
+// this AM's endpoint in cluster mode, the driver's last status in client
+// mode.
+func (am *AppMaster) driverKnows(id string) bool {
+	return am.endpoint.Registered(id) || slices.Contains(am.driverView.GetRegisteredExecutors(), id)
+}
+
+// driverLost reports whether the driver declared executor id lost for
+// sending nothing within spark.network.timeout.
+func (am *AppMaster) driverLost(id string) bool {
+	return am.endpoint.TimedOut(id) || slices.Contains(am.driverView.GetTimedOutExecutors(), id)
 }
 
 // executorFailed records a failure and fails the application when there are
@@ -107,11 +132,45 @@ func (am *AppMaster) executorFailed(e *executor, exitStatus int32, diag string, 
 		ErrTooManyExecutorFailures, n, window, am.cfg.MaxExecutorFailures, strings.Join(am.failDiags, "\n"))
 }
 
-// launch starts an executor in container c on its NM; it returns an error
-// only when a failed launch exhausts spark.yarn.max.executor.failures.
-func (am *AppMaster) launch(c *pb.Container, now time.Time) error {
-	am.nextExecID++
-	e := &executor{id: strconv.Itoa(am.nextExecID), c: c, launchedAt: now}
+// launch starts an executor in each container on its NM, all at once:
+// each start localizes the job binary, so one after the other they would
+// add up. It returns an error only when a failed launch exhausts
+// spark.yarn.max.executor.failures.
+func (am *AppMaster) launch(cs []*pb.Container, now time.Time) error {
+	execs := make([]*executor, len(cs))
+	nms := make([]pb.ContainerManagementClient, len(cs))
+	for i, c := range cs {
+		am.nextExecID++
+		execs[i] = &executor{id: strconv.Itoa(am.nextExecID), c: c, launchedAt: now}
+		nms[i] = am.nm(c.GetNodeAddress())
+	}
+	errs := make([]error, len(cs))
+	var wg sync.WaitGroup
+	for i := range cs {
+		wg.Go(func() { errs[i] = am.startExecutor(nms[i], execs[i]) })
+	}
+	wg.Wait()
+	for i, e := range execs {
+		c := e.c
+		am.executors[c.GetId()] = e
+		if err := errs[i]; err != nil {
+			// The RM hears of it as a completed container only if the NM
+			// recorded it; give it back so that it is replaced either way.
+			am.lg.Warn("executor launch failed", zap.String("executor", e.id), zap.String("container", c.GetId()), zap.Error(err))
+			delete(am.executors, c.GetId())
+			am.released[c.GetId()] = true
+			if err := am.executorFailed(e, launch.ExitInvalid, err.Error(), now); err != nil {
+				return err
+			}
+			continue
+		}
+		am.lg.Info("executor launched", zap.String("executor", e.id), zap.String("container", c.GetId()), zap.String("node", c.GetNodeId()))
+	}
+	return nil
+}
+
+// startExecutor asks nm to start executor e in its container.
+func (am *AppMaster) startExecutor(nm pb.ContainerManagementClient, e *executor) error {
 	env := map[string]string{}
 	for k, v := range am.cfg.ExecutorEnv {
 		env[k] = v
@@ -123,26 +182,16 @@ func (am *AppMaster) launch(c *pb.Container, now time.Time) error {
 	lc := &pb.ContainerLaunchContext{
 		Command:        am.cfg.ExecutorCommand,
 		Environment:    env,
-		OverheadKey:    "spark.executor.memoryOverhead",
+		OverheadKey:    conf.KeyExecutorMemoryOverhead,
 		LocalResources: am.cfg.LocalResources,
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	resp, err := am.nm(c.GetNodeAddress()).StartContainers(ctx, &pb.StartContainersRequest{Requests: []*pb.StartContainerRequest{{ContainerToken: c.GetContainerToken(), LaunchContext: lc}}})
+	resp, err := nm.StartContainers(ctx, &pb.StartContainersRequest{Requests: []*pb.StartContainerRequest{{ContainerToken: e.c.GetContainerToken(), LaunchContext: lc}}})
 	if err == nil && len(resp.GetFailed()) > 0 {
 		err = fmt.Errorf("%s: %s", resp.GetFailed()[0].GetCode(), resp.GetFailed()[0].GetMessage())
 	}
-	am.executors[c.GetId()] = e
-	if err != nil {
-		// The RM hears of it as a completed container only if the NM
-		// recorded it; give it back so that it is replaced either way.
-		am.lg.Warn("executor launch failed", zap.String("executor", e.id), zap.String("container", c.GetId()), zap.Error(err))
-		delete(am.executors, c.GetId())
-		am.released[c.GetId()] = true
-		return am.executorFailed(e, launch.ExitInvalid, err.Error(), now)
-	}
-	am.lg.Info("executor launched", zap.String("executor", e.id), zap.String("container", c.GetId()), zap.String("node", c.GetNodeId()))
-	return nil
+	return err
 }
 
 func (am *AppMaster) driverAddress() string {

@@ -40,6 +40,9 @@ type AppMaster struct {
 	taskSrv  *driver.Server
 	nms      map[string]pb.ContainerManagementClient
 
+	// driverView is the last status of a driver that runs elsewhere
+	// (client mode): the executors it knows of.
+	driverView *pb.DriverStatusResponse
 	executors  map[string]*executor // by container id
 	released   map[string]bool      // containers this AM gave back
 	nextExecID int
@@ -223,9 +226,14 @@ func (am *AppMaster) loop(ctx context.Context, driverAddr string) (int, error) {
 		driverClient = pb.NewTaskClient(conn)
 	}
 	lastDriverContact := time.Now()
-	for {
+	for first := true; ; first = false {
 		interval := am.cfg.HeartbeatInterval
-		if len(am.executors) < am.cfg.NumExecutors {
+		switch {
+		case first:
+			// The executors are asked for as soon as the AM has
+			// registered, as Spark's allocator does.
+			interval = 0
+		case len(am.executors) < am.cfg.NumExecutors:
 			interval = am.cfg.InitialAllocationInterval
 		}
 		select {
@@ -273,6 +281,7 @@ func (am *AppMaster) driverStatus(ctx context.Context, client pb.TaskClient, las
 	st, err := client.DriverStatus(sctx, &pb.DriverStatusRequest{})
 	if err == nil {
 		*lastContact = time.Now()
+		am.driverView = st
 		return st
 	}
 	if time.Since(*lastContact) > am.cfg.DriverTimeout {

@@ -8,6 +8,7 @@ import (
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
 	"github.com/spindlehq/spindle/driver"
+	"github.com/spindlehq/spindle/launch"
 	"go.uber.org/zap"
 )
 
@@ -82,7 +83,7 @@ func DefaultConfig() Config {
 func (c Config) Validate() error {
 	switch {
 	case c.RMAddress == "" || c.AttemptToken == nil || c.AttemptID == "":
-		return errors.New("appmaster: RM address, attempt token and attempt id are required (SPINDLE_RM_ADDRESS, SPINDLE_ATTEMPT_TOKEN, APPLICATION_ATTEMPT_ID)")
+		return fmt.Errorf("appmaster: RM address, attempt token and attempt id are required (%s, %s, %s)", launch.EnvRMAddress, launch.EnvAttemptToken, launch.EnvAttemptID)
 	case c.RunDriver == nil && len(c.DriverCommand) == 0 && c.DriverAddress == "":
 		return errors.New("appmaster: no driver: neither a streaming driver, a driver command (cluster mode) nor a driver address (client mode)")
 	case c.NumExecutors < 0:

@@ -6,9 +6,14 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/spindlehq/spindle/appmaster/streamingui"
 	"github.com/spindlehq/spindle/driver"
 	"github.com/spindlehq/spindle/ids"
 )
+
+// ApplicationIDLabel is the label every series of an AM carries, with
+// its application id.
+const ApplicationIDLabel = "application_id"
 
 // DefaultMetricsWindow is how many batches the JSON histograms summarise:
 // the size of Dropwizard's default reservoir, which Spark's MetricsServlet
@@ -47,6 +52,9 @@ type Metrics struct {
 	appID    string
 	attempt  int64
 	registry *prometheus.Registry
+	// reg registers into registry with the application_id label on every
+	// series, so that one Prometheus tells the applications apart.
+	reg prometheus.Registerer
 
 	processingHist prometheus.Histogram
 	schedulingHist prometheus.Histogram
@@ -62,13 +70,17 @@ type Metrics struct {
 	executorFailures    int64
 	executorsRunning    int64
 	// Batch statistics: the retained batches and totals, and the last
-	// batch, zero until one completes.
+	// batch, zero until one completes. lag is the records not read yet:
+	// the last batch's planned lag or the lag monitor's newer measurement.
 	stats         *streamingStats
 	last          driver.BatchInfo
+	lag           int64
 	lastBatchTime time.Time
 	inputRate     float64
 	processingMs  *window
 	schedulingMs  *window
+	// events writes the event log, when there is one.
+	events eventSink
 }
 
 // NewMetrics returns an AM's metrics with every value at zero.
@@ -80,7 +92,7 @@ func NewMetrics(cfg MetricsConfig) *Metrics {
 		cfg.RetainedBatches = DefaultRetainedBatches
 	}
 	if cfg.BatchDuration <= 0 {
-		cfg.BatchDuration = driver.DefaultBatchDuration
+		cfg.BatchDuration = defaultBatchDuration
 	}
 	m := &Metrics{
 		cfg:          cfg,
@@ -93,6 +105,8 @@ func NewMetrics(cfg MetricsConfig) *Metrics {
 	if a, err := ids.ParseAttemptID(cfg.AttemptID); err == nil {
 		m.appID, m.attempt = a.App.String(), a.Attempt
 	}
+	m.stats.l.SetApp(streamingui.AppInfo{AppID: m.appID, Attempt: m.attempt, Name: cfg.AppName, Started: m.stats.started, BatchDuration: cfg.BatchDuration})
+	m.reg = prometheus.WrapRegistererWith(prometheus.Labels{ApplicationIDLabel: m.appID}, m.registry)
 	m.register()
 	return m
 }
@@ -102,17 +116,20 @@ func NewMetrics(cfg MetricsConfig) *Metrics {
 // always agree.
 func (m *Metrics) register() {
 	counter := func(name, help string, v *int64) {
-		m.registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, m.read(func() float64 { return float64(*v) })))
+		m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, m.read(func() float64 { return float64(*v) })))
 	}
 	gauge := func(name, help string, f func() float64) {
-		m.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, m.read(f)))
+		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, m.read(f)))
 	}
 	counter("spindle_am_containers_allocated_total", "Executor containers the RM allocated to this AM.", &m.containersAllocated)
 	counter("spindle_am_containers_failed_total", "Executor containers that completed with a failure (not stopped or released by this AM).", &m.containersFailed)
 	counter("spindle_am_containers_killed_memory_total", "Executor containers killed for exceeding their physical memory allocation (exit status -104).", &m.memoryKills)
 	counter("spindle_am_executor_failures_total", "Executor failures counted toward spark.yarn.max.executor.failures: failed containers, failed launches, registration timeouts.", &m.executorFailures)
-	counter("spindle_am_batches_completed_total", "Streaming batches completed.", &m.stats.completed)
-	counter("spindle_am_records_processed_total", "Records read by completed batches.", &m.stats.records)
+	total := func(name, help string, f func(completed, records int64) int64) {
+		m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, func() float64 { return float64(f(m.stats.l.Totals())) }))
+	}
+	total("spindle_am_batches_completed_total", "Streaming batches completed.", func(c, _ int64) int64 { return c })
+	total("spindle_am_records_processed_total", "Records read by completed batches.", func(_, r int64) int64 { return r })
 	gauge("spindle_am_executors_running", "Executors launched and not completed.", func() float64 { return float64(m.executorsRunning) })
 	gauge("spindle_am_attempt", "This AM's attempt number (1 for the first attempt).", func() float64 { return float64(m.attempt) })
 	gauge("spindle_am_last_batch_records", "Records read by the last completed batch.", func() float64 { return float64(m.last.Records) })
@@ -120,7 +137,7 @@ func (m *Metrics) register() {
 	gauge("spindle_am_last_batch_scheduling_delay_seconds", "Scheduling delay of the last completed batch: from its batch time to its start.", func() float64 { return m.last.SchedulingDelay.Seconds() })
 	gauge("spindle_am_input_rate_records_per_second", "Records per second of the last completed batch: its records over the batch interval.", func() float64 { return m.inputRate })
 	gauge("spindle_am_rate_limit_records_per_second", "Backpressure rate limit the last batch was planned with (0: no limit).", func() float64 { return m.last.RateLimit })
-	gauge("spindle_am_consumer_lag_records", "Records in Kafka not yet read when the last batch was planned.", func() float64 { return float64(m.last.Lag) })
+	gauge("spindle_am_consumer_lag_records", "Records in Kafka not yet read, as the lag monitor last measured it (also while no batch completes) or the last batch was planned.", func() float64 { return float64(m.lag) })
 	buckets := prometheus.ExponentialBuckets(0.005, 2, 14)
 	m.processingHist = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "spindle_am_batch_processing_seconds", Help: "Processing time of completed batches.", Buckets: buckets})
 	m.schedulingHist = prometheus.NewHistogram(prometheus.HistogramOpts{Name: "spindle_am_batch_scheduling_delay_seconds", Help: "Scheduling delay of completed batches.", Buckets: buckets})
@@ -130,8 +147,8 @@ func (m *Metrics) register() {
 		Help:    "Time completed batches spent in each stage: wall time for plan, offsets, state and commit; summed over the batch's tasks for read, process and write.",
 		Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16),
 	}, []string{"stage"})
-	m.registry.MustRegister(m.processingHist, m.schedulingHist, m.totalDelayHist, m.stageHist)
-	m.kafka = newKafkaMetrics(m.registry)
+	m.reg.MustRegister(m.processingHist, m.schedulingHist, m.totalDelayHist, m.stageHist)
+	m.kafka = newKafkaMetrics(m.reg)
 }
 
 // read wraps f to run under the lock.
@@ -175,7 +192,9 @@ func (m *Metrics) OnBatch(b driver.BatchInfo) {
 		m.lastBatchTime = b.Time
 	}
 	m.stats.add(b)
+	m.events.batchCompleted(b)
 	m.last = b
+	m.lag = b.Lag
 	m.processingMs.add(float64(b.ProcessingDelay) / float64(time.Millisecond))
 	m.schedulingMs.add(float64(b.SchedulingDelay) / float64(time.Millisecond))
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/spindlehq/spindle/appmaster/streamingui"
 	"go.uber.org/zap"
 )
 
@@ -15,12 +16,15 @@ import (
 const (
 	MetricsPath     = "/metrics"
 	MetricsJSONPath = "/metrics/json"
+	// IndexPath lists the AM's endpoints as text.
+	IndexPath = "/api"
 )
 
-// Handler serves /metrics (Prometheus text), /metrics/json (Spark's
-// MetricsServlet shape), the batch statistics under StreamingAPIPath
-// (Spark's REST API shape) and, on /, a list of them. A nil *Metrics
-// serves empty metrics.
+// Handler serves the Streaming tab (/streaming/, where / leads),
+// /metrics (Prometheus text), /metrics/json (Spark's MetricsServlet
+// shape), the batch statistics under StreamingAPIPath (Spark's REST API
+// shape) and, on IndexPath, a list of them. A nil *Metrics serves empty
+// metrics.
 func (m *Metrics) Handler() http.Handler {
 	if m == nil {
 		m = NewMetrics(MetricsConfig{})
@@ -31,11 +35,17 @@ func (m *Metrics) Handler() http.Handler {
 	mux.HandleFunc("GET "+MetricsJSONPath, serveJSON)
 	mux.HandleFunc("GET "+MetricsJSONPath+"/", serveJSON)
 	m.handleStreamingAPI(mux)
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, _ *http.Request) {
+	// The Streaming tab, at "/streaming/", and "/" leads to it.
+	ui := streamingui.Handler(m.stats.l)
+	mux.Handle("GET /{$}", ui)
+	mux.Handle("GET /streaming", ui)
+	mux.Handle("GET /streaming/", ui)
+	mux.HandleFunc("GET "+IndexPath, func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintf(w, "Spindle ApplicationMaster %s (attempt %d)\n\n", m.appID, m.attempt)
 		spark := "/api/v1/applications/" + m.appID + "/streaming"
 		for _, l := range [][2]string{
+			{"/streaming/", "the Streaming tab"},
 			{MetricsPath, "Prometheus metrics"},
 			{MetricsJSONPath, "metrics as Spark's MetricsServlet serves them"},
 			{StreamingAPIPath + "/statistics", "streaming statistics, as Spark's REST API (also " + spark + "/statistics)"},

@@ -83,8 +83,9 @@ func (m *Metrics) Snapshot() MetricsJSON {
 	counter(m.amName("numContainersFailed"), m.containersFailed)
 	counter(m.amName("numContainersKilledForMemory"), m.memoryKills)
 
+	completed, records := m.stats.l.Totals()
 	// Spark reports -1 for the last batch's times until one completes.
-	done := m.stats.completed > 0
+	done := completed > 0
 	lastMs := func(f func(b driver.BatchInfo) float64) float64 {
 		if !done {
 			return -1
@@ -98,15 +99,15 @@ func (m *Metrics) Snapshot() MetricsJSON {
 		return float64(t.UnixMilli())
 	}
 	gauge(m.streamingName("receivers"), 0)
-	gauge(m.streamingName("totalCompletedBatches"), float64(m.stats.completed))
-	gauge(m.streamingName("totalReceivedRecords"), float64(m.stats.records))
-	gauge(m.streamingName("totalProcessedRecords"), float64(m.stats.records))
+	gauge(m.streamingName("totalCompletedBatches"), float64(completed))
+	gauge(m.streamingName("totalReceivedRecords"), float64(records))
+	gauge(m.streamingName("totalProcessedRecords"), float64(records))
 	// The driver reports batches once completed: none is seen waiting or
 	// running.
 	gauge(m.streamingName("unprocessedBatches"), 0)
 	gauge(m.streamingName("waitingBatches"), 0)
 	gauge(m.streamingName("runningBatches"), 0)
-	gauge(m.streamingName("retainedCompletedBatches"), float64(len(m.stats.retained)))
+	gauge(m.streamingName("retainedCompletedBatches"), float64(len(m.stats.l.Batches())))
 	for _, prefix := range []string{"lastCompletedBatch_", "lastReceivedBatch_"} {
 		gauge(m.streamingName(prefix+"submissionTime"), lastMs(func(b driver.BatchInfo) float64 { return epochMs(b.Time) }))
 		gauge(m.streamingName(prefix+"processingStartTime"), lastMs(func(b driver.BatchInfo) float64 { return epochMs(b.Started) }))
@@ -119,7 +120,7 @@ func (m *Metrics) Snapshot() MetricsJSON {
 	gauge(m.streamingName("lastCompletedBatch_totalDelay"), lastMs(func(b driver.BatchInfo) float64 { return millis(b.TotalDelay()) }))
 	gauge(m.streamingName("inputRate"), m.inputRate)
 	gauge(m.streamingName("rateLimit"), m.last.RateLimit)
-	gauge(m.streamingName("consumerLag"), float64(m.last.Lag))
+	gauge(m.streamingName("consumerLag"), float64(m.lag))
 	out.Histograms[m.streamingName("batchProcessingTime")] = m.processingMs.summary()
 	out.Histograms[m.streamingName("schedulingDelay")] = m.schedulingMs.summary()
 	return out

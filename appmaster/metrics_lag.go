@@ -23,12 +23,12 @@ type kafkaMetrics struct {
 	lagWarnings *prometheus.CounterVec
 }
 
-func newKafkaMetrics(reg *prometheus.Registry) kafkaMetrics {
+func newKafkaMetrics(reg prometheus.Registerer) kafkaMetrics {
 	tp := []string{"topic", "partition"}
 	k := kafkaMetrics{
 		lag: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "spindle_am_kafka_consumer_lag_records",
-			Help: "Records a partition held beyond the last completed batch's range when that batch was planned.",
+			Help: "Records of a partition not read yet, as the lag monitor last measured it (also while no batch completes) or the last completed batch was planned.",
 		}, tp),
 		outOfRange: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "spindle_am_kafka_offsets_out_of_range_total",
@@ -67,15 +67,18 @@ func (k kafkaMetrics) onBatch(b driver.BatchInfo) {
 	}
 }
 
-// OnLag records the lag monitor's findings after a batch: each
-// partition's oldest unread record's age, and one warning per sample and
-// threshold it is over.
+// OnLag records a measurement of the lag monitor: each partition's lag
+// and oldest unread record's age, the total lag, and one warning per
+// sample and threshold it is over.
 func (m *Metrics) OnLag(samples []driver.LagSample) {
-	if m == nil {
+	if m == nil || len(samples) == 0 {
 		return
 	}
+	var total int64
 	for _, s := range samples {
 		part := partitionLabel(s.Partition)
+		total += s.Records
+		m.kafka.lag.WithLabelValues(s.Topic, part).Set(float64(s.Records))
 		m.kafka.oldestAge.WithLabelValues(s.Topic, part).Set(max(0, s.OldestAge).Seconds())
 		if s.OverRecords {
 			m.kafka.lagWarnings.WithLabelValues(s.Topic, part, LagWarningRecords).Inc()
@@ -84,6 +87,9 @@ func (m *Metrics) OnLag(samples []driver.LagSample) {
 			m.kafka.lagWarnings.WithLabelValues(s.Topic, part, LagWarningAge).Inc()
 		}
 	}
+	m.mu.Lock()
+	m.lag = total
+	m.mu.Unlock()
 }
 
 // partitionLabel is a partition number as a label value.

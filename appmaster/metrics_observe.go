@@ -1,7 +1,10 @@
 package appmaster
 
 import (
+	"time"
+
 	pb "github.com/spindlehq/spindle/api/spindlepb"
+	"github.com/spindlehq/spindle/driver"
 	"github.com/spindlehq/spindle/launch"
 )
 
@@ -25,7 +28,8 @@ func (am *AppMaster) markAllocation() allocationMark {
 // handle's own rules: a completed executor container is a failure unless it
 // exited 0, was stopped by this AM (-105) or released by it (-100); an
 // executor dropped without a completion was released for not registering
-// in time; a launch that did not leave a tracked executor failed.
+// in time or for going silent; a launch that did not leave a tracked
+// executor failed.
 func (am *AppMaster) recordAllocation(resp *pb.AllocateResponse, before allocationMark) {
 	if am.metrics == nil {
 		return
@@ -51,7 +55,7 @@ func (am *AppMaster) recordAllocation(resp *pb.AllocateResponse, before allocati
 	}
 	for id := range before.executors {
 		if am.executors[id] == nil && !completed[id] {
-			ev.executorFailures++ // released: did not register in time
+			ev.executorFailures++ // released: did not register in time, or went silent
 		}
 	}
 	launched := am.nextExecID - before.nextExecID
@@ -63,4 +67,32 @@ func (am *AppMaster) recordAllocation(resp *pb.AllocateResponse, before allocati
 	}
 	ev.executorFailures += int64(launched - started)
 	am.metrics.record(ev)
+}
+
+// OnBatchStart records that a batch's processing started; it is the
+// streaming driver's StreamingOptions.OnBatchStart.
+func (m *Metrics) OnBatchStart(batchTime time.Time) {
+	if m == nil {
+		return
+	}
+	m.stats.l.OnBatchStarted(batchTime)
+	m.events.batchStarted(batchTime)
+}
+
+// OnExecutorEvent records an executor's registration, loss and task ends
+// for the Streaming tab; it is StreamingOptions.OnEvent.
+func (m *Metrics) OnExecutorEvent(ev driver.Event) {
+	if m == nil {
+		return
+	}
+	now := time.Now()
+	switch {
+	case ev.Added:
+		m.stats.l.OnExecutorAdded(ev.ExecutorID, ev.Host, ev.Cores, now)
+	case ev.Lost:
+		m.stats.l.OnExecutorRemoved(ev.ExecutorID, ev.Reason, now)
+	case ev.Status != nil:
+		m.stats.l.OnTaskEnd(ev.ExecutorID, ev.Status.GetSucceeded())
+	}
+	m.events.executor(ev, now)
 }

@@ -122,8 +122,18 @@ func gather(t *testing.T, m *Metrics) map[string]series {
 	for _, mf := range mfs {
 		for _, mt := range mf.GetMetric() {
 			var labels []string
+			hasApp := false
 			for _, l := range mt.GetLabel() {
+				// Every series carries the application's id; the keys
+				// leave it out.
+				if l.GetName() == ApplicationIDLabel {
+					hasApp = l.GetValue() == m.appID
+					continue
+				}
 				labels = append(labels, l.GetName()+"="+strconv.Quote(l.GetValue()))
+			}
+			if !hasApp {
+				t.Errorf("series %s has no %s=%q label", mf.GetName(), ApplicationIDLabel, m.appID)
 			}
 			key := mf.GetName()
 			if len(labels) > 0 {
@@ -196,10 +206,10 @@ func TestMetricsPrometheusBatchSeries(t *testing.T) {
 	defer srv.Close()
 	body := get(t, srv.URL+MetricsPath)
 	for _, want := range []string{
-		`spindle_am_kafka_consumer_lag_records{partition="0",topic="orders"} 4`,
-		`spindle_am_kafka_records_lost_total{partition="2",topic="orders"} 47`,
-		`spindle_am_batch_stage_seconds_count{stage="plan"} 2`,
-		`spindle_am_batch_total_delay_seconds_count 2`,
+		`spindle_am_kafka_consumer_lag_records{application_id="application_1700000000000_0007",partition="0",topic="orders"} 4`,
+		`spindle_am_kafka_records_lost_total{application_id="application_1700000000000_0007",partition="2",topic="orders"} 47`,
+		`spindle_am_batch_stage_seconds_count{application_id="application_1700000000000_0007",stage="plan"} 2`,
+		`spindle_am_batch_total_delay_seconds_count{application_id="application_1700000000000_0007"} 2`,
 	} {
 		if !strings.Contains(body, want+"\n") {
 			t.Errorf("/metrics lacks %q", want)
@@ -230,6 +240,9 @@ func TestMetricsOnLag(t *testing.T) {
 		key  string
 		want float64
 	}{
+		{`spindle_am_kafka_consumer_lag_records{partition="0",topic="orders"}`, 5000},
+		{`spindle_am_kafka_consumer_lag_records{partition="1",topic="orders"}`, 950},
+		{`spindle_am_consumer_lag_records`, 5950},
 		{`spindle_am_kafka_consumer_lag_oldest_seconds{partition="0",topic="orders"}`, 2},
 		{`spindle_am_kafka_consumer_lag_oldest_seconds{partition="1",topic="orders"}`, 45},
 		{`spindle_am_kafka_consumer_lag_oldest_seconds{partition="7",topic="payments"}`, 0},
@@ -356,19 +369,19 @@ func TestMetricsHandler(t *testing.T) {
 
 	body := get(t, srv.URL+MetricsPath)
 	for _, want := range []string{
-		"spindle_am_containers_allocated_total 3",
-		"spindle_am_containers_failed_total 1",
-		"spindle_am_containers_killed_memory_total 1",
-		"spindle_am_executor_failures_total 1",
-		"spindle_am_executors_running 2",
-		"spindle_am_attempt 2",
-		"spindle_am_last_batch_records 42",
-		"spindle_am_last_batch_processing_seconds 1",
-		"spindle_am_rate_limit_records_per_second 1000",
-		"spindle_am_consumer_lag_records 5",
-		"spindle_am_batch_processing_seconds_count 1",
-		"spindle_am_batch_scheduling_delay_seconds_count 1",
-		"spindle_am_input_rate_records_per_second 0",
+		"spindle_am_containers_allocated_total{application_id=\"application_1700000000000_0007\"} 3",
+		"spindle_am_containers_failed_total{application_id=\"application_1700000000000_0007\"} 1",
+		"spindle_am_containers_killed_memory_total{application_id=\"application_1700000000000_0007\"} 1",
+		"spindle_am_executor_failures_total{application_id=\"application_1700000000000_0007\"} 1",
+		"spindle_am_executors_running{application_id=\"application_1700000000000_0007\"} 2",
+		"spindle_am_attempt{application_id=\"application_1700000000000_0007\"} 2",
+		"spindle_am_last_batch_records{application_id=\"application_1700000000000_0007\"} 42",
+		"spindle_am_last_batch_processing_seconds{application_id=\"application_1700000000000_0007\"} 1",
+		"spindle_am_rate_limit_records_per_second{application_id=\"application_1700000000000_0007\"} 1000",
+		"spindle_am_consumer_lag_records{application_id=\"application_1700000000000_0007\"} 5",
+		"spindle_am_batch_processing_seconds_count{application_id=\"application_1700000000000_0007\"} 1",
+		"spindle_am_batch_scheduling_delay_seconds_count{application_id=\"application_1700000000000_0007\"} 1",
+		"spindle_am_input_rate_records_per_second{application_id=\"application_1700000000000_0007\"} 0",
 	} {
 		if !strings.Contains(body, want+"\n") {
 			t.Errorf("/metrics lacks %q:\n%s", want, body)
@@ -400,7 +413,7 @@ func TestMetricsHandler(t *testing.T) {
 	if v := doc["histograms"]["application_1700000000000_0007.driver.demo.StreamingMetrics.streaming.batchProcessingTime"]["p50"]; v != 1000.0 {
 		t.Errorf("processing time p50 %v ms, want 1000", v)
 	}
-	idx := get(t, srv.URL+"/")
+	idx := get(t, srv.URL+IndexPath)
 	for _, p := range []string{MetricsJSONPath, StreamingAPIPath + "/statistics", StreamingAPIPath + "/batches/{batchId}", "/api/v1/applications/application_1700000000000_0007/streaming/batches"} {
 		if !strings.Contains(idx, p) {
 			t.Errorf("index does not list %s:\n%s", p, idx)

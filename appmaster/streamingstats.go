@@ -3,20 +3,20 @@ package appmaster
 import (
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
+	"github.com/spindlehq/spindle/appmaster/streamingui"
 	"github.com/spindlehq/spindle/conf"
 	"github.com/spindlehq/spindle/driver"
 )
 
-// KeyRetainedBatches is how many completed batches the AM keeps for its
-// REST API, as Spark's streaming tab does.
-const KeyRetainedBatches = "spark.streaming.ui.retainedBatches"
-
-// DefaultRetainedBatches is spark.streaming.ui.retainedBatches' default.
-const DefaultRetainedBatches = 1000
+// Defaults of MetricsConfig: those of spark.streaming.ui.retainedBatches
+// and spindle.streaming.batchDuration.
+const (
+	DefaultRetainedBatches = streamingui.DefaultRetainedBatches
+	defaultBatchDuration   = time.Second
+)
 
 // Batch statuses of Spark's REST API. Only completed batches are reported
 // to the AM, so the other two always list none.
@@ -33,26 +33,11 @@ var batchStatuses = []string{BatchStatusCompleted, BatchStatusQueued, BatchStatu
 // GMT.
 const sparkTimeLayout = "2006-01-02T15:04:05.000GMT"
 
-// MetricsConfigFromConf reads the batch statistics' settings from an
-// application's configuration: spark.streaming.ui.retainedBatches and
-// spindle.streaming.batchDuration. A bad retainedBatches is an error; a
-// bad batch duration falls back to its default, since the streaming driver
-// reports that one when it starts.
-func MetricsConfigFromConf(c map[string]string) (MetricsConfig, error) {
-	cfg := MetricsConfig{RetainedBatches: DefaultRetainedBatches, BatchDuration: driver.DefaultBatchDuration}
-	if v := strings.TrimSpace(c[KeyRetainedBatches]); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n <= 0 {
-			return MetricsConfig{}, fmt.Errorf("appmaster: %s = %q: want a positive whole number of batches, such as %d", KeyRetainedBatches, c[KeyRetainedBatches], DefaultRetainedBatches)
-		}
-		cfg.RetainedBatches = n
-	}
-	if v := c[driver.KeyBatchDuration]; v != "" {
-		if d, err := conf.ParseDuration(v, time.Millisecond); err == nil && d > 0 {
-			cfg.BatchDuration = d
-		}
-	}
-	return cfg, nil
+// MetricsConfigFromApp reads the batch statistics' settings from an
+// application's configuration, as submit checked it:
+// spark.streaming.ui.retainedBatches and spindle.streaming.batchDuration.
+func MetricsConfigFromApp(a conf.AppConf) MetricsConfig {
+	return MetricsConfig{RetainedBatches: int(a.Int(conf.KeyRetainedBatches)), BatchDuration: a.Duration(conf.KeyBatchDuration)}
 }
 
 // SparkTime is a time as Spark's REST API writes it:
@@ -163,91 +148,68 @@ type OutOfRangeJSON struct {
 	Lost           int64  `json:"lost"`
 }
 
-// streamingStats keeps the last completed batches, as Spark's
-// StreamingJobProgressListener, and totals since the AM started. It is not
-// safe for concurrent use: Metrics guards it.
+// streamingStats serves the batches a streamingui.Listener keeps, as
+// Spark's REST API shapes them. It adds nothing to the listener: the
+// Streaming tab and the REST API show the same batches.
 type streamingStats struct {
 	started       time.Time
 	batchDuration time.Duration
 	limit         int
-	// retained is a ring of the last limit batches; next is where the
-	// next one goes once it is full.
-	retained []StreamingBatch
-	next     int
-	// Totals since the AM started.
-	completed int64
-	records   int64
+	l             *streamingui.Listener
 }
 
 func newStreamingStats(limit int, batchDuration time.Duration, started time.Time) *streamingStats {
-	return &streamingStats{started: started, batchDuration: batchDuration, limit: limit}
+	l := streamingui.NewListener(streamingui.AppInfo{Started: started, BatchDuration: batchDuration}, limit)
+	return &streamingStats{started: started, batchDuration: batchDuration, limit: l.Limit(), l: l}
 }
 
-// add records a completed batch, dropping the oldest retained one when
-// there are more than the limit.
-func (s *streamingStats) add(b driver.BatchInfo) {
-	s.completed++
-	s.records += b.Records
-	sb := s.batchJSON(b)
-	if len(s.retained) < s.limit {
-		s.retained = append(s.retained, sb)
-		return
-	}
-	s.retained[s.next] = sb
-	s.next = (s.next + 1) % len(s.retained)
-}
+// add records a completed batch.
+func (s *streamingStats) add(b driver.BatchInfo) { s.l.OnBatchCompleted(b) }
 
 // batches returns the retained batches, newest (highest batch id) first;
-// of two with one id (a batch replayed), the later run first. The entries
-// are never changed once added, so the copy may share their slices.
+// of two with one id (a batch replayed), the later run first.
 func (s *streamingStats) batches() []StreamingBatch {
-	n := len(s.retained)
-	out := make([]StreamingBatch, 0, n)
-	// The ring's newest entry is just before next once it is full.
-	for i := range n {
-		out = append(out, s.retained[(s.next+n-1-i)%n])
+	return s.toJSON(s.l.Batches())
+}
+
+func (s *streamingStats) toJSON(bs []driver.BatchInfo) []StreamingBatch {
+	out := make([]StreamingBatch, len(bs))
+	for i, b := range bs {
+		out[i] = s.batchJSON(b)
 	}
-	slices.SortStableFunc(out, func(a, b StreamingBatch) int {
-		switch {
-		case a.BatchID > b.BatchID:
-			return -1
-		case a.BatchID < b.BatchID:
-			return 1
-		}
-		return 0
-	})
 	return out
 }
 
 // batch returns the retained batch with the id.
 func (s *streamingStats) batch(id int64) (StreamingBatch, bool) {
-	for _, b := range s.batches() {
-		if b.BatchID == id {
-			return b, true
-		}
+	b, ok := s.l.Batch(id)
+	if !ok {
+		return StreamingBatch{}, false
 	}
-	return StreamingBatch{}, false
+	return s.batchJSON(b), true
 }
 
 // statistics computes Spark's StreamingStatistics: the input rate of a
 // batch is its records over the batch duration, and the time averages are
 // whole milliseconds, truncated as Spark's are.
 func (s *streamingStats) statistics() StreamingStatistics {
+	completed, records := s.l.Totals()
+	retained := s.toJSON(s.l.Batches())
 	st := StreamingStatistics{
 		StartTime:                   SparkTime(s.started),
 		BatchDuration:               s.batchDuration.Milliseconds(),
-		NumTotalCompletedBatches:    s.completed,
-		NumRetainedCompletedBatches: int64(len(s.retained)),
-		NumProcessedRecords:         s.records,
-		NumReceivedRecords:          s.records,
+		NumTotalCompletedBatches:    completed,
+		NumRetainedCompletedBatches: int64(len(retained)),
+		NumProcessedRecords:         records,
+		NumReceivedRecords:          records,
 	}
-	n := int64(len(s.retained))
+	n := int64(len(retained))
 	if n == 0 {
 		return st
 	}
 	var rate float64
 	var sched, proc, total int64
-	for _, b := range s.retained {
+	for _, b := range retained {
 		if st.BatchDuration > 0 {
 			rate += float64(b.InputSize) * 1000 / float64(st.BatchDuration)
 		}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+
+	"github.com/spindlehq/spindle/conf"
 )
 
 // StreamingAPIPath is where the batch statistics are served, in the shape
@@ -81,7 +83,7 @@ func (m *Metrics) serveBatch(w http.ResponseWriter, r *http.Request) {
 	limit := m.stats.limit
 	m.mu.Unlock()
 	if !ok {
-		http.Error(w, fmt.Sprintf("unknown batch: %d (only the last %d completed batches are kept, %s)", id, limit, KeyRetainedBatches), http.StatusNotFound)
+		http.Error(w, fmt.Sprintf("unknown batch: %d (only the last %d completed batches are kept, %s)", id, limit, conf.KeyRetainedBatches), http.StatusNotFound)
 		return
 	}
 	writeJSON(w, b)

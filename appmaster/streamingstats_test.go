@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spindlehq/spindle/conf"
 	"github.com/spindlehq/spindle/driver"
 	"github.com/spindlehq/spindle/streaming/kafkasource"
 )
@@ -304,53 +305,19 @@ func TestStreamingAPIWhileBatchesComplete(t *testing.T) {
 	}
 }
 
-func TestMetricsConfigFromConf(t *testing.T) {
-	tests := []struct {
-		name    string
-		conf    map[string]string
-		want    MetricsConfig
-		wantErr string
-	}{
-		{"defaults", nil, MetricsConfig{RetainedBatches: 1000, BatchDuration: time.Second}, ""},
-		{"set", map[string]string{KeyRetainedBatches: "50", driver.KeyBatchDuration: "250ms"}, MetricsConfig{RetainedBatches: 50, BatchDuration: 250 * time.Millisecond}, ""},
-		{"bare batch duration is ms", map[string]string{driver.KeyBatchDuration: "2000"}, MetricsConfig{RetainedBatches: 1000, BatchDuration: 2 * time.Second}, ""},
-		{"bad batch duration falls back", map[string]string{driver.KeyBatchDuration: "soon"}, MetricsConfig{RetainedBatches: 1000, BatchDuration: time.Second}, ""},
-		{"zero batch duration falls back", map[string]string{driver.KeyBatchDuration: "0s"}, MetricsConfig{RetainedBatches: 1000, BatchDuration: time.Second}, ""},
-		{"retained not a number", map[string]string{KeyRetainedBatches: "many"}, MetricsConfig{}, `spark.streaming.ui.retainedBatches = "many": want a positive whole number`},
-		{"retained zero", map[string]string{KeyRetainedBatches: "0"}, MetricsConfig{}, "want a positive whole number"},
+func TestMetricsConfigFromApp(t *testing.T) {
+	if got := MetricsConfigFromApp(conf.AppConf{}); got != (MetricsConfig{RetainedBatches: 1000, BatchDuration: time.Second}) {
+		t.Fatalf("defaults: %+v", got)
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := MetricsConfigFromConf(tt.conf)
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("error %v, want one containing %q", err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil || got != tt.want {
-				t.Fatalf("got %+v, %v; want %+v", got, err, tt.want)
-			}
-		})
-	}
-}
-
-func FuzzMetricsConfigFromConf(f *testing.F) {
-	for _, s := range [][2]string{{"1000", "1s"}, {"-1", "-5ms"}, {"9999999999999999999", "1.5s"}, {" 7 ", "2000"}} {
-		f.Add(s[0], s[1])
-	}
-	f.Fuzz(func(t *testing.T, retained, batch string) {
-		cfg, err := MetricsConfigFromConf(map[string]string{KeyRetainedBatches: retained, driver.KeyBatchDuration: batch})
-		if err != nil {
-			if !strings.Contains(err.Error(), KeyRetainedBatches) {
-				t.Fatalf("error %v does not name %s", err, KeyRetainedBatches)
-			}
-			return
+	var a conf.AppConf
+	for k, v := range map[string]string{conf.KeyRetainedBatches: "50", conf.KeyBatchDuration: "250"} {
+		if err := a.Set(k, v); err != nil {
+			t.Fatal(err)
 		}
-		if cfg.RetainedBatches <= 0 || cfg.BatchDuration <= 0 {
-			t.Fatalf("config %+v from %q, %q: want positive values", cfg, retained, batch)
-		}
-	})
+	}
+	if got := MetricsConfigFromApp(a); got != (MetricsConfig{RetainedBatches: 50, BatchDuration: 250 * time.Millisecond}) {
+		t.Fatalf("set: %+v", got)
+	}
 }
 
 func FuzzParseBatchStatuses(f *testing.F) {

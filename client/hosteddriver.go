@@ -7,11 +7,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
 
+	"github.com/spindlehq/spindle/conf"
 	"github.com/spindlehq/spindle/driver"
 	"github.com/spindlehq/spindle/launch"
 	"github.com/spindlehq/spindle/submit"
@@ -53,8 +55,8 @@ type hostedDriver struct {
 // listenDriver serves a driver endpoint on spark.driver.bindAddress (default
 // spark.driver.host) and spark.driver.port; executors reach it at
 // spark.driver.host, by default this host's name when it resolves.
-func listenDriver(c map[string]string) (*hostedDriver, error) {
-	host := c["spark.driver.host"]
+func listenDriver(settings conf.AppConf) (*hostedDriver, error) {
+	host := settings.String(conf.KeyDriverHost)
 	if host == "" {
 		host = "127.0.0.1"
 		if h, err := os.Hostname(); err == nil {
@@ -63,12 +65,12 @@ func listenDriver(c map[string]string) (*hostedDriver, error) {
 			}
 		}
 	}
-	bind := c["spark.driver.bindAddress"]
+	bind := settings.String(conf.KeyDriverBindAddress)
 	if bind == "" {
 		bind = host
 	}
 	ep := driver.NewEndpoint()
-	srv, err := driver.Listen(net.JoinHostPort(bind, c["spark.driver.port"]), ep)
+	srv, err := driver.Listen(net.JoinHostPort(bind, strconv.FormatInt(settings.Int(conf.KeyDriverPort), 10)), ep)
 	if err != nil {
 		return nil, fmt.Errorf("client mode (spark.driver.bindAddress, spark.driver.port): %w", err)
 	}
@@ -87,19 +89,15 @@ func (d *hostedDriver) prepare(o *submit.Options, jobSHA string, cfg SubmitConfi
 	if err != nil {
 		return err
 	}
-	mode, err := driver.DriverMode(o.Conf)
-	if err != nil {
-		return err
-	}
-	if mode == driver.DriverModeProcess {
+	if o.Settings.String(conf.KeyDriverMode) == conf.DriverModeProcess {
 		d.cmd = exec.Command(app, o.AppArgs...)
 		d.cmd.Env = append(os.Environ(), launch.EnvRole+"="+launch.RoleDriver, launch.EnvDriverAddress+"="+d.address)
 		d.cmd.Stdout, d.cmd.Stderr = cfg.Out, cfg.AppLog
 		return nil
 	}
-	d.graceful = o.Conf[driver.KeyStopOnShutdown] == "true"
+	d.graceful = o.Settings.Bool(conf.KeyStopGracefully)
 	d.program, err = driver.NewStreaming(driver.StreamingConfig{
-		Conf: o.Conf, JobPath: app, JobSHA256: jobSHA, Args: o.AppArgs,
+		Conf: o.Conf, Settings: o.Settings, JobPath: app, JobSHA256: jobSHA, Args: o.AppArgs,
 		AppLog: cfg.AppLog, Stopping: d.stopping.Load, Logger: d.logger,
 	})
 	return err

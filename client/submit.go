@@ -77,6 +77,11 @@ func Submit(ctx context.Context, rm *RM, cfg SubmitConfig) error {
 		return err
 	}
 	o := cfg.Options
+	// Everything that can be checked here is, before the ResourceManager
+	// is asked for anything, so that no attempt is spent on a mistake.
+	if err := checkStreaming(o, cfg.TmpDir); err != nil {
+		return err
+	}
 	var newApp *pb.GetNewApplicationResponse
 	err := rm.CallWithin(ctx, submitTimeout, func(ctx context.Context) (err error) {
 		newApp, err = rm.Client.GetNewApplication(ctx, &pb.GetNewApplicationRequest{})
@@ -86,13 +91,17 @@ func Submit(ctx context.Context, rm *RM, cfg SubmitConfig) error {
 		return fmt.Errorf("ask the ResourceManager at %s for an application id: %w", rm.Addr, err)
 	}
 	appID := newApp.GetApplicationId()
-	if err := defaultStreamingPaths(o, cfg.TmpDir); err != nil {
-		return err
+	// The containers must fit the scheduler's maximum allocation, which
+	// the RM gives with the id; the RM refuses them too.
+	for _, ask := range resourceAsks(o) {
+		if err := ask.CheckMaximum(newApp.GetMaximumCapability()); err != nil {
+			return fmt.Errorf("submit %s: %w", appID, err)
+		}
 	}
 
 	var host *hostedDriver
 	if o.DeployMode == "client" {
-		if host, err = listenDriver(o.Conf); err != nil {
+		if host, err = listenDriver(o.Settings); err != nil {
 			return err
 		}
 		defer host.stop()
@@ -114,6 +123,7 @@ func Submit(ctx context.Context, rm *RM, cfg SubmitConfig) error {
 	}
 	spec := launch.Spec{
 		Conf:        o.Conf,
+		Settings:    o.Settings,
 		Application: resources[0].GetName(),
 		Args:        o.AppArgs,
 		Resources:   launch.FromPB(resources),
@@ -143,11 +153,7 @@ func Submit(ctx context.Context, rm *RM, cfg SubmitConfig) error {
 		host.start(ctx)
 	}
 
-	wait, set, err := o.Bool("spark.yarn.submit.waitAppCompletion")
-	if err != nil {
-		return err
-	}
-	if set && !wait && host == nil {
+	if !o.Settings.Bool(conf.KeyWaitAppCompletion) && host == nil {
 		return nil
 	}
 	return waitApp(ctx, rm, cfg, appID, stageCfg, host)
@@ -160,67 +166,76 @@ func submissionContext(ctx context.Context, o *submit.Options, appID string, res
 	if err != nil {
 		return nil, err
 	}
-	maxAttempts, _, err := o.Int("spark.yarn.maxAppAttempts")
-	if err != nil {
-		return nil, err
-	}
-	validity, _, err := o.Duration("spark.yarn.am.attemptFailuresValidityInterval")
-	if err != nil {
-		return nil, err
-	}
 	userName := "unknown"
 	if u, err := user.Current(); err == nil {
 		userName = u.Username
 	}
-	amMemory, amCores := o.DriverMemoryMB, int32(o.DriverCores)
-	if o.DeployMode == "client" {
-		// The AM only allocates: Spark's spark.yarn.am.memory/cores.
-		amMemory, amCores = 512, 1
-	}
+	asks := resourceAsks(o)
+	am, executors := asks[0], asks[1]
 	return &pb.ApplicationSubmissionContext{
 		ApplicationId:   appID,
 		Name:            o.Name,
 		Queue:           o.Queue,
-		ApplicationType: "SPINDLE",
+		ApplicationType: o.Settings.String(conf.KeyApplicationType),
+		Priority:        int32(o.Settings.Int(conf.KeyPriority)),
 		User:            userName,
 		AmContainerSpec: &pb.ContainerLaunchContext{
 			Command:        []string{launch.BinaryVar, "appmaster"},
 			LocalResources: append(resources, specRes),
-			OverheadKey:    "spark.driver.memoryOverhead",
+			OverheadKey:    am.OverheadKey,
 			Environment: map[string]string{
 				launch.EnvSpecURI:    specRes.GetUri(),
 				launch.EnvSpecSHA256: specRes.GetSha256(),
 				launch.EnvSpecSize:   fmt.Sprint(specRes.GetSize()),
 			},
 		},
-		AmResource:                        &pb.Resource{MemoryMb: amMemory, Vcores: amCores},
-		AmMemoryOverheadMb:                o.DriverMemoryOverheadMB,
-		MaxAppAttempts:                    int32(maxAttempts),
-		AttemptFailuresValidityIntervalMs: validity.Milliseconds(),
-		Tags:                              conf.SplitList(o.Conf["spark.yarn.tags"]),
+		AmResource:                        &pb.Resource{MemoryMb: am.MemoryMB, Vcores: am.VCores},
+		AmMemoryOverheadMb:                am.OverheadMB,
+		ExecutorResource:                  &pb.Resource{MemoryMb: executors.MemoryMB, Vcores: executors.VCores},
+		ExecutorMemoryOverheadMb:          executors.OverheadMB,
+		MaxAppAttempts:                    int32(o.Settings.Int(conf.KeyMaxAppAttempts)),
+		AttemptFailuresValidityIntervalMs: o.Settings.Duration(conf.KeyAttemptFailuresValidity).Milliseconds(),
+		Tags:                              o.Settings.List(conf.KeyTags),
 	}, nil
 }
 
-// defaultStreamingPaths gives a Spindle job (plugin mode) a checkpoint dir
-// and a sink path under tmpDir (spindle.tmp.dir) when the user set none.
-func defaultStreamingPaths(o *submit.Options, tmpDir string) error {
-	mode, err := driver.DriverMode(o.Conf)
-	if err != nil || mode != driver.DriverModePlugin {
-		return err
+// resourceAsks are the containers the application asks for: the AM's
+// (in cluster mode the driver's; in client mode one that only allocates,
+// Spark's spark.yarn.am.memory and spark.yarn.am.cores) and each
+// executor's.
+func resourceAsks(o *submit.Options) []launch.ResourceAsk {
+	am := launch.ResourceAsk{Role: "driver", MemoryMB: o.DriverMemoryMB, OverheadMB: o.DriverMemoryOverheadMB, VCores: int32(o.DriverCores),
+		MemoryKey: conf.KeyDriverMemory, OverheadKey: conf.KeyDriverMemoryOverhead, CoresKey: conf.KeyDriverCores}
+	if o.DeployMode == conf.DeployModeClient {
+		am = launch.ResourceAsk{Role: "ApplicationMaster", MemoryMB: o.Settings.MB(conf.KeyAMMemory), OverheadMB: o.Settings.MB(conf.KeyAMMemoryOverhead),
+			VCores: int32(o.Settings.Int(conf.KeyAMCores)), MemoryKey: conf.KeyAMMemory, OverheadKey: conf.KeyAMMemoryOverhead, CoresKey: conf.KeyAMCores}
+	}
+	executors := launch.ResourceAsk{Role: "executor", MemoryMB: o.ExecutorMemoryMB, OverheadMB: o.ExecutorMemoryOverheadMB, VCores: int32(o.ExecutorCores),
+		MemoryKey: conf.KeyExecutorMemory, OverheadKey: conf.KeyExecutorMemoryOverhead, CoresKey: conf.KeyExecutorCores}
+	return []launch.ResourceAsk{am, executors}
+}
+
+// checkStreaming gives a Spindle job (plugin mode) a checkpoint dir and a
+// sink path under tmpDir (spindle.tmp.dir) when the user set none, and
+// checks its streaming settings as its driver will.
+func checkStreaming(o *submit.Options, tmpDir string) error {
+	if o.Settings.String(conf.KeyDriverMode) != conf.DriverModePlugin {
+		return nil
 	}
 	base := "file://" + tmpDir
-	if driver.CheckpointDir(o.Conf) == "" {
-		o.Conf[driver.KeyCheckpointDir] = base + "/checkpoints/" + o.Name
+	for key, dir := range map[string]string{conf.KeyCheckpointDir: "/checkpoints/", conf.KeySinkPath: "/output/"} {
+		if !o.Settings.IsSet(key) {
+			if err := o.SetDefault(key, base+dir+o.Name); err != nil {
+				return err
+			}
+		}
 	}
-	if o.Conf[driver.KeySinkPath] == "" {
-		o.Conf[driver.KeySinkPath] = base + "/output/" + o.Name
-	}
-	return nil
+	return driver.CheckStreaming(o.Settings)
 }
 
 // stagingRoot is spark.yarn.stagingDir, or a dir under tmpDir.
 func stagingRoot(o *submit.Options, tmpDir string) string {
-	if r := o.Conf["spark.yarn.stagingDir"]; r != "" {
+	if r := o.Settings.String(conf.KeyStagingDir); r != "" {
 		return r
 	}
 	return StagingRoot(tmpDir)

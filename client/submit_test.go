@@ -1,11 +1,13 @@
 package client
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
+	pb "github.com/spindlehq/spindle/api/spindlepb"
 	"github.com/spindlehq/spindle/conf"
-	"github.com/spindlehq/spindle/driver"
+	"github.com/spindlehq/spindle/launch"
 	"github.com/spindlehq/spindle/submit"
 )
 
@@ -26,32 +28,43 @@ func TestMasterAddress(t *testing.T) {
 	}
 }
 
+// options resolves keys as spindle submit does, for a client-mode job.
+func options(t *testing.T, keys map[string]string) *submit.Options {
+	t.Helper()
+	settings, err := conf.AppConfFrom(keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &submit.Options{Conf: keys, Settings: settings, Application: "./job", DeployMode: "client"}
+}
+
 // TestClientModeChecksTheDriverSettingsBeforeSubmitting: a client-mode
-// driver refuses a bad streaming setting, naming the key, before any
-// application exists; a good one is ready to start.
+// driver refuses streaming settings that do not fit together, naming the
+// key, before any application exists; good ones are ready to start.
 func TestClientModeChecksTheDriverSettingsBeforeSubmitting(t *testing.T) {
 	base := func() map[string]string {
 		return map[string]string{
 			"spark.driver.host":               "127.0.0.1",
 			"spindle.kafka.bootstrap.servers": "127.0.0.1:9092",
 			"spindle.kafka.topics":            "orders",
-			driver.KeyCheckpointDir:           "file:///tmp/ckpt",
-			driver.KeySinkPath:                "file:///tmp/out",
+			conf.KeyCheckpointDir:             "file:///tmp/ckpt",
+			conf.KeySinkPath:                  "file:///tmp/out",
 		}
 	}
 	sha := strings.Repeat("ab", 32)
 	bad := base()
-	bad[driver.KeyBatchDuration] = "fast"
-	d, err := listenDriver(bad)
+	bad[conf.KeySinkKind] = "kafka"
+	o := options(t, bad)
+	d, err := listenDriver(o.Settings)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer d.stop()
-	o := &submit.Options{Conf: bad, Application: "./job", DeployMode: "client"}
-	if err := d.prepare(o, sha, SubmitConfig{}); err == nil || !strings.Contains(err.Error(), driver.KeyBatchDuration) {
-		t.Fatalf("prepare with %s=fast: %v, want an error naming the key", driver.KeyBatchDuration, err)
+	if err := d.prepare(o, sha, SubmitConfig{}); err == nil || !strings.Contains(err.Error(), conf.KeySinkKafkaTopic) {
+		t.Fatalf("prepare with a Kafka sink and no topic: %v, want an error naming %s", err, conf.KeySinkKafkaTopic)
 	}
-	good, err := listenDriver(base())
+	o = options(t, base())
+	good, err := listenDriver(o.Settings)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,8 +72,30 @@ func TestClientModeChecksTheDriverSettingsBeforeSubmitting(t *testing.T) {
 	if !strings.HasPrefix(good.address, "127.0.0.1:") {
 		t.Fatalf("driver address %q, want spark.driver.host with the bound port", good.address)
 	}
-	o = &submit.Options{Conf: base(), Application: "./job", DeployMode: "client"}
 	if err := good.prepare(o, sha, SubmitConfig{}); err != nil || good.program == nil {
 		t.Fatalf("prepare: %v (program set: %v)", err, good.program != nil)
+	}
+}
+
+// TestResourceAsks: in cluster mode the AM's container is the driver's, in
+// client mode Spark's spark.yarn.am.* size it; executors are the same in
+// both, and each is checked against the maximum allocation.
+func TestResourceAsks(t *testing.T) {
+	keys := map[string]string{"spark.yarn.am.memory": "1g", "spark.yarn.am.memoryOverhead": "100m", "spark.yarn.am.cores": "2"}
+	o := options(t, keys)
+	o.DriverMemoryMB, o.DriverCores, o.ExecutorMemoryMB, o.ExecutorCores = 9000, 1, 2048, 2
+	o.DeployMode = conf.DeployModeCluster
+	asks := resourceAsks(o)
+	if asks[0].MemoryKey != conf.KeyDriverMemory || asks[0].MemoryMB != 9000 || asks[1].MemoryMB != 2048 || asks[1].VCores != 2 {
+		t.Fatalf("cluster mode asks %+v", asks)
+	}
+	max := &pb.Resource{MemoryMb: 8192, Vcores: 4}
+	if err := asks[0].CheckMaximum(max); !errors.Is(err, launch.ErrInvalidResourceRequest) || !strings.Contains(err.Error(), "requestedMemory=9900, maxMemory=8192") {
+		t.Fatalf("a 9000 MiB driver: %v", err)
+	}
+	o.DeployMode = conf.DeployModeClient
+	asks = resourceAsks(o)
+	if a := asks[0]; a.MemoryKey != conf.KeyAMMemory || a.MemoryMB != 1024 || a.OverheadMB != 100 || a.VCores != 2 || a.CheckMaximum(max) != nil {
+		t.Fatalf("client mode AM ask %+v", a)
 	}
 }

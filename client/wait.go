@@ -8,6 +8,7 @@ import (
 	"time"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
+	"github.com/spindlehq/spindle/conf"
 	"github.com/spindlehq/spindle/resourcemanager"
 	"github.com/spindlehq/spindle/staging"
 )
@@ -58,13 +59,7 @@ func (r *RM) WaitFinished(ctx context.Context, appID string, interval time.Durat
 // client-mode driver is stopped when ctx ends, and the application is
 // then followed a little longer to its end.
 func waitApp(ctx context.Context, rm *RM, cfg SubmitConfig, appID string, stageCfg staging.Config, host *hostedDriver) error {
-	interval, set, err := cfg.Options.Duration("spark.yarn.report.interval")
-	if err != nil {
-		return err
-	}
-	if !set || interval <= 0 {
-		interval = time.Second
-	}
+	interval := cfg.Options.Settings.Duration(conf.KeyReportInterval)
 	var last string
 	onReport := func(r *pb.ApplicationReport) {
 		line := fmt.Sprintf("Application report for %s (state: %s)", appID, resourcemanager.ApplicationStateName(r.GetState()))

@@ -57,6 +57,13 @@ func (c *Config) apply(key, value, source string, line int) error {
 	e := entry{value: value, source: source, line: line}
 	if _, known := c.reg.lookup(key); !known {
 		closest, dist := c.reg.closest(key)
+		if app, ok := LookupAppKey(key); ok && app.Ignored == "" {
+			// An application's key in a daemon's configuration does
+			// nothing there; it is not a typo, so it is not refused.
+			c.unknown[key] = fmt.Sprintf("%s (from %s) is an application key: set it with `spindle submit --conf` or in spindle-defaults.conf; the daemons ignore it", key, e.where())
+			c.entries[key] = e
+			return nil
+		}
 		if strings.HasPrefix(key, "spindle.") {
 			return newError(ErrUnknownKey, "conf: unknown key %s (from %s); did you mean %s?", key, e.where(), closest)
 		}

@@ -15,7 +15,7 @@ var update = flag.Bool("update", false, "rewrite docs/configuration.md from spin
 var docPath = filepath.Join("..", "docs", "configuration.md")
 
 func TestConfigurationDocUpToDate(t *testing.T) {
-	want := generateDoc(Known())
+	want := generateDoc(Known(), AppKeys())
 	if *update {
 		if err := os.WriteFile(docPath, want, 0o644); err != nil {
 			t.Fatal(err)
@@ -39,7 +39,7 @@ func TestGenerateDoc(t *testing.T) {
 		{Name: "a.empty", Type: TypeAddress, Group: "First", Description: "Empty."},
 		{Name: "a.wait", Default: "5", Type: TypeDuration, Unit: "s", Group: "First", Description: "A wait."},
 	}
-	doc := string(generateDoc(keys))
+	doc := string(generateDoc(keys, nil))
 	wantInOrder := []string{
 		"# Configuration",
 		"## First",

@@ -36,6 +36,19 @@ const (
 	TypeList = "list"
 	// TypePercent is a number from 0 to 100.
 	TypePercent = "percent"
+	// TypeFloat is a finite decimal number, such as 0.1 or 1.5.
+	TypeFloat = "float"
+)
+
+// Scopes of a key: where it is set and who reads it.
+const (
+	// ScopeDaemon keys are set in the configuration directory or with a
+	// daemon's --conf and read by the daemons and the commands.
+	ScopeDaemon = "daemon"
+	// ScopeApplication keys are set per application, with `spindle submit
+	// --conf` or in spindle-defaults.conf, checked at submit and carried to
+	// the application's ApplicationMaster and executors in its launch spec.
+	ScopeApplication = "application"
 )
 
 // Key describes one key, or one family of keys, of spindle-default.xml.
@@ -58,6 +71,32 @@ type Key struct {
 	Group string
 	// Values, when not empty, are the only values a TypeString key accepts.
 	Values []string
+	// FoldCase makes Values match in any case, as Kafka's and log4j's
+	// enumerations do.
+	FoldCase bool
+	// Scope is ScopeDaemon (every key of spindle-default.xml) or
+	// ScopeApplication (the keys of AppKeys).
+	Scope string
+	// Min, when not empty, is the smallest value accepted, written in the
+	// key's type and unit ("1", "1m", "1ms").
+	Min string
+	// DefaultDoc describes a default that is a rule rather than a value,
+	// such as "max(384m, 10% of spark.executor.memory)"; Default is then
+	// empty.
+	DefaultDoc string
+	// Alternatives are older names of the key, read when the key itself is
+	// not set, as Spark's withAlternative.
+	Alternatives []string
+	// Check, when set, checks a value further once it fits the type; its
+	// error shows the value and what is accepted.
+	Check func(v string) error
+	// Notice, when set, returns a warning for a value that Spindle accepts
+	// but acts on differently from Spark, saying what Spindle does
+	// instead; "" for none.
+	Notice func(v string) string
+	// Ignored, when not empty, says what kind of option Spindle accepts
+	// and ignores the key as, such as "a JVM option".
+	Ignored string
 }
 
 // IsFamily reports whether k declares a family of keys, such as
@@ -119,9 +158,29 @@ func Known() []Key {
 		// build defect rather than bad input.
 		panic(err)
 	}
+	return r.copyKeys()
+}
+
+// LookupKey returns the daemon key, or most specific family, of
+// spindle-default.xml that name belongs to.
+func LookupKey(name string) (Key, bool) {
+	r, err := defaultRegistry()
+	if err != nil {
+		panic(err)
+	}
+	k, ok := r.lookup(name)
+	if !ok {
+		return Key{}, false
+	}
+	return *k, true
+}
+
+// copyKeys returns the registry's keys, in order, as a copy.
+func (r *registry) copyKeys() []Key {
 	keys := make([]Key, len(r.keys))
 	for i, k := range r.keys {
 		k.Values = slices.Clone(k.Values)
+		k.Alternatives = slices.Clone(k.Alternatives)
 		keys[i] = k
 	}
 	return keys
@@ -135,6 +194,8 @@ type registry struct {
 	exact map[string]int
 	// families are the indexes of the family keys, in file order.
 	families []int
+	// alternatives maps an older name to the index of its key.
+	alternatives map[string]int
 }
 
 // defaultRegistry parses the embedded defaults once.
@@ -157,23 +218,42 @@ func newRegistry(source string, data []byte) (*registry, error) {
 			Unit:        p.unit,
 			Description: p.description,
 			Group:       p.group,
+			Scope:       ScopeDaemon,
 		}
 		if p.values != "" {
 			k.Values = SplitList(p.values)
 		}
-		if err := checkDefinition(k); err != nil {
-			return nil, fmt.Errorf("conf: %s line %d: %s: %w", source, p.line, k.Name, err)
+		if err := r.add(k); err != nil {
+			return nil, fmt.Errorf("conf: %s line %d: %w", source, p.line, err)
 		}
-		if _, dup := r.exact[k.Name]; dup {
-			return nil, fmt.Errorf("conf: %s line %d: %s is defined twice", source, p.line, k.Name)
-		}
-		r.exact[k.Name] = len(r.keys)
-		if k.IsFamily() {
-			r.families = append(r.families, len(r.keys))
-		}
-		r.keys = append(r.keys, k)
 	}
 	return r, nil
+}
+
+// add checks k and appends it.
+func (r *registry) add(k Key) error {
+	if err := checkDefinition(k); err != nil {
+		return fmt.Errorf("%s: %w", k.Name, err)
+	}
+	for _, name := range append([]string{k.Name}, k.Alternatives...) {
+		_, dup := r.exact[name]
+		_, dupAlt := r.alternatives[name]
+		if dup || dupAlt {
+			return fmt.Errorf("%s is defined twice", name)
+		}
+	}
+	r.exact[k.Name] = len(r.keys)
+	for _, alt := range k.Alternatives {
+		if r.alternatives == nil {
+			r.alternatives = map[string]int{}
+		}
+		r.alternatives[alt] = len(r.keys)
+	}
+	if k.IsFamily() {
+		r.families = append(r.families, len(r.keys))
+	}
+	r.keys = append(r.keys, k)
+	return nil
 }
 
 // checkDefinition checks one key of a defaults file.
@@ -187,12 +267,17 @@ func checkDefinition(k Key) error {
 		if _, ok := durationUnits[k.Unit]; !ok {
 			return fmt.Errorf("duration unit %q is not one of us, ms, s, m, h, d", k.Unit)
 		}
-	case TypeString, TypeInt, TypeBool, TypeAddress, TypeList, TypePercent:
+	case TypeString, TypeInt, TypeBool, TypeAddress, TypeList, TypePercent, TypeFloat:
 		if k.Unit != "" {
 			return fmt.Errorf("a %s key has no <unit>", k.Type)
 		}
 	default:
-		return fmt.Errorf("type %q is not one of string, int, bool, size, duration, address, list, percent", k.Type)
+		return fmt.Errorf("type %q is not one of string, int, bool, size, duration, address, list, percent, float", k.Type)
+	}
+	if k.Min != "" {
+		if _, err := parseTyped(&k, k.Min); err != nil {
+			return fmt.Errorf("min: %w", err)
+		}
 	}
 	if len(k.Values) > 0 && k.Type != TypeString {
 		return fmt.Errorf("<values> is only for string keys")
@@ -209,7 +294,10 @@ func checkDefinition(k Key) error {
 		}
 		return nil
 	}
-	if !strings.Contains(k.Default, "${") {
+	if k.Default != "" && k.DefaultDoc != "" {
+		return fmt.Errorf("a key has a default value or a default rule, not both")
+	}
+	if !strings.Contains(k.Default, "${") && (k.Default != "" || k.Scope == ScopeDaemon) {
 		if err := checkValue(&k, k.Default); err != nil {
 			return fmt.Errorf("default: %w", err)
 		}
@@ -217,9 +305,13 @@ func checkDefinition(k Key) error {
 	return nil
 }
 
-// lookup returns the key or most specific family that name belongs to.
+// lookup returns the key or most specific family that name belongs to;
+// an older name gives its key.
 func (r *registry) lookup(name string) (*Key, bool) {
 	if i, ok := r.exact[name]; ok && !r.keys[i].IsFamily() {
+		return &r.keys[i], true
+	}
+	if i, ok := r.alternatives[name]; ok {
 		return &r.keys[i], true
 	}
 	var best *Key

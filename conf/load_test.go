@@ -46,7 +46,7 @@ func TestLoadDefaults(t *testing.T) {
 		"yarn.resourcemanager.rm.container-allocation.expiry-interval-ms": 10 * time.Minute,
 		"yarn.nodemanager.sleep-delay-before-sigkill.ms":                  250 * time.Millisecond,
 		"yarn.nodemanager.delete.debug-delay-sec":                         0,
-		"spindle.memberlist.probe-interval":                               500 * time.Millisecond,
+		"spindle.memberlist.probe-interval":                               300 * time.Millisecond,
 		"spindle.log.maxAge":                                              7 * 24 * time.Hour,
 	}
 	for key, want := range durations {
@@ -318,7 +318,7 @@ func TestLoadUnknownOtherKeysWarn(t *testing.T) {
 	yarnSite := filepath.Join(dir, "yarn-site.xml")
 	want := []string{
 		"hadoop.tmp.dir (from " + yarnSite + " line 4) is not used by Spindle",
-		"spark.executor.memory (from --conf) is not used by Spindle",
+		"spark.executor.memory (from --conf) is an application key: set it with `spindle submit --conf` or in spindle-defaults.conf; the daemons ignore it",
 		"yarn.nodemanager.resource.memory-md (from " + yarnSite + " line 3) is not used by Spindle; did you mean yarn.nodemanager.resource.memory-mb?",
 		"yarn.resourcemanager.scheduler.class (from " + yarnSite + " line 2) is not used by Spindle",
 	}

@@ -7,35 +7,96 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 )
 
-// checkValue reports whether the expanded value v fits k's type. The error
-// shows v and what would be valid, but not the key, which callers add.
+// checkValue reports whether the expanded value v fits k: its type, its
+// allowed values, its minimum and its own check. The error shows v and
+// what would be valid, but not the key, which callers add.
 func checkValue(k *Key, v string) error {
-	if v == "" && allowsEmpty(k) {
+	// An application key's empty value is checked as any other: its Check
+	// says whether empty means something.
+	if v == "" && k.Scope != ScopeApplication && allowsEmpty(k) {
 		return nil
 	}
-	var err error
-	switch k.Type {
-	case TypeString:
-		if len(k.Values) > 0 && !slices.Contains(k.Values, strings.TrimSpace(v)) {
-			err = fmt.Errorf("%q is not allowed: use one of %s", v, strings.Join(k.Values, ", "))
-		}
-	case TypeInt:
-		_, err = parseInt(v)
-	case TypeBool:
-		_, err = parseBool(v)
-	case TypeSize:
-		_, err = ParseSize(v, k.Unit)
-	case TypeDuration:
-		_, err = ParseDuration(v, k.durationUnit())
-	case TypeAddress:
-		err = checkAddress(v)
-	case TypePercent:
-		_, err = parsePercent(v)
+	typed, err := parseTyped(k, v)
+	if err != nil {
+		return err
 	}
-	return err
+	if len(k.Values) > 0 && !k.allows(strings.TrimSpace(v)) {
+		anyCase := ""
+		if k.FoldCase {
+			anyCase = " (in any case)"
+		}
+		return fmt.Errorf("%q is not allowed: use one of %s%s", v, strings.Join(k.Values, ", "), anyCase)
+	}
+	if k.Min != "" {
+		min, _ := parseTyped(k, k.Min)
+		if less(typed, min) {
+			return fmt.Errorf("%q is too small: use at least %s%s", v, k.Min, bareUnit(k))
+		}
+	}
+	if k.Check != nil {
+		return k.Check(v)
+	}
+	return nil
+}
+
+// allows reports whether v is one of k.Values.
+func (k *Key) allows(v string) bool {
+	return slices.ContainsFunc(k.Values, func(a string) bool {
+		return a == v || k.FoldCase && strings.EqualFold(a, v)
+	})
+}
+
+// parseTyped parses v as k's type: an int64 for int, size (bytes) and
+// duration (as time.Duration), a float64 for float and percent, a bool,
+// a []string for a list and the trimmed text for string and address.
+func parseTyped(k *Key, v string) (any, error) {
+	switch k.Type {
+	case TypeInt:
+		return parseInt(v)
+	case TypeBool:
+		return parseBool(v)
+	case TypeSize:
+		return ParseSize(v, k.Unit)
+	case TypeDuration:
+		return ParseDuration(v, k.durationUnit())
+	case TypeAddress:
+		return strings.TrimSpace(v), checkAddress(v)
+	case TypePercent:
+		return parsePercent(v)
+	case TypeFloat:
+		return parseFloat(v)
+	case TypeList:
+		return SplitList(v), nil
+	}
+	return v, nil
+}
+
+// less compares two values parseTyped gave for one key.
+func less(a, b any) bool {
+	switch a := a.(type) {
+	case int64:
+		return a < b.(int64)
+	case time.Duration:
+		return a < b.(time.Duration)
+	case float64:
+		return a < b.(float64)
+	}
+	return false
+}
+
+// bareUnit says, for messages, what a bare number means for k.
+func bareUnit(k *Key) string {
+	switch k.Type {
+	case TypeSize:
+		return "; a bare number means " + sizeUnitNames[sizeUnits[k.Unit]]
+	case TypeDuration:
+		return "; a bare number means " + durationUnitName(k.durationUnit())
+	}
+	return ""
 }
 
 // allowsEmpty reports whether an empty value is valid for k: free text and
@@ -74,6 +135,15 @@ func parsePercent(v string) (float64, error) {
 	f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
 	if err != nil || math.IsNaN(f) || f < 0 || f > 100 {
 		return 0, fmt.Errorf("%q is not a percentage: use a number from 0 to 100 (e.g. 50, 12.5)", v)
+	}
+	return f, nil
+}
+
+// parseFloat parses a finite decimal number.
+func parseFloat(v string) (float64, error) {
+	f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+		return 0, fmt.Errorf("%q is not a number: use a decimal number (e.g. 0.1, 2, 1.5)", v)
 	}
 	return f, nil
 }

@@ -1,45 +1,68 @@
 package driver
 
 import (
-	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
+	"github.com/spindlehq/spindle/conf"
 )
 
 // Event is something that happened to an executor.
 type Event struct {
 	// ExecutorID is the executor the event is about.
 	ExecutorID string
-	// Added: the executor registered, with Host and Cores.
-	Added bool
-	Host  string
-	Cores int
-	// Lost: the executor's session ended, for Reason.
-	Lost   bool
-	Reason string
-	// Status is a task's end reported by the executor.
-	Status *pb.TaskStatus
+	// Added: the executor registered, with Host and Cores. Running lists
+	// the launches (TIDs) it holds. Replaced: it registered again while an
+	// earlier session of it was open; that session is closed, the executor
+	// is kept, and the launches sent to it that it no longer holds have
+	// each been reported failed first.
+	Added    bool
+	Host     string
+	Cores    int
+	Running  []int64
+	Replaced bool
+	// Lost: the executor's session ended, for Reason. TimedOut: it sent
+	// nothing for spark.network.timeout; the driver will not take it back.
+	Lost     bool
+	Reason   string
+	TimedOut bool
+	// Status is a task's end reported by the executor. LaunchLost: the
+	// driver made it for a launch that the executor does not hold; the
+	// task did not fail, its launch was lost.
+	Status     *pb.TaskStatus
+	LaunchLost bool
 }
 
 // ErrUnknownExecutor is returned when launching on an executor that is not connected.
 var ErrUnknownExecutor = errors.New("driver: executor not connected")
 
-// Endpoint serves the Task protocol where the driver lives.
+// Endpoint serves the Task protocol where the driver lives. An executor id
+// has one session at a time: a new registration replaces the open one.
 type Endpoint struct {
 	pb.UnimplementedTaskServer
 
 	mu        sync.Mutex
 	executors map[string]*session
+	// launched holds, per executor, the launches sent to it whose end it
+	// has not reported.
+	launched  map[string]map[int64]*pb.LaunchTask
 	seen      map[string]bool
 	released  map[string]bool
+	timedOut  map[string]bool
+	timeout   time.Duration
 	finished  bool
 	succeeded bool
 	diag      string
 	onEvent   func(Event)
+	// queue holds events in the order of the changes they report; one
+	// goroutine at a time hands them to onEvent.
+	queue    []Event
+	emitting bool
 }
 
 // session is one connected executor.
@@ -47,28 +70,34 @@ type session struct {
 	id, host string
 	cores    int
 	send     chan *pb.DriverMessage
-	done     chan struct{}
+	// done is closed when the session ends: replaced by a newer one, or
+	// its executor lost.
+	done      chan struct{}
+	closeOnce sync.Once
+	// lastSeen is when the executor last sent anything, in Unix ns.
+	lastSeen atomic.Int64
 }
 
-// NewEndpoint returns an endpoint with no executors.
+func (s *session) touch() { s.lastSeen.Store(time.Now().UnixNano()) }
+
+func (s *session) end() { s.closeOnce.Do(func() { close(s.done) }) }
+
+func (s *session) silentFor() time.Duration { return time.Since(time.Unix(0, s.lastSeen.Load())) }
+
+// NewEndpoint returns an endpoint with no executors that declares an
+// executor lost after DefaultNetworkTimeout of silence.
 func NewEndpoint() *Endpoint {
-	return &Endpoint{executors: map[string]*session{}, seen: map[string]bool{}, released: map[string]bool{}}
+	return &Endpoint{executors: map[string]*session{}, launched: map[string]map[int64]*pb.LaunchTask{},
+		seen: map[string]bool{}, released: map[string]bool{}, timedOut: map[string]bool{}, timeout: DefaultNetworkTimeout}
 }
 
-// OnEvent sets the function told of executors coming, going and finishing
-// tasks; it is called from the executors' stream goroutines.
-func (e *Endpoint) OnEvent(fn func(Event)) {
+// SetNetworkTimeout sets spark.network.timeout: an executor that sends
+// nothing for d (no heartbeat, no status) is lost.
+func (e *Endpoint) SetNetworkTimeout(d time.Duration) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	e.onEvent = fn
-}
-
-func (e *Endpoint) emit(ev Event) {
-	e.mu.Lock()
-	fn := e.onEvent
-	e.mu.Unlock()
-	if fn != nil {
-		fn(ev)
+	if d > 0 {
+		e.timeout = d
 	}
 }
 
@@ -83,152 +112,160 @@ func (e *Endpoint) Connect(stream pb.Task_ConnectServer) error {
 		return errors.New("driver: an executor's first message must register it with its executor id")
 	}
 	s := &session{id: reg.GetExecutorId(), host: reg.GetHost(), cores: int(max(reg.GetCores(), 1)), send: make(chan *pb.DriverMessage, 64), done: make(chan struct{})}
+	s.touch()
 	e.mu.Lock()
-	if old, ok := e.executors[s.id]; ok {
-		close(old.done)
-	}
-	e.executors[s.id] = s
 	e.seen[s.id] = true
-	stop := e.finished || e.released[s.id]
-	e.mu.Unlock()
-	if stop {
+	if e.finished || e.released[s.id] {
+		e.mu.Unlock()
 		stream.Send(&pb.DriverMessage{Message: &pb.DriverMessage_Shutdown{Shutdown: true}})
 		return nil
 	}
-	// An empty message acknowledges the registration.
-	if err := stream.Send(&pb.DriverMessage{}); err != nil {
-		return err
+	old := e.executors[s.id]
+	if old != nil {
+		old.end()
 	}
-	e.emit(Event{ExecutorID: s.id, Added: true, Host: s.host, Cores: s.cores})
-
-	recvErr := make(chan error, 1)
-	go func() {
-		for {
-			m, err := stream.Recv()
-			if err != nil {
-				recvErr <- err
-				return
-			}
-			if st := m.GetStatus(); st != nil {
-				e.emit(Event{ExecutorID: s.id, Status: st})
-			}
-		}
-	}()
-	var reason string
-	for {
-		select {
-		case m := <-s.send:
-			if err := stream.Send(m); err != nil {
-				reason = fmt.Sprintf("send to executor %s: %v", s.id, err)
-				goto lost
-			}
-			if m.GetShutdown() {
-				reason = "released"
-				goto lost
-			}
-		case err := <-recvErr:
-			reason = fmt.Sprintf("connection closed: %v", err)
-			goto lost
-		case <-s.done:
-			reason = "replaced by a new session"
-			goto lost
-		case <-stream.Context().Done():
-			reason = "connection closed"
-			goto lost
-		}
-	}
-lost:
-	e.mu.Lock()
-	if e.executors[s.id] == s {
-		delete(e.executors, s.id)
-	}
+	e.executors[s.id] = s
+	e.reconcileLocked(s.id, reg.GetRunningTids())
+	e.enqueueLocked(Event{ExecutorID: s.id, Added: true, Host: s.host, Cores: s.cores, Running: reg.GetRunningTids(), Replaced: old != nil})
 	e.mu.Unlock()
-	e.emit(Event{ExecutorID: s.id, Lost: true, Reason: reason})
+	e.deliver()
+
+	if reason := e.serve(stream, s); reason != "" {
+		e.sessionEnded(s, reason, false)
+	}
 	return nil
 }
 
-// Launch sends a task to an executor.
-func (e *Endpoint) Launch(executorID string, t *pb.LaunchTask) error {
-	e.mu.Lock()
-	s, ok := e.executors[executorID]
-	e.mu.Unlock()
-	if !ok {
-		return fmt.Errorf("%w: %s", ErrUnknownExecutor, executorID)
+// serve runs an acknowledged session until it ends and says why; "" when
+// it ended otherwise (a newer session replaced it, or its executor went
+// silent and was reported lost).
+func (e *Endpoint) serve(stream pb.Task_ConnectServer, s *session) string {
+	// An empty message acknowledges the registration.
+	if err := stream.Send(&pb.DriverMessage{}); err != nil {
+		return fmt.Sprintf("acknowledge registration of executor %s: %v", s.id, err)
 	}
-	select {
-	case s.send <- &pb.DriverMessage{Message: &pb.DriverMessage_Launch{Launch: t}}:
-		return nil
-	case <-s.done:
-		return fmt.Errorf("%w: %s", ErrUnknownExecutor, executorID)
-	case <-time.After(10 * time.Second):
-		return fmt.Errorf("driver: executor %s is not taking tasks", executorID)
-	}
-}
-
-// RegisterExecutor is the unary registration kept for executors that only
-// heartbeat; sessions through Connect are preferred.
-func (e *Endpoint) RegisterExecutor(ctx context.Context, req *pb.RegisterExecutorRequest) (*pb.RegisterExecutorResponse, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	e.seen[req.GetExecutorId()] = true
-	return &pb.RegisterExecutorResponse{}, nil
-}
-
-// ExecutorHeartbeat tells a released executor to exit.
-func (e *Endpoint) ExecutorHeartbeat(ctx context.Context, req *pb.ExecutorHeartbeatRequest) (*pb.ExecutorHeartbeatResponse, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return &pb.ExecutorHeartbeatResponse{Shutdown: e.finished || e.released[req.GetExecutorId()]}, nil
-}
-
-// DriverStatus reports whether the driver has finished.
-func (e *Endpoint) DriverStatus(ctx context.Context, _ *pb.DriverStatusRequest) (*pb.DriverStatusResponse, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return &pb.DriverStatusResponse{Finished: e.finished, Succeeded: e.succeeded, Diagnostics: e.diag}, nil
-}
-
-// Registered reports whether executor id has registered.
-func (e *Endpoint) Registered(id string) bool {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.seen[id]
-}
-
-// Connected is the number of executors with a live session.
-func (e *Endpoint) Connected() int {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return len(e.executors)
-}
-
-// Release tells executor id to exit.
-func (e *Endpoint) Release(id string) {
-	e.mu.Lock()
-	e.released[id] = true
-	s := e.executors[id]
-	e.mu.Unlock()
-	if s != nil {
+	recvErr := make(chan error, 1)
+	go e.receive(stream, s, recvErr)
+	stopWatching := make(chan struct{})
+	defer close(stopWatching)
+	go e.watchSilence(s, stopWatching)
+	for {
 		select {
-		case s.send <- &pb.DriverMessage{Message: &pb.DriverMessage_Shutdown{Shutdown: true}}:
-		default:
+		case m := <-s.send:
+			select {
+			case <-s.done:
+				return "" // nothing more goes out on a session that ended
+			default:
+			}
+			if err := stream.Send(m); err != nil {
+				return fmt.Sprintf("send to executor %s: %v", s.id, err)
+			}
+			if m.GetShutdown() {
+				return "released"
+			}
+		case err := <-recvErr:
+			return fmt.Sprintf("connection closed: %v", err)
+		case <-s.done:
+			return ""
+		case <-stream.Context().Done():
+			return "connection closed"
 		}
 	}
 }
 
-// Finish records the driver's end and tells every executor to exit.
-func (e *Endpoint) Finish(succeeded bool, diagnostic string) {
-	e.mu.Lock()
-	e.finished, e.succeeded, e.diag = true, succeeded, diagnostic
-	var all []*session
-	for _, s := range e.executors {
-		all = append(all, s)
-	}
-	e.mu.Unlock()
-	for _, s := range all {
+// watchSilence declares s's executor lost once it has sent nothing for
+// the network timeout. It does so on its own, so that a send blocked on a
+// connection that no longer carries anything cannot hold the loss up.
+func (e *Endpoint) watchSilence(s *session, stop <-chan struct{}) {
+	for {
+		timeout := e.networkTimeout()
+		check := time.NewTimer(min(max(timeout/10, 10*time.Millisecond), time.Second))
 		select {
-		case s.send <- &pb.DriverMessage{Message: &pb.DriverMessage_Shutdown{Shutdown: true}}:
-		default:
+		case <-stop:
+			check.Stop()
+			return
+		case <-check.C:
+		}
+		if d := s.silentFor(); d > timeout {
+			e.sessionEnded(s, fmt.Sprintf("no heartbeat for %v (%s = %v)", d.Round(time.Millisecond), conf.KeyNetworkTimeout, timeout), true)
+			return
 		}
 	}
+}
+
+// receive reads the executor's messages until the stream ends.
+func (e *Endpoint) receive(stream pb.Task_ConnectServer, s *session, recvErr chan<- error) {
+	for {
+		m, err := stream.Recv()
+		if err != nil {
+			recvErr <- err
+			return
+		}
+		s.touch()
+		switch {
+		case m.GetStatus() != nil:
+			e.mu.Lock()
+			delete(e.launched[s.id], m.GetStatus().GetTid())
+			e.enqueueLocked(Event{ExecutorID: s.id, Status: m.GetStatus()})
+			e.mu.Unlock()
+			e.deliver()
+		case m.GetHeartbeat() != nil:
+			// Best effort: while launches fill the queue, they tell the
+			// executor that the driver is there.
+			select {
+			case s.send <- &pb.DriverMessage{Message: &pb.DriverMessage_Heartbeat{Heartbeat: &pb.ExecutorHeartbeatResponse{}}}:
+			default:
+			}
+		}
+	}
+}
+
+// sessionEnded reports s's executor lost, unless a newer session has
+// replaced s or its loss was reported already. An executor silent past
+// the timeout is not taken back.
+func (e *Endpoint) sessionEnded(s *session, reason string, timedOut bool) {
+	s.end()
+	e.mu.Lock()
+	if e.executors[s.id] != s {
+		e.mu.Unlock()
+		return
+	}
+	delete(e.executors, s.id)
+	delete(e.launched, s.id)
+	if timedOut {
+		e.released[s.id], e.timedOut[s.id] = true, true
+	}
+	e.enqueueLocked(Event{ExecutorID: s.id, Lost: true, Reason: reason, TimedOut: timedOut})
+	e.mu.Unlock()
+	e.deliver()
+}
+
+// reconcileLocked reports failed every launch sent to executor id that its
+// registration does not list as held: it was lost with an earlier session
+// and will never report its end.
+func (e *Endpoint) reconcileLocked(id string, running []int64) {
+	held := make(map[int64]bool, len(running))
+	for _, tid := range running {
+		held[tid] = true
+	}
+	sent := e.launched[id]
+	tids := make([]int64, 0, len(sent))
+	for tid := range sent {
+		if !held[tid] {
+			tids = append(tids, tid)
+		}
+	}
+	sort.Slice(tids, func(i, j int) bool { return tids[i] < tids[j] })
+	for _, tid := range tids {
+		l := sent[tid]
+		delete(sent, tid)
+		e.enqueueLocked(Event{ExecutorID: id, LaunchLost: true, Status: &pb.TaskStatus{TaskId: l.GetTaskId(), Attempt: l.GetAttempt(), Tid: tid,
+			Error: fmt.Sprintf("executor %s registered again without this task: its launch was lost with the executor's earlier session", id)}})
+	}
+}
+
+func (e *Endpoint) networkTimeout() time.Duration {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.timeout
 }

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"time"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
+	"github.com/spindlehq/spindle/conf"
 	"github.com/spindlehq/spindle/driver/taskscheduler"
 	"github.com/spindlehq/spindle/hdfscheckpoint"
 	"github.com/spindlehq/spindle/sdk"
@@ -38,10 +40,14 @@ type EngineConfig struct {
 	Rate *ratecontrol.RateController
 	// Log is the checkpoint (offsets, commits, state).
 	Log *hdfscheckpoint.Log
-	// Tasks configures task scheduling (spark.locality.wait, spark.task.maxFailures).
+	// Tasks configures task scheduling (spark.locality.wait,
+	// spark.task.maxFailures, spindle.task.timeout).
 	Tasks taskscheduler.Config
 	// Endpoint is where executors connect.
 	Endpoint *Endpoint
+	// NetworkTimeout is spark.network.timeout, given to the endpoint: an
+	// executor silent this long is lost. 0 leaves the endpoint's.
+	NetworkTimeout time.Duration
 	// Job reduces aggregates and keeps state; nil = the job has none.
 	Job Job
 	// KeepState: the job updates state across batches (updateStateByKey);
@@ -53,13 +59,30 @@ type EngineConfig struct {
 	// Stop, when it returns true, makes the engine finish the batches it
 	// has queued and return (graceful stop: marker file or SIGTERM).
 	Stop func(ctx context.Context) bool
+	// OnBatchStarted is told of every batch once its offsets are written,
+	// before its tasks run: Time, Started and Partitions (the lag monitor
+	// measures from the ranges' starts while the batch runs).
+	OnBatchStarted func(BatchInfo)
 	// OnBatch is told of every completed batch (metrics, live lines).
 	OnBatch func(BatchInfo)
+	// OnEvent is told of every executor event after the engine has handled
+	// it (the Streaming tab's executors and their tasks).
+	OnEvent func(Event)
 	// Committer, when set, is given each partition's next offset after the
 	// batch's commit (the Kafka consumer group, so that lag monitors see
 	// the stream's progress). Its errors are logged, never fatal: the
 	// checkpoint, not the group, is where the stream resumes.
 	Committer OffsetCommitter
+	// ChunkOffsets is the chunk size, in offsets, executors read, process
+	// and write new batches' ranges in (ChunkOffsets(conf)); 0 runs each
+	// range as one chunk. A replayed batch keeps the size it was planned
+	// with.
+	ChunkOffsets int64
+	// MinTasks is spindle.kafka.minPartitions: new batches with fewer
+	// ranges than this have their largest ranges split, at chunk
+	// boundaries; 0 means the executors' free cores when the batch is
+	// planned. A replayed batch keeps the split it was planned with.
+	MinTasks int
 	// Logger receives the engine's log.
 	Logger *zap.Logger
 }
@@ -167,6 +190,7 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 		return nil, err
 	}
 	e := &Engine{cfg: cfg, lg: cfg.Logger, sched: sched, next: map[kafkasource.TopicPartition]int64{}, state: map[string][]byte{}, statuses: make(chan Event, 1024)}
+	cfg.Endpoint.SetNetworkTimeout(cfg.NetworkTimeout)
 	cfg.Endpoint.OnEvent(e.onEvent)
 	return e, nil
 }
@@ -175,12 +199,19 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 // statuses to the batch that waits for them.
 func (e *Engine) onEvent(ev Event) {
 	switch {
+	case ev.Added && ev.Replaced:
+		e.sched.AddExecutor(ev.ExecutorID, ev.Host, ev.Cores, ev.Running...)
+		e.lg.Warn("executor registered again: its earlier session is closed, the executor and the tasks it still holds are kept",
+			zap.String("executor", ev.ExecutorID), zap.String("host", ev.Host), zap.Int("held", len(ev.Running)))
 	case ev.Added:
-		e.sched.AddExecutor(ev.ExecutorID, ev.Host, ev.Cores)
+		e.sched.AddExecutor(ev.ExecutorID, ev.Host, ev.Cores, ev.Running...)
 		e.lg.Info("executor added", zap.String("executor", ev.ExecutorID), zap.String("host", ev.Host), zap.Int("cores", ev.Cores))
 	case ev.Lost:
 		e.sched.RemoveExecutor(ev.ExecutorID, ev.Reason)
-		e.lg.Warn("executor lost", zap.String("executor", ev.ExecutorID), zap.String("reason", ev.Reason))
+		e.lg.Warn("executor lost; its tasks run again elsewhere", zap.String("executor", ev.ExecutorID), zap.String("reason", ev.Reason), zap.Bool("timedOut", ev.TimedOut))
+	}
+	if e.cfg.OnEvent != nil {
+		e.cfg.OnEvent(ev)
 	}
 	// A status must reach the batch waiting for it; other events only
 	// wake it (a lost executor's tasks are pending again).
@@ -232,7 +263,12 @@ func (e *Engine) Run(ctx context.Context) error {
 		for _, r := range plan.Ranges {
 			ranges = append(ranges, hdfscheckpoint.OffsetRange{Topic: r.Topic, Partition: r.Partition, From: r.From, Until: r.Until})
 		}
-		if err := e.runBatch(ctx, next, ranges, plannedBatch{plan: plan, planned: planStart}); err != nil {
+		want := e.cfg.MinTasks
+		if want == 0 {
+			want = e.sched.FreeCores()
+		}
+		newBatch := plannedBatch{plan: plan, planned: planStart, chunkOffsets: e.cfg.ChunkOffsets, splitOffsets: splitSize(ranges, e.cfg.ChunkOffsets, want)}
+		if err := e.runBatch(ctx, next, ranges, newBatch); err != nil {
 			return err
 		}
 		next = next.Add(e.cfg.BatchDuration)
@@ -254,6 +290,10 @@ type plannedBatch struct {
 	planned time.Time
 	replay  bool
 	rewrite bool
+	// chunkOffsets is the chunk size the batch's tasks use;
+	// splitOffsets the size of the parts its ranges are split into (0:
+	// none).
+	chunkOffsets, splitOffsets int64
 }
 
 // runBatch runs one batch: offsets entry, tasks, reduce and state, commit.
@@ -270,30 +310,45 @@ func (e *Engine) runBatch(ctx context.Context, batchTime time.Time, ranges []hdf
 	}
 	if !pl.replay || pl.rewrite {
 		started = stage(StagePlan, pl.planned)
-		if err := e.cfg.Log.WriteOffsets(ctx, hdfscheckpoint.BatchOffsets{BatchTime: batchTime, Ranges: ranges}); err != nil {
+		meta := map[string]string{}
+		if pl.chunkOffsets > 0 {
+			meta[metaChunkOffsets] = strconv.FormatInt(pl.chunkOffsets, 10)
+		}
+		if pl.splitOffsets > 0 {
+			meta[metaSplitOffsets] = strconv.FormatInt(pl.splitOffsets, 10)
+		}
+		if err := e.cfg.Log.WriteOffsets(ctx, hdfscheckpoint.BatchOffsets{BatchTime: batchTime, Ranges: ranges, Meta: meta}); err != nil {
 			return fmt.Errorf("driver: write offsets of batch %s: %w", batchTime.Format(time.RFC3339Nano), err)
 		}
 		started = stage(StageOffsets, started)
 	}
-	var tasks []taskscheduler.Task
-	byID := map[string]hdfscheckpoint.OffsetRange{}
 	for _, r := range ranges {
 		latest := int64(-1)
 		if l, ok := pl.plan.Latest[kafkasource.TopicPartition{Topic: r.Topic, Partition: r.Partition}]; ok {
 			latest = l
 		}
 		info.Partitions = append(info.Partitions, PartitionProgress{Topic: r.Topic, Partition: r.Partition, From: r.From, Until: r.Until, Latest: latest})
-		if r.Until <= r.From {
-			continue
+	}
+	// A task per range, or per part of a split range; a part's task keeps
+	// its partition's locality.
+	var tasks []taskscheduler.Task
+	byID := map[string]taskRange{}
+	for _, tr := range splitRanges(ranges, pl.chunkOffsets, pl.splitOffsets) {
+		partition := fmt.Sprintf("%s-%d", tr.Topic, tr.Partition)
+		id := partition
+		if tr.base > 0 {
+			id = fmt.Sprintf("%s.%d", partition, tr.base)
 		}
-		id := fmt.Sprintf("%s-%d", r.Topic, r.Partition)
-		tasks = append(tasks, taskscheduler.Task{ID: id, Partition: id})
-		byID[id] = r
+		tasks = append(tasks, taskscheduler.Task{ID: id, Partition: partition})
+		byID[id] = tr
+	}
+	if e.cfg.OnBatchStarted != nil {
+		e.cfg.OnBatchStarted(BatchInfo{Time: batchTime, Started: info.Started, Partitions: info.Partitions, Replayed: pl.replay})
 	}
 	aggregates := map[string][][]byte{}
 	var read, process, write time.Duration
 	if len(tasks) > 0 {
-		results, err := e.runTasks(ctx, batchTime, tasks, byID)
+		results, err := e.runTasks(ctx, batchTime, pl.chunkOffsets, tasks, byID)
 		if err != nil {
 			return err
 		}
@@ -363,34 +418,26 @@ func (e *Engine) nextOffsets() map[kafkasource.TopicPartition]int64 {
 }
 
 // runTasks runs a task set to its end and returns each task's status.
-func (e *Engine) runTasks(ctx context.Context, batchTime time.Time, tasks []taskscheduler.Task, byID map[string]hdfscheckpoint.OffsetRange) (map[string]*pb.TaskStatus, error) {
+func (e *Engine) runTasks(ctx context.Context, batchTime time.Time, chunkOffsets int64, tasks []taskscheduler.Task, byID map[string]taskRange) (map[string]*pb.TaskStatus, error) {
 	if err := e.sched.Submit(tasks); err != nil {
 		return nil, err
 	}
-	// Drop statuses of an earlier batch that arrived late.
-	for drained := false; !drained; {
-		select {
-		case <-e.statuses:
-		default:
-			drained = true
-		}
-	}
 	results := map[string]*pb.TaskStatus{}
-	running := map[string]string{} // task → executor of its current attempt
-	attempts := map[string]int32{}
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		for _, a := range e.sched.Schedule() {
-			r := byID[a.TaskID]
-			running[a.TaskID], attempts[a.TaskID] = a.ExecutorID, int32(a.Attempt)
-			err := e.cfg.Endpoint.Launch(a.ExecutorID, &pb.LaunchTask{
-				TaskId: a.TaskID, Attempt: int32(a.Attempt), BatchTimeUnixMs: batchTime.UnixMilli(),
-				Range: &pb.OffsetRange{Topic: r.Topic, Partition: r.Partition, From: r.From, Until: r.Until},
-			})
-			if err != nil {
-				e.sched.TaskFinished(a.TaskID, a.ExecutorID, err)
+		// Ends reported since the last round free their cores first,
+		// those of earlier batches' attempts included.
+		for drained := false; !drained; {
+			select {
+			case ev := <-e.statuses:
+				e.taskEnded(ev, results)
+			default:
+				drained = true
 			}
+		}
+		for _, a := range e.sched.Schedule() {
+			e.launch(batchTime, chunkOffsets, a, byID[a.TaskID])
 		}
 		if done, err := e.sched.State(); done {
 			if err != nil {
@@ -402,20 +449,56 @@ func (e *Engine) runTasks(ctx context.Context, batchTime time.Time, tasks []task
 		case <-ctx.Done():
 			return nil, ctx.Err()
 		case ev := <-e.statuses:
-			st := ev.Status
-			if st == nil || running[st.GetTaskId()] != ev.ExecutorID || attempts[st.GetTaskId()] != st.GetAttempt() {
-				continue
-			}
-			var err error
-			if !st.GetSucceeded() {
-				err = errors.New(st.GetError())
-				e.lg.Warn("task failed", zap.String("task", st.GetTaskId()), zap.Int32("attempt", st.GetAttempt()), zap.String("executor", ev.ExecutorID), zap.String("error", st.GetError()))
-			} else {
-				results[st.GetTaskId()] = st
-			}
-			e.sched.TaskFinished(st.GetTaskId(), ev.ExecutorID, err)
+			e.taskEnded(ev, results)
 		case <-tick.C:
 		}
+	}
+}
+
+// launch sends assignment a of range r to its executor; a launch that
+// cannot be sent fails at once.
+func (e *Engine) launch(batchTime time.Time, chunkOffsets int64, a taskscheduler.Assignment, r taskRange) {
+	if o := a.Overran; o != nil {
+		e.lg.Warn("task ran longer than "+conf.KeyTaskTimeout+"; running it again on another executor, the first to finish wins",
+			zap.String("task", a.TaskID), zap.String("executor", o.ExecutorID), zap.Int("attempt", o.Attempt), zap.Duration("running", o.For),
+			zap.Duration("timeout", e.cfg.Tasks.TaskTimeout), zap.String("on", a.ExecutorID), zap.Int("newAttempt", a.Attempt))
+	}
+	err := e.cfg.Endpoint.Launch(a.ExecutorID, &pb.LaunchTask{
+		TaskId: a.TaskID, Attempt: int32(a.Attempt), Tid: a.TID, BatchTimeUnixMs: batchTime.UnixMilli(),
+		Range:        &pb.OffsetRange{Topic: r.Topic, Partition: r.Partition, From: r.From, Until: r.Until},
+		ChunkOffsets: chunkOffsets,
+		ChunkBase:    int32(r.base),
+	})
+	if err != nil {
+		e.lg.Warn("task not launched; it runs again", zap.String("task", a.TaskID), zap.String("executor", a.ExecutorID), zap.Error(err))
+		e.sched.TaskFinished(a.TID, a.ExecutorID, fmt.Errorf("%w: %w", taskscheduler.ErrLaunchLost, err))
+	}
+}
+
+// taskEnded gives a reported end to the scheduler, keeps the winning
+// attempt's status in results and stops the attempts it beat.
+func (e *Engine) taskEnded(ev Event, results map[string]*pb.TaskStatus) {
+	st := ev.Status
+	if st == nil {
+		return
+	}
+	var err error
+	switch {
+	case ev.LaunchLost:
+		e.lg.Warn("task launch lost; it runs again", zap.String("task", st.GetTaskId()), zap.Int32("attempt", st.GetAttempt()), zap.String("executor", ev.ExecutorID), zap.String("error", st.GetError()))
+		err = fmt.Errorf("%w: %s", taskscheduler.ErrLaunchLost, st.GetError())
+	case !st.GetSucceeded():
+		err = errors.New(st.GetError())
+	}
+	fin := e.sched.TaskFinished(st.GetTid(), ev.ExecutorID, err)
+	switch {
+	case fin.Won:
+		results[st.GetTaskId()] = st
+	case fin.Failed:
+		e.lg.Warn("task failed", zap.String("task", st.GetTaskId()), zap.Int32("attempt", st.GetAttempt()), zap.String("executor", ev.ExecutorID), zap.String("error", st.GetError()))
+	}
+	for _, k := range fin.Kill {
+		e.cfg.Endpoint.Kill(k.ExecutorID, k.TID, fmt.Sprintf("attempt %d of task %s on executor %s finished first", st.GetAttempt(), st.GetTaskId(), ev.ExecutorID))
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"net"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -29,8 +30,20 @@ type sumRunner struct {
 	tasks  atomic.Int64
 }
 
+// launchedChunks maps each launched batch time (ms) to the chunk size its
+// tasks were given; launchedParts to how many tasks it launched whose
+// range starts past the partition's first chunk (split ranges).
+var launchedChunks, launchedParts, launchedTasks sync.Map
+
 func (r *sumRunner) RunTask(ctx context.Context, t *pb.LaunchTask) *pb.TaskStatus {
 	r.tasks.Add(1)
+	launchedChunks.Store(t.GetBatchTimeUnixMs(), t.GetChunkOffsets())
+	if t.GetChunkBase() > 0 {
+		if _, again := launchedTasks.LoadOrStore(fmt.Sprintf("%d/%s", t.GetBatchTimeUnixMs(), t.GetTaskId()), true); !again {
+			n, _ := launchedParts.LoadOrStore(t.GetBatchTimeUnixMs(), new(atomic.Int64))
+			n.(*atomic.Int64).Add(1)
+		}
+	}
 	rg := t.GetRange()
 	recs, err := r.reader.ReadRange(ctx, kafkasource.OffsetRange{Topic: rg.GetTopic(), Partition: rg.GetPartition(), From: rg.GetFrom(), Until: rg.GetUntil()})
 	if err != nil {
@@ -80,9 +93,30 @@ type fixture struct {
 	broker *kafkatest.Broker
 	store  hdfscheckpoint.Store
 	dir    string
+	// executors starts the executors once the driver serves at addr; nil
+	// starts two in-process executors of 2 cores summing their ranges.
+	executors func(ctx context.Context, t *testing.T, addr string, kcfg kafkasource.Config)
 }
 
-// runEngine runs an engine with two in-process executors until every
+// startExecutor runs an in-process executor with id until ctx ends; edit
+// changes its configuration (runner, timings) before it starts.
+func startExecutor(ctx context.Context, t *testing.T, id, addr string, kcfg kafkasource.Config, edit func(*executor.Config)) {
+	t.Helper()
+	reader, err := kafkasource.NewReader(kcfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { reader.Close() })
+	cfg := executor.DefaultConfig()
+	cfg.DriverAddress, cfg.ExecutorID, cfg.Host, cfg.Cores = addr, id, "127.0.0.1", 2
+	cfg.Runner = &sumRunner{reader: reader}
+	if edit != nil {
+		edit(&cfg)
+	}
+	go executor.Run(ctx, cfg)
+}
+
+// runEngine runs an engine with the fixture's executors until every
 // produced record is processed, and returns its state.
 // Options change the engine's configuration before it starts.
 func (f fixture) runEngine(t *testing.T, total int64, options ...func(*driver.EngineConfig)) (map[string][]byte, []driver.BatchInfo) {
@@ -141,16 +175,12 @@ func (f fixture) tryEngine(t *testing.T, total int64, options ...func(*driver.En
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	for i := 1; i <= 2; i++ {
-		reader, err := kafkasource.NewReader(kcfg)
-		if err != nil {
-			t.Fatal(err)
+	if f.executors != nil {
+		f.executors(ctx, t, lis.Addr().String(), kcfg)
+	} else {
+		for _, id := range []string{"1", "2"} {
+			startExecutor(ctx, t, id, lis.Addr().String(), kcfg, nil)
 		}
-		defer reader.Close()
-		cfg := executor.DefaultConfig()
-		cfg.DriverAddress, cfg.ExecutorID, cfg.Host, cfg.Cores = lis.Addr().String(), fmt.Sprint(i), "127.0.0.1", 2
-		cfg.Runner = &sumRunner{reader: reader}
-		go executor.Run(ctx, cfg)
 	}
 	if err := eng.Run(ctx); err != nil {
 		return nil, batches, err
@@ -219,18 +249,32 @@ func TestEngineProcessesEverythingOnceAcrossRestarts(t *testing.T) {
 }
 
 // produceSums produces n records to each of the 4 partitions of events and
-// adds their value lengths to want.
+// adds their value lengths to want (if not nil).
 func produceSums(t *testing.T, b *kafkatest.Broker, n int, want map[string]uint64) {
 	t.Helper()
 	for p := int32(0); p < 4; p++ {
 		b.Produce(t, "events", p, n, func(i int) ([]byte, []byte) {
-			k := fmt.Sprintf("k%d", (i+int(p))%5)
-			v := make([]byte, 1+i%7)
+			k, v := sumRecord(p, i)
 			if want != nil {
 				want[k] += uint64(len(v))
 			}
 			return []byte(k), v
 		})
+	}
+}
+
+// sumRecord is record i of partition p as produceSums writes it.
+func sumRecord(p int32, i int) (string, []byte) {
+	return fmt.Sprintf("k%d", (i+int(p))%5), make([]byte, 1+i%7)
+}
+
+// addSums adds to want what produceSums(n) will produce.
+func addSums(n int, want map[string]uint64) {
+	for p := int32(0); p < 4; p++ {
+		for i := range n {
+			k, v := sumRecord(p, i)
+			want[k] += uint64(len(v))
+		}
 	}
 }
 

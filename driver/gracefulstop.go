@@ -5,6 +5,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/spindlehq/spindle/conf"
 	"go.uber.org/zap"
 )
 
@@ -63,7 +64,7 @@ func (g *gracefulStop) watch(ctx context.Context, cancelEngine func()) {
 	case <-ctx.Done():
 	case <-t.C:
 		g.timedOut.Store(true)
-		g.logger.Warn("graceful stop not done in time: abandoning the batch in flight", zap.Duration("timeout", g.timeout), zap.String("key", KeyStopTimeout))
+		g.logger.Warn("graceful stop not done in time: abandoning the batch in flight", zap.Duration("timeout", g.timeout), zap.String("key", conf.KeyGracefulStopTimeout))
 		cancelEngine()
 	}
 }

@@ -56,10 +56,19 @@ func (e *Engine) replay(ctx context.Context, rec hdfscheckpoint.Recovery) error 
 	}
 	for _, rb := range rec.Replay {
 		fields := []zap.Field{zap.Time("batch", rb.BatchTime), zap.Int("ranges", len(rb.Ranges)), zap.Bool("committed", rb.Committed)}
-		pl := plannedBatch{replay: true}
+		// A batch whose offsets entry is lost runs with the chunk size
+		// configured now, which its rewritten entry records.
+		pl := plannedBatch{replay: true, chunkOffsets: e.cfg.ChunkOffsets}
 		ranges := rb.Ranges
 		switch rb.How {
 		case hdfscheckpoint.ReplayRecorded:
+			var err error
+			if pl.chunkOffsets, err = metaOffsets(rb.Meta, metaChunkOffsets); err != nil {
+				return fmt.Errorf("driver: replay batch %s: %w", rb.BatchTime.Format(time.RFC3339Nano), err)
+			}
+			if pl.splitOffsets, err = metaOffsets(rb.Meta, metaSplitOffsets); err != nil {
+				return fmt.Errorf("driver: replay batch %s: %w", rb.BatchTime.Format(time.RFC3339Nano), err)
+			}
 			if rb.Committed {
 				e.lg.Info("replaying committed batch: the state or ranges of the batch before it could not be read", fields...)
 			} else {
@@ -104,5 +113,5 @@ func (e *Engine) planToLatest(ctx context.Context, rb hdfscheckpoint.ReplayBatch
 		ranges = append(ranges, hdfscheckpoint.OffsetRange{Topic: r.Topic, Partition: r.Partition, From: r.From, Until: plan.Latest[r.TopicPartition()]})
 	}
 	plan.Lag = 0
-	return ranges, plannedBatch{plan: plan, planned: start, replay: true, rewrite: true}, nil
+	return ranges, plannedBatch{plan: plan, planned: start, replay: true, rewrite: true, chunkOffsets: e.cfg.ChunkOffsets}, nil
 }

@@ -5,12 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
 	"time"
 
 	"github.com/spindlehq/spindle/conf"
 	"github.com/spindlehq/spindle/dfs"
-	"github.com/spindlehq/spindle/driver/taskscheduler"
 	"github.com/spindlehq/spindle/hdfscheckpoint"
 	"github.com/spindlehq/spindle/sdk"
 	"github.com/spindlehq/spindle/streaming/kafkasource"
@@ -27,8 +25,12 @@ type Program func(ctx context.Context, ep *Endpoint) error
 
 // StreamingConfig is what the streaming driver of a Spindle job needs.
 type StreamingConfig struct {
-	// Conf holds the application's effective spark.* and spindle.* keys.
+	// Conf holds the application's effective spark.* and spindle.* keys, as
+	// given: what the job is configured with.
 	Conf map[string]string
+	// Settings are Conf's application keys as submit checked and parsed
+	// them: what the driver acts on.
+	Settings conf.AppConf
 	// JobPath is the job binary, run as a plugin for the driver-side
 	// calls (Configure, Reduce, UpdateState).
 	JobPath string
@@ -43,8 +45,12 @@ type StreamingConfig struct {
 	Stopping func() bool
 	// OnBatch is told of each completed batch.
 	OnBatch func(BatchInfo)
-	// OnLag is told of the lag monitor's findings after each batch.
+	// OnLag is told of each of the lag monitor's measurements.
 	OnLag func([]LagSample)
+	// OnBatchStart and OnEvent are the engine's (Config): the Streaming
+	// tab's active batch, executors and task ends.
+	OnBatchStart func(time.Time)
+	OnEvent      func(Event)
 	// Logger receives the driver's log; nil logs nothing.
 	Logger *zap.Logger
 }
@@ -54,96 +60,32 @@ type StreamingConfig struct {
 // executors, state and commits in the checkpoint, and the graceful stop by
 // marker file or SIGTERM.
 func NewStreaming(opts StreamingConfig) (Program, error) {
-	c := opts.Conf
 	lg := opts.Logger
 	if lg == nil {
 		lg = zap.NewNop()
 	}
-	batch := DefaultBatchDuration
-	if v := c[KeyBatchDuration]; v != "" {
-		d, err := conf.ParseDuration(v, time.Millisecond)
-		if err != nil || d <= 0 {
-			return nil, fmt.Errorf("driver: %s = %q: want a positive duration such as 1s or 500ms", KeyBatchDuration, v)
-		}
-		batch = d
-	}
-	ckptURI := CheckpointDir(c)
-	if ckptURI == "" {
-		return nil, fmt.Errorf("driver: no checkpoint dir: set %s (file:///… or hdfs://…)", KeyCheckpointDir)
-	}
-	kcfg, err := kafkasource.ConfigFromConf(c)
+	set, err := newStreamingSettings(opts.Settings, true)
 	if err != nil {
 		return nil, err
 	}
-	kcfg.Logger = lg.Named("kafka")
-	lcfg, err := kafkasource.LagMonitorConfigFromConf(c)
-	if err != nil {
-		return nil, err
-	}
-	lcfg.Logger = lg.Named("lag")
-	rcfg, err := ratecontrol.ConfigFromConf(c, batch)
-	if err != nil {
-		return nil, err
-	}
-	rcfg.Logger = lg.Named("ratecontrol")
-	tcfg := taskscheduler.DefaultConfig()
-	if v := c[KeyLocalityWait]; v != "" {
-		if tcfg.LocalityWait, err = conf.ParseDuration(v, time.Millisecond); err != nil {
-			return nil, fmt.Errorf("driver: %s = %q: %w", KeyLocalityWait, v, err)
-		}
-	}
-	if v := c[KeyTaskMaxFailures]; v != "" {
-		if tcfg.MaxFailures, err = strconv.Atoi(v); err != nil {
-			return nil, fmt.Errorf("driver: %s = %q: want a whole number", KeyTaskMaxFailures, v)
-		}
-	}
-	poll := defaultMarkerPoll
-	if v := c[KeyMarkerPoll]; v != "" {
-		if poll, err = conf.ParseDuration(v, time.Millisecond); err != nil || poll <= 0 {
-			return nil, fmt.Errorf("driver: %s = %q: want a positive duration such as 10s", KeyMarkerPoll, v)
-		}
-	}
-	stopTimeout := defaultStopTimeoutBatches * batch
-	if v := c[KeyStopTimeout]; v != "" {
-		if stopTimeout, err = conf.ParseDuration(v, time.Millisecond); err != nil || stopTimeout <= 0 {
-			return nil, fmt.Errorf("driver: %s = %q: want a positive duration such as 30s", KeyStopTimeout, v)
-		}
-	}
-	if err := checkConcurrentJobs(c[KeyConcurrentJobs], lg); err != nil {
-		return nil, err
-	}
-	// The executors open the sink; a mistake in its settings is reported
-	// here, before any executor starts.
-	scfg, err := sink.ConfigFromConf(c)
-	if err != nil {
-		return nil, err
-	}
-	if scfg.Kind == sink.KindFile {
-		if _, err := SinkDir(c); err != nil {
-			return nil, err
-		}
-	}
+	set.warnConcurrentJobs(lg)
+	kcfg, lcfg, rcfg, scfg, batch := set.kafka, set.lag, set.rate, set.sink, set.batch
+	kcfg.Logger, lcfg.Logger, rcfg.Logger = lg.Named("kafka"), lg.Named("lag"), lg.Named("ratecontrol")
 	if opts.JobPath == "" {
 		return nil, errors.New("driver: no job binary to run")
 	}
 
 	return func(ctx context.Context, ep *Endpoint) error {
-		store, dir, err := dfs.Open(ctx, ckptURI)
+		store, dir, err := dfs.Open(ctx, set.checkpointDir)
 		if err != nil {
-			return fmt.Errorf("driver: checkpoint dir %s: %w", ckptURI, err)
+			return fmt.Errorf("driver: checkpoint dir %s: %w", set.checkpointDir, err)
 		}
 		defer store.Close()
-		retain := 0
-		if v := c[hdfscheckpoint.RetainBatchesKey]; v != "" {
-			if retain, err = strconv.Atoi(v); err != nil {
-				return fmt.Errorf("driver: %s = %q: want a whole number", hdfscheckpoint.RetainBatchesKey, v)
-			}
-		}
-		log, err := hdfscheckpoint.NewLog(store, dir, retain, lg.Named("checkpoint"))
+		log, err := hdfscheckpoint.NewLog(store, dir, set.retainBatches, lg.Named("checkpoint"))
 		if err != nil {
 			return err
 		}
-		log = log.WithURI(ckptURI) // errors then give a way out that can be run as it stands
+		log = log.WithURI(set.checkpointDir) // errors then give a way out that can be run as it stands
 		planner, err := kafkasource.NewPlanner(kcfg)
 		if err != nil {
 			return err
@@ -173,8 +115,14 @@ func NewStreaming(opts StreamingConfig) (Program, error) {
 		}
 		defer lagMon.Close()
 		lagCtx, stopLag := context.WithCancel(ctx)
-		lagChecks := watchLag(lagCtx, lagMon, opts.OnLag, lg)
+		lagChecks := watchLag(lagCtx, lagMon, batch, opts.OnLag, lg)
 		defer stopLag()
+		onBatchStarted := func(b BatchInfo) {
+			lagChecks.started(b)
+			if opts.OnBatchStart != nil {
+				opts.OnBatchStart(b.Time)
+			}
+		}
 		onBatch := func(b BatchInfo) {
 			lagChecks.request(b)
 			if opts.OnBatch != nil {
@@ -185,14 +133,14 @@ func NewStreaming(opts StreamingConfig) (Program, error) {
 		ccfg.Path, ccfg.SHA256, ccfg.AppLog, ccfg.Logger = opts.JobPath, opts.JobSHA256, opts.AppLog, lg.Named("plugin")
 		client, err := sdk.NewClient(ctx, ccfg)
 		if err != nil {
-			return fmt.Errorf("driver: start the job %s as a plugin (is it served with sdk.Serve? a plain driver program needs %s=process): %w", opts.JobPath, KeyDriverMode, err)
+			return fmt.Errorf("driver: start the job %s as a plugin (is it served with sdk.Serve? a plain driver program needs %s=%s): %w", opts.JobPath, conf.KeyDriverMode, conf.DriverModeProcess, err)
 		}
 		defer client.Kill()
-		caps, err := client.Configure(ctx, c, opts.Args)
+		caps, err := client.Configure(ctx, opts.Conf, opts.Args)
 		if err != nil {
 			return fmt.Errorf("driver: configure the job: %w", err)
 		}
-		marker := hdfscheckpoint.MarkerPath(dir, c[KeyMarker])
+		marker := hdfscheckpoint.MarkerPath(dir, set.marker)
 		markerPresent := func(ctx context.Context) bool {
 			present, err := hdfscheckpoint.MarkerPresent(ctx, store, marker)
 			if err != nil && ctx.Err() == nil {
@@ -204,15 +152,16 @@ func NewStreaming(opts StreamingConfig) (Program, error) {
 		defer cancelEngine()
 		watchCtx, stopWatching := context.WithCancel(ctx)
 		defer stopWatching()
-		gs := &gracefulStop{sigterm: opts.Stopping, marker: markerPresent, markerPath: marker, poll: poll, timeout: stopTimeout, logger: lg}
+		gs := &gracefulStop{sigterm: opts.Stopping, marker: markerPresent, markerPath: marker, poll: set.markerPoll, timeout: set.stopTimeout, logger: lg}
 		go gs.watch(watchCtx, cancelEngine)
 		var jobIface Job
 		if caps.Aggregate {
 			jobIface = client
 		}
 		eng, err := NewEngine(EngineConfig{
-			BatchDuration: batch, Planner: planner, Rate: rate, Log: log, Tasks: tcfg, Endpoint: ep,
-			Job: jobIface, KeepState: caps.UpdateState, Stop: gs.stopRequested, OnBatch: onBatch, Committer: committer, Logger: lg.Named("engine"),
+			BatchDuration: batch, Planner: planner, Rate: rate, Log: log, Tasks: set.tasks, Endpoint: ep, NetworkTimeout: set.liveness.NetworkTimeout,
+			Job: jobIface, KeepState: caps.UpdateState, Stop: gs.stopRequested, OnBatchStarted: onBatchStarted, OnBatch: onBatch, OnEvent: opts.OnEvent, Committer: committer,
+			ChunkOffsets: set.chunkOffsets, MinTasks: set.minTasks, Logger: lg.Named("engine"),
 		})
 		if err != nil {
 			return err
@@ -225,7 +174,7 @@ func NewStreaming(opts StreamingConfig) (Program, error) {
 			// The stop was asked for and has ended the app: the batch in
 			// flight has offsets but no commit, so the next start replays it.
 			lg.Warn("graceful stop timed out: the batch in flight is left uncommitted and is replayed at the next start",
-				zap.Duration("timeout", stopTimeout), zap.String("key", KeyStopTimeout), zap.Error(runErr))
+				zap.Duration("timeout", set.stopTimeout), zap.String("key", conf.KeyGracefulStopTimeout), zap.Error(runErr))
 		default:
 			return runErr
 		}
@@ -240,7 +189,7 @@ func NewStreaming(opts StreamingConfig) (Program, error) {
 		} else {
 			lg.Info("shutdown marker completed", zap.String("marker", marker+hdfscheckpoint.CompletedSuffix))
 		}
-		if c[KeyMoveCheckpoint] == "true" {
+		if set.moveCheckpoint {
 			moved, err := hdfscheckpoint.MoveCheckpointAside(ctx, store, dir, time.Now())
 			if err != nil {
 				return fmt.Errorf("driver: move checkpoint %s aside: %w", dir, err)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
@@ -27,6 +26,10 @@ type Config struct {
 	Cores int32
 	// HeartbeatInterval is spark.executor.heartbeatInterval.
 	HeartbeatInterval time.Duration
+	// NetworkTimeout is spark.network.timeout: a session on which the
+	// driver has sent nothing (not even a heartbeat's answer) this long is
+	// given up and a new one opened, on a new connection.
+	NetworkTimeout time.Duration
 	// DriverTimeout: the executor exits after the driver has been
 	// unreachable this long.
 	DriverTimeout time.Duration
@@ -36,9 +39,10 @@ type Config struct {
 	Logger *zap.Logger
 }
 
-// DefaultConfig returns an executor with Spark's heartbeat interval.
+// DefaultConfig returns an executor with Spark's heartbeat interval and
+// Spindle's network timeout.
 func DefaultConfig() Config {
-	return Config{Cores: 1, HeartbeatInterval: time.Second, DriverTimeout: 60 * time.Second, Logger: zap.NewNop()}
+	return Config{Cores: 1, HeartbeatInterval: 10 * time.Second, NetworkTimeout: 30 * time.Second, DriverTimeout: 60 * time.Second, Logger: zap.NewNop()}
 }
 
 // Validate reports the first invalid field.
@@ -46,8 +50,8 @@ func (c Config) Validate() error {
 	if c.DriverAddress == "" || c.ExecutorID == "" {
 		return errors.New("executor: driver address and executor id are required (SPINDLE_DRIVER_ADDRESS, SPINDLE_EXECUTOR_ID)")
 	}
-	if c.HeartbeatInterval <= 0 || c.DriverTimeout <= 0 {
-		return fmt.Errorf("executor: heartbeat interval %v and driver timeout %v must be positive", c.HeartbeatInterval, c.DriverTimeout)
+	if c.HeartbeatInterval <= 0 || c.NetworkTimeout <= 0 || c.DriverTimeout <= 0 {
+		return fmt.Errorf("executor: heartbeat interval %v, network timeout %v and driver timeout %v must be positive", c.HeartbeatInterval, c.NetworkTimeout, c.DriverTimeout)
 	}
 	return nil
 }
@@ -61,24 +65,26 @@ type Runner interface {
 	RunTask(ctx context.Context, t *pb.LaunchTask) *pb.TaskStatus
 }
 
+// maxReconnectWait bounds the wait between two sessions.
+const maxReconnectWait = time.Second
+
 // Run connects to the driver and runs the tasks it sends until the driver
 // says to stop (nil), the driver is lost (ErrDriverLost) or ctx ends. A
-// broken session is reconnected while the driver timeout allows.
+// session that breaks or goes silent is replaced by a new one, on a new
+// connection, while the driver timeout allows; tasks keep running across
+// sessions and report their end on the session open when they finish.
 func Run(ctx context.Context, cfg Config) error {
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
 	lg := cfg.Logger.With(zap.String("executor", cfg.ExecutorID), zap.String("container", cfg.ContainerID))
-	conn, err := grpc.NewClient(cfg.DriverAddress, grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		return fmt.Errorf("executor %s: driver address %s: %w", cfg.ExecutorID, cfg.DriverAddress, err)
-	}
-	defer conn.Close()
-	task := pb.NewTaskClient(conn)
-	slots := make(chan struct{}, max(cfg.Cores, 1))
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	x := newTasks(runCtx, cfg.Runner, int(max(cfg.Cores, 1)))
 	lastContact := time.Now()
+	wait := 50 * time.Millisecond
 	for {
-		stopped, err := session(ctx, cfg, lg, task, slots)
+		stopped, err := session(ctx, cfg, lg, x)
 		if stopped {
 			return nil
 		}
@@ -86,89 +92,139 @@ func Run(ctx context.Context, cfg Config) error {
 			return ctx.Err()
 		}
 		if err == nil {
-			lastContact = time.Now()
+			lastContact, wait = time.Now(), 50*time.Millisecond
 		}
 		if time.Since(lastContact) > cfg.DriverTimeout {
 			return fmt.Errorf("%w: no session with %s for %v: %v", ErrDriverLost, cfg.DriverAddress, cfg.DriverTimeout, err)
 		}
-		lg.Warn("session with driver ended; reconnecting", zap.Error(err))
+		lg.Warn("session with driver ended; connecting again", zap.Error(err), zap.Int("held", len(x.held())))
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(cfg.HeartbeatInterval):
+		case <-time.After(wait):
 		}
+		wait = min(2*wait, maxReconnectWait, cfg.HeartbeatInterval)
 	}
 }
 
-// session runs one Connect stream. It returns stopped when the driver said
-// to shut down; err is nil when the driver acknowledged the registration
-// before the session ended.
-func session(ctx context.Context, cfg Config, lg *zap.Logger, task pb.TaskClient, slots chan struct{}) (stopped bool, err error) {
+// session runs one Connect stream on its own connection. It returns
+// stopped when the driver said to shut down; err is nil when the driver
+// acknowledged the registration before the session ended.
+func session(ctx context.Context, cfg Config, lg *zap.Logger, x *tasks) (stopped bool, err error) {
+	conn, err := grpc.NewClient(cfg.DriverAddress, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		return false, fmt.Errorf("executor %s: driver address %s: %w", cfg.ExecutorID, cfg.DriverAddress, err)
+	}
+	defer conn.Close()
 	sctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	stream, err := task.Connect(sctx)
+	stream, err := pb.NewTaskClient(conn).Connect(sctx)
 	if err != nil {
 		return false, err
 	}
-	var sendMu sync.Mutex
-	send := func(m *pb.ExecutorMessage) error {
-		sendMu.Lock()
-		defer sendMu.Unlock()
-		return stream.Send(m)
-	}
-	reg := &pb.RegisterExecutorRequest{ExecutorId: cfg.ExecutorID, ContainerId: cfg.ContainerID, Host: cfg.Host, Cores: cfg.Cores}
-	if err := send(&pb.ExecutorMessage{Message: &pb.ExecutorMessage_Register{Register: reg}}); err != nil {
+	reg := &pb.RegisterExecutorRequest{ExecutorId: cfg.ExecutorID, ContainerId: cfg.ContainerID, Host: cfg.Host, Cores: cfg.Cores, RunningTids: x.held()}
+	if err := stream.Send(&pb.ExecutorMessage{Message: &pb.ExecutorMessage_Register{Register: reg}}); err != nil {
 		return false, err
 	}
 	// The driver acknowledges the registration (or says to shut down).
-	first, err := stream.Recv()
-	if err != nil {
-		return false, err
-	}
-	lg.Info("connected to driver", zap.String("driver", cfg.DriverAddress))
+	// A silent driver is given up on as during the session.
+	acked := make(chan *pb.DriverMessage, 1)
+	ackErr := make(chan error, 1)
 	go func() {
-		t := time.NewTicker(cfg.HeartbeatInterval)
-		defer t.Stop()
+		m, err := stream.Recv()
+		if err != nil {
+			ackErr <- err
+			return
+		}
+		acked <- m
+	}()
+	var first *pb.DriverMessage
+	select {
+	case first = <-acked:
+	case err := <-ackErr:
+		return false, err
+	case <-time.After(cfg.NetworkTimeout):
+		return false, fmt.Errorf("executor %s: the driver did not acknowledge the registration within %v", cfg.ExecutorID, cfg.NetworkTimeout)
+	}
+	if first.GetShutdown() {
+		lg.Info("driver asked the executor to stop")
+		return true, nil
+	}
+	lg.Info("connected to driver", zap.String("driver", cfg.DriverAddress), zap.Int("held", len(reg.GetRunningTids())))
+	sendErr := make(chan error, 1)
+	go sender(sctx, cfg, stream, x, sendErr)
+	msgs := make(chan *pb.DriverMessage)
+	recvErr := make(chan error, 1)
+	go func() {
 		for {
+			m, err := stream.Recv()
+			if err != nil {
+				recvErr <- err
+				return
+			}
 			select {
+			case msgs <- m:
 			case <-sctx.Done():
 				return
-			case <-t.C:
-				send(&pb.ExecutorMessage{Message: &pb.ExecutorMessage_Heartbeat{Heartbeat: &pb.ExecutorHeartbeatRequest{ExecutorId: cfg.ExecutorID}}})
 			}
 		}
 	}()
-	for m := first; ; {
-		if m.GetShutdown() {
-			lg.Info("driver asked the executor to stop")
-			return true, nil
-		}
-		if l := m.GetLaunch(); l != nil {
-			select {
-			case slots <- struct{}{}:
-			case <-sctx.Done():
-				return false, nil
-			}
-			go func() {
-				defer func() { <-slots }()
-				st := runTask(sctx, cfg.Runner, l)
-				if err := send(&pb.ExecutorMessage{Message: &pb.ExecutorMessage_Status{Status: st}}); err != nil {
-					lg.Warn("report task status", zap.String("task", l.GetTaskId()), zap.Error(err))
+	silence := time.NewTimer(cfg.NetworkTimeout)
+	defer silence.Stop()
+	for {
+		select {
+		case m := <-msgs:
+			silence.Reset(cfg.NetworkTimeout)
+			switch {
+			case m.GetShutdown():
+				lg.Info("driver asked the executor to stop")
+				return true, nil
+			case m.GetLaunch() != nil:
+				x.launch(m.GetLaunch())
+			case m.GetKill() != nil:
+				if x.kill(m.GetKill().GetTid()) {
+					lg.Info("task killed", zap.Int64("tid", m.GetKill().GetTid()), zap.String("reason", m.GetKill().GetReason()))
 				}
-			}()
-		}
-		if m, err = stream.Recv(); err != nil {
-			return false, nil
+			}
+		case err := <-recvErr:
+			return false, fmt.Errorf("receive from driver: %w", err)
+		case err := <-sendErr:
+			return false, fmt.Errorf("send to driver: %w", err)
+		case <-silence.C:
+			return false, fmt.Errorf("the driver sent nothing for %v (spark.network.timeout)", cfg.NetworkTimeout)
+		case <-ctx.Done():
+			return false, ctx.Err()
 		}
 	}
 }
 
-// runTask runs t, or fails it when the executor has no job to run.
-func runTask(ctx context.Context, r Runner, t *pb.LaunchTask) *pb.TaskStatus {
-	if r == nil {
-		return &pb.TaskStatus{TaskId: t.GetTaskId(), Attempt: t.GetAttempt(), Error: "executor has no job loaded"}
+// sender sends heartbeats and the statuses of finished tasks on one
+// session; a status leaves the executor's keeping once it is sent.
+func sender(ctx context.Context, cfg Config, stream pb.Task_ConnectClient, x *tasks, errc chan<- error) {
+	hb := time.NewTicker(cfg.HeartbeatInterval)
+	defer hb.Stop()
+	for {
+		changed := x.changed()
+		for {
+			st := x.nextStatus()
+			if st == nil {
+				break
+			}
+			if err := stream.Send(&pb.ExecutorMessage{Message: &pb.ExecutorMessage_Status{Status: st}}); err != nil {
+				errc <- err
+				return
+			}
+			x.sent(st.GetTid())
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-changed:
+		case <-hb.C:
+			if err := stream.Send(&pb.ExecutorMessage{Message: &pb.ExecutorMessage_Heartbeat{Heartbeat: &pb.ExecutorHeartbeatRequest{ExecutorId: cfg.ExecutorID}}}); err != nil {
+				errc <- err
+				return
+			}
+		}
 	}
-	st := r.RunTask(ctx, t)
-	st.TaskId, st.Attempt = t.GetTaskId(), t.GetAttempt()
-	return st
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -78,7 +79,7 @@ func TestExecutorRunsTasksUpToItsCores(t *testing.T) {
 		t.Fatal("executor did not register")
 	}
 	for i := 0; i < 6; i++ {
-		if err := ep.Launch("1", &pb.LaunchTask{TaskId: string(rune('a' + i)), Attempt: 1}); err != nil {
+		if err := ep.Launch("1", &pb.LaunchTask{TaskId: string(rune('a' + i)), Attempt: 1, Tid: int64(i + 1)}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -128,5 +129,86 @@ func TestExecutorGivesUpOnALostDriver(t *testing.T) {
 	}
 	if time.Since(start) < 300*time.Millisecond {
 		t.Fatalf("gave up after %v, before the timeout", time.Since(start))
+	}
+}
+
+// blockingRunner runs until its task is killed, counting the runs.
+type blockingRunner struct {
+	mu      sync.Mutex
+	runs    int
+	started chan int64
+}
+
+func (r *blockingRunner) RunTask(ctx context.Context, t *pb.LaunchTask) *pb.TaskStatus {
+	r.mu.Lock()
+	r.runs++
+	r.mu.Unlock()
+	r.started <- t.GetTid()
+	<-ctx.Done()
+	return &pb.TaskStatus{Error: "killed: " + ctx.Err().Error()}
+}
+
+// TestExecutorRunsALaunchOnceAndStopsItWhenKilled: a launch sent twice
+// runs once; a kill stops it and its end is reported; a kill of a launch
+// still waiting for a core ends it without running it.
+func TestExecutorRunsALaunchOnceAndStopsItWhenKilled(t *testing.T) {
+	ep, addr := startEndpoint(t)
+	statuses := make(chan *pb.TaskStatus, 8)
+	added := make(chan struct{}, 1)
+	ep.OnEvent(func(ev driver.Event) {
+		if ev.Added {
+			added <- struct{}{}
+		}
+		if ev.Status != nil {
+			statuses <- ev.Status
+		}
+	})
+	r := &blockingRunner{started: make(chan int64, 4)}
+	cfg := DefaultConfig()
+	cfg.DriverAddress, cfg.ExecutorID, cfg.Cores, cfg.Runner = addr, "1", 1, r
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go Run(ctx, cfg)
+	select {
+	case <-added:
+	case <-time.After(5 * time.Second):
+		t.Fatal("executor did not register")
+	}
+	launch := func(tid int64) {
+		if err := ep.Launch("1", &pb.LaunchTask{TaskId: "t", Attempt: 1, Tid: tid}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	launch(7)
+	select {
+	case <-r.started:
+	case <-time.After(5 * time.Second):
+		t.Fatal("launch 7 did not start")
+	}
+	launch(7)
+	launch(8)
+	ep.Kill("1", 8, "not needed") // waiting for the only core
+	ep.Kill("1", 7, "not needed")
+	got := map[int64]string{}
+	for range 2 {
+		select {
+		case st := <-statuses:
+			got[st.GetTid()] = st.GetError()
+		case <-time.After(5 * time.Second):
+			t.Fatalf("statuses so far %v, want launches 7 and 8 ended", got)
+		}
+	}
+	if !strings.Contains(got[7], "killed") || !strings.Contains(got[8], "stopped before it started") {
+		t.Fatalf("statuses %v, want 7 killed while running and 8 stopped before it started", got)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.runs != 1 {
+		t.Fatalf("the runner ran %d times, want once: a launch sent twice runs once, a killed waiting one never", r.runs)
+	}
+	select {
+	case st := <-statuses:
+		t.Fatalf("an extra status %v", st)
+	default:
 	}
 }

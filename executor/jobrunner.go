@@ -21,22 +21,24 @@ type RangeReader interface {
 	ReadRangeEach(ctx context.Context, r kafkasource.OffsetRange, each func(*kafkasource.Record)) error
 }
 
-// OutputWriter writes a task's outputs and rejected records (sink.FileSink).
+// OutputWriter writes a task's outputs and rejected records chunk by chunk
+// (sink.FileSink, sink.KafkaSink).
 type OutputWriter interface {
-	WritePartition(ctx context.Context, batchTime time.Time, topic string, partition int32, outputs []sdk.Output) error
-	WriteRejected(ctx context.Context, batchTime time.Time, topic string, partition int32, rejected []sdk.Rejected) error
+	// OpenPartition opens the writer of one task's part of a
+	// batch-partition, the part whose first chunk is firstChunk.
+	OpenPartition(ctx context.Context, batchTime time.Time, topic string, partition int32, firstChunk int) (sink.PartitionWriter, error)
 }
 
-// TaskWriter is an OutputWriter that writes a task's outputs and rejected
-// records together, knowing the task's range (sink.KafkaSink: one Kafka
-// transaction per task when it writes in transactions).
-type TaskWriter interface {
-	WriteTask(ctx context.Context, batchTime time.Time, rng kafkasource.OffsetRange, outputs []sdk.Output, rejected []sdk.Rejected) error
+// RangeOpener is an OutputWriter whose writers need the task's offset
+// range (sink.KafkaSink: a transaction records the range it wrote).
+type RangeOpener interface {
+	OpenRange(ctx context.Context, batchTime time.Time, rng kafkasource.OffsetRange, firstChunk int) (sink.PartitionWriter, error)
 }
 
 var (
 	_ OutputWriter = sink.FileSink{}
-	_ TaskWriter   = (*sink.KafkaSink)(nil)
+	_ OutputWriter = (*sink.KafkaSink)(nil)
+	_ RangeOpener  = (*sink.KafkaSink)(nil)
 )
 
 // maxPreallocRecords bounds the records allocated up front for a task's
@@ -117,70 +119,57 @@ func (r *JobRunner) client(ctx context.Context) (*sdk.JobClient, error) {
 	return job, nil
 }
 
-// RunTask reads the task's range, runs it through the job, writes outputs
-// and rejected records, and returns aggregates and metrics.
+// RunTask runs the task's range through the job in chunks of the
+// task's chunk_offsets: the next chunk is read while the job processes
+// this one and the previous one is written, so that a task holds at most
+// ChunksInFlight chunks. It returns aggregates and metrics once the sink
+// committed every chunk.
 func (r *JobRunner) RunTask(ctx context.Context, t *pb.LaunchTask) *pb.TaskStatus {
 	fail := func(format string, a ...any) *pb.TaskStatus {
 		return &pb.TaskStatus{Error: fmt.Sprintf(format, a...)}
 	}
 	rg := t.GetRange()
 	batchTime := time.UnixMilli(t.GetBatchTimeUnixMs()).UTC()
-	started := time.Now()
 	rng := kafkasource.OffsetRange{Topic: rg.GetTopic(), Partition: rg.GetPartition(), From: rg.GetFrom(), Until: rg.GetUntil()}
-	// Records go straight into the job's form: a partition's records are
-	// held once, not twice.
-	p := sdk.Partition{PartitionInfo: sdk.PartitionInfo{BatchTime: batchTime, Topic: rg.GetTopic(), Partition: rg.GetPartition()},
-		Records: make([]sdk.Record, 0, min(max(rng.Count(), 0), maxPreallocRecords))}
-	err := r.cfg.Reader.ReadRangeEach(ctx, rng, func(rec *kafkasource.Record) {
-		sr := sdk.Record{Topic: rec.Topic, Partition: rec.Partition, Offset: rec.Offset, Key: rec.Key, Value: rec.Value, Timestamp: rec.Timestamp}
-		if len(rec.Headers) > 0 {
-			sr.Headers = make([]sdk.Header, len(rec.Headers))
-			for i, h := range rec.Headers {
-				sr.Headers[i] = sdk.Header{Key: string(h.Key), Value: h.Value}
-			}
-		}
-		p.Records = append(p.Records, sr)
-	})
-	if err != nil {
-		return fail("read %s-%d [%d, %d): %v", rg.GetTopic(), rg.GetPartition(), rg.GetFrom(), rg.GetUntil(), err)
-	}
-	recs := p.Records
-	read := time.Since(started)
 	job, err := r.client(ctx)
 	if err != nil {
 		return fail("%v", err)
 	}
-	processStart := time.Now()
-	res, err := job.ProcessPartition(ctx, p)
+	var out sink.PartitionWriter
+	if ro, ok := r.cfg.Sink.(RangeOpener); ok {
+		out, err = ro.OpenRange(ctx, batchTime, rng, int(t.GetChunkBase()))
+	} else {
+		out, err = r.cfg.Sink.OpenPartition(ctx, batchTime, rng.Topic, rng.Partition, int(t.GetChunkBase()))
+	}
 	if err != nil {
+		return fail("%v", err)
+	}
+	p := &pipeline{
+		reader: r.cfg.Reader, job: job, out: out, rng: rng, size: t.GetChunkOffsets(), base: int(t.GetChunkBase()),
+		info: sdk.PartitionInfo{BatchTime: batchTime, Topic: rng.Topic, Partition: rng.Partition},
+	}
+	if err := p.run(ctx); err != nil {
+		out.Abort()
 		return fail("task %s: %v", t.GetTaskId(), err)
 	}
-	process := time.Since(processStart)
-	writeStart := time.Now()
-	if tw, ok := r.cfg.Sink.(TaskWriter); ok {
-		if err := tw.WriteTask(ctx, batchTime, rng, res.Outputs, res.Rejected); err != nil {
-			return fail("%v", err)
-		}
-	} else {
-		if err := r.cfg.Sink.WritePartition(ctx, batchTime, rg.GetTopic(), rg.GetPartition(), res.Outputs); err != nil {
-			return fail("%v", err)
-		}
-		if err := r.cfg.Sink.WriteRejected(ctx, batchTime, rg.GetTopic(), rg.GetPartition(), res.Rejected); err != nil {
-			return fail("%v", err)
-		}
+	aggs, err := p.aggregates.reduce(ctx, job)
+	if err != nil {
+		out.Abort()
+		return fail("task %s: combine aggregates: %v", t.GetTaskId(), err)
 	}
-	st := &pb.TaskStatus{Succeeded: true, Metrics: &pb.TaskMetrics{
-		RecordsIn:       int64(len(recs)),
-		RecordsOut:      int64(len(res.Outputs)),
-		RecordsRejected: int64(len(res.Rejected)),
-		ReadNanos:       read.Nanoseconds(),
-		ProcessNanos:    process.Nanoseconds(),
-		WriteNanos:      time.Since(writeStart).Nanoseconds(),
+	commitStart := time.Now()
+	if err := out.Commit(ctx); err != nil {
+		return fail("task %s: %v", t.GetTaskId(), err)
+	}
+	p.write += time.Since(commitStart)
+	return &pb.TaskStatus{Succeeded: true, Aggregates: aggs, Metrics: &pb.TaskMetrics{
+		RecordsIn:       p.recordsIn,
+		RecordsOut:      p.outputs,
+		RecordsRejected: p.rejected,
+		ReadNanos:       p.read.Nanoseconds(),
+		ProcessNanos:    p.process.Nanoseconds(),
+		WriteNanos:      p.write.Nanoseconds(),
 	}}
-	for _, kv := range res.Aggregates {
-		st.Aggregates = append(st.Aggregates, &pb.KeyValue{Key: kv.Key, Value: kv.Value})
-	}
-	return st
 }
 
 // Close stops the plugin.

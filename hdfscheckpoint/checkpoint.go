@@ -9,14 +9,13 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/spindlehq/spindle/conf"
 	"go.uber.org/zap"
 )
 
-// RetainBatchesKey is the configuration key for how many batches Purge
-// keeps in each log.
-const RetainBatchesKey = "spindle.checkpoint.retainBatches"
-
-// DefaultRetainBatches is RetainBatchesKey's default.
+// DefaultRetainBatches is how many batches Purge keeps in each log when
+// NewLog is given 0 (the application key spindle.checkpoint.retainBatches
+// sets it).
 const DefaultRetainBatches = 100
 
 // Sub-directories of a checkpoint directory, one per log.
@@ -59,7 +58,7 @@ func NewLog(store Store, dir string, retainBatches int, logger *zap.Logger) (*Lo
 		return nil, fmt.Errorf("new log: checkpoint directory: %w", err)
 	}
 	if retainBatches < 0 {
-		return nil, fmt.Errorf("hdfscheckpoint: new log %s: %s is %d, must be positive", clean, RetainBatchesKey, retainBatches)
+		return nil, fmt.Errorf("hdfscheckpoint: new log %s: %s is %d, must be positive", clean, conf.KeyRetainBatches, retainBatches)
 	}
 	if retainBatches == 0 {
 		retainBatches = DefaultRetainBatches

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spindlehq/spindle/conf"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
@@ -558,7 +559,7 @@ func TestNewLogValidates(t *testing.T) {
 		{"nil store", nil, "/c", 0, "nil store"},
 		{"relative dir", s, "c", 0, "not absolute"},
 		{"escaping dir", s, "/../c", 0, "escapes"},
-		{"negative retain", s, "/c", -1, RetainBatchesKey},
+		{"negative retain", s, "/c", -1, conf.KeyRetainBatches},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -74,6 +74,9 @@ type ReplayBatch struct {
 	// Damaged is the unreadable offsets entry of a ReplayRebuilt or
 	// ReplayToLatest batch.
 	Damaged string
+	// Meta is the meta of a ReplayRecorded batch's offsets entry: what
+	// the driver recorded to run it the same way again.
+	Meta map[string]string
 }
 
 // Recover reads the checkpoint and returns where to resume. Entries that
@@ -156,7 +159,7 @@ func (c *catalog) recover(ctx context.Context) (Recovery, error) {
 		o, err := c.offsetsOf(ctx, ms)
 		switch {
 		case err == nil:
-			rb.Ranges, rb.How = o.Ranges, ReplayRecorded
+			rb.Ranges, rb.How, rb.Meta = o.Ranges, ReplayRecorded, o.Meta
 		case !unreadable(err):
 			return Recovery{}, err
 		case ends == nil:
@@ -184,7 +187,7 @@ func (c *catalog) recover(ctx context.Context) (Recovery, error) {
 	}
 	for i := len(rec.Replay) - 1; i >= 0; i-- {
 		if rb := rec.Replay[i]; !rb.Committed && rb.How != ReplayToLatest {
-			rec.Pending = &BatchOffsets{BatchTime: rb.BatchTime, Ranges: rb.Ranges}
+			rec.Pending = &BatchOffsets{BatchTime: rb.BatchTime, Ranges: rb.Ranges, Meta: rb.Meta}
 			break
 		}
 	}

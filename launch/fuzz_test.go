@@ -3,6 +3,7 @@ package launch
 import (
 	"encoding/json"
 	"errors"
+	"reflect"
 	"testing"
 )
 
@@ -17,6 +18,7 @@ func FuzzDecodeSpec(f *testing.F) {
 	f.Add([]byte(`{"application":"job","resources":[{"name":"job","uri":"x","sha256":"00","size":-1}]}`))
 	f.Add([]byte(`null`))
 	f.Add([]byte(`{"conf":`))
+	f.Add([]byte(`{"application":"job","settings":{"spark.executor.instances":3,"spindle.kafka.topics":["a"]}}`))
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		s, err := DecodeSpec(raw, SpecFile)
 		if err != nil {
@@ -32,8 +34,12 @@ func FuzzDecodeSpec(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := DecodeSpec(again, SpecFile); err != nil {
+		back, err := DecodeSpec(again, SpecFile)
+		if err != nil {
 			t.Fatalf("an accepted spec does not decode again: %v", err)
+		}
+		if !reflect.DeepEqual(back.Settings.Keys(), s.Settings.Keys()) {
+			t.Fatalf("settings %v came back as %v", s.Settings.Keys(), back.Settings.Keys())
 		}
 	})
 }

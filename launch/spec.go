@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
+	"github.com/spindlehq/spindle/conf"
 )
 
 // SpecFile is the launch spec's name in a container's working dir and in
@@ -24,8 +25,13 @@ var ErrBadSpec = errors.New("launch: bad launch spec")
 // ships __spark_conf__: the effective configuration, the job and its
 // arguments, and the staged files that executors get too.
 type Spec struct {
-	// Conf holds every effective spark.* and spindle.* key.
+	// Conf holds every effective spark.* and spindle.* key as given: what
+	// the job is configured with.
 	Conf map[string]string `json:"conf"`
+	// Settings holds Conf's application keys as submit checked and parsed
+	// them: what the AM and the executors act on, without parsing Conf
+	// again. Decoding checks each value against its key once more.
+	Settings conf.AppConf `json:"settings"`
 	// Application is the job binary's file name in the working dir.
 	Application string `json:"application"`
 	// Args are the job's arguments.
@@ -84,6 +90,19 @@ func DecodeSpec(raw []byte, name string) (Spec, error) {
 	var s Spec
 	if err := json.Unmarshal(raw, &s); err != nil {
 		return Spec{}, fmt.Errorf("%w: %s: %w", ErrBadSpec, name, err)
+	}
+	var carries struct {
+		Settings json.RawMessage `json:"settings"`
+	}
+	if json.Unmarshal(raw, &carries); carries.Settings == nil {
+		// A spec staged by a spindle submit older than the typed settings,
+		// read by a new attempt after an upgrade: its settings are parsed
+		// here, once, from what it was submitted with.
+		settings, err := conf.AppConfFrom(s.Conf)
+		if err != nil {
+			return Spec{}, fmt.Errorf("%w: %s: %w", ErrBadSpec, name, err)
+		}
+		s.Settings = settings
 	}
 	if err := s.Validate(); err != nil {
 		return Spec{}, fmt.Errorf("%w: %s: %w", ErrBadSpec, name, err)

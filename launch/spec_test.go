@@ -8,14 +8,21 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/spindlehq/spindle/conf"
 )
 
 // goodSHA is a well-formed SHA-256.
 var goodSHA = strings.Repeat("ab", 32)
 
 func goodSpec() Spec {
+	var settings conf.AppConf
+	if err := settings.Set("spark.app.name", "retail"); err != nil {
+		panic(err)
+	}
 	return Spec{
 		Conf:        map[string]string{"spark.app.name": "retail"},
+		Settings:    settings,
 		Application: "retail",
 		Args:        []string{"--fast"},
 		Resources: []Resource{
@@ -80,6 +87,29 @@ func TestDecodeSpecRefuses(t *testing.T) {
 	}
 	if _, err := DecodeSpec([]byte(`{"conf":`), "spec.json"); !errors.Is(err, ErrBadSpec) {
 		t.Fatalf("truncated JSON: err = %v, want ErrBadSpec", err)
+	}
+	// The typed settings are checked again: a value submit would refuse
+	// is refused here too.
+	raw := []byte(`{"application":"job","settings":{"spark.executor.instances":0}}`)
+	if _, err := DecodeSpec(raw, "spec.json"); !errors.Is(err, ErrBadSpec) || !strings.Contains(err.Error(), "spark.executor.instances") {
+		t.Fatalf("bad settings: err = %v, want ErrBadSpec naming the key", err)
+	}
+}
+
+func TestDecodeSpecWithoutSettings(t *testing.T) {
+	// A spec from a submit older than the typed settings: they are read
+	// from its configuration.
+	raw := []byte(`{"conf":{"spark.executor.instances":"5","spark.myjob.mode":"x"},"application":"job"}`)
+	s, err := DecodeSpec(raw, "spec.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := s.Settings.Int(conf.KeyExecutorInstances); n != 5 {
+		t.Fatalf("executors = %d, want 5 from the configuration", n)
+	}
+	raw = []byte(`{"conf":{"spark.executor.instances":"many"},"application":"job"}`)
+	if _, err := DecodeSpec(raw, "spec.json"); !errors.Is(err, ErrBadSpec) || !strings.Contains(err.Error(), "spark.executor.instances") {
+		t.Fatalf("err = %v, want ErrBadSpec naming the key", err)
 	}
 }
 

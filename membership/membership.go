@@ -43,8 +43,8 @@ type Config struct {
 func DefaultConfig() Config {
 	return Config{
 		BindAddress:   "0.0.0.0:0",
-		ProbeInterval: 500 * time.Millisecond,
-		ProbeTimeout:  250 * time.Millisecond,
+		ProbeInterval: 300 * time.Millisecond,
+		ProbeTimeout:  200 * time.Millisecond,
 		SuspicionMult: 3,
 	}
 }

@@ -289,6 +289,11 @@ func (nm *NodeManager) serveContainerLogs(w http.ResponseWriter, r *http.Request
 		return
 	}
 	f, info, err := openContainerLogFile(dir, req.file)
+	if errors.Is(err, fs.ErrNotExist) && nm.isAppUser(req.container.Attempt.App.String(), req.file) {
+		// YARN's link form …/<container>/<user> names the listing.
+		nm.serveLogList(w, r, id, dir)
+		return
+	}
 	if errors.Is(err, fs.ErrNotExist) {
 		http.Error(w, fmt.Sprintf("container %s has no log file %q on this node", id, req.file), http.StatusNotFound)
 		return
@@ -453,6 +458,10 @@ func (nm *NodeManager) serveLogList(w http.ResponseWriter, r *http.Request, id, 
 			ContainerID:        id,
 			NodeID:             nm.nodeID,
 		}})
+		return
+	}
+	if strings.Contains(r.Header.Get("Accept"), "text/html") {
+		writeLogListHTML(w, id, nm.nodeID, files)
 		return
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")

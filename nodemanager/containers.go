@@ -14,6 +14,7 @@ import (
 	"time"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
+	"github.com/spindlehq/spindle/conf"
 	"github.com/spindlehq/spindle/ids"
 	"github.com/spindlehq/spindle/launch"
 	"github.com/spindlehq/spindle/nodemanager/containermonitor"
@@ -29,7 +30,7 @@ const (
 	diagKilledByAM     = "Container killed by the ApplicationMaster."
 	diagKilledByRM     = "Container killed by the ResourceManager."
 	completedRetention = 10 * time.Minute
-	defaultOverheadKey = "spark.executor.memoryOverhead"
+	defaultOverheadKey = conf.KeyExecutorMemoryOverhead
 )
 
 // container is the NM's record of one container.
@@ -102,6 +103,7 @@ func (nm *NodeManager) startContainer(ctx context.Context, req *pb.StartContaine
 			ident.GetResource().GetMemoryMb(), ident.GetResource().GetVcores(), nm.total.GetMemoryMb(), nm.total.GetVcores(), used.GetMemoryMb(), used.GetVcores())
 	}
 	nm.containers[id] = c
+	nm.rememberUserLocked(appID, ident.GetUser())
 	nm.mu.Unlock()
 
 	memMB := ident.GetResource().GetMemoryMb() - ident.GetMemoryOverheadMb()
@@ -140,6 +142,7 @@ func (nm *NodeManager) startContainer(ctx context.Context, req *pb.StartContaine
 		nm.mu.Lock()
 		c.state, c.exitStatus, c.diagnostics, c.completedAt = pb.ContainerState_CONTAINER_STATE_COMPLETE, launch.ExitInvalid, "Container launch failed: "+err.Error(), time.Now()
 		nm.mu.Unlock()
+		nm.heartbeatSoon()
 		nm.metrics.failed.Inc()
 		nm.deleter.Schedule(c.workDir)
 		nm.lg.Warn("container launch failed", zap.String("container", id), zap.Error(err))
@@ -187,12 +190,19 @@ func (nm *NodeManager) waitContainer(c *container) {
 		}
 	}
 	exit, diag := c.exitStatus, c.diagnostics
+	// The RM and the AM know of the stops they asked for; anything else
+	// (the process exited, the memory monitor killed it) they learn from
+	// this NM, at once.
+	unexpected := c.killStatus != launch.ExitKilledByAppMaster && c.killStatus != launch.ExitKilledByResourceManager
 	nm.mu.Unlock()
 	if exit != 0 {
 		nm.metrics.failed.Inc()
 	}
 	nm.deleter.Schedule(c.workDir)
 	nm.lg.Info("container completed", zap.String("container", c.id), zap.Int32("exitStatus", exit), zap.String("diagnostics", firstLine(diag)))
+	if unexpected {
+		nm.heartbeatSoon()
+	}
 }
 
 // memoryExceeded kills a container the monitor found above its allocation.

@@ -60,19 +60,45 @@ func (nm *NodeManager) register(ctx context.Context) error {
 	}
 }
 
-// heartbeatLoop reports container statuses every heartbeat interval. While
-// the RM is unreachable, containers keep running.
+// heartbeatLoop reports container statuses every heartbeat interval, and
+// at once when a container completes unasked (an out-of-band heartbeat, as
+// YARN's NM sends), so that the loss of an executor reaches its AM without
+// waiting out the interval. While the RM is unreachable, containers keep
+// running.
 func (nm *NodeManager) heartbeatLoop(ctx context.Context) {
+	timer := time.NewTimer(0)
+	defer timer.Stop()
 	for {
 		nm.mu.Lock()
 		interval := nm.heartbeat
 		nm.mu.Unlock()
+		timer.Reset(interval)
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(interval):
+		case <-timer.C:
+		case <-nm.heartbeatNow:
+			// Completions that come in a burst go in one heartbeat.
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(outOfBandMinGap):
+			}
 		}
 		nm.heartbeatOnce(ctx)
+	}
+}
+
+// outOfBandMinGap is how long an out-of-band heartbeat waits for more
+// completions to report with it.
+const outOfBandMinGap = 20 * time.Millisecond
+
+// heartbeatSoon asks for an out-of-band heartbeat; asks made while one is
+// due are folded into it.
+func (nm *NodeManager) heartbeatSoon() {
+	select {
+	case nm.heartbeatNow <- struct{}{}:
+	default:
 	}
 }
 

@@ -48,7 +48,14 @@ type NodeManager struct {
 
 	mu         sync.Mutex
 	containers map[string]*container
-	heartbeat  time.Duration
+	// appUsers is the user of each application that ran containers here,
+	// kept after the containers are forgotten, so that YARN's log links
+	// (…/containerlogs/<container>/<user>) resolve.
+	appUsers  map[string]string
+	heartbeat time.Duration
+	// heartbeatNow asks the heartbeat loop for a heartbeat before the
+	// interval is up (YARN's out-of-band heartbeat).
+	heartbeatNow chan struct{}
 
 	cancel context.CancelFunc
 	done   sync.WaitGroup
@@ -83,12 +90,13 @@ func New(cfg Config) (*NodeManager, error) {
 		return nil, err
 	}
 	nm := &NodeManager{
-		cfg:        cfg,
-		lg:         lg,
-		signer:     signer,
-		total:      &pb.Resource{MemoryMb: mem, Vcores: vc},
-		containers: map[string]*container{},
-		heartbeat:  time.Second,
+		cfg:          cfg,
+		lg:           lg,
+		signer:       signer,
+		total:        &pb.Resource{MemoryMb: mem, Vcores: vc},
+		containers:   map[string]*container{},
+		heartbeat:    time.Second,
+		heartbeatNow: make(chan struct{}, 1),
 	}
 	nm.metrics = newMetrics(nm)
 	mcfg := containermonitor.DefaultConfig()

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
+	"github.com/spindlehq/spindle/conf"
 	"github.com/spindlehq/spindle/launch"
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
@@ -52,7 +53,7 @@ func (rm *ResourceManager) amLaunchContextLocked(t *rmAttempt) (*pb.ContainerLau
 	lc.Environment[launch.EnvAttemptID] = t.id
 	lc.Environment[launch.EnvMaxAttempts] = fmt.Sprint(rm.maxAttempts(t.app))
 	if lc.OverheadKey == "" {
-		lc.OverheadKey = "spark.driver.memoryOverhead"
+		lc.OverheadKey = conf.KeyDriverMemoryOverhead
 	}
 	return lc, nil
 }

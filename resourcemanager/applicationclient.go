@@ -5,6 +5,8 @@ import (
 	"slices"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
+	"github.com/spindlehq/spindle/conf"
+	"github.com/spindlehq/spindle/launch"
 	"github.com/spindlehq/spindle/token"
 	"go.uber.org/zap"
 	"google.golang.org/grpc/codes"
@@ -32,6 +34,9 @@ func (s *clientService) SubmitApplication(ctx context.Context, req *pb.SubmitApp
 	if req.GetContext() == nil {
 		return nil, status.Error(codes.InvalidArgument, "submit: the submission context is missing")
 	}
+	if err := s.rm.checkResourceAsks(req.GetContext()); err != nil {
+		return nil, err
+	}
 	if err := s.rm.submit(req.GetContext()); err != nil {
 		return nil, err
 	}
@@ -43,18 +48,26 @@ func (s *clientService) KillApplication(ctx context.Context, req *pb.KillApplica
 	if err := rm.checkClientSecret(ctx, "kill "+req.GetApplicationId()); err != nil {
 		return nil, err
 	}
+	if _, err := rm.killApplication(req.GetApplicationId(), req.GetDiagnostics()); err != nil {
+		return nil, err
+	}
+	return &pb.KillApplicationResponse{IsKillCompleted: true}, nil
+}
+
+// killApplication ends an application as KILLED and returns its state
+// afterwards; an application that had already ended keeps its state.
+func (rm *ResourceManager) killApplication(appID, diag string) (pb.ApplicationState, error) {
 	rm.mu.Lock()
 	defer rm.mu.Unlock()
-	app, ok := rm.apps[req.GetApplicationId()]
+	app, ok := rm.apps[appID]
 	if !ok {
-		return nil, errApp(req.GetApplicationId())
+		return 0, errApp(appID)
 	}
-	diag := req.GetDiagnostics()
 	if diag == "" {
 		diag = "Application killed by user."
 	}
 	rm.finishLocked(app, pb.ApplicationState_APPLICATION_STATE_KILLED, pb.FinalApplicationStatus_FINAL_APPLICATION_STATUS_KILLED, diag)
-	return &pb.KillApplicationResponse{IsKillCompleted: true}, nil
+	return app.state, nil
 }
 
 func (s *clientService) GetApplicationReport(ctx context.Context, req *pb.GetApplicationReportRequest) (*pb.GetApplicationReportResponse, error) {
@@ -93,6 +106,31 @@ func (s *clientService) GetClusterNodes(ctx context.Context, req *pb.GetClusterN
 
 func (s *clientService) GetClusterMetrics(ctx context.Context, _ *pb.GetClusterMetricsRequest) (*pb.GetClusterMetricsResponse, error) {
 	return &pb.GetClusterMetricsResponse{Metrics: s.rm.clusterMetrics()}, nil
+}
+
+// checkResourceAsks refuses a submission whose AM or executors ask for
+// containers larger than the scheduler's maximum allocation, with YARN's
+// InvalidResourceRequestException wording, so that no client can create
+// an application that would wait for its containers forever.
+func (rm *ResourceManager) checkResourceAsks(sc *pb.ApplicationSubmissionContext) error {
+	max := rm.cfg.Scheduler.MaximumAllocation
+	maxPB := &pb.Resource{MemoryMb: max.MemoryMB, Vcores: max.VCores}
+	var asks []launch.ResourceAsk
+	if r := sc.GetAmResource(); !sc.GetUnmanagedAm() {
+		asks = append(asks, launch.ResourceAsk{Role: "ApplicationMaster", MemoryMB: r.GetMemoryMb(), OverheadMB: sc.GetAmMemoryOverheadMb(), VCores: r.GetVcores(),
+			MemoryKey: conf.KeyDriverMemory, OverheadKey: conf.KeyDriverMemoryOverhead, CoresKey: conf.KeyDriverCores})
+	}
+	if r := sc.GetExecutorResource(); r != nil {
+		asks = append(asks, launch.ResourceAsk{Role: "executor", MemoryMB: r.GetMemoryMb(), OverheadMB: sc.GetExecutorMemoryOverheadMb(), VCores: r.GetVcores(),
+			MemoryKey: conf.KeyExecutorMemory, OverheadKey: conf.KeyExecutorMemoryOverhead, CoresKey: conf.KeyExecutorCores})
+	}
+	for _, a := range asks {
+		if err := a.CheckMaximum(maxPB); err != nil {
+			rm.lg.Warn("submission refused: a container larger than the maximum allocation", zap.String("app", sc.GetApplicationId()), zap.Error(err))
+			return status.Errorf(codes.InvalidArgument, "submit %s: %v", sc.GetApplicationId(), err)
+		}
+	}
+	return nil
 }
 
 // nodeReports describes every node the RM has seen, sorted by id.
@@ -177,4 +215,48 @@ func (rm *ResourceManager) checkClientSecret(ctx context.Context, what string) e
 	}
 	rm.lg.Warn("client call refused: wrong or missing client secret", zap.String("call", what))
 	return status.Errorf(codes.Unauthenticated, "%s: this ResourceManager requires the client secret: set spindle.client.secret-file to the cluster's client secret file", what)
+}
+
+func (s *clientService) GetContainers(ctx context.Context, req *pb.GetContainersRequest) (*pb.GetContainersResponse, error) {
+	out, err := s.rm.attemptContainers(req.GetApplicationAttemptId())
+	if err != nil {
+		return nil, err
+	}
+	return &pb.GetContainersResponse{Containers: out}, nil
+}
+
+func (s *clientService) GetContainerReport(ctx context.Context, req *pb.GetContainerReportRequest) (*pb.GetContainerReportResponse, error) {
+	r, err := s.rm.containerReport(req.GetContainerId())
+	if err != nil {
+		return nil, err
+	}
+	return &pb.GetContainerReportResponse{Report: r}, nil
+}
+
+func (s *clientService) GetQueueInfo(ctx context.Context, req *pb.GetQueueInfoRequest) (*pb.GetQueueInfoResponse, error) {
+	info, err := s.rm.queueInfoByName(req.GetQueueName())
+	if err != nil {
+		return nil, err
+	}
+	return &pb.GetQueueInfoResponse{Info: info}, nil
+}
+
+func (s *clientService) MoveApplicationAcrossQueues(ctx context.Context, req *pb.MoveApplicationAcrossQueuesRequest) (*pb.MoveApplicationAcrossQueuesResponse, error) {
+	if err := s.rm.checkClientSecret(ctx, "move "+req.GetApplicationId()); err != nil {
+		return nil, err
+	}
+	if err := s.rm.moveApplication(req.GetApplicationId(), req.GetTargetQueue()); err != nil {
+		return nil, err
+	}
+	return &pb.MoveApplicationAcrossQueuesResponse{}, nil
+}
+
+func (s *clientService) UpdateApplicationPriority(ctx context.Context, req *pb.UpdateApplicationPriorityRequest) (*pb.UpdateApplicationPriorityResponse, error) {
+	if err := s.rm.checkClientSecret(ctx, "update priority of "+req.GetApplicationId()); err != nil {
+		return nil, err
+	}
+	if err := s.rm.updatePriority(req.GetApplicationId(), req.GetPriority()); err != nil {
+		return nil, err
+	}
+	return &pb.UpdateApplicationPriorityResponse{Priority: req.GetPriority()}, nil
 }

@@ -81,7 +81,7 @@ func (s *amService) Allocate(ctx context.Context, req *pb.AllocateRequest) (*pb.
 	}
 	reqs := make([]scheduler.Request, 0, len(req.GetAsks()))
 	for _, a := range req.GetAsks() {
-		overhead := Overhead(a.GetCapability().GetMemoryMb(), a.GetMemoryOverheadMb())
+		overhead := launch.Overhead(a.GetCapability().GetMemoryMb(), a.GetMemoryOverheadMb())
 		t.overheads[a.GetPriority()] = overhead
 		reqs = append(reqs, scheduler.Request{
 			Priority:      a.GetPriority(),

@@ -2,6 +2,7 @@ package resourcemanager
 
 import (
 	"slices"
+	"strings"
 	"time"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
@@ -127,17 +128,18 @@ func (rm *ResourceManager) reportLocked(app *rmApp) *pb.ApplicationReport {
 		Progress:         app.progress,
 		Tags:             app.ctx.GetTags(),
 		UnmanagedAm:      app.ctx.GetUnmanagedAm(),
+		Priority:         app.ctx.GetPriority(),
 	}
 	if t := app.current(); t != nil {
 		r.CurrentAttemptId = t.id
-		r.Host, r.RpcPort, r.TrackingUrl = t.host, t.rpcPort, t.trackingURL
+		r.Host, r.RpcPort, r.TrackingUrl = t.host, t.rpcPort, rm.trackingURLLocked(app, t)
 		if app.ctx.GetUnmanagedAm() && !t.finished() {
 			r.AmRmToken = t.token
 		}
 		var mem int64
 		var vc int32
-		for _, c := range rm.containers {
-			if c.attemptID == t.id && c.state != containerCompleted {
+		for _, c := range t.containers {
+			if c.state != containerCompleted {
 				r.RunningContainers++
 				mem += c.c.GetResource().GetMemoryMb()
 				vc += c.c.GetResource().GetVcores()
@@ -195,12 +197,23 @@ func (rm *ResourceManager) applications(req *pb.GetApplicationsRequest) []*pb.Ap
 		if len(req.GetQueues()) > 0 && !slices.Contains(req.GetQueues(), app.ctx.GetQueue()) {
 			continue
 		}
+		if len(req.GetApplicationTags()) > 0 && !hasAnyTag(app.ctx.GetTags(), req.GetApplicationTags()) {
+			continue
+		}
 		out = append(out, rm.reportLocked(app))
 	}
 	slices.SortFunc(out, func(a, b *pb.ApplicationReport) int {
 		return compareStrings(a.GetApplicationId(), b.GetApplicationId())
 	})
 	return out
+}
+
+// hasAnyTag reports whether tags holds any of want, in any case, as
+// YARN, which lower-cases tags, matches them.
+func hasAnyTag(tags, want []string) bool {
+	return slices.ContainsFunc(tags, func(t string) bool {
+		return slices.ContainsFunc(want, func(w string) bool { return strings.EqualFold(t, w) })
+	})
 }
 
 func compareStrings(a, b string) int {

@@ -36,6 +36,10 @@ func (rm *ResourceManager) newAttemptLocked(app *rmApp) error {
 	if err := rm.sched.AddApplication(attemptID, app.ctx.GetQueue()); err != nil {
 		return err
 	}
+	if err := rm.sched.SetPriority(attemptID, app.ctx.GetPriority()); err != nil {
+		rm.sched.RemoveApplication(attemptID)
+		return err
+	}
 	tok, err := rm.signer.SignAttempt(&pb.ApplicationAttemptTokenIdentifier{AttemptId: attemptID, RmStartUnixMs: rm.startTime.UnixMilli()})
 	if err != nil {
 		rm.sched.RemoveApplication(attemptID)
@@ -50,6 +54,7 @@ func (rm *ResourceManager) newAttemptLocked(app *rmApp) error {
 			rm.sched.RemoveApplication(attemptID)
 			return err
 		}
+		rm.kickScheduler()
 	}
 	app.attempts = append(app.attempts, t)
 	app.state = pb.ApplicationState_APPLICATION_STATE_ACCEPTED
@@ -61,7 +66,7 @@ func (rm *ResourceManager) newAttemptLocked(app *rmApp) error {
 // askAMContainerLocked asks the scheduler for a managed AM's container.
 func (rm *ResourceManager) askAMContainerLocked(t *rmAttempt) error {
 	res := t.app.ctx.GetAmResource()
-	overhead := Overhead(res.GetMemoryMb(), t.app.ctx.GetAmMemoryOverheadMb())
+	overhead := launch.Overhead(res.GetMemoryMb(), t.app.ctx.GetAmMemoryOverheadMb())
 	t.overheads[amPriority] = overhead
 	return rm.sched.SetRequests(t.id, []scheduler.Request{{
 		Priority:      amPriority,

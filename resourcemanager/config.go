@@ -8,6 +8,7 @@ import (
 	"github.com/spindlehq/spindle/conf"
 	"github.com/spindlehq/spindle/membership"
 	"github.com/spindlehq/spindle/resourcemanager/scheduler"
+	"github.com/spindlehq/spindle/resourcemanager/webapp"
 	"go.uber.org/zap"
 )
 
@@ -47,6 +48,13 @@ type Config struct {
 	Membership membership.Config
 	// Logger receives the RM's log; nil = no logging.
 	Logger *zap.Logger
+	// HistoryDir is where applications' event logs are, to serve their
+	// Streaming tab once they end (spark.history.fs.logDirectory); ""
+	// serves no history.
+	HistoryDir string
+	// WebAuthorizer checks web requests; nil = anyone may view, and a
+	// modifying request needs the client secret when there is one.
+	WebAuthorizer webapp.Authorizer
 }
 
 // DefaultConfig returns the RM's defaults, with OS-chosen ports on 127.0.0.1.
@@ -102,6 +110,7 @@ func ConfigFrom(c *conf.Config) (Config, error) {
 	cfg.SecretFile = c.Get("spindle.cluster.secret-file")
 	cfg.ClientSecretFile = c.Get("spindle.client.secret-file")
 	cfg.StateStoreURI = c.Get("yarn.resourcemanager.fs.state-store.uri")
+	cfg.HistoryDir = c.Get("spark.history.fs.logDirectory")
 	var rerr error
 	if cfg.RecoveryEnabled, rerr = c.Bool("yarn.resourcemanager.recovery.enabled"); rerr != nil {
 		return cfg, rerr

@@ -5,6 +5,9 @@ import (
 	pb "github.com/spindlehq/spindle/api/spindlepb"
 )
 
+// mib is bytes per MiB: memory series are in bytes, Prometheus's base unit.
+const mib = 1 << 20
+
 // metrics are the RM's Prometheus metrics, in a registry of its own so that
 // several RMs can live in one test process.
 type metrics struct {
@@ -38,9 +41,9 @@ func newMetrics(rm *ResourceManager) *metrics {
 	gauge("spindle_rm_nodes_active", "NodeManagers in state RUNNING.", func(c *pb.ClusterMetrics) float64 { return float64(c.GetActiveNodes()) })
 	gauge("spindle_rm_nodes_lost", "NodeManagers in state LOST.", func(c *pb.ClusterMetrics) float64 { return float64(c.GetLostNodes()) })
 	gauge("spindle_rm_containers_running", "Containers allocated and not completed.", func(c *pb.ClusterMetrics) float64 { return float64(c.GetContainersAllocated()) })
-	gauge("spindle_rm_memory_total_mb", "Memory of all RUNNING nodes, MiB.", func(c *pb.ClusterMetrics) float64 { return float64(c.GetTotal().GetMemoryMb()) })
-	gauge("spindle_rm_memory_allocated_mb", "Memory allocated to containers, MiB.", func(c *pb.ClusterMetrics) float64 { return float64(c.GetAllocated().GetMemoryMb()) })
-	gauge("spindle_rm_vcores_total", "Vcores of all RUNNING nodes.", func(c *pb.ClusterMetrics) float64 { return float64(c.GetTotal().GetVcores()) })
+	gauge("spindle_rm_memory_capacity_bytes", "Memory of all RUNNING nodes.", func(c *pb.ClusterMetrics) float64 { return float64(c.GetTotal().GetMemoryMb()) * mib })
+	gauge("spindle_rm_memory_allocated_bytes", "Memory allocated to containers.", func(c *pb.ClusterMetrics) float64 { return float64(c.GetAllocated().GetMemoryMb()) * mib })
+	gauge("spindle_rm_vcores_capacity", "Vcores of all RUNNING nodes.", func(c *pb.ClusterMetrics) float64 { return float64(c.GetTotal().GetVcores()) })
 	gauge("spindle_rm_vcores_allocated", "Vcores allocated to containers.", func(c *pb.ClusterMetrics) float64 { return float64(c.GetAllocated().GetVcores()) })
 	gauge("spindle_rm_applications_running", "Applications in state RUNNING.", func(c *pb.ClusterMetrics) float64 { return float64(c.GetAppsRunning()) })
 	return m

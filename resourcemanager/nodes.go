@@ -79,6 +79,7 @@ func (rm *ResourceManager) completeLocked(c *rmContainer, exitStatus int32, diag
 		return
 	}
 	c.state = containerCompleted
+	c.finishedAt = time.Now()
 	c.status = &pb.ContainerStatus{
 		ContainerId: c.c.GetId(),
 		State:       pb.ContainerState_CONTAINER_STATE_COMPLETE,
@@ -258,7 +259,7 @@ func (rm *ResourceManager) allocate(allocs []scheduler.Allocation) {
 		}
 		c.ContainerToken = tok
 		rc := &rmContainer{c: c, attemptID: t.id, state: containerAllocated, allocatedAt: now}
-		rm.containers[c.Id] = rc
+		rm.addContainerLocked(t, rc)
 		n.apps[t.app.id] = true
 		rm.metrics.containersAllocated.Inc()
 		if !t.app.ctx.GetUnmanagedAm() && t.amContainer == "" {

@@ -38,6 +38,9 @@ func (rm *ResourceManager) recover(ctx context.Context) error {
 		if err := rm.sched.AddApplication(t.id, app.ctx.GetQueue()); err != nil {
 			return fmt.Errorf("resourcemanager: recover %s: %w", t.id, err)
 		}
+		if err := rm.sched.SetPriority(t.id, app.ctx.GetPriority()); err != nil {
+			return fmt.Errorf("resourcemanager: recover %s: %w", t.id, err)
+		}
 		running++
 		switch {
 		case app.ctx.GetUnmanagedAm():
@@ -73,12 +76,12 @@ func (rm *ResourceManager) recoverContainerLocked(n *rmNode, st *pb.ContainerSta
 		rm.lg.Warn("recover container", zap.String("container", alloc.ContainerID), zap.String("node", n.id), zap.Error(err))
 		return false
 	}
-	rm.containers[alloc.ContainerID] = &rmContainer{
+	rm.addContainerLocked(t, &rmContainer{
 		c:           &pb.Container{Id: alloc.ContainerID, NodeId: n.id, NodeAddress: n.id, NodeHttpAddress: n.httpAddress, Resource: st.GetResource()},
 		attemptID:   t.id,
 		state:       containerRunning,
 		allocatedAt: time.Now(),
-	}
+	})
 	if t.amContainer == alloc.ContainerID {
 		t.recoveredAt = time.Time{}
 	}

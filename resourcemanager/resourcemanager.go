@@ -11,9 +11,11 @@ import (
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
 	"github.com/spindlehq/spindle/bindaddr"
+	"github.com/spindlehq/spindle/eventlog"
 	"github.com/spindlehq/spindle/ids"
 	"github.com/spindlehq/spindle/membership"
 	"github.com/spindlehq/spindle/resourcemanager/scheduler"
+	"github.com/spindlehq/spindle/resourcemanager/webapp"
 	"github.com/spindlehq/spindle/token"
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
@@ -36,6 +38,16 @@ type ResourceManager struct {
 	metrics   *metrics
 	// clientSecret, when set, must accompany submit and kill calls.
 	clientSecret []byte
+	// webAuth checks every web request that views or changes something.
+	webAuth webapp.Authorizer
+	// ui serves the pages, the proxy and history.
+	ui http.Handler
+	// appJSONCache holds the REST encoding of finished applications, by
+	// id.
+	appJSONCache sync.Map
+	// history serves finished applications' pages from their event logs;
+	// nil = none.
+	history *eventlog.History
 	// state keeps applications across restarts; nil when recovery is off.
 	state *stateStore
 
@@ -58,6 +70,8 @@ type ResourceManager struct {
 	webServer     *http.Server
 	cancel        context.CancelFunc
 	done          sync.WaitGroup
+	// schedKick asks scheduleOnKick for a scheduling pass.
+	schedKick chan struct{}
 }
 
 // Addresses are the addresses an RM is serving on.
@@ -95,6 +109,7 @@ func New(cfg Config) (*ResourceManager, error) {
 		attempts:   map[string]*rmAttempt{},
 		containers: map[string]*rmContainer{},
 		nodeConns:  map[string]*grpc.ClientConn{},
+		schedKick:  make(chan struct{}, 1),
 	}
 	schedCfg := cfg.Scheduler
 	schedCfg.ContainerID = rm.containerID
@@ -105,6 +120,18 @@ func New(cfg Config) (*ResourceManager, error) {
 		if rm.clientSecret, err = token.LoadSecret(cfg.ClientSecretFile); err != nil {
 			return nil, fmt.Errorf("resourcemanager: client secret (spindle.client.secret-file): %w", err)
 		}
+	}
+	rm.webAuth = cfg.WebAuthorizer
+	if rm.webAuth == nil {
+		rm.webAuth = webapp.ClientSecretAuthorizer{Secret: rm.clientSecret}
+	}
+	if cfg.HistoryDir != "" {
+		if rm.history, err = openHistory(cfg.HistoryDir, rm.lg.Named("history")); err != nil {
+			return nil, err
+		}
+	}
+	if rm.ui, err = rm.webUI(); err != nil {
+		return nil, fmt.Errorf("resourcemanager: web UI: %w", err)
 	}
 	rm.metrics = newMetrics(rm)
 	if cfg.RecoveryEnabled {
@@ -174,7 +201,7 @@ func (rm *ResourceManager) Start(ctx context.Context) error {
 	pb.RegisterApplicationMasterServer(rm.clientServer, &amService{rm: rm})
 	rm.trackerServer = grpc.NewServer()
 	pb.RegisterResourceTrackerServer(rm.trackerServer, &trackerService{rm: rm})
-	rm.webServer = &http.Server{Handler: rm.webHandler(), ReadHeaderTimeout: 10 * time.Second}
+	rm.webServer = &http.Server{Handler: rm.webHandler(rm.ui), ReadHeaderTimeout: 10 * time.Second}
 
 	runCtx, cancel := context.WithCancel(context.Background())
 	rm.cancel = cancel
@@ -186,6 +213,22 @@ func (rm *ResourceManager) Start(ctx context.Context) error {
 		defer rm.done.Done()
 		rm.monitorLiveness(runCtx)
 	}()
+	if rm.history != nil {
+		rm.done.Add(1)
+		go func() {
+			defer rm.done.Done()
+			rm.history.Run(runCtx)
+		}()
+	}
+	rm.done.Add(1)
+	go func() {
+		defer rm.done.Done()
+		rm.scheduleOnKick(runCtx)
+	}()
+	// Attempts recovered from the state store ask for their AM
+	// containers before any node has registered; nodes' registrations
+	// kick the scheduler.
+	rm.kickScheduler()
 	a := rm.Addresses()
 	rm.lg.Info("resourcemanager started",
 		zap.String("client", a.Client), zap.String("resourceTracker", a.Tracker),

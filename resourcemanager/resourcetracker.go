@@ -22,6 +22,8 @@ func (s *trackerService) RegisterNodeManager(ctx context.Context, req *pb.Regist
 		return nil, status.Errorf(codes.InvalidArgument, "register %s: resources %d MiB, %d vcores: both must be positive (yarn.nodemanager.resource.memory-mb, yarn.nodemanager.resource.cpu-vcores)", req.GetNodeId(), r.GetMemoryMb(), r.GetVcores())
 	}
 	s.rm.register(req)
+	// A new node may take asks that waited for room.
+	s.rm.kickScheduler()
 	return &pb.RegisterNodeManagerResponse{
 		Action:              pb.NodeAction_NODE_ACTION_NORMAL,
 		HeartbeatIntervalMs: s.rm.cfg.HeartbeatInterval.Milliseconds(),

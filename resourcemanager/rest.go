@@ -3,44 +3,107 @@ package resourcemanager
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
+	"sort"
 	"strings"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-	pb "github.com/spindlehq/spindle/api/spindlepb"
+	"github.com/spindlehq/spindle/resourcemanager/webapp"
 )
 
 // Version is reported by /ws/v1/cluster/info.
 var Version = "dev"
 
-// webHandler serves YARN's REST shape under /ws/v1/cluster and /metrics.
-func (rm *ResourceManager) webHandler() http.Handler {
+// Exceptions of YARN's REST error body (RemoteException), with the Java
+// class a YARN client expects for each.
+const (
+	exBadRequest   = "BadRequestException"
+	exNotFound     = "NotFoundException"
+	exWebApp       = "WebApplicationException"
+	exUnauthorized = "AuthorizationException"
+)
+
+var exceptionClasses = map[string]string{
+	exBadRequest:   "org.apache.hadoop.yarn.webapp.BadRequestException",
+	exNotFound:     "org.apache.hadoop.yarn.webapp.NotFoundException",
+	exWebApp:       "javax.ws.rs.WebApplicationException",
+	exUnauthorized: "org.apache.hadoop.security.authorize.AuthorizationException",
+}
+
+// authQueryParam is Hadoop's pseudo-authentication parameter, which YARN
+// clients add to every request; every endpoint accepts it.
+const authQueryParam = "user.name"
+
+// webHandler serves YARN's REST shape under /ws/v1/cluster, /metrics, and
+// the pages of ui under every other path.
+func (rm *ResourceManager) webHandler(ui http.Handler) http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /ws/v1/cluster", rm.handleInfo)
-	mux.HandleFunc("GET /ws/v1/cluster/info", rm.handleInfo)
-	mux.HandleFunc("GET /ws/v1/cluster/nodes", rm.handleNodes)
-	mux.HandleFunc("GET /ws/v1/cluster/metrics", rm.handleMetrics)
+	mux.HandleFunc("GET /ws/v1/cluster", rm.query(rm.handleInfo))
+	mux.HandleFunc("GET /ws/v1/cluster/info", rm.query(rm.handleInfo))
+	mux.HandleFunc("GET /ws/v1/cluster/metrics", rm.query(rm.handleMetrics))
+	rm.registerNodeRoutes(mux)
 	rm.registerAppRoutes(mux)
+	rm.registerSchedulerRoutes(mux)
+	rm.registerPrometheusRoutes(mux)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(rm.metrics.registry, promhttp.HandlerOpts{}))
+	if ui != nil {
+		mux.Handle("/", ui)
+	}
 	return mux
+}
+
+// query wraps h so that the request is checked for view access to the
+// application it names (if any) and any query parameter other than
+// allowed (and authQueryParam) is refused with a 400: a filter Spindle
+// does not know is reported, never silently ignored.
+func (rm *ResourceManager) query(h http.HandlerFunc, allowed ...string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := rm.webAuth.Authorize(r, webapp.AccessView, r.PathValue("appid")); err != nil {
+			writeError(w, http.StatusForbidden, exUnauthorized, "You may not view this resource: "+err.Error())
+			return
+		}
+		var unknown []string
+		for k := range r.URL.Query() {
+			if k != authQueryParam && !slices.Contains(allowed, k) {
+				unknown = append(unknown, k)
+			}
+		}
+		if len(unknown) > 0 {
+			sort.Strings(unknown)
+			msg := "Unknown query parameter " + strings.Join(unknown, ", ")
+			if len(allowed) == 0 {
+				msg += ": this resource takes none"
+			} else {
+				msg += ": this resource takes " + strings.Join(allowed, ", ")
+			}
+			writeError(w, http.StatusBadRequest, exBadRequest, msg)
+			return
+		}
+		h(w, r)
+	}
 }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(code)
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.Encode(v)
+	// Compact, as YARN's: an indented list of thousands of applications
+	// is a third larger.
+	json.NewEncoder(w).Encode(v)
 }
 
-// remoteException is YARN's REST error body.
+// writeError writes YARN's REST error body, a RemoteException.
 func writeError(w http.ResponseWriter, code int, exception, msg string) {
 	writeJSON(w, code, map[string]any{"RemoteException": map[string]string{
-		"exception": exception, "message": msg, "javaClassName": "org.apache.hadoop.yarn.webapp." + exception,
+		"exception": exception, "message": msg, "javaClassName": exceptionClasses[exception],
 	}})
 }
 
 func (rm *ResourceManager) handleInfo(w http.ResponseWriter, r *http.Request) {
 	ts := rm.startTime.UnixMilli()
+	store := "none"
+	if rm.state != nil {
+		store = "FileSystemRMStateStore"
+	}
 	writeJSON(w, http.StatusOK, map[string]any{"clusterInfo": map[string]any{
 		"id":                     ts,
 		"startedOn":              ts,
@@ -48,78 +111,8 @@ func (rm *ResourceManager) handleInfo(w http.ResponseWriter, r *http.Request) {
 		"haState":                "ACTIVE",
 		"resourceManagerVersion": Version,
 		"hadoopVersion":          Version,
-		"rmStateStoreName":       "none",
+		"rmStateStoreName":       store,
 	}})
-}
-
-// nodeJSON is one node in YARN's /ws/v1/cluster/nodes shape.
-type nodeJSON struct {
-	Rack                  string `json:"rack"`
-	State                 string `json:"state"`
-	ID                    string `json:"id"`
-	NodeHostName          string `json:"nodeHostName"`
-	NodeHTTPAddress       string `json:"nodeHTTPAddress"`
-	LastHealthUpdate      int64  `json:"lastHealthUpdate"`
-	HealthReport          string `json:"healthReport"`
-	NumContainers         int32  `json:"numContainers"`
-	UsedMemoryMB          int64  `json:"usedMemoryMB"`
-	AvailMemoryMB         int64  `json:"availMemoryMB"`
-	UsedVirtualCores      int32  `json:"usedVirtualCores"`
-	AvailableVirtualCores int32  `json:"availableVirtualCores"`
-}
-
-// NodeStateName is YARN's name of a node state (RUNNING, LOST, …).
-func NodeStateName(s pb.NodeState) string {
-	return strings.TrimPrefix(s.String(), "NODE_STATE_")
-}
-
-// ParseNodeState parses YARN's name of a node state, case-insensitively.
-func ParseNodeState(name string) (pb.NodeState, bool) {
-	v, ok := pb.NodeState_value["NODE_STATE_"+strings.ToUpper(strings.TrimSpace(name))]
-	if !ok || v == 0 {
-		return 0, false
-	}
-	return pb.NodeState(v), true
-}
-
-func (rm *ResourceManager) handleNodes(w http.ResponseWriter, r *http.Request) {
-	var filter map[pb.NodeState]bool
-	if q := r.URL.Query().Get("states"); q != "" {
-		filter = map[pb.NodeState]bool{}
-		for _, name := range strings.Split(q, ",") {
-			st, ok := ParseNodeState(name)
-			if !ok {
-				writeError(w, http.StatusBadRequest, "BadRequestException", "Invalid node state "+name+": use NEW, RUNNING, UNHEALTHY, DECOMMISSIONED, LOST, REBOOTED or SHUTDOWN")
-				return
-			}
-			filter[st] = true
-		}
-	}
-	nodes := []nodeJSON{}
-	for _, n := range rm.nodeReports() {
-		if filter != nil && !filter[n.GetState()] {
-			continue
-		}
-		host := n.GetNodeId()
-		if i := strings.LastIndexByte(host, ':'); i >= 0 {
-			host = host[:i]
-		}
-		nodes = append(nodes, nodeJSON{
-			Rack:                  n.GetRack(),
-			State:                 NodeStateName(n.GetState()),
-			ID:                    n.GetNodeId(),
-			NodeHostName:          host,
-			NodeHTTPAddress:       n.GetHttpAddress(),
-			LastHealthUpdate:      n.GetLastHealthUpdateUnixMs(),
-			HealthReport:          n.GetHealthReport(),
-			NumContainers:         n.GetNumContainers(),
-			UsedMemoryMB:          n.GetUsed().GetMemoryMb(),
-			AvailMemoryMB:         n.GetCapability().GetMemoryMb() - n.GetUsed().GetMemoryMb(),
-			UsedVirtualCores:      n.GetUsed().GetVcores(),
-			AvailableVirtualCores: n.GetCapability().GetVcores() - n.GetUsed().GetVcores(),
-		})
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"nodes": map[string]any{"node": nodes}})
 }
 
 func (rm *ResourceManager) handleMetrics(w http.ResponseWriter, r *http.Request) {

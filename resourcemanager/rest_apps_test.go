@@ -206,6 +206,10 @@ func TestRESTApplications(t *testing.T) {
 			{"?applicationTypes=FLINK", []string{}},
 			{"?applicationTypes=SPARK&states=RUNNING", []string{}},
 			{"?states=RUNNING&queue=default", []string{running.AppID}},
+			{"?applicationTags=prod", []string{typed}},
+			{"?applicationTags=PROD,nightly", []string{typed}},
+			{"?applicationTags=nightly", []string{}},
+			{"?applicationTags=streaming&states=RUNNING", []string{}},
 		} {
 			t.Run(strings.TrimPrefix(tc.query, "?"), func(t *testing.T) {
 				if got := appIDs(listApps(t, tc.query)); !slices.Equal(got, tc.want) {

@@ -49,6 +49,7 @@ type rmContainer struct {
 	attemptID   string
 	state       containerState
 	allocatedAt time.Time
+	finishedAt  time.Time
 	status      *pb.ContainerStatus
 }
 
@@ -112,6 +113,9 @@ type rmAttempt struct {
 	// overheads is the memory overhead asked for at each priority, so that
 	// an allocation can tell its NM how much of it is process memory.
 	overheads map[int32]int64
+	// containers are the attempt's containers, its AM's included, in
+	// allocation order: reports read them without a scan of every container.
+	containers []*rmContainer
 }
 
 // overheadFor returns the overhead part of a container of totalMB allocated

@@ -23,6 +23,7 @@ func checkJob[E any](job Job[E]) error {
 	ev := reflect.TypeFor[E]().String()
 	methods := []optionalMethod{
 		{"Configure", reflect.TypeFor[Configurer](), "Configure(context.Context, sdk.JobContext) error"},
+		{"AppendParse", reflect.TypeFor[AppendParser[E]](), fmt.Sprintf("AppendParse([]%s, sdk.Record) ([]%s, error)", ev, ev)},
 		{"Enrich", reflect.TypeFor[Enricher[E]](), fmt.Sprintf("Enrich(context.Context, sdk.PartitionInfo, []%s) (sdk.Rejections, error)", ev)},
 		{"Aggregate", reflect.TypeFor[Aggregator[E]](), fmt.Sprintf("Aggregate(%s) (string, []byte, bool)", ev)},
 		{"Reduce", reflect.TypeFor[Aggregator[E]](), "Reduce([]byte, []byte) ([]byte, error) together with Aggregate"},

@@ -36,6 +36,8 @@ type JobClient struct {
 	// flush passes on the last unterminated lines of the plugin's
 	// streams once it has stopped.
 	flush func()
+	// pid is the plugin's process id; 0 for a job in this process.
+	pid int
 }
 
 // startResult carries the outcome of starting a plugin.
@@ -113,6 +115,7 @@ func NewClient(ctx context.Context, cfg ClientConfig) (*JobClient, error) {
 		GRPCDialOptions: []grpc.DialOption{
 			grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(MaxMessageBytes), grpc.MaxCallSendMsgSize(MaxMessageBytes)),
 			grpc.WithInitialWindowSize(windowBytes), grpc.WithInitialConnWindowSize(windowBytes),
+			grpc.WithReadBufferSize(transportBufferBytes), grpc.WithWriteBufferSize(transportBufferBytes),
 		},
 	})
 
@@ -153,6 +156,7 @@ func NewClient(ctx context.Context, cfg ClientConfig) (*JobClient, error) {
 		stop:   pc.Kill,
 		exited: pc.Exited,
 		flush:  flush,
+		pid:    pid,
 	}, nil
 }
 
@@ -240,6 +244,10 @@ func (c *JobClient) Kill() {
 		c.flush()
 	})
 }
+
+// Pid is the job's process id, for measuring its CPU time and memory; 0
+// when the job runs in this process.
+func (c *JobClient) Pid() int { return c.pid }
 
 // Exited reports whether the job's process has exited, by itself or
 // through Kill. A call that fails because the process crashed may return

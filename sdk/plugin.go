@@ -32,6 +32,12 @@ const MaxMessageBytes = 1 << 30
 // a buffer: a receiver holds no more than the messages it is decoding.
 const windowBytes = 64 << 20
 
+// transportBufferBytes sizes the connection's read and write buffers on
+// both sides. gRPC's 32 KiB default cuts a 1 MB partition into some 30
+// writes and as many reads, each a system call; 1 MiB moves it in one or
+// two. The buffers are per connection, and a job has one.
+const transportBufferBytes = 1 << 20
+
 // Handshake is the go-plugin handshake shared by Spindle and job binaries.
 // The magic cookie keeps a job binary that is run by hand from waiting
 // for a host that is not there.

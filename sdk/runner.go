@@ -41,6 +41,7 @@ type partitionResult struct {
 // runner runs a job's stages inside the plugin.
 type runner[E any] struct {
 	job        Job[E]
+	appender   AppendParser[E]
 	configurer Configurer
 	enricher   Enricher[E]
 	aggregator Aggregator[E]
@@ -59,6 +60,7 @@ func newRunner[E any](job Job[E], appLog *zap.Logger, level zap.AtomicLevel) (*r
 		return nil, err
 	}
 	r := &runner[E]{job: job, log: appLog, level: level}
+	r.appender, _ = job.(AppendParser[E])
 	r.configurer, _ = job.(Configurer)
 	r.enricher, _ = job.(Enricher[E])
 	r.aggregator, _ = job.(Aggregator[E])
@@ -175,26 +177,46 @@ func (r *runner[E]) parse(ctx context.Context, recs []Record, res *partitionResu
 		}
 	}()
 	events = make([]E, 0, len(recs))
-	origin = make([]int, 0, len(recs))
+	// Only Enrich's rejections need to know each event's record.
+	track := r.enricher != nil
+	if track {
+		origin = make([]int, 0, len(recs))
+	}
 	for ; i < len(recs); i++ {
 		if i%1024 == 0 {
 			if err := ctx.Err(); err != nil {
 				return nil, nil, err
 			}
 		}
+		if r.appender != nil {
+			prev := events
+			var perr error
+			events, perr = r.appender.AppendParse(events, recs[i])
+			switch n := len(events) - len(prev); {
+			case perr != nil:
+				events = prev
+				res.rejected = append(res.rejected, rejection{index: i, stage: StageParse, reason: perr.Error()})
+			case n == 0:
+				res.metrics.Filtered++
+			case track:
+				for range n {
+					origin = append(origin, i)
+				}
+			}
+			continue
+		}
 		evs, perr := r.job.Parse(recs[i])
 		switch {
 		case perr != nil:
 			res.rejected = append(res.rejected, rejection{index: i, stage: StageParse, reason: perr.Error()})
-		case len(evs) == 1:
-			events = append(events, evs[0])
-			origin = append(origin, i)
 		case len(evs) == 0:
 			res.metrics.Filtered++
 		default:
 			events = append(events, evs...)
 			for range evs {
-				origin = append(origin, i)
+				if track {
+					origin = append(origin, i)
+				}
 			}
 		}
 	}

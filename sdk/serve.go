@@ -57,6 +57,7 @@ func newGRPCServer(opts []grpc.ServerOption) *grpc.Server {
 		grpc.ForceServerCodecV2(codec{}),
 		grpc.MaxRecvMsgSize(MaxMessageBytes), grpc.MaxSendMsgSize(MaxMessageBytes),
 		grpc.InitialWindowSize(windowBytes), grpc.InitialConnWindowSize(windowBytes),
+		grpc.ReadBufferSize(transportBufferBytes), grpc.WriteBufferSize(transportBufferBytes),
 	)
 	return grpc.NewServer(opts...)
 }

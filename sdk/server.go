@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/spindlehq/spindle/api/jobpb"
@@ -61,8 +60,10 @@ func processPartitionHandler(srv any, ctx context.Context, dec func(any) error, 
 // recordSlices holds []Record slices for ProcessPartition to reuse. A
 // partition's slice never reaches the job, which is given copies of its
 // records and reports rejections by index, so it is free once the call
-// is over; reusing it spares an allocation the size of the partition.
-var recordSlices sync.Pool
+// is over; reusing it spares an allocation the size of the partition. A
+// channel rather than a sync.Pool, which drops its contents at every
+// garbage collection.
+var recordSlices = make(chan *[]Record, maxPooled)
 
 // statusOf turns a call-level error into a gRPC status; failures of the
 // job's own code never get here, they travel in the response.
@@ -103,11 +104,18 @@ func (s *grpcServer) Configure(ctx context.Context, req *jobpb.ConfigureRequest)
 // gives them back once they are sent.
 func (s *grpcServer) processPartition(ctx context.Context, req *jobpb.ProcessPartitionRequest) (*pooledResponse, error) {
 	start := time.Now()
-	recs, _ := recordSlices.Get().(*[]Record)
-	if recs == nil {
+	var recs *[]Record
+	select {
+	case recs = <-recordSlices:
+	default:
 		recs = new([]Record)
 	}
-	defer recordSlices.Put(recs)
+	defer func() {
+		select {
+		case recordSlices <- recs:
+		default:
+		}
+	}()
 	p, err := partitionFromProto(req, *recs)
 	if err != nil {
 		return nil, status.Error(codes.InvalidArgument, err.Error())

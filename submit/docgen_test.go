@@ -12,6 +12,8 @@ import (
 	"testing"
 	"text/template"
 	"time"
+
+	"github.com/spindlehq/spindle/conf"
 )
 
 var update = flag.Bool("update", false, "rewrite docs/submitting.md")
@@ -24,18 +26,6 @@ var docIntro string
 
 //go:embed submitting_example.md
 var docExample string
-
-// typeDocs renders each key type for the documentation.
-var typeDocs = map[KeyType]string{
-	TypeString:   "string",
-	TypeBool:     "`true` or `false`",
-	TypeCount:    "whole number ≥ 1",
-	TypeMemory:   "size ≥ 1m (bare number: MiB)",
-	TypeOverhead: "size (bare number: MiB)",
-	TypeDuration: "duration > 0 (bare number: ms)",
-	TypeWait:     "duration (bare number: ms)",
-	TypeList:     "comma-separated list",
-}
 
 func TestSubmittingDocUpToDate(t *testing.T) {
 	want, err := generateDoc()
@@ -57,8 +47,13 @@ func TestSubmittingDocUpToDate(t *testing.T) {
 	}
 }
 
+// submitGroups are the groups of application keys submitting.md lists;
+// configuration.md lists them all.
+var submitGroups = []string{conf.GroupSubmission, conf.GroupResources}
+
 // generateDoc renders docs/submitting.md: the introduction, the tables of
-// flags and keys, the ignored ones, and the example, parsed for real.
+// flags and of the keys of the submission, what submit refuses and warns
+// of, the ignored flags and keys, and the example, parsed for real.
 func generateDoc() ([]byte, error) {
 	var b bytes.Buffer
 	b.WriteString(docIntro)
@@ -68,23 +63,39 @@ func generateDoc() ([]byte, error) {
 		if f.ignored != "" {
 			continue
 		}
-		key, def, help := "", "", f.help
-		if k := keysByName[f.key]; k != nil {
-			// The Default column says what the help's last sentence does.
-			key, def = code(k.Name), docDefault(k.Default)
-			help, _, _ = strings.Cut(help, " Default: ")
+		key, def := "", ""
+		if k, ok := conf.LookupAppKey(f.key); ok && f.key != "" {
+			key, def = code(k.Name), conf.DocDefault(k)
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", cell(flagHead(f)), key, cell(def), cell(help))
+		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", cell(flagHead(f)), key, cell(def), cell(f.help))
 	}
 
-	b.WriteString("\n## Keys honoured at submit time\n\n| Key | Flag | Default | Type | Meaning |\n| --- | --- | --- | --- | --- |\n")
-	for _, k := range Keys {
-		flagCell := ""
-		if k.Flag != "" {
-			flagCell = code(k.Flag)
+	flagOf := map[string]string{}
+	for _, f := range flags {
+		if f.key != "" && f.ignored == "" {
+			flagOf[f.key] = f.name
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", code(k.Name), flagCell, cell(docDefault(k.Default)), cell(typeDocs[k.Type]), cell(k.Meaning))
 	}
+	b.WriteString("\n## Keys of the submission\n\nThese and every other application key, with the streaming driver's, the Kafka source's, the sink's and the logs', are in [configuration.md](configuration.md#application-keys).\n")
+	for _, g := range submitGroups {
+		fmt.Fprintf(&b, "\n### %s\n\n| Key | Flag | Default | Type | Meaning |\n| --- | --- | --- | --- | --- |\n", g)
+		for _, k := range conf.AppKeys() {
+			if k.Group != g {
+				continue
+			}
+			flagCell := ""
+			if f := flagOf[k.Name]; f != "" {
+				flagCell = code(f)
+			}
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", code(k.Name), flagCell, cell(conf.DocDefault(k)), cell(conf.DocType(k)), cell(k.Description))
+		}
+	}
+
+	checked, err := renderChecks()
+	if err != nil {
+		return nil, err
+	}
+	b.Write(checked)
 
 	b.WriteString("\n## Accepted and ignored\n\nEach of these prints one warning and has no other effect. Their keys are not passed to the job.\n\n")
 	b.WriteString("| Flag | Why | In spark-submit |\n| --- | --- | --- |\n")
@@ -94,12 +105,10 @@ func generateDoc() ([]byte, error) {
 		}
 	}
 	b.WriteString("\n| Key | Why |\n| --- | --- |\n")
-	for _, ik := range ignoredKeys {
-		name := code(ik.pattern)
-		if strings.HasSuffix(ik.pattern, ".") {
-			name = code(ik.pattern+"*") + " (every key under it)"
+	for _, k := range conf.AppKeys() {
+		if k.Ignored != "" {
+			fmt.Fprintf(&b, "| %s | %s |\n", cell(conf.DocName(k)), capitalize(k.Ignored))
 		}
-		fmt.Fprintf(&b, "| %s | %s |\n", name, capitalize(ik.reason))
 	}
 
 	example, err := renderExample()
@@ -118,18 +127,10 @@ func renderExample() ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("the example does not parse: %w", err)
 	}
-	dur := func(k string) string {
-		d, _, _ := o.Duration(k)
-		return shortDuration(d)
-	}
-	intv := func(k string) string {
-		n, _, _ := o.Int(k)
-		return fmt.Sprint(n)
-	}
-	boolv := func(k string) string {
-		v, _, _ := o.Bool(k)
-		return fmt.Sprint(v)
-	}
+	a := o.Settings
+	dur := func(k string) string { return shortDuration(a.Duration(k)) }
+	intv := func(k string) string { return fmt.Sprint(a.Int(k)) }
+	boolv := func(k string) string { return fmt.Sprint(a.Bool(k)) }
 	values := [][2]string{
 		{"Master", fmt.Sprintf("`%s` (the RM named by `yarn.resourcemanager.address`)", o.Master)},
 		{"Deploy mode", code(o.DeployMode)},
@@ -212,14 +213,6 @@ func flagHead(f flagSpec) string {
 		s += " " + f.arg
 	}
 	return s
-}
-
-// docDefault renders a default: values as code, rules as text.
-func docDefault(d string) string {
-	if d == "" || strings.ContainsAny(d, " (`") {
-		return d
-	}
-	return code(d)
 }
 
 // code renders s as inline code.

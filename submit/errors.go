@@ -20,6 +20,9 @@ var (
 	// ErrInvalidValue is wrapped when a flag's or key's value does not fit
 	// it; the message names the flag or key, the value and the valid form.
 	ErrInvalidValue = errors.New("submit: invalid value")
+	// ErrUnknownKey is wrapped when a spindle.* key is not one Spindle
+	// knows; the message names the closest known key.
+	ErrUnknownKey = errors.New("submit: unknown key")
 	// ErrPropertiesFile is wrapped when a properties file cannot be read or
 	// has a malformed line; the message names the file and the line.
 	ErrPropertiesFile = errors.New("submit: bad properties file")

@@ -44,16 +44,15 @@ const (
 	flagVersion           = "--version"
 )
 
-// Reasons given in warnings about ignored flags and keys.
+// Reasons given in warnings about ignored flags: the kinds of option the
+// ignored keys are too (conf.Ignored*), and those only flags are.
 const (
-	reasonJVM        = "a JVM option"
-	reasonPython     = "a Python option"
-	reasonKerberos   = "a Kerberos option"
+	reasonJVM        = conf.IgnoredJVM
+	reasonPython     = conf.IgnoredPython
+	reasonKerberos   = conf.IgnoredKerberos
 	reasonProxy      = "a Hadoop impersonation option"
 	reasonStandalone = "a Spark standalone option"
 	reasonConnect    = "a Spark Connect option"
-	reasonSerializer = "a JVM serializer option"
-	reasonSQL        = "a Spark SQL option"
 )
 
 // flags is every flag `spindle submit` accepts, in the order Usage and the
@@ -61,23 +60,23 @@ const (
 // Spindle's --conf-dir.
 var flags = []flagSpec{
 	{name: flagMaster, arg: "MASTER_URL", key: "spark.master",
-		help: "yarn (the RM named by yarn.resourcemanager.address in the configuration directory) or spindle://host:port. Default: yarn."},
+		help: "yarn (the RM named by yarn.resourcemanager.address in the configuration directory) or spindle://host:port."},
 	{name: flagDeployMode, arg: "DEPLOY_MODE", key: "spark.submit.deployMode",
-		help: "cluster (the driver runs in a container on the cluster) or client (the driver runs here). Default: cluster."},
+		help: "cluster (the driver runs in a container on the cluster) or client (the driver runs here)."},
 	{name: flagName, arg: "NAME", key: "spark.app.name",
-		help: "The application's name. Default: the job binary's base name."},
+		help: "The application's name."},
 	{name: flagQueue, arg: "QUEUE_NAME", key: "spark.yarn.queue",
-		help: "The queue to submit to. Default: default."},
+		help: "The queue to submit to."},
 	{name: flagNumExecutors, arg: "NUM", key: "spark.executor.instances",
-		help: "Number of executors to launch. Default: 2."},
+		help: "Number of executors to launch."},
 	{name: flagExecutorCores, arg: "NUM", key: "spark.executor.cores",
-		help: "Cores per executor. Default: 1."},
+		help: "Cores per executor."},
 	{name: flagExecutorMemory, arg: "MEM", key: "spark.executor.memory",
-		help: "Memory per executor (e.g. 1000M, 2G; a bare number is MiB). Default: 1G."},
+		help: "Memory per executor (e.g. 1000M, 2G; a bare number is MiB)."},
 	{name: flagDriverMemory, arg: "MEM", key: "spark.driver.memory",
-		help: "Memory for the driver (e.g. 1000M, 2G; a bare number is MiB). Default: 1G."},
+		help: "Memory for the driver (e.g. 1000M, 2G; a bare number is MiB)."},
 	{name: flagDriverCores, arg: "NUM", key: "spark.driver.cores",
-		help: "Cores for the driver. Default: 1."},
+		help: "Cores for the driver."},
 	{name: flagConf, short: "-c", arg: "PROP=VALUE",
 		help: "Set a spark.* or spindle.* key; repeatable. Other keys are ignored with a warning."},
 	{name: flagPropertiesFile, arg: "FILE",

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/spindlehq/spindle/conf"
 	"github.com/spindlehq/spindle/ids"
 )
 
@@ -97,7 +98,7 @@ func consistent(o *Options, args []string) error {
 	default:
 		return fmt.Errorf("action %v", o.Action)
 	}
-	if checkMaster(o.Master) != nil || checkDeployMode(o.DeployMode) != nil || o.Queue == "" {
+	if !validValue(conf.KeyMaster, o.Master) || !validValue(conf.KeyDeployMode, o.DeployMode) || o.Queue == "" {
 		return fmt.Errorf("master %q, deploy mode %q, queue %q", o.Master, o.DeployMode, o.Queue)
 	}
 	if o.NumExecutors < 1 || o.ExecutorCores < 1 || o.DriverCores < 1 || o.ExecutorMemoryMB < 1 || o.DriverMemoryMB < 1 ||
@@ -112,16 +113,16 @@ func consistent(o *Options, args []string) error {
 	if o.Name != "" && o.Conf["spark.app.name"] != o.Name {
 		return fmt.Errorf("Conf[spark.app.name] = %q, Name %q", o.Conf["spark.app.name"], o.Name)
 	}
-	for k := range o.Conf {
-		if !strings.HasPrefix(k, "spark.") && !strings.HasPrefix(k, "spindle.") || ignoredReason(k) != "" {
+	for k, v := range o.Conf {
+		key, known := conf.LookupAppKey(k)
+		if !strings.HasPrefix(k, "spark.") && !strings.HasPrefix(k, "spindle.") || known && key.Ignored != "" {
 			return fmt.Errorf("Conf keeps %q", k)
 		}
-	}
-	for _, k := range Keys {
-		if v, ok := o.Conf[k.Name]; ok {
-			if err := checkValue(k.Type, v); err != nil {
-				return fmt.Errorf("Conf[%s]: %v", k.Name, err)
-			}
+		if known && !validValue(k, v) {
+			return fmt.Errorf("Conf[%s] = %q does not fit the key", k, v)
+		}
+		if !known && strings.HasPrefix(k, "spindle.") && !slices.Contains(clientKeys, k) {
+			return fmt.Errorf("Conf keeps the unknown %q", k)
 		}
 	}
 	if len(o.Files) > 0 && o.Conf["spark.yarn.dist.files"] != strings.Join(o.Files, ",") {
@@ -170,6 +171,12 @@ func FuzzParsePropertiesFile(f *testing.F) {
 			t.Fatalf("round trip changed %q into %q", props, again)
 		}
 	})
+}
+
+// validValue reports whether v fits the application key name.
+func validValue(name, v string) bool {
+	k, ok := conf.LookupAppKey(name)
+	return ok && conf.CheckValue(k, v) == nil
 }
 
 // formatProperties writes props in the properties format, escaping what

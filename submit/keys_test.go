@@ -3,82 +3,55 @@ package submit
 import (
 	"strings"
 	"testing"
+
+	"github.com/spindlehq/spindle/conf"
 )
 
-func TestKeysTable(t *testing.T) {
-	seen := map[string]bool{}
-	for _, k := range Keys {
-		if seen[k.Name] {
-			t.Errorf("%s is listed twice", k.Name)
-		}
-		seen[k.Name] = true
-		if !strings.HasPrefix(k.Name, "spark.") {
-			t.Errorf("%s is not a spark.* key", k.Name)
-		}
-		if k.Default == "" || k.Meaning == "" {
-			t.Errorf("%s lacks a default or a meaning", k.Name)
-		}
-		if r := ignoredReason(k.Name); r != "" {
-			t.Errorf("%s is honoured and ignored (%s)", k.Name, r)
-		}
-		if k.Value != "" {
-			if err := checkValue(k.Type, k.Value); err != nil {
-				t.Errorf("%s: default %q does not fit type %s: %v", k.Name, k.Value, k.Type, err)
-			}
-		}
-		if k.Flag != "" {
-			f := flagsByName[k.Flag]
-			if f == nil || f.key != k.Name {
-				t.Errorf("%s names flag %s, which does not set it", k.Name, k.Flag)
-			}
-		}
-		if k.Alias != "" && keysByName[k.Alias] == nil {
-			t.Errorf("%s has alias %s, which has no row", k.Name, k.Alias)
-		}
-		if _, ok := typeDocs[k.Type]; !ok {
-			t.Errorf("%s has type %q, which is not documented", k.Name, k.Type)
-		}
-	}
+// TestFlagKeys: every key a flag sets is an application key of the
+// registry, whose default the usage shows.
+func TestFlagKeys(t *testing.T) {
 	for _, f := range flags {
-		if f.key != "" && (keysByName[f.key] == nil || keysByName[f.key].Flag != f.name) {
-			t.Errorf("flag %s sets %s, whose row does not name it", f.name, f.key)
+		if f.key == "" {
+			continue
 		}
-	}
-	for _, name := range []string{
-		"spark.yarn.maxAppAttempts", "spark.yarn.am.attemptFailuresValidityInterval", "spark.yarn.max.executor.failures",
-		"spark.yarn.executor.failuresValidityInterval", "spark.yarn.containerLaunchTimeout", "spark.yarn.submit.waitAppCompletion",
-		"spark.yarn.report.interval", "spark.yarn.stagingDir", "spark.yarn.tags", "spark.task.maxFailures", "spark.locality.wait",
-		"spark.executor.memoryOverhead", "spark.driver.memoryOverhead", "spark.yarn.executor.memoryOverhead", "spark.yarn.driver.memoryOverhead",
-	} {
-		if !seen[name] {
-			t.Errorf("Keys lacks %s", name)
+		k, ok := conf.LookupAppKey(f.key)
+		if !ok || k.Name != f.key || k.Ignored != "" {
+			t.Errorf("flag %s sets %s, which is not an application key", f.name, f.key)
+		}
+		if d := flagDefault(f.key); d == "" || d == "(none)" && f.key != conf.KeyDistFiles && f.key != conf.KeyDistArchives {
+			t.Errorf("flag %s: default %q", f.name, d)
 		}
 	}
 }
 
-func TestIgnoredReason(t *testing.T) {
+// TestIgnoredKeys: the keys only a JVM, Python, Kerberos or Spark SQL use
+// are dropped with a warning saying why; their look-alikes are not.
+func TestIgnoredKeys(t *testing.T) {
 	tests := map[string]string{
-		"spark.driver.extraJavaOptions":        reasonJVM,
-		"spark.executor.extraLibraryPath":      reasonJVM,
-		"spark.jars":                           reasonJVM,
-		"spark.jars.packages":                  reasonJVM,
-		"spark.yarn.jars":                      reasonJVM,
-		"spark.yarn.archive":                   reasonJVM,
-		"spark.serializer":                     reasonSerializer,
-		"spark.kryo.registrator":               reasonSerializer,
-		"spark.kryoserializer.buffer.max":      reasonSerializer,
-		"spark.kerberos.keytab":                reasonKerberos,
-		"spark.yarn.principal":                 reasonKerberos,
-		"spark.sql.shuffle.partitions":         reasonSQL,
-		"spark.jarsx":                          "",
-		"spark.sqlx.y":                         "",
-		"spark.serializer.objectStreamReset":   "",
-		"spark.streaming.backpressure.enabled": "",
-		"spark.executor.memory":                "",
+		"spark.driver.extraJavaOptions":      reasonJVM,
+		"spark.executor.extraLibraryPath":    reasonJVM,
+		"spark.jars":                         reasonJVM,
+		"spark.jars.packages":                reasonJVM,
+		"spark.yarn.jars":                    reasonJVM,
+		"spark.yarn.archive":                 reasonJVM,
+		"spark.serializer":                   conf.IgnoredSerializer,
+		"spark.serializer.objectStreamReset": conf.IgnoredSerializer,
+		"spark.kryo.registrator":             conf.IgnoredSerializer,
+		"spark.kryoserializer.buffer.max":    conf.IgnoredSerializer,
+		"spark.kerberos.keytab":              reasonKerberos,
+		"spark.yarn.principal":               reasonKerberos,
+		"spark.sql.shuffle.partitions":       conf.IgnoredSQL,
 	}
 	for k, want := range tests {
-		if got := ignoredReason(k); got != want {
-			t.Errorf("ignoredReason(%s) = %q, want %q", k, got, want)
+		_, warnings := mustParse(t, []string{"--conf", k + "=1", "./job"}, ParseOptions{ReadFile: fakeFiles(nil)})
+		if w := ignoredWarning(k, want); !sameStrings(warnings, []string{w}) {
+			t.Errorf("%s: warnings %q, want %q", k, warnings, w)
+		}
+	}
+	for _, k := range []string{"spark.jarsx", "spark.sqlx.y"} {
+		o, warnings := mustParse(t, []string{"--conf", k + "=1", "./job"}, ParseOptions{ReadFile: fakeFiles(nil)})
+		if o.Conf[k] != "1" || len(warnings) != 1 || !strings.Contains(warnings[0], "not a Spark key Spindle knows") {
+			t.Errorf("%s: Conf %q, warnings %q; want it passed to the job with a warning", k, o.Conf[k], warnings)
 		}
 	}
 }

@@ -1,6 +1,10 @@
 package submit
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/spindlehq/spindle/conf"
+)
 
 // Action is what a `spindle submit` command line asks for.
 type Action int
@@ -96,13 +100,17 @@ type Options struct {
 	// ParseOptions.ConfDir.
 	ConfDir string
 	// Conf holds every effective spark.* and spindle.* key after
-	// precedence: those set by --conf and the properties file, and those
-	// the flags set, with the flag-mapped keys (spark.master,
+	// precedence, as given: those set by --conf and the properties file,
+	// and those the flags set, with the flag-mapped keys (spark.master,
 	// spark.submit.deployMode, spark.app.name, spark.yarn.queue, the
 	// executor and driver memory, cores and instances) always present.
-	// Ignored keys are not in it. Other keys' defaults are not filled in:
-	// read them with Get, Int, Bool or Duration.
+	// Ignored keys are not in it. It is what the job is configured with.
 	Conf map[string]string
+	// Settings is Conf's application keys, each checked and parsed into its
+	// type; it travels to the ApplicationMaster and the executors in the
+	// launch spec. Read keys that are not set through its getters, which
+	// give their defaults.
+	Settings conf.AppConf
 }
 
 // ParseOptions says where Parse finds files.
@@ -114,4 +122,15 @@ type ParseOptions struct {
 	// ReadFile reads a file; nil means os.ReadFile. A missing defaults
 	// file must give an error matching fs.ErrNotExist.
 	ReadFile func(name string) ([]byte, error)
+}
+
+// SetDefault sets an application key that the command line left unset, in
+// Conf and in Settings, as a value submit chose for the user (such as a
+// checkpoint dir under spindle.tmp.dir).
+func (o *Options) SetDefault(key, value string) error {
+	if err := o.Settings.Set(key, value); err != nil {
+		return fmt.Errorf("%w: %s (default %q): %w", ErrInvalidValue, key, value, err)
+	}
+	o.Conf[key] = value
+	return nil
 }

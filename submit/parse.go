@@ -9,6 +9,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/spindlehq/spindle/conf"
 )
 
 // DefaultsFile is the properties file read from the configuration
@@ -139,14 +141,60 @@ func (p *parser) gather(cl *commandLine, o *Options) (map[string]setting, error)
 		}
 	}
 	for _, k := range order {
-		switch {
-		case !strings.HasPrefix(k, "spark.") && !strings.HasPrefix(k, "spindle."):
-			p.warn("Warning: Ignoring non-Spark config property: " + printable(k))
-			delete(settings, k)
-		case ignoredReason(k) != "":
-			p.warn(ignoredWarning(k, ignoredReason(k)))
-			delete(settings, k)
+		if err := p.admit(k, settings); err != nil {
+			return nil, err
 		}
 	}
 	return settings, nil
 }
+
+// clientKeys are the daemon keys `spindle submit` reads from --conf and
+// the properties file as well as from the configuration directory.
+var clientKeys = []string{"spindle.client.secret-file"}
+
+// admit decides what becomes of a gathered key: a key that is neither
+// Spark's nor Spindle's, or that Spindle ignores, is dropped with a
+// warning; an unknown spindle.* key is refused; an unknown spark.* key is
+// kept for the job, with a warning that names the closest known key when
+// one is near, since it is most likely a typo.
+func (p *parser) admit(k string, settings map[string]setting) error {
+	s := settings[k]
+	where := fmt.Sprintf("%s (from %s)", printable(k), s.source)
+	if !strings.HasPrefix(k, "spark.") && !strings.HasPrefix(k, "spindle.") {
+		p.warn("Warning: Ignoring non-Spark config property: " + printable(k))
+		delete(settings, k)
+		return nil
+	}
+	if key, ok := conf.LookupAppKey(k); ok {
+		if key.Ignored != "" {
+			p.warn(ignoredWarning(k, key.Ignored))
+			delete(settings, k)
+		}
+		return nil
+	}
+	if key, ok := conf.LookupKey(k); ok {
+		if !slices.Contains(clientKeys, k) {
+			p.warn(fmt.Sprintf("Warning: %s is a daemon key: set it in the configuration directory (spindle-site.xml or yarn-site.xml); spindle submit ignores it.", where))
+			delete(settings, k)
+			return nil
+		}
+		if err := conf.CheckValue(key, s.value); err != nil {
+			return invalid(where, err)
+		}
+		return nil
+	}
+	closest, dist := conf.SuggestAppKey(k)
+	if strings.HasPrefix(k, "spindle.") {
+		return fmt.Errorf("%w: %s is not a Spindle key: did you mean %s? (docs/configuration.md lists every key)", ErrUnknownKey, where, closest)
+	}
+	w := fmt.Sprintf("Warning: %s is not a Spark key Spindle knows; it is passed to the job as it is.", where)
+	if dist <= maxSuggestDistance {
+		w += " Did you mean " + closest + "?"
+	}
+	p.warn(w)
+	return nil
+}
+
+// maxSuggestDistance is the edit distance up to which an unknown spark.*
+// key is taken for a typo of a known one.
+const maxSuggestDistance = 2

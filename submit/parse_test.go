@@ -4,6 +4,8 @@ import (
 	"maps"
 	"strings"
 	"testing"
+
+	"github.com/spindlehq/spindle/conf"
 )
 
 func TestParseDefaults(t *testing.T) {
@@ -160,9 +162,9 @@ func TestParseGood(t *testing.T) {
 					t.Errorf("Files = %q", o.Files)
 				}
 			}},
-		{"unknown spark and spindle keys are kept", words("--conf spark.streaming.backpressure.enabled=true --conf spindle.tmp.dir=/data ./job"),
+		{"the job's spark keys and the client's daemon keys are kept, other daemon keys dropped", words("--conf spark.myjob.mode=fast --conf spindle.client.secret-file=/s --conf spindle.tmp.dir=/data ./job"),
 			func(t *testing.T, o *Options) {
-				if o.Conf["spark.streaming.backpressure.enabled"] != "true" || o.Conf["spindle.tmp.dir"] != "/data" {
+				if o.Conf["spark.myjob.mode"] != "fast" || o.Conf["spindle.client.secret-file"] != "/s" || o.Conf["spindle.tmp.dir"] != "" {
 					t.Errorf("Conf = %v", o.Conf)
 				}
 			}},
@@ -239,7 +241,7 @@ func TestParseBad(t *testing.T) {
 		{"master port too big", words("--master spindle://rm:65536 ./job"), ErrInvalidValue, []string{"spindle://host:port"}},
 		{"master with a path", words("--master spindle://rm:8032/x ./job"), ErrInvalidValue, []string{"spindle://host:port"}},
 		{"master from a key", words("--conf spark.master=mesos://x:1 ./job"), ErrInvalidValue, []string{"spark.master (from --conf)", "mesos://x:1"}},
-		{"deploy mode", words("--deploy-mode remote ./job"), ErrInvalidValue, []string{"--deploy-mode", `"remote"`, "cluster or client"}},
+		{"deploy mode", words("--deploy-mode remote ./job"), ErrInvalidValue, []string{"--deploy-mode", `"remote"`, "use one of cluster, client"}},
 		{"zero executors", words("--num-executors 0 ./job"), ErrInvalidValue, []string{"--num-executors", `"0"`, "at least 1"}},
 		{"executors not a number", words("--num-executors many ./job"), ErrInvalidValue, []string{"--num-executors", `"many"`}},
 		{"negative cores", words("--executor-cores -2 ./job"), ErrInvalidValue, []string{"--executor-cores", `"-2"`}},
@@ -255,7 +257,7 @@ func TestParseBad(t *testing.T) {
 		{"bad legacy overhead", words("--conf spark.yarn.executor.memoryOverhead=big ./job"), ErrInvalidValue, []string{"spark.yarn.executor.memoryOverhead", `"big"`}},
 		{"bad attempts", words("--conf spark.yarn.maxAppAttempts=0 ./job"), ErrInvalidValue, []string{"spark.yarn.maxAppAttempts (from --conf)", `"0"`, "at least 1"}},
 		{"bad interval", []string{"--conf", "spark.yarn.am.attemptFailuresValidityInterval=1 hour", "./job"}, ErrInvalidValue, []string{"spark.yarn.am.attemptFailuresValidityInterval", `"1 hour"`, "5min"}},
-		{"zero report interval", words("--conf spark.yarn.report.interval=0 ./job"), ErrInvalidValue, []string{"spark.yarn.report.interval", "more than 0"}},
+		{"zero report interval", words("--conf spark.yarn.report.interval=0 ./job"), ErrInvalidValue, []string{"spark.yarn.report.interval", "use at least 1ms"}},
 		{"bad bool", words("--conf spark.yarn.submit.waitAppCompletion=yes ./job"), ErrInvalidValue, []string{"spark.yarn.submit.waitAppCompletion", `"yes"`, "true or false"}},
 		{"bad supervise key", words("--conf spark.driver.supervise=1 ./job"), ErrInvalidValue, []string{"spark.driver.supervise (from --conf)"}},
 		{"no arguments", nil, ErrNoApplication, []string{"job binary"}},
@@ -331,7 +333,7 @@ func TestParseWarnings(t *testing.T) {
 		{"a key with a space is quoted", []string{"--conf", "my key=1", "./job"},
 			[]string{`Warning: Ignoring non-Spark config property: "my key"`}},
 		{"zero overhead", words("--conf spark.executor.memoryOverhead=0 ./job"),
-			[]string{`Warning: spark.executor.memoryOverhead (from --conf) is "0", under 1 MiB, so the RM's default overhead applies: max(384m, 10% of spark.executor.memory).`}},
+			[]string{`Warning: spark.executor.memoryOverhead (from --conf) is "0", under 1 MiB, so the RM's default overhead applies: max(384m, spark.executor.memoryOverheadFactor × spark.executor.memory).`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -340,7 +342,7 @@ func TestParseWarnings(t *testing.T) {
 				t.Errorf("warnings:\n%s\nwant:\n%s", strings.Join(warnings, "\n"), strings.Join(tt.want, "\n"))
 			}
 			for k := range o.Conf {
-				if ignoredReason(k) != "" || !strings.HasPrefix(k, "spark.") && !strings.HasPrefix(k, "spindle.") {
+				if key, ok := conf.LookupAppKey(k); ok && key.Ignored != "" || !strings.HasPrefix(k, "spark.") && !strings.HasPrefix(k, "spindle.") {
 					t.Errorf("Conf keeps ignored key %q", k)
 				}
 			}

@@ -2,10 +2,13 @@ package submit
 
 import (
 	"fmt"
+	"maps"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/spindlehq/spindle/conf"
+	"github.com/spindlehq/spindle/launch"
 	"github.com/spindlehq/spindle/staging"
 )
 
@@ -31,21 +34,15 @@ func (r *resolver) lookup(key string) (value, where string, ok bool) {
 	return "", "", false
 }
 
-// value returns key's value, or def when it is unset, and where it came
-// from.
-func (r *resolver) value(key, def string) (string, string) {
-	if v, where, ok := r.lookup(key); ok {
-		return v, where
-	}
-	return def, key + " (default)"
-}
-
 // invalid describes a bad value of a flag or key.
 func invalid(where string, err error) error {
 	return fmt.Errorf("%w: %s: %w", ErrInvalidValue, where, err)
 }
 
-// resolve fills o from the flags and the settings, and builds o.Conf.
+// resolve checks every application key set, by flag, --conf or the
+// properties file, against the registry, parses them into o.Settings, warns of
+// those Spindle acts on differently from Spark, and fills o's typed
+// fields and o.Conf.
 func (p *parser) resolve(cl *commandLine, settings map[string]setting, o *Options) error {
 	r := &resolver{cl: cl, settings: settings, flagOf: map[string]string{}}
 	for _, f := range flags {
@@ -53,92 +50,63 @@ func (p *parser) resolve(cl *commandLine, settings map[string]setting, o *Option
 			r.flagOf[f.key] = f.name
 		}
 	}
-	var err error
-	var where string
-	if o.Master, where = r.value("spark.master", "yarn"); checkMaster(o.Master) != nil {
-		return invalid(where, checkMaster(o.Master))
-	}
-	if o.DeployMode, where = r.value("spark.submit.deployMode", "cluster"); checkDeployMode(o.DeployMode) != nil {
-		return invalid(where, checkDeployMode(o.DeployMode))
-	}
-	if o.Queue, where = r.value("spark.yarn.queue", "default"); o.Queue == "" {
-		return invalid(where, fmt.Errorf("the queue name is empty"))
-	}
-	if name, where, ok := r.lookup("spark.app.name"); ok {
-		if name == "" {
-			return invalid(where, fmt.Errorf("the application name is empty"))
+	keys := slices.Collect(maps.Keys(settings))
+	for key, f := range r.flagOf {
+		if _, set := cl.flagValues[f]; set && !slices.Contains(keys, key) {
+			keys = append(keys, key)
 		}
-		o.Name = name
-	} else if o.Action == ActionSubmit {
-		o.Name = filepath.Base(o.Application)
 	}
-	counts := []struct {
-		key string
-		dst *int
-	}{
-		{"spark.executor.instances", &o.NumExecutors},
-		{"spark.executor.cores", &o.ExecutorCores},
-		{"spark.driver.cores", &o.DriverCores},
-	}
-	for _, c := range counts {
-		v, where := r.value(c.key, keysByName[c.key].Value)
-		n, err := parseCount(v)
-		if err != nil {
+	slices.Sort(keys)
+	for _, key := range keys {
+		k, ok := conf.LookupAppKey(key)
+		if !ok {
+			continue
+		}
+		v, where, _ := r.lookup(key)
+		if err := o.Settings.Set(key, v); err != nil {
 			return invalid(where, err)
 		}
-		*c.dst = int(n)
+		if k.Notice != nil {
+			if n := k.Notice(v); n != "" {
+				p.warn(fmt.Sprintf("Warning: %s is %q: %s", where, v, n))
+			}
+		}
 	}
-	v, where := r.value("spark.executor.memory", "1g")
-	if o.ExecutorMemoryMB, err = parseMemoryMB(v); err != nil {
-		return invalid(where, err)
+	if o.Action == ActionSubmit && !o.Settings.IsSet(conf.KeyAppName) {
+		if err := o.Settings.Set(conf.KeyAppName, filepath.Base(o.Application)); err != nil {
+			return invalid("the job binary's name", err)
+		}
 	}
-	v, where = r.value("spark.driver.memory", "1g")
-	if o.DriverMemoryMB, err = parseMemoryMB(v); err != nil {
-		return invalid(where, err)
-	}
-	if o.ExecutorMemoryOverheadMB, err = p.overhead(r, "spark.executor.memoryOverhead"); err != nil {
-		return err
-	}
-	if o.DriverMemoryOverheadMB, err = p.overhead(r, "spark.driver.memoryOverhead"); err != nil {
-		return err
-	}
-	v, where = r.value("spark.driver.supervise", "false")
-	if o.Supervise, err = parseBool(v); err != nil {
-		return invalid(where, err)
-	}
+	a := &o.Settings
+	o.Master, o.DeployMode, o.Queue = a.String(conf.KeyMaster), a.String(conf.KeyDeployMode), a.String(conf.KeyQueue)
+	o.Name = a.String(conf.KeyAppName)
+	o.NumExecutors = int(a.Int(conf.KeyExecutorInstances))
+	o.ExecutorCores = int(a.Int(conf.KeyExecutorCores))
+	o.DriverCores = int(a.Int(conf.KeyDriverCores))
+	o.ExecutorMemoryMB, o.DriverMemoryMB = a.MB(conf.KeyExecutorMemory), a.MB(conf.KeyDriverMemory)
+	o.ExecutorMemoryOverheadMB, o.DriverMemoryOverheadMB = launch.ExecutorOverheadMB(*a), launch.DriverOverheadMB(*a)
+	p.warnSmallOverhead(r, conf.KeyExecutorMemoryOverhead)
+	p.warnSmallOverhead(r, conf.KeyDriverMemoryOverhead)
+	o.Supervise = a.Bool(conf.KeySupervise)
 	if err := r.files(o); err != nil {
 		return err
 	}
 	o.Conf = r.conf(o)
-	for _, k := range Keys {
-		if v, ok := o.Conf[k.Name]; ok {
-			if err := checkValue(k.Type, v); err != nil {
-				_, where := r.value(k.Name, "")
-				return invalid(where, err)
-			}
-		}
-	}
 	return nil
 }
 
-// overhead resolves a memory overhead key, or its older name when it is
-// unset, into MiB; 0 means the RM's rule.
-func (p *parser) overhead(r *resolver, key string) (int64, error) {
-	doc := keysByName[key]
-	v, where, ok := r.lookup(key)
-	if !ok {
-		if v, where, ok = r.lookup(doc.Alias); !ok {
-			return 0, nil
+// warnSmallOverhead warns when an overhead key, or its older name, is set
+// under 1 MiB, which leaves the ResourceManager's rule in force.
+func (p *parser) warnSmallOverhead(r *resolver, key string) {
+	k, _ := conf.LookupAppKey(key)
+	for _, name := range append([]string{key}, k.Alternatives...) {
+		if v, where, ok := r.lookup(name); ok {
+			if mb, err := conf.ParseSize(v, "m"); err == nil && mb < 1<<20 {
+				p.warn(fmt.Sprintf("Warning: %s is %q, under 1 MiB, so the RM's default overhead applies: %s.", where, v, conf.DocDefault(k)))
+			}
+			return
 		}
 	}
-	mb, err := parseOverheadMB(v)
-	if err != nil {
-		return 0, invalid(where, err)
-	}
-	if mb == 0 {
-		p.warn(fmt.Sprintf("Warning: %s is %q, under 1 MiB, so the RM's default overhead applies: %s.", where, v, doc.Default))
-	}
-	return mb, nil
 }
 
 // files resolves what to stage: --files or spark.yarn.dist.files, then
@@ -170,8 +138,8 @@ func (r *resolver) files(o *Options) error {
 		archive bool
 		keys    []string
 	}{
-		{&o.Files, false, []string{"spark.yarn.dist.files", "spark.files"}},
-		{&o.Archives, true, []string{"spark.yarn.dist.archives", "spark.archives"}},
+		{&o.Files, false, []string{conf.KeyDistFiles, conf.KeyFiles}},
+		{&o.Archives, true, []string{conf.KeyDistArchives, conf.KeyArchives}},
 	} {
 		for _, k := range l.keys {
 			if v, where, ok := r.lookup(k); ok {
@@ -196,22 +164,23 @@ func (r *resolver) conf(o *Options) map[string]string {
 			c[key] = v
 		}
 	}
-	c["spark.master"] = o.Master
-	c["spark.submit.deployMode"] = o.DeployMode
-	c["spark.yarn.queue"] = o.Queue
+	c[conf.KeyMaster] = o.Master
+	c[conf.KeyDeployMode] = o.DeployMode
+	c[conf.KeyQueue] = o.Queue
 	if o.Name != "" {
-		c["spark.app.name"] = o.Name
+		c[conf.KeyAppName] = o.Name
 	}
-	for _, k := range []string{"spark.executor.instances", "spark.executor.cores", "spark.executor.memory", "spark.driver.memory", "spark.driver.cores"} {
+	for _, k := range []string{conf.KeyExecutorInstances, conf.KeyExecutorCores, conf.KeyExecutorMemory, conf.KeyDriverMemory, conf.KeyDriverCores} {
 		if _, ok := c[k]; !ok {
-			c[k] = keysByName[k].Value
+			key, _ := conf.LookupAppKey(k)
+			c[k] = key.Default
 		}
 	}
 	if len(o.Files) > 0 {
-		c["spark.yarn.dist.files"] = strings.Join(o.Files, ",")
+		c[conf.KeyDistFiles] = strings.Join(o.Files, ",")
 	}
 	if len(o.Archives) > 0 {
-		c["spark.yarn.dist.archives"] = strings.Join(o.Archives, ",")
+		c[conf.KeyDistArchives] = strings.Join(o.Archives, ",")
 	}
 	return c
 }

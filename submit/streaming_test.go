@@ -104,8 +104,8 @@ func TestStreamingJob(t *testing.T) {
 		"spark.executor.instances":      6,
 	}
 	for k, w := range ints {
-		if got, ok, err := o.Int(k); err != nil || !ok || got != w {
-			t.Errorf("Int(%s) = %d, %v, %v; want %d", k, got, ok, err, w)
+		if got := o.Settings.Int(k); got != w {
+			t.Errorf("Int(%s) = %d; want %d", k, got, w)
 		}
 	}
 	durations := map[string]time.Duration{
@@ -116,12 +116,12 @@ func TestStreamingJob(t *testing.T) {
 		"spark.locality.wait":                           3 * time.Second,
 	}
 	for k, w := range durations {
-		if got, ok, err := o.Duration(k); err != nil || !ok || got != w {
-			t.Errorf("Duration(%s) = %v, %v, %v; want %v", k, got, ok, err, w)
+		if got := o.Settings.Duration(k); got != w {
+			t.Errorf("Duration(%s) = %v; want %v", k, got, w)
 		}
 	}
-	if wait, ok, err := o.Bool("spark.yarn.submit.waitAppCompletion"); err != nil || !ok || wait {
-		t.Errorf("Bool(spark.yarn.submit.waitAppCompletion) = %v, %v, %v; want false", wait, ok, err)
+	if o.Settings.Bool("spark.yarn.submit.waitAppCompletion") {
+		t.Error("spark.yarn.submit.waitAppCompletion is true; want false")
 	}
 	for k, v := range map[string]string{
 		"spark.streaming.backpressure.enabled":          "true",

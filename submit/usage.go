@@ -2,6 +2,8 @@ package submit
 
 import (
 	"strings"
+
+	"github.com/spindlehq/spindle/conf"
 )
 
 // Layout of Usage: the column where help text starts and the line width.
@@ -49,7 +51,7 @@ func writeFlag(b *strings.Builder, f flagSpec, help string) {
 		head += " " + f.arg
 	}
 	if f.key != "" {
-		help += " (" + f.key + ")"
+		help += " Default: " + flagDefault(f.key) + ". (" + f.key + ")"
 	}
 	b.WriteString(head)
 	col := len(head)
@@ -71,6 +73,13 @@ func writeFlag(b *strings.Builder, f flagSpec, help string) {
 		col += len(w)
 	}
 	b.WriteString("\n")
+}
+
+// flagDefault is the default of the key a flag sets, as the registry
+// documents it, without Markdown.
+func flagDefault(key string) string {
+	k, _ := conf.LookupAppKey(key)
+	return strings.ReplaceAll(conf.DocDefault(k), "`", "")
 }
 
 // capitalize upper-cases the first letter of an ASCII phrase.

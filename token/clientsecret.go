@@ -27,6 +27,13 @@ func CheckClientSecret(ctx context.Context, want []byte) bool {
 	if len(vals) == 0 {
 		return false
 	}
-	got, err := base64.StdEncoding.DecodeString(vals[0])
-	return err == nil && hmac.Equal(got, want)
+	return CheckClientSecretValue(vals[0], want)
+}
+
+// CheckClientSecretValue reports whether value, the client secret in
+// base64 as the metadata (and the RM's web API's ClientSecretMetadataKey
+// header) carry it, is want.
+func CheckClientSecretValue(value string, want []byte) bool {
+	got, err := base64.StdEncoding.DecodeString(value)
+	return err == nil && len(want) > 0 && hmac.Equal(got, want)
 }

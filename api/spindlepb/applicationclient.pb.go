@@ -236,8 +236,18 @@ type ApplicationSubmissionContext struct {
 	AttemptFailuresValidityIntervalMs int64    `protobuf:"varint,10,opt,name=attempt_failures_validity_interval_ms,json=attemptFailuresValidityIntervalMs,proto3" json:"attempt_failures_validity_interval_ms,omitempty"`
 	Tags                              []string `protobuf:"bytes,11,rep,name=tags,proto3" json:"tags,omitempty"`
 	AmMemoryOverheadMb                int64    `protobuf:"varint,12,opt,name=am_memory_overhead_mb,json=amMemoryOverheadMb,proto3" json:"am_memory_overhead_mb,omitempty"`
-	unknownFields                     protoimpl.UnknownFields
-	sizeCache                         protoimpl.SizeCache
+	// priority orders the application in its queue: higher first, then in
+	// submission order (Spark's spark.yarn.priority).
+	Priority int32 `protobuf:"varint,13,opt,name=priority,proto3" json:"priority,omitempty"`
+	// executor_resource is each executor's memory (without overhead) and
+	// vcores, and executor_memory_overhead_mb its overhead (0 = max(384 MiB,
+	// 10%)): the RM refuses a submission whose executors could never be
+	// allocated, as it refuses such an AM, instead of accepting an
+	// application that would wait for them forever.
+	ExecutorResource         *Resource `protobuf:"bytes,14,opt,name=executor_resource,json=executorResource,proto3" json:"executor_resource,omitempty"`
+	ExecutorMemoryOverheadMb int64     `protobuf:"varint,15,opt,name=executor_memory_overhead_mb,json=executorMemoryOverheadMb,proto3" json:"executor_memory_overhead_mb,omitempty"`
+	unknownFields            protoimpl.UnknownFields
+	sizeCache                protoimpl.SizeCache
 }
 
 func (x *ApplicationSubmissionContext) Reset() {
@@ -354,6 +364,27 @@ func (x *ApplicationSubmissionContext) GetAmMemoryOverheadMb() int64 {
 	return 0
 }
 
+func (x *ApplicationSubmissionContext) GetPriority() int32 {
+	if x != nil {
+		return x.Priority
+	}
+	return 0
+}
+
+func (x *ApplicationSubmissionContext) GetExecutorResource() *Resource {
+	if x != nil {
+		return x.ExecutorResource
+	}
+	return nil
+}
+
+func (x *ApplicationSubmissionContext) GetExecutorMemoryOverheadMb() int64 {
+	if x != nil {
+		return x.ExecutorMemoryOverheadMb
+	}
+	return 0
+}
+
 type GetNewApplicationRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -391,9 +422,12 @@ func (*GetNewApplicationRequest) Descriptor() ([]byte, []int) {
 }
 
 type GetNewApplicationResponse struct {
-	state             protoimpl.MessageState `protogen:"open.v1"`
-	ApplicationId     string                 `protobuf:"bytes,1,opt,name=application_id,json=applicationId,proto3" json:"application_id,omitempty"`
-	MaximumCapability *Resource              `protobuf:"bytes,2,opt,name=maximum_capability,json=maximumCapability,proto3" json:"maximum_capability,omitempty"`
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ApplicationId string                 `protobuf:"bytes,1,opt,name=application_id,json=applicationId,proto3" json:"application_id,omitempty"`
+	// maximum_capability is the largest container the scheduler allocates
+	// (yarn.scheduler.maximum-allocation-mb and -vcores), so that a client
+	// refuses a larger ask before it submits, as YARN's.
+	MaximumCapability *Resource `protobuf:"bytes,2,opt,name=maximum_capability,json=maximumCapability,proto3" json:"maximum_capability,omitempty"`
 	unknownFields     protoimpl.UnknownFields
 	sizeCache         protoimpl.SizeCache
 }
@@ -643,6 +677,7 @@ type ApplicationReport struct {
 	RunningContainers int32     `protobuf:"varint,19,opt,name=running_containers,json=runningContainers,proto3" json:"running_containers,omitempty"`
 	Allocated         *Resource `protobuf:"bytes,20,opt,name=allocated,proto3" json:"allocated,omitempty"`
 	UnmanagedAm       bool      `protobuf:"varint,21,opt,name=unmanaged_am,json=unmanagedAm,proto3" json:"unmanaged_am,omitempty"`
+	Priority          int32     `protobuf:"varint,22,opt,name=priority,proto3" json:"priority,omitempty"`
 	unknownFields     protoimpl.UnknownFields
 	sizeCache         protoimpl.SizeCache
 }
@@ -822,6 +857,13 @@ func (x *ApplicationReport) GetUnmanagedAm() bool {
 		return x.UnmanagedAm
 	}
 	return false
+}
+
+func (x *ApplicationReport) GetPriority() int32 {
+	if x != nil {
+		return x.Priority
+	}
+	return 0
 }
 
 // ApplicationAttemptReport is what `yarn applicationattempt -list` shows.
@@ -1034,8 +1076,11 @@ type GetApplicationsRequest struct {
 	States           []ApplicationState     `protobuf:"varint,1,rep,packed,name=states,proto3,enum=spindle.v1.ApplicationState" json:"states,omitempty"`
 	ApplicationTypes []string               `protobuf:"bytes,2,rep,name=application_types,json=applicationTypes,proto3" json:"application_types,omitempty"`
 	Queues           []string               `protobuf:"bytes,3,rep,name=queues,proto3" json:"queues,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// application_tags keeps the applications with any of these tags, as
+	// YARN's applicationTags; empty = all.
+	ApplicationTags []string `protobuf:"bytes,4,rep,name=application_tags,json=applicationTags,proto3" json:"application_tags,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *GetApplicationsRequest) Reset() {
@@ -1085,6 +1130,13 @@ func (x *GetApplicationsRequest) GetApplicationTypes() []string {
 func (x *GetApplicationsRequest) GetQueues() []string {
 	if x != nil {
 		return x.Queues
+	}
+	return nil
+}
+
+func (x *GetApplicationsRequest) GetApplicationTags() []string {
+	if x != nil {
+		return x.ApplicationTags
 	}
 	return nil
 }
@@ -1390,12 +1442,690 @@ func (x *GetClusterMetricsResponse) GetMetrics() *ClusterMetrics {
 	return nil
 }
 
+type GetContainersRequest struct {
+	state                protoimpl.MessageState `protogen:"open.v1"`
+	ApplicationAttemptId string                 `protobuf:"bytes,1,opt,name=application_attempt_id,json=applicationAttemptId,proto3" json:"application_attempt_id,omitempty"`
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
+}
+
+func (x *GetContainersRequest) Reset() {
+	*x = GetContainersRequest{}
+	mi := &file_applicationclient_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetContainersRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetContainersRequest) ProtoMessage() {}
+
+func (x *GetContainersRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_applicationclient_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetContainersRequest.ProtoReflect.Descriptor instead.
+func (*GetContainersRequest) Descriptor() ([]byte, []int) {
+	return file_applicationclient_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *GetContainersRequest) GetApplicationAttemptId() string {
+	if x != nil {
+		return x.ApplicationAttemptId
+	}
+	return ""
+}
+
+type GetContainersResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Containers    []*ContainerReport     `protobuf:"bytes,1,rep,name=containers,proto3" json:"containers,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetContainersResponse) Reset() {
+	*x = GetContainersResponse{}
+	mi := &file_applicationclient_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetContainersResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetContainersResponse) ProtoMessage() {}
+
+func (x *GetContainersResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_applicationclient_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetContainersResponse.ProtoReflect.Descriptor instead.
+func (*GetContainersResponse) Descriptor() ([]byte, []int) {
+	return file_applicationclient_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *GetContainersResponse) GetContainers() []*ContainerReport {
+	if x != nil {
+		return x.Containers
+	}
+	return nil
+}
+
+type GetContainerReportRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ContainerId   string                 `protobuf:"bytes,1,opt,name=container_id,json=containerId,proto3" json:"container_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetContainerReportRequest) Reset() {
+	*x = GetContainerReportRequest{}
+	mi := &file_applicationclient_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetContainerReportRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetContainerReportRequest) ProtoMessage() {}
+
+func (x *GetContainerReportRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_applicationclient_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetContainerReportRequest.ProtoReflect.Descriptor instead.
+func (*GetContainerReportRequest) Descriptor() ([]byte, []int) {
+	return file_applicationclient_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *GetContainerReportRequest) GetContainerId() string {
+	if x != nil {
+		return x.ContainerId
+	}
+	return ""
+}
+
+type GetContainerReportResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Report        *ContainerReport       `protobuf:"bytes,1,opt,name=report,proto3" json:"report,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetContainerReportResponse) Reset() {
+	*x = GetContainerReportResponse{}
+	mi := &file_applicationclient_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetContainerReportResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetContainerReportResponse) ProtoMessage() {}
+
+func (x *GetContainerReportResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_applicationclient_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetContainerReportResponse.ProtoReflect.Descriptor instead.
+func (*GetContainerReportResponse) Descriptor() ([]byte, []int) {
+	return file_applicationclient_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *GetContainerReportResponse) GetReport() *ContainerReport {
+	if x != nil {
+		return x.Report
+	}
+	return nil
+}
+
+// ContainerReport describes one container as YARN's ContainerReport.
+type ContainerReport struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	ContainerId     string                 `protobuf:"bytes,1,opt,name=container_id,json=containerId,proto3" json:"container_id,omitempty"`
+	AttemptId       string                 `protobuf:"bytes,2,opt,name=attempt_id,json=attemptId,proto3" json:"attempt_id,omitempty"`
+	NodeId          string                 `protobuf:"bytes,3,opt,name=node_id,json=nodeId,proto3" json:"node_id,omitempty"`
+	NodeHttpAddress string                 `protobuf:"bytes,4,opt,name=node_http_address,json=nodeHttpAddress,proto3" json:"node_http_address,omitempty"`
+	Allocated       *Resource              `protobuf:"bytes,5,opt,name=allocated,proto3" json:"allocated,omitempty"`
+	Priority        int32                  `protobuf:"varint,6,opt,name=priority,proto3" json:"priority,omitempty"`
+	// state is NEW (allocated, not started), RUNNING or COMPLETE.
+	State              ContainerState `protobuf:"varint,7,opt,name=state,proto3,enum=spindle.v1.ContainerState" json:"state,omitempty"`
+	ExitStatus         int32          `protobuf:"varint,8,opt,name=exit_status,json=exitStatus,proto3" json:"exit_status,omitempty"`
+	Diagnostics        string         `protobuf:"bytes,9,opt,name=diagnostics,proto3" json:"diagnostics,omitempty"`
+	CreationTimeUnixMs int64          `protobuf:"varint,10,opt,name=creation_time_unix_ms,json=creationTimeUnixMs,proto3" json:"creation_time_unix_ms,omitempty"`
+	FinishTimeUnixMs   int64          `protobuf:"varint,11,opt,name=finish_time_unix_ms,json=finishTimeUnixMs,proto3" json:"finish_time_unix_ms,omitempty"`
+	// log_url is the container's logs on its NodeManager.
+	LogUrl        string `protobuf:"bytes,12,opt,name=log_url,json=logUrl,proto3" json:"log_url,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ContainerReport) Reset() {
+	*x = ContainerReport{}
+	mi := &file_applicationclient_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ContainerReport) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ContainerReport) ProtoMessage() {}
+
+func (x *ContainerReport) ProtoReflect() protoreflect.Message {
+	mi := &file_applicationclient_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ContainerReport.ProtoReflect.Descriptor instead.
+func (*ContainerReport) Descriptor() ([]byte, []int) {
+	return file_applicationclient_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *ContainerReport) GetContainerId() string {
+	if x != nil {
+		return x.ContainerId
+	}
+	return ""
+}
+
+func (x *ContainerReport) GetAttemptId() string {
+	if x != nil {
+		return x.AttemptId
+	}
+	return ""
+}
+
+func (x *ContainerReport) GetNodeId() string {
+	if x != nil {
+		return x.NodeId
+	}
+	return ""
+}
+
+func (x *ContainerReport) GetNodeHttpAddress() string {
+	if x != nil {
+		return x.NodeHttpAddress
+	}
+	return ""
+}
+
+func (x *ContainerReport) GetAllocated() *Resource {
+	if x != nil {
+		return x.Allocated
+	}
+	return nil
+}
+
+func (x *ContainerReport) GetPriority() int32 {
+	if x != nil {
+		return x.Priority
+	}
+	return 0
+}
+
+func (x *ContainerReport) GetState() ContainerState {
+	if x != nil {
+		return x.State
+	}
+	return ContainerState_CONTAINER_STATE_UNSPECIFIED
+}
+
+func (x *ContainerReport) GetExitStatus() int32 {
+	if x != nil {
+		return x.ExitStatus
+	}
+	return 0
+}
+
+func (x *ContainerReport) GetDiagnostics() string {
+	if x != nil {
+		return x.Diagnostics
+	}
+	return ""
+}
+
+func (x *ContainerReport) GetCreationTimeUnixMs() int64 {
+	if x != nil {
+		return x.CreationTimeUnixMs
+	}
+	return 0
+}
+
+func (x *ContainerReport) GetFinishTimeUnixMs() int64 {
+	if x != nil {
+		return x.FinishTimeUnixMs
+	}
+	return 0
+}
+
+func (x *ContainerReport) GetLogUrl() string {
+	if x != nil {
+		return x.LogUrl
+	}
+	return ""
+}
+
+type GetQueueInfoRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	QueueName     string                 `protobuf:"bytes,1,opt,name=queue_name,json=queueName,proto3" json:"queue_name,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetQueueInfoRequest) Reset() {
+	*x = GetQueueInfoRequest{}
+	mi := &file_applicationclient_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetQueueInfoRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetQueueInfoRequest) ProtoMessage() {}
+
+func (x *GetQueueInfoRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_applicationclient_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetQueueInfoRequest.ProtoReflect.Descriptor instead.
+func (*GetQueueInfoRequest) Descriptor() ([]byte, []int) {
+	return file_applicationclient_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *GetQueueInfoRequest) GetQueueName() string {
+	if x != nil {
+		return x.QueueName
+	}
+	return ""
+}
+
+type GetQueueInfoResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Info          *QueueInfo             `protobuf:"bytes,1,opt,name=info,proto3" json:"info,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetQueueInfoResponse) Reset() {
+	*x = GetQueueInfoResponse{}
+	mi := &file_applicationclient_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetQueueInfoResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetQueueInfoResponse) ProtoMessage() {}
+
+func (x *GetQueueInfoResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_applicationclient_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetQueueInfoResponse.ProtoReflect.Descriptor instead.
+func (*GetQueueInfoResponse) Descriptor() ([]byte, []int) {
+	return file_applicationclient_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *GetQueueInfoResponse) GetInfo() *QueueInfo {
+	if x != nil {
+		return x.Info
+	}
+	return nil
+}
+
+// QueueInfo describes one leaf queue as YARN's QueueInfo.
+type QueueInfo struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	QueueName string                 `protobuf:"bytes,1,opt,name=queue_name,json=queueName,proto3" json:"queue_name,omitempty"`
+	// capacity and maximum_capacity are percentages of the cluster;
+	// current_capacity is the used share of the queue's capacity, in percent.
+	Capacity          float64   `protobuf:"fixed64,2,opt,name=capacity,proto3" json:"capacity,omitempty"`
+	MaximumCapacity   float64   `protobuf:"fixed64,3,opt,name=maximum_capacity,json=maximumCapacity,proto3" json:"maximum_capacity,omitempty"`
+	CurrentCapacity   float64   `protobuf:"fixed64,4,opt,name=current_capacity,json=currentCapacity,proto3" json:"current_capacity,omitempty"`
+	Used              *Resource `protobuf:"bytes,5,opt,name=used,proto3" json:"used,omitempty"`
+	PendingContainers int64     `protobuf:"varint,6,opt,name=pending_containers,json=pendingContainers,proto3" json:"pending_containers,omitempty"`
+	ApplicationIds    []string  `protobuf:"bytes,7,rep,name=application_ids,json=applicationIds,proto3" json:"application_ids,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
+}
+
+func (x *QueueInfo) Reset() {
+	*x = QueueInfo{}
+	mi := &file_applicationclient_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QueueInfo) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QueueInfo) ProtoMessage() {}
+
+func (x *QueueInfo) ProtoReflect() protoreflect.Message {
+	mi := &file_applicationclient_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QueueInfo.ProtoReflect.Descriptor instead.
+func (*QueueInfo) Descriptor() ([]byte, []int) {
+	return file_applicationclient_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *QueueInfo) GetQueueName() string {
+	if x != nil {
+		return x.QueueName
+	}
+	return ""
+}
+
+func (x *QueueInfo) GetCapacity() float64 {
+	if x != nil {
+		return x.Capacity
+	}
+	return 0
+}
+
+func (x *QueueInfo) GetMaximumCapacity() float64 {
+	if x != nil {
+		return x.MaximumCapacity
+	}
+	return 0
+}
+
+func (x *QueueInfo) GetCurrentCapacity() float64 {
+	if x != nil {
+		return x.CurrentCapacity
+	}
+	return 0
+}
+
+func (x *QueueInfo) GetUsed() *Resource {
+	if x != nil {
+		return x.Used
+	}
+	return nil
+}
+
+func (x *QueueInfo) GetPendingContainers() int64 {
+	if x != nil {
+		return x.PendingContainers
+	}
+	return 0
+}
+
+func (x *QueueInfo) GetApplicationIds() []string {
+	if x != nil {
+		return x.ApplicationIds
+	}
+	return nil
+}
+
+type MoveApplicationAcrossQueuesRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ApplicationId string                 `protobuf:"bytes,1,opt,name=application_id,json=applicationId,proto3" json:"application_id,omitempty"`
+	TargetQueue   string                 `protobuf:"bytes,2,opt,name=target_queue,json=targetQueue,proto3" json:"target_queue,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MoveApplicationAcrossQueuesRequest) Reset() {
+	*x = MoveApplicationAcrossQueuesRequest{}
+	mi := &file_applicationclient_proto_msgTypes[27]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MoveApplicationAcrossQueuesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MoveApplicationAcrossQueuesRequest) ProtoMessage() {}
+
+func (x *MoveApplicationAcrossQueuesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_applicationclient_proto_msgTypes[27]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MoveApplicationAcrossQueuesRequest.ProtoReflect.Descriptor instead.
+func (*MoveApplicationAcrossQueuesRequest) Descriptor() ([]byte, []int) {
+	return file_applicationclient_proto_rawDescGZIP(), []int{27}
+}
+
+func (x *MoveApplicationAcrossQueuesRequest) GetApplicationId() string {
+	if x != nil {
+		return x.ApplicationId
+	}
+	return ""
+}
+
+func (x *MoveApplicationAcrossQueuesRequest) GetTargetQueue() string {
+	if x != nil {
+		return x.TargetQueue
+	}
+	return ""
+}
+
+type MoveApplicationAcrossQueuesResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MoveApplicationAcrossQueuesResponse) Reset() {
+	*x = MoveApplicationAcrossQueuesResponse{}
+	mi := &file_applicationclient_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MoveApplicationAcrossQueuesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MoveApplicationAcrossQueuesResponse) ProtoMessage() {}
+
+func (x *MoveApplicationAcrossQueuesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_applicationclient_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MoveApplicationAcrossQueuesResponse.ProtoReflect.Descriptor instead.
+func (*MoveApplicationAcrossQueuesResponse) Descriptor() ([]byte, []int) {
+	return file_applicationclient_proto_rawDescGZIP(), []int{28}
+}
+
+type UpdateApplicationPriorityRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ApplicationId string                 `protobuf:"bytes,1,opt,name=application_id,json=applicationId,proto3" json:"application_id,omitempty"`
+	Priority      int32                  `protobuf:"varint,2,opt,name=priority,proto3" json:"priority,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateApplicationPriorityRequest) Reset() {
+	*x = UpdateApplicationPriorityRequest{}
+	mi := &file_applicationclient_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateApplicationPriorityRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateApplicationPriorityRequest) ProtoMessage() {}
+
+func (x *UpdateApplicationPriorityRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_applicationclient_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateApplicationPriorityRequest.ProtoReflect.Descriptor instead.
+func (*UpdateApplicationPriorityRequest) Descriptor() ([]byte, []int) {
+	return file_applicationclient_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *UpdateApplicationPriorityRequest) GetApplicationId() string {
+	if x != nil {
+		return x.ApplicationId
+	}
+	return ""
+}
+
+func (x *UpdateApplicationPriorityRequest) GetPriority() int32 {
+	if x != nil {
+		return x.Priority
+	}
+	return 0
+}
+
+type UpdateApplicationPriorityResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Priority      int32                  `protobuf:"varint,1,opt,name=priority,proto3" json:"priority,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateApplicationPriorityResponse) Reset() {
+	*x = UpdateApplicationPriorityResponse{}
+	mi := &file_applicationclient_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateApplicationPriorityResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateApplicationPriorityResponse) ProtoMessage() {}
+
+func (x *UpdateApplicationPriorityResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_applicationclient_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateApplicationPriorityResponse.ProtoReflect.Descriptor instead.
+func (*UpdateApplicationPriorityResponse) Descriptor() ([]byte, []int) {
+	return file_applicationclient_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *UpdateApplicationPriorityResponse) GetPriority() int32 {
+	if x != nil {
+		return x.Priority
+	}
+	return 0
+}
+
 var File_applicationclient_proto protoreflect.FileDescriptor
 
 const file_applicationclient_proto_rawDesc = "" +
 	"\n" +
 	"\x17applicationclient.proto\x12\n" +
-	"spindle.v1\x1a\rrecords.proto\x1a\x19containermanagement.proto\"\x9b\x04\n" +
+	"spindle.v1\x1a\rrecords.proto\x1a\x19containermanagement.proto\"\xb9\x05\n" +
 	"\x1cApplicationSubmissionContext\x12%\n" +
 	"\x0eapplication_id\x18\x01 \x01(\tR\rapplicationId\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x14\n" +
@@ -1410,7 +2140,10 @@ const file_applicationclient_proto_rawDesc = "" +
 	"%attempt_failures_validity_interval_ms\x18\n" +
 	" \x01(\x03R!attemptFailuresValidityIntervalMs\x12\x12\n" +
 	"\x04tags\x18\v \x03(\tR\x04tags\x121\n" +
-	"\x15am_memory_overhead_mb\x18\f \x01(\x03R\x12amMemoryOverheadMb\"\x1a\n" +
+	"\x15am_memory_overhead_mb\x18\f \x01(\x03R\x12amMemoryOverheadMb\x12\x1a\n" +
+	"\bpriority\x18\r \x01(\x05R\bpriority\x12A\n" +
+	"\x11executor_resource\x18\x0e \x01(\v2\x14.spindle.v1.ResourceR\x10executorResource\x12=\n" +
+	"\x1bexecutor_memory_overhead_mb\x18\x0f \x01(\x03R\x18executorMemoryOverheadMb\"\x1a\n" +
 	"\x18GetNewApplicationRequest\"\x87\x01\n" +
 	"\x19GetNewApplicationResponse\x12%\n" +
 	"\x0eapplication_id\x18\x01 \x01(\tR\rapplicationId\x12C\n" +
@@ -1422,7 +2155,7 @@ const file_applicationclient_proto_rawDesc = "" +
 	"\x0eapplication_id\x18\x01 \x01(\tR\rapplicationId\x12 \n" +
 	"\vdiagnostics\x18\x02 \x01(\tR\vdiagnostics\"E\n" +
 	"\x17KillApplicationResponse\x12*\n" +
-	"\x11is_kill_completed\x18\x01 \x01(\bR\x0fisKillCompleted\"\xb4\x06\n" +
+	"\x11is_kill_completed\x18\x01 \x01(\bR\x0fisKillCompleted\"\xd0\x06\n" +
 	"\x11ApplicationReport\x12%\n" +
 	"\x0eapplication_id\x18\x01 \x01(\tR\rapplicationId\x12,\n" +
 	"\x12current_attempt_id\x18\x02 \x01(\tR\x10currentAttemptId\x12\x12\n" +
@@ -1445,7 +2178,8 @@ const file_applicationclient_proto_rawDesc = "" +
 	"\x04tags\x18\x12 \x03(\tR\x04tags\x12-\n" +
 	"\x12running_containers\x18\x13 \x01(\x05R\x11runningContainers\x122\n" +
 	"\tallocated\x18\x14 \x01(\v2\x14.spindle.v1.ResourceR\tallocated\x12!\n" +
-	"\funmanaged_am\x18\x15 \x01(\bR\vunmanagedAm\"\x85\x03\n" +
+	"\funmanaged_am\x18\x15 \x01(\bR\vunmanagedAm\x12\x1a\n" +
+	"\bpriority\x18\x16 \x01(\x05R\bpriority\"\x85\x03\n" +
 	"\x18ApplicationAttemptReport\x12\x1d\n" +
 	"\n" +
 	"attempt_id\x18\x01 \x01(\tR\tattemptId\x129\n" +
@@ -1462,11 +2196,12 @@ const file_applicationclient_proto_rawDesc = "" +
 	"\x1bGetApplicationReportRequest\x12%\n" +
 	"\x0eapplication_id\x18\x01 \x01(\tR\rapplicationId\"U\n" +
 	"\x1cGetApplicationReportResponse\x125\n" +
-	"\x06report\x18\x01 \x01(\v2\x1d.spindle.v1.ApplicationReportR\x06report\"\x93\x01\n" +
+	"\x06report\x18\x01 \x01(\v2\x1d.spindle.v1.ApplicationReportR\x06report\"\xbe\x01\n" +
 	"\x16GetApplicationsRequest\x124\n" +
 	"\x06states\x18\x01 \x03(\x0e2\x1c.spindle.v1.ApplicationStateR\x06states\x12+\n" +
 	"\x11application_types\x18\x02 \x03(\tR\x10applicationTypes\x12\x16\n" +
-	"\x06queues\x18\x03 \x03(\tR\x06queues\"\\\n" +
+	"\x06queues\x18\x03 \x03(\tR\x06queues\x12)\n" +
+	"\x10application_tags\x18\x04 \x03(\tR\x0fapplicationTags\"\\\n" +
 	"\x17GetApplicationsResponse\x12A\n" +
 	"\fapplications\x18\x01 \x03(\v2\x1d.spindle.v1.ApplicationReportR\fapplications\"F\n" +
 	"\x1dGetApplicationAttemptsRequest\x12%\n" +
@@ -1479,7 +2214,56 @@ const file_applicationclient_proto_rawDesc = "" +
 	"\x05nodes\x18\x01 \x03(\v2\x16.spindle.v1.NodeReportR\x05nodes\"\x1a\n" +
 	"\x18GetClusterMetricsRequest\"Q\n" +
 	"\x19GetClusterMetricsResponse\x124\n" +
-	"\ametrics\x18\x01 \x01(\v2\x1a.spindle.v1.ClusterMetricsR\ametrics*\xae\x02\n" +
+	"\ametrics\x18\x01 \x01(\v2\x1a.spindle.v1.ClusterMetricsR\ametrics\"L\n" +
+	"\x14GetContainersRequest\x124\n" +
+	"\x16application_attempt_id\x18\x01 \x01(\tR\x14applicationAttemptId\"T\n" +
+	"\x15GetContainersResponse\x12;\n" +
+	"\n" +
+	"containers\x18\x01 \x03(\v2\x1b.spindle.v1.ContainerReportR\n" +
+	"containers\">\n" +
+	"\x19GetContainerReportRequest\x12!\n" +
+	"\fcontainer_id\x18\x01 \x01(\tR\vcontainerId\"Q\n" +
+	"\x1aGetContainerReportResponse\x123\n" +
+	"\x06report\x18\x01 \x01(\v2\x1b.spindle.v1.ContainerReportR\x06report\"\xd8\x03\n" +
+	"\x0fContainerReport\x12!\n" +
+	"\fcontainer_id\x18\x01 \x01(\tR\vcontainerId\x12\x1d\n" +
+	"\n" +
+	"attempt_id\x18\x02 \x01(\tR\tattemptId\x12\x17\n" +
+	"\anode_id\x18\x03 \x01(\tR\x06nodeId\x12*\n" +
+	"\x11node_http_address\x18\x04 \x01(\tR\x0fnodeHttpAddress\x122\n" +
+	"\tallocated\x18\x05 \x01(\v2\x14.spindle.v1.ResourceR\tallocated\x12\x1a\n" +
+	"\bpriority\x18\x06 \x01(\x05R\bpriority\x120\n" +
+	"\x05state\x18\a \x01(\x0e2\x1a.spindle.v1.ContainerStateR\x05state\x12\x1f\n" +
+	"\vexit_status\x18\b \x01(\x05R\n" +
+	"exitStatus\x12 \n" +
+	"\vdiagnostics\x18\t \x01(\tR\vdiagnostics\x121\n" +
+	"\x15creation_time_unix_ms\x18\n" +
+	" \x01(\x03R\x12creationTimeUnixMs\x12-\n" +
+	"\x13finish_time_unix_ms\x18\v \x01(\x03R\x10finishTimeUnixMs\x12\x17\n" +
+	"\alog_url\x18\f \x01(\tR\x06logUrl\"4\n" +
+	"\x13GetQueueInfoRequest\x12\x1d\n" +
+	"\n" +
+	"queue_name\x18\x01 \x01(\tR\tqueueName\"A\n" +
+	"\x14GetQueueInfoResponse\x12)\n" +
+	"\x04info\x18\x01 \x01(\v2\x15.spindle.v1.QueueInfoR\x04info\"\x9e\x02\n" +
+	"\tQueueInfo\x12\x1d\n" +
+	"\n" +
+	"queue_name\x18\x01 \x01(\tR\tqueueName\x12\x1a\n" +
+	"\bcapacity\x18\x02 \x01(\x01R\bcapacity\x12)\n" +
+	"\x10maximum_capacity\x18\x03 \x01(\x01R\x0fmaximumCapacity\x12)\n" +
+	"\x10current_capacity\x18\x04 \x01(\x01R\x0fcurrentCapacity\x12(\n" +
+	"\x04used\x18\x05 \x01(\v2\x14.spindle.v1.ResourceR\x04used\x12-\n" +
+	"\x12pending_containers\x18\x06 \x01(\x03R\x11pendingContainers\x12'\n" +
+	"\x0fapplication_ids\x18\a \x03(\tR\x0eapplicationIds\"n\n" +
+	"\"MoveApplicationAcrossQueuesRequest\x12%\n" +
+	"\x0eapplication_id\x18\x01 \x01(\tR\rapplicationId\x12!\n" +
+	"\ftarget_queue\x18\x02 \x01(\tR\vtargetQueue\"%\n" +
+	"#MoveApplicationAcrossQueuesResponse\"e\n" +
+	" UpdateApplicationPriorityRequest\x12%\n" +
+	"\x0eapplication_id\x18\x01 \x01(\tR\rapplicationId\x12\x1a\n" +
+	"\bpriority\x18\x02 \x01(\x05R\bpriority\"?\n" +
+	"!UpdateApplicationPriorityResponse\x12\x1a\n" +
+	"\bpriority\x18\x01 \x01(\x05R\bpriority*\xae\x02\n" +
 	"\x10ApplicationState\x12!\n" +
 	"\x1dAPPLICATION_STATE_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15APPLICATION_STATE_NEW\x10\x01\x12 \n" +
@@ -1505,7 +2289,8 @@ const file_applicationclient_proto_rawDesc = "" +
 	"!APPLICATION_ATTEMPT_STATE_RUNNING\x10\x06\x12&\n" +
 	"\"APPLICATION_ATTEMPT_STATE_FINISHED\x10\a\x12$\n" +
 	" APPLICATION_ATTEMPT_STATE_FAILED\x10\b\x12$\n" +
-	" APPLICATION_ATTEMPT_STATE_KILLED\x10\t2\xa9\x06\n" +
+	" APPLICATION_ATTEMPT_STATE_KILLED\x10\t2\xb1\n" +
+	"\n" +
 	"\x11ApplicationClient\x12`\n" +
 	"\x11GetNewApplication\x12$.spindle.v1.GetNewApplicationRequest\x1a%.spindle.v1.GetNewApplicationResponse\x12`\n" +
 	"\x11SubmitApplication\x12$.spindle.v1.SubmitApplicationRequest\x1a%.spindle.v1.SubmitApplicationResponse\x12Z\n" +
@@ -1514,7 +2299,12 @@ const file_applicationclient_proto_rawDesc = "" +
 	"\x0fGetApplications\x12\".spindle.v1.GetApplicationsRequest\x1a#.spindle.v1.GetApplicationsResponse\x12o\n" +
 	"\x16GetApplicationAttempts\x12).spindle.v1.GetApplicationAttemptsRequest\x1a*.spindle.v1.GetApplicationAttemptsResponse\x12Z\n" +
 	"\x0fGetClusterNodes\x12\".spindle.v1.GetClusterNodesRequest\x1a#.spindle.v1.GetClusterNodesResponse\x12`\n" +
-	"\x11GetClusterMetrics\x12$.spindle.v1.GetClusterMetricsRequest\x1a%.spindle.v1.GetClusterMetricsResponseB,Z*github.com/spindlehq/spindle/api/spindlepbb\x06proto3"
+	"\x11GetClusterMetrics\x12$.spindle.v1.GetClusterMetricsRequest\x1a%.spindle.v1.GetClusterMetricsResponse\x12T\n" +
+	"\rGetContainers\x12 .spindle.v1.GetContainersRequest\x1a!.spindle.v1.GetContainersResponse\x12c\n" +
+	"\x12GetContainerReport\x12%.spindle.v1.GetContainerReportRequest\x1a&.spindle.v1.GetContainerReportResponse\x12Q\n" +
+	"\fGetQueueInfo\x12\x1f.spindle.v1.GetQueueInfoRequest\x1a .spindle.v1.GetQueueInfoResponse\x12~\n" +
+	"\x1bMoveApplicationAcrossQueues\x12..spindle.v1.MoveApplicationAcrossQueuesRequest\x1a/.spindle.v1.MoveApplicationAcrossQueuesResponse\x12x\n" +
+	"\x19UpdateApplicationPriority\x12,.spindle.v1.UpdateApplicationPriorityRequest\x1a-.spindle.v1.UpdateApplicationPriorityResponseB,Z*github.com/spindlehq/spindle/api/spindlepbb\x06proto3"
 
 var (
 	file_applicationclient_proto_rawDescOnce sync.Once
@@ -1529,75 +2319,105 @@ func file_applicationclient_proto_rawDescGZIP() []byte {
 }
 
 var file_applicationclient_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_applicationclient_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
+var file_applicationclient_proto_msgTypes = make([]protoimpl.MessageInfo, 31)
 var file_applicationclient_proto_goTypes = []any{
-	(ApplicationState)(0),                  // 0: spindle.v1.ApplicationState
-	(FinalApplicationStatus)(0),            // 1: spindle.v1.FinalApplicationStatus
-	(ApplicationAttemptState)(0),           // 2: spindle.v1.ApplicationAttemptState
-	(*ApplicationSubmissionContext)(nil),   // 3: spindle.v1.ApplicationSubmissionContext
-	(*GetNewApplicationRequest)(nil),       // 4: spindle.v1.GetNewApplicationRequest
-	(*GetNewApplicationResponse)(nil),      // 5: spindle.v1.GetNewApplicationResponse
-	(*SubmitApplicationRequest)(nil),       // 6: spindle.v1.SubmitApplicationRequest
-	(*SubmitApplicationResponse)(nil),      // 7: spindle.v1.SubmitApplicationResponse
-	(*KillApplicationRequest)(nil),         // 8: spindle.v1.KillApplicationRequest
-	(*KillApplicationResponse)(nil),        // 9: spindle.v1.KillApplicationResponse
-	(*ApplicationReport)(nil),              // 10: spindle.v1.ApplicationReport
-	(*ApplicationAttemptReport)(nil),       // 11: spindle.v1.ApplicationAttemptReport
-	(*GetApplicationReportRequest)(nil),    // 12: spindle.v1.GetApplicationReportRequest
-	(*GetApplicationReportResponse)(nil),   // 13: spindle.v1.GetApplicationReportResponse
-	(*GetApplicationsRequest)(nil),         // 14: spindle.v1.GetApplicationsRequest
-	(*GetApplicationsResponse)(nil),        // 15: spindle.v1.GetApplicationsResponse
-	(*GetApplicationAttemptsRequest)(nil),  // 16: spindle.v1.GetApplicationAttemptsRequest
-	(*GetApplicationAttemptsResponse)(nil), // 17: spindle.v1.GetApplicationAttemptsResponse
-	(*GetClusterNodesRequest)(nil),         // 18: spindle.v1.GetClusterNodesRequest
-	(*GetClusterNodesResponse)(nil),        // 19: spindle.v1.GetClusterNodesResponse
-	(*GetClusterMetricsRequest)(nil),       // 20: spindle.v1.GetClusterMetricsRequest
-	(*GetClusterMetricsResponse)(nil),      // 21: spindle.v1.GetClusterMetricsResponse
-	(*ContainerLaunchContext)(nil),         // 22: spindle.v1.ContainerLaunchContext
-	(*Resource)(nil),                       // 23: spindle.v1.Resource
-	(*Token)(nil),                          // 24: spindle.v1.Token
-	(NodeState)(0),                         // 25: spindle.v1.NodeState
-	(*NodeReport)(nil),                     // 26: spindle.v1.NodeReport
-	(*ClusterMetrics)(nil),                 // 27: spindle.v1.ClusterMetrics
+	(ApplicationState)(0),                       // 0: spindle.v1.ApplicationState
+	(FinalApplicationStatus)(0),                 // 1: spindle.v1.FinalApplicationStatus
+	(ApplicationAttemptState)(0),                // 2: spindle.v1.ApplicationAttemptState
+	(*ApplicationSubmissionContext)(nil),        // 3: spindle.v1.ApplicationSubmissionContext
+	(*GetNewApplicationRequest)(nil),            // 4: spindle.v1.GetNewApplicationRequest
+	(*GetNewApplicationResponse)(nil),           // 5: spindle.v1.GetNewApplicationResponse
+	(*SubmitApplicationRequest)(nil),            // 6: spindle.v1.SubmitApplicationRequest
+	(*SubmitApplicationResponse)(nil),           // 7: spindle.v1.SubmitApplicationResponse
+	(*KillApplicationRequest)(nil),              // 8: spindle.v1.KillApplicationRequest
+	(*KillApplicationResponse)(nil),             // 9: spindle.v1.KillApplicationResponse
+	(*ApplicationReport)(nil),                   // 10: spindle.v1.ApplicationReport
+	(*ApplicationAttemptReport)(nil),            // 11: spindle.v1.ApplicationAttemptReport
+	(*GetApplicationReportRequest)(nil),         // 12: spindle.v1.GetApplicationReportRequest
+	(*GetApplicationReportResponse)(nil),        // 13: spindle.v1.GetApplicationReportResponse
+	(*GetApplicationsRequest)(nil),              // 14: spindle.v1.GetApplicationsRequest
+	(*GetApplicationsResponse)(nil),             // 15: spindle.v1.GetApplicationsResponse
+	(*GetApplicationAttemptsRequest)(nil),       // 16: spindle.v1.GetApplicationAttemptsRequest
+	(*GetApplicationAttemptsResponse)(nil),      // 17: spindle.v1.GetApplicationAttemptsResponse
+	(*GetClusterNodesRequest)(nil),              // 18: spindle.v1.GetClusterNodesRequest
+	(*GetClusterNodesResponse)(nil),             // 19: spindle.v1.GetClusterNodesResponse
+	(*GetClusterMetricsRequest)(nil),            // 20: spindle.v1.GetClusterMetricsRequest
+	(*GetClusterMetricsResponse)(nil),           // 21: spindle.v1.GetClusterMetricsResponse
+	(*GetContainersRequest)(nil),                // 22: spindle.v1.GetContainersRequest
+	(*GetContainersResponse)(nil),               // 23: spindle.v1.GetContainersResponse
+	(*GetContainerReportRequest)(nil),           // 24: spindle.v1.GetContainerReportRequest
+	(*GetContainerReportResponse)(nil),          // 25: spindle.v1.GetContainerReportResponse
+	(*ContainerReport)(nil),                     // 26: spindle.v1.ContainerReport
+	(*GetQueueInfoRequest)(nil),                 // 27: spindle.v1.GetQueueInfoRequest
+	(*GetQueueInfoResponse)(nil),                // 28: spindle.v1.GetQueueInfoResponse
+	(*QueueInfo)(nil),                           // 29: spindle.v1.QueueInfo
+	(*MoveApplicationAcrossQueuesRequest)(nil),  // 30: spindle.v1.MoveApplicationAcrossQueuesRequest
+	(*MoveApplicationAcrossQueuesResponse)(nil), // 31: spindle.v1.MoveApplicationAcrossQueuesResponse
+	(*UpdateApplicationPriorityRequest)(nil),    // 32: spindle.v1.UpdateApplicationPriorityRequest
+	(*UpdateApplicationPriorityResponse)(nil),   // 33: spindle.v1.UpdateApplicationPriorityResponse
+	(*ContainerLaunchContext)(nil),              // 34: spindle.v1.ContainerLaunchContext
+	(*Resource)(nil),                            // 35: spindle.v1.Resource
+	(*Token)(nil),                               // 36: spindle.v1.Token
+	(NodeState)(0),                              // 37: spindle.v1.NodeState
+	(*NodeReport)(nil),                          // 38: spindle.v1.NodeReport
+	(*ClusterMetrics)(nil),                      // 39: spindle.v1.ClusterMetrics
+	(ContainerState)(0),                         // 40: spindle.v1.ContainerState
 }
 var file_applicationclient_proto_depIdxs = []int32{
-	22, // 0: spindle.v1.ApplicationSubmissionContext.am_container_spec:type_name -> spindle.v1.ContainerLaunchContext
-	23, // 1: spindle.v1.ApplicationSubmissionContext.am_resource:type_name -> spindle.v1.Resource
-	23, // 2: spindle.v1.GetNewApplicationResponse.maximum_capability:type_name -> spindle.v1.Resource
-	3,  // 3: spindle.v1.SubmitApplicationRequest.context:type_name -> spindle.v1.ApplicationSubmissionContext
-	0,  // 4: spindle.v1.ApplicationReport.state:type_name -> spindle.v1.ApplicationState
-	1,  // 5: spindle.v1.ApplicationReport.final_status:type_name -> spindle.v1.FinalApplicationStatus
-	24, // 6: spindle.v1.ApplicationReport.am_rm_token:type_name -> spindle.v1.Token
-	23, // 7: spindle.v1.ApplicationReport.allocated:type_name -> spindle.v1.Resource
-	2,  // 8: spindle.v1.ApplicationAttemptReport.state:type_name -> spindle.v1.ApplicationAttemptState
-	10, // 9: spindle.v1.GetApplicationReportResponse.report:type_name -> spindle.v1.ApplicationReport
-	0,  // 10: spindle.v1.GetApplicationsRequest.states:type_name -> spindle.v1.ApplicationState
-	10, // 11: spindle.v1.GetApplicationsResponse.applications:type_name -> spindle.v1.ApplicationReport
-	11, // 12: spindle.v1.GetApplicationAttemptsResponse.attempts:type_name -> spindle.v1.ApplicationAttemptReport
-	25, // 13: spindle.v1.GetClusterNodesRequest.states:type_name -> spindle.v1.NodeState
-	26, // 14: spindle.v1.GetClusterNodesResponse.nodes:type_name -> spindle.v1.NodeReport
-	27, // 15: spindle.v1.GetClusterMetricsResponse.metrics:type_name -> spindle.v1.ClusterMetrics
-	4,  // 16: spindle.v1.ApplicationClient.GetNewApplication:input_type -> spindle.v1.GetNewApplicationRequest
-	6,  // 17: spindle.v1.ApplicationClient.SubmitApplication:input_type -> spindle.v1.SubmitApplicationRequest
-	8,  // 18: spindle.v1.ApplicationClient.KillApplication:input_type -> spindle.v1.KillApplicationRequest
-	12, // 19: spindle.v1.ApplicationClient.GetApplicationReport:input_type -> spindle.v1.GetApplicationReportRequest
-	14, // 20: spindle.v1.ApplicationClient.GetApplications:input_type -> spindle.v1.GetApplicationsRequest
-	16, // 21: spindle.v1.ApplicationClient.GetApplicationAttempts:input_type -> spindle.v1.GetApplicationAttemptsRequest
-	18, // 22: spindle.v1.ApplicationClient.GetClusterNodes:input_type -> spindle.v1.GetClusterNodesRequest
-	20, // 23: spindle.v1.ApplicationClient.GetClusterMetrics:input_type -> spindle.v1.GetClusterMetricsRequest
-	5,  // 24: spindle.v1.ApplicationClient.GetNewApplication:output_type -> spindle.v1.GetNewApplicationResponse
-	7,  // 25: spindle.v1.ApplicationClient.SubmitApplication:output_type -> spindle.v1.SubmitApplicationResponse
-	9,  // 26: spindle.v1.ApplicationClient.KillApplication:output_type -> spindle.v1.KillApplicationResponse
-	13, // 27: spindle.v1.ApplicationClient.GetApplicationReport:output_type -> spindle.v1.GetApplicationReportResponse
-	15, // 28: spindle.v1.ApplicationClient.GetApplications:output_type -> spindle.v1.GetApplicationsResponse
-	17, // 29: spindle.v1.ApplicationClient.GetApplicationAttempts:output_type -> spindle.v1.GetApplicationAttemptsResponse
-	19, // 30: spindle.v1.ApplicationClient.GetClusterNodes:output_type -> spindle.v1.GetClusterNodesResponse
-	21, // 31: spindle.v1.ApplicationClient.GetClusterMetrics:output_type -> spindle.v1.GetClusterMetricsResponse
-	24, // [24:32] is the sub-list for method output_type
-	16, // [16:24] is the sub-list for method input_type
-	16, // [16:16] is the sub-list for extension type_name
-	16, // [16:16] is the sub-list for extension extendee
-	0,  // [0:16] is the sub-list for field type_name
+	34, // 0: spindle.v1.ApplicationSubmissionContext.am_container_spec:type_name -> spindle.v1.ContainerLaunchContext
+	35, // 1: spindle.v1.ApplicationSubmissionContext.am_resource:type_name -> spindle.v1.Resource
+	35, // 2: spindle.v1.ApplicationSubmissionContext.executor_resource:type_name -> spindle.v1.Resource
+	35, // 3: spindle.v1.GetNewApplicationResponse.maximum_capability:type_name -> spindle.v1.Resource
+	3,  // 4: spindle.v1.SubmitApplicationRequest.context:type_name -> spindle.v1.ApplicationSubmissionContext
+	0,  // 5: spindle.v1.ApplicationReport.state:type_name -> spindle.v1.ApplicationState
+	1,  // 6: spindle.v1.ApplicationReport.final_status:type_name -> spindle.v1.FinalApplicationStatus
+	36, // 7: spindle.v1.ApplicationReport.am_rm_token:type_name -> spindle.v1.Token
+	35, // 8: spindle.v1.ApplicationReport.allocated:type_name -> spindle.v1.Resource
+	2,  // 9: spindle.v1.ApplicationAttemptReport.state:type_name -> spindle.v1.ApplicationAttemptState
+	10, // 10: spindle.v1.GetApplicationReportResponse.report:type_name -> spindle.v1.ApplicationReport
+	0,  // 11: spindle.v1.GetApplicationsRequest.states:type_name -> spindle.v1.ApplicationState
+	10, // 12: spindle.v1.GetApplicationsResponse.applications:type_name -> spindle.v1.ApplicationReport
+	11, // 13: spindle.v1.GetApplicationAttemptsResponse.attempts:type_name -> spindle.v1.ApplicationAttemptReport
+	37, // 14: spindle.v1.GetClusterNodesRequest.states:type_name -> spindle.v1.NodeState
+	38, // 15: spindle.v1.GetClusterNodesResponse.nodes:type_name -> spindle.v1.NodeReport
+	39, // 16: spindle.v1.GetClusterMetricsResponse.metrics:type_name -> spindle.v1.ClusterMetrics
+	26, // 17: spindle.v1.GetContainersResponse.containers:type_name -> spindle.v1.ContainerReport
+	26, // 18: spindle.v1.GetContainerReportResponse.report:type_name -> spindle.v1.ContainerReport
+	35, // 19: spindle.v1.ContainerReport.allocated:type_name -> spindle.v1.Resource
+	40, // 20: spindle.v1.ContainerReport.state:type_name -> spindle.v1.ContainerState
+	29, // 21: spindle.v1.GetQueueInfoResponse.info:type_name -> spindle.v1.QueueInfo
+	35, // 22: spindle.v1.QueueInfo.used:type_name -> spindle.v1.Resource
+	4,  // 23: spindle.v1.ApplicationClient.GetNewApplication:input_type -> spindle.v1.GetNewApplicationRequest
+	6,  // 24: spindle.v1.ApplicationClient.SubmitApplication:input_type -> spindle.v1.SubmitApplicationRequest
+	8,  // 25: spindle.v1.ApplicationClient.KillApplication:input_type -> spindle.v1.KillApplicationRequest
+	12, // 26: spindle.v1.ApplicationClient.GetApplicationReport:input_type -> spindle.v1.GetApplicationReportRequest
+	14, // 27: spindle.v1.ApplicationClient.GetApplications:input_type -> spindle.v1.GetApplicationsRequest
+	16, // 28: spindle.v1.ApplicationClient.GetApplicationAttempts:input_type -> spindle.v1.GetApplicationAttemptsRequest
+	18, // 29: spindle.v1.ApplicationClient.GetClusterNodes:input_type -> spindle.v1.GetClusterNodesRequest
+	20, // 30: spindle.v1.ApplicationClient.GetClusterMetrics:input_type -> spindle.v1.GetClusterMetricsRequest
+	22, // 31: spindle.v1.ApplicationClient.GetContainers:input_type -> spindle.v1.GetContainersRequest
+	24, // 32: spindle.v1.ApplicationClient.GetContainerReport:input_type -> spindle.v1.GetContainerReportRequest
+	27, // 33: spindle.v1.ApplicationClient.GetQueueInfo:input_type -> spindle.v1.GetQueueInfoRequest
+	30, // 34: spindle.v1.ApplicationClient.MoveApplicationAcrossQueues:input_type -> spindle.v1.MoveApplicationAcrossQueuesRequest
+	32, // 35: spindle.v1.ApplicationClient.UpdateApplicationPriority:input_type -> spindle.v1.UpdateApplicationPriorityRequest
+	5,  // 36: spindle.v1.ApplicationClient.GetNewApplication:output_type -> spindle.v1.GetNewApplicationResponse
+	7,  // 37: spindle.v1.ApplicationClient.SubmitApplication:output_type -> spindle.v1.SubmitApplicationResponse
+	9,  // 38: spindle.v1.ApplicationClient.KillApplication:output_type -> spindle.v1.KillApplicationResponse
+	13, // 39: spindle.v1.ApplicationClient.GetApplicationReport:output_type -> spindle.v1.GetApplicationReportResponse
+	15, // 40: spindle.v1.ApplicationClient.GetApplications:output_type -> spindle.v1.GetApplicationsResponse
+	17, // 41: spindle.v1.ApplicationClient.GetApplicationAttempts:output_type -> spindle.v1.GetApplicationAttemptsResponse
+	19, // 42: spindle.v1.ApplicationClient.GetClusterNodes:output_type -> spindle.v1.GetClusterNodesResponse
+	21, // 43: spindle.v1.ApplicationClient.GetClusterMetrics:output_type -> spindle.v1.GetClusterMetricsResponse
+	23, // 44: spindle.v1.ApplicationClient.GetContainers:output_type -> spindle.v1.GetContainersResponse
+	25, // 45: spindle.v1.ApplicationClient.GetContainerReport:output_type -> spindle.v1.GetContainerReportResponse
+	28, // 46: spindle.v1.ApplicationClient.GetQueueInfo:output_type -> spindle.v1.GetQueueInfoResponse
+	31, // 47: spindle.v1.ApplicationClient.MoveApplicationAcrossQueues:output_type -> spindle.v1.MoveApplicationAcrossQueuesResponse
+	33, // 48: spindle.v1.ApplicationClient.UpdateApplicationPriority:output_type -> spindle.v1.UpdateApplicationPriorityResponse
+	36, // [36:49] is the sub-list for method output_type
+	23, // [23:36] is the sub-list for method input_type
+	23, // [23:23] is the sub-list for extension type_name
+	23, // [23:23] is the sub-list for extension extendee
+	0,  // [0:23] is the sub-list for field type_name
 }
 
 func init() { file_applicationclient_proto_init() }
@@ -1613,7 +2433,7 @@ func file_applicationclient_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_applicationclient_proto_rawDesc), len(file_applicationclient_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   19,
+			NumMessages:   31,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

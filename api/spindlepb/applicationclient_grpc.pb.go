@@ -21,14 +21,19 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	ApplicationClient_GetNewApplication_FullMethodName      = "/spindle.v1.ApplicationClient/GetNewApplication"
-	ApplicationClient_SubmitApplication_FullMethodName      = "/spindle.v1.ApplicationClient/SubmitApplication"
-	ApplicationClient_KillApplication_FullMethodName        = "/spindle.v1.ApplicationClient/KillApplication"
-	ApplicationClient_GetApplicationReport_FullMethodName   = "/spindle.v1.ApplicationClient/GetApplicationReport"
-	ApplicationClient_GetApplications_FullMethodName        = "/spindle.v1.ApplicationClient/GetApplications"
-	ApplicationClient_GetApplicationAttempts_FullMethodName = "/spindle.v1.ApplicationClient/GetApplicationAttempts"
-	ApplicationClient_GetClusterNodes_FullMethodName        = "/spindle.v1.ApplicationClient/GetClusterNodes"
-	ApplicationClient_GetClusterMetrics_FullMethodName      = "/spindle.v1.ApplicationClient/GetClusterMetrics"
+	ApplicationClient_GetNewApplication_FullMethodName           = "/spindle.v1.ApplicationClient/GetNewApplication"
+	ApplicationClient_SubmitApplication_FullMethodName           = "/spindle.v1.ApplicationClient/SubmitApplication"
+	ApplicationClient_KillApplication_FullMethodName             = "/spindle.v1.ApplicationClient/KillApplication"
+	ApplicationClient_GetApplicationReport_FullMethodName        = "/spindle.v1.ApplicationClient/GetApplicationReport"
+	ApplicationClient_GetApplications_FullMethodName             = "/spindle.v1.ApplicationClient/GetApplications"
+	ApplicationClient_GetApplicationAttempts_FullMethodName      = "/spindle.v1.ApplicationClient/GetApplicationAttempts"
+	ApplicationClient_GetClusterNodes_FullMethodName             = "/spindle.v1.ApplicationClient/GetClusterNodes"
+	ApplicationClient_GetClusterMetrics_FullMethodName           = "/spindle.v1.ApplicationClient/GetClusterMetrics"
+	ApplicationClient_GetContainers_FullMethodName               = "/spindle.v1.ApplicationClient/GetContainers"
+	ApplicationClient_GetContainerReport_FullMethodName          = "/spindle.v1.ApplicationClient/GetContainerReport"
+	ApplicationClient_GetQueueInfo_FullMethodName                = "/spindle.v1.ApplicationClient/GetQueueInfo"
+	ApplicationClient_MoveApplicationAcrossQueues_FullMethodName = "/spindle.v1.ApplicationClient/MoveApplicationAcrossQueues"
+	ApplicationClient_UpdateApplicationPriority_FullMethodName   = "/spindle.v1.ApplicationClient/UpdateApplicationPriority"
 )
 
 // ApplicationClientClient is the client API for ApplicationClient service.
@@ -43,6 +48,15 @@ type ApplicationClientClient interface {
 	GetApplicationAttempts(ctx context.Context, in *GetApplicationAttemptsRequest, opts ...grpc.CallOption) (*GetApplicationAttemptsResponse, error)
 	GetClusterNodes(ctx context.Context, in *GetClusterNodesRequest, opts ...grpc.CallOption) (*GetClusterNodesResponse, error)
 	GetClusterMetrics(ctx context.Context, in *GetClusterMetricsRequest, opts ...grpc.CallOption) (*GetClusterMetricsResponse, error)
+	// The containers of an attempt and one container, as `yarn container`.
+	GetContainers(ctx context.Context, in *GetContainersRequest, opts ...grpc.CallOption) (*GetContainersResponse, error)
+	GetContainerReport(ctx context.Context, in *GetContainerReportRequest, opts ...grpc.CallOption) (*GetContainerReportResponse, error)
+	// A queue's configuration and use, as `yarn queue -status`.
+	GetQueueInfo(ctx context.Context, in *GetQueueInfoRequest, opts ...grpc.CallOption) (*GetQueueInfoResponse, error)
+	// `yarn application -movetoqueue` and `-updatePriority`; both need the
+	// client secret when the RM has one, as kill does.
+	MoveApplicationAcrossQueues(ctx context.Context, in *MoveApplicationAcrossQueuesRequest, opts ...grpc.CallOption) (*MoveApplicationAcrossQueuesResponse, error)
+	UpdateApplicationPriority(ctx context.Context, in *UpdateApplicationPriorityRequest, opts ...grpc.CallOption) (*UpdateApplicationPriorityResponse, error)
 }
 
 type applicationClientClient struct {
@@ -133,6 +147,56 @@ func (c *applicationClientClient) GetClusterMetrics(ctx context.Context, in *Get
 	return out, nil
 }
 
+func (c *applicationClientClient) GetContainers(ctx context.Context, in *GetContainersRequest, opts ...grpc.CallOption) (*GetContainersResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetContainersResponse)
+	err := c.cc.Invoke(ctx, ApplicationClient_GetContainers_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *applicationClientClient) GetContainerReport(ctx context.Context, in *GetContainerReportRequest, opts ...grpc.CallOption) (*GetContainerReportResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetContainerReportResponse)
+	err := c.cc.Invoke(ctx, ApplicationClient_GetContainerReport_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *applicationClientClient) GetQueueInfo(ctx context.Context, in *GetQueueInfoRequest, opts ...grpc.CallOption) (*GetQueueInfoResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetQueueInfoResponse)
+	err := c.cc.Invoke(ctx, ApplicationClient_GetQueueInfo_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *applicationClientClient) MoveApplicationAcrossQueues(ctx context.Context, in *MoveApplicationAcrossQueuesRequest, opts ...grpc.CallOption) (*MoveApplicationAcrossQueuesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(MoveApplicationAcrossQueuesResponse)
+	err := c.cc.Invoke(ctx, ApplicationClient_MoveApplicationAcrossQueues_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *applicationClientClient) UpdateApplicationPriority(ctx context.Context, in *UpdateApplicationPriorityRequest, opts ...grpc.CallOption) (*UpdateApplicationPriorityResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UpdateApplicationPriorityResponse)
+	err := c.cc.Invoke(ctx, ApplicationClient_UpdateApplicationPriority_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ApplicationClientServer is the server API for ApplicationClient service.
 // All implementations must embed UnimplementedApplicationClientServer
 // for forward compatibility.
@@ -145,6 +209,15 @@ type ApplicationClientServer interface {
 	GetApplicationAttempts(context.Context, *GetApplicationAttemptsRequest) (*GetApplicationAttemptsResponse, error)
 	GetClusterNodes(context.Context, *GetClusterNodesRequest) (*GetClusterNodesResponse, error)
 	GetClusterMetrics(context.Context, *GetClusterMetricsRequest) (*GetClusterMetricsResponse, error)
+	// The containers of an attempt and one container, as `yarn container`.
+	GetContainers(context.Context, *GetContainersRequest) (*GetContainersResponse, error)
+	GetContainerReport(context.Context, *GetContainerReportRequest) (*GetContainerReportResponse, error)
+	// A queue's configuration and use, as `yarn queue -status`.
+	GetQueueInfo(context.Context, *GetQueueInfoRequest) (*GetQueueInfoResponse, error)
+	// `yarn application -movetoqueue` and `-updatePriority`; both need the
+	// client secret when the RM has one, as kill does.
+	MoveApplicationAcrossQueues(context.Context, *MoveApplicationAcrossQueuesRequest) (*MoveApplicationAcrossQueuesResponse, error)
+	UpdateApplicationPriority(context.Context, *UpdateApplicationPriorityRequest) (*UpdateApplicationPriorityResponse, error)
 	mustEmbedUnimplementedApplicationClientServer()
 }
 
@@ -178,6 +251,21 @@ func (UnimplementedApplicationClientServer) GetClusterNodes(context.Context, *Ge
 }
 func (UnimplementedApplicationClientServer) GetClusterMetrics(context.Context, *GetClusterMetricsRequest) (*GetClusterMetricsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetClusterMetrics not implemented")
+}
+func (UnimplementedApplicationClientServer) GetContainers(context.Context, *GetContainersRequest) (*GetContainersResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetContainers not implemented")
+}
+func (UnimplementedApplicationClientServer) GetContainerReport(context.Context, *GetContainerReportRequest) (*GetContainerReportResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetContainerReport not implemented")
+}
+func (UnimplementedApplicationClientServer) GetQueueInfo(context.Context, *GetQueueInfoRequest) (*GetQueueInfoResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetQueueInfo not implemented")
+}
+func (UnimplementedApplicationClientServer) MoveApplicationAcrossQueues(context.Context, *MoveApplicationAcrossQueuesRequest) (*MoveApplicationAcrossQueuesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method MoveApplicationAcrossQueues not implemented")
+}
+func (UnimplementedApplicationClientServer) UpdateApplicationPriority(context.Context, *UpdateApplicationPriorityRequest) (*UpdateApplicationPriorityResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateApplicationPriority not implemented")
 }
 func (UnimplementedApplicationClientServer) mustEmbedUnimplementedApplicationClientServer() {}
 func (UnimplementedApplicationClientServer) testEmbeddedByValue()                           {}
@@ -344,6 +432,96 @@ func _ApplicationClient_GetClusterMetrics_Handler(srv interface{}, ctx context.C
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ApplicationClient_GetContainers_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetContainersRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ApplicationClientServer).GetContainers(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ApplicationClient_GetContainers_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ApplicationClientServer).GetContainers(ctx, req.(*GetContainersRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ApplicationClient_GetContainerReport_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetContainerReportRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ApplicationClientServer).GetContainerReport(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ApplicationClient_GetContainerReport_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ApplicationClientServer).GetContainerReport(ctx, req.(*GetContainerReportRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ApplicationClient_GetQueueInfo_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetQueueInfoRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ApplicationClientServer).GetQueueInfo(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ApplicationClient_GetQueueInfo_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ApplicationClientServer).GetQueueInfo(ctx, req.(*GetQueueInfoRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ApplicationClient_MoveApplicationAcrossQueues_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(MoveApplicationAcrossQueuesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ApplicationClientServer).MoveApplicationAcrossQueues(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ApplicationClient_MoveApplicationAcrossQueues_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ApplicationClientServer).MoveApplicationAcrossQueues(ctx, req.(*MoveApplicationAcrossQueuesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ApplicationClient_UpdateApplicationPriority_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateApplicationPriorityRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ApplicationClientServer).UpdateApplicationPriority(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ApplicationClient_UpdateApplicationPriority_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ApplicationClientServer).UpdateApplicationPriority(ctx, req.(*UpdateApplicationPriorityRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // ApplicationClient_ServiceDesc is the grpc.ServiceDesc for ApplicationClient service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -382,6 +560,26 @@ var ApplicationClient_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "GetClusterMetrics",
 			Handler:    _ApplicationClient_GetClusterMetrics_Handler,
+		},
+		{
+			MethodName: "GetContainers",
+			Handler:    _ApplicationClient_GetContainers_Handler,
+		},
+		{
+			MethodName: "GetContainerReport",
+			Handler:    _ApplicationClient_GetContainerReport_Handler,
+		},
+		{
+			MethodName: "GetQueueInfo",
+			Handler:    _ApplicationClient_GetQueueInfo_Handler,
+		},
+		{
+			MethodName: "MoveApplicationAcrossQueues",
+			Handler:    _ApplicationClient_MoveApplicationAcrossQueues_Handler,
+		},
+		{
+			MethodName: "UpdateApplicationPriority",
+			Handler:    _ApplicationClient_UpdateApplicationPriority_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

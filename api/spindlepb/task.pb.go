@@ -25,11 +25,16 @@ const (
 )
 
 type RegisterExecutorRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	ExecutorId    string                 `protobuf:"bytes,1,opt,name=executor_id,json=executorId,proto3" json:"executor_id,omitempty"`
-	ContainerId   string                 `protobuf:"bytes,2,opt,name=container_id,json=containerId,proto3" json:"container_id,omitempty"`
-	Host          string                 `protobuf:"bytes,3,opt,name=host,proto3" json:"host,omitempty"`
-	Cores         int32                  `protobuf:"varint,4,opt,name=cores,proto3" json:"cores,omitempty"`
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	ExecutorId  string                 `protobuf:"bytes,1,opt,name=executor_id,json=executorId,proto3" json:"executor_id,omitempty"`
+	ContainerId string                 `protobuf:"bytes,2,opt,name=container_id,json=containerId,proto3" json:"container_id,omitempty"`
+	Host        string                 `protobuf:"bytes,3,opt,name=host,proto3" json:"host,omitempty"`
+	Cores       int32                  `protobuf:"varint,4,opt,name=cores,proto3" json:"cores,omitempty"`
+	// running_tids are the task launches the executor holds: running,
+	// waiting for a core, or finished with a status not sent yet (it sends
+	// those next). When this registration replaces an earlier session, every
+	// launch sent to the executor and not listed here is run again.
+	RunningTids   []int64 `protobuf:"varint,5,rep,packed,name=running_tids,json=runningTids,proto3" json:"running_tids,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -90,6 +95,13 @@ func (x *RegisterExecutorRequest) GetCores() int32 {
 		return x.Cores
 	}
 	return 0
+}
+
+func (x *RegisterExecutorRequest) GetRunningTids() []int64 {
+	if x != nil {
+		return x.RunningTids
+	}
+	return nil
 }
 
 type RegisterExecutorResponse struct {
@@ -254,12 +266,17 @@ func (*DriverStatusRequest) Descriptor() ([]byte, []int) {
 }
 
 type DriverStatusResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Finished      bool                   `protobuf:"varint,1,opt,name=finished,proto3" json:"finished,omitempty"`
-	Succeeded     bool                   `protobuf:"varint,2,opt,name=succeeded,proto3" json:"succeeded,omitempty"`
-	Diagnostics   string                 `protobuf:"bytes,3,opt,name=diagnostics,proto3" json:"diagnostics,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	Finished    bool                   `protobuf:"varint,1,opt,name=finished,proto3" json:"finished,omitempty"`
+	Succeeded   bool                   `protobuf:"varint,2,opt,name=succeeded,proto3" json:"succeeded,omitempty"`
+	Diagnostics string                 `protobuf:"bytes,3,opt,name=diagnostics,proto3" json:"diagnostics,omitempty"`
+	// registered_executors have registered with the driver;
+	// timed_out_executors were declared lost for sending nothing within
+	// spark.network.timeout, and their containers should be released.
+	RegisteredExecutors []string `protobuf:"bytes,4,rep,name=registered_executors,json=registeredExecutors,proto3" json:"registered_executors,omitempty"`
+	TimedOutExecutors   []string `protobuf:"bytes,5,rep,name=timed_out_executors,json=timedOutExecutors,proto3" json:"timed_out_executors,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
 }
 
 func (x *DriverStatusResponse) Reset() {
@@ -311,6 +328,20 @@ func (x *DriverStatusResponse) GetDiagnostics() string {
 		return x.Diagnostics
 	}
 	return ""
+}
+
+func (x *DriverStatusResponse) GetRegisteredExecutors() []string {
+	if x != nil {
+		return x.RegisteredExecutors
+	}
+	return nil
+}
+
+func (x *DriverStatusResponse) GetTimedOutExecutors() []string {
+	if x != nil {
+		return x.TimedOutExecutors
+	}
+	return nil
 }
 
 type ExecutorMessage struct {
@@ -417,6 +448,8 @@ type DriverMessage struct {
 	//
 	//	*DriverMessage_Launch
 	//	*DriverMessage_Shutdown
+	//	*DriverMessage_Heartbeat
+	//	*DriverMessage_Kill
 	Message       isDriverMessage_Message `protobuf_oneof:"message"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -477,6 +510,24 @@ func (x *DriverMessage) GetShutdown() bool {
 	return false
 }
 
+func (x *DriverMessage) GetHeartbeat() *ExecutorHeartbeatResponse {
+	if x != nil {
+		if x, ok := x.Message.(*DriverMessage_Heartbeat); ok {
+			return x.Heartbeat
+		}
+	}
+	return nil
+}
+
+func (x *DriverMessage) GetKill() *KillTask {
+	if x != nil {
+		if x, ok := x.Message.(*DriverMessage_Kill); ok {
+			return x.Kill
+		}
+	}
+	return nil
+}
+
 type isDriverMessage_Message interface {
 	isDriverMessage_Message()
 }
@@ -490,9 +541,77 @@ type DriverMessage_Shutdown struct {
 	Shutdown bool `protobuf:"varint,2,opt,name=shutdown,proto3,oneof"`
 }
 
+type DriverMessage_Heartbeat struct {
+	// heartbeat answers an executor's heartbeat, so that an executor also
+	// learns when its session has gone silent.
+	Heartbeat *ExecutorHeartbeatResponse `protobuf:"bytes,3,opt,name=heartbeat,proto3,oneof"`
+}
+
+type DriverMessage_Kill struct {
+	// kill stops a task launch whose result is no longer wanted.
+	Kill *KillTask `protobuf:"bytes,4,opt,name=kill,proto3,oneof"`
+}
+
 func (*DriverMessage_Launch) isDriverMessage_Message() {}
 
 func (*DriverMessage_Shutdown) isDriverMessage_Message() {}
+
+func (*DriverMessage_Heartbeat) isDriverMessage_Message() {}
+
+func (*DriverMessage_Kill) isDriverMessage_Message() {}
+
+// KillTask stops one task launch.
+type KillTask struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Tid           int64                  `protobuf:"varint,1,opt,name=tid,proto3" json:"tid,omitempty"`
+	Reason        string                 `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *KillTask) Reset() {
+	*x = KillTask{}
+	mi := &file_task_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *KillTask) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*KillTask) ProtoMessage() {}
+
+func (x *KillTask) ProtoReflect() protoreflect.Message {
+	mi := &file_task_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use KillTask.ProtoReflect.Descriptor instead.
+func (*KillTask) Descriptor() ([]byte, []int) {
+	return file_task_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *KillTask) GetTid() int64 {
+	if x != nil {
+		return x.Tid
+	}
+	return 0
+}
+
+func (x *KillTask) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
 
 // OffsetRange is a Kafka partition's records [from, until) for one batch.
 type OffsetRange struct {
@@ -507,7 +626,7 @@ type OffsetRange struct {
 
 func (x *OffsetRange) Reset() {
 	*x = OffsetRange{}
-	mi := &file_task_proto_msgTypes[8]
+	mi := &file_task_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -519,7 +638,7 @@ func (x *OffsetRange) String() string {
 func (*OffsetRange) ProtoMessage() {}
 
 func (x *OffsetRange) ProtoReflect() protoreflect.Message {
-	mi := &file_task_proto_msgTypes[8]
+	mi := &file_task_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -532,7 +651,7 @@ func (x *OffsetRange) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OffsetRange.ProtoReflect.Descriptor instead.
 func (*OffsetRange) Descriptor() ([]byte, []int) {
-	return file_task_proto_rawDescGZIP(), []int{8}
+	return file_task_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *OffsetRange) GetTopic() string {
@@ -570,13 +689,26 @@ type LaunchTask struct {
 	Attempt         int32                  `protobuf:"varint,2,opt,name=attempt,proto3" json:"attempt,omitempty"`
 	BatchTimeUnixMs int64                  `protobuf:"varint,3,opt,name=batch_time_unix_ms,json=batchTimeUnixMs,proto3" json:"batch_time_unix_ms,omitempty"`
 	Range           *OffsetRange           `protobuf:"bytes,4,opt,name=range,proto3" json:"range,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// tid identifies this launch for as long as the driver runs (Spark's
+	// TID); its status, kill and re-registration name it.
+	Tid int64 `protobuf:"varint,5,opt,name=tid,proto3" json:"tid,omitempty"`
+	// chunk_offsets: the executor reads, processes and writes the range in
+	// chunks of this many offsets, from range.from, recorded with the batch
+	// so that a replay cuts the same chunks; 0 makes the whole range one
+	// chunk.
+	ChunkOffsets int64 `protobuf:"varint,6,opt,name=chunk_offsets,json=chunkOffsets,proto3" json:"chunk_offsets,omitempty"`
+	// chunk_base is the position of the range's first chunk among the
+	// chunks of its batch-partition: a partition's range split into
+	// several tasks numbers its chunks across them, so that outputs keep
+	// the same chunk however the range is split. 0 for an unsplit range.
+	ChunkBase     int32 `protobuf:"varint,7,opt,name=chunk_base,json=chunkBase,proto3" json:"chunk_base,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *LaunchTask) Reset() {
 	*x = LaunchTask{}
-	mi := &file_task_proto_msgTypes[9]
+	mi := &file_task_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -588,7 +720,7 @@ func (x *LaunchTask) String() string {
 func (*LaunchTask) ProtoMessage() {}
 
 func (x *LaunchTask) ProtoReflect() protoreflect.Message {
-	mi := &file_task_proto_msgTypes[9]
+	mi := &file_task_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -601,7 +733,7 @@ func (x *LaunchTask) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LaunchTask.ProtoReflect.Descriptor instead.
 func (*LaunchTask) Descriptor() ([]byte, []int) {
-	return file_task_proto_rawDescGZIP(), []int{9}
+	return file_task_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *LaunchTask) GetTaskId() string {
@@ -632,6 +764,27 @@ func (x *LaunchTask) GetRange() *OffsetRange {
 	return nil
 }
 
+func (x *LaunchTask) GetTid() int64 {
+	if x != nil {
+		return x.Tid
+	}
+	return 0
+}
+
+func (x *LaunchTask) GetChunkOffsets() int64 {
+	if x != nil {
+		return x.ChunkOffsets
+	}
+	return 0
+}
+
+func (x *LaunchTask) GetChunkBase() int32 {
+	if x != nil {
+		return x.ChunkBase
+	}
+	return 0
+}
+
 // KeyValue is a keyed partial aggregate.
 type KeyValue struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -643,7 +796,7 @@ type KeyValue struct {
 
 func (x *KeyValue) Reset() {
 	*x = KeyValue{}
-	mi := &file_task_proto_msgTypes[10]
+	mi := &file_task_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -655,7 +808,7 @@ func (x *KeyValue) String() string {
 func (*KeyValue) ProtoMessage() {}
 
 func (x *KeyValue) ProtoReflect() protoreflect.Message {
-	mi := &file_task_proto_msgTypes[10]
+	mi := &file_task_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -668,7 +821,7 @@ func (x *KeyValue) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KeyValue.ProtoReflect.Descriptor instead.
 func (*KeyValue) Descriptor() ([]byte, []int) {
-	return file_task_proto_rawDescGZIP(), []int{10}
+	return file_task_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *KeyValue) GetKey() string {
@@ -700,7 +853,7 @@ type TaskMetrics struct {
 
 func (x *TaskMetrics) Reset() {
 	*x = TaskMetrics{}
-	mi := &file_task_proto_msgTypes[11]
+	mi := &file_task_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -712,7 +865,7 @@ func (x *TaskMetrics) String() string {
 func (*TaskMetrics) ProtoMessage() {}
 
 func (x *TaskMetrics) ProtoReflect() protoreflect.Message {
-	mi := &file_task_proto_msgTypes[11]
+	mi := &file_task_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -725,7 +878,7 @@ func (x *TaskMetrics) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TaskMetrics.ProtoReflect.Descriptor instead.
 func (*TaskMetrics) Descriptor() ([]byte, []int) {
-	return file_task_proto_rawDescGZIP(), []int{11}
+	return file_task_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *TaskMetrics) GetRecordsIn() int64 {
@@ -771,20 +924,22 @@ func (x *TaskMetrics) GetWriteNanos() int64 {
 }
 
 type TaskStatus struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	TaskId        string                 `protobuf:"bytes,1,opt,name=task_id,json=taskId,proto3" json:"task_id,omitempty"`
-	Attempt       int32                  `protobuf:"varint,2,opt,name=attempt,proto3" json:"attempt,omitempty"`
-	Succeeded     bool                   `protobuf:"varint,3,opt,name=succeeded,proto3" json:"succeeded,omitempty"`
-	Error         string                 `protobuf:"bytes,4,opt,name=error,proto3" json:"error,omitempty"`
-	Aggregates    []*KeyValue            `protobuf:"bytes,5,rep,name=aggregates,proto3" json:"aggregates,omitempty"`
-	Metrics       *TaskMetrics           `protobuf:"bytes,6,opt,name=metrics,proto3" json:"metrics,omitempty"`
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	TaskId     string                 `protobuf:"bytes,1,opt,name=task_id,json=taskId,proto3" json:"task_id,omitempty"`
+	Attempt    int32                  `protobuf:"varint,2,opt,name=attempt,proto3" json:"attempt,omitempty"`
+	Succeeded  bool                   `protobuf:"varint,3,opt,name=succeeded,proto3" json:"succeeded,omitempty"`
+	Error      string                 `protobuf:"bytes,4,opt,name=error,proto3" json:"error,omitempty"`
+	Aggregates []*KeyValue            `protobuf:"bytes,5,rep,name=aggregates,proto3" json:"aggregates,omitempty"`
+	Metrics    *TaskMetrics           `protobuf:"bytes,6,opt,name=metrics,proto3" json:"metrics,omitempty"`
+	// tid is the launch's tid.
+	Tid           int64 `protobuf:"varint,7,opt,name=tid,proto3" json:"tid,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *TaskStatus) Reset() {
 	*x = TaskStatus{}
-	mi := &file_task_proto_msgTypes[12]
+	mi := &file_task_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -796,7 +951,7 @@ func (x *TaskStatus) String() string {
 func (*TaskStatus) ProtoMessage() {}
 
 func (x *TaskStatus) ProtoReflect() protoreflect.Message {
-	mi := &file_task_proto_msgTypes[12]
+	mi := &file_task_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -809,7 +964,7 @@ func (x *TaskStatus) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TaskStatus.ProtoReflect.Descriptor instead.
 func (*TaskStatus) Descriptor() ([]byte, []int) {
-	return file_task_proto_rawDescGZIP(), []int{12}
+	return file_task_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *TaskStatus) GetTaskId() string {
@@ -854,50 +1009,69 @@ func (x *TaskStatus) GetMetrics() *TaskMetrics {
 	return nil
 }
 
+func (x *TaskStatus) GetTid() int64 {
+	if x != nil {
+		return x.Tid
+	}
+	return 0
+}
+
 var File_task_proto protoreflect.FileDescriptor
 
 const file_task_proto_rawDesc = "" +
 	"\n" +
 	"\n" +
 	"task.proto\x12\n" +
-	"spindle.v1\"\x87\x01\n" +
+	"spindle.v1\"\xaa\x01\n" +
 	"\x17RegisterExecutorRequest\x12\x1f\n" +
 	"\vexecutor_id\x18\x01 \x01(\tR\n" +
 	"executorId\x12!\n" +
 	"\fcontainer_id\x18\x02 \x01(\tR\vcontainerId\x12\x12\n" +
 	"\x04host\x18\x03 \x01(\tR\x04host\x12\x14\n" +
-	"\x05cores\x18\x04 \x01(\x05R\x05cores\"\x1a\n" +
+	"\x05cores\x18\x04 \x01(\x05R\x05cores\x12!\n" +
+	"\frunning_tids\x18\x05 \x03(\x03R\vrunningTids\"\x1a\n" +
 	"\x18RegisterExecutorResponse\";\n" +
 	"\x18ExecutorHeartbeatRequest\x12\x1f\n" +
 	"\vexecutor_id\x18\x01 \x01(\tR\n" +
 	"executorId\"7\n" +
 	"\x19ExecutorHeartbeatResponse\x12\x1a\n" +
 	"\bshutdown\x18\x01 \x01(\bR\bshutdown\"\x15\n" +
-	"\x13DriverStatusRequest\"r\n" +
+	"\x13DriverStatusRequest\"\xd5\x01\n" +
 	"\x14DriverStatusResponse\x12\x1a\n" +
 	"\bfinished\x18\x01 \x01(\bR\bfinished\x12\x1c\n" +
 	"\tsucceeded\x18\x02 \x01(\bR\tsucceeded\x12 \n" +
-	"\vdiagnostics\x18\x03 \x01(\tR\vdiagnostics\"\xd7\x01\n" +
+	"\vdiagnostics\x18\x03 \x01(\tR\vdiagnostics\x121\n" +
+	"\x14registered_executors\x18\x04 \x03(\tR\x13registeredExecutors\x12.\n" +
+	"\x13timed_out_executors\x18\x05 \x03(\tR\x11timedOutExecutors\"\xd7\x01\n" +
 	"\x0fExecutorMessage\x12A\n" +
 	"\bregister\x18\x01 \x01(\v2#.spindle.v1.RegisterExecutorRequestH\x00R\bregister\x120\n" +
 	"\x06status\x18\x02 \x01(\v2\x16.spindle.v1.TaskStatusH\x00R\x06status\x12D\n" +
 	"\theartbeat\x18\x03 \x01(\v2$.spindle.v1.ExecutorHeartbeatRequestH\x00R\theartbeatB\t\n" +
-	"\amessage\"j\n" +
+	"\amessage\"\xdd\x01\n" +
 	"\rDriverMessage\x120\n" +
 	"\x06launch\x18\x01 \x01(\v2\x16.spindle.v1.LaunchTaskH\x00R\x06launch\x12\x1c\n" +
-	"\bshutdown\x18\x02 \x01(\bH\x00R\bshutdownB\t\n" +
-	"\amessage\"k\n" +
+	"\bshutdown\x18\x02 \x01(\bH\x00R\bshutdown\x12E\n" +
+	"\theartbeat\x18\x03 \x01(\v2%.spindle.v1.ExecutorHeartbeatResponseH\x00R\theartbeat\x12*\n" +
+	"\x04kill\x18\x04 \x01(\v2\x14.spindle.v1.KillTaskH\x00R\x04killB\t\n" +
+	"\amessage\"4\n" +
+	"\bKillTask\x12\x10\n" +
+	"\x03tid\x18\x01 \x01(\x03R\x03tid\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\"k\n" +
 	"\vOffsetRange\x12\x14\n" +
 	"\x05topic\x18\x01 \x01(\tR\x05topic\x12\x1c\n" +
 	"\tpartition\x18\x02 \x01(\x05R\tpartition\x12\x12\n" +
 	"\x04from\x18\x03 \x01(\x03R\x04from\x12\x14\n" +
-	"\x05until\x18\x04 \x01(\x03R\x05until\"\x9b\x01\n" +
+	"\x05until\x18\x04 \x01(\x03R\x05until\"\xf1\x01\n" +
 	"\n" +
 	"LaunchTask\x12\x17\n" +
 	"\atask_id\x18\x01 \x01(\tR\x06taskId\x12\x18\n" +
 	"\aattempt\x18\x02 \x01(\x05R\aattempt\x12+\n" +
 	"\x12batch_time_unix_ms\x18\x03 \x01(\x03R\x0fbatchTimeUnixMs\x12-\n" +
-	"\x05range\x18\x04 \x01(\v2\x17.spindle.v1.OffsetRangeR\x05range\"2\n" +
+	"\x05range\x18\x04 \x01(\v2\x17.spindle.v1.OffsetRangeR\x05range\x12\x10\n" +
+	"\x03tid\x18\x05 \x01(\x03R\x03tid\x12#\n" +
+	"\rchunk_offsets\x18\x06 \x01(\x03R\fchunkOffsets\x12\x1d\n" +
+	"\n" +
+	"chunk_base\x18\a \x01(\x05R\tchunkBase\"2\n" +
 	"\bKeyValue\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\fR\x05value\"\xdd\x01\n" +
@@ -911,7 +1085,7 @@ const file_task_proto_rawDesc = "" +
 	"read_nanos\x18\x04 \x01(\x03R\treadNanos\x12#\n" +
 	"\rprocess_nanos\x18\x05 \x01(\x03R\fprocessNanos\x12\x1f\n" +
 	"\vwrite_nanos\x18\x06 \x01(\x03R\n" +
-	"writeNanos\"\xdc\x01\n" +
+	"writeNanos\"\xee\x01\n" +
 	"\n" +
 	"TaskStatus\x12\x17\n" +
 	"\atask_id\x18\x01 \x01(\tR\x06taskId\x12\x18\n" +
@@ -921,7 +1095,8 @@ const file_task_proto_rawDesc = "" +
 	"\n" +
 	"aggregates\x18\x05 \x03(\v2\x14.spindle.v1.KeyValueR\n" +
 	"aggregates\x121\n" +
-	"\ametrics\x18\x06 \x01(\v2\x17.spindle.v1.TaskMetricsR\ametrics2\xe1\x02\n" +
+	"\ametrics\x18\x06 \x01(\v2\x17.spindle.v1.TaskMetricsR\ametrics\x12\x10\n" +
+	"\x03tid\x18\a \x01(\x03R\x03tid2\xe1\x02\n" +
 	"\x04Task\x12E\n" +
 	"\aConnect\x12\x1b.spindle.v1.ExecutorMessage\x1a\x19.spindle.v1.DriverMessage(\x010\x01\x12]\n" +
 	"\x10RegisterExecutor\x12#.spindle.v1.RegisterExecutorRequest\x1a$.spindle.v1.RegisterExecutorResponse\x12`\n" +
@@ -940,7 +1115,7 @@ func file_task_proto_rawDescGZIP() []byte {
 	return file_task_proto_rawDescData
 }
 
-var file_task_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
+var file_task_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
 var file_task_proto_goTypes = []any{
 	(*RegisterExecutorRequest)(nil),   // 0: spindle.v1.RegisterExecutorRequest
 	(*RegisterExecutorResponse)(nil),  // 1: spindle.v1.RegisterExecutorResponse
@@ -950,33 +1125,36 @@ var file_task_proto_goTypes = []any{
 	(*DriverStatusResponse)(nil),      // 5: spindle.v1.DriverStatusResponse
 	(*ExecutorMessage)(nil),           // 6: spindle.v1.ExecutorMessage
 	(*DriverMessage)(nil),             // 7: spindle.v1.DriverMessage
-	(*OffsetRange)(nil),               // 8: spindle.v1.OffsetRange
-	(*LaunchTask)(nil),                // 9: spindle.v1.LaunchTask
-	(*KeyValue)(nil),                  // 10: spindle.v1.KeyValue
-	(*TaskMetrics)(nil),               // 11: spindle.v1.TaskMetrics
-	(*TaskStatus)(nil),                // 12: spindle.v1.TaskStatus
+	(*KillTask)(nil),                  // 8: spindle.v1.KillTask
+	(*OffsetRange)(nil),               // 9: spindle.v1.OffsetRange
+	(*LaunchTask)(nil),                // 10: spindle.v1.LaunchTask
+	(*KeyValue)(nil),                  // 11: spindle.v1.KeyValue
+	(*TaskMetrics)(nil),               // 12: spindle.v1.TaskMetrics
+	(*TaskStatus)(nil),                // 13: spindle.v1.TaskStatus
 }
 var file_task_proto_depIdxs = []int32{
 	0,  // 0: spindle.v1.ExecutorMessage.register:type_name -> spindle.v1.RegisterExecutorRequest
-	12, // 1: spindle.v1.ExecutorMessage.status:type_name -> spindle.v1.TaskStatus
+	13, // 1: spindle.v1.ExecutorMessage.status:type_name -> spindle.v1.TaskStatus
 	2,  // 2: spindle.v1.ExecutorMessage.heartbeat:type_name -> spindle.v1.ExecutorHeartbeatRequest
-	9,  // 3: spindle.v1.DriverMessage.launch:type_name -> spindle.v1.LaunchTask
-	8,  // 4: spindle.v1.LaunchTask.range:type_name -> spindle.v1.OffsetRange
-	10, // 5: spindle.v1.TaskStatus.aggregates:type_name -> spindle.v1.KeyValue
-	11, // 6: spindle.v1.TaskStatus.metrics:type_name -> spindle.v1.TaskMetrics
-	6,  // 7: spindle.v1.Task.Connect:input_type -> spindle.v1.ExecutorMessage
-	0,  // 8: spindle.v1.Task.RegisterExecutor:input_type -> spindle.v1.RegisterExecutorRequest
-	2,  // 9: spindle.v1.Task.ExecutorHeartbeat:input_type -> spindle.v1.ExecutorHeartbeatRequest
-	4,  // 10: spindle.v1.Task.DriverStatus:input_type -> spindle.v1.DriverStatusRequest
-	7,  // 11: spindle.v1.Task.Connect:output_type -> spindle.v1.DriverMessage
-	1,  // 12: spindle.v1.Task.RegisterExecutor:output_type -> spindle.v1.RegisterExecutorResponse
-	3,  // 13: spindle.v1.Task.ExecutorHeartbeat:output_type -> spindle.v1.ExecutorHeartbeatResponse
-	5,  // 14: spindle.v1.Task.DriverStatus:output_type -> spindle.v1.DriverStatusResponse
-	11, // [11:15] is the sub-list for method output_type
-	7,  // [7:11] is the sub-list for method input_type
-	7,  // [7:7] is the sub-list for extension type_name
-	7,  // [7:7] is the sub-list for extension extendee
-	0,  // [0:7] is the sub-list for field type_name
+	10, // 3: spindle.v1.DriverMessage.launch:type_name -> spindle.v1.LaunchTask
+	3,  // 4: spindle.v1.DriverMessage.heartbeat:type_name -> spindle.v1.ExecutorHeartbeatResponse
+	8,  // 5: spindle.v1.DriverMessage.kill:type_name -> spindle.v1.KillTask
+	9,  // 6: spindle.v1.LaunchTask.range:type_name -> spindle.v1.OffsetRange
+	11, // 7: spindle.v1.TaskStatus.aggregates:type_name -> spindle.v1.KeyValue
+	12, // 8: spindle.v1.TaskStatus.metrics:type_name -> spindle.v1.TaskMetrics
+	6,  // 9: spindle.v1.Task.Connect:input_type -> spindle.v1.ExecutorMessage
+	0,  // 10: spindle.v1.Task.RegisterExecutor:input_type -> spindle.v1.RegisterExecutorRequest
+	2,  // 11: spindle.v1.Task.ExecutorHeartbeat:input_type -> spindle.v1.ExecutorHeartbeatRequest
+	4,  // 12: spindle.v1.Task.DriverStatus:input_type -> spindle.v1.DriverStatusRequest
+	7,  // 13: spindle.v1.Task.Connect:output_type -> spindle.v1.DriverMessage
+	1,  // 14: spindle.v1.Task.RegisterExecutor:output_type -> spindle.v1.RegisterExecutorResponse
+	3,  // 15: spindle.v1.Task.ExecutorHeartbeat:output_type -> spindle.v1.ExecutorHeartbeatResponse
+	5,  // 16: spindle.v1.Task.DriverStatus:output_type -> spindle.v1.DriverStatusResponse
+	13, // [13:17] is the sub-list for method output_type
+	9,  // [9:13] is the sub-list for method input_type
+	9,  // [9:9] is the sub-list for extension type_name
+	9,  // [9:9] is the sub-list for extension extendee
+	0,  // [0:9] is the sub-list for field type_name
 }
 
 func init() { file_task_proto_init() }
@@ -992,6 +1170,8 @@ func file_task_proto_init() {
 	file_task_proto_msgTypes[7].OneofWrappers = []any{
 		(*DriverMessage_Launch)(nil),
 		(*DriverMessage_Shutdown)(nil),
+		(*DriverMessage_Heartbeat)(nil),
+		(*DriverMessage_Kill)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -999,7 +1179,7 @@ func file_task_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_task_proto_rawDesc), len(file_task_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   13,
+			NumMessages:   14,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

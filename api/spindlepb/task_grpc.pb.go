@@ -33,14 +33,18 @@ const (
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 type TaskClient interface {
 	// Connect is an executor's session with the driver: it sends its
-	// registration first, then task statuses and heartbeats; the driver sends
-	// task launches and, at the end, a shutdown. A broken stream means the
-	// executor is lost.
+	// registration first, then task statuses and heartbeats; the driver
+	// answers each heartbeat and sends task launches, kills and, at the end,
+	// a shutdown. A broken stream means the executor is lost; so does one
+	// that sends nothing for spark.network.timeout. An executor has one
+	// session: a new registration with the same executor id replaces the
+	// older session without losing the executor.
 	Connect(ctx context.Context, opts ...grpc.CallOption) (grpc.BidiStreamingClient[ExecutorMessage, DriverMessage], error)
 	// RegisterExecutor is an executor's first call once its process runs.
 	RegisterExecutor(ctx context.Context, in *RegisterExecutorRequest, opts ...grpc.CallOption) (*RegisterExecutorResponse, error)
 	ExecutorHeartbeat(ctx context.Context, in *ExecutorHeartbeatRequest, opts ...grpc.CallOption) (*ExecutorHeartbeatResponse, error)
-	// DriverStatus tells an AM whether the driver has finished (client mode).
+	// DriverStatus tells an AM whether the driver has finished, and what it
+	// knows of the executors (client mode).
 	DriverStatus(ctx context.Context, in *DriverStatusRequest, opts ...grpc.CallOption) (*DriverStatusResponse, error)
 }
 
@@ -100,14 +104,18 @@ func (c *taskClient) DriverStatus(ctx context.Context, in *DriverStatusRequest, 
 // for forward compatibility.
 type TaskServer interface {
 	// Connect is an executor's session with the driver: it sends its
-	// registration first, then task statuses and heartbeats; the driver sends
-	// task launches and, at the end, a shutdown. A broken stream means the
-	// executor is lost.
+	// registration first, then task statuses and heartbeats; the driver
+	// answers each heartbeat and sends task launches, kills and, at the end,
+	// a shutdown. A broken stream means the executor is lost; so does one
+	// that sends nothing for spark.network.timeout. An executor has one
+	// session: a new registration with the same executor id replaces the
+	// older session without losing the executor.
 	Connect(grpc.BidiStreamingServer[ExecutorMessage, DriverMessage]) error
 	// RegisterExecutor is an executor's first call once its process runs.
 	RegisterExecutor(context.Context, *RegisterExecutorRequest) (*RegisterExecutorResponse, error)
 	ExecutorHeartbeat(context.Context, *ExecutorHeartbeatRequest) (*ExecutorHeartbeatResponse, error)
-	// DriverStatus tells an AM whether the driver has finished (client mode).
+	// DriverStatus tells an AM whether the driver has finished, and what it
+	// knows of the executors (client mode).
 	DriverStatus(context.Context, *DriverStatusRequest) (*DriverStatusResponse, error)
 	mustEmbedUnimplementedTaskServer()
 }

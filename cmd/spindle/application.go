@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"path"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -13,7 +14,6 @@ import (
 	"github.com/spindlehq/spindle/client"
 	"github.com/spindlehq/spindle/conf"
 	"github.com/spindlehq/spindle/dfs"
-	"github.com/spindlehq/spindle/driver"
 	"github.com/spindlehq/spindle/hdfscheckpoint"
 	"github.com/spindlehq/spindle/launch"
 	"github.com/spindlehq/spindle/resourcemanager"
@@ -24,7 +24,7 @@ import (
 )
 
 // applicationUsage is what `spindle application` takes, for errors.
-const applicationUsage = "use -list [-appStates STATES] [-appTypes TYPES], -status APP_ID, -kill APP_ID or -stop APP_ID [-stagingDir URI] [-stopTimeout DURATION]"
+const applicationUsage = "use -list [-appStates STATES] [-appTypes TYPES] [-appTags TAGS], -status APP_ID, -kill APP_ID, -stop APP_ID [-stagingDir URI] [-stopTimeout DURATION], -movetoqueue APP_ID -queue QUEUE or -appId APP_ID -updatePriority PRIORITY"
 
 // killTimeout bounds how long -kill waits for the RM to end the application.
 const killTimeout = 30 * time.Second
@@ -41,19 +41,27 @@ func applicationCommand() *cli.Command {
 			&cli.BoolFlag{Name: "list", Usage: "list applications (SUBMITTED, ACCEPTED and RUNNING ones unless -appStates)"},
 			&cli.StringSliceFlag{Name: "appStates", Usage: "with -list, a comma list of `STATES`: ALL, NEW, NEW_SAVING, SUBMITTED, ACCEPTED, RUNNING, FINISHED, FAILED, KILLED"},
 			&cli.StringSliceFlag{Name: "appTypes", Usage: "with -list, a comma list of application `TYPES`"},
+			&cli.StringSliceFlag{Name: "appTags", Usage: "with -list, a comma list of `TAGS` (spark.yarn.tags): applications with any of them, in any case"},
 			&cli.StringFlag{Name: "status", Usage: "print the report of application `APP_ID`"},
 			&cli.StringFlag{Name: "kill", Usage: "kill application `APP_ID`"},
 			&cli.StringFlag{Name: "stop", Usage: "stop streaming application `APP_ID` gracefully at a batch boundary: place its shutdown marker and wait for it to end"},
 			&cli.StringFlag{Name: "stagingDir", Usage: "with -stop, the staging dir `URI` the application was submitted with (spark.yarn.stagingDir; default file://<spindle.tmp.dir>/staging)"},
 			&cli.DurationFlag{Name: "stopTimeout", Value: defaultStopTimeout, Usage: "with -stop, how long to wait for the application to end: a `DURATION` such as 90s or 10m"},
+			&cli.StringFlag{Name: "movetoqueue", Usage: "move application `APP_ID` to the queue -queue names"},
+			&cli.StringFlag{Name: "queue", Usage: "with -movetoqueue, the target `QUEUE`"},
+			&cli.StringFlag{Name: "appId", Usage: "with -updatePriority, the application `APP_ID`"},
+			&cli.StringFlag{Name: "updatePriority", Usage: "with -appId, the application's new `PRIORITY` (a whole number; higher runs first in its queue)"},
 		),
 		Action: func(c *cli.Context) error {
-			action, err := oneAction(c, applicationUsage, "list", "status", "kill", "stop")
+			action, err := oneAction(c, applicationUsage, "list", "status", "kill", "stop", "movetoqueue", "updatePriority")
 			if err != nil {
 				return err
 			}
+			if (action == "movetoqueue") != c.IsSet("queue") || (action == "updatePriority") != c.IsSet("appId") {
+				return fmt.Errorf("-queue goes with -movetoqueue and -appId with -updatePriority: %s", applicationUsage)
+			}
 			if action != "list" {
-				for _, f := range []string{"appStates", "appTypes"} {
+				for _, f := range []string{"appStates", "appTypes", "appTags"} {
 					if c.IsSet(f) {
 						return fmt.Errorf("-%s works with -list only: %s", f, applicationUsage)
 					}
@@ -75,6 +83,10 @@ func applicationCommand() *cli.Command {
 				return killApplication(c)
 			case "stop":
 				return stopApplication(c)
+			case "movetoqueue":
+				return moveApplication(c)
+			case "updatePriority":
+				return updateApplicationPriority(c)
 			}
 			return cli.ShowSubcommandHelp(c)
 		},
@@ -91,10 +103,11 @@ func listApplications(c *cli.Context) error {
 		states = defaultListStates
 	}
 	types := parseAppTypes(c.StringSlice("appTypes"))
+	tags := conf.SplitList(strings.Join(c.StringSlice("appTags"), ","))
 	return withRM(c, func(s *client.RM) error {
 		var resp *pb.GetApplicationsResponse
 		err := s.Call(c.Context, func(ctx context.Context) (err error) {
-			resp, err = s.Client.GetApplications(ctx, &pb.GetApplicationsRequest{States: states})
+			resp, err = s.Client.GetApplications(ctx, &pb.GetApplicationsRequest{States: states, ApplicationTags: tags})
 			return err
 		})
 		if err != nil {
@@ -108,7 +121,7 @@ func listApplications(c *cli.Context) error {
 				return !slices.Contains(types, strings.ToUpper(a.GetApplicationType()))
 			})
 		}
-		printApplications(c.App.Writer, types, states, apps)
+		printApplications(c.App.Writer, types, states, tags, apps)
 		return nil
 	})
 }
@@ -238,19 +251,19 @@ func placeShutdownMarker(ctx context.Context, stagingRoot, appID string) (string
 	if err != nil {
 		return "", err
 	}
-	if mode, err := driver.DriverMode(spec.Conf); err != nil || mode != driver.DriverModePlugin {
-		return "", fmt.Errorf("stop %s: it is not a Spindle streaming job (%s=%s) and has no shutdown marker: use -kill", appID, driver.KeyDriverMode, spec.Conf[driver.KeyDriverMode])
+	if mode := spec.Settings.String(conf.KeyDriverMode); mode != conf.DriverModePlugin {
+		return "", fmt.Errorf("stop %s: it is not a Spindle streaming job (%s=%s) and has no shutdown marker: use -kill", appID, conf.KeyDriverMode, mode)
 	}
-	ckptURI := driver.CheckpointDir(spec.Conf)
+	ckptURI := spec.Settings.String(conf.KeyCheckpointDir)
 	if ckptURI == "" {
-		return "", fmt.Errorf("stop %s: its configuration names no checkpoint dir (%s)", appID, driver.KeyCheckpointDir)
+		return "", fmt.Errorf("stop %s: its configuration names no checkpoint dir (%s)", appID, conf.KeyCheckpointDir)
 	}
 	store, dir, err := dfs.Open(ctx, ckptURI)
 	if err != nil {
 		return "", fmt.Errorf("stop %s: checkpoint dir: %w", appID, err)
 	}
 	defer store.Close()
-	marker := hdfscheckpoint.MarkerPath(dir, spec.Conf[driver.KeyMarker])
+	marker := hdfscheckpoint.MarkerPath(dir, spec.Settings.String(conf.KeyShutdownMarker))
 	if err := hdfscheckpoint.PlaceMarker(ctx, store, marker); err != nil {
 		return "", fmt.Errorf("stop %s: %w", appID, err)
 	}
@@ -280,4 +293,55 @@ func stagedSpec(ctx context.Context, stagingRoot, appID string) (launch.Spec, er
 		return spec, fmt.Errorf("stop %s: %w", appID, err)
 	}
 	return spec, nil
+}
+
+// moveApplication is `yarn application -movetoqueue APP_ID -queue QUEUE`.
+func moveApplication(c *cli.Context) error {
+	appID, err := parseAppIDFlag("movetoqueue", c.String("movetoqueue"))
+	if err != nil {
+		return err
+	}
+	queue := strings.TrimSpace(c.String("queue"))
+	if queue == "" {
+		return fmt.Errorf("-queue: give the queue to move %s to", appID)
+	}
+	return withRM(c, func(s *client.RM) error {
+		fmt.Fprintf(c.App.Writer, "Moving application %s to queue %s\n", appID, queue)
+		err := s.Call(c.Context, func(ctx context.Context) error {
+			_, err := s.Client.MoveApplicationAcrossQueues(ctx, &pb.MoveApplicationAcrossQueuesRequest{ApplicationId: appID, TargetQueue: queue})
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("move %s to queue %s: %s", appID, queue, status.Convert(err).Message())
+		}
+		fmt.Fprintln(c.App.Writer, "Successfully completed move.")
+		return nil
+	})
+}
+
+// updateApplicationPriority is `yarn application -appId APP_ID
+// -updatePriority PRIORITY`.
+func updateApplicationPriority(c *cli.Context) error {
+	appID, err := parseAppIDFlag("appId", c.String("appId"))
+	if err != nil {
+		return err
+	}
+	raw := strings.TrimSpace(c.String("updatePriority"))
+	priority, err := strconv.ParseInt(raw, 10, 32)
+	if err != nil {
+		return fmt.Errorf("-updatePriority %q: give a whole number, such as 5", raw)
+	}
+	return withRM(c, func(s *client.RM) error {
+		fmt.Fprintf(c.App.Writer, "Updating priority of an application %s\n", appID)
+		var resp *pb.UpdateApplicationPriorityResponse
+		err := s.Call(c.Context, func(ctx context.Context) (err error) {
+			resp, err = s.Client.UpdateApplicationPriority(ctx, &pb.UpdateApplicationPriorityRequest{ApplicationId: appID, Priority: int32(priority)})
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("update priority of %s: %s", appID, status.Convert(err).Message())
+		}
+		fmt.Fprintf(c.App.Writer, "Successfully updated the application with id %s with priority '%d'\n", appID, resp.GetPriority())
+		return nil
+	})
 }

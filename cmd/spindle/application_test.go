@@ -123,6 +123,7 @@ func submitTyped(t *testing.T, c *testutil.Cluster, appType string) string {
 	id := resp.GetApplicationId()
 	if _, err := client.SubmitApplication(ctx, &pb.SubmitApplicationRequest{Context: &pb.ApplicationSubmissionContext{
 		ApplicationId: id, Name: "typed", Queue: "default", ApplicationType: appType, UnmanagedAm: true, User: "alice",
+		Tags: []string{"nightly", "Team-A"}, Priority: 3,
 	}}); err != nil {
 		t.Fatalf("SubmitApplication %s: %v", id, err)
 	}
@@ -153,6 +154,8 @@ func TestApplicationCLI(t *testing.T) {
 			{"repeated flag", []string{"-list", "-appStates", "KILLED", "-appStates", "FINISHED"}, "(application-types: [] and states: [FINISHED, KILLED]):1", []string{finished.AppID}},
 			{"type any case", []string{"-list", "-appTypes", "spark"}, "(application-types: [SPARK] and states: [SUBMITTED, ACCEPTED, RUNNING]):1", []string{accepted}},
 			{"type absent", []string{"-list", "-appTypes", "MAPREDUCE,FLINK", "-appStates", "ALL"}, "(application-types: [MAPREDUCE, FLINK] and states: " + allStates + "):0", nil},
+			{"tag any case", []string{"-list", "-appTags", "team-a,other"}, "(application-types: [], states: [SUBMITTED, ACCEPTED, RUNNING] and tags: [team-a, other]):1", []string{accepted}},
+			{"tag absent", []string{"-list", "-appTags", "other", "-appStates", "ALL"}, "(application-types: [], states: " + allStates + " and tags: [other]):0", nil},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				r := runCLI(t, c, "application", tc.args...).mustSucceed(t)
@@ -202,6 +205,12 @@ func TestApplicationCLI(t *testing.T) {
 			"\tUnmanaged Application : true",
 		} {
 			if !slices.Contains(strings.Split(r.stdout, "\n"), line) {
+				t.Errorf("report lacks %q:\n%s", line, r.stdout)
+			}
+		}
+		r = runCLI(t, c, "application", "-status", accepted).mustSucceed(t)
+		for _, line := range []string{"\tApplication Tags : nightly,Team-A", "\tApplication Priority : 3"} {
+			if !strings.Contains(r.stdout, line+"\n") {
 				t.Errorf("report lacks %q:\n%s", line, r.stdout)
 			}
 		}

@@ -12,6 +12,7 @@ import (
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
 	"github.com/spindlehq/spindle/appmaster"
+	"github.com/spindlehq/spindle/conf"
 	"github.com/spindlehq/spindle/driver"
 	"github.com/spindlehq/spindle/launch"
 	"github.com/urfave/cli/v2"
@@ -30,10 +31,7 @@ func appMasterCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			cfg, err := appmaster.ConfigFromSpec(spec)
-			if err != nil {
-				return err
-			}
+			cfg := appmaster.ConfigFromSpec(spec)
 			raw, err := base64.StdEncoding.DecodeString(os.Getenv(launch.EnvAttemptToken))
 			if err != nil {
 				return fmt.Errorf("appmaster: %s is not base64: %w", launch.EnvAttemptToken, err)
@@ -45,9 +43,9 @@ func appMasterCommand() *cli.Command {
 			cfg.AttemptToken = tok
 			cfg.RMAddress = os.Getenv(launch.EnvRMAddress)
 			cfg.AttemptID = os.Getenv(launch.EnvAttemptID)
-			cfg.Host = os.Getenv("NM_HOST")
+			cfg.Host = os.Getenv(launch.EnvNMHost)
 			cfg.LocalResources = append(cfg.LocalResources, launch.SpecResourceFromEnv()...)
-			lg, appLog, closeLogs, err := containerLoggers(spec.Conf)
+			lg, appLog, closeLogs, err := containerLoggers(spec)
 			if err != nil {
 				return err
 			}
@@ -57,7 +55,7 @@ func appMasterCommand() *cli.Command {
 			// SIGTERM stops the driver gracefully when
 			// spark.streaming.stopGracefullyOnShutdown is set, as YARN
 			// cluster mode cannot; otherwise it ends the AM at once.
-			graceful := spec.Conf[driver.KeyStopOnShutdown] == "true"
+			graceful := spec.Settings.Bool(conf.KeyStopGracefully)
 			var stopping atomic.Bool
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
@@ -75,12 +73,13 @@ func appMasterCommand() *cli.Command {
 			}()
 			// The AM serves these on its tracking URL; the streaming
 			// driver feeds them each batch.
-			mcfg, err := appmaster.MetricsConfigFromConf(spec.Conf)
+			mcfg := appmaster.MetricsConfigFromApp(spec.Settings)
+			mcfg.AttemptID, mcfg.AppName = cfg.AttemptID, spec.Settings.String(conf.KeyAppName)
+			metrics := appmaster.NewMetrics(mcfg)
+			closeEventLog, err := appmaster.StartEventLog(ctx, spec.Settings, metrics, lg.Named("eventlog"))
 			if err != nil {
 				return err
 			}
-			mcfg.AttemptID, mcfg.AppName = cfg.AttemptID, spec.Conf["spark.app.name"]
-			metrics := appmaster.NewMetrics(mcfg)
 			if cfg.DriverAddress == "" && len(cfg.DriverCommand) == 0 {
 				job, err := spec.JobResource()
 				if err != nil {
@@ -88,8 +87,9 @@ func appMasterCommand() *cli.Command {
 				}
 				wd, _ := os.Getwd()
 				cfg.RunDriver, err = driver.NewStreaming(driver.StreamingConfig{
-					Conf: spec.Conf, JobPath: filepath.Join(wd, spec.Application), JobSHA256: job.SHA256, Args: spec.Args,
-					AppLog: appLog, Stopping: stopping.Load, OnBatch: metrics.OnBatch, OnLag: metrics.OnLag, Logger: lg.Named("driver"),
+					Conf: spec.Conf, Settings: spec.Settings, JobPath: filepath.Join(wd, spec.Application), JobSHA256: job.SHA256, Args: spec.Args,
+					AppLog: appLog, Stopping: stopping.Load, OnBatch: metrics.OnBatch, OnLag: metrics.OnLag,
+					OnBatchStart: metrics.OnBatchStart, OnEvent: metrics.OnExecutorEvent, Logger: lg.Named("driver"),
 				})
 				if err != nil {
 					return err
@@ -101,6 +101,8 @@ func appMasterCommand() *cli.Command {
 			}
 			am.SetMetrics(metrics)
 			code, err := am.Run(ctx)
+			// A run that ends 0 unregistered: the application is over.
+			closeEventLog(code == 0)
 			if code != 0 {
 				return cli.Exit(fmt.Sprintf("appmaster: %v", err), code)
 			}

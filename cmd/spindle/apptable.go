@@ -138,12 +138,16 @@ func orNA(s string) string {
 }
 
 // printApplications prints apps as `yarn application -list` does.
-func printApplications(w io.Writer, types []string, states []pb.ApplicationState, apps []*pb.ApplicationReport) {
+func printApplications(w io.Writer, types []string, states []pb.ApplicationState, tags []string, apps []*pb.ApplicationReport) {
 	names := make([]string, 0, len(states))
 	for _, st := range states {
 		names = append(names, resourcemanager.ApplicationStateName(st))
 	}
-	fmt.Fprintf(w, "Total number of applications (application-types: %s and states: %s):%d\n", javaList(types), javaList(names), len(apps))
+	if len(tags) > 0 {
+		fmt.Fprintf(w, "Total number of applications (application-types: %s, states: %s and tags: %s):%d\n", javaList(types), javaList(names), javaList(tags), len(apps))
+	} else {
+		fmt.Fprintf(w, "Total number of applications (application-types: %s and states: %s):%d\n", javaList(types), javaList(names), len(apps))
+	}
 	fmt.Fprintf(w, applicationsPattern, "Application-Id", "Application-Name", "Application-Type", "User", "Queue", "State", "Final-State", "Progress", "Tracking-URL")
 	for _, a := range apps {
 		fmt.Fprintf(w, applicationsPattern, a.GetApplicationId(), a.GetName(), a.GetApplicationType(), a.GetUser(), a.GetQueue(),
@@ -164,6 +168,7 @@ func printApplicationReport(w io.Writer, r *pb.ApplicationReport) {
 		{"Application Tags", strings.Join(r.GetTags(), ",")},
 		{"User", r.GetUser()},
 		{"Queue", r.GetQueue()},
+		{"Application Priority", strconv.Itoa(int(r.GetPriority()))},
 		{"Start-Time", strconv.FormatInt(r.GetSubmitTimeUnixMs(), 10)},
 		{"Launch-Time", strconv.FormatInt(r.GetStartTimeUnixMs(), 10)},
 		{"Finish-Time", strconv.FormatInt(r.GetFinishTimeUnixMs(), 10)},

@@ -7,10 +7,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
 	"sort"
 	"strings"
 
+	"github.com/spindlehq/spindle/conf"
 	"github.com/spindlehq/spindle/launch"
 	"github.com/spindlehq/spindle/logging"
 	"github.com/spindlehq/spindle/sdk"
@@ -23,21 +23,9 @@ const (
 	// with --files, as Spark users ship log4j.properties; it is read from
 	// the container's working dir.
 	logPropertiesFile = "spindle-log.properties"
-	// keyFrameworkLevel is the framework's log level (spindle.log).
-	keyFrameworkLevel = "spindle.log.level"
-	// keyAppLevel is the job's log level (app.log), mapped onto
-	// spark.log.level, which the job's logger reads.
-	keyAppLevel = "spindle.log.app.level"
 	// propLevel and propAppLevel are logPropertiesFile's keys.
 	propLevel    = "level"
 	propAppLevel = "app.level"
-)
-
-// frameworkLevels are the levels spindle.log takes; sparkLevels those of
-// the job's logger, as Spark's.
-var (
-	frameworkLevels = []string{logging.LevelDebug, logging.LevelInfo, logging.LevelWarn, logging.LevelError}
-	sparkLevels     = []string{"ALL", "TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL", "OFF"}
 )
 
 // containerLogLevels are the levels of an AM's or executor's two logs.
@@ -77,29 +65,36 @@ func parseLogProperties(data []byte, name string) (containerLogLevels, error) {
 	return lv, nil
 }
 
-// frameworkLevel normalises a framework level ("" stays "").
+// frameworkLevel normalises a framework level as spindle.log.level takes
+// it ("" stays "").
 func frameworkLevel(v string) (string, error) {
-	l := strings.ToLower(strings.TrimSpace(v))
-	if l == "" || slices.Contains(frameworkLevels, l) {
-		return l, nil
-	}
-	return "", fmt.Errorf("level %q: valid levels are %s", v, strings.Join(frameworkLevels, ", "))
+	return level(conf.KeyAppFrameworkLogLevel, v, strings.ToLower)
 }
 
-// appLevel normalises a Spark level ("" stays "").
+// appLevel normalises a Spark level as spindle.log.app.level takes it (""
+// stays "").
 func appLevel(v string) (string, error) {
-	l := strings.ToUpper(strings.TrimSpace(v))
-	if l == "" || slices.Contains(sparkLevels, l) {
-		return l, nil
+	return level(conf.KeyAppJobLogLevel, v, strings.ToUpper)
+}
+
+// level checks a level of the properties file against key's.
+func level(key, v string, norm func(string) string) (string, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return "", nil
 	}
-	return "", fmt.Errorf("level %q: valid levels are %s", v, strings.Join(sparkLevels, ", "))
+	k, _ := conf.LookupAppKey(key)
+	if err := conf.CheckValue(k, v); err != nil {
+		return "", err
+	}
+	return norm(v), nil
 }
 
 // resolveLogLevels gives the levels of a container's logs: those of
 // spindle-log.properties in dir, if there is one, overridden by
-// spindle.log.level and spindle.log.app.level in conf, as a
+// spindle.log.level and spindle.log.app.level as submit checked them, as a
 // spark.log.level given on the command line overrides log4j.properties.
-func resolveLogLevels(dir string, conf map[string]string) (containerLogLevels, error) {
+func resolveLogLevels(dir string, settings conf.AppConf) (containerLogLevels, error) {
 	var lv containerLogLevels
 	path := filepath.Join(dir, logPropertiesFile)
 	data, err := os.ReadFile(path)
@@ -112,15 +107,11 @@ func resolveLogLevels(dir string, conf map[string]string) (containerLogLevels, e
 			return lv, err
 		}
 	}
-	if v, ok := conf[keyFrameworkLevel]; ok && strings.TrimSpace(v) != "" {
-		if lv.framework, err = frameworkLevel(v); err != nil {
-			return lv, fmt.Errorf("%s: %w", keyFrameworkLevel, err)
-		}
+	if settings.IsSet(conf.KeyAppFrameworkLogLevel) {
+		lv.framework = strings.ToLower(settings.String(conf.KeyAppFrameworkLogLevel))
 	}
-	if v, ok := conf[keyAppLevel]; ok && strings.TrimSpace(v) != "" {
-		if lv.app, err = appLevel(v); err != nil {
-			return lv, fmt.Errorf("%s: %w", keyAppLevel, err)
-		}
+	if settings.IsSet(conf.KeyAppJobLogLevel) {
+		lv.app = strings.ToUpper(settings.String(conf.KeyAppJobLogLevel))
 	}
 	return lv, nil
 }
@@ -130,16 +121,16 @@ func resolveLogLevels(dir string, conf map[string]string) (containerLogLevels, e
 // set) they are spindle.log and app.log in its log dir, rolling like its
 // stdout; elsewhere the framework log goes to stderr and the job's too.
 // Their levels are set apart (see resolveLogLevels, read from the working
-// dir): the job's level is written into conf as spark.log.level, which
-// the job's logger reads, so conf must be the map the job is configured
-// with; a nil conf leaves the job's level alone.
-func containerLoggers(conf map[string]string) (*zap.Logger, io.Writer, func(), error) {
-	levels, err := resolveLogLevels(".", conf)
+// dir and the spec's settings): the job's level is written into the
+// spec's Conf as spark.log.level, which the job's logger reads; a spec
+// without Conf (none was read) leaves it alone.
+func containerLoggers(spec launch.Spec) (*zap.Logger, io.Writer, func(), error) {
+	levels, err := resolveLogLevels(".", spec.Settings)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("container log levels: %w", err)
 	}
-	if levels.app != "" && conf != nil {
-		conf[sdk.ConfLogLevel] = levels.app
+	if levels.app != "" && spec.Conf != nil {
+		spec.Conf[sdk.ConfLogLevel] = levels.app
 	}
 	lc := logging.DefaultConfig()
 	if levels.framework != "" {

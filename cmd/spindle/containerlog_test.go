@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/spindlehq/spindle/conf"
 	"github.com/spindlehq/spindle/launch"
 	"github.com/spindlehq/spindle/sdk"
 )
@@ -22,15 +23,12 @@ func TestResolveLogLevels(t *testing.T) {
 		wantErr   string
 	}{
 		{name: "nothing"},
-		{name: "conf", conf: map[string]string{keyFrameworkLevel: "warn", keyAppLevel: "debug"}, framework: "warn", app: "DEBUG"},
+		{name: "conf", conf: map[string]string{conf.KeyAppFrameworkLogLevel: "warn", conf.KeyAppJobLogLevel: "debug"}, framework: "warn", app: "DEBUG"},
 		{name: "file", file: "level=WARN\napp.level = trace\n", framework: "warn", app: "TRACE"},
-		{name: "conf wins over file", file: "level=error\napp.level=OFF\n", conf: map[string]string{keyAppLevel: "info"}, framework: "error", app: "INFO"},
-		{name: "empty conf keeps file", file: "app.level=WARN\n", conf: map[string]string{keyAppLevel: " "}, app: "WARN"},
+		{name: "conf wins over file", file: "level=error\napp.level=OFF\n", conf: map[string]string{conf.KeyAppJobLogLevel: "info"}, framework: "error", app: "INFO"},
 		{name: "unknown keys", file: "# comment\nlog4j.rootLogger=INFO, console\nlevel=info\n", framework: "info", ignored: []string{"log4j.rootLogger"}},
-		{name: "bad framework level in file", file: "level=TRACE\n", wantErr: "spindle-log.properties: level: level \"TRACE\": valid levels are debug, info, warn, error"},
-		{name: "bad app level in file", file: "app.level=verbose\n", wantErr: "spindle-log.properties: app.level: level \"verbose\""},
-		{name: "bad framework level in conf", conf: map[string]string{keyFrameworkLevel: "fatal"}, wantErr: "spindle.log.level: level \"fatal\""},
-		{name: "bad app level in conf", conf: map[string]string{keyAppLevel: "loud"}, wantErr: "spindle.log.app.level: level \"loud\": valid levels are ALL, TRACE"},
+		{name: "bad framework level in file", file: "level=TRACE\n", wantErr: "spindle-log.properties: level: \"TRACE\" is not allowed: use one of debug, info, warn, error (in any case)"},
+		{name: "bad app level in file", file: "app.level=verbose\n", wantErr: "spindle-log.properties: app.level: \"verbose\" is not allowed: use one of ALL, TRACE"},
 		{name: "malformed file", file: "level\n", wantErr: "spindle-log.properties"},
 	}
 	for _, tc := range tests {
@@ -41,7 +39,13 @@ func TestResolveLogLevels(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			got, err := resolveLogLevels(dir, tc.conf)
+			var settings conf.AppConf
+			for k, v := range tc.conf {
+				if err := settings.Set(k, v); err != nil {
+					t.Fatal(err)
+				}
+			}
+			got, err := resolveLogLevels(dir, settings)
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("resolveLogLevels = %+v, %v; want an error with %q", got, err, tc.wantErr)
@@ -67,8 +71,8 @@ func TestContainerLoggersLevels(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(work, logPropertiesFile), []byte("level=warn\napp.level=DEBUG\nextra=1\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	conf := map[string]string{sdk.ConfLogLevel: "ERROR"}
-	lg, appLog, closeLogs, err := containerLoggers(conf)
+	jobConf := map[string]string{sdk.ConfLogLevel: "ERROR"}
+	lg, appLog, closeLogs, err := containerLoggers(launch.Spec{Conf: jobConf})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,8 +82,8 @@ func TestContainerLoggersLevels(t *testing.T) {
 		t.Fatal(err)
 	}
 	closeLogs()
-	if conf[sdk.ConfLogLevel] != "DEBUG" {
-		t.Fatalf("spark.log.level = %q, want DEBUG from app.level", conf[sdk.ConfLogLevel])
+	if jobConf[sdk.ConfLogLevel] != "DEBUG" {
+		t.Fatalf("spark.log.level = %q, want DEBUG from app.level", jobConf[sdk.ConfLogLevel])
 	}
 	framework, err := os.ReadFile(filepath.Join(logDir, "spindle.log"))
 	if err != nil {
@@ -99,7 +103,7 @@ func TestContainerLoggersLevels(t *testing.T) {
 	}
 
 	// Without a conf map (no launch spec) the job's level is left alone.
-	if _, _, closeLogs, err = containerLoggers(nil); err != nil {
+	if _, _, closeLogs, err = containerLoggers(launch.Spec{}); err != nil {
 		t.Fatal(err)
 	}
 	closeLogs()
@@ -119,10 +123,12 @@ func FuzzParseLogProperties(f *testing.F) {
 			}
 			return
 		}
-		if lv.framework != "" && !slices.Contains(frameworkLevels, lv.framework) {
+		frameworkKey, _ := conf.LookupAppKey(conf.KeyAppFrameworkLogLevel)
+		if lv.framework != "" && !slices.Contains(frameworkKey.Values, lv.framework) {
 			t.Fatalf("framework level %q", lv.framework)
 		}
-		if lv.app != "" && !slices.Contains(sparkLevels, lv.app) {
+		appKey, _ := conf.LookupAppKey(conf.KeyAppJobLogLevel)
+		if lv.app != "" && !slices.Contains(appKey.Values, lv.app) {
 			t.Fatalf("app level %q", lv.app)
 		}
 		if !slices.IsSorted(lv.ignored) || slices.Contains(lv.ignored, propLevel) || slices.Contains(lv.ignored, propAppLevel) {

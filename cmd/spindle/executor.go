@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"syscall"
 
+	"github.com/spindlehq/spindle/conf"
 	"github.com/spindlehq/spindle/dfs"
 	"github.com/spindlehq/spindle/driver"
 	"github.com/spindlehq/spindle/executor"
@@ -36,15 +37,17 @@ func executorCommand() *cli.Command {
 				cfg.Cores = int32(n)
 			}
 			spec, specErr := launch.ReadSpec(".")
-			lg, appLog, closeLogs, err := containerLoggers(spec.Conf)
+			lg, appLog, closeLogs, err := containerLoggers(spec)
 			if err != nil {
 				return err
 			}
 			defer closeLogs()
 			cfg.Logger = lg.Named("executor")
+			live := driver.LivenessFromApp(spec.Settings)
+			cfg.HeartbeatInterval, cfg.NetworkTimeout = live.HeartbeatInterval, live.NetworkTimeout
 			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 			defer stop()
-			if mode, _ := driver.DriverMode(spec.Conf); specErr == nil && mode == driver.DriverModePlugin {
+			if specErr == nil && spec.Settings.String(conf.KeyDriverMode) == conf.DriverModePlugin {
 				runner, closeRunner, err := jobRunner(ctx, spec, appLog, cfg)
 				if err != nil {
 					lg.Error("cannot run the job", zap.Error(err))
@@ -65,7 +68,7 @@ func jobRunner(ctx context.Context, spec launch.Spec, appLog interface{ Write([]
 	if err != nil {
 		return nil, nil, err
 	}
-	kcfg, err := kafkasource.ConfigFromConf(spec.Conf)
+	kcfg, err := kafkasource.ConfigFromApp(spec.Settings)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -74,7 +77,7 @@ func jobRunner(ctx context.Context, spec launch.Spec, appLog interface{ Write([]
 	if err != nil {
 		return nil, nil, err
 	}
-	out, closeSink, err := openSink(ctx, spec.Conf, kcfg, cfg.Logger)
+	out, closeSink, err := openSink(ctx, spec.Settings, kcfg, cfg.Logger)
 	if err != nil {
 		reader.Close()
 		return nil, nil, err
@@ -95,8 +98,8 @@ func jobRunner(ctx context.Context, spec launch.Spec, appLog interface{ Write([]
 // openSink opens the sink spindle.sink.kind chooses: files under
 // spindle.sink.path, or a Kafka topic reached with the source's client
 // settings (kcfg).
-func openSink(ctx context.Context, conf map[string]string, kcfg kafkasource.Config, lg *zap.Logger) (executor.OutputWriter, func(), error) {
-	scfg, err := sink.ConfigFromConf(conf)
+func openSink(ctx context.Context, settings conf.AppConf, kcfg kafkasource.Config, lg *zap.Logger) (executor.OutputWriter, func(), error) {
+	scfg, err := sink.ConfigFromApp(settings)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -113,13 +116,9 @@ func openSink(ctx context.Context, conf map[string]string, kcfg kafkasource.Conf
 			}
 		}, nil
 	}
-	sinkURI, err := driver.SinkDir(conf)
+	store, dir, err := dfs.Open(ctx, scfg.Path)
 	if err != nil {
-		return nil, nil, err
-	}
-	store, dir, err := dfs.Open(ctx, sinkURI)
-	if err != nil {
-		return nil, nil, fmt.Errorf("sink %s: %w", sinkURI, err)
+		return nil, nil, fmt.Errorf("sink %s: %w", scfg.Path, err)
 	}
 	return sink.FileSink{Store: store, Dir: dir}, func() { store.Close() }, nil
 }

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	spindleconf "github.com/spindlehq/spindle/conf"
+
 	"github.com/IBM/sarama"
 	"github.com/spindlehq/spindle/executor"
 	"github.com/spindlehq/spindle/internal/kafkatest"
@@ -38,14 +40,16 @@ func TestOpenSinkChoosesFromConf(t *testing.T) {
 		}
 		return m
 	}
-	open := func(t *testing.T, c map[string]string) (interface {
-		WritePartition(context.Context, time.Time, string, int32, []sdk.Output) error
-	}, error) {
-		kcfg, err := kafkasource.ConfigFromConf(c)
+	open := func(t *testing.T, c map[string]string) (executor.OutputWriter, error) {
+		settings, err := spindleconf.AppConfFrom(c)
 		if err != nil {
 			t.Fatal(err)
 		}
-		out, closeSink, err := openSink(context.Background(), c, kcfg, zap.NewNop())
+		kcfg, err := kafkasource.ConfigFromApp(settings)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, closeSink, err := openSink(context.Background(), settings, kcfg, zap.NewNop())
 		if err == nil {
 			t.Cleanup(closeSink)
 		}
@@ -53,13 +57,32 @@ func TestOpenSinkChoosesFromConf(t *testing.T) {
 	}
 	batch := time.UnixMilli(1_700_000_000_000)
 	outs := []sdk.Output{{Key: []byte("k"), Value: []byte("v")}}
+	// write writes a task as the executor does: a sink that needs the
+	// task's range (the transactional Kafka sink) opens with it.
+	write := func(out executor.OutputWriter) error {
+		var w sink.PartitionWriter
+		var err error
+		if ro, ok := out.(executor.RangeOpener); ok {
+			w, err = ro.OpenRange(context.Background(), batch, kafkasource.OffsetRange{Topic: "in", Partition: 0, From: 0, Until: 1}, 0)
+		} else {
+			w, err = out.OpenPartition(context.Background(), batch, "in", 0, 0)
+		}
+		if err != nil {
+			return err
+		}
+		if err := w.WriteOutputs(context.Background(), 0, outs); err != nil {
+			w.Abort()
+			return err
+		}
+		return w.Commit(context.Background())
+	}
 
 	t.Run("file by default", func(t *testing.T) {
 		out, err := open(t, conf())
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := out.WritePartition(context.Background(), batch, "in", 0, outs); err != nil {
+		if err := write(out); err != nil {
 			t.Fatal(err)
 		}
 		raw, err := os.ReadFile(filepath.Join(dir, "batch=1700000000000", "part-in-0"))
@@ -72,12 +95,7 @@ func TestOpenSinkChoosesFromConf(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		// The Kafka sink writes a task's outputs in one transaction.
-		tw, ok := out.(executor.TaskWriter)
-		if !ok {
-			t.Fatalf("the Kafka sink %T does not write whole tasks", out)
-		}
-		if err := tw.WriteTask(context.Background(), batch, kafkasource.OffsetRange{Topic: "in", Partition: 0, From: 0, Until: 1}, outs, nil); err != nil {
+		if err := write(out); err != nil {
 			t.Fatal(err)
 		}
 		msgs := b.ReadCommitted(t, "out")

@@ -430,7 +430,7 @@ func (lc *logsClient) nodeContainers(ctx context.Context, n *pb.NodeReport) ([]l
 		byID[cid.String()] = &logTarget{id: cid.String(), nodeID: n.GetNodeId(), httpAddr: n.GetHttpAddress(), running: running, hasLogs: hasLogs}
 	}
 	for _, ct := range tracked.Containers.Container {
-		add(ct.ID, ct.State != "COMPLETE", false)
+		add(ct.ID, ct.State != nodemanager.ContainerStateDone, false)
 	}
 	for _, id := range withLogs.App.ContainerIDs {
 		add(id, false, true)

@@ -31,6 +31,7 @@ func newApp() *cli.App {
 			nodeManagerCommand(),
 			submitCommand(),
 			nodeCommand(),
+			slsCommand(),
 			appMasterCommand(),
 			executorCommand(),
 			applicationCommand(),
@@ -39,6 +40,9 @@ func newApp() *cli.App {
 			devCommand(),
 			chaosCommand(),
 			checkpointCommand(),
+			historyCommand(),
+			containerCommand(),
+			queueCommand(),
 		},
 	}
 }

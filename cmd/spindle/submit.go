@@ -9,6 +9,7 @@ import (
 
 	"github.com/spindlehq/spindle/client"
 	"github.com/spindlehq/spindle/conf"
+	"github.com/spindlehq/spindle/launch"
 	"github.com/spindlehq/spindle/submit"
 	"github.com/spindlehq/spindle/token"
 	"github.com/urfave/cli/v2"
@@ -56,7 +57,7 @@ func submitCommand() *cli.Command {
 			cfg := client.SubmitConfig{Options: opts, TmpDir: daemon.Get("spindle.tmp.dir"), Out: c.App.Writer}
 			if opts.DeployMode == "client" {
 				// The driver runs here: its log and the job's go to stderr.
-				lg, appLog, closeLogs, err := containerLoggers(opts.Conf)
+				lg, appLog, closeLogs, err := containerLoggers(launch.Spec{Conf: opts.Conf, Settings: opts.Settings})
 				if err != nil {
 					return err
 				}

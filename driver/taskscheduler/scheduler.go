@@ -23,13 +23,19 @@ type Config struct {
 	// LocalityWait is spark.locality.wait: how long a task set waits at each
 	// locality level for a preferred executor before the next level.
 	LocalityWait time.Duration
-	// MaxFailures is spark.task.maxFailures: attempts per task.
+	// MaxFailures is spark.task.maxFailures: failed attempts per task
+	// before the task set fails.
 	MaxFailures int
+	// TaskTimeout is spindle.task.timeout: a task whose only running
+	// attempt has run this long is launched again on another executor, and
+	// the first attempt to succeed wins; 0 never does.
+	TaskTimeout time.Duration
 	// Now is the clock; nil = time.Now.
 	Now func() time.Time
 }
 
-// DefaultConfig returns Spark's defaults: 3 s locality wait, 4 attempts.
+// DefaultConfig returns Spark's defaults: 3 s locality wait, 4 attempts;
+// no task timeout.
 func DefaultConfig() Config { return Config{LocalityWait: 3 * time.Second, MaxFailures: 4} }
 
 // Validate reports the first invalid field.
@@ -39,6 +45,9 @@ func (c Config) Validate() error {
 	}
 	if c.MaxFailures < 1 {
 		return fmt.Errorf("taskscheduler: spark.task.maxFailures = %d must be at least 1", c.MaxFailures)
+	}
+	if c.TaskTimeout < 0 {
+		return fmt.Errorf("taskscheduler: spindle.task.timeout = %v must not be negative", c.TaskTimeout)
 	}
 	return nil
 }
@@ -57,22 +66,47 @@ type Assignment struct {
 	TaskID     string
 	ExecutorID string
 	Attempt    int
-	Locality   int
+	// TID names this launch for the scheduler's lifetime (Spark's TID).
+	TID      int64
+	Locality int
+	// Overran, when set, is the attempt that ran past TaskTimeout and
+	// that this one runs beside.
+	Overran *Overran
+}
+
+// Overran describes an attempt that ran past the task timeout.
+type Overran struct {
+	ExecutorID string
+	Attempt    int
+	// For is how long it had run.
+	For time.Duration
 }
 
 type executorState struct {
 	id, host string
 	cores    int
-	running  int
+	// running holds the TIDs that occupy a core here, including attempts
+	// of earlier task sets whose end has not been reported yet.
+	running map[int64]bool
+}
+
+// attempt is one launch of a task.
+type attempt struct {
+	tid      int64
+	number   int
+	executor string
+	started  time.Time
+	// overran is set once a further attempt was launched beside it.
+	overran bool
 }
 
 type taskState struct {
 	Task
-	running  string // executor running it, "" if pending
-	attempts int
+	running  []*attempt
+	launched int
+	failures int
 	failedOn map[string]bool
 	done     bool
-	lastErr  string
 }
 
 // Scheduler assigns the tasks of one task set at a time to executors.
@@ -85,11 +119,14 @@ type Scheduler struct {
 	// lastExecutor remembers, across task sets, where each partition ran.
 	lastExecutor map[string]string
 	tasks        map[string]*taskState
-	order        []string
-	level        int
-	lastLaunch   time.Time
-	err          error
-	remaining    int
+	// byTID finds the task of each running attempt of the current set.
+	byTID      map[int64]*taskState
+	order      []string
+	level      int
+	lastLaunch time.Time
+	err        error
+	remaining  int
+	nextTID    int64
 }
 
 // New returns a Scheduler with no executors and no tasks.
@@ -101,34 +138,50 @@ func New(cfg Config) (*Scheduler, error) {
 	if now == nil {
 		now = time.Now
 	}
-	return &Scheduler{cfg: cfg, now: now, executors: map[string]*executorState{}, lastExecutor: map[string]string{}, tasks: map[string]*taskState{}}, nil
+	return &Scheduler{cfg: cfg, now: now, executors: map[string]*executorState{}, lastExecutor: map[string]string{},
+		tasks: map[string]*taskState{}, byTID: map[int64]*taskState{}}, nil
 }
 
-// AddExecutor makes an executor available with cores task slots.
-func (s *Scheduler) AddExecutor(id, host string, cores int) {
+// AddExecutor makes an executor available with cores task slots. running
+// are the launches (TIDs) the executor reports holding: they occupy cores
+// until their end is reported. For an executor already known (a new
+// session of it), host and cores are updated and running is added to what
+// it already holds.
+func (s *Scheduler) AddExecutor(id, host string, cores int, running ...int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if e, ok := s.executors[id]; ok {
-		e.host, e.cores = host, cores
-		return
+	e, ok := s.executors[id]
+	if !ok {
+		e = &executorState{id: id, running: map[int64]bool{}}
+		s.executors[id] = e
 	}
-	s.executors[id] = &executorState{id: id, host: host, cores: cores}
+	e.host, e.cores = host, cores
+	for _, tid := range running {
+		e.running[tid] = true
+	}
 }
 
-// RemoveExecutor forgets a lost executor; its running tasks fail with
-// reason and are retried elsewhere (or fail the set past MaxFailures).
+// RemoveExecutor forgets a lost executor; its running attempts fail with
+// reason and their tasks are run again elsewhere (or fail the set past
+// MaxFailures).
 func (s *Scheduler) RemoveExecutor(id, reason string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.executors, id)
-	for _, t := range s.tasks {
-		if t.running == id {
-			s.failLocked(t, id, fmt.Sprintf("executor %s lost: %s", id, reason))
+	for _, tid := range sortedTIDs(s.byTID) {
+		t := s.byTID[tid]
+		if a := t.attempt(tid); a != nil && a.executor == id {
+			s.endAttemptLocked(t, a)
+			if !t.done {
+				s.failLocked(t, id, fmt.Sprintf("executor %s lost: %s", id, reason))
+			}
 		}
 	}
 }
 
-// Submit starts a task set, replacing a finished one.
+// Submit starts a task set, replacing a finished one. Attempts of the
+// finished set that still run keep their cores until their end is
+// reported.
 func (s *Scheduler) Submit(tasks []Task) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -136,6 +189,7 @@ func (s *Scheduler) Submit(tasks []Task) error {
 		return errors.New("taskscheduler: a task set is still running")
 	}
 	s.tasks = make(map[string]*taskState, len(tasks))
+	s.byTID = map[int64]*taskState{}
 	s.order = s.order[:0]
 	for _, t := range tasks {
 		if _, dup := s.tasks[t.ID]; dup {
@@ -146,133 +200,6 @@ func (s *Scheduler) Submit(tasks []Task) error {
 	}
 	s.remaining, s.err, s.level, s.lastLaunch = len(tasks), nil, ProcessLocal, s.now()
 	return nil
-}
-
-// Schedule assigns pending tasks to free cores, as Spark's resourceOffers
-// with delay scheduling, and returns the launches to make.
-func (s *Scheduler) Schedule() []Assignment {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.err != nil || s.remaining == 0 {
-		return nil
-	}
-	now := s.now()
-	var out []Assignment
-	for _, eid := range s.executorIDs() {
-		e := s.executors[eid]
-		for e.running < e.cores {
-			// Move to a wider level once the current one has waited long
-			// enough without launching anything. As Spark's
-			// getAllowedLocalityLevel, this is asked at every offer, so
-			// that with a wait of 0 a launch at a narrow level does not
-			// hold the next offer to that level.
-			for s.level < Any && now.Sub(s.lastLaunch) >= s.cfg.LocalityWait {
-				s.level++
-				s.lastLaunch = s.lastLaunch.Add(s.cfg.LocalityWait)
-			}
-			t, lvl := s.pickLocked(e)
-			if t == nil {
-				break
-			}
-			// A launch with a preference resets the wait at its level, as
-			// Spark's currentLocalityIndex; tasks without one do not.
-			if s.hasPreferredAlive(t) && lvl <= s.level {
-				s.level, s.lastLaunch = lvl, now
-			}
-			t.running = e.id
-			t.attempts++
-			e.running++
-			s.lastExecutor[t.Partition] = e.id
-			out = append(out, Assignment{TaskID: t.ID, ExecutorID: e.id, Attempt: t.attempts, Locality: lvl})
-		}
-	}
-	return out
-}
-
-// pickLocked chooses the best pending task for e at the allowed level.
-func (s *Scheduler) pickLocked(e *executorState) (*taskState, int) {
-	var best *taskState
-	bestLvl := Any + 1
-	for _, id := range s.order {
-		t := s.tasks[id]
-		if t.done || t.running != "" {
-			continue
-		}
-		// A retry avoids executors it failed on while others exist.
-		if t.failedOn[e.id] && len(t.failedOn) < len(s.executors) {
-			continue
-		}
-		lvl := s.localityLocked(t, e)
-		if lvl > s.level && s.hasPreferredAlive(t) {
-			continue
-		}
-		if lvl < bestLvl {
-			best, bestLvl = t, lvl
-			if lvl == ProcessLocal {
-				break
-			}
-		}
-	}
-	if best == nil {
-		return nil, 0
-	}
-	return best, bestLvl
-}
-
-// localityLocked is t's locality on e.
-func (s *Scheduler) localityLocked(t *taskState, e *executorState) int {
-	prev, ok := s.lastExecutor[t.Partition]
-	switch {
-	case !ok:
-		return Any
-	case prev == e.id:
-		return ProcessLocal
-	}
-	if p, ok := s.executors[prev]; ok && p.host == e.host {
-		return NodeLocal
-	}
-	return Any
-}
-
-// hasPreferredAlive reports whether t's preferred executor still exists:
-// a task whose executor is gone has no locality to wait for.
-func (s *Scheduler) hasPreferredAlive(t *taskState) bool {
-	prev, ok := s.lastExecutor[t.Partition]
-	if !ok {
-		return false
-	}
-	_, alive := s.executors[prev]
-	return alive
-}
-
-// TaskFinished records the end of a task's attempt on executor.
-func (s *Scheduler) TaskFinished(taskID, executorID string, err error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	t, ok := s.tasks[taskID]
-	if !ok || t.done || t.running != executorID {
-		return
-	}
-	if e, ok := s.executors[executorID]; ok {
-		e.running--
-	}
-	if err == nil {
-		t.running, t.done = "", true
-		s.remaining--
-		return
-	}
-	s.failLocked(t, executorID, err.Error())
-}
-
-// failLocked records a failed attempt and fails the set past MaxFailures.
-func (s *Scheduler) failLocked(t *taskState, executorID, msg string) {
-	t.running = ""
-	t.failedOn[executorID] = true
-	t.lastErr = msg
-	if t.attempts >= s.cfg.MaxFailures && s.err == nil {
-		s.err = fmt.Errorf("%w: task %s failed %d times (spark.task.maxFailures = %d); most recent failure: %s",
-			ErrTaskSetFailed, t.ID, t.attempts, s.cfg.MaxFailures, msg)
-	}
 }
 
 // State reports whether the task set is done and its error, if it failed.
@@ -288,9 +215,19 @@ func (s *Scheduler) FreeCores() int {
 	defer s.mu.Unlock()
 	n := 0
 	for _, e := range s.executors {
-		n += e.cores - e.running
+		n += max(0, e.cores-len(e.running))
 	}
 	return n
+}
+
+// attempt returns t's running attempt tid, or nil.
+func (t *taskState) attempt(tid int64) *attempt {
+	for _, a := range t.running {
+		if a.tid == tid {
+			return a
+		}
+	}
+	return nil
 }
 
 func (s *Scheduler) executorIDs() []string {
@@ -300,4 +237,13 @@ func (s *Scheduler) executorIDs() []string {
 	}
 	sort.Strings(ids)
 	return ids
+}
+
+func sortedTIDs[V any](m map[int64]V) []int64 {
+	tids := make([]int64, 0, len(m))
+	for tid := range m {
+		tids = append(tids, tid)
+	}
+	sort.Slice(tids, func(i, j int) bool { return tids[i] < tids[j] })
+	return tids
 }

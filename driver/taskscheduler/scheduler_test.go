@@ -33,7 +33,7 @@ func tasks(n int) []Task {
 
 func finishAll(s *Scheduler, as []Assignment) {
 	for _, a := range as {
-		s.TaskFinished(a.TaskID, a.ExecutorID, nil)
+		s.TaskFinished(a.TID, a.ExecutorID, nil)
 	}
 }
 
@@ -109,7 +109,7 @@ func runTimed(t *testing.T, s *Scheduler, c *clock, n int, dur, tick time.Durati
 	for i := 0; i < 10000; i++ {
 		for a, end := range ends {
 			if !c.now().Before(end) {
-				s.TaskFinished(a.TaskID, a.ExecutorID, nil)
+				s.TaskFinished(a.TID, a.ExecutorID, nil)
 				delete(ends, a)
 			}
 		}
@@ -189,7 +189,7 @@ func TestRetriesOnAnotherExecutorThenFails(t *testing.T) {
 		if as[0].Attempt != i+1 {
 			t.Fatalf("attempt number %d, want %d", as[0].Attempt, i+1)
 		}
-		s.TaskFinished("t", as[0].ExecutorID, fmt.Errorf("panic in Parse: bad record %d", i))
+		s.TaskFinished(as[0].TID, as[0].ExecutorID, fmt.Errorf("panic in Parse: bad record %d", i))
 	}
 	if used[0] == used[1] {
 		t.Fatalf("retry ran on the executor that failed: %v", used)
@@ -214,7 +214,7 @@ func TestLostExecutorsTasksRerunElsewhere(t *testing.T) {
 	s.RemoveExecutor("A", "container exited with 137")
 	for _, a := range as {
 		if a.ExecutorID == "B" {
-			s.TaskFinished(a.TaskID, "B", nil)
+			s.TaskFinished(a.TID, "B", nil)
 		}
 	}
 	again := s.Schedule()

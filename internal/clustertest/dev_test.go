@@ -274,8 +274,9 @@ func checkAMMetrics(t *testing.T, base string) {
 			fmt.Sprintf("executors running %v, batches %v, containers allocated %d:\n%s", running, batches, allocated, raw)
 	})
 	prom := httpGet(t, base+"/metrics")
-	for _, want := range []string{"spindle_am_executors_running 2", "spindle_am_attempt 1", "spindle_am_batch_processing_seconds_count"} {
-		if !strings.Contains(prom, want) {
+	// Every series carries the application's id.
+	for _, want := range []string{`spindle_am_executors_running\{application_id="application_\d+_\d+"\} 2\n`, `spindle_am_attempt\{application_id="application_\d+_\d+"\} 1\n`, `spindle_am_batch_processing_seconds_count\{application_id="application_\d+_\d+"\} `} {
+		if !regexp.MustCompile(want).MatchString(prom) {
 			t.Errorf("%s/metrics lacks %q:\n%s", base, want, prom)
 		}
 	}

@@ -519,17 +519,27 @@ func TestGracefulStopIsBoundedByTimeout(t *testing.T) {
 // or the test ends.
 func pauseOneExecutor(t *testing.T, c *testutil.Cluster, appID string, execs map[string]int) (resume func()) {
 	t.Helper()
+	for id := range execs {
+		return pauseExecutor(t, c, appID, id)
+	}
+	t.Fatal("no executor to pause")
+	return nil
+}
+
+// pauseExecutor stops (SIGSTOP) the executor in container id until resume
+// is called or the test ends.
+func pauseExecutor(t *testing.T, c *testutil.Cluster, appID, id string) (resume func()) {
+	t.Helper()
 	var stopped int
-	for id, nm := range execs {
-		for _, ct := range c.RunningContainers(appID)[nm] {
+	for _, cs := range c.RunningContainers(appID) {
+		for _, ct := range cs {
 			if ct.ID == id {
 				stopped = int(ct.PID)
 			}
 		}
-		break
 	}
 	if stopped == 0 {
-		t.Fatal("no executor pid")
+		t.Fatalf("no pid for executor container %s", id)
 	}
 	if err := syscall.Kill(stopped, syscall.SIGSTOP); err != nil {
 		t.Fatal(err)

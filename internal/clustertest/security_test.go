@@ -64,7 +64,7 @@ func TestClientSecretGuardsSubmitAndKill(t *testing.T) {
 	}
 	c := testutil.StartCluster(t, testutil.ClusterConfig{NodeManagers: 1, Conf: []string{"spindle.client.secret-file=" + secretFile}})
 	job := testutil.TestJobBinary(t)
-	refused := c.Submit("--num-executors", "1", "--executor-memory", "128m", "--driver-memory", "128m", "--conf", "spindle.client.secret-file=", job)
+	refused := c.Submit("--num-executors", "1", "--executor-memory", "128m", "--driver-memory", "128m", "--conf", "spindle.client.secret-file=", "--conf", "spindle.driver.mode=process", job)
 	if err := refused.Wait(30 * time.Second); err == nil || !strings.Contains(refused.Output(), "client secret") {
 		t.Fatalf("submit without the secret: %v\n%s", err, refused.Output())
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -102,8 +103,8 @@ func checkStreamingAPI(t *testing.T, base string, records int64, partitions int)
 	}
 	prom := httpGet(t, base+"/metrics")
 	for p := range partitions {
-		series := fmt.Sprintf(`spindle_am_kafka_consumer_lag_records{partition="%d",topic="transactions"} 0`, p)
-		if !strings.Contains(prom, series) {
+		series := fmt.Sprintf(`spindle_am_kafka_consumer_lag_records\{application_id="application_\d+_\d+",partition="%d",topic="transactions"\} 0\n`, p)
+		if !regexp.MustCompile(series).MatchString(prom) {
 			t.Fatalf("/metrics lacks %q", series)
 		}
 	}

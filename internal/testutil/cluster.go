@@ -28,9 +28,21 @@ type ClusterConfig struct {
 	NMVCores int
 	// Conf are extra KEY=VALUE overrides for every daemon.
 	Conf []string
+	// ShippedTimings keeps the shipped heartbeat, monitor and gossip
+	// intervals instead of the fast ones tests use, for benchmarks that
+	// must measure what users get (ShippedTimingChanges says what still
+	// differs).
+	ShippedTimings bool
 	// Hosts, when set, places the RM on its host "rm" and NM i on its
 	// host "nm<i>", each daemon listening on its host's address.
 	Hosts *netns.Network
+}
+
+// ShippedTimingChanges are the only settings a cluster with
+// ShippedTimings changes from the shipped defaults: addresses, so that
+// clusters can share the machine, and the log level.
+var ShippedTimingChanges = []string{
+	"spindle.log.level=info",
 }
 
 // RMAddresses are what the RM's ready file holds.
@@ -86,7 +98,11 @@ func StartCluster(tb testing.TB, cfg ClusterConfig) *Cluster {
 	}
 	dir := tb.TempDir()
 	c := &Cluster{tb: tb, Dir: dir, SecretFile: filepath.Join(dir, "cluster-secret"), cfg: cfg}
-	c.common = append([]string{"spindle.cluster.secret-file=" + c.SecretFile}, fastTimings...)
+	timings := fastTimings
+	if cfg.ShippedTimings {
+		timings = ShippedTimingChanges
+	}
+	c.common = append([]string{"spindle.cluster.secret-file=" + c.SecretFile}, timings...)
 	c.common = append(c.common, cfg.Conf...)
 	rmArgs := []string{"resourcemanager"}
 	host, ip := c.host("rm")

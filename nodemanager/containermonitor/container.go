@@ -1,10 +1,14 @@
 package containermonitor
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/spindlehq/spindle/conf"
+)
 
 // DefaultOverheadKey is the setting a diagnostic advises raising when a
 // Container names none.
-const DefaultOverheadKey = "spark.executor.memoryOverhead"
+const DefaultOverheadKey = conf.KeyExecutorMemoryOverhead
 
 // Container is one process tree to watch.
 type Container struct {

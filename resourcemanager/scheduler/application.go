@@ -1,8 +1,10 @@
 package scheduler
 
 import (
+	"cmp"
 	"fmt"
 	"math"
+	"slices"
 )
 
 // ApplicationReport describes one application attempt.
@@ -23,6 +25,9 @@ type ApplicationReport struct {
 type app struct {
 	id    string
 	queue *queue
+	// priority orders the attempt in its queue: higher first, then in the
+	// order attempts were added.
+	priority int32
 	// seq numbers the attempt's containers, from 1.
 	seq        int64
 	reqs       []request // sorted by priority, lowest number first
@@ -72,6 +77,23 @@ func (s *Scheduler) AddApplication(attemptID, queueName string) error {
 	a := &app{id: attemptID, queue: q}
 	s.apps[attemptID] = a
 	q.apps = append(q.apps, a)
+	return nil
+}
+
+// SetPriority sets an attempt's priority in its queue: the queue serves
+// attempts with a higher priority first and, among equals, those added
+// first, as YARN's capacity scheduler orders applications. An unknown
+// attempt gives an error wrapping ErrUnknownApplication.
+func (s *Scheduler) SetPriority(attemptID string, priority int32) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	a := s.apps[attemptID]
+	if a == nil {
+		return fmt.Errorf("%w: attempt %q", ErrUnknownApplication, attemptID)
+	}
+	a.priority = priority
+	// Stable, so that attempts of equal priority keep their order.
+	slices.SortStableFunc(a.queue.apps, func(x, y *app) int { return cmp.Compare(y.priority, x.priority) })
 	return nil
 }
 

@@ -18,9 +18,11 @@ type benchCluster struct {
 	made       int
 }
 
-func newBenchCluster(b *testing.B, nodes int) *benchCluster {
+func newBenchCluster(b *testing.B, nodes, maxAssignments int) *benchCluster {
 	b.Helper()
 	cfg := DefaultConfig()
+	cfg.MaxAssignmentsPerNode = maxAssignments
+	b.Logf("scheduler at its defaults except: 3 queues (streaming 50%%/100%%, batch 30%%/60%%, adhoc 20%%/40%%), per-node assignment cap %d (the RM ships 1; 0 = none)", maxAssignments)
 	cfg.Queues = []QueueConfig{
 		{Name: "streaming", Capacity: 50, MaxCapacity: 100},
 		{Name: "batch", Capacity: 30, MaxCapacity: 60},
@@ -104,41 +106,62 @@ func (c *benchCluster) releaseOldest(b *testing.B) {
 	}
 }
 
+// assignmentCaps are the per-node assignment caps the benchmarks run
+// with: the RM's shipped 1
+// (yarn.scheduler.capacity.per-node-heartbeat.maximum-container-assignments)
+// and none.
+var assignmentCaps = []struct {
+	name string
+	cap  int
+}{{"capped=1", 1}, {"uncapped", 0}}
+
 // BenchmarkAllocate simulates node heartbeats: each iteration is one
 // NodeUpdate, round-robin over the nodes, after which the oldest
-// containers are released to keep the cluster at about 80%.
+// containers are released to keep the cluster at about 80%. It runs with
+// the shipped per-node assignment cap of 1 and uncapped.
 func BenchmarkAllocate(b *testing.B) {
 	for _, nodes := range []int{1000, 10000} {
-		b.Run(fmt.Sprintf("nodes=%d", nodes), func(b *testing.B) {
-			c := newBenchCluster(b, nodes)
-			// Fill the cluster once so that the loop measures steady state.
-			for _, id := range c.nodes {
-				c.record(c.s.NodeUpdate(id))
-				c.releaseOldest(b)
-			}
-			c.made = 0
-			b.ReportAllocs()
-			i := 0
-			for b.Loop() {
-				c.record(c.s.NodeUpdate(c.nodes[i]))
-				c.releaseOldest(b)
-				i++
-				if i == len(c.nodes) {
-					i = 0
-				}
-			}
-			b.ReportMetric(float64(c.made)/b.Elapsed().Seconds(), "allocs/s")
-			b.ReportMetric(float64(c.made)/float64(b.N), "containers/op")
-			checkInvariants(b, c.s)
-		})
+		for _, ac := range assignmentCaps {
+			b.Run(fmt.Sprintf("nodes=%d/%s", nodes, ac.name), func(b *testing.B) { benchmarkAllocate(b, nodes, ac.cap) })
+		}
 	}
+}
+
+func benchmarkAllocate(b *testing.B, nodes, maxAssignments int) {
+	c := newBenchCluster(b, nodes, maxAssignments)
+	// Fill the cluster once so that the loop measures steady state.
+	for _, id := range c.nodes {
+		c.record(c.s.NodeUpdate(id))
+		c.releaseOldest(b)
+	}
+	c.made = 0
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		c.record(c.s.NodeUpdate(c.nodes[i]))
+		c.releaseOldest(b)
+		i++
+		if i == len(c.nodes) {
+			i = 0
+		}
+	}
+	b.ReportMetric(float64(c.made)/b.Elapsed().Seconds(), "allocs/s")
+	b.ReportMetric(float64(c.made)/float64(b.N), "containers/op")
+	checkInvariants(b, c.s)
 }
 
 // BenchmarkSchedulePass measures Schedule over 1,000 nodes: each iteration
 // releases the oldest containers down to 80% of the cluster and runs one
-// pass, which places containers wherever room was freed.
+// pass, which places containers wherever room was freed; capped as the RM
+// ships and uncapped.
 func BenchmarkSchedulePass(b *testing.B) {
-	c := newBenchCluster(b, 1000)
+	for _, ac := range assignmentCaps {
+		b.Run(ac.name, func(b *testing.B) { benchmarkSchedulePass(b, ac.cap) })
+	}
+}
+
+func benchmarkSchedulePass(b *testing.B, maxAssignments int) {
+	c := newBenchCluster(b, 1000, maxAssignments)
 	c.record(c.s.Schedule())
 	c.made = 0
 	b.ReportAllocs()

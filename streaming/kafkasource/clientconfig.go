@@ -9,14 +9,6 @@ import "github.com/IBM/sarama"
 // way; changing the copy leaves c unchanged.
 func (c Config) SaramaConfig() *sarama.Config { return c.saramaConfig() }
 
-// ParseBrokers reads a comma-separated list of host:port bootstrap broker
-// addresses, as spindle.kafka.bootstrap.servers holds.
-func ParseBrokers(s string) ([]string, error) { return parseBrokers(s) }
-
 // ValidateTopic checks a topic name against Kafka's rules; the error wraps
 // ErrInvalidConfig and names the topic.
 func ValidateTopic(topic string) error { return validateTopic(topic) }
-
-// ParseTopics reads a comma-separated list of topics, as
-// spindle.kafka.topics holds, dropping empty entries.
-func ParseTopics(s string) []string { return splitList(s) }

@@ -3,6 +3,7 @@ package kafkasource
 import (
 	"context"
 	"errors"
+	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
@@ -11,13 +12,14 @@ import (
 	"time"
 
 	"github.com/IBM/sarama"
+	"github.com/spindlehq/spindle/conf"
 	"github.com/spindlehq/spindle/internal/kafkatest"
 )
 
 func baseConf() map[string]string {
 	return map[string]string{
-		KeyBootstrapServers: "127.0.0.1:9092, broker2:9093",
-		KeyTopics:           "orders,  audit",
+		conf.KeyKafkaBootstrapServers: "127.0.0.1:9092, broker2:9093",
+		conf.KeyKafkaTopics:           "orders,  audit",
 	}
 }
 
@@ -27,8 +29,37 @@ func withConf(extra map[string]string) map[string]string {
 	return c
 }
 
-func TestConfigFromConfDefaults(t *testing.T) {
-	cfg, err := ConfigFromConf(withConf(map[string]string{"spark.app.name": "x", "spark.streaming.kafka.consumer.poll.ms": "5"}))
+// errSet marks a value the registry refused, as spindle submit would.
+var errSet = errors.New("refused at submit")
+
+// appConf sets the keys of m as spindle submit does: only an unknown
+// spindle.* key is refused (a spark.* key goes to the job only, and others
+// are dropped).
+func appConf(m map[string]string) (conf.AppConf, error) {
+	var a conf.AppConf
+	for k, v := range m {
+		if err := a.Set(k, v); err != nil {
+			if errors.Is(err, conf.ErrUnknownKey) && !strings.HasPrefix(k, "spindle.") {
+				continue
+			}
+			return a, fmt.Errorf("%w: %s=%q: %w", errSet, k, v, err)
+		}
+	}
+	return a, nil
+}
+
+// fromConf builds a Config from keys, as the ApplicationMaster does from
+// what submit checked.
+func fromConf(m map[string]string) (Config, error) {
+	a, err := appConf(m)
+	if err != nil {
+		return Config{}, err
+	}
+	return ConfigFromApp(a)
+}
+
+func TestConfigFromAppDefaults(t *testing.T) {
+	cfg, err := fromConf(withConf(map[string]string{"spark.app.name": "x", "spark.streaming.kafka.consumer.poll.ms": "5"}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,25 +75,25 @@ func TestConfigFromConfDefaults(t *testing.T) {
 	}
 }
 
-func TestConfigFromConfAllKeys(t *testing.T) {
-	cfg, err := ConfigFromConf(withConf(map[string]string{
-		KeyMaxRate:                "1000",
-		KeyMinRate:                "0",
-		KeyAutoOffsetReset:        "Earliest",
-		KeyClientID:               "app-7",
-		KeySecurityProtocol:       "sasl_plaintext",
-		KeySASLMechanism:          "scram-sha-512",
-		KeySASLUsername:           "alice",
-		KeySASLPassword:           "pw with space ",
-		KeyKafkaVersion:           "3.6.0",
-		KeyRequestTimeout:         "15000",
-		KeyConnectTimeout:         "2000",
-		KeyMetadataMaxAge:         "60000",
-		KeyFetchMinBytes:          "10",
-		KeyFetchMaxWait:           "100",
-		KeyMaxPartitionFetchBytes: "2097152",
-		KeyIsolationLevel:         "read_committed",
-		KeyGroupID:                "lag-watch",
+func TestConfigFromAppAllKeys(t *testing.T) {
+	cfg, err := fromConf(withConf(map[string]string{
+		conf.KeyKafkaMaxRatePartition:  "1000",
+		conf.KeyKafkaMinRatePartition:  "0",
+		conf.KeyKafkaAutoOffsetReset:   "Earliest",
+		conf.KeyKafkaClientID:          "app-7",
+		conf.KeyKafkaSecurityProtocol:  "sasl_plaintext",
+		conf.KeyKafkaSASLMechanism:     "scram-sha-512",
+		conf.KeyKafkaSASLUsername:      "alice",
+		conf.KeyKafkaSASLPassword:      "pw with space ",
+		conf.KeyKafkaVersion:           "3.6.0",
+		conf.KeyKafkaRequestTimeout:    "15000",
+		conf.KeyKafkaConnectTimeout:    "2000",
+		conf.KeyKafkaMetadataMaxAge:    "60000",
+		conf.KeyKafkaFetchMinBytes:     "10",
+		conf.KeyKafkaFetchMaxWait:      "100",
+		conf.KeyKafkaMaxPartitionFetch: "2097152",
+		conf.KeyKafkaIsolationLevel:    "read_committed",
+		conf.KeyKafkaGroupID:           "lag-watch",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -93,20 +124,19 @@ func TestConfigFromConfAllKeys(t *testing.T) {
 	}
 }
 
-func TestConfigFromConfGroupID(t *testing.T) {
+func TestConfigFromAppGroupID(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		conf map[string]string
 		want string
 	}{
-		{"from app name", map[string]string{KeyAppName: "clicks"}, "spindle-clicks"},
-		{"app name trimmed", map[string]string{KeyAppName: " clicks "}, "spindle-clicks"},
+		{"from app name", map[string]string{conf.KeyAppName: "clicks"}, "spindle-clicks"},
+		{"app name trimmed", map[string]string{conf.KeyAppName: " clicks "}, "spindle-clicks"},
 		{"no app name", nil, DefaultGroupID},
-		{"blank app name", map[string]string{KeyAppName: " "}, DefaultGroupID},
-		{"explicit", map[string]string{KeyAppName: "clicks", KeyGroupID: " billing-lag "}, "billing-lag"},
+		{"explicit", map[string]string{conf.KeyAppName: "clicks", conf.KeyKafkaGroupID: " billing-lag "}, "billing-lag"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg, err := ConfigFromConf(withConf(tc.conf))
+			cfg, err := fromConf(withConf(tc.conf))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -117,15 +147,15 @@ func TestConfigFromConfGroupID(t *testing.T) {
 	}
 }
 
-func TestConfigFromConfTLSFiles(t *testing.T) {
+func TestConfigFromAppTLSFiles(t *testing.T) {
 	pki := newTestPKI(t)
-	cfg, err := ConfigFromConf(withConf(map[string]string{
-		KeySecurityProtocol: "SASL_SSL",
-		KeySASLUsername:     "u",
-		KeySASLPassword:     "p",
-		KeySSLCALocation:    pki.caFile,
-		KeySSLCertLocation:  pki.certFile,
-		KeySSLKeyLocation:   pki.keyFile,
+	cfg, err := fromConf(withConf(map[string]string{
+		conf.KeyKafkaSecurityProtocol: "SASL_SSL",
+		conf.KeyKafkaSASLUsername:     "u",
+		conf.KeyKafkaSASLPassword:     "p",
+		conf.KeyKafkaSSLCALocation:    pki.caFile,
+		conf.KeyKafkaSSLCertLocation:  pki.certFile,
+		conf.KeyKafkaSSLKeyLocation:   pki.keyFile,
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -139,7 +169,7 @@ func TestConfigFromConfTLSFiles(t *testing.T) {
 	}
 }
 
-func TestConfigFromConfErrors(t *testing.T) {
+func TestConfigFromAppErrors(t *testing.T) {
 	dir := t.TempDir()
 	notPEM := filepath.Join(dir, "junk.pem")
 	if err := os.WriteFile(notPEM, []byte("not a certificate"), 0o600); err != nil {
@@ -151,46 +181,46 @@ func TestConfigFromConfErrors(t *testing.T) {
 		mention string
 	}{
 		{"unknown key", withConf(map[string]string{"spindle.kafka.enable.auto.commit": "true"}), "spindle.kafka.enable.auto.commit"},
-		{"empty group id", withConf(map[string]string{KeyGroupID: "  "}), KeyGroupID},
+		{"empty group id", withConf(map[string]string{conf.KeyKafkaGroupID: "  "}), conf.KeyKafkaGroupID},
 		{"misspelt key", withConf(map[string]string{"spindle.kafka.sasl.user": "u"}), "spindle.kafka.sasl.user"},
-		{"missing servers", map[string]string{KeyTopics: "t"}, KeyBootstrapServers},
-		{"missing topics", map[string]string{KeyBootstrapServers: "h:1"}, KeyTopics},
-		{"empty servers", withConf(map[string]string{KeyBootstrapServers: " , "}), KeyBootstrapServers},
-		{"server without port", withConf(map[string]string{KeyBootstrapServers: "host"}), "host:port"},
-		{"server bad port", withConf(map[string]string{KeyBootstrapServers: "host:99999"}), "port"},
-		{"empty topics", withConf(map[string]string{KeyTopics: ","}), "no topics"},
-		{"bad topic", withConf(map[string]string{KeyTopics: "a b"}), "a b"},
-		{"max rate not a number", withConf(map[string]string{KeyMaxRate: "fast"}), KeyMaxRate},
-		{"negative min rate", withConf(map[string]string{KeyMinRate: "-1"}), KeyMinRate},
-		{"bad reset", withConf(map[string]string{KeyAutoOffsetReset: "smallest"}), "smallest"},
-		{"bad protocol", withConf(map[string]string{KeySecurityProtocol: "TLS"}), KeySecurityProtocol},
-		{"sasl without protocol", withConf(map[string]string{KeySASLUsername: "u"}), KeySASLUsername},
-		{"ssl without protocol", withConf(map[string]string{KeySSLCALocation: "/x"}), KeySSLCALocation},
-		{"bad mechanism", withConf(map[string]string{KeySecurityProtocol: "SASL_PLAINTEXT", KeySASLMechanism: "GSSAPI", KeySASLUsername: "u", KeySASLPassword: "p"}), "GSSAPI"},
-		{"sasl without user", withConf(map[string]string{KeySecurityProtocol: "SASL_PLAINTEXT", KeySASLPassword: "p"}), KeySASLUsername},
-		{"missing CA file", withConf(map[string]string{KeySecurityProtocol: "SSL", KeySSLCALocation: filepath.Join(dir, "nope.pem")}), KeySSLCALocation},
-		{"CA not PEM", withConf(map[string]string{KeySecurityProtocol: "SSL", KeySSLCALocation: notPEM}), KeySSLCALocation},
-		{"cert without key", withConf(map[string]string{KeySecurityProtocol: "SSL", KeySSLCertLocation: notPEM}), KeySSLKeyLocation},
-		{"bad cert pair", withConf(map[string]string{KeySecurityProtocol: "SSL", KeySSLCertLocation: notPEM, KeySSLKeyLocation: notPEM}), KeySSLCertLocation},
-		{"bad version", withConf(map[string]string{KeyKafkaVersion: "two"}), KeyKafkaVersion},
-		{"bad timeout", withConf(map[string]string{KeyRequestTimeout: "-5"}), KeyRequestTimeout},
-		{"bad fetch bytes", withConf(map[string]string{KeyFetchMinBytes: "0"}), KeyFetchMinBytes},
-		{"bad isolation", withConf(map[string]string{KeyIsolationLevel: "serializable"}), KeyIsolationLevel},
-		{"empty client id", withConf(map[string]string{KeyClientID: " "}), KeyClientID},
+		{"missing servers", map[string]string{conf.KeyKafkaTopics: "t"}, conf.KeyKafkaBootstrapServers},
+		{"missing topics", map[string]string{conf.KeyKafkaBootstrapServers: "h:1"}, conf.KeyKafkaTopics},
+		{"empty servers", withConf(map[string]string{conf.KeyKafkaBootstrapServers: " , "}), conf.KeyKafkaBootstrapServers},
+		{"server without port", withConf(map[string]string{conf.KeyKafkaBootstrapServers: "host"}), "host:port"},
+		{"server bad port", withConf(map[string]string{conf.KeyKafkaBootstrapServers: "host:99999"}), "port"},
+		{"empty topics", withConf(map[string]string{conf.KeyKafkaTopics: ","}), "no topics"},
+		{"bad topic", withConf(map[string]string{conf.KeyKafkaTopics: "a b"}), "a b"},
+		{"max rate not a number", withConf(map[string]string{conf.KeyKafkaMaxRatePartition: "fast"}), conf.KeyKafkaMaxRatePartition},
+		{"negative min rate", withConf(map[string]string{conf.KeyKafkaMinRatePartition: "-1"}), conf.KeyKafkaMinRatePartition},
+		{"bad reset", withConf(map[string]string{conf.KeyKafkaAutoOffsetReset: "smallest"}), "smallest"},
+		{"bad protocol", withConf(map[string]string{conf.KeyKafkaSecurityProtocol: "TLS"}), conf.KeyKafkaSecurityProtocol},
+		{"sasl without protocol", withConf(map[string]string{conf.KeyKafkaSASLUsername: "u"}), conf.KeyKafkaSASLUsername},
+		{"ssl without protocol", withConf(map[string]string{conf.KeyKafkaSSLCALocation: "/x"}), conf.KeyKafkaSSLCALocation},
+		{"bad mechanism", withConf(map[string]string{conf.KeyKafkaSecurityProtocol: "SASL_PLAINTEXT", conf.KeyKafkaSASLMechanism: "GSSAPI", conf.KeyKafkaSASLUsername: "u", conf.KeyKafkaSASLPassword: "p"}), "GSSAPI"},
+		{"sasl without user", withConf(map[string]string{conf.KeyKafkaSecurityProtocol: "SASL_PLAINTEXT", conf.KeyKafkaSASLPassword: "p"}), conf.KeyKafkaSASLUsername},
+		{"missing CA file", withConf(map[string]string{conf.KeyKafkaSecurityProtocol: "SSL", conf.KeyKafkaSSLCALocation: filepath.Join(dir, "nope.pem")}), conf.KeyKafkaSSLCALocation},
+		{"CA not PEM", withConf(map[string]string{conf.KeyKafkaSecurityProtocol: "SSL", conf.KeyKafkaSSLCALocation: notPEM}), conf.KeyKafkaSSLCALocation},
+		{"cert without key", withConf(map[string]string{conf.KeyKafkaSecurityProtocol: "SSL", conf.KeyKafkaSSLCertLocation: notPEM}), conf.KeyKafkaSSLKeyLocation},
+		{"bad cert pair", withConf(map[string]string{conf.KeyKafkaSecurityProtocol: "SSL", conf.KeyKafkaSSLCertLocation: notPEM, conf.KeyKafkaSSLKeyLocation: notPEM}), conf.KeyKafkaSSLCertLocation},
+		{"bad version", withConf(map[string]string{conf.KeyKafkaVersion: "two"}), conf.KeyKafkaVersion},
+		{"bad timeout", withConf(map[string]string{conf.KeyKafkaRequestTimeout: "-5"}), conf.KeyKafkaRequestTimeout},
+		{"bad fetch bytes", withConf(map[string]string{conf.KeyKafkaFetchMinBytes: "0"}), conf.KeyKafkaFetchMinBytes},
+		{"bad isolation", withConf(map[string]string{conf.KeyKafkaIsolationLevel: "serializable"}), conf.KeyKafkaIsolationLevel},
+		{"empty client id", withConf(map[string]string{conf.KeyKafkaClientID: " "}), conf.KeyKafkaClientID},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := ConfigFromConf(tc.conf)
-			if !errors.Is(err, ErrInvalidConfig) || !strings.Contains(err.Error(), tc.mention) {
-				t.Fatalf("ConfigFromConf error = %v, want ErrInvalidConfig mentioning %q", err, tc.mention)
+			_, err := fromConf(tc.conf)
+			if !errors.Is(err, ErrInvalidConfig) && !errors.Is(err, errSet) || !strings.Contains(err.Error(), tc.mention) {
+				t.Fatalf("error = %v, want one mentioning %q", err, tc.mention)
 			}
 		})
 	}
 }
 
-func TestConfigFromConfKeepsPasswordOutOfErrors(t *testing.T) {
-	_, err := ConfigFromConf(withConf(map[string]string{
-		KeySASLPassword: "hunter2-secret",
-		KeySASLUsername: "u",
+func TestConfigFromAppKeepsPasswordOutOfErrors(t *testing.T) {
+	_, err := fromConf(withConf(map[string]string{
+		conf.KeyKafkaSASLPassword: "hunter2-secret",
+		conf.KeyKafkaSASLUsername: "u",
 	}))
 	if err == nil || strings.Contains(err.Error(), "hunter2-secret") {
 		t.Fatalf("error = %v, want an error that does not repeat the password", err)
@@ -227,7 +257,7 @@ func TestConfigValidate(t *testing.T) {
 
 // planOnce plans one batch with a config built from conf.
 func planOnce(conf map[string]string) (Plan, error) {
-	cfg, err := ConfigFromConf(conf)
+	cfg, err := fromConf(conf)
 	if err != nil {
 		return Plan{}, err
 	}
@@ -247,24 +277,24 @@ func TestSASLAgainstBroker(t *testing.T) {
 		t.Run(mech, func(t *testing.T) {
 			b := kafkatest.Start(t, map[string]int32{"secure": 1}, kafkatest.WithSASL(mech, "alice", "s3cret=,x"))
 			b.Produce(t, "secure", 0, 3, kv)
-			conf := map[string]string{
-				KeyBootstrapServers: strings.Join(b.Addrs(), ","),
-				KeyTopics:           "secure",
-				KeyAutoOffsetReset:  "earliest",
-				KeySecurityProtocol: "SASL_PLAINTEXT",
-				KeySASLMechanism:    mech,
-				KeySASLUsername:     "alice",
-				KeySASLPassword:     "s3cret=,x",
+			settings := map[string]string{
+				conf.KeyKafkaBootstrapServers: strings.Join(b.Addrs(), ","),
+				conf.KeyKafkaTopics:           "secure",
+				conf.KeyKafkaAutoOffsetReset:  "earliest",
+				conf.KeyKafkaSecurityProtocol: "SASL_PLAINTEXT",
+				conf.KeyKafkaSASLMechanism:    mech,
+				conf.KeyKafkaSASLUsername:     "alice",
+				conf.KeyKafkaSASLPassword:     "s3cret=,x",
 			}
-			plan, err := planOnce(conf)
+			plan, err := planOnce(settings)
 			if err != nil {
 				t.Fatalf("Plan over SASL %s: %v", mech, err)
 			}
 			if r := rangeOf(t, plan, "secure", 0); r.Until != 3 {
 				t.Fatalf("range = %s, want [0, 3)", r)
 			}
-			conf[KeySASLPassword] = "wrong"
-			if _, err := planOnce(conf); err == nil {
+			settings[conf.KeyKafkaSASLPassword] = "wrong"
+			if _, err := planOnce(settings); err == nil {
 				t.Fatalf("Plan with a wrong %s password succeeded", mech)
 			}
 		})
@@ -275,16 +305,16 @@ func TestTLSAgainstBroker(t *testing.T) {
 	pki := newTestPKI(t)
 	b := kafkatest.Start(t, map[string]int32{"tls": 1}, kafkatest.WithTLS(pki.server, pki.client()))
 	b.Produce(t, "tls", 0, 4, kv)
-	conf := map[string]string{
-		KeyBootstrapServers: strings.Join(b.Addrs(), ","),
-		KeyTopics:           "tls",
-		KeyAutoOffsetReset:  "earliest",
-		KeySecurityProtocol: "SSL",
-		KeySSLCALocation:    pki.caFile,
-		KeySSLCertLocation:  pki.certFile,
-		KeySSLKeyLocation:   pki.keyFile,
+	settings := map[string]string{
+		conf.KeyKafkaBootstrapServers: strings.Join(b.Addrs(), ","),
+		conf.KeyKafkaTopics:           "tls",
+		conf.KeyKafkaAutoOffsetReset:  "earliest",
+		conf.KeyKafkaSecurityProtocol: "SSL",
+		conf.KeyKafkaSSLCALocation:    pki.caFile,
+		conf.KeyKafkaSSLCertLocation:  pki.certFile,
+		conf.KeyKafkaSSLKeyLocation:   pki.keyFile,
 	}
-	plan, err := planOnce(conf)
+	plan, err := planOnce(settings)
 	if err != nil {
 		t.Fatalf("Plan over TLS: %v", err)
 	}
@@ -292,38 +322,40 @@ func TestTLSAgainstBroker(t *testing.T) {
 		t.Fatalf("range = %s, want [0, 4)", r)
 	}
 	// Without the CA the broker's certificate is not trusted.
-	delete(conf, KeySSLCALocation)
-	if _, err := planOnce(conf); err == nil {
+	delete(settings, conf.KeyKafkaSSLCALocation)
+	if _, err := planOnce(settings); err == nil {
 		t.Fatalf("Plan without the CA succeeded")
 	}
 }
 
-func FuzzConfigFromConf(f *testing.F) {
-	f.Add(KeyMaxRate, "100", KeySecurityProtocol, "SASL_SSL", "h:1", "t")
-	f.Add("spindle.kafka.x", "1", KeyIsolationLevel, "read_committed", "h", "a,b")
-	f.Add(KeySASLMechanism, "SCRAM-SHA-256", KeyRequestTimeout, "9999999999999999999", "[::1]:9092", "")
-	f.Add(KeyGroupID, " ", KeyAppName, "app", "h:1", "t")
+func FuzzConfigFromApp(f *testing.F) {
+	f.Add(conf.KeyKafkaMaxRatePartition, "100", conf.KeyKafkaSecurityProtocol, "SASL_SSL", "h:1", "t")
+	f.Add("spindle.kafka.x", "1", conf.KeyKafkaIsolationLevel, "read_committed", "h", "a,b")
+	f.Add(conf.KeyKafkaSASLMechanism, "SCRAM-SHA-256", conf.KeyKafkaRequestTimeout, "9999999999999999999", "[::1]:9092", "")
+	f.Add(conf.KeyKafkaGroupID, " ", conf.KeyAppName, "app", "h:1", "t")
 	f.Fuzz(func(t *testing.T, k1, v1, k2, v2, servers, topics string) {
-		conf := map[string]string{KeyBootstrapServers: servers, KeyTopics: topics, k1: v1, k2: v2}
-		for k := range conf {
-			// File keys would make the parser read arbitrary paths.
+		settings := map[string]string{conf.KeyKafkaBootstrapServers: servers, conf.KeyKafkaTopics: topics, k1: v1, k2: v2}
+		for k := range settings {
+			// File keys would make the builder read arbitrary paths.
 			if strings.HasPrefix(k, "spindle.kafka.ssl.") {
-				delete(conf, k)
+				delete(settings, k)
 			}
 		}
-		cfg, err := ConfigFromConf(conf)
+		cfg, err := fromConf(settings)
 		if err != nil {
-			if !errors.Is(err, ErrInvalidConfig) {
-				t.Fatalf("error %v does not wrap ErrInvalidConfig", err)
+			if !errors.Is(err, ErrInvalidConfig) && !errors.Is(err, errSet) {
+				t.Fatalf("error %v is neither a refusal at submit nor ErrInvalidConfig", err)
 			}
 			msg := err.Error()
-			if !strings.Contains(msg, "spindle.kafka.") && !strings.Contains(msg, "spark.streaming.kafka.") &&
+			if !strings.Contains(msg, "spindle.") && !strings.Contains(msg, "spark.") &&
 				!strings.Contains(msg, "topic") && !strings.Contains(msg, "broker") && !strings.Contains(msg, "sarama") &&
 				!strings.Contains(msg, "auto offset reset") {
 				t.Fatalf("error %q names no key or setting", msg)
 			}
-			if pw, ok := conf[KeySASLPassword]; ok && len(pw) > 3 && strings.Contains(msg, pw) {
-				t.Fatalf("error %q repeats the password", msg)
+			if errors.Is(err, ErrInvalidConfig) {
+				if pw, ok := settings[conf.KeyKafkaSASLPassword]; ok && len(pw) > 3 && strings.Contains(msg, pw) {
+					t.Fatalf("error %q repeats the password", msg)
+				}
 			}
 			return
 		}

@@ -52,7 +52,7 @@ type Config struct {
 	// GroupID is the consumer group a GroupCommitter commits processed
 	// offsets to, so that lag monitors see the stream's progress; the
 	// group never decides what is read. Planner and Reader ignore it
-	// (spindle.kafka.group.id; ConfigFromConf defaults it to
+	// (spindle.kafka.group.id; ConfigFromApp defaults it to
 	// spindle-<spark.app.name>).
 	GroupID string
 	// Membership says whether and how the GroupCommitter keeps the driver

@@ -16,7 +16,7 @@
 // consumer group for monitors, as the group's one static member: the
 // driver, holding every partition.
 //
-// Client settings come from spindle.kafka.* keys (see ConfigFromConf), with
+// Client settings come from spindle.kafka.* keys (see ConfigFromApp), with
 // librdkafka's names or, for security, the Java client's names that Spark
 // jobs use (javakeys.go), or from a sarama.Config passed through as is.
 package kafkasource

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/IBM/sarama"
+	"github.com/spindlehq/spindle/conf"
 	"go.uber.org/zap"
 )
 
@@ -78,7 +79,7 @@ func validateGroupConfig(cfg Config) error {
 		return err
 	}
 	if strings.TrimSpace(cfg.GroupID) == "" {
-		return fmt.Errorf("%w: no consumer group id to commit offsets to (%s)", ErrInvalidConfig, KeyGroupID)
+		return fmt.Errorf("%w: no consumer group id to commit offsets to (%s)", ErrInvalidConfig, conf.KeyKafkaGroupID)
 	}
 	return nil
 }
@@ -275,10 +276,11 @@ func (c *GroupCommitter) failureError(failed []commitFailure) error {
 }
 
 // hint tells the operator what to do about a refused commit. While the
-// driver is (re)joining the group, the group refuses commits that carry no
-// generation, and the next batch's commit goes through once it holds one.
+// driver is a member, or (re)joining, a commit refused for its generation
+// raced a rebalance of the driver's own, and the next batch's commit goes
+// through.
 func (c *GroupCommitter) hint(err error) string {
-	if c.member != nil && c.member.joining() && (errors.Is(err, sarama.ErrUnknownMemberId) || errors.Is(err, sarama.ErrIllegalGeneration) || errors.Is(err, sarama.ErrRebalanceInProgress)) {
+	if c.member != nil && c.member.active() && (errors.Is(err, sarama.ErrUnknownMemberId) || errors.Is(err, sarama.ErrIllegalGeneration) || errors.Is(err, sarama.ErrRebalanceInProgress)) {
 		return "; the driver is joining the consumer group, and commits again with the next batch"
 	}
 	return commitHint(err)
@@ -292,7 +294,7 @@ func commitHint(err error) string {
 	}
 	switch kerr {
 	case sarama.ErrUnknownMemberId, sarama.ErrIllegalGeneration, sarama.ErrRebalanceInProgress:
-		return "; other consumers are members of this group, so its offsets are theirs: set " + KeyGroupID + " to a group no consumer joins"
+		return "; other consumers are members of this group, so its offsets are theirs: set " + conf.KeyKafkaGroupID + " to a group no consumer joins"
 	case sarama.ErrGroupAuthorizationFailed:
 		return "; the principal needs Read access to the group"
 	case sarama.ErrTopicAuthorizationFailed:
@@ -300,7 +302,7 @@ func commitHint(err error) string {
 	case sarama.ErrUnknownTopicOrPartition:
 		return "; the partition does not exist on the cluster"
 	case sarama.ErrInvalidGroupId:
-		return "; set " + KeyGroupID + " to a valid group id"
+		return "; set " + conf.KeyKafkaGroupID + " to a valid group id"
 	}
 	return ""
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/IBM/sarama"
+	"github.com/spindlehq/spindle/conf"
 	"github.com/spindlehq/spindle/internal/kafkatest"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
@@ -211,8 +212,8 @@ func TestGroupCommitterConsumerGroupResumes(t *testing.T) {
 	defer ccancel()
 	err = c.CommitOffsets(cctx, map[TopicPartition]int64{{"orders", 0}: 9})
 	t.Logf("commit to a group with members: %v", err)
-	if err == nil || !strings.Contains(err.Error(), KeyGroupID) || !strings.Contains(err.Error(), "orders-0") {
-		t.Fatalf("commit to a group with members: error = %v, want one naming orders-0 and %s", err, KeyGroupID)
+	if err == nil || !strings.Contains(err.Error(), conf.KeyKafkaGroupID) || !strings.Contains(err.Error(), "orders-0") {
+		t.Fatalf("commit to a group with members: error = %v, want one naming orders-0 and %s", err, conf.KeyKafkaGroupID)
 	}
 }
 
@@ -336,8 +337,8 @@ func TestGroupCommitterCancelledContext(t *testing.T) {
 func TestGroupCommitterRejectsBadInput(t *testing.T) {
 	b := kafkatest.Start(t, map[string]int32{"orders": 1})
 	noGroup := groupConfig(b, " ")
-	if _, err := NewGroupCommitter(noGroup); !errors.Is(err, ErrInvalidConfig) || !strings.Contains(err.Error(), KeyGroupID) {
-		t.Errorf("NewGroupCommitter without a group: %v, want ErrInvalidConfig naming %s", err, KeyGroupID)
+	if _, err := NewGroupCommitter(noGroup); !errors.Is(err, ErrInvalidConfig) || !strings.Contains(err.Error(), conf.KeyKafkaGroupID) {
+		t.Errorf("NewGroupCommitter without a group: %v, want ErrInvalidConfig naming %s", err, conf.KeyKafkaGroupID)
 	}
 	if _, err := NewGroupCommitterWithClient(groupConfig(b, "g"), nil); !errors.Is(err, ErrInvalidConfig) {
 		t.Errorf("NewGroupCommitterWithClient(nil client): %v, want ErrInvalidConfig", err)

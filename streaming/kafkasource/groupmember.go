@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/IBM/sarama"
+	"github.com/spindlehq/spindle/conf"
 	"go.uber.org/zap"
 )
 
@@ -87,8 +88,6 @@ type groupMember struct {
 	assigned   map[TopicPartition]bool
 	// isStable is true while the member holds a generation.
 	isStable bool
-	// inJoin is true while a join is under way.
-	inJoin bool
 
 	rejoin chan struct{}
 	cancel context.CancelFunc
@@ -143,12 +142,15 @@ func (m *groupMember) generationKey() string {
 	return fmt.Sprintf("%s/%d", id, gen)
 }
 
-// joining reports whether the member is joining the group, rather than
-// holding a generation or staying out.
-func (m *groupMember) joining() bool {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.inJoin
+// active reports whether the member is in the group or joining it,
+// rather than staying out for good.
+func (m *groupMember) active() bool {
+	select {
+	case <-m.done:
+		return false
+	default:
+		return true
+	}
 }
 
 // ensureAssigned joins again when tps holds a partition outside the
@@ -212,7 +214,6 @@ func (m *groupMember) run(ctx context.Context) {
 			// Out of the group, or fenced by a newer driver whose member
 			// a LeaveGroup must not remove.
 			m.setUnstable()
-			m.setJoining(false)
 			m.log.Warn("the driver stays out of its consumer group; offsets are still committed to it", zap.String("group", m.group), zap.Error(err))
 			return
 		}
@@ -238,16 +239,9 @@ func (m *groupMember) setUnstable() {
 	m.isStable = false
 }
 
-func (m *groupMember) setJoining(j bool) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.inJoin = j
-}
-
 // join runs JoinGroup and SyncGroup until the member holds a generation.
 func (m *groupMember) join(ctx context.Context) error {
 	m.setUnstable()
-	m.setJoining(true)
 	for ctx.Err() == nil {
 		coordinator, err := m.client.Coordinator(m.group)
 		if err != nil {
@@ -282,7 +276,7 @@ func (m *groupMember) join(ctx context.Context) error {
 			_ = m.client.RefreshCoordinator(m.group)
 			return fmt.Errorf("join group %s: %w", m.group, resp.Err)
 		case sarama.ErrInconsistentGroupProtocol:
-			return fmt.Errorf("%w: group %s has members that are not Spindle drivers (%w); set %s to a group no consumer joins", errStopMembership, m.group, resp.Err, KeyGroupID)
+			return fmt.Errorf("%w: group %s has members that are not Spindle drivers (%w); set %s to a group no consumer joins", errStopMembership, m.group, resp.Err, conf.KeyKafkaGroupID)
 		case sarama.ErrFencedInstancedId:
 			return fmt.Errorf("%w: another driver with group.instance.id %s, a newer attempt, took its place (%w)", errStopMembership, m.instanceID, resp.Err)
 		case sarama.ErrGroupAuthorizationFailed, sarama.ErrInvalidSessionTimeout:
@@ -299,7 +293,7 @@ func (m *groupMember) join(ctx context.Context) error {
 			continue
 		}
 		m.mu.Lock()
-		m.generation, m.assigned, m.isStable, m.inJoin = resp.GenerationId, assigned, true, false
+		m.generation, m.assigned, m.isStable = resp.GenerationId, assigned, true
 		m.mu.Unlock()
 		m.log.Info("the driver is a member of its consumer group", zap.String("group", m.group), zap.String("instance", m.instanceID),
 			zap.Int32("generation", resp.GenerationId), zap.Int("partitions", len(assigned)))

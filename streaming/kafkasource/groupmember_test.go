@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/IBM/sarama"
+	"github.com/spindlehq/spindle/conf"
 	"github.com/spindlehq/spindle/internal/kafkatest"
-	"github.com/spindlehq/spindle/internal/testutil"
 	"go.uber.org/zap/zaptest"
 )
 
@@ -67,11 +67,30 @@ func describeGroup(t *testing.T, b *kafkatest.Broker, group string) groupView {
 func waitGroup(t *testing.T, b *kafkatest.Broker, group string, ok func(groupView) bool) groupView {
 	t.Helper()
 	var v groupView
-	testutil.WaitFor(t, testTimeout, func() (bool, string) {
+	pollUntil(t, func() (bool, string) {
 		v = describeGroup(t, b, group)
 		return ok(v), fmt.Sprintf("group %s: %+v", group, v)
 	})
 	return v
+}
+
+// pollUntil polls cond until it holds, failing the test with cond's last
+// explanation after testTimeout. (internal/testutil's WaitFor would make
+// an import cycle: it starts a ResourceManager, whose driver imports this
+// package.)
+func pollUntil(t *testing.T, cond func() (bool, string)) {
+	t.Helper()
+	deadline := time.Now().Add(testTimeout)
+	for {
+		ok, why := cond()
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("condition not met within %v: %s", testTimeout, why)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // oneMember returns the only member's description, "" unless the group is
@@ -91,7 +110,7 @@ func oneMember(v groupView) string {
 // the group is followed by the next batch's.
 func commitAsBatchesDo(t *testing.T, c *GroupCommitter, next map[TopicPartition]int64) {
 	t.Helper()
-	testutil.WaitFor(t, testTimeout, func() (bool, string) {
+	pollUntil(t, func() (bool, string) {
 		ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
 		defer cancel()
 		err := c.CommitOffsets(ctx, next)
@@ -184,34 +203,33 @@ func TestGroupMemberVisibleToTools(t *testing.T) {
 	waitGroup(t, b, "spindle-retail", func(v groupView) bool { return v.state == "Empty" && len(v.members) == 0 })
 }
 
-func TestConfigFromConfMembership(t *testing.T) {
-	base := map[string]string{KeyBootstrapServers: "k:9092", KeyTopics: "t", KeyAppName: "retail"}
-	cfg, err := ConfigFromConf(base)
+func TestConfigFromAppMembership(t *testing.T) {
+	base := map[string]string{conf.KeyKafkaBootstrapServers: "k:9092", conf.KeyKafkaTopics: "t", conf.KeyAppName: "retail"}
+	cfg, err := fromConf(base)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Membership != DefaultMembership() || !cfg.Membership.Join {
-		t.Fatalf("default membership %+v", cfg.Membership)
+	if want := (Membership{Join: true, SessionTimeout: DefaultSessionTimeout, HeartbeatInterval: DefaultHeartbeatInterval}); cfg.Membership != want {
+		t.Fatalf("default membership %+v, want %+v", cfg.Membership, want)
 	}
-	cfg, err = ConfigFromConf(confWith(base, KeyGroupJoin, "false", KeyGroupInstanceID, "am", KeySessionTimeout, "10000", KeyHeartbeatInterval, "1000"))
+	cfg, err = fromConf(confWith(base, conf.KeyKafkaGroupJoin, "false", conf.KeyKafkaGroupInstanceID, "am", conf.KeyKafkaSessionTimeout, "10000", conf.KeyKafkaHeartbeatInterval, "1000"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if want := (Membership{Join: false, InstanceID: "am", SessionTimeout: 10 * time.Second, HeartbeatInterval: time.Second}); cfg.Membership != want {
 		t.Fatalf("membership %+v, want %+v", cfg.Membership, want)
 	}
-	for _, tc := range []struct{ kv []string }{
-		{[]string{KeyGroupJoin, "yes please"}},
-		{[]string{KeyGroupInstanceID, " "}},
-		{[]string{KeySessionTimeout, "5999"}},
-		{[]string{KeySessionTimeout, "1800001"}},
-		{[]string{KeyHeartbeatInterval, "0"}},
-		{[]string{KeyHeartbeatInterval, "45000"}},
-		{[]string{KeySessionTimeout, "10000", KeyHeartbeatInterval, "10000"}},
+	if _, err := fromConf(confWith(base, conf.KeyKafkaSessionTimeout, "10000", conf.KeyKafkaHeartbeatInterval, "10000")); !errors.Is(err, ErrInvalidConfig) ||
+		!strings.Contains(err.Error(), conf.KeyKafkaHeartbeatInterval+"=10s must be below "+conf.KeyKafkaSessionTimeout) {
+		t.Fatalf("heartbeat not below the session timeout: %v", err)
+	}
+	// Submit refuses values that do not fit.
+	for _, kv := range [][2]string{
+		{conf.KeyKafkaGroupJoin, "yes please"}, {conf.KeyKafkaGroupInstanceID, " "}, {conf.KeyKafkaSessionTimeout, "5999"},
+		{conf.KeyKafkaSessionTimeout, "1800001"}, {conf.KeyKafkaHeartbeatInterval, "0"},
 	} {
-		_, err := ConfigFromConf(confWith(base, tc.kv...))
-		if !errors.Is(err, ErrInvalidConfig) || !strings.Contains(err.Error(), tc.kv[len(tc.kv)-2]) {
-			t.Errorf("%v: %v, want an error naming %s", tc.kv, err, tc.kv[len(tc.kv)-2])
+		if _, err := fromConf(confWith(base, kv[0], kv[1])); !errors.Is(err, errSet) {
+			t.Errorf("%s=%q: %v, want a refusal at submit", kv[0], kv[1], err)
 		}
 	}
 }

@@ -11,58 +11,31 @@ import (
 	"strings"
 
 	"github.com/IBM/sarama"
+	"github.com/spindlehq/spindle/conf"
 )
 
-// Kafka client keys with the Java client's names, as Spark's Kafka source
-// takes them (kafka.sasl.jaas.config there is spindle.kafka.sasl.jaas.config
-// here). ConfigFromConf reads them beside the librdkafka-style keys.
-const (
-	// KeySASLJAASConfig is one JAAS login module line with username and
-	// password: PlainLoginModule for PLAIN, ScramLoginModule for SCRAM.
-	KeySASLJAASConfig = "spindle.kafka.sasl.jaas.config"
-	// KeySSLTruststoreLocation is a PEM file of CA certificates (a JKS or
-	// PKCS12 truststore is refused with how to convert it).
-	KeySSLTruststoreLocation = "spindle.kafka.ssl.truststore.location"
-	// KeySSLTruststoreType is PEM (JKS and PKCS12 are refused).
-	KeySSLTruststoreType = "spindle.kafka.ssl.truststore.type"
-	// KeySSLTruststorePassword is accepted and unused: a PEM truststore
-	// has no password.
-	KeySSLTruststorePassword = "spindle.kafka.ssl.truststore.password"
-	// KeySSLKeystoreLocation is a PEM file with the client certificate
-	// chain and its unencrypted private key.
-	KeySSLKeystoreLocation = "spindle.kafka.ssl.keystore.location"
-	// KeySSLKeystoreType is PEM (JKS and PKCS12 are refused).
-	KeySSLKeystoreType = "spindle.kafka.ssl.keystore.type"
-	// KeySSLKeystorePassword is accepted and unused: a PEM keystore has no
-	// password.
-	KeySSLKeystorePassword = "spindle.kafka.ssl.keystore.password"
-	// KeySSLKeyPassword would decrypt an encrypted private key, which is
-	// refused with how to decrypt it.
-	KeySSLKeyPassword = "spindle.kafka.ssl.key.password"
-	// KeySSLEndpointIdentification is https (the default: the broker's
-	// certificate must name the host dialled) or empty (any host name,
-	// the certificate chain still verified).
-	KeySSLEndpointIdentification = "spindle.kafka.ssl.endpoint.identification.algorithm"
-)
+// javaKeyNames are the keys with the Java client's names of security
+// settings, as Spark's Kafka source takes them (kafka.sasl.jaas.config
+// there is spindle.kafka.sasl.jaas.config here), read beside the
+// librdkafka-style keys.
+var javaKeyNames = []string{conf.KeyKafkaSASLJAASConfig, conf.KeyKafkaSSLTruststoreLocation, conf.KeyKafkaSSLTruststoreType,
+	conf.KeyKafkaSSLTruststorePassword, conf.KeyKafkaSSLKeystoreLocation, conf.KeyKafkaSSLKeystoreType, conf.KeyKafkaSSLKeystorePassword,
+	conf.KeyKafkaSSLKeyPassword, conf.KeyKafkaSSLEndpointIdentification}
 
 // javaKeys collects the Java-named keys of one configuration.
 type javaKeys struct {
 	values map[string]string
 }
 
-// take keeps key when it is a Java-named key, and says whether it was.
-func (j *javaKeys) take(key, raw string) bool {
-	switch key {
-	case KeySASLJAASConfig, KeySSLTruststoreLocation, KeySSLTruststoreType, KeySSLTruststorePassword,
-		KeySSLKeystoreLocation, KeySSLKeystoreType, KeySSLKeystorePassword, KeySSLKeyPassword, KeySSLEndpointIdentification:
-	default:
-		return false
+// javaKeysFrom collects the Java-named keys that a sets.
+func javaKeysFrom(a conf.AppConf) javaKeys {
+	j := javaKeys{values: map[string]string{}}
+	for _, k := range javaKeyNames {
+		if a.IsSet(k) {
+			j.values[k] = a.String(k)
+		}
 	}
-	if j.values == nil {
-		j.values = map[string]string{}
-	}
-	j.values[key] = raw
-	return true
+	return j
 }
 
 func (j *javaKeys) has(key string) bool {
@@ -72,7 +45,7 @@ func (j *javaKeys) has(key string) bool {
 
 func (j *javaKeys) get(key string) string { return strings.TrimSpace(j.values[key]) }
 
-// security is the librdkafka-style security settings that ConfigFromConf
+// security is the librdkafka-style security settings that applySecurity
 // collected, which the Java-named keys fill in.
 type security struct {
 	mechanism                 *string
@@ -82,82 +55,87 @@ type security struct {
 
 // apply turns the Java-named keys into the librdkafka-style settings and
 // sarama's SASL credentials, before applySecurity checks them against
-// security.protocol. A key given both ways is an error.
-func (j *javaKeys) apply(sc *sarama.Config, sec security) error {
-	for _, k := range []string{KeySSLTruststoreLocation, KeySSLTruststoreType, KeySSLTruststorePassword, KeySSLKeystoreLocation,
-		KeySSLKeystoreType, KeySSLKeystorePassword, KeySSLKeyPassword, KeySSLEndpointIdentification} {
+// security.protocol. A key given both ways is an error. Without readFiles
+// (at submit, away from the cluster's nodes) the stores are not read.
+func (j *javaKeys) apply(sc *sarama.Config, sec security, readFiles bool) error {
+	for _, k := range javaKeyNames[1:] {
 		if j.has(k) {
 			*sec.sslKeys = append(*sec.sslKeys, k)
 		}
 	}
 	slices.Sort(*sec.sslKeys)
-	if j.has(KeySASLJAASConfig) {
+	if j.has(conf.KeyKafkaSASLJAASConfig) {
 		if err := j.applyJAAS(sc, sec); err != nil {
 			return err
 		}
 	}
-	if j.has(KeySSLTruststoreLocation) {
+	if j.has(conf.KeyKafkaSSLTruststoreLocation) {
 		if *sec.caPath != "" {
-			return fmt.Errorf("%w: %s and %s both name CA certificates: set one", ErrInvalidConfig, KeySSLTruststoreLocation, KeySSLCALocation)
+			return fmt.Errorf("%w: %s and %s both name CA certificates: set one", ErrInvalidConfig, conf.KeyKafkaSSLTruststoreLocation, conf.KeyKafkaSSLCALocation)
 		}
-		path := j.get(KeySSLTruststoreLocation)
-		if err := checkPEMStore(KeySSLTruststoreLocation, path, j.get(KeySSLTruststoreType), KeySSLTruststoreType, false); err != nil {
+		path := j.get(conf.KeyKafkaSSLTruststoreLocation)
+		if err := checkStoreType(conf.KeyKafkaSSLTruststoreLocation, path, j.get(conf.KeyKafkaSSLTruststoreType), conf.KeyKafkaSSLTruststoreType, false); err != nil {
 			return err
+		}
+		if readFiles {
+			if err := checkPEMStore(conf.KeyKafkaSSLTruststoreLocation, path, j.get(conf.KeyKafkaSSLTruststoreType), conf.KeyKafkaSSLTruststoreType, false); err != nil {
+				return err
+			}
 		}
 		*sec.caPath = path
-	} else if j.has(KeySSLTruststoreType) {
-		return fmt.Errorf("%w: %s is set without %s", ErrInvalidConfig, KeySSLTruststoreType, KeySSLTruststoreLocation)
+	} else if j.has(conf.KeyKafkaSSLTruststoreType) {
+		return fmt.Errorf("%w: %s is set without %s", ErrInvalidConfig, conf.KeyKafkaSSLTruststoreType, conf.KeyKafkaSSLTruststoreLocation)
 	}
-	if j.has(KeySSLKeyPassword) {
+	if j.has(conf.KeyKafkaSSLKeyPassword) {
 		return fmt.Errorf("%w: %s is set, but Spindle cannot read an encrypted private key: decrypt it once, e.g. `openssl pkey -in client.key -out client-plain.key` (it asks for the password; keep the file readable by the job's user only), and leave %s out",
-			ErrInvalidConfig, KeySSLKeyPassword, KeySSLKeyPassword)
+			ErrInvalidConfig, conf.KeyKafkaSSLKeyPassword, conf.KeyKafkaSSLKeyPassword)
 	}
-	if j.has(KeySSLKeystoreLocation) {
+	if j.has(conf.KeyKafkaSSLKeystoreLocation) {
 		if *sec.certPath != "" || *sec.keyPath != "" {
-			return fmt.Errorf("%w: %s and %s/%s both name the client certificate: set one", ErrInvalidConfig, KeySSLKeystoreLocation, KeySSLCertLocation, KeySSLKeyLocation)
+			return fmt.Errorf("%w: %s and %s/%s both name the client certificate: set one", ErrInvalidConfig, conf.KeyKafkaSSLKeystoreLocation, conf.KeyKafkaSSLCertLocation, conf.KeyKafkaSSLKeyLocation)
 		}
-		path := j.get(KeySSLKeystoreLocation)
-		if err := checkPEMStore(KeySSLKeystoreLocation, path, j.get(KeySSLKeystoreType), KeySSLKeystoreType, true); err != nil {
+		path := j.get(conf.KeyKafkaSSLKeystoreLocation)
+		if err := checkStoreType(conf.KeyKafkaSSLKeystoreLocation, path, j.get(conf.KeyKafkaSSLKeystoreType), conf.KeyKafkaSSLKeystoreType, true); err != nil {
 			return err
+		}
+		if readFiles {
+			if err := checkPEMStore(conf.KeyKafkaSSLKeystoreLocation, path, j.get(conf.KeyKafkaSSLKeystoreType), conf.KeyKafkaSSLKeystoreType, true); err != nil {
+				return err
+			}
 		}
 		// One PEM file holds the chain and the key; tls reads each kind.
 		*sec.certPath, *sec.keyPath = path, path
-	} else if j.has(KeySSLKeystoreType) {
-		return fmt.Errorf("%w: %s is set without %s", ErrInvalidConfig, KeySSLKeystoreType, KeySSLKeystoreLocation)
-	}
-	if j.has(KeySSLEndpointIdentification) {
-		if alg := strings.ToLower(j.get(KeySSLEndpointIdentification)); alg != "" && alg != "https" {
-			return fmt.Errorf("%w: %s=%q: must be https or empty", ErrInvalidConfig, KeySSLEndpointIdentification, j.values[KeySSLEndpointIdentification])
-		}
+	} else if j.has(conf.KeyKafkaSSLKeystoreType) {
+		return fmt.Errorf("%w: %s is set without %s", ErrInvalidConfig, conf.KeyKafkaSSLKeystoreType, conf.KeyKafkaSSLKeystoreLocation)
 	}
 	return nil
 }
 
 // applyJAAS takes the SASL credentials from sasl.jaas.config.
 func (j *javaKeys) applyJAAS(sc *sarama.Config, sec security) error {
-	for _, k := range []string{KeySASLUsername, KeySASLPassword} {
+	for _, k := range []string{conf.KeyKafkaSASLUsername, conf.KeyKafkaSASLPassword} {
 		if slices.Contains(*sec.saslKeys, k) {
-			return fmt.Errorf("%w: %s and %s both give SASL credentials: set one", ErrInvalidConfig, KeySASLJAASConfig, k)
+			return fmt.Errorf("%w: %s and %s both give SASL credentials: set one", ErrInvalidConfig, conf.KeyKafkaSASLJAASConfig, k)
 		}
 	}
-	login, err := parseJAAS(j.values[KeySASLJAASConfig])
+	login, err := parseJAAS(j.values[conf.KeyKafkaSASLJAASConfig])
 	if err != nil {
-		return fmt.Errorf("%w: %s: %w", ErrInvalidConfig, KeySASLJAASConfig, err)
+		return fmt.Errorf("%w: %s: %w", ErrInvalidConfig, conf.KeyKafkaSASLJAASConfig, err)
 	}
 	mech := *sec.mechanism
 	switch {
 	case login.scram && mech == "":
-		return fmt.Errorf("%w: %s names ScramLoginModule: set %s to SCRAM-SHA-256 or SCRAM-SHA-512", ErrInvalidConfig, KeySASLJAASConfig, KeySASLMechanism)
+		return fmt.Errorf("%w: %s names ScramLoginModule: set %s to SCRAM-SHA-256 or SCRAM-SHA-512", ErrInvalidConfig, conf.KeyKafkaSASLJAASConfig, conf.KeyKafkaSASLMechanism)
 	case login.scram && mech != sarama.SASLTypeSCRAMSHA256 && mech != sarama.SASLTypeSCRAMSHA512,
 		!login.scram && mech != "" && mech != sarama.SASLTypePlaintext:
 		module := "PlainLoginModule"
 		if login.scram {
 			module = "ScramLoginModule"
 		}
-		return fmt.Errorf("%w: %s names %s, which does not log in with %s=%s", ErrInvalidConfig, KeySASLJAASConfig, module, KeySASLMechanism, mech)
+		return fmt.Errorf("%w: %s names %s, which does not log in with %s=%s", ErrInvalidConfig, conf.KeyKafkaSASLJAASConfig, module, conf.KeyKafkaSASLMechanism, mech)
 	}
 	sc.Net.SASL.User, sc.Net.SASL.Password = login.username, login.password
-	*sec.saslKeys = append(*sec.saslKeys, KeySASLJAASConfig)
+	*sec.saslKeys = append(*sec.saslKeys, conf.KeyKafkaSASLJAASConfig)
 	slices.Sort(*sec.saslKeys)
 	return nil
 }
@@ -166,7 +144,7 @@ func (j *javaKeys) applyJAAS(sc *sarama.Config, sec security) error {
 // empty ssl.endpoint.identification.algorithm verifies the broker's
 // certificate chain but not the host name it names.
 func (j *javaKeys) finish(sc *sarama.Config) {
-	if !j.has(KeySSLEndpointIdentification) || j.get(KeySSLEndpointIdentification) != "" || sc.Net.TLS.Config == nil {
+	if !j.has(conf.KeyKafkaSSLEndpointIdentification) || j.get(conf.KeyKafkaSSLEndpointIdentification) != "" || sc.Net.TLS.Config == nil {
 		return
 	}
 	tc := sc.Net.TLS.Config
@@ -192,17 +170,15 @@ func (j *javaKeys) finish(sc *sarama.Config) {
 // when it is not. withKey is true for a keystore, which must also hold an
 // unencrypted private key.
 func checkPEMStore(key, path, typ, typeKey string, withKey bool) error {
+	if err := checkStoreType(key, path, typ, typeKey, withKey); err != nil {
+		return err
+	}
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return fmt.Errorf("%w: %s: %w", ErrInvalidConfig, key, err)
 	}
-	format := storeFormat(data)
-	if t := strings.ToUpper(typ); t != "" && t != "PEM" {
-		format = t
-	}
-	if format != "PEM" {
-		return fmt.Errorf("%w: %s=%s is a %s store, which Spindle, a Go program, cannot read: convert it to PEM, %s, then set %s to the PEM file%s",
-			ErrInvalidConfig, key, path, format, convertHint(path, withKey), key, typeHint(typeKey, typ))
+	if format := storeFormat(data); format != "PEM" {
+		return storeError(key, path, format, typ, typeKey, withKey)
 	}
 	if withKey {
 		if bytes.Contains(data, []byte("ENCRYPTED PRIVATE KEY")) || bytes.Contains(data, []byte("Proc-Type: 4,ENCRYPTED")) {
@@ -218,6 +194,22 @@ func checkPEMStore(key, path, typ, typeKey string, withKey bool) error {
 		return fmt.Errorf("%w: %s=%s: no PEM certificate in the file", ErrInvalidConfig, key, path)
 	}
 	return nil
+}
+
+// checkStoreType refuses a store whose type key names it as not PEM,
+// without reading it (as submit does).
+func checkStoreType(key, path, typ, typeKey string, withKey bool) error {
+	if t := strings.ToUpper(typ); t != "" && t != "PEM" {
+		return storeError(key, path, t, typ, typeKey, withKey)
+	}
+	return nil
+}
+
+// storeError says that the store at path is in format, not PEM, and how
+// to convert it.
+func storeError(key, path, format, typ, typeKey string, withKey bool) error {
+	return fmt.Errorf("%w: %s=%s is a %s store, which Spindle, a Go program, cannot read: convert it to PEM, %s, then set %s to the PEM file%s",
+		ErrInvalidConfig, key, path, format, convertHint(path, withKey), key, typeHint(typeKey, typ))
 }
 
 // storeFormat sniffs a key or trust store: PEM, JKS, JCEKS, PKCS12, or

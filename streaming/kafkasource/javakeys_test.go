@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/IBM/sarama"
+	"github.com/spindlehq/spindle/conf"
 	"github.com/spindlehq/spindle/internal/kafkatest"
 )
 
@@ -86,9 +87,9 @@ func FuzzParseJAAS(f *testing.F) {
 // Java-named keys kv.
 func javaConf(b *kafkatest.Broker, topic string, kv ...string) map[string]string {
 	return confWith(map[string]string{
-		KeyBootstrapServers: strings.Join(b.Addrs(), ","),
-		KeyTopics:           topic,
-		KeyAutoOffsetReset:  "earliest",
+		conf.KeyKafkaBootstrapServers: strings.Join(b.Addrs(), ","),
+		conf.KeyKafkaTopics:           topic,
+		conf.KeyKafkaAutoOffsetReset:  "earliest",
 	}, kv...)
 }
 
@@ -101,19 +102,19 @@ func confWith(base map[string]string, kv ...string) map[string]string {
 	return m
 }
 
-func TestConfigFromConfJavaKeys(t *testing.T) {
+func TestConfigFromAppJavaKeys(t *testing.T) {
 	pki := newTestPKI(t)
 	dir := t.TempDir()
 	keystore := filepath.Join(dir, "client-store.pem")
 	certPEM, _ := os.ReadFile(pki.certFile)
 	keyPEM, _ := os.ReadFile(pki.keyFile)
 	os.WriteFile(keystore, append(certPEM, keyPEM...), 0o600)
-	base := map[string]string{KeyBootstrapServers: "k:9093", KeyTopics: "t"}
+	base := map[string]string{conf.KeyKafkaBootstrapServers: "k:9093", conf.KeyKafkaTopics: "t"}
 	with := func(kv ...string) map[string]string { return confWith(base, kv...) }
 
-	cfg, err := ConfigFromConf(with(KeySecurityProtocol, "sasl_ssl", KeySASLMechanism, "SCRAM-SHA-512", KeySASLJAASConfig, scramJAAS,
-		KeySSLTruststoreLocation, pki.caFile, KeySSLTruststoreType, "PEM", KeySSLTruststorePassword, "changeit",
-		KeySSLKeystoreLocation, keystore, KeySSLKeystoreType, "pem", KeySSLEndpointIdentification, "https"))
+	cfg, err := fromConf(with(conf.KeyKafkaSecurityProtocol, "sasl_ssl", conf.KeyKafkaSASLMechanism, "SCRAM-SHA-512", conf.KeyKafkaSASLJAASConfig, scramJAAS,
+		conf.KeyKafkaSSLTruststoreLocation, pki.caFile, conf.KeyKafkaSSLTruststoreType, "PEM", conf.KeyKafkaSSLTruststorePassword, "changeit",
+		conf.KeyKafkaSSLKeystoreLocation, keystore, conf.KeyKafkaSSLKeystoreType, "pem", conf.KeyKafkaSSLEndpointIdentification, "https"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +124,7 @@ func TestConfigFromConfJavaKeys(t *testing.T) {
 		len(sc.Net.TLS.Config.Certificates) != 1 || sc.Net.TLS.Config.InsecureSkipVerify {
 		t.Fatalf("sarama config: SASL %+v, TLS enabled %v, config %+v", sc.Net.SASL, sc.Net.TLS.Enable, sc.Net.TLS.Config)
 	}
-	cfg, err = ConfigFromConf(with(KeySecurityProtocol, "SASL_PLAINTEXT", KeySASLJAASConfig, plainJAAS))
+	cfg, err = fromConf(with(conf.KeyKafkaSecurityProtocol, "SASL_PLAINTEXT", conf.KeyKafkaSASLJAASConfig, plainJAAS))
 	if err != nil || cfg.ClientConfig.Net.SASL.Mechanism != sarama.SASLTypePlaintext || cfg.ClientConfig.Net.SASL.User != "alice" {
 		t.Fatalf("PLAIN from JAAS: %+v, %v", cfg.ClientConfig, err)
 	}
@@ -135,47 +136,49 @@ func TestConfigFromConfJavaKeys(t *testing.T) {
 	encrypted := filepath.Join(dir, "encrypted.pem")
 	os.WriteFile(encrypted, append(certPEM, []byte("-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIB\n-----END ENCRYPTED PRIVATE KEY-----\n")...), 0o600)
 	for _, tc := range []struct {
-		name string
-		conf map[string]string
-		want []string
+		name     string
+		settings map[string]string
+		want     []string
 	}{
-		{"JKS truststore", with(KeySecurityProtocol, "SSL", KeySSLTruststoreLocation, jks, KeySSLTruststorePassword, "changeit"),
+		{"JKS truststore", with(conf.KeyKafkaSecurityProtocol, "SSL", conf.KeyKafkaSSLTruststoreLocation, jks, conf.KeyKafkaSSLTruststorePassword, "changeit"),
 			[]string{"spindle.kafka.ssl.truststore.location=" + jks + " is a JKS store", "keytool -exportcert -rfc -keystore " + jks, "openssl pkcs12 -in store.p12 -nokeys -out ca.pem"}},
-		{"PEM truststore said to be JKS", with(KeySecurityProtocol, "SSL", KeySSLTruststoreLocation, pki.caFile, KeySSLTruststoreType, "JKS"),
+		{"PEM truststore said to be JKS", with(conf.KeyKafkaSecurityProtocol, "SSL", conf.KeyKafkaSSLTruststoreLocation, pki.caFile, conf.KeyKafkaSSLTruststoreType, "JKS"),
 			[]string{"is a JKS store", "and spindle.kafka.ssl.truststore.type to PEM"}},
-		{"PKCS12 keystore", with(KeySecurityProtocol, "SSL", KeySSLKeystoreLocation, p12, KeySSLKeystorePassword, "changeit"),
+		{"PKCS12 keystore", with(conf.KeyKafkaSecurityProtocol, "SSL", conf.KeyKafkaSSLKeystoreLocation, p12, conf.KeyKafkaSSLKeystorePassword, "changeit"),
 			[]string{"is a PKCS12 store", "openssl pkcs12 -in store.p12 -nodes -out client.pem"}},
-		{"encrypted key", with(KeySecurityProtocol, "SSL", KeySSLKeystoreLocation, encrypted),
+		{"encrypted key", with(conf.KeyKafkaSecurityProtocol, "SSL", conf.KeyKafkaSSLKeystoreLocation, encrypted),
 			[]string{"holds an encrypted private key", "openssl pkey -in " + encrypted}},
-		{"key password", with(KeySecurityProtocol, "SSL", KeySSLKeystoreLocation, keystore, KeySSLKeyPassword, "changeit"),
+		{"key password", with(conf.KeyKafkaSecurityProtocol, "SSL", conf.KeyKafkaSSLKeystoreLocation, keystore, conf.KeyKafkaSSLKeyPassword, "changeit"),
 			[]string{"spindle.kafka.ssl.key.password is set, but Spindle cannot read an encrypted private key"}},
-		{"keystore without a key", with(KeySecurityProtocol, "SSL", KeySSLKeystoreLocation, pki.caFile),
+		{"keystore without a key", with(conf.KeyKafkaSecurityProtocol, "SSL", conf.KeyKafkaSSLKeystoreLocation, pki.caFile),
 			[]string{"want the client certificate and its private key, PEM, in one file"}},
-		{"truststore and CA location", with(KeySecurityProtocol, "SSL", KeySSLTruststoreLocation, pki.caFile, KeySSLCALocation, pki.caFile),
+		{"truststore and CA location", with(conf.KeyKafkaSecurityProtocol, "SSL", conf.KeyKafkaSSLTruststoreLocation, pki.caFile, conf.KeyKafkaSSLCALocation, pki.caFile),
 			[]string{"spindle.kafka.ssl.truststore.location and spindle.kafka.ssl.ca.location both name CA certificates"}},
-		{"keystore and certificate location", with(KeySecurityProtocol, "SSL", KeySSLKeystoreLocation, keystore, KeySSLCertLocation, pki.certFile, KeySSLKeyLocation, pki.keyFile),
+		{"keystore and certificate location", with(conf.KeyKafkaSecurityProtocol, "SSL", conf.KeyKafkaSSLKeystoreLocation, keystore, conf.KeyKafkaSSLCertLocation, pki.certFile, conf.KeyKafkaSSLKeyLocation, pki.keyFile),
 			[]string{"both name the client certificate"}},
-		{"truststore type alone", with(KeySecurityProtocol, "SSL", KeySSLTruststoreType, "PEM"),
+		{"truststore type alone", with(conf.KeyKafkaSecurityProtocol, "SSL", conf.KeyKafkaSSLTruststoreType, "PEM"),
 			[]string{"spindle.kafka.ssl.truststore.type is set without spindle.kafka.ssl.truststore.location"}},
-		{"endpoint algorithm", with(KeySecurityProtocol, "SSL", KeySSLEndpointIdentification, "ldaps"),
-			[]string{`spindle.kafka.ssl.endpoint.identification.algorithm="ldaps": must be https or empty`}},
-		{"SSL key with PLAINTEXT", with(KeySSLTruststoreLocation, pki.caFile),
+		{"endpoint algorithm", with(conf.KeyKafkaSecurityProtocol, "SSL", conf.KeyKafkaSSLEndpointIdentification, "ldaps"),
+			[]string{`spindle.kafka.ssl.endpoint.identification.algorithm="ldaps": "ldaps" is not accepted: use https, or empty`}},
+		{"SSL key with PLAINTEXT", with(conf.KeyKafkaSSLTruststoreLocation, pki.caFile),
 			[]string{"spindle.kafka.ssl.truststore.location is set but spindle.kafka.security.protocol is PLAINTEXT"}},
-		{"JAAS with PLAINTEXT", with(KeySASLJAASConfig, plainJAAS),
+		{"JAAS with PLAINTEXT", with(conf.KeyKafkaSASLJAASConfig, plainJAAS),
 			[]string{"spindle.kafka.sasl.jaas.config is set but spindle.kafka.security.protocol is PLAINTEXT"}},
-		{"JAAS and username", with(KeySecurityProtocol, "SASL_SSL", KeySASLJAASConfig, plainJAAS, KeySASLUsername, "bob"),
+		{"JAAS and username", with(conf.KeyKafkaSecurityProtocol, "SASL_SSL", conf.KeyKafkaSASLJAASConfig, plainJAAS, conf.KeyKafkaSASLUsername, "bob"),
 			[]string{"spindle.kafka.sasl.jaas.config and spindle.kafka.sasl.username both give SASL credentials"}},
-		{"SCRAM module without mechanism", with(KeySecurityProtocol, "SASL_SSL", KeySASLJAASConfig, scramJAAS),
+		{"SCRAM module without mechanism", with(conf.KeyKafkaSecurityProtocol, "SASL_SSL", conf.KeyKafkaSASLJAASConfig, scramJAAS),
 			[]string{"names ScramLoginModule: set spindle.kafka.sasl.mechanism to SCRAM-SHA-256 or SCRAM-SHA-512"}},
-		{"PLAIN module with SCRAM", with(KeySecurityProtocol, "SASL_SSL", KeySASLJAASConfig, plainJAAS, KeySASLMechanism, "SCRAM-SHA-256"),
+		{"PLAIN module with SCRAM", with(conf.KeyKafkaSecurityProtocol, "SASL_SSL", conf.KeyKafkaSASLJAASConfig, plainJAAS, conf.KeyKafkaSASLMechanism, "SCRAM-SHA-256"),
 			[]string{"names PlainLoginModule, which does not log in with spindle.kafka.sasl.mechanism=SCRAM-SHA-256"}},
-		{"GSSAPI", with(KeySecurityProtocol, "SASL_SSL", KeySASLJAASConfig, `com.sun.security.auth.module.Krb5LoginModule required useKeyTab=true keyTab="/etc/k.keytab";`),
+		{"GSSAPI", with(conf.KeyKafkaSecurityProtocol, "SASL_SSL", conf.KeyKafkaSASLJAASConfig, `com.sun.security.auth.module.Krb5LoginModule required useKeyTab=true keyTab="/etc/k.keytab";`),
 			[]string{"spindle.kafka.sasl.jaas.config: login module com.sun.security.auth.module.Krb5LoginModule is not supported"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := ConfigFromConf(tc.conf)
-			if !errors.Is(err, ErrInvalidConfig) {
-				t.Fatalf("err %v, want ErrInvalidConfig", err)
+			_, err := fromConf(tc.settings)
+			// Refused by the key registry at submit, or when the source
+			// is configured.
+			if !errors.Is(err, ErrInvalidConfig) && !errors.Is(err, errSet) {
+				t.Fatalf("err %v, want a refusal", err)
 			}
 			for _, w := range tc.want {
 				if !strings.Contains(err.Error(), w) {
@@ -201,17 +204,17 @@ func TestJavaKeysAgainstBroker(t *testing.T) {
 	t.Run("SASL_SSL SCRAM-SHA-512", func(t *testing.T) {
 		b := kafkatest.Start(t, map[string]int32{"secure": 1}, kafkatest.WithSASL(sarama.SASLTypeSCRAMSHA512, "alice", "s3cret"), kafkatest.WithTLS(pki.server, pki.client()))
 		b.Produce(t, "secure", 0, 3, kv)
-		conf := javaConf(b, "secure", KeySecurityProtocol, "SASL_SSL", KeySASLMechanism, "SCRAM-SHA-512", KeySASLJAASConfig, scramJAAS,
-			KeySSLTruststoreLocation, pki.caFile, KeySSLTruststoreType, "PEM")
-		plan, err := planOnce(conf)
+		settings := javaConf(b, "secure", conf.KeyKafkaSecurityProtocol, "SASL_SSL", conf.KeyKafkaSASLMechanism, "SCRAM-SHA-512", conf.KeyKafkaSASLJAASConfig, scramJAAS,
+			conf.KeyKafkaSSLTruststoreLocation, pki.caFile, conf.KeyKafkaSSLTruststoreType, "PEM")
+		plan, err := planOnce(settings)
 		if err != nil {
 			t.Fatalf("Plan over SASL_SSL with SCRAM: %v", err)
 		}
 		if r := rangeOf(t, plan, "secure", 0); r.Until != 3 {
 			t.Fatalf("range = %s, want [0, 3)", r)
 		}
-		conf[KeySASLJAASConfig] = strings.Replace(scramJAAS, "s3cret", "wrong", 1)
-		if _, err := planOnce(conf); err == nil {
+		settings[conf.KeyKafkaSASLJAASConfig] = strings.Replace(scramJAAS, "s3cret", "wrong", 1)
+		if _, err := planOnce(settings); err == nil {
 			t.Fatal("Plan with a wrong SCRAM password succeeded")
 		}
 	})
@@ -224,32 +227,62 @@ func TestJavaKeysAgainstBroker(t *testing.T) {
 		certPEM, _ := os.ReadFile(pki.certFile)
 		keyPEM, _ := os.ReadFile(pki.keyFile)
 		os.WriteFile(keystore, append(keyPEM, certPEM...), 0o600)
-		conf := javaConf(b, "mtls", KeySecurityProtocol, "SSL", KeySSLTruststoreLocation, pki.caFile, KeySSLKeystoreLocation, keystore, KeySSLKeystoreType, "PEM")
-		if plan, err := planOnce(conf); err != nil || rangeOf(t, plan, "mtls", 0).Until != 2 {
+		settings := javaConf(b, "mtls", conf.KeyKafkaSecurityProtocol, "SSL", conf.KeyKafkaSSLTruststoreLocation, pki.caFile, conf.KeyKafkaSSLKeystoreLocation, keystore, conf.KeyKafkaSSLKeystoreType, "PEM")
+		if plan, err := planOnce(settings); err != nil || rangeOf(t, plan, "mtls", 0).Until != 2 {
 			t.Fatalf("Plan with the keystore's certificate: %v", err)
 		}
-		delete(conf, KeySSLKeystoreLocation)
-		delete(conf, KeySSLKeystoreType)
-		if _, err := planOnce(conf); err == nil {
+		delete(settings, conf.KeyKafkaSSLKeystoreLocation)
+		delete(settings, conf.KeyKafkaSSLKeystoreType)
+		if _, err := planOnce(settings); err == nil {
 			t.Fatal("Plan without a client certificate succeeded against a broker that requires one")
 		}
 	})
 	t.Run("endpoint identification", func(t *testing.T) {
 		b := kafkatest.Start(t, map[string]int32{"named": 1}, kafkatest.WithTLS(pki.serverOtherName, &tls.Config{RootCAs: pki.caPool, ServerName: "broker.invalid"}))
 		b.Produce(t, "named", 0, 1, kv)
-		conf := javaConf(b, "named", KeySecurityProtocol, "SSL", KeySSLTruststoreLocation, pki.caFile)
-		if _, err := planOnce(conf); err == nil {
+		settings := javaConf(b, "named", conf.KeyKafkaSecurityProtocol, "SSL", conf.KeyKafkaSSLTruststoreLocation, pki.caFile)
+		if _, err := planOnce(settings); err == nil {
 			t.Fatal("a certificate for broker.invalid was accepted for 127.0.0.1")
 		}
-		conf[KeySSLEndpointIdentification] = ""
-		if plan, err := planOnce(conf); err != nil || rangeOf(t, plan, "named", 0).Until != 1 {
+		settings[conf.KeyKafkaSSLEndpointIdentification] = ""
+		if plan, err := planOnce(settings); err != nil || rangeOf(t, plan, "named", 0).Until != 1 {
 			t.Fatalf("Plan without host name verification: %v", err)
 		}
 		// The chain is still verified: without the CA, the system roots
 		// do not trust the broker.
-		delete(conf, KeySSLTruststoreLocation)
-		if _, err := planOnce(conf); err == nil {
+		delete(settings, conf.KeyKafkaSSLTruststoreLocation)
+		if _, err := planOnce(settings); err == nil {
 			t.Fatal("an untrusted certificate was accepted without host name verification")
 		}
 	})
+}
+
+// TestCheckAppJavaKeys: at submit, without reading the stores, a JAAS
+// line that cannot log in and a store said to be JKS are refused.
+func TestCheckAppJavaKeys(t *testing.T) {
+	base := map[string]string{conf.KeyKafkaBootstrapServers: "k:9093", conf.KeyKafkaTopics: "t", conf.KeyKafkaSecurityProtocol: "SASL_SSL"}
+	for _, tc := range []struct {
+		kv   []string
+		want string
+	}{
+		{[]string{conf.KeyKafkaSASLJAASConfig, `com.sun.security.auth.module.Krb5LoginModule required;`}, "Krb5LoginModule is not supported"},
+		{[]string{conf.KeyKafkaSASLJAASConfig, scramJAAS}, "set spindle.kafka.sasl.mechanism to SCRAM-SHA-256 or SCRAM-SHA-512"},
+		{[]string{conf.KeyKafkaSASLJAASConfig, plainJAAS, conf.KeyKafkaSSLTruststoreLocation, "/etc/kafka/truststore.jks", conf.KeyKafkaSSLTruststoreType, "JKS"},
+			"truststore.location=/etc/kafka/truststore.jks is a JKS store"},
+	} {
+		a, err := appConf(confWith(base, tc.kv...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := CheckApp(a); !errors.Is(err, ErrInvalidConfig) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: %v, want %q", tc.kv, err, tc.want)
+		}
+	}
+	a, err := appConf(confWith(base, conf.KeyKafkaSASLJAASConfig, plainJAAS, conf.KeyKafkaSSLTruststoreLocation, "/nowhere/ca.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := CheckApp(a); err != nil {
+		t.Fatalf("a PEM truststore that exists only on the cluster's nodes: %v", err)
+	}
 }

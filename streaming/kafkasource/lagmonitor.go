@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 
@@ -16,19 +14,13 @@ import (
 	"go.uber.org/zap"
 )
 
-// Configuration keys read by LagMonitorConfigFromConf.
-const (
-	KeyLagMaxRecords = "spindle.monitor.lag.maxRecords"
-	KeyLagMaxAge     = "spindle.monitor.lag.maxAge"
-)
-
 // DefaultLagMaxAge is how old the oldest unprocessed record of a partition
 // may be before the lag monitor warns, unless configured otherwise.
 const DefaultLagMaxAge = 10 * time.Minute
 
 // DefaultLagWarnInterval is how long a partition that stays over a
 // threshold goes without another warning, as set by
-// LagMonitorConfigFromConf.
+// LagMonitorConfigFromApp.
 const DefaultLagWarnInterval = time.Minute
 
 const (
@@ -60,7 +52,7 @@ type LagMonitorConfig struct {
 	MaxAge time.Duration
 	// WarnInterval is how long a partition that stays over a threshold
 	// goes without another warning; 0 warns on every Check.
-	// LagMonitorConfigFromConf sets DefaultLagWarnInterval.
+	// LagMonitorConfigFromApp sets DefaultLagWarnInterval.
 	WarnInterval time.Duration
 	// Logger receives the warnings; nil logs nothing.
 	Logger *zap.Logger
@@ -74,38 +66,13 @@ func DefaultLagMonitorConfig() LagMonitorConfig {
 	return LagMonitorConfig{MaxAge: DefaultLagMaxAge, WarnInterval: DefaultLagWarnInterval}
 }
 
-// LagMonitorConfigFromConf reads spindle.monitor.lag.maxRecords (a whole
-// number of records, default 0: no threshold) and spindle.monitor.lag.maxAge
-// (a duration such as 10m or 30s, a bare number being seconds; default 10m;
-// 0 turns the age threshold off). Other keys are ignored. The Logger is left
-// nil for the caller to set.
-func LagMonitorConfigFromConf(c map[string]string) (LagMonitorConfig, error) {
-	cfg := DefaultLagMonitorConfig()
-	if raw, ok := c[KeyLagMaxRecords]; ok {
-		n, err := strconv.ParseInt(strings.TrimSpace(raw), 10, 64)
-		if err != nil || n < 0 {
-			return LagMonitorConfig{}, fmt.Errorf("%w: %s=%q is not a whole number of records >= 0: use e.g. 100000, or 0 for no records threshold",
-				ErrInvalidConfig, KeyLagMaxRecords, raw)
-		}
-		cfg.MaxRecords = n
-	}
-	if raw, ok := c[KeyLagMaxAge]; ok {
-		d, err := conf.ParseDuration(raw, time.Second)
-		if err != nil {
-			return LagMonitorConfig{}, fmt.Errorf("%w: %s: %w (e.g. 10m, or 0 for no age threshold)", ErrInvalidConfig, KeyLagMaxAge, err)
-		}
-		cfg.MaxAge = d
-	}
-	return cfg, nil
-}
-
 // Validate checks the thresholds.
 func (c LagMonitorConfig) Validate() error {
 	if c.MaxRecords < 0 {
-		return fmt.Errorf("%w: lag threshold %d records must be >= 0 (%s)", ErrInvalidConfig, c.MaxRecords, KeyLagMaxRecords)
+		return fmt.Errorf("%w: lag threshold %d records must be >= 0 (%s)", ErrInvalidConfig, c.MaxRecords, conf.KeyLagMaxRecords)
 	}
 	if c.MaxAge < 0 {
-		return fmt.Errorf("%w: lag threshold age %v must be >= 0 (%s)", ErrInvalidConfig, c.MaxAge, KeyLagMaxAge)
+		return fmt.Errorf("%w: lag threshold age %v must be >= 0 (%s)", ErrInvalidConfig, c.MaxAge, conf.KeyLagMaxAge)
 	}
 	if c.WarnInterval < 0 {
 		return fmt.Errorf("%w: lag warning interval %v must be >= 0", ErrInvalidConfig, c.WarnInterval)
@@ -317,7 +284,7 @@ func (m *LagMonitor) warn(report LagReport) {
 	}
 	for _, p := range report.Partitions {
 		tp := p.TopicPartition()
-		if due(tp, KeyLagMaxRecords, p.OverRecords) {
+		if due(tp, conf.KeyLagMaxRecords, p.OverRecords) {
 			m.log.Warn("Kafka consumer lag over threshold",
 				zap.String("topic", p.Topic),
 				zap.Int32("partition", p.Partition),
@@ -325,9 +292,9 @@ func (m *LagMonitor) warn(report LagReport) {
 				zap.Int64("next", p.Next),
 				zap.Int64("latest", p.Latest),
 				zap.Int64("max_records", m.cfg.MaxRecords),
-				zap.String("key", KeyLagMaxRecords))
+				zap.String("key", conf.KeyLagMaxRecords))
 		}
-		if due(tp, KeyLagMaxAge, p.OverAge) {
+		if due(tp, conf.KeyLagMaxAge, p.OverAge) {
 			m.log.Warn("Oldest unprocessed Kafka record older than threshold",
 				zap.String("topic", p.Topic),
 				zap.Int32("partition", p.Partition),
@@ -335,7 +302,7 @@ func (m *LagMonitor) warn(report LagReport) {
 				zap.Time("oldest_timestamp", p.OldestTimestamp),
 				zap.Int64("lag", p.Lag),
 				zap.Duration("max_age", m.cfg.MaxAge),
-				zap.String("key", KeyLagMaxAge))
+				zap.String("key", conf.KeyLagMaxAge))
 		}
 	}
 }

@@ -3,60 +3,23 @@ package sink
 import (
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 
+	"github.com/spindlehq/spindle/conf"
 	"github.com/spindlehq/spindle/streaming/kafkasource"
 )
-
-// Configuration keys read by ConfigFromConf. The file sink's directory is
-// spindle.sink.path.
-const (
-	// KeyKind chooses the sink: file (the default) or kafka.
-	KeyKind = "spindle.sink.kind"
-	// KeyKafkaTopic is the Kafka sink's output topic (required).
-	KeyKafkaTopic = "spindle.sink.kafka.topic"
-	// KeyKafkaDeadLetterTopic is the Kafka sink's dead-letter topic
-	// (default: the output topic followed by -deadletter).
-	KeyKafkaDeadLetterTopic = "spindle.sink.kafka.deadLetterTopic"
-	// KeyKafkaBootstrapServers are the Kafka sink's bootstrap brokers
-	// (default: spindle.kafka.bootstrap.servers, the source's).
-	KeyKafkaBootstrapServers = "spindle.sink.kafka.bootstrap.servers"
-	// KeyKafkaPartitioner places keyed outputs: murmur2 (the default, as
-	// Java's producer does) or fnv1a (for topics written before murmur2
-	// was the default).
-	KeyKafkaPartitioner = "spindle.sink.kafka.partitioner"
-	// KeyKafkaTransactional commits each task's outputs and dead letters
-	// in one Kafka transaction: true or false; unset, transactions are
-	// used where the brokers support them.
-	KeyKafkaTransactional = "spindle.sink.kafka.transactional"
-	// KeyKafkaTransactionalIDPrefix starts the transactional ids
-	// (<prefix>-<source topic>-<source partition>) and names the consumer
-	// group in which transactions record their batches (default
-	// spindle-<spark.app.name>-<topic>).
-	KeyKafkaTransactionalIDPrefix = "spindle.sink.kafka.transactionalIdPrefix"
-	// KeyKafkaTransactionTimeout is Kafka's transaction.timeout.ms for the
-	// sink's transactions (default 60000).
-	KeyKafkaTransactionTimeout = "spindle.sink.kafka.transaction.timeout.ms"
-)
-
-// kafkaKeys are the spindle.sink.kafka.* keys ConfigFromConf knows.
-var kafkaKeys = []string{KeyKafkaTopic, KeyKafkaDeadLetterTopic, KeyKafkaBootstrapServers, KeyKafkaPartitioner,
-	KeyKafkaTransactional, KeyKafkaTransactionalIDPrefix, KeyKafkaTransactionTimeout}
 
 // Values of spindle.sink.kind.
 const (
 	// KindFile writes each batch-partition to a file under spindle.sink.path.
-	KindFile = "file"
+	KindFile = conf.SinkKindFile
 	// KindKafka writes each output as a message to a Kafka topic.
-	KindKafka = "kafka"
+	KindKafka = conf.SinkKindKafka
 )
 
 // DeadLetterTopicSuffix makes the default dead-letter topic's name from the
 // output topic's.
 const DeadLetterTopicSuffix = "-deadletter"
-
-const kafkaPrefix = "spindle.sink.kafka."
 
 // ErrInvalidConfig is wrapped by every sink configuration error.
 var ErrInvalidConfig = errors.New("sink: invalid config")
@@ -65,88 +28,86 @@ var ErrInvalidConfig = errors.New("sink: invalid config")
 type Config struct {
 	// Kind is KindFile or KindKafka.
 	Kind string
+	// Path is the file sink's directory, a file:// or hdfs:// URI.
+	Path string
 	// Kafka configures the Kafka sink when Kind is KindKafka.
 	Kafka KafkaConfig
 }
 
-// ConfigFromConf reads the sink's configuration keys: spindle.sink.kind
-// (file or kafka, default file) and, for kafka, spindle.sink.kafka.topic
-// (required), spindle.sink.kafka.deadLetterTopic (default <topic>-deadletter),
-// spindle.sink.kafka.bootstrap.servers (default
-// spindle.kafka.bootstrap.servers) and spindle.sink.kafka.partitioner
-// (murmur2 or fnv1a, default murmur2), and the transaction keys (see
-// transactionsFromConf). Any other spindle.sink.kafka.* key is an
-// error naming it, and so is a spindle.sink.kafka.* key with the file sink.
-// The Kafka client's security and other settings are the source's
-// spindle.kafka.* ones: the caller sets Kafka.ClientConfig (and
-// Kafka.Logger).
-func ConfigFromConf(conf map[string]string) (Config, error) {
-	cfg := Config{Kind: KindFile}
-	if v, ok := conf[KeyKind]; ok {
-		cfg.Kind = strings.ToLower(strings.TrimSpace(v))
-		if cfg.Kind != KindFile && cfg.Kind != KindKafka {
-			return Config{}, fmt.Errorf("%w: %s=%q: must be %s or %s", ErrInvalidConfig, KeyKind, v, KindFile, KindKafka)
-		}
-	}
-	var setKeys []string
-	for k := range conf {
-		if strings.HasPrefix(k, kafkaPrefix) {
-			setKeys = append(setKeys, k)
-		}
-	}
-	// Sorted, so that with several bad keys the same one is reported.
-	slices.Sort(setKeys)
-	for _, k := range setKeys {
-		if !slices.Contains(kafkaKeys, k) {
-			return Config{}, fmt.Errorf("%w: unknown key %s (the Kafka sink reads %s)", ErrInvalidConfig, k, strings.Join(kafkaKeys, ", "))
-		}
-		if cfg.Kind != KindKafka {
-			return Config{}, fmt.Errorf("%w: %s is set but %s is %s: set %s=%s to write to Kafka", ErrInvalidConfig, k, KeyKind, cfg.Kind, KeyKind, KindKafka)
-		}
-	}
+// Values of spindle.sink.kafka.partitioner: how the Kafka sink places a
+// message that has a key.
+const (
+	// PartitionerMurmur2 places a keyed message where Java's Kafka
+	// producer (DefaultPartitioner, BuiltInPartitioner) puts the same key:
+	// toPositive(murmur2(key)) % partitions. Joins with topics that Java
+	// services write by key need it. The default.
+	PartitionerMurmur2 = "murmur2"
+	// PartitionerFNV1a places a keyed message as sarama's hash
+	// partitioner does (FNV-1a, absolute value of the signed remainder),
+	// as Spindle's Kafka sink did before murmur2 became the default: for
+	// topics already written that way.
+	PartitionerFNV1a = "fnv1a"
+)
+
+// kafkaKeys are the keys that only the Kafka sink reads.
+var kafkaKeys = []string{conf.KeySinkKafkaTopic, conf.KeySinkKafkaDeadLetterTopic, conf.KeySinkKafkaBootstrap,
+	conf.KeySinkKafkaPartitioner, conf.KeySinkKafkaTransactional, conf.KeySinkKafkaTxnIDPrefix, conf.KeySinkKafkaTxnTimeout}
+
+// ConfigFromApp reads the sink's keys from an application's configuration,
+// checked and parsed at submit: spindle.sink.kind and, for the file sink,
+// spindle.sink.path (required); for the Kafka sink,
+// spindle.sink.kafka.topic (required), spindle.sink.kafka.deadLetterTopic
+// (default <topic>-deadletter), spindle.sink.kafka.bootstrap.servers
+// (default spindle.kafka.bootstrap.servers), spindle.sink.kafka.partitioner
+// and the transaction keys (see transactionsFromApp). A spindle.sink.kafka.* key
+// with the file sink is an error naming it. The Kafka client's security
+// and other settings are the source's spindle.kafka.* ones: the caller
+// sets Kafka.ClientConfig (and Kafka.Logger).
+func ConfigFromApp(a conf.AppConf) (Config, error) {
+	cfg := Config{Kind: strings.ToLower(strings.TrimSpace(a.String(conf.KeySinkKind)))}
 	if cfg.Kind != KindKafka {
+		for _, k := range kafkaKeys {
+			if a.IsSet(k) {
+				return Config{}, fmt.Errorf("%w: %s is set but %s is %s: set %s=%s to write to Kafka", ErrInvalidConfig, k, conf.KeySinkKind, cfg.Kind, conf.KeySinkKind, KindKafka)
+			}
+		}
+		cfg.Path = strings.TrimSpace(a.String(conf.KeySinkPath))
+		if cfg.Path == "" {
+			return Config{}, fmt.Errorf("%w: no sink: set %s (file:///… or hdfs://…)", ErrInvalidConfig, conf.KeySinkPath)
+		}
 		return cfg, nil
 	}
 
 	k := &cfg.Kafka
-	k.Topic = strings.TrimSpace(conf[KeyKafkaTopic])
+	k.Topic = strings.TrimSpace(a.String(conf.KeySinkKafkaTopic))
 	if k.Topic == "" {
-		return Config{}, fmt.Errorf("%w: %s is required with %s=%s", ErrInvalidConfig, KeyKafkaTopic, KeyKind, KindKafka)
+		return Config{}, fmt.Errorf("%w: %s is required with %s=%s", ErrInvalidConfig, conf.KeySinkKafkaTopic, conf.KeySinkKind, KindKafka)
 	}
 	if err := kafkasource.ValidateTopic(k.Topic); err != nil {
-		return Config{}, fmt.Errorf("%w: %s: %w", ErrInvalidConfig, KeyKafkaTopic, err)
+		return Config{}, fmt.Errorf("%w: %s: %w", ErrInvalidConfig, conf.KeySinkKafkaTopic, err)
 	}
 	k.DeadLetterTopic = k.Topic + DeadLetterTopicSuffix
-	if v, ok := conf[KeyKafkaDeadLetterTopic]; ok {
-		k.DeadLetterTopic = strings.TrimSpace(v)
+	if a.IsSet(conf.KeySinkKafkaDeadLetterTopic) {
+		k.DeadLetterTopic = strings.TrimSpace(a.String(conf.KeySinkKafkaDeadLetterTopic))
 		if err := kafkasource.ValidateTopic(k.DeadLetterTopic); err != nil {
-			return Config{}, fmt.Errorf("%w: %s: %w", ErrInvalidConfig, KeyKafkaDeadLetterTopic, err)
+			return Config{}, fmt.Errorf("%w: %s: %w", ErrInvalidConfig, conf.KeySinkKafkaDeadLetterTopic, err)
 		}
 	}
 	if k.DeadLetterTopic == k.Topic {
-		return Config{}, fmt.Errorf("%w: %s and %s are both %q: dead letters need a topic of their own", ErrInvalidConfig, KeyKafkaTopic, KeyKafkaDeadLetterTopic, k.Topic)
+		return Config{}, fmt.Errorf("%w: %s and %s are both %q: dead letters need a topic of their own", ErrInvalidConfig, conf.KeySinkKafkaTopic, conf.KeySinkKafkaDeadLetterTopic, k.Topic)
 	}
-	key := KeyKafkaBootstrapServers
-	servers, ok := conf[key]
-	if !ok {
-		key = kafkasource.KeyBootstrapServers
-		if servers, ok = conf[key]; !ok {
-			return Config{}, fmt.Errorf("%w: %s is required with %s=%s (or %s, which it defaults to)", ErrInvalidConfig, KeyKafkaBootstrapServers, KeyKind, KindKafka, kafkasource.KeyBootstrapServers)
-		}
+	switch {
+	case a.IsSet(conf.KeySinkKafkaBootstrap):
+		k.Brokers = a.List(conf.KeySinkKafkaBootstrap)
+	case a.IsSet(conf.KeyKafkaBootstrapServers):
+		k.Brokers = a.List(conf.KeyKafkaBootstrapServers)
+	default:
+		return Config{}, fmt.Errorf("%w: %s is required with %s=%s (or %s, which it defaults to)", ErrInvalidConfig, conf.KeySinkKafkaBootstrap, conf.KeySinkKind, KindKafka, conf.KeyKafkaBootstrapServers)
 	}
-	brokers, err := kafkasource.ParseBrokers(strings.TrimSpace(servers))
-	if err != nil {
-		return Config{}, fmt.Errorf("%w: %s=%q: %w", ErrInvalidConfig, key, servers, err)
-	}
-	k.Brokers = brokers
-	if v, ok := conf[KeyKafkaPartitioner]; ok {
-		k.Partitioner = strings.ToLower(strings.TrimSpace(v))
-		if _, err := partitionerFor(k.Partitioner); err != nil {
-			return Config{}, err
-		}
-	}
-	if err := transactionsFromConf(conf, k); err != nil {
+	k.Partitioner = strings.ToLower(a.String(conf.KeySinkKafkaPartitioner))
+	if _, err := partitionerFor(k.Partitioner); err != nil {
 		return Config{}, err
 	}
+	transactionsFromApp(a, k)
 	return cfg, nil
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/IBM/sarama"
+	"github.com/spindlehq/spindle/conf"
 	"github.com/spindlehq/spindle/sdk"
 	"github.com/spindlehq/spindle/streaming/kafkasource"
 	"go.uber.org/zap"
@@ -42,7 +43,7 @@ type KafkaConfig struct {
 	// producer's placement) or PartitionerFNV1a.
 	Partitioner string
 	// Transactional chooses whether each task's messages are committed in
-	// one Kafka transaction (see KafkaSink.WriteTask). TransactionalAuto,
+	// one Kafka transaction (see KafkaSink.OpenRange). TransactionalAuto,
 	// the zero value, uses transactions when the brokers support them.
 	Transactional Transactional
 	// TransactionalIDPrefix starts the transactional id of each source
@@ -141,7 +142,7 @@ func NewKafkaSink(ctx context.Context, cfg KafkaConfig) (*KafkaSink, error) {
 		return nil, err
 	}
 	if !sc.Version.IsAtLeast(sarama.V0_11_0_0) {
-		return nil, fmt.Errorf("%w: Kafka sink: the idempotent producer needs Kafka 0.11.0 or later, %s is %s", ErrInvalidConfig, kafkasource.KeyKafkaVersion, sc.Version)
+		return nil, fmt.Errorf("%w: Kafka sink: the idempotent producer needs Kafka 0.11.0 or later, %s is %s", ErrInvalidConfig, conf.KeyKafkaVersion, sc.Version)
 	}
 	sc.Producer.Transaction.Timeout = cfg.TransactionTimeout
 	if err := sc.Validate(); err != nil {
@@ -199,42 +200,23 @@ func topicNotFound(topic string) error {
 	return fmt.Errorf("%w: %q: create it before starting the application (the Kafka sink does not create topics)", ErrTopicNotFound, topic)
 }
 
-// WriteTask writes one task's outputs to the output topic and its rejected
-// records to the dead-letter topic, and returns once they are in Kafka.
-// rng is the task's offset range of its source partition.
-//
-// With transactions, both are committed in one transaction of the source
-// partition's transactional id, which also records, in the sink's
-// consumer group, that the batch-partition is written; starting it fences
-// any earlier writer of the same source partition and ends its open
-// transaction. A replay of a batch-partition whose transaction had
-// committed writes nothing. Without transactions, a replay writes the same
-// messages with the same OutputIDs again.
-func (s *KafkaSink) WriteTask(ctx context.Context, batchTime time.Time, rng kafkasource.OffsetRange, outputs []sdk.Output, rejected []sdk.Rejected) error {
-	msgs, err := s.taskMessages(batchTime, rng.Topic, rng.Partition, outputs, rejected)
-	if err != nil {
-		return err
-	}
-	if s.txn == nil {
-		if err := s.send(ctx, s.producer.SendMessages, msgs); err != nil {
-			return fmt.Errorf("sink: write batch %d, %s-%d, to Kafka topics %q and %q: %w", batchTime.UnixMilli(), rng.Topic, rng.Partition, s.cfg.Topic, s.cfg.DeadLetterTopic, err)
-		}
-		return nil
-	}
-	return s.writeTransaction(ctx, batchTime, rng, msgs)
-}
-
 // WritePartition writes one batch-partition's outputs to the output topic
 // and returns once the brokers acknowledged every one of them. A replay of
 // the batch writes the same messages with the same OutputIDs again. It
-// writes outside transactions, so a transactional sink refuses it: use
-// WriteTask.
+// writes outside transactions, so a transactional sink refuses it: tasks
+// write through OpenRange.
 func (s *KafkaSink) WritePartition(ctx context.Context, batchTime time.Time, topic string, partition int32, outputs []sdk.Output) error {
 	if err := s.refuseOutsideTransaction(); err != nil {
 		return err
 	}
-	if err := s.send(ctx, s.producer.SendMessages, s.outputMessages(batchTime, topic, partition, outputs)); err != nil {
-		return fmt.Errorf("sink: write outputs of batch %d, %s-%d, to Kafka topic %q: %w", batchTime.UnixMilli(), topic, partition, s.cfg.Topic, err)
+	return s.writeOutputs(ctx, batchTime, topic, partition, 0, outputs)
+}
+
+// writeOutputs writes one chunk's outputs with the idempotent producer;
+// see WritePartition.
+func (s *KafkaSink) writeOutputs(ctx context.Context, batchTime time.Time, topic string, partition int32, chunk int, outputs []sdk.Output) error {
+	if err := s.send(ctx, s.producer.SendMessages, s.outputMessages(batchTime, topic, partition, chunk, outputs)); err != nil {
+		return fmt.Errorf("sink: write outputs of batch %d, %s, to Kafka topic %q: %w", batchTime.UnixMilli(), sourceName(topic, partition, chunk), s.cfg.Topic, err)
 	}
 	return nil
 }
@@ -242,42 +224,39 @@ func (s *KafkaSink) WritePartition(ctx context.Context, batchTime time.Time, top
 // WriteRejected writes one batch-partition's rejected records to the
 // dead-letter topic, as JSON with their reasons (the file sink's dead-letter
 // lines), and returns once every one is acknowledged. A transactional sink
-// refuses it: use WriteTask.
+// refuses it: tasks write through OpenRange.
 func (s *KafkaSink) WriteRejected(ctx context.Context, batchTime time.Time, topic string, partition int32, rejected []sdk.Rejected) error {
 	if err := s.refuseOutsideTransaction(); err != nil {
 		return err
 	}
-	msgs, err := s.rejectedMessages(batchTime, topic, partition, rejected)
+	return s.writeRejected(ctx, batchTime, topic, partition, 0, rejected)
+}
+
+// writeRejected writes one chunk's rejected records with the idempotent
+// producer; see WriteRejected.
+func (s *KafkaSink) writeRejected(ctx context.Context, batchTime time.Time, topic string, partition int32, chunk int, rejected []sdk.Rejected) error {
+	msgs, err := s.rejectedMessages(batchTime, topic, partition, chunk, rejected)
 	if err != nil {
 		return err
 	}
 	if err := s.send(ctx, s.producer.SendMessages, msgs); err != nil {
-		return fmt.Errorf("sink: write dead letters of batch %d, %s-%d, to Kafka topic %q: %w", batchTime.UnixMilli(), topic, partition, s.cfg.DeadLetterTopic, err)
+		return fmt.Errorf("sink: write dead letters of batch %d, %s, to Kafka topic %q: %w", batchTime.UnixMilli(), sourceName(topic, partition, chunk), s.cfg.DeadLetterTopic, err)
 	}
 	return nil
 }
 
 func (s *KafkaSink) refuseOutsideTransaction() error {
 	if s.txn != nil {
-		return errors.New("sink: the transactional Kafka sink writes a task's outputs and dead letters together, in one transaction (WriteTask)")
+		return errors.New("sink: the transactional Kafka sink writes a task's outputs and dead letters in its transaction (OpenRange)")
 	}
 	return nil
 }
 
-// taskMessages are a task's outputs followed by its dead letters.
-func (s *KafkaSink) taskMessages(batchTime time.Time, topic string, partition int32, outputs []sdk.Output, rejected []sdk.Rejected) ([]*sarama.ProducerMessage, error) {
-	dead, err := s.rejectedMessages(batchTime, topic, partition, rejected)
-	if err != nil {
-		return nil, err
-	}
-	return append(s.outputMessages(batchTime, topic, partition, outputs), dead...), nil
-}
-
-// outputMessages are the messages of a batch-partition's outputs.
-func (s *KafkaSink) outputMessages(batchTime time.Time, topic string, partition int32, outputs []sdk.Output) []*sarama.ProducerMessage {
+// outputMessages are the messages of one chunk's outputs.
+func (s *KafkaSink) outputMessages(batchTime time.Time, topic string, partition int32, chunk int, outputs []sdk.Output) []*sarama.ProducerMessage {
 	msgs := make([]*sarama.ProducerMessage, len(outputs))
 	for i, o := range outputs {
-		m := s.message(s.cfg.Topic, OutputID{BatchTimeMs: batchTime.UnixMilli(), Topic: topic, Partition: partition, Index: i, Count: len(outputs)})
+		m := s.message(s.cfg.Topic, OutputID{BatchTimeMs: batchTime.UnixMilli(), Topic: topic, Partition: partition, Chunk: chunk, Index: i, Count: len(outputs)})
 		if o.Key != nil {
 			m.Key = sarama.ByteEncoder(o.Key)
 		}
@@ -289,20 +268,29 @@ func (s *KafkaSink) outputMessages(batchTime time.Time, topic string, partition 
 	return msgs
 }
 
-// rejectedMessages are the dead-letter messages of a batch-partition's
-// rejected records.
-func (s *KafkaSink) rejectedMessages(batchTime time.Time, topic string, partition int32, rejected []sdk.Rejected) ([]*sarama.ProducerMessage, error) {
+// rejectedMessages are the dead-letter messages of one chunk's rejected
+// records.
+func (s *KafkaSink) rejectedMessages(batchTime time.Time, topic string, partition int32, chunk int, rejected []sdk.Rejected) ([]*sarama.ProducerMessage, error) {
 	msgs := make([]*sarama.ProducerMessage, len(rejected))
 	for i, r := range rejected {
 		body, err := json.Marshal(rejectedLine{Topic: r.Record.Topic, Partition: r.Record.Partition, Offset: r.Record.Offset, Stage: fmt.Sprint(r.Stage), Reason: r.Reason, Key: r.Record.Key, Value: r.Record.Value})
 		if err != nil {
 			return nil, fmt.Errorf("sink: dead letter of %s-%d at offset %d: %w", r.Record.Topic, r.Record.Partition, r.Record.Offset, err)
 		}
-		m := s.message(s.cfg.DeadLetterTopic, OutputID{BatchTimeMs: batchTime.UnixMilli(), Topic: topic, Partition: partition, Index: i, Count: len(rejected)})
+		m := s.message(s.cfg.DeadLetterTopic, OutputID{BatchTimeMs: batchTime.UnixMilli(), Topic: topic, Partition: partition, Chunk: chunk, Index: i, Count: len(rejected)})
 		m.Value = sarama.ByteEncoder(body)
 		msgs[i] = m
 	}
 	return msgs, nil
+}
+
+// sourceName names a source partition, and its chunk after the first, in
+// errors.
+func sourceName(topic string, partition int32, chunk int) string {
+	if chunk > 0 {
+		return fmt.Sprintf("%s-%d chunk %d", topic, partition, chunk)
+	}
+	return fmt.Sprintf("%s-%d", topic, partition)
 }
 
 // message is a message to topic carrying id.

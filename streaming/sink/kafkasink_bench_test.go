@@ -53,7 +53,7 @@ func BenchmarkKafkaSinkWrite(b *testing.B) {
 				for p := range int32(sources) {
 					wg.Go(func() {
 						rng := kafkasource.OffsetRange{Topic: "orders", Partition: p, From: int64(i * perTask), Until: int64((i + 1) * perTask)}
-						errs <- sinks[mode].WriteTask(context.Background(), start.Add(time.Duration(i)*time.Second), rng, outs, nil)
+						errs <- writeTask(context.Background(), sinks[mode], start.Add(time.Duration(i)*time.Second), rng, outs, nil)
 					})
 				}
 				wg.Wait()

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/IBM/sarama"
+	"github.com/spindlehq/spindle/conf"
+	"github.com/spindlehq/spindle/sdk"
 	"github.com/spindlehq/spindle/streaming/kafkasource"
 	"go.uber.org/zap"
 )
@@ -48,75 +50,147 @@ func DefaultTransactionalIDPrefix(appName, topic string) string {
 }
 
 // TransactionalID is the transactional id of the transactions that write
-// the outputs of a source partition: <prefix>-<topic>-<partition>. Each
-// task of the partition starts its transaction under it, which fences the
-// producer of any earlier attempt of the partition's tasks.
-func TransactionalID(prefix, topic string, partition int32) string {
-	return prefix + "-" + topic + "-" + strconv.Itoa(int(partition))
+// the outputs of a source partition, <prefix>-<topic>-<partition>, or of
+// the part of it that starts at chunk firstChunk when the driver split the
+// partition's range into several tasks, <prefix>-<topic>-<partition>.<firstChunk>.
+// Each task starts its transaction under its id, which fences the producer
+// of any earlier attempt of the same task; the parts of a split range run
+// at once under ids of their own.
+func TransactionalID(prefix, topic string, partition int32, firstChunk int) string {
+	return prefix + "-" + topic + "-" + strconv.Itoa(int(partition)) + partSuffix(firstChunk)
+}
+
+// TransactionGroup is the consumer group in which the transactions of a
+// task starting at chunk firstChunk record their batch: the prefix, or
+// <prefix>.<firstChunk> for the later parts of a split range (a group
+// holds one record per source partition).
+func TransactionGroup(prefix string, firstChunk int) string {
+	return prefix + partSuffix(firstChunk)
+}
+
+// partSuffix names a later part of a split range.
+func partSuffix(firstChunk int) string {
+	if firstChunk > 0 {
+		return "." + strconv.Itoa(firstChunk)
+	}
+	return ""
 }
 
 // txnSupport is what a transactional sink needs beside its client.
 type txnSupport struct {
-	// group is the consumer group, on the sink's cluster, in which each
-	// transaction records the batch-partition it wrote.
-	group string
 	// stableFetch is true when the brokers answer OffsetFetch version 7,
 	// so that a fetch can wait for offsets a transaction is completing.
 	stableFetch bool
 }
 
-// writeTransaction commits msgs, the messages of batch-partition rng, in
-// one transaction, unless an earlier attempt's transaction committed
-// them already.
-func (s *KafkaSink) writeTransaction(ctx context.Context, batchTime time.Time, rng kafkasource.OffsetRange, msgs []*sarama.ProducerMessage) error {
-	id := TransactionalID(s.cfg.TransactionalIDPrefix, rng.Topic, rng.Partition)
-	marker := batchMarker{BatchTimeMs: batchTime.UnixMilli(), From: rng.From}
-	fail := func(err error) error {
-		return fmt.Errorf("sink: write batch %d, %s-%d, in Kafka transaction %s: %w%s", marker.BatchTimeMs, rng.Topic, rng.Partition, id, err, txnHint(err, s.cfg.TransactionalIDPrefix))
-	}
-	// A new producer of the id bumps its epoch: the producer of any
-	// earlier attempt is fenced, and its open transaction is ended before
-	// the producer is ready, so the group's record read next is final.
-	p, err := s.newTxnProducer(ctx, id)
+// txnPartitionWriter writes one task's messages in one transaction.
+type txnPartitionWriter struct {
+	sink      *KafkaSink
+	batchTime time.Time
+	rng       kafkasource.OffsetRange
+	id, group string
+	marker    batchMarker
+	p         *txnProducer
+	// done is set when an earlier attempt's transaction of the task had
+	// committed: the writer drops what it is given.
+	done bool
+}
+
+// beginTransaction starts the transaction of a task. A new producer of
+// the task's transactional id bumps its epoch: the producer of any earlier
+// attempt is fenced, and its open transaction is ended before the producer
+// is ready, so the group's record read next is final.
+func (s *KafkaSink) beginTransaction(ctx context.Context, batchTime time.Time, rng kafkasource.OffsetRange, firstChunk int) (PartitionWriter, error) {
+	w := &txnPartitionWriter{sink: s, batchTime: batchTime, rng: rng,
+		id: TransactionalID(s.cfg.TransactionalIDPrefix, rng.Topic, rng.Partition, firstChunk), group: TransactionGroup(s.cfg.TransactionalIDPrefix, firstChunk),
+		marker: batchMarker{BatchTimeMs: batchTime.UnixMilli(), From: rng.From}}
+	p, err := s.newTxnProducer(ctx, w.id)
 	if err != nil {
-		return fail(fmt.Errorf("start the transactional producer: %w", err))
+		return nil, w.fail(fmt.Errorf("start the transactional producer: %w", err))
 	}
-	done, err := s.committed(ctx, rng, marker)
+	w.p = p
+	done, err := s.committed(ctx, w.group, rng, w.marker)
 	if err != nil {
 		s.abort(p)
-		return fail(err)
+		return nil, w.fail(err)
 	}
 	if done {
 		s.abort(p)
+		w.done = true
 		s.lg.Info("batch already committed to Kafka by an earlier attempt; not written again",
-			zap.Int64("batch", marker.BatchTimeMs), zap.String("topic", rng.Topic), zap.Int32("partition", rng.Partition), zap.String("transactionalId", id))
-		return nil
+			zap.Int64("batch", w.marker.BatchTimeMs), zap.String("topic", rng.Topic), zap.Int32("partition", rng.Partition), zap.String("transactionalId", w.id))
+		return w, nil
 	}
 	if err := p.BeginTxn(); err != nil {
 		s.abort(p)
-		return fail(err)
+		return nil, w.fail(err)
 	}
-	if err := s.send(ctx, p.sendMessages, msgs); err != nil {
-		s.abort(p)
-		return fail(err)
+	return w, nil
+}
+
+// fail names the task and its transaction in err.
+func (w *txnPartitionWriter) fail(err error) error {
+	return fmt.Errorf("sink: write batch %d, %s-%d, in Kafka transaction %s: %w%s", w.marker.BatchTimeMs, w.rng.Topic, w.rng.Partition, w.id, err, txnHint(err, w.sink.cfg.TransactionalIDPrefix))
+}
+
+func (w *txnPartitionWriter) WriteOutputs(ctx context.Context, chunk int, outputs []sdk.Output) error {
+	if w.done {
+		return nil
 	}
-	meta := marker.encode()
-	offsets := map[string][]*sarama.PartitionOffsetMetadata{rng.Topic: {{Partition: rng.Partition, Offset: rng.Until, LeaderEpoch: -1, Metadata: &meta}}}
-	err = s.await(ctx, func() error {
-		return p.do(func(sp sarama.SyncProducer) error {
-			if err := sp.AddOffsetsToTxn(offsets, s.txn.group); err != nil {
+	if err := w.sink.send(ctx, w.p.sendMessages, w.sink.outputMessages(w.batchTime, w.rng.Topic, w.rng.Partition, chunk, outputs)); err != nil {
+		return w.fail(fmt.Errorf("outputs of chunk %d: %w", chunk, err))
+	}
+	return nil
+}
+
+func (w *txnPartitionWriter) WriteRejected(ctx context.Context, chunk int, rejected []sdk.Rejected) error {
+	if w.done {
+		return nil
+	}
+	msgs, err := w.sink.rejectedMessages(w.batchTime, w.rng.Topic, w.rng.Partition, chunk, rejected)
+	if err != nil {
+		return err
+	}
+	if err := w.sink.send(ctx, w.p.sendMessages, msgs); err != nil {
+		return w.fail(fmt.Errorf("dead letters of chunk %d: %w", chunk, err))
+	}
+	return nil
+}
+
+// Commit commits the task's messages and its record in the sink's group
+// in one transaction. Committed or not when it fails, a retry finds out:
+// its producer ends this transaction, and it reads the group's record.
+func (w *txnPartitionWriter) Commit(ctx context.Context) error {
+	if w.done {
+		return nil
+	}
+	meta := w.marker.encode()
+	offsets := map[string][]*sarama.PartitionOffsetMetadata{w.rng.Topic: {{Partition: w.rng.Partition, Offset: w.rng.Until, LeaderEpoch: -1, Metadata: &meta}}}
+	err := w.sink.await(ctx, func() error {
+		return w.p.do(func(sp sarama.SyncProducer) error {
+			if err := sp.AddOffsetsToTxn(offsets, w.group); err != nil {
 				return err
 			}
 			return sp.CommitTxn()
 		})
 	})
-	// Committed or not, a retry finds out: its producer ends this
-	// transaction, and it reads the group's record.
-	s.abort(p)
+	w.sink.abort(w.p)
+	w.done = true
 	if err != nil {
-		return fail(fmt.Errorf("commit: %w", err))
+		return w.fail(fmt.Errorf("commit: %w", err))
 	}
 	return nil
+}
+
+// Abort aborts the transaction, so that read_committed consumers never see
+// its messages; a task that dies without it leaves the transaction to the
+// next attempt, or to the transaction timeout.
+func (w *txnPartitionWriter) Abort() {
+	if w.done {
+		return
+	}
+	w.done = true
+	w.sink.abort(w.p)
 }
 
 // txnProducer is one task's transactional producer. Its calls run one at
@@ -202,7 +276,7 @@ func (s *KafkaSink) abort(p *txnProducer) {
 func txnHint(err error, prefix string) string {
 	switch {
 	case errors.Is(err, sarama.ErrTransactionalIDAuthorizationFailed):
-		return fmt.Sprintf("; the principal needs Write on transactional ids prefixed %q (or set %s=false)", prefix, KeyKafkaTransactional)
+		return fmt.Sprintf("; the principal needs Write on transactional ids prefixed %q (or set %s=false)", prefix, conf.KeySinkKafkaTransactional)
 	case errors.Is(err, sarama.ErrGroupAuthorizationFailed):
 		return fmt.Sprintf("; the principal needs Read on the consumer group %q", prefix)
 	case errors.Is(err, sarama.ErrProducerFenced), errors.Is(err, sarama.ErrInvalidProducerEpoch):

@@ -30,6 +30,34 @@ func newTxnSink(t *testing.T, b *kafkatest.Broker, mode Transactional, lg *zap.L
 		Transactional: mode, TransactionalIDPrefix: txnPrefix, SourceTopics: []string{"orders"}, Logger: lg})
 }
 
+// writeTask writes a task as an executor does, its outputs and dead
+// letters as one chunk.
+func writeTask(ctx context.Context, s *KafkaSink, batch time.Time, rng kafkasource.OffsetRange, outs []sdk.Output, rej []sdk.Rejected) error {
+	return writeChunks(ctx, s, batch, rng, 0, [][]sdk.Output{outs}, rej)
+}
+
+// writeChunks writes a task whose first chunk is firstChunk, its outputs
+// in chunks and its dead letters with the first.
+func writeChunks(ctx context.Context, s *KafkaSink, batch time.Time, rng kafkasource.OffsetRange, firstChunk int, chunks [][]sdk.Output, rej []sdk.Rejected) error {
+	w, err := s.OpenRange(ctx, batch, rng, firstChunk)
+	if err != nil {
+		return err
+	}
+	for i, outs := range chunks {
+		if err := w.WriteOutputs(ctx, firstChunk+i, outs); err != nil {
+			w.Abort()
+			return err
+		}
+		if i == 0 {
+			if err := w.WriteRejected(ctx, firstChunk, rej); err != nil {
+				w.Abort()
+				return err
+			}
+		}
+	}
+	return w.Commit(ctx)
+}
+
 func txnTopics(extra ...string) map[string]int32 {
 	m := map[string]int32{"out": 3, "out-deadletter": 2, "orders": 4}
 	for _, t := range extra {
@@ -96,12 +124,12 @@ func TestKafkaSinkTransactionRecognisesReplay(t *testing.T) {
 	batch := time.UnixMilli(1_700_000_001_000)
 	rng := kafkasource.OffsetRange{Topic: "orders", Partition: 2, From: 10, Until: 20}
 	outs, rej := outputs(7, "t"), rejectedOf(2, 2)
-	if err := first.WriteTask(ctx, batch, rng, outs, rej); err != nil {
+	if err := writeTask(ctx, first, batch, rng, outs, rej); err != nil {
 		t.Fatal(err)
 	}
 	core, logs := observer.New(zap.InfoLevel)
 	replay := newTxnSink(t, b, TransactionalAuto, zap.New(core))
-	if err := replay.WriteTask(ctx, batch, rng, outs, rej); err != nil {
+	if err := writeTask(ctx, replay, batch, rng, outs, rej); err != nil {
 		t.Fatalf("replay: %v", err)
 	}
 	if n := logs.FilterMessage("batch already committed to Kafka by an earlier attempt; not written again").Len(); n != 1 {
@@ -137,10 +165,10 @@ func TestKafkaSinkTransactionRecognisesReplay(t *testing.T) {
 	// The next batch, and a batch with the same time over another range
 	// (a new checkpoint reading again), are written.
 	next := time.UnixMilli(1_700_000_002_000)
-	if err := replay.WriteTask(ctx, next, kafkasource.OffsetRange{Topic: "orders", Partition: 2, From: 20, Until: 25}, outputs(3, "n"), nil); err != nil {
+	if err := writeTask(ctx, replay, next, kafkasource.OffsetRange{Topic: "orders", Partition: 2, From: 20, Until: 25}, outputs(3, "n"), nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := replay.WriteTask(ctx, batch, kafkasource.OffsetRange{Topic: "orders", Partition: 2, From: 0, Until: 20}, outputs(4, "o"), nil); err != nil {
+	if err := writeTask(ctx, replay, batch, kafkasource.OffsetRange{Topic: "orders", Partition: 2, From: 0, Until: 20}, outputs(4, "o"), nil); err != nil {
 		t.Fatal(err)
 	}
 	got := idCounts(t, b.ReadCommitted(t, "out"))
@@ -180,7 +208,7 @@ func TestKafkaSinkTransactionFencesEarlierAttempt(t *testing.T) {
 	rng := kafkasource.OffsetRange{Topic: "orders", Partition: 1, From: 0, Until: 9}
 	outs := outputs(9, "f")
 	oldErr := make(chan error, 1)
-	go func() { oldErr <- old.WriteTask(ctx, batch, rng, outs, rejectedOf(1, 1)) }()
+	go func() { oldErr <- writeTask(ctx, old, batch, rng, outs, rejectedOf(1, 1)) }()
 	select {
 	case <-held:
 	case err := <-oldErr:
@@ -188,7 +216,7 @@ func TestKafkaSinkTransactionFencesEarlierAttempt(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatal("the old attempt never committed")
 	}
-	if err := next.WriteTask(ctx, batch, rng, outs, rejectedOf(1, 1)); err != nil {
+	if err := writeTask(ctx, next, batch, rng, outs, rejectedOf(1, 1)); err != nil {
 		t.Fatalf("the next attempt: %v", err)
 	}
 	close(release)
@@ -220,9 +248,9 @@ func TestKafkaSinkTransactionsConcurrent(t *testing.T) {
 	for p := range int32(4) {
 		wg.Go(func() {
 			rng := kafkasource.OffsetRange{Topic: "orders", Partition: p, From: 0, Until: 50}
-			errs <- s.WriteTask(context.Background(), batch, rng, outputs(50, fmt.Sprint(p)), rejectedOf(int(p), p))
+			errs <- writeTask(context.Background(), s, batch, rng, outputs(50, fmt.Sprint(p)), rejectedOf(int(p), p))
 			next := kafkasource.OffsetRange{Topic: "orders", Partition: p, From: 50, Until: 60}
-			errs <- s.WriteTask(context.Background(), batch.Add(time.Second), next, outputs(10, fmt.Sprint(p)), nil)
+			errs <- writeTask(context.Background(), s, batch.Add(time.Second), next, outputs(10, fmt.Sprint(p)), nil)
 		})
 	}
 	wg.Wait()
@@ -280,7 +308,7 @@ func TestKafkaSinkWithoutTransactionSupport(t *testing.T) {
 		if s.Transactional() || logs.Len() != 1 || !strings.Contains(fmt.Sprint(logs.All()[0].ContextMap()["reason"]), why) {
 			t.Fatalf("default: transactional %v, warnings %v; want the idempotent producer and a warning saying %q", s.Transactional(), logs.All(), why)
 		}
-		if err := s.WriteTask(context.Background(), time.UnixMilli(1), kafkasource.OffsetRange{Topic: "orders", Partition: 0, Until: 1}, outputs(2, "i"), nil); err != nil {
+		if err := writeTask(context.Background(), s, time.UnixMilli(1), kafkasource.OffsetRange{Topic: "orders", Partition: 0, Until: 1}, outputs(2, "i"), nil); err != nil {
 			t.Fatalf("the idempotent fallback: %v", err)
 		}
 	}
@@ -308,10 +336,62 @@ func TestKafkaSinkSourceTopicMissingOnSinkCluster(t *testing.T) {
 }
 
 func TestTransactionalIDs(t *testing.T) {
-	if got := TransactionalID(DefaultTransactionalIDPrefix("retail", "sales"), "tx", 3); got != "spindle-retail-sales-tx-3" {
+	prefix := DefaultTransactionalIDPrefix("retail", "sales")
+	if got := TransactionalID(prefix, "tx", 3, 0); got != "spindle-retail-sales-tx-3" {
 		t.Fatalf("transactional id %q", got)
+	}
+	if got, group := TransactionalID(prefix, "tx", 3, 4), TransactionGroup(prefix, 4); got != "spindle-retail-sales-tx-3.4" || group != "spindle-retail-sales.4" {
+		t.Fatalf("a later part's transactional id %q, group %q", got, group)
 	}
 	if got := DefaultTransactionalIDPrefix("", "sales"); got != "spindle-sales" {
 		t.Fatalf("prefix without an app name %q", got)
+	}
+}
+
+// TestKafkaSinkTransactionsOfSplitRange: the parts of a range the driver
+// split run at once, on two executors, each in a transaction of its own
+// (neither fences the other), over several chunks; replayed, each part
+// finds its own record and writes nothing.
+func TestKafkaSinkTransactionsOfSplitRange(t *testing.T) {
+	b := kafkatest.Start(t, txnTopics())
+	ctx := context.Background()
+	batch := time.UnixMilli(1_700_000_005_000)
+	// The partition's range [0, 60) in chunks of 10 offsets, split at
+	// offset 30: part one holds chunks 0-2, part two chunks 3-5.
+	parts := []struct {
+		rng        kafkasource.OffsetRange
+		firstChunk int
+	}{{kafkasource.OffsetRange{Topic: "orders", Partition: 0, From: 0, Until: 30}, 0}, {kafkasource.OffsetRange{Topic: "orders", Partition: 0, From: 30, Until: 60}, 3}}
+	chunks := [][]sdk.Output{outputs(4, "c0"), outputs(5, "c1"), outputs(6, "c2")}
+	for round := range 2 {
+		core, logs := observer.New(zap.InfoLevel)
+		sinks := []*KafkaSink{newTxnSink(t, b, TransactionalOn, zap.New(core)), newTxnSink(t, b, TransactionalOn, zap.New(core))}
+		var wg sync.WaitGroup
+		errs := make(chan error, 2)
+		for i, p := range parts {
+			wg.Go(func() { errs <- writeChunks(ctx, sinks[i], batch, p.rng, p.firstChunk, chunks, rejectedOf(1, 0)) })
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatalf("round %d: %v", round, err)
+			}
+		}
+		if n := logs.FilterMessage("batch already committed to Kafka by an earlier attempt; not written again").Len(); n != 2*round {
+			t.Fatalf("round %d: %d parts recognised, want %d", round, n, 2*round)
+		}
+	}
+	got := idCounts(t, b.ReadUncommitted(t, "out"))
+	if len(got) != 2*(4+5+6) {
+		t.Fatalf("%d outputs, want %d", len(got), 2*(4+5+6))
+	}
+	for id, n := range got {
+		if n != 1 {
+			t.Fatalf("%v written %d times", id, n)
+		}
+	}
+	if dl := idCounts(t, b.ReadCommitted(t, "out-deadletter")); len(dl) != 2 {
+		t.Fatalf("%d dead letters, want one per part", len(dl))
 	}
 }

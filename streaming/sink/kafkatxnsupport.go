@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/IBM/sarama"
+	"github.com/spindlehq/spindle/conf"
 	"github.com/spindlehq/spindle/streaming/kafkasource"
 	"go.uber.org/zap"
 )
@@ -37,7 +38,7 @@ func chooseTransactions(ctx context.Context, client sarama.Client, cfg KafkaConf
 		return support, nil
 	}
 	if cfg.Transactional == TransactionalOn {
-		return nil, fmt.Errorf("%w: %s=true but %s", ErrInvalidConfig, KeyKafkaTransactional, why)
+		return nil, fmt.Errorf("%w: %s=true but %s", ErrInvalidConfig, conf.KeySinkKafkaTransactional, why)
 	}
 	lg.Warn("the Kafka sink writes without transactions: read_committed consumers may see a replayed batch twice (they can drop copies by the Spindle headers)",
 		zap.String("reason", why))
@@ -79,7 +80,7 @@ func probeTransactions(ctx context.Context, client sarama.Client, cfg KafkaConfi
 		}
 	}
 	stable := versions[apiKeyOffsetFetch] >= 7 && client.Config().Version.IsAtLeast(sarama.V2_5_0_0)
-	return &txnSupport{group: cfg.TransactionalIDPrefix, stableFetch: stable}, "", nil
+	return &txnSupport{stableFetch: stable}, "", nil
 }
 
 // committed reads the sink group's record of rng's source partition and
@@ -88,9 +89,9 @@ func probeTransactions(ctx context.Context, client sarama.Client, cfg KafkaConfi
 // partition's producer started, so that no transaction of the partition
 // is open, and it waits while the broker says the record is still being
 // completed.
-func (s *KafkaSink) committed(ctx context.Context, rng kafkasource.OffsetRange, m batchMarker) (bool, error) {
+func (s *KafkaSink) committed(ctx context.Context, group string, rng kafkasource.OffsetRange, m batchMarker) (bool, error) {
 	for attempt := 0; ; attempt++ {
-		blk, err := s.fetchRecord(ctx, rng)
+		blk, err := s.fetchRecord(ctx, group, rng)
 		if err != nil {
 			return false, err
 		}
@@ -106,35 +107,35 @@ func (s *KafkaSink) committed(ctx context.Context, rng kafkasource.OffsetRange, 
 			if err != nil {
 				// Not a record a transaction of this sink left.
 				s.lg.Warn("the sink's consumer group holds a record it did not write; writing the batch",
-					zap.String("group", s.txn.group), zap.String("topic", rng.Topic), zap.Int32("partition", rng.Partition), zap.Error(err))
+					zap.String("group", group), zap.String("topic", rng.Topic), zap.Int32("partition", rng.Partition), zap.Error(err))
 				return false, nil
 			}
 			return got == m, nil
 		case sarama.ErrUnstableOffsetCommit, sarama.ErrOffsetsLoadInProgress, sarama.ErrNotCoordinatorForConsumer, sarama.ErrConsumerCoordinatorNotAvailable:
 			if blk.Err != sarama.ErrUnstableOffsetCommit {
-				_ = s.client.RefreshCoordinator(s.txn.group)
+				_ = s.client.RefreshCoordinator(group)
 			}
 			select {
 			case <-ctx.Done():
-				return false, fmt.Errorf("read the record of %s in consumer group %q: %w (last: %w)", rng, s.txn.group, ctx.Err(), blk.Err)
+				return false, fmt.Errorf("read the record of %s in consumer group %q: %w (last: %w)", rng, group, ctx.Err(), blk.Err)
 			case <-time.After(committedRetryBackoff):
 			}
 		default:
-			return false, fmt.Errorf("read the record of %s in consumer group %q: %w", rng, s.txn.group, blk.Err)
+			return false, fmt.Errorf("read the record of %s in consumer group %q: %w", rng, group, blk.Err)
 		}
 	}
 }
 
 // fetchRecord sends one OffsetFetch for rng's source partition to the
 // group's coordinator; a group-level error comes back as the block's.
-func (s *KafkaSink) fetchRecord(ctx context.Context, rng kafkasource.OffsetRange) (*sarama.OffsetFetchResponseBlock, error) {
+func (s *KafkaSink) fetchRecord(ctx context.Context, group string, rng kafkasource.OffsetRange) (*sarama.OffsetFetchResponseBlock, error) {
 	var blk *sarama.OffsetFetchResponseBlock
 	err := s.await(ctx, func() error {
-		coordinator, err := s.client.Coordinator(s.txn.group)
+		coordinator, err := s.client.Coordinator(group)
 		if err != nil {
 			return err
 		}
-		req := sarama.NewOffsetFetchRequest(s.client.Config().Version, s.txn.group, nil)
+		req := sarama.NewOffsetFetchRequest(s.client.Config().Version, group, nil)
 		req.AddPartition(rng.Topic, rng.Partition)
 		// Offsets a committed transaction is still writing are reported
 		// as unstable rather than as the older offset.
@@ -154,7 +155,7 @@ func (s *KafkaSink) fetchRecord(ctx context.Context, rng kafkasource.OffsetRange
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("read the record of %s in consumer group %q: %w", rng, s.txn.group, err)
+		return nil, fmt.Errorf("read the record of %s in consumer group %q: %w", rng, group, err)
 	}
 	return blk, nil
 }

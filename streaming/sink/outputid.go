@@ -24,8 +24,12 @@ const (
 	// letters) of its batch and source partition, from 0.
 	HeaderIndex = "spindle.output.index"
 	// HeaderCount is how many outputs (or dead letters) the batch wrote
-	// for that source partition.
+	// for that source partition's chunk.
 	HeaderCount = "spindle.output.count"
+	// HeaderChunk is the position of the chunk of the source partition's
+	// range the output came from, from 0. It is written only for chunks
+	// after the first: a message without it belongs to chunk 0.
+	HeaderChunk = "spindle.output.chunk"
 )
 
 // ErrBadOutputHeaders is wrapped by ParseOutputID's errors.
@@ -42,31 +46,47 @@ type OutputID struct {
 	// Topic and Partition are the source partition the output came from.
 	Topic     string
 	Partition int32
-	// Index is the output's position among the Count outputs of its batch
-	// and source partition. Count is the same in every message of a batch
-	// and source partition, replays included: a consumer that holds Count
-	// distinct indexes has all of them.
+	// Chunk is the position of the chunk of the batch's range of the
+	// source partition that the output came from. An executor reads,
+	// processes and writes a range in chunks of a fixed number of offsets
+	// (spindle.task.maxRecordsInFlight), recorded with the batch so that a
+	// replay cuts the same chunks.
+	Chunk int
+	// Index is the output's position among the Count outputs of its
+	// batch, source partition and chunk. Count is the same in every
+	// message of a chunk, replays included: a consumer that holds Count
+	// distinct indexes of a chunk has all of them.
 	Index, Count int
 }
 
 // BatchTime is the batch time.
 func (id OutputID) BatchTime() time.Time { return time.UnixMilli(id.BatchTimeMs).UTC() }
 
-// String names the output, e.g. "batch 1700000000000 orders-3 output 5 of 10".
+// String names the output, e.g. "batch 1700000000000 orders-3 output 5 of
+// 10", with " chunk 2" after the partition for chunks after the first.
 func (id OutputID) String() string {
-	return fmt.Sprintf("batch %d %s-%d output %d of %d", id.BatchTimeMs, id.Topic, id.Partition, id.Index, id.Count)
+	chunk := ""
+	if id.Chunk > 0 {
+		chunk = fmt.Sprintf(" chunk %d", id.Chunk)
+	}
+	return fmt.Sprintf("batch %d %s-%d%s output %d of %d", id.BatchTimeMs, id.Topic, id.Partition, chunk, id.Index, id.Count)
 }
 
 // Headers returns the message headers that carry id, in the order the
-// Kafka sink writes them.
+// Kafka sink writes them; HeaderChunk comes last, and only for a chunk
+// after the first.
 func (id OutputID) Headers() []sarama.RecordHeader {
-	return []sarama.RecordHeader{
+	hs := []sarama.RecordHeader{
 		{Key: []byte(HeaderBatchTime), Value: strconv.AppendInt(nil, id.BatchTimeMs, 10)},
 		{Key: []byte(HeaderSourceTopic), Value: []byte(id.Topic)},
 		{Key: []byte(HeaderSourcePartition), Value: strconv.AppendInt(nil, int64(id.Partition), 10)},
 		{Key: []byte(HeaderIndex), Value: strconv.AppendInt(nil, int64(id.Index), 10)},
 		{Key: []byte(HeaderCount), Value: strconv.AppendInt(nil, int64(id.Count), 10)},
 	}
+	if id.Chunk > 0 {
+		hs = append(hs, sarama.RecordHeader{Key: []byte(HeaderChunk), Value: strconv.AppendInt(nil, int64(id.Chunk), 10)})
+	}
+	return hs
 }
 
 // ParseOutputID reads the OutputID from a message's headers, as sarama
@@ -75,9 +95,9 @@ func (id OutputID) Headers() []sarama.RecordHeader {
 // missing, repeated or malformed: such a message was not written by
 // Spindle's Kafka sink, or was altered on the way.
 func ParseOutputID(headers []*sarama.RecordHeader) (OutputID, error) {
-	var vals [5][]byte
-	var found [5]bool
-	names := [5]string{HeaderBatchTime, HeaderSourceTopic, HeaderSourcePartition, HeaderIndex, HeaderCount}
+	var vals [6][]byte
+	var found [6]bool
+	names := [6]string{HeaderBatchTime, HeaderSourceTopic, HeaderSourcePartition, HeaderIndex, HeaderCount, HeaderChunk}
 	for _, h := range headers {
 		if h == nil {
 			continue
@@ -92,7 +112,7 @@ func ParseOutputID(headers []*sarama.RecordHeader) (OutputID, error) {
 			vals[i], found[i] = h.Value, true
 		}
 	}
-	for i, name := range names {
+	for i, name := range names[:5] {
 		if !found[i] {
 			return OutputID{}, fmt.Errorf("%w: header %s is missing (was the message written by Spindle's Kafka sink?)", ErrBadOutputHeaders, name)
 		}
@@ -123,6 +143,13 @@ func ParseOutputID(headers []*sarama.RecordHeader) (OutputID, error) {
 		return OutputID{}, fmt.Errorf("%w: %s %d is not below %s %d", ErrBadOutputHeaders, HeaderIndex, index, HeaderCount, count)
 	}
 	id.Index, id.Count = int(index), int(count)
+	if found[5] {
+		chunk, err := parseHeaderInt(HeaderChunk, vals[5], 1<<31-1)
+		if err != nil {
+			return OutputID{}, err
+		}
+		id.Chunk = int(chunk)
+	}
 	return id, nil
 }
 

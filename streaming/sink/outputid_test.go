@@ -91,16 +91,21 @@ func TestParseOutputIDErrors(t *testing.T) {
 // FuzzParseOutputID: any headers give an OutputID or an error, never a
 // panic, and an OutputID parsed is written back as the same headers.
 func FuzzParseOutputID(f *testing.F) {
-	f.Add([]byte("1700000000000"), []byte("orders"), []byte("3"), []byte("0"), []byte("2"))
-	f.Add([]byte("0"), []byte("t"), []byte("0"), []byte("1"), []byte("1"))
-	f.Add([]byte("01"), []byte(""), []byte("-1"), []byte("+1"), []byte("99999999999999999999"))
-	f.Fuzz(func(t *testing.T, batch, topic, partition, index, count []byte) {
+	f.Add([]byte("1700000000000"), []byte("orders"), []byte("3"), []byte("0"), []byte("2"), []byte(""))
+	f.Add([]byte("0"), []byte("t"), []byte("0"), []byte("1"), []byte("1"), []byte("7"))
+	f.Add([]byte("01"), []byte(""), []byte("-1"), []byte("+1"), []byte("99999999999999999999"), []byte("0"))
+	f.Fuzz(func(t *testing.T, batch, topic, partition, index, count, chunk []byte) {
 		in := []*sarama.RecordHeader{
 			{Key: []byte(HeaderCount), Value: count},
 			{Key: []byte(HeaderBatchTime), Value: batch},
 			{Key: []byte(HeaderSourceTopic), Value: topic},
 			{Key: []byte(HeaderSourcePartition), Value: partition},
 			{Key: []byte(HeaderIndex), Value: index},
+		}
+		// An empty chunk stands for a message without the header, as
+		// chunk 0's are written.
+		if len(chunk) > 0 {
+			in = append(in, &sarama.RecordHeader{Key: []byte(HeaderChunk), Value: chunk})
 		}
 		id, err := ParseOutputID(in)
 		if err != nil {
@@ -109,14 +114,17 @@ func FuzzParseOutputID(f *testing.F) {
 			}
 			return
 		}
-		if id.Index < 0 || id.Index >= id.Count || id.Partition < 0 || id.BatchTimeMs < 0 || id.Topic == "" {
+		if id.Index < 0 || id.Index >= id.Count || id.Partition < 0 || id.BatchTimeMs < 0 || id.Topic == "" || id.Chunk < 0 {
 			t.Fatalf("parsed an invalid %+v", id)
 		}
-		want := map[string][]byte{HeaderBatchTime: batch, HeaderSourceTopic: topic, HeaderSourcePartition: partition, HeaderIndex: index, HeaderCount: count}
+		want := map[string][]byte{HeaderBatchTime: batch, HeaderSourceTopic: topic, HeaderSourcePartition: partition, HeaderIndex: index, HeaderCount: count, HeaderChunk: chunk}
 		for _, h := range id.Headers() {
 			if !bytes.Equal(h.Value, want[string(h.Key)]) {
 				t.Fatalf("%+v written back: %s = %q, parsed from %q", id, h.Key, h.Value, want[string(h.Key)])
 			}
+		}
+		if again, err := ParseOutputID(ptrs(id.Headers())); err != nil || again != id {
+			t.Fatalf("%+v written back parses as %+v, %v", id, again, err)
 		}
 	})
 }

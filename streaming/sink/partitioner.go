@@ -5,21 +5,7 @@ import (
 	"hash/fnv"
 
 	"github.com/IBM/sarama"
-)
-
-// Values of spindle.sink.kafka.partitioner: how the Kafka sink places a
-// message that has a key.
-const (
-	// PartitionerMurmur2 places a keyed message where Java's Kafka
-	// producer (DefaultPartitioner, BuiltInPartitioner) puts the same key:
-	// toPositive(murmur2(key)) % partitions. Joins with topics that Java
-	// services write by key need it. The default.
-	PartitionerMurmur2 = "murmur2"
-	// PartitionerFNV1a places a keyed message as sarama's hash
-	// partitioner does (FNV-1a, absolute value of the signed remainder),
-	// as Spindle's Kafka sink did before murmur2 became the default: for
-	// topics already written that way.
-	PartitionerFNV1a = "fnv1a"
+	"github.com/spindlehq/spindle/conf"
 )
 
 // partitionerFor returns the sarama partitioner constructor for name, one
@@ -38,7 +24,7 @@ func partitionerFor(name string) (sarama.PartitionerConstructor, error) {
 			}}
 		}, nil
 	}
-	return nil, fmt.Errorf("%w: %s=%q: must be %s or %s", ErrInvalidConfig, KeyKafkaPartitioner, name, PartitionerMurmur2, PartitionerFNV1a)
+	return nil, fmt.Errorf("%w: %s=%q: must be %s or %s", ErrInvalidConfig, conf.KeySinkKafkaPartitioner, name, PartitionerMurmur2, PartitionerFNV1a)
 }
 
 // outputPartitioner places a message with a key by its key, so that all
