@@ -105,7 +105,7 @@ var kafkaKeys = []Key{
 		Description: "Keep the driver a static member of `spindle.kafka.group.id` while the application runs, holding every partition, so that tools show an active member; `false`: commit without membership."},
 	{Name: KeyKafkaGroupInstanceID, Type: TypeString, DefaultDoc: "`<spindle.kafka.group.id>-driver`", Group: GroupKafka, Check: nonEmpty,
 		Description: "The driver's `group.instance.id`; a new attempt's driver takes the old one's place under it."},
-	{Name: KeyKafkaSessionTimeout, Type: TypeDuration, Unit: "ms", Min: "6s", Default: "45s", Group: GroupKafka, Check: atMost30Min,
+	{Name: KeyKafkaSessionTimeout, Type: TypeDuration, Unit: "ms", Min: "6s", Default: "45s", Group: GroupKafka, Check: atMost(30*time.Minute, "group.max.session.timeout.ms"),
 		Description: "How long the group keeps a driver that stopped heartbeating, such as a killed AM's (Kafka's `session.timeout.ms`; the brokers allow 6s to 30min by default)."},
 	{Name: KeyKafkaHeartbeatInterval, Type: TypeDuration, Unit: "ms", Min: "1ms", Default: "3s", Group: GroupKafka,
 		Description: "How often the driver heartbeats to its group; below `spindle.kafka.session.timeout.ms`."},
@@ -142,11 +142,13 @@ func endpointIdentification(v string) error {
 	return nil
 }
 
-// atMost30Min refuses a session timeout above the brokers' default
-// group.max.session.timeout.ms.
-func atMost30Min(v string) error {
-	if d, err := ParseDuration(v, time.Millisecond); err == nil && d > 30*time.Minute {
-		return fmt.Errorf("%q is above 30min, the brokers' default group.max.session.timeout.ms", v)
+// atMost returns a check that refuses a duration above limit, the brokers'
+// default of setting.
+func atMost(limit time.Duration, setting string) func(string) error {
+	return func(v string) error {
+		if d, err := ParseDuration(v, time.Millisecond); err == nil && d > limit {
+			return fmt.Errorf("%q is above %v, the brokers' default %s", v, limit, setting)
+		}
+		return nil
 	}
-	return nil
 }

@@ -38,7 +38,7 @@ var sinkKeys = []Key{
 		Description: "`true`: commit each task's outputs and dead letters in one Kafka transaction, so that `read_committed` consumers read every output once, or refuse to start; `false`: the idempotent producer only."},
 	{Name: KeySinkKafkaTxnIDPrefix, Type: TypeString, DefaultDoc: "`spindle-<spark.app.name>-<spindle.sink.kafka.topic>`", Group: GroupSink, Check: txnIDPrefix,
 		Description: "Starts the transactional ids (`<prefix>-<source topic>-<source partition>`) and names the consumer group in which transactions record their batches; one per application and output topic."},
-	{Name: KeySinkKafkaTxnTimeout, Type: TypeDuration, Unit: "ms", Min: "1s", Default: "1min", Group: GroupSink, Check: atMost15Min,
+	{Name: KeySinkKafkaTxnTimeout, Type: TypeDuration, Unit: "ms", Min: "1s", Default: "1min", Group: GroupSink, Check: atMost(15*time.Minute, "transaction.max.timeout.ms"),
 		Description: "Kafka's `transaction.timeout.ms` for the sink's transactions: how long the brokers keep a silent producer's transaction open (the brokers allow up to 15min by default)."},
 }
 
@@ -50,15 +50,6 @@ func txnIDPrefix(v string) error {
 	}
 	if strings.ContainsFunc(v, func(r rune) bool { return r < ' ' || r == 0x7f }) {
 		return fmt.Errorf("%q holds a control character", v)
-	}
-	return nil
-}
-
-// atMost15Min refuses a transaction timeout above the brokers' default
-// transaction.max.timeout.ms.
-func atMost15Min(v string) error {
-	if d, err := ParseDuration(v, time.Millisecond); err == nil && d > 15*time.Minute {
-		return fmt.Errorf("%q is above 15min, the brokers' default transaction.max.timeout.ms", v)
 	}
 	return nil
 }
