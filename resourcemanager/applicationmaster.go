@@ -75,8 +75,7 @@ func (s *amService) Allocate(ctx context.Context, req *pb.AllocateRequest) (*pb.
 	t.lastAllocate = time.Now()
 	for _, id := range req.GetReleases() {
 		if c, ok := rm.containers[id]; ok && c.attemptID == t.id {
-			rm.completeLocked(c, launch.ExitAborted, diagReleasedByApp)
-			rm.addCleanupLocked(c)
+			rm.killLocked(c, launch.ExitAborted, diagReleasedByApp)
 		}
 	}
 	reqs := make([]scheduler.Request, 0, len(req.GetAsks()))

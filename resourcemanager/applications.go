@@ -85,14 +85,18 @@ func (rm *ResourceManager) finishLocked(app *rmApp, state pb.ApplicationState, f
 			t.state = pb.ApplicationAttemptState_APPLICATION_ATTEMPT_STATE_FINISHED
 		}
 		t.finishTime, t.diagnostics = now, diagnostics
-		rm.sched.RemoveApplication(t.id)
 		for _, c := range rm.containers {
-			if c.attemptID != t.id || c.state == containerCompleted || (t.unregistered && c.c.GetId() == t.amContainer) {
+			if c.attemptID != t.id || c.state == containerCompleted {
 				continue
 			}
-			rm.completeLocked(c, launch.ExitKilledByResourceManager, diagAppFinished)
-			rm.addCleanupLocked(c)
+			if t.unregistered && c.c.GetId() == t.amContainer {
+				// Left to exit by itself; its room is its NM's until then.
+				rm.holdLocked(c)
+				continue
+			}
+			rm.killLocked(c, launch.ExitKilledByResourceManager, diagAppFinished)
 		}
+		rm.sched.RemoveApplication(t.id)
 		t.allocated, t.completed = nil, nil
 	}
 	rm.persistLocked(app)

@@ -97,13 +97,12 @@ func (rm *ResourceManager) attemptFailedLocked(t *rmAttempt, diag string, counts
 	now := time.Now()
 	t.state = pb.ApplicationAttemptState_APPLICATION_ATTEMPT_STATE_FAILED
 	t.finishTime, t.diagnostics, t.countsAsFailure = now, diag, counts
-	rm.sched.RemoveApplication(t.id)
 	for _, c := range rm.containers {
 		if c.attemptID == t.id && c.state != containerCompleted {
-			rm.completeLocked(c, launch.ExitKilledByResourceManager, diagAttemptFailed)
-			rm.addCleanupLocked(c)
+			rm.killLocked(c, launch.ExitKilledByResourceManager, diagAttemptFailed)
 		}
 	}
+	rm.sched.RemoveApplication(t.id)
 	t.allocated, t.completed = nil, nil
 	rm.metrics.attemptsFailed.Inc()
 

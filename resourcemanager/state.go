@@ -31,6 +31,9 @@ type rmNode struct {
 	// apps holds the applications that have had containers on the node
 	// and have not yet been reported to it as finished.
 	apps map[string]bool
+	// held are the completed containers whose room is kept until the
+	// node lets them go (see killLocked).
+	held map[string]*rmContainer
 }
 
 // containerState is where an allocated container is in the RM's view.
@@ -51,6 +54,11 @@ type rmContainer struct {
 	allocatedAt time.Time
 	finishedAt  time.Time
 	status      *pb.ContainerStatus
+	// held: completed, but its room on the node is kept until its NM
+	// reports it stopped (see killLocked); absentBeats counts the node's
+	// heartbeats since then that left it out.
+	held        bool
+	absentBeats int
 }
 
 // rmApp is one application.
