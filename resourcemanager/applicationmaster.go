@@ -145,6 +145,9 @@ func (s *amService) FinishApplicationMaster(ctx context.Context, req *pb.FinishA
 	default:
 		return nil, status.Errorf(codes.InvalidArgument, "finish %s: final status %v: want SUCCEEDED, FAILED or KILLED", t.id, req.GetFinalStatus())
 	}
+	// An AM's own verdict is final, supervised or not, as in YARN: a
+	// failure it unregisters with (a checkpoint the driver cannot resume
+	// from, executors that keep failing) would be repeated by a relaunch.
 	rm.finishLocked(t.app, state, req.GetFinalStatus(), req.GetDiagnostics())
 	return &pb.FinishApplicationMasterResponse{IsUnregistered: true}, nil
 }

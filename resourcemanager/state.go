@@ -73,6 +73,9 @@ type rmApp struct {
 	finishTime  time.Time
 	attempts    []*rmAttempt
 	progress    float32
+	// supervision is set for an application submitted with a supervise
+	// policy (spark.driver.supervise).
+	supervision *supervision
 }
 
 func (a *rmApp) current() *rmAttempt {
@@ -80,6 +83,15 @@ func (a *rmApp) current() *rmAttempt {
 		return nil
 	}
 	return a.attempts[len(a.attempts)-1]
+}
+
+// roundAttempts are the attempts of the current round: all of them, or for
+// a supervised application those since its last relaunch.
+func (a *rmApp) roundAttempts() []*rmAttempt {
+	if a.supervision == nil {
+		return a.attempts
+	}
+	return a.attempts[a.supervision.roundStart:]
 }
 
 func (a *rmApp) finished() bool {
