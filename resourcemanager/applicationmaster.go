@@ -2,6 +2,7 @@ package resourcemanager
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
@@ -94,12 +95,20 @@ func (s *amService) Allocate(ctx context.Context, req *pb.AllocateRequest) (*pb.
 	rm.mu.Unlock()
 
 	if err := rm.sched.SetRequests(attemptID, reqs); err != nil {
+		rm.mu.Lock()
+		t.refusal = fmt.Sprintf("Asks refused: %v", err)
+		rm.mu.Unlock()
 		return nil, status.Errorf(codes.InvalidArgument, "allocate %s: %v", attemptID, err)
 	}
 	rm.allocate(rm.sched.Schedule())
 
 	rm.mu.Lock()
 	defer rm.mu.Unlock()
+	if len(reqs) > 0 {
+		// Asks were accepted; an AM that sends none may be waiting to ask
+		// again after a refusal, which stays in the diagnostics until then.
+		t.refusal = ""
+	}
 	t.responseID++
 	total, used := rm.sched.ClusterResource()
 	resp := &pb.AllocateResponse{

@@ -146,6 +146,9 @@ func (rm *ResourceManager) reportLocked(app *rmApp) *pb.ApplicationReport {
 		UnmanagedAm:      app.ctx.GetUnmanagedAm(),
 		Priority:         app.ctx.GetPriority(),
 	}
+	if !app.finished() {
+		r.Diagnostics = liveDiagnostics(app)
+	}
 	if t := app.current(); t != nil {
 		r.CurrentAttemptId = t.id
 		r.Host, r.RpcPort, r.TrackingUrl = t.host, t.rpcPort, rm.trackingURLLocked(app, t)

@@ -49,6 +49,7 @@ func (rm *ResourceManager) expire(now time.Time) {
 	}
 	rm.expireRecoveredLocked(now)
 	rm.relaunchDueLocked(now)
+	rm.updateWaitingLocked()
 	for _, c := range rm.containers {
 		if (c.state == containerAllocated || c.state == containerAcquired) && now.Sub(c.allocatedAt) > rm.cfg.AllocationExpiry {
 			rm.killLocked(c, launch.ExitAborted, diagAllocationUnused)

@@ -128,6 +128,10 @@ type rmAttempt struct {
 	recoveredAt time.Time
 	// unregistered: the AM called FinishApplicationMaster.
 	unregistered bool
+	// refusal is why the RM refused the AM's last asks, until it accepts
+	// them; waiting names the asks that fit no registered node. Both go
+	// into the live application's diagnostics.
+	refusal, waiting string
 	// lastAllocate is the AM's last heartbeat.
 	lastAllocate time.Time
 	// overheads is the memory overhead asked for at each priority, so that

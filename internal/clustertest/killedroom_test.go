@@ -49,11 +49,7 @@ func killedRoomIsKept(t *testing.T, restartRM bool) {
 	}
 	killed := time.Now()
 	if restartRM {
-		c.RM.Kill()
-		c.RM.Restart("--conf", "yarn.resourcemanager.address="+c.RMAddr.Client,
-			"--conf", "yarn.resourcemanager.resource-tracker.address="+c.RMAddr.Tracker,
-			"--conf", "yarn.resourcemanager.webapp.address="+c.RMAddr.Web)
-		c.WaitForNodes(1)
+		c.RestartRM()
 		if waited := time.Since(killed); waited > 4*time.Second {
 			t.Fatalf("the RM took %v to restart: the NM may have stopped the container already, and the test shows nothing", waited)
 		}

@@ -157,6 +157,22 @@ func (c *Cluster) host(name string) (*netns.Host, string) {
 	return h, h.IP.String()
 }
 
+// RestartRM SIGKILLs the RM and starts it again on the same addresses,
+// with extraConf (KEY=VALUE) added, and waits for every NM to be RUNNING
+// in it again.
+func (c *Cluster) RestartRM(extraConf ...string) {
+	c.tb.Helper()
+	c.RM.Kill()
+	args := []string{"--conf", "yarn.resourcemanager.address=" + c.RMAddr.Client,
+		"--conf", "yarn.resourcemanager.resource-tracker.address=" + c.RMAddr.Tracker,
+		"--conf", "yarn.resourcemanager.webapp.address=" + c.RMAddr.Web}
+	for _, kv := range extraConf {
+		args = append(args, "--conf", kv)
+	}
+	c.RM.Restart(args...)
+	c.WaitForNodes(len(c.NMs))
+}
+
 // NodeID returns the node id of NM i, from its ready file.
 func (c *Cluster) NodeID(i int) string {
 	var a NMAddresses

@@ -157,6 +157,7 @@ func (s *Scheduler) Nodes() []NodeReport {
 // derive from it.
 func (s *Scheduler) setClusterTotal(total Resource) {
 	s.total = total
+	s.nodeTotals = nil
 	for _, q := range s.queueList {
 		q.maxLimit = percentOf(total, q.maxCapacity)
 	}
