@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/url"
@@ -29,8 +30,12 @@ type StopConfig struct {
 	// StagingRoot is the spark.yarn.stagingDir it was submitted with, where
 	// its launch spec names its checkpoint dir and shutdown marker.
 	StagingRoot string
-	// Timeout bounds the wait for the application to end.
+	// Timeout bounds the wait for the application to end; past it the
+	// marker is removed, calling off a stop the driver has not begun.
 	Timeout time.Duration
+	// MoveCheckpoint moves the checkpoint dir aside once the application
+	// stopped gracefully, so that the next submission starts afresh.
+	MoveCheckpoint bool
 	// Out receives the progress lines.
 	Out io.Writer
 }
@@ -39,7 +44,8 @@ type StopConfig struct {
 // boundary: it ends its supervision (spark.driver.supervise), so that it
 // is not relaunched, places the shutdown marker its driver polls, in the
 // checkpoint dir its staged launch spec names, and waits for it to end.
-// It fails unless the application SUCCEEDED.
+// It fails unless the application SUCCEEDED, and then leaves no marker
+// behind that would stop the next submission at once.
 func Stop(ctx context.Context, rm *RM, cfg StopConfig) error {
 	appID, w := cfg.AppID, cfg.Out
 	rep, err := rm.Report(ctx, appID)
@@ -81,9 +87,26 @@ func Stop(ctx context.Context, rm *RM, cfg StopConfig) error {
 	defer cancel()
 	rep, err = rm.WaitFinished(wctx, appID, stopPollInterval, nil)
 	if err != nil {
-		return fmt.Errorf("stop %s: %w (waited -stopTimeout %v)", appID, err, cfg.Timeout)
+		if rmErr := target.remove(context.WithoutCancel(ctx)); rmErr != nil {
+			return fmt.Errorf("stop %s: %w (waited -stopTimeout %v); removing its shutdown marker failed too: %v", appID, err, cfg.Timeout, rmErr)
+		}
+		return fmt.Errorf("stop %s: %w (waited -stopTimeout %v); removed its shutdown marker, so it keeps running", appID, err, cfg.Timeout)
 	}
-	return stopped(w, rep)
+	if err := stopped(w, rep); err != nil {
+		// It ended without taking the marker: the next start must not see it.
+		if rmErr := target.remove(ctx); rmErr != nil {
+			fmt.Fprintf(w, "Could not remove the shutdown marker: %v\n", rmErr)
+		}
+		return err
+	}
+	if cfg.MoveCheckpoint {
+		aside, err := target.moveCheckpointAside(ctx)
+		if err != nil {
+			return fmt.Errorf("stop %s: %w", appID, err)
+		}
+		fmt.Fprintf(w, "Moved the checkpoint dir aside to %s: the next submission starts afresh\n", aside)
+	}
+	return nil
 }
 
 // stopped reports how a stopped application ended; it fails unless it
@@ -126,21 +149,55 @@ func markerOf(ctx context.Context, stagingRoot, appID string) (shutdownMarker, e
 
 // place places the marker and returns its URI.
 func (m shutdownMarker) place(ctx context.Context) (string, error) {
+	var uri string
+	err := m.withStore(ctx, func(store dfs.Store, dir string) error {
+		marker := hdfscheckpoint.MarkerPath(dir, m.marker)
+		uri = m.uri(marker)
+		return hdfscheckpoint.PlaceMarker(ctx, store, marker)
+	})
+	return uri, err
+}
+
+// remove removes the marker, if it is there.
+func (m shutdownMarker) remove(ctx context.Context) error {
+	return m.withStore(ctx, func(store dfs.Store, dir string) error {
+		return store.Delete(ctx, hdfscheckpoint.MarkerPath(dir, m.marker))
+	})
+}
+
+// moveCheckpointAside moves the checkpoint dir to <dir>.<yyyyMMddHHmmss>
+// and returns the new URI.
+func (m shutdownMarker) moveCheckpointAside(ctx context.Context) (string, error) {
+	var uri string
+	err := m.withStore(ctx, func(store dfs.Store, dir string) error {
+		aside, err := hdfscheckpoint.MoveCheckpointAside(ctx, store, dir, time.Now())
+		if errors.Is(err, dfs.ErrNotFound) {
+			return fmt.Errorf("checkpoint dir %s is gone: did the application move it aside itself (%s)? %w", m.checkpointURI, conf.KeyMoveCheckpoint, err)
+		}
+		uri = m.uri(aside)
+		return err
+	})
+	return uri, err
+}
+
+// withStore runs fn with the checkpoint's store and dir.
+func (m shutdownMarker) withStore(ctx context.Context, fn func(store dfs.Store, dir string) error) error {
 	store, dir, err := dfs.Open(ctx, m.checkpointURI)
 	if err != nil {
-		return "", fmt.Errorf("checkpoint dir: %w", err)
+		return fmt.Errorf("checkpoint dir: %w", err)
 	}
 	defer store.Close()
-	marker := hdfscheckpoint.MarkerPath(dir, m.marker)
-	if err := hdfscheckpoint.PlaceMarker(ctx, store, marker); err != nil {
-		return "", err
-	}
+	return fn(store, dir)
+}
+
+// uri is p, a path in the checkpoint's store, as a URI.
+func (m shutdownMarker) uri(p string) string {
 	u, err := url.Parse(m.checkpointURI)
 	if err != nil {
-		return marker, nil
+		return p
 	}
-	u.Path, u.RawPath = marker, ""
-	return u.String(), nil
+	u.Path, u.RawPath = p, ""
+	return u.String()
 }
 
 // stagedSpec reads the launch spec `spindle submit` staged for appID:

@@ -17,7 +17,7 @@ import (
 )
 
 // applicationUsage is what `spindle application` takes, for errors.
-const applicationUsage = "use -list [-appStates STATES] [-appTypes TYPES] [-appTags TAGS], -status APP_ID, -kill APP_ID, -stop APP_ID [-stagingDir URI] [-stopTimeout DURATION], -movetoqueue APP_ID -queue QUEUE or -appId APP_ID -updatePriority PRIORITY"
+const applicationUsage = "use -list [-appStates STATES] [-appTypes TYPES] [-appTags TAGS], -status APP_ID, -kill APP_ID, -stop APP_ID [-stagingDir URI] [-stopTimeout DURATION] [-moveCheckpoint], -movetoqueue APP_ID -queue QUEUE or -appId APP_ID -updatePriority PRIORITY"
 
 // killTimeout bounds how long -kill waits for the RM to end the application.
 const killTimeout = 30 * time.Second
@@ -39,7 +39,8 @@ func applicationCommand() *cli.Command {
 			&cli.StringFlag{Name: "kill", Usage: "kill application `APP_ID`"},
 			&cli.StringFlag{Name: "stop", Usage: "stop streaming application `APP_ID` gracefully at a batch boundary: place its shutdown marker and wait for it to end"},
 			&cli.StringFlag{Name: "stagingDir", Usage: "with -stop, the staging dir `URI` the application was submitted with (spark.yarn.stagingDir; default file://<spindle.tmp.dir>/staging)"},
-			&cli.DurationFlag{Name: "stopTimeout", Value: defaultStopTimeout, Usage: "with -stop, how long to wait for the application to end: a `DURATION` such as 90s or 10m"},
+			&cli.DurationFlag{Name: "stopTimeout", Value: defaultStopTimeout, Usage: "with -stop, how long to wait for the application to end: a `DURATION` such as 90s or 10m; past it the marker is removed and the application keeps running"},
+			&cli.BoolFlag{Name: "moveCheckpoint", Usage: "with -stop, move the checkpoint dir aside to <dir>.<yyyyMMddHHmmss> once the application stopped gracefully, so that the next submission starts afresh"},
 			&cli.StringFlag{Name: "movetoqueue", Usage: "move application `APP_ID` to the queue -queue names"},
 			&cli.StringFlag{Name: "queue", Usage: "with -movetoqueue, the target `QUEUE`"},
 			&cli.StringFlag{Name: "appId", Usage: "with -updatePriority, the application `APP_ID`"},
@@ -61,7 +62,7 @@ func applicationCommand() *cli.Command {
 				}
 			}
 			if action != "stop" {
-				for _, f := range []string{"stagingDir", "stopTimeout"} {
+				for _, f := range []string{"stagingDir", "stopTimeout", "moveCheckpoint"} {
 					if c.IsSet(f) {
 						return fmt.Errorf("-%s works with -stop only: %s", f, applicationUsage)
 					}
@@ -205,7 +206,7 @@ func stopApplication(c *cli.Context) error {
 		stagingRoot = client.StagingRoot(cfg.Get("spindle.tmp.dir"))
 	}
 	return withRM(c, func(s *client.RM) error {
-		return client.Stop(c.Context, s, client.StopConfig{AppID: appID, StagingRoot: stagingRoot, Timeout: timeout, Out: c.App.Writer})
+		return client.Stop(c.Context, s, client.StopConfig{AppID: appID, StagingRoot: stagingRoot, Timeout: timeout, MoveCheckpoint: c.Bool("moveCheckpoint"), Out: c.App.Writer})
 	})
 }
 

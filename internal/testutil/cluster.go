@@ -185,6 +185,30 @@ func (c *Cluster) ConfArgs() []string {
 	return []string{"--conf", "yarn.resourcemanager.address=" + c.RMAddr.Client, "--conf", "spindle.tmp.dir=" + filepath.Join(c.Dir, "client")}
 }
 
+// ClientConfDir writes a conf dir that points spindle's client commands at
+// c, as spindle dev's does: yarn-site.xml names the RM, spindle-site.xml
+// sets spindle.tmp.dir to tmpDir under c.Dir, where staging, default
+// checkpoints and output go. Give it as SPINDLE_CONF_DIR or --conf-dir.
+func (c *Cluster) ClientConfDir() (confDir, tmpDir string) {
+	c.tb.Helper()
+	confDir, tmpDir = filepath.Join(c.Dir, "client-conf"), filepath.Join(c.Dir, "client")
+	site := func(key, value string) []byte {
+		return []byte("<?xml version=\"1.0\"?>\n<configuration>\n  <property>\n    <name>" + key + "</name>\n    <value>" + value + "</value>\n  </property>\n</configuration>\n")
+	}
+	if err := os.MkdirAll(confDir, 0o755); err != nil {
+		c.tb.Fatal(err)
+	}
+	for name, body := range map[string][]byte{
+		"yarn-site.xml":    site("yarn.resourcemanager.address", c.RMAddr.Client),
+		"spindle-site.xml": site("spindle.tmp.dir", tmpDir),
+	} {
+		if err := os.WriteFile(filepath.Join(confDir, name), body, 0o644); err != nil {
+			c.tb.Fatal(err)
+		}
+	}
+	return confDir, tmpDir
+}
+
 // Client dials the RM's ApplicationClient service.
 func (c *Cluster) Client() pb.ApplicationClientClient {
 	return pb.NewApplicationClientClient(Dial(c.tb, c.RMAddr.Client))
