@@ -20,7 +20,9 @@ import (
 	"github.com/spindlehq/spindle/token"
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
 )
 
 // executorPriority is the priority of executor asks (the AM's own was 0).
@@ -52,6 +54,7 @@ type AppMaster struct {
 	driverDone chan struct{}
 	metrics    *Metrics
 	web        *http.Server // serves the metrics; its URL is the tracking URL
+	asks       askBackoff
 
 	// rmSeen is when the RM last answered.
 	rmSeen time.Time
@@ -240,14 +243,11 @@ func (am *AppMaster) loop(ctx context.Context, driverAddr string) (int, error) {
 	}
 	lastDriverContact := time.Now()
 	for first := true; ; first = false {
-		interval := am.cfg.HeartbeatInterval
-		switch {
-		case first:
+		interval := am.heartbeatInterval()
+		if first {
 			// The executors are asked for as soon as the AM has
 			// registered, as Spark's allocator does.
 			interval = 0
-		case len(am.executors) < am.cfg.NumExecutors:
-			interval = am.cfg.InitialAllocationInterval
 		}
 		select {
 		case <-ctx.Done():
@@ -261,9 +261,12 @@ func (am *AppMaster) loop(ctx context.Context, driverAddr string) (int, error) {
 			return am.finish(st)
 		}
 		resp, err := am.allocate(ctx)
+		am.metrics.setPendingExecutors(am.cfg.NumExecutors - len(am.executors))
 		if err != nil {
-			am.lg.Warn("allocate failed", zap.Error(err))
-			if gone, diag := am.rmUnreachable(time.Now(), err); gone {
+			am.allocateFailed(err)
+			if status.Code(err) == codes.InvalidArgument {
+				am.rmSeen = time.Now() // the RM answered: it refused the asks
+			} else if gone, diag := am.rmUnreachable(time.Now(), err); gone {
 				am.endpoint.Finish(false, diag)
 				am.stopDriver()
 				return 1, errors.New(diag)
@@ -271,6 +274,7 @@ func (am *AppMaster) loop(ctx context.Context, driverAddr string) (int, error) {
 			continue
 		}
 		am.rmSeen = time.Now()
+		am.asks.succeeded()
 		if resp.GetAmCommand() == pb.AMCommand_AM_COMMAND_SHUTDOWN {
 			am.lg.Info("resourcemanager asked the AM to shut down (application killed or attempt ended)")
 			am.endpoint.Finish(false, "application ended by the ResourceManager")
