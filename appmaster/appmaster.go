@@ -20,9 +20,7 @@ import (
 	"github.com/spindlehq/spindle/token"
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
-	"google.golang.org/grpc/status"
 )
 
 // executorPriority is the priority of executor asks (the AM's own was 0).
@@ -264,9 +262,7 @@ func (am *AppMaster) loop(ctx context.Context, driverAddr string) (int, error) {
 		am.metrics.setPendingExecutors(am.cfg.NumExecutors - len(am.executors))
 		if err != nil {
 			am.allocateFailed(err)
-			if status.Code(err) == codes.InvalidArgument {
-				am.rmSeen = time.Now() // the RM answered: it refused the asks
-			} else if gone, diag := am.rmUnreachable(time.Now(), err); gone {
+			if gone, diag := am.rmUnreachable(time.Now(), err); gone {
 				am.endpoint.Finish(false, diag)
 				am.stopDriver()
 				return 1, errors.New(diag)
