@@ -14,6 +14,10 @@ import (
 	"go.uber.org/zap"
 )
 
+// bootDelay is how long after a crashed host's network comes back its
+// NodeManager starts.
+const bootDelay = time.Second
+
 // errNoVictim: nothing of the kind drawn was there to be hit.
 var errNoVictim = errors.New("chaos: no victim")
 
@@ -258,10 +262,19 @@ func (r *runner) inject(ctx context.Context, kind Kind) (*fault, error) {
 			return f, err
 		}
 		k.Victim = devcluster.NMHost(i) + " (" + k.Node + ")"
-		if k.PID, err = r.cluster.HoldDaemon(name, r.cfg.HostDown); err != nil {
+		// A power cut: the host is cut off first, so that nothing it would
+		// say on the way down (a FIN, a RST) gets out and its peers are
+		// left holding half-open connections. Its network comes back when
+		// the host does, and its NodeManager a moment later, as at boot.
+		h := r.host(devcluster.NMHost(i))
+		if err := h.Cut(netns.Both); err != nil {
 			return f, err
 		}
-		return f, r.host(devcluster.NMHost(i)).Crash()
+		f.endAt, f.undo = k.At.Add(r.cfg.HostDown), h.Heal
+		if k.PID, err = r.cluster.HoldDaemon(name, r.cfg.HostDown+bootDelay); err != nil {
+			return f, err
+		}
+		return f, h.Crash()
 	case KillResourceManager:
 		if !r.hold("rm") {
 			return nil, fmt.Errorf("%w: the ResourceManager is under a fault", errNoVictim)
@@ -396,7 +409,10 @@ func (r *runner) ended(f *fault) bool {
 			r.lg.Warn("undo a fault; trying again", zap.Stringer("kind", f.k.Kind), zap.String("victim", f.k.Victim), zap.Error(err))
 			return false
 		}
-		f.undo, f.k.HealedAt = nil, time.Now()
+		f.undo = nil
+		if f.k.Kind.lasts() {
+			f.k.HealedAt = time.Now() // a crashed host is over once its NM is back
+		}
 	}
 	if f.daemon != "" {
 		if at := r.cluster.StartedAt(f.daemon); at.After(f.k.At) {

@@ -24,8 +24,10 @@ const (
 	// Partition cuts a NodeManager's host off from the RM only, from
 	// every host, or one way, for a while (test hosts only).
 	Partition
-	// HostCrash kills every process on a NodeManager's host at once, its
-	// NM and containers, and brings the NM back later (test hosts only).
+	// HostCrash is a NodeManager's host losing power: cut off from every
+	// host, then every process on it killed at once, its NM and
+	// containers, so that its peers are left with half-open connections;
+	// its network and NM come back later (test hosts only).
 	HostCrash
 	// Slow delays or drops a share of a host's packets for a while (test
 	// hosts only).

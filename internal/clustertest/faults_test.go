@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"net"
 	"os"
 	"strings"
 	"testing"
@@ -106,41 +107,14 @@ func attemptToken(t *testing.T, pid int) *pb.Token {
 }
 
 // TestPartitionedNodeComesBack cuts an NM host that runs executors (not
-// the AM) off from every other host for 20 s: its node is LOST, its
-// executors are replaced elsewhere, and when it comes back it registers
-// again and its old containers are killed. No transaction is written
-// twice.
+// the AM) off from every other host: its node is LOST, its executors are
+// replaced elsewhere and batches go on without it, and when it comes back
+// it registers again and its old containers are killed. No transaction is
+// written twice.
 func TestPartitionedNodeComesBack(t *testing.T) {
 	j := startHostsJob(t, false)
-	am := amContainer(t, j.c, j.app, 1)
-	execs := waitExecutors(t, j.c, j.app, 3, 60*time.Second)
-	victim := -1
-	var old []testutil.NMContainer
-	for i := range j.c.NMs {
-		if j.c.NodeID(i) == am.NodeID {
-			continue
-		}
-		for _, ct := range j.c.RunningContainers(j.app)[i] {
-			if _, ok := execs[ct.ID]; ok {
-				victim = i
-				old = append(old, ct)
-			}
-		}
-		if victim >= 0 {
-			break
-		}
-	}
-	if victim < 0 {
-		t.Fatalf("no NM but the AM's runs an executor: %v", execs)
-	}
+	victim, old := j.isolateExecutorHost(false)
 	host, node := j.nmHost(victim), j.c.NodeID(victim)
-	if err := host.Cut(netns.Both); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("host %s (node %s, executors %v) cut off from every host", host.Name, node, old)
-	waitNodeState(t, j.c, node, pb.NodeState_NODE_STATE_LOST, 30*time.Second)
-	j.produce(2000)
-	time.Sleep(20 * time.Second) // the partition lasts; nothing to poll for
 	if err := host.Heal(); err != nil {
 		t.Fatal(err)
 	}
@@ -160,9 +134,94 @@ func TestPartitionedNodeComesBack(t *testing.T) {
 	j.stop()
 }
 
+// isolateExecutorHost cuts the host of an NM that runs executors of the
+// job but not its AM off from every host, and then, when crash, kills
+// every process on it; it waits until the node is LOST and checks that
+// batches go on without it: every transaction produced next is committed
+// while it is away. It returns the NM and its executors.
+func (j *hostsJob) isolateExecutorHost(crash bool) (int, []testutil.NMContainer) {
+	j.t.Helper()
+	victim, old := j.executorHost()
+	host, node := j.nmHost(victim), j.c.NodeID(victim)
+	if err := host.Cut(netns.Both); err != nil {
+		j.t.Fatal(err)
+	}
+	what := "cut off from every host"
+	if crash {
+		if err := host.Crash(); err != nil {
+			j.t.Fatal(err)
+		}
+		what = "powered off"
+		j.halfOpen = establishedTo(j.t, int(amContainer(j.t, j.c, j.app, 1).PID), host.IP)
+	}
+	away := time.Now()
+	j.t.Logf("host %s (node %s, executors %v) %s; the AM's host holds %d connections to it", host.Name, node, old, what, j.halfOpen)
+	waitNodeState(j.t, j.c, node, pb.NodeState_NODE_STATE_LOST, 30*time.Second)
+	j.produce(2000)
+	j.waitCommitted(120 * time.Second)
+	j.t.Logf("every transaction committed %v after host %s went away, while it is away", time.Since(away).Round(time.Second), host.Name)
+	return victim, old
+}
+
+// executorHost returns an NM that runs executors of the job but not its
+// AM, and those executors.
+func (j *hostsJob) executorHost() (int, []testutil.NMContainer) {
+	j.t.Helper()
+	am := amContainer(j.t, j.c, j.app, 1)
+	execs := waitExecutors(j.t, j.c, j.app, 3, 60*time.Second)
+	for i := range j.c.NMs {
+		if j.c.NodeID(i) == am.NodeID {
+			continue
+		}
+		var on []testutil.NMContainer
+		for _, ct := range j.c.RunningContainers(j.app)[i] {
+			if _, ok := execs[ct.ID]; ok {
+				on = append(on, ct)
+			}
+		}
+		if len(on) > 0 {
+			return i, on
+		}
+	}
+	j.t.Fatalf("no NM but the AM's runs an executor: %v", execs)
+	return -1, nil
+}
+
+// TestHostPowerOff cuts a host that runs executors (not the AM) off from
+// every host and then kills every process on it, as a power cut does:
+// nothing the host would say on the way down (a FIN, a RST) gets out, so
+// the driver, the RM and Kafka are left holding half-open connections to
+// it. Batches must complete again while the host is still down (nobody
+// waits for an answer from it), and when it comes back with its NM the
+// output is exact.
+func TestHostPowerOff(t *testing.T) {
+	j := startHostsJob(t, false)
+	victim, _ := j.isolateExecutorHost(true)
+	if j.halfOpen == 0 {
+		t.Fatalf("the AM's host holds no established connection to host %s after its power cut: nothing was left half-open", j.nmHost(victim).Name)
+	}
+	if err := j.nmHost(victim).Heal(); err != nil {
+		t.Fatal(err)
+	}
+	j.bootAndFinish(victim)
+}
+
+// bootAndFinish starts NM i again on its host, as its host's boot does,
+// waits for every node, then checks that what is produced next is
+// committed, that the output is exact, and that the job stops SUCCEEDED.
+func (j *hostsJob) bootAndFinish(i int) {
+	j.t.Helper()
+	j.c.NMs[i].Restart()
+	j.c.WaitForNodes(3)
+	j.produce(2000)
+	j.waitCommitted(120 * time.Second)
+	j.checkExact()
+	j.stop()
+}
+
 // TestHostCrash crashes the AM's host, its NM and every container on it at
-// once, and brings the NM back on it 10 s later: a new attempt runs
-// elsewhere, the node comes back, and the output is exact.
+// once: a new attempt runs elsewhere and commits every transaction while
+// the host is down; the NM comes back on it, and the output is exact.
 func TestHostCrash(t *testing.T) {
 	j := startHostsJob(t, false)
 	am := amContainer(t, j.c, j.app, 1)
@@ -175,13 +234,9 @@ func TestHostCrash(t *testing.T) {
 	waitNodeState(t, j.c, am.NodeID, pb.NodeState_NODE_STATE_LOST, 30*time.Second)
 	j.produce(2000)
 	amContainer(t, j.c, j.app, 2)
-	time.Sleep(10 * time.Second) // the host stays down; nothing to poll for
-	j.c.NMs[i].Restart()
-	j.c.WaitForNodes(3)
-	j.produce(2000)
+	// The new attempt commits every transaction while the host is down.
 	j.waitCommitted(120 * time.Second)
-	j.checkExact()
-	j.stop()
+	j.bootAndFinish(i)
 }
 
 // TestKafkaPaused cuts the Kafka host off from every host for 30 s, as a
@@ -216,4 +271,30 @@ func pausedHost(t *testing.T, j *hostsJob, name string) {
 	j.waitCommitted(180 * time.Second)
 	j.checkExact()
 	j.stop()
+}
+
+// establishedTo counts the TCP connections in the network namespace of
+// process pid that are ESTABLISHED with a peer at ip, as the kernel lists
+// them in /proc/<pid>/net/tcp: those that a peer which vanished without a
+// word leaves half-open.
+func establishedTo(t *testing.T, pid int, ip net.IP) int {
+	t.Helper()
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/net/tcp", pid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v4 := ip.To4()
+	if v4 == nil {
+		t.Fatalf("%s is not an IPv4 address", ip)
+	}
+	// The kernel prints an IPv4 address as one little-endian word in hex.
+	want := fmt.Sprintf("%02X%02X%02X%02X:", v4[3], v4[2], v4[1], v4[0])
+	n := 0
+	for _, line := range strings.Split(string(raw), "\n")[1:] {
+		f := strings.Fields(line)
+		if len(f) > 3 && strings.HasPrefix(f[2], want) && f[3] == "01" {
+			n++
+		}
+	}
+	return n
 }

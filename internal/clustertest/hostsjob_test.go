@@ -32,6 +32,9 @@ type hostsJob struct {
 	app  string
 	want testutil.RetailTotals
 	next int // the next transaction's number
+	// halfOpen counts the connections the AM's host held to a host that
+	// lost power (isolateExecutorHost).
+	halfOpen int
 }
 
 const (
