@@ -48,6 +48,7 @@ func (rm *ResourceManager) expire(now time.Time) {
 		}
 	}
 	rm.expireRecoveredLocked(now)
+	rm.expireUnreturnedLocked(now)
 	for _, c := range rm.containers {
 		if (c.state == containerAllocated || c.state == containerAcquired) && now.Sub(c.allocatedAt) > rm.cfg.AllocationExpiry {
 			rm.completeLocked(c, launch.ExitAborted, diagAllocationUnused)
@@ -130,6 +131,7 @@ func (rm *ResourceManager) register(req *pb.RegisterNodeManagerRequest) *rmNode 
 		apps:          map[string]bool{},
 	}
 	rm.nodes[id] = n
+	rm.recordNodeLocked(n)
 	if err := rm.sched.AddNode(id, resourceFromPB(req.GetResource())); err != nil {
 		rm.lg.Error("add node to scheduler", zap.String("node", id), zap.Error(err))
 	}
@@ -215,6 +217,7 @@ func (rm *ResourceManager) unregister(nodeID string) {
 		rm.markLostLocked(n, "shut down")
 	}
 	n.state = pb.NodeState_NODE_STATE_SHUTDOWN
+	rm.forgetNodeLocked(nodeID)
 }
 
 // allocate turns scheduler allocations into signed containers and queues
@@ -249,7 +252,7 @@ func (rm *ResourceManager) allocate(allocs []scheduler.Allocation) {
 			Resource:             c.Resource,
 			ExpiryUnixMs:         now.Add(rm.cfg.AllocationExpiry).UnixMilli(),
 			User:                 t.app.ctx.GetUser(),
-			RmStartUnixMs:        rm.startTime.UnixMilli(),
+			RmStartUnixMs:        rm.ClusterTimestamp(),
 			MemoryOverheadMb:     c.MemoryOverheadMb,
 		})
 		if err != nil {

@@ -100,10 +100,11 @@ func (rm *ResourceManager) expireRecoveredLocked(now time.Time) {
 	}
 }
 
-// persistLocked writes app to the state store, when there is one.
-func (rm *ResourceManager) persistLocked(app *rmApp) {
+// persistLocked writes app to the state store, when there is one. An RM
+// of a group that finds it no longer leads turns standby.
+func (rm *ResourceManager) persistLocked(app *rmApp) error {
 	if rm.state == nil {
-		return
+		return nil
 	}
 	raw, err := record(app)
 	if err == nil {
@@ -113,5 +114,7 @@ func (rm *ResourceManager) persistLocked(app *rmApp) {
 	}
 	if err != nil {
 		rm.lg.Error("save application state", zap.String("app", app.id), zap.Error(err))
+		rm.writeFailedLocked(err)
 	}
+	return err
 }

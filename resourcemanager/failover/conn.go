@@ -137,3 +137,13 @@ func (c *Conn) next(i int32, cause error) {
 		c.OnFailover(c.targets[i], c.targets[to], cause)
 	}
 }
+
+// DialEncoded dials the RMs of an Encode-d value, as carried in an
+// environment variable or given on a command line.
+func DialEncoded(s string, p Policy, opts ...grpc.DialOption) (*Conn, error) {
+	targets, err := Decode(s)
+	if err != nil {
+		return nil, err
+	}
+	return Dial(targets, p, opts...)
+}
