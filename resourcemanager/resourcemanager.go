@@ -31,10 +31,10 @@ const memberName = "resourcemanager"
 
 // ResourceManager is a running RM daemon.
 type ResourceManager struct {
-	cfg       Config
-	lg        *zap.Logger
-	signer    *token.Signer
-	sched     *scheduler.Scheduler
+	cfg    Config
+	lg     *zap.Logger
+	signer *token.Signer
+	sched  *scheduler.Scheduler
 	// clusterTS is the cluster timestamp of ids handed out now, in ms:
 	// the RM's start, or in a group the time it became active.
 	clusterTS atomic.Int64
