@@ -170,6 +170,8 @@ func (rm *ResourceManager) heartbeat(req *pb.NodeHeartbeatRequest) *pb.NodeHeart
 		if !ok || c.c.GetNodeId() != n.id {
 			if st.GetState() != pb.ContainerState_CONTAINER_STATE_COMPLETE {
 				n.cleanup = append(n.cleanup, st.GetContainerId())
+			} else if !ok {
+				rm.completedWhileAwayLocked(n, st)
 			}
 			continue
 		}

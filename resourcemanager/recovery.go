@@ -89,6 +89,26 @@ func (rm *ResourceManager) recoverContainerLocked(n *rmNode, st *pb.ContainerSta
 	return true
 }
 
+// completedWhileAwayLocked hands a live attempt the end of a container
+// this RM never knew: it ended while the RM restarted or failed over, and
+// its NM reports it once. Its AM learns of it and asks for a replacement.
+func (rm *ResourceManager) completedWhileAwayLocked(n *rmNode, st *pb.ContainerStatus) {
+	cid, err := ids.ParseContainerID(st.GetContainerId())
+	if err != nil {
+		return
+	}
+	t, ok := rm.attempts[cid.Attempt.String()]
+	if !ok || t.finished() || t.app.finished() {
+		return
+	}
+	rm.lg.Info("container ended while the resourcemanager was away", zap.String("container", st.GetContainerId()), zap.String("node", n.id), zap.Int32("exitStatus", st.GetExitStatus()))
+	if t.amContainer == st.GetContainerId() {
+		rm.amContainerCompletedLocked(t, st)
+		return
+	}
+	t.completed = append(t.completed, st)
+}
+
 // expireRecoveredLocked fails attempts whose AM container no NM reported
 // within the node expiry after a restart: their node was lost meanwhile.
 func (rm *ResourceManager) expireRecoveredLocked(now time.Time) {

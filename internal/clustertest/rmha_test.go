@@ -166,3 +166,52 @@ func TestRMFailoverKeepsApplicationsRunning(t *testing.T) {
 		t.Fatalf("%d attempts, want 1", n)
 	}
 }
+
+// TestRMFailoverReportsContainersThatEndedMeanwhile: an executor that dies
+// while the active RM is down is reported to its AM by the new active
+// one, and the AM gets a replacement, with the same attempt.
+func TestRMFailoverReportsContainersThatEndedMeanwhile(t *testing.T) {
+	c := testutil.StartCluster(t, testutil.ClusterConfig{NodeManagers: 2, RMs: 3})
+	g := c.Group()
+	stop := filepath.Join(t.TempDir(), "stop")
+	sub := c.Submit("--num-executors", "2", "--executor-memory", "128m", "--driver-memory", "128m",
+		"--conf", "spindle.driver.mode=process", testutil.TestJobBinary(t), "--until-file", stop)
+	appID := sub.AppID()
+	c.WaitState(appID, pb.ApplicationState_APPLICATION_STATE_RUNNING, 30*time.Second)
+	before := waitExecutors(t, c, appID, 2, 30*time.Second)
+	victim, pid := "", 0
+	for nm, cs := range c.RunningContainers(appID) {
+		for _, ct := range cs {
+			if _, ok := before[ct.ID]; ok && victim == "" {
+				victim, pid = ct.ID, int(ct.PID)
+				_ = nm
+			}
+		}
+	}
+	if pid <= 0 {
+		t.Fatalf("no pid for an executor of %s", appID)
+	}
+	active := g.WaitActive(10 * time.Second)
+	killed := time.Now()
+	g.RMs[active].Kill()
+	if p, err := os.FindProcess(pid); err == nil {
+		p.Kill()
+	}
+	var replaced time.Duration
+	testutil.WaitFor(t, 30*time.Second, func() (bool, string) {
+		now := executors(c, appID)
+		_, victimRuns := now[victim]
+		replaced = time.Since(killed)
+		return len(now) == 2 && !victimRuns, fmt.Sprintf("executors %v: want 2 without %s", now, victim)
+	})
+	t.Logf("active RM and executor %s killed together: a replacement executor ran %v later", victim, replaced)
+	if n := len(c.Attempts(appID)); n != 1 {
+		t.Errorf("%d attempts, want 1", n)
+	}
+	if err := os.WriteFile(stop, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := sub.Wait(60 * time.Second); err != nil {
+		t.Fatalf("submit: %v", err)
+	}
+}
