@@ -21,7 +21,7 @@ const failoverBound = 5 * time.Second
 // submitProbe submits an unmanaged application through the group, as a
 // client would, retrying until one is accepted, and returns how long that
 // took from since.
-func submitProbe(t *testing.T, c *testutil.Cluster, since time.Time, within time.Duration) time.Duration {
+func submitProbe(t testing.TB, c *testutil.Cluster, since time.Time, within time.Duration) time.Duration {
 	t.Helper()
 	cl := c.Client()
 	var took time.Duration
