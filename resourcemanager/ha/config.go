@@ -88,9 +88,10 @@ func (c Config) Validate() error {
 	for i, p := range c.Peers {
 		ids[i] = p.ID
 	}
+	if err := c.checkCount(); err != nil {
+		return err
+	}
 	switch {
-	case len(c.Peers)%2 == 0:
-		return fmt.Errorf("ha: %s = %s lists %d ResourceManagers: an HA group needs an odd number (3 or 5), so that a majority is left when one fails", failover.KeyRMIDs, strings.Join(ids, ","), len(c.Peers))
 	case c.ClusterID == "":
 		return fmt.Errorf("ha: %s is empty: name the ResourceManager group", KeyClusterID)
 	case c.Dir == "":
@@ -108,6 +109,18 @@ func (c Config) Validate() error {
 		seen[p.ID] = true
 	}
 	return nil
+}
+
+// checkCount refuses an even number of RMs.
+func (c Config) checkCount() error {
+	if len(c.Peers)%2 != 0 {
+		return nil
+	}
+	ids := make([]string, len(c.Peers))
+	for i, p := range c.Peers {
+		ids[i] = p.ID
+	}
+	return fmt.Errorf("ha: %s = %s lists %d ResourceManagers: an HA group needs an odd number (3 or 5), so that a majority is left when one fails", failover.KeyRMIDs, strings.Join(ids, ","), len(c.Peers))
 }
 
 // Enabled reports whether configuration asks for an RM group.
@@ -138,6 +151,9 @@ func ConfigFrom(c *conf.Config, isLocal func(host string) bool) (Config, error) 
 	}
 	if len(cfg.Peers) == 0 {
 		return cfg, fmt.Errorf("ha: %s is true but %s is empty: list the ids of the ResourceManagers, such as rm1,rm2,rm3", failover.KeyHAEnabled, failover.KeyRMIDs)
+	}
+	if err := cfg.checkCount(); err != nil {
+		return cfg, err
 	}
 	cfg.SelfID = strings.TrimSpace(c.Get(failover.KeyHAID))
 	if cfg.SelfID == "" {

@@ -26,7 +26,8 @@ func TestConfigFromRefusesBadGroups(t *testing.T) {
 		kv   []string
 		want string
 	}{
-		{"even", []string{"yarn.resourcemanager.ha.rm-ids=rm1,rm2", "yarn.resourcemanager.hostname.rm1=10.0.0.1", "yarn.resourcemanager.hostname.rm2=10.0.0.2"}, failover.KeyRMIDs},
+		{"even", []string{"yarn.resourcemanager.ha.rm-ids=rm1,rm2", "yarn.resourcemanager.hostname.rm1=10.0.0.1", "yarn.resourcemanager.hostname.rm2=10.0.0.2"}, "odd number"},
+		{"even, none local", []string{"yarn.resourcemanager.ha.rm-ids=rm1,rm3", "yarn.resourcemanager.hostname.rm1=10.0.0.1", "yarn.resourcemanager.hostname.rm3=10.0.0.3"}, "odd number"},
 		{"no address", []string{"yarn.resourcemanager.ha.rm-ids=rm1,rm2,rm3", "yarn.resourcemanager.hostname.rm1=10.0.0.1", "yarn.resourcemanager.hostname.rm2=10.0.0.2"}, "yarn.resourcemanager.hostname.rm3"},
 		{"unknown id", []string{"yarn.resourcemanager.ha.rm-ids=rm1,rm2,rm3", "yarn.resourcemanager.hostname.rm1=10.0.0.1", "yarn.resourcemanager.hostname.rm2=10.0.0.2", "yarn.resourcemanager.hostname.rm3=10.0.0.3", "yarn.resourcemanager.ha.id=rm4"}, failover.KeyHAID},
 		{"no local id", []string{"yarn.resourcemanager.ha.rm-ids=rm1,rm3,rm5", "yarn.resourcemanager.hostname.rm1=10.0.0.1", "yarn.resourcemanager.hostname.rm3=10.0.0.3", "yarn.resourcemanager.hostname.rm5=10.0.0.5"}, failover.KeyHAID},
