@@ -52,6 +52,7 @@ func (rm *ResourceManager) startHA(ctx context.Context) error {
 	}
 	hc := rm.ha.cfg
 	hc.Logger = rm.lg.Named("raft")
+	hc.Secret = rm.ha.localSecret
 	node, err := ha.Start(hc)
 	if err != nil {
 		return fmt.Errorf("resourcemanager: %w", err)

@@ -2,7 +2,9 @@ package clustertest
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -73,6 +75,49 @@ func checkRoles(t *testing.T, c *testutil.Cluster, active int, dead ...int) {
 	if out, err := c.RMAdmin("-getServiceState", g.IDs[active]); err != nil || strings.TrimSpace(out) != "active" {
 		t.Errorf("rmadmin -getServiceState %s: %q, %v; want active", g.IDs[active], out, err)
 	}
+	for i := range g.IDs {
+		if !contains(dead, i) {
+			checkWebRole(t, g, i, active)
+		}
+	}
+}
+
+// checkWebRole: RM i's /ws/v1/cluster/info tells its role, and a standby
+// redirects the rest of its REST API to the active RM with a 307.
+func checkWebRole(t *testing.T, g *testutil.RMGroup, i, active int) {
+	t.Helper()
+	web := &http.Client{Timeout: 5 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	want := map[bool]string{true: "ACTIVE", false: "STANDBY"}[i == active]
+	resp, err := web.Get("http://" + g.Addrs[i].Web + "/ws/v1/cluster/info")
+	if err != nil {
+		t.Errorf("%s's cluster info: %v", g.IDs[i], err)
+		return
+	}
+	var info struct {
+		ClusterInfo struct {
+			HAState string `json:"haState"`
+		} `json:"clusterInfo"`
+	}
+	err = json.NewDecoder(resp.Body).Decode(&info)
+	resp.Body.Close()
+	if err != nil || info.ClusterInfo.HAState != want {
+		t.Errorf("%s's cluster info: haState %q (%v), want %s", g.IDs[i], info.ClusterInfo.HAState, err, want)
+	}
+	if i == active {
+		return
+	}
+	// A standby that has just started knows no active RM until the active
+	// one reaches it: it answers 503 meanwhile.
+	loc := "http://" + g.Addrs[active].Web + "/ws/v1/cluster/apps?states=RUNNING"
+	testutil.WaitFor(t, 10*time.Second, func() (bool, string) {
+		resp, err := web.Get("http://" + g.Addrs[i].Web + "/ws/v1/cluster/apps?states=RUNNING")
+		if err != nil {
+			return false, fmt.Sprintf("standby %s's apps: %v", g.IDs[i], err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusTemporaryRedirect && resp.Header.Get("Location") == loc,
+			fmt.Sprintf("standby %s's apps: %s to %q, want 307 to %s", g.IDs[i], resp.Status, resp.Header.Get("Location"), loc)
+	})
 }
 
 func contains(s []int, v int) bool {

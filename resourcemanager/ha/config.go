@@ -17,6 +17,10 @@ import (
 const (
 	KeyClusterID = "yarn.resourcemanager.cluster-id"
 	KeyRaftDir   = "spindle.resourcemanager.ha.raft.dir"
+	// keySecretFile names the cluster secret, for messages.
+	keySecretFile = "spindle.cluster.secret-file"
+	// minSecretLen is the shortest secret the group replicates with.
+	minSecretLen = 16
 	// ServiceRaft is the suffix of the Raft address keys:
 	// spindle.resourcemanager.ha.raft.address[.<id>].
 	ServiceRaft = "raft.address"
@@ -54,6 +58,9 @@ type Config struct {
 	// election; LeaderLeaseTimeout is how long a leader goes on without
 	// hearing from a majority before it steps down (its fence).
 	HeartbeatTimeout, ElectionTimeout, LeaderLeaseTimeout time.Duration
+	// Secret is the cluster secret (spindle.cluster.secret-file): RMs
+	// replicate only with peers that prove they hold it.
+	Secret []byte
 	// Logger receives Raft's log.
 	Logger *zap.Logger
 }

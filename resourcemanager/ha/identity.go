@@ -40,8 +40,8 @@ func checkIdentity(cfg Config) error {
 	if err != nil {
 		return fmt.Errorf("ha: read %s: %w", path, err)
 	}
-	var id identity
-	if err := json.Unmarshal(raw, &id); err != nil {
+	id, err := decodeIdentity(raw)
+	if err != nil {
 		return fmt.Errorf("%w: %s is damaged (%v): move the directory away or point %s elsewhere", ErrForeignData, path, err, KeyRaftDir)
 	}
 	if id.ClusterID != cfg.ClusterID {
@@ -51,4 +51,16 @@ func checkIdentity(cfg Config) error {
 		return fmt.Errorf("%w: the Raft data in %s (%s) is ResourceManager %s's, not %s's (%s)", ErrForeignData, cfg.Dir, KeyRaftDir, id.RMID, cfg.SelfID, failover.KeyHAID)
 	}
 	return nil
+}
+
+// decodeIdentity reads an identity file; both names must be present.
+func decodeIdentity(raw []byte) (identity, error) {
+	var id identity
+	if err := json.Unmarshal(raw, &id); err != nil {
+		return id, err
+	}
+	if id.ClusterID == "" || id.RMID == "" {
+		return id, fmt.Errorf("clusterId %q, rmId %q: both must be set", id.ClusterID, id.RMID)
+	}
+	return id, nil
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"time"
@@ -36,6 +35,9 @@ func Start(cfg Config) (*Node, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	if len(cfg.Secret) < minSecretLen {
+		return nil, fmt.Errorf("ha: the cluster secret holds %d bytes, want at least %d: every RM of the group needs the same %s", len(cfg.Secret), minSecretLen, keySecretFile)
+	}
 	lg := cfg.Logger
 	if lg == nil {
 		lg = zap.NewNop()
@@ -47,14 +49,10 @@ func Start(cfg Config) (*Node, error) {
 		return nil, err
 	}
 	n := &Node{cfg: cfg, lg: lg, fsm: NewFSM(), notify: make(chan bool, 16)}
-	self := cfg.Self()
-	advertise, err := net.ResolveTCPAddr("tcp", self.Raft)
-	if err != nil {
-		return nil, fmt.Errorf("ha: %s = %s: %w", raftAddressKey(cfg.SelfID), self.Raft, err)
-	}
 	logOut := &zapWriter{lg: lg}
-	if n.transport, err = raft.NewTCPTransport(self.Raft, advertise, 3, 5*time.Second, logOut); err != nil {
-		return nil, fmt.Errorf("ha: listen on %s (%s): %w", self.Raft, raftAddressKey(cfg.SelfID), err)
+	var err error
+	if n.transport, err = newTransport(cfg.Self(), cfg.Secret, lg, logOut); err != nil {
+		return nil, err
 	}
 	if n.store, err = raftboltdb.NewBoltStore(filepath.Join(cfg.Dir, "raft.db")); err != nil {
 		n.transport.Close()

@@ -9,6 +9,8 @@ import (
 	"time"
 )
 
+var testSecret = []byte("0123456789abcdef0123456789abcdef")
+
 // freeAddr returns a loopback address nothing listens on now.
 func freeAddr(t *testing.T) string {
 	t.Helper()
@@ -29,10 +31,34 @@ func groupConfigs(t *testing.T, n int) []Config {
 	for _, p := range peers {
 		c := DefaultConfig()
 		c.HeartbeatTimeout, c.ElectionTimeout, c.LeaderLeaseTimeout = 300*time.Millisecond, 300*time.Millisecond, 200*time.Millisecond
-		c.SelfID, c.Peers, c.Dir = p.ID, peers, t.TempDir()
+		c.SelfID, c.Peers, c.Dir, c.Secret = p.ID, peers, t.TempDir(), testSecret
 		out = append(out, c)
 	}
 	return out
+}
+
+// startGroup starts a node per config; the nodes still in the map at the
+// end of the test are shut down.
+func startGroup(t *testing.T, cfgs []Config) map[string]*Node {
+	t.Helper()
+	nodes := map[string]*Node{}
+	t.Cleanup(func() {
+		for _, n := range nodes {
+			n.Shutdown()
+		}
+	})
+	for _, c := range cfgs {
+		n, err := Start(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		nodes[c.SelfID] = n
+		go func() {
+			for range n.Leadership() {
+			}
+		}()
+	}
+	return nodes
 }
 
 func waitLeader(t *testing.T, nodes map[string]*Node) string {
@@ -55,23 +81,7 @@ func waitLeader(t *testing.T, nodes map[string]*Node) string {
 // the old one's writes fail, and it catches up when it comes back.
 func TestGroupReplicatesAndFailsOver(t *testing.T) {
 	cfgs := groupConfigs(t, 3)
-	nodes := map[string]*Node{}
-	for _, c := range cfgs {
-		n, err := Start(c)
-		if err != nil {
-			t.Fatal(err)
-		}
-		nodes[c.SelfID] = n
-		go func() {
-			for range n.Leadership() {
-			}
-		}()
-	}
-	defer func() {
-		for _, n := range nodes {
-			n.Shutdown()
-		}
-	}()
+	nodes := startGroup(t, cfgs)
 	leader := waitLeader(t, nodes)
 	ctx := context.Background()
 	if err := nodes[leader].Put(ctx, TableApps, "application_1_0001", []byte("rec")); err != nil {
