@@ -212,6 +212,16 @@ func (rm *ResourceManager) Start(ctx context.Context) error {
 	rm.webServer = &http.Server{Handler: rm.standbyRedirect(rm.webHandler(rm.ui)), ReadHeaderTimeout: 10 * time.Second}
 
 	runCtx, cancel := context.WithCancel(context.Background())
+	// The group's node exists before the first call: a standby answers
+	// every call, from the first, with where the active RM is.
+	if err := rm.startHA(runCtx); err != nil {
+		cancel()
+		rm.clientLis.Close()
+		rm.trackerLis.Close()
+		rm.webLis.Close()
+		rm.member.Leave(time.Second)
+		return err
+	}
 	rm.cancel = cancel
 	rm.serve(func() error { return rm.clientServer.Serve(rm.clientLis) })
 	rm.serve(func() error { return rm.trackerServer.Serve(rm.trackerLis) })
@@ -233,15 +243,6 @@ func (rm *ResourceManager) Start(ctx context.Context) error {
 		defer rm.done.Done()
 		rm.scheduleOnKick(runCtx)
 	}()
-	if err := rm.startHA(runCtx); err != nil {
-		cancel()
-		rm.clientServer.Stop()
-		rm.trackerServer.Stop()
-		rm.webServer.Close()
-		rm.member.Leave(time.Second)
-		rm.done.Wait()
-		return err
-	}
 	// Attempts recovered from the state store ask for their AM
 	// containers before any node has registered; nodes' registrations
 	// kick the scheduler.

@@ -43,8 +43,8 @@ func (c *Cluster) startRMGroup() {
 		a := RMAddresses{Client: ip + ":8032", Tracker: ip + ":8031", Web: ip + ":8088"}
 		raft := ip + ":8034"
 		if c.cfg.Hosts == nil {
-			a = RMAddresses{Client: freePort(tb), Tracker: freePort(tb), Web: freePort(tb)}
-			raft = freePort(tb)
+			a = RMAddresses{Client: FreeAddr(tb), Tracker: FreeAddr(tb), Web: FreeAddr(tb)}
+			raft = FreeAddr(tb)
 		}
 		g.IDs, g.Addrs = append(g.IDs, id), append(g.Addrs, a)
 		g.conf = append(g.conf,
@@ -80,7 +80,8 @@ func (c *Cluster) startRMGroup() {
 	g.WaitActive(30 * time.Second)
 }
 
-func freePort(tb testing.TB) string {
+// FreeAddr returns a loopback address with a port nothing listens on now.
+func FreeAddr(tb testing.TB) string {
 	tb.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
