@@ -16,12 +16,15 @@ const (
 	KeyDistArchives            = "spark.yarn.dist.archives"
 	KeyArchives                = "spark.archives"
 	KeySupervise               = "spark.driver.supervise"
+	KeySuperviseBackoff        = "spindle.driver.supervise.backoff"
+	KeySuperviseMaxBackoff     = "spindle.driver.supervise.maxBackoff"
 	KeyMaxAppAttempts          = "spark.yarn.maxAppAttempts"
 	KeyAttemptFailuresValidity = "spark.yarn.am.attemptFailuresValidityInterval"
 	KeyWaitAppCompletion       = "spark.yarn.submit.waitAppCompletion"
 	KeyReportInterval          = "spark.yarn.report.interval"
 	KeyEventLogEnabled         = "spark.eventLog.enabled"
 	KeyEventLogDir             = "spark.eventLog.dir"
+	KeyRedactionRegex          = "spark.redaction.regex"
 )
 
 // DefaultEventLogDir is spark.eventLog.dir's default, as Spark's.
@@ -32,6 +35,9 @@ const (
 	DeployModeCluster = "cluster"
 	DeployModeClient  = "client"
 )
+
+// DefaultRedactionRegex is spark.redaction.regex's default, as Spark's.
+const DefaultRedactionRegex = "(?i)secret|password|token|access[.]?key"
 
 // DefaultApplicationType is spark.yarn.applicationType's default.
 const DefaultApplicationType = "SPINDLE"
@@ -62,7 +68,11 @@ var submissionKeys = []Key{
 	{Name: KeyArchives, Type: TypeList, Default: "", Group: GroupSubmission,
 		Description: "More archives to unpack, added to `spark.yarn.dist.archives`."},
 	{Name: KeySupervise, Type: TypeBool, Default: "false", Group: GroupSubmission,
-		Description: "Restart the driver when it fails."},
+		Description: "Cluster mode: when the application fails its last attempt (`spark.yarn.maxAppAttempts`), the ResourceManager relaunches it with the same application id, launch spec and checkpoint after a backoff, until it succeeds or `spindle application -stop` or `-kill` ends it. Refused in client mode."},
+	{Name: KeySuperviseBackoff, Type: TypeDuration, Unit: "ms", Min: "1ms", Default: "1s", Group: GroupSubmission,
+		Description: "With `spark.driver.supervise`, the wait before the first relaunch; it doubles with each relaunch up to `spindle.driver.supervise.maxBackoff`, and starts again after a run longer than that."},
+	{Name: KeySuperviseMaxBackoff, Type: TypeDuration, Unit: "ms", Min: "1ms", Default: "5min", Group: GroupSubmission,
+		Description: "With `spark.driver.supervise`, the longest wait between relaunches; at least `spindle.driver.supervise.backoff`."},
 	{Name: KeyMaxAppAttempts, Type: TypeInt, Min: "1", DefaultDoc: "the ResourceManager's `yarn.resourcemanager.am.max-attempts` (2)", Group: GroupSubmission, Check: atMostInt32,
 		Description: "Attempts of the application (its driver) before it fails. The ResourceManager's `yarn.resourcemanager.am.max-attempts` is the upper limit, as in YARN."},
 	{Name: KeyAttemptFailuresValidity, Type: TypeDuration, Unit: "ms", Min: "1ms", DefaultDoc: "(none: every failure counts)", Group: GroupSubmission,
@@ -75,6 +85,8 @@ var submissionKeys = []Key{
 		Description: "Whether the ApplicationMaster writes its batch statistics and executor events as an event log to `spark.eventLog.dir`, from which the ResourceManager (`spark.history.fs.logDirectory`) or `spindle history` serves the Streaming tab after the application ends."},
 	{Name: KeyEventLogDir, Type: TypeString, Default: DefaultEventLogDir, Group: GroupSubmission, Check: nonEmpty,
 		Description: "Where event logs are written: a `file://` or `hdfs://` directory, one subdirectory per application."},
+	{Name: KeyRedactionRegex, Type: TypeString, Default: DefaultRedactionRegex, Group: GroupSubmission, Check: checkRegexp,
+		Description: "Keys whose name or value this regular expression matches have their value shown as `*********(redacted)` by `spindle submit --verbose`, as in Spark. Go's syntax (RE2), which is Java's without backreferences and lookaround."},
 	{Name: "spark.eventLog.*", Type: TypeString, Group: GroupSubmission,
 		Description: "Spark's other event log settings (`spark.eventLog.compress`, `spark.eventLog.rolling.*`, …): accepted and unused; Spindle's event log is compacted by itself."},
 }

@@ -81,7 +81,7 @@ func (rm *ResourceManager) loadNodesLocked(now time.Time) {
 			continue
 		}
 		rm.nodes[id] = &rmNode{id: id, httpAddress: r.HTTPAddress, state: pb.NodeState_NODE_STATE_NEW,
-			total: &pb.Resource{MemoryMb: r.MemoryMB, Vcores: r.VCores}, lastHeartbeat: now, apps: map[string]bool{}}
+			total: &pb.Resource{MemoryMb: r.MemoryMB, Vcores: r.VCores}, lastHeartbeat: now, apps: map[string]bool{}, held: map[string]*rmContainer{}}
 	}
 }
 
