@@ -15,10 +15,9 @@ import (
 	"github.com/spindlehq/spindle/internal/netns"
 	"github.com/spindlehq/spindle/nodemanager"
 	"github.com/spindlehq/spindle/resourcemanager"
+	"github.com/spindlehq/spindle/resourcemanager/failover"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"go.uber.org/zap"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 )
 
 // Cluster is a running dev cluster.
@@ -33,7 +32,9 @@ type Cluster struct {
 	kafka *kfake.Cluster
 	hdfs  *minihdfs.Cluster
 	env   []string
-	conn  *grpc.ClientConn
+	conn  *failover.Conn
+	// group is the HA group of RMs, when Config.RMs > 1.
+	group *rmGroup
 
 	stopOnce sync.Once
 	stopErr  error
@@ -43,9 +44,12 @@ type Cluster struct {
 type Info struct {
 	// Dir is the cluster's directory, absolute.
 	Dir string
-	// RM is the ResourceManager's addresses; RMPID its process.
+	// RM is the ResourceManager's addresses; RMPID its process. For an
+	// HA group RM.Client lists every RM's client address and the rest are
+	// the first RM's; RMs has each.
 	RM    resourcemanager.Addresses
 	RMPID int
+	RMs   []RMInfo
 	// NodeManagers are each NM's addresses and process.
 	NodeManagers []NodeManagerInfo
 	// Kafka is the in-process broker's bootstrap addresses.
@@ -95,7 +99,11 @@ func Start(ctx context.Context, cfg Config) (*Cluster, error) {
 		return nil, fmt.Errorf("devcluster: directory %s: %w", cfg.Dir, err)
 	}
 	if !cfg.RandomPorts && !cfg.Hosts {
-		if err := checkPortsFree(RMClientPort, RMTrackerPort, RMWebPort, KafkaPort); err != nil {
+		ports := []int{RMClientPort, RMTrackerPort, RMWebPort, KafkaPort}
+		if cfg.RMs > 1 {
+			ports = append(groupPorts(cfg.RMs), KafkaPort)
+		}
+		if err := checkPortsFree(ports...); err != nil {
 			return nil, err
 		}
 	}
@@ -142,7 +150,12 @@ func (c *Cluster) start(ctx context.Context) error {
 			"yarn.resourcemanager.nodemanagers.heartbeat-interval-ms=200",
 		}, c.cfg.DaemonConf...),
 	}
-	if err := c.startRM(ctx, port); err != nil {
+	if c.cfg.RMs > 1 {
+		err = c.startRMGroup(ctx)
+	} else {
+		err = c.startRM(ctx, port)
+	}
+	if err != nil {
 		return err
 	}
 	for i := range c.cfg.NodeManagers {
@@ -150,7 +163,7 @@ func (c *Cluster) start(ctx context.Context) error {
 			return err
 		}
 	}
-	if c.conn, err = grpc.NewClient(c.RMAddresses().Client, grpc.WithTransportCredentials(insecure.NewCredentials())); err != nil {
+	if c.conn, err = failover.DialEncoded(c.RMAddresses().Client, failover.DefaultPolicy()); err != nil {
 		return fmt.Errorf("devcluster: dial the ResourceManager at %s: %w", c.RMAddresses().Client, err)
 	}
 	if err := c.waitNodes(ctx); err != nil {
@@ -200,16 +213,15 @@ func (c *Cluster) startNM(ctx context.Context, i int) error {
 	dir := filepath.Join(c.dir, "nm"+strconv.Itoa(i))
 	d := &daemon{
 		name: "nodemanager-" + strconv.Itoa(i), role: "nodemanager", dir: dir, host: h,
-		conf: []string{
-			"spindle.tmp.dir=" + dir,
-			"yarn.resourcemanager.resource-tracker.address=" + c.RMAddresses().Tracker,
-			"yarn.nodemanager.hostname=" + ip,
-			"yarn.nodemanager.address=" + net.JoinHostPort(ip, "0"),
-			"yarn.nodemanager.webapp.address=" + net.JoinHostPort(ip, "0"),
-			"spindle.memberlist.bind-address=" + net.JoinHostPort(ip, "0"),
-			"yarn.nodemanager.resource.memory-mb=" + c.cfg.NMMemory,
-			"yarn.nodemanager.resource.cpu-vcores=" + strconv.Itoa(c.cfg.NMVCores),
-		},
+		conf: append(c.rmConf(),
+			"spindle.tmp.dir="+dir,
+			"yarn.nodemanager.hostname="+ip,
+			"yarn.nodemanager.address="+net.JoinHostPort(ip, "0"),
+			"yarn.nodemanager.webapp.address="+net.JoinHostPort(ip, "0"),
+			"spindle.memberlist.bind-address="+net.JoinHostPort(ip, "0"),
+			"yarn.nodemanager.resource.memory-mb="+c.cfg.NMMemory,
+			"yarn.nodemanager.resource.cpu-vcores="+strconv.Itoa(c.cfg.NMVCores),
+		),
 		ready: func() any { return &nodemanager.Addresses{} },
 		fixed: func(r any) []string {
 			a := r.(*nodemanager.Addresses)
@@ -264,6 +276,9 @@ func (c *Cluster) HDFS() *minihdfs.Cluster { return c.hdfs }
 
 // RMAddresses are the RM's addresses, the same across its restarts.
 func (c *Cluster) RMAddresses() resourcemanager.Addresses {
+	if c.group != nil {
+		return c.group.joined
+	}
 	c.rm.mu.Lock()
 	defer c.rm.mu.Unlock()
 	return *c.rm.addrs.(*resourcemanager.Addresses)
@@ -302,6 +317,7 @@ func (c *Cluster) Info() Info {
 	if c.rm != nil {
 		in.RM, in.RMPID = c.RMAddresses(), c.rm.PID()
 	}
+	in.RMs = c.rmInfos()
 	for i, a := range c.NMAddresses() {
 		nm := NodeManagerInfo{Addresses: a, PID: c.nms[i].PID(), Dir: c.nms[i].dir}
 		if c.where.net != nil {
@@ -314,7 +330,7 @@ func (c *Cluster) Info() Info {
 
 // daemonNamed finds a daemon: "resourcemanager" or "nodemanager-<i>".
 func (c *Cluster) daemonNamed(name string) (*daemon, error) {
-	for _, d := range append([]*daemon{c.rm}, c.nms...) {
+	for _, d := range append(c.rmDaemons(), c.nms...) {
 		if d != nil && d.name == name {
 			return d, nil
 		}
@@ -362,7 +378,7 @@ func (c *Cluster) StartedAt(name string) time.Time {
 // again by its supervisor.
 func (c *Cluster) Crashes() []string {
 	var out []string
-	for _, d := range append([]*daemon{c.rm}, c.nms...) {
+	for _, d := range append(c.rmDaemons(), c.nms...) {
 		if d == nil {
 			continue
 		}
@@ -397,9 +413,14 @@ func (c *Cluster) Stop(ctx context.Context) error {
 			}()
 		}
 		wg.Wait()
-		if c.rm != nil {
-			stop(c.rm)
+		for _, p := range c.rmDaemons() {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				stop(p)
+			}()
 		}
+		wg.Wait()
 		if c.sup != nil {
 			c.sup.wg.Wait()
 		}
