@@ -45,6 +45,11 @@ type JobRunnerConfig struct {
 	// JobSHA256 is the binary's hex SHA-256; the plugin does not start
 	// when the file differs.
 	JobSHA256 string
+	// JobVerified says that the binary was checked against JobSHA256
+	// before the executor started (a NodeManager checks every file it
+	// localizes): its first start does not hash it again. A plugin
+	// started again after a crash is checked.
+	JobVerified bool
 	// Conf and Args are handed to the job's Configure.
 	Conf map[string]string
 	Args []string
@@ -67,6 +72,8 @@ type JobRunner struct {
 
 	mu  sync.Mutex
 	job *sdk.JobClient
+	// started counts the plugin's starts.
+	started int
 }
 
 // NewJobRunner starts and configures the job's plugin.
@@ -100,6 +107,8 @@ func (r *JobRunner) client(ctx context.Context) (*sdk.JobClient, error) {
 	}
 	ccfg := sdk.DefaultClientConfig()
 	ccfg.Path, ccfg.SHA256, ccfg.AppLog, ccfg.Logger = r.cfg.JobPath, r.cfg.JobSHA256, r.cfg.AppLog, r.lg.Named("plugin")
+	ccfg.ChecksumVerified = r.cfg.JobVerified && r.started == 0
+	r.started++
 	job, err := sdk.NewClient(ctx, ccfg)
 	if err != nil {
 		return nil, fmt.Errorf("executor: start job %s: %w", r.cfg.JobPath, err)

@@ -84,7 +84,8 @@ func jobRunner(ctx context.Context, spec launch.Spec, appLog interface{ Write([]
 	}
 	wd, _ := os.Getwd()
 	runner, err := executor.NewJobRunner(ctx, executor.JobRunnerConfig{
-		JobPath: filepath.Join(wd, spec.Application), JobSHA256: job.SHA256, Conf: spec.Conf, Args: spec.Args,
+		// The NM checked the binary's SHA-256 when it localized it.
+		JobPath: filepath.Join(wd, spec.Application), JobSHA256: job.SHA256, JobVerified: true, Conf: spec.Conf, Args: spec.Args,
 		AppLog: appLog, Reader: reader, Sink: out, Logger: cfg.Logger,
 	})
 	if err != nil {
