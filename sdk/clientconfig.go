@@ -27,6 +27,10 @@ type ClientConfig struct {
 	// localizes before the container starts, and that nothing can have
 	// changed it since: the binary is not read and hashed again.
 	ChecksumVerified bool
+	// ConnectionOnly keeps records and outputs on the plugin's connection
+	// rather than in memory shared with it, as with a job built with an
+	// sdk that has no shared memory; for comparing the two paths.
+	ConnectionOnly bool
 	// AppLog receives the job's log, one JSON line per entry, and anything
 	// else the job writes to stdout or stderr, including a crash's trace;
 	// use io.Discard to drop it. Lines are written whole. Required.

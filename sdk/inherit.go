@@ -19,9 +19,9 @@ type inheritance struct {
 }
 
 // handOver prepares cmd to inherit the plugin's TLS material and, where
-// the system allows, the shared memory, and returns the host's TLS
-// config.
-func handOver(cmd *exec.Cmd, lg *zap.Logger) (*tls.Config, *inheritance, error) {
+// the system allows and shared is true, the shared memory, and returns
+// the host's TLS config.
+func handOver(cmd *exec.Cmd, shared bool, lg *zap.Logger) (*tls.Config, *inheritance, error) {
 	t, err := newPluginTLS()
 	if err != nil {
 		return nil, nil, err
@@ -35,6 +35,9 @@ func handOver(cmd *exec.Cmd, lg *zap.Logger) (*tls.Config, *inheritance, error) 
 	// against the host's certificate.
 	cmd.Env = append(cmd.Env, "PLUGIN_CLIENT_CERT="+string(t.hostCertPEM))
 	inheritFile(cmd, envTLSFD, pipe)
+	if !shared {
+		return t.config, in, nil
+	}
 	if in.lanes, err = newLanePool(); err != nil {
 		lg.Warn("no memory shared with the job plugin; its records go over its connection", zap.Error(err))
 		in.lanes = nil

@@ -101,7 +101,7 @@ func NewClient(ctx context.Context, cfg ClientConfig) (*JobClient, error) {
 	if !cfg.ChecksumVerified {
 		secure = &plugin.SecureConfig{Checksum: sum, Hash: sha256.New()}
 	}
-	tlsCfg, inherited, err := handOver(cmd, lg)
+	tlsCfg, inherited, err := handOver(cmd, !cfg.ConnectionOnly, lg)
 	if err != nil {
 		return nil, err
 	}
