@@ -85,6 +85,38 @@ type JobRunner struct {
 
 // NewJobRunner starts and configures the job's plugin.
 func NewJobRunner(ctx context.Context, cfg JobRunnerConfig) (*JobRunner, error) {
+	r, err := newJobRunner(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := r.client(ctx); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// StartJobRunner is NewJobRunner that returns at once and starts the
+// plugin in the background, so that an executor registers with the
+// driver while its plugin starts; tasks wait for the start. The channel
+// receives the start's error, nil once the plugin is configured.
+func StartJobRunner(ctx context.Context, cfg JobRunnerConfig) (*JobRunner, <-chan error, error) {
+	r, err := newJobRunner(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	started := make(chan error, 1)
+	// Held until the plugin is up, so that the first task waits for it
+	// rather than starting a second one.
+	r.mu.Lock()
+	go func() {
+		defer r.mu.Unlock()
+		_, err := r.clientLocked(ctx)
+		started <- err
+	}()
+	return r, started, nil
+}
+
+func newJobRunner(cfg JobRunnerConfig) (*JobRunner, error) {
 	if cfg.Reader == nil || cfg.Sink == nil || cfg.JobPath == "" {
 		return nil, errors.New("executor: a job runner needs a job binary, a reader and a sink")
 	}
@@ -94,17 +126,17 @@ func NewJobRunner(ctx context.Context, cfg JobRunnerConfig) (*JobRunner, error) 
 	if cfg.AppLog == nil {
 		cfg.AppLog = io.Discard
 	}
-	r := &JobRunner{cfg: cfg, lg: cfg.Logger}
-	if _, err := r.client(ctx); err != nil {
-		return nil, err
-	}
-	return r, nil
+	return &JobRunner{cfg: cfg, lg: cfg.Logger}, nil
 }
 
 // client returns the running plugin, starting it when it is not running.
 func (r *JobRunner) client(ctx context.Context) (*sdk.JobClient, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	return r.clientLocked(ctx)
+}
+
+func (r *JobRunner) clientLocked(ctx context.Context) (*sdk.JobClient, error) {
 	if r.job != nil && !r.job.Exited() {
 		return r.job, nil
 	}
