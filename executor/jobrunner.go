@@ -81,6 +81,9 @@ type JobRunner struct {
 	job *sdk.JobClient
 	// started counts the plugin's starts.
 	started int
+	// startErr is why a background start failed: the executor is on its
+	// way out, and tasks fail with it rather than start the plugin again.
+	startErr error
 }
 
 // NewJobRunner starts and configures the job's plugin.
@@ -111,6 +114,7 @@ func StartJobRunner(ctx context.Context, cfg JobRunnerConfig) (*JobRunner, <-cha
 	go func() {
 		defer r.mu.Unlock()
 		_, err := r.clientLocked(ctx)
+		r.startErr = err
 		started <- err
 	}()
 	return r, started, nil
@@ -137,6 +141,9 @@ func (r *JobRunner) client(ctx context.Context) (*sdk.JobClient, error) {
 }
 
 func (r *JobRunner) clientLocked(ctx context.Context) (*sdk.JobClient, error) {
+	if r.startErr != nil {
+		return nil, r.startErr
+	}
 	if r.job != nil && !r.job.Exited() {
 		return r.job, nil
 	}

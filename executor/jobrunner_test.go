@@ -3,6 +3,7 @@ package executor_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -61,5 +62,30 @@ func TestStartedRunnerReportsAPluginThatCannotStart(t *testing.T) {
 		}
 	case <-time.After(30 * time.Second):
 		t.Fatal("the start reported nothing within 30s")
+	}
+}
+
+// TestTaskAfterAFailedStartFailsWithItsReason: once the background start
+// has failed (here: the executor was stopping), a task fails with that
+// reason and does not start the plugin again.
+func TestTaskAfterAFailedStartFailsWithItsReason(t *testing.T) {
+	f := newRunnerFixture(t, []string{"a"})
+	bin := testutil.Binary(t, "./sdk/testdata/passjob/cmd/passjob", "passjob")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	r, started, err := executor.StartJobRunner(ctx, executor.JobRunnerConfig{
+		JobPath: bin, JobSHA256: fileSHA256(t, bin),
+		Reader: f.reader, Sink: sink.FileSink{Store: f.store, Dir: "/out"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(r.Close)
+	if err := <-started; !errors.Is(err, context.Canceled) {
+		t.Fatalf("start reported %v, want context.Canceled", err)
+	}
+	st := r.RunTask(context.Background(), launch(1, 100))
+	if st.GetSucceeded() || !strings.Contains(st.GetError(), context.Canceled.Error()) {
+		t.Fatalf("task after the failed start: %v, want it failed with the start's reason", st)
 	}
 }
