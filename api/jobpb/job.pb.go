@@ -235,7 +235,7 @@ type Capabilities struct {
 	// shared_memory: the plugin has mapped the memory the host shared with
 	// it at its start, so that ProcessPartition calls may carry their
 	// records and outputs there (SharedLane).
-	SharedMemory  bool `protobuf:"varint,4,opt,name=shared_memory,json=sharedMemory,proto3" json:"shared_memory,omitempty"`
+	SharedMemory  bool `protobuf:"varint,16,opt,name=shared_memory,json=sharedMemory,proto3" json:"shared_memory,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -636,7 +636,7 @@ type ProcessPartitionRequest struct {
 	// topic and partition columns and the header columns: the others are
 	// in the lane.
 	Records       *Records    `protobuf:"bytes,4,opt,name=records,proto3" json:"records,omitempty"`
-	Lane          *SharedLane `protobuf:"bytes,5,opt,name=lane,proto3" json:"lane,omitempty"`
+	Lane          *SharedLane `protobuf:"bytes,16,opt,name=lane,proto3" json:"lane,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1058,7 +1058,7 @@ type ProcessPartitionResponse struct {
 	Aggregates    []*KeyValue   `protobuf:"bytes,3,rep,name=aggregates,proto3" json:"aggregates,omitempty"`
 	Metrics       *Metrics      `protobuf:"bytes,4,opt,name=metrics,proto3" json:"metrics,omitempty"`
 	Error         *StageError   `protobuf:"bytes,5,opt,name=error,proto3" json:"error,omitempty"`
-	SharedOutputs *SharedRegion `protobuf:"bytes,6,opt,name=shared_outputs,json=sharedOutputs,proto3" json:"shared_outputs,omitempty"`
+	SharedOutputs *SharedRegion `protobuf:"bytes,16,opt,name=shared_outputs,json=sharedOutputs,proto3" json:"shared_outputs,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1589,7 +1589,7 @@ const file_job_proto_rawDesc = "" +
 	"\x06enrich\x18\x01 \x01(\bR\x06enrich\x12\x1c\n" +
 	"\taggregate\x18\x02 \x01(\bR\taggregate\x12!\n" +
 	"\fupdate_state\x18\x03 \x01(\bR\vupdateState\x12#\n" +
-	"\rshared_memory\x18\x04 \x01(\bR\fsharedMemory\"\x87\x01\n" +
+	"\rshared_memory\x18\x10 \x01(\bR\fsharedMemory\"\x87\x01\n" +
 	"\x11ConfigureResponse\x12@\n" +
 	"\fcapabilities\x18\x01 \x01(\v2\x1c.spindle.job.v1.CapabilitiesR\fcapabilities\x120\n" +
 	"\x05error\x18\x02 \x01(\v2\x1a.spindle.job.v1.StageErrorR\x05error\"\xec\x04\n" +
@@ -1628,7 +1628,7 @@ const file_job_proto_rawDesc = "" +
 	"\x05topic\x18\x02 \x01(\tR\x05topic\x12\x1c\n" +
 	"\tpartition\x18\x03 \x01(\x05R\tpartition\x121\n" +
 	"\arecords\x18\x04 \x01(\v2\x17.spindle.job.v1.RecordsR\arecords\x12.\n" +
-	"\x04lane\x18\x05 \x01(\v2\x1a.spindle.job.v1.SharedLaneR\x04lane\"\xe6\x01\n" +
+	"\x04lane\x18\x10 \x01(\v2\x1a.spindle.job.v1.SharedLaneR\x04lane\"\xe6\x01\n" +
 	"\aOutputs\x12\x14\n" +
 	"\x05count\x18\x01 \x01(\rR\x05count\x12\x1f\n" +
 	"\vkey_lengths\x18\x02 \x03(\x04R\n" +
@@ -1669,7 +1669,7 @@ const file_job_proto_rawDesc = "" +
 	"aggregates\x121\n" +
 	"\ametrics\x18\x04 \x01(\v2\x17.spindle.job.v1.MetricsR\ametrics\x120\n" +
 	"\x05error\x18\x05 \x01(\v2\x1a.spindle.job.v1.StageErrorR\x05error\x12C\n" +
-	"\x0eshared_outputs\x18\x06 \x01(\v2\x1c.spindle.job.v1.SharedRegionR\rsharedOutputs\">\n" +
+	"\x0eshared_outputs\x18\x10 \x01(\v2\x1c.spindle.job.v1.SharedRegionR\rsharedOutputs\">\n" +
 	"\fSharedRegion\x12\x16\n" +
 	"\x06offset\x18\x01 \x01(\x04R\x06offset\x12\x16\n" +
 	"\x06length\x18\x02 \x01(\x04R\x06length\"5\n" +
