@@ -21,16 +21,20 @@ import (
 
 // controlPlaneJob is the streaming job the control-plane benchmarks run:
 // examples/wordcount with 2 executors of 1 core, at shipped defaults but
-// for what it prints.
-func controlPlaneJob(b *testing.B, c *testutil.Cluster, broker *kafkatest.Broker, topic, dir string) *testutil.Submission {
+// for what it prints and the settings changed (key=value), which the
+// benchmark prints.
+func controlPlaneJob(b *testing.B, c *testutil.Cluster, broker *kafkatest.Broker, topic, dir string, changed ...string) *testutil.Submission {
 	b.Helper()
 	wordcount := testutil.Binary(b, "./examples/wordcount", "wordcount")
-	return c.Submit("--num-executors", "2", "--executor-memory", "256m", "--driver-memory", "256m",
-		"--conf", "spindle.kafka.bootstrap.servers="+strings.Join(broker.Addrs(), ","),
-		"--conf", "spindle.kafka.topics="+topic,
-		"--conf", "spindle.checkpoint.dir=file://"+dir+"/checkpoint",
-		"--conf", "spindle.sink.path=file://"+dir+"/out",
-		wordcount)
+	args := []string{"--num-executors", "2", "--executor-memory", "256m", "--driver-memory", "256m",
+		"--conf", "spindle.kafka.bootstrap.servers=" + strings.Join(broker.Addrs(), ","),
+		"--conf", "spindle.kafka.topics=" + topic,
+		"--conf", "spindle.checkpoint.dir=file://" + dir + "/checkpoint",
+		"--conf", "spindle.sink.path=file://" + dir + "/out"}
+	for _, kv := range changed {
+		args = append(args, "--conf", kv)
+	}
+	return c.Submit(append(args, wordcount)...)
 }
 
 // logShippedTimings prints what a benchmark at shipped defaults changed.
@@ -155,13 +159,16 @@ func logTimeline(b *testing.B, c *testutil.Cluster, appID string, start time.Tim
 // kill comes at a random point of a batch interval, once both executors
 // are registered again. It reports the p50 and the worst.
 func BenchmarkExecutorKillToBatchCommitted(b *testing.B) {
-	logShippedTimings(b)
+	// Every kill is an executor failure: the application must outlive
+	// b.N of them.
+	failures := fmt.Sprintf("spark.yarn.max.executor.failures=%d", b.N+4)
+	logShippedTimings(b, failures)
 	broker := kafkatest.Start(b, map[string]int32{"lines": 2})
 	c := testutil.StartCluster(b, testutil.ClusterConfig{NodeManagers: 2, NMMemory: "8g", NMVCores: 8, ShippedTimings: true})
 	dir := b.TempDir()
 	stop := produceSteadily(b, broker, "lines", 2, 500)
 	defer stop()
-	sub := controlPlaneJob(b, c, broker, "lines", dir)
+	sub := controlPlaneJob(b, c, broker, "lines", dir, failures)
 	appID := sub.AppID()
 	ckpt := filepath.Join(dir, "checkpoint")
 	testutil.WaitFor(b, 60*time.Second, func() (bool, string) {
