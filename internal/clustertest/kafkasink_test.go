@@ -230,7 +230,7 @@ func TestRetailKafkaSinkSurvivesAMKill(t *testing.T) {
 	resume := pauseOneExecutor(t, c, appID, execs)
 	ckpt := filepath.Join(f.local, "checkpoint")
 	before := newestBatchMs(t, ckpt)
-	testutil.ProduceRetail(t, b, "tx", 4, 600, 600, &want)
+	produceRetailInOneBatch(t, c, appID, b, "tx", 600, 600, &want)
 
 	// Mid-batch: offsets recorded, some outputs in the topic, no commit.
 	var inflight int64

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
+	"github.com/spindlehq/spindle/client"
 	"github.com/spindlehq/spindle/dfs"
 	"github.com/spindlehq/spindle/hdfscheckpoint"
 	"github.com/spindlehq/spindle/internal/kafkatest"
@@ -231,7 +232,7 @@ func TestRetailSurvivesAMKillExactlyOnce(t *testing.T) {
 			// cannot finish, and produce 600-1199 (one rejected at parse).
 			resume := pauseOneExecutor(t, c, appID, execs)
 			before := newestBatchMs(t, filepath.Join(f.view(t), "checkpoint"))
-			testutil.ProduceRetail(t, b, tc.topic, 4, 600, 600, &want)
+			produceRetailInOneBatch(t, c, appID, b, tc.topic, 600, 600, &want)
 
 			// Mid-batch: offsets recorded, some outputs written, no commit.
 			var inflight int64
@@ -289,11 +290,24 @@ func TestRetailSurvivesAMKillExactlyOnce(t *testing.T) {
 	}
 }
 
-// killApp ends appID if it still runs, so that it stops using the cluster.
+// killApp ends appID if it still runs and waits until every container
+// of it has ended, so that it stops using the cluster and no AM or
+// executor writes into the test's directories once the test is over: the
+// RM reports KILLED before the NMs have stopped the processes.
 func killApp(t *testing.T, c *testutil.Cluster, appID string) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	c.Client().KillApplication(ctx, &pb.KillApplicationRequest{ApplicationId: appID})
+	testutil.WaitFor(t, 60*time.Second, func() (bool, string) {
+		if r := c.Report(appID); !client.Finished(r.GetState()) {
+			return false, fmt.Sprintf("%s is %v after the kill", appID, r.GetState())
+		}
+		if live := c.LiveContainers(appID); len(live) > 0 {
+			return false, fmt.Sprintf("containers of %s still run: %v", appID, live)
+		}
+		return true, ""
+	})
 }
 
 // rebuiltRetail builds examples/retail again with another version stamp,
@@ -372,6 +386,15 @@ func TestRetailGracefulStopAndUpgrade(t *testing.T) {
 	testutil.ProduceRetail(t, b, "tx", 4, 0, 600, &want)
 	waitRetailSink(t, f, &want, 60*time.Second)
 	testutil.ProduceRetail(t, b, "tx", 4, 600, 600, &want)
+	// The newest commit is cut short below: the checkpoint must hold a
+	// committed batch before it to resume from. The sink holds 0-599 once
+	// their batch's tasks have written, before it commits, so a stop
+	// seen right after that first commit would leave it the only one, and
+	// the next start rightly refuses (docs/checkpoints.md).
+	testutil.WaitFor(t, 30*time.Second, func() (bool, string) {
+		n := len(testutil.BatchCommits(t, ckpt))
+		return n >= 2, fmt.Sprintf("%d batches committed, want at least 2", n)
+	})
 	wrong := append(c.ConfArgs(), "-stop", app1, "-stagingDir", "file://"+t.TempDir())
 	if out, err := runSpindle(t, "application", wrong...); err == nil || !strings.Contains(out, "give the spark.yarn.stagingDir it was submitted with as -stagingDir") {
 		t.Fatalf("-stop with the wrong staging dir: %v\n%s", err, out)
@@ -512,6 +535,22 @@ func TestGracefulStopIsBoundedByTimeout(t *testing.T) {
 	if !strings.Contains(amLog(t, c, appID, 1), "graceful stop timed out") {
 		t.Fatal("the AM log does not say the graceful stop timed out")
 	}
+}
+
+// produceRetailInOneBatch produces transactions first..first+n-1 over 4
+// partitions while appID's AM (attempt 1) is stopped, so that the next
+// batch it plans holds all of them: the producer may send them in several
+// requests, and a batch planned between two could hold only partitions
+// whose tasks all run on an executor that is not stopped.
+func produceRetailInOneBatch(t *testing.T, c *testutil.Cluster, appID string, b *kafkatest.Broker, topic string, first, n int, want *testutil.RetailTotals) {
+	t.Helper()
+	am := amContainer(t, c, appID, 1)
+	if err := syscall.Kill(int(am.PID), syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	resume := func() { syscall.Kill(int(am.PID), syscall.SIGCONT) }
+	defer resume()
+	testutil.ProduceRetail(t, b, topic, 4, first, n, want)
 }
 
 // pauseOneExecutor stops (SIGSTOP) one of the application's executors, so

@@ -344,11 +344,23 @@ func (c *Cluster) NMContainers(i int) []NMContainer {
 // RunningContainers lists the RUNNING containers of appID on every live NM,
 // keyed by NM index.
 func (c *Cluster) RunningContainers(appID string) map[int][]NMContainer {
+	return c.appContainers(appID, func(ct NMContainer) bool { return ct.State == "RUNNING" })
+}
+
+// LiveContainers lists the containers of appID whose process has not ended
+// (not DONE) on every live NM, keyed by NM index.
+func (c *Cluster) LiveContainers(appID string) map[int][]NMContainer {
+	return c.appContainers(appID, func(ct NMContainer) bool { return ct.State != "DONE" })
+}
+
+// appContainers lists the containers of appID that keep says to, on every
+// live NM, keyed by NM index.
+func (c *Cluster) appContainers(appID string, keep func(NMContainer) bool) map[int][]NMContainer {
 	out := map[int][]NMContainer{}
 	suffix := strings.TrimPrefix(appID, "application_")
 	for i := range c.NMs {
 		for _, ct := range c.NMContainers(i) {
-			if ct.State == "RUNNING" && strings.HasPrefix(ct.ID, "container_"+suffix+"_") {
+			if keep(ct) && strings.HasPrefix(ct.ID, "container_"+suffix+"_") {
 				out[i] = append(out[i], ct)
 			}
 		}
