@@ -77,3 +77,29 @@ func CreateLocal(dir, user string, validity time.Duration) (Local, error) {
 	}
 	return l, nil
 }
+
+// RMConf are the ResourceManager's TLS keys, as KEY=VALUE.
+func (l Local) RMConf() []string {
+	return []string{
+		KeyCAFile + "=" + l.CA, KeyCertFile + "=" + l.RM, KeyKeyFile + "=" + KeyFileFor(l.RM),
+		KeyAppCACertFile + "=" + l.AppCA, KeyAppCAKeyFile + "=" + KeyFileFor(l.AppCA),
+	}
+}
+
+// NMConf are a NodeManager's TLS keys, as KEY=VALUE.
+func (l Local) NMConf() []string { return CertConf(l.CA, l.NM) }
+
+// ClientConf are the user's TLS keys, as KEY=VALUE.
+func (l Local) ClientConf() []string { return CertConf(l.CA, l.Client) }
+
+// CertConf are the TLS keys of a party with certificate cert (its key
+// beside it) and CA ca, as KEY=VALUE.
+func CertConf(ca, cert string) []string {
+	return []string{KeyCAFile + "=" + ca, KeyCertFile + "=" + cert, KeyKeyFile + "=" + KeyFileFor(cert)}
+}
+
+// ClientMaterial loads the user's certificate, for clients in the process
+// that created the files.
+func (l Local) ClientMaterial() (*Material, error) {
+	return LoadFiles(Files{CA: l.CA, Cert: l.Client, Key: KeyFileFor(l.Client)}, nil)
+}

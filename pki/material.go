@@ -50,6 +50,7 @@ type Material struct {
 
 // state is one loaded version of the material.
 type state struct {
+	caPEM []byte
 	roots *x509.CertPool
 	cert  *tls.Certificate
 	leaf  *x509.Certificate
@@ -115,7 +116,7 @@ func parseState(caWhat string, ca []byte, certWhat string, cert, key []byte) (*s
 	if err != nil {
 		return nil, err
 	}
-	st := &state{roots: x509.NewCertPool()}
+	st := &state{roots: x509.NewCertPool(), caPEM: ca}
 	for _, c := range cas {
 		st.roots.AddCert(c)
 	}
@@ -180,6 +181,17 @@ func (m *Material) Identity() (Identity, error) {
 		return Identity{}, errors.New("pki: no certificate: set spindle.tls.cert-file and spindle.tls.key-file")
 	}
 	return IdentityOf(st.leaf)
+}
+
+// CAPEM is the trusted CAs' certificates as loaded, to hand to a party
+// that verifies the cluster with them.
+func (m *Material) CAPEM() []byte { return m.current().caPEM }
+
+// SetLogger sends reload messages to lg.
+func (m *Material) SetLogger(lg *zap.Logger) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.lg = lg
 }
 
 // HasCertificate reports whether the material includes a certificate of

@@ -120,12 +120,37 @@ func Scheme(m *Material) string {
 // servers against its CAs.
 func HTTPClient(m *Material, timeout time.Duration) *http.Client {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
-	if m != nil {
-		dialer := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
-		tr.DialTLSContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
-			td := &tls.Dialer{NetDialer: dialer, Config: m.ClientConfig(hostOf(addr))}
-			return td.DialContext(ctx, network, addr)
-		}
-	}
+	ConfigureTransport(m, tr, &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second})
 	return &http.Client{Transport: tr, Timeout: timeout}
+}
+
+// ConfigureTransport makes tr's https connections, dialled with dialer,
+// present m's certificate and verify servers against m's CAs as they are
+// at each connection.
+func ConfigureTransport(m *Material, tr *http.Transport, dialer *net.Dialer) {
+	if m == nil {
+		return
+	}
+	tr.DialTLSContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		td := &tls.Dialer{NetDialer: dialer, Config: m.ClientConfig(hostOf(addr))}
+		return td.DialContext(ctx, network, addr)
+	}
+}
+
+// AppServerOption makes a Task endpoint accept only holders of the
+// application's secret; plain text when k is nil.
+func AppServerOption(k *AppKey) grpc.ServerOption {
+	if k == nil {
+		return grpc.Creds(insecure.NewCredentials())
+	}
+	return grpc.Creds(credentials.NewTLS(k.ServerConfig()))
+}
+
+// AppDialOption makes a client of a Task endpoint talk only to a driver
+// that holds the application's secret; plain text when k is nil.
+func AppDialOption(k *AppKey) grpc.DialOption {
+	if k == nil {
+		return grpc.WithTransportCredentials(insecure.NewCredentials())
+	}
+	return grpc.WithTransportCredentials(credentials.NewTLS(k.ClientConfig()))
 }
