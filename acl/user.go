@@ -92,3 +92,27 @@ func WithClaimedUser(ctx context.Context, name string) context.Context {
 	}
 	return metadata.AppendToOutgoingContext(ctx, ClaimedUserKey, name)
 }
+
+// Headers by which the ResourceManager's web proxy tells an
+// ApplicationMaster whom it forwards a request for; an AM believes them
+// only from a client certificate of the ResourceManager.
+const (
+	ProxiedUserHeader   = "X-Spindle-Proxied-User"
+	ProxiedGroupsHeader = "X-Spindle-Proxied-Groups"
+)
+
+// Proxied is the user a request forwarded by the ResourceManager's proxy
+// is for; ok is false for a request the ResourceManager did not send.
+func Proxied(r *http.Request, sender User) (u User, ok bool) {
+	name := strings.TrimSpace(r.Header.Get(ProxiedUserHeader))
+	if sender.Role != pki.RoleResourceManager || name == "" {
+		return User{}, false
+	}
+	u = User{Name: name}
+	for _, g := range strings.Split(r.Header.Get(ProxiedGroupsHeader), ",") {
+		if g = strings.TrimSpace(g); g != "" {
+			u.Groups = append(u.Groups, g)
+		}
+	}
+	return u, true
+}

@@ -61,6 +61,9 @@ type Config struct {
 	// DriverTimeout, in client mode, is how long the driver may be
 	// unreachable before the application fails.
 	DriverTimeout time.Duration
+	// Credentials are the AM's TLS material, its callers' ACL and the
+	// application's secret (CredentialsFromEnv).
+	Credentials Credentials
 	// Logger receives the AM's log.
 	Logger *zap.Logger
 }
@@ -95,7 +98,7 @@ func (c Config) Validate() error {
 	case c.HeartbeatInterval <= 0 || c.InitialAllocationInterval <= 0 || c.ContainerLaunchTimeout <= 0:
 		return errors.New("appmaster: heartbeat intervals and the container launch timeout must be positive")
 	}
-	return nil
+	return c.Credentials.validate()
 }
 
 // DefaultMaxExecutorFailures is Spark's default: max(2 × executors, 3).

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/spindlehq/spindle/internal/minihdfs"
+	"github.com/spindlehq/spindle/pki"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"go.uber.org/zap"
 )
@@ -52,12 +53,15 @@ type runner struct {
 
 	dir        string // the output directory, absolute
 	clusterDir string
-	job        string
-	regions    string
-	stores     []string
-	ckptURI    string
-	sinkDir    string
-	env        []string // added to the daemons' environment
+	// tls are the cluster's CA and certificates; clientTLS is the user's.
+	tls       pki.Local
+	clientTLS *pki.Material
+	job       string
+	regions   string
+	stores    []string
+	ckptURI   string
+	sinkDir   string
+	env       []string // added to the daemons' environment
 
 	kafka *kfake.Cluster
 	hdfs  *minihdfs.Cluster
@@ -231,3 +235,6 @@ func (r *runner) reportErr() error {
 	}
 	return errors.Join(errs...)
 }
+
+// restClient reads the daemons' REST endpoints as the run's user.
+func (r *runner) restClient() *restClient { return newRESTClient(r.clientTLS) }

@@ -26,6 +26,12 @@ func (r *runner) setUp(ctx context.Context) error {
 		return fmt.Errorf("chaos: create %s: %w", r.clusterDir, err)
 	}
 	var err error
+	if r.tls, err = devcluster.CreateTLS(r.clusterDir); err != nil {
+		return err
+	}
+	if r.clientTLS, err = r.tls.ClientMaterial(); err != nil {
+		return err
+	}
 	r.regions = filepath.Join(r.dir, "regions.csv")
 	if r.stores, err = writeRegions(r.regions); err != nil {
 		return err
@@ -40,10 +46,15 @@ func (r *runner) setUp(ctx context.Context) error {
 	fmt.Fprintf(r.out, "Starting a ResourceManager and %d NodeManagers in %s…\n", r.cfg.NodeManagers, r.clusterDir)
 	if r.sup, err = startSupervisor(ctx, supervisorConfig{
 		binary: r.cfg.Binary, dir: r.clusterDir, nodeManagers: r.cfg.NodeManagers, nmMemory: r.cfg.NMMemory, nmVCores: r.cfg.NMVCores,
-		env: r.env, startTimeout: daemonStartTimeout, stopTimeout: daemonStopTimeout, logger: r.lg.Named("supervisor"),
+		env: r.env, startTimeout: daemonStartTimeout, stopTimeout: daemonStopTimeout, logger: r.lg.Named("supervisor"), tls: r.tls,
 	}); err != nil {
 		return err
 	}
+	confDir := filepath.Join(r.clusterDir, "conf")
+	if err := devcluster.WriteClientConf(confDir, r.clusterDir, r.sup.rmAddresses(), r.tls); err != nil {
+		return err
+	}
+	fmt.Fprintf(r.out, "Client conf: export SPINDLE_CONF_DIR=%s (you are user %s; curl %s https://…)\n", confDir, r.tls.User, devcluster.CurlFlags(r.tls))
 	if err := r.submit(ctx); err != nil {
 		return err
 	}
@@ -51,7 +62,7 @@ func (r *runner) setUp(ctx context.Context) error {
 	for _, a := range r.sup.nmAddresses() {
 		nmWebs = append(nmWebs, a.Web)
 	}
-	if r.obs, err = newObserver(ctx, r.sup.rmAddresses().Web, nmWebs, r.appID, r.ckptURI, r.lg.Named("observer")); err != nil {
+	if r.obs, err = newObserver(ctx, r.restClient(), r.sup.rmAddresses().Web, nmWebs, r.appID, r.ckptURI, r.lg.Named("observer")); err != nil {
 		return err
 	}
 	obsCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
@@ -189,6 +200,7 @@ func (r *runner) submitArgs() []string {
 		"spark.task.maxFailures=8",
 		"spark.yarn.submit.waitAppCompletion=false",
 	}
+	conf = append(conf, r.tls.ClientConf()...)
 	args := []string{"submit", "--master", "spindle://" + r.sup.rmAddresses().Client, "--deploy-mode", "cluster",
 		"--name", appName, "--num-executors", strconv.Itoa(r.cfg.Executors),
 		"--executor-memory", "256m", "--driver-memory", "256m", "--files", r.regions}

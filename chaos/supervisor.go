@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/spindlehq/spindle/nodemanager"
+	"github.com/spindlehq/spindle/pki"
 	"github.com/spindlehq/spindle/resourcemanager"
 	"go.uber.org/zap"
 )
@@ -34,6 +35,8 @@ type supervisorConfig struct {
 	startTimeout, stopTimeout time.Duration
 	// logger receives the supervisor's log.
 	logger *zap.Logger
+	// tls are the cluster's CA and certificates.
+	tls pki.Local
 }
 
 // supervisor runs the RM and the NMs as `spindle` processes and brings
@@ -57,7 +60,6 @@ type supervisor struct {
 // the interval), so that containers start and end promptly.
 func (s *supervisor) clusterConf() []string {
 	return []string{
-		"spindle.cluster.secret-file=" + filepath.Join(s.cfg.dir, "cluster-secret"),
 		"spindle.memberlist.bind-address=127.0.0.1:0",
 		"yarn.resourcemanager.nodemanagers.heartbeat-interval-ms=200",
 	}
@@ -111,7 +113,7 @@ func (s *supervisor) startDaemon(ctx context.Context, role, name, dir string, re
 func (s *supervisor) startRM(ctx context.Context, client, tracker, web string) error {
 	dir := filepath.Join(s.cfg.dir, "rm")
 	var a resourcemanager.Addresses
-	p, err := s.startDaemon(ctx, "resourcemanager", "resourcemanager", dir, &a,
+	p, err := s.startDaemon(ctx, "resourcemanager", "resourcemanager", dir, &a, append(s.cfg.tls.RMConf(),
 		"spindle.tmp.dir="+dir,
 		"yarn.resourcemanager.hostname=127.0.0.1",
 		"yarn.resourcemanager.address="+client,
@@ -119,7 +121,7 @@ func (s *supervisor) startRM(ctx context.Context, client, tracker, web string) e
 		"yarn.resourcemanager.webapp.address="+web,
 		// Kills of the AM must never use up the application's attempts;
 		// the application's own limit is set at submission.
-		"yarn.resourcemanager.am.max-attempts=1000")
+		"yarn.resourcemanager.am.max-attempts=1000")...)
 	if err != nil {
 		return err
 	}
@@ -137,14 +139,14 @@ func (s *supervisor) startNM(ctx context.Context, i int, addr, web string) error
 	tracker := s.rmAddr.Tracker
 	s.mu.Unlock()
 	var a nodemanager.Addresses
-	p, err := s.startDaemon(ctx, "nodemanager", "nodemanager-"+strconv.Itoa(i), dir, &a,
+	p, err := s.startDaemon(ctx, "nodemanager", "nodemanager-"+strconv.Itoa(i), dir, &a, append(s.cfg.tls.NMConf(),
 		"spindle.tmp.dir="+dir,
 		"yarn.resourcemanager.resource-tracker.address="+tracker,
 		"yarn.nodemanager.hostname=127.0.0.1",
 		"yarn.nodemanager.address="+addr,
 		"yarn.nodemanager.webapp.address="+web,
 		"yarn.nodemanager.resource.memory-mb="+s.cfg.nmMemory,
-		"yarn.nodemanager.resource.cpu-vcores="+strconv.Itoa(s.cfg.nmVCores))
+		"yarn.nodemanager.resource.cpu-vcores="+strconv.Itoa(s.cfg.nmVCores))...)
 	if err != nil {
 		return err
 	}

@@ -3,13 +3,15 @@ package client
 import (
 	"context"
 	"fmt"
+	"os/user"
 	"time"
 
+	"github.com/spindlehq/spindle/acl"
 	pb "github.com/spindlehq/spindle/api/spindlepb"
+	"github.com/spindlehq/spindle/pki"
 	"github.com/spindlehq/spindle/token"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 )
 
@@ -22,19 +24,31 @@ type RM struct {
 	// secret and the timeout.
 	Client pb.ApplicationClientClient
 	// Addr is the RM's address, for messages.
-	Addr   string
+	Addr string
+	// TLS is the user's certificate and the cluster CA; nil on a cluster
+	// without TLS (spindle.tls.insecure-plaintext).
+	TLS    *pki.Material
 	secret []byte
+	user   string
 	conn   *grpc.ClientConn
 }
 
-// Dial opens a session with the RM at addr; secret is the client secret
-// (spindle.client.secret-file), nil when the cluster has none.
-func Dial(addr string, secret []byte) (*RM, error) {
-	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+// Dial opens a session with the RM at addr as the user tls's certificate
+// names; secret is the client secret (spindle.client.secret-file), nil when
+// the cluster has none. Without TLS the session says it is this process's
+// OS user, as YARN's simple authentication does.
+func Dial(addr string, secret []byte, tls *pki.Material) (*RM, error) {
+	conn, err := grpc.NewClient(addr, pki.GRPCDialOption(tls))
 	if err != nil {
 		return nil, fmt.Errorf("ResourceManager address %s (yarn.resourcemanager.address): %w", addr, err)
 	}
-	return &RM{Client: pb.NewApplicationClientClient(conn), Addr: addr, secret: secret, conn: conn}, nil
+	r := &RM{Client: pb.NewApplicationClientClient(conn), Addr: addr, TLS: tls, secret: secret, conn: conn}
+	if tls == nil {
+		if u, err := user.Current(); err == nil {
+			r.user = u.Username
+		}
+	}
+	return r, nil
 }
 
 // Close ends the session.
@@ -49,7 +63,7 @@ func (r *RM) Call(parent context.Context, fn func(ctx context.Context) error) er
 func (r *RM) CallWithin(parent context.Context, d time.Duration, fn func(ctx context.Context) error) error {
 	ctx, cancel := context.WithTimeout(parent, d)
 	defer cancel()
-	return fn(token.WithClientSecret(ctx, r.secret))
+	return fn(acl.WithClaimedUser(token.WithClientSecret(ctx, r.secret), r.user))
 }
 
 // Report fetches an application's report; an unknown id gets YARN's wording.

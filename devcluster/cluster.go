@@ -13,11 +13,11 @@ import (
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
 	"github.com/spindlehq/spindle/nodemanager"
+	"github.com/spindlehq/spindle/pki"
 	"github.com/spindlehq/spindle/resourcemanager"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 )
 
 // Cluster is a running dev cluster.
@@ -31,6 +31,8 @@ type Cluster struct {
 	nmAdr []nodemanager.Addresses
 	kafka *kfake.Cluster
 	conn  *grpc.ClientConn
+	// tls are the cluster's CA and certificates, made at start.
+	tls pki.Local
 
 	stopOnce sync.Once
 	stopErr  error
@@ -56,6 +58,8 @@ type Info struct {
 	// ConfDir is a client configuration dir pointing at this cluster
 	// (SPINDLE_CONF_DIR for spindle submit, application, node, logs).
 	ConfDir string
+	// TLS are the cluster's CA and certificates, the user's among them.
+	TLS pki.Local
 }
 
 // NodeManagerInfo is one NM of a dev cluster.
@@ -100,6 +104,10 @@ func Start(ctx context.Context, cfg Config) (*Cluster, error) {
 }
 
 func (c *Cluster) start(ctx context.Context) error {
+	var err error
+	if c.tls, err = CreateTLS(c.dir); err != nil {
+		return err
+	}
 	kafkaPort := 0
 	if !c.cfg.RandomPorts {
 		kafkaPort = KafkaPort
@@ -118,12 +126,12 @@ func (c *Cluster) start(ctx context.Context) error {
 		return "127.0.0.1:" + strconv.Itoa(p)
 	}
 	rmDir := filepath.Join(c.dir, "rm")
-	c.rm, err = c.startDaemon(ctx, "resourcemanager", "resourcemanager", rmDir, &c.rmAdr,
+	c.rm, err = c.startDaemon(ctx, "resourcemanager", "resourcemanager", rmDir, &c.rmAdr, append(c.tls.RMConf(),
 		"spindle.tmp.dir="+rmDir,
 		"yarn.resourcemanager.hostname=127.0.0.1",
 		"yarn.resourcemanager.address="+port(RMClientPort),
 		"yarn.resourcemanager.resource-tracker.address="+port(RMTrackerPort),
-		"yarn.resourcemanager.webapp.address="+port(RMWebPort))
+		"yarn.resourcemanager.webapp.address="+port(RMWebPort))...)
 	if err != nil {
 		return err
 	}
@@ -131,14 +139,14 @@ func (c *Cluster) start(ctx context.Context) error {
 	for i := 0; i < c.cfg.NodeManagers; i++ {
 		nmDir := filepath.Join(c.dir, "nm"+strconv.Itoa(i))
 		var a nodemanager.Addresses
-		p, err := c.startDaemon(ctx, "nodemanager", "nodemanager-"+strconv.Itoa(i), nmDir, &a,
+		p, err := c.startDaemon(ctx, "nodemanager", "nodemanager-"+strconv.Itoa(i), nmDir, &a, append(c.tls.NMConf(),
 			"spindle.tmp.dir="+nmDir,
 			"yarn.resourcemanager.resource-tracker.address="+c.rmAdr.Tracker,
 			"yarn.nodemanager.hostname=127.0.0.1",
 			"yarn.nodemanager.address=127.0.0.1:0",
 			"yarn.nodemanager.webapp.address=127.0.0.1:0",
 			"yarn.nodemanager.resource.memory-mb="+c.cfg.NMMemory,
-			"yarn.nodemanager.resource.cpu-vcores="+strconv.Itoa(c.cfg.NMVCores))
+			"yarn.nodemanager.resource.cpu-vcores="+strconv.Itoa(c.cfg.NMVCores))...)
 		if err != nil {
 			return err
 		}
@@ -146,13 +154,18 @@ func (c *Cluster) start(ctx context.Context) error {
 		c.nmAdr = append(c.nmAdr, a)
 		c.lg.Info("nodemanager started", zap.Int("pid", p.PID()), zap.String("node", a.NodeID))
 	}
-	if c.conn, err = grpc.NewClient(c.rmAdr.Client, grpc.WithTransportCredentials(insecure.NewCredentials())); err != nil {
+	client, err := c.tls.ClientMaterial()
+	if err != nil {
+		return err
+	}
+	if c.conn, err = grpc.NewClient(c.rmAdr.Client, pki.GRPCDialOption(client)); err != nil {
 		return fmt.Errorf("devcluster: dial the ResourceManager at %s: %w", c.rmAdr.Client, err)
 	}
 	if err := c.waitNodes(ctx); err != nil {
 		return err
 	}
-	return writeClientConf(c.Info())
+	in := c.Info()
+	return WriteClientConf(in.ConfDir, in.Dir, in.RM, in.TLS)
 }
 
 // startDaemon runs `spindle <role>` as name with the shared settings and
@@ -165,7 +178,6 @@ func (c *Cluster) startDaemon(ctx context.Context, role, name, dir string, ready
 	os.Remove(readyFile)
 	args := []string{role, "--ready-file", readyFile}
 	common := []string{
-		"spindle.cluster.secret-file=" + filepath.Join(c.dir, "cluster-secret"),
 		"spindle.memberlist.bind-address=127.0.0.1:0",
 		// Heartbeats five times a second make the demo start quickly.
 		"yarn.resourcemanager.nodemanagers.heartbeat-interval-ms=200",
@@ -218,6 +230,7 @@ func (c *Cluster) Info() Info {
 		CheckpointRoot: "file://" + filepath.Join(c.dir, "checkpoints"),
 		OutputRoot:     "file://" + filepath.Join(c.dir, "output"),
 		ConfDir:        filepath.Join(c.dir, "conf"),
+		TLS:            c.tls,
 	}
 	if c.rm != nil {
 		in.RMPID = c.rm.PID()

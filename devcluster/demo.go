@@ -206,6 +206,7 @@ func (d *Demo) submitArgs(info Info) []string {
 		"spark.streaming.backpressure.enabled=true",
 		"spark.locality.wait=0",
 	}
+	conf = append(conf, info.TLS.ClientConf()...)
 	args := []string{"submit", "--master", "spindle://" + info.RM.Client, "--deploy-mode", "cluster",
 		"--name", cfg.Name, "--num-executors", strconv.Itoa(cfg.Executors),
 		"--executor-memory", "512m", "--driver-memory", "512m", "--files", cfg.Regions}

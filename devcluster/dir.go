@@ -9,6 +9,9 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/spindlehq/spindle/pki"
+	"github.com/spindlehq/spindle/resourcemanager"
 )
 
 // Files that mark a directory as a dev cluster's.
@@ -79,30 +82,30 @@ func runningDev(dir string) (int, bool) {
 	return pid, true
 }
 
-// writeClientConf writes a client conf dir (yarn-site.xml and
+// WriteClientConf writes a client conf dir (yarn-site.xml and
 // spindle-site.xml) that points spindle's commands at the cluster and keeps
-// their staging, checkpoints and output inside it.
-func writeClientConf(in Info) error {
-	if err := os.MkdirAll(in.ConfDir, 0o755); err != nil {
-		return fmt.Errorf("devcluster: conf dir %s: %w", in.ConfDir, err)
+// their staging, checkpoints and output inside it, as the user of tls.
+func WriteClientConf(confDir, clusterDir string, rm resourcemanager.Addresses, tls pki.Local) error {
+	if err := os.MkdirAll(confDir, 0o755); err != nil {
+		return fmt.Errorf("devcluster: conf dir %s: %w", confDir, err)
 	}
 	files := map[string][][2]string{
 		"yarn-site.xml": {
-			{"yarn.resourcemanager.address", in.RM.Client},
-			{"yarn.resourcemanager.webapp.address", in.RM.Web},
+			{"yarn.resourcemanager.address", rm.Client},
+			{"yarn.resourcemanager.webapp.address", rm.Web},
 		},
-		"spindle-site.xml": {
-			{"spindle.tmp.dir", filepath.Join(in.Dir, "client")},
-		},
+		"spindle-site.xml": append([][2]string{
+			{"spindle.tmp.dir", filepath.Join(clusterDir, "client")},
+		}, keyValues(tls.ClientConf())...),
 	}
 	for name, props := range files {
 		var b strings.Builder
-		b.WriteString("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!-- Written by spindle dev for its cluster in " + xmlEscape(in.Dir) + ". -->\n<configuration>\n")
+		b.WriteString("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!-- Written for the Spindle cluster in " + xmlEscape(clusterDir) + ". -->\n<configuration>\n")
 		for _, p := range props {
 			fmt.Fprintf(&b, "  <property>\n    <name>%s</name>\n    <value>%s</value>\n  </property>\n", xmlEscape(p[0]), xmlEscape(p[1]))
 		}
 		b.WriteString("</configuration>\n")
-		if err := os.WriteFile(filepath.Join(in.ConfDir, name), []byte(b.String()), 0o644); err != nil {
+		if err := os.WriteFile(filepath.Join(confDir, name), []byte(b.String()), 0o644); err != nil {
 			return fmt.Errorf("devcluster: write %s: %w", name, err)
 		}
 	}
@@ -111,4 +114,14 @@ func writeClientConf(in Info) error {
 
 func xmlEscape(s string) string {
 	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "\"", "&quot;").Replace(s)
+}
+
+// keyValues splits KEY=VALUE pairs.
+func keyValues(kvs []string) [][2]string {
+	out := make([][2]string, 0, len(kvs))
+	for _, kv := range kvs {
+		k, v, _ := strings.Cut(kv, "=")
+		out = append(out, [2]string{k, v})
+	}
+	return out
 }

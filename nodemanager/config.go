@@ -8,6 +8,7 @@ import (
 	"github.com/spindlehq/spindle/conf"
 	"github.com/spindlehq/spindle/logging"
 	"github.com/spindlehq/spindle/membership"
+	"github.com/spindlehq/spindle/pki"
 	"go.uber.org/zap"
 )
 
@@ -39,8 +40,6 @@ type Config struct {
 	// spindle.log.maxAge). Path is not used: every stream gets its own, in
 	// its container's log dir.
 	ContainerLogs logging.RollingConfig
-	// SecretFile is the cluster secret shared with the RM (spindle.cluster.secret-file).
-	SecretFile string
 	// MonitorInterval is how often container memory is sampled.
 	MonitorInterval time.Duration
 	// PmemCheck enables killing containers above their memory allocation.
@@ -74,6 +73,11 @@ type Config struct {
 	// SpindleBinary replaces {{SPINDLE_BINARY}} in container commands;
 	// empty = this process's own executable.
 	SpindleBinary string
+	// TLS is the NM's certificate and the cluster CA; nil only with
+	// InsecurePlaintext.
+	TLS *pki.Material
+	// InsecurePlaintext runs without TLS (spindle.tls.insecure-plaintext).
+	InsecurePlaintext bool
 	// Logger receives the NM's log; nil = no logging.
 	Logger *zap.Logger
 }
@@ -131,6 +135,9 @@ func (c Config) Validate() error {
 	if err := c.logAggregationConfig().validate(); err != nil {
 		return err
 	}
+	if c.TLS == nil && !c.InsecurePlaintext {
+		return fmt.Errorf("nodemanager: %w", pki.ErrNoTLS)
+	}
 	logs := c.ContainerLogs
 	logs.Path = containerStdout
 	if err := logs.Validate(); err != nil {
@@ -148,7 +155,6 @@ func ConfigFrom(c *conf.Config) (Config, error) {
 	cfg.ResourceTrackerAddress = c.Get("yarn.resourcemanager.resource-tracker.address")
 	cfg.LocalDirs = c.Strings("yarn.nodemanager.local-dirs")
 	cfg.LogDirs = c.Strings("yarn.nodemanager.log-dirs")
-	cfg.SecretFile = c.Get("spindle.cluster.secret-file")
 	cfg.Seeds = c.Strings("spindle.memberlist.seeds")
 	var errs []error
 	keep := func(err error) {
@@ -188,6 +194,9 @@ func ConfigFrom(c *conf.Config) (Config, error) {
 	cfg.ContainerLogs.MaxBackups = int(backups)
 	cfg.Membership, err = membership.ConfigFrom(c)
 	keep(err)
+	cfg.TLS, err = pki.FromConf(c, true, nil)
+	keep(err)
+	cfg.InsecurePlaintext = err == nil && cfg.TLS == nil
 	if len(errs) > 0 {
 		return cfg, errors.Join(errs...)
 	}

@@ -35,12 +35,15 @@ const (
 
 // container is the NM's record of one container.
 type container struct {
-	id      string
-	ident   *pb.ContainerTokenIdentifier
-	proc    *launcher.Process
-	workDir string
-	logDir  string
-	state   pb.ContainerState
+	id    string
+	ident *pb.ContainerTokenIdentifier
+	// startToken is the token the container was started with, which stops
+	// it even after its master key is rolled out.
+	startToken *pb.Token
+	proc       *launcher.Process
+	workDir    string
+	logDir     string
+	state      pb.ContainerState
 	// exitStatus and diagnostics are final once state is COMPLETE.
 	exitStatus  int32
 	diagnostics string
@@ -85,11 +88,12 @@ func (nm *NodeManager) startContainer(ctx context.Context, req *pb.StartContaine
 	}
 	appID := cid.Attempt.App.String()
 	c := &container{
-		id:      id,
-		ident:   ident,
-		workDir: filepath.Join(pick(nm.cfg.LocalDirs, id), appID, id),
-		logDir:  filepath.Join(pick(nm.cfg.LogDirs, id), appID, id),
-		state:   pb.ContainerState_CONTAINER_STATE_NEW,
+		id:         id,
+		ident:      ident,
+		startToken: req.GetContainerToken(),
+		workDir:    filepath.Join(pick(nm.cfg.LocalDirs, id), appID, id),
+		logDir:     filepath.Join(pick(nm.cfg.LogDirs, id), appID, id),
+		state:      pb.ContainerState_CONTAINER_STATE_NEW,
 	}
 
 	nm.mu.Lock()
@@ -105,6 +109,7 @@ func (nm *NodeManager) startContainer(ctx context.Context, req *pb.StartContaine
 	nm.containers[id] = c
 	nm.rememberUserLocked(appID, ident.GetUser())
 	nm.mu.Unlock()
+	nm.recordAppACL(appID, ident.GetViewAcl())
 
 	memMB := ident.GetResource().GetMemoryMb() - ident.GetMemoryOverheadMb()
 	host, port, _ := net.SplitHostPort(nm.nodeID)

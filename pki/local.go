@@ -39,9 +39,11 @@ func LocalHosts() ([]string, []net.IP) {
 
 // CreateLocal creates a CA and the certificates of a cluster on this
 // machine in dir: the RM's, one every NM shares, the application CA and a
-// client certificate for user. The CA's key is not kept: nothing on the
-// machine can issue more certificates for this cluster.
-func CreateLocal(dir, user string, validity time.Duration) (Local, error) {
+// client certificate for user. The daemons' certificates are valid for
+// LocalHosts and the extra addresses (test hosts' own). The CA's key is not
+// kept: nothing on the machine can issue more certificates for this
+// cluster.
+func CreateLocal(dir, user string, validity time.Duration, extra ...net.IP) (Local, error) {
 	l := Local{Dir: dir, User: user}
 	ca, err := NewCA("Spindle local cluster CA", validity)
 	if err != nil {
@@ -56,6 +58,7 @@ func CreateLocal(dir, user string, validity time.Duration) (Local, error) {
 		return l, err
 	}
 	dns, ips := LocalHosts()
+	ips = append(ips, extra...)
 	for _, c := range []struct {
 		path *string
 		file string

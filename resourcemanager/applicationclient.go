@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 
+	"github.com/spindlehq/spindle/acl"
 	pb "github.com/spindlehq/spindle/api/spindlepb"
 	"github.com/spindlehq/spindle/conf"
 	"github.com/spindlehq/spindle/launch"
@@ -34,6 +35,9 @@ func (s *clientService) SubmitApplication(ctx context.Context, req *pb.SubmitApp
 	if req.GetContext() == nil {
 		return nil, status.Error(codes.InvalidArgument, "submit: the submission context is missing")
 	}
+	if err := s.rm.authorizeSubmit(ctx, req.GetContext()); err != nil {
+		return nil, err
+	}
 	if err := s.rm.checkResourceAsks(req.GetContext()); err != nil {
 		return nil, err
 	}
@@ -46,6 +50,9 @@ func (s *clientService) SubmitApplication(ctx context.Context, req *pb.SubmitApp
 func (s *clientService) KillApplication(ctx context.Context, req *pb.KillApplicationRequest) (*pb.KillApplicationResponse, error) {
 	rm := s.rm
 	if err := rm.checkClientSecret(ctx, "kill "+req.GetApplicationId()); err != nil {
+		return nil, err
+	}
+	if err := rm.checkApp(callerOf(ctx), acl.ModifyApp, req.GetApplicationId()); err != nil {
 		return nil, err
 	}
 	if _, err := rm.killApplication(req.GetApplicationId(), req.GetDiagnostics()); err != nil {
@@ -75,14 +82,20 @@ func (s *clientService) GetApplicationReport(ctx context.Context, req *pb.GetApp
 	if err != nil {
 		return nil, err
 	}
-	return &pb.GetApplicationReportResponse{Report: r}, nil
+	return &pb.GetApplicationReportResponse{Report: s.rm.reportsFor(callerOf(ctx), r)[0]}, nil
 }
 
 func (s *clientService) GetApplications(ctx context.Context, req *pb.GetApplicationsRequest) (*pb.GetApplicationsResponse, error) {
-	return &pb.GetApplicationsResponse{Applications: s.rm.applications(req)}, nil
+	return &pb.GetApplicationsResponse{Applications: s.rm.reportsFor(callerOf(ctx), s.rm.applications(req)...)}, nil
 }
 
 func (s *clientService) GetApplicationAttempts(ctx context.Context, req *pb.GetApplicationAttemptsRequest) (*pb.GetApplicationAttemptsResponse, error) {
+	s.rm.mu.Lock()
+	err := s.rm.checkAppLocked(callerOf(ctx), acl.ViewApp, req.GetApplicationId())
+	s.rm.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
 	attempts, err := s.rm.attemptReports(req.GetApplicationId())
 	if err != nil {
 		return nil, err

@@ -120,6 +120,7 @@ func (s *amService) Allocate(ctx context.Context, req *pb.AllocateRequest) (*pb.
 			resp.NumClusterNodes++
 		}
 	}
+	resp.AmRmToken = rm.renewAttemptTokenLocked(t)
 	return resp, nil
 }
 

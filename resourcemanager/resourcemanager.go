@@ -14,6 +14,7 @@ import (
 	"github.com/spindlehq/spindle/eventlog"
 	"github.com/spindlehq/spindle/ids"
 	"github.com/spindlehq/spindle/membership"
+	"github.com/spindlehq/spindle/pki"
 	"github.com/spindlehq/spindle/resourcemanager/scheduler"
 	"github.com/spindlehq/spindle/resourcemanager/webapp"
 	"github.com/spindlehq/spindle/token"
@@ -30,9 +31,17 @@ const memberName = "resourcemanager"
 
 // ResourceManager is a running RM daemon.
 type ResourceManager struct {
-	cfg       Config
-	lg        *zap.Logger
-	signer    *token.Signer
+	cfg Config
+	lg  *zap.Logger
+	// signer signs container tokens, attemptSigner attempt tokens, each
+	// with master keys rolled on a schedule (containerKeys, attemptKeys).
+	signer        *token.Signer
+	attemptSigner *token.Signer
+	containerKeys *token.Roller
+	attemptKeys   *token.Roller
+	// gossipKey encrypts the memberlist gossip; NMs get it when they
+	// register.
+	gossipKey []byte
 	sched     *scheduler.Scheduler
 	startTime time.Time
 	metrics   *metrics
@@ -91,18 +100,16 @@ func New(cfg Config) (*ResourceManager, error) {
 	if lg == nil {
 		lg = zap.NewNop()
 	}
-	secret, err := token.LoadOrCreateSecret(cfg.SecretFile)
-	if err != nil {
-		return nil, err
+	if cfg.TLS != nil {
+		cfg.TLS.SetLogger(lg.Named("tls"))
 	}
-	signer, err := token.NewSigner(secret)
-	if err != nil {
-		return nil, err
+	if cfg.ACLs != nil {
+		cfg.ACLs.Logger = lg.Named("acl")
 	}
+	var err error
 	rm := &ResourceManager{
 		cfg:        cfg,
 		lg:         lg,
-		signer:     signer,
 		startTime:  time.Now(),
 		nodes:      map[string]*rmNode{},
 		apps:       map[string]*rmApp{},
@@ -123,7 +130,7 @@ func New(cfg Config) (*ResourceManager, error) {
 	}
 	rm.webAuth = cfg.WebAuthorizer
 	if rm.webAuth == nil {
-		rm.webAuth = webapp.ClientSecretAuthorizer{Secret: rm.clientSecret}
+		rm.webAuth = aclAuthorizer{rm: rm, secret: webapp.ClientSecretAuthorizer{Secret: rm.clientSecret}}
 	}
 	if cfg.HistoryDir != "" {
 		if rm.history, err = openHistory(cfg.HistoryDir, rm.lg.Named("history")); err != nil {
@@ -134,12 +141,23 @@ func New(cfg Config) (*ResourceManager, error) {
 		return nil, fmt.Errorf("resourcemanager: web UI: %w", err)
 	}
 	rm.metrics = newMetrics(rm)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
 	if cfg.RecoveryEnabled {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
+		if err := protectStateDir(cfg.StateStoreURI); err != nil {
+			return nil, fmt.Errorf("resourcemanager: state store %s: %w", cfg.StateStoreURI, err)
+		}
 		if rm.state, err = openStateStore(ctx, cfg.StateStoreURI); err != nil {
 			return nil, err
 		}
+	}
+	if err := rm.initKeys(ctx); err != nil {
+		if rm.state != nil {
+			rm.state.store.Close()
+		}
+		return nil, err
+	}
+	if cfg.RecoveryEnabled {
 		if err := rm.recover(ctx); err != nil {
 			rm.state.store.Close()
 			return nil, err
@@ -188,6 +206,7 @@ func (rm *ResourceManager) Start(ctx context.Context) error {
 	mcfg := rm.cfg.Membership.Derive(bindHost, ownIP)
 	mcfg.Name = fmt.Sprintf("%s/%d", memberName, time.Now().UnixNano())
 	mcfg.OnDead = rm.memberDead
+	mcfg.SecretKey = rm.gossipKey
 	mcfg.Logger = rm.lg.Named("memberlist")
 	if rm.member, err = membership.Start(mcfg); err != nil {
 		rm.clientLis.Close()
@@ -196,18 +215,19 @@ func (rm *ResourceManager) Start(ctx context.Context) error {
 		return err
 	}
 
-	rm.clientServer = grpc.NewServer()
+	rm.clientServer = grpc.NewServer(rm.clientServerOptions()...)
 	pb.RegisterApplicationClientServer(rm.clientServer, &clientService{rm: rm})
 	pb.RegisterApplicationMasterServer(rm.clientServer, &amService{rm: rm})
-	rm.trackerServer = grpc.NewServer()
+	rm.trackerServer = grpc.NewServer(rm.trackerServerOptions()...)
 	pb.RegisterResourceTrackerServer(rm.trackerServer, &trackerService{rm: rm})
-	rm.webServer = &http.Server{Handler: rm.webHandler(rm.ui), ReadHeaderTimeout: 10 * time.Second}
+	rm.webServer = &http.Server{Handler: rm.webAuthenticate(rm.webHandler(rm.ui)), ReadHeaderTimeout: 10 * time.Second}
 
 	runCtx, cancel := context.WithCancel(context.Background())
 	rm.cancel = cancel
 	rm.serve(func() error { return rm.clientServer.Serve(rm.clientLis) })
 	rm.serve(func() error { return rm.trackerServer.Serve(rm.trackerLis) })
-	rm.serve(func() error { return rm.webServer.Serve(rm.webLis) })
+	webLis := rm.webListener(rm.webLis)
+	rm.serve(func() error { return rm.webServer.Serve(webLis) })
 	rm.done.Add(1)
 	go func() {
 		defer rm.done.Done()
@@ -229,7 +249,15 @@ func (rm *ResourceManager) Start(ctx context.Context) error {
 	// containers before any node has registered; nodes' registrations
 	// kick the scheduler.
 	rm.kickScheduler()
+	rm.done.Add(1)
+	go func() {
+		defer rm.done.Done()
+		rm.rollKeys(runCtx)
+	}()
 	a := rm.Addresses()
+	if rm.plaintext() {
+		pki.WarnPlaintext(rm.lg, "resourcemanager")
+	}
 	rm.lg.Info("resourcemanager started",
 		zap.String("client", a.Client), zap.String("resourceTracker", a.Tracker),
 		zap.String("webapp", a.Web), zap.String("memberlist", a.Memberlist),

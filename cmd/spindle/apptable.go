@@ -11,7 +11,6 @@ import (
 	"github.com/spindlehq/spindle/client"
 	"github.com/spindlehq/spindle/ids"
 	"github.com/spindlehq/spindle/resourcemanager"
-	"github.com/spindlehq/spindle/token"
 	"github.com/urfave/cli/v2"
 )
 
@@ -44,13 +43,7 @@ func withRM(c *cli.Context, fn func(s *client.RM) error) error {
 	if err != nil {
 		return err
 	}
-	var secret []byte
-	if f := cfg.Get("spindle.client.secret-file"); f != "" {
-		if secret, err = token.LoadSecret(f); err != nil {
-			return err
-		}
-	}
-	rm, err := client.Dial(cfg.Get("yarn.resourcemanager.address"), secret)
+	rm, err := dialRM(cfg.Get("yarn.resourcemanager.address"), cfg)
 	if err != nil {
 		return err
 	}

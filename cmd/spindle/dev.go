@@ -188,10 +188,10 @@ func buildDemoJob(ctx context.Context, out io.Writer, source, dir string) (job, 
 // printDevInfo prints where the cluster serves.
 func printDevInfo(w io.Writer, in devcluster.Info) {
 	fmt.Fprintf(w, "\nSpindle dev cluster is up (spindle dev pid %d, files in %s)\n", os.Getpid(), in.Dir)
-	fmt.Fprintf(w, "  ResourceManager   pid %-7d rpc %s   REST http://%s/ws/v1/cluster/apps   metrics http://%s/metrics\n",
+	fmt.Fprintf(w, "  ResourceManager   pid %-7d rpc %s   REST https://%s/ws/v1/cluster/apps   metrics https://%s/metrics\n",
 		in.RMPID, in.RM.Client, in.RM.Web, in.RM.Web)
 	for i, nm := range in.NodeManagers {
-		fmt.Fprintf(w, "  NodeManager %d     pid %-7d node %s   REST http://%s/ws/v1/node/containers   metrics http://%s/metrics\n",
+		fmt.Fprintf(w, "  NodeManager %d     pid %-7d node %s   REST https://%s/ws/v1/node/containers   metrics https://%s/metrics\n",
 			i, nm.PID, nm.NodeID, nm.Web, nm.Web)
 	}
 	topics := make([]string, 0, len(in.Topics))
@@ -203,4 +203,7 @@ func printDevInfo(w io.Writer, in devcluster.Info) {
 	fmt.Fprintf(w, "  Checkpoints       %s\n", in.CheckpointRoot)
 	fmt.Fprintf(w, "  Logs              %s/rm/logs, %s/nm*/logs; containers' in %s/nm*/nm-logs\n", in.Dir, in.Dir, in.Dir)
 	fmt.Fprintf(w, "  Client conf       export SPINDLE_CONF_DIR=%s   (spindle application -list, spindle node -list, spindle submit --master yarn …)\n", in.ConfDir)
+	if in.TLS.CA != "" {
+		fmt.Fprintf(w, "  Certificates      %s (you are user %s); curl the endpoints with: curl %s https://…\n", in.TLS.Dir, in.TLS.User, in.CurlFlags())
+	}
 }

@@ -41,7 +41,7 @@ func nodeCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			rm, err := client.Dial(cfg.Get("yarn.resourcemanager.address"), nil)
+			rm, err := dialRM(cfg.Get("yarn.resourcemanager.address"), cfg)
 			if err != nil {
 				return err
 			}

@@ -11,7 +11,6 @@ import (
 	"github.com/spindlehq/spindle/conf"
 	"github.com/spindlehq/spindle/launch"
 	"github.com/spindlehq/spindle/submit"
-	"github.com/spindlehq/spindle/token"
 	"github.com/urfave/cli/v2"
 )
 
@@ -78,17 +77,7 @@ func dialSubmitRM(opts *submit.Options, daemon *conf.Config) (*client.RM, error)
 	if err != nil {
 		return nil, err
 	}
-	secretFile := opts.Conf["spindle.client.secret-file"]
-	if secretFile == "" {
-		secretFile = daemon.Get("spindle.client.secret-file")
-	}
-	var secret []byte
-	if secretFile != "" {
-		if secret, err = token.LoadSecret(secretFile); err != nil {
-			return nil, err
-		}
-	}
-	return client.Dial(addr, secret)
+	return dialRM(addr, overlay{over: opts.Conf, base: daemon})
 }
 
 // interruptible is ctx ended by the first SIGINT or SIGTERM, so that a

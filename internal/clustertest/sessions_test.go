@@ -138,7 +138,7 @@ var lagSeries = regexp.MustCompile(`(?m)^spindle_am_consumer_lag_records(?:\{[^}
 func TestLagGrowsWhileNoBatchCompletes(t *testing.T) {
 	b := kafkatest.Start(t, map[string]int32{"events": 2})
 	c := testutil.StartCluster(t, testutil.ClusterConfig{NodeManagers: 2, NMMemory: "2g"})
-	dir := t.TempDir()
+	dir := testutil.SharedDir(t)
 	sub := streamingJob(c, b, "events", dir, []string{"--executor-memory", "3g"}, testutil.Binary(t, "./internal/testutil/panicjob", "panicjob"))
 	appID := sub.AppID()
 	t.Cleanup(func() { killApp(t, c, appID) })
@@ -146,7 +146,7 @@ func TestLagGrowsWhileNoBatchCompletes(t *testing.T) {
 	lag := func(want int64) {
 		t.Helper()
 		testutil.WaitFor(t, 30*time.Second, func() (bool, string) {
-			m := lagSeries.FindStringSubmatch(httpGet(t, base+"/metrics"))
+			m := lagSeries.FindStringSubmatch(httpGet(t, c.TLS.ClientTLS, base+"/metrics"))
 			if m == nil {
 				return false, "no spindle_am_consumer_lag_records series"
 			}

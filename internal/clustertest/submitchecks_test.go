@@ -103,7 +103,7 @@ func TestSubmitRefusesBadSettingsBeforeAnyApplication(t *testing.T) {
 // Spark key is passed on with a warning naming the key meant.
 func TestSubmitTagsPriorityTypeAndWarnings(t *testing.T) {
 	c := testutil.StartCluster(t, testutil.ClusterConfig{NodeManagers: 1})
-	stop := filepath.Join(t.TempDir(), "stop")
+	stop := filepath.Join(testutil.SharedDir(t), "stop")
 	sub := c.Submit("--num-executors", "1", "--executor-memory", "128m", "--driver-memory", "128m",
 		"--conf", "spindle.driver.mode=process",
 		"--conf", "spark.yarn.tags=nightly,Team-A",

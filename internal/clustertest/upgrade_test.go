@@ -36,13 +36,13 @@ func TestUpgradeScript(t *testing.T) {
 	root := filepath.Join(filepath.Dir(file), "..", "..")
 	b := kafkatest.Start(t, map[string]int32{"txns": 2})
 	c := testutil.StartCluster(t, testutil.ClusterConfig{NodeManagers: 2})
-	dir := t.TempDir()
+	dir := testutil.SharedDir(t)
 	ckpt := filepath.Join(dir, "checkpoint")
 
 	v1 := testutil.Binary(t, "./examples/retail", "retail")
 	// The new build: the same job with a version stamped in, so its bytes
 	// differ.
-	v2 := filepath.Join(t.TempDir(), "retail")
+	v2 := filepath.Join(testutil.SharedDir(t), "retail")
 	build := exec.Command("go", "build", "-ldflags", "-X main.version=2", "-o", v2, "./examples/retail")
 	build.Dir = root
 	if out, err := build.CombinedOutput(); err != nil {
@@ -52,22 +52,26 @@ func TestUpgradeScript(t *testing.T) {
 		t.Fatal("the new build is byte for byte the old one: the upgrade would not be seen")
 	}
 
+	var tlsConf []string // the user's certificate, for submit and the script's spindle application
+	for _, kv := range c.TLS.ClientConf() {
+		tlsConf = append(tlsConf, "--conf", kv)
+	}
 	submitArgs := func(job string) []string {
-		return []string{
-			"--master", "spindle://" + c.RMAddr.Client,
+		return append(append([]string{}, tlsConf...),
+			"--master", "spindle://"+c.RMAddr.Client,
 			"--name", "retail-upgrade", "--num-executors", "2", "--executor-memory", "128m", "--driver-memory", "128m",
 			"--files", filepath.Join(root, "examples", "retail", "regions.csv"),
-			"--conf", "spark.yarn.stagingDir=file://" + c.Dir + "/staging",
-			"--conf", "spindle.kafka.bootstrap.servers=" + strings.Join(b.Addrs(), ","),
+			"--conf", "spark.yarn.stagingDir=file://"+c.Dir+"/staging",
+			"--conf", "spindle.kafka.bootstrap.servers="+strings.Join(b.Addrs(), ","),
 			"--conf", "spindle.kafka.topics=txns",
 			"--conf", "spindle.kafka.auto.offset.reset=earliest",
 			"--conf", "spindle.streaming.batchDuration=300ms",
-			"--conf", "spindle.checkpoint.dir=file://" + ckpt,
-			"--conf", "spindle.sink.path=file://" + dir + "/out",
+			"--conf", "spindle.checkpoint.dir=file://"+ckpt,
+			"--conf", "spindle.sink.path=file://"+dir+"/out",
 			"--conf", "spindle.streaming.shutdownMarker.pollInterval=100ms",
 			"--conf", "spark.locality.wait=10ms",
 			job, "--regions", "regions.csv",
-		}
+		)
 	}
 	revenue := map[string]int64{} // by store, in cents
 	produce := func(from, to int) {
@@ -102,8 +106,8 @@ func TestUpgradeScript(t *testing.T) {
 	waitSink(100)
 	t.Logf("old build %s running, 100 transactions in the sink", app1)
 
-	script := exec.Command("bash", filepath.Join(root, "scripts", "spindle-upgrade.sh"),
-		"--spindle", testutil.SpindleBinary(t), "--poll", "0.2", "--timeout", "60", app1, "--")
+	script := exec.Command("bash", append(append([]string{filepath.Join(root, "scripts", "spindle-upgrade.sh"),
+		"--spindle", testutil.SpindleBinary(t), "--poll", "0.2", "--timeout", "60"}, tlsConf...), app1, "--")...)
 	script.Args = append(script.Args, submitArgs(v2)...)
 	var out syncBuffer
 	script.Stdout, script.Stderr = &out, &out

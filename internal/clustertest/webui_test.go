@@ -13,10 +13,11 @@ import (
 	"github.com/spindlehq/spindle/internal/testutil"
 )
 
-// restJSON GETs url and decodes its JSON body into v.
+// restJSON GETs url of a cluster without TLS and decodes its JSON body
+// into v.
 func restJSON(t *testing.T, url string, v any) {
 	t.Helper()
-	raw := httpGet(t, url)
+	raw := httpGet(t, nil, url)
 	if err := json.Unmarshal([]byte(raw), v); err != nil {
 		t.Fatalf("GET %s: %v\n%.1000s", url, err, raw)
 	}
@@ -34,14 +35,16 @@ type restAppInfo struct {
 // Streaming tab through the proxy, a batch page, a killed NM as LOST and,
 // after the application ends, its pages from history, in headless
 // Chromium. With SPINDLE_UI_SCREENSHOTS=docs it also takes the
-// screenshots the docs show.
+// screenshots the docs show. The cluster runs without TLS: the browser has
+// no client certificate; the pages' access checks are tested with Go's
+// client (TestOtherUsersCannotViewLogsRESTOrAM).
 func TestWebUIInBrowser(t *testing.T) {
 	b := kafkatest.Start(t, map[string]int32{"transactions": 4})
-	events := filepath.Join(t.TempDir(), "events")
-	c := testutil.StartCluster(t, testutil.ClusterConfig{NodeManagers: 2, Conf: []string{"spark.history.fs.logDirectory=file://" + events}})
+	events := filepath.Join(testutil.SharedDir(t), "events")
+	c := testutil.StartCluster(t, testutil.ClusterConfig{NodeManagers: 2, Plaintext: true, Conf: []string{"spark.history.fs.logDirectory=file://" + events}})
 	var want testutil.RetailTotals
 	testutil.ProduceRetail(t, b, "transactions", 4, 0, 3000, &want)
-	dir := t.TempDir()
+	dir := testutil.SharedDir(t)
 	sub := retailJob(t, c, b, "transactions", dir,
 		"--conf", "spark.eventLog.enabled=true", "--conf", "spark.eventLog.dir=file://"+events,
 		"--conf", "spark.streaming.kafka.maxRatePerPartition=500")

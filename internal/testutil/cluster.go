@@ -4,7 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
+	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -15,7 +15,6 @@ import (
 	pb "github.com/spindlehq/spindle/api/spindlepb"
 	"github.com/spindlehq/spindle/internal/netns"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 )
 
 // ClusterConfig shapes a test cluster.
@@ -36,6 +35,9 @@ type ClusterConfig struct {
 	// Hosts, when set, places the RM on its host "rm" and NM i on its
 	// host "nm<i>", each daemon listening on its host's address.
 	Hosts *netns.Network
+	// Plaintext runs the cluster without TLS
+	// (spindle.tls.insecure-plaintext), as benchmarks compare.
+	Plaintext bool
 }
 
 // ShippedTimingChanges are the only settings a cluster with
@@ -62,14 +64,15 @@ type NMAddresses struct {
 
 // Cluster is an RM and NMs, each its own spindle process on 127.0.0.1.
 type Cluster struct {
-	tb         testing.TB
-	Dir        string
-	SecretFile string
-	RM         *Daemon
-	RMAddr     RMAddresses
-	NMs        []*Daemon
-	common     []string
-	cfg        ClusterConfig
+	tb  testing.TB
+	Dir string
+	// TLS is the cluster's CA and certificates.
+	TLS    *ClusterTLS
+	RM     *Daemon
+	RMAddr RMAddresses
+	NMs    []*Daemon
+	common []string
+	cfg    ClusterConfig
 }
 
 // fastTimings make failure detection and heartbeats quick enough for tests;
@@ -97,16 +100,20 @@ func StartCluster(tb testing.TB, cfg ClusterConfig) *Cluster {
 		cfg.NMVCores = 4
 	}
 	dir := tb.TempDir()
-	c := &Cluster{tb: tb, Dir: dir, SecretFile: filepath.Join(dir, "cluster-secret"), cfg: cfg}
+	c := &Cluster{tb: tb, Dir: dir, cfg: cfg}
+	c.TLS = NewClusterTLS(tb, filepath.Join(dir, "tls"), c.hostIPs()...)
+	if cfg.Plaintext {
+		c.TLS.Plaintext, c.TLS.ClientTLS = true, nil
+	}
 	timings := fastTimings
 	if cfg.ShippedTimings {
 		timings = ShippedTimingChanges
 	}
-	c.common = append([]string{"spindle.cluster.secret-file=" + c.SecretFile}, timings...)
+	c.common = append([]string{}, timings...)
 	c.common = append(c.common, cfg.Conf...)
 	rmArgs := []string{"resourcemanager"}
 	host, ip := c.host("rm")
-	for _, kv := range append(c.common,
+	for _, kv := range append(append(c.TLS.RMConf(), c.common...),
 		"spindle.tmp.dir="+filepath.Join(dir, "rm"),
 		"yarn.resourcemanager.address="+ip+":0",
 		"yarn.resourcemanager.resource-tracker.address="+ip+":0",
@@ -116,6 +123,8 @@ func StartCluster(tb testing.TB, cfg ClusterConfig) *Cluster {
 	}
 	c.RM = StartDaemonOn(tb, host, "resourcemanager", rmArgs...)
 	c.RM.Ready(&c.RMAddr)
+	c.registerDaemon(c.RM)
+	c.RM.onReady = c.registerDaemon
 	for i := 0; i < cfg.NodeManagers; i++ {
 		c.AddNodeManager()
 	}
@@ -129,7 +138,7 @@ func (c *Cluster) AddNodeManager(extraConf ...string) *Daemon {
 	i := len(c.NMs)
 	args := []string{"nodemanager"}
 	host, ip := c.host("nm" + strconv.Itoa(i))
-	for _, kv := range append(append(c.common,
+	for _, kv := range append(append(append(c.TLS.NMConf(), c.common...),
 		"spindle.tmp.dir="+filepath.Join(c.Dir, "nm"+strconv.Itoa(i)),
 		"yarn.resourcemanager.resource-tracker.address="+c.RMAddr.Tracker,
 		"yarn.nodemanager.address="+ip+":0",
@@ -141,6 +150,8 @@ func (c *Cluster) AddNodeManager(extraConf ...string) *Daemon {
 	}
 	d := StartDaemonOn(c.tb, host, "nodemanager-"+strconv.Itoa(i), args...)
 	c.NMs = append(c.NMs, d)
+	c.registerDaemon(d)
+	d.onReady = c.registerDaemon
 	return d
 }
 
@@ -157,6 +168,19 @@ func (c *Cluster) host(name string) (*netns.Host, string) {
 	return h, h.IP.String()
 }
 
+// hostIPs are the addresses of the cluster's test hosts, which its daemons'
+// certificates must name.
+func (c *Cluster) hostIPs() []net.IP {
+	if c.cfg.Hosts == nil {
+		return nil
+	}
+	var ips []net.IP
+	for _, h := range c.cfg.Hosts.Hosts() {
+		ips = append(ips, h.IP)
+	}
+	return ips
+}
+
 // NodeID returns the node id of NM i, from its ready file.
 func (c *Cluster) NodeID(i int) string {
 	var a NMAddresses
@@ -164,9 +188,20 @@ func (c *Cluster) NodeID(i int) string {
 	return a.NodeID
 }
 
-// ConfArgs are --conf flags that point a client command at this cluster.
+// ConfArgs are --conf flags that point a client command at this cluster,
+// as its default user.
 func (c *Cluster) ConfArgs() []string {
-	return []string{"--conf", "yarn.resourcemanager.address=" + c.RMAddr.Client, "--conf", "spindle.tmp.dir=" + filepath.Join(c.Dir, "client")}
+	return c.ConfArgsAs(c.TLS.ClientConf())
+}
+
+// ConfArgsAs are ConfArgs with the TLS keys tlsConf (ClusterTLS.UserConf)
+// instead of the default user's.
+func (c *Cluster) ConfArgsAs(tlsConf []string) []string {
+	args := []string{"--conf", "yarn.resourcemanager.address=" + c.RMAddr.Client, "--conf", "spindle.tmp.dir=" + filepath.Join(c.Dir, "client")}
+	for _, kv := range tlsConf {
+		args = append(args, "--conf", kv)
+	}
+	return args
 }
 
 // Client dials the RM's ApplicationClient service.
@@ -216,10 +251,11 @@ func (c *Cluster) WaitForNodes(n int) {
 	})
 }
 
-// Dial opens a gRPC connection closed at the end of the test.
+// Dial opens a gRPC connection to an address of a test cluster, as its
+// default user; it is closed at the end of the test.
 func Dial(tb testing.TB, addr string) *grpc.ClientConn {
 	tb.Helper()
-	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	conn, err := grpc.NewClient(addr, DialOption(tb, addr))
 	if err != nil {
 		tb.Fatalf("dial %s: %v", addr, err)
 	}
@@ -247,7 +283,7 @@ func (c *Cluster) NMContainers(i int) []NMContainer {
 	c.tb.Helper()
 	var a NMAddresses
 	c.NMs[i].Ready(&a)
-	resp, err := http.Get("http://" + a.Web + "/ws/v1/node/containers")
+	resp, err := HTTPClient(c.tb, a.Web).Get(URL(a.Web, "/ws/v1/node/containers"))
 	if err != nil {
 		return nil
 	}
@@ -276,4 +312,28 @@ func (c *Cluster) RunningContainers(appID string) map[int][]NMContainer {
 		}
 	}
 	return out
+}
+
+// registerDaemon makes the harness reach d's addresses with this cluster's
+// certificates.
+func (c *Cluster) registerDaemon(d *Daemon) {
+	var a struct {
+		Client  string `json:"client"`
+		NodeID  string `json:"nodeId"`
+		Webapp  string `json:"webapp"`
+		Tracker string `json:"resourceTracker"`
+	}
+	d.Ready(&a)
+	for _, addr := range []string{a.Client, a.NodeID, a.Webapp} {
+		if addr != "" {
+			registerAddr(addr, c.TLS.ClientTLS)
+		}
+	}
+	if a.Tracker != "" && c.TLS.ClientTLS != nil {
+		// Tests that speak for a node of their own do it with the NMs'
+		// certificate, which is valid for the test hosts' nodes.
+		registerAddr(a.Tracker, c.TLS.material(c.tb, c.TLS.NM))
+	} else if a.Tracker != "" {
+		registerAddr(a.Tracker, nil)
+	}
 }

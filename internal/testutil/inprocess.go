@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/spindlehq/spindle/nodemanager"
+	"github.com/spindlehq/spindle/pki"
 	"github.com/spindlehq/spindle/resourcemanager"
 )
 
@@ -16,6 +17,7 @@ import (
 type InProcessCluster struct {
 	RM  *resourcemanager.ResourceManager
 	NMs []*nodemanager.NodeManager
+	TLS *ClusterTLS
 }
 
 // StartInProcess starts an RM and n NMs of memoryMB and vcores each on
@@ -23,9 +25,14 @@ type InProcessCluster struct {
 func StartInProcess(tb testing.TB, n int, memoryMB int64, vcores int32) *InProcessCluster {
 	tb.Helper()
 	dir := tb.TempDir()
-	secret := filepath.Join(dir, "cluster-secret")
+	tls := NewClusterTLS(tb, filepath.Join(dir, "tls"))
 	rmCfg := resourcemanager.DefaultConfig()
-	rmCfg.SecretFile = secret
+	rmCfg.TLS = tls.material(tb, tls.RM)
+	appCA, err := pki.LoadAuthority(tls.AppCA, pki.KeyFileFor(tls.AppCA))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	rmCfg.AppCA = appCA
 	rmCfg.HeartbeatInterval = 100 * time.Millisecond
 	rm, err := resourcemanager.New(rmCfg)
 	if err != nil {
@@ -36,7 +43,12 @@ func StartInProcess(tb testing.TB, n int, memoryMB int64, vcores int32) *InProce
 	if err := rm.Start(ctx); err != nil {
 		tb.Fatal(err)
 	}
-	c := &InProcessCluster{RM: rm}
+	registerAddr(rm.Addresses().Client, tls.ClientTLS)
+	registerAddr(rm.Addresses().Web, tls.ClientTLS)
+	// Tests that speak for a node of their own do it with the NMs'
+	// certificate, which is valid for this host's nodes.
+	registerAddr(rm.Addresses().Tracker, tls.material(tb, tls.NM))
+	c := &InProcessCluster{RM: rm, TLS: tls}
 	tb.Cleanup(func() {
 		for _, nm := range c.NMs {
 			nm.Stop(context.Background())
@@ -46,7 +58,7 @@ func StartInProcess(tb testing.TB, n int, memoryMB int64, vcores int32) *InProce
 	for i := 0; i < n; i++ {
 		cfg := nodemanager.DefaultConfig()
 		cfg.ResourceTrackerAddress = rm.Addresses().Tracker
-		cfg.SecretFile = secret
+		cfg.TLS = tls.material(tb, tls.NM)
 		cfg.MemoryMB, cfg.VCores = memoryMB, vcores
 		cfg.LocalDirs = []string{filepath.Join(dir, "nm"+strconv.Itoa(i), "local")}
 		cfg.LogDirs = []string{filepath.Join(dir, "nm"+strconv.Itoa(i), "logs")}
@@ -58,6 +70,8 @@ func StartInProcess(tb testing.TB, n int, memoryMB int64, vcores int32) *InProce
 			tb.Fatal(err)
 		}
 		c.NMs = append(c.NMs, nm)
+		registerAddr(nm.NodeID(), tls.ClientTLS)
+		registerAddr(nm.Addresses().Web, tls.ClientTLS)
 	}
 	return c
 }

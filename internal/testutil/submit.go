@@ -34,7 +34,11 @@ func (w lockedWriter) Write(p []byte) (int, error) {
 // Submit runs `spindle submit --master spindle://<rm> args…` against c.
 func (c *Cluster) Submit(args ...string) *Submission {
 	c.tb.Helper()
-	full := append([]string{"submit", "--master", "spindle://" + c.RMAddr.Client, "--conf", "spark.yarn.stagingDir=file://" + c.Dir + "/staging"}, args...)
+	full := []string{"submit", "--master", "spindle://" + c.RMAddr.Client, "--conf", "spark.yarn.stagingDir=file://" + c.Dir + "/staging"}
+	for _, kv := range c.TLS.ClientConf() {
+		full = append(full, "--conf", kv)
+	}
+	full = append(full, args...)
 	s := &Submission{tb: c.tb, cmd: exec.Command(SpindleBinary(c.tb), full...), done: make(chan struct{})}
 	s.cmd.Stdout, s.cmd.Stderr = lockedWriter{s}, lockedWriter{s}
 	if err := s.cmd.Start(); err != nil {
