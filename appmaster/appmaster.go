@@ -157,7 +157,7 @@ func (am *AppMaster) serveEndpoint() (string, error) {
 	if host == "" {
 		host = "127.0.0.1"
 	}
-	srv, err := driver.Listen(net.JoinHostPort(host, "0"), am.endpoint, am.cfg.Credentials.AppKey)
+	srv, err := driver.Listen(net.JoinHostPort(host, "0"), am.endpoint, am.cfg.Credentials.AppKey, am.lg)
 	if err != nil {
 		return "", fmt.Errorf("appmaster: %w", err)
 	}

@@ -81,7 +81,7 @@ func (am *AppMaster) serveMetrics() (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("appmaster: listen for HTTP on %s: %w", host, err)
 	}
-	am.web = &http.Server{Handler: am.webAuthorize(am.metrics.Handler()), ReadHeaderTimeout: 10 * time.Second}
+	am.web = &http.Server{Handler: am.webAuthorize(am.metrics.Handler()), ReadHeaderTimeout: 10 * time.Second, ErrorLog: pki.HTTPErrorLog(am.lg, "web")}
 	web := am.cfg.Credentials.Web
 	go func() {
 		if err := am.web.Serve(pki.Listener(web, lis, pki.ClientCertRequired)); err != nil && err != http.ErrServerClosed {

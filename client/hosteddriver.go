@@ -56,7 +56,7 @@ type hostedDriver struct {
 // listenDriver serves a driver endpoint on spark.driver.bindAddress (default
 // spark.driver.host) and spark.driver.port; executors reach it at
 // spark.driver.host, by default this host's name when it resolves.
-func listenDriver(settings conf.AppConf, key *pki.AppKey) (*hostedDriver, error) {
+func listenDriver(settings conf.AppConf, key *pki.AppKey, lg *zap.Logger) (*hostedDriver, error) {
 	host := settings.String(conf.KeyDriverHost)
 	if host == "" {
 		host = "127.0.0.1"
@@ -71,7 +71,10 @@ func listenDriver(settings conf.AppConf, key *pki.AppKey) (*hostedDriver, error)
 		bind = host
 	}
 	ep := driver.NewEndpoint()
-	srv, err := driver.Listen(net.JoinHostPort(bind, strconv.FormatInt(settings.Int(conf.KeyDriverPort), 10)), ep, key)
+	if lg == nil {
+		lg = zap.NewNop()
+	}
+	srv, err := driver.Listen(net.JoinHostPort(bind, strconv.FormatInt(settings.Int(conf.KeyDriverPort), 10)), ep, key, lg)
 	if err != nil {
 		return nil, fmt.Errorf("client mode (spark.driver.bindAddress, spark.driver.port): %w", err)
 	}

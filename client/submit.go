@@ -105,7 +105,7 @@ func Submit(ctx context.Context, rm *RM, cfg SubmitConfig) error {
 	}
 	var host *hostedDriver
 	if o.DeployMode == "client" {
-		if host, err = listenDriver(o.Settings, sec.key); err != nil {
+		if host, err = listenDriver(o.Settings, sec.key, cfg.Logger); err != nil {
 			return err
 		}
 		defer host.stop()

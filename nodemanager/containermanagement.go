@@ -41,7 +41,7 @@ func (s *containerService) StopContainers(ctx context.Context, req *pb.StopConta
 		// token still proves that.
 		ident, err := s.nm.verifyStopToken(tok)
 		if err != nil {
-			s.nm.lg.Warn("container stop refused", zap.String("container", ident.GetContainerId()), zap.Error(err))
+			s.nm.lg.Warn("container stop refused", zap.String("container", claimedContainer(tok)), zap.String("remote", remoteOf(ctx)), zap.Error(err))
 			resp.Failed = append(resp.Failed, containerError(ident.GetContainerId(), status.Errorf(codes.PermissionDenied, "stop container %s: %v", ident.GetContainerId(), err)))
 			continue
 		}

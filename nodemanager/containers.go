@@ -74,8 +74,9 @@ func (c *container) status() *pb.ContainerStatus {
 func (nm *NodeManager) startContainer(ctx context.Context, req *pb.StartContainerRequest) (string, error) {
 	ident, err := nm.signer.VerifyContainer(req.GetContainerToken(), nm.nodeID, time.Now())
 	if err != nil {
-		nm.lg.Warn("container start refused", zap.String("container", ident.GetContainerId()), zap.Error(err))
-		return ident.GetContainerId(), status.Errorf(codes.PermissionDenied, "start container %s: %v", ident.GetContainerId(), err)
+		id := claimedContainer(req.GetContainerToken())
+		nm.lg.Warn("container start refused", zap.String("container", id), zap.String("remote", remoteOf(ctx)), zap.Error(err))
+		return id, status.Errorf(codes.PermissionDenied, "start container %s: %v", id, err)
 	}
 	id := ident.GetContainerId()
 	cid, err := ids.ParseContainerID(id)

@@ -183,9 +183,9 @@ func (nm *NodeManager) Start(ctx context.Context) error {
 	nm.tracker = pb.NewResourceTrackerClient(nm.rmConn)
 
 	// AMs start and stop containers with container tokens, not certificates.
-	nm.grpcServer = grpc.NewServer(pki.GRPCServerOption(nm.cfg.TLS, pki.ClientCertOptional))
+	nm.grpcServer = grpc.NewServer(pki.GRPCServerOption(nm.cfg.TLS, pki.ClientCertOptional, nm.lg, "ContainerManagement"))
 	pb.RegisterContainerManagementServer(nm.grpcServer, &containerService{nm: nm})
-	nm.webServer = &http.Server{Handler: nm.webAuthenticate(nm.webHandler()), ReadHeaderTimeout: 10 * time.Second}
+	nm.webServer = &http.Server{Handler: nm.webAuthenticate(nm.webHandler()), ReadHeaderTimeout: 10 * time.Second, ErrorLog: pki.HTTPErrorLog(nm.lg, "web")}
 	webLis := pki.Listener(nm.cfg.TLS, nm.webLis, pki.ClientCertRequired)
 	runCtx, cancel := context.WithCancel(context.Background())
 	nm.cancel = cancel

@@ -17,6 +17,7 @@ import (
 	"github.com/spindlehq/spindle/pki"
 	"github.com/spindlehq/spindle/token"
 	"go.uber.org/zap"
+	"google.golang.org/grpc/peer"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -212,4 +213,22 @@ func (nm *NodeManager) verifyStopToken(tok *pb.Token) (*pb.ContainerTokenIdentif
 		err = token.ErrWrongNode
 	}
 	return ident, err
+}
+
+// claimedContainer is the container a token names, whether or not its
+// signature checks: what a refusal is about.
+func claimedContainer(tok *pb.Token) string {
+	ident := &pb.ContainerTokenIdentifier{}
+	if proto.Unmarshal(tok.GetIdentifier(), ident) != nil {
+		return ""
+	}
+	return ident.GetContainerId()
+}
+
+// remoteOf names a gRPC caller's address in logs.
+func remoteOf(ctx context.Context) string {
+	if p, ok := peer.FromContext(ctx); ok && p.Addr != nil {
+		return p.Addr.String()
+	}
+	return ""
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"time"
 
+	"go.uber.org/zap"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/credentials/insecure"
@@ -17,12 +18,13 @@ import (
 // A nil *Material everywhere below means spindle.tls.insecure-plaintext:
 // no TLS at all.
 
-// GRPCServerOption makes a gRPC server speak TLS with m.
-func GRPCServerOption(m *Material, auth ClientAuth) grpc.ServerOption {
+// GRPCServerOption makes a gRPC server speak TLS with m; lg, when not
+// nil, records each refused handshake to endpoint.
+func GRPCServerOption(m *Material, auth ClientAuth, lg *zap.Logger, endpoint string) grpc.ServerOption {
 	if m == nil {
 		return grpc.Creds(insecure.NewCredentials())
 	}
-	return grpc.Creds(credentials.NewTLS(m.ServerConfig(auth)))
+	return grpc.Creds(logHandshakes(credentials.NewTLS(m.ServerConfig(auth)), lg, endpoint))
 }
 
 // GRPCDialOption makes a gRPC client speak TLS with m.
@@ -138,12 +140,13 @@ func ConfigureTransport(m *Material, tr *http.Transport, dialer *net.Dialer) {
 }
 
 // AppServerOption makes a Task endpoint accept only holders of the
-// application's secret; plain text when k is nil.
-func AppServerOption(k *AppKey) grpc.ServerOption {
+// application's secret, recording each refused handshake to lg; plain text
+// when k is nil.
+func AppServerOption(k *AppKey, lg *zap.Logger) grpc.ServerOption {
 	if k == nil {
 		return grpc.Creds(insecure.NewCredentials())
 	}
-	return grpc.Creds(credentials.NewTLS(k.ServerConfig()))
+	return grpc.Creds(logHandshakes(credentials.NewTLS(k.ServerConfig()), lg, "Task"))
 }
 
 // AppDialOption makes a client of a Task endpoint talk only to a driver

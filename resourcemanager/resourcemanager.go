@@ -220,7 +220,7 @@ func (rm *ResourceManager) Start(ctx context.Context) error {
 	pb.RegisterApplicationMasterServer(rm.clientServer, &amService{rm: rm})
 	rm.trackerServer = grpc.NewServer(rm.trackerServerOptions()...)
 	pb.RegisterResourceTrackerServer(rm.trackerServer, &trackerService{rm: rm})
-	rm.webServer = &http.Server{Handler: rm.webAuthenticate(rm.webHandler(rm.ui)), ReadHeaderTimeout: 10 * time.Second}
+	rm.webServer = &http.Server{Handler: rm.webAuthenticate(rm.webHandler(rm.ui)), ReadHeaderTimeout: 10 * time.Second, ErrorLog: pki.HTTPErrorLog(rm.lg, "web")}
 
 	runCtx, cancel := context.WithCancel(context.Background())
 	rm.cancel = cancel

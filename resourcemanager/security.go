@@ -49,7 +49,7 @@ func withCaller(ctx context.Context, u acl.User) context.Context {
 // must come from a user's certificate.
 func (rm *ResourceManager) clientServerOptions() []grpc.ServerOption {
 	return []grpc.ServerOption{
-		pki.GRPCServerOption(rm.cfg.TLS, pki.ClientCertOptional),
+		pki.GRPCServerOption(rm.cfg.TLS, pki.ClientCertOptional, rm.lg, "ApplicationClient"),
 		grpc.ChainUnaryInterceptor(rm.authenticateClient),
 	}
 }
@@ -57,7 +57,7 @@ func (rm *ResourceManager) clientServerOptions() []grpc.ServerOption {
 // trackerServerOptions serve ResourceTracker to NodeManagers only.
 func (rm *ResourceManager) trackerServerOptions() []grpc.ServerOption {
 	return []grpc.ServerOption{
-		pki.GRPCServerOption(rm.cfg.TLS, pki.ClientCertRequired),
+		pki.GRPCServerOption(rm.cfg.TLS, pki.ClientCertRequired, rm.lg, "ResourceTracker"),
 		grpc.ChainUnaryInterceptor(rm.authenticateNode),
 	}
 }
