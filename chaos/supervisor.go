@@ -146,7 +146,9 @@ func (s *supervisor) startNM(ctx context.Context, i int, addr, web string) error
 		"yarn.nodemanager.address="+addr,
 		"yarn.nodemanager.webapp.address="+web,
 		"yarn.nodemanager.resource.memory-mb="+s.cfg.nmMemory,
-		"yarn.nodemanager.resource.cpu-vcores="+strconv.Itoa(s.cfg.nmVCores))...)
+		"yarn.nodemanager.resource.cpu-vcores="+strconv.Itoa(s.cfg.nmVCores),
+		// A chaos run's cluster is one user's: its containers run as that user.
+		"spindle.nodemanager.insecure-containers-run-as-nodemanager-user=true")...)
 	if err != nil {
 		return err
 	}

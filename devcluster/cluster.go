@@ -146,7 +146,9 @@ func (c *Cluster) start(ctx context.Context) error {
 			"yarn.nodemanager.address=127.0.0.1:0",
 			"yarn.nodemanager.webapp.address=127.0.0.1:0",
 			"yarn.nodemanager.resource.memory-mb="+c.cfg.NMMemory,
-			"yarn.nodemanager.resource.cpu-vcores="+strconv.Itoa(c.cfg.NMVCores))...)
+			"yarn.nodemanager.resource.cpu-vcores="+strconv.Itoa(c.cfg.NMVCores),
+			// A dev cluster is one user's: its containers run as that user.
+			"spindle.nodemanager.insecure-containers-run-as-nodemanager-user=true")...)
 		if err != nil {
 			return err
 		}

@@ -23,3 +23,10 @@ const (
 	// (spark.authenticate).
 	EnvAppSecret = "SPINDLE_APP_SECRET"
 )
+
+// Environment of a container that runs as its own OS user, as YARN's.
+const (
+	// EnvUser and EnvLogname are the user the container runs as.
+	EnvUser    = "USER"
+	EnvLogname = "LOGNAME"
+)

@@ -73,6 +73,8 @@ type Config struct {
 	// SpindleBinary replaces {{SPINDLE_BINARY}} in container commands;
 	// empty = this process's own executable.
 	SpindleBinary string
+	// ContainerUsers says which OS user containers run as.
+	ContainerUsers ContainerUsers
 	// TLS is the NM's certificate and the cluster CA; nil only with
 	// InsecurePlaintext.
 	TLS *pki.Material
@@ -103,6 +105,7 @@ func DefaultConfig() Config {
 		LogRetain:        3 * time.Hour,
 		LogRollInterval:  time.Hour,
 		Membership:       m,
+		ContainerUsers:   ContainerUsers{LocalUser: "nobody", LimitUsers: true, MinUserID: 1000},
 	}
 }
 
@@ -134,6 +137,9 @@ func (c Config) Validate() error {
 	}
 	if err := c.logAggregationConfig().validate(); err != nil {
 		return err
+	}
+	if c.ContainerUsers.LocalUser == "" && !c.ContainerUsers.InsecureRunAsNodeManagerUser {
+		return errors.New("nodemanager: yarn.nodemanager.linux-container-executor.nonsecure-mode.local-user is empty: name the user containers run as (nobody by default)")
 	}
 	if c.TLS == nil && !c.InsecurePlaintext {
 		return fmt.Errorf("nodemanager: %w", pki.ErrNoTLS)
@@ -193,6 +199,14 @@ func ConfigFrom(c *conf.Config) (Config, error) {
 	keep(err)
 	cfg.ContainerLogs.MaxBackups = int(backups)
 	cfg.Membership, err = membership.ConfigFrom(c)
+	keep(err)
+	cfg.ContainerUsers.LocalUser = c.Get("yarn.nodemanager.linux-container-executor.nonsecure-mode.local-user")
+	cfg.ContainerUsers.LimitUsers, err = c.Bool("yarn.nodemanager.linux-container-executor.nonsecure-mode.limit-users")
+	keep(err)
+	minUID, err := c.Int("spindle.nodemanager.container-executor.min-user-id")
+	keep(err)
+	cfg.ContainerUsers.MinUserID = int(minUID)
+	cfg.ContainerUsers.InsecureRunAsNodeManagerUser, err = c.Bool("spindle.nodemanager.insecure-containers-run-as-nodemanager-user")
 	keep(err)
 	cfg.TLS, err = pki.FromConf(c, true, nil)
 	keep(err)

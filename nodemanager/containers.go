@@ -138,10 +138,20 @@ func (nm *NodeManager) startContainer(ctx context.Context, req *pb.StartContaine
 	if err == nil && len(lc.GetLocalResources()) > 0 {
 		err = nm.local.Localize(ctx, localizer.Request{ContainerID: id, User: ident.GetUser(), WorkDir: c.workDir, Resources: lc.GetLocalResources()})
 	}
+	var user *launcher.User
+	if err == nil {
+		user, err = nm.containerUser(ident)
+	}
 	if err == nil {
 		var out containerOutputs
 		if out, err = nm.openContainerOutputs(c.logDir); err == nil {
-			proc, err = launcher.Start(ctx, launcher.Spec{ContainerID: id, WorkDir: c.workDir, LogDir: c.logDir, Command: command, Env: env, Stdout: out.stdout, Stderr: out.stderr}, nm.lg)
+			if err = giveDirs(user, env, c.workDir, c.logDir); err != nil {
+				out.stdout.Close()
+				out.stderr.Close()
+			}
+		}
+		if err == nil {
+			proc, err = launcher.Start(ctx, launcher.Spec{ContainerID: id, WorkDir: c.workDir, LogDir: c.logDir, Command: command, Env: env, Stdout: out.stdout, Stderr: out.stderr, User: user}, nm.lg)
 		}
 	}
 	if err != nil {

@@ -58,6 +58,9 @@ type NodeManager struct {
 	heartbeatNow chan struct{}
 	// appACLs are who may view each application's logs (recordAppACL).
 	appACLs map[string]string
+	// localUser is the user containers run as (ContainerUsers.LocalUser);
+	// nil when they run as the NM's user.
+	localUser *launcher.User
 
 	cancel context.CancelFunc
 	done   sync.WaitGroup
@@ -121,6 +124,9 @@ func New(cfg Config) (*NodeManager, error) {
 		if nm.binary, err = os.Executable(); err != nil {
 			return nil, fmt.Errorf("nodemanager: find the spindle binary for {{SPINDLE_BINARY}}: %w", err)
 		}
+	}
+	if err := nm.checkContainerUsers(); err != nil {
+		return nil, err
 	}
 	dcfg := launcher.DefaultDeleterConfig()
 	dcfg.Delay = cfg.DeleteDelay

@@ -37,6 +37,11 @@ func Binary(tb testing.TB, pkg, name string) string {
 	buildMu.Lock()
 	if buildDir == "" {
 		dir, err := os.MkdirTemp("", "spindle-bin-")
+		if err == nil {
+			// Containers run as another user (nobody) and must run the
+			// NodeManager's spindle binary.
+			err = os.Chmod(dir, 0o755)
+		}
 		if err != nil {
 			buildMu.Unlock()
 			tb.Fatal(err)

@@ -99,7 +99,17 @@ func StartCluster(tb testing.TB, cfg ClusterConfig) *Cluster {
 	if cfg.NMVCores == 0 {
 		cfg.NMVCores = 4
 	}
-	dir := tb.TempDir()
+	// The cluster's dir holds the daemons' files, out of containers' reach
+	// (each guards its own: keys 0600, the state store 0700), and client/,
+	// where checkpoints and sinks go by default and containers write.
+	dir := SharedDir(tb)
+	if err := os.Chmod(dir, 0o711); err != nil {
+		tb.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "client"), 0o755); err != nil {
+		tb.Fatal(err)
+	}
+	openUp(tb, filepath.Join(dir, "client"))
 	c := &Cluster{tb: tb, Dir: dir, cfg: cfg}
 	c.TLS = NewClusterTLS(tb, filepath.Join(dir, "tls"), c.hostIPs()...)
 	if cfg.Plaintext {

@@ -59,6 +59,8 @@ func StartInProcess(tb testing.TB, n int, memoryMB int64, vcores int32) *InProce
 		cfg := nodemanager.DefaultConfig()
 		cfg.ResourceTrackerAddress = rm.Addresses().Tracker
 		cfg.TLS = tls.material(tb, tls.NM)
+		// Containers run as nobody, who cannot run the test binary.
+		cfg.SpindleBinary = SpindleBinary(tb)
 		cfg.MemoryMB, cfg.VCores = memoryMB, vcores
 		cfg.LocalDirs = []string{filepath.Join(dir, "nm"+strconv.Itoa(i), "local")}
 		cfg.LogDirs = []string{filepath.Join(dir, "nm"+strconv.Itoa(i), "logs")}

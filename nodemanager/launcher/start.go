@@ -64,6 +64,9 @@ func Start(ctx context.Context, spec Spec, logger *zap.Logger) (*Process, error)
 		SysProcAttr: sysProcAttr(),
 		WaitDelay:   outputWaitDelay,
 	}
+	if spec.User != nil {
+		cmd.SysProcAttr.Credential = spec.User.credential()
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, fail("context", err)
 	}
