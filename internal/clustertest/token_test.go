@@ -69,10 +69,7 @@ func TestNodeManagerRefusesBadTokens(t *testing.T) {
 	}
 	// The genuine token still works, once.
 	am.Launch(good, []string{"touch", marker}, nil)
-	testutil.WaitFor(t, 5*time.Second, func() (bool, string) {
-		_, err := os.Stat(marker)
-		return err == nil, "the container with the genuine token did not run"
-	})
+	waitFile(t, marker, "the container with the genuine token")
 	resp, err := am.StartContainer(good.GetNodeAddress(), good.GetContainerToken(), []string{"true"}, nil)
 	if err != nil || len(resp.GetFailed()) != 1 || resp.GetFailed()[0].GetCode() != "AlreadyExists" {
 		t.Fatalf("second start with the same token: %v, %v; want AlreadyExists", resp, err)

@@ -83,3 +83,9 @@ func RemoveBinary() {
 		os.RemoveAll(buildDir)
 	}
 }
+
+// KeyHuntBinary is internal/testutil/keyhunt, a job that tries to read the
+// files it is given and prints its environment.
+func KeyHuntBinary(tb testing.TB) string {
+	return Binary(tb, "./internal/testutil/keyhunt", "keyhunt")
+}
