@@ -94,7 +94,7 @@ func (rm *ResourceManager) webBase() string {
 			host = h
 		}
 	}
-	return "http://" + net.JoinHostPort(host, port)
+	return rm.webScheme() + "://" + net.JoinHostPort(host, port)
 }
 
 // trackingURLLocked is an application's tracking URL as YARN reports it:
