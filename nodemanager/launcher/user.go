@@ -2,10 +2,8 @@ package launcher
 
 import (
 	"fmt"
-	"io/fs"
 	"os"
 	"os/user"
-	"path/filepath"
 	"strconv"
 	"syscall"
 )
@@ -51,16 +49,12 @@ func (u *User) credential() *syscall.Credential {
 	return &syscall.Credential{Uid: u.UID, Gid: u.GID, Groups: u.Groups}
 }
 
-// Own gives u the directory dir and everything in it, without following
-// links, and makes dir accessible to u alone.
+// Own gives u the directory dir, and makes it accessible to u alone. What
+// is already in it stays the NodeManager's: localized files are read-only
+// links into the NodeManager's cache, shared with other containers, which a
+// container must not be able to change.
 func (u *User) Own(dir string) error {
-	err := filepath.WalkDir(dir, func(p string, _ fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		return os.Lchown(p, int(u.UID), int(u.GID))
-	})
-	if err != nil {
+	if err := os.Lchown(dir, int(u.UID), int(u.GID)); err != nil {
 		return fmt.Errorf("launcher: give %s to user %s: %w", dir, u.Name, err)
 	}
 	return os.Chmod(dir, 0o700)
