@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/spindlehq/spindle/acl"
+	"github.com/spindlehq/spindle/ids"
 	pb "github.com/spindlehq/spindle/api/spindlepb"
 	"github.com/spindlehq/spindle/conf"
 	"github.com/spindlehq/spindle/launch"
@@ -231,6 +232,11 @@ func (rm *ResourceManager) checkClientSecret(ctx context.Context, what string) e
 }
 
 func (s *clientService) GetContainers(ctx context.Context, req *pb.GetContainersRequest) (*pb.GetContainersResponse, error) {
+	if at, err := ids.ParseAttemptID(req.GetApplicationAttemptId()); err == nil {
+		if err := s.rm.checkApp(callerOf(ctx), acl.ViewApp, at.App.String()); err != nil && status.Code(err) != codes.NotFound {
+			return nil, err
+		}
+	}
 	out, err := s.rm.attemptContainers(req.GetApplicationAttemptId())
 	if err != nil {
 		return nil, err
@@ -239,6 +245,11 @@ func (s *clientService) GetContainers(ctx context.Context, req *pb.GetContainers
 }
 
 func (s *clientService) GetContainerReport(ctx context.Context, req *pb.GetContainerReportRequest) (*pb.GetContainerReportResponse, error) {
+	if cid, err := ids.ParseContainerID(req.GetContainerId()); err == nil {
+		if err := s.rm.checkApp(callerOf(ctx), acl.ViewApp, cid.Attempt.App.String()); err != nil && status.Code(err) != codes.NotFound {
+			return nil, err
+		}
+	}
 	r, err := s.rm.containerReport(req.GetContainerId())
 	if err != nil {
 		return nil, err
@@ -258,6 +269,13 @@ func (s *clientService) MoveApplicationAcrossQueues(ctx context.Context, req *pb
 	if err := s.rm.checkClientSecret(ctx, "move "+req.GetApplicationId()); err != nil {
 		return nil, err
 	}
+	if err := s.rm.checkApp(callerOf(ctx), acl.ModifyApp, req.GetApplicationId()); err != nil {
+		return nil, err
+	}
+	// As YARN's: the target queue must take the user's applications.
+	if err := s.rm.acls().CheckSubmit(callerOf(ctx), req.GetTargetQueue()); err != nil {
+		return nil, status.Errorf(codes.PermissionDenied, "move %s: %v", req.GetApplicationId(), err)
+	}
 	if err := s.rm.moveApplication(req.GetApplicationId(), req.GetTargetQueue()); err != nil {
 		return nil, err
 	}
@@ -266,6 +284,9 @@ func (s *clientService) MoveApplicationAcrossQueues(ctx context.Context, req *pb
 
 func (s *clientService) UpdateApplicationPriority(ctx context.Context, req *pb.UpdateApplicationPriorityRequest) (*pb.UpdateApplicationPriorityResponse, error) {
 	if err := s.rm.checkClientSecret(ctx, "update priority of "+req.GetApplicationId()); err != nil {
+		return nil, err
+	}
+	if err := s.rm.checkApp(callerOf(ctx), acl.ModifyApp, req.GetApplicationId()); err != nil {
 		return nil, err
 	}
 	if err := s.rm.updatePriority(req.GetApplicationId(), req.GetPriority()); err != nil {
