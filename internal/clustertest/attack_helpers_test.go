@@ -14,6 +14,7 @@ import (
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
 	"github.com/spindlehq/spindle/internal/testutil"
+	"github.com/spindlehq/spindle/launch"
 	"github.com/spindlehq/spindle/pki"
 	"google.golang.org/grpc"
 )
@@ -139,4 +140,34 @@ func waitFile(t *testing.T, path, what string) {
 		_, err := os.Stat(path)
 		return err == nil, what + " did not run: no " + path
 	})
+}
+
+// appKeyOf is the Task endpoint key of appID, from the secret in its AM's
+// environment: what the application's own executors hold. The test runs
+// as the NodeManagers' user and may read it.
+func appKeyOf(t *testing.T, c *testutil.Cluster, appID string) *pki.AppKey {
+	t.Helper()
+	var key *pki.AppKey
+	testutil.WaitFor(t, 10*time.Second, func() (bool, string) {
+		for _, cs := range c.RunningContainers(appID) {
+			for _, ct := range cs {
+				if !strings.HasSuffix(ct.ID, "_000001") || ct.PID == 0 {
+					continue
+				}
+				raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", ct.PID))
+				if err != nil {
+					return false, err.Error()
+				}
+				for _, kv := range strings.Split(string(raw), "\x00") {
+					if secret, ok := strings.CutPrefix(kv, launch.EnvAppSecret+"="); ok {
+						key, err = pki.NewAppKey(secret)
+						return err == nil, fmt.Sprint(err)
+					}
+				}
+				return false, "no " + launch.EnvAppSecret + " in the AM's environment"
+			}
+		}
+		return false, "no running AM container of " + appID
+	})
+	return key
 }

@@ -61,15 +61,19 @@ func TestOtherUsersCannotViewLogsRESTOrAM(t *testing.T) {
 		t.Fatal(err)
 	}
 	amContainer := attempts.GetAttempts()[0].GetAmContainerId()
+	// The report's tracking URL is the RM's proxy; the attempt's is the
+	// AM's own.
+	amURL := attempts.GetAttempts()[0].GetTrackingUrl()
 	var nm testutil.NMAddresses
 	c.NMs[0].Ready(&nm)
 	urls := map[string]string{
-		"container log":     "https://" + nm.Web + nodemanager.ContainerLogsPath + amContainer + "/stdout",
-		"container list":    "https://" + nm.Web + nodemanager.ContainerLogsPath + appID,
-		"REST application":  "https://" + c.RMAddr.Web + "/ws/v1/cluster/apps/" + appID,
-		"REST attempts":     "https://" + c.RMAddr.Web + "/ws/v1/cluster/apps/" + appID + "/appattempts",
-		"AM metrics":        rep.GetTrackingUrl() + "/metrics",
-		"AM streaming REST": rep.GetTrackingUrl() + "/api/v1/streaming/statistics",
+		"container log":      "https://" + nm.Web + nodemanager.ContainerLogsPath + amContainer + "/stdout",
+		"container list":     "https://" + nm.Web + nodemanager.ContainerLogsPath + appID,
+		"REST application":   "https://" + c.RMAddr.Web + "/ws/v1/cluster/apps/" + appID,
+		"REST attempts":      "https://" + c.RMAddr.Web + "/ws/v1/cluster/apps/" + appID + "/appattempts",
+		"AM metrics":         amURL + "/metrics",
+		"AM streaming REST":  amURL + "/api/v1/streaming/statistics",
+		"proxied AM metrics": strings.TrimSuffix(rep.GetTrackingUrl(), "/") + "/metrics",
 	}
 	bob, carol := c.TLS.UserTLS(t, "bob"), c.TLS.UserTLS(t, "carol")
 	for what, url := range urls {
@@ -96,6 +100,7 @@ func TestOtherUsersCannotViewLogsRESTOrAM(t *testing.T) {
 		t.Errorf("spindle logs as bob: %v\n%s", err, out)
 	}
 	logged(t, c.RM, "bob's refused REST request", "access denied", `"user": "bob"`, "VIEW_APP", appID)
+	logged(t, c.RM, "bob's refused proxy request", "proxy request refused", appID, "bob")
 	logged(t, c.NMs[0], "bob's refused log request", "access denied", `"user": "bob"`, "VIEW_APP", "logs of application "+appID)
 	waitAMLog(t, c, appID, "bob's refused metrics request", "access denied", `"user": "bob"`, "VIEW_APP", "/metrics")
 }

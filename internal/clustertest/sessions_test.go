@@ -13,8 +13,8 @@ import (
 	pb "github.com/spindlehq/spindle/api/spindlepb"
 	"github.com/spindlehq/spindle/internal/kafkatest"
 	"github.com/spindlehq/spindle/internal/testutil"
+	"github.com/spindlehq/spindle/pki"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 )
 
 // TestSilentExecutorIsDeclaredLostAndReplaced: one executor of the retail
@@ -97,7 +97,9 @@ func TestSecondRegistrationsOfExecutorIdsKeepCommitting(t *testing.T) {
 
 	rep := c.Report(appID)
 	addr := net.JoinHostPort(rep.GetHost(), strconv.Itoa(int(rep.GetRpcPort())))
-	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	// The executors' own connection again: with the application's key,
+	// which the test takes from the AM's environment.
+	conn, err := grpc.NewClient(addr, pki.AppDialOption(appKeyOf(t, c, appID)))
 	if err != nil {
 		t.Fatal(err)
 	}

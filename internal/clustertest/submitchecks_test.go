@@ -17,7 +17,11 @@ import (
 // printed and its error.
 func submitCLI(t *testing.T, c *testutil.Cluster, args ...string) (string, error) {
 	t.Helper()
-	full := append([]string{"--master", "spindle://" + c.RMAddr.Client, "--conf", "spark.yarn.stagingDir=file://" + c.Dir + "/staging"}, args...)
+	full := []string{"--master", "spindle://" + c.RMAddr.Client, "--conf", "spark.yarn.stagingDir=file://" + c.Dir + "/staging"}
+	for _, kv := range c.TLS.ClientConf() {
+		full = append(full, "--conf", kv)
+	}
+	full = append(full, args...)
 	return runSpindle(t, "submit", full...)
 }
 

@@ -41,7 +41,7 @@ type restAppInfo struct {
 func TestWebUIInBrowser(t *testing.T) {
 	b := kafkatest.Start(t, map[string]int32{"transactions": 4})
 	events := filepath.Join(testutil.SharedDir(t), "events")
-	c := testutil.StartCluster(t, testutil.ClusterConfig{NodeManagers: 2, Plaintext: true, Conf: []string{"spark.history.fs.logDirectory=file://" + events}})
+	c := testutil.StartCluster(t, testutil.ClusterConfig{NodeManagers: 2, Plaintext: true, Conf: []string{"spark.history.fs.logDirectory=file://" + events, "yarn.acl.enable=false"}})
 	var want testutil.RetailTotals
 	testutil.ProduceRetail(t, b, "transactions", 4, 0, 3000, &want)
 	dir := testutil.SharedDir(t)

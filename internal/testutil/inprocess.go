@@ -2,6 +2,7 @@ package testutil
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"strconv"
 	"testing"
@@ -24,7 +25,11 @@ type InProcessCluster struct {
 // 127.0.0.1 with OS-chosen ports; they stop when the test ends.
 func StartInProcess(tb testing.TB, n int, memoryMB int64, vcores int32) *InProcessCluster {
 	tb.Helper()
-	dir := tb.TempDir()
+	// Containers run as nobody: they must pass through to their dirs.
+	dir := SharedDir(tb)
+	if err := os.Chmod(dir, 0o711); err != nil {
+		tb.Fatal(err)
+	}
 	tls := NewClusterTLS(tb, filepath.Join(dir, "tls"))
 	rmCfg := resourcemanager.DefaultConfig()
 	rmCfg.TLS = tls.material(tb, tls.RM)
