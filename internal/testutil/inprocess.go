@@ -25,6 +25,9 @@ type InProcessCluster struct {
 // 127.0.0.1 with OS-chosen ports; they stop when the test ends.
 func StartInProcess(tb testing.TB, n int, memoryMB int64, vcores int32) *InProcessCluster {
 	tb.Helper()
+	// Containers run as nobody, who cannot run the test binary; building
+	// spindle comes before the daemons' start-up deadline.
+	bin := SpindleBinary(tb)
 	// Containers run as nobody: they must pass through to their dirs.
 	dir := SharedDir(tb)
 	if err := os.Chmod(dir, 0o711); err != nil {
@@ -64,8 +67,7 @@ func StartInProcess(tb testing.TB, n int, memoryMB int64, vcores int32) *InProce
 		cfg := nodemanager.DefaultConfig()
 		cfg.ResourceTrackerAddress = rm.Addresses().Tracker
 		cfg.TLS = tls.material(tb, tls.NM)
-		// Containers run as nobody, who cannot run the test binary.
-		cfg.SpindleBinary = SpindleBinary(tb)
+		cfg.SpindleBinary = bin
 		cfg.MemoryMB, cfg.VCores = memoryMB, vcores
 		cfg.LocalDirs = []string{filepath.Join(dir, "nm"+strconv.Itoa(i), "local")}
 		cfg.LogDirs = []string{filepath.Join(dir, "nm"+strconv.Itoa(i), "logs")}
