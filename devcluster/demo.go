@@ -309,7 +309,7 @@ func (d *Demo) poll(ctx context.Context) {
 	if !d.announced {
 		rep, err := d.cluster.Client().GetApplicationReport(ctx, &pb.GetApplicationReportRequest{ApplicationId: d.appID})
 		if err == nil && rep.GetReport().GetState() == pb.ApplicationState_APPLICATION_STATE_RUNNING && rep.GetReport().GetTrackingUrl() != "" {
-			u := rep.GetReport().GetTrackingUrl()
+			u := strings.TrimSuffix(rep.GetReport().GetTrackingUrl(), "/")
 			fmt.Fprintf(d.out, "Application %s is RUNNING; its ApplicationMaster serves %s/metrics and %s/metrics/json\n", d.appID, u, u)
 			d.announced = true
 		}

@@ -5,9 +5,9 @@ import (
 	"slices"
 
 	"github.com/spindlehq/spindle/acl"
-	"github.com/spindlehq/spindle/ids"
 	pb "github.com/spindlehq/spindle/api/spindlepb"
 	"github.com/spindlehq/spindle/conf"
+	"github.com/spindlehq/spindle/ids"
 	"github.com/spindlehq/spindle/launch"
 	"github.com/spindlehq/spindle/token"
 	"go.uber.org/zap"
