@@ -10,6 +10,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/spindlehq/spindle/conf"
 	"github.com/spindlehq/spindle/pki"
 	"github.com/spindlehq/spindle/resourcemanager"
 )
@@ -89,39 +90,16 @@ func WriteClientConf(confDir, clusterDir string, rm resourcemanager.Addresses, t
 	if err := os.MkdirAll(confDir, 0o755); err != nil {
 		return fmt.Errorf("devcluster: conf dir %s: %w", confDir, err)
 	}
-	files := map[string][][2]string{
-		"yarn-site.xml": {
-			{"yarn.resourcemanager.address", rm.Client},
-			{"yarn.resourcemanager.webapp.address", rm.Web},
-		},
-		"spindle-site.xml": append([][2]string{
-			{"spindle.tmp.dir", filepath.Join(clusterDir, "client")},
-		}, keyValues(tls.ClientConf())...),
+	comment := "Written for the Spindle cluster in " + clusterDir + "."
+	if err := conf.WriteSiteFile(filepath.Join(confDir, "yarn-site.xml"), comment, []string{
+		"yarn.resourcemanager.address=" + rm.Client,
+		"yarn.resourcemanager.webapp.address=" + rm.Web,
+	}); err != nil {
+		return fmt.Errorf("devcluster: %w", err)
 	}
-	for name, props := range files {
-		var b strings.Builder
-		b.WriteString("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!-- Written for the Spindle cluster in " + xmlEscape(clusterDir) + ". -->\n<configuration>\n")
-		for _, p := range props {
-			fmt.Fprintf(&b, "  <property>\n    <name>%s</name>\n    <value>%s</value>\n  </property>\n", xmlEscape(p[0]), xmlEscape(p[1]))
-		}
-		b.WriteString("</configuration>\n")
-		if err := os.WriteFile(filepath.Join(confDir, name), []byte(b.String()), 0o644); err != nil {
-			return fmt.Errorf("devcluster: write %s: %w", name, err)
-		}
+	site := append([]string{"spindle.tmp.dir=" + filepath.Join(clusterDir, "client")}, tls.ClientConf()...)
+	if err := conf.WriteSiteFile(filepath.Join(confDir, "spindle-site.xml"), comment, site); err != nil {
+		return fmt.Errorf("devcluster: %w", err)
 	}
 	return nil
-}
-
-func xmlEscape(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "\"", "&quot;").Replace(s)
-}
-
-// keyValues splits KEY=VALUE pairs.
-func keyValues(kvs []string) [][2]string {
-	out := make([][2]string, 0, len(kvs))
-	for _, kv := range kvs {
-		k, v, _ := strings.Cut(kv, "=")
-		out = append(out, [2]string{k, v})
-	}
-	return out
 }

@@ -15,8 +15,8 @@ import (
 
 // TestOutsidersCannotSubmitOrKill: an unauthenticated caller cannot submit
 // an application (whose AM would run a command of the caller's) nor kill
-// one; a user with a certificate cannot kill another user's application or
-// submit to a queue that does not let them; every refusal is logged.
+// one; a user with a certificate cannot kill another user's application,
+// end its supervision, or submit to a queue that does not let them; every refusal is logged.
 func TestOutsidersCannotSubmitOrKill(t *testing.T) {
 	c := testutil.StartCluster(t, testutil.ClusterConfig{NodeManagers: 1, Conf: []string{
 		// Only the test's user may submit to the default queue.
@@ -45,6 +45,13 @@ func TestOutsidersCannotSubmitOrKill(t *testing.T) {
 		_, err := client.KillApplication(ctx, &pb.KillApplicationRequest{ApplicationId: victim.AppID})
 		return err
 	}
+	// Ending a supervision decides whether a failed application comes back.
+	stopSupervision := func(client pb.ApplicationClientClient) error {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_, err := client.StopSupervision(ctx, &pb.StopSupervisionRequest{ApplicationId: victim.AppID})
+		return err
+	}
 	for name, m := range outsiders(t, c) {
 		t.Run(name, func(t *testing.T) {
 			client := pb.NewApplicationClientClient(dialAs(t, c.RMAddr.Client, m))
@@ -53,6 +60,9 @@ func TestOutsidersCannotSubmitOrKill(t *testing.T) {
 			}
 			if err := kill(client); err == nil {
 				t.Fatal("kill accepted")
+			}
+			if err := stopSupervision(client); err == nil {
+				t.Fatal("stopping the supervision accepted")
 			}
 		})
 	}
@@ -66,6 +76,9 @@ func TestOutsidersCannotSubmitOrKill(t *testing.T) {
 		t.Fatalf("bob's kill of %s: %v, want PermissionDenied", victim.AppID, err)
 	}
 	logged(t, c.RM, "bob's refused kill", "access denied", `"user": "bob"`, "MODIFY_APP", victim.AppID)
+	if err := stopSupervision(bob); status.Code(err) != codes.PermissionDenied {
+		t.Fatalf("bob's stop of the supervision of %s: %v, want PermissionDenied", victim.AppID, err)
+	}
 	if err := submit(bob); status.Code(err) != codes.PermissionDenied {
 		t.Fatalf("bob's submit to default: %v, want PermissionDenied", err)
 	}

@@ -27,7 +27,7 @@ func trackingURL(t *testing.T, c *testutil.Cluster, appID string) string {
 		if err != nil {
 			return false, err.Error()
 		}
-		url = rep.GetReport().GetTrackingUrl()
+		url = strings.TrimSuffix(rep.GetReport().GetTrackingUrl(), "/")
 		return strings.HasPrefix(url, "https://"), fmt.Sprintf("tracking URL %q", url)
 	})
 	return url

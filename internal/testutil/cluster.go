@@ -13,6 +13,7 @@ import (
 	"time"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
+	"github.com/spindlehq/spindle/conf"
 	"github.com/spindlehq/spindle/internal/netns"
 	"google.golang.org/grpc"
 )
@@ -191,6 +192,22 @@ func (c *Cluster) hostIPs() []net.IP {
 	return ips
 }
 
+// RestartRM SIGKILLs the RM and starts it again on the same addresses,
+// with extraConf (KEY=VALUE) added, and waits for every NM to be RUNNING
+// in it again.
+func (c *Cluster) RestartRM(extraConf ...string) {
+	c.tb.Helper()
+	c.RM.Kill()
+	args := []string{"--conf", "yarn.resourcemanager.address=" + c.RMAddr.Client,
+		"--conf", "yarn.resourcemanager.resource-tracker.address=" + c.RMAddr.Tracker,
+		"--conf", "yarn.resourcemanager.webapp.address=" + c.RMAddr.Web}
+	for _, kv := range extraConf {
+		args = append(args, "--conf", kv)
+	}
+	c.RM.Restart(args...)
+	c.WaitForNodes(len(c.NMs))
+}
+
 // NodeID returns the node id of NM i, from its ready file.
 func (c *Cluster) NodeID(i int) string {
 	var a NMAddresses
@@ -212,6 +229,26 @@ func (c *Cluster) ConfArgsAs(tlsConf []string) []string {
 		args = append(args, "--conf", kv)
 	}
 	return args
+}
+
+// ClientConfDir writes a conf dir that points spindle's client commands at
+// c as its default user, as spindle dev's does: yarn-site.xml names the RM,
+// spindle-site.xml sets spindle.tmp.dir to tmpDir under c.Dir, where
+// staging, default checkpoints and output go, and the user's TLS keys.
+// Give it as SPINDLE_CONF_DIR or --conf-dir.
+func (c *Cluster) ClientConfDir() (confDir, tmpDir string) {
+	c.tb.Helper()
+	confDir, tmpDir = filepath.Join(c.Dir, "client-conf"), filepath.Join(c.Dir, "client")
+	if err := os.MkdirAll(confDir, 0o755); err != nil {
+		c.tb.Fatal(err)
+	}
+	if err := conf.WriteSiteFile(filepath.Join(confDir, "yarn-site.xml"), "", []string{"yarn.resourcemanager.address=" + c.RMAddr.Client}); err != nil {
+		c.tb.Fatal(err)
+	}
+	if err := conf.WriteSiteFile(filepath.Join(confDir, "spindle-site.xml"), "", append([]string{"spindle.tmp.dir=" + tmpDir}, c.TLS.ClientConf()...)); err != nil {
+		c.tb.Fatal(err)
+	}
+	return confDir, tmpDir
 }
 
 // Client dials the RM's ApplicationClient service.

@@ -54,24 +54,28 @@ func Start(ctx context.Context, spec Spec, logger *zap.Logger) (*Process, error)
 		return nil, fail("output", err)
 	}
 
-	cmd := &exec.Cmd{
-		Path:        path,
-		Args:        append([]string(nil), spec.Command...),
-		Dir:         spec.WorkDir,
-		Env:         env,
-		Stdout:      out.stdout,
-		Stderr:      out.stderr,
-		SysProcAttr: sysProcAttr(),
-		WaitDelay:   outputWaitDelay,
-	}
-	if spec.User != nil {
-		cmd.SysProcAttr.Credential = spec.User.credential()
+	newCmd := func() *exec.Cmd {
+		cmd := &exec.Cmd{
+			Path:        path,
+			Args:        append([]string(nil), spec.Command...),
+			Dir:         spec.WorkDir,
+			Env:         env,
+			Stdout:      out.stdout,
+			Stderr:      out.stderr,
+			SysProcAttr: sysProcAttr(),
+			WaitDelay:   outputWaitDelay,
+		}
+		if spec.User != nil {
+			cmd.SysProcAttr.Credential = spec.User.credential()
+		}
+		return cmd
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, fail("context", err)
 	}
 	startedAt := time.Now()
-	if err := cmd.Start(); err != nil {
+	cmd, err := startCmd(ctx, newCmd)
+	if err != nil {
 		return nil, fail("exec", err)
 	}
 	started = true
