@@ -1,6 +1,7 @@
 package conf
 
 import (
+	"os"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -14,7 +15,11 @@ func TestWriteSiteFileReadsBack(t *testing.T) {
 	if err := WriteSiteFile(path, "for the cluster in /tmp/x--y", kvs); err != nil {
 		t.Fatal(err)
 	}
-	props, err := readSiteFile(path)
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	props, err := parseHadoopXML(path, raw)
 	if err != nil {
 		t.Fatal(err)
 	}
