@@ -14,6 +14,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/spindlehq/spindle/resourcemanager/failover"
+
 	pb "github.com/spindlehq/spindle/api/spindlepb"
 	"github.com/spindlehq/spindle/driver"
 	"github.com/spindlehq/spindle/launch"
@@ -34,7 +36,7 @@ type AppMaster struct {
 	cfg      Config
 	lg       *zap.Logger
 	rm       pb.ApplicationMasterClient
-	rmConn   *grpc.ClientConn
+	rmConn   *failover.Conn
 	rmCtx    context.Context
 	endpoint *driver.Endpoint
 	taskSrv  *driver.Server
@@ -74,9 +76,9 @@ func New(cfg Config) (*AppMaster, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = zap.NewNop()
 	}
-	conn, err := grpc.NewClient(cfg.RMAddress, pki.GRPCDialOption(cfg.Credentials.Cluster))
+	conn, err := failover.DialEncoded(cfg.RMAddress, failover.DefaultPolicy(), pki.GRPCDialOption(cfg.Credentials.Cluster))
 	if err != nil {
-		return nil, fmt.Errorf("appmaster: RM address %s: %w", cfg.RMAddress, err)
+		return nil, fmt.Errorf("appmaster: RM address %s (%s): %w", cfg.RMAddress, launch.EnvRMAddress, err)
 	}
 	rmCtx, err := token.WithAttempt(context.Background(), cfg.AttemptToken)
 	if err != nil {

@@ -51,7 +51,7 @@ func (r *runner) setUp(ctx context.Context) error {
 		return err
 	}
 	confDir := filepath.Join(r.clusterDir, "conf")
-	if err := devcluster.WriteClientConf(confDir, r.clusterDir, r.sup.rmAddresses(), r.tls); err != nil {
+	if err := devcluster.WriteClientConf(confDir, r.clusterDir, devcluster.ClientSite(r.sup.rmAddresses(), nil), r.tls); err != nil {
 		return err
 	}
 	fmt.Fprintf(r.out, "Client conf: export SPINDLE_CONF_DIR=%s (you are user %s; curl %s https://…)\n", confDir, r.tls.User, devcluster.CurlFlags(r.tls))

@@ -8,9 +8,10 @@ import (
 
 	"github.com/spindlehq/spindle/acl"
 	pb "github.com/spindlehq/spindle/api/spindlepb"
+	"github.com/spindlehq/spindle/conf"
 	"github.com/spindlehq/spindle/pki"
+	"github.com/spindlehq/spindle/resourcemanager/failover"
 	"github.com/spindlehq/spindle/token"
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
@@ -30,25 +31,45 @@ type RM struct {
 	TLS    *pki.Material
 	secret []byte
 	user   string
-	conn   *grpc.ClientConn
+	conn   *failover.Conn
+	// Admin is the administration service of the RM calls go to.
+	Admin pb.ResourceManagerAdministrationClient
 }
 
-// Dial opens a session with the RM at addr as the user tls's certificate
-// names; secret is the client secret (spindle.client.secret-file), nil when
-// the cluster has none. Without TLS the session says it is this process's
-// OS user, as YARN's simple authentication does.
+// Dial opens a session with the RM at addr, or with the active one of the
+// RMs of a group ("rm1=host:port,rm2=host:port", as RMAddress gives), as
+// the user tls's certificate names; secret is the client secret
+// (spindle.client.secret-file), nil when the cluster has none. Without TLS
+// the session says it is this process's OS user, as YARN's simple
+// authentication does.
 func Dial(addr string, secret []byte, tls *pki.Material) (*RM, error) {
-	conn, err := grpc.NewClient(addr, pki.GRPCDialOption(tls))
+	return DialWith(addr, secret, tls, failover.DefaultPolicy())
+}
+
+// DialWith is Dial with a failover policy of its own.
+func DialWith(addr string, secret []byte, tls *pki.Material, p failover.Policy) (*RM, error) {
+	conn, err := failover.DialEncoded(addr, p, pki.GRPCDialOption(tls))
 	if err != nil {
 		return nil, fmt.Errorf("ResourceManager address %s (yarn.resourcemanager.address): %w", addr, err)
 	}
-	r := &RM{Client: pb.NewApplicationClientClient(conn), Addr: addr, TLS: tls, secret: secret, conn: conn}
+	r := &RM{Client: pb.NewApplicationClientClient(conn), Admin: pb.NewResourceManagerAdministrationClient(conn), Addr: addr, TLS: tls, secret: secret, conn: conn}
 	if tls == nil {
 		if u, err := user.Current(); err == nil {
 			r.user = u.Username
 		}
 	}
 	return r, nil
+}
+
+// RMAddress is where clients reach the RM of loaded configuration: its
+// yarn.resourcemanager.address, or with yarn.resourcemanager.ha.enabled
+// every RM of yarn.resourcemanager.ha.rm-ids.
+func RMAddress(c *conf.Config) (string, error) {
+	targets, err := failover.Targets(c, failover.ServiceClient)
+	if err != nil {
+		return "", err
+	}
+	return failover.Encode(targets), nil
 }
 
 // Close ends the session.

@@ -15,9 +15,9 @@ import (
 	"github.com/spindlehq/spindle/nodemanager"
 	"github.com/spindlehq/spindle/pki"
 	"github.com/spindlehq/spindle/resourcemanager"
+	"github.com/spindlehq/spindle/resourcemanager/failover"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"go.uber.org/zap"
-	"google.golang.org/grpc"
 )
 
 // Cluster is a running dev cluster.
@@ -30,7 +30,9 @@ type Cluster struct {
 	nms   []*process
 	nmAdr []nodemanager.Addresses
 	kafka *kfake.Cluster
-	conn  *grpc.ClientConn
+	conn  *failover.Conn
+	// group is the HA group of RMs, when Config.RMs > 1.
+	group *rmGroup
 	// tls are the cluster's CA and certificates, made at start.
 	tls pki.Local
 
@@ -42,9 +44,12 @@ type Cluster struct {
 type Info struct {
 	// Dir is the cluster's directory, absolute.
 	Dir string
-	// RM is the ResourceManager's addresses; RMPID its process.
+	// RM is the ResourceManager's addresses; RMPID its process. For an
+	// HA group RM.Client lists every RM's client address and the rest are
+	// the first RM's; RMs has each.
 	RM    resourcemanager.Addresses
 	RMPID int
+	RMs   []RMInfo
 	// NodeManagers are each NM's addresses and process.
 	NodeManagers []NodeManagerInfo
 	// Kafka is the in-process broker's bootstrap addresses.
@@ -88,7 +93,11 @@ func Start(ctx context.Context, cfg Config) (*Cluster, error) {
 		return nil, fmt.Errorf("devcluster: directory %s: %w", cfg.Dir, err)
 	}
 	if !cfg.RandomPorts {
-		if err := checkPortsFree(RMClientPort, RMTrackerPort, RMWebPort, KafkaPort); err != nil {
+		ports := []int{RMClientPort, RMTrackerPort, RMWebPort, KafkaPort}
+		if cfg.RMs > 1 {
+			ports = append(groupPorts(cfg.RMs), KafkaPort)
+		}
+		if err := checkPortsFree(ports...); err != nil {
 			return nil, err
 		}
 	}
@@ -125,23 +134,28 @@ func (c *Cluster) start(ctx context.Context) error {
 		}
 		return "127.0.0.1:" + strconv.Itoa(p)
 	}
-	rmDir := filepath.Join(c.dir, "rm")
-	c.rm, err = c.startDaemon(ctx, "resourcemanager", "resourcemanager", rmDir, &c.rmAdr, append(c.tls.RMConf(),
-		"spindle.tmp.dir="+rmDir,
-		"yarn.resourcemanager.hostname=127.0.0.1",
-		"yarn.resourcemanager.address="+port(RMClientPort),
-		"yarn.resourcemanager.resource-tracker.address="+port(RMTrackerPort),
-		"yarn.resourcemanager.webapp.address="+port(RMWebPort))...)
-	if err != nil {
-		return err
+	if c.cfg.RMs > 1 {
+		if err := c.startRMGroup(ctx); err != nil {
+			return err
+		}
+	} else {
+		rmDir := filepath.Join(c.dir, "rm")
+		c.rm, err = c.startDaemon(ctx, "resourcemanager", "resourcemanager", rmDir, &c.rmAdr, append(c.tls.RMConf(),
+			"spindle.tmp.dir="+rmDir,
+			"yarn.resourcemanager.hostname=127.0.0.1",
+			"yarn.resourcemanager.address="+port(RMClientPort),
+			"yarn.resourcemanager.resource-tracker.address="+port(RMTrackerPort),
+			"yarn.resourcemanager.webapp.address="+port(RMWebPort))...)
+		if err != nil {
+			return err
+		}
+		c.lg.Info("resourcemanager started", zap.Int("pid", c.rm.PID()), zap.String("client", c.rmAdr.Client))
 	}
-	c.lg.Info("resourcemanager started", zap.Int("pid", c.rm.PID()), zap.String("client", c.rmAdr.Client))
 	for i := 0; i < c.cfg.NodeManagers; i++ {
 		nmDir := filepath.Join(c.dir, "nm"+strconv.Itoa(i))
 		var a nodemanager.Addresses
-		p, err := c.startDaemon(ctx, "nodemanager", "nodemanager-"+strconv.Itoa(i), nmDir, &a, append(c.tls.NMConf(),
+		p, err := c.startDaemon(ctx, "nodemanager", "nodemanager-"+strconv.Itoa(i), nmDir, &a, append(append(c.rmConf(), c.tls.NMConf()...),
 			"spindle.tmp.dir="+nmDir,
-			"yarn.resourcemanager.resource-tracker.address="+c.rmAdr.Tracker,
 			"yarn.nodemanager.hostname=127.0.0.1",
 			"yarn.nodemanager.address=127.0.0.1:0",
 			"yarn.nodemanager.webapp.address=127.0.0.1:0",
@@ -160,14 +174,14 @@ func (c *Cluster) start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if c.conn, err = grpc.NewClient(c.rmAdr.Client, pki.GRPCDialOption(client)); err != nil {
+	if c.conn, err = failover.DialEncoded(c.rmAdr.Client, failover.DefaultPolicy(), pki.GRPCDialOption(client)); err != nil {
 		return fmt.Errorf("devcluster: dial the ResourceManager at %s: %w", c.rmAdr.Client, err)
 	}
 	if err := c.waitNodes(ctx); err != nil {
 		return err
 	}
 	in := c.Info()
-	return WriteClientConf(in.ConfDir, in.Dir, in.RM, in.TLS)
+	return WriteClientConf(in.ConfDir, in.Dir, ClientSite(in.RM, in.RMs), in.TLS)
 }
 
 // startDaemon runs `spindle <role>` as name with the shared settings and
@@ -237,6 +251,7 @@ func (c *Cluster) Info() Info {
 	if c.rm != nil {
 		in.RMPID = c.rm.PID()
 	}
+	in.RMs = c.rmInfos()
 	for i, p := range c.nms {
 		in.NodeManagers = append(in.NodeManagers, NodeManagerInfo{Addresses: c.nmAdr[i], PID: p.PID(), Dir: filepath.Join(c.dir, "nm"+strconv.Itoa(i))})
 	}
@@ -245,8 +260,8 @@ func (c *Cluster) Info() Info {
 
 // Exited is closed when a daemon exits by itself; the error names it.
 func (c *Cluster) Exited(ctx context.Context) error {
-	cases := make(chan *process, len(c.nms)+1)
-	for _, p := range append([]*process{c.rm}, c.nms...) {
+	cases := make(chan *process, len(c.nms)+len(c.rmProcesses()))
+	for _, p := range append(c.rmProcesses(), c.nms...) {
 		go func() {
 			select {
 			case <-p.Exited():
@@ -299,9 +314,14 @@ func (c *Cluster) Stop(ctx context.Context) error {
 			}()
 		}
 		wg.Wait()
-		if c.rm != nil {
-			stop(c.rm)
+		for _, p := range c.rmProcesses() {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				stop(p)
+			}()
 		}
+		wg.Wait()
 		if c.conn != nil {
 			c.conn.Close()
 		}

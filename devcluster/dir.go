@@ -84,17 +84,15 @@ func runningDev(dir string) (int, bool) {
 }
 
 // WriteClientConf writes a client conf dir (yarn-site.xml and
-// spindle-site.xml) that points spindle's commands at the cluster and keeps
-// their staging, checkpoints and output inside it, as the user of tls.
-func WriteClientConf(confDir, clusterDir string, rm resourcemanager.Addresses, tls pki.Local) error {
+// spindle-site.xml) that points spindle's commands at the cluster (yarnSite,
+// KEY=VALUE, from ClientSite) and keeps their staging, checkpoints and
+// output inside it, as the user of tls.
+func WriteClientConf(confDir, clusterDir string, yarnSite []string, tls pki.Local) error {
 	if err := os.MkdirAll(confDir, 0o755); err != nil {
 		return fmt.Errorf("devcluster: conf dir %s: %w", confDir, err)
 	}
 	comment := "Written for the Spindle cluster in " + clusterDir + "."
-	if err := conf.WriteSiteFile(filepath.Join(confDir, "yarn-site.xml"), comment, []string{
-		"yarn.resourcemanager.address=" + rm.Client,
-		"yarn.resourcemanager.webapp.address=" + rm.Web,
-	}); err != nil {
+	if err := conf.WriteSiteFile(filepath.Join(confDir, "yarn-site.xml"), comment, yarnSite); err != nil {
 		return fmt.Errorf("devcluster: %w", err)
 	}
 	site := append([]string{"spindle.tmp.dir=" + filepath.Join(clusterDir, "client")}, tls.ClientConf()...)
@@ -102,4 +100,13 @@ func WriteClientConf(confDir, clusterDir string, rm resourcemanager.Addresses, t
 		return fmt.Errorf("devcluster: %w", err)
 	}
 	return nil
+}
+
+// ClientSite are the yarn-site.xml keys that reach the RM rm, or the RMs
+// of a group.
+func ClientSite(rm resourcemanager.Addresses, rms []RMInfo) []string {
+	if len(rms) > 0 {
+		return groupSite(rms)
+	}
+	return []string{"yarn.resourcemanager.address=" + rm.Client, "yarn.resourcemanager.webapp.address=" + rm.Web}
 }

@@ -71,7 +71,7 @@ func TestWriteClientConf(t *testing.T) {
 	if in.TLS, err = CreateTLS(dir); err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteClientConf(in.ConfDir, in.Dir, in.RM, in.TLS); err != nil {
+	if err := WriteClientConf(in.ConfDir, in.Dir, ClientSite(in.RM, nil), in.TLS); err != nil {
 		t.Fatal(err)
 	}
 	// spindle's commands load it as their conf dir.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/spindlehq/spindle/resourcemanager/failover"
 	"net"
 	"net/http"
 	"os"
@@ -42,7 +43,7 @@ type NodeManager struct {
 	webLis     net.Listener
 	grpcServer *grpc.Server
 	webServer  *http.Server
-	rmConn     *grpc.ClientConn
+	rmConn     *failover.Conn
 	tracker    pb.ResourceTrackerClient
 	member     *membership.Member
 
@@ -73,7 +74,7 @@ type Addresses struct {
 	Memberlist string `json:"memberlist"`
 }
 
-// New checks cfg, reads the cluster secret and prepares an NM.
+// New checks cfg and prepares an NM; it gets its keys when it registers.
 func New(cfg Config) (*NodeManager, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -183,7 +184,7 @@ func (nm *NodeManager) Start(ctx context.Context) error {
 		nm.webLis.Close()
 		return err
 	}
-	if nm.rmConn, err = grpc.NewClient(nm.cfg.ResourceTrackerAddress, pki.GRPCDialOption(nm.cfg.TLS)); err != nil {
+	if nm.rmConn, err = failover.DialEncoded(nm.cfg.ResourceTrackerAddress, nm.cfg.Failover, pki.GRPCDialOption(nm.cfg.TLS)); err != nil {
 		return fmt.Errorf("nodemanager: ResourceManager address %s: %w", nm.cfg.ResourceTrackerAddress, err)
 	}
 	nm.tracker = pb.NewResourceTrackerClient(nm.rmConn)

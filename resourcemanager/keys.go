@@ -4,15 +4,12 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/url"
 	"os"
-	"path"
 	"time"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
-	"github.com/spindlehq/spindle/hdfscheckpoint"
 	"github.com/spindlehq/spindle/token"
 	"go.uber.org/zap"
 )
@@ -43,22 +40,25 @@ type keysRecord struct {
 // NM has heartbeated.
 func (c Config) activationDelay() time.Duration { return c.NodeExpiry * 3 / 2 }
 
-// initKeys loads the keys of an earlier run from the state store, or makes
-// new ones, and keeps them there.
-func (rm *ResourceManager) initKeys(ctx context.Context) error {
+// newKeys makes the RM's signers and their rollers, holding no key yet.
+func (rm *ResourceManager) newKeys() {
 	rm.signer, _ = token.NewSignerWithKeys(0, nil)
 	rm.attemptSigner, _ = token.NewSignerWithKeys(0, nil)
 	rm.containerKeys = &token.Roller{Signer: rm.signer, Interval: rm.cfg.ContainerKeyRolling, Activation: rm.cfg.activationDelay()}
 	// Attempt tokens are checked by the RM alone: a new key signs at once.
 	rm.attemptKeys = &token.Roller{Signer: rm.attemptSigner, Interval: rm.cfg.AttemptKeyRolling}
+}
+
+// loadKeys takes the keys of an earlier run (or of the group's earlier
+// actives) from the state store, or makes new ones, and keeps them there.
+func (rm *ResourceManager) loadKeys(ctx context.Context) error {
 	var rec keysRecord
 	if rm.state != nil {
-		raw, err := rm.state.store.ReadFile(ctx, path.Join(rm.state.dir, keysFile))
+		raw, err := rm.state.readKeys(ctx)
 		switch {
-		case errors.Is(err, hdfscheckpoint.ErrNotFound):
 		case err != nil:
 			return fmt.Errorf("resourcemanager: read the token keys from the state store: %w", err)
-		default:
+		case raw != nil:
 			if err := json.Unmarshal(raw, &rec); err != nil || rec.Version != keysRecordVersion {
 				return fmt.Errorf("resourcemanager: token keys in the state store (%s) do not read (version %d, %v): restore the file, or remove it to start with new keys, which ends every running application's tokens", keysFile, rec.Version, err)
 			}
@@ -92,7 +92,7 @@ func (rm *ResourceManager) saveKeys(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := rm.state.store.WriteFile(ctx, path.Join(rm.state.dir, keysFile), raw); err != nil {
+	if err := rm.state.writeKeys(ctx, raw); err != nil {
 		return fmt.Errorf("resourcemanager: keep the token keys in the state store: %w", err)
 	}
 	return nil
@@ -107,6 +107,9 @@ func (rm *ResourceManager) rollKeys(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
+		}
+		if rm.haState() != "ACTIVE" {
+			continue // a standby takes the group's keys when it becomes active
 		}
 		changed := false
 		for _, r := range []*token.Roller{rm.containerKeys, rm.attemptKeys} {

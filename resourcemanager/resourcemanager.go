@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
@@ -43,7 +44,9 @@ type ResourceManager struct {
 	// register.
 	gossipKey []byte
 	sched     *scheduler.Scheduler
-	startTime time.Time
+	// clusterTS is the cluster timestamp of ids handed out now, in ms:
+	// the RM's start, or in a group the time it became active.
+	clusterTS atomic.Int64
 	metrics   *metrics
 	// clientSecret, when set, must accompany submit and kill calls.
 	clientSecret []byte
@@ -58,7 +61,9 @@ type ResourceManager struct {
 	// nil = none.
 	history *eventlog.History
 	// state keeps applications across restarts; nil when recovery is off.
-	state *stateStore
+	state appStore
+	// ha is this RM's part in an RM group; nil for a single RM.
+	ha *haRole
 
 	mu         sync.Mutex
 	nodes      map[string]*rmNode
@@ -110,7 +115,6 @@ func New(cfg Config) (*ResourceManager, error) {
 	rm := &ResourceManager{
 		cfg:        cfg,
 		lg:         lg,
-		startTime:  time.Now(),
 		nodes:      map[string]*rmNode{},
 		apps:       map[string]*rmApp{},
 		attempts:   map[string]*rmAttempt{},
@@ -118,6 +122,7 @@ func New(cfg Config) (*ResourceManager, error) {
 		nodeConns:  map[string]*grpc.ClientConn{},
 		schedKick:  make(chan struct{}, 1),
 	}
+	rm.clusterTS.Store(time.Now().UnixMilli())
 	schedCfg := cfg.Scheduler
 	schedCfg.ContainerID = rm.containerID
 	if rm.sched, err = scheduler.New(schedCfg); err != nil {
@@ -143,7 +148,9 @@ func New(cfg Config) (*ResourceManager, error) {
 	rm.metrics = newMetrics(rm)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if cfg.RecoveryEnabled {
+	if cfg.HA != nil {
+		rm.ha = &haRole{cfg: *cfg.HA}
+	} else if cfg.RecoveryEnabled {
 		if err := protectStateDir(cfg.StateStoreURI); err != nil {
 			return nil, fmt.Errorf("resourcemanager: state store %s: %w", cfg.StateStoreURI, err)
 		}
@@ -151,15 +158,16 @@ func New(cfg Config) (*ResourceManager, error) {
 			return nil, err
 		}
 	}
-	if err := rm.initKeys(ctx); err != nil {
+	rm.newKeys()
+	if err := rm.loadKeys(ctx); err != nil {
 		if rm.state != nil {
-			rm.state.store.Close()
+			rm.state.close()
 		}
 		return nil, err
 	}
-	if cfg.RecoveryEnabled {
+	if rm.state != nil {
 		if err := rm.recover(ctx); err != nil {
-			rm.state.store.Close()
+			rm.state.close()
 			return nil, err
 		}
 	}
@@ -218,11 +226,22 @@ func (rm *ResourceManager) Start(ctx context.Context) error {
 	rm.clientServer = grpc.NewServer(rm.clientServerOptions()...)
 	pb.RegisterApplicationClientServer(rm.clientServer, &clientService{rm: rm})
 	pb.RegisterApplicationMasterServer(rm.clientServer, &amService{rm: rm})
+	pb.RegisterResourceManagerAdministrationServer(rm.clientServer, &adminService{rm: rm})
 	rm.trackerServer = grpc.NewServer(rm.trackerServerOptions()...)
 	pb.RegisterResourceTrackerServer(rm.trackerServer, &trackerService{rm: rm})
-	rm.webServer = &http.Server{Handler: rm.webAuthenticate(rm.webHandler(rm.ui)), ReadHeaderTimeout: 10 * time.Second, ErrorLog: pki.HTTPErrorLog(rm.lg, "web")}
+	rm.webServer = &http.Server{Handler: rm.webAuthenticate(rm.standbyRedirect(rm.webHandler(rm.ui))), ReadHeaderTimeout: 10 * time.Second, ErrorLog: pki.HTTPErrorLog(rm.lg, "web")}
 
 	runCtx, cancel := context.WithCancel(context.Background())
+	// The group's node exists before the first call: a standby answers
+	// every call, from the first, with where the active RM is.
+	if err := rm.startHA(runCtx); err != nil {
+		cancel()
+		rm.clientLis.Close()
+		rm.trackerLis.Close()
+		rm.webLis.Close()
+		rm.member.Leave(time.Second)
+		return err
+	}
 	rm.cancel = cancel
 	rm.serve(func() error { return rm.clientServer.Serve(rm.clientLis) })
 	rm.serve(func() error { return rm.trackerServer.Serve(rm.trackerLis) })
@@ -261,7 +280,7 @@ func (rm *ResourceManager) Start(ctx context.Context) error {
 	rm.lg.Info("resourcemanager started",
 		zap.String("client", a.Client), zap.String("resourceTracker", a.Tracker),
 		zap.String("webapp", a.Web), zap.String("memberlist", a.Memberlist),
-		zap.Int64("clusterTimestamp", rm.startTime.UnixMilli()))
+		zap.Int64("clusterTimestamp", rm.ClusterTimestamp()))
 	return nil
 }
 
@@ -286,7 +305,7 @@ func (rm *ResourceManager) Addresses() Addresses {
 }
 
 // ClusterTimestamp is the RM's start time in ms, the first part of every id.
-func (rm *ResourceManager) ClusterTimestamp() int64 { return rm.startTime.UnixMilli() }
+func (rm *ResourceManager) ClusterTimestamp() int64 { return rm.clusterTS.Load() }
 
 // Stop stops serving. Running containers are left to their NMs.
 func (rm *ResourceManager) Stop(ctx context.Context) error {
@@ -311,8 +330,9 @@ func (rm *ResourceManager) Stop(ctx context.Context) error {
 		err = lerr
 	}
 	rm.done.Wait()
+	rm.stopHA()
 	if rm.state != nil {
-		rm.state.store.Close()
+		rm.state.close()
 	}
 	rm.connMu.Lock()
 	for _, c := range rm.nodeConns {

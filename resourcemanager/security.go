@@ -50,7 +50,7 @@ func withCaller(ctx context.Context, u acl.User) context.Context {
 func (rm *ResourceManager) clientServerOptions() []grpc.ServerOption {
 	return []grpc.ServerOption{
 		pki.GRPCServerOption(rm.cfg.TLS, pki.ClientCertOptional, rm.lg, "ApplicationClient"),
-		grpc.ChainUnaryInterceptor(rm.authenticateClient),
+		grpc.ChainUnaryInterceptor(rm.authenticateClient, rm.guard),
 	}
 }
 
@@ -58,7 +58,7 @@ func (rm *ResourceManager) clientServerOptions() []grpc.ServerOption {
 func (rm *ResourceManager) trackerServerOptions() []grpc.ServerOption {
 	return []grpc.ServerOption{
 		pki.GRPCServerOption(rm.cfg.TLS, pki.ClientCertRequired, rm.lg, "ResourceTracker"),
-		grpc.ChainUnaryInterceptor(rm.authenticateNode),
+		grpc.ChainUnaryInterceptor(rm.authenticateNode, rm.guard),
 	}
 }
 
@@ -71,12 +71,13 @@ func remote(ctx context.Context) string {
 }
 
 func (rm *ResourceManager) authenticateClient(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
-	if !strings.HasPrefix(info.FullMethod, "/"+pb.ApplicationClient_ServiceDesc.ServiceName+"/") {
-		return handler(ctx, req)
+	if !strings.HasPrefix(info.FullMethod, "/"+pb.ApplicationClient_ServiceDesc.ServiceName+"/") &&
+		!strings.HasPrefix(info.FullMethod, "/"+pb.ResourceManagerAdministration_ServiceDesc.ServiceName+"/") {
+		return handler(ctx, req) // ApplicationMaster: the attempt token
 	}
 	u, err := acl.FromGRPC(ctx, rm.plaintext())
 	if err == nil && !rm.plaintext() && u.Role != pki.RoleClient {
-		err = status.Errorf(codes.PermissionDenied, "%s: only users' certificates (spindle tls cert create --client) may call the ApplicationClient service, not %s", info.FullMethod, u)
+		err = status.Errorf(codes.PermissionDenied, "%s: only users' certificates (spindle tls cert create --client) may call the ApplicationClient and administration services, not %s", info.FullMethod, u)
 	}
 	if err != nil {
 		rm.lg.Warn("client call refused", zap.String("method", info.FullMethod), zap.String("remote", remote(ctx)), zap.String("user", u.String()), zap.Error(err))
@@ -136,6 +137,15 @@ func appACL(app *rmApp) acl.App {
 		View:   acl.Parse(app.ctx.GetViewAcl()),
 		Modify: acl.Parse(app.ctx.GetModifyAcl()),
 	}
+}
+
+// checkAdmin refuses a change to the cluster (rmadmin's transitions and
+// refreshes) to a caller not on yarn.admin.acl.
+func (rm *ResourceManager) checkAdmin(ctx context.Context, what string) error {
+	if err := rm.acls().CheckAdmin(callerOf(ctx), what); err != nil {
+		return status.Error(codes.PermissionDenied, err.Error())
+	}
+	return nil
 }
 
 // checkAppLocked refuses u doing op to the application appID.

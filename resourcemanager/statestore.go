@@ -3,6 +3,7 @@ package resourcemanager
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"path"
 	"strings"
@@ -13,6 +14,18 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 )
+
+// appStore keeps applications' records: the file/HDFS state store of a
+// single RM, or the replicated state of an RM group.
+type appStore interface {
+	save(ctx context.Context, appID string, raw []byte) error
+	load(ctx context.Context) ([]*rmApp, error)
+	// readKeys returns the token and gossip keys' record, nil when there
+	// is none yet; writeKeys replaces it.
+	readKeys(ctx context.Context) ([]byte, error)
+	writeKeys(ctx context.Context, raw []byte) error
+	close() error
+}
 
 // stateStore keeps applications and their attempts on a checkpoint store
 // (yarn.resourcemanager.fs.state-store.uri), one file per application
@@ -107,6 +120,20 @@ func record(app *rmApp) ([]byte, error) {
 // save writes one application.
 func (s *stateStore) save(ctx context.Context, appID string, raw []byte) error {
 	return s.store.WriteFile(ctx, s.appPath(appID), raw)
+}
+
+func (s *stateStore) close() error { return s.store.Close() }
+
+func (s *stateStore) readKeys(ctx context.Context) ([]byte, error) {
+	raw, err := s.store.ReadFile(ctx, path.Join(s.dir, keysFile))
+	if errors.Is(err, dfs.ErrNotFound) {
+		return nil, nil
+	}
+	return raw, err
+}
+
+func (s *stateStore) writeKeys(ctx context.Context, raw []byte) error {
+	return s.store.WriteFile(ctx, path.Join(s.dir, keysFile), raw)
 }
 
 // load reads every stored application.

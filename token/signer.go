@@ -105,8 +105,8 @@ func (s *Signer) SignContainer(id *spindlepb.ContainerTokenIdentifier) (*spindle
 	return s.Sign(KindContainer, id)
 }
 
-// VerifyContainer checks that tok is a container token signed under the
-// cluster secret, for nodeID, and not expired at now.
+// VerifyContainer checks that tok is a container token signed under one
+// of the master keys held, for nodeID, and not expired at now.
 func (s *Signer) VerifyContainer(tok *spindlepb.Token, nodeID string, now time.Time) (*spindlepb.ContainerTokenIdentifier, error) {
 	id := &spindlepb.ContainerTokenIdentifier{}
 	if err := s.Verify(tok, KindContainer, id); err != nil {

@@ -43,7 +43,7 @@ func withRM(c *cli.Context, fn func(s *client.RM) error) error {
 	if err != nil {
 		return err
 	}
-	rm, err := dialRM(cfg.Get("yarn.resourcemanager.address"), cfg)
+	rm, err := dialConfRM(cfg)
 	if err != nil {
 		return err
 	}

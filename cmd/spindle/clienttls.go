@@ -10,6 +10,7 @@ import (
 	"github.com/spindlehq/spindle/client"
 	"github.com/spindlehq/spindle/conf"
 	"github.com/spindlehq/spindle/pki"
+	"github.com/spindlehq/spindle/resourcemanager/failover"
 	"github.com/spindlehq/spindle/token"
 )
 
@@ -23,9 +24,11 @@ func clientTLS(c pki.Settings) (*pki.Material, error) {
 	return m, nil
 }
 
-// dialRM opens a session with the RM at addr as the user the configuration
-// names, with the client secret when spindle.client.secret-file is set.
-func dialRM(addr string, c pki.Settings) (*client.RM, error) {
+// dialRM opens a session with the RM at addr (the RMs of a group, as
+// client.RMAddress gives them, failing over by p) as the user the
+// configuration names, with the client secret when
+// spindle.client.secret-file is set.
+func dialRM(addr string, c pki.Settings, p failover.Policy) (*client.RM, error) {
 	var secret []byte
 	if f := c.Get("spindle.client.secret-file"); f != "" {
 		var err error
@@ -37,7 +40,21 @@ func dialRM(addr string, c pki.Settings) (*client.RM, error) {
 	if err != nil {
 		return nil, err
 	}
-	return client.Dial(addr, secret, tls)
+	return client.DialWith(addr, secret, tls, p)
+}
+
+// dialConfRM opens a session with the RM, or the RMs of a group, of loaded
+// configuration.
+func dialConfRM(cfg *conf.Config) (*client.RM, error) {
+	addr, err := client.RMAddress(cfg)
+	if err != nil {
+		return nil, err
+	}
+	p, err := failover.PolicyFrom(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return dialRM(addr, cfg, p)
 }
 
 // overlay reads keys from over first, then from base: spindle submit's

@@ -44,6 +44,7 @@ func newApp() *cli.App {
 			containerCommand(),
 			queueCommand(),
 			tlsCommand(),
+			rmAdminCommand(),
 		},
 	}
 }

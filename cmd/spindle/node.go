@@ -41,7 +41,7 @@ func nodeCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			rm, err := dialRM(cfg.Get("yarn.resourcemanager.address"), cfg)
+			rm, err := dialConfRM(cfg)
 			if err != nil {
 				return err
 			}

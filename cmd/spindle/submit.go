@@ -7,6 +7,8 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/spindlehq/spindle/resourcemanager/failover"
+
 	"github.com/spindlehq/spindle/client"
 	"github.com/spindlehq/spindle/conf"
 	"github.com/spindlehq/spindle/launch"
@@ -117,7 +119,11 @@ func dialSubmitRM(opts *submit.Options, daemon *conf.Config) (*client.RM, error)
 	if err != nil {
 		return nil, err
 	}
-	return dialRM(addr, overlay{over: opts.Conf, base: daemon})
+	policy, err := failover.PolicyFrom(daemon)
+	if err != nil {
+		return nil, err
+	}
+	return dialRM(addr, overlay{over: opts.Conf, base: daemon}, policy)
 }
 
 // interruptible is ctx ended by the first SIGINT or SIGTERM, so that a

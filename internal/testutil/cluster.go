@@ -39,6 +39,9 @@ type ClusterConfig struct {
 	// Plaintext runs the cluster without TLS
 	// (spindle.tls.insecure-plaintext), as benchmarks compare.
 	Plaintext bool
+	// RMs, when above 1, runs an HA group of that many RMs (rm1, rm2, …),
+	// on hosts "rm1", "rm2", … with Hosts.
+	RMs int
 }
 
 // ShippedTimingChanges are the only settings a cluster with
@@ -74,6 +77,8 @@ type Cluster struct {
 	NMs    []*Daemon
 	common []string
 	cfg    ClusterConfig
+	// group is the HA group, when ClusterConfig.RMs > 1.
+	group *RMGroup
 }
 
 // fastTimings make failure detection and heartbeats quick enough for tests;
@@ -122,6 +127,21 @@ func StartCluster(tb testing.TB, cfg ClusterConfig) *Cluster {
 	}
 	c.common = append([]string{}, timings...)
 	c.common = append(c.common, cfg.Conf...)
+	if cfg.RMs > 1 {
+		c.startRMGroup()
+	} else {
+		c.startRM()
+	}
+	for i := 0; i < cfg.NodeManagers; i++ {
+		c.AddNodeManager()
+	}
+	c.WaitForNodes(cfg.NodeManagers)
+	return c
+}
+
+// startRM starts the single RM.
+func (c *Cluster) startRM() {
+	tb, dir := c.tb, c.Dir
 	rmArgs := []string{"resourcemanager"}
 	host, ip := c.host("rm")
 	for _, kv := range append(append(c.TLS.RMConf(), c.common...),
@@ -136,11 +156,6 @@ func StartCluster(tb testing.TB, cfg ClusterConfig) *Cluster {
 	c.RM.Ready(&c.RMAddr)
 	c.registerDaemon(c.RM)
 	c.RM.onReady = c.registerDaemon
-	for i := 0; i < cfg.NodeManagers; i++ {
-		c.AddNodeManager()
-	}
-	c.WaitForNodes(cfg.NodeManagers)
-	return c
 }
 
 // AddNodeManager starts one more NM and returns it.
@@ -151,7 +166,7 @@ func (c *Cluster) AddNodeManager(extraConf ...string) *Daemon {
 	host, ip := c.host("nm" + strconv.Itoa(i))
 	for _, kv := range append(append(append(c.TLS.NMConf(), c.common...),
 		"spindle.tmp.dir="+filepath.Join(c.Dir, "nm"+strconv.Itoa(i)),
-		"yarn.resourcemanager.resource-tracker.address="+c.RMAddr.Tracker,
+		c.trackerConf(),
 		"yarn.nodemanager.address="+ip+":0",
 		"yarn.nodemanager.webapp.address="+ip+":0",
 		"spindle.memberlist.bind-address="+ip+":0",
@@ -224,11 +239,27 @@ func (c *Cluster) ConfArgs() []string {
 // ConfArgsAs are ConfArgs with the TLS keys tlsConf (ClusterTLS.UserConf)
 // instead of the default user's.
 func (c *Cluster) ConfArgsAs(tlsConf []string) []string {
-	args := []string{"--conf", "yarn.resourcemanager.address=" + c.RMAddr.Client, "--conf", "spindle.tmp.dir=" + filepath.Join(c.Dir, "client")}
-	for _, kv := range tlsConf {
+	args := []string{"--conf", "spindle.tmp.dir=" + filepath.Join(c.Dir, "client")}
+	for _, kv := range append(c.rmClientConf(), tlsConf...) {
 		args = append(args, "--conf", kv)
 	}
 	return args
+}
+
+// rmClientConf points a client at the RM, or at every RM of the group.
+func (c *Cluster) rmClientConf() []string {
+	if c.group != nil {
+		return c.group.conf
+	}
+	return []string{"yarn.resourcemanager.address=" + c.RMAddr.Client}
+}
+
+// trackerConf points an NM at the RM, or at every RM of the group.
+func (c *Cluster) trackerConf() string {
+	if c.group != nil {
+		return "yarn.resourcemanager.ha.enabled=true" // the group's keys are in c.common
+	}
+	return "yarn.resourcemanager.resource-tracker.address=" + c.RMAddr.Tracker
 }
 
 // ClientConfDir writes a conf dir that points spindle's client commands at
@@ -242,7 +273,7 @@ func (c *Cluster) ClientConfDir() (confDir, tmpDir string) {
 	if err := os.MkdirAll(confDir, 0o755); err != nil {
 		c.tb.Fatal(err)
 	}
-	if err := conf.WriteSiteFile(filepath.Join(confDir, "yarn-site.xml"), "", []string{"yarn.resourcemanager.address=" + c.RMAddr.Client}); err != nil {
+	if err := conf.WriteSiteFile(filepath.Join(confDir, "yarn-site.xml"), "", c.rmClientConf()); err != nil {
 		c.tb.Fatal(err)
 	}
 	if err := conf.WriteSiteFile(filepath.Join(confDir, "spindle-site.xml"), "", append([]string{"spindle.tmp.dir=" + tmpDir}, c.TLS.ClientConf()...)); err != nil {
@@ -253,6 +284,9 @@ func (c *Cluster) ClientConfDir() (confDir, tmpDir string) {
 
 // Client dials the RM's ApplicationClient service.
 func (c *Cluster) Client() pb.ApplicationClientClient {
+	if c.group != nil {
+		return pb.NewApplicationClientClient(c.group.conn)
+	}
 	return pb.NewApplicationClientClient(Dial(c.tb, c.RMAddr.Client))
 }
 

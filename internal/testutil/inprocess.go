@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/spindlehq/spindle/nodemanager"
-	"github.com/spindlehq/spindle/pki"
 	"github.com/spindlehq/spindle/resourcemanager"
 )
 
@@ -35,12 +34,7 @@ func StartInProcess(tb testing.TB, n int, memoryMB int64, vcores int32) *InProce
 	}
 	tls := NewClusterTLS(tb, filepath.Join(dir, "tls"))
 	rmCfg := resourcemanager.DefaultConfig()
-	rmCfg.TLS = tls.material(tb, tls.RM)
-	appCA, err := pki.LoadAuthority(tls.AppCA, pki.KeyFileFor(tls.AppCA))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	rmCfg.AppCA = appCA
+	tls.SecureRM(tb, &rmCfg)
 	rmCfg.HeartbeatInterval = 100 * time.Millisecond
 	rm, err := resourcemanager.New(rmCfg)
 	if err != nil {

@@ -35,7 +35,7 @@ func (w lockedWriter) Write(p []byte) (int, error) {
 // Submit runs `spindle submit --master spindle://<rm> args…` against c.
 func (c *Cluster) Submit(args ...string) *Submission {
 	c.tb.Helper()
-	full := []string{"--master", "spindle://" + c.RMAddr.Client, "--conf", "spark.yarn.stagingDir=file://" + c.Dir + "/staging"}
+	full := []string{"--master", c.Master(), "--conf", "spark.yarn.stagingDir=file://" + c.Dir + "/staging"}
 	for _, kv := range c.TLS.ClientConf() {
 		full = append(full, "--conf", kv)
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/spindlehq/spindle/pki"
+	"github.com/spindlehq/spindle/resourcemanager"
 	"google.golang.org/grpc"
 )
 
@@ -197,4 +198,16 @@ func RegisterTLS(m *pki.Material, addrs ...string) {
 	for _, a := range addrs {
 		registerAddr(a, m)
 	}
+}
+
+// SecureRM gives an RM configuration the cluster's RM certificate and
+// application CA, as a test RM of this cluster.
+func (t *ClusterTLS) SecureRM(tb testing.TB, cfg *resourcemanager.Config) {
+	tb.Helper()
+	cfg.TLS = t.material(tb, t.RM)
+	appCA, err := pki.LoadAuthority(t.AppCA, pki.KeyFileFor(t.AppCA))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cfg.AppCA = appCA
 }
