@@ -2,6 +2,7 @@ package devcluster
 
 import (
 	"fmt"
+	"net"
 	"os/user"
 	"path/filepath"
 
@@ -10,13 +11,14 @@ import (
 
 // CreateTLS makes the cluster's CA and certificates in dir/tls: the RM's,
 // one the NMs share, the application CA and one for the user running spindle
-// dev. The CA's key is not written: the files are all this cluster needs.
-func CreateTLS(dir string) (pki.Local, error) {
+// dev, valid for this machine and the extra addresses (its test hosts'). The
+// CA's key is not written: the files are all this cluster needs.
+func CreateTLS(dir string, extra ...net.IP) (pki.Local, error) {
 	name := "spindle"
 	if u, err := user.Current(); err == nil {
 		name = u.Username
 	}
-	l, err := pki.CreateLocal(filepath.Join(dir, "tls"), name, 0)
+	l, err := pki.CreateLocal(filepath.Join(dir, "tls"), name, 0, extra...)
 	if err != nil {
 		return l, fmt.Errorf("devcluster: certificates: %w", err)
 	}

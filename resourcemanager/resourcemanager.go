@@ -65,6 +65,9 @@ type ResourceManager struct {
 	// ha is this RM's part in an RM group; nil for a single RM.
 	ha *haRole
 
+	// stopped makes a second Stop a no-op.
+	stopped atomic.Bool
+
 	mu         sync.Mutex
 	nodes      map[string]*rmNode
 	apps       map[string]*rmApp
@@ -309,8 +312,8 @@ func (rm *ResourceManager) ClusterTimestamp() int64 { return rm.clusterTS.Load()
 
 // Stop stops serving. Running containers are left to their NMs.
 func (rm *ResourceManager) Stop(ctx context.Context) error {
-	if rm.cancel == nil {
-		return nil
+	if rm.cancel == nil || rm.stopped.Swap(true) {
+		return nil // never started, or stopped already
 	}
 	rm.cancel()
 	stopped := make(chan struct{})

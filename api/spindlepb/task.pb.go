@@ -701,7 +701,12 @@ type LaunchTask struct {
 	// chunks of its batch-partition: a partition's range split into
 	// several tasks numbers its chunks across them, so that outputs keep
 	// the same chunk however the range is split. 0 for an unsplit range.
-	ChunkBase     int32 `protobuf:"varint,7,opt,name=chunk_base,json=chunkBase,proto3" json:"chunk_base,omitempty"`
+	ChunkBase int32 `protobuf:"varint,7,opt,name=chunk_base,json=chunkBase,proto3" json:"chunk_base,omitempty"`
+	// epoch is the application attempt whose driver launched the task
+	// (appattempt_…); the file sink writes through that attempt's fence,
+	// so that a task of an attempt taken over writes nothing. Empty: not
+	// fenced.
+	Epoch         string `protobuf:"bytes,8,opt,name=epoch,proto3" json:"epoch,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -783,6 +788,13 @@ func (x *LaunchTask) GetChunkBase() int32 {
 		return x.ChunkBase
 	}
 	return 0
+}
+
+func (x *LaunchTask) GetEpoch() string {
+	if x != nil {
+		return x.Epoch
+	}
+	return ""
 }
 
 // KeyValue is a keyed partial aggregate.
@@ -1061,7 +1073,7 @@ const file_task_proto_rawDesc = "" +
 	"\x05topic\x18\x01 \x01(\tR\x05topic\x12\x1c\n" +
 	"\tpartition\x18\x02 \x01(\x05R\tpartition\x12\x12\n" +
 	"\x04from\x18\x03 \x01(\x03R\x04from\x12\x14\n" +
-	"\x05until\x18\x04 \x01(\x03R\x05until\"\xf1\x01\n" +
+	"\x05until\x18\x04 \x01(\x03R\x05until\"\x87\x02\n" +
 	"\n" +
 	"LaunchTask\x12\x17\n" +
 	"\atask_id\x18\x01 \x01(\tR\x06taskId\x12\x18\n" +
@@ -1071,7 +1083,8 @@ const file_task_proto_rawDesc = "" +
 	"\x03tid\x18\x05 \x01(\x03R\x03tid\x12#\n" +
 	"\rchunk_offsets\x18\x06 \x01(\x03R\fchunkOffsets\x12\x1d\n" +
 	"\n" +
-	"chunk_base\x18\a \x01(\x05R\tchunkBase\"2\n" +
+	"chunk_base\x18\a \x01(\x05R\tchunkBase\x12\x14\n" +
+	"\x05epoch\x18\b \x01(\tR\x05epoch\"2\n" +
 	"\bKeyValue\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\fR\x05value\"\xdd\x01\n" +

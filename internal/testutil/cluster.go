@@ -359,12 +359,19 @@ type NMContainer struct {
 	PID      int32  `json:"pid"`
 }
 
-// NMContainers lists the containers NM i knows, from its REST endpoint.
+// nmHTTPTimeout bounds reads of NMs' REST endpoints.
+const nmHTTPTimeout = 3 * time.Second
+
+// NMContainers lists the containers NM i knows, from its REST endpoint
+// (none when it does not answer).
 func (c *Cluster) NMContainers(i int) []NMContainer {
 	c.tb.Helper()
 	var a NMAddresses
 	c.NMs[i].Ready(&a)
-	resp, err := HTTPClient(c.tb, a.Web).Get(URL(a.Web, "/ws/v1/node/containers"))
+	// Bounded: an NM on a test host that is cut off never answers.
+	client := *HTTPClient(c.tb, a.Web)
+	client.Timeout = nmHTTPTimeout
+	resp, err := client.Get(URL(a.Web, "/ws/v1/node/containers"))
 	if err != nil {
 		return nil
 	}
