@@ -228,10 +228,14 @@ func (x *ConfigureRequest) GetArgs() [][]byte {
 
 // Capabilities lists the optional interfaces the job implements.
 type Capabilities struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Enrich        bool                   `protobuf:"varint,1,opt,name=enrich,proto3" json:"enrich,omitempty"`
-	Aggregate     bool                   `protobuf:"varint,2,opt,name=aggregate,proto3" json:"aggregate,omitempty"`
-	UpdateState   bool                   `protobuf:"varint,3,opt,name=update_state,json=updateState,proto3" json:"update_state,omitempty"`
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	Enrich      bool                   `protobuf:"varint,1,opt,name=enrich,proto3" json:"enrich,omitempty"`
+	Aggregate   bool                   `protobuf:"varint,2,opt,name=aggregate,proto3" json:"aggregate,omitempty"`
+	UpdateState bool                   `protobuf:"varint,3,opt,name=update_state,json=updateState,proto3" json:"update_state,omitempty"`
+	// shared_memory: the plugin has mapped the memory the host shared with
+	// it at its start, so that ProcessPartition calls may carry their
+	// records and outputs there (SharedLane).
+	SharedMemory  bool `protobuf:"varint,16,opt,name=shared_memory,json=sharedMemory,proto3" json:"shared_memory,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -283,6 +287,13 @@ func (x *Capabilities) GetAggregate() bool {
 func (x *Capabilities) GetUpdateState() bool {
 	if x != nil {
 		return x.UpdateState
+	}
+	return false
+}
+
+func (x *Capabilities) GetSharedMemory() bool {
+	if x != nil {
+		return x.SharedMemory
 	}
 	return false
 }
@@ -540,19 +551,99 @@ func (x *Records) GetHeaderValues() []byte {
 	return nil
 }
 
-type ProcessPartitionRequest struct {
+// SharedLane is the part of the shared memory that one ProcessPartition
+// call uses, when the plugin has mapped it (Capabilities.shared_memory):
+// a 64-byte control block at offset, then the records' columns,
+// records_length bytes in the layout of the sdk's sharedRecords, then
+// room for the outputs up to offset + size. The host uses a lane for one
+// call at a time. The plugin writes call into the control block's second
+// word once it no longer touches the lane, so that the host may reuse a
+// lane whose call it gave up on.
+type SharedLane struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	BatchTime     *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=batch_time,json=batchTime,proto3" json:"batch_time,omitempty"`
-	Topic         string                 `protobuf:"bytes,2,opt,name=topic,proto3" json:"topic,omitempty"`
-	Partition     int32                  `protobuf:"varint,3,opt,name=partition,proto3" json:"partition,omitempty"`
-	Records       *Records               `protobuf:"bytes,4,opt,name=records,proto3" json:"records,omitempty"`
+	Offset        uint64                 `protobuf:"varint,1,opt,name=offset,proto3" json:"offset,omitempty"`
+	Size          uint64                 `protobuf:"varint,2,opt,name=size,proto3" json:"size,omitempty"`
+	RecordsLength uint64                 `protobuf:"varint,3,opt,name=records_length,json=recordsLength,proto3" json:"records_length,omitempty"`
+	Call          uint64                 `protobuf:"varint,4,opt,name=call,proto3" json:"call,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SharedLane) Reset() {
+	*x = SharedLane{}
+	mi := &file_job_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SharedLane) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SharedLane) ProtoMessage() {}
+
+func (x *SharedLane) ProtoReflect() protoreflect.Message {
+	mi := &file_job_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SharedLane.ProtoReflect.Descriptor instead.
+func (*SharedLane) Descriptor() ([]byte, []int) {
+	return file_job_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *SharedLane) GetOffset() uint64 {
+	if x != nil {
+		return x.Offset
+	}
+	return 0
+}
+
+func (x *SharedLane) GetSize() uint64 {
+	if x != nil {
+		return x.Size
+	}
+	return 0
+}
+
+func (x *SharedLane) GetRecordsLength() uint64 {
+	if x != nil {
+		return x.RecordsLength
+	}
+	return 0
+}
+
+func (x *SharedLane) GetCall() uint64 {
+	if x != nil {
+		return x.Call
+	}
+	return 0
+}
+
+type ProcessPartitionRequest struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	BatchTime *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=batch_time,json=batchTime,proto3" json:"batch_time,omitempty"`
+	Topic     string                 `protobuf:"bytes,2,opt,name=topic,proto3" json:"topic,omitempty"`
+	Partition int32                  `protobuf:"varint,3,opt,name=partition,proto3" json:"partition,omitempty"`
+	// records holds every column, or, with lane set, only count, the
+	// topic and partition columns and the header columns: the others are
+	// in the lane.
+	Records       *Records    `protobuf:"bytes,4,opt,name=records,proto3" json:"records,omitempty"`
+	Lane          *SharedLane `protobuf:"bytes,16,opt,name=lane,proto3" json:"lane,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ProcessPartitionRequest) Reset() {
 	*x = ProcessPartitionRequest{}
-	mi := &file_job_proto_msgTypes[5]
+	mi := &file_job_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -564,7 +655,7 @@ func (x *ProcessPartitionRequest) String() string {
 func (*ProcessPartitionRequest) ProtoMessage() {}
 
 func (x *ProcessPartitionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[5]
+	mi := &file_job_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -577,7 +668,7 @@ func (x *ProcessPartitionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProcessPartitionRequest.ProtoReflect.Descriptor instead.
 func (*ProcessPartitionRequest) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{5}
+	return file_job_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *ProcessPartitionRequest) GetBatchTime() *timestamppb.Timestamp {
@@ -608,6 +699,13 @@ func (x *ProcessPartitionRequest) GetRecords() *Records {
 	return nil
 }
 
+func (x *ProcessPartitionRequest) GetLane() *SharedLane {
+	if x != nil {
+		return x.Lane
+	}
+	return nil
+}
+
 // Outputs are a partition's outputs for the sink, column by column, as
 // Records are: key_lengths (length+1, 0 for no key) is empty when no
 // output has a key; value_lengths (length+1, 0 for no value) has an entry
@@ -631,7 +729,7 @@ type Outputs struct {
 
 func (x *Outputs) Reset() {
 	*x = Outputs{}
-	mi := &file_job_proto_msgTypes[6]
+	mi := &file_job_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -643,7 +741,7 @@ func (x *Outputs) String() string {
 func (*Outputs) ProtoMessage() {}
 
 func (x *Outputs) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[6]
+	mi := &file_job_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -656,7 +754,7 @@ func (x *Outputs) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Outputs.ProtoReflect.Descriptor instead.
 func (*Outputs) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{6}
+	return file_job_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *Outputs) GetCount() uint32 {
@@ -722,7 +820,7 @@ type Rejected struct {
 
 func (x *Rejected) Reset() {
 	*x = Rejected{}
-	mi := &file_job_proto_msgTypes[7]
+	mi := &file_job_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -734,7 +832,7 @@ func (x *Rejected) String() string {
 func (*Rejected) ProtoMessage() {}
 
 func (x *Rejected) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[7]
+	mi := &file_job_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -747,7 +845,7 @@ func (x *Rejected) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Rejected.ProtoReflect.Descriptor instead.
 func (*Rejected) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{7}
+	return file_job_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *Rejected) GetRecordIndex() int32 {
@@ -783,7 +881,7 @@ type KeyValue struct {
 
 func (x *KeyValue) Reset() {
 	*x = KeyValue{}
-	mi := &file_job_proto_msgTypes[8]
+	mi := &file_job_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -795,7 +893,7 @@ func (x *KeyValue) String() string {
 func (*KeyValue) ProtoMessage() {}
 
 func (x *KeyValue) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[8]
+	mi := &file_job_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -808,7 +906,7 @@ func (x *KeyValue) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KeyValue.ProtoReflect.Descriptor instead.
 func (*KeyValue) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{8}
+	return file_job_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *KeyValue) GetKey() []byte {
@@ -845,7 +943,7 @@ type Metrics struct {
 
 func (x *Metrics) Reset() {
 	*x = Metrics{}
-	mi := &file_job_proto_msgTypes[9]
+	mi := &file_job_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -857,7 +955,7 @@ func (x *Metrics) String() string {
 func (*Metrics) ProtoMessage() {}
 
 func (x *Metrics) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[9]
+	mi := &file_job_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -870,7 +968,7 @@ func (x *Metrics) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Metrics.ProtoReflect.Descriptor instead.
 func (*Metrics) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{9}
+	return file_job_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *Metrics) GetRecordsIn() int64 {
@@ -951,19 +1049,23 @@ func (x *Metrics) GetTotalNs() int64 {
 }
 
 type ProcessPartitionResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Outputs       *Outputs               `protobuf:"bytes,1,opt,name=outputs,proto3" json:"outputs,omitempty"`
-	Rejected      []*Rejected            `protobuf:"bytes,2,rep,name=rejected,proto3" json:"rejected,omitempty"`
-	Aggregates    []*KeyValue            `protobuf:"bytes,3,rep,name=aggregates,proto3" json:"aggregates,omitempty"`
-	Metrics       *Metrics               `protobuf:"bytes,4,opt,name=metrics,proto3" json:"metrics,omitempty"`
-	Error         *StageError            `protobuf:"bytes,5,opt,name=error,proto3" json:"error,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// outputs holds every column, or, with shared_outputs set, only count
+	// and the destination columns: the key and value columns are in the
+	// request's lane, in the layout of the sdk's sharedOutputs.
+	Outputs       *Outputs      `protobuf:"bytes,1,opt,name=outputs,proto3" json:"outputs,omitempty"`
+	Rejected      []*Rejected   `protobuf:"bytes,2,rep,name=rejected,proto3" json:"rejected,omitempty"`
+	Aggregates    []*KeyValue   `protobuf:"bytes,3,rep,name=aggregates,proto3" json:"aggregates,omitempty"`
+	Metrics       *Metrics      `protobuf:"bytes,4,opt,name=metrics,proto3" json:"metrics,omitempty"`
+	Error         *StageError   `protobuf:"bytes,5,opt,name=error,proto3" json:"error,omitempty"`
+	SharedOutputs *SharedRegion `protobuf:"bytes,16,opt,name=shared_outputs,json=sharedOutputs,proto3" json:"shared_outputs,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ProcessPartitionResponse) Reset() {
 	*x = ProcessPartitionResponse{}
-	mi := &file_job_proto_msgTypes[10]
+	mi := &file_job_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -975,7 +1077,7 @@ func (x *ProcessPartitionResponse) String() string {
 func (*ProcessPartitionResponse) ProtoMessage() {}
 
 func (x *ProcessPartitionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[10]
+	mi := &file_job_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -988,7 +1090,7 @@ func (x *ProcessPartitionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProcessPartitionResponse.ProtoReflect.Descriptor instead.
 func (*ProcessPartitionResponse) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{10}
+	return file_job_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ProcessPartitionResponse) GetOutputs() *Outputs {
@@ -1026,6 +1128,66 @@ func (x *ProcessPartitionResponse) GetError() *StageError {
 	return nil
 }
 
+func (x *ProcessPartitionResponse) GetSharedOutputs() *SharedRegion {
+	if x != nil {
+		return x.SharedOutputs
+	}
+	return nil
+}
+
+// SharedRegion is length bytes of the shared memory from offset.
+type SharedRegion struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Offset        uint64                 `protobuf:"varint,1,opt,name=offset,proto3" json:"offset,omitempty"`
+	Length        uint64                 `protobuf:"varint,2,opt,name=length,proto3" json:"length,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SharedRegion) Reset() {
+	*x = SharedRegion{}
+	mi := &file_job_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SharedRegion) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SharedRegion) ProtoMessage() {}
+
+func (x *SharedRegion) ProtoReflect() protoreflect.Message {
+	mi := &file_job_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SharedRegion.ProtoReflect.Descriptor instead.
+func (*SharedRegion) Descriptor() ([]byte, []int) {
+	return file_job_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *SharedRegion) GetOffset() uint64 {
+	if x != nil {
+		return x.Offset
+	}
+	return 0
+}
+
+func (x *SharedRegion) GetLength() uint64 {
+	if x != nil {
+		return x.Length
+	}
+	return 0
+}
+
 // KeyValues is one key with the values to combine.
 type KeyValues struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -1037,7 +1199,7 @@ type KeyValues struct {
 
 func (x *KeyValues) Reset() {
 	*x = KeyValues{}
-	mi := &file_job_proto_msgTypes[11]
+	mi := &file_job_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1049,7 +1211,7 @@ func (x *KeyValues) String() string {
 func (*KeyValues) ProtoMessage() {}
 
 func (x *KeyValues) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[11]
+	mi := &file_job_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1062,7 +1224,7 @@ func (x *KeyValues) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KeyValues.ProtoReflect.Descriptor instead.
 func (*KeyValues) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{11}
+	return file_job_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *KeyValues) GetKey() []byte {
@@ -1088,7 +1250,7 @@ type ReduceRequest struct {
 
 func (x *ReduceRequest) Reset() {
 	*x = ReduceRequest{}
-	mi := &file_job_proto_msgTypes[12]
+	mi := &file_job_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1100,7 +1262,7 @@ func (x *ReduceRequest) String() string {
 func (*ReduceRequest) ProtoMessage() {}
 
 func (x *ReduceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[12]
+	mi := &file_job_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1113,7 +1275,7 @@ func (x *ReduceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReduceRequest.ProtoReflect.Descriptor instead.
 func (*ReduceRequest) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{12}
+	return file_job_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *ReduceRequest) GetGroups() []*KeyValues {
@@ -1134,7 +1296,7 @@ type ReduceResponse struct {
 
 func (x *ReduceResponse) Reset() {
 	*x = ReduceResponse{}
-	mi := &file_job_proto_msgTypes[13]
+	mi := &file_job_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1146,7 +1308,7 @@ func (x *ReduceResponse) String() string {
 func (*ReduceResponse) ProtoMessage() {}
 
 func (x *ReduceResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[13]
+	mi := &file_job_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1159,7 +1321,7 @@ func (x *ReduceResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReduceResponse.ProtoReflect.Descriptor instead.
 func (*ReduceResponse) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{13}
+	return file_job_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ReduceResponse) GetResults() []*KeyValue {
@@ -1189,7 +1351,7 @@ type StateInput struct {
 
 func (x *StateInput) Reset() {
 	*x = StateInput{}
-	mi := &file_job_proto_msgTypes[14]
+	mi := &file_job_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1201,7 +1363,7 @@ func (x *StateInput) String() string {
 func (*StateInput) ProtoMessage() {}
 
 func (x *StateInput) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[14]
+	mi := &file_job_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1214,7 +1376,7 @@ func (x *StateInput) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StateInput.ProtoReflect.Descriptor instead.
 func (*StateInput) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{14}
+	return file_job_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *StateInput) GetKey() []byte {
@@ -1252,7 +1414,7 @@ type StateOutput struct {
 
 func (x *StateOutput) Reset() {
 	*x = StateOutput{}
-	mi := &file_job_proto_msgTypes[15]
+	mi := &file_job_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1264,7 +1426,7 @@ func (x *StateOutput) String() string {
 func (*StateOutput) ProtoMessage() {}
 
 func (x *StateOutput) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[15]
+	mi := &file_job_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1277,7 +1439,7 @@ func (x *StateOutput) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StateOutput.ProtoReflect.Descriptor instead.
 func (*StateOutput) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{15}
+	return file_job_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *StateOutput) GetKey() []byte {
@@ -1311,7 +1473,7 @@ type UpdateStateRequest struct {
 
 func (x *UpdateStateRequest) Reset() {
 	*x = UpdateStateRequest{}
-	mi := &file_job_proto_msgTypes[16]
+	mi := &file_job_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1323,7 +1485,7 @@ func (x *UpdateStateRequest) String() string {
 func (*UpdateStateRequest) ProtoMessage() {}
 
 func (x *UpdateStateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[16]
+	mi := &file_job_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1336,7 +1498,7 @@ func (x *UpdateStateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateStateRequest.ProtoReflect.Descriptor instead.
 func (*UpdateStateRequest) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{16}
+	return file_job_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *UpdateStateRequest) GetBatchTime() *timestamppb.Timestamp {
@@ -1364,7 +1526,7 @@ type UpdateStateResponse struct {
 
 func (x *UpdateStateResponse) Reset() {
 	*x = UpdateStateResponse{}
-	mi := &file_job_proto_msgTypes[17]
+	mi := &file_job_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1376,7 +1538,7 @@ func (x *UpdateStateResponse) String() string {
 func (*UpdateStateResponse) ProtoMessage() {}
 
 func (x *UpdateStateResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[17]
+	mi := &file_job_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1389,7 +1551,7 @@ func (x *UpdateStateResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateStateResponse.ProtoReflect.Descriptor instead.
 func (*UpdateStateResponse) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{17}
+	return file_job_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *UpdateStateResponse) GetStates() []*StateOutput {
@@ -1422,11 +1584,12 @@ const file_job_proto_rawDesc = "" +
 	"\x04args\x18\x02 \x03(\fR\x04args\x1a7\n" +
 	"\tConfEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"g\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x8c\x01\n" +
 	"\fCapabilities\x12\x16\n" +
 	"\x06enrich\x18\x01 \x01(\bR\x06enrich\x12\x1c\n" +
 	"\taggregate\x18\x02 \x01(\bR\taggregate\x12!\n" +
-	"\fupdate_state\x18\x03 \x01(\bR\vupdateState\"\x87\x01\n" +
+	"\fupdate_state\x18\x03 \x01(\bR\vupdateState\x12#\n" +
+	"\rshared_memory\x18\x10 \x01(\bR\fsharedMemory\"\x87\x01\n" +
 	"\x11ConfigureResponse\x12@\n" +
 	"\fcapabilities\x18\x01 \x01(\v2\x1c.spindle.job.v1.CapabilitiesR\fcapabilities\x120\n" +
 	"\x05error\x18\x02 \x01(\v2\x1a.spindle.job.v1.StageErrorR\x05error\"\xec\x04\n" +
@@ -1452,13 +1615,20 @@ const file_job_proto_rawDesc = "" +
 	"\vheader_keys\x18\x0f \x01(\fR\n" +
 	"headerKeys\x120\n" +
 	"\x14header_value_lengths\x18\x10 \x03(\x04R\x12headerValueLengths\x12#\n" +
-	"\rheader_values\x18\x11 \x01(\fR\fheaderValues\"\xbb\x01\n" +
+	"\rheader_values\x18\x11 \x01(\fR\fheaderValues\"s\n" +
+	"\n" +
+	"SharedLane\x12\x16\n" +
+	"\x06offset\x18\x01 \x01(\x04R\x06offset\x12\x12\n" +
+	"\x04size\x18\x02 \x01(\x04R\x04size\x12%\n" +
+	"\x0erecords_length\x18\x03 \x01(\x04R\rrecordsLength\x12\x12\n" +
+	"\x04call\x18\x04 \x01(\x04R\x04call\"\xeb\x01\n" +
 	"\x17ProcessPartitionRequest\x129\n" +
 	"\n" +
 	"batch_time\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\tbatchTime\x12\x14\n" +
 	"\x05topic\x18\x02 \x01(\tR\x05topic\x12\x1c\n" +
 	"\tpartition\x18\x03 \x01(\x05R\tpartition\x121\n" +
-	"\arecords\x18\x04 \x01(\v2\x17.spindle.job.v1.RecordsR\arecords\"\xe6\x01\n" +
+	"\arecords\x18\x04 \x01(\v2\x17.spindle.job.v1.RecordsR\arecords\x12.\n" +
+	"\x04lane\x18\x10 \x01(\v2\x1a.spindle.job.v1.SharedLaneR\x04lane\"\xe6\x01\n" +
 	"\aOutputs\x12\x14\n" +
 	"\x05count\x18\x01 \x01(\rR\x05count\x12\x1f\n" +
 	"\vkey_lengths\x18\x02 \x03(\x04R\n" +
@@ -1490,7 +1660,7 @@ const file_job_proto_rawDesc = "" +
 	"\aemit_ns\x18\t \x01(\x03R\x06emitNs\x12!\n" +
 	"\faggregate_ns\x18\n" +
 	" \x01(\x03R\vaggregateNs\x12\x19\n" +
-	"\btotal_ns\x18\v \x01(\x03R\atotalNs\"\xa2\x02\n" +
+	"\btotal_ns\x18\v \x01(\x03R\atotalNs\"\xe7\x02\n" +
 	"\x18ProcessPartitionResponse\x121\n" +
 	"\aoutputs\x18\x01 \x01(\v2\x17.spindle.job.v1.OutputsR\aoutputs\x124\n" +
 	"\brejected\x18\x02 \x03(\v2\x18.spindle.job.v1.RejectedR\brejected\x128\n" +
@@ -1498,7 +1668,11 @@ const file_job_proto_rawDesc = "" +
 	"aggregates\x18\x03 \x03(\v2\x18.spindle.job.v1.KeyValueR\n" +
 	"aggregates\x121\n" +
 	"\ametrics\x18\x04 \x01(\v2\x17.spindle.job.v1.MetricsR\ametrics\x120\n" +
-	"\x05error\x18\x05 \x01(\v2\x1a.spindle.job.v1.StageErrorR\x05error\"5\n" +
+	"\x05error\x18\x05 \x01(\v2\x1a.spindle.job.v1.StageErrorR\x05error\x12C\n" +
+	"\x0eshared_outputs\x18\x10 \x01(\v2\x1c.spindle.job.v1.SharedRegionR\rsharedOutputs\">\n" +
+	"\fSharedRegion\x12\x16\n" +
+	"\x06offset\x18\x01 \x01(\x04R\x06offset\x12\x16\n" +
+	"\x06length\x18\x02 \x01(\x04R\x06length\"5\n" +
 	"\tKeyValues\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\fR\x03key\x12\x16\n" +
 	"\x06values\x18\x02 \x03(\fR\x06values\"B\n" +
@@ -1554,7 +1728,7 @@ func file_job_proto_rawDescGZIP() []byte {
 }
 
 var file_job_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_job_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
+var file_job_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
 var file_job_proto_goTypes = []any{
 	(Stage)(0),                       // 0: spindle.job.v1.Stage
 	(*StageError)(nil),               // 1: spindle.job.v1.StageError
@@ -1562,55 +1736,59 @@ var file_job_proto_goTypes = []any{
 	(*Capabilities)(nil),             // 3: spindle.job.v1.Capabilities
 	(*ConfigureResponse)(nil),        // 4: spindle.job.v1.ConfigureResponse
 	(*Records)(nil),                  // 5: spindle.job.v1.Records
-	(*ProcessPartitionRequest)(nil),  // 6: spindle.job.v1.ProcessPartitionRequest
-	(*Outputs)(nil),                  // 7: spindle.job.v1.Outputs
-	(*Rejected)(nil),                 // 8: spindle.job.v1.Rejected
-	(*KeyValue)(nil),                 // 9: spindle.job.v1.KeyValue
-	(*Metrics)(nil),                  // 10: spindle.job.v1.Metrics
-	(*ProcessPartitionResponse)(nil), // 11: spindle.job.v1.ProcessPartitionResponse
-	(*KeyValues)(nil),                // 12: spindle.job.v1.KeyValues
-	(*ReduceRequest)(nil),            // 13: spindle.job.v1.ReduceRequest
-	(*ReduceResponse)(nil),           // 14: spindle.job.v1.ReduceResponse
-	(*StateInput)(nil),               // 15: spindle.job.v1.StateInput
-	(*StateOutput)(nil),              // 16: spindle.job.v1.StateOutput
-	(*UpdateStateRequest)(nil),       // 17: spindle.job.v1.UpdateStateRequest
-	(*UpdateStateResponse)(nil),      // 18: spindle.job.v1.UpdateStateResponse
-	nil,                              // 19: spindle.job.v1.ConfigureRequest.ConfEntry
-	(*timestamppb.Timestamp)(nil),    // 20: google.protobuf.Timestamp
+	(*SharedLane)(nil),               // 6: spindle.job.v1.SharedLane
+	(*ProcessPartitionRequest)(nil),  // 7: spindle.job.v1.ProcessPartitionRequest
+	(*Outputs)(nil),                  // 8: spindle.job.v1.Outputs
+	(*Rejected)(nil),                 // 9: spindle.job.v1.Rejected
+	(*KeyValue)(nil),                 // 10: spindle.job.v1.KeyValue
+	(*Metrics)(nil),                  // 11: spindle.job.v1.Metrics
+	(*ProcessPartitionResponse)(nil), // 12: spindle.job.v1.ProcessPartitionResponse
+	(*SharedRegion)(nil),             // 13: spindle.job.v1.SharedRegion
+	(*KeyValues)(nil),                // 14: spindle.job.v1.KeyValues
+	(*ReduceRequest)(nil),            // 15: spindle.job.v1.ReduceRequest
+	(*ReduceResponse)(nil),           // 16: spindle.job.v1.ReduceResponse
+	(*StateInput)(nil),               // 17: spindle.job.v1.StateInput
+	(*StateOutput)(nil),              // 18: spindle.job.v1.StateOutput
+	(*UpdateStateRequest)(nil),       // 19: spindle.job.v1.UpdateStateRequest
+	(*UpdateStateResponse)(nil),      // 20: spindle.job.v1.UpdateStateResponse
+	nil,                              // 21: spindle.job.v1.ConfigureRequest.ConfEntry
+	(*timestamppb.Timestamp)(nil),    // 22: google.protobuf.Timestamp
 }
 var file_job_proto_depIdxs = []int32{
 	0,  // 0: spindle.job.v1.StageError.stage:type_name -> spindle.job.v1.Stage
-	19, // 1: spindle.job.v1.ConfigureRequest.conf:type_name -> spindle.job.v1.ConfigureRequest.ConfEntry
+	21, // 1: spindle.job.v1.ConfigureRequest.conf:type_name -> spindle.job.v1.ConfigureRequest.ConfEntry
 	3,  // 2: spindle.job.v1.ConfigureResponse.capabilities:type_name -> spindle.job.v1.Capabilities
 	1,  // 3: spindle.job.v1.ConfigureResponse.error:type_name -> spindle.job.v1.StageError
-	20, // 4: spindle.job.v1.ProcessPartitionRequest.batch_time:type_name -> google.protobuf.Timestamp
+	22, // 4: spindle.job.v1.ProcessPartitionRequest.batch_time:type_name -> google.protobuf.Timestamp
 	5,  // 5: spindle.job.v1.ProcessPartitionRequest.records:type_name -> spindle.job.v1.Records
-	0,  // 6: spindle.job.v1.Rejected.stage:type_name -> spindle.job.v1.Stage
-	7,  // 7: spindle.job.v1.ProcessPartitionResponse.outputs:type_name -> spindle.job.v1.Outputs
-	8,  // 8: spindle.job.v1.ProcessPartitionResponse.rejected:type_name -> spindle.job.v1.Rejected
-	9,  // 9: spindle.job.v1.ProcessPartitionResponse.aggregates:type_name -> spindle.job.v1.KeyValue
-	10, // 10: spindle.job.v1.ProcessPartitionResponse.metrics:type_name -> spindle.job.v1.Metrics
-	1,  // 11: spindle.job.v1.ProcessPartitionResponse.error:type_name -> spindle.job.v1.StageError
-	12, // 12: spindle.job.v1.ReduceRequest.groups:type_name -> spindle.job.v1.KeyValues
-	9,  // 13: spindle.job.v1.ReduceResponse.results:type_name -> spindle.job.v1.KeyValue
-	1,  // 14: spindle.job.v1.ReduceResponse.error:type_name -> spindle.job.v1.StageError
-	20, // 15: spindle.job.v1.UpdateStateRequest.batch_time:type_name -> google.protobuf.Timestamp
-	15, // 16: spindle.job.v1.UpdateStateRequest.keys:type_name -> spindle.job.v1.StateInput
-	16, // 17: spindle.job.v1.UpdateStateResponse.states:type_name -> spindle.job.v1.StateOutput
-	1,  // 18: spindle.job.v1.UpdateStateResponse.error:type_name -> spindle.job.v1.StageError
-	2,  // 19: spindle.job.v1.Job.Configure:input_type -> spindle.job.v1.ConfigureRequest
-	6,  // 20: spindle.job.v1.Job.ProcessPartition:input_type -> spindle.job.v1.ProcessPartitionRequest
-	13, // 21: spindle.job.v1.Job.Reduce:input_type -> spindle.job.v1.ReduceRequest
-	17, // 22: spindle.job.v1.Job.UpdateState:input_type -> spindle.job.v1.UpdateStateRequest
-	4,  // 23: spindle.job.v1.Job.Configure:output_type -> spindle.job.v1.ConfigureResponse
-	11, // 24: spindle.job.v1.Job.ProcessPartition:output_type -> spindle.job.v1.ProcessPartitionResponse
-	14, // 25: spindle.job.v1.Job.Reduce:output_type -> spindle.job.v1.ReduceResponse
-	18, // 26: spindle.job.v1.Job.UpdateState:output_type -> spindle.job.v1.UpdateStateResponse
-	23, // [23:27] is the sub-list for method output_type
-	19, // [19:23] is the sub-list for method input_type
-	19, // [19:19] is the sub-list for extension type_name
-	19, // [19:19] is the sub-list for extension extendee
-	0,  // [0:19] is the sub-list for field type_name
+	6,  // 6: spindle.job.v1.ProcessPartitionRequest.lane:type_name -> spindle.job.v1.SharedLane
+	0,  // 7: spindle.job.v1.Rejected.stage:type_name -> spindle.job.v1.Stage
+	8,  // 8: spindle.job.v1.ProcessPartitionResponse.outputs:type_name -> spindle.job.v1.Outputs
+	9,  // 9: spindle.job.v1.ProcessPartitionResponse.rejected:type_name -> spindle.job.v1.Rejected
+	10, // 10: spindle.job.v1.ProcessPartitionResponse.aggregates:type_name -> spindle.job.v1.KeyValue
+	11, // 11: spindle.job.v1.ProcessPartitionResponse.metrics:type_name -> spindle.job.v1.Metrics
+	1,  // 12: spindle.job.v1.ProcessPartitionResponse.error:type_name -> spindle.job.v1.StageError
+	13, // 13: spindle.job.v1.ProcessPartitionResponse.shared_outputs:type_name -> spindle.job.v1.SharedRegion
+	14, // 14: spindle.job.v1.ReduceRequest.groups:type_name -> spindle.job.v1.KeyValues
+	10, // 15: spindle.job.v1.ReduceResponse.results:type_name -> spindle.job.v1.KeyValue
+	1,  // 16: spindle.job.v1.ReduceResponse.error:type_name -> spindle.job.v1.StageError
+	22, // 17: spindle.job.v1.UpdateStateRequest.batch_time:type_name -> google.protobuf.Timestamp
+	17, // 18: spindle.job.v1.UpdateStateRequest.keys:type_name -> spindle.job.v1.StateInput
+	18, // 19: spindle.job.v1.UpdateStateResponse.states:type_name -> spindle.job.v1.StateOutput
+	1,  // 20: spindle.job.v1.UpdateStateResponse.error:type_name -> spindle.job.v1.StageError
+	2,  // 21: spindle.job.v1.Job.Configure:input_type -> spindle.job.v1.ConfigureRequest
+	7,  // 22: spindle.job.v1.Job.ProcessPartition:input_type -> spindle.job.v1.ProcessPartitionRequest
+	15, // 23: spindle.job.v1.Job.Reduce:input_type -> spindle.job.v1.ReduceRequest
+	19, // 24: spindle.job.v1.Job.UpdateState:input_type -> spindle.job.v1.UpdateStateRequest
+	4,  // 25: spindle.job.v1.Job.Configure:output_type -> spindle.job.v1.ConfigureResponse
+	12, // 26: spindle.job.v1.Job.ProcessPartition:output_type -> spindle.job.v1.ProcessPartitionResponse
+	16, // 27: spindle.job.v1.Job.Reduce:output_type -> spindle.job.v1.ReduceResponse
+	20, // 28: spindle.job.v1.Job.UpdateState:output_type -> spindle.job.v1.UpdateStateResponse
+	25, // [25:29] is the sub-list for method output_type
+	21, // [21:25] is the sub-list for method input_type
+	21, // [21:21] is the sub-list for extension type_name
+	21, // [21:21] is the sub-list for extension extendee
+	0,  // [0:21] is the sub-list for field type_name
 }
 
 func init() { file_job_proto_init() }
@@ -1618,15 +1796,15 @@ func file_job_proto_init() {
 	if File_job_proto != nil {
 		return
 	}
-	file_job_proto_msgTypes[14].OneofWrappers = []any{}
-	file_job_proto_msgTypes[15].OneofWrappers = []any{}
+	file_job_proto_msgTypes[16].OneofWrappers = []any{}
+	file_job_proto_msgTypes[17].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_job_proto_rawDesc), len(file_job_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   19,
+			NumMessages:   21,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
