@@ -38,10 +38,13 @@ const (
 	// PauseHDFS makes the HDFS host, which holds the checkpoint, stop
 	// answering for a while (test hosts, checkpoints on HDFS).
 	PauseHDFS
+	// RMActive SIGKILLs the active RM of an HA group; a standby takes
+	// over, and the killed RM comes back later as a standby (--rms 3).
+	RMActive
 )
 
 // Kinds are every kind of fault, in the order reports list them.
-var Kinds = []Kind{KillExecutor, KillAM, KillNodeManager, KillResourceManager, Partition, HostCrash, Slow, PauseKafka, PauseHDFS}
+var Kinds = []Kind{KillExecutor, KillAM, KillNodeManager, KillResourceManager, RMActive, Partition, HostCrash, Slow, PauseKafka, PauseHDFS}
 
 // KillKinds are the faults a cluster on one machine can have: processes
 // killed.
@@ -57,6 +60,7 @@ var kindNames = map[Kind]string{
 	Slow:                "slow",
 	PauseKafka:          "kafka",
 	PauseHDFS:           "hdfs",
+	RMActive:            "rm-active",
 }
 
 // kindAliases are the short names --faults takes too.
@@ -91,12 +95,18 @@ func (k Kind) Title() string {
 		return "Kafka paused"
 	case PauseHDFS:
 		return "HDFS paused"
+	case RMActive:
+		return "active RM"
 	}
 	return k.String()
 }
 
 // onHosts reports whether the kind needs test hosts.
-func (k Kind) onHosts() bool { return !slices.Contains(KillKinds, k) }
+func (k Kind) onHosts() bool { return !slices.Contains(KillKinds, k) && k != RMActive }
+
+// failsOver reports whether the kind takes the active RM of a group away,
+// so that another must take over.
+func (k Kind) failsOver() bool { return k == RMActive }
 
 // lasts reports whether the fault lasts a while and is then undone (a
 // network fault), rather than being over at once.
@@ -142,8 +152,8 @@ func kindList() string {
 }
 
 // ParseKinds reads a comma-separated list of kinds (executor, am, nm, rm,
-// partition, host, slow, kafka, hdfs; nodemanager and resourcemanager
-// too), each once, in the order of Kinds.
+// rm-active, partition, host, slow, kafka, hdfs; nodemanager and
+// resourcemanager too), each once, in the order of Kinds.
 func ParseKinds(s string) ([]Kind, error) {
 	var out []Kind
 	for _, name := range strings.Split(s, ",") {
@@ -162,6 +172,6 @@ func ParseKinds(s string) ([]Kind, error) {
 	if len(out) == 0 {
 		return nil, fmt.Errorf("chaos: no kind of fault in %q: want some of %s", s, kindList())
 	}
-	slices.Sort(out)
+	slices.SortFunc(out, func(a, b Kind) int { return slices.Index(Kinds, a) - slices.Index(Kinds, b) })
 	return out, nil
 }

@@ -7,7 +7,9 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
+	pb "github.com/spindlehq/spindle/api/spindlepb"
 	"github.com/spindlehq/spindle/resourcemanager"
 	"github.com/spindlehq/spindle/resourcemanager/failover"
 	"go.uber.org/zap"
@@ -77,8 +79,8 @@ func (c *Cluster) startRMGroup(ctx context.Context) error {
 		dir := filepath.Join(c.dir, id)
 		// Each RM's addresses are fixed above, the same across restarts.
 		d := &daemon{
-			name: "resourcemanager-" + id, role: "resourcemanager", dir: dir,
-			conf:  append(c.groupConf(), "spindle.tmp.dir="+dir, failover.KeyHAID+"="+id),
+			name: RMDaemon(id), role: "resourcemanager", dir: dir,
+			conf:  append(append(c.groupConf(), "spindle.tmp.dir="+dir, failover.KeyHAID+"="+id), c.cfg.RMConf...),
 			ready: func() any { return &resourcemanager.Addresses{} },
 		}
 		if err := c.sup.start(ctx, d); err != nil {
@@ -93,6 +95,44 @@ func (c *Cluster) startRMGroup(ctx context.Context) error {
 	c.rm = g.daemons[0]
 	g.joined = resourcemanager.Addresses{Client: strings.Join(clients, ","), Tracker: g.addrs[0].Tracker, Web: g.addrs[0].Web, Memberlist: g.addrs[0].Memberlist}
 	return nil
+}
+
+// RMDaemon is the daemon name of the group's RM id (KillDaemon,
+// StartedAt).
+func RMDaemon(id string) string { return "resourcemanager-" + id }
+
+// RMStates asks each RM of the group for its HA state, by id; an RM that
+// does not answer within a second is left out.
+func (c *Cluster) RMStates(ctx context.Context) map[string]pb.HAServiceState {
+	out := map[string]pb.HAServiceState{}
+	if c.group == nil {
+		return out
+	}
+	for i, id := range c.group.ids {
+		conn, err := failover.DialEncoded(c.group.addrs[i].Client, failover.DefaultPolicy())
+		if err != nil {
+			continue
+		}
+		cctx, cancel := context.WithTimeout(ctx, time.Second)
+		st, err := pb.NewResourceManagerAdministrationClient(conn).GetServiceStatus(cctx, &pb.GetServiceStatusRequest{})
+		cancel()
+		conn.Close()
+		if err == nil {
+			out[id] = st.GetState()
+		}
+	}
+	return out
+}
+
+// ActiveRM is the id of the group's active RM, "" when none answers as
+// active.
+func (c *Cluster) ActiveRM(ctx context.Context) string {
+	for id, st := range c.RMStates(ctx) {
+		if st == pb.HAServiceState_HA_SERVICE_STATE_ACTIVE {
+			return id
+		}
+	}
+	return ""
 }
 
 // groupConf are the group's keys as KEY=VALUE.
