@@ -37,8 +37,9 @@ type Config struct {
 	Checkpoint string
 	// Hosts, when not 0, spreads the cluster over that many test hosts
 	// (network namespaces on a bridge, each with its own address; needs
-	// root): the RM, Kafka and the HDFS each on its own, and a
-	// NodeManager on each of the others, so NodeManagers is Hosts − 3.
+	// root): the RM (each RM of a group), Kafka and the HDFS each on its
+	// own, and a NodeManager on each of the others, so NodeManagers is
+	// Hosts − RMs − 2.
 	Hosts int
 	// RMs is how many ResourceManagers run: 1, or an odd number (3 or
 	// more) for an HA group replicating its state with Raft, which the
@@ -160,19 +161,17 @@ func (c Config) Validate() error {
 		return fmt.Errorf("chaos: rate %v: want a positive number of transactions per second", c.Rate)
 	case c.Checkpoint != "" && c.Checkpoint != CheckpointFile && c.Checkpoint != CheckpointHDFS:
 		return fmt.Errorf("chaos: checkpoint %q: want %q or %q", c.Checkpoint, CheckpointFile, CheckpointHDFS)
-	case c.Hosts != 0 && c.Hosts < 5:
-		// RM, Kafka and HDFS on their own, and two NMs at least.
-		return fmt.Errorf("chaos: %d hosts: want 5 or more (the RM, Kafka, HDFS and at least 2 NodeManagers each on its own)", c.Hosts)
-	case c.Hosts != 0 && c.NodeManagers != c.Hosts-3:
-		return fmt.Errorf("chaos: %d NodeManagers on %d hosts: want %d, one on each host but the RM's, Kafka's and HDFS's", c.NodeManagers, c.Hosts, c.Hosts-3)
+	case c.RMs < 1 || (c.RMs > 1 && (c.RMs < 3 || c.RMs%2 == 0)):
+		return fmt.Errorf("chaos: %d ResourceManagers: want 1, or an odd number of 3 or more for an HA group that outlives the loss of its active RM (--rms 3)", c.RMs)
+	case c.Hosts != 0 && c.Hosts < c.RMs+4:
+		// RMs, Kafka and HDFS on their own, and two NMs at least.
+		return fmt.Errorf("chaos: %d hosts: want %d or more (%s, Kafka, HDFS and at least 2 NodeManagers each on its own)", c.Hosts, c.RMs+4, rmsText(c.RMs))
+	case c.Hosts != 0 && c.NodeManagers != c.Hosts-c.RMs-2:
+		return fmt.Errorf("chaos: %d NodeManagers on %d hosts: want %d, one on each host but those of %s, Kafka and HDFS", c.NodeManagers, c.Hosts, c.Hosts-c.RMs-2, rmsText(c.RMs))
 	case c.FaultMin <= 0 || c.FaultMax < c.FaultMin || c.HostDown < 0:
 		return fmt.Errorf("chaos: faults lasting %v to %v, hosts down %v: want 0 < min ≤ max and a down time of 0 or more", c.FaultMin, c.FaultMax, c.HostDown)
 	case c.SlowDelay < 0 || c.SlowLoss < 0 || c.SlowLoss > 100 || (c.SlowDelay == 0 && c.SlowLoss == 0):
 		return fmt.Errorf("chaos: slow faults of %v delay and %d%% loss: want some delay or some loss (0 to 100%%)", c.SlowDelay, c.SlowLoss)
-	case c.RMs < 1 || (c.RMs > 1 && (c.RMs < 3 || c.RMs%2 == 0)):
-		return fmt.Errorf("chaos: %d ResourceManagers: want 1, or an odd number of 3 or more for an HA group that outlives the loss of its active RM (--rms 3)", c.RMs)
-	case c.RMs > 1 && c.Hosts != 0:
-		return fmt.Errorf("chaos: an HA group of %d ResourceManagers runs on this machine only: leave out --hosts or run 1 RM", c.RMs)
 	case c.Out == "":
 		return errors.New("chaos: no output directory")
 	case c.Binary == "":
@@ -198,7 +197,7 @@ func (c Config) Validate() error {
 	}
 	for _, k := range c.Faults {
 		switch {
-		case k == RMActive && c.RMs < 3:
+		case k.groupOnly() && c.RMs < 3:
 			return fmt.Errorf("chaos: %s faults need an HA group of ResourceManagers: run with --rms 3", k)
 		case k.onHosts() && c.Hosts == 0:
 			return fmt.Errorf("chaos: %s faults need test hosts: run with --hosts 5 or more", k)
@@ -230,9 +229,17 @@ func (c Config) faults() []Kind {
 	case c.Hosts == 0:
 		return KillKinds
 	}
-	// Test hosts with a single RM: every kind but rm-active, and hdfs only
+	// Test hosts: every kind, those of a group with one, and hdfs only
 	// with the checkpoint there.
 	return slices.DeleteFunc(slices.Clone(Kinds), func(k Kind) bool {
-		return k == RMActive || (k == PauseHDFS && c.checkpoint() != CheckpointHDFS)
+		return (k.groupOnly() && c.RMs < 3) || (k == PauseHDFS && c.checkpoint() != CheckpointHDFS)
 	})
+}
+
+// rmsText names the RMs' hosts in a message.
+func rmsText(rms int) string {
+	if rms > 1 {
+		return fmt.Sprintf("the %d RMs", rms)
+	}
+	return "the RM"
 }

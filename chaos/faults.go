@@ -282,6 +282,8 @@ func (r *runner) inject(ctx context.Context, kind Kind) (*fault, error) {
 		return f, h.Crash()
 	case RMActive:
 		return f, r.killGroupRM(ctx, f, true)
+	case RMPartition:
+		return f, r.partitionActiveRM(ctx, f)
 	case KillResourceManager:
 		if r.cfg.RMs > 1 {
 			return f, r.killGroupRM(ctx, f, false)
@@ -336,7 +338,7 @@ func (r *runner) network(f *fault, s sample) error {
 	switch r.victims.IntN(4) {
 	case 0:
 		k.Mode = "cut off from the RM"
-		err = h.Cut(netns.Both, r.host(devcluster.HostRM))
+		err = h.Cut(netns.Both, r.rmHosts()...)
 	case 1:
 		k.Mode = "cut off from every host"
 		err = h.Cut(netns.Both)
@@ -429,7 +431,7 @@ func (r *runner) ended(f *fault) bool {
 			f.k.RestartedAt, f.daemon = at, ""
 		}
 	}
-	if f.rmID != "" && f.daemon == "" && f.k.RejoinedAs == "" && !r.rejoined(context.Background(), f) {
+	if f.rmID != "" && f.daemon == "" && f.undo == nil && f.k.RejoinedAs == "" && !r.rejoined(context.Background(), f) {
 		return false
 	}
 	if f.failedOver != nil {
@@ -523,7 +525,7 @@ func (r *runner) printRecovery(rec Recovery) {
 		if rec.RejoinedAs != "" {
 			line += ", back as " + rec.RejoinedAs
 		}
-	case RMActive:
+	case RMActive, RMPartition:
 		line += fmt.Sprintf(", failover to %s accepting submissions %s, every node RUNNING %s, %s back as %s",
 			orUnknown(rec.NewActive), fmtDuration(rec.Failover), fmtDuration(rec.ClusterBack), rec.Victim, rec.RejoinedAs)
 	case Partition, Slow, PauseKafka, PauseHDFS:

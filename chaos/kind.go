@@ -41,10 +41,14 @@ const (
 	// RMActive SIGKILLs the active RM of an HA group; a standby takes
 	// over, and the killed RM comes back later as a standby (--rms 3).
 	RMActive
+	// RMPartition cuts the active RM's host off from the other RMs or
+	// from every host for a while: a standby takes over, and the old
+	// active RM, fenced, is a standby once healed (test hosts, --rms 3).
+	RMPartition
 )
 
 // Kinds are every kind of fault, in the order reports list them.
-var Kinds = []Kind{KillExecutor, KillAM, KillNodeManager, KillResourceManager, RMActive, Partition, HostCrash, Slow, PauseKafka, PauseHDFS}
+var Kinds = []Kind{KillExecutor, KillAM, KillNodeManager, KillResourceManager, RMActive, Partition, RMPartition, HostCrash, Slow, PauseKafka, PauseHDFS}
 
 // KillKinds are the faults a cluster on one machine can have: processes
 // killed.
@@ -61,6 +65,7 @@ var kindNames = map[Kind]string{
 	PauseKafka:          "kafka",
 	PauseHDFS:           "hdfs",
 	RMActive:            "rm-active",
+	RMPartition:         "rm-partition",
 }
 
 // kindAliases are the short names --faults takes too.
@@ -97,6 +102,8 @@ func (k Kind) Title() string {
 		return "HDFS paused"
 	case RMActive:
 		return "active RM"
+	case RMPartition:
+		return "active RM partitioned"
 	}
 	return k.String()
 }
@@ -106,13 +113,16 @@ func (k Kind) onHosts() bool { return !slices.Contains(KillKinds, k) && k != RMA
 
 // failsOver reports whether the kind takes the active RM of a group away,
 // so that another must take over.
-func (k Kind) failsOver() bool { return k == RMActive }
+func (k Kind) failsOver() bool { return k == RMActive || k == RMPartition }
+
+// groupOnly reports whether the kind needs an HA group of RMs.
+func (k Kind) groupOnly() bool { return k.failsOver() }
 
 // lasts reports whether the fault lasts a while and is then undone (a
 // network fault), rather than being over at once.
 func (k Kind) lasts() bool {
 	switch k {
-	case Partition, Slow, PauseKafka, PauseHDFS:
+	case Partition, RMPartition, Slow, PauseKafka, PauseHDFS:
 		return true
 	}
 	return false
@@ -152,7 +162,7 @@ func kindList() string {
 }
 
 // ParseKinds reads a comma-separated list of kinds (executor, am, nm, rm,
-// rm-active, partition, host, slow, kafka, hdfs; nodemanager and
+// rm-active, partition, rm-partition, host, slow, kafka, hdfs; nodemanager and
 // resourcemanager too), each once, in the order of Kinds.
 func ParseKinds(s string) ([]Kind, error) {
 	var out []Kind

@@ -49,9 +49,10 @@ var (
 		PauseKafka:          {R: 0x17, G: 0xbe, B: 0xcf, A: 0xff},
 		PauseHDFS:           {R: 0x39, G: 0x3b, B: 0x79, A: 0xff},
 		RMActive:            {R: 0x00, G: 0x00, B: 0x80, A: 0xff},
+		RMPartition:         {R: 0x80, G: 0x00, B: 0x80, A: 0xff},
 	}
 	killLabels = map[Kind]string{KillExecutor: "exec", KillAM: "AM", KillNodeManager: "NM", KillResourceManager: "RM",
-		Partition: "part", HostCrash: "host", Slow: "slow", PauseKafka: "kafka", PauseHDFS: "hdfs", RMActive: "RM*"}
+		Partition: "part", HostCrash: "host", Slow: "slow", PauseKafka: "kafka", PauseHDFS: "hdfs", RMActive: "RM*", RMPartition: "RM*part"}
 )
 
 // writeTimeline draws the input and processed rates over the scheduling

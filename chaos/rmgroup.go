@@ -9,6 +9,7 @@ import (
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
 	"github.com/spindlehq/spindle/devcluster"
+	"github.com/spindlehq/spindle/internal/netns"
 	"go.uber.org/zap"
 )
 
@@ -35,6 +36,63 @@ func rmWebsOf(c *devcluster.Cluster) *rmWebs {
 // haStateName is YARN's lower-case name of an HA state ("active").
 func haStateName(s pb.HAServiceState) string {
 	return strings.ToLower(strings.TrimPrefix(s.String(), "HA_SERVICE_STATE_"))
+}
+
+// activeRM holds the group for a fault and returns its active RM.
+func (r *runner) activeRM(ctx context.Context, f *fault) (string, error) {
+	if !r.hold(rmTarget) {
+		return "", fmt.Errorf("%w: an RM of the group is under a fault", errNoVictim)
+	}
+	f.holds = []string{rmTarget}
+	id := r.cluster.ActiveRM(ctx)
+	if id == "" {
+		r.release(f.holds...)
+		return "", fmt.Errorf("%w: no RM of the group answers as active", errNoVictim)
+	}
+	return id, nil
+}
+
+// partitionActiveRM cuts the active RM's host off from the other RMs, or
+// from every host, for a while; the failover is timed as for a kill.
+func (r *runner) partitionActiveRM(ctx context.Context, f *fault) error {
+	id, err := r.activeRM(ctx, f)
+	if err != nil {
+		return err
+	}
+	h := r.host(id)
+	var others []*netns.Host
+	for _, o := range devcluster.RMIDs(r.cfg.RMs) {
+		if o != id {
+			others = append(others, r.host(o))
+		}
+	}
+	k := &f.k
+	k.Victim, f.rmID = id, id
+	if r.victims.IntN(2) == 0 {
+		k.Mode = "cut off from the other RMs"
+		err = h.Cut(netns.Both, others...)
+	} else {
+		k.Mode = "cut off from every host"
+		err = h.Cut(netns.Both)
+	}
+	if err := r.lasting(f, err, h.Heal); err != nil {
+		return err
+	}
+	f.failedOver = make(chan struct{})
+	go r.probeFailover(ctx, f)
+	return nil
+}
+
+// rmHosts are the test hosts of the RM or of every RM of the group.
+func (r *runner) rmHosts() []*netns.Host {
+	if r.cfg.RMs < 2 {
+		return []*netns.Host{r.host(devcluster.HostRM)}
+	}
+	var out []*netns.Host
+	for _, id := range devcluster.RMIDs(r.cfg.RMs) {
+		out = append(out, r.host(id))
+	}
+	return out
 }
 
 // killGroupRM SIGKILLs an RM of the group: the active one, or a standby

@@ -51,15 +51,20 @@ func groupPorts(n int) []int {
 	return ports
 }
 
-// startRMGroup starts Config.RMs RMs as an HA group on 127.0.0.1.
+// startRMGroup starts Config.RMs RMs as an HA group on 127.0.0.1, or
+// with Hosts each on the test host named for its id (rm1, rm2, …).
 func (c *Cluster) startRMGroup(ctx context.Context) error {
 	g := &rmGroup{}
 	var clients []string
-	for i := range c.cfg.RMs {
-		id := "rm" + strconv.Itoa(i+1)
+	for i, id := range RMIDs(c.cfg.RMs) {
 		var a resourcemanager.Addresses
 		var raft string
-		if c.cfg.RandomPorts {
+		if h, ip := c.where.host(id); h != nil {
+			// Each RM on a test host of its own, named for its id, at
+			// YARN's ports on that host's address.
+			at := func(p int) string { return net.JoinHostPort(ip, strconv.Itoa(p)) }
+			a.Client, a.Tracker, a.Web, raft = at(RMClientPort), at(RMTrackerPort), at(RMWebPort), at(RMRaftPort)
+		} else if c.cfg.RandomPorts {
 			a.Client, a.Tracker, a.Web, raft = freeAddr(), freeAddr(), freeAddr(), freeAddr()
 		} else {
 			at := func(p int) string { return "127.0.0.1:" + strconv.Itoa(p+i*RMPortStep) }
@@ -77,10 +82,12 @@ func (c *Cluster) startRMGroup(ctx context.Context) error {
 	c.group = g
 	for i, id := range g.ids {
 		dir := filepath.Join(c.dir, id)
+		h, ip := c.where.host(id)
 		// Each RM's addresses are fixed above, the same across restarts.
 		d := &daemon{
-			name: RMDaemon(id), role: "resourcemanager", dir: dir,
-			conf:  append(append(c.groupConf(), "spindle.tmp.dir="+dir, failover.KeyHAID+"="+id), c.cfg.RMConf...),
+			name: RMDaemon(id), role: "resourcemanager", dir: dir, host: h,
+			conf: append(append(c.groupConf(), "spindle.tmp.dir="+dir, failover.KeyHAID+"="+id,
+				"spindle.memberlist.bind-address="+net.JoinHostPort(ip, "0")), c.cfg.RMConf...),
 			ready: func() any { return &resourcemanager.Addresses{} },
 		}
 		if err := c.sup.start(ctx, d); err != nil {
@@ -95,6 +102,16 @@ func (c *Cluster) startRMGroup(ctx context.Context) error {
 	c.rm = g.daemons[0]
 	g.joined = resourcemanager.Addresses{Client: strings.Join(clients, ","), Tracker: g.addrs[0].Tracker, Web: g.addrs[0].Web, Memberlist: g.addrs[0].Memberlist}
 	return nil
+}
+
+// RMIDs are the ids of a group of n RMs: rm1, rm2, …; with Hosts each
+// runs on the test host of that name.
+func RMIDs(n int) []string {
+	var out []string
+	for i := range n {
+		out = append(out, "rm"+strconv.Itoa(i+1))
+	}
+	return out
 }
 
 // RMDaemon is the daemon name of the group's RM id (KillDaemon,
