@@ -167,7 +167,7 @@ func (r *runner) probeFailover(ctx context.Context, f *fault) {
 		f.mu.Lock()
 		f.k.FailoverAt, f.k.NewActive = at, active
 		f.mu.Unlock()
-		fmt.Fprintf(r.out, "%s +%-7s %-15s %s active, accepting submissions %s after the kill\n", at.Format("15:04:05.000"),
+		fmt.Fprintf(r.out, "%s +%-7s %-15s %s active, accepting submissions %s after the fault\n", at.Format("15:04:05.000"),
 			fmtOffset(at.Sub(r.report.ChaosStarted)), "failover", orUnknown(active), fmtDuration(at.Sub(f.k.At)))
 		return
 	}

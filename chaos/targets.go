@@ -61,7 +61,8 @@ func targets(by []KindSummary, v Verification) []Target {
 		rmT.Met = rm.NewAttempts == 0 && rm.Recovered == rm.Kills
 	}
 	out = append(out, rmT)
-	for kind, what := range map[Kind]string{RMActive: "active RM killed", RMPartition: "active RM partitioned"} {
+	for _, kind := range []Kind{RMActive, RMPartition} {
+		what := map[Kind]string{RMActive: "active RM killed", RMPartition: "active RM partitioned"}[kind]
 		if ra := get(kind); ra.Kills > 0 {
 			untouched := Target{Name: what + " → running application untouched (no new attempt)", Goal: "0 new attempts", Seen: true,
 				Measured: fmt.Sprintf("%d new in %d failovers", ra.NewAttempts, ra.Kills), Met: ra.NewAttempts == 0 && ra.Recovered == ra.Kills}
