@@ -56,7 +56,7 @@ func TestObserverSample(t *testing.T) {
 	dead.Close()
 
 	// The first RM of the group is dead: the observer reads the second.
-	o := &observer{rest: newRESTClient(), rmWeb: &rmWebs{addrs: []string{deadAddr, rm}}, nmWebs: []string{nm0, deadAddr, nm2}, appID: app, lg: zap.NewNop()}
+	o := &observer{rest: newRESTClient(nil), rmWeb: &rmWebs{addrs: []string{deadAddr, rm}}, nmWebs: []string{nm0, deadAddr, nm2}, appID: app, lg: zap.NewNop()}
 	o.app.ClusterTimestamp, o.app.Seq = 1700000000000, 1
 	s := o.take(context.Background())
 	if !s.rmUp || s.appState != "RUNNING" || s.attempts != 2 || s.nodes["n1"] != "LOST" || s.nodesRunning() != 1 {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
+	"github.com/spindlehq/spindle/pki"
 	"github.com/spindlehq/spindle/resourcemanager"
 	"github.com/spindlehq/spindle/resourcemanager/failover"
 	"go.uber.org/zap"
@@ -86,7 +87,7 @@ func (c *Cluster) startRMGroup(ctx context.Context) error {
 		// Each RM's addresses are fixed above, the same across restarts.
 		d := &daemon{
 			name: RMDaemon(id), role: "resourcemanager", dir: dir, host: h,
-			conf: append(append(c.groupConf(), "spindle.tmp.dir="+dir, failover.KeyHAID+"="+id,
+			conf: append(append(append(c.groupConf(), c.tls.RMConf()...), "spindle.tmp.dir="+dir, failover.KeyHAID+"="+id,
 				"spindle.memberlist.bind-address="+net.JoinHostPort(ip, "0")), c.cfg.RMConf...),
 			ready: func() any { return &resourcemanager.Addresses{} },
 		}
@@ -125,8 +126,13 @@ func (c *Cluster) RMStates(ctx context.Context) map[string]pb.HAServiceState {
 	if c.group == nil {
 		return out
 	}
+	client, err := c.tls.ClientMaterial()
+	if err != nil {
+		c.lg.Warn("read the user's certificate", zap.Error(err))
+		return out
+	}
 	for i, id := range c.group.ids {
-		conn, err := failover.DialEncoded(c.group.addrs[i].Client, failover.DefaultPolicy())
+		conn, err := failover.DialEncoded(c.group.addrs[i].Client, failover.DefaultPolicy(), pki.GRPCDialOption(client))
 		if err != nil {
 			continue
 		}
@@ -209,15 +215,15 @@ func checkRMs(n int) error {
 	return nil
 }
 
-// groupSite is the client configuration of an HA group.
-func groupSite(rms []RMInfo) [][2]string {
+// groupSite is the client configuration of an HA group, as KEY=VALUE.
+func groupSite(rms []RMInfo) []string {
 	var ids []string
-	out := [][2]string{{failover.KeyHAEnabled, "true"}}
+	out := []string{failover.KeyHAEnabled + "=true"}
 	for _, r := range rms {
 		ids = append(ids, r.ID)
 		out = append(out,
-			[2]string{failover.AddressKey(failover.ServiceClient, r.ID), r.Client},
-			[2]string{failover.AddressKey(failover.ServiceWeb, r.ID), r.Web})
+			failover.AddressKey(failover.ServiceClient, r.ID)+"="+r.Client,
+			failover.AddressKey(failover.ServiceWeb, r.ID)+"="+r.Web)
 	}
-	return append(out, [2]string{failover.KeyRMIDs, strings.Join(ids, ",")})
+	return append(out, failover.KeyRMIDs+"="+strings.Join(ids, ","))
 }
