@@ -37,11 +37,17 @@ type Config struct {
 	Checkpoint string
 	// Hosts, when not 0, spreads the cluster over that many test hosts
 	// (network namespaces on a bridge, each with its own address; needs
-	// root): the RM, Kafka and the HDFS each on its own, and a
-	// NodeManager on each of the others, so NodeManagers is Hosts − 3.
+	// root): the RM (each RM of a group), Kafka and the HDFS each on its
+	// own, and a NodeManager on each of the others, so NodeManagers is
+	// Hosts − RMs − 2.
 	Hosts int
+	// RMs is how many ResourceManagers run: 1, or an odd number (3 or
+	// more) for an HA group replicating its state with Raft, which the
+	// rm-active fault needs. With a group the rm fault kills a standby.
+	RMs int
 	// Faults are the kinds of fault to inject; empty: every kind the run
-	// can have (those of KillKinds on one machine).
+	// can have (those of KillKinds on one machine, and rm-active with a
+	// group).
 	Faults []Kind
 	// Overlap lets a fault begin before the application has recovered
 	// from the last one, and faults overlap in time; otherwise each
@@ -89,6 +95,10 @@ type Config struct {
 	NMRestartDelay time.Duration
 	// RMRestartDelay is how long the killed RM stays down.
 	RMRestartDelay time.Duration
+	// RMActiveDown is how long a killed active RM of a group stays down
+	// at least: long enough for another to be elected, so that it comes
+	// back as a standby.
+	RMActiveDown time.Duration
 	// RecoveryTimeout bounds the wait for recovery after a kill; a kill
 	// not recovered from by then fails the run.
 	RecoveryTimeout time.Duration
@@ -117,6 +127,7 @@ func DefaultConfig() Config {
 		Rate:            2000,
 		Out:             "chaos-out",
 		NodeManagers:    3,
+		RMs:             1,
 		NMMemory:        "4g",
 		NMVCores:        4,
 		Executors:       3,
@@ -125,6 +136,7 @@ func DefaultConfig() Config {
 		InvalidEvery:    200,
 		NMRestartDelay:  5 * time.Second,
 		RMRestartDelay:  2 * time.Second,
+		RMActiveDown:    8 * time.Second,
 		FaultMin:        10 * time.Second,
 		FaultMax:        25 * time.Second,
 		HostDown:        10 * time.Second,
@@ -149,11 +161,13 @@ func (c Config) Validate() error {
 		return fmt.Errorf("chaos: rate %v: want a positive number of transactions per second", c.Rate)
 	case c.Checkpoint != "" && c.Checkpoint != CheckpointFile && c.Checkpoint != CheckpointHDFS:
 		return fmt.Errorf("chaos: checkpoint %q: want %q or %q", c.Checkpoint, CheckpointFile, CheckpointHDFS)
-	case c.Hosts != 0 && c.Hosts < 5:
-		// RM, Kafka and HDFS on their own, and two NMs at least.
-		return fmt.Errorf("chaos: %d hosts: want 5 or more (the RM, Kafka, HDFS and at least 2 NodeManagers each on its own)", c.Hosts)
-	case c.Hosts != 0 && c.NodeManagers != c.Hosts-3:
-		return fmt.Errorf("chaos: %d NodeManagers on %d hosts: want %d, one on each host but the RM's, Kafka's and HDFS's", c.NodeManagers, c.Hosts, c.Hosts-3)
+	case c.RMs < 1 || (c.RMs > 1 && (c.RMs < 3 || c.RMs%2 == 0)):
+		return fmt.Errorf("chaos: %d ResourceManagers: want 1, or an odd number of 3 or more for an HA group that outlives the loss of its active RM (--rms 3)", c.RMs)
+	case c.Hosts != 0 && c.Hosts < c.RMs+4:
+		// RMs, Kafka and HDFS on their own, and two NMs at least.
+		return fmt.Errorf("chaos: %d hosts: want %d or more (%s, Kafka, HDFS and at least 2 NodeManagers each on its own)", c.Hosts, c.RMs+4, rmsText(c.RMs))
+	case c.Hosts != 0 && c.NodeManagers != c.Hosts-c.RMs-2:
+		return fmt.Errorf("chaos: %d NodeManagers on %d hosts: want %d, one on each host but those of %s, Kafka and HDFS", c.NodeManagers, c.Hosts, c.Hosts-c.RMs-2, rmsText(c.RMs))
 	case c.FaultMin <= 0 || c.FaultMax < c.FaultMin || c.HostDown < 0:
 		return fmt.Errorf("chaos: faults lasting %v to %v, hosts down %v: want 0 < min ≤ max and a down time of 0 or more", c.FaultMin, c.FaultMax, c.HostDown)
 	case c.SlowDelay < 0 || c.SlowLoss < 0 || c.SlowLoss > 100 || (c.SlowDelay == 0 && c.SlowLoss == 0):
@@ -176,13 +190,15 @@ func (c Config) Validate() error {
 		return fmt.Errorf("chaos: batch duration %v: want a positive duration", c.BatchDuration)
 	case c.InvalidEvery < 0:
 		return fmt.Errorf("chaos: invalid every %d transactions: want 0 (none) or more", c.InvalidEvery)
-	case c.NMRestartDelay < 0 || c.RMRestartDelay < 0:
-		return fmt.Errorf("chaos: restart delays %v, %v: want 0 or more", c.NMRestartDelay, c.RMRestartDelay)
+	case c.NMRestartDelay < 0 || c.RMRestartDelay < 0 || c.RMActiveDown < 0:
+		return fmt.Errorf("chaos: restart delays %v, %v, %v: want 0 or more", c.NMRestartDelay, c.RMRestartDelay, c.RMActiveDown)
 	case c.RecoveryTimeout <= 0 || c.StopTimeout <= 0 || c.SampleInterval <= 0:
 		return errors.New("chaos: recovery timeout, stop timeout and sample interval must be positive")
 	}
 	for _, k := range c.Faults {
 		switch {
+		case k.groupOnly() && c.RMs < 3:
+			return fmt.Errorf("chaos: %s faults need an HA group of ResourceManagers: run with --rms 3", k)
 		case k.onHosts() && c.Hosts == 0:
 			return fmt.Errorf("chaos: %s faults need test hosts: run with --hosts 5 or more", k)
 		case k == PauseHDFS && c.checkpoint() != CheckpointHDFS:
@@ -208,10 +224,22 @@ func (c Config) faults() []Kind {
 	switch {
 	case len(c.Faults) > 0:
 		return c.Faults
+	case c.Hosts == 0 && c.RMs > 1:
+		return append(slices.Clone(KillKinds), RMActive)
 	case c.Hosts == 0:
 		return KillKinds
-	case c.checkpoint() != CheckpointHDFS:
-		return slices.DeleteFunc(slices.Clone(Kinds), func(k Kind) bool { return k == PauseHDFS })
 	}
-	return Kinds
+	// Test hosts: every kind, those of a group with one, and hdfs only
+	// with the checkpoint there.
+	return slices.DeleteFunc(slices.Clone(Kinds), func(k Kind) bool {
+		return (k.groupOnly() && c.RMs < 3) || (k == PauseHDFS && c.checkpoint() != CheckpointHDFS)
+	})
+}
+
+// rmsText names the RMs' hosts in a message.
+func rmsText(rms int) string {
+	if rms > 1 {
+		return fmt.Sprintf("the %d RMs", rms)
+	}
+	return "the RM"
 }

@@ -47,6 +47,15 @@ func TestConfigValidate(t *testing.T) {
 		{"hdfs fault on file", func(c *Config) {
 			c.Hosts, c.NodeManagers, c.Checkpoint, c.Faults = 5, 2, CheckpointFile, []Kind{PauseHDFS}
 		}, "checkpoint on HDFS"},
+		{"two RMs", func(c *Config) { c.RMs = 2 }, "2 ResourceManagers: want 1, or an odd number"},
+		{"no RM", func(c *Config) { c.RMs = 0 }, "0 ResourceManagers"},
+		{"four RMs", func(c *Config) { c.RMs = 4 }, "--rms 3"},
+		{"group on few hosts", func(c *Config) { c.RMs, c.Hosts, c.NodeManagers = 3, 6, 1 }, "6 hosts: want 7 or more (the 3 RMs, Kafka"},
+		{"group's NMs on hosts", func(c *Config) { c.RMs, c.Hosts, c.NodeManagers = 3, 8, 2 }, "want 3, one on each host but those of the 3 RMs"},
+		{"rm-partition without a group", func(c *Config) { c.Hosts, c.NodeManagers, c.Faults = 5, 2, []Kind{RMPartition} }, "rm-partition faults need an HA group"},
+		{"rm-partition without hosts", func(c *Config) { c.RMs, c.Faults = 3, []Kind{RMPartition} }, "--hosts"},
+		{"rm-active without a group", func(c *Config) { c.Faults = []Kind{RMActive} }, "rm-active faults need an HA group"},
+		{"rm-active down time", func(c *Config) { c.RMActiveDown = -1 }, "restart delays"},
 		{"fault length", func(c *Config) { c.FaultMax = c.FaultMin - 1 }, "faults lasting"},
 		{"slow", func(c *Config) { c.SlowDelay, c.SlowLoss = 0, 0 }, "slow faults"},
 	} {
@@ -82,7 +91,7 @@ func TestKindText(t *testing.T) {
 }
 
 func TestParseKinds(t *testing.T) {
-	got, err := ParseKinds("hdfs, nm,executor,rm,am,partition,host,slow,kafka,am")
+	got, err := ParseKinds("hdfs, nm,executor,rm,am,partition,host,slow,rm-active,kafka,am,rm-partition")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +99,7 @@ func TestParseKinds(t *testing.T) {
 		t.Fatalf("ParseKinds = %v, want every kind once in order", got)
 	}
 	for _, bad := range []string{"", " , ", "executor,disk"} {
-		if _, err := ParseKinds(bad); err == nil || !strings.Contains(err.Error(), "executor,am,nm,rm,partition,host,slow,kafka,hdfs") {
+		if _, err := ParseKinds(bad); err == nil || !strings.Contains(err.Error(), "executor,am,nm,rm,rm-active,partition,rm-partition,host,slow,kafka,hdfs") {
 			t.Errorf("ParseKinds(%q) = %v, want an error listing the kinds", bad, err)
 		}
 	}
@@ -105,11 +114,26 @@ func TestConfigDefaultsByHosts(t *testing.T) {
 	if err := c.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	if c.checkpoint() != CheckpointHDFS || !slices.Equal(c.faults(), Kinds) {
-		t.Fatalf("test hosts: checkpoint %s, faults %v", c.checkpoint(), c.faults())
+	if want := slices.DeleteFunc(slices.Clone(Kinds), func(k Kind) bool { return k == RMActive || k == RMPartition }); c.checkpoint() != CheckpointHDFS || !slices.Equal(c.faults(), want) {
+		t.Fatalf("test hosts: checkpoint %s, faults %v, want %v", c.checkpoint(), c.faults(), want)
 	}
 	c.Checkpoint = CheckpointFile
 	if slices.Contains(c.faults(), PauseHDFS) {
 		t.Fatalf("faults %v with the checkpoint on file://", c.faults())
+	}
+	g := validConfig()
+	g.RMs = 3
+	if err := g.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if want := append(slices.Clone(KillKinds), RMActive); !slices.Equal(g.faults(), want) {
+		t.Fatalf("an HA group: faults %v, want %v", g.faults(), want)
+	}
+	g.Hosts, g.NodeManagers = 7, 2
+	if err := g.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if f := g.faults(); !slices.Contains(f, RMActive) || !slices.Contains(f, RMPartition) || len(f) != len(Kinds) {
+		t.Fatalf("an HA group on test hosts: faults %v, want every kind", f)
 	}
 }

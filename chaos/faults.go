@@ -32,6 +32,11 @@ type fault struct {
 	daemon string
 	// holds are the targets the fault keeps busy until it is over.
 	holds []string
+	// rmID is a killed RM of the group; failedOver, for the active one,
+	// closes once a new active RM accepted a submission (or the probe
+	// gave up).
+	rmID       string
+	failedOver chan struct{}
 }
 
 // kill returns a copy of the record.
@@ -275,11 +280,18 @@ func (r *runner) inject(ctx context.Context, kind Kind) (*fault, error) {
 			return f, err
 		}
 		return f, h.Crash()
+	case RMActive:
+		return f, r.killGroupRM(ctx, f, true)
+	case RMPartition:
+		return f, r.partitionActiveRM(ctx, f)
 	case KillResourceManager:
-		if !r.hold("rm") {
+		if r.cfg.RMs > 1 {
+			return f, r.killGroupRM(ctx, f, false)
+		}
+		if !r.hold(rmTarget) {
 			return nil, fmt.Errorf("%w: the ResourceManager is under a fault", errNoVictim)
 		}
-		f.holds, f.daemon = []string{"rm"}, "resourcemanager"
+		f.holds, f.daemon = []string{rmTarget}, "resourcemanager"
 		k.Victim = "resourcemanager"
 		k.At = time.Now()
 		var err error
@@ -326,7 +338,7 @@ func (r *runner) network(f *fault, s sample) error {
 	switch r.victims.IntN(4) {
 	case 0:
 		k.Mode = "cut off from the RM"
-		err = h.Cut(netns.Both, r.host(devcluster.HostRM))
+		err = h.Cut(netns.Both, r.rmHosts()...)
 	case 1:
 		k.Mode = "cut off from every host"
 		err = h.Cut(netns.Both)
@@ -419,6 +431,16 @@ func (r *runner) ended(f *fault) bool {
 			f.k.RestartedAt, f.daemon = at, ""
 		}
 	}
+	if f.rmID != "" && f.daemon == "" && f.undo == nil && f.k.RejoinedAs == "" && !r.rejoined(context.Background(), f) {
+		return false
+	}
+	if f.failedOver != nil {
+		select {
+		case <-f.failedOver:
+		default:
+			return false
+		}
+	}
 	return f.undo == nil && f.daemon == ""
 }
 
@@ -500,6 +522,12 @@ func (r *runner) printRecovery(rec Recovery) {
 		line += fmt.Sprintf(", node LOST %s, work elsewhere %s, restarted and RUNNING %s", fmtDuration(rec.NodeLost), fmtDuration(rec.Elsewhere), fmtDuration(rec.ClusterBack))
 	case KillResourceManager:
 		line += fmt.Sprintf(", restarted with every node RUNNING %s", fmtDuration(rec.ClusterBack))
+		if rec.RejoinedAs != "" {
+			line += ", back as " + rec.RejoinedAs
+		}
+	case RMActive, RMPartition:
+		line += fmt.Sprintf(", failover to %s accepting submissions %s, every node RUNNING %s, %s back as %s",
+			orUnknown(rec.NewActive), fmtDuration(rec.Failover), fmtDuration(rec.ClusterBack), rec.Victim, rec.RejoinedAs)
 	case Partition, Slow, PauseKafka, PauseHDFS:
 		line += fmt.Sprintf(", every node RUNNING %s", fmtDuration(rec.ClusterBack))
 	}

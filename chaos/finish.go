@@ -79,7 +79,7 @@ func (r *runner) stopApp(ctx context.Context, deadline time.Time) error {
 	}
 	fmt.Fprintf(r.out, "Placed the shutdown marker %s; waiting for %s to finish…\n", marker, r.appID)
 	rest := r.restClient()
-	web := r.cluster.RMAddresses().Web
+	web := rmWebsOf(r.cluster)
 	for {
 		a, err := rest.app(ctx, web, r.appID)
 		if err == nil {

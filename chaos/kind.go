@@ -38,10 +38,17 @@ const (
 	// PauseHDFS makes the HDFS host, which holds the checkpoint, stop
 	// answering for a while (test hosts, checkpoints on HDFS).
 	PauseHDFS
+	// RMActive SIGKILLs the active RM of an HA group; a standby takes
+	// over, and the killed RM comes back later as a standby (--rms 3).
+	RMActive
+	// RMPartition cuts the active RM's host off from the other RMs or
+	// from every host for a while: a standby takes over, and the old
+	// active RM, fenced, is a standby once healed (test hosts, --rms 3).
+	RMPartition
 )
 
 // Kinds are every kind of fault, in the order reports list them.
-var Kinds = []Kind{KillExecutor, KillAM, KillNodeManager, KillResourceManager, Partition, HostCrash, Slow, PauseKafka, PauseHDFS}
+var Kinds = []Kind{KillExecutor, KillAM, KillNodeManager, KillResourceManager, RMActive, Partition, RMPartition, HostCrash, Slow, PauseKafka, PauseHDFS}
 
 // KillKinds are the faults a cluster on one machine can have: processes
 // killed.
@@ -57,6 +64,8 @@ var kindNames = map[Kind]string{
 	Slow:                "slow",
 	PauseKafka:          "kafka",
 	PauseHDFS:           "hdfs",
+	RMActive:            "rm-active",
+	RMPartition:         "rm-partition",
 }
 
 // kindAliases are the short names --faults takes too.
@@ -91,18 +100,29 @@ func (k Kind) Title() string {
 		return "Kafka paused"
 	case PauseHDFS:
 		return "HDFS paused"
+	case RMActive:
+		return "active RM"
+	case RMPartition:
+		return "active RM partitioned"
 	}
 	return k.String()
 }
 
 // onHosts reports whether the kind needs test hosts.
-func (k Kind) onHosts() bool { return !slices.Contains(KillKinds, k) }
+func (k Kind) onHosts() bool { return !slices.Contains(KillKinds, k) && k != RMActive }
+
+// failsOver reports whether the kind takes the active RM of a group away,
+// so that another must take over.
+func (k Kind) failsOver() bool { return k == RMActive || k == RMPartition }
+
+// groupOnly reports whether the kind needs an HA group of RMs.
+func (k Kind) groupOnly() bool { return k.failsOver() }
 
 // lasts reports whether the fault lasts a while and is then undone (a
 // network fault), rather than being over at once.
 func (k Kind) lasts() bool {
 	switch k {
-	case Partition, Slow, PauseKafka, PauseHDFS:
+	case Partition, RMPartition, Slow, PauseKafka, PauseHDFS:
 		return true
 	}
 	return false
@@ -142,8 +162,8 @@ func kindList() string {
 }
 
 // ParseKinds reads a comma-separated list of kinds (executor, am, nm, rm,
-// partition, host, slow, kafka, hdfs; nodemanager and resourcemanager
-// too), each once, in the order of Kinds.
+// rm-active, partition, rm-partition, host, slow, kafka, hdfs; nodemanager and
+// resourcemanager too), each once, in the order of Kinds.
 func ParseKinds(s string) ([]Kind, error) {
 	var out []Kind
 	for _, name := range strings.Split(s, ",") {
@@ -162,6 +182,6 @@ func ParseKinds(s string) ([]Kind, error) {
 	if len(out) == 0 {
 		return nil, fmt.Errorf("chaos: no kind of fault in %q: want some of %s", s, kindList())
 	}
-	slices.Sort(out)
+	slices.SortFunc(out, func(a, b Kind) int { return slices.Index(Kinds, a) - slices.Index(Kinds, b) })
 	return out, nil
 }

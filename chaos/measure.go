@@ -34,6 +34,13 @@ type Kill struct {
 	// RestartedAt is when a killed daemon served again (zero for a
 	// container).
 	RestartedAt time.Time `json:",omitzero"`
+	// FailoverAt (rm-active) is when a new active RM first accepted a
+	// submission after the active one was lost; NewActive is its id.
+	FailoverAt time.Time `json:",omitzero"`
+	NewActive  string    `json:",omitempty"`
+	// RejoinedAs (RMs of a group) is the HA state the killed RM answered
+	// with once restarted: "standby" when another had taken over.
+	RejoinedAs string `json:",omitempty"`
 }
 
 // ended is when the fault was over: its network healed or its daemon
@@ -85,6 +92,8 @@ type Recovery struct {
 	// ClusterBack (daemon kills) is when the restarted daemon served and
 	// the RM had every node RUNNING again.
 	ClusterBack time.Duration
+	// Failover (rm-active) is when a new active RM accepted a submission.
+	Failover time.Duration
 	// AttemptsAfter is the attempt count just before the next kill (or at
 	// the end): for an RM kill it must equal AttemptsBefore.
 	AttemptsAfter int
@@ -136,7 +145,10 @@ type measureInput struct {
 // measure works out the recovery from one kill.
 func measure(in measureInput) Recovery {
 	k := in.kill
-	r := Recovery{Kill: k, Resumed: Never, AfterEnd: Never, CaughtUp: Never, Replaced: Never, NodeLost: Never, Elsewhere: Never, ClusterBack: Never}
+	r := Recovery{Kill: k, Resumed: Never, AfterEnd: Never, CaughtUp: Never, Replaced: Never, NodeLost: Never, Elsewhere: Never, ClusterBack: Never, Failover: Never}
+	if !k.FailoverAt.IsZero() {
+		r.Failover = k.FailoverAt.Sub(k.At)
+	}
 	since := func(t time.Time) time.Duration { return t.Sub(k.At) }
 	end := k.ended()
 
@@ -195,6 +207,9 @@ func measure(in measureInput) Recovery {
 	need := []time.Duration{r.Resumed, r.Replaced}
 	if k.endsLater() {
 		need = append(need, r.ClusterBack, r.AfterEnd)
+	}
+	if k.Kind.failsOver() {
+		need = append(need, r.Failover)
 	}
 	// A node restarted before the RM noticed it gone is never LOST;
 	// recovery does not wait for what cannot be seen any more.

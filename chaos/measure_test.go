@@ -141,6 +141,39 @@ func TestMeasure(t *testing.T) {
 			},
 		},
 		{
+			// The active RM of a group killed: a standby accepts a
+			// submission 2.5 s later; recovery waits for that too.
+			name: "active RM: failover timed",
+			kill: Kill{Kind: RMActive, At: kill, Victim: "rm1", AttemptsBefore: 1, RestartedAt: kill.Add(8 * time.Second),
+				FailoverAt: kill.Add(2500 * time.Millisecond), NewActive: "rm2", RejoinedAs: "standby"},
+			build: func(f *fakeCluster) []batch {
+				f.at(31*time.Second, false, 0, nil, "am", "e1", "e2", "e3")
+				f.at(33*time.Second, true, 1, allUp, "am", "e1", "e2", "e3")
+				f.at(39*time.Second, true, 1, allUp, "am", "e1", "e2", "e3")
+				return steadyBatches(start, 0, 45, 500)
+			},
+			check: func(t *testing.T, r Recovery) {
+				want(t, "failover", r.Failover, 2500*time.Millisecond)
+				want(t, "cluster back", r.ClusterBack, 9*time.Second)
+				if !r.Recovered || r.AttemptsAfter != 1 || r.Settled < r.Failover {
+					t.Fatalf("recovered %v, attempts after %d, settled %v; want recovered with 1 attempt", r.Recovered, r.AttemptsAfter, r.Settled)
+				}
+			},
+		},
+		{
+			name: "active RM: no new active seen",
+			kill: Kill{Kind: RMActive, At: kill, Victim: "rm1", AttemptsBefore: 1, RestartedAt: kill.Add(8 * time.Second)},
+			build: func(f *fakeCluster) []batch {
+				f.at(39*time.Second, true, 1, allUp, "am", "e1", "e2", "e3")
+				return steadyBatches(start, 0, 45, 500)
+			},
+			check: func(t *testing.T, r Recovery) {
+				if r.Recovered || r.Failover != Never {
+					t.Fatalf("recovered %v with failover %v, want not recovered without a failover", r.Recovered, r.Failover)
+				}
+			},
+		},
+		{
 			// Kafka stops answering for 10 s: batches planned meanwhile
 			// complete only after it is back.
 			name: "Kafka paused: batches after the pause",

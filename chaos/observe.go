@@ -81,7 +81,7 @@ func (s sample) nodesRunning() int {
 // observer samples the cluster and follows the job's commits.
 type observer struct {
 	rest    *restClient
-	rmWeb   string
+	rmWeb   *rmWebs
 	nmWebs  []string
 	app     ids.ApplicationID
 	appID   string
@@ -96,9 +96,9 @@ type observer struct {
 	bad *sample
 }
 
-// newObserver watches appID on the cluster whose RM serves REST on rmWeb
+// newObserver watches appID on the cluster whose RMs serve REST on rmWeb
 // and NMs on nmWebs, and the commits log of the checkpoint at ckptURI.
-func newObserver(ctx context.Context, rest *restClient, rmWeb string, nmWebs []string, appID, ckptURI string, lg *zap.Logger) (*observer, error) {
+func newObserver(ctx context.Context, rest *restClient, rmWeb *rmWebs, nmWebs []string, appID, ckptURI string, lg *zap.Logger) (*observer, error) {
 	app, err := ids.ParseApplicationID(appID)
 	if err != nil {
 		return nil, err

@@ -55,11 +55,15 @@ func TestObserverSample(t *testing.T) {
 	deadAddr := strings.TrimPrefix(dead.URL, "http://")
 	dead.Close()
 
-	o := &observer{rest: newRESTClient(nil), rmWeb: rm, nmWebs: []string{nm0, deadAddr, nm2}, appID: app, lg: zap.NewNop()}
+	// The first RM of the group is dead: the observer reads the second.
+	o := &observer{rest: newRESTClient(nil), rmWeb: &rmWebs{addrs: []string{deadAddr, rm}}, nmWebs: []string{nm0, deadAddr, nm2}, appID: app, lg: zap.NewNop()}
 	o.app.ClusterTimestamp, o.app.Seq = 1700000000000, 1
 	s := o.take(context.Background())
 	if !s.rmUp || s.appState != "RUNNING" || s.attempts != 2 || s.nodes["n1"] != "LOST" || s.nodesRunning() != 1 {
 		t.Fatalf("RM view: up %v, state %q, attempts %d, nodes %v", s.rmUp, s.appState, s.attempts, s.nodes)
+	}
+	if cur := o.rmWeb.cur.Load(); cur != 1 {
+		t.Fatalf("the observer reads RM %d next, want 1 (the one that answered)", cur)
 	}
 	if s.am == nil || s.am.id != "container_1700000000000_0001_02_000001" || s.am.pid != 10 || s.am.nm != 0 {
 		t.Fatalf("AM %+v", s.am)
@@ -83,7 +87,7 @@ func TestObserverSample(t *testing.T) {
 	}
 
 	// The RM down: no RM view, the NMs still answer.
-	o.rmWeb = deadAddr
+	o.rmWeb = &rmWebs{addrs: []string{deadAddr}}
 	down := o.take(context.Background())
 	if down.rmUp || down.nodes != nil || down.am == nil {
 		t.Fatalf("with the RM down: up %v, nodes %v, AM %v", down.rmUp, down.nodes, down.am)

@@ -49,9 +49,11 @@ var (
 		Slow:                {R: 0xbc, G: 0xbd, B: 0x22, A: 0xff},
 		PauseKafka:          {R: 0x17, G: 0xbe, B: 0xcf, A: 0xff},
 		PauseHDFS:           {R: 0x39, G: 0x3b, B: 0x79, A: 0xff},
+		RMActive:            {R: 0x00, G: 0x00, B: 0x80, A: 0xff},
+		RMPartition:         {R: 0x80, G: 0x00, B: 0x80, A: 0xff},
 	}
 	killLabels = map[Kind]string{KillExecutor: "exec", KillAM: "AM", KillNodeManager: "NM", KillResourceManager: "RM",
-		Partition: "part", HostCrash: "host", Slow: "slow", PauseKafka: "kafka", PauseHDFS: "hdfs"}
+		Partition: "part", HostCrash: "host", Slow: "slow", PauseKafka: "kafka", PauseHDFS: "hdfs", RMActive: "RM*", RMPartition: "RM*part"}
 )
 
 // writeTimeline draws the input and processed rates over the scheduling
@@ -194,8 +196,22 @@ func markKills(p *plot.Plot, kills []Kill, start time.Time, labelled bool) error
 			bar.LineStyle.Width = vg.Points(3)
 			p.Add(bar)
 		}
+		label := killLabels[k.Kind]
+		if !k.FailoverAt.IsZero() {
+			// The failover as a bar from the kill to the new active
+			// RM's first accepted submission, its time in the label.
+			y := top * 0.94
+			bar, err := plotter.NewLine(plotter.XYs{{X: x, Y: y}, {X: k.FailoverAt.Sub(start).Seconds(), Y: y}})
+			if err != nil {
+				return fmt.Errorf("chaos: plot the failover at %v: %w", x, err)
+			}
+			bar.LineStyle.Color = killColors[k.Kind]
+			bar.LineStyle.Width = vg.Points(3)
+			p.Add(bar)
+			label += " " + fmtDuration(k.FailoverAt.Sub(k.At))
+		}
 		labels.XYs = append(labels.XYs, plotter.XY{X: x, Y: top})
-		labels.Labels = append(labels.Labels, killLabels[k.Kind])
+		labels.Labels = append(labels.Labels, label)
 	}
 	if !labelled || len(labels.XYs) == 0 || len(labels.XYs) > maxLabelledKills {
 		return nil

@@ -14,7 +14,8 @@ func TestWriteTimeline(t *testing.T) {
 	d := timelineData{
 		input: make([]int64, 60), processed: processedSeries(start, start.Add(time.Minute), batches, recoveryWindow),
 		delays: batches, start: start, title: "chaos",
-		kills: []Kill{{Kind: KillAM, At: start.Add(20 * time.Second)}, {Kind: KillResourceManager, At: start.Add(40 * time.Second)}},
+		kills: []Kill{{Kind: KillAM, At: start.Add(20 * time.Second)}, {Kind: KillResourceManager, At: start.Add(40 * time.Second)},
+			{Kind: RMActive, At: start.Add(50 * time.Second), FailoverAt: start.Add(52300 * time.Millisecond)}},
 	}
 	dir := t.TempDir()
 	svg := filepath.Join(dir, "timeline.svg")
@@ -25,7 +26,7 @@ func TestWriteTimeline(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"<svg", "records/s", "scheduling delay", "kill AM (driver)", "kill ResourceManager"} {
+	for _, want := range []string{"<svg", "records/s", "scheduling delay", "kill AM (driver)", "kill ResourceManager", "kill active RM", ">RM* 2.3s<"} {
 		if !strings.Contains(string(raw), want) {
 			t.Errorf("SVG lacks %q", want)
 		}

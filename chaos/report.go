@@ -71,6 +71,8 @@ type Settings struct {
 	Checkpoint string
 	// Hosts is the number of test hosts (0: one machine).
 	Hosts int `json:",omitempty"`
+	// RMs is the number of ResourceManagers: more than 1 for an HA group.
+	RMs int `json:",omitempty"`
 	// Faults are the kinds of fault the run drew from.
 	Faults []Kind
 	// Overlap tells whether faults could overlap.
@@ -107,6 +109,8 @@ type KindSummary struct {
 	ElsewhereMean, ElsewhereMax time.Duration
 	// ClusterBackMean and ClusterBackMax: Recovery.ClusterBack.
 	ClusterBackMean, ClusterBackMax time.Duration
+	// FailoverMean and FailoverMax: Recovery.Failover (rm-active).
+	FailoverMean, FailoverMax time.Duration
 	// DipMean and DipMax are the processed rate's fall below the input
 	// rate, in percent.
 	DipMean, DipMax float64
@@ -137,7 +141,7 @@ func summarize(kills []Recovery) []KindSummary {
 	var out []KindSummary
 	for _, kind := range Kinds {
 		s := KindSummary{Kind: kind}
-		var resumed, afterEnd, caught, replaced, lost, elsewhere, back []time.Duration
+		var resumed, afterEnd, caught, replaced, lost, elsewhere, back, failover []time.Duration
 		var dips []float64
 		for _, k := range kills {
 			if k.Kind != kind {
@@ -154,6 +158,7 @@ func summarize(kills []Recovery) []KindSummary {
 			lost = appendSeen(lost, k.NodeLost)
 			elsewhere = appendSeen(elsewhere, k.Elsewhere)
 			back = appendSeen(back, k.ClusterBack)
+			failover = appendSeen(failover, k.Failover)
 			dips = append(dips, k.DipPercent())
 			s.Delayed += k.DelayedBatches
 			if k.AttemptsAfter > k.AttemptsBefore {
@@ -170,6 +175,7 @@ func summarize(kills []Recovery) []KindSummary {
 		s.NodeLostMean, s.NodeLostMax = meanMax(lost)
 		s.ElsewhereMean, s.ElsewhereMax = meanMax(elsewhere)
 		s.ClusterBackMean, s.ClusterBackMax = meanMax(back)
+		s.FailoverMean, s.FailoverMax = meanMax(failover)
 		for _, d := range dips {
 			s.DipMean += d / float64(len(dips))
 			s.DipMax = max(s.DipMax, d)

@@ -2,6 +2,7 @@ package chaos
 
 import (
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -60,6 +61,39 @@ func TestSummarizeAndTargets(t *testing.T) {
 	none := targets(summarize(nil), Verification{})
 	if none[0].Seen || none[0].Measured != "no kill" {
 		t.Fatalf("target without kills: %+v", none[0])
+	}
+}
+
+func TestFailoverSummaryAndTargets(t *testing.T) {
+	at := time.Unix(2_000_000, 0)
+	kills := []Recovery{
+		{Kill: Kill{Kind: RMActive, At: at, Victim: "rm1", NewActive: "rm2", RejoinedAs: "standby", AttemptsBefore: 1}, Recovered: true, Failover: 2 * time.Second, AttemptsAfter: 1},
+		{Kill: Kill{Kind: RMActive, At: at.Add(time.Minute), Victim: "rm2", NewActive: "rm3", RejoinedAs: "standby", AttemptsBefore: 1}, Recovered: true, Failover: 6 * time.Second, AttemptsAfter: 1},
+	}
+	by := summarize(kills)
+	i := slices.IndexFunc(by, func(s KindSummary) bool { return s.Kind == RMActive })
+	if s := by[i]; s.Kills != 2 || s.FailoverMean != 4*time.Second || s.FailoverMax != 6*time.Second || s.NewAttempts != 0 {
+		t.Fatalf("rm-active summary %+v", s)
+	}
+	got := map[string]Target{}
+	for _, tg := range targets(by, Verification{}) {
+		got[tg.Name] = tg
+	}
+	if tg := got["active RM killed → new active accepting submissions"]; !tg.Seen || tg.Met || tg.Measured != "6.0s" {
+		t.Fatalf("failover target %+v, want seen and missed at 6.0s (≥ 5 s)", tg)
+	}
+	if tg := got["active RM killed → running application untouched (no new attempt)"]; !tg.Met {
+		t.Fatalf("no-new-attempt target %+v", tg)
+	}
+	r := Report{ChaosStarted: at, Ended: at.Add(2 * time.Minute), Kills: kills, ByKind: by, Settings: Settings{RMs: 3, Faults: []Kind{RMActive}}}
+	var b strings.Builder
+	if err := r.WriteSummary(&b); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"HA group of 3 ResourceManagers", "2.0s → rm2", "rm1, back as standby", "4.0s / 6.0s"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("summary lacks %q:\n%s", want, b.String())
+		}
 	}
 }
 

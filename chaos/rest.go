@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/spindlehq/spindle/pki"
@@ -50,6 +51,29 @@ func (c *restClient) get(ctx context.Context, addr, path string, v any) error {
 	return nil
 }
 
+// rmWebs are the web addresses of the RM or of every RM of a group. A
+// standby redirects REST calls to the active RM, but a dead RM answers
+// nothing: a call goes to the RM that answered last and moves on to the
+// next when it does not.
+type rmWebs struct {
+	addrs []string
+	cur   atomic.Int32
+}
+
+// get decodes the JSON at path on an RM that answers.
+func (w *rmWebs) get(ctx context.Context, c *restClient, path string, v any) error {
+	var err error
+	start := int(w.cur.Load())
+	for i := range w.addrs {
+		at := (start + i) % len(w.addrs)
+		if err = c.get(ctx, w.addrs[at], path, v); err == nil {
+			w.cur.Store(int32(at))
+			return nil
+		}
+	}
+	return err
+}
+
 // appInfo is the part of /ws/v1/cluster/apps/{id} a run reads.
 type appInfo struct {
 	State       string `json:"state"`
@@ -58,11 +82,11 @@ type appInfo struct {
 }
 
 // app returns the RM's report of appID.
-func (c *restClient) app(ctx context.Context, rmWeb, appID string) (appInfo, error) {
+func (c *restClient) app(ctx context.Context, rm *rmWebs, appID string) (appInfo, error) {
 	var body struct {
 		App appInfo `json:"app"`
 	}
-	err := c.get(ctx, rmWeb, "/ws/v1/cluster/apps/"+appID, &body)
+	err := rm.get(ctx, c, "/ws/v1/cluster/apps/"+appID, &body)
 	return body.App, err
 }
 
@@ -75,13 +99,13 @@ type attemptInfo struct {
 }
 
 // attempts returns appID's attempts, oldest first.
-func (c *restClient) attempts(ctx context.Context, rmWeb, appID string) ([]attemptInfo, error) {
+func (c *restClient) attempts(ctx context.Context, rm *rmWebs, appID string) ([]attemptInfo, error) {
 	var body struct {
 		AppAttempts struct {
 			AppAttempt []attemptInfo `json:"appAttempt"`
 		} `json:"appAttempts"`
 	}
-	err := c.get(ctx, rmWeb, "/ws/v1/cluster/apps/"+appID+"/appattempts", &body)
+	err := rm.get(ctx, c, "/ws/v1/cluster/apps/"+appID+"/appattempts", &body)
 	return body.AppAttempts.AppAttempt, err
 }
 
@@ -92,13 +116,13 @@ type nodeInfo struct {
 }
 
 // nodes returns every node the RM knows, in any state.
-func (c *restClient) nodes(ctx context.Context, rmWeb string) ([]nodeInfo, error) {
+func (c *restClient) nodes(ctx context.Context, rm *rmWebs) ([]nodeInfo, error) {
 	var body struct {
 		Nodes struct {
 			Node []nodeInfo `json:"node"`
 		} `json:"nodes"`
 	}
-	err := c.get(ctx, rmWeb, "/ws/v1/cluster/nodes", &body)
+	err := rm.get(ctx, c, "/ws/v1/cluster/nodes", &body)
 	return body.Nodes.Node, err
 }
 

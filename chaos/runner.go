@@ -114,7 +114,7 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	r.report.Settings = Settings{
 		Duration: cfg.Duration, Interval: cfg.Interval, Seed: cfg.Seed, Rate: cfg.Rate, Checkpoint: cfg.checkpoint(),
 		BatchDuration: cfg.BatchDuration, NodeManagers: cfg.NodeManagers, Executors: cfg.Executors, Partitions: cfg.Partitions,
-		Hosts: cfg.Hosts, Faults: cfg.faults(), Overlap: cfg.Overlap,
+		Hosts: cfg.Hosts, RMs: cfg.RMs, Faults: cfg.faults(), Overlap: cfg.Overlap,
 	}
 	defer r.cleanup()
 	if err := r.run(ctx); err != nil {

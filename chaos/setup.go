@@ -47,7 +47,7 @@ func (r *runner) setUp(ctx context.Context) error {
 	for _, a := range r.cluster.NMAddresses() {
 		nmWebs = append(nmWebs, a.Web)
 	}
-	if r.obs, err = newObserver(ctx, r.restClient(), r.cluster.RMAddresses().Web, nmWebs, r.appID, r.ckptURI, r.lg.Named("observer")); err != nil {
+	if r.obs, err = newObserver(ctx, r.restClient(), rmWebsOf(r.cluster), nmWebs, r.appID, r.ckptURI, r.lg.Named("observer")); err != nil {
 		return err
 	}
 	obsCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
@@ -111,10 +111,14 @@ func (r *runner) startCluster(ctx context.Context) error {
 	if r.cfg.Hosts > 0 {
 		where = fmt.Sprintf("on %d test hosts (the RM, Kafka and HDFS each on its own, a NodeManager on each other)", r.cfg.Hosts)
 	}
-	fmt.Fprintf(r.out, "Starting a ResourceManager and %d NodeManagers %s in %s…\n", r.cfg.NodeManagers, where, r.clusterDir)
+	rms := "a ResourceManager"
+	if r.cfg.RMs > 1 {
+		rms = fmt.Sprintf("an HA group of %d ResourceManagers", r.cfg.RMs)
+	}
+	fmt.Fprintf(r.out, "Starting %s and %d NodeManagers %s in %s…\n", rms, r.cfg.NodeManagers, where, r.clusterDir)
 	dc := devcluster.DefaultConfig()
 	dc.Dir, dc.Binary, dc.RandomPorts = r.clusterDir, r.cfg.Binary, true
-	dc.NodeManagers, dc.NMMemory, dc.NMVCores = r.cfg.NodeManagers, r.cfg.NMMemory, r.cfg.NMVCores
+	dc.NodeManagers, dc.NMMemory, dc.NMVCores, dc.RMs = r.cfg.NodeManagers, r.cfg.NMMemory, r.cfg.NMVCores, r.cfg.RMs
 	dc.Hosts, dc.HDFS = r.cfg.Hosts > 0, r.cfg.checkpoint() == CheckpointHDFS
 	// Small segments, so that deleting committed records (retentionLoop)
 	// frees their memory: only whole segments are dropped.

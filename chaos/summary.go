@@ -43,6 +43,9 @@ func (r Report) WriteSummary(w io.Writer) error {
 	if r.Settings.Hosts > 0 {
 		where = fmt.Sprintf("%d test hosts", r.Settings.Hosts)
 	}
+	if r.Settings.RMs > 1 {
+		where += fmt.Sprintf(" with an HA group of %d ResourceManagers", r.Settings.RMs)
+	}
 	overlap := ""
 	if r.Settings.Overlap {
 		overlap = ", overlapping"
@@ -50,7 +53,7 @@ func (r Report) WriteSummary(w io.Writer) error {
 	fmt.Fprintf(&b, "\nChaos run of %s on %s: %d faults%s over %s (seed %d, %.0f transactions/s, checkpoint on %s)\n\n",
 		r.AppID, where, len(r.Kills), overlap, fmtOffset(r.Ended.Sub(r.ChaosStarted)), r.Settings.Seed, r.Settings.Rate, r.Settings.Checkpoint)
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "fault\tat\tvictim\tlasted\tresumed\tafter end\tcaught up\treplaced\tnode LOST\tcluster back\tdip\tdelayed\tattempts")
+	fmt.Fprintln(tw, "fault\tat\tvictim\tlasted\tfailover\tresumed\tafter end\tcaught up\treplaced\tnode LOST\tcluster back\tdip\tdelayed\tattempts")
 	for _, k := range r.Kills {
 		lost := fmtDuration(k.NodeLost)
 		if k.Kind != KillNodeManager && k.Kind != HostCrash {
@@ -70,19 +73,33 @@ func (r Report) WriteSummary(w io.Writer) error {
 		if k.AMOnVictim {
 			victim += " (with the AM)"
 		}
-		fmt.Fprintf(tw, "%s\t+%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.0f%%\t%d\t%d→%d\n", k.Kind, fmtOffset(k.At.Sub(r.ChaosStarted)), victim, lasted,
+		if k.RejoinedAs != "" {
+			victim += ", back as " + k.RejoinedAs
+		}
+		failover := ""
+		if k.Kind.failsOver() {
+			failover = fmtDuration(k.Failover)
+			if k.NewActive != "" {
+				failover += " → " + k.NewActive
+			}
+		}
+		fmt.Fprintf(tw, "%s\t+%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.0f%%\t%d\t%d→%d\n", k.Kind, fmtOffset(k.At.Sub(r.ChaosStarted)), victim, lasted, failover,
 			fmtDuration(k.Resumed), after, fmtDuration(k.CaughtUp), fmtDuration(k.Replaced), lost, back, k.DipPercent(), k.DelayedBatches, k.AttemptsBefore, k.AttemptsAfter)
 	}
 	tw.Flush()
 
-	b.WriteString("\nPer kind of fault (mean / worst; batches resumed: from the fault until a batch planned after it completed; after end: the same from the fault's end):\n\n")
+	b.WriteString("\nPer kind of fault (mean / worst; failover: from the active RM's loss until a new active accepted a submission; batches resumed: from the fault until a batch planned after it completed; after end: the same from the fault's end):\n\n")
 	tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "kind\tfaults\trecovered\tbatches resumed\tafter end\tcaught up\tAM+executors back\tnode LOST\twork elsewhere\tcluster back\tdip (mean / worst)\tbatches delayed\tnew attempts")
+	fmt.Fprintln(tw, "kind\tfaults\trecovered\tfailover\tbatches resumed\tafter end\tcaught up\tAM+executors back\tnode LOST\twork elsewhere\tcluster back\tdip (mean / worst)\tbatches delayed\tnew attempts")
 	for _, s := range r.ByKind {
 		if s.Kills == 0 && !slices.Contains(r.Settings.Faults, s.Kind) {
 			continue
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.0f%% / %.0f%%\t%d\t%d\n", s.Kind.Title(), s.Kills, s.Recovered,
+		failover := ""
+		if s.Kind.failsOver() {
+			failover = meanMaxText(s.FailoverMean, s.FailoverMax)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.0f%% / %.0f%%\t%d\t%d\n", s.Kind.Title(), s.Kills, s.Recovered, failover,
 			meanMaxText(s.ResumedMean, s.ResumedMax), meanMaxText(s.AfterEndMean, s.AfterEndMax), meanMaxText(s.CaughtUpMean, s.CaughtUpMax), meanMaxText(s.ReplacedMean, s.ReplacedMax),
 			meanMaxText(s.NodeLostMean, s.NodeLostMax), meanMaxText(s.ElsewhereMean, s.ElsewhereMax), meanMaxText(s.ClusterBackMean, s.ClusterBackMax),
 			s.DipMean, s.DipMax, s.Delayed, s.NewAttempts)

@@ -61,6 +61,14 @@ func targets(by []KindSummary, v Verification) []Target {
 		rmT.Met = rm.NewAttempts == 0 && rm.Recovered == rm.Kills
 	}
 	out = append(out, rmT)
+	for _, kind := range []Kind{RMActive, RMPartition} {
+		what := map[Kind]string{RMActive: "active RM killed", RMPartition: "active RM partitioned"}[kind]
+		if ra := get(kind); ra.Kills > 0 {
+			untouched := Target{Name: what + " → running application untouched (no new attempt)", Goal: "0 new attempts", Seen: true,
+				Measured: fmt.Sprintf("%d new in %d failovers", ra.NewAttempts, ra.Kills), Met: ra.NewAttempts == 0 && ra.Recovered == ra.Kills}
+			out = append(out, under(what+" → new active accepting submissions", 5*time.Second, ra, ra.FailoverMax), untouched)
+		}
+	}
 	for _, k := range []Kind{Partition, HostCrash, Slow, PauseKafka, PauseHDFS} {
 		if s := get(k); s.Kills > 0 {
 			out = append(out, under(k.Title()+" over → batches complete again", 30*time.Second, s, s.AfterEndMax))

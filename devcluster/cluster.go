@@ -125,7 +125,7 @@ func Start(ctx context.Context, cfg Config) (*Cluster, error) {
 
 func (c *Cluster) start(ctx context.Context) error {
 	var err error
-	if c.where, err = newPlacement(c.cfg.Hosts, c.cfg.NodeManagers, c.lg); err != nil {
+	if c.where, err = newPlacement(c.cfg.Hosts, c.cfg.NodeManagers, c.cfg.RMs, c.lg); err != nil {
 		return err
 	}
 	var hostIPs []net.IP

@@ -43,8 +43,8 @@ type Config struct {
 	// RandomPorts binds every daemon and Kafka to ports the OS chooses;
 	// otherwise the RM takes 8032, 8031 and 8088 and Kafka 9092.
 	RandomPorts bool
-	// Hosts runs the RM, each NM, Kafka and the HDFS each on a test host
-	// of its own (internal/netns: network namespaces on a bridge, each
+	// Hosts runs the RM (each RM of a group), each NM, Kafka and the HDFS
+	// each on a test host of its own (internal/netns: network namespaces on a bridge, each
 	// with its own address; needs root), instead of all on 127.0.0.1.
 	Hosts bool
 	// HDFS starts an in-process HDFS (a NameNode and a DataNode, on its
@@ -96,8 +96,6 @@ func (c Config) Validate() error {
 		return errors.New("devcluster: no spindle binary for the daemons")
 	case checkRMs(c.RMs) != nil:
 		return checkRMs(c.RMs)
-	case c.RMs > 1 && c.Hosts:
-		return fmt.Errorf("devcluster: an HA group of %d ResourceManagers runs on this machine only: leave out --hosts or run 1 RM", c.RMs)
 	case c.NodeManagers < 1:
 		return fmt.Errorf("devcluster: %d NodeManagers: want at least 1", c.NodeManagers)
 	case c.NMMemory == "":

@@ -30,12 +30,16 @@ type placement struct {
 	net *netns.Network
 }
 
-// newPlacement makes the test hosts of a cluster with nms NMs, or none.
-func newPlacement(hosts bool, nms int, lg *zap.Logger) (placement, error) {
+// newPlacement makes the test hosts of a cluster with nms NMs and rms
+// RMs (a group's RMs each on a host named for its id), or none.
+func newPlacement(hosts bool, nms, rms int, lg *zap.Logger) (placement, error) {
 	if !hosts {
 		return placement{}, nil
 	}
 	names := []string{HostRM, HostKafka, HostHDFS}
+	if rms > 1 {
+		names = append(RMIDs(rms), HostKafka, HostHDFS)
+	}
 	for i := range nms {
 		names = append(names, NMHost(i))
 	}

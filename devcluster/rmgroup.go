@@ -7,7 +7,10 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
+	pb "github.com/spindlehq/spindle/api/spindlepb"
+	"github.com/spindlehq/spindle/pki"
 	"github.com/spindlehq/spindle/resourcemanager"
 	"github.com/spindlehq/spindle/resourcemanager/failover"
 	"go.uber.org/zap"
@@ -49,15 +52,20 @@ func groupPorts(n int) []int {
 	return ports
 }
 
-// startRMGroup starts Config.RMs RMs as an HA group on 127.0.0.1.
+// startRMGroup starts Config.RMs RMs as an HA group on 127.0.0.1, or
+// with Hosts each on the test host named for its id (rm1, rm2, …).
 func (c *Cluster) startRMGroup(ctx context.Context) error {
 	g := &rmGroup{}
 	var clients []string
-	for i := range c.cfg.RMs {
-		id := "rm" + strconv.Itoa(i+1)
+	for i, id := range RMIDs(c.cfg.RMs) {
 		var a resourcemanager.Addresses
 		var raft string
-		if c.cfg.RandomPorts {
+		if h, ip := c.where.host(id); h != nil {
+			// Each RM on a test host of its own, named for its id, at
+			// YARN's ports on that host's address.
+			at := func(p int) string { return net.JoinHostPort(ip, strconv.Itoa(p)) }
+			a.Client, a.Tracker, a.Web, raft = at(RMClientPort), at(RMTrackerPort), at(RMWebPort), at(RMRaftPort)
+		} else if c.cfg.RandomPorts {
 			a.Client, a.Tracker, a.Web, raft = freeAddr(), freeAddr(), freeAddr(), freeAddr()
 		} else {
 			at := func(p int) string { return "127.0.0.1:" + strconv.Itoa(p+i*RMPortStep) }
@@ -75,10 +83,12 @@ func (c *Cluster) startRMGroup(ctx context.Context) error {
 	c.group = g
 	for i, id := range g.ids {
 		dir := filepath.Join(c.dir, id)
+		h, ip := c.where.host(id)
 		// Each RM's addresses are fixed above, the same across restarts.
 		d := &daemon{
-			name: "resourcemanager-" + id, role: "resourcemanager", dir: dir,
-			conf:  append(append(c.groupConf(), c.tls.RMConf()...), "spindle.tmp.dir="+dir, failover.KeyHAID+"="+id),
+			name: RMDaemon(id), role: "resourcemanager", dir: dir, host: h,
+			conf: append(append(append(c.groupConf(), c.tls.RMConf()...), "spindle.tmp.dir="+dir, failover.KeyHAID+"="+id,
+				"spindle.memberlist.bind-address="+net.JoinHostPort(ip, "0")), c.cfg.RMConf...),
 			ready: func() any { return &resourcemanager.Addresses{} },
 		}
 		if err := c.sup.start(ctx, d); err != nil {
@@ -93,6 +103,59 @@ func (c *Cluster) startRMGroup(ctx context.Context) error {
 	c.rm = g.daemons[0]
 	g.joined = resourcemanager.Addresses{Client: strings.Join(clients, ","), Tracker: g.addrs[0].Tracker, Web: g.addrs[0].Web, Memberlist: g.addrs[0].Memberlist}
 	return nil
+}
+
+// RMIDs are the ids of a group of n RMs: rm1, rm2, …; with Hosts each
+// runs on the test host of that name.
+func RMIDs(n int) []string {
+	var out []string
+	for i := range n {
+		out = append(out, "rm"+strconv.Itoa(i+1))
+	}
+	return out
+}
+
+// RMDaemon is the daemon name of the group's RM id (KillDaemon,
+// StartedAt).
+func RMDaemon(id string) string { return "resourcemanager-" + id }
+
+// RMStates asks each RM of the group for its HA state, by id; an RM that
+// does not answer within a second is left out.
+func (c *Cluster) RMStates(ctx context.Context) map[string]pb.HAServiceState {
+	out := map[string]pb.HAServiceState{}
+	if c.group == nil {
+		return out
+	}
+	client, err := c.tls.ClientMaterial()
+	if err != nil {
+		c.lg.Warn("read the user's certificate", zap.Error(err))
+		return out
+	}
+	for i, id := range c.group.ids {
+		conn, err := failover.DialEncoded(c.group.addrs[i].Client, failover.DefaultPolicy(), pki.GRPCDialOption(client))
+		if err != nil {
+			continue
+		}
+		cctx, cancel := context.WithTimeout(ctx, time.Second)
+		st, err := pb.NewResourceManagerAdministrationClient(conn).GetServiceStatus(cctx, &pb.GetServiceStatusRequest{})
+		cancel()
+		conn.Close()
+		if err == nil {
+			out[id] = st.GetState()
+		}
+	}
+	return out
+}
+
+// ActiveRM is the id of the group's active RM, "" when none answers as
+// active.
+func (c *Cluster) ActiveRM(ctx context.Context) string {
+	for id, st := range c.RMStates(ctx) {
+		if st == pb.HAServiceState_HA_SERVICE_STATE_ACTIVE {
+			return id
+		}
+	}
+	return ""
 }
 
 // groupConf are the group's keys as KEY=VALUE.

@@ -24,7 +24,10 @@ func chaosCommand() *cli.Command {
 			"order --seed decides): SIGKILLs of an executor, the ApplicationMaster, a NodeManager or the\n" +
 			"ResourceManager (brought back by their supervisor); with --hosts also a partition (a host cut off\n" +
 			"from the RM, from every host, or one way), a whole-host crash (its NodeManager back later), a slow\n" +
-			"link (delay or loss), and Kafka's or HDFS's host ceasing to answer for a while. With --overlap a\n" +
+			"link (delay or loss), and Kafka's or HDFS's host ceasing to answer for a while. With --rms 3 the RMs\n" +
+			"are an HA group: rm-active SIGKILLs the active RM (back later as a standby) and the run times each\n" +
+			"failover, from the kill until a new active RM accepts a submission; rm then kills a standby; with\n" +
+			"--hosts each RM has a host of its own and rm-partition cuts the active RM's host off. With --overlap a\n" +
 			"fault may begin before the last is over. Then it stops the application gracefully, checks that the\n" +
 			"sink, the dead letters and the state hold every transaction exactly once, prints how each kind of\n" +
 			"fault was recovered from, and writes report.json, summary.txt, timeline.svg (and .png), the\n" +
@@ -36,8 +39,9 @@ func chaosCommand() *cli.Command {
 			&cli.DurationFlag{Name: "interval", Value: def.Interval, Usage: "mean time from recovering from one fault to the next (with --overlap: between faults)"},
 			&cli.Uint64Flag{Name: "seed", Value: def.Seed, Usage: "seed of the kinds, times and victims of the faults"},
 			&cli.Float64Flag{Name: "rate", Value: def.Rate, Usage: "transactions produced per second"},
+			&cli.IntFlag{Name: "rms", Value: def.RMs, Usage: "number of ResourceManagers: 1, or an odd number (3 or more) for an HA group, which the rm-active fault needs"},
 			&cli.IntFlag{Name: "hosts", Usage: "spread the cluster over this many test hosts, 5 or more (0: all on this machine)"},
-			&cli.StringFlag{Name: "faults", Usage: "kinds of fault, comma-separated: executor,am,nm,rm (and with --hosts) partition,host,slow,kafka,hdfs (default: every kind the run can have)"},
+			&cli.StringFlag{Name: "faults", Usage: "kinds of fault, comma-separated: executor,am,nm,rm, (with --rms 3) rm-active, (with --hosts) partition,host,slow,kafka,hdfs, (with both) rm-partition (default: every kind the run can have)"},
 			&cli.BoolFlag{Name: "overlap", Usage: "let faults overlap: the next may begin before the application recovered from the last"},
 			&cli.DurationFlag{Name: "fault-min", Value: def.FaultMin, Usage: "shortest a network fault (partition, slow, kafka, hdfs) lasts"},
 			&cli.DurationFlag{Name: "fault-max", Value: def.FaultMax, Usage: "longest a network fault lasts"},
@@ -49,7 +53,7 @@ func chaosCommand() *cli.Command {
 			&cli.StringFlag{Name: "source", Usage: "the Spindle source tree to build the job from (default: the one the current directory is in)"},
 			&cli.DurationFlag{Name: "batch-duration", Value: def.BatchDuration, Usage: "the job's spindle.streaming.batchDuration"},
 			&cli.IntFlag{Name: "executors", Value: def.Executors, Usage: "the job's executors"},
-			&cli.IntFlag{Name: "nodemanagers", Value: def.NodeManagers, Usage: "number of NodeManagers (with --hosts: hosts − 3)"},
+			&cli.IntFlag{Name: "nodemanagers", Value: def.NodeManagers, Usage: "number of NodeManagers (with --hosts: hosts − RMs − 2)"},
 			&cli.StringFlag{Name: "log-level", Value: logging.LevelWarn, Usage: "level of the run's own log on stderr: debug, info, warn or error"},
 		},
 		Action: runChaos,
@@ -81,10 +85,10 @@ func runChaos(c *cli.Context) error {
 	cfg.Duration, cfg.Interval, cfg.Seed, cfg.Rate = c.Duration("duration"), c.Duration("interval"), c.Uint64("seed"), c.Float64("rate")
 	cfg.Checkpoint, cfg.Out, cfg.Job, cfg.Source = c.String("checkpoint"), c.String("out"), c.String("job"), c.String("source")
 	cfg.BatchDuration, cfg.Executors, cfg.NodeManagers = c.Duration("batch-duration"), c.Int("executors"), c.Int("nodemanagers")
-	cfg.Hosts, cfg.Overlap = c.Int("hosts"), c.Bool("overlap")
+	cfg.Hosts, cfg.RMs, cfg.Overlap = c.Int("hosts"), c.Int("rms"), c.Bool("overlap")
 	cfg.FaultMin, cfg.FaultMax, cfg.HostDown = c.Duration("fault-min"), c.Duration("fault-max"), c.Duration("host-down")
 	if cfg.Hosts > 0 && !c.IsSet("nodemanagers") {
-		cfg.NodeManagers = cfg.Hosts - 3
+		cfg.NodeManagers = cfg.Hosts - cfg.RMs - 2
 	}
 	if c.IsSet("faults") {
 		if cfg.Faults, err = chaos.ParseKinds(c.String("faults")); err != nil {

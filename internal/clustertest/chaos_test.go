@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -143,4 +144,85 @@ func runChaos(t *testing.T, args ...string) (out, stdout string, took time.Durat
 		t.Fatalf("spindle chaos: %v\nstderr:\n%s", err, se.String())
 	}
 	return out, so.String(), took
+}
+
+// TestChaosRMGroup runs `spindle chaos` with an HA group of three RMs,
+// SIGKILLing the active RM (and executors) while the retail job streams.
+// Each time a standby must take over and accept a submission, the killed
+// RM must come back as a standby, and the application must keep its
+// attempt; every transaction must be in the output exactly once.
+func TestChaosRMGroup(t *testing.T) {
+	out, stdout, _ := runChaos(t, "--rms", "3", "--faults", "rm-active,executor",
+		"--duration", "75s", "--interval", "10s", "--seed", "2", "--rate", "300")
+	checkRMGroupChaos(t, out, stdout, chaos.RMActive)
+}
+
+// TestChaosRMGroupOnHosts is TestChaosRMGroup with each RM, Kafka, HDFS
+// and two NodeManagers on a test host of its own, where the active RM's
+// host is also cut off from the other RMs or from every host for a while:
+// a standby must take over, and the old active RM, healed, must be a
+// standby.
+func TestChaosRMGroupOnHosts(t *testing.T) {
+	out, stdout, _ := runChaos(t, "--rms", "3", "--hosts", "7", "--faults", "rm-active,rm-partition,executor",
+		"--duration", "75s", "--interval", "10s", "--fault-min", "5s", "--fault-max", "10s", "--seed", "2", "--rate", "300")
+	checkRMGroupChaos(t, out, stdout, chaos.RMActive, chaos.RMPartition)
+}
+
+// checkRMGroupChaos checks the report of a chaos run on an RM group with
+// faults of the failover kinds.
+func checkRMGroupChaos(t *testing.T, out, stdout string, kinds ...chaos.Kind) {
+	t.Helper()
+	rep, err := chaos.ReadReport(filepath.Join(out, chaos.ReportFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := rep.Verification
+	if !v.OK() || v.Lost != 0 || v.Duplicates != 0 || rep.Produced.Total() < 15_000 {
+		t.Fatalf("output: %d lost %v, %d duplicates %v, %d unexpected %v, %d produced; errors %v",
+			v.Lost, v.LostIDs, v.Duplicates, v.DuplicateIDs, v.Unexpected, v.UnexpectedIDs, rep.Produced.Total(), v.Errors)
+	}
+	if !rep.NeverFailed || rep.FinalStatus != "SUCCEEDED" {
+		t.Fatalf("application states %v, ended %s/%s", rep.States, rep.FinalState, rep.FinalStatus)
+	}
+	if rep.Settings.RMs != 3 {
+		t.Errorf("report settings name %d RMs, want 3", rep.Settings.RMs)
+	}
+	failovers := map[chaos.Kind]int{}
+	for _, k := range rep.Kills {
+		if !k.Recovered {
+			t.Errorf("the %s fault of %s at %s was not recovered from: failover %v, resumed %v, replaced %v, cluster back %v",
+				k.Kind, k.Victim, k.At.Format(time.TimeOnly), k.Failover, k.Resumed, k.Replaced, k.ClusterBack)
+		}
+		if !slices.Contains(kinds, k.Kind) {
+			continue
+		}
+		failovers[k.Kind]++
+		if k.Failover == chaos.Never || k.Failover <= 0 || k.NewActive == "" || k.NewActive == k.Victim {
+			t.Errorf("the %s fault of the active RM %s at %s: failover %v to %q, want a time and another RM", k.Kind, k.Victim, k.At.Format(time.TimeOnly), k.Failover, k.NewActive)
+		}
+		if k.AttemptsAfter != k.AttemptsBefore {
+			t.Errorf("the %s fault of the active RM %s took the application from %d to %d attempts", k.Kind, k.Victim, k.AttemptsBefore, k.AttemptsAfter)
+		}
+		if k.RejoinedAs != "standby" {
+			t.Errorf("the active RM %s came back from its %s fault as %q, want standby", k.Victim, k.Kind, k.RejoinedAs)
+		}
+		t.Logf("%s of %s at %s: %s active and accepting submissions after %v", k.Kind, k.Victim, k.At.Format(time.TimeOnly), k.NewActive, k.Failover)
+	}
+	for _, kind := range kinds {
+		if failovers[kind] == 0 {
+			t.Errorf("no %s fault in %d faults", kind, len(rep.Kills))
+		}
+	}
+	for _, s := range rep.ByKind {
+		if slices.Contains(kinds, s.Kind) && (s.NewAttempts != 0 || s.FailoverMax == chaos.Never) {
+			t.Errorf("%s summary: %d new attempts, worst failover %v", s.Kind, s.NewAttempts, s.FailoverMax)
+		}
+	}
+	if len(rep.Crashes) > 0 || len(rep.Leftovers) > 0 || len(rep.Errors) > 0 {
+		t.Fatalf("crashes %v, processes left over %v, errors %v", rep.Crashes, rep.Leftovers, rep.Errors)
+	}
+	summary, err := os.ReadFile(filepath.Join(out, chaos.SummaryFile))
+	if err != nil || !strings.Contains(string(summary), "→ new active accepting submissions") || !strings.Contains(stdout, "Verdict: PASS") {
+		t.Fatalf("summary (%v) lacks the failover target or the verdict:\n%s", err, summary)
+	}
 }
