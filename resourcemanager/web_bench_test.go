@@ -7,6 +7,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/spindlehq/spindle/acl"
 	pb "github.com/spindlehq/spindle/api/spindlepb"
 	"github.com/spindlehq/spindle/internal/testutil"
 	"github.com/spindlehq/spindle/token"
@@ -28,7 +29,9 @@ func fillFinished(b *testing.B, rmAddr string, n int) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			ctx := context.Background()
+			// Without TLS (startRMBench) a caller says who it is: the
+			// applications' user, who may have their attempt tokens.
+			ctx := acl.WithClaimedUser(context.Background(), "alice")
 			for i := w; i < n; i += 8 {
 				resp, err := client.GetNewApplication(ctx, &pb.GetNewApplicationRequest{})
 				if err == nil {
