@@ -90,13 +90,13 @@ func (s *grpcServer) Configure(ctx context.Context, req *jobpb.ConfigureRequest)
 	if conf == nil {
 		conf = map[string]string{}
 	}
-	caps, err := s.impl.configure(ctx, conf, args)
+	caps, stages, err := s.impl.configure(ctx, conf, args, req.GetHostFeatures())
 	if serr, ok := errors.AsType[*StageError](err); ok {
 		return &jobpb.ConfigureResponse{Error: stageErrorToProto(serr)}, nil
 	} else if err != nil {
 		return nil, statusOf(err)
 	}
-	return &jobpb.ConfigureResponse{Capabilities: capabilitiesToProto(caps)}, nil
+	return &jobpb.ConfigureResponse{Capabilities: capabilitiesToProto(caps), KeyedStages: stagesToProto(stages)}, nil
 }
 
 // processPartition runs the job's stages over one partition. The
@@ -130,6 +130,7 @@ func (s *grpcServer) processPartition(ctx context.Context, req *jobpb.ProcessPar
 	resp := &jobpb.ProcessPartitionResponse{
 		Outputs:    outputsToProto(res.outputs, &columnBuffers),
 		Aggregates: keyValuesToProto(res.aggregates),
+		Keyed:      keyedToProto(res.keyed),
 	}
 	if len(res.rejected) > 0 {
 		resp.Rejected = make([]*jobpb.Rejected, len(res.rejected))
@@ -162,4 +163,15 @@ func (s *grpcServer) UpdateState(ctx context.Context, req *jobpb.UpdateStateRequ
 		return nil, statusOf(err)
 	}
 	return &jobpb.UpdateStateResponse{States: stateOutputsToProto(out)}, nil
+}
+
+// ReduceKeys runs a keyed stage's reduce side.
+func (s *grpcServer) ReduceKeys(ctx context.Context, req *jobpb.ReduceKeysRequest) (*jobpb.ReduceKeysResponse, error) {
+	res, err := s.impl.reduceKeys(ctx, reduceKeysFromProto(req))
+	if serr, ok := errors.AsType[*StageError](err); ok {
+		return &jobpb.ReduceKeysResponse{Error: stageErrorToProto(serr)}, nil
+	} else if err != nil {
+		return nil, statusOf(err)
+	}
+	return &jobpb.ReduceKeysResponse{Results: keyResultsToProto(res.Results), Outputs: outputsToProto(res.Outputs, nil), TableRows: keyValuesToProto(res.TableRows)}, nil
 }
