@@ -143,6 +143,7 @@ func (s *supervisor) startNM(ctx context.Context, i int, addr, web string) error
 		"yarn.nodemanager.hostname=127.0.0.1",
 		"yarn.nodemanager.address="+addr,
 		"yarn.nodemanager.webapp.address="+web,
+		"spark.shuffle.service.port=0",
 		"yarn.nodemanager.resource.memory-mb="+s.cfg.nmMemory,
 		"yarn.nodemanager.resource.cpu-vcores="+strconv.Itoa(s.cfg.nmVCores))
 	if err != nil {

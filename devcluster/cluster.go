@@ -137,6 +137,7 @@ func (c *Cluster) start(ctx context.Context) error {
 			"yarn.nodemanager.hostname=127.0.0.1",
 			"yarn.nodemanager.address=127.0.0.1:0",
 			"yarn.nodemanager.webapp.address=127.0.0.1:0",
+			"spark.shuffle.service.port=0",
 			"yarn.nodemanager.resource.memory-mb="+c.cfg.NMMemory,
 			"yarn.nodemanager.resource.cpu-vcores="+strconv.Itoa(c.cfg.NMVCores))
 		if err != nil {

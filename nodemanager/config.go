@@ -8,6 +8,7 @@ import (
 	"github.com/spindlehq/spindle/conf"
 	"github.com/spindlehq/spindle/logging"
 	"github.com/spindlehq/spindle/membership"
+	"github.com/spindlehq/spindle/shuffle"
 	"go.uber.org/zap"
 )
 
@@ -71,6 +72,11 @@ type Config struct {
 	Membership membership.Config
 	// Seeds are gossip members to join besides the RM (spindle.memberlist.seeds).
 	Seeds []string
+	// ShuffleService runs the spark_shuffle auxiliary service
+	// (yarn.nodemanager.aux-services lists it) on ShufflePort
+	// (spark.shuffle.service.port; 0 = chosen by the OS).
+	ShuffleService bool
+	ShufflePort    int
 	// SpindleBinary replaces {{SPINDLE_BINARY}} in container commands;
 	// empty = this process's own executable.
 	SpindleBinary string
@@ -188,6 +194,10 @@ func ConfigFrom(c *conf.Config) (Config, error) {
 	cfg.ContainerLogs.MaxBackups = int(backups)
 	cfg.Membership, err = membership.ConfigFrom(c)
 	keep(err)
+	cfg.ShuffleService = hasAuxService(c.Strings("yarn.nodemanager.aux-services"), shuffle.ServiceName)
+	port, err := c.Int("spark.shuffle.service.port")
+	keep(err)
+	cfg.ShufflePort = int(port)
 	if len(errs) > 0 {
 		return cfg, errors.Join(errs...)
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/spindlehq/spindle/nodemanager/containermonitor"
 	"github.com/spindlehq/spindle/nodemanager/launcher"
 	"github.com/spindlehq/spindle/nodemanager/localizer"
+	"github.com/spindlehq/spindle/shuffle"
 	"go.uber.org/zap"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -121,6 +122,13 @@ func (nm *NodeManager) startContainer(ctx context.Context, req *pb.StartContaine
 	env[launch.EnvGoMemLimit] = strconv.FormatInt(memMB, 10) + "MiB"
 	env[launch.EnvContainerMemoryMB] = strconv.FormatInt(ident.GetResource().GetMemoryMb(), 10)
 	env[launch.EnvLogDir] = c.logDir
+	env[launch.EnvLocalDirs] = localDirsEnv(nm.cfg.LocalDirs, appID)
+	if nm.shuffle != nil {
+		env[launch.EnvShuffleServiceAddress] = nm.shuffle.addr
+		if err := nm.shuffle.initializeApplication(appID, lc.GetServiceData()[shuffle.ServiceName]); err != nil {
+			return id, status.Errorf(codes.InvalidArgument, "start container %s: %s service data: %v", id, shuffle.ServiceName, err)
+		}
+	}
 
 	launchStart := time.Now()
 	command := make([]string, len(lc.GetCommand()))

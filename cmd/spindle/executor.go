@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -82,17 +83,28 @@ func jobRunner(ctx context.Context, spec launch.Spec, appLog interface{ Write([]
 		reader.Close()
 		return nil, nil, err
 	}
-	wd, _ := os.Getwd()
-	runner, err := executor.NewJobRunner(ctx, executor.JobRunnerConfig{
-		JobPath: filepath.Join(wd, spec.Application), JobSHA256: job.SHA256, Conf: spec.Conf, Args: spec.Args,
-		AppLog: appLog, Reader: reader, Sink: out, Logger: cfg.Logger,
-	})
+	stages, closeStages, err := executor.StartStages(ctx, executor.StagesSetup{Getenv: os.Getenv, Settings: spec.Settings, NetworkTimeout: cfg.NetworkTimeout, Logger: cfg.Logger})
+	if errors.Is(err, executor.ErrNoShuffleSecret) {
+		cfg.Logger.Warn("this executor runs no keyed stages", zap.Error(err))
+		stages, closeStages, err = nil, func() {}, nil
+	}
 	if err != nil {
 		reader.Close()
 		closeSink()
 		return nil, nil, err
 	}
-	return runner, func() { runner.Close(); reader.Close(); closeSink() }, nil
+	wd, _ := os.Getwd()
+	runner, err := executor.NewJobRunner(ctx, executor.JobRunnerConfig{
+		JobPath: filepath.Join(wd, spec.Application), JobSHA256: job.SHA256, Conf: spec.Conf, Args: spec.Args,
+		AppLog: appLog, Reader: reader, Sink: out, Stages: stages, Logger: cfg.Logger,
+	})
+	if err != nil {
+		reader.Close()
+		closeSink()
+		closeStages()
+		return nil, nil, err
+	}
+	return runner, func() { runner.Close(); reader.Close(); closeSink(); closeStages() }, nil
 }
 
 // openSink opens the sink spindle.sink.kind chooses: files under

@@ -22,6 +22,13 @@ type InProcessCluster struct {
 // 127.0.0.1 with OS-chosen ports; they stop when the test ends.
 func StartInProcess(tb testing.TB, n int, memoryMB int64, vcores int32) *InProcessCluster {
 	tb.Helper()
+	return StartInProcessWith(tb, n, memoryMB, vcores, nil)
+}
+
+// StartInProcessWith is StartInProcess with each NM's configuration
+// changed by edit (nil: none) before it starts.
+func StartInProcessWith(tb testing.TB, n int, memoryMB int64, vcores int32, edit func(*nodemanager.Config)) *InProcessCluster {
+	tb.Helper()
 	dir := tb.TempDir()
 	secret := filepath.Join(dir, "cluster-secret")
 	rmCfg := resourcemanager.DefaultConfig()
@@ -50,6 +57,9 @@ func StartInProcess(tb testing.TB, n int, memoryMB int64, vcores int32) *InProce
 		cfg.MemoryMB, cfg.VCores = memoryMB, vcores
 		cfg.LocalDirs = []string{filepath.Join(dir, "nm"+strconv.Itoa(i), "local")}
 		cfg.LogDirs = []string{filepath.Join(dir, "nm"+strconv.Itoa(i), "logs")}
+		if edit != nil {
+			edit(&cfg)
+		}
 		nm, err := nodemanager.New(cfg)
 		if err != nil {
 			tb.Fatal(err)
