@@ -298,17 +298,7 @@ func (h *stagesHarness) committedThrough() (bool, string) {
 // the committed batches.
 func (h *stagesHarness) verify(x testutil.StagesExpect, stages ...string) {
 	h.t.Helper()
-	batches := testutil.CommittedBatches(h.t, filepath.Join(h.dir, "checkpoint"))
-	want := h.input.Expected(batches, x)
-	got := testutil.ReadStagesSink(h.t, filepath.Join(h.dir, "sink"))
-	for _, st := range stages {
-		if len(want[st]) == 0 {
-			h.t.Fatalf("stage %s: the input gives it nothing to write; the test checks nothing", st)
-		}
-		if d := testutil.DiffStages(st, got[st], want[st]); d != "" {
-			h.t.Error(d)
-		}
-	}
+	h.input.Check(h.t, filepath.Join(h.dir, "checkpoint"), filepath.Join(h.dir, "sink"), x, stages...)
 }
 
 // commitStats are each committed batch's statistics, by batch.

@@ -171,6 +171,24 @@ func (in StagesInput) Expected(batches []CheckpointEntry, x StagesExpect) map[st
 	return out
 }
 
+// Check checks each named stage's outputs in stagesjob's file sink at
+// sinkDir against a recount of the input over the committed batches of
+// the checkpoint at checkpointDir. A stage the input gives nothing to
+// write fails the test, which would otherwise check nothing.
+func (in StagesInput) Check(tb testing.TB, checkpointDir, sinkDir string, x StagesExpect, stages ...string) {
+	tb.Helper()
+	want := in.Expected(CommittedBatches(tb, checkpointDir), x)
+	got := ReadStagesSink(tb, sinkDir)
+	for _, st := range stages {
+		if len(want[st]) == 0 {
+			tb.Fatalf("stage %s: the input gives it nothing to write; the test checks nothing", st)
+		}
+		if d := DiffStages(st, got[st], want[st]); d != "" {
+			tb.Error(d)
+		}
+	}
+}
+
 // DiffStages names the first difference between what a stage wrote and
 // what was expected, batch by batch; "" when they are equal.
 func DiffStages(stage string, got, want StageLines) string {

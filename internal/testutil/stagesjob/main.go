@@ -11,6 +11,10 @@
 //	windowraw  the same without an inverse
 //	clicks     a join of views and clicks ("click title" lines) by title
 //
+// With -driver-totals, the job also counts views per user on the driver
+// (Aggregate, Reduce and UpdateState), as totals does on the executors:
+// the same aggregation without a shuffle, for comparison.
+//
 // A record whose value is -block-value makes its map task wait until
 // -block-marker exists, so that a test can act between a batch's map and
 // reduce stages.
@@ -39,6 +43,8 @@ type job struct {
 	partitions int
 	marker     string
 	blockValue string
+	// driverTotals counts views per user on the driver.
+	driverTotals bool
 }
 
 func (j *job) Configure(_ context.Context, jc sdk.JobContext) error {
@@ -50,6 +56,7 @@ func (j *job) Configure(_ context.Context, jc sdk.JobContext) error {
 	fs.IntVar(&j.partitions, "partitions", 0, "reduce partitions of each stage (0: spark.default.parallelism)")
 	fs.StringVar(&j.marker, "block-marker", "", "a map task with a -block-value record waits for this file")
 	fs.StringVar(&j.blockValue, "block-value", "block", "the record value that waits")
+	fs.BoolVar(&j.driverTotals, "driver-totals", false, "count views per user on the driver too")
 	if err := fs.Parse(jc.Args); err != nil {
 		return err
 	}
@@ -113,23 +120,40 @@ func lines(_ context.Context, p sdk.StageInfo, kvs []sdk.KeyValue) ([]sdk.Output
 	return out, nil
 }
 
+// Aggregate, Reduce and UpdateState are -driver-totals: totals on the
+// driver.
+func (j *job) Aggregate(v view) (string, []byte, bool) {
+	return v.user, one(""), j.driverTotals && v.user != "click"
+}
+
+func (j *job) Reduce(a, b []byte) ([]byte, error) { return add(a, b) }
+
+func (j *job) UpdateState(_ time.Time, _ string, values [][]byte, old []byte) ([]byte, bool, error) {
+	return addAll(old, values)
+}
+
+// addAll adds values to a count, old (nil: 0).
+func addAll(old []byte, values [][]byte) ([]byte, bool, error) {
+	acc := []byte("0")
+	if old != nil {
+		acc = old
+	}
+	for _, v := range values {
+		var err error
+		if acc, err = add(acc, v); err != nil {
+			return nil, false, err
+		}
+	}
+	return acc, true, nil
+}
+
 func (j *job) Stages(s *sdk.Stages[view]) {
 	if j.stages["counts"] {
 		s.ReduceByKey("counts", byTitle, add).Partitions(j.partitions).Emit(lines)
 	}
 	if j.stages["totals"] {
 		s.ReduceByKey("totals", byUser, add).Partitions(j.partitions).UpdateStateByKey(func(_ time.Time, _ string, values [][]byte, old []byte) ([]byte, bool, error) {
-			acc := []byte("0")
-			if old != nil {
-				acc = old
-			}
-			for _, v := range values {
-				var err error
-				if acc, err = add(acc, v); err != nil {
-					return nil, false, err
-				}
-			}
-			return acc, true, nil
+			return addAll(old, values)
 		}).Emit(lines)
 	}
 	if j.stages["sessions"] {
