@@ -55,6 +55,9 @@ type stagesHarness struct {
 	sinkURI string
 	// settings are the application's keys.
 	settings map[string]string
+	// localityWait is spark.locality.wait: how long a task waits for the
+	// executor it prefers (a stateful partition's holder).
+	localityWait time.Duration
 
 	mu    sync.Mutex
 	nodes []*testNode
@@ -80,7 +83,8 @@ type testExecutor struct {
 func newStagesHarness(t *testing.T, partitions int32, args ...string) *stagesHarness {
 	t.Helper()
 	h := &stagesHarness{t: t, broker: kafkatest.Start(t, map[string]int32{"views": partitions}), dir: t.TempDir(),
-		job: testutil.StagesJobBinary(t), args: args, execs: map[string]*testExecutor{}, secret: make([]byte, shuffle.SecretBytes)}
+		job: testutil.StagesJobBinary(t), args: args, execs: map[string]*testExecutor{}, secret: make([]byte, shuffle.SecretBytes),
+		localityWait: 200 * time.Millisecond}
 	copy(h.secret, "harness secret of thirty-two byt")
 	raw, err := os.ReadFile(h.job)
 	if err != nil {
@@ -257,7 +261,7 @@ func (h *stagesHarness) startEngine(ctx context.Context, stop func() bool) *engi
 	run := &engineRun{ep: ep, addr: lis.Addr().String(), srv: srv, batches: make(chan driver.BatchInfo, 1000), done: make(chan error, 1)}
 	eng, err := driver.NewEngine(driver.EngineConfig{
 		BatchDuration: settings.Duration(conf.KeyBatchDuration), Planner: planner, Log: log, Endpoint: ep,
-		Tasks:  taskscheduler.Config{LocalityWait: 200 * time.Millisecond, MaxFailures: 4},
+		Tasks:  taskscheduler.Config{LocalityWait: h.localityWait, MaxFailures: 4},
 		Stages: &sc, Stop: func(context.Context) bool { return stop() },
 		OnBatch: func(b driver.BatchInfo) { run.batches <- b },
 		Logger:  zaptest.NewLogger(h.t, zaptest.Level(zap.WarnLevel)).Named("driver"),

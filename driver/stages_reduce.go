@@ -43,13 +43,18 @@ func (s *stageRunner) runReduce(ctx context.Context, e *Engine, batchTime time.T
 		}
 	}
 	s.mu.Unlock()
+	// named are the batches whose map outputs reduce tasks could not
+	// fetch: a partition rebuilt on an executor that did not hold it
+	// needs earlier batches than this one, which must be written again
+	// too.
+	named := map[int64]bool{}
 	for attempt := 1; len(pending) > 0; attempt++ {
 		if attempt > s.cfg.MaxStageAttempts {
 			return st, fmt.Errorf("driver: batch %s: the reduce stage could not fetch its map outputs in %d attempts (%s), each after running the lost map tasks again",
 				batchTime.Format(time.RFC3339Nano), s.cfg.MaxStageAttempts, conf.KeyStageMaxAttempts)
 		}
 		st.stageAttempts = int64(attempt)
-		n, err := s.ensureMaps(ctx, e, batchTime, s.neededBatches(batchMs, pending))
+		n, err := s.ensureMaps(ctx, e, batchTime, s.neededBatches(batchMs, pending, named))
 		st.mapsRecomputed += int64(n)
 		if err != nil {
 			return st, err
@@ -77,6 +82,9 @@ func (s *stageRunner) runReduce(ctx context.Context, e *Engine, batchTime time.T
 			failed = append(failed, byID[id])
 			st.fetchFailures++
 			s.loseMaps(ff.GetMaps())
+			for _, m := range ff.GetMaps() {
+				named[m.GetBatchMs()] = true
+			}
 			lost := 0
 			if ff.GetAddress() != "" {
 				lost = s.lose(ff.GetAddress())
@@ -108,13 +116,19 @@ func (st *stageStats) add(res *pb.TaskStatus) {
 }
 
 // neededBatches are the batches whose map outputs the pending tasks will
-// fetch: the batch's own, and, for a stateful partition whose executor is
-// gone (or unknown, after a restart), those after its newest checkpoint,
-// which it is rebuilt through.
-func (s *stageRunner) neededBatches(batchMs int64, pending []reduceTask) []int64 {
+// fetch: the batch's own, those a fetch failed for (named), and, for a
+// stateful partition whose executor is gone (or unknown, after a
+// restart), those after its newest checkpoint, which it is rebuilt
+// through.
+func (s *stageRunner) neededBatches(batchMs int64, pending []reduceTask, named map[int64]bool) []int64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	need := map[int64]bool{batchMs: true}
+	for ms := range named {
+		if s.maps[ms] != nil {
+			need[ms] = true
+		}
+	}
 	for _, rt := range pending {
 		sp := s.cfg.Specs[rt.stage]
 		cks := s.checkpoints[sp.Name]

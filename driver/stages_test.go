@@ -143,8 +143,22 @@ func (run *engineRun) finish(t *testing.T, stop *atomic.Bool) {
 // outputs were lost run again from their offset ranges, and every stage
 // still writes exactly what a recount gives.
 func TestNodeLostBetweenMapAndReduce(t *testing.T) {
+	nodeLostBetweenMapAndReduce(t, 200*time.Millisecond)
+}
+
+// TestNodeLostWhileStateMoves is TestNodeLostBetweenMapAndReduce with
+// reduce tasks that do not wait for the executor holding their state, so
+// that stateful partitions move between executors and are rebuilt from
+// batches whose map outputs were on the lost node too: those map tasks
+// run again as well.
+func TestNodeLostWhileStateMoves(t *testing.T) {
+	nodeLostBetweenMapAndReduce(t, 0)
+}
+
+func nodeLostBetweenMapAndReduce(t *testing.T, localityWait time.Duration) {
 	marker := filepath.Join(t.TempDir(), "go")
 	h := newStagesHarness(t, 2, "--stages", "counts,totals,clicks", "--block-marker", marker)
+	h.localityWait = localityWait
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	var stop atomic.Bool
