@@ -29,9 +29,16 @@ type OutputWriter interface {
 	OpenPartition(ctx context.Context, batchTime time.Time, topic string, partition int32, firstChunk int) (sink.PartitionWriter, error)
 }
 
+// RangeOpener is an OutputWriter whose writers need the task's offset
+// range (sink.KafkaSink: a transaction records the range it wrote).
+type RangeOpener interface {
+	OpenRange(ctx context.Context, batchTime time.Time, rng kafkasource.OffsetRange, firstChunk int) (sink.PartitionWriter, error)
+}
+
 var (
 	_ OutputWriter = sink.FileSink{}
 	_ OutputWriter = (*sink.KafkaSink)(nil)
+	_ RangeOpener  = (*sink.KafkaSink)(nil)
 )
 
 // maxPreallocRecords bounds the records allocated up front for a task's

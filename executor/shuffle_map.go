@@ -73,7 +73,7 @@ func (m *mapOutput) commit(cfg *StagesConfig, t *pb.LaunchTask) (*pb.MapOutput, 
 // written when its batch first ran, and are dropped.
 func (r *JobRunner) openMapTask(ctx context.Context, t *pb.LaunchTask, batchTime time.Time, rng kafkasource.OffsetRange) (sink.PartitionWriter, *mapOutput, error) {
 	if t.GetMap() == nil {
-		out, err := r.cfg.Sink.OpenPartition(ctx, batchTime, rng.Topic, rng.Partition, int(t.GetChunkBase()))
+		out, err := r.openOutput(ctx, t, batchTime, rng)
 		return out, nil, err
 	}
 	if r.cfg.Stages == nil {
@@ -87,12 +87,21 @@ func (r *JobRunner) openMapTask(ctx context.Context, t *pb.LaunchTask, batchTime
 	if t.GetMap().GetRecompute() {
 		return discardWriter{}, keyed, nil
 	}
-	out, err := r.cfg.Sink.OpenPartition(ctx, batchTime, rng.Topic, rng.Partition, int(t.GetChunkBase()))
+	out, err := r.openOutput(ctx, t, batchTime, rng)
 	if err != nil {
 		keyed.w.Abort()
 		return nil, nil, err
 	}
 	return out, keyed, nil
+}
+
+// openOutput opens the sink's writer of a task's outputs: by its range
+// where the sink needs it (RangeOpener), else by its partition.
+func (r *JobRunner) openOutput(ctx context.Context, t *pb.LaunchTask, batchTime time.Time, rng kafkasource.OffsetRange) (sink.PartitionWriter, error) {
+	if ro, ok := r.cfg.Sink.(RangeOpener); ok {
+		return ro.OpenRange(ctx, batchTime, rng, int(t.GetChunkBase()))
+	}
+	return r.cfg.Sink.OpenPartition(ctx, batchTime, rng.Topic, rng.Partition, int(t.GetChunkBase()))
 }
 
 // removeOldBatches deletes this node's map outputs of the application's
