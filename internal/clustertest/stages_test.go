@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -18,6 +19,20 @@ import (
 
 // stagesExpect are stagesjob's settings in these tests.
 var stagesExpect = testutil.StagesExpect{Window: 4 * time.Second, Slide: 2 * time.Second, Timeout: 3 * time.Second}
+
+// stagesConf are the settings of keyed-stage jobs in these tests: short
+// batches, each wave of records spread over several of them, state
+// checkpoints every 4 batches, 3 reduce partitions, and executors lost
+// within seconds.
+var stagesConf = []string{
+	"--conf", "spindle.streaming.batchDuration=500ms",
+	"--conf", "spark.streaming.kafka.maxRatePerPartition=160",
+	"--conf", "spindle.checkpoint.retainBatches=100000",
+	"--conf", "spindle.state.checkpointInterval=2s",
+	"--conf", "spark.default.parallelism=3",
+	"--conf", "spark.executor.heartbeatInterval=1s",
+	"--conf", "spark.network.timeout=8s",
+}
 
 // stagesRun is the keyed-stages test job running on a cluster, with what
 // was produced for it.
@@ -40,15 +55,7 @@ func startStagesJob(t *testing.T, c *testutil.Cluster, b *kafkatest.Broker, stag
 	t.Helper()
 	r := &stagesRun{t: t, c: c, b: b, dir: t.TempDir(), input: testutil.StagesInput{Topic: "views", Values: map[int32][]string{}}}
 	r.marker = filepath.Join(r.dir, "release")
-	conf := append([]string{
-		"--conf", "spindle.streaming.batchDuration=500ms",
-		"--conf", "spark.streaming.kafka.maxRatePerPartition=160",
-		"--conf", "spindle.checkpoint.retainBatches=100000",
-		"--conf", "spindle.state.checkpointInterval=2s",
-		"--conf", "spark.default.parallelism=3",
-		"--conf", "spark.executor.heartbeatInterval=1s",
-		"--conf", "spark.network.timeout=8s",
-	}, extra...)
+	conf := append(slices.Clone(stagesConf), extra...)
 	r.sub = streamingJob(c, b, "views", r.dir, conf, testutil.StagesJobBinary(t), "--stages", stages, "--block-marker", r.marker)
 	t.Cleanup(r.logsOnFailure)
 	r.sub.AppID()
