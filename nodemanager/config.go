@@ -195,7 +195,7 @@ func ConfigFrom(c *conf.Config) (Config, error) {
 	cfg.Membership, err = membership.ConfigFrom(c)
 	keep(err)
 	cfg.ShuffleService = hasAuxService(c.Strings("yarn.nodemanager.aux-services"), shuffle.ServiceName)
-	port, err := c.Int("spark.shuffle.service.port")
+	port, err := c.Int(conf.KeyShuffleServicePort)
 	keep(err)
 	cfg.ShufflePort = int(port)
 	if len(errs) > 0 {

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/spindlehq/spindle/bindaddr"
+	"github.com/spindlehq/spindle/conf"
 	"github.com/spindlehq/spindle/shuffle"
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
@@ -35,7 +36,7 @@ type shuffleService struct {
 func (nm *NodeManager) startShuffleService(opts ...grpc.ServerOption) error {
 	host, _, _ := net.SplitHostPort(nm.nodeID)
 	addr := net.JoinHostPort(host, strconv.Itoa(nm.cfg.ShufflePort))
-	lis, err := bindaddr.Listen("spark.shuffle.service.port", addr, nm.cfg.BindHost)
+	lis, err := bindaddr.Listen(conf.KeyShuffleServicePort, addr, nm.cfg.BindHost)
 	if err != nil {
 		return fmt.Errorf("nodemanager: %s service: %w", shuffle.ServiceName, err)
 	}
