@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -285,5 +286,44 @@ func TestStateResumesAfterADriverRestart(t *testing.T) {
 	h.verify(stagesExpect, "totals", "sessions", "window")
 	if stats := h.commitStats(); sumStat(stats, "stateRestored") == 0 || sumStat(stats, "mapsRecomputed") == 0 {
 		t.Errorf("after the restart: %d partitions rebuilt, %d map tasks run again; want both above 0", sumStat(stats, "stateRestored"), sumStat(stats, "mapsRecomputed"))
+	}
+}
+
+// TestReduceStageGivesUpAfterMaxConsecutiveAttempts: with
+// spark.stage.maxConsecutiveAttempts=1, a reduce stage that cannot fetch
+// its map outputs is not attempted again: the batch fails, naming the
+// key, and is not committed.
+func TestReduceStageGivesUpAfterMaxConsecutiveAttempts(t *testing.T) {
+	marker := filepath.Join(t.TempDir(), "go")
+	h := newStagesHarness(t, 2, "--stages", "counts", "--block-marker", marker)
+	h.settings[conf.KeyStageMaxAttempts] = "1"
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	run := h.startEngine(ctx, func() bool { return false })
+	for i, n := range []*testNode{h.addNode(), h.addNode()} {
+		h.startExecutor(ctx, strconv.Itoa(i+1), n, run.addr)
+	}
+	for p := range int32(2) {
+		h.produce(p, 100, view(p))
+	}
+	testutil.WaitFor(t, 90*time.Second, h.committedThrough)
+	batch, node, stopTrickle := h.blockedBatch(ctx)
+	node.lose(t)
+	if err := os.WriteFile(marker, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	stopTrickle()
+	select {
+	case err := <-run.done:
+		if err == nil || !strings.Contains(err.Error(), conf.KeyStageMaxAttempts) {
+			t.Fatalf("the driver ended with %v; want the batch failed after %s attempts", err, conf.KeyStageMaxAttempts)
+		}
+	case <-ctx.Done():
+		t.Fatal("the driver went on after a reduce stage that could not fetch its map outputs")
+	}
+	for _, c := range testutil.BatchCommits(t, filepath.Join(h.dir, "checkpoint")) {
+		if c.BatchTimeMs >= batch {
+			t.Errorf("batch %d committed, after batch %d failed", c.BatchTimeMs, batch)
+		}
 	}
 }
