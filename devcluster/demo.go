@@ -91,7 +91,7 @@ type Demo struct {
 	out     io.Writer
 	lg      *zap.Logger
 
-	submit    *process
+	submit    *Process
 	appID     string
 	ckptURI   string
 	outputDir string
@@ -143,6 +143,9 @@ func StartDemo(ctx context.Context, c *Cluster, cfg DemoConfig) (*Demo, error) {
 		ckptURI:   info.CheckpointRoot + "/" + cfg.Name,
 		outputDir: filepath.Join(info.Dir, "output", cfg.Name),
 	}
+	if info.HDFS != "" {
+		d.ckptURI = info.HDFS + "/spindle-dev/checkpoints/" + cfg.Name
+	}
 	if err := d.start(ctx, info, stores); err != nil {
 		d.close()
 		return nil, err
@@ -161,13 +164,13 @@ func (d *Demo) start(ctx context.Context, info Info, stores []string) error {
 		return fmt.Errorf("devcluster: demo directory: %w", err)
 	}
 	var err error
-	if d.submit, err = startProcess("spindle submit", d.cluster.Binary(), args, filepath.Join(demoDir, "submit.out")); err != nil {
+	if d.submit, err = StartProcess("spindle submit", d.cluster.Binary(), args, d.cluster.Env(), filepath.Join(demoDir, "submit.out"), nil); err != nil {
 		return err
 	}
 	if d.appID, err = d.waitAppID(ctx); err != nil {
 		return err
 	}
-	fmt.Fprintf(d.out, "Submitted application %s (spindle submit pid %d, output in %s)\n", d.appID, d.submit.PID(), d.submit.logPath)
+	fmt.Fprintf(d.out, "Submitted application %s (spindle submit pid %d, output in %s)\n", d.appID, d.submit.PID(), d.submit.LogPath())
 
 	if d.watcher, err = NewCommitWatcher(ctx, d.ckptURI, d.lg.Named("commits")); err != nil {
 		return err
@@ -248,15 +251,15 @@ func (d *Demo) waitAppID(ctx context.Context) (string, error) {
 	deadline := time.NewTimer(d.cfg.SubmitTimeout)
 	defer deadline.Stop()
 	for {
-		raw, _ := os.ReadFile(d.submit.logPath)
+		raw, _ := os.ReadFile(d.submit.LogPath())
 		if m := submittedRE.FindSubmatch(raw); m != nil {
 			return string(m[1]), nil
 		}
 		select {
 		case <-d.submit.Exited():
-			return "", fmt.Errorf("devcluster: spindle submit exited (%v) before submitting:\n%s", d.submit.ExitErr(), d.submit.tail(2048))
+			return "", fmt.Errorf("devcluster: spindle submit exited (%v) before submitting:\n%s", d.submit.ExitErr(), d.submit.Tail(2048))
 		case <-deadline.C:
-			return "", fmt.Errorf("devcluster: spindle submit printed no application id within %v:\n%s", d.cfg.SubmitTimeout, d.submit.tail(2048))
+			return "", fmt.Errorf("devcluster: spindle submit printed no application id within %v:\n%s", d.cfg.SubmitTimeout, d.submit.Tail(2048))
 		case <-ctx.Done():
 			return "", ctx.Err()
 		case <-time.After(50 * time.Millisecond):
@@ -324,7 +327,7 @@ func (d *Demo) Ended() <-chan struct{} { return d.submit.Exited() }
 // EndedError describes how the application ended early, with the end of
 // `spindle submit`'s output.
 func (d *Demo) EndedError() error {
-	return fmt.Errorf("devcluster: application %s ended (spindle submit: %v):\n%s", d.appID, d.submit.ExitErr(), d.submit.tail(2048))
+	return fmt.Errorf("devcluster: application %s ended (spindle submit: %v):\n%s", d.appID, d.submit.ExitErr(), d.submit.Tail(2048))
 }
 
 // Stop stops producing, waits until the job has read every transaction,
@@ -342,7 +345,7 @@ func (d *Demo) Stop(ctx context.Context) (DemoResult, error) {
 	p := d.producer.Produced()
 	res.Produced = p
 	fmt.Fprintf(d.out, "\nStopped producing: %d transactions (%d valid, revenue %s; %d invalid; %d refused by Kafka).\n",
-		p.Total(), p.Valid, formatCents(p.RevenueCents), p.Invalid, p.Failed)
+		p.Total(), p.Valid, formatCents(p.RevenueCents), p.Invalid, p.Refused)
 	if err := d.waitRead(ctx, p.Total()); err != nil {
 		return res, err
 	}
@@ -421,7 +424,7 @@ func (d *Demo) close() {
 			d.watcher.Close()
 		}
 		if d.submit != nil {
-			d.submit.stop(5 * time.Second)
+			d.submit.Stop(5 * time.Second)
 		}
 	})
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"path/filepath"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -22,6 +24,7 @@ func TestProducerWritesWhatItCounts(t *testing.T) {
 	p, err := NewProducer(ProducerConfig{
 		Brokers: b.Addrs(), Topic: "txns", Stores: []string{"s-01", "s-02"},
 		Traffic: RetailDay{Rate: 300, Day: time.Minute}, InvalidEvery: 10, Seed: 1,
+		LedgerFile: filepath.Join(t.TempDir(), "ledger.csv.gz"),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -42,7 +45,7 @@ func TestProducerWritesWhatItCounts(t *testing.T) {
 		t.Fatalf("rate %v after Run returned, want 0", rate)
 	}
 	got := p.Produced()
-	if got.Failed != 0 || got.Total() != got.LastID {
+	if got.Refused != 0 || got.Total() != got.LastID {
 		t.Fatalf("produced %+v: every generated transaction should be acknowledged", got)
 	}
 
@@ -88,10 +91,52 @@ func TestProducerWritesWhatItCounts(t *testing.T) {
 	if valid != got.Valid || invalid != got.Invalid || cents != got.RevenueCents {
 		t.Fatalf("Kafka holds %d valid (revenue %d) and %d invalid; producer counted %+v", valid, cents, invalid, got)
 	}
+	var perSecond int64
+	for _, n := range p.PerSecond() {
+		perSecond += n
+	}
+	if perSecond != got.Total() {
+		t.Fatalf("per-second counts add up to %d, want %d", perSecond, got.Total())
+	}
+
+	// The ledger file, read back, is the ledger.
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+	read, err := ReadLedger(p.cfg.LedgerFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(read.Totals(), got) {
+		t.Fatalf("ledger file totals %+v, producer's %+v", read.Totals(), got)
+	}
+	for id := int64(1); id <= got.LastID; id++ {
+		if read.Status(id) != p.Ledger().Status(id) {
+			t.Fatalf("t-%d: %d in the file, %d in the ledger", id, read.Status(id), p.Ledger().Status(id))
+		}
+	}
+}
+
+// FuzzLedgerLine: a damaged ledger line is refused with an error, never a
+// panic, and an accepted one enters exactly one transaction.
+func FuzzLedgerLine(f *testing.F) {
+	for _, s := range []string{"t-1,valid,s-01,1234", "t-3,invalid,,0", "t-2,refused,s-02,99", "t-0,valid,s,1", "t-1,odd,s,1", "t-4294967297,valid,s,1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, line string) {
+		l := NewLedger()
+		if err := l.readLine(line); err != nil {
+			return
+		}
+		tot := l.Totals()
+		if tot.Valid+tot.Invalid+tot.Refused != 1 {
+			t.Fatalf("line %q entered %+v", line, tot)
+		}
+	})
 }
 
 func TestProducerInvalidTransactions(t *testing.T) {
-	p := &Producer{cfg: ProducerConfig{Topic: "t", Stores: []string{"s-01"}, InvalidEvery: 2}, rng: newTestRand()}
+	p := &Producer{cfg: ProducerConfig{Topic: "t", Stores: []string{"s-01"}, InvalidEvery: 2}, rng: newTestRand(), ledger: NewLedger()}
 	tests := []struct {
 		id   int64
 		want string // what makes the retail job reject it

@@ -68,6 +68,9 @@ type EngineConfig struct {
 	// OnEvent is told of every executor event after the engine has handled
 	// it (the Streaming tab's executors and their tasks).
 	OnEvent func(Event)
+	// Epoch is the attempt whose fence guards the checkpoint and the sink
+	// (appattempt_…); every task carries it. Empty: not fenced.
+	Epoch string
 	// Committer, when set, is given each partition's next offset after the
 	// batch's commit (the Kafka consumer group, so that lag monitors see
 	// the stream's progress). Its errors are logged, never fatal: the
@@ -525,6 +528,9 @@ func (e *Engine) launch(a taskscheduler.Assignment, lt *pb.LaunchTask) {
 			zap.String("task", a.TaskID), zap.String("executor", o.ExecutorID), zap.Int("attempt", o.Attempt), zap.Duration("running", o.For),
 			zap.Duration("timeout", e.cfg.Tasks.TaskTimeout), zap.String("on", a.ExecutorID), zap.Int("newAttempt", a.Attempt))
 	}
+	// Every task carries the attempt's epoch: map and reduce tasks
+	// alike write through its fence.
+	lt.Epoch = e.cfg.Epoch
 	err := e.cfg.Endpoint.Launch(a.ExecutorID, lt)
 	if err != nil {
 		e.lg.Warn("task not launched; it runs again", zap.String("task", a.TaskID), zap.String("executor", a.ExecutorID), zap.Error(err))

@@ -95,13 +95,18 @@ func (r *JobRunner) openMapTask(ctx context.Context, t *pb.LaunchTask, batchTime
 	return out, keyed, nil
 }
 
-// openOutput opens the sink's writer of a task's outputs: by its range
-// where the sink needs it (RangeOpener), else by its partition.
+// openOutput opens the sink's writer of a task's outputs, through its
+// attempt's fence: by its range where the sink needs it (RangeOpener),
+// else by its partition.
 func (r *JobRunner) openOutput(ctx context.Context, t *pb.LaunchTask, batchTime time.Time, rng kafkasource.OffsetRange) (sink.PartitionWriter, error) {
-	if ro, ok := r.cfg.Sink.(RangeOpener); ok {
+	w, err := r.sinkFor(t)
+	if err != nil {
+		return nil, err
+	}
+	if ro, ok := w.(RangeOpener); ok {
 		return ro.OpenRange(ctx, batchTime, rng, int(t.GetChunkBase()))
 	}
-	return r.cfg.Sink.OpenPartition(ctx, batchTime, rng.Topic, rng.Partition, int(t.GetChunkBase()))
+	return w.OpenPartition(ctx, batchTime, rng.Topic, rng.Partition, int(t.GetChunkBase()))
 }
 
 // removeOldBatches deletes this node's map outputs of the application's

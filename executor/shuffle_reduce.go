@@ -68,7 +68,11 @@ func (r *JobRunner) runReduce(ctx context.Context, t *pb.LaunchTask) *pb.TaskSta
 		return fail("%v", err)
 	}
 	red.metrics.BytesRead += n
-	out, err := r.cfg.Sink.OpenPartition(ctx, batchTime, reduceTaskName(red.spec.Name), rt.GetPartition(), 0)
+	w, err := r.sinkFor(t)
+	if err != nil {
+		return fail("%v", err)
+	}
+	out, err := w.OpenPartition(ctx, batchTime, reduceTaskName(red.spec.Name), rt.GetPartition(), 0)
 	if err != nil {
 		return fail("%v", err)
 	}

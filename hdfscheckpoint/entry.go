@@ -7,6 +7,8 @@ import (
 	"hash/crc32"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/spindlehq/spindle/ids"
 )
 
 // FormatVersion is the newest checkpoint entry format this build writes and
@@ -50,6 +52,8 @@ type record struct {
 	Outputs     map[string]int64  `json:"outputs,omitempty"`
 	Name        string            `json:"name,omitempty"`
 	Data        []byte            `json:"data,omitempty"`
+	// Epoch is the attempt that wrote the entry through its fence.
+	Epoch string `json:"epoch,omitempty"`
 }
 
 // rangeRecord is one OffsetRange in an offsets entry.
@@ -199,6 +203,11 @@ func (r *record) normalize() {
 func (r *record) validate() error {
 	if r.BatchTimeMs < 0 {
 		return fmt.Errorf("batch time %d ms is before 1970", r.BatchTimeMs)
+	}
+	if r.Epoch != "" {
+		if _, err := ids.ParseAttemptID(r.Epoch); err != nil {
+			return fmt.Errorf("entry for batch %d: epoch: %v", r.BatchTimeMs, err)
+		}
 	}
 	switch r.Kind {
 	case kindOffsets:

@@ -47,7 +47,9 @@ func (s *amService) RegisterApplicationMaster(ctx context.Context, req *pb.Regis
 		t.app.startTime = time.Now()
 	}
 	t.app.state = pb.ApplicationState_APPLICATION_STATE_RUNNING
-	rm.persistLocked(t.app)
+	if err := rm.persistLocked(t.app); err != nil {
+		return nil, rm.writeError("register "+t.id, err)
+	}
 	rm.lg.Info("application master registered", zap.String("app", t.app.id), zap.String("attempt", t.id), zap.String("host", t.host))
 	max := rm.cfg.Scheduler.MaximumAllocation
 	return &pb.RegisterApplicationMasterResponse{
@@ -141,6 +143,12 @@ func (s *amService) FinishApplicationMaster(ctx context.Context, req *pb.FinishA
 	}
 	if t.app.finished() {
 		return &pb.FinishApplicationMasterResponse{IsUnregistered: true}, nil
+	}
+	if t.finished() {
+		// An attempt the RM has ended (its node lost, its AM given up on)
+		// may still run, cut off: it must not end the application that a
+		// newer attempt now runs.
+		return nil, status.Errorf(codes.FailedPrecondition, "finish %s: the attempt has ended (%v): %s", t.id, t.state, t.diagnostics)
 	}
 	t.trackingURL = req.GetTrackingUrl()
 	t.unregistered = true

@@ -702,14 +702,19 @@ type LaunchTask struct {
 	// several tasks numbers its chunks across them, so that outputs keep
 	// the same chunk however the range is split. 0 for an unsplit range.
 	ChunkBase int32 `protobuf:"varint,7,opt,name=chunk_base,json=chunkBase,proto3" json:"chunk_base,omitempty"`
+	// epoch is the application attempt whose driver launched the task
+	// (appattempt_…); the file sink writes through that attempt's fence,
+	// so that a task of an attempt taken over writes nothing. Empty: not
+	// fenced.
+	Epoch string `protobuf:"bytes,8,opt,name=epoch,proto3" json:"epoch,omitempty"`
 	// map: a map task of a job with keyed stages, which also writes each
 	// stage's keyed values to a map output on its node.
-	Map *MapTask `protobuf:"bytes,8,opt,name=map,proto3" json:"map,omitempty"`
+	Map *MapTask `protobuf:"bytes,9,opt,name=map,proto3" json:"map,omitempty"`
 	// reduce: a reduce task of a keyed stage; range is unset.
-	Reduce *ReduceTask `protobuf:"bytes,9,opt,name=reduce,proto3" json:"reduce,omitempty"`
+	Reduce *ReduceTask `protobuf:"bytes,10,opt,name=reduce,proto3" json:"reduce,omitempty"`
 	// shuffle_retain_from_ms: the map outputs of batches before this one
 	// are no longer needed; the executor removes those on its node.
-	ShuffleRetainFromMs int64 `protobuf:"varint,10,opt,name=shuffle_retain_from_ms,json=shuffleRetainFromMs,proto3" json:"shuffle_retain_from_ms,omitempty"`
+	ShuffleRetainFromMs int64 `protobuf:"varint,11,opt,name=shuffle_retain_from_ms,json=shuffleRetainFromMs,proto3" json:"shuffle_retain_from_ms,omitempty"`
 	unknownFields       protoimpl.UnknownFields
 	sizeCache           protoimpl.SizeCache
 }
@@ -791,6 +796,13 @@ func (x *LaunchTask) GetChunkBase() int32 {
 		return x.ChunkBase
 	}
 	return 0
+}
+
+func (x *LaunchTask) GetEpoch() string {
+	if x != nil {
+		return x.Epoch
+	}
+	return ""
 }
 
 func (x *LaunchTask) GetMap() *MapTask {
@@ -1684,7 +1696,7 @@ const file_task_proto_rawDesc = "" +
 	"\x05topic\x18\x01 \x01(\tR\x05topic\x12\x1c\n" +
 	"\tpartition\x18\x02 \x01(\x05R\tpartition\x12\x12\n" +
 	"\x04from\x18\x03 \x01(\x03R\x04from\x12\x14\n" +
-	"\x05until\x18\x04 \x01(\x03R\x05until\"\xfd\x02\n" +
+	"\x05until\x18\x04 \x01(\x03R\x05until\"\x93\x03\n" +
 	"\n" +
 	"LaunchTask\x12\x17\n" +
 	"\atask_id\x18\x01 \x01(\tR\x06taskId\x12\x18\n" +
@@ -1694,11 +1706,12 @@ const file_task_proto_rawDesc = "" +
 	"\x03tid\x18\x05 \x01(\x03R\x03tid\x12#\n" +
 	"\rchunk_offsets\x18\x06 \x01(\x03R\fchunkOffsets\x12\x1d\n" +
 	"\n" +
-	"chunk_base\x18\a \x01(\x05R\tchunkBase\x12%\n" +
-	"\x03map\x18\b \x01(\v2\x13.spindle.v1.MapTaskR\x03map\x12.\n" +
-	"\x06reduce\x18\t \x01(\v2\x16.spindle.v1.ReduceTaskR\x06reduce\x123\n" +
-	"\x16shuffle_retain_from_ms\x18\n" +
-	" \x01(\x03R\x13shuffleRetainFromMs\"d\n" +
+	"chunk_base\x18\a \x01(\x05R\tchunkBase\x12\x14\n" +
+	"\x05epoch\x18\b \x01(\tR\x05epoch\x12%\n" +
+	"\x03map\x18\t \x01(\v2\x13.spindle.v1.MapTaskR\x03map\x12.\n" +
+	"\x06reduce\x18\n" +
+	" \x01(\v2\x16.spindle.v1.ReduceTaskR\x06reduce\x123\n" +
+	"\x16shuffle_retain_from_ms\x18\v \x01(\x03R\x13shuffleRetainFromMs\"d\n" +
 	"\aMapTask\x12\x1b\n" +
 	"\tmap_index\x18\x01 \x01(\x05R\bmapIndex\x12\x1e\n" +
 	"\n" +

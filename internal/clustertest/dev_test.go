@@ -1,7 +1,6 @@
 package clustertest
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -13,7 +12,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -70,28 +68,10 @@ func TestDevDemo(t *testing.T) {
 	})
 }
 
-// syncBuffer collects a process's output for reading while it runs.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // devRun is a `spindle dev` process.
 type devRun struct {
 	cmd  *exec.Cmd
-	out  syncBuffer
+	out  testutil.SyncBuffer
 	done chan struct{}
 	err  error
 }
