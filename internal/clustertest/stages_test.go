@@ -2,6 +2,7 @@ package clustertest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -290,8 +291,16 @@ func TestNodeManagerLostBetweenMapAndReduceMapsRunAgain(t *testing.T) {
 	}
 	r.committedThrough(120 * time.Second)
 	batch, node, stopTrickle := r.blockedBatch([]int{1, 2})
-	t.Logf("batch %d between map and reduce: SIGKILL NodeManager %d", batch, node)
+	// The node is lost whole: its NodeManager and its executors, which
+	// would otherwise serve their own map outputs.
+	executors := r.executorsOn(node)
+	t.Logf("batch %d between map and reduce: SIGKILL NodeManager %d and its %d executors", batch, node, len(executors))
 	c.NMs[node].Kill()
+	for _, ex := range executors {
+		if err := syscall.Kill(-int(ex.PID), syscall.SIGKILL); err != nil && !errors.Is(err, syscall.ESRCH) {
+			t.Fatalf("SIGKILL %s (pid %d): %v", ex.ID, ex.PID, err)
+		}
+	}
 	r.release(stopTrickle)
 	r.committedThrough(120 * time.Second)
 	stats := r.stop("counts", "totals", "clicks")
