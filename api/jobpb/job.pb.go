@@ -371,10 +371,14 @@ func (x *ConfigureRequest) GetHostFeatures() []string {
 
 // Capabilities lists the optional interfaces the job implements.
 type Capabilities struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Enrich        bool                   `protobuf:"varint,1,opt,name=enrich,proto3" json:"enrich,omitempty"`
-	Aggregate     bool                   `protobuf:"varint,2,opt,name=aggregate,proto3" json:"aggregate,omitempty"`
-	UpdateState   bool                   `protobuf:"varint,3,opt,name=update_state,json=updateState,proto3" json:"update_state,omitempty"`
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	Enrich      bool                   `protobuf:"varint,1,opt,name=enrich,proto3" json:"enrich,omitempty"`
+	Aggregate   bool                   `protobuf:"varint,2,opt,name=aggregate,proto3" json:"aggregate,omitempty"`
+	UpdateState bool                   `protobuf:"varint,3,opt,name=update_state,json=updateState,proto3" json:"update_state,omitempty"`
+	// shared_memory: the plugin has mapped the memory the host shared with
+	// it at its start, so that ProcessPartition calls may carry their
+	// records and outputs there (SharedLane).
+	SharedMemory  bool `protobuf:"varint,16,opt,name=shared_memory,json=sharedMemory,proto3" json:"shared_memory,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -426,6 +430,13 @@ func (x *Capabilities) GetAggregate() bool {
 func (x *Capabilities) GetUpdateState() bool {
 	if x != nil {
 		return x.UpdateState
+	}
+	return false
+}
+
+func (x *Capabilities) GetSharedMemory() bool {
+	if x != nil {
+		return x.SharedMemory
 	}
 	return false
 }
@@ -823,19 +834,99 @@ func (x *Records) GetHeaderValues() []byte {
 	return nil
 }
 
-type ProcessPartitionRequest struct {
+// SharedLane is the part of the shared memory that one ProcessPartition
+// call uses, when the plugin has mapped it (Capabilities.shared_memory):
+// a 64-byte control block at offset, then the records' columns,
+// records_length bytes in the layout of the sdk's sharedRecords, then
+// room for the outputs up to offset + size. The host uses a lane for one
+// call at a time. The plugin writes call into the control block's second
+// word once it no longer touches the lane, so that the host may reuse a
+// lane whose call it gave up on.
+type SharedLane struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	BatchTime     *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=batch_time,json=batchTime,proto3" json:"batch_time,omitempty"`
-	Topic         string                 `protobuf:"bytes,2,opt,name=topic,proto3" json:"topic,omitempty"`
-	Partition     int32                  `protobuf:"varint,3,opt,name=partition,proto3" json:"partition,omitempty"`
-	Records       *Records               `protobuf:"bytes,4,opt,name=records,proto3" json:"records,omitempty"`
+	Offset        uint64                 `protobuf:"varint,1,opt,name=offset,proto3" json:"offset,omitempty"`
+	Size          uint64                 `protobuf:"varint,2,opt,name=size,proto3" json:"size,omitempty"`
+	RecordsLength uint64                 `protobuf:"varint,3,opt,name=records_length,json=recordsLength,proto3" json:"records_length,omitempty"`
+	Call          uint64                 `protobuf:"varint,4,opt,name=call,proto3" json:"call,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SharedLane) Reset() {
+	*x = SharedLane{}
+	mi := &file_job_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SharedLane) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SharedLane) ProtoMessage() {}
+
+func (x *SharedLane) ProtoReflect() protoreflect.Message {
+	mi := &file_job_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SharedLane.ProtoReflect.Descriptor instead.
+func (*SharedLane) Descriptor() ([]byte, []int) {
+	return file_job_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *SharedLane) GetOffset() uint64 {
+	if x != nil {
+		return x.Offset
+	}
+	return 0
+}
+
+func (x *SharedLane) GetSize() uint64 {
+	if x != nil {
+		return x.Size
+	}
+	return 0
+}
+
+func (x *SharedLane) GetRecordsLength() uint64 {
+	if x != nil {
+		return x.RecordsLength
+	}
+	return 0
+}
+
+func (x *SharedLane) GetCall() uint64 {
+	if x != nil {
+		return x.Call
+	}
+	return 0
+}
+
+type ProcessPartitionRequest struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	BatchTime *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=batch_time,json=batchTime,proto3" json:"batch_time,omitempty"`
+	Topic     string                 `protobuf:"bytes,2,opt,name=topic,proto3" json:"topic,omitempty"`
+	Partition int32                  `protobuf:"varint,3,opt,name=partition,proto3" json:"partition,omitempty"`
+	// records holds every column, or, with lane set, only count, the
+	// topic and partition columns and the header columns: the others are
+	// in the lane.
+	Records       *Records    `protobuf:"bytes,4,opt,name=records,proto3" json:"records,omitempty"`
+	Lane          *SharedLane `protobuf:"bytes,16,opt,name=lane,proto3" json:"lane,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ProcessPartitionRequest) Reset() {
 	*x = ProcessPartitionRequest{}
-	mi := &file_job_proto_msgTypes[6]
+	mi := &file_job_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -847,7 +938,7 @@ func (x *ProcessPartitionRequest) String() string {
 func (*ProcessPartitionRequest) ProtoMessage() {}
 
 func (x *ProcessPartitionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[6]
+	mi := &file_job_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -860,7 +951,7 @@ func (x *ProcessPartitionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProcessPartitionRequest.ProtoReflect.Descriptor instead.
 func (*ProcessPartitionRequest) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{6}
+	return file_job_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *ProcessPartitionRequest) GetBatchTime() *timestamppb.Timestamp {
@@ -891,6 +982,13 @@ func (x *ProcessPartitionRequest) GetRecords() *Records {
 	return nil
 }
 
+func (x *ProcessPartitionRequest) GetLane() *SharedLane {
+	if x != nil {
+		return x.Lane
+	}
+	return nil
+}
+
 // Outputs are a partition's outputs for the sink, column by column, as
 // Records are: key_lengths (length+1, 0 for no key) is empty when no
 // output has a key; value_lengths (length+1, 0 for no value) has an entry
@@ -914,7 +1012,7 @@ type Outputs struct {
 
 func (x *Outputs) Reset() {
 	*x = Outputs{}
-	mi := &file_job_proto_msgTypes[7]
+	mi := &file_job_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -926,7 +1024,7 @@ func (x *Outputs) String() string {
 func (*Outputs) ProtoMessage() {}
 
 func (x *Outputs) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[7]
+	mi := &file_job_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -939,7 +1037,7 @@ func (x *Outputs) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Outputs.ProtoReflect.Descriptor instead.
 func (*Outputs) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{7}
+	return file_job_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *Outputs) GetCount() uint32 {
@@ -1005,7 +1103,7 @@ type Rejected struct {
 
 func (x *Rejected) Reset() {
 	*x = Rejected{}
-	mi := &file_job_proto_msgTypes[8]
+	mi := &file_job_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1017,7 +1115,7 @@ func (x *Rejected) String() string {
 func (*Rejected) ProtoMessage() {}
 
 func (x *Rejected) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[8]
+	mi := &file_job_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1030,7 +1128,7 @@ func (x *Rejected) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Rejected.ProtoReflect.Descriptor instead.
 func (*Rejected) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{8}
+	return file_job_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *Rejected) GetRecordIndex() int32 {
@@ -1066,7 +1164,7 @@ type KeyValue struct {
 
 func (x *KeyValue) Reset() {
 	*x = KeyValue{}
-	mi := &file_job_proto_msgTypes[9]
+	mi := &file_job_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1078,7 +1176,7 @@ func (x *KeyValue) String() string {
 func (*KeyValue) ProtoMessage() {}
 
 func (x *KeyValue) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[9]
+	mi := &file_job_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1091,7 +1189,7 @@ func (x *KeyValue) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KeyValue.ProtoReflect.Descriptor instead.
 func (*KeyValue) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{9}
+	return file_job_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *KeyValue) GetKey() []byte {
@@ -1128,7 +1226,7 @@ type Metrics struct {
 
 func (x *Metrics) Reset() {
 	*x = Metrics{}
-	mi := &file_job_proto_msgTypes[10]
+	mi := &file_job_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1140,7 +1238,7 @@ func (x *Metrics) String() string {
 func (*Metrics) ProtoMessage() {}
 
 func (x *Metrics) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[10]
+	mi := &file_job_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1153,7 +1251,7 @@ func (x *Metrics) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Metrics.ProtoReflect.Descriptor instead.
 func (*Metrics) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{10}
+	return file_job_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *Metrics) GetRecordsIn() int64 {
@@ -1234,22 +1332,26 @@ func (x *Metrics) GetTotalNs() int64 {
 }
 
 type ProcessPartitionResponse struct {
-	state      protoimpl.MessageState `protogen:"open.v1"`
-	Outputs    *Outputs               `protobuf:"bytes,1,opt,name=outputs,proto3" json:"outputs,omitempty"`
-	Rejected   []*Rejected            `protobuf:"bytes,2,rep,name=rejected,proto3" json:"rejected,omitempty"`
-	Aggregates []*KeyValue            `protobuf:"bytes,3,rep,name=aggregates,proto3" json:"aggregates,omitempty"`
-	Metrics    *Metrics               `protobuf:"bytes,4,opt,name=metrics,proto3" json:"metrics,omitempty"`
-	Error      *StageError            `protobuf:"bytes,5,opt,name=error,proto3" json:"error,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// outputs holds every column, or, with shared_outputs set, only count
+	// and the destination columns: the key and value columns are in the
+	// request's lane, in the layout of the sdk's sharedOutputs.
+	Outputs    *Outputs    `protobuf:"bytes,1,opt,name=outputs,proto3" json:"outputs,omitempty"`
+	Rejected   []*Rejected `protobuf:"bytes,2,rep,name=rejected,proto3" json:"rejected,omitempty"`
+	Aggregates []*KeyValue `protobuf:"bytes,3,rep,name=aggregates,proto3" json:"aggregates,omitempty"`
+	Metrics    *Metrics    `protobuf:"bytes,4,opt,name=metrics,proto3" json:"metrics,omitempty"`
+	Error      *StageError `protobuf:"bytes,5,opt,name=error,proto3" json:"error,omitempty"`
 	// keyed holds the keyed values the partition gives each keyed stage, by
 	// stage and side, for the shuffle.
 	Keyed         []*KeyedValues `protobuf:"bytes,6,rep,name=keyed,proto3" json:"keyed,omitempty"`
+	SharedOutputs *SharedRegion  `protobuf:"bytes,16,opt,name=shared_outputs,json=sharedOutputs,proto3" json:"shared_outputs,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ProcessPartitionResponse) Reset() {
 	*x = ProcessPartitionResponse{}
-	mi := &file_job_proto_msgTypes[11]
+	mi := &file_job_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1261,7 +1363,7 @@ func (x *ProcessPartitionResponse) String() string {
 func (*ProcessPartitionResponse) ProtoMessage() {}
 
 func (x *ProcessPartitionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[11]
+	mi := &file_job_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1274,7 +1376,7 @@ func (x *ProcessPartitionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProcessPartitionResponse.ProtoReflect.Descriptor instead.
 func (*ProcessPartitionResponse) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{11}
+	return file_job_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ProcessPartitionResponse) GetOutputs() *Outputs {
@@ -1319,6 +1421,13 @@ func (x *ProcessPartitionResponse) GetKeyed() []*KeyedValues {
 	return nil
 }
 
+func (x *ProcessPartitionResponse) GetSharedOutputs() *SharedRegion {
+	if x != nil {
+		return x.SharedOutputs
+	}
+	return nil
+}
+
 // KeyedValues are the keyed values of one side of one keyed stage, column
 // by column: key_lengths and value_lengths (plain lengths) have count
 // entries each.
@@ -1338,7 +1447,7 @@ type KeyedValues struct {
 
 func (x *KeyedValues) Reset() {
 	*x = KeyedValues{}
-	mi := &file_job_proto_msgTypes[12]
+	mi := &file_job_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1350,7 +1459,7 @@ func (x *KeyedValues) String() string {
 func (*KeyedValues) ProtoMessage() {}
 
 func (x *KeyedValues) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[12]
+	mi := &file_job_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1363,7 +1472,7 @@ func (x *KeyedValues) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KeyedValues.ProtoReflect.Descriptor instead.
 func (*KeyedValues) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{12}
+	return file_job_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *KeyedValues) GetStage() int32 {
@@ -1415,6 +1524,59 @@ func (x *KeyedValues) GetValues() []byte {
 	return nil
 }
 
+// SharedRegion is length bytes of the shared memory from offset.
+type SharedRegion struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Offset        uint64                 `protobuf:"varint,1,opt,name=offset,proto3" json:"offset,omitempty"`
+	Length        uint64                 `protobuf:"varint,2,opt,name=length,proto3" json:"length,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SharedRegion) Reset() {
+	*x = SharedRegion{}
+	mi := &file_job_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SharedRegion) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SharedRegion) ProtoMessage() {}
+
+func (x *SharedRegion) ProtoReflect() protoreflect.Message {
+	mi := &file_job_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SharedRegion.ProtoReflect.Descriptor instead.
+func (*SharedRegion) Descriptor() ([]byte, []int) {
+	return file_job_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *SharedRegion) GetOffset() uint64 {
+	if x != nil {
+		return x.Offset
+	}
+	return 0
+}
+
+func (x *SharedRegion) GetLength() uint64 {
+	if x != nil {
+		return x.Length
+	}
+	return 0
+}
+
 // KeyValues is one key with the values to combine.
 type KeyValues struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -1426,7 +1588,7 @@ type KeyValues struct {
 
 func (x *KeyValues) Reset() {
 	*x = KeyValues{}
-	mi := &file_job_proto_msgTypes[13]
+	mi := &file_job_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1438,7 +1600,7 @@ func (x *KeyValues) String() string {
 func (*KeyValues) ProtoMessage() {}
 
 func (x *KeyValues) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[13]
+	mi := &file_job_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1451,7 +1613,7 @@ func (x *KeyValues) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KeyValues.ProtoReflect.Descriptor instead.
 func (*KeyValues) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{13}
+	return file_job_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *KeyValues) GetKey() []byte {
@@ -1477,7 +1639,7 @@ type ReduceRequest struct {
 
 func (x *ReduceRequest) Reset() {
 	*x = ReduceRequest{}
-	mi := &file_job_proto_msgTypes[14]
+	mi := &file_job_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1489,7 +1651,7 @@ func (x *ReduceRequest) String() string {
 func (*ReduceRequest) ProtoMessage() {}
 
 func (x *ReduceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[14]
+	mi := &file_job_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1502,7 +1664,7 @@ func (x *ReduceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReduceRequest.ProtoReflect.Descriptor instead.
 func (*ReduceRequest) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{14}
+	return file_job_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *ReduceRequest) GetGroups() []*KeyValues {
@@ -1523,7 +1685,7 @@ type ReduceResponse struct {
 
 func (x *ReduceResponse) Reset() {
 	*x = ReduceResponse{}
-	mi := &file_job_proto_msgTypes[15]
+	mi := &file_job_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1535,7 +1697,7 @@ func (x *ReduceResponse) String() string {
 func (*ReduceResponse) ProtoMessage() {}
 
 func (x *ReduceResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[15]
+	mi := &file_job_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1548,7 +1710,7 @@ func (x *ReduceResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReduceResponse.ProtoReflect.Descriptor instead.
 func (*ReduceResponse) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{15}
+	return file_job_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *ReduceResponse) GetResults() []*KeyValue {
@@ -1578,7 +1740,7 @@ type StateInput struct {
 
 func (x *StateInput) Reset() {
 	*x = StateInput{}
-	mi := &file_job_proto_msgTypes[16]
+	mi := &file_job_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1590,7 +1752,7 @@ func (x *StateInput) String() string {
 func (*StateInput) ProtoMessage() {}
 
 func (x *StateInput) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[16]
+	mi := &file_job_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1603,7 +1765,7 @@ func (x *StateInput) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StateInput.ProtoReflect.Descriptor instead.
 func (*StateInput) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{16}
+	return file_job_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *StateInput) GetKey() []byte {
@@ -1641,7 +1803,7 @@ type StateOutput struct {
 
 func (x *StateOutput) Reset() {
 	*x = StateOutput{}
-	mi := &file_job_proto_msgTypes[17]
+	mi := &file_job_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1653,7 +1815,7 @@ func (x *StateOutput) String() string {
 func (*StateOutput) ProtoMessage() {}
 
 func (x *StateOutput) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[17]
+	mi := &file_job_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1666,7 +1828,7 @@ func (x *StateOutput) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StateOutput.ProtoReflect.Descriptor instead.
 func (*StateOutput) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{17}
+	return file_job_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *StateOutput) GetKey() []byte {
@@ -1700,7 +1862,7 @@ type UpdateStateRequest struct {
 
 func (x *UpdateStateRequest) Reset() {
 	*x = UpdateStateRequest{}
-	mi := &file_job_proto_msgTypes[18]
+	mi := &file_job_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1712,7 +1874,7 @@ func (x *UpdateStateRequest) String() string {
 func (*UpdateStateRequest) ProtoMessage() {}
 
 func (x *UpdateStateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[18]
+	mi := &file_job_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1725,7 +1887,7 @@ func (x *UpdateStateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateStateRequest.ProtoReflect.Descriptor instead.
 func (*UpdateStateRequest) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{18}
+	return file_job_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *UpdateStateRequest) GetBatchTime() *timestamppb.Timestamp {
@@ -1753,7 +1915,7 @@ type UpdateStateResponse struct {
 
 func (x *UpdateStateResponse) Reset() {
 	*x = UpdateStateResponse{}
-	mi := &file_job_proto_msgTypes[19]
+	mi := &file_job_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1765,7 +1927,7 @@ func (x *UpdateStateResponse) String() string {
 func (*UpdateStateResponse) ProtoMessage() {}
 
 func (x *UpdateStateResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[19]
+	mi := &file_job_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1778,7 +1940,7 @@ func (x *UpdateStateResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateStateResponse.ProtoReflect.Descriptor instead.
 func (*UpdateStateResponse) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{19}
+	return file_job_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *UpdateStateResponse) GetStates() []*StateOutput {
@@ -1824,7 +1986,7 @@ type KeyInput struct {
 
 func (x *KeyInput) Reset() {
 	*x = KeyInput{}
-	mi := &file_job_proto_msgTypes[20]
+	mi := &file_job_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1836,7 +1998,7 @@ func (x *KeyInput) String() string {
 func (*KeyInput) ProtoMessage() {}
 
 func (x *KeyInput) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[20]
+	mi := &file_job_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1849,7 +2011,7 @@ func (x *KeyInput) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KeyInput.ProtoReflect.Descriptor instead.
 func (*KeyInput) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{20}
+	return file_job_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *KeyInput) GetKey() []byte {
@@ -1929,7 +2091,7 @@ type ReduceKeysRequest struct {
 
 func (x *ReduceKeysRequest) Reset() {
 	*x = ReduceKeysRequest{}
-	mi := &file_job_proto_msgTypes[21]
+	mi := &file_job_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1941,7 +2103,7 @@ func (x *ReduceKeysRequest) String() string {
 func (*ReduceKeysRequest) ProtoMessage() {}
 
 func (x *ReduceKeysRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[21]
+	mi := &file_job_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1954,7 +2116,7 @@ func (x *ReduceKeysRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReduceKeysRequest.ProtoReflect.Descriptor instead.
 func (*ReduceKeysRequest) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{21}
+	return file_job_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *ReduceKeysRequest) GetStage() int32 {
@@ -2030,7 +2192,7 @@ type KeyResult struct {
 
 func (x *KeyResult) Reset() {
 	*x = KeyResult{}
-	mi := &file_job_proto_msgTypes[22]
+	mi := &file_job_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2042,7 +2204,7 @@ func (x *KeyResult) String() string {
 func (*KeyResult) ProtoMessage() {}
 
 func (x *KeyResult) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[22]
+	mi := &file_job_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2055,7 +2217,7 @@ func (x *KeyResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KeyResult.ProtoReflect.Descriptor instead.
 func (*KeyResult) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{22}
+	return file_job_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *KeyResult) GetKey() []byte {
@@ -2100,7 +2262,7 @@ type ReduceKeysResponse struct {
 
 func (x *ReduceKeysResponse) Reset() {
 	*x = ReduceKeysResponse{}
-	mi := &file_job_proto_msgTypes[23]
+	mi := &file_job_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2112,7 +2274,7 @@ func (x *ReduceKeysResponse) String() string {
 func (*ReduceKeysResponse) ProtoMessage() {}
 
 func (x *ReduceKeysResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[23]
+	mi := &file_job_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2125,7 +2287,7 @@ func (x *ReduceKeysResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReduceKeysResponse.ProtoReflect.Descriptor instead.
 func (*ReduceKeysResponse) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{23}
+	return file_job_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *ReduceKeysResponse) GetResults() []*KeyResult {
@@ -2173,11 +2335,12 @@ const file_job_proto_rawDesc = "" +
 	"\rhost_features\x18\x03 \x03(\tR\fhostFeatures\x1a7\n" +
 	"\tConfEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"g\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x8c\x01\n" +
 	"\fCapabilities\x12\x16\n" +
 	"\x06enrich\x18\x01 \x01(\bR\x06enrich\x12\x1c\n" +
 	"\taggregate\x18\x02 \x01(\bR\taggregate\x12!\n" +
-	"\fupdate_state\x18\x03 \x01(\bR\vupdateState\"\xc6\x01\n" +
+	"\fupdate_state\x18\x03 \x01(\bR\vupdateState\x12#\n" +
+	"\rshared_memory\x18\x10 \x01(\bR\fsharedMemory\"\xc6\x01\n" +
 	"\x11ConfigureResponse\x12@\n" +
 	"\fcapabilities\x18\x01 \x01(\v2\x1c.spindle.job.v1.CapabilitiesR\fcapabilities\x120\n" +
 	"\x05error\x18\x02 \x01(\v2\x1a.spindle.job.v1.StageErrorR\x05error\x12=\n" +
@@ -2236,13 +2399,20 @@ const file_job_proto_rawDesc = "" +
 	"\vheader_keys\x18\x0f \x01(\fR\n" +
 	"headerKeys\x120\n" +
 	"\x14header_value_lengths\x18\x10 \x03(\x04R\x12headerValueLengths\x12#\n" +
-	"\rheader_values\x18\x11 \x01(\fR\fheaderValues\"\xbb\x01\n" +
+	"\rheader_values\x18\x11 \x01(\fR\fheaderValues\"s\n" +
+	"\n" +
+	"SharedLane\x12\x16\n" +
+	"\x06offset\x18\x01 \x01(\x04R\x06offset\x12\x12\n" +
+	"\x04size\x18\x02 \x01(\x04R\x04size\x12%\n" +
+	"\x0erecords_length\x18\x03 \x01(\x04R\rrecordsLength\x12\x12\n" +
+	"\x04call\x18\x04 \x01(\x04R\x04call\"\xeb\x01\n" +
 	"\x17ProcessPartitionRequest\x129\n" +
 	"\n" +
 	"batch_time\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\tbatchTime\x12\x14\n" +
 	"\x05topic\x18\x02 \x01(\tR\x05topic\x12\x1c\n" +
 	"\tpartition\x18\x03 \x01(\x05R\tpartition\x121\n" +
-	"\arecords\x18\x04 \x01(\v2\x17.spindle.job.v1.RecordsR\arecords\"\xe6\x01\n" +
+	"\arecords\x18\x04 \x01(\v2\x17.spindle.job.v1.RecordsR\arecords\x12.\n" +
+	"\x04lane\x18\x10 \x01(\v2\x1a.spindle.job.v1.SharedLaneR\x04lane\"\xe6\x01\n" +
 	"\aOutputs\x12\x14\n" +
 	"\x05count\x18\x01 \x01(\rR\x05count\x12\x1f\n" +
 	"\vkey_lengths\x18\x02 \x03(\x04R\n" +
@@ -2274,7 +2444,7 @@ const file_job_proto_rawDesc = "" +
 	"\aemit_ns\x18\t \x01(\x03R\x06emitNs\x12!\n" +
 	"\faggregate_ns\x18\n" +
 	" \x01(\x03R\vaggregateNs\x12\x19\n" +
-	"\btotal_ns\x18\v \x01(\x03R\atotalNs\"\xd5\x02\n" +
+	"\btotal_ns\x18\v \x01(\x03R\atotalNs\"\x9a\x03\n" +
 	"\x18ProcessPartitionResponse\x121\n" +
 	"\aoutputs\x18\x01 \x01(\v2\x17.spindle.job.v1.OutputsR\aoutputs\x124\n" +
 	"\brejected\x18\x02 \x03(\v2\x18.spindle.job.v1.RejectedR\brejected\x128\n" +
@@ -2283,7 +2453,8 @@ const file_job_proto_rawDesc = "" +
 	"aggregates\x121\n" +
 	"\ametrics\x18\x04 \x01(\v2\x17.spindle.job.v1.MetricsR\ametrics\x120\n" +
 	"\x05error\x18\x05 \x01(\v2\x1a.spindle.job.v1.StageErrorR\x05error\x121\n" +
-	"\x05keyed\x18\x06 \x03(\v2\x1b.spindle.job.v1.KeyedValuesR\x05keyed\"\xbf\x01\n" +
+	"\x05keyed\x18\x06 \x03(\v2\x1b.spindle.job.v1.KeyedValuesR\x05keyed\x12C\n" +
+	"\x0eshared_outputs\x18\x10 \x01(\v2\x1c.spindle.job.v1.SharedRegionR\rsharedOutputs\"\xbf\x01\n" +
 	"\vKeyedValues\x12\x14\n" +
 	"\x05stage\x18\x01 \x01(\x05R\x05stage\x12\x12\n" +
 	"\x04side\x18\x02 \x01(\x05R\x04side\x12\x14\n" +
@@ -2292,7 +2463,10 @@ const file_job_proto_rawDesc = "" +
 	"keyLengths\x12\x12\n" +
 	"\x04keys\x18\x05 \x01(\fR\x04keys\x12#\n" +
 	"\rvalue_lengths\x18\x06 \x03(\x04R\fvalueLengths\x12\x16\n" +
-	"\x06values\x18\a \x01(\fR\x06values\"5\n" +
+	"\x06values\x18\a \x01(\fR\x06values\">\n" +
+	"\fSharedRegion\x12\x16\n" +
+	"\x06offset\x18\x01 \x01(\x04R\x06offset\x12\x16\n" +
+	"\x06length\x18\x02 \x01(\x04R\x06length\"5\n" +
 	"\tKeyValues\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\fR\x03key\x12\x16\n" +
 	"\x06values\x18\x02 \x03(\fR\x06values\"B\n" +
@@ -2396,7 +2570,7 @@ func file_job_proto_rawDescGZIP() []byte {
 }
 
 var file_job_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_job_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
+var file_job_proto_msgTypes = make([]protoimpl.MessageInfo, 27)
 var file_job_proto_goTypes = []any{
 	(Stage)(0),                       // 0: spindle.job.v1.Stage
 	(KeyedStage_Kind)(0),             // 1: spindle.job.v1.KeyedStage.Kind
@@ -2407,72 +2581,76 @@ var file_job_proto_goTypes = []any{
 	(*ConfigureResponse)(nil),        // 6: spindle.job.v1.ConfigureResponse
 	(*KeyedStage)(nil),               // 7: spindle.job.v1.KeyedStage
 	(*Records)(nil),                  // 8: spindle.job.v1.Records
-	(*ProcessPartitionRequest)(nil),  // 9: spindle.job.v1.ProcessPartitionRequest
-	(*Outputs)(nil),                  // 10: spindle.job.v1.Outputs
-	(*Rejected)(nil),                 // 11: spindle.job.v1.Rejected
-	(*KeyValue)(nil),                 // 12: spindle.job.v1.KeyValue
-	(*Metrics)(nil),                  // 13: spindle.job.v1.Metrics
-	(*ProcessPartitionResponse)(nil), // 14: spindle.job.v1.ProcessPartitionResponse
-	(*KeyedValues)(nil),              // 15: spindle.job.v1.KeyedValues
-	(*KeyValues)(nil),                // 16: spindle.job.v1.KeyValues
-	(*ReduceRequest)(nil),            // 17: spindle.job.v1.ReduceRequest
-	(*ReduceResponse)(nil),           // 18: spindle.job.v1.ReduceResponse
-	(*StateInput)(nil),               // 19: spindle.job.v1.StateInput
-	(*StateOutput)(nil),              // 20: spindle.job.v1.StateOutput
-	(*UpdateStateRequest)(nil),       // 21: spindle.job.v1.UpdateStateRequest
-	(*UpdateStateResponse)(nil),      // 22: spindle.job.v1.UpdateStateResponse
-	(*KeyInput)(nil),                 // 23: spindle.job.v1.KeyInput
-	(*ReduceKeysRequest)(nil),        // 24: spindle.job.v1.ReduceKeysRequest
-	(*KeyResult)(nil),                // 25: spindle.job.v1.KeyResult
-	(*ReduceKeysResponse)(nil),       // 26: spindle.job.v1.ReduceKeysResponse
-	nil,                              // 27: spindle.job.v1.ConfigureRequest.ConfEntry
-	(*timestamppb.Timestamp)(nil),    // 28: google.protobuf.Timestamp
+	(*SharedLane)(nil),               // 9: spindle.job.v1.SharedLane
+	(*ProcessPartitionRequest)(nil),  // 10: spindle.job.v1.ProcessPartitionRequest
+	(*Outputs)(nil),                  // 11: spindle.job.v1.Outputs
+	(*Rejected)(nil),                 // 12: spindle.job.v1.Rejected
+	(*KeyValue)(nil),                 // 13: spindle.job.v1.KeyValue
+	(*Metrics)(nil),                  // 14: spindle.job.v1.Metrics
+	(*ProcessPartitionResponse)(nil), // 15: spindle.job.v1.ProcessPartitionResponse
+	(*KeyedValues)(nil),              // 16: spindle.job.v1.KeyedValues
+	(*SharedRegion)(nil),             // 17: spindle.job.v1.SharedRegion
+	(*KeyValues)(nil),                // 18: spindle.job.v1.KeyValues
+	(*ReduceRequest)(nil),            // 19: spindle.job.v1.ReduceRequest
+	(*ReduceResponse)(nil),           // 20: spindle.job.v1.ReduceResponse
+	(*StateInput)(nil),               // 21: spindle.job.v1.StateInput
+	(*StateOutput)(nil),              // 22: spindle.job.v1.StateOutput
+	(*UpdateStateRequest)(nil),       // 23: spindle.job.v1.UpdateStateRequest
+	(*UpdateStateResponse)(nil),      // 24: spindle.job.v1.UpdateStateResponse
+	(*KeyInput)(nil),                 // 25: spindle.job.v1.KeyInput
+	(*ReduceKeysRequest)(nil),        // 26: spindle.job.v1.ReduceKeysRequest
+	(*KeyResult)(nil),                // 27: spindle.job.v1.KeyResult
+	(*ReduceKeysResponse)(nil),       // 28: spindle.job.v1.ReduceKeysResponse
+	nil,                              // 29: spindle.job.v1.ConfigureRequest.ConfEntry
+	(*timestamppb.Timestamp)(nil),    // 30: google.protobuf.Timestamp
 }
 var file_job_proto_depIdxs = []int32{
 	0,  // 0: spindle.job.v1.StageError.stage:type_name -> spindle.job.v1.Stage
-	27, // 1: spindle.job.v1.ConfigureRequest.conf:type_name -> spindle.job.v1.ConfigureRequest.ConfEntry
+	29, // 1: spindle.job.v1.ConfigureRequest.conf:type_name -> spindle.job.v1.ConfigureRequest.ConfEntry
 	5,  // 2: spindle.job.v1.ConfigureResponse.capabilities:type_name -> spindle.job.v1.Capabilities
 	3,  // 3: spindle.job.v1.ConfigureResponse.error:type_name -> spindle.job.v1.StageError
 	7,  // 4: spindle.job.v1.ConfigureResponse.keyed_stages:type_name -> spindle.job.v1.KeyedStage
 	1,  // 5: spindle.job.v1.KeyedStage.kind:type_name -> spindle.job.v1.KeyedStage.Kind
 	2,  // 6: spindle.job.v1.KeyedStage.state:type_name -> spindle.job.v1.KeyedStage.State
-	28, // 7: spindle.job.v1.ProcessPartitionRequest.batch_time:type_name -> google.protobuf.Timestamp
+	30, // 7: spindle.job.v1.ProcessPartitionRequest.batch_time:type_name -> google.protobuf.Timestamp
 	8,  // 8: spindle.job.v1.ProcessPartitionRequest.records:type_name -> spindle.job.v1.Records
-	0,  // 9: spindle.job.v1.Rejected.stage:type_name -> spindle.job.v1.Stage
-	10, // 10: spindle.job.v1.ProcessPartitionResponse.outputs:type_name -> spindle.job.v1.Outputs
-	11, // 11: spindle.job.v1.ProcessPartitionResponse.rejected:type_name -> spindle.job.v1.Rejected
-	12, // 12: spindle.job.v1.ProcessPartitionResponse.aggregates:type_name -> spindle.job.v1.KeyValue
-	13, // 13: spindle.job.v1.ProcessPartitionResponse.metrics:type_name -> spindle.job.v1.Metrics
-	3,  // 14: spindle.job.v1.ProcessPartitionResponse.error:type_name -> spindle.job.v1.StageError
-	15, // 15: spindle.job.v1.ProcessPartitionResponse.keyed:type_name -> spindle.job.v1.KeyedValues
-	16, // 16: spindle.job.v1.ReduceRequest.groups:type_name -> spindle.job.v1.KeyValues
-	12, // 17: spindle.job.v1.ReduceResponse.results:type_name -> spindle.job.v1.KeyValue
-	3,  // 18: spindle.job.v1.ReduceResponse.error:type_name -> spindle.job.v1.StageError
-	28, // 19: spindle.job.v1.UpdateStateRequest.batch_time:type_name -> google.protobuf.Timestamp
-	19, // 20: spindle.job.v1.UpdateStateRequest.keys:type_name -> spindle.job.v1.StateInput
-	20, // 21: spindle.job.v1.UpdateStateResponse.states:type_name -> spindle.job.v1.StateOutput
-	3,  // 22: spindle.job.v1.UpdateStateResponse.error:type_name -> spindle.job.v1.StageError
-	28, // 23: spindle.job.v1.ReduceKeysRequest.batch_time:type_name -> google.protobuf.Timestamp
-	23, // 24: spindle.job.v1.ReduceKeysRequest.keys:type_name -> spindle.job.v1.KeyInput
-	25, // 25: spindle.job.v1.ReduceKeysResponse.results:type_name -> spindle.job.v1.KeyResult
-	10, // 26: spindle.job.v1.ReduceKeysResponse.outputs:type_name -> spindle.job.v1.Outputs
-	3,  // 27: spindle.job.v1.ReduceKeysResponse.error:type_name -> spindle.job.v1.StageError
-	12, // 28: spindle.job.v1.ReduceKeysResponse.table_rows:type_name -> spindle.job.v1.KeyValue
-	4,  // 29: spindle.job.v1.Job.Configure:input_type -> spindle.job.v1.ConfigureRequest
-	9,  // 30: spindle.job.v1.Job.ProcessPartition:input_type -> spindle.job.v1.ProcessPartitionRequest
-	17, // 31: spindle.job.v1.Job.Reduce:input_type -> spindle.job.v1.ReduceRequest
-	21, // 32: spindle.job.v1.Job.UpdateState:input_type -> spindle.job.v1.UpdateStateRequest
-	24, // 33: spindle.job.v1.Job.ReduceKeys:input_type -> spindle.job.v1.ReduceKeysRequest
-	6,  // 34: spindle.job.v1.Job.Configure:output_type -> spindle.job.v1.ConfigureResponse
-	14, // 35: spindle.job.v1.Job.ProcessPartition:output_type -> spindle.job.v1.ProcessPartitionResponse
-	18, // 36: spindle.job.v1.Job.Reduce:output_type -> spindle.job.v1.ReduceResponse
-	22, // 37: spindle.job.v1.Job.UpdateState:output_type -> spindle.job.v1.UpdateStateResponse
-	26, // 38: spindle.job.v1.Job.ReduceKeys:output_type -> spindle.job.v1.ReduceKeysResponse
-	34, // [34:39] is the sub-list for method output_type
-	29, // [29:34] is the sub-list for method input_type
-	29, // [29:29] is the sub-list for extension type_name
-	29, // [29:29] is the sub-list for extension extendee
-	0,  // [0:29] is the sub-list for field type_name
+	9,  // 9: spindle.job.v1.ProcessPartitionRequest.lane:type_name -> spindle.job.v1.SharedLane
+	0,  // 10: spindle.job.v1.Rejected.stage:type_name -> spindle.job.v1.Stage
+	11, // 11: spindle.job.v1.ProcessPartitionResponse.outputs:type_name -> spindle.job.v1.Outputs
+	12, // 12: spindle.job.v1.ProcessPartitionResponse.rejected:type_name -> spindle.job.v1.Rejected
+	13, // 13: spindle.job.v1.ProcessPartitionResponse.aggregates:type_name -> spindle.job.v1.KeyValue
+	14, // 14: spindle.job.v1.ProcessPartitionResponse.metrics:type_name -> spindle.job.v1.Metrics
+	3,  // 15: spindle.job.v1.ProcessPartitionResponse.error:type_name -> spindle.job.v1.StageError
+	16, // 16: spindle.job.v1.ProcessPartitionResponse.keyed:type_name -> spindle.job.v1.KeyedValues
+	17, // 17: spindle.job.v1.ProcessPartitionResponse.shared_outputs:type_name -> spindle.job.v1.SharedRegion
+	18, // 18: spindle.job.v1.ReduceRequest.groups:type_name -> spindle.job.v1.KeyValues
+	13, // 19: spindle.job.v1.ReduceResponse.results:type_name -> spindle.job.v1.KeyValue
+	3,  // 20: spindle.job.v1.ReduceResponse.error:type_name -> spindle.job.v1.StageError
+	30, // 21: spindle.job.v1.UpdateStateRequest.batch_time:type_name -> google.protobuf.Timestamp
+	21, // 22: spindle.job.v1.UpdateStateRequest.keys:type_name -> spindle.job.v1.StateInput
+	22, // 23: spindle.job.v1.UpdateStateResponse.states:type_name -> spindle.job.v1.StateOutput
+	3,  // 24: spindle.job.v1.UpdateStateResponse.error:type_name -> spindle.job.v1.StageError
+	30, // 25: spindle.job.v1.ReduceKeysRequest.batch_time:type_name -> google.protobuf.Timestamp
+	25, // 26: spindle.job.v1.ReduceKeysRequest.keys:type_name -> spindle.job.v1.KeyInput
+	27, // 27: spindle.job.v1.ReduceKeysResponse.results:type_name -> spindle.job.v1.KeyResult
+	11, // 28: spindle.job.v1.ReduceKeysResponse.outputs:type_name -> spindle.job.v1.Outputs
+	3,  // 29: spindle.job.v1.ReduceKeysResponse.error:type_name -> spindle.job.v1.StageError
+	13, // 30: spindle.job.v1.ReduceKeysResponse.table_rows:type_name -> spindle.job.v1.KeyValue
+	4,  // 31: spindle.job.v1.Job.Configure:input_type -> spindle.job.v1.ConfigureRequest
+	10, // 32: spindle.job.v1.Job.ProcessPartition:input_type -> spindle.job.v1.ProcessPartitionRequest
+	19, // 33: spindle.job.v1.Job.Reduce:input_type -> spindle.job.v1.ReduceRequest
+	23, // 34: spindle.job.v1.Job.UpdateState:input_type -> spindle.job.v1.UpdateStateRequest
+	26, // 35: spindle.job.v1.Job.ReduceKeys:input_type -> spindle.job.v1.ReduceKeysRequest
+	6,  // 36: spindle.job.v1.Job.Configure:output_type -> spindle.job.v1.ConfigureResponse
+	15, // 37: spindle.job.v1.Job.ProcessPartition:output_type -> spindle.job.v1.ProcessPartitionResponse
+	20, // 38: spindle.job.v1.Job.Reduce:output_type -> spindle.job.v1.ReduceResponse
+	24, // 39: spindle.job.v1.Job.UpdateState:output_type -> spindle.job.v1.UpdateStateResponse
+	28, // 40: spindle.job.v1.Job.ReduceKeys:output_type -> spindle.job.v1.ReduceKeysResponse
+	36, // [36:41] is the sub-list for method output_type
+	31, // [31:36] is the sub-list for method input_type
+	31, // [31:31] is the sub-list for extension type_name
+	31, // [31:31] is the sub-list for extension extendee
+	0,  // [0:31] is the sub-list for field type_name
 }
 
 func init() { file_job_proto_init() }
@@ -2480,17 +2658,17 @@ func file_job_proto_init() {
 	if File_job_proto != nil {
 		return
 	}
-	file_job_proto_msgTypes[16].OneofWrappers = []any{}
-	file_job_proto_msgTypes[17].OneofWrappers = []any{}
-	file_job_proto_msgTypes[20].OneofWrappers = []any{}
+	file_job_proto_msgTypes[18].OneofWrappers = []any{}
+	file_job_proto_msgTypes[19].OneofWrappers = []any{}
 	file_job_proto_msgTypes[22].OneofWrappers = []any{}
+	file_job_proto_msgTypes[24].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_job_proto_rawDesc), len(file_job_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   25,
+			NumMessages:   27,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

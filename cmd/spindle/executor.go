@@ -48,40 +48,56 @@ func executorCommand() *cli.Command {
 			cfg.HeartbeatInterval, cfg.NetworkTimeout = live.HeartbeatInterval, live.NetworkTimeout
 			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 			defer stop()
-			if specErr == nil && spec.Settings.String(conf.KeyDriverMode) == conf.DriverModePlugin {
-				runner, closeRunner, err := jobRunner(ctx, spec, appLog, cfg)
-				if err != nil {
-					lg.Error("cannot run the job", zap.Error(err))
-					return err
-				}
-				defer closeRunner()
-				cfg.Runner = runner
+			if specErr != nil || spec.Settings.String(conf.KeyDriverMode) != conf.DriverModePlugin {
+				return executor.Run(ctx, cfg)
 			}
-			return executor.Run(ctx, cfg)
+			runner, started, closeRunner, err := jobRunner(ctx, spec, appLog, cfg)
+			if err != nil {
+				lg.Error("cannot run the job", zap.Error(err))
+				return err
+			}
+			defer closeRunner()
+			cfg.Runner = runner
+			// The executor registers while its plugin starts; a plugin
+			// that cannot start ends the executor.
+			runCtx, cancel := context.WithCancelCause(ctx)
+			defer cancel(nil)
+			go func() {
+				if err := <-started; err != nil {
+					cancel(err)
+				}
+			}()
+			err = executor.Run(runCtx, cfg)
+			if cause := context.Cause(runCtx); cause != nil && ctx.Err() == nil {
+				lg.Error("cannot run the job", zap.Error(cause))
+				return cause
+			}
+			return err
 		},
 	}
 }
 
-// jobRunner starts the job's plugin (its SHA-256 checked) with the Kafka
-// reader and the sink the application is configured with.
-func jobRunner(ctx context.Context, spec launch.Spec, appLog interface{ Write([]byte) (int, error) }, cfg executor.Config) (*executor.JobRunner, func(), error) {
+// jobRunner starts the job's plugin in the background with the Kafka
+// reader and the sink the application is configured with; the channel
+// receives the start's result.
+func jobRunner(ctx context.Context, spec launch.Spec, appLog interface{ Write([]byte) (int, error) }, cfg executor.Config) (*executor.JobRunner, <-chan error, func(), error) {
 	job, err := spec.JobResource()
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	kcfg, err := kafkasource.ConfigFromApp(spec.Settings)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	kcfg.Logger = cfg.Logger.Named("kafka")
 	reader, err := kafkasource.NewReader(kcfg)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	out, closeSink, err := openSink(ctx, spec.Settings, kcfg, cfg.Logger)
 	if err != nil {
 		reader.Close()
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	stages, closeStages, err := executor.StartStages(ctx, executor.StagesSetup{Getenv: os.Getenv, Settings: spec.Settings, NetworkTimeout: cfg.NetworkTimeout, Logger: cfg.Logger})
 	if errors.Is(err, executor.ErrNoShuffleSecret) {
@@ -91,20 +107,21 @@ func jobRunner(ctx context.Context, spec launch.Spec, appLog interface{ Write([]
 	if err != nil {
 		reader.Close()
 		closeSink()
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	wd, _ := os.Getwd()
-	runner, err := executor.NewJobRunner(ctx, executor.JobRunnerConfig{
-		JobPath: filepath.Join(wd, spec.Application), JobSHA256: job.SHA256, Conf: spec.Conf, Args: spec.Args,
+	runner, started, err := executor.StartJobRunner(ctx, executor.JobRunnerConfig{
+		// The NM checked the binary's SHA-256 when it localized it.
+		JobPath: filepath.Join(wd, spec.Application), JobSHA256: job.SHA256, JobVerified: true, Conf: spec.Conf, Args: spec.Args,
 		AppLog: appLog, Reader: reader, Sink: out, Stages: stages, Logger: cfg.Logger,
 	})
 	if err != nil {
 		reader.Close()
 		closeSink()
 		closeStages()
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return runner, func() { runner.Close(); reader.Close(); closeSink(); closeStages() }, nil
+	return runner, started, func() { runner.Close(); reader.Close(); closeSink(); closeStages() }, nil
 }
 
 // openSink opens the sink spindle.sink.kind chooses: files under
