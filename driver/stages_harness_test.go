@@ -125,7 +125,7 @@ func (h *stagesHarness) addNode() *testNode {
 	n := &testNode{root: filepath.Join(h.dir, fmt.Sprintf("node%d", len(h.nodes)))}
 	secrets := shuffle.NewSecrets()
 	secrets.Add(stagesApp, h.secret)
-	srv, err := shuffle.NewServer(shuffle.ServerConfig{Blocks: shuffle.Dirs{n.root}, Secrets: secrets})
+	srv, err := shuffle.NewServer(shuffle.ServerConfig{Blocks: shuffle.Dirs{n.root}, Secrets: secrets, RequireKey: true})
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -133,7 +133,7 @@ func (h *stagesHarness) addNode() *testNode {
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	n.addr, n.srv = lis.Addr().String(), grpc.NewServer()
+	n.addr, n.srv = lis.Addr().String(), grpc.NewServer(secrets.ServerOption(nil))
 	srv.Register(n.srv)
 	go n.srv.Serve(lis)
 	h.t.Cleanup(n.srv.Stop)

@@ -12,27 +12,24 @@ import (
 	"github.com/spindlehq/spindle/conf"
 	"github.com/spindlehq/spindle/dfs"
 	"github.com/spindlehq/spindle/launch"
+	"github.com/spindlehq/spindle/pki"
 	"github.com/spindlehq/spindle/shuffle"
 	"github.com/spindlehq/spindle/statestore"
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 )
 
 // StagesSetup is what StartStages builds an executor's keyed stages from.
 type StagesSetup struct {
 	// Getenv reads the container's environment (LOCAL_DIRS, APPLICATION_ID,
-	// NM_HOST, SPINDLE_SHUFFLE_SECRET, SPINDLE_SHUFFLE_SERVICE_ADDRESS).
+	// NM_HOST, SPINDLE_SHUFFLE_SECRET, SPINDLE_SHUFFLE_SERVICE_ADDRESS,
+	// SPINDLE_TLS_INSECURE_PLAINTEXT).
 	Getenv func(string) string
 	// Settings are the application's.
 	Settings conf.AppConf
 	// NetworkTimeout bounds a fetch (spark.network.timeout).
 	NetworkTimeout time.Duration
-	// ServerOptions and DialOptions carry the shuffle connections'
-	// credentials.
-	ServerOptions []grpc.ServerOption
-	DialOptions   []grpc.DialOption
-	Logger        *zap.Logger
+	Logger         *zap.Logger
 }
 
 // ErrNoShuffleSecret: the container has no shuffle secret, so it cannot
@@ -61,19 +58,28 @@ func StartStages(ctx context.Context, s StagesSetup) (*StagesConfig, func(), err
 	if lg == nil {
 		lg = zap.NewNop()
 	}
-	dial := s.DialOptions
-	if dial == nil {
-		dial = []grpc.DialOption{grpc.WithTransportCredentials(insecure.NewCredentials())}
+	secrets := shuffle.NewSecrets()
+	if err := secrets.Add(appID, secret); err != nil {
+		return nil, nil, err
+	}
+	// Both ends of every shuffle connection prove they hold the
+	// attempt's shuffle key, derived from its secret, as the NodeManager
+	// says its own shuffle service does; the per-request HMAC binds each
+	// fetch to its application, blocks and time.
+	secure := s.Getenv(launch.EnvInsecurePlaintext) != "true"
+	dial, serve := []grpc.DialOption{pki.KeyDialOption(nil)}, []grpc.ServerOption{pki.AppServerOption(nil, nil)}
+	if secure {
+		key, err := pki.NewShuffleKey(secret)
+		if err != nil {
+			return nil, nil, fmt.Errorf("executor: shuffle key of %s: %w", appID, err)
+		}
+		dial, serve = []grpc.DialOption{pki.KeyDialOption(key)}, []grpc.ServerOption{secrets.ServerOption(lg.Named("tls"))}
 	}
 	fetcher, err := shuffle.NewFetcher(shuffle.FetcherConfig{AppID: appID, Secret: secret, DialOptions: dial, Timeout: s.NetworkTimeout})
 	if err != nil {
 		return nil, nil, err
 	}
-	secrets := shuffle.NewSecrets()
-	if err := secrets.Add(appID, secret); err != nil {
-		return nil, nil, err
-	}
-	srv, err := shuffle.NewServer(shuffle.ServerConfig{Blocks: NodeDirs(appDirs), Secrets: secrets, Logger: lg.Named("shuffle")})
+	srv, err := shuffle.NewServer(shuffle.ServerConfig{Blocks: NodeDirs(appDirs), Secrets: secrets, Logger: lg.Named("shuffle"), RequireKey: secure})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -81,7 +87,7 @@ func StartStages(ctx context.Context, s StagesSetup) (*StagesConfig, func(), err
 	if err != nil {
 		return nil, nil, fmt.Errorf("executor: serve map outputs: %w", err)
 	}
-	g := grpc.NewServer(s.ServerOptions...)
+	g := grpc.NewServer(serve...)
 	srv.Register(g)
 	go g.Serve(lis)
 	cfg := &StagesConfig{AppDirs: appDirs, Fetcher: fetcher, State: statestore.New(), Tables: NewTableCache()}

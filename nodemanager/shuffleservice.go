@@ -10,6 +10,7 @@ import (
 
 	"github.com/spindlehq/spindle/bindaddr"
 	"github.com/spindlehq/spindle/conf"
+	"github.com/spindlehq/spindle/pki"
 	"github.com/spindlehq/spindle/shuffle"
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
@@ -31,9 +32,11 @@ type shuffleService struct {
 }
 
 // startShuffleService listens on the NodeManager's host (or bind host) at
-// spark.shuffle.service.port and serves. opts carry the transport's
-// credentials.
-func (nm *NodeManager) startShuffleService(opts ...grpc.ServerOption) error {
+// spark.shuffle.service.port and serves. With TLS, a fetcher and the
+// service each prove they hold the application attempt's shuffle key,
+// derived from the secret the service learns from its containers' service
+// data: the containers hold no cluster certificate.
+func (nm *NodeManager) startShuffleService() error {
 	host, _, _ := net.SplitHostPort(nm.nodeID)
 	addr := net.JoinHostPort(host, strconv.Itoa(nm.cfg.ShufflePort))
 	lis, err := bindaddr.Listen(conf.KeyShuffleServicePort, addr, nm.cfg.BindHost)
@@ -42,11 +45,15 @@ func (nm *NodeManager) startShuffleService(opts ...grpc.ServerOption) error {
 	}
 	_, port, _ := net.SplitHostPort(lis.Addr().String())
 	s := &shuffleService{secrets: shuffle.NewSecrets(), dirs: shuffle.Dirs(nm.cfg.LocalDirs), lis: lis, addr: net.JoinHostPort(host, port), lg: nm.lg.Named("shuffle")}
-	if s.srv, err = shuffle.NewServer(shuffle.ServerConfig{Blocks: s.dirs, Secrets: s.secrets, Logger: s.lg}); err != nil {
+	if s.srv, err = shuffle.NewServer(shuffle.ServerConfig{Blocks: s.dirs, Secrets: s.secrets, Logger: s.lg, RequireKey: !nm.plaintext()}); err != nil {
 		lis.Close()
 		return err
 	}
-	s.grpc = grpc.NewServer(opts...)
+	creds := pki.AppServerOption(nil, nil)
+	if !nm.plaintext() {
+		creds = s.secrets.ServerOption(nm.lg)
+	}
+	s.grpc = grpc.NewServer(creds)
 	s.srv.Register(s.grpc)
 	nm.shuffle = s
 	nm.goRun(func() {

@@ -1,6 +1,7 @@
 package shuffle
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/binary"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
+	"github.com/spindlehq/spindle/pki"
 )
 
 // AuthWindow is how far a fetch request's time may be from the server's
@@ -51,14 +53,20 @@ func Sign(secret []byte, req *pb.FetchBlocksRequest) []byte {
 
 // Secrets are the shuffle secrets of the applications a service serves,
 // as the NodeManager learns them from the service data of their
-// containers' launch contexts.
+// containers' launch contexts, and the TLS keys derived from them.
 type Secrets struct {
 	mu    sync.Mutex
-	byApp map[string][][]byte
+	byApp map[string][]secretKey
+}
+
+// secretKey is one attempt's secret and the TLS key derived from it.
+type secretKey struct {
+	secret []byte
+	key    *pki.AppKey
 }
 
 // NewSecrets returns an empty set.
-func NewSecrets() *Secrets { return &Secrets{byApp: map[string][][]byte{}} }
+func NewSecrets() *Secrets { return &Secrets{byApp: map[string][]secretKey{}} }
 
 // Add records a secret of appID; the oldest of more than a few is
 // forgotten.
@@ -67,13 +75,20 @@ func (s *Secrets) Add(appID string, secret []byte) error {
 		return fmt.Errorf("shuffle: a secret of %d bytes for %s; want %d", len(secret), appID, SecretBytes)
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	for _, old := range s.byApp[appID] {
-		if hmac.Equal(old, secret) {
+		if hmac.Equal(old.secret, secret) {
+			s.mu.Unlock()
 			return nil
 		}
 	}
-	list := append([][]byte{append([]byte(nil), secret...)}, s.byApp[appID]...)
+	s.mu.Unlock()
+	key, err := pki.NewShuffleKey(secret)
+	if err != nil {
+		return fmt.Errorf("shuffle: key of %s: %w", appID, err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	list := append([]secretKey{{secret: append([]byte(nil), secret...), key: key}}, s.byApp[appID]...)
 	s.byApp[appID] = list[:min(len(list), maxSecretsPerApp)]
 	return nil
 }
@@ -85,6 +100,35 @@ func (s *Secrets) Remove(appID string) {
 	delete(s.byApp, appID)
 }
 
+// Key returns the key a fetcher names in its TLS handshake, nil when no
+// application served here has it.
+func (s *Secrets) Key(serverName string) *pki.AppKey {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, list := range s.byApp {
+		for _, e := range list {
+			if e.key.ServerName() == serverName {
+				return e.key
+			}
+		}
+	}
+	return nil
+}
+
+// HeldBy checks that a caller's TLS handshake proved it holds a key of
+// appID; errors wrap ErrUnauthenticated.
+func (s *Secrets) HeldBy(ctx context.Context, appID string) error {
+	s.mu.Lock()
+	list := s.byApp[appID]
+	s.mu.Unlock()
+	for _, e := range list {
+		if e.key.HeldBy(ctx) {
+			return nil
+		}
+	}
+	return fmt.Errorf("%w: the connection is not %s's (its TLS key is another application's or none)", ErrUnauthenticated, appID)
+}
+
 // Verify checks that req is signed with a secret of its application and
 // made within AuthWindow of now; errors wrap ErrUnauthenticated.
 func (s *Secrets) Verify(req *pb.FetchBlocksRequest, now time.Time) error {
@@ -93,14 +137,14 @@ func (s *Secrets) Verify(req *pb.FetchBlocksRequest, now time.Time) error {
 		return fmt.Errorf("%w: the request was made at %s, more than %v from this server's clock", ErrUnauthenticated, issued.UTC().Format(time.RFC3339), AuthWindow)
 	}
 	s.mu.Lock()
-	secrets := s.byApp[req.GetAppId()]
+	list := s.byApp[req.GetAppId()]
 	s.mu.Unlock()
-	for _, secret := range secrets {
-		if hmac.Equal(Sign(secret, req), req.GetAuth()) {
+	for _, e := range list {
+		if hmac.Equal(Sign(e.secret, req), req.GetAuth()) {
 			return nil
 		}
 	}
-	if len(secrets) == 0 {
+	if len(list) == 0 {
 		return fmt.Errorf("%w: no executor of %s has started on this node", ErrUnauthenticated, req.GetAppId())
 	}
 	return fmt.Errorf("%w: %s", ErrUnauthenticated, req.GetAppId())

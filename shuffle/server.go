@@ -10,6 +10,7 @@ import (
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
 	"github.com/spindlehq/spindle/ids"
+	"github.com/spindlehq/spindle/pki"
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -67,6 +68,10 @@ type ServerConfig struct {
 	Logger *zap.Logger
 	// Now is the clock; nil = time.Now.
 	Now func() time.Time
+	// RequireKey refuses a fetch whose connection did not prove it holds
+	// the shuffle key of the application it asks for (ServerOption); off
+	// only on a cluster without TLS.
+	RequireKey bool
 }
 
 // Server serves the Shuffle service. Register it on a grpc.Server built
@@ -95,12 +100,23 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 	return &Server{cfg: cfg, lg: lg}, nil
 }
 
+// ServerOption is the TLS of a server of these secrets' applications:
+// it presents the shuffle key a fetcher names and accepts only a fetcher
+// that holds that key.
+func (s *Secrets) ServerOption(lg *zap.Logger) grpc.ServerOption {
+	return pki.KeyRingServerOption(s.Key, lg, "Shuffle")
+}
+
 // Register adds the Shuffle service to g.
 func (s *Server) Register(g *grpc.Server) { pb.RegisterShuffleServer(g, s) }
 
 // FetchBlocks serves one fetch.
 func (s *Server) FetchBlocks(req *pb.FetchBlocksRequest, stream pb.Shuffle_FetchBlocksServer) error {
-	if err := s.cfg.Secrets.Verify(req, s.cfg.Now()); err != nil {
+	err := s.cfg.Secrets.Verify(req, s.cfg.Now())
+	if err == nil && s.cfg.RequireKey {
+		err = s.cfg.Secrets.HeldBy(stream.Context(), req.GetAppId())
+	}
+	if err != nil {
 		s.Refused.Add(1)
 		s.lg.Warn("shuffle fetch refused", zap.String("app", req.GetAppId()), zap.Error(err))
 		return status.Error(codes.Unauthenticated, err.Error())

@@ -31,6 +31,12 @@ func secret(t *testing.T) []byte {
 // local dir and serves the dir; it returns the address and the secrets.
 func serve(t *testing.T, big int) (addr, dir string, secrets *Secrets) {
 	t.Helper()
+	return serveWith(t, big, false)
+}
+
+// serveWith is serve over the shuffle's TLS when secure.
+func serveWith(t *testing.T, big int, secure bool) (addr, dir string, secrets *Secrets) {
+	t.Helper()
 	dir = t.TempDir()
 	w, err := NewWriter(BatchDir(filepath.Join(dir, testApp), 1000), 3, []int32{2})
 	if err != nil {
@@ -45,7 +51,7 @@ func serve(t *testing.T, big int) (addr, dir string, secrets *Secrets) {
 		t.Fatal(err)
 	}
 	secrets = NewSecrets()
-	srv, err := NewServer(ServerConfig{Blocks: Dirs{t.TempDir(), dir}, Secrets: secrets})
+	srv, err := NewServer(ServerConfig{Blocks: Dirs{t.TempDir(), dir}, Secrets: secrets, RequireKey: secure})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +59,11 @@ func serve(t *testing.T, big int) (addr, dir string, secrets *Secrets) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := grpc.NewServer()
+	var opts []grpc.ServerOption
+	if secure {
+		opts = append(opts, secrets.ServerOption(nil))
+	}
+	g := grpc.NewServer(opts...)
 	srv.Register(g)
 	go g.Serve(lis)
 	t.Cleanup(g.Stop)

@@ -35,7 +35,7 @@ func runPageViews(t *testing.T, kills int) {
 	x := testutil.StagesExpect{Window: 4 * time.Second, Slide: 2 * time.Second, Timeout: 3 * time.Second}
 	b := kafkatest.Start(t, map[string]int32{"views": 3})
 	c := testutil.StartCluster(t, testutil.ClusterConfig{NodeManagers: 2})
-	dir := t.TempDir()
+	dir := testutil.SharedDir(t)
 	sub := streamingJob(c, b, "views", dir, stagesConf, testutil.Binary(t, "./examples/pageviews", "pageviews"),
 		"--session-timeout", x.Timeout.String(), "--window", x.Window.String(), "--slide", x.Slide.String(), "--top", strconv.Itoa(top))
 	appID := sub.AppID()

@@ -26,9 +26,9 @@ func benchStagesJob(b *testing.B, c *testutil.Cluster, broker *kafkatest.Broker,
 	return c.Submit(append(append(flags, testutil.StagesJobBinary(b)), args...)...)
 }
 
-// drainRate is the records/s at which a job processed its backlog: the
+// keyedDrainRate is the records/s at which a job processed its backlog: the
 // records of the batches that had some over their processing time.
-func drainRate(b *testing.B, ckpt string) (rate float64, records int64, batches int) {
+func keyedDrainRate(b *testing.B, ckpt string) (rate float64, records int64, batches int) {
 	b.Helper()
 	var ms int64
 	for _, cm := range testutil.BatchCommits(b, ckpt) {
@@ -68,12 +68,12 @@ func BenchmarkKeyedAggregation(b *testing.B) {
 		produceViews(b, broker, &in, partitions, 0, n, users)
 
 		b.ResetTimer()
-		dirA := b.TempDir()
+		dirA := testutil.SharedDir(b)
 		subA := benchStagesJob(b, c, broker, "views", dirA, "--stages", "totals")
 		appA := subA.AppID()
 		waitCommittedUntil(b, broker, "views", partitions, dirA, 10*time.Minute)
 		ckA := filepath.Join(dirA, "checkpoint")
-		shuffleRate, records, batchesA := drainRate(b, ckA)
+		shuffleRate, records, batchesA := keyedDrainRate(b, ckA)
 		var shuffleBytes, stateKeys, stateBytes int64
 		for _, cm := range testutil.BatchCommits(b, ckA) {
 			shuffleBytes += cm.Outputs["shuffleBytes"]
@@ -125,11 +125,11 @@ func BenchmarkKeyedAggregation(b *testing.B) {
 		}
 		b.StartTimer()
 
-		dirB := b.TempDir()
+		dirB := testutil.SharedDir(b)
 		subB := benchStagesJob(b, c, broker, "views", dirB, "--stages", "none", "--driver-totals")
 		subB.AppID()
 		waitCommittedUntil(b, broker, "views", partitions, dirB, 10*time.Minute)
-		driverRate, recordsB, batchesB := drainRate(b, filepath.Join(dirB, "checkpoint"))
+		driverRate, recordsB, batchesB := keyedDrainRate(b, filepath.Join(dirB, "checkpoint"))
 		b.StopTimer()
 		stopByMarker(b, subB, dirB)
 		checkDriverTotals(b, filepath.Join(dirB, "checkpoint"), in)

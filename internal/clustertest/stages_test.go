@@ -54,7 +54,7 @@ type stagesRun struct {
 // run.marker.
 func startStagesJob(t *testing.T, c *testutil.Cluster, b *kafkatest.Broker, stages string, extra ...string) *stagesRun {
 	t.Helper()
-	r := &stagesRun{t: t, c: c, b: b, dir: t.TempDir(), input: testutil.StagesInput{Topic: "views", Values: map[int32][]string{}}}
+	r := &stagesRun{t: t, c: c, b: b, dir: testutil.SharedDir(t), input: testutil.StagesInput{Topic: "views", Values: map[int32][]string{}}}
 	r.marker = filepath.Join(r.dir, "release")
 	conf := append(slices.Clone(stagesConf), extra...)
 	r.sub = streamingJob(c, b, "views", r.dir, conf, testutil.StagesJobBinary(t), "--stages", stages, "--block-marker", r.marker)
