@@ -188,6 +188,7 @@ func (am *AppMaster) startExecutor(nm pb.ContainerManagementClient, e *executor)
 		OverheadKey:    conf.KeyExecutorMemoryOverhead,
 		LocalResources: am.cfg.LocalResources,
 	}
+	withShuffleSecret(lc, am.shuffleSecret)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	resp, err := nm.StartContainers(ctx, &pb.StartContainersRequest{Requests: []*pb.StartContainerRequest{{ContainerToken: e.c.GetContainerToken(), LaunchContext: lc}}})

@@ -41,6 +41,8 @@ type AppMaster struct {
 	endpoint *driver.Endpoint
 	taskSrv  *driver.Server
 	nms      map[string]pb.ContainerManagementClient
+	// shuffleSecret authenticates the executors' fetches of map outputs.
+	shuffleSecret []byte
 
 	// driverView is the last status of a driver that runs elsewhere
 	// (client mode): the executors it knows of.
@@ -92,18 +94,23 @@ func New(cfg Config) (*AppMaster, error) {
 	if cfg.MaxExecutorFailures == 0 {
 		cfg.MaxExecutorFailures = DefaultMaxExecutorFailures(cfg.NumExecutors)
 	}
+	secret, err := newShuffleSecret()
+	if err != nil {
+		return nil, err
+	}
 	return &AppMaster{
-		cfg:       cfg,
-		lg:        cfg.Logger.With(zap.String("attempt", cfg.AttemptID)),
-		rm:        pb.NewApplicationMasterClient(conn),
-		rmConn:    conn,
-		rmCtx:     rmCtx,
-		endpoint:  driver.NewEndpoint(),
-		nms:       map[string]pb.ContainerManagementClient{},
-		executors: map[string]*executor{},
-		released:  map[string]bool{},
-		failures:  failureWindow{validity: cfg.ExecutorFailuresValidity},
-		metrics:   NewMetrics(MetricsConfig{AttemptID: cfg.AttemptID}),
+		shuffleSecret: secret,
+		cfg:           cfg,
+		lg:            cfg.Logger.With(zap.String("attempt", cfg.AttemptID)),
+		rm:            pb.NewApplicationMasterClient(conn),
+		rmConn:        conn,
+		rmCtx:         rmCtx,
+		endpoint:      driver.NewEndpoint(),
+		nms:           map[string]pb.ContainerManagementClient{},
+		executors:     map[string]*executor{},
+		released:      map[string]bool{},
+		failures:      failureWindow{validity: cfg.ExecutorFailuresValidity},
+		metrics:       NewMetrics(MetricsConfig{AttemptID: cfg.AttemptID}),
 	}, nil
 }
 

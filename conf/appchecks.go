@@ -139,6 +139,16 @@ func appType(v string) error {
 }
 
 // noticeWhenTrue returns a Notice that gives msg when a boolean key is true.
+// noticeWhenFalse returns a notice of msg for a false value.
+func noticeWhenFalse(msg string) func(string) string {
+	return func(v string) string {
+		if b, err := parseBool(v); err == nil && !b {
+			return msg
+		}
+		return ""
+	}
+}
+
 func noticeWhenTrue(msg string) func(string) string {
 	return func(v string) string {
 		if b, err := parseBool(v); err == nil && b {

@@ -225,7 +225,8 @@ func (c *Cluster) startRM(ctx context.Context, port func(int) int) error {
 }
 
 // startNM starts NM i on its host (or 127.0.0.1), on ports the OS chooses
-// and keeps across its restarts, so that its node id stays the same.
+// and keeps across its restarts, so that its node id and its shuffle
+// service's address stay the same.
 func (c *Cluster) startNM(ctx context.Context, i int) error {
 	h, ip := c.where.host(NMHost(i))
 	dir := filepath.Join(c.dir, "nm"+strconv.Itoa(i))
@@ -237,6 +238,7 @@ func (c *Cluster) startNM(ctx context.Context, i int) error {
 			"yarn.nodemanager.address="+net.JoinHostPort(ip, "0"),
 			"yarn.nodemanager.webapp.address="+net.JoinHostPort(ip, "0"),
 			"spindle.memberlist.bind-address="+net.JoinHostPort(ip, "0"),
+			"spark.shuffle.service.port=0",
 			"yarn.nodemanager.resource.memory-mb="+c.cfg.NMMemory,
 			"yarn.nodemanager.resource.cpu-vcores="+strconv.Itoa(c.cfg.NMVCores),
 			// A dev cluster is one user's: its containers run as that user.
@@ -245,7 +247,13 @@ func (c *Cluster) startNM(ctx context.Context, i int) error {
 		ready: func() any { return &nodemanager.Addresses{} },
 		fixed: func(r any) []string {
 			a := r.(*nodemanager.Addresses)
-			return []string{"yarn.nodemanager.address=" + a.NodeID, "yarn.nodemanager.webapp.address=" + a.Web}
+			fixed := []string{"yarn.nodemanager.address=" + a.NodeID, "yarn.nodemanager.webapp.address=" + a.Web}
+			// The shuffle service comes back on its port, where the
+			// driver looks for the map outputs it served.
+			if _, port, err := net.SplitHostPort(a.Shuffle); err == nil {
+				fixed = append(fixed, "spark.shuffle.service.port="+port)
+			}
+			return fixed
 		},
 	}
 	if err := c.sup.start(ctx, d); err != nil {

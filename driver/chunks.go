@@ -51,6 +51,19 @@ type taskRange struct {
 	base int
 }
 
+// partitionName is the range's partition, "topic-p": the locality key of
+// its tasks.
+func (tr taskRange) partitionName() string { return fmt.Sprintf("%s-%d", tr.Topic, tr.Partition) }
+
+// taskID is the range's task: its partition, and for a later part of a
+// split range the part's first chunk.
+func (tr taskRange) taskID() string {
+	if tr.base > 0 {
+		return fmt.Sprintf("%s.%d", tr.partitionName(), tr.base)
+	}
+	return tr.partitionName()
+}
+
 // splitSize picks the size of the parts a new batch's ranges are cut into
 // so that there are about want tasks: a multiple of chunk, or 0 for no
 // split (enough ranges already, or none worth cutting).

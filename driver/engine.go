@@ -81,6 +81,10 @@ type EngineConfig struct {
 	// range as one chunk. A replayed batch keeps the size it was planned
 	// with.
 	ChunkOffsets int64
+	// Stages runs the job's keyed stages on the executors: map tasks write
+	// map outputs, a reduce stage per batch fetches them; nil for a job
+	// without keyed stages.
+	Stages *StagesConfig
 	// MinTasks is spindle.kafka.minPartitions: new batches with fewer
 	// ranges than this have their largest ranges split, at chunk
 	// boundaries; 0 means the executors' free cores when the batch is
@@ -139,7 +143,10 @@ const (
 	StageProcess = "process"
 	StageWrite   = "write"
 	StageState   = "state"
-	StageCommit  = "commit"
+	// StageReduce is the keyed stages' reduce tasks, lineage recompute
+	// included.
+	StageReduce = "reduce"
+	StageCommit = "commit"
 )
 
 // StageTime is the time one stage of a batch took.
@@ -176,6 +183,8 @@ type Engine struct {
 	// next holds each partition's next offset to read.
 	next  map[kafkasource.TopicPartition]int64
 	state map[string][]byte
+	// stages runs keyed stages; nil without them.
+	stages *stageRunner
 
 	statuses chan Event
 }
@@ -193,6 +202,11 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 		return nil, err
 	}
 	e := &Engine{cfg: cfg, lg: cfg.Logger, sched: sched, next: map[kafkasource.TopicPartition]int64{}, state: map[string][]byte{}, statuses: make(chan Event, 1024)}
+	if cfg.Stages != nil && len(cfg.Stages.Specs) > 0 {
+		if e.stages, err = newStageRunner(*cfg.Stages, cfg.BatchDuration, cfg.Log.RetainBatches(), cfg.Logger.Named("stages")); err != nil {
+			return nil, err
+		}
+	}
 	cfg.Endpoint.SetNetworkTimeout(cfg.NetworkTimeout)
 	cfg.Endpoint.OnEvent(e.onEvent)
 	return e, nil
@@ -212,6 +226,9 @@ func (e *Engine) onEvent(ev Event) {
 	case ev.Lost:
 		e.sched.RemoveExecutor(ev.ExecutorID, ev.Reason)
 		e.lg.Warn("executor lost; its tasks run again elsewhere", zap.String("executor", ev.ExecutorID), zap.String("reason", ev.Reason), zap.Bool("timedOut", ev.TimedOut))
+	}
+	if e.stages != nil {
+		e.stages.onEvent(ev)
 	}
 	if e.cfg.OnEvent != nil {
 		e.cfg.OnEvent(ev)
@@ -320,6 +337,9 @@ func (e *Engine) runBatch(ctx context.Context, batchTime time.Time, ranges []hdf
 		if pl.splitOffsets > 0 {
 			meta[metaSplitOffsets] = strconv.FormatInt(pl.splitOffsets, 10)
 		}
+		if e.stages != nil {
+			e.stages.recordPartitions(meta)
+		}
 		if err := e.cfg.Log.WriteOffsets(ctx, hdfscheckpoint.BatchOffsets{BatchTime: batchTime, Ranges: ranges, Meta: meta}); err != nil {
 			return fmt.Errorf("driver: write offsets of batch %s: %w", batchTime.Format(time.RFC3339Nano), err)
 		}
@@ -337,13 +357,12 @@ func (e *Engine) runBatch(ctx context.Context, batchTime time.Time, ranges []hdf
 	var tasks []taskscheduler.Task
 	byID := map[string]taskRange{}
 	for _, tr := range splitRanges(ranges, pl.chunkOffsets, pl.splitOffsets) {
-		partition := fmt.Sprintf("%s-%d", tr.Topic, tr.Partition)
-		id := partition
-		if tr.base > 0 {
-			id = fmt.Sprintf("%s.%d", partition, tr.base)
-		}
-		tasks = append(tasks, taskscheduler.Task{ID: id, Partition: partition})
+		id := tr.taskID()
+		tasks = append(tasks, taskscheduler.Task{ID: id, Partition: tr.partitionName()})
 		byID[id] = tr
+	}
+	if e.stages != nil {
+		e.stages.planMaps(batchTime.UnixMilli(), tasks, byID, pl.chunkOffsets)
 	}
 	if e.cfg.OnBatchStarted != nil {
 		e.cfg.OnBatchStarted(BatchInfo{Time: batchTime, Started: info.Started, Partitions: info.Partitions, Replayed: pl.replay})
@@ -367,8 +386,21 @@ func (e *Engine) runBatch(ctx context.Context, batchTime time.Time, ranges []hdf
 				aggregates[kv.GetKey()] = append(aggregates[kv.GetKey()], kv.GetValue())
 			}
 		}
+		if e.stages != nil {
+			e.stages.recordMaps(batchTime.UnixMilli(), results)
+		}
 	}
 	info.Stages = append(info.Stages, StageTime{StageRead, read}, StageTime{StageProcess, process}, StageTime{StageWrite, write})
+	var keyed stageStats
+	if e.stages != nil {
+		started = time.Now()
+		var err error
+		if keyed, err = e.stages.runReduce(ctx, e, batchTime); err != nil {
+			return err
+		}
+		info.Outputs += keyed.outputs
+		stage(StageReduce, started)
+	}
 	started = time.Now()
 	if err := e.updateState(ctx, batchTime, aggregates); err != nil {
 		return err
@@ -383,10 +415,16 @@ func (e *Engine) runBatch(ctx context.Context, batchTime time.Time, ranges []hdf
 		"rateLimit": int64(info.RateLimit), "lag": info.Lag,
 		"taskReadMs": read.Milliseconds(), "taskProcessMs": process.Milliseconds(), "taskWriteMs": write.Milliseconds(),
 	}
+	if e.stages != nil {
+		e.stages.commitStats(batchTime.UnixMilli(), keyed, stats)
+	}
 	if err := e.cfg.Log.WriteCommit(ctx, hdfscheckpoint.BatchCommit{BatchTime: batchTime, Outputs: stats}); err != nil {
 		return fmt.Errorf("driver: write commit of batch %s: %w", batchTime.Format(time.RFC3339Nano), err)
 	}
 	stage(StageCommit, started)
+	if e.stages != nil {
+		e.stages.committed(batchTime.UnixMilli())
+	}
 	info.Finished = time.Now()
 	info.ProcessingDelay = info.Finished.Sub(pl.planned)
 	for _, r := range ranges {
@@ -420,8 +458,17 @@ func (e *Engine) nextOffsets() map[kafkasource.TopicPartition]int64 {
 	return out
 }
 
-// runTasks runs a task set to its end and returns each task's status.
+// runTasks runs a batch's task set of ranges to its end and returns each
+// task's status.
 func (e *Engine) runTasks(ctx context.Context, batchTime time.Time, chunkOffsets int64, tasks []taskscheduler.Task, byID map[string]taskRange) (map[string]*pb.TaskStatus, error) {
+	return e.runTaskSet(ctx, batchTime, tasks, func(a taskscheduler.Assignment) *pb.LaunchTask {
+		return e.rangeLaunch(batchTime, chunkOffsets, a, byID[a.TaskID])
+	})
+}
+
+// runTaskSet runs a task set to its end, each launch made by build, and
+// returns each task's status.
+func (e *Engine) runTaskSet(ctx context.Context, batchTime time.Time, tasks []taskscheduler.Task, build func(taskscheduler.Assignment) *pb.LaunchTask) (map[string]*pb.TaskStatus, error) {
 	if err := e.sched.Submit(tasks); err != nil {
 		return nil, err
 	}
@@ -440,7 +487,7 @@ func (e *Engine) runTasks(ctx context.Context, batchTime time.Time, chunkOffsets
 			}
 		}
 		for _, a := range e.sched.Schedule() {
-			e.launch(batchTime, chunkOffsets, a, byID[a.TaskID])
+			e.launch(a, build(a))
 		}
 		if done, err := e.sched.State(); done {
 			if err != nil {
@@ -458,20 +505,33 @@ func (e *Engine) runTasks(ctx context.Context, batchTime time.Time, chunkOffsets
 	}
 }
 
-// launch sends assignment a of range r to its executor; a launch that
-// cannot be sent fails at once.
-func (e *Engine) launch(batchTime time.Time, chunkOffsets int64, a taskscheduler.Assignment, r taskRange) {
+// rangeLaunch is the launch of assignment a of range r: a task of the
+// batch's map side.
+func (e *Engine) rangeLaunch(batchTime time.Time, chunkOffsets int64, a taskscheduler.Assignment, r taskRange) *pb.LaunchTask {
+	lt := &pb.LaunchTask{
+		TaskId: a.TaskID, Attempt: int32(a.Attempt), Tid: a.TID, BatchTimeUnixMs: batchTime.UnixMilli(),
+		Range:        &pb.OffsetRange{Topic: r.Topic, Partition: r.Partition, From: r.From, Until: r.Until},
+		ChunkOffsets: chunkOffsets,
+		ChunkBase:    int32(r.base),
+	}
+	if e.stages != nil {
+		e.stages.mapLaunch(lt)
+	}
+	return lt
+}
+
+// launch sends assignment a, as lt, to its executor; a launch that cannot
+// be sent fails at once.
+func (e *Engine) launch(a taskscheduler.Assignment, lt *pb.LaunchTask) {
 	if o := a.Overran; o != nil {
 		e.lg.Warn("task ran longer than "+conf.KeyTaskTimeout+"; running it again on another executor, the first to finish wins",
 			zap.String("task", a.TaskID), zap.String("executor", o.ExecutorID), zap.Int("attempt", o.Attempt), zap.Duration("running", o.For),
 			zap.Duration("timeout", e.cfg.Tasks.TaskTimeout), zap.String("on", a.ExecutorID), zap.Int("newAttempt", a.Attempt))
 	}
-	err := e.cfg.Endpoint.Launch(a.ExecutorID, &pb.LaunchTask{
-		TaskId: a.TaskID, Attempt: int32(a.Attempt), Tid: a.TID, BatchTimeUnixMs: batchTime.UnixMilli(), Epoch: e.cfg.Epoch,
-		Range:        &pb.OffsetRange{Topic: r.Topic, Partition: r.Partition, From: r.From, Until: r.Until},
-		ChunkOffsets: chunkOffsets,
-		ChunkBase:    int32(r.base),
-	})
+	// Every task carries the attempt's epoch: map and reduce tasks
+	// alike write through its fence.
+	lt.Epoch = e.cfg.Epoch
+	err := e.cfg.Endpoint.Launch(a.ExecutorID, lt)
 	if err != nil {
 		e.lg.Warn("task not launched; it runs again", zap.String("task", a.TaskID), zap.String("executor", a.ExecutorID), zap.Error(err))
 		e.sched.TaskFinished(a.TID, a.ExecutorID, fmt.Errorf("%w: %w", taskscheduler.ErrLaunchLost, err))
@@ -490,7 +550,7 @@ func (e *Engine) taskEnded(ev Event, results map[string]*pb.TaskStatus) {
 	case ev.LaunchLost:
 		e.lg.Warn("task launch lost; it runs again", zap.String("task", st.GetTaskId()), zap.Int32("attempt", st.GetAttempt()), zap.String("executor", ev.ExecutorID), zap.String("error", st.GetError()))
 		err = fmt.Errorf("%w: %s", taskscheduler.ErrLaunchLost, st.GetError())
-	case !st.GetSucceeded():
+	case !st.GetSucceeded() && st.GetFetchFailed() == nil:
 		err = errors.New(st.GetError())
 	}
 	fin := e.sched.TaskFinished(st.GetTid(), ev.ExecutorID, err)

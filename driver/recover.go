@@ -34,6 +34,11 @@ func (e *Engine) recover(ctx context.Context) (hdfscheckpoint.Recovery, error) {
 			e.next[kafkasource.TopicPartition{Topic: r.Topic, Partition: r.Partition}] = r.Until
 		}
 	}
+	if e.stages != nil {
+		if err := e.stages.recover(ctx, e.cfg.Log, rec); err != nil {
+			return rec, err
+		}
+	}
 	if rec.State == nil {
 		return rec, nil
 	}

@@ -178,10 +178,15 @@ func NewStreaming(opts StreamingConfig) (Program, error) {
 		if caps.Aggregate {
 			jobIface = client
 		}
+		var stages *StagesConfig
+		if specs := client.Stages(); len(specs) > 0 {
+			sc := StagesConfigFromApp(opts.Settings, specs)
+			stages = &sc
+		}
 		eng, err := NewEngine(EngineConfig{
 			BatchDuration: batch, Planner: planner, Rate: rate, Log: log, Tasks: set.tasks, Endpoint: ep, NetworkTimeout: set.liveness.NetworkTimeout,
 			Job: jobIface, KeepState: caps.UpdateState, Stop: gs.stopRequested, OnBatchStarted: onBatchStarted, OnBatch: onBatch, OnEvent: opts.OnEvent, Committer: committer,
-			ChunkOffsets: set.chunkOffsets, MinTasks: set.minTasks, Epoch: opts.Epoch, Logger: lg.Named("engine"),
+			ChunkOffsets: set.chunkOffsets, MinTasks: set.minTasks, Stages: stages, Epoch: opts.Epoch, Logger: lg.Named("engine"),
 		})
 		if err != nil {
 			return err

@@ -66,6 +66,9 @@ type JobRunnerConfig struct {
 	Reader RangeReader
 	// Sink takes outputs and rejected records.
 	Sink OutputWriter
+	// Stages runs keyed stages' map and reduce tasks; nil for an
+	// executor of a job without them.
+	Stages *StagesConfig
 	// Logger receives the runner's log.
 	Logger *zap.Logger
 }
@@ -176,6 +179,9 @@ func (r *JobRunner) RunTask(ctx context.Context, t *pb.LaunchTask) *pb.TaskStatu
 	fail := func(format string, a ...any) *pb.TaskStatus {
 		return &pb.TaskStatus{Error: fmt.Sprintf(format, a...)}
 	}
+	if t.GetReduce() != nil {
+		return r.runReduce(ctx, t)
+	}
 	rg := t.GetRange()
 	batchTime := time.UnixMilli(t.GetBatchTimeUnixMs()).UTC()
 	rng := kafkasource.OffsetRange{Topic: rg.GetTopic(), Partition: rg.GetPartition(), From: rg.GetFrom(), Until: rg.GetUntil()}
@@ -183,38 +189,43 @@ func (r *JobRunner) RunTask(ctx context.Context, t *pb.LaunchTask) *pb.TaskStatu
 	if err != nil {
 		return fail("%v", err)
 	}
-	w, err := r.sinkFor(t)
-	if err != nil {
-		return fail("%v", err)
-	}
-	var out sink.PartitionWriter
-	if ro, ok := w.(RangeOpener); ok {
-		out, err = ro.OpenRange(ctx, batchTime, rng, int(t.GetChunkBase()))
-	} else {
-		out, err = w.OpenPartition(ctx, batchTime, rng.Topic, rng.Partition, int(t.GetChunkBase()))
-	}
+	out, keyed, err := r.openMapTask(ctx, t, batchTime, rng)
 	if err != nil {
 		return fail("%v", err)
 	}
 	p := &pipeline{
 		reader: r.cfg.Reader, job: job, out: out, rng: rng, size: t.GetChunkOffsets(), base: int(t.GetChunkBase()),
-		info: sdk.PartitionInfo{BatchTime: batchTime, Topic: rng.Topic, Partition: rng.Partition},
+		info:  sdk.PartitionInfo{BatchTime: batchTime, Topic: rng.Topic, Partition: rng.Partition},
+		keyed: keyed,
 	}
 	if err := p.run(ctx); err != nil {
 		out.Abort()
+		keyed.abort()
 		return fail("task %s: %v", t.GetTaskId(), err)
 	}
 	aggs, err := p.aggregates.reduce(ctx, job)
 	if err != nil {
 		out.Abort()
+		keyed.abort()
 		return fail("task %s: combine aggregates: %v", t.GetTaskId(), err)
+	}
+	// The map output first: a task counts as done only once both are
+	// written, and a map output left by a task whose sink failed is
+	// written again, the same, by its retry.
+	var mapOut *pb.MapOutput
+	var shuffled *pb.ShuffleMetrics
+	if keyed != nil {
+		if mapOut, shuffled, err = keyed.commit(r.cfg.Stages, t); err != nil {
+			out.Abort()
+			return fail("task %s: map output: %v", t.GetTaskId(), err)
+		}
 	}
 	commitStart := time.Now()
 	if err := out.Commit(ctx); err != nil {
 		return fail("task %s: %v", t.GetTaskId(), err)
 	}
 	p.write += time.Since(commitStart)
-	return &pb.TaskStatus{Succeeded: true, Aggregates: aggs, Metrics: &pb.TaskMetrics{
+	return &pb.TaskStatus{Succeeded: true, Aggregates: aggs, MapOutput: mapOut, Shuffle: shuffled, Metrics: &pb.TaskMetrics{
 		RecordsIn:       p.recordsIn,
 		RecordsOut:      p.outputs,
 		RecordsRejected: p.rejected,

@@ -49,6 +49,9 @@ type pipeline struct {
 	recordsIn            int64
 	outputs, rejected    int64
 	aggregates           aggregateSet
+	// keyed takes each chunk's keyed values for a map task's output; nil
+	// for a job without keyed stages.
+	keyed *mapOutput
 }
 
 // run reads, processes and writes the whole range; the first error of any
@@ -190,6 +193,11 @@ func (p *pipeline) processChunks(ctx context.Context, in <-chan *chunk, out chan
 		}
 		p.recordsIn += int64(len(c.records))
 		p.aggregates.add(res.Aggregates)
+		if p.keyed != nil {
+			if err := p.keyed.add(res.Keyed); err != nil {
+				return err
+			}
+		}
 		// Rejected records keep their own copy of the record; the
 		// chunk's records are no longer needed.
 		c.records, c.res = nil, res

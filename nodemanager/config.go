@@ -10,6 +10,7 @@ import (
 	"github.com/spindlehq/spindle/logging"
 	"github.com/spindlehq/spindle/membership"
 	"github.com/spindlehq/spindle/pki"
+	"github.com/spindlehq/spindle/shuffle"
 	"go.uber.org/zap"
 )
 
@@ -75,6 +76,11 @@ type Config struct {
 	Membership membership.Config
 	// Seeds are gossip members to join besides the RM (spindle.memberlist.seeds).
 	Seeds []string
+	// ShuffleService runs the spark_shuffle auxiliary service
+	// (yarn.nodemanager.aux-services lists it) on ShufflePort
+	// (spark.shuffle.service.port; 0 = chosen by the OS).
+	ShuffleService bool
+	ShufflePort    int
 	// SpindleBinary replaces {{SPINDLE_BINARY}} in container commands;
 	// empty = this process's own executable.
 	SpindleBinary string
@@ -212,6 +218,10 @@ func ConfigFrom(c *conf.Config) (Config, error) {
 	cfg.ContainerLogs.MaxBackups = int(backups)
 	cfg.Membership, err = membership.ConfigFrom(c)
 	keep(err)
+	cfg.ShuffleService = hasAuxService(c.Strings("yarn.nodemanager.aux-services"), shuffle.ServiceName)
+	port, err := c.Int(conf.KeyShuffleServicePort)
+	keep(err)
+	cfg.ShufflePort = int(port)
 	cfg.ContainerUsers.LocalUser = c.Get("yarn.nodemanager.linux-container-executor.nonsecure-mode.local-user")
 	cfg.ContainerUsers.LimitUsers, err = c.Bool("yarn.nodemanager.linux-container-executor.nonsecure-mode.limit-users")
 	keep(err)

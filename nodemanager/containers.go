@@ -20,6 +20,7 @@ import (
 	"github.com/spindlehq/spindle/nodemanager/containermonitor"
 	"github.com/spindlehq/spindle/nodemanager/launcher"
 	"github.com/spindlehq/spindle/nodemanager/localizer"
+	"github.com/spindlehq/spindle/shuffle"
 	"go.uber.org/zap"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -127,6 +128,18 @@ func (nm *NodeManager) startContainer(ctx context.Context, req *pb.StartContaine
 	env[launch.EnvGoMemLimit] = strconv.FormatInt(memMB, 10) + "MiB"
 	env[launch.EnvContainerMemoryMB] = strconv.FormatInt(ident.GetResource().GetMemoryMb(), 10)
 	env[launch.EnvLogDir] = c.logDir
+	env[launch.EnvLocalDirs] = localDirsEnv(nm.cfg.LocalDirs, appID)
+	// Executors speak to the shuffle service as this node does.
+	delete(env, launch.EnvInsecurePlaintext)
+	if nm.plaintext() {
+		env[launch.EnvInsecurePlaintext] = "true"
+	}
+	if nm.shuffle != nil {
+		env[launch.EnvShuffleServiceAddress] = nm.shuffle.addr
+		if err := nm.shuffle.initializeApplication(appID, lc.GetServiceData()[shuffle.ServiceName]); err != nil {
+			return id, status.Errorf(codes.InvalidArgument, "start container %s: %s service data: %v", id, shuffle.ServiceName, err)
+		}
+	}
 
 	launchStart := time.Now()
 	command := make([]string, len(lc.GetCommand()))
@@ -145,7 +158,11 @@ func (nm *NodeManager) startContainer(ctx context.Context, req *pb.StartContaine
 	if err == nil {
 		var out containerOutputs
 		if out, err = nm.openContainerOutputs(c.logDir); err == nil {
-			if err = giveDirs(user, env, c.workDir, c.logDir); err != nil {
+			err = giveDirs(user, env, c.workDir, c.logDir)
+			if err == nil {
+				err = giveShuffleDirs(user, nm.cfg.LocalDirs, appID)
+			}
+			if err != nil {
 				out.stdout.Close()
 				out.stderr.Close()
 			}

@@ -9,6 +9,7 @@ import (
 	pb "github.com/spindlehq/spindle/api/spindlepb"
 	"github.com/spindlehq/spindle/launch"
 	"github.com/spindlehq/spindle/nodemanager/launcher"
+	"github.com/spindlehq/spindle/shuffle"
 	"go.uber.org/zap"
 )
 
@@ -113,6 +114,30 @@ func giveDirs(u *launcher.User, env map[string]string, dirs ...string) error {
 		}
 	}
 	env[launch.EnvUser], env[launch.EnvLogname] = u.Name, u.Name
+	return nil
+}
+
+// giveShuffleDirs hands the application's map-output dir on each local
+// dir to the container's user, who writes its executors' map outputs
+// there (LOCAL_DIRS); the NodeManager, as root, still serves and removes
+// them.
+func giveShuffleDirs(u *launcher.User, localDirs []string, appID string) error {
+	if u == nil {
+		return nil
+	}
+	for _, d := range localDirs {
+		appDir := filepath.Join(d, appID)
+		root := shuffle.ShuffleRoot(appDir)
+		if err := os.MkdirAll(root, 0o700); err != nil {
+			return err
+		}
+		if err := os.Chmod(appDir, 0o711); err != nil {
+			return err
+		}
+		if err := u.Own(root); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

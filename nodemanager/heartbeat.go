@@ -158,6 +158,7 @@ func (nm *NodeManager) heartbeatOnce(ctx context.Context) {
 		nm.stopContainer(id, nm.cfg.SigkillDelay, launch.ExitKilledByResourceManager, diagKilledByRM)
 	}
 	nm.logAgg.appsFinished(resp.GetApplicationsToCleanup())
+	nm.shuffle.stopApplications(resp.GetApplicationsToCleanup())
 	if resp.GetAction() == pb.NodeAction_NODE_ACTION_RESYNC {
 		// The RM does not know this node (it restarted, or wrote the node
 		// off as lost): register again with the running containers. The RM

@@ -44,8 +44,10 @@ type NodeManager struct {
 	grpcServer *grpc.Server
 	webServer  *http.Server
 	rmConn     *failover.Conn
-	tracker    pb.ResourceTrackerClient
-	member     *membership.Member
+	// shuffle is the spark_shuffle service; nil when the NM runs none.
+	shuffle *shuffleService
+	tracker pb.ResourceTrackerClient
+	member  *membership.Member
 
 	mu         sync.Mutex
 	containers map[string]*container
@@ -72,6 +74,8 @@ type Addresses struct {
 	NodeID     string `json:"nodeId"`
 	Web        string `json:"webapp"`
 	Memberlist string `json:"memberlist"`
+	// Shuffle is the spark_shuffle service; empty when it does not run.
+	Shuffle string `json:"shuffle,omitempty"`
 }
 
 // New checks cfg and prepares an NM; it gets its keys when it registers.
@@ -156,11 +160,19 @@ func (nm *NodeManager) Start(ctx context.Context) error {
 		nm.webLis.Close()
 		return fmt.Errorf("nodemanager: %w", err)
 	}
+	if nm.cfg.ShuffleService {
+		if err := nm.startShuffleService(); err != nil {
+			nm.lis.Close()
+			nm.webLis.Close()
+			return err
+		}
+	}
 	acfg := nm.cfg.logAggregationConfig()
 	acfg.NodeID, acfg.Apps, acfg.Logger = nm.nodeID, nm.appsOnNode, nm.lg.Named("logaggregation")
 	if nm.logAgg, err = newLogAggregator(acfg); err != nil {
 		nm.lis.Close()
 		nm.webLis.Close()
+		nm.shuffle.stop()
 		return err
 	}
 	if h, _, _ := net.SplitHostPort(nm.cfg.Address); bindaddr.Wildcard(h) && ownIP.IsLoopback() {
@@ -182,6 +194,7 @@ func (nm *NodeManager) Start(ctx context.Context) error {
 	if nm.member, err = membership.Start(mcfg); err != nil {
 		nm.lis.Close()
 		nm.webLis.Close()
+		nm.shuffle.stop()
 		return err
 	}
 	if nm.rmConn, err = failover.DialEncoded(nm.cfg.ResourceTrackerAddress, nm.cfg.Failover, pki.GRPCDialOption(nm.cfg.TLS)); err != nil {
@@ -233,8 +246,15 @@ func (nm *NodeManager) goRun(fn func()) {
 
 // Addresses returns where the NM serves; valid after Start.
 func (nm *NodeManager) Addresses() Addresses {
-	return Addresses{NodeID: nm.nodeID, Web: bindaddr.Advertised(nm.cfg.WebAddress, nm.webLis.Addr()), Memberlist: nm.member.Address()}
+	a := Addresses{NodeID: nm.nodeID, Web: bindaddr.Advertised(nm.cfg.WebAddress, nm.webLis.Addr()), Memberlist: nm.member.Address()}
+	if nm.shuffle != nil {
+		a.Shuffle = nm.shuffle.addr
+	}
+	return a
 }
+
+// Config is the configuration the NM runs with.
+func (nm *NodeManager) Config() Config { return nm.cfg }
 
 // NodeID is host:port of the NM's ContainerManagement service.
 func (nm *NodeManager) NodeID() string { return nm.nodeID }
@@ -253,6 +273,7 @@ func (nm *NodeManager) Stop(ctx context.Context) error {
 	}
 	nm.cancel()
 	nm.grpcServer.Stop()
+	nm.shuffle.stop()
 	err := nm.webServer.Shutdown(ctx)
 	if nm.member != nil {
 		nm.member.Leave(time.Second)

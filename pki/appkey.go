@@ -56,7 +56,13 @@ func NewAppKey(secretB64 string) (*AppKey, error) {
 	if len(secret) < AppSecretLen {
 		return nil, fmt.Errorf("pki: application secret of %d bytes, want %d", len(secret), AppSecretLen)
 	}
-	seed, err := hkdf.Key(sha256.New, secret, nil, appKeyInfo, ed25519.SeedSize)
+	return deriveKey(secret, appKeyInfo)
+}
+
+// deriveKey derives an Ed25519 key and its certificate from secret for
+// the use info names.
+func deriveKey(secret []byte, info string) (*AppKey, error) {
+	seed, err := hkdf.Key(sha256.New, secret, nil, info, ed25519.SeedSize)
 	if err != nil {
 		return nil, fmt.Errorf("pki: derive application key: %w", err)
 	}

@@ -28,6 +28,7 @@ func checkJob[E any](job Job[E]) error {
 		{"Aggregate", reflect.TypeFor[Aggregator[E]](), fmt.Sprintf("Aggregate(%s) (string, []byte, bool)", ev)},
 		{"Reduce", reflect.TypeFor[Aggregator[E]](), "Reduce([]byte, []byte) ([]byte, error) together with Aggregate"},
 		{"UpdateState", reflect.TypeFor[StateUpdater](), "UpdateState(time.Time, string, [][]byte, []byte) ([]byte, bool, error)"},
+		{"Stages", reflect.TypeFor[Keyed[E]](), fmt.Sprintf("Stages(*sdk.Stages[%s])", ev)},
 	}
 	t := reflect.TypeOf(job)
 	for _, m := range methods {

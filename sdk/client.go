@@ -48,20 +48,24 @@ func callError(err error) error {
 	}
 }
 
-func (c *grpcClient) configure(ctx context.Context, conf map[string]string, args []string) (Capabilities, error) {
-	req := &jobpb.ConfigureRequest{Conf: conf, Args: make([][]byte, len(args))}
+func (c *grpcClient) configure(ctx context.Context, conf map[string]string, args []string) (Capabilities, []StageSpec, error) {
+	req := &jobpb.ConfigureRequest{Conf: conf, Args: make([][]byte, len(args)), HostFeatures: hostFeatures}
 	for i, a := range args {
 		req.Args[i] = []byte(a)
 	}
 	resp, err := c.rpc.Configure(ctx, req)
 	if err != nil {
-		return Capabilities{}, callError(err)
+		return Capabilities{}, nil, callError(err)
 	}
 	if serr := stageErrorFromProto(resp.GetError()); serr != nil {
-		return Capabilities{}, serr
+		return Capabilities{}, nil, serr
+	}
+	stages, err := stagesFromProto(resp.GetKeyedStages())
+	if err != nil {
+		return Capabilities{}, nil, err
 	}
 	c.shared.Store(c.lanes != nil && resp.GetCapabilities().GetSharedMemory())
-	return capabilitiesFromProto(resp.GetCapabilities()), nil
+	return capabilitiesFromProto(resp.GetCapabilities()), stages, nil
 }
 
 func (c *grpcClient) processPartition(ctx context.Context, p *Partition) (Result, error) {
@@ -143,9 +147,14 @@ func (c *grpcClient) outputsFromLane(resp *jobpb.ProcessPartitionResponse, l *la
 
 // resultFromProto completes the result of a call that returned outs.
 func resultFromProto(resp *jobpb.ProcessPartitionResponse, p *Partition, outs []Output) (Result, error) {
+	keyed, err := keyedFromProto(resp.GetKeyed())
+	if err != nil {
+		return Result{}, err
+	}
 	res := Result{
 		Outputs:    outs,
 		Aggregates: keyValuesFromProto(resp.GetAggregates()),
+		Keyed:      keyed,
 		Metrics:    metricsFromProto(resp.GetMetrics()),
 	}
 	if rej := resp.GetRejected(); len(rej) > 0 {
@@ -199,4 +208,19 @@ func (c *grpcClient) updateState(ctx context.Context, batchTime time.Time, in []
 		}
 	}
 	return out, nil
+}
+
+func (c *grpcClient) reduceKeys(ctx context.Context, call *ReduceKeysCall) (ReduceKeysResult, error) {
+	resp, err := c.rpc.ReduceKeys(ctx, reduceKeysToProto(call))
+	if err != nil {
+		return ReduceKeysResult{}, callError(err)
+	}
+	if serr := stageErrorFromProto(resp.GetError()); serr != nil {
+		return ReduceKeysResult{}, serr
+	}
+	outs, err := outputsFromProto(resp.GetOutputs())
+	if err != nil {
+		return ReduceKeysResult{}, err
+	}
+	return ReduceKeysResult{Results: keyResultsFromProto(resp.GetResults()), Outputs: outs, TableRows: keyValuesFromProto(resp.GetTableRows())}, nil
 }

@@ -393,13 +393,18 @@ func nonNil(b []byte) []byte {
 }
 
 var stageToProtoMap = map[Stage]jobpb.Stage{
-	StageConfigure:   jobpb.Stage_STAGE_CONFIGURE,
-	StageParse:       jobpb.Stage_STAGE_PARSE,
-	StageEnrich:      jobpb.Stage_STAGE_ENRICH,
-	StageEmit:        jobpb.Stage_STAGE_EMIT,
-	StageAggregate:   jobpb.Stage_STAGE_AGGREGATE,
-	StageReduce:      jobpb.Stage_STAGE_REDUCE,
-	StageUpdateState: jobpb.Stage_STAGE_UPDATE_STATE,
+	StageConfigure:    jobpb.Stage_STAGE_CONFIGURE,
+	StageParse:        jobpb.Stage_STAGE_PARSE,
+	StageEnrich:       jobpb.Stage_STAGE_ENRICH,
+	StageEmit:         jobpb.Stage_STAGE_EMIT,
+	StageAggregate:    jobpb.Stage_STAGE_AGGREGATE,
+	StageReduce:       jobpb.Stage_STAGE_REDUCE,
+	StageUpdateState:  jobpb.Stage_STAGE_UPDATE_STATE,
+	StageKey:          jobpb.Stage_STAGE_KEY,
+	StageInverse:      jobpb.Stage_STAGE_INVERSE,
+	StageMapWithState: jobpb.Stage_STAGE_MAP_WITH_STATE,
+	StageEmitKeyed:    jobpb.Stage_STAGE_EMIT_KEYED,
+	StageTable:        jobpb.Stage_STAGE_TABLE,
 }
 
 func stageToProto(s Stage) jobpb.Stage {

@@ -64,15 +64,15 @@ type inProcess struct {
 	stopped atomic.Bool
 }
 
-func (c *inProcess) configure(ctx context.Context, conf map[string]string, args []string) (Capabilities, error) {
+func (c *inProcess) configure(ctx context.Context, conf map[string]string, args []string) (Capabilities, []StageSpec, error) {
 	if c.stopped.Load() {
-		return Capabilities{}, ErrStopped
+		return Capabilities{}, nil, ErrStopped
 	}
 	if conf == nil {
 		conf = map[string]string{}
 	}
-	caps, err := c.impl.configure(ctx, conf, args)
-	return caps, cleanStageError(err)
+	caps, stages, err := c.impl.configure(ctx, conf, args, hostFeatures)
+	return caps, stages, cleanStageError(err)
 }
 
 func (c *inProcess) processPartition(ctx context.Context, p *Partition) (Result, error) {
@@ -84,7 +84,7 @@ func (c *inProcess) processPartition(ctx context.Context, p *Partition) (Result,
 	if err != nil {
 		return Result{}, cleanStageError(err)
 	}
-	res := Result{Outputs: pr.outputs, Aggregates: pr.aggregates, Metrics: pr.metrics}
+	res := Result{Outputs: pr.outputs, Aggregates: pr.aggregates, Keyed: pr.keyed, Metrics: pr.metrics}
 	if len(pr.rejected) > 0 {
 		res.Rejected = make([]Rejected, len(pr.rejected))
 		for i, r := range pr.rejected {
@@ -109,6 +109,14 @@ func (c *inProcess) updateState(ctx context.Context, batchTime time.Time, in []S
 	}
 	out, err := c.impl.updateState(ctx, batchTime.UTC(), in)
 	return out, cleanStageError(err)
+}
+
+func (c *inProcess) reduceKeys(ctx context.Context, call *ReduceKeysCall) (ReduceKeysResult, error) {
+	if c.stopped.Load() {
+		return ReduceKeysResult{}, ErrStopped
+	}
+	res, err := c.impl.reduceKeys(ctx, call)
+	return res, cleanStageError(err)
 }
 
 // cleanStageError gives a StageError's message the form it has after

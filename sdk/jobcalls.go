@@ -12,10 +12,11 @@ import (
 // ErrAlreadyConfigured, ErrUnsupported, ErrProtocol or the reason the
 // call did not reach the job.
 type jobCalls interface {
-	configure(ctx context.Context, conf map[string]string, args []string) (Capabilities, error)
+	configure(ctx context.Context, conf map[string]string, args []string) (Capabilities, []StageSpec, error)
 	processPartition(ctx context.Context, p *Partition) (Result, error)
 	reduce(ctx context.Context, groups []KeyValues) ([]KeyValue, error)
 	updateState(ctx context.Context, batchTime time.Time, in []StateInput) ([]StateOutput, error)
+	reduceKeys(ctx context.Context, call *ReduceKeysCall) (ReduceKeysResult, error)
 }
 
 var (

@@ -38,6 +38,8 @@ type JobClient struct {
 	flush func()
 	// pid is the plugin's process id; 0 for a job in this process.
 	pid int
+	// stages are the job's keyed stages, known once it is configured.
+	stages []StageSpec
 }
 
 // startResult carries the outcome of starting a plugin.
@@ -212,10 +214,12 @@ func fileSHA256(path string) string {
 // the optional interfaces the job implements. A failure of the job's
 // Configure is a *StageError.
 func (c *JobClient) Configure(ctx context.Context, conf map[string]string, args []string) (Capabilities, error) {
-	caps, err := c.rpc.configure(ctx, conf, args)
+	caps, stages, err := c.rpc.configure(ctx, conf, args)
 	if err != nil {
 		return Capabilities{}, fmt.Errorf("sdk: job %s: configure: %w", c.name, err)
 	}
+	caps.Keyed = len(stages) > 0
+	c.stages = stages
 	return caps, nil
 }
 

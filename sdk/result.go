@@ -12,6 +12,10 @@ type Result struct {
 	// Aggregates holds one partial aggregate per key, already reduced
 	// within the partition, in the order the keys first appeared.
 	Aggregates []KeyValue
+	// Keyed holds the keyed values the partition gives each keyed stage,
+	// by stage and side: for a ReduceByKey stage one value per key,
+	// reduced within the partition.
+	Keyed []KeyedValues
 	// Metrics describe the call.
 	Metrics Metrics
 }
@@ -63,4 +67,18 @@ type Capabilities struct {
 	Aggregate bool
 	// UpdateState: the job implements StateUpdater.
 	UpdateState bool
+	// Keyed: the job has keyed stages (Keyed); JobClient.Stages lists
+	// them.
+	Keyed bool
+}
+
+// KeyedValues are the keyed values of one side of one keyed stage, from
+// one partition: Keys[i] has Values[i].
+type KeyedValues struct {
+	// Stage is the stage's position among the job's keyed stages.
+	Stage int
+	// Side is 0, or 1 for the right side of a join.
+	Side   int
+	Keys   []string
+	Values [][]byte
 }

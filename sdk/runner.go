@@ -16,10 +16,11 @@ import (
 // ErrNotConfigured, ErrAlreadyConfigured or ErrUnsupported for calls that
 // come at the wrong time, or the context's error.
 type processor interface {
-	configure(ctx context.Context, conf map[string]string, args []string) (Capabilities, error)
+	configure(ctx context.Context, conf map[string]string, args, hostFeatures []string) (Capabilities, []StageSpec, error)
 	processPartition(ctx context.Context, p *Partition) (partitionResult, error)
 	reduce(ctx context.Context, groups []KeyValues) ([]KeyValue, error)
 	updateState(ctx context.Context, batchTime time.Time, in []StateInput) ([]StateOutput, error)
+	reduceKeys(ctx context.Context, call *ReduceKeysCall) (ReduceKeysResult, error)
 }
 
 // rejection is a rejected record by its index in the partition; the host
@@ -35,6 +36,7 @@ type partitionResult struct {
 	outputs    []Output
 	rejected   []rejection
 	aggregates []KeyValue
+	keyed      []KeyedValues
 	metrics    Metrics
 }
 
@@ -46,8 +48,11 @@ type runner[E any] struct {
 	enricher   Enricher[E]
 	aggregator Aggregator[E]
 	updater    StateUpdater
-	log        *zap.Logger
-	level      zap.AtomicLevel
+	keyedJob   Keyed[E]
+	// stages are the keyed stages the job declared at Configure.
+	stages *Stages[E]
+	log    *zap.Logger
+	level  zap.AtomicLevel
 
 	mu         sync.Mutex // serialises configure
 	configured atomic.Bool
@@ -65,34 +70,38 @@ func newRunner[E any](job Job[E], appLog *zap.Logger, level zap.AtomicLevel) (*r
 	r.enricher, _ = job.(Enricher[E])
 	r.aggregator, _ = job.(Aggregator[E])
 	r.updater, _ = job.(StateUpdater)
+	r.keyedJob, _ = job.(Keyed[E])
 	return r, nil
 }
 
 func (r *runner[E]) capabilities() Capabilities {
-	return Capabilities{Enrich: r.enricher != nil, Aggregate: r.aggregator != nil, UpdateState: r.updater != nil}
+	return Capabilities{Enrich: r.enricher != nil, Aggregate: r.aggregator != nil, UpdateState: r.updater != nil, Keyed: r.stages != nil}
 }
 
-func (r *runner[E]) configure(ctx context.Context, conf map[string]string, args []string) (Capabilities, error) {
+func (r *runner[E]) configure(ctx context.Context, conf map[string]string, args, hostFeatures []string) (Capabilities, []StageSpec, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.configured.Load() {
-		return Capabilities{}, ErrAlreadyConfigured
+		return Capabilities{}, nil, ErrAlreadyConfigured
 	}
 	if v, ok := conf[ConfLogLevel]; ok {
 		lvl, err := parseLogLevel(v)
 		if err != nil {
-			return Capabilities{}, &StageError{Stage: StageConfigure, Message: err.Error()}
+			return Capabilities{}, nil, &StageError{Stage: StageConfigure, Message: err.Error()}
 		}
 		r.level.SetLevel(lvl)
 	}
 	if r.configurer != nil {
 		jc := JobContext{Conf: conf, Args: args, Logger: r.log}
 		if serr := r.guard(StageConfigure, "", func() error { return r.configurer.Configure(ctx, jc) }); serr != nil {
-			return Capabilities{}, serr
+			return Capabilities{}, nil, serr
 		}
 	}
+	if serr := r.declareStages(hostFeatures); serr != nil {
+		return Capabilities{}, nil, serr
+	}
 	r.configured.Store(true)
-	return r.capabilities(), nil
+	return r.capabilities(), r.stageSpecs(), nil
 }
 
 func (r *runner[E]) processPartition(ctx context.Context, p *Partition) (partitionResult, error) {
@@ -150,6 +159,13 @@ func (r *runner[E]) processPartition(ctx context.Context, p *Partition) (partiti
 		}
 		res.aggregates = aggs
 		res.metrics.Aggregate = time.Since(start)
+	}
+	if r.stages != nil {
+		start = time.Now()
+		if res.keyed, serr = r.keyValues(events); serr != nil {
+			return res, serr
+		}
+		res.metrics.Aggregate += time.Since(start)
 	}
 	res.metrics.Rejected = int64(len(res.rejected))
 	res.metrics.Outputs = int64(len(res.outputs))

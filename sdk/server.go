@@ -93,7 +93,7 @@ func (s *grpcServer) Configure(ctx context.Context, req *jobpb.ConfigureRequest)
 	if conf == nil {
 		conf = map[string]string{}
 	}
-	caps, err := s.impl.configure(ctx, conf, args)
+	caps, stages, err := s.impl.configure(ctx, conf, args, req.GetHostFeatures())
 	if serr, ok := errors.AsType[*StageError](err); ok {
 		return &jobpb.ConfigureResponse{Error: stageErrorToProto(serr)}, nil
 	} else if err != nil {
@@ -101,7 +101,7 @@ func (s *grpcServer) Configure(ctx context.Context, req *jobpb.ConfigureRequest)
 	}
 	pc := capabilitiesToProto(caps)
 	pc.SharedMemory = s.shared != nil
-	return &jobpb.ConfigureResponse{Capabilities: pc}, nil
+	return &jobpb.ConfigureResponse{Capabilities: pc, KeyedStages: stagesToProto(stages)}, nil
 }
 
 // processPartition runs the job's stages over one partition. The
@@ -148,7 +148,7 @@ func (s *grpcServer) processPartition(ctx context.Context, req *jobpb.ProcessPar
 	} else if err != nil {
 		return nil, statusOf(err)
 	}
-	resp := &jobpb.ProcessPartitionResponse{Aggregates: keyValuesToProto(res.aggregates)}
+	resp := &jobpb.ProcessPartitionResponse{Aggregates: keyValuesToProto(res.aggregates), Keyed: keyedToProto(res.keyed)}
 	// Outputs go to the lane when there is one and they fit.
 	if n, ok := 0, false; len(res.outputs) > 0 && room != nil {
 		if n, ok = putSharedOutputs(room, res.outputs); ok {
@@ -190,4 +190,15 @@ func (s *grpcServer) UpdateState(ctx context.Context, req *jobpb.UpdateStateRequ
 		return nil, statusOf(err)
 	}
 	return &jobpb.UpdateStateResponse{States: stateOutputsToProto(out)}, nil
+}
+
+// ReduceKeys runs a keyed stage's reduce side.
+func (s *grpcServer) ReduceKeys(ctx context.Context, req *jobpb.ReduceKeysRequest) (*jobpb.ReduceKeysResponse, error) {
+	res, err := s.impl.reduceKeys(ctx, reduceKeysFromProto(req))
+	if serr, ok := errors.AsType[*StageError](err); ok {
+		return &jobpb.ReduceKeysResponse{Error: stageErrorToProto(serr)}, nil
+	} else if err != nil {
+		return nil, statusOf(err)
+	}
+	return &jobpb.ReduceKeysResponse{Results: keyResultsToProto(res.Results), Outputs: outputsToProto(res.Outputs, nil), TableRows: keyValuesToProto(res.TableRows)}, nil
 }

@@ -16,6 +16,15 @@ const (
 	StageAggregate   Stage = "aggregate"
 	StageReduce      Stage = "reduce"
 	StageUpdateState Stage = "update_state"
+	// The parts of a keyed stage (see Keyed): its key function on the
+	// map side, its inverse, mapWithState and Emit functions on the
+	// reduce side (its reduce function fails as StageReduce, its update
+	// function as StageUpdateState), and the parsing of a joined table.
+	StageKey          Stage = "key"
+	StageInverse      Stage = "inverse"
+	StageMapWithState Stage = "map_with_state"
+	StageEmitKeyed    Stage = "emit_keyed"
+	StageTable        Stage = "table"
 )
 
 // StageError is a failure of the job's own code: an error a stage

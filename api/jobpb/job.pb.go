@@ -46,29 +46,47 @@ const (
 	Stage_STAGE_AGGREGATE    Stage = 5
 	Stage_STAGE_REDUCE       Stage = 6
 	Stage_STAGE_UPDATE_STATE Stage = 7
+	// The parts of a keyed stage: its key function on the map side, its
+	// reduce, inverse, mapWithState and Emit functions on the reduce side,
+	// and the parsing of a joined table's rows.
+	Stage_STAGE_KEY            Stage = 8
+	Stage_STAGE_INVERSE        Stage = 9
+	Stage_STAGE_MAP_WITH_STATE Stage = 10
+	Stage_STAGE_EMIT_KEYED     Stage = 11
+	Stage_STAGE_TABLE          Stage = 12
 )
 
 // Enum value maps for Stage.
 var (
 	Stage_name = map[int32]string{
-		0: "STAGE_UNSPECIFIED",
-		1: "STAGE_CONFIGURE",
-		2: "STAGE_PARSE",
-		3: "STAGE_ENRICH",
-		4: "STAGE_EMIT",
-		5: "STAGE_AGGREGATE",
-		6: "STAGE_REDUCE",
-		7: "STAGE_UPDATE_STATE",
+		0:  "STAGE_UNSPECIFIED",
+		1:  "STAGE_CONFIGURE",
+		2:  "STAGE_PARSE",
+		3:  "STAGE_ENRICH",
+		4:  "STAGE_EMIT",
+		5:  "STAGE_AGGREGATE",
+		6:  "STAGE_REDUCE",
+		7:  "STAGE_UPDATE_STATE",
+		8:  "STAGE_KEY",
+		9:  "STAGE_INVERSE",
+		10: "STAGE_MAP_WITH_STATE",
+		11: "STAGE_EMIT_KEYED",
+		12: "STAGE_TABLE",
 	}
 	Stage_value = map[string]int32{
-		"STAGE_UNSPECIFIED":  0,
-		"STAGE_CONFIGURE":    1,
-		"STAGE_PARSE":        2,
-		"STAGE_ENRICH":       3,
-		"STAGE_EMIT":         4,
-		"STAGE_AGGREGATE":    5,
-		"STAGE_REDUCE":       6,
-		"STAGE_UPDATE_STATE": 7,
+		"STAGE_UNSPECIFIED":    0,
+		"STAGE_CONFIGURE":      1,
+		"STAGE_PARSE":          2,
+		"STAGE_ENRICH":         3,
+		"STAGE_EMIT":           4,
+		"STAGE_AGGREGATE":      5,
+		"STAGE_REDUCE":         6,
+		"STAGE_UPDATE_STATE":   7,
+		"STAGE_KEY":            8,
+		"STAGE_INVERSE":        9,
+		"STAGE_MAP_WITH_STATE": 10,
+		"STAGE_EMIT_KEYED":     11,
+		"STAGE_TABLE":          12,
 	}
 )
 
@@ -97,6 +115,120 @@ func (x Stage) Number() protoreflect.EnumNumber {
 // Deprecated: Use Stage.Descriptor instead.
 func (Stage) EnumDescriptor() ([]byte, []int) {
 	return file_job_proto_rawDescGZIP(), []int{0}
+}
+
+type KeyedStage_Kind int32
+
+const (
+	KeyedStage_KIND_UNSPECIFIED KeyedStage_Kind = 0
+	// REDUCE_BY_KEY: values combined with the stage's reduce function.
+	KeyedStage_REDUCE_BY_KEY KeyedStage_Kind = 1
+	// GROUP_BY_KEY: every value of a key, uncombined.
+	KeyedStage_GROUP_BY_KEY KeyedStage_Kind = 2
+	// JOIN: values of two sides joined by key within a batch.
+	KeyedStage_JOIN KeyedStage_Kind = 3
+	// JOIN_TABLE: values joined with a table read from the storage layer.
+	KeyedStage_JOIN_TABLE KeyedStage_Kind = 4
+)
+
+// Enum value maps for KeyedStage_Kind.
+var (
+	KeyedStage_Kind_name = map[int32]string{
+		0: "KIND_UNSPECIFIED",
+		1: "REDUCE_BY_KEY",
+		2: "GROUP_BY_KEY",
+		3: "JOIN",
+		4: "JOIN_TABLE",
+	}
+	KeyedStage_Kind_value = map[string]int32{
+		"KIND_UNSPECIFIED": 0,
+		"REDUCE_BY_KEY":    1,
+		"GROUP_BY_KEY":     2,
+		"JOIN":             3,
+		"JOIN_TABLE":       4,
+	}
+)
+
+func (x KeyedStage_Kind) Enum() *KeyedStage_Kind {
+	p := new(KeyedStage_Kind)
+	*p = x
+	return p
+}
+
+func (x KeyedStage_Kind) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (KeyedStage_Kind) Descriptor() protoreflect.EnumDescriptor {
+	return file_job_proto_enumTypes[1].Descriptor()
+}
+
+func (KeyedStage_Kind) Type() protoreflect.EnumType {
+	return &file_job_proto_enumTypes[1]
+}
+
+func (x KeyedStage_Kind) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use KeyedStage_Kind.Descriptor instead.
+func (KeyedStage_Kind) EnumDescriptor() ([]byte, []int) {
+	return file_job_proto_rawDescGZIP(), []int{4, 0}
+}
+
+type KeyedStage_State int32
+
+const (
+	KeyedStage_STATE_NONE KeyedStage_State = 0
+	// UPDATE_STATE_BY_KEY: state per key, updated every batch.
+	KeyedStage_UPDATE_STATE_BY_KEY KeyedStage_State = 1
+	// MAP_WITH_STATE: state per key, with a timeout for idle keys.
+	KeyedStage_MAP_WITH_STATE KeyedStage_State = 2
+	// WINDOW: reduceByKeyAndWindow.
+	KeyedStage_WINDOW KeyedStage_State = 3
+)
+
+// Enum value maps for KeyedStage_State.
+var (
+	KeyedStage_State_name = map[int32]string{
+		0: "STATE_NONE",
+		1: "UPDATE_STATE_BY_KEY",
+		2: "MAP_WITH_STATE",
+		3: "WINDOW",
+	}
+	KeyedStage_State_value = map[string]int32{
+		"STATE_NONE":          0,
+		"UPDATE_STATE_BY_KEY": 1,
+		"MAP_WITH_STATE":      2,
+		"WINDOW":              3,
+	}
+)
+
+func (x KeyedStage_State) Enum() *KeyedStage_State {
+	p := new(KeyedStage_State)
+	*p = x
+	return p
+}
+
+func (x KeyedStage_State) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (KeyedStage_State) Descriptor() protoreflect.EnumDescriptor {
+	return file_job_proto_enumTypes[2].Descriptor()
+}
+
+func (KeyedStage_State) Type() protoreflect.EnumType {
+	return &file_job_proto_enumTypes[2]
+}
+
+func (x KeyedStage_State) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use KeyedStage_State.Descriptor instead.
+func (KeyedStage_State) EnumDescriptor() ([]byte, []int) {
+	return file_job_proto_rawDescGZIP(), []int{4, 1}
 }
 
 // StageError is a failure of the job's code: an error it returned, or a
@@ -177,7 +309,11 @@ type ConfigureRequest struct {
 	Conf map[string]string `protobuf:"bytes,1,rep,name=conf,proto3" json:"conf,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	// args are the job's command-line arguments, as given to spindle submit;
 	// bytes because arguments need not be valid UTF-8.
-	Args          [][]byte `protobuf:"bytes,2,rep,name=args,proto3" json:"args,omitempty"`
+	Args [][]byte `protobuf:"bytes,2,rep,name=args,proto3" json:"args,omitempty"`
+	// host_features names what the host runs beyond version 2 of the
+	// protocol: "keyed-stages-v1". A job that needs a feature its host does
+	// not list fails to configure, rather than have a part of it ignored.
+	HostFeatures  []string `protobuf:"bytes,3,rep,name=host_features,json=hostFeatures,proto3" json:"host_features,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -222,6 +358,13 @@ func (x *ConfigureRequest) GetConf() map[string]string {
 func (x *ConfigureRequest) GetArgs() [][]byte {
 	if x != nil {
 		return x.Args
+	}
+	return nil
+}
+
+func (x *ConfigureRequest) GetHostFeatures() []string {
+	if x != nil {
+		return x.HostFeatures
 	}
 	return nil
 }
@@ -299,9 +442,12 @@ func (x *Capabilities) GetSharedMemory() bool {
 }
 
 type ConfigureResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Capabilities  *Capabilities          `protobuf:"bytes,1,opt,name=capabilities,proto3" json:"capabilities,omitempty"`
-	Error         *StageError            `protobuf:"bytes,2,opt,name=error,proto3" json:"error,omitempty"`
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	Capabilities *Capabilities          `protobuf:"bytes,1,opt,name=capabilities,proto3" json:"capabilities,omitempty"`
+	Error        *StageError            `protobuf:"bytes,2,opt,name=error,proto3" json:"error,omitempty"`
+	// keyed_stages are the job's keyed stages, in the order it declared
+	// them; a stage's position is its number in the calls below.
+	KeyedStages   []*KeyedStage `protobuf:"bytes,3,rep,name=keyed_stages,json=keyedStages,proto3" json:"keyed_stages,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -348,6 +494,143 @@ func (x *ConfigureResponse) GetError() *StageError {
 		return x.Error
 	}
 	return nil
+}
+
+func (x *ConfigureResponse) GetKeyedStages() []*KeyedStage {
+	if x != nil {
+		return x.KeyedStages
+	}
+	return nil
+}
+
+// KeyedStage is one keyed stage a job declared: a shuffle by key after
+// the map side, and what its reduce side does.
+type KeyedStage struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Name  string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Kind  KeyedStage_Kind        `protobuf:"varint,2,opt,name=kind,proto3,enum=spindle.job.v1.KeyedStage_Kind" json:"kind,omitempty"`
+	// partitions: the number of reduce partitions; 0 = the application's
+	// spark.default.parallelism.
+	Partitions int32            `protobuf:"varint,3,opt,name=partitions,proto3" json:"partitions,omitempty"`
+	State      KeyedStage_State `protobuf:"varint,4,opt,name=state,proto3,enum=spindle.job.v1.KeyedStage_State" json:"state,omitempty"`
+	TimeoutMs  int64            `protobuf:"varint,5,opt,name=timeout_ms,json=timeoutMs,proto3" json:"timeout_ms,omitempty"`
+	WindowMs   int64            `protobuf:"varint,6,opt,name=window_ms,json=windowMs,proto3" json:"window_ms,omitempty"`
+	SlideMs    int64            `protobuf:"varint,7,opt,name=slide_ms,json=slideMs,proto3" json:"slide_ms,omitempty"`
+	// inverse: the window has an inverse reduce function.
+	Inverse   bool   `protobuf:"varint,8,opt,name=inverse,proto3" json:"inverse,omitempty"`
+	TableUri  string `protobuf:"bytes,9,opt,name=table_uri,json=tableUri,proto3" json:"table_uri,omitempty"`
+	LeftOuter bool   `protobuf:"varint,10,opt,name=left_outer,json=leftOuter,proto3" json:"left_outer,omitempty"`
+	// emit: the stage has an Emit function.
+	Emit          bool `protobuf:"varint,11,opt,name=emit,proto3" json:"emit,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *KeyedStage) Reset() {
+	*x = KeyedStage{}
+	mi := &file_job_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *KeyedStage) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*KeyedStage) ProtoMessage() {}
+
+func (x *KeyedStage) ProtoReflect() protoreflect.Message {
+	mi := &file_job_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use KeyedStage.ProtoReflect.Descriptor instead.
+func (*KeyedStage) Descriptor() ([]byte, []int) {
+	return file_job_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *KeyedStage) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *KeyedStage) GetKind() KeyedStage_Kind {
+	if x != nil {
+		return x.Kind
+	}
+	return KeyedStage_KIND_UNSPECIFIED
+}
+
+func (x *KeyedStage) GetPartitions() int32 {
+	if x != nil {
+		return x.Partitions
+	}
+	return 0
+}
+
+func (x *KeyedStage) GetState() KeyedStage_State {
+	if x != nil {
+		return x.State
+	}
+	return KeyedStage_STATE_NONE
+}
+
+func (x *KeyedStage) GetTimeoutMs() int64 {
+	if x != nil {
+		return x.TimeoutMs
+	}
+	return 0
+}
+
+func (x *KeyedStage) GetWindowMs() int64 {
+	if x != nil {
+		return x.WindowMs
+	}
+	return 0
+}
+
+func (x *KeyedStage) GetSlideMs() int64 {
+	if x != nil {
+		return x.SlideMs
+	}
+	return 0
+}
+
+func (x *KeyedStage) GetInverse() bool {
+	if x != nil {
+		return x.Inverse
+	}
+	return false
+}
+
+func (x *KeyedStage) GetTableUri() string {
+	if x != nil {
+		return x.TableUri
+	}
+	return ""
+}
+
+func (x *KeyedStage) GetLeftOuter() bool {
+	if x != nil {
+		return x.LeftOuter
+	}
+	return false
+}
+
+func (x *KeyedStage) GetEmit() bool {
+	if x != nil {
+		return x.Emit
+	}
+	return false
 }
 
 // Records are a partition's records column by column, so that a whole
@@ -404,7 +687,7 @@ type Records struct {
 
 func (x *Records) Reset() {
 	*x = Records{}
-	mi := &file_job_proto_msgTypes[4]
+	mi := &file_job_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -416,7 +699,7 @@ func (x *Records) String() string {
 func (*Records) ProtoMessage() {}
 
 func (x *Records) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[4]
+	mi := &file_job_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -429,7 +712,7 @@ func (x *Records) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Records.ProtoReflect.Descriptor instead.
 func (*Records) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{4}
+	return file_job_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *Records) GetCount() uint32 {
@@ -571,7 +854,7 @@ type SharedLane struct {
 
 func (x *SharedLane) Reset() {
 	*x = SharedLane{}
-	mi := &file_job_proto_msgTypes[5]
+	mi := &file_job_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -583,7 +866,7 @@ func (x *SharedLane) String() string {
 func (*SharedLane) ProtoMessage() {}
 
 func (x *SharedLane) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[5]
+	mi := &file_job_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -596,7 +879,7 @@ func (x *SharedLane) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SharedLane.ProtoReflect.Descriptor instead.
 func (*SharedLane) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{5}
+	return file_job_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *SharedLane) GetOffset() uint64 {
@@ -643,7 +926,7 @@ type ProcessPartitionRequest struct {
 
 func (x *ProcessPartitionRequest) Reset() {
 	*x = ProcessPartitionRequest{}
-	mi := &file_job_proto_msgTypes[6]
+	mi := &file_job_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -655,7 +938,7 @@ func (x *ProcessPartitionRequest) String() string {
 func (*ProcessPartitionRequest) ProtoMessage() {}
 
 func (x *ProcessPartitionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[6]
+	mi := &file_job_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -668,7 +951,7 @@ func (x *ProcessPartitionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProcessPartitionRequest.ProtoReflect.Descriptor instead.
 func (*ProcessPartitionRequest) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{6}
+	return file_job_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *ProcessPartitionRequest) GetBatchTime() *timestamppb.Timestamp {
@@ -729,7 +1012,7 @@ type Outputs struct {
 
 func (x *Outputs) Reset() {
 	*x = Outputs{}
-	mi := &file_job_proto_msgTypes[7]
+	mi := &file_job_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -741,7 +1024,7 @@ func (x *Outputs) String() string {
 func (*Outputs) ProtoMessage() {}
 
 func (x *Outputs) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[7]
+	mi := &file_job_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -754,7 +1037,7 @@ func (x *Outputs) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Outputs.ProtoReflect.Descriptor instead.
 func (*Outputs) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{7}
+	return file_job_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *Outputs) GetCount() uint32 {
@@ -820,7 +1103,7 @@ type Rejected struct {
 
 func (x *Rejected) Reset() {
 	*x = Rejected{}
-	mi := &file_job_proto_msgTypes[8]
+	mi := &file_job_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -832,7 +1115,7 @@ func (x *Rejected) String() string {
 func (*Rejected) ProtoMessage() {}
 
 func (x *Rejected) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[8]
+	mi := &file_job_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -845,7 +1128,7 @@ func (x *Rejected) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Rejected.ProtoReflect.Descriptor instead.
 func (*Rejected) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{8}
+	return file_job_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *Rejected) GetRecordIndex() int32 {
@@ -881,7 +1164,7 @@ type KeyValue struct {
 
 func (x *KeyValue) Reset() {
 	*x = KeyValue{}
-	mi := &file_job_proto_msgTypes[9]
+	mi := &file_job_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -893,7 +1176,7 @@ func (x *KeyValue) String() string {
 func (*KeyValue) ProtoMessage() {}
 
 func (x *KeyValue) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[9]
+	mi := &file_job_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -906,7 +1189,7 @@ func (x *KeyValue) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KeyValue.ProtoReflect.Descriptor instead.
 func (*KeyValue) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{9}
+	return file_job_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *KeyValue) GetKey() []byte {
@@ -943,7 +1226,7 @@ type Metrics struct {
 
 func (x *Metrics) Reset() {
 	*x = Metrics{}
-	mi := &file_job_proto_msgTypes[10]
+	mi := &file_job_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -955,7 +1238,7 @@ func (x *Metrics) String() string {
 func (*Metrics) ProtoMessage() {}
 
 func (x *Metrics) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[10]
+	mi := &file_job_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -968,7 +1251,7 @@ func (x *Metrics) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Metrics.ProtoReflect.Descriptor instead.
 func (*Metrics) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{10}
+	return file_job_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *Metrics) GetRecordsIn() int64 {
@@ -1053,19 +1336,22 @@ type ProcessPartitionResponse struct {
 	// outputs holds every column, or, with shared_outputs set, only count
 	// and the destination columns: the key and value columns are in the
 	// request's lane, in the layout of the sdk's sharedOutputs.
-	Outputs       *Outputs      `protobuf:"bytes,1,opt,name=outputs,proto3" json:"outputs,omitempty"`
-	Rejected      []*Rejected   `protobuf:"bytes,2,rep,name=rejected,proto3" json:"rejected,omitempty"`
-	Aggregates    []*KeyValue   `protobuf:"bytes,3,rep,name=aggregates,proto3" json:"aggregates,omitempty"`
-	Metrics       *Metrics      `protobuf:"bytes,4,opt,name=metrics,proto3" json:"metrics,omitempty"`
-	Error         *StageError   `protobuf:"bytes,5,opt,name=error,proto3" json:"error,omitempty"`
-	SharedOutputs *SharedRegion `protobuf:"bytes,16,opt,name=shared_outputs,json=sharedOutputs,proto3" json:"shared_outputs,omitempty"`
+	Outputs    *Outputs    `protobuf:"bytes,1,opt,name=outputs,proto3" json:"outputs,omitempty"`
+	Rejected   []*Rejected `protobuf:"bytes,2,rep,name=rejected,proto3" json:"rejected,omitempty"`
+	Aggregates []*KeyValue `protobuf:"bytes,3,rep,name=aggregates,proto3" json:"aggregates,omitempty"`
+	Metrics    *Metrics    `protobuf:"bytes,4,opt,name=metrics,proto3" json:"metrics,omitempty"`
+	Error      *StageError `protobuf:"bytes,5,opt,name=error,proto3" json:"error,omitempty"`
+	// keyed holds the keyed values the partition gives each keyed stage, by
+	// stage and side, for the shuffle.
+	Keyed         []*KeyedValues `protobuf:"bytes,6,rep,name=keyed,proto3" json:"keyed,omitempty"`
+	SharedOutputs *SharedRegion  `protobuf:"bytes,16,opt,name=shared_outputs,json=sharedOutputs,proto3" json:"shared_outputs,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ProcessPartitionResponse) Reset() {
 	*x = ProcessPartitionResponse{}
-	mi := &file_job_proto_msgTypes[11]
+	mi := &file_job_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1077,7 +1363,7 @@ func (x *ProcessPartitionResponse) String() string {
 func (*ProcessPartitionResponse) ProtoMessage() {}
 
 func (x *ProcessPartitionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[11]
+	mi := &file_job_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1090,7 +1376,7 @@ func (x *ProcessPartitionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProcessPartitionResponse.ProtoReflect.Descriptor instead.
 func (*ProcessPartitionResponse) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{11}
+	return file_job_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ProcessPartitionResponse) GetOutputs() *Outputs {
@@ -1128,9 +1414,112 @@ func (x *ProcessPartitionResponse) GetError() *StageError {
 	return nil
 }
 
+func (x *ProcessPartitionResponse) GetKeyed() []*KeyedValues {
+	if x != nil {
+		return x.Keyed
+	}
+	return nil
+}
+
 func (x *ProcessPartitionResponse) GetSharedOutputs() *SharedRegion {
 	if x != nil {
 		return x.SharedOutputs
+	}
+	return nil
+}
+
+// KeyedValues are the keyed values of one side of one keyed stage, column
+// by column: key_lengths and value_lengths (plain lengths) have count
+// entries each.
+type KeyedValues struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Stage int32                  `protobuf:"varint,1,opt,name=stage,proto3" json:"stage,omitempty"`
+	// side is 0, or 1 for the right side of a join.
+	Side          int32    `protobuf:"varint,2,opt,name=side,proto3" json:"side,omitempty"`
+	Count         uint32   `protobuf:"varint,3,opt,name=count,proto3" json:"count,omitempty"`
+	KeyLengths    []uint64 `protobuf:"varint,4,rep,packed,name=key_lengths,json=keyLengths,proto3" json:"key_lengths,omitempty"`
+	Keys          []byte   `protobuf:"bytes,5,opt,name=keys,proto3" json:"keys,omitempty"`
+	ValueLengths  []uint64 `protobuf:"varint,6,rep,packed,name=value_lengths,json=valueLengths,proto3" json:"value_lengths,omitempty"`
+	Values        []byte   `protobuf:"bytes,7,opt,name=values,proto3" json:"values,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *KeyedValues) Reset() {
+	*x = KeyedValues{}
+	mi := &file_job_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *KeyedValues) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*KeyedValues) ProtoMessage() {}
+
+func (x *KeyedValues) ProtoReflect() protoreflect.Message {
+	mi := &file_job_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use KeyedValues.ProtoReflect.Descriptor instead.
+func (*KeyedValues) Descriptor() ([]byte, []int) {
+	return file_job_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *KeyedValues) GetStage() int32 {
+	if x != nil {
+		return x.Stage
+	}
+	return 0
+}
+
+func (x *KeyedValues) GetSide() int32 {
+	if x != nil {
+		return x.Side
+	}
+	return 0
+}
+
+func (x *KeyedValues) GetCount() uint32 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
+func (x *KeyedValues) GetKeyLengths() []uint64 {
+	if x != nil {
+		return x.KeyLengths
+	}
+	return nil
+}
+
+func (x *KeyedValues) GetKeys() []byte {
+	if x != nil {
+		return x.Keys
+	}
+	return nil
+}
+
+func (x *KeyedValues) GetValueLengths() []uint64 {
+	if x != nil {
+		return x.ValueLengths
+	}
+	return nil
+}
+
+func (x *KeyedValues) GetValues() []byte {
+	if x != nil {
+		return x.Values
 	}
 	return nil
 }
@@ -1146,7 +1535,7 @@ type SharedRegion struct {
 
 func (x *SharedRegion) Reset() {
 	*x = SharedRegion{}
-	mi := &file_job_proto_msgTypes[12]
+	mi := &file_job_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1158,7 +1547,7 @@ func (x *SharedRegion) String() string {
 func (*SharedRegion) ProtoMessage() {}
 
 func (x *SharedRegion) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[12]
+	mi := &file_job_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1171,7 +1560,7 @@ func (x *SharedRegion) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SharedRegion.ProtoReflect.Descriptor instead.
 func (*SharedRegion) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{12}
+	return file_job_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *SharedRegion) GetOffset() uint64 {
@@ -1199,7 +1588,7 @@ type KeyValues struct {
 
 func (x *KeyValues) Reset() {
 	*x = KeyValues{}
-	mi := &file_job_proto_msgTypes[13]
+	mi := &file_job_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1211,7 +1600,7 @@ func (x *KeyValues) String() string {
 func (*KeyValues) ProtoMessage() {}
 
 func (x *KeyValues) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[13]
+	mi := &file_job_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1224,7 +1613,7 @@ func (x *KeyValues) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KeyValues.ProtoReflect.Descriptor instead.
 func (*KeyValues) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{13}
+	return file_job_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *KeyValues) GetKey() []byte {
@@ -1250,7 +1639,7 @@ type ReduceRequest struct {
 
 func (x *ReduceRequest) Reset() {
 	*x = ReduceRequest{}
-	mi := &file_job_proto_msgTypes[14]
+	mi := &file_job_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1262,7 +1651,7 @@ func (x *ReduceRequest) String() string {
 func (*ReduceRequest) ProtoMessage() {}
 
 func (x *ReduceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[14]
+	mi := &file_job_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1275,7 +1664,7 @@ func (x *ReduceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReduceRequest.ProtoReflect.Descriptor instead.
 func (*ReduceRequest) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{14}
+	return file_job_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *ReduceRequest) GetGroups() []*KeyValues {
@@ -1296,7 +1685,7 @@ type ReduceResponse struct {
 
 func (x *ReduceResponse) Reset() {
 	*x = ReduceResponse{}
-	mi := &file_job_proto_msgTypes[15]
+	mi := &file_job_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1308,7 +1697,7 @@ func (x *ReduceResponse) String() string {
 func (*ReduceResponse) ProtoMessage() {}
 
 func (x *ReduceResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[15]
+	mi := &file_job_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1321,7 +1710,7 @@ func (x *ReduceResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReduceResponse.ProtoReflect.Descriptor instead.
 func (*ReduceResponse) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{15}
+	return file_job_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *ReduceResponse) GetResults() []*KeyValue {
@@ -1351,7 +1740,7 @@ type StateInput struct {
 
 func (x *StateInput) Reset() {
 	*x = StateInput{}
-	mi := &file_job_proto_msgTypes[16]
+	mi := &file_job_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1363,7 +1752,7 @@ func (x *StateInput) String() string {
 func (*StateInput) ProtoMessage() {}
 
 func (x *StateInput) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[16]
+	mi := &file_job_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1376,7 +1765,7 @@ func (x *StateInput) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StateInput.ProtoReflect.Descriptor instead.
 func (*StateInput) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{16}
+	return file_job_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *StateInput) GetKey() []byte {
@@ -1414,7 +1803,7 @@ type StateOutput struct {
 
 func (x *StateOutput) Reset() {
 	*x = StateOutput{}
-	mi := &file_job_proto_msgTypes[17]
+	mi := &file_job_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1426,7 +1815,7 @@ func (x *StateOutput) String() string {
 func (*StateOutput) ProtoMessage() {}
 
 func (x *StateOutput) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[17]
+	mi := &file_job_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1439,7 +1828,7 @@ func (x *StateOutput) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StateOutput.ProtoReflect.Descriptor instead.
 func (*StateOutput) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{17}
+	return file_job_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *StateOutput) GetKey() []byte {
@@ -1473,7 +1862,7 @@ type UpdateStateRequest struct {
 
 func (x *UpdateStateRequest) Reset() {
 	*x = UpdateStateRequest{}
-	mi := &file_job_proto_msgTypes[18]
+	mi := &file_job_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1485,7 +1874,7 @@ func (x *UpdateStateRequest) String() string {
 func (*UpdateStateRequest) ProtoMessage() {}
 
 func (x *UpdateStateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[18]
+	mi := &file_job_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1498,7 +1887,7 @@ func (x *UpdateStateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateStateRequest.ProtoReflect.Descriptor instead.
 func (*UpdateStateRequest) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{18}
+	return file_job_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *UpdateStateRequest) GetBatchTime() *timestamppb.Timestamp {
@@ -1526,7 +1915,7 @@ type UpdateStateResponse struct {
 
 func (x *UpdateStateResponse) Reset() {
 	*x = UpdateStateResponse{}
-	mi := &file_job_proto_msgTypes[19]
+	mi := &file_job_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1538,7 +1927,7 @@ func (x *UpdateStateResponse) String() string {
 func (*UpdateStateResponse) ProtoMessage() {}
 
 func (x *UpdateStateResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[19]
+	mi := &file_job_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1551,7 +1940,7 @@ func (x *UpdateStateResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateStateResponse.ProtoReflect.Descriptor instead.
 func (*UpdateStateResponse) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{19}
+	return file_job_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *UpdateStateResponse) GetStates() []*StateOutput {
@@ -1568,6 +1957,367 @@ func (x *UpdateStateResponse) GetError() *StageError {
 	return nil
 }
 
+// KeyInput is one key of a reduce partition, with what the stage needs of
+// it.
+type KeyInput struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Key   []byte                 `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
+	// values are the key's values in this batch (a join's left side).
+	Values [][]byte `protobuf:"bytes,2,rep,name=values,proto3" json:"values,omitempty"`
+	// right are a join's right-side values, or the table's value of the key
+	// (one, or none when the table has no row for it).
+	Right [][]byte `protobuf:"bytes,3,rep,name=right,proto3" json:"right,omitempty"`
+	// state is the key's state after the previous batch; unset for none.
+	State []byte `protobuf:"bytes,4,opt,name=state,proto3,oneof" json:"state,omitempty"`
+	// timing_out: the key has been idle for the stage's timeout
+	// (MAP_WITH_STATE); this is its last call.
+	TimingOut bool `protobuf:"varint,5,opt,name=timing_out,json=timingOut,proto3" json:"timing_out,omitempty"`
+	// window is the key's window value when the last window ended (WINDOW
+	// with an inverse); unset for none.
+	Window []byte `protobuf:"bytes,6,opt,name=window,proto3,oneof" json:"window,omitempty"`
+	// leaving are the batch values that left the window since then (with an
+	// inverse); entering those that entered it, before this batch's (with
+	// an inverse), or all of the window's before this batch's (without).
+	Leaving       [][]byte `protobuf:"bytes,7,rep,name=leaving,proto3" json:"leaving,omitempty"`
+	Entering      [][]byte `protobuf:"bytes,8,rep,name=entering,proto3" json:"entering,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *KeyInput) Reset() {
+	*x = KeyInput{}
+	mi := &file_job_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *KeyInput) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*KeyInput) ProtoMessage() {}
+
+func (x *KeyInput) ProtoReflect() protoreflect.Message {
+	mi := &file_job_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use KeyInput.ProtoReflect.Descriptor instead.
+func (*KeyInput) Descriptor() ([]byte, []int) {
+	return file_job_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *KeyInput) GetKey() []byte {
+	if x != nil {
+		return x.Key
+	}
+	return nil
+}
+
+func (x *KeyInput) GetValues() [][]byte {
+	if x != nil {
+		return x.Values
+	}
+	return nil
+}
+
+func (x *KeyInput) GetRight() [][]byte {
+	if x != nil {
+		return x.Right
+	}
+	return nil
+}
+
+func (x *KeyInput) GetState() []byte {
+	if x != nil {
+		return x.State
+	}
+	return nil
+}
+
+func (x *KeyInput) GetTimingOut() bool {
+	if x != nil {
+		return x.TimingOut
+	}
+	return false
+}
+
+func (x *KeyInput) GetWindow() []byte {
+	if x != nil {
+		return x.Window
+	}
+	return nil
+}
+
+func (x *KeyInput) GetLeaving() [][]byte {
+	if x != nil {
+		return x.Leaving
+	}
+	return nil
+}
+
+func (x *KeyInput) GetEntering() [][]byte {
+	if x != nil {
+		return x.Entering
+	}
+	return nil
+}
+
+type ReduceKeysRequest struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Stage      int32                  `protobuf:"varint,1,opt,name=stage,proto3" json:"stage,omitempty"`
+	BatchTime  *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=batch_time,json=batchTime,proto3" json:"batch_time,omitempty"`
+	Partition  int32                  `protobuf:"varint,3,opt,name=partition,proto3" json:"partition,omitempty"`
+	Partitions int32                  `protobuf:"varint,4,opt,name=partitions,proto3" json:"partitions,omitempty"`
+	// emit: call the stage's Emit and return outputs; false while a
+	// partition's state is rebuilt from the batches after its checkpoint.
+	Emit bool `protobuf:"varint,5,opt,name=emit,proto3" json:"emit,omitempty"`
+	// window_end: this batch ends a window of a WINDOW stage.
+	WindowEnd bool        `protobuf:"varint,6,opt,name=window_end,json=windowEnd,proto3" json:"window_end,omitempty"`
+	Keys      []*KeyInput `protobuf:"bytes,7,rep,name=keys,proto3" json:"keys,omitempty"`
+	// table_lines are lines of a JOIN_TABLE stage's table for the job to
+	// parse into rows (table_rows); a call with lines has no keys.
+	TableLines    [][]byte `protobuf:"bytes,8,rep,name=table_lines,json=tableLines,proto3" json:"table_lines,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReduceKeysRequest) Reset() {
+	*x = ReduceKeysRequest{}
+	mi := &file_job_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReduceKeysRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReduceKeysRequest) ProtoMessage() {}
+
+func (x *ReduceKeysRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_job_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReduceKeysRequest.ProtoReflect.Descriptor instead.
+func (*ReduceKeysRequest) Descriptor() ([]byte, []int) {
+	return file_job_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *ReduceKeysRequest) GetStage() int32 {
+	if x != nil {
+		return x.Stage
+	}
+	return 0
+}
+
+func (x *ReduceKeysRequest) GetBatchTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.BatchTime
+	}
+	return nil
+}
+
+func (x *ReduceKeysRequest) GetPartition() int32 {
+	if x != nil {
+		return x.Partition
+	}
+	return 0
+}
+
+func (x *ReduceKeysRequest) GetPartitions() int32 {
+	if x != nil {
+		return x.Partitions
+	}
+	return 0
+}
+
+func (x *ReduceKeysRequest) GetEmit() bool {
+	if x != nil {
+		return x.Emit
+	}
+	return false
+}
+
+func (x *ReduceKeysRequest) GetWindowEnd() bool {
+	if x != nil {
+		return x.WindowEnd
+	}
+	return false
+}
+
+func (x *ReduceKeysRequest) GetKeys() []*KeyInput {
+	if x != nil {
+		return x.Keys
+	}
+	return nil
+}
+
+func (x *ReduceKeysRequest) GetTableLines() [][]byte {
+	if x != nil {
+		return x.TableLines
+	}
+	return nil
+}
+
+// KeyResult is one key's result, in request order.
+type KeyResult struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Key   []byte                 `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
+	// reduced is the key's values of this batch reduced (REDUCE_BY_KEY);
+	// unset when it had none.
+	Reduced []byte `protobuf:"bytes,2,opt,name=reduced,proto3,oneof" json:"reduced,omitempty"`
+	// state is the key's new state, or its new window value at a window's
+	// end; set whenever keep is.
+	State         []byte `protobuf:"bytes,3,opt,name=state,proto3,oneof" json:"state,omitempty"`
+	Keep          bool   `protobuf:"varint,4,opt,name=keep,proto3" json:"keep,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *KeyResult) Reset() {
+	*x = KeyResult{}
+	mi := &file_job_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *KeyResult) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*KeyResult) ProtoMessage() {}
+
+func (x *KeyResult) ProtoReflect() protoreflect.Message {
+	mi := &file_job_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use KeyResult.ProtoReflect.Descriptor instead.
+func (*KeyResult) Descriptor() ([]byte, []int) {
+	return file_job_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *KeyResult) GetKey() []byte {
+	if x != nil {
+		return x.Key
+	}
+	return nil
+}
+
+func (x *KeyResult) GetReduced() []byte {
+	if x != nil {
+		return x.Reduced
+	}
+	return nil
+}
+
+func (x *KeyResult) GetState() []byte {
+	if x != nil {
+		return x.State
+	}
+	return nil
+}
+
+func (x *KeyResult) GetKeep() bool {
+	if x != nil {
+		return x.Keep
+	}
+	return false
+}
+
+type ReduceKeysResponse struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Results []*KeyResult           `protobuf:"bytes,1,rep,name=results,proto3" json:"results,omitempty"`
+	Outputs *Outputs               `protobuf:"bytes,2,opt,name=outputs,proto3" json:"outputs,omitempty"`
+	Error   *StageError            `protobuf:"bytes,3,opt,name=error,proto3" json:"error,omitempty"`
+	// table_rows are the rows parsed from table_lines, in line order,
+	// without the lines the job skipped.
+	TableRows     []*KeyValue `protobuf:"bytes,4,rep,name=table_rows,json=tableRows,proto3" json:"table_rows,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReduceKeysResponse) Reset() {
+	*x = ReduceKeysResponse{}
+	mi := &file_job_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReduceKeysResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReduceKeysResponse) ProtoMessage() {}
+
+func (x *ReduceKeysResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_job_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReduceKeysResponse.ProtoReflect.Descriptor instead.
+func (*ReduceKeysResponse) Descriptor() ([]byte, []int) {
+	return file_job_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *ReduceKeysResponse) GetResults() []*KeyResult {
+	if x != nil {
+		return x.Results
+	}
+	return nil
+}
+
+func (x *ReduceKeysResponse) GetOutputs() *Outputs {
+	if x != nil {
+		return x.Outputs
+	}
+	return nil
+}
+
+func (x *ReduceKeysResponse) GetError() *StageError {
+	if x != nil {
+		return x.Error
+	}
+	return nil
+}
+
+func (x *ReduceKeysResponse) GetTableRows() []*KeyValue {
+	if x != nil {
+		return x.TableRows
+	}
+	return nil
+}
+
 var File_job_proto protoreflect.FileDescriptor
 
 const file_job_proto_rawDesc = "" +
@@ -1578,10 +2328,11 @@ const file_job_proto_rawDesc = "" +
 	"\x05stage\x18\x01 \x01(\x0e2\x15.spindle.job.v1.StageR\x05stage\x12\x18\n" +
 	"\amessage\x18\x02 \x01(\tR\amessage\x12\x14\n" +
 	"\x05panic\x18\x03 \x01(\bR\x05panic\x12\x10\n" +
-	"\x03key\x18\x04 \x01(\fR\x03key\"\x9f\x01\n" +
+	"\x03key\x18\x04 \x01(\fR\x03key\"\xc4\x01\n" +
 	"\x10ConfigureRequest\x12>\n" +
 	"\x04conf\x18\x01 \x03(\v2*.spindle.job.v1.ConfigureRequest.ConfEntryR\x04conf\x12\x12\n" +
-	"\x04args\x18\x02 \x03(\fR\x04args\x1a7\n" +
+	"\x04args\x18\x02 \x03(\fR\x04args\x12#\n" +
+	"\rhost_features\x18\x03 \x03(\tR\fhostFeatures\x1a7\n" +
 	"\tConfEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x8c\x01\n" +
@@ -1589,10 +2340,43 @@ const file_job_proto_rawDesc = "" +
 	"\x06enrich\x18\x01 \x01(\bR\x06enrich\x12\x1c\n" +
 	"\taggregate\x18\x02 \x01(\bR\taggregate\x12!\n" +
 	"\fupdate_state\x18\x03 \x01(\bR\vupdateState\x12#\n" +
-	"\rshared_memory\x18\x10 \x01(\bR\fsharedMemory\"\x87\x01\n" +
+	"\rshared_memory\x18\x10 \x01(\bR\fsharedMemory\"\xc6\x01\n" +
 	"\x11ConfigureResponse\x12@\n" +
 	"\fcapabilities\x18\x01 \x01(\v2\x1c.spindle.job.v1.CapabilitiesR\fcapabilities\x120\n" +
-	"\x05error\x18\x02 \x01(\v2\x1a.spindle.job.v1.StageErrorR\x05error\"\xec\x04\n" +
+	"\x05error\x18\x02 \x01(\v2\x1a.spindle.job.v1.StageErrorR\x05error\x12=\n" +
+	"\fkeyed_stages\x18\x03 \x03(\v2\x1a.spindle.job.v1.KeyedStageR\vkeyedStages\"\x9d\x04\n" +
+	"\n" +
+	"KeyedStage\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x123\n" +
+	"\x04kind\x18\x02 \x01(\x0e2\x1f.spindle.job.v1.KeyedStage.KindR\x04kind\x12\x1e\n" +
+	"\n" +
+	"partitions\x18\x03 \x01(\x05R\n" +
+	"partitions\x126\n" +
+	"\x05state\x18\x04 \x01(\x0e2 .spindle.job.v1.KeyedStage.StateR\x05state\x12\x1d\n" +
+	"\n" +
+	"timeout_ms\x18\x05 \x01(\x03R\ttimeoutMs\x12\x1b\n" +
+	"\twindow_ms\x18\x06 \x01(\x03R\bwindowMs\x12\x19\n" +
+	"\bslide_ms\x18\a \x01(\x03R\aslideMs\x12\x18\n" +
+	"\ainverse\x18\b \x01(\bR\ainverse\x12\x1b\n" +
+	"\ttable_uri\x18\t \x01(\tR\btableUri\x12\x1d\n" +
+	"\n" +
+	"left_outer\x18\n" +
+	" \x01(\bR\tleftOuter\x12\x12\n" +
+	"\x04emit\x18\v \x01(\bR\x04emit\"[\n" +
+	"\x04Kind\x12\x14\n" +
+	"\x10KIND_UNSPECIFIED\x10\x00\x12\x11\n" +
+	"\rREDUCE_BY_KEY\x10\x01\x12\x10\n" +
+	"\fGROUP_BY_KEY\x10\x02\x12\b\n" +
+	"\x04JOIN\x10\x03\x12\x0e\n" +
+	"\n" +
+	"JOIN_TABLE\x10\x04\"P\n" +
+	"\x05State\x12\x0e\n" +
+	"\n" +
+	"STATE_NONE\x10\x00\x12\x17\n" +
+	"\x13UPDATE_STATE_BY_KEY\x10\x01\x12\x12\n" +
+	"\x0eMAP_WITH_STATE\x10\x02\x12\n" +
+	"\n" +
+	"\x06WINDOW\x10\x03\"\xec\x04\n" +
 	"\aRecords\x12\x14\n" +
 	"\x05count\x18\x01 \x01(\rR\x05count\x12\x16\n" +
 	"\x06topics\x18\x02 \x03(\tR\x06topics\x12#\n" +
@@ -1660,7 +2444,7 @@ const file_job_proto_rawDesc = "" +
 	"\aemit_ns\x18\t \x01(\x03R\x06emitNs\x12!\n" +
 	"\faggregate_ns\x18\n" +
 	" \x01(\x03R\vaggregateNs\x12\x19\n" +
-	"\btotal_ns\x18\v \x01(\x03R\atotalNs\"\xe7\x02\n" +
+	"\btotal_ns\x18\v \x01(\x03R\atotalNs\"\x9a\x03\n" +
 	"\x18ProcessPartitionResponse\x121\n" +
 	"\aoutputs\x18\x01 \x01(\v2\x17.spindle.job.v1.OutputsR\aoutputs\x124\n" +
 	"\brejected\x18\x02 \x03(\v2\x18.spindle.job.v1.RejectedR\brejected\x128\n" +
@@ -1668,8 +2452,18 @@ const file_job_proto_rawDesc = "" +
 	"aggregates\x18\x03 \x03(\v2\x18.spindle.job.v1.KeyValueR\n" +
 	"aggregates\x121\n" +
 	"\ametrics\x18\x04 \x01(\v2\x17.spindle.job.v1.MetricsR\ametrics\x120\n" +
-	"\x05error\x18\x05 \x01(\v2\x1a.spindle.job.v1.StageErrorR\x05error\x12C\n" +
-	"\x0eshared_outputs\x18\x10 \x01(\v2\x1c.spindle.job.v1.SharedRegionR\rsharedOutputs\">\n" +
+	"\x05error\x18\x05 \x01(\v2\x1a.spindle.job.v1.StageErrorR\x05error\x121\n" +
+	"\x05keyed\x18\x06 \x03(\v2\x1b.spindle.job.v1.KeyedValuesR\x05keyed\x12C\n" +
+	"\x0eshared_outputs\x18\x10 \x01(\v2\x1c.spindle.job.v1.SharedRegionR\rsharedOutputs\"\xbf\x01\n" +
+	"\vKeyedValues\x12\x14\n" +
+	"\x05stage\x18\x01 \x01(\x05R\x05stage\x12\x12\n" +
+	"\x04side\x18\x02 \x01(\x05R\x04side\x12\x14\n" +
+	"\x05count\x18\x03 \x01(\rR\x05count\x12\x1f\n" +
+	"\vkey_lengths\x18\x04 \x03(\x04R\n" +
+	"keyLengths\x12\x12\n" +
+	"\x04keys\x18\x05 \x01(\fR\x04keys\x12#\n" +
+	"\rvalue_lengths\x18\x06 \x03(\x04R\fvalueLengths\x12\x16\n" +
+	"\x06values\x18\a \x01(\fR\x06values\">\n" +
 	"\fSharedRegion\x12\x16\n" +
 	"\x06offset\x18\x01 \x01(\x04R\x06offset\x12\x16\n" +
 	"\x06length\x18\x02 \x01(\x04R\x06length\"5\n" +
@@ -1698,7 +2492,47 @@ const file_job_proto_rawDesc = "" +
 	"\x04keys\x18\x02 \x03(\v2\x1a.spindle.job.v1.StateInputR\x04keys\"|\n" +
 	"\x13UpdateStateResponse\x123\n" +
 	"\x06states\x18\x01 \x03(\v2\x1b.spindle.job.v1.StateOutputR\x06states\x120\n" +
-	"\x05error\x18\x02 \x01(\v2\x1a.spindle.job.v1.StageErrorR\x05error*\xa5\x01\n" +
+	"\x05error\x18\x02 \x01(\v2\x1a.spindle.job.v1.StageErrorR\x05error\"\xec\x01\n" +
+	"\bKeyInput\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\fR\x03key\x12\x16\n" +
+	"\x06values\x18\x02 \x03(\fR\x06values\x12\x14\n" +
+	"\x05right\x18\x03 \x03(\fR\x05right\x12\x19\n" +
+	"\x05state\x18\x04 \x01(\fH\x00R\x05state\x88\x01\x01\x12\x1d\n" +
+	"\n" +
+	"timing_out\x18\x05 \x01(\bR\ttimingOut\x12\x1b\n" +
+	"\x06window\x18\x06 \x01(\fH\x01R\x06window\x88\x01\x01\x12\x18\n" +
+	"\aleaving\x18\a \x03(\fR\aleaving\x12\x1a\n" +
+	"\bentering\x18\b \x03(\fR\benteringB\b\n" +
+	"\x06_stateB\t\n" +
+	"\a_window\"\xa4\x02\n" +
+	"\x11ReduceKeysRequest\x12\x14\n" +
+	"\x05stage\x18\x01 \x01(\x05R\x05stage\x129\n" +
+	"\n" +
+	"batch_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\tbatchTime\x12\x1c\n" +
+	"\tpartition\x18\x03 \x01(\x05R\tpartition\x12\x1e\n" +
+	"\n" +
+	"partitions\x18\x04 \x01(\x05R\n" +
+	"partitions\x12\x12\n" +
+	"\x04emit\x18\x05 \x01(\bR\x04emit\x12\x1d\n" +
+	"\n" +
+	"window_end\x18\x06 \x01(\bR\twindowEnd\x12,\n" +
+	"\x04keys\x18\a \x03(\v2\x18.spindle.job.v1.KeyInputR\x04keys\x12\x1f\n" +
+	"\vtable_lines\x18\b \x03(\fR\n" +
+	"tableLines\"\x81\x01\n" +
+	"\tKeyResult\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\fR\x03key\x12\x1d\n" +
+	"\areduced\x18\x02 \x01(\fH\x00R\areduced\x88\x01\x01\x12\x19\n" +
+	"\x05state\x18\x03 \x01(\fH\x01R\x05state\x88\x01\x01\x12\x12\n" +
+	"\x04keep\x18\x04 \x01(\bR\x04keepB\n" +
+	"\n" +
+	"\b_reducedB\b\n" +
+	"\x06_state\"\xe7\x01\n" +
+	"\x12ReduceKeysResponse\x123\n" +
+	"\aresults\x18\x01 \x03(\v2\x19.spindle.job.v1.KeyResultR\aresults\x121\n" +
+	"\aoutputs\x18\x02 \x01(\v2\x17.spindle.job.v1.OutputsR\aoutputs\x120\n" +
+	"\x05error\x18\x03 \x01(\v2\x1a.spindle.job.v1.StageErrorR\x05error\x127\n" +
+	"\n" +
+	"table_rows\x18\x04 \x03(\v2\x18.spindle.job.v1.KeyValueR\ttableRows*\x88\x02\n" +
 	"\x05Stage\x12\x15\n" +
 	"\x11STAGE_UNSPECIFIED\x10\x00\x12\x13\n" +
 	"\x0fSTAGE_CONFIGURE\x10\x01\x12\x0f\n" +
@@ -1708,12 +2542,20 @@ const file_job_proto_rawDesc = "" +
 	"STAGE_EMIT\x10\x04\x12\x13\n" +
 	"\x0fSTAGE_AGGREGATE\x10\x05\x12\x10\n" +
 	"\fSTAGE_REDUCE\x10\x06\x12\x16\n" +
-	"\x12STAGE_UPDATE_STATE\x10\a2\xdf\x02\n" +
+	"\x12STAGE_UPDATE_STATE\x10\a\x12\r\n" +
+	"\tSTAGE_KEY\x10\b\x12\x11\n" +
+	"\rSTAGE_INVERSE\x10\t\x12\x18\n" +
+	"\x14STAGE_MAP_WITH_STATE\x10\n" +
+	"\x12\x14\n" +
+	"\x10STAGE_EMIT_KEYED\x10\v\x12\x0f\n" +
+	"\vSTAGE_TABLE\x10\f2\xb4\x03\n" +
 	"\x03Job\x12P\n" +
 	"\tConfigure\x12 .spindle.job.v1.ConfigureRequest\x1a!.spindle.job.v1.ConfigureResponse\x12e\n" +
 	"\x10ProcessPartition\x12'.spindle.job.v1.ProcessPartitionRequest\x1a(.spindle.job.v1.ProcessPartitionResponse\x12G\n" +
 	"\x06Reduce\x12\x1d.spindle.job.v1.ReduceRequest\x1a\x1e.spindle.job.v1.ReduceResponse\x12V\n" +
-	"\vUpdateState\x12\".spindle.job.v1.UpdateStateRequest\x1a#.spindle.job.v1.UpdateStateResponseB(Z&github.com/spindlehq/spindle/api/jobpbb\x06proto3"
+	"\vUpdateState\x12\".spindle.job.v1.UpdateStateRequest\x1a#.spindle.job.v1.UpdateStateResponse\x12S\n" +
+	"\n" +
+	"ReduceKeys\x12!.spindle.job.v1.ReduceKeysRequest\x1a\".spindle.job.v1.ReduceKeysResponseB(Z&github.com/spindlehq/spindle/api/jobpbb\x06proto3"
 
 var (
 	file_job_proto_rawDescOnce sync.Once
@@ -1727,68 +2569,88 @@ func file_job_proto_rawDescGZIP() []byte {
 	return file_job_proto_rawDescData
 }
 
-var file_job_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_job_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
+var file_job_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
+var file_job_proto_msgTypes = make([]protoimpl.MessageInfo, 27)
 var file_job_proto_goTypes = []any{
 	(Stage)(0),                       // 0: spindle.job.v1.Stage
-	(*StageError)(nil),               // 1: spindle.job.v1.StageError
-	(*ConfigureRequest)(nil),         // 2: spindle.job.v1.ConfigureRequest
-	(*Capabilities)(nil),             // 3: spindle.job.v1.Capabilities
-	(*ConfigureResponse)(nil),        // 4: spindle.job.v1.ConfigureResponse
-	(*Records)(nil),                  // 5: spindle.job.v1.Records
-	(*SharedLane)(nil),               // 6: spindle.job.v1.SharedLane
-	(*ProcessPartitionRequest)(nil),  // 7: spindle.job.v1.ProcessPartitionRequest
-	(*Outputs)(nil),                  // 8: spindle.job.v1.Outputs
-	(*Rejected)(nil),                 // 9: spindle.job.v1.Rejected
-	(*KeyValue)(nil),                 // 10: spindle.job.v1.KeyValue
-	(*Metrics)(nil),                  // 11: spindle.job.v1.Metrics
-	(*ProcessPartitionResponse)(nil), // 12: spindle.job.v1.ProcessPartitionResponse
-	(*SharedRegion)(nil),             // 13: spindle.job.v1.SharedRegion
-	(*KeyValues)(nil),                // 14: spindle.job.v1.KeyValues
-	(*ReduceRequest)(nil),            // 15: spindle.job.v1.ReduceRequest
-	(*ReduceResponse)(nil),           // 16: spindle.job.v1.ReduceResponse
-	(*StateInput)(nil),               // 17: spindle.job.v1.StateInput
-	(*StateOutput)(nil),              // 18: spindle.job.v1.StateOutput
-	(*UpdateStateRequest)(nil),       // 19: spindle.job.v1.UpdateStateRequest
-	(*UpdateStateResponse)(nil),      // 20: spindle.job.v1.UpdateStateResponse
-	nil,                              // 21: spindle.job.v1.ConfigureRequest.ConfEntry
-	(*timestamppb.Timestamp)(nil),    // 22: google.protobuf.Timestamp
+	(KeyedStage_Kind)(0),             // 1: spindle.job.v1.KeyedStage.Kind
+	(KeyedStage_State)(0),            // 2: spindle.job.v1.KeyedStage.State
+	(*StageError)(nil),               // 3: spindle.job.v1.StageError
+	(*ConfigureRequest)(nil),         // 4: spindle.job.v1.ConfigureRequest
+	(*Capabilities)(nil),             // 5: spindle.job.v1.Capabilities
+	(*ConfigureResponse)(nil),        // 6: spindle.job.v1.ConfigureResponse
+	(*KeyedStage)(nil),               // 7: spindle.job.v1.KeyedStage
+	(*Records)(nil),                  // 8: spindle.job.v1.Records
+	(*SharedLane)(nil),               // 9: spindle.job.v1.SharedLane
+	(*ProcessPartitionRequest)(nil),  // 10: spindle.job.v1.ProcessPartitionRequest
+	(*Outputs)(nil),                  // 11: spindle.job.v1.Outputs
+	(*Rejected)(nil),                 // 12: spindle.job.v1.Rejected
+	(*KeyValue)(nil),                 // 13: spindle.job.v1.KeyValue
+	(*Metrics)(nil),                  // 14: spindle.job.v1.Metrics
+	(*ProcessPartitionResponse)(nil), // 15: spindle.job.v1.ProcessPartitionResponse
+	(*KeyedValues)(nil),              // 16: spindle.job.v1.KeyedValues
+	(*SharedRegion)(nil),             // 17: spindle.job.v1.SharedRegion
+	(*KeyValues)(nil),                // 18: spindle.job.v1.KeyValues
+	(*ReduceRequest)(nil),            // 19: spindle.job.v1.ReduceRequest
+	(*ReduceResponse)(nil),           // 20: spindle.job.v1.ReduceResponse
+	(*StateInput)(nil),               // 21: spindle.job.v1.StateInput
+	(*StateOutput)(nil),              // 22: spindle.job.v1.StateOutput
+	(*UpdateStateRequest)(nil),       // 23: spindle.job.v1.UpdateStateRequest
+	(*UpdateStateResponse)(nil),      // 24: spindle.job.v1.UpdateStateResponse
+	(*KeyInput)(nil),                 // 25: spindle.job.v1.KeyInput
+	(*ReduceKeysRequest)(nil),        // 26: spindle.job.v1.ReduceKeysRequest
+	(*KeyResult)(nil),                // 27: spindle.job.v1.KeyResult
+	(*ReduceKeysResponse)(nil),       // 28: spindle.job.v1.ReduceKeysResponse
+	nil,                              // 29: spindle.job.v1.ConfigureRequest.ConfEntry
+	(*timestamppb.Timestamp)(nil),    // 30: google.protobuf.Timestamp
 }
 var file_job_proto_depIdxs = []int32{
 	0,  // 0: spindle.job.v1.StageError.stage:type_name -> spindle.job.v1.Stage
-	21, // 1: spindle.job.v1.ConfigureRequest.conf:type_name -> spindle.job.v1.ConfigureRequest.ConfEntry
-	3,  // 2: spindle.job.v1.ConfigureResponse.capabilities:type_name -> spindle.job.v1.Capabilities
-	1,  // 3: spindle.job.v1.ConfigureResponse.error:type_name -> spindle.job.v1.StageError
-	22, // 4: spindle.job.v1.ProcessPartitionRequest.batch_time:type_name -> google.protobuf.Timestamp
-	5,  // 5: spindle.job.v1.ProcessPartitionRequest.records:type_name -> spindle.job.v1.Records
-	6,  // 6: spindle.job.v1.ProcessPartitionRequest.lane:type_name -> spindle.job.v1.SharedLane
-	0,  // 7: spindle.job.v1.Rejected.stage:type_name -> spindle.job.v1.Stage
-	8,  // 8: spindle.job.v1.ProcessPartitionResponse.outputs:type_name -> spindle.job.v1.Outputs
-	9,  // 9: spindle.job.v1.ProcessPartitionResponse.rejected:type_name -> spindle.job.v1.Rejected
-	10, // 10: spindle.job.v1.ProcessPartitionResponse.aggregates:type_name -> spindle.job.v1.KeyValue
-	11, // 11: spindle.job.v1.ProcessPartitionResponse.metrics:type_name -> spindle.job.v1.Metrics
-	1,  // 12: spindle.job.v1.ProcessPartitionResponse.error:type_name -> spindle.job.v1.StageError
-	13, // 13: spindle.job.v1.ProcessPartitionResponse.shared_outputs:type_name -> spindle.job.v1.SharedRegion
-	14, // 14: spindle.job.v1.ReduceRequest.groups:type_name -> spindle.job.v1.KeyValues
-	10, // 15: spindle.job.v1.ReduceResponse.results:type_name -> spindle.job.v1.KeyValue
-	1,  // 16: spindle.job.v1.ReduceResponse.error:type_name -> spindle.job.v1.StageError
-	22, // 17: spindle.job.v1.UpdateStateRequest.batch_time:type_name -> google.protobuf.Timestamp
-	17, // 18: spindle.job.v1.UpdateStateRequest.keys:type_name -> spindle.job.v1.StateInput
-	18, // 19: spindle.job.v1.UpdateStateResponse.states:type_name -> spindle.job.v1.StateOutput
-	1,  // 20: spindle.job.v1.UpdateStateResponse.error:type_name -> spindle.job.v1.StageError
-	2,  // 21: spindle.job.v1.Job.Configure:input_type -> spindle.job.v1.ConfigureRequest
-	7,  // 22: spindle.job.v1.Job.ProcessPartition:input_type -> spindle.job.v1.ProcessPartitionRequest
-	15, // 23: spindle.job.v1.Job.Reduce:input_type -> spindle.job.v1.ReduceRequest
-	19, // 24: spindle.job.v1.Job.UpdateState:input_type -> spindle.job.v1.UpdateStateRequest
-	4,  // 25: spindle.job.v1.Job.Configure:output_type -> spindle.job.v1.ConfigureResponse
-	12, // 26: spindle.job.v1.Job.ProcessPartition:output_type -> spindle.job.v1.ProcessPartitionResponse
-	16, // 27: spindle.job.v1.Job.Reduce:output_type -> spindle.job.v1.ReduceResponse
-	20, // 28: spindle.job.v1.Job.UpdateState:output_type -> spindle.job.v1.UpdateStateResponse
-	25, // [25:29] is the sub-list for method output_type
-	21, // [21:25] is the sub-list for method input_type
-	21, // [21:21] is the sub-list for extension type_name
-	21, // [21:21] is the sub-list for extension extendee
-	0,  // [0:21] is the sub-list for field type_name
+	29, // 1: spindle.job.v1.ConfigureRequest.conf:type_name -> spindle.job.v1.ConfigureRequest.ConfEntry
+	5,  // 2: spindle.job.v1.ConfigureResponse.capabilities:type_name -> spindle.job.v1.Capabilities
+	3,  // 3: spindle.job.v1.ConfigureResponse.error:type_name -> spindle.job.v1.StageError
+	7,  // 4: spindle.job.v1.ConfigureResponse.keyed_stages:type_name -> spindle.job.v1.KeyedStage
+	1,  // 5: spindle.job.v1.KeyedStage.kind:type_name -> spindle.job.v1.KeyedStage.Kind
+	2,  // 6: spindle.job.v1.KeyedStage.state:type_name -> spindle.job.v1.KeyedStage.State
+	30, // 7: spindle.job.v1.ProcessPartitionRequest.batch_time:type_name -> google.protobuf.Timestamp
+	8,  // 8: spindle.job.v1.ProcessPartitionRequest.records:type_name -> spindle.job.v1.Records
+	9,  // 9: spindle.job.v1.ProcessPartitionRequest.lane:type_name -> spindle.job.v1.SharedLane
+	0,  // 10: spindle.job.v1.Rejected.stage:type_name -> spindle.job.v1.Stage
+	11, // 11: spindle.job.v1.ProcessPartitionResponse.outputs:type_name -> spindle.job.v1.Outputs
+	12, // 12: spindle.job.v1.ProcessPartitionResponse.rejected:type_name -> spindle.job.v1.Rejected
+	13, // 13: spindle.job.v1.ProcessPartitionResponse.aggregates:type_name -> spindle.job.v1.KeyValue
+	14, // 14: spindle.job.v1.ProcessPartitionResponse.metrics:type_name -> spindle.job.v1.Metrics
+	3,  // 15: spindle.job.v1.ProcessPartitionResponse.error:type_name -> spindle.job.v1.StageError
+	16, // 16: spindle.job.v1.ProcessPartitionResponse.keyed:type_name -> spindle.job.v1.KeyedValues
+	17, // 17: spindle.job.v1.ProcessPartitionResponse.shared_outputs:type_name -> spindle.job.v1.SharedRegion
+	18, // 18: spindle.job.v1.ReduceRequest.groups:type_name -> spindle.job.v1.KeyValues
+	13, // 19: spindle.job.v1.ReduceResponse.results:type_name -> spindle.job.v1.KeyValue
+	3,  // 20: spindle.job.v1.ReduceResponse.error:type_name -> spindle.job.v1.StageError
+	30, // 21: spindle.job.v1.UpdateStateRequest.batch_time:type_name -> google.protobuf.Timestamp
+	21, // 22: spindle.job.v1.UpdateStateRequest.keys:type_name -> spindle.job.v1.StateInput
+	22, // 23: spindle.job.v1.UpdateStateResponse.states:type_name -> spindle.job.v1.StateOutput
+	3,  // 24: spindle.job.v1.UpdateStateResponse.error:type_name -> spindle.job.v1.StageError
+	30, // 25: spindle.job.v1.ReduceKeysRequest.batch_time:type_name -> google.protobuf.Timestamp
+	25, // 26: spindle.job.v1.ReduceKeysRequest.keys:type_name -> spindle.job.v1.KeyInput
+	27, // 27: spindle.job.v1.ReduceKeysResponse.results:type_name -> spindle.job.v1.KeyResult
+	11, // 28: spindle.job.v1.ReduceKeysResponse.outputs:type_name -> spindle.job.v1.Outputs
+	3,  // 29: spindle.job.v1.ReduceKeysResponse.error:type_name -> spindle.job.v1.StageError
+	13, // 30: spindle.job.v1.ReduceKeysResponse.table_rows:type_name -> spindle.job.v1.KeyValue
+	4,  // 31: spindle.job.v1.Job.Configure:input_type -> spindle.job.v1.ConfigureRequest
+	10, // 32: spindle.job.v1.Job.ProcessPartition:input_type -> spindle.job.v1.ProcessPartitionRequest
+	19, // 33: spindle.job.v1.Job.Reduce:input_type -> spindle.job.v1.ReduceRequest
+	23, // 34: spindle.job.v1.Job.UpdateState:input_type -> spindle.job.v1.UpdateStateRequest
+	26, // 35: spindle.job.v1.Job.ReduceKeys:input_type -> spindle.job.v1.ReduceKeysRequest
+	6,  // 36: spindle.job.v1.Job.Configure:output_type -> spindle.job.v1.ConfigureResponse
+	15, // 37: spindle.job.v1.Job.ProcessPartition:output_type -> spindle.job.v1.ProcessPartitionResponse
+	20, // 38: spindle.job.v1.Job.Reduce:output_type -> spindle.job.v1.ReduceResponse
+	24, // 39: spindle.job.v1.Job.UpdateState:output_type -> spindle.job.v1.UpdateStateResponse
+	28, // 40: spindle.job.v1.Job.ReduceKeys:output_type -> spindle.job.v1.ReduceKeysResponse
+	36, // [36:41] is the sub-list for method output_type
+	31, // [31:36] is the sub-list for method input_type
+	31, // [31:31] is the sub-list for extension type_name
+	31, // [31:31] is the sub-list for extension extendee
+	0,  // [0:31] is the sub-list for field type_name
 }
 
 func init() { file_job_proto_init() }
@@ -1796,15 +2658,17 @@ func file_job_proto_init() {
 	if File_job_proto != nil {
 		return
 	}
-	file_job_proto_msgTypes[16].OneofWrappers = []any{}
-	file_job_proto_msgTypes[17].OneofWrappers = []any{}
+	file_job_proto_msgTypes[18].OneofWrappers = []any{}
+	file_job_proto_msgTypes[19].OneofWrappers = []any{}
+	file_job_proto_msgTypes[22].OneofWrappers = []any{}
+	file_job_proto_msgTypes[24].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_job_proto_rawDesc), len(file_job_proto_rawDesc)),
-			NumEnums:      1,
-			NumMessages:   21,
+			NumEnums:      3,
+			NumMessages:   27,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -35,6 +35,7 @@ const (
 	Job_ProcessPartition_FullMethodName = "/spindle.job.v1.Job/ProcessPartition"
 	Job_Reduce_FullMethodName           = "/spindle.job.v1.Job/Reduce"
 	Job_UpdateState_FullMethodName      = "/spindle.job.v1.Job/UpdateState"
+	Job_ReduceKeys_FullMethodName       = "/spindle.job.v1.Job/ReduceKeys"
 )
 
 // JobClient is the client API for Job service.
@@ -50,6 +51,10 @@ type JobClient interface {
 	// UpdateState computes each key's new state from its values of a batch
 	// and its previous state.
 	UpdateState(ctx context.Context, in *UpdateStateRequest, opts ...grpc.CallOption) (*UpdateStateResponse, error)
+	// ReduceKeys runs a keyed stage's reduce side over some of the keys of
+	// one reduce partition of one batch: it reduces, groups or joins each
+	// key's values, updates their state or windows, and emits.
+	ReduceKeys(ctx context.Context, in *ReduceKeysRequest, opts ...grpc.CallOption) (*ReduceKeysResponse, error)
 }
 
 type jobClient struct {
@@ -100,6 +105,16 @@ func (c *jobClient) UpdateState(ctx context.Context, in *UpdateStateRequest, opt
 	return out, nil
 }
 
+func (c *jobClient) ReduceKeys(ctx context.Context, in *ReduceKeysRequest, opts ...grpc.CallOption) (*ReduceKeysResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ReduceKeysResponse)
+	err := c.cc.Invoke(ctx, Job_ReduceKeys_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // JobServer is the server API for Job service.
 // All implementations must embed UnimplementedJobServer
 // for forward compatibility.
@@ -113,6 +128,10 @@ type JobServer interface {
 	// UpdateState computes each key's new state from its values of a batch
 	// and its previous state.
 	UpdateState(context.Context, *UpdateStateRequest) (*UpdateStateResponse, error)
+	// ReduceKeys runs a keyed stage's reduce side over some of the keys of
+	// one reduce partition of one batch: it reduces, groups or joins each
+	// key's values, updates their state or windows, and emits.
+	ReduceKeys(context.Context, *ReduceKeysRequest) (*ReduceKeysResponse, error)
 	mustEmbedUnimplementedJobServer()
 }
 
@@ -134,6 +153,9 @@ func (UnimplementedJobServer) Reduce(context.Context, *ReduceRequest) (*ReduceRe
 }
 func (UnimplementedJobServer) UpdateState(context.Context, *UpdateStateRequest) (*UpdateStateResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method UpdateState not implemented")
+}
+func (UnimplementedJobServer) ReduceKeys(context.Context, *ReduceKeysRequest) (*ReduceKeysResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ReduceKeys not implemented")
 }
 func (UnimplementedJobServer) mustEmbedUnimplementedJobServer() {}
 func (UnimplementedJobServer) testEmbeddedByValue()             {}
@@ -228,6 +250,24 @@ func _Job_UpdateState_Handler(srv interface{}, ctx context.Context, dec func(int
 	return interceptor(ctx, in, info, handler)
 }
 
+func _Job_ReduceKeys_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ReduceKeysRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(JobServer).ReduceKeys(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: Job_ReduceKeys_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(JobServer).ReduceKeys(ctx, req.(*ReduceKeysRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // Job_ServiceDesc is the grpc.ServiceDesc for Job service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -250,6 +290,10 @@ var Job_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "UpdateState",
 			Handler:    _Job_UpdateState_Handler,
+		},
+		{
+			MethodName: "ReduceKeys",
+			Handler:    _Job_ReduceKeys_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -174,8 +174,12 @@ type ContainerLaunchContext struct {
 	// killed for memory, e.g. spark.executor.memoryOverhead.
 	OverheadKey    string           `protobuf:"bytes,3,opt,name=overhead_key,json=overheadKey,proto3" json:"overhead_key,omitempty"`
 	LocalResources []*LocalResource `protobuf:"bytes,4,rep,name=local_resources,json=localResources,proto3" json:"local_resources,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// service_data is handed to the NodeManager's auxiliary services by
+	// name, as YARN's: "spark_shuffle" takes the application's shuffle
+	// secret, which authenticates its reduce tasks' fetches.
+	ServiceData   map[string][]byte `protobuf:"bytes,5,rep,name=service_data,json=serviceData,proto3" json:"service_data,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ContainerLaunchContext) Reset() {
@@ -232,6 +236,13 @@ func (x *ContainerLaunchContext) GetOverheadKey() string {
 func (x *ContainerLaunchContext) GetLocalResources() []*LocalResource {
 	if x != nil {
 		return x.LocalResources
+	}
+	return nil
+}
+
+func (x *ContainerLaunchContext) GetServiceData() map[string][]byte {
+	if x != nil {
+		return x.ServiceData
 	}
 	return nil
 }
@@ -664,15 +675,19 @@ const file_containermanagement_proto_rawDesc = "" +
 	"\n" +
 	"executable\x18\x05 \x01(\bR\n" +
 	"executable\x121\n" +
-	"\x04type\x18\x06 \x01(\x0e2\x1d.spindle.v1.LocalResourceTypeR\x04type\"\xb0\x02\n" +
+	"\x04type\x18\x06 \x01(\x0e2\x1d.spindle.v1.LocalResourceTypeR\x04type\"\xc8\x03\n" +
 	"\x16ContainerLaunchContext\x12\x18\n" +
 	"\acommand\x18\x01 \x03(\tR\acommand\x12U\n" +
 	"\venvironment\x18\x02 \x03(\v23.spindle.v1.ContainerLaunchContext.EnvironmentEntryR\venvironment\x12!\n" +
 	"\foverhead_key\x18\x03 \x01(\tR\voverheadKey\x12B\n" +
-	"\x0flocal_resources\x18\x04 \x03(\v2\x19.spindle.v1.LocalResourceR\x0elocalResources\x1a>\n" +
+	"\x0flocal_resources\x18\x04 \x03(\v2\x19.spindle.v1.LocalResourceR\x0elocalResources\x12V\n" +
+	"\fservice_data\x18\x05 \x03(\v23.spindle.v1.ContainerLaunchContext.ServiceDataEntryR\vserviceData\x1a>\n" +
 	"\x10EnvironmentEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x9e\x01\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\x1a>\n" +
+	"\x10ServiceDataEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\fR\x05value:\x028\x01\"\x9e\x01\n" +
 	"\x15StartContainerRequest\x12I\n" +
 	"\x0elaunch_context\x18\x01 \x01(\v2\".spindle.v1.ContainerLaunchContextR\rlaunchContext\x12:\n" +
 	"\x0fcontainer_token\x18\x02 \x01(\v2\x11.spindle.v1.TokenR\x0econtainerToken\"W\n" +
@@ -717,7 +732,7 @@ func file_containermanagement_proto_rawDescGZIP() []byte {
 }
 
 var file_containermanagement_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_containermanagement_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
+var file_containermanagement_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
 var file_containermanagement_proto_goTypes = []any{
 	(LocalResourceType)(0),               // 0: spindle.v1.LocalResourceType
 	(*LocalResource)(nil),                // 1: spindle.v1.LocalResource
@@ -731,32 +746,34 @@ var file_containermanagement_proto_goTypes = []any{
 	(*GetContainerStatusesRequest)(nil),  // 9: spindle.v1.GetContainerStatusesRequest
 	(*GetContainerStatusesResponse)(nil), // 10: spindle.v1.GetContainerStatusesResponse
 	nil,                                  // 11: spindle.v1.ContainerLaunchContext.EnvironmentEntry
-	(*Token)(nil),                        // 12: spindle.v1.Token
-	(*ContainerStatus)(nil),              // 13: spindle.v1.ContainerStatus
+	nil,                                  // 12: spindle.v1.ContainerLaunchContext.ServiceDataEntry
+	(*Token)(nil),                        // 13: spindle.v1.Token
+	(*ContainerStatus)(nil),              // 14: spindle.v1.ContainerStatus
 }
 var file_containermanagement_proto_depIdxs = []int32{
 	0,  // 0: spindle.v1.LocalResource.type:type_name -> spindle.v1.LocalResourceType
 	11, // 1: spindle.v1.ContainerLaunchContext.environment:type_name -> spindle.v1.ContainerLaunchContext.EnvironmentEntry
 	1,  // 2: spindle.v1.ContainerLaunchContext.local_resources:type_name -> spindle.v1.LocalResource
-	2,  // 3: spindle.v1.StartContainerRequest.launch_context:type_name -> spindle.v1.ContainerLaunchContext
-	12, // 4: spindle.v1.StartContainerRequest.container_token:type_name -> spindle.v1.Token
-	3,  // 5: spindle.v1.StartContainersRequest.requests:type_name -> spindle.v1.StartContainerRequest
-	5,  // 6: spindle.v1.StartContainersResponse.failed:type_name -> spindle.v1.ContainerError
-	12, // 7: spindle.v1.StopContainersRequest.container_tokens:type_name -> spindle.v1.Token
-	5,  // 8: spindle.v1.StopContainersResponse.failed:type_name -> spindle.v1.ContainerError
-	13, // 9: spindle.v1.GetContainerStatusesResponse.statuses:type_name -> spindle.v1.ContainerStatus
-	5,  // 10: spindle.v1.GetContainerStatusesResponse.failed:type_name -> spindle.v1.ContainerError
-	4,  // 11: spindle.v1.ContainerManagement.StartContainers:input_type -> spindle.v1.StartContainersRequest
-	7,  // 12: spindle.v1.ContainerManagement.StopContainers:input_type -> spindle.v1.StopContainersRequest
-	9,  // 13: spindle.v1.ContainerManagement.GetContainerStatuses:input_type -> spindle.v1.GetContainerStatusesRequest
-	6,  // 14: spindle.v1.ContainerManagement.StartContainers:output_type -> spindle.v1.StartContainersResponse
-	8,  // 15: spindle.v1.ContainerManagement.StopContainers:output_type -> spindle.v1.StopContainersResponse
-	10, // 16: spindle.v1.ContainerManagement.GetContainerStatuses:output_type -> spindle.v1.GetContainerStatusesResponse
-	14, // [14:17] is the sub-list for method output_type
-	11, // [11:14] is the sub-list for method input_type
-	11, // [11:11] is the sub-list for extension type_name
-	11, // [11:11] is the sub-list for extension extendee
-	0,  // [0:11] is the sub-list for field type_name
+	12, // 3: spindle.v1.ContainerLaunchContext.service_data:type_name -> spindle.v1.ContainerLaunchContext.ServiceDataEntry
+	2,  // 4: spindle.v1.StartContainerRequest.launch_context:type_name -> spindle.v1.ContainerLaunchContext
+	13, // 5: spindle.v1.StartContainerRequest.container_token:type_name -> spindle.v1.Token
+	3,  // 6: spindle.v1.StartContainersRequest.requests:type_name -> spindle.v1.StartContainerRequest
+	5,  // 7: spindle.v1.StartContainersResponse.failed:type_name -> spindle.v1.ContainerError
+	13, // 8: spindle.v1.StopContainersRequest.container_tokens:type_name -> spindle.v1.Token
+	5,  // 9: spindle.v1.StopContainersResponse.failed:type_name -> spindle.v1.ContainerError
+	14, // 10: spindle.v1.GetContainerStatusesResponse.statuses:type_name -> spindle.v1.ContainerStatus
+	5,  // 11: spindle.v1.GetContainerStatusesResponse.failed:type_name -> spindle.v1.ContainerError
+	4,  // 12: spindle.v1.ContainerManagement.StartContainers:input_type -> spindle.v1.StartContainersRequest
+	7,  // 13: spindle.v1.ContainerManagement.StopContainers:input_type -> spindle.v1.StopContainersRequest
+	9,  // 14: spindle.v1.ContainerManagement.GetContainerStatuses:input_type -> spindle.v1.GetContainerStatusesRequest
+	6,  // 15: spindle.v1.ContainerManagement.StartContainers:output_type -> spindle.v1.StartContainersResponse
+	8,  // 16: spindle.v1.ContainerManagement.StopContainers:output_type -> spindle.v1.StopContainersResponse
+	10, // 17: spindle.v1.ContainerManagement.GetContainerStatuses:output_type -> spindle.v1.GetContainerStatusesResponse
+	15, // [15:18] is the sub-list for method output_type
+	12, // [12:15] is the sub-list for method input_type
+	12, // [12:12] is the sub-list for extension type_name
+	12, // [12:12] is the sub-list for extension extendee
+	0,  // [0:12] is the sub-list for field type_name
 }
 
 func init() { file_containermanagement_proto_init() }
@@ -771,7 +788,7 @@ func file_containermanagement_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_containermanagement_proto_rawDesc), len(file_containermanagement_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   11,
+			NumMessages:   12,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

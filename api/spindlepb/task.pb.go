@@ -706,9 +706,17 @@ type LaunchTask struct {
 	// (appattempt_…); the file sink writes through that attempt's fence,
 	// so that a task of an attempt taken over writes nothing. Empty: not
 	// fenced.
-	Epoch         string `protobuf:"bytes,8,opt,name=epoch,proto3" json:"epoch,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Epoch string `protobuf:"bytes,8,opt,name=epoch,proto3" json:"epoch,omitempty"`
+	// map: a map task of a job with keyed stages, which also writes each
+	// stage's keyed values to a map output on its node.
+	Map *MapTask `protobuf:"bytes,9,opt,name=map,proto3" json:"map,omitempty"`
+	// reduce: a reduce task of a keyed stage; range is unset.
+	Reduce *ReduceTask `protobuf:"bytes,10,opt,name=reduce,proto3" json:"reduce,omitempty"`
+	// shuffle_retain_from_ms: the map outputs of batches before this one
+	// are no longer needed; the executor removes those on its node.
+	ShuffleRetainFromMs int64 `protobuf:"varint,11,opt,name=shuffle_retain_from_ms,json=shuffleRetainFromMs,proto3" json:"shuffle_retain_from_ms,omitempty"`
+	unknownFields       protoimpl.UnknownFields
+	sizeCache           protoimpl.SizeCache
 }
 
 func (x *LaunchTask) Reset() {
@@ -797,6 +805,391 @@ func (x *LaunchTask) GetEpoch() string {
 	return ""
 }
 
+func (x *LaunchTask) GetMap() *MapTask {
+	if x != nil {
+		return x.Map
+	}
+	return nil
+}
+
+func (x *LaunchTask) GetReduce() *ReduceTask {
+	if x != nil {
+		return x.Reduce
+	}
+	return nil
+}
+
+func (x *LaunchTask) GetShuffleRetainFromMs() int64 {
+	if x != nil {
+		return x.ShuffleRetainFromMs
+	}
+	return 0
+}
+
+// MapTask is what a map task writes besides its outputs.
+type MapTask struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// map_index numbers the task among its batch's map tasks.
+	MapIndex int32 `protobuf:"varint,1,opt,name=map_index,json=mapIndex,proto3" json:"map_index,omitempty"`
+	// partitions holds each keyed stage's number of reduce partitions.
+	Partitions []int32 `protobuf:"varint,2,rep,packed,name=partitions,proto3" json:"partitions,omitempty"`
+	// recompute: the batch's outputs were written when it first ran; only
+	// the map output is wanted (lineage recompute).
+	Recompute     bool `protobuf:"varint,3,opt,name=recompute,proto3" json:"recompute,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MapTask) Reset() {
+	*x = MapTask{}
+	mi := &file_task_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MapTask) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MapTask) ProtoMessage() {}
+
+func (x *MapTask) ProtoReflect() protoreflect.Message {
+	mi := &file_task_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MapTask.ProtoReflect.Descriptor instead.
+func (*MapTask) Descriptor() ([]byte, []int) {
+	return file_task_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *MapTask) GetMapIndex() int32 {
+	if x != nil {
+		return x.MapIndex
+	}
+	return 0
+}
+
+func (x *MapTask) GetPartitions() []int32 {
+	if x != nil {
+		return x.Partitions
+	}
+	return nil
+}
+
+func (x *MapTask) GetRecompute() bool {
+	if x != nil {
+		return x.Recompute
+	}
+	return false
+}
+
+// MapOutput is where a batch's map task's output can be fetched.
+type MapOutput struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	BatchMs  int64                  `protobuf:"varint,1,opt,name=batch_ms,json=batchMs,proto3" json:"batch_ms,omitempty"`
+	MapIndex int32                  `protobuf:"varint,2,opt,name=map_index,json=mapIndex,proto3" json:"map_index,omitempty"`
+	// addresses serve the output, in order of preference: the node's
+	// shuffle service, then the executor that wrote it.
+	Addresses     []string `protobuf:"bytes,3,rep,name=addresses,proto3" json:"addresses,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MapOutput) Reset() {
+	*x = MapOutput{}
+	mi := &file_task_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MapOutput) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MapOutput) ProtoMessage() {}
+
+func (x *MapOutput) ProtoReflect() protoreflect.Message {
+	mi := &file_task_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MapOutput.ProtoReflect.Descriptor instead.
+func (*MapOutput) Descriptor() ([]byte, []int) {
+	return file_task_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *MapOutput) GetBatchMs() int64 {
+	if x != nil {
+		return x.BatchMs
+	}
+	return 0
+}
+
+func (x *MapOutput) GetMapIndex() int32 {
+	if x != nil {
+		return x.MapIndex
+	}
+	return 0
+}
+
+func (x *MapOutput) GetAddresses() []string {
+	if x != nil {
+		return x.Addresses
+	}
+	return nil
+}
+
+// ReduceTask runs one reduce partition of one keyed stage for a batch.
+type ReduceTask struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Stage      int32                  `protobuf:"varint,1,opt,name=stage,proto3" json:"stage,omitempty"`
+	Partition  int32                  `protobuf:"varint,2,opt,name=partition,proto3" json:"partition,omitempty"`
+	Partitions int32                  `protobuf:"varint,3,opt,name=partitions,proto3" json:"partitions,omitempty"`
+	// maps are the batch's map outputs.
+	Maps []*MapOutput `protobuf:"bytes,4,rep,name=maps,proto3" json:"maps,omitempty"`
+	// window_end: the batch ends a window of the (windowed) stage.
+	WindowEnd bool `protobuf:"varint,5,opt,name=window_end,json=windowEnd,proto3" json:"window_end,omitempty"`
+	// state is where a stage with state starts from.
+	State         *StatePlan `protobuf:"bytes,6,opt,name=state,proto3" json:"state,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReduceTask) Reset() {
+	*x = ReduceTask{}
+	mi := &file_task_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReduceTask) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReduceTask) ProtoMessage() {}
+
+func (x *ReduceTask) ProtoReflect() protoreflect.Message {
+	mi := &file_task_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReduceTask.ProtoReflect.Descriptor instead.
+func (*ReduceTask) Descriptor() ([]byte, []int) {
+	return file_task_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *ReduceTask) GetStage() int32 {
+	if x != nil {
+		return x.Stage
+	}
+	return 0
+}
+
+func (x *ReduceTask) GetPartition() int32 {
+	if x != nil {
+		return x.Partition
+	}
+	return 0
+}
+
+func (x *ReduceTask) GetPartitions() int32 {
+	if x != nil {
+		return x.Partitions
+	}
+	return 0
+}
+
+func (x *ReduceTask) GetMaps() []*MapOutput {
+	if x != nil {
+		return x.Maps
+	}
+	return nil
+}
+
+func (x *ReduceTask) GetWindowEnd() bool {
+	if x != nil {
+		return x.WindowEnd
+	}
+	return false
+}
+
+func (x *ReduceTask) GetState() *StatePlan {
+	if x != nil {
+		return x.State
+	}
+	return nil
+}
+
+// StatePlan tells a stateful reduce task the version of its partition's
+// state it starts from and how to rebuild it when its executor does not
+// hold it.
+type StatePlan struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// base_ms is the committed batch whose state the task starts from; 0
+	// for the empty state before the stage's first batch.
+	BaseMs int64 `protobuf:"varint,1,opt,name=base_ms,json=baseMs,proto3" json:"base_ms,omitempty"`
+	// checkpoints are the batches, newest first, whose state checkpoints
+	// may rebuild the partition; none = rebuild from the empty state.
+	Checkpoints []int64 `protobuf:"varint,2,rep,packed,name=checkpoints,proto3" json:"checkpoints,omitempty"`
+	// replay are the batches after the oldest checkpoint up to base_ms,
+	// oldest first, whose map outputs rebuild the state from a checkpoint.
+	Replay []*ReplayBatch `protobuf:"bytes,3,rep,name=replay,proto3" json:"replay,omitempty"`
+	// checkpoint: write the state after this batch to the checkpoint dir.
+	Checkpoint bool `protobuf:"varint,4,opt,name=checkpoint,proto3" json:"checkpoint,omitempty"`
+	// keep_from_ms: checkpoints of batches before this may be removed.
+	KeepFromMs    int64 `protobuf:"varint,5,opt,name=keep_from_ms,json=keepFromMs,proto3" json:"keep_from_ms,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StatePlan) Reset() {
+	*x = StatePlan{}
+	mi := &file_task_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StatePlan) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StatePlan) ProtoMessage() {}
+
+func (x *StatePlan) ProtoReflect() protoreflect.Message {
+	mi := &file_task_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StatePlan.ProtoReflect.Descriptor instead.
+func (*StatePlan) Descriptor() ([]byte, []int) {
+	return file_task_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *StatePlan) GetBaseMs() int64 {
+	if x != nil {
+		return x.BaseMs
+	}
+	return 0
+}
+
+func (x *StatePlan) GetCheckpoints() []int64 {
+	if x != nil {
+		return x.Checkpoints
+	}
+	return nil
+}
+
+func (x *StatePlan) GetReplay() []*ReplayBatch {
+	if x != nil {
+		return x.Replay
+	}
+	return nil
+}
+
+func (x *StatePlan) GetCheckpoint() bool {
+	if x != nil {
+		return x.Checkpoint
+	}
+	return false
+}
+
+func (x *StatePlan) GetKeepFromMs() int64 {
+	if x != nil {
+		return x.KeepFromMs
+	}
+	return 0
+}
+
+// ReplayBatch is one batch a state is rebuilt through.
+type ReplayBatch struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	BatchMs       int64                  `protobuf:"varint,1,opt,name=batch_ms,json=batchMs,proto3" json:"batch_ms,omitempty"`
+	Maps          []*MapOutput           `protobuf:"bytes,2,rep,name=maps,proto3" json:"maps,omitempty"`
+	WindowEnd     bool                   `protobuf:"varint,3,opt,name=window_end,json=windowEnd,proto3" json:"window_end,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReplayBatch) Reset() {
+	*x = ReplayBatch{}
+	mi := &file_task_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReplayBatch) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReplayBatch) ProtoMessage() {}
+
+func (x *ReplayBatch) ProtoReflect() protoreflect.Message {
+	mi := &file_task_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReplayBatch.ProtoReflect.Descriptor instead.
+func (*ReplayBatch) Descriptor() ([]byte, []int) {
+	return file_task_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *ReplayBatch) GetBatchMs() int64 {
+	if x != nil {
+		return x.BatchMs
+	}
+	return 0
+}
+
+func (x *ReplayBatch) GetMaps() []*MapOutput {
+	if x != nil {
+		return x.Maps
+	}
+	return nil
+}
+
+func (x *ReplayBatch) GetWindowEnd() bool {
+	if x != nil {
+		return x.WindowEnd
+	}
+	return false
+}
+
 // KeyValue is a keyed partial aggregate.
 type KeyValue struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -808,7 +1201,7 @@ type KeyValue struct {
 
 func (x *KeyValue) Reset() {
 	*x = KeyValue{}
-	mi := &file_task_proto_msgTypes[11]
+	mi := &file_task_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -820,7 +1213,7 @@ func (x *KeyValue) String() string {
 func (*KeyValue) ProtoMessage() {}
 
 func (x *KeyValue) ProtoReflect() protoreflect.Message {
-	mi := &file_task_proto_msgTypes[11]
+	mi := &file_task_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -833,7 +1226,7 @@ func (x *KeyValue) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KeyValue.ProtoReflect.Descriptor instead.
 func (*KeyValue) Descriptor() ([]byte, []int) {
-	return file_task_proto_rawDescGZIP(), []int{11}
+	return file_task_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *KeyValue) GetKey() string {
@@ -865,7 +1258,7 @@ type TaskMetrics struct {
 
 func (x *TaskMetrics) Reset() {
 	*x = TaskMetrics{}
-	mi := &file_task_proto_msgTypes[12]
+	mi := &file_task_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -877,7 +1270,7 @@ func (x *TaskMetrics) String() string {
 func (*TaskMetrics) ProtoMessage() {}
 
 func (x *TaskMetrics) ProtoReflect() protoreflect.Message {
-	mi := &file_task_proto_msgTypes[12]
+	mi := &file_task_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -890,7 +1283,7 @@ func (x *TaskMetrics) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TaskMetrics.ProtoReflect.Descriptor instead.
 func (*TaskMetrics) Descriptor() ([]byte, []int) {
-	return file_task_proto_rawDescGZIP(), []int{12}
+	return file_task_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *TaskMetrics) GetRecordsIn() int64 {
@@ -944,14 +1337,21 @@ type TaskStatus struct {
 	Aggregates []*KeyValue            `protobuf:"bytes,5,rep,name=aggregates,proto3" json:"aggregates,omitempty"`
 	Metrics    *TaskMetrics           `protobuf:"bytes,6,opt,name=metrics,proto3" json:"metrics,omitempty"`
 	// tid is the launch's tid.
-	Tid           int64 `protobuf:"varint,7,opt,name=tid,proto3" json:"tid,omitempty"`
+	Tid int64 `protobuf:"varint,7,opt,name=tid,proto3" json:"tid,omitempty"`
+	// map_output: where a map task's output can be fetched.
+	MapOutput *MapOutput `protobuf:"bytes,8,opt,name=map_output,json=mapOutput,proto3" json:"map_output,omitempty"`
+	// fetch_failed: a reduce task could not fetch map outputs; the driver
+	// runs the map tasks that wrote them again. The task is not failed.
+	FetchFailed *FetchFailed `protobuf:"bytes,9,opt,name=fetch_failed,json=fetchFailed,proto3" json:"fetch_failed,omitempty"`
+	// shuffle holds a map or reduce task's shuffle and state figures.
+	Shuffle       *ShuffleMetrics `protobuf:"bytes,10,opt,name=shuffle,proto3" json:"shuffle,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *TaskStatus) Reset() {
 	*x = TaskStatus{}
-	mi := &file_task_proto_msgTypes[13]
+	mi := &file_task_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -963,7 +1363,7 @@ func (x *TaskStatus) String() string {
 func (*TaskStatus) ProtoMessage() {}
 
 func (x *TaskStatus) ProtoReflect() protoreflect.Message {
-	mi := &file_task_proto_msgTypes[13]
+	mi := &file_task_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -976,7 +1376,7 @@ func (x *TaskStatus) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TaskStatus.ProtoReflect.Descriptor instead.
 func (*TaskStatus) Descriptor() ([]byte, []int) {
-	return file_task_proto_rawDescGZIP(), []int{13}
+	return file_task_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *TaskStatus) GetTaskId() string {
@@ -1028,6 +1428,229 @@ func (x *TaskStatus) GetTid() int64 {
 	return 0
 }
 
+func (x *TaskStatus) GetMapOutput() *MapOutput {
+	if x != nil {
+		return x.MapOutput
+	}
+	return nil
+}
+
+func (x *TaskStatus) GetFetchFailed() *FetchFailed {
+	if x != nil {
+		return x.FetchFailed
+	}
+	return nil
+}
+
+func (x *TaskStatus) GetShuffle() *ShuffleMetrics {
+	if x != nil {
+		return x.Shuffle
+	}
+	return nil
+}
+
+// FetchFailed names the map outputs a reduce task could not fetch.
+type FetchFailed struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// address is where they were asked of.
+	Address       string       `protobuf:"bytes,1,opt,name=address,proto3" json:"address,omitempty"`
+	Maps          []*MapOutput `protobuf:"bytes,2,rep,name=maps,proto3" json:"maps,omitempty"`
+	Message       string       `protobuf:"bytes,3,opt,name=message,proto3" json:"message,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FetchFailed) Reset() {
+	*x = FetchFailed{}
+	mi := &file_task_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FetchFailed) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FetchFailed) ProtoMessage() {}
+
+func (x *FetchFailed) ProtoReflect() protoreflect.Message {
+	mi := &file_task_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FetchFailed.ProtoReflect.Descriptor instead.
+func (*FetchFailed) Descriptor() ([]byte, []int) {
+	return file_task_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *FetchFailed) GetAddress() string {
+	if x != nil {
+		return x.Address
+	}
+	return ""
+}
+
+func (x *FetchFailed) GetMaps() []*MapOutput {
+	if x != nil {
+		return x.Maps
+	}
+	return nil
+}
+
+func (x *FetchFailed) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
+// ShuffleMetrics describe a task's part of a shuffle.
+type ShuffleMetrics struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Map side: records and bytes written to the map output.
+	RecordsWritten int64 `protobuf:"varint,1,opt,name=records_written,json=recordsWritten,proto3" json:"records_written,omitempty"`
+	BytesWritten   int64 `protobuf:"varint,2,opt,name=bytes_written,json=bytesWritten,proto3" json:"bytes_written,omitempty"`
+	// Reduce side: records and bytes fetched, keys reduced.
+	RecordsRead int64 `protobuf:"varint,3,opt,name=records_read,json=recordsRead,proto3" json:"records_read,omitempty"`
+	BytesRead   int64 `protobuf:"varint,4,opt,name=bytes_read,json=bytesRead,proto3" json:"bytes_read,omitempty"`
+	Keys        int64 `protobuf:"varint,5,opt,name=keys,proto3" json:"keys,omitempty"`
+	// State after the batch: keys and their bytes.
+	StateKeys  int64 `protobuf:"varint,6,opt,name=state_keys,json=stateKeys,proto3" json:"state_keys,omitempty"`
+	StateBytes int64 `protobuf:"varint,7,opt,name=state_bytes,json=stateBytes,proto3" json:"state_bytes,omitempty"`
+	// restored: the executor did not hold the state and rebuilt it, from
+	// the checkpoint of batch restored_from_ms (0: the empty state) and
+	// replayed_batches batches after it, in restore_nanos.
+	Restored        bool  `protobuf:"varint,12,opt,name=restored,proto3" json:"restored,omitempty"`
+	RestoredFromMs  int64 `protobuf:"varint,8,opt,name=restored_from_ms,json=restoredFromMs,proto3" json:"restored_from_ms,omitempty"`
+	ReplayedBatches int32 `protobuf:"varint,9,opt,name=replayed_batches,json=replayedBatches,proto3" json:"replayed_batches,omitempty"`
+	RestoreNanos    int64 `protobuf:"varint,10,opt,name=restore_nanos,json=restoreNanos,proto3" json:"restore_nanos,omitempty"`
+	// checkpoint_bytes is the size of the state checkpoint written.
+	CheckpointBytes int64 `protobuf:"varint,11,opt,name=checkpoint_bytes,json=checkpointBytes,proto3" json:"checkpoint_bytes,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *ShuffleMetrics) Reset() {
+	*x = ShuffleMetrics{}
+	mi := &file_task_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ShuffleMetrics) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ShuffleMetrics) ProtoMessage() {}
+
+func (x *ShuffleMetrics) ProtoReflect() protoreflect.Message {
+	mi := &file_task_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ShuffleMetrics.ProtoReflect.Descriptor instead.
+func (*ShuffleMetrics) Descriptor() ([]byte, []int) {
+	return file_task_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *ShuffleMetrics) GetRecordsWritten() int64 {
+	if x != nil {
+		return x.RecordsWritten
+	}
+	return 0
+}
+
+func (x *ShuffleMetrics) GetBytesWritten() int64 {
+	if x != nil {
+		return x.BytesWritten
+	}
+	return 0
+}
+
+func (x *ShuffleMetrics) GetRecordsRead() int64 {
+	if x != nil {
+		return x.RecordsRead
+	}
+	return 0
+}
+
+func (x *ShuffleMetrics) GetBytesRead() int64 {
+	if x != nil {
+		return x.BytesRead
+	}
+	return 0
+}
+
+func (x *ShuffleMetrics) GetKeys() int64 {
+	if x != nil {
+		return x.Keys
+	}
+	return 0
+}
+
+func (x *ShuffleMetrics) GetStateKeys() int64 {
+	if x != nil {
+		return x.StateKeys
+	}
+	return 0
+}
+
+func (x *ShuffleMetrics) GetStateBytes() int64 {
+	if x != nil {
+		return x.StateBytes
+	}
+	return 0
+}
+
+func (x *ShuffleMetrics) GetRestored() bool {
+	if x != nil {
+		return x.Restored
+	}
+	return false
+}
+
+func (x *ShuffleMetrics) GetRestoredFromMs() int64 {
+	if x != nil {
+		return x.RestoredFromMs
+	}
+	return 0
+}
+
+func (x *ShuffleMetrics) GetReplayedBatches() int32 {
+	if x != nil {
+		return x.ReplayedBatches
+	}
+	return 0
+}
+
+func (x *ShuffleMetrics) GetRestoreNanos() int64 {
+	if x != nil {
+		return x.RestoreNanos
+	}
+	return 0
+}
+
+func (x *ShuffleMetrics) GetCheckpointBytes() int64 {
+	if x != nil {
+		return x.CheckpointBytes
+	}
+	return 0
+}
+
 var File_task_proto protoreflect.FileDescriptor
 
 const file_task_proto_rawDesc = "" +
@@ -1073,7 +1696,7 @@ const file_task_proto_rawDesc = "" +
 	"\x05topic\x18\x01 \x01(\tR\x05topic\x12\x1c\n" +
 	"\tpartition\x18\x02 \x01(\x05R\tpartition\x12\x12\n" +
 	"\x04from\x18\x03 \x01(\x03R\x04from\x12\x14\n" +
-	"\x05until\x18\x04 \x01(\x03R\x05until\"\x87\x02\n" +
+	"\x05until\x18\x04 \x01(\x03R\x05until\"\x93\x03\n" +
 	"\n" +
 	"LaunchTask\x12\x17\n" +
 	"\atask_id\x18\x01 \x01(\tR\x06taskId\x12\x18\n" +
@@ -1084,7 +1707,46 @@ const file_task_proto_rawDesc = "" +
 	"\rchunk_offsets\x18\x06 \x01(\x03R\fchunkOffsets\x12\x1d\n" +
 	"\n" +
 	"chunk_base\x18\a \x01(\x05R\tchunkBase\x12\x14\n" +
-	"\x05epoch\x18\b \x01(\tR\x05epoch\"2\n" +
+	"\x05epoch\x18\b \x01(\tR\x05epoch\x12%\n" +
+	"\x03map\x18\t \x01(\v2\x13.spindle.v1.MapTaskR\x03map\x12.\n" +
+	"\x06reduce\x18\n" +
+	" \x01(\v2\x16.spindle.v1.ReduceTaskR\x06reduce\x123\n" +
+	"\x16shuffle_retain_from_ms\x18\v \x01(\x03R\x13shuffleRetainFromMs\"d\n" +
+	"\aMapTask\x12\x1b\n" +
+	"\tmap_index\x18\x01 \x01(\x05R\bmapIndex\x12\x1e\n" +
+	"\n" +
+	"partitions\x18\x02 \x03(\x05R\n" +
+	"partitions\x12\x1c\n" +
+	"\trecompute\x18\x03 \x01(\bR\trecompute\"a\n" +
+	"\tMapOutput\x12\x19\n" +
+	"\bbatch_ms\x18\x01 \x01(\x03R\abatchMs\x12\x1b\n" +
+	"\tmap_index\x18\x02 \x01(\x05R\bmapIndex\x12\x1c\n" +
+	"\taddresses\x18\x03 \x03(\tR\taddresses\"\xd7\x01\n" +
+	"\n" +
+	"ReduceTask\x12\x14\n" +
+	"\x05stage\x18\x01 \x01(\x05R\x05stage\x12\x1c\n" +
+	"\tpartition\x18\x02 \x01(\x05R\tpartition\x12\x1e\n" +
+	"\n" +
+	"partitions\x18\x03 \x01(\x05R\n" +
+	"partitions\x12)\n" +
+	"\x04maps\x18\x04 \x03(\v2\x15.spindle.v1.MapOutputR\x04maps\x12\x1d\n" +
+	"\n" +
+	"window_end\x18\x05 \x01(\bR\twindowEnd\x12+\n" +
+	"\x05state\x18\x06 \x01(\v2\x15.spindle.v1.StatePlanR\x05state\"\xb9\x01\n" +
+	"\tStatePlan\x12\x17\n" +
+	"\abase_ms\x18\x01 \x01(\x03R\x06baseMs\x12 \n" +
+	"\vcheckpoints\x18\x02 \x03(\x03R\vcheckpoints\x12/\n" +
+	"\x06replay\x18\x03 \x03(\v2\x17.spindle.v1.ReplayBatchR\x06replay\x12\x1e\n" +
+	"\n" +
+	"checkpoint\x18\x04 \x01(\bR\n" +
+	"checkpoint\x12 \n" +
+	"\fkeep_from_ms\x18\x05 \x01(\x03R\n" +
+	"keepFromMs\"r\n" +
+	"\vReplayBatch\x12\x19\n" +
+	"\bbatch_ms\x18\x01 \x01(\x03R\abatchMs\x12)\n" +
+	"\x04maps\x18\x02 \x03(\v2\x15.spindle.v1.MapOutputR\x04maps\x12\x1d\n" +
+	"\n" +
+	"window_end\x18\x03 \x01(\bR\twindowEnd\"2\n" +
 	"\bKeyValue\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\fR\x05value\"\xdd\x01\n" +
@@ -1098,7 +1760,7 @@ const file_task_proto_rawDesc = "" +
 	"read_nanos\x18\x04 \x01(\x03R\treadNanos\x12#\n" +
 	"\rprocess_nanos\x18\x05 \x01(\x03R\fprocessNanos\x12\x1f\n" +
 	"\vwrite_nanos\x18\x06 \x01(\x03R\n" +
-	"writeNanos\"\xee\x01\n" +
+	"writeNanos\"\x96\x03\n" +
 	"\n" +
 	"TaskStatus\x12\x17\n" +
 	"\atask_id\x18\x01 \x01(\tR\x06taskId\x12\x18\n" +
@@ -1109,7 +1771,33 @@ const file_task_proto_rawDesc = "" +
 	"aggregates\x18\x05 \x03(\v2\x14.spindle.v1.KeyValueR\n" +
 	"aggregates\x121\n" +
 	"\ametrics\x18\x06 \x01(\v2\x17.spindle.v1.TaskMetricsR\ametrics\x12\x10\n" +
-	"\x03tid\x18\a \x01(\x03R\x03tid2\xe1\x02\n" +
+	"\x03tid\x18\a \x01(\x03R\x03tid\x124\n" +
+	"\n" +
+	"map_output\x18\b \x01(\v2\x15.spindle.v1.MapOutputR\tmapOutput\x12:\n" +
+	"\ffetch_failed\x18\t \x01(\v2\x17.spindle.v1.FetchFailedR\vfetchFailed\x124\n" +
+	"\ashuffle\x18\n" +
+	" \x01(\v2\x1a.spindle.v1.ShuffleMetricsR\ashuffle\"l\n" +
+	"\vFetchFailed\x12\x18\n" +
+	"\aaddress\x18\x01 \x01(\tR\aaddress\x12)\n" +
+	"\x04maps\x18\x02 \x03(\v2\x15.spindle.v1.MapOutputR\x04maps\x12\x18\n" +
+	"\amessage\x18\x03 \x01(\tR\amessage\"\xb5\x03\n" +
+	"\x0eShuffleMetrics\x12'\n" +
+	"\x0frecords_written\x18\x01 \x01(\x03R\x0erecordsWritten\x12#\n" +
+	"\rbytes_written\x18\x02 \x01(\x03R\fbytesWritten\x12!\n" +
+	"\frecords_read\x18\x03 \x01(\x03R\vrecordsRead\x12\x1d\n" +
+	"\n" +
+	"bytes_read\x18\x04 \x01(\x03R\tbytesRead\x12\x12\n" +
+	"\x04keys\x18\x05 \x01(\x03R\x04keys\x12\x1d\n" +
+	"\n" +
+	"state_keys\x18\x06 \x01(\x03R\tstateKeys\x12\x1f\n" +
+	"\vstate_bytes\x18\a \x01(\x03R\n" +
+	"stateBytes\x12\x1a\n" +
+	"\brestored\x18\f \x01(\bR\brestored\x12(\n" +
+	"\x10restored_from_ms\x18\b \x01(\x03R\x0erestoredFromMs\x12)\n" +
+	"\x10replayed_batches\x18\t \x01(\x05R\x0freplayedBatches\x12#\n" +
+	"\rrestore_nanos\x18\n" +
+	" \x01(\x03R\frestoreNanos\x12)\n" +
+	"\x10checkpoint_bytes\x18\v \x01(\x03R\x0fcheckpointBytes2\xe1\x02\n" +
 	"\x04Task\x12E\n" +
 	"\aConnect\x12\x1b.spindle.v1.ExecutorMessage\x1a\x19.spindle.v1.DriverMessage(\x010\x01\x12]\n" +
 	"\x10RegisterExecutor\x12#.spindle.v1.RegisterExecutorRequest\x1a$.spindle.v1.RegisterExecutorResponse\x12`\n" +
@@ -1128,7 +1816,7 @@ func file_task_proto_rawDescGZIP() []byte {
 	return file_task_proto_rawDescData
 }
 
-var file_task_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
+var file_task_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
 var file_task_proto_goTypes = []any{
 	(*RegisterExecutorRequest)(nil),   // 0: spindle.v1.RegisterExecutorRequest
 	(*RegisterExecutorResponse)(nil),  // 1: spindle.v1.RegisterExecutorResponse
@@ -1141,33 +1829,50 @@ var file_task_proto_goTypes = []any{
 	(*KillTask)(nil),                  // 8: spindle.v1.KillTask
 	(*OffsetRange)(nil),               // 9: spindle.v1.OffsetRange
 	(*LaunchTask)(nil),                // 10: spindle.v1.LaunchTask
-	(*KeyValue)(nil),                  // 11: spindle.v1.KeyValue
-	(*TaskMetrics)(nil),               // 12: spindle.v1.TaskMetrics
-	(*TaskStatus)(nil),                // 13: spindle.v1.TaskStatus
+	(*MapTask)(nil),                   // 11: spindle.v1.MapTask
+	(*MapOutput)(nil),                 // 12: spindle.v1.MapOutput
+	(*ReduceTask)(nil),                // 13: spindle.v1.ReduceTask
+	(*StatePlan)(nil),                 // 14: spindle.v1.StatePlan
+	(*ReplayBatch)(nil),               // 15: spindle.v1.ReplayBatch
+	(*KeyValue)(nil),                  // 16: spindle.v1.KeyValue
+	(*TaskMetrics)(nil),               // 17: spindle.v1.TaskMetrics
+	(*TaskStatus)(nil),                // 18: spindle.v1.TaskStatus
+	(*FetchFailed)(nil),               // 19: spindle.v1.FetchFailed
+	(*ShuffleMetrics)(nil),            // 20: spindle.v1.ShuffleMetrics
 }
 var file_task_proto_depIdxs = []int32{
 	0,  // 0: spindle.v1.ExecutorMessage.register:type_name -> spindle.v1.RegisterExecutorRequest
-	13, // 1: spindle.v1.ExecutorMessage.status:type_name -> spindle.v1.TaskStatus
+	18, // 1: spindle.v1.ExecutorMessage.status:type_name -> spindle.v1.TaskStatus
 	2,  // 2: spindle.v1.ExecutorMessage.heartbeat:type_name -> spindle.v1.ExecutorHeartbeatRequest
 	10, // 3: spindle.v1.DriverMessage.launch:type_name -> spindle.v1.LaunchTask
 	3,  // 4: spindle.v1.DriverMessage.heartbeat:type_name -> spindle.v1.ExecutorHeartbeatResponse
 	8,  // 5: spindle.v1.DriverMessage.kill:type_name -> spindle.v1.KillTask
 	9,  // 6: spindle.v1.LaunchTask.range:type_name -> spindle.v1.OffsetRange
-	11, // 7: spindle.v1.TaskStatus.aggregates:type_name -> spindle.v1.KeyValue
-	12, // 8: spindle.v1.TaskStatus.metrics:type_name -> spindle.v1.TaskMetrics
-	6,  // 9: spindle.v1.Task.Connect:input_type -> spindle.v1.ExecutorMessage
-	0,  // 10: spindle.v1.Task.RegisterExecutor:input_type -> spindle.v1.RegisterExecutorRequest
-	2,  // 11: spindle.v1.Task.ExecutorHeartbeat:input_type -> spindle.v1.ExecutorHeartbeatRequest
-	4,  // 12: spindle.v1.Task.DriverStatus:input_type -> spindle.v1.DriverStatusRequest
-	7,  // 13: spindle.v1.Task.Connect:output_type -> spindle.v1.DriverMessage
-	1,  // 14: spindle.v1.Task.RegisterExecutor:output_type -> spindle.v1.RegisterExecutorResponse
-	3,  // 15: spindle.v1.Task.ExecutorHeartbeat:output_type -> spindle.v1.ExecutorHeartbeatResponse
-	5,  // 16: spindle.v1.Task.DriverStatus:output_type -> spindle.v1.DriverStatusResponse
-	13, // [13:17] is the sub-list for method output_type
-	9,  // [9:13] is the sub-list for method input_type
-	9,  // [9:9] is the sub-list for extension type_name
-	9,  // [9:9] is the sub-list for extension extendee
-	0,  // [0:9] is the sub-list for field type_name
+	11, // 7: spindle.v1.LaunchTask.map:type_name -> spindle.v1.MapTask
+	13, // 8: spindle.v1.LaunchTask.reduce:type_name -> spindle.v1.ReduceTask
+	12, // 9: spindle.v1.ReduceTask.maps:type_name -> spindle.v1.MapOutput
+	14, // 10: spindle.v1.ReduceTask.state:type_name -> spindle.v1.StatePlan
+	15, // 11: spindle.v1.StatePlan.replay:type_name -> spindle.v1.ReplayBatch
+	12, // 12: spindle.v1.ReplayBatch.maps:type_name -> spindle.v1.MapOutput
+	16, // 13: spindle.v1.TaskStatus.aggregates:type_name -> spindle.v1.KeyValue
+	17, // 14: spindle.v1.TaskStatus.metrics:type_name -> spindle.v1.TaskMetrics
+	12, // 15: spindle.v1.TaskStatus.map_output:type_name -> spindle.v1.MapOutput
+	19, // 16: spindle.v1.TaskStatus.fetch_failed:type_name -> spindle.v1.FetchFailed
+	20, // 17: spindle.v1.TaskStatus.shuffle:type_name -> spindle.v1.ShuffleMetrics
+	12, // 18: spindle.v1.FetchFailed.maps:type_name -> spindle.v1.MapOutput
+	6,  // 19: spindle.v1.Task.Connect:input_type -> spindle.v1.ExecutorMessage
+	0,  // 20: spindle.v1.Task.RegisterExecutor:input_type -> spindle.v1.RegisterExecutorRequest
+	2,  // 21: spindle.v1.Task.ExecutorHeartbeat:input_type -> spindle.v1.ExecutorHeartbeatRequest
+	4,  // 22: spindle.v1.Task.DriverStatus:input_type -> spindle.v1.DriverStatusRequest
+	7,  // 23: spindle.v1.Task.Connect:output_type -> spindle.v1.DriverMessage
+	1,  // 24: spindle.v1.Task.RegisterExecutor:output_type -> spindle.v1.RegisterExecutorResponse
+	3,  // 25: spindle.v1.Task.ExecutorHeartbeat:output_type -> spindle.v1.ExecutorHeartbeatResponse
+	5,  // 26: spindle.v1.Task.DriverStatus:output_type -> spindle.v1.DriverStatusResponse
+	23, // [23:27] is the sub-list for method output_type
+	19, // [19:23] is the sub-list for method input_type
+	19, // [19:19] is the sub-list for extension type_name
+	19, // [19:19] is the sub-list for extension extendee
+	0,  // [0:19] is the sub-list for field type_name
 }
 
 func init() { file_task_proto_init() }
@@ -1192,7 +1897,7 @@ func file_task_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_task_proto_rawDesc), len(file_task_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   14,
+			NumMessages:   21,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

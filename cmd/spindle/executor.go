@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -105,18 +106,29 @@ func jobRunner(ctx context.Context, spec launch.Spec, appLog interface{ Write([]
 		reader.Close()
 		return nil, nil, nil, err
 	}
-	wd, _ := os.Getwd()
-	runner, started, err := executor.StartJobRunner(ctx, executor.JobRunnerConfig{
-		// The NM checked the binary's SHA-256 when it localized it.
-		JobPath: filepath.Join(wd, spec.Application), JobSHA256: job.SHA256, JobVerified: true, Conf: spec.Conf, Args: spec.Args,
-		AppLog: appLog, Reader: reader, Sink: out, Logger: cfg.Logger,
-	})
+	stages, closeStages, err := executor.StartStages(ctx, executor.StagesSetup{Getenv: os.Getenv, Settings: spec.Settings, NetworkTimeout: cfg.NetworkTimeout, Logger: cfg.Logger})
+	if errors.Is(err, executor.ErrNoShuffleSecret) {
+		cfg.Logger.Warn("this executor runs no keyed stages", zap.Error(err))
+		stages, closeStages, err = nil, func() {}, nil
+	}
 	if err != nil {
 		reader.Close()
 		closeSink()
 		return nil, nil, nil, err
 	}
-	return runner, started, func() { runner.Close(); reader.Close(); closeSink() }, nil
+	wd, _ := os.Getwd()
+	runner, started, err := executor.StartJobRunner(ctx, executor.JobRunnerConfig{
+		// The NM checked the binary's SHA-256 when it localized it.
+		JobPath: filepath.Join(wd, spec.Application), JobSHA256: job.SHA256, JobVerified: true, Conf: spec.Conf, Args: spec.Args,
+		AppLog: appLog, Reader: reader, Sink: out, Stages: stages, Logger: cfg.Logger,
+	})
+	if err != nil {
+		reader.Close()
+		closeSink()
+		closeStages()
+		return nil, nil, nil, err
+	}
+	return runner, started, func() { runner.Close(); reader.Close(); closeSink(); closeStages() }, nil
 }
 
 // openSink opens the sink spindle.sink.kind chooses: files under

@@ -129,7 +129,7 @@ func TestCommandsFindConfigurationWhereHadoopAndSparkKeepIt(t *testing.T) {
 			if !strings.Contains(string(out), "Total number of applications") || !strings.Contains(string(out), appID) || !strings.Contains(string(out), "discovered") {
 				t.Errorf("application -list does not list %s (discovered):\n%s", appID, out)
 			}
-			if warned := strings.Contains(string(out), "warning: yarn.nodemanager.aux-services (from "); warned != tc.warns {
+			if warned := strings.Contains(string(out), "warning: yarn.nodemanager.vmem-check-enabled (from "); warned != tc.warns {
 				t.Errorf("application -list warns about yarn-site.xml's unused keys: %v, want %v:\n%s", warned, tc.warns, out)
 			}
 		})

@@ -348,7 +348,7 @@ func stopApp(t *testing.T, c *testutil.Cluster, appID string) (string, error) {
 }
 
 // recoverLog reads where a job would resume from the checkpoint ckpt.
-func recoverLog(t *testing.T, ckpt string) hdfscheckpoint.Recovery {
+func recoverLog(t testing.TB, ckpt string) hdfscheckpoint.Recovery {
 	t.Helper()
 	store, _ := dfs.NewFileStore("/")
 	log, err := hdfscheckpoint.NewLog(store, ckpt, 0, zap.NewNop())

@@ -23,8 +23,16 @@ import (
 // extra, which it prints too).
 func benchRetailJob(b *testing.B, c *testutil.Cluster, broker *kafkatest.Broker, topic, dir string, extra ...string) *testutil.Submission {
 	b.Helper()
-	flags := append([]string{"--num-executors", "2", "--executor-cores", "2", "--executor-memory", "1g", "--driver-memory", "512m",
-		"--files", testutil.RetailRegions(),
+	flags := append(append(benchJobFlags(broker, topic, dir), "--files", testutil.RetailRegions()), extra...)
+	logShippedTimings(b, "the job: "+strings.Join(flags, " "))
+	return c.Submit(append(flags, testutil.Binary(b, "./examples/retail", "retail"), "--regions", "regions.csv")...)
+}
+
+// benchJobFlags are the benchmarks' submit flags: 2 executors of 2 cores
+// and 1 GiB reading topic from the earliest offsets, checkpoint and file
+// sink under dir.
+func benchJobFlags(broker *kafkatest.Broker, topic, dir string) []string {
+	return []string{"--num-executors", "2", "--executor-cores", "2", "--executor-memory", "1g", "--driver-memory", "512m",
 		"--conf", "spindle.kafka.bootstrap.servers=" + strings.Join(broker.Addrs(), ","),
 		"--conf", "spindle.kafka.topics=" + topic,
 		"--conf", "spindle.kafka.auto.offset.reset=earliest",
@@ -32,9 +40,7 @@ func benchRetailJob(b *testing.B, c *testutil.Cluster, broker *kafkatest.Broker,
 		"--conf", "spindle.sink.path=file://" + dir + "/out",
 		"--conf", "spindle.streaming.shutdownMarker.pollInterval=100ms",
 		"--conf", "spindle.checkpoint.retainBatches=100000",
-	}, extra...)
-	logShippedTimings(b, "the job: "+strings.Join(flags, " "))
-	return c.Submit(append(flags, testutil.Binary(b, "./examples/retail", "retail"), "--regions", "regions.csv")...)
+	}
 }
 
 // BenchmarkStreamingThroughput runs the retail job at 4, 8 and 16

@@ -165,11 +165,16 @@ func (a *AM) Launch(c *pb.Container, command []string, env map[string]string) {
 
 // StartContainer sends one start request with tok to the NM at addr.
 func (a *AM) StartContainer(addr string, tok *pb.Token, command []string, env map[string]string, opts ...grpc.CallOption) (*pb.StartContainersResponse, error) {
+	return a.StartContext(addr, tok, &pb.ContainerLaunchContext{Command: command, Environment: env}, opts...)
+}
+
+// StartContext sends one start request of lc with tok to the NM at addr.
+func (a *AM) StartContext(addr string, tok *pb.Token, lc *pb.ContainerLaunchContext, opts ...grpc.CallOption) (*pb.StartContainersResponse, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	return a.NM(addr).StartContainers(ctx, &pb.StartContainersRequest{Requests: []*pb.StartContainerRequest{{
 		ContainerToken: tok,
-		LaunchContext:  &pb.ContainerLaunchContext{Command: command, Environment: env},
+		LaunchContext:  lc,
 	}}}, opts...)
 }
 

@@ -170,6 +170,7 @@ func (c *Cluster) AddNodeManager(extraConf ...string) *Daemon {
 		"yarn.nodemanager.address="+ip+":0",
 		"yarn.nodemanager.webapp.address="+ip+":0",
 		"spindle.memberlist.bind-address="+ip+":0",
+		"spark.shuffle.service.port=0",
 		"yarn.nodemanager.resource.memory-mb="+c.cfg.NMMemory,
 		"yarn.nodemanager.resource.cpu-vcores="+strconv.Itoa(c.cfg.NMVCores)), extraConf...) {
 		args = append(args, "--conf", kv)

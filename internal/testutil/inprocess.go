@@ -24,6 +24,13 @@ type InProcessCluster struct {
 // 127.0.0.1 with OS-chosen ports; they stop when the test ends.
 func StartInProcess(tb testing.TB, n int, memoryMB int64, vcores int32) *InProcessCluster {
 	tb.Helper()
+	return StartInProcessWith(tb, n, memoryMB, vcores, nil)
+}
+
+// StartInProcessWith is StartInProcess with each NM's configuration
+// changed by edit (nil: none) before it starts.
+func StartInProcessWith(tb testing.TB, n int, memoryMB int64, vcores int32, edit func(*nodemanager.Config)) *InProcessCluster {
+	tb.Helper()
 	// Containers run as nobody, who cannot run the test binary; building
 	// spindle comes before the daemons' start-up deadline.
 	bin := SpindleBinary(tb)
@@ -65,6 +72,9 @@ func StartInProcess(tb testing.TB, n int, memoryMB int64, vcores int32) *InProce
 		cfg.MemoryMB, cfg.VCores = memoryMB, vcores
 		cfg.LocalDirs = []string{filepath.Join(dir, "nm"+strconv.Itoa(i), "local")}
 		cfg.LogDirs = []string{filepath.Join(dir, "nm"+strconv.Itoa(i), "logs")}
+		if edit != nil {
+			edit(&cfg)
+		}
 		nm, err := nodemanager.New(cfg)
 		if err != nil {
 			tb.Fatal(err)
