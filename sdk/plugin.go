@@ -64,6 +64,7 @@ func (p *GRPCPlugin) GRPCServer(_ *plugin.GRPCBroker, s *grpc.Server) error {
 		return errNoImpl
 	}
 	s.RegisterService(jobService(), &grpcServer{impl: p.impl})
+	jobpb.RegisterReceiverServer(s, &receiverServer{impl: p.impl})
 	return nil
 }
 

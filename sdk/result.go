@@ -63,4 +63,6 @@ type Capabilities struct {
 	Aggregate bool
 	// UpdateState: the job implements StateUpdater.
 	UpdateState bool
+	// Receivers are the job's receivers (Receiving), by stream id.
+	Receivers []ReceiverInfo
 }

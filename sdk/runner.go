@@ -51,6 +51,7 @@ type runner[E any] struct {
 
 	mu         sync.Mutex // serialises configure
 	configured atomic.Bool
+	receivers  receiverSet
 }
 
 // newRunner finds the job's optional interfaces. appLog is the job's
@@ -69,7 +70,7 @@ func newRunner[E any](job Job[E], appLog *zap.Logger, level zap.AtomicLevel) (*r
 }
 
 func (r *runner[E]) capabilities() Capabilities {
-	return Capabilities{Enrich: r.enricher != nil, Aggregate: r.aggregator != nil, UpdateState: r.updater != nil}
+	return Capabilities{Enrich: r.enricher != nil, Aggregate: r.aggregator != nil, UpdateState: r.updater != nil, Receivers: r.receivers.infos()}
 }
 
 func (r *runner[E]) configure(ctx context.Context, conf map[string]string, args []string) (Capabilities, error) {
@@ -90,6 +91,9 @@ func (r *runner[E]) configure(ctx context.Context, conf map[string]string, args 
 		if serr := r.guard(StageConfigure, "", func() error { return r.configurer.Configure(ctx, jc) }); serr != nil {
 			return Capabilities{}, serr
 		}
+	}
+	if serr := r.guard(StageConfigure, "", func() error { return r.receivers.load(r.job) }); serr != nil {
+		return Capabilities{}, serr
 	}
 	r.configured.Store(true)
 	return r.capabilities(), nil

@@ -228,10 +228,13 @@ func (x *ConfigureRequest) GetArgs() [][]byte {
 
 // Capabilities lists the optional interfaces the job implements.
 type Capabilities struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Enrich        bool                   `protobuf:"varint,1,opt,name=enrich,proto3" json:"enrich,omitempty"`
-	Aggregate     bool                   `protobuf:"varint,2,opt,name=aggregate,proto3" json:"aggregate,omitempty"`
-	UpdateState   bool                   `protobuf:"varint,3,opt,name=update_state,json=updateState,proto3" json:"update_state,omitempty"`
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	Enrich      bool                   `protobuf:"varint,1,opt,name=enrich,proto3" json:"enrich,omitempty"`
+	Aggregate   bool                   `protobuf:"varint,2,opt,name=aggregate,proto3" json:"aggregate,omitempty"`
+	UpdateState bool                   `protobuf:"varint,3,opt,name=update_state,json=updateState,proto3" json:"update_state,omitempty"`
+	// receivers are the job's receivers (sdk.Receiving), by stream id:
+	// the first is stream 0. See receiver.proto.
+	Receivers     []*ReceiverInfo `protobuf:"bytes,4,rep,name=receivers,proto3" json:"receivers,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -287,6 +290,70 @@ func (x *Capabilities) GetUpdateState() bool {
 	return false
 }
 
+func (x *Capabilities) GetReceivers() []*ReceiverInfo {
+	if x != nil {
+		return x.Receivers
+	}
+	return nil
+}
+
+// ReceiverInfo describes one of a job's receivers.
+type ReceiverInfo struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// name names the receiver's stream in batches, outputs and the
+	// Streaming tab.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// preferred_location is the host the receiver should run on; empty for
+	// any.
+	PreferredLocation string `protobuf:"bytes,2,opt,name=preferred_location,json=preferredLocation,proto3" json:"preferred_location,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
+}
+
+func (x *ReceiverInfo) Reset() {
+	*x = ReceiverInfo{}
+	mi := &file_job_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReceiverInfo) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReceiverInfo) ProtoMessage() {}
+
+func (x *ReceiverInfo) ProtoReflect() protoreflect.Message {
+	mi := &file_job_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReceiverInfo.ProtoReflect.Descriptor instead.
+func (*ReceiverInfo) Descriptor() ([]byte, []int) {
+	return file_job_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *ReceiverInfo) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ReceiverInfo) GetPreferredLocation() string {
+	if x != nil {
+		return x.PreferredLocation
+	}
+	return ""
+}
+
 type ConfigureResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Capabilities  *Capabilities          `protobuf:"bytes,1,opt,name=capabilities,proto3" json:"capabilities,omitempty"`
@@ -297,7 +364,7 @@ type ConfigureResponse struct {
 
 func (x *ConfigureResponse) Reset() {
 	*x = ConfigureResponse{}
-	mi := &file_job_proto_msgTypes[3]
+	mi := &file_job_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -309,7 +376,7 @@ func (x *ConfigureResponse) String() string {
 func (*ConfigureResponse) ProtoMessage() {}
 
 func (x *ConfigureResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[3]
+	mi := &file_job_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -322,7 +389,7 @@ func (x *ConfigureResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfigureResponse.ProtoReflect.Descriptor instead.
 func (*ConfigureResponse) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{3}
+	return file_job_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *ConfigureResponse) GetCapabilities() *Capabilities {
@@ -393,7 +460,7 @@ type Records struct {
 
 func (x *Records) Reset() {
 	*x = Records{}
-	mi := &file_job_proto_msgTypes[4]
+	mi := &file_job_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -405,7 +472,7 @@ func (x *Records) String() string {
 func (*Records) ProtoMessage() {}
 
 func (x *Records) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[4]
+	mi := &file_job_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -418,7 +485,7 @@ func (x *Records) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Records.ProtoReflect.Descriptor instead.
 func (*Records) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{4}
+	return file_job_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *Records) GetCount() uint32 {
@@ -552,7 +619,7 @@ type ProcessPartitionRequest struct {
 
 func (x *ProcessPartitionRequest) Reset() {
 	*x = ProcessPartitionRequest{}
-	mi := &file_job_proto_msgTypes[5]
+	mi := &file_job_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -564,7 +631,7 @@ func (x *ProcessPartitionRequest) String() string {
 func (*ProcessPartitionRequest) ProtoMessage() {}
 
 func (x *ProcessPartitionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[5]
+	mi := &file_job_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -577,7 +644,7 @@ func (x *ProcessPartitionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProcessPartitionRequest.ProtoReflect.Descriptor instead.
 func (*ProcessPartitionRequest) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{5}
+	return file_job_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *ProcessPartitionRequest) GetBatchTime() *timestamppb.Timestamp {
@@ -631,7 +698,7 @@ type Outputs struct {
 
 func (x *Outputs) Reset() {
 	*x = Outputs{}
-	mi := &file_job_proto_msgTypes[6]
+	mi := &file_job_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -643,7 +710,7 @@ func (x *Outputs) String() string {
 func (*Outputs) ProtoMessage() {}
 
 func (x *Outputs) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[6]
+	mi := &file_job_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -656,7 +723,7 @@ func (x *Outputs) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Outputs.ProtoReflect.Descriptor instead.
 func (*Outputs) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{6}
+	return file_job_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *Outputs) GetCount() uint32 {
@@ -722,7 +789,7 @@ type Rejected struct {
 
 func (x *Rejected) Reset() {
 	*x = Rejected{}
-	mi := &file_job_proto_msgTypes[7]
+	mi := &file_job_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -734,7 +801,7 @@ func (x *Rejected) String() string {
 func (*Rejected) ProtoMessage() {}
 
 func (x *Rejected) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[7]
+	mi := &file_job_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -747,7 +814,7 @@ func (x *Rejected) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Rejected.ProtoReflect.Descriptor instead.
 func (*Rejected) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{7}
+	return file_job_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *Rejected) GetRecordIndex() int32 {
@@ -783,7 +850,7 @@ type KeyValue struct {
 
 func (x *KeyValue) Reset() {
 	*x = KeyValue{}
-	mi := &file_job_proto_msgTypes[8]
+	mi := &file_job_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -795,7 +862,7 @@ func (x *KeyValue) String() string {
 func (*KeyValue) ProtoMessage() {}
 
 func (x *KeyValue) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[8]
+	mi := &file_job_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -808,7 +875,7 @@ func (x *KeyValue) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KeyValue.ProtoReflect.Descriptor instead.
 func (*KeyValue) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{8}
+	return file_job_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *KeyValue) GetKey() []byte {
@@ -845,7 +912,7 @@ type Metrics struct {
 
 func (x *Metrics) Reset() {
 	*x = Metrics{}
-	mi := &file_job_proto_msgTypes[9]
+	mi := &file_job_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -857,7 +924,7 @@ func (x *Metrics) String() string {
 func (*Metrics) ProtoMessage() {}
 
 func (x *Metrics) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[9]
+	mi := &file_job_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -870,7 +937,7 @@ func (x *Metrics) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Metrics.ProtoReflect.Descriptor instead.
 func (*Metrics) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{9}
+	return file_job_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *Metrics) GetRecordsIn() int64 {
@@ -963,7 +1030,7 @@ type ProcessPartitionResponse struct {
 
 func (x *ProcessPartitionResponse) Reset() {
 	*x = ProcessPartitionResponse{}
-	mi := &file_job_proto_msgTypes[10]
+	mi := &file_job_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -975,7 +1042,7 @@ func (x *ProcessPartitionResponse) String() string {
 func (*ProcessPartitionResponse) ProtoMessage() {}
 
 func (x *ProcessPartitionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[10]
+	mi := &file_job_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -988,7 +1055,7 @@ func (x *ProcessPartitionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProcessPartitionResponse.ProtoReflect.Descriptor instead.
 func (*ProcessPartitionResponse) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{10}
+	return file_job_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ProcessPartitionResponse) GetOutputs() *Outputs {
@@ -1037,7 +1104,7 @@ type KeyValues struct {
 
 func (x *KeyValues) Reset() {
 	*x = KeyValues{}
-	mi := &file_job_proto_msgTypes[11]
+	mi := &file_job_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1049,7 +1116,7 @@ func (x *KeyValues) String() string {
 func (*KeyValues) ProtoMessage() {}
 
 func (x *KeyValues) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[11]
+	mi := &file_job_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1062,7 +1129,7 @@ func (x *KeyValues) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KeyValues.ProtoReflect.Descriptor instead.
 func (*KeyValues) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{11}
+	return file_job_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *KeyValues) GetKey() []byte {
@@ -1088,7 +1155,7 @@ type ReduceRequest struct {
 
 func (x *ReduceRequest) Reset() {
 	*x = ReduceRequest{}
-	mi := &file_job_proto_msgTypes[12]
+	mi := &file_job_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1100,7 +1167,7 @@ func (x *ReduceRequest) String() string {
 func (*ReduceRequest) ProtoMessage() {}
 
 func (x *ReduceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[12]
+	mi := &file_job_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1113,7 +1180,7 @@ func (x *ReduceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReduceRequest.ProtoReflect.Descriptor instead.
 func (*ReduceRequest) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{12}
+	return file_job_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *ReduceRequest) GetGroups() []*KeyValues {
@@ -1134,7 +1201,7 @@ type ReduceResponse struct {
 
 func (x *ReduceResponse) Reset() {
 	*x = ReduceResponse{}
-	mi := &file_job_proto_msgTypes[13]
+	mi := &file_job_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1146,7 +1213,7 @@ func (x *ReduceResponse) String() string {
 func (*ReduceResponse) ProtoMessage() {}
 
 func (x *ReduceResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[13]
+	mi := &file_job_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1159,7 +1226,7 @@ func (x *ReduceResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReduceResponse.ProtoReflect.Descriptor instead.
 func (*ReduceResponse) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{13}
+	return file_job_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *ReduceResponse) GetResults() []*KeyValue {
@@ -1189,7 +1256,7 @@ type StateInput struct {
 
 func (x *StateInput) Reset() {
 	*x = StateInput{}
-	mi := &file_job_proto_msgTypes[14]
+	mi := &file_job_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1201,7 +1268,7 @@ func (x *StateInput) String() string {
 func (*StateInput) ProtoMessage() {}
 
 func (x *StateInput) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[14]
+	mi := &file_job_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1214,7 +1281,7 @@ func (x *StateInput) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StateInput.ProtoReflect.Descriptor instead.
 func (*StateInput) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{14}
+	return file_job_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *StateInput) GetKey() []byte {
@@ -1252,7 +1319,7 @@ type StateOutput struct {
 
 func (x *StateOutput) Reset() {
 	*x = StateOutput{}
-	mi := &file_job_proto_msgTypes[15]
+	mi := &file_job_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1264,7 +1331,7 @@ func (x *StateOutput) String() string {
 func (*StateOutput) ProtoMessage() {}
 
 func (x *StateOutput) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[15]
+	mi := &file_job_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1277,7 +1344,7 @@ func (x *StateOutput) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StateOutput.ProtoReflect.Descriptor instead.
 func (*StateOutput) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{15}
+	return file_job_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *StateOutput) GetKey() []byte {
@@ -1311,7 +1378,7 @@ type UpdateStateRequest struct {
 
 func (x *UpdateStateRequest) Reset() {
 	*x = UpdateStateRequest{}
-	mi := &file_job_proto_msgTypes[16]
+	mi := &file_job_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1323,7 +1390,7 @@ func (x *UpdateStateRequest) String() string {
 func (*UpdateStateRequest) ProtoMessage() {}
 
 func (x *UpdateStateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[16]
+	mi := &file_job_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1336,7 +1403,7 @@ func (x *UpdateStateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateStateRequest.ProtoReflect.Descriptor instead.
 func (*UpdateStateRequest) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{16}
+	return file_job_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *UpdateStateRequest) GetBatchTime() *timestamppb.Timestamp {
@@ -1364,7 +1431,7 @@ type UpdateStateResponse struct {
 
 func (x *UpdateStateResponse) Reset() {
 	*x = UpdateStateResponse{}
-	mi := &file_job_proto_msgTypes[17]
+	mi := &file_job_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1376,7 +1443,7 @@ func (x *UpdateStateResponse) String() string {
 func (*UpdateStateResponse) ProtoMessage() {}
 
 func (x *UpdateStateResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[17]
+	mi := &file_job_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1389,7 +1456,7 @@ func (x *UpdateStateResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateStateResponse.ProtoReflect.Descriptor instead.
 func (*UpdateStateResponse) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{17}
+	return file_job_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *UpdateStateResponse) GetStates() []*StateOutput {
@@ -1422,11 +1489,15 @@ const file_job_proto_rawDesc = "" +
 	"\x04args\x18\x02 \x03(\fR\x04args\x1a7\n" +
 	"\tConfEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"g\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xa3\x01\n" +
 	"\fCapabilities\x12\x16\n" +
 	"\x06enrich\x18\x01 \x01(\bR\x06enrich\x12\x1c\n" +
 	"\taggregate\x18\x02 \x01(\bR\taggregate\x12!\n" +
-	"\fupdate_state\x18\x03 \x01(\bR\vupdateState\"\x87\x01\n" +
+	"\fupdate_state\x18\x03 \x01(\bR\vupdateState\x12:\n" +
+	"\treceivers\x18\x04 \x03(\v2\x1c.spindle.job.v1.ReceiverInfoR\treceivers\"Q\n" +
+	"\fReceiverInfo\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12-\n" +
+	"\x12preferred_location\x18\x02 \x01(\tR\x11preferredLocation\"\x87\x01\n" +
 	"\x11ConfigureResponse\x12@\n" +
 	"\fcapabilities\x18\x01 \x01(\v2\x1c.spindle.job.v1.CapabilitiesR\fcapabilities\x120\n" +
 	"\x05error\x18\x02 \x01(\v2\x1a.spindle.job.v1.StageErrorR\x05error\"\xec\x04\n" +
@@ -1554,63 +1625,65 @@ func file_job_proto_rawDescGZIP() []byte {
 }
 
 var file_job_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_job_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
+var file_job_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
 var file_job_proto_goTypes = []any{
 	(Stage)(0),                       // 0: spindle.job.v1.Stage
 	(*StageError)(nil),               // 1: spindle.job.v1.StageError
 	(*ConfigureRequest)(nil),         // 2: spindle.job.v1.ConfigureRequest
 	(*Capabilities)(nil),             // 3: spindle.job.v1.Capabilities
-	(*ConfigureResponse)(nil),        // 4: spindle.job.v1.ConfigureResponse
-	(*Records)(nil),                  // 5: spindle.job.v1.Records
-	(*ProcessPartitionRequest)(nil),  // 6: spindle.job.v1.ProcessPartitionRequest
-	(*Outputs)(nil),                  // 7: spindle.job.v1.Outputs
-	(*Rejected)(nil),                 // 8: spindle.job.v1.Rejected
-	(*KeyValue)(nil),                 // 9: spindle.job.v1.KeyValue
-	(*Metrics)(nil),                  // 10: spindle.job.v1.Metrics
-	(*ProcessPartitionResponse)(nil), // 11: spindle.job.v1.ProcessPartitionResponse
-	(*KeyValues)(nil),                // 12: spindle.job.v1.KeyValues
-	(*ReduceRequest)(nil),            // 13: spindle.job.v1.ReduceRequest
-	(*ReduceResponse)(nil),           // 14: spindle.job.v1.ReduceResponse
-	(*StateInput)(nil),               // 15: spindle.job.v1.StateInput
-	(*StateOutput)(nil),              // 16: spindle.job.v1.StateOutput
-	(*UpdateStateRequest)(nil),       // 17: spindle.job.v1.UpdateStateRequest
-	(*UpdateStateResponse)(nil),      // 18: spindle.job.v1.UpdateStateResponse
-	nil,                              // 19: spindle.job.v1.ConfigureRequest.ConfEntry
-	(*timestamppb.Timestamp)(nil),    // 20: google.protobuf.Timestamp
+	(*ReceiverInfo)(nil),             // 4: spindle.job.v1.ReceiverInfo
+	(*ConfigureResponse)(nil),        // 5: spindle.job.v1.ConfigureResponse
+	(*Records)(nil),                  // 6: spindle.job.v1.Records
+	(*ProcessPartitionRequest)(nil),  // 7: spindle.job.v1.ProcessPartitionRequest
+	(*Outputs)(nil),                  // 8: spindle.job.v1.Outputs
+	(*Rejected)(nil),                 // 9: spindle.job.v1.Rejected
+	(*KeyValue)(nil),                 // 10: spindle.job.v1.KeyValue
+	(*Metrics)(nil),                  // 11: spindle.job.v1.Metrics
+	(*ProcessPartitionResponse)(nil), // 12: spindle.job.v1.ProcessPartitionResponse
+	(*KeyValues)(nil),                // 13: spindle.job.v1.KeyValues
+	(*ReduceRequest)(nil),            // 14: spindle.job.v1.ReduceRequest
+	(*ReduceResponse)(nil),           // 15: spindle.job.v1.ReduceResponse
+	(*StateInput)(nil),               // 16: spindle.job.v1.StateInput
+	(*StateOutput)(nil),              // 17: spindle.job.v1.StateOutput
+	(*UpdateStateRequest)(nil),       // 18: spindle.job.v1.UpdateStateRequest
+	(*UpdateStateResponse)(nil),      // 19: spindle.job.v1.UpdateStateResponse
+	nil,                              // 20: spindle.job.v1.ConfigureRequest.ConfEntry
+	(*timestamppb.Timestamp)(nil),    // 21: google.protobuf.Timestamp
 }
 var file_job_proto_depIdxs = []int32{
 	0,  // 0: spindle.job.v1.StageError.stage:type_name -> spindle.job.v1.Stage
-	19, // 1: spindle.job.v1.ConfigureRequest.conf:type_name -> spindle.job.v1.ConfigureRequest.ConfEntry
-	3,  // 2: spindle.job.v1.ConfigureResponse.capabilities:type_name -> spindle.job.v1.Capabilities
-	1,  // 3: spindle.job.v1.ConfigureResponse.error:type_name -> spindle.job.v1.StageError
-	20, // 4: spindle.job.v1.ProcessPartitionRequest.batch_time:type_name -> google.protobuf.Timestamp
-	5,  // 5: spindle.job.v1.ProcessPartitionRequest.records:type_name -> spindle.job.v1.Records
-	0,  // 6: spindle.job.v1.Rejected.stage:type_name -> spindle.job.v1.Stage
-	7,  // 7: spindle.job.v1.ProcessPartitionResponse.outputs:type_name -> spindle.job.v1.Outputs
-	8,  // 8: spindle.job.v1.ProcessPartitionResponse.rejected:type_name -> spindle.job.v1.Rejected
-	9,  // 9: spindle.job.v1.ProcessPartitionResponse.aggregates:type_name -> spindle.job.v1.KeyValue
-	10, // 10: spindle.job.v1.ProcessPartitionResponse.metrics:type_name -> spindle.job.v1.Metrics
-	1,  // 11: spindle.job.v1.ProcessPartitionResponse.error:type_name -> spindle.job.v1.StageError
-	12, // 12: spindle.job.v1.ReduceRequest.groups:type_name -> spindle.job.v1.KeyValues
-	9,  // 13: spindle.job.v1.ReduceResponse.results:type_name -> spindle.job.v1.KeyValue
-	1,  // 14: spindle.job.v1.ReduceResponse.error:type_name -> spindle.job.v1.StageError
-	20, // 15: spindle.job.v1.UpdateStateRequest.batch_time:type_name -> google.protobuf.Timestamp
-	15, // 16: spindle.job.v1.UpdateStateRequest.keys:type_name -> spindle.job.v1.StateInput
-	16, // 17: spindle.job.v1.UpdateStateResponse.states:type_name -> spindle.job.v1.StateOutput
-	1,  // 18: spindle.job.v1.UpdateStateResponse.error:type_name -> spindle.job.v1.StageError
-	2,  // 19: spindle.job.v1.Job.Configure:input_type -> spindle.job.v1.ConfigureRequest
-	6,  // 20: spindle.job.v1.Job.ProcessPartition:input_type -> spindle.job.v1.ProcessPartitionRequest
-	13, // 21: spindle.job.v1.Job.Reduce:input_type -> spindle.job.v1.ReduceRequest
-	17, // 22: spindle.job.v1.Job.UpdateState:input_type -> spindle.job.v1.UpdateStateRequest
-	4,  // 23: spindle.job.v1.Job.Configure:output_type -> spindle.job.v1.ConfigureResponse
-	11, // 24: spindle.job.v1.Job.ProcessPartition:output_type -> spindle.job.v1.ProcessPartitionResponse
-	14, // 25: spindle.job.v1.Job.Reduce:output_type -> spindle.job.v1.ReduceResponse
-	18, // 26: spindle.job.v1.Job.UpdateState:output_type -> spindle.job.v1.UpdateStateResponse
-	23, // [23:27] is the sub-list for method output_type
-	19, // [19:23] is the sub-list for method input_type
-	19, // [19:19] is the sub-list for extension type_name
-	19, // [19:19] is the sub-list for extension extendee
-	0,  // [0:19] is the sub-list for field type_name
+	20, // 1: spindle.job.v1.ConfigureRequest.conf:type_name -> spindle.job.v1.ConfigureRequest.ConfEntry
+	4,  // 2: spindle.job.v1.Capabilities.receivers:type_name -> spindle.job.v1.ReceiverInfo
+	3,  // 3: spindle.job.v1.ConfigureResponse.capabilities:type_name -> spindle.job.v1.Capabilities
+	1,  // 4: spindle.job.v1.ConfigureResponse.error:type_name -> spindle.job.v1.StageError
+	21, // 5: spindle.job.v1.ProcessPartitionRequest.batch_time:type_name -> google.protobuf.Timestamp
+	6,  // 6: spindle.job.v1.ProcessPartitionRequest.records:type_name -> spindle.job.v1.Records
+	0,  // 7: spindle.job.v1.Rejected.stage:type_name -> spindle.job.v1.Stage
+	8,  // 8: spindle.job.v1.ProcessPartitionResponse.outputs:type_name -> spindle.job.v1.Outputs
+	9,  // 9: spindle.job.v1.ProcessPartitionResponse.rejected:type_name -> spindle.job.v1.Rejected
+	10, // 10: spindle.job.v1.ProcessPartitionResponse.aggregates:type_name -> spindle.job.v1.KeyValue
+	11, // 11: spindle.job.v1.ProcessPartitionResponse.metrics:type_name -> spindle.job.v1.Metrics
+	1,  // 12: spindle.job.v1.ProcessPartitionResponse.error:type_name -> spindle.job.v1.StageError
+	13, // 13: spindle.job.v1.ReduceRequest.groups:type_name -> spindle.job.v1.KeyValues
+	10, // 14: spindle.job.v1.ReduceResponse.results:type_name -> spindle.job.v1.KeyValue
+	1,  // 15: spindle.job.v1.ReduceResponse.error:type_name -> spindle.job.v1.StageError
+	21, // 16: spindle.job.v1.UpdateStateRequest.batch_time:type_name -> google.protobuf.Timestamp
+	16, // 17: spindle.job.v1.UpdateStateRequest.keys:type_name -> spindle.job.v1.StateInput
+	17, // 18: spindle.job.v1.UpdateStateResponse.states:type_name -> spindle.job.v1.StateOutput
+	1,  // 19: spindle.job.v1.UpdateStateResponse.error:type_name -> spindle.job.v1.StageError
+	2,  // 20: spindle.job.v1.Job.Configure:input_type -> spindle.job.v1.ConfigureRequest
+	7,  // 21: spindle.job.v1.Job.ProcessPartition:input_type -> spindle.job.v1.ProcessPartitionRequest
+	14, // 22: spindle.job.v1.Job.Reduce:input_type -> spindle.job.v1.ReduceRequest
+	18, // 23: spindle.job.v1.Job.UpdateState:input_type -> spindle.job.v1.UpdateStateRequest
+	5,  // 24: spindle.job.v1.Job.Configure:output_type -> spindle.job.v1.ConfigureResponse
+	12, // 25: spindle.job.v1.Job.ProcessPartition:output_type -> spindle.job.v1.ProcessPartitionResponse
+	15, // 26: spindle.job.v1.Job.Reduce:output_type -> spindle.job.v1.ReduceResponse
+	19, // 27: spindle.job.v1.Job.UpdateState:output_type -> spindle.job.v1.UpdateStateResponse
+	24, // [24:28] is the sub-list for method output_type
+	20, // [20:24] is the sub-list for method input_type
+	20, // [20:20] is the sub-list for extension type_name
+	20, // [20:20] is the sub-list for extension extendee
+	0,  // [0:20] is the sub-list for field type_name
 }
 
 func init() { file_job_proto_init() }
@@ -1618,15 +1691,15 @@ func file_job_proto_init() {
 	if File_job_proto != nil {
 		return
 	}
-	file_job_proto_msgTypes[14].OneofWrappers = []any{}
 	file_job_proto_msgTypes[15].OneofWrappers = []any{}
+	file_job_proto_msgTypes[16].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_job_proto_rawDesc), len(file_job_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   19,
+			NumMessages:   20,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
