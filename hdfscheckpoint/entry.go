@@ -35,6 +35,7 @@ const (
 	kindOffsets = "offsets"
 	kindCommit  = "commit"
 	kindState   = "state"
+	kindBlocks  = "blocks"
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -50,6 +51,7 @@ type record struct {
 	Outputs     map[string]int64  `json:"outputs,omitempty"`
 	Name        string            `json:"name,omitempty"`
 	Data        []byte            `json:"data,omitempty"`
+	blocksFields
 }
 
 // rangeRecord is one OffsetRange in an offsets entry.
@@ -192,6 +194,7 @@ func (r *record) normalize() {
 	if len(r.Data) == 0 {
 		r.Data = nil
 	}
+	r.normalizeBlocks()
 }
 
 // validate checks the fields of r's kind and that the other kinds' fields
@@ -200,7 +203,12 @@ func (r *record) validate() error {
 	if r.BatchTimeMs < 0 {
 		return fmt.Errorf("batch time %d ms is before 1970", r.BatchTimeMs)
 	}
+	if r.Kind != kindBlocks && r.hasBlocksFields() {
+		return fmt.Errorf("%s entry for batch %d has received-block fields", r.Kind, r.BatchTimeMs)
+	}
 	switch r.Kind {
+	case kindBlocks:
+		return r.validateBlocks()
 	case kindOffsets:
 		if len(r.Outputs) > 0 || r.Name != "" || len(r.Data) > 0 {
 			return fmt.Errorf("offsets entry for batch %d has commit or state fields", r.BatchTimeMs)
