@@ -9,9 +9,11 @@ import (
 	"time"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
+	"github.com/spindlehq/spindle/conf"
 	"github.com/spindlehq/spindle/sdk"
 	"github.com/spindlehq/spindle/streaming/kafkasource"
 	"github.com/spindlehq/spindle/streaming/sink"
+	"github.com/spindlehq/spindle/streaming/wal"
 	"go.uber.org/zap"
 )
 
@@ -54,6 +56,10 @@ type JobRunnerConfig struct {
 	Reader RangeReader
 	// Sink takes outputs and rejected records.
 	Sink OutputWriter
+	// Receivers and WAL serve receivers and the tasks that read their
+	// blocks (receiverrunner.go); nil when the job has none.
+	Receivers *ReceiverHub
+	WAL       *wal.Log
 	// Logger receives the runner's log.
 	Logger *zap.Logger
 }
@@ -71,8 +77,8 @@ type JobRunner struct {
 
 // NewJobRunner starts and configures the job's plugin.
 func NewJobRunner(ctx context.Context, cfg JobRunnerConfig) (*JobRunner, error) {
-	if cfg.Reader == nil || cfg.Sink == nil || cfg.JobPath == "" {
-		return nil, errors.New("executor: a job runner needs a job binary, a reader and a sink")
+	if cfg.Sink == nil || cfg.JobPath == "" {
+		return nil, errors.New("executor: a job runner needs a job binary and a sink")
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = zap.NewNop()
@@ -121,6 +127,13 @@ func (r *JobRunner) RunTask(ctx context.Context, t *pb.LaunchTask) *pb.TaskStatu
 	fail := func(format string, a ...any) *pb.TaskStatus {
 		return &pb.TaskStatus{Error: fmt.Sprintf(format, a...)}
 	}
+	if t.GetReceiver() != nil {
+		return r.runReceiver(ctx, t)
+	}
+	reader := r.taskReader(t)
+	if reader == nil {
+		return fail("task %s: the application reads no Kafka topics (%s)", t.GetTaskId(), conf.KeyKafkaTopics)
+	}
 	rg := t.GetRange()
 	batchTime := time.UnixMilli(t.GetBatchTimeUnixMs()).UTC()
 	rng := kafkasource.OffsetRange{Topic: rg.GetTopic(), Partition: rg.GetPartition(), From: rg.GetFrom(), Until: rg.GetUntil()}
@@ -133,7 +146,7 @@ func (r *JobRunner) RunTask(ctx context.Context, t *pb.LaunchTask) *pb.TaskStatu
 		return fail("%v", err)
 	}
 	p := &pipeline{
-		reader: r.cfg.Reader, job: job, out: out, rng: rng, size: t.GetChunkOffsets(), base: int(t.GetChunkBase()),
+		reader: reader, job: job, out: out, rng: rng, size: t.GetChunkOffsets(), base: int(t.GetChunkBase()),
 		info: sdk.PartitionInfo{BatchTime: batchTime, Topic: rng.Topic, Partition: rng.Partition},
 	}
 	if err := p.run(ctx); err != nil {

@@ -191,3 +191,16 @@ func (r *record) batchBlocks() BatchBlocks {
 	}
 	return b
 }
+
+// DeleteBlocks removes batch t's blocks entry: the batch was allocated
+// blocks but never recorded its offsets, so it will not run.
+func (l *Log) DeleteBlocks(ctx context.Context, t time.Time) error {
+	ms, err := batchMillis(t)
+	if err != nil {
+		return err
+	}
+	if err := l.store.Delete(ctx, l.blocksPath(ms)); err != nil {
+		return fmt.Errorf("delete blocks entry of batch %d: %w", ms, err)
+	}
+	return nil
+}

@@ -137,6 +137,11 @@ func (rc *ReceiverContext) Restart(msg string, err error) { rc.ask(true, msg, er
 // unless the application is stopping.
 func (rc *ReceiverContext) Stop(msg string, err error) { rc.ask(false, msg, err) }
 
+// BlockInterval is spark.streaming.blockInterval: how often records
+// stored one at a time become a block. A receiver that stores whole
+// blocks may cut them as often.
+func (rc *ReceiverContext) BlockInterval() time.Duration { return rc.blocks.interval }
+
 // RateLimit is the receiver's current rate limit in records per second;
 // 0 for none. A receiver that fetches from its source in batches may
 // size them by it.

@@ -208,7 +208,7 @@ func (l *Log) list(ctx context.Context, dir string) ([]dfs.FileInfo, error) {
 }
 
 // Delete removes files of either log, then the log directories that are
-// left empty and whose interval has passed.
+// left empty and whose interval has passed, whatever its length.
 func (l *Log) Delete(ctx context.Context, paths []string) error {
 	dirs := map[string]bool{}
 	for _, p := range paths {
@@ -221,10 +221,11 @@ func (l *Log) Delete(ctx context.Context, paths []string) error {
 		}
 		dirs[path.Dir(clean)] = true
 	}
-	current := l.rollingDir(l.cfg.Now())
+	now := l.cfg.Now().UnixMilli()
 	for d := range dirs {
-		if path.Base(d) == current {
-			continue
+		var start, end int64
+		if n, _ := fmt.Sscanf(path.Base(d), "log-%d-%d", &start, &end); n != 2 || end > now {
+			continue // not a log directory, or one still written to
 		}
 		left, err := l.list(ctx, d)
 		if err != nil {

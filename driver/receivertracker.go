@@ -1,0 +1,436 @@
+package driver
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	pb "github.com/spindlehq/spindle/api/spindlepb"
+	"github.com/spindlehq/spindle/conf"
+	"github.com/spindlehq/spindle/driver/taskscheduler"
+	"github.com/spindlehq/spindle/sdk"
+	"github.com/spindlehq/spindle/streaming/wal"
+	"go.uber.org/zap"
+)
+
+// ReceiversConfig configures a job's receivers (receiverSettings builds
+// it from the application's keys).
+type ReceiversConfig struct {
+	// Streams are the job's receivers, by stream id.
+	Streams []sdk.ReceiverInfo
+	// WAL is the write-ahead logs when
+	// spark.streaming.receiver.writeAheadLog.enable is set, else nil.
+	WAL *wal.Log
+	// BlockInterval, MaxRate (records/s, 0 none), RestartDelay and
+	// MaxFailures (0: for ever) are the receivers' keys.
+	BlockInterval time.Duration
+	MaxRate       int64
+	RestartDelay  time.Duration
+	MaxFailures   int
+	// Batching and RecordTimeout are the driver log's allowBatching and
+	// batchingTimeout.
+	Batching      bool
+	RecordTimeout time.Duration
+}
+
+// ReceiverState is one receiver as Spark's streaming REST API shows it,
+// with its metrics.
+type ReceiverState struct {
+	StreamID     int
+	Name         string
+	Active       bool
+	ExecutorID   string
+	ExecutorHost string
+	// Records and Blocks are what it stored since the driver started;
+	// WALWrite the time its executors spent writing them to the
+	// write-ahead log.
+	Records, Blocks int64
+	WALWrite        time.Duration
+	// Errors counts its reported errors, restarts and failed runs.
+	Errors        int64
+	LastError     string
+	LastErrorTime time.Time
+	// Started is when its current run began; zero when not running.
+	Started time.Time
+}
+
+// receiverTracker is the driver's ReceiverTracker: it places each
+// receiver on an executor with a free core (its preferred host first),
+// starts it again elsewhere when its executor is lost or it fails, sends
+// it its rate, records the blocks it stores and keeps its metrics.
+type receiverTracker struct {
+	cfg    ReceiversConfig
+	ep     *Endpoint
+	sched  *taskscheduler.Scheduler
+	blocks *blockTracker
+	lg     *zap.Logger
+
+	mu       sync.Mutex
+	recv     []*receiverRun
+	byTID    map[int64]int
+	stopping bool
+	// bpRate is the backpressure rate of the whole stream; 0 for none.
+	bpRate float64
+	fatal  chan error
+	kick   chan struct{}
+	ended  chan struct{}
+	ctx    context.Context
+}
+
+// receiverRun is one receiver's state.
+type receiverRun struct {
+	ReceiverState
+	preferred string
+	tid       int64
+	attempt   int
+	notBefore time.Time
+	// failures counts runs in a row that failed without storing a block;
+	// avoid is the executor of the last failure.
+	failures int
+	stored   bool
+	avoid    string
+}
+
+func newReceiverTracker(cfg ReceiversConfig, ep *Endpoint, sched *taskscheduler.Scheduler, blocks *blockTracker, lg *zap.Logger) *receiverTracker {
+	t := &receiverTracker{cfg: cfg, ep: ep, sched: sched, blocks: blocks, lg: lg, byTID: map[int64]int{},
+		fatal: make(chan error, 1), kick: make(chan struct{}, 1), ended: make(chan struct{}, 1), ctx: context.Background()}
+	for i, s := range cfg.Streams {
+		t.recv = append(t.recv, &receiverRun{ReceiverState: ReceiverState{StreamID: i, Name: s.Name}, preferred: s.PreferredLocation})
+	}
+	return t
+}
+
+func (t *receiverTracker) wake() {
+	select {
+	case t.kick <- struct{}{}:
+	default:
+	}
+}
+
+// run places receivers until ctx ends.
+func (t *receiverTracker) run(ctx context.Context) {
+	t.mu.Lock()
+	t.ctx = ctx
+	t.mu.Unlock()
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		t.place()
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.kick:
+		case <-tick.C:
+		}
+	}
+}
+
+// place launches every receiver that is not running and may start.
+func (t *receiverTracker) place() {
+	t.mu.Lock()
+	if t.stopping {
+		t.mu.Unlock()
+		return
+	}
+	now := time.Now()
+	var todo []*receiverRun
+	for _, r := range t.recv {
+		if r.tid == 0 && !now.Before(r.notBefore) {
+			todo = append(todo, r)
+		}
+	}
+	t.mu.Unlock()
+	for _, r := range todo {
+		t.launch(r)
+	}
+}
+
+// launch places r on the best executor with a free core, if any.
+func (t *receiverTracker) launch(r *receiverRun) {
+	execs := t.sched.Executors()
+	t.mu.Lock()
+	counts := map[string]int{}
+	for _, o := range t.recv {
+		if o.tid != 0 {
+			counts[o.ExecutorID]++
+		}
+	}
+	t.mu.Unlock()
+	ids := make([]string, 0, len(execs))
+	for id, e := range execs {
+		if e.Busy < e.Cores {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) == 0 {
+		return
+	}
+	// Its preferred host first, then not where it last failed, then the
+	// executor with the fewest receivers.
+	sort.Slice(ids, func(i, j int) bool {
+		a, b := ids[i], ids[j]
+		if pa, pb := execs[a].Host == r.preferred, execs[b].Host == r.preferred; pa != pb {
+			return pa
+		}
+		if fa, fb := a == r.avoid, b == r.avoid; fa != fb {
+			return fb
+		}
+		if counts[a] != counts[b] {
+			return counts[a] < counts[b]
+		}
+		return a < b
+	})
+	for _, id := range ids {
+		tid, ok := t.sched.Reserve(id)
+		if !ok {
+			continue
+		}
+		t.mu.Lock()
+		r.tid, r.ExecutorID, r.ExecutorHost = tid, id, execs[id].Host
+		r.attempt++
+		r.stored = false
+		t.byTID[tid] = r.StreamID
+		rate := t.rateLocked()
+		attempt := r.attempt
+		t.mu.Unlock()
+		err := t.ep.Launch(id, &pb.LaunchTask{TaskId: fmt.Sprintf("receiver-%d", r.StreamID), Attempt: int32(attempt), Tid: tid, Receiver: &pb.ReceiverLaunch{
+			StreamId: int32(r.StreamID), Name: r.Name, BlockIntervalMs: t.cfg.BlockInterval.Milliseconds(), RateLimit: rate,
+			RestartDelayMs: t.cfg.RestartDelay.Milliseconds(), WriteAheadLog: t.cfg.WAL != nil,
+		}})
+		if err != nil {
+			t.lg.Warn("receiver not launched; trying again", zap.Int("stream", r.StreamID), zap.String("executor", id), zap.Error(err))
+			t.sched.TaskFinished(tid, id, nil)
+			t.mu.Lock()
+			delete(t.byTID, tid)
+			r.tid, r.ExecutorID, r.ExecutorHost = 0, "", ""
+			t.mu.Unlock()
+			continue
+		}
+		t.lg.Info("receiver launched", zap.Int("stream", r.StreamID), zap.String("name", r.Name), zap.String("executor", id), zap.String("host", execs[id].Host), zap.Int64("tid", tid), zap.Int("attempt", attempt))
+		return
+	}
+}
+
+// rateLocked is one receiver's rate: its share of the backpressure rate,
+// capped by spark.streaming.receiver.maxRate; 0 for none.
+func (t *receiverTracker) rateLocked() float64 {
+	rate := 0.0
+	if t.bpRate > 0 && len(t.recv) > 0 {
+		rate = t.bpRate / float64(len(t.recv))
+	}
+	if m := float64(t.cfg.MaxRate); m > 0 && (rate == 0 || m < rate) {
+		rate = m
+	}
+	return rate
+}
+
+// setRate divides the backpressure rate among the receivers and sends
+// each running one its share.
+func (t *receiverTracker) setRate(total float64) {
+	t.mu.Lock()
+	t.bpRate = total
+	rate := t.rateLocked()
+	type target struct {
+		exec string
+		tid  int64
+	}
+	var to []target
+	for _, r := range t.recv {
+		if r.tid != 0 {
+			to = append(to, target{r.ExecutorID, r.tid})
+		}
+	}
+	t.mu.Unlock()
+	for _, x := range to {
+		if err := t.ep.Send(x.exec, &pb.DriverMessage{Message: &pb.DriverMessage_ReceiverRate{ReceiverRate: &pb.ReceiverRate{Tid: x.tid, RateLimit: rate}}}); err != nil {
+			t.lg.Debug("receiver rate not sent", zap.String("executor", x.exec), zap.Error(err))
+		}
+	}
+}
+
+// onEvent follows executors, receivers' statuses and stored blocks.
+func (t *receiverTracker) onEvent(ev Event) {
+	switch {
+	case ev.Added:
+		t.wake()
+	case ev.Lost:
+		t.executorLost(ev.ExecutorID, ev.Reason)
+	case ev.AddBlock != nil:
+		go t.addBlock(ev.ExecutorID, ev.AddBlock)
+	case ev.Receiver != nil:
+		t.receiverStatus(ev.Receiver)
+	case ev.Status != nil:
+		t.maybeEnded(ev.ExecutorID, ev.Status)
+	}
+}
+
+func (t *receiverTracker) errorLocked(r *receiverRun, msg string) {
+	r.Errors++
+	r.LastError, r.LastErrorTime = msg, time.Now()
+}
+
+func (t *receiverTracker) executorLost(id, reason string) {
+	t.mu.Lock()
+	for _, r := range t.recv {
+		if r.tid != 0 && r.ExecutorID == id {
+			delete(t.byTID, r.tid)
+			r.tid, r.Active, r.Started = 0, false, time.Time{}
+			t.errorLocked(r, fmt.Sprintf("executor %s lost: %s", id, reason))
+			t.lg.Warn("receiver's executor lost; starting it elsewhere", zap.Int("stream", r.StreamID), zap.String("executor", id), zap.String("reason", reason))
+		}
+	}
+	t.mu.Unlock()
+	t.signalEnded()
+	t.wake()
+}
+
+func (t *receiverTracker) signalEnded() {
+	select {
+	case t.ended <- struct{}{}:
+	default:
+	}
+}
+
+// addBlock records a block and answers its executor.
+func (t *receiverTracker) addBlock(exec string, m *pb.AddBlock) {
+	t.mu.Lock()
+	ctx := t.ctx
+	t.mu.Unlock()
+	info := wal.BlockInfo{ID: m.GetBlockId(), StreamID: int(m.GetStreamId()), Records: m.GetRecords(), Path: m.GetPath(), Executor: exec}
+	err := t.blocks.record(ctx, info)
+	ack := &pb.BlockAck{BlockId: m.GetBlockId()}
+	if err != nil {
+		ack.Error = err.Error()
+	}
+	if serr := t.ep.Send(exec, &pb.DriverMessage{Message: &pb.DriverMessage_BlockAck{BlockAck: ack}}); serr != nil {
+		t.lg.Debug("block acknowledgement not sent; the executor sends the block again", zap.String("block", m.GetBlockId()), zap.Error(serr))
+	}
+	if err != nil {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if s := int(m.GetStreamId()); s >= 0 && s < len(t.recv) {
+		r := t.recv[s]
+		r.Records += m.GetRecords()
+		r.Blocks++
+		r.WALWrite += time.Duration(m.GetWalWriteNanos())
+		if r.tid == m.GetTid() {
+			r.stored, r.failures = true, 0
+		}
+	}
+}
+
+func (t *receiverTracker) receiverStatus(st *pb.ReceiverStatus) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	s, ok := t.byTID[st.GetTid()]
+	if !ok {
+		return
+	}
+	r := t.recv[s]
+	switch st.GetState() {
+	case pb.ReceiverStatus_STATE_STARTED:
+		r.Active, r.Started = true, time.Now()
+	case pb.ReceiverStatus_STATE_ERROR:
+		t.errorLocked(r, st.GetMessage())
+	case pb.ReceiverStatus_STATE_RESTARTING:
+		r.Active, r.Started = false, time.Time{}
+		t.errorLocked(r, "restarting: "+st.GetMessage())
+	}
+}
+
+// maybeEnded handles the end of a receiver launch.
+func (t *receiverTracker) maybeEnded(exec string, st *pb.TaskStatus) {
+	t.mu.Lock()
+	s, ok := t.byTID[st.GetTid()]
+	if !ok {
+		t.mu.Unlock()
+		return
+	}
+	delete(t.byTID, st.GetTid())
+	r := t.recv[s]
+	r.tid, r.Active, r.Started = 0, false, time.Time{}
+	r.notBefore = time.Now().Add(t.cfg.RestartDelay)
+	var fatal error
+	switch {
+	case t.stopping:
+	case st.GetSucceeded():
+		t.lg.Warn("receiver stopped; starting it again", zap.Int("stream", s), zap.String("executor", exec))
+	default:
+		t.errorLocked(r, st.GetError())
+		r.avoid = exec
+		if !r.stored {
+			r.failures++
+		}
+		t.lg.Warn("receiver failed; starting it again", zap.Int("stream", s), zap.String("name", r.Name), zap.String("executor", exec),
+			zap.Int("failuresInARow", r.failures), zap.Int("maxFailures", t.cfg.MaxFailures), zap.String("error", st.GetError()))
+		if t.cfg.MaxFailures > 0 && r.failures >= t.cfg.MaxFailures {
+			fatal = fmt.Errorf("%w: receiver %d (%s) failed %d times in a row without storing a block (%s = %d); last failure, on executor %s: %s",
+				ErrNoRetry, s, r.Name, r.failures, conf.KeyReceiverMaxFailures, t.cfg.MaxFailures, exec, st.GetError())
+			t.stopping = true
+		}
+	}
+	t.mu.Unlock()
+	if fatal != nil {
+		select {
+		case t.fatal <- fatal:
+		default:
+		}
+	}
+	t.signalEnded()
+	t.wake()
+}
+
+// stop stops every receiver and waits, up to timeout, for their ends:
+// each stores what it has buffered before it ends.
+func (t *receiverTracker) stop(timeout time.Duration) {
+	t.mu.Lock()
+	t.stopping = true
+	type run struct {
+		exec string
+		tid  int64
+	}
+	var runs []run
+	for _, r := range t.recv {
+		if r.tid != 0 {
+			runs = append(runs, run{r.ExecutorID, r.tid})
+		}
+	}
+	t.mu.Unlock()
+	for _, x := range runs {
+		t.ep.Kill(x.exec, x.tid, "the application is stopping")
+	}
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	for {
+		t.mu.Lock()
+		left := len(t.byTID)
+		t.mu.Unlock()
+		if left == 0 {
+			return
+		}
+		select {
+		case <-t.ended:
+		case <-deadline.C:
+			t.lg.Warn("receivers did not stop in time", zap.Int("running", left), zap.Duration("waited", timeout))
+			return
+		}
+	}
+}
+
+// states returns every receiver's state.
+func (t *receiverTracker) states() []ReceiverState {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	out := make([]ReceiverState, len(t.recv))
+	for i, r := range t.recv {
+		out[i] = r.ReceiverState
+		if r.tid == 0 {
+			out[i].ExecutorID, out[i].ExecutorHost = "", ""
+		}
+	}
+	return out
+}
