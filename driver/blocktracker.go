@@ -41,6 +41,8 @@ type blockTracker struct {
 	metaFiles   []wal.MetadataFile
 	queue       []*pendingRecord
 	wake        chan struct{}
+	// lastPath is each stream's newest block in the receivers' log.
+	lastPath map[int]string
 }
 
 type trackedBlock struct {
@@ -61,7 +63,7 @@ type pendingRecord struct {
 
 func newBlockTracker(log *hdfscheckpoint.Log, w *wal.Log, streams []string, batching bool, timeout time.Duration, lg *zap.Logger) *blockTracker {
 	return &blockTracker{log: log, wal: w, streams: streams, batching: batching, timeout: timeout, lg: lg,
-		nextSeq: 1, known: map[string]*trackedBlock{}, streamNext: make([]int64, len(streams)), wake: make(chan struct{}, 1)}
+		nextSeq: 1, known: map[string]*trackedBlock{}, lastPath: map[int]string{}, streamNext: make([]int64, len(streams)), wake: make(chan struct{}, 1)}
 }
 
 // record records a block and returns once it is recorded (nil) or cannot
@@ -106,7 +108,23 @@ func (t *blockTracker) addLocked(info wal.BlockInfo) *trackedBlock {
 	t.known[info.ID] = b
 	t.unallocated = append(t.unallocated, b)
 	t.recorded = info.Seq
+	t.notePathLocked(info)
 	return b
+}
+
+// notePathLocked keeps info's path as its stream's newest block.
+func (t *blockTracker) notePathLocked(info wal.BlockInfo) {
+	if info.Path != "" {
+		t.lastPath[info.StreamID] = info.Path
+	}
+}
+
+// newestPath is the path of stream's newest block in the receivers'
+// log; "" when it has none.
+func (t *blockTracker) newestPath(stream int) string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.lastPath[stream]
 }
 
 // writeRecords writes queued records to the driver's log until ctx ends.
@@ -172,6 +190,7 @@ func (t *blockTracker) writeQueued(ctx context.Context) bool {
 		t.known[info.ID] = b
 		t.unallocated = append(t.unallocated, b)
 		t.recorded = info.Seq
+		t.notePathLocked(info)
 	}
 	t.metaFiles = append(t.metaFiles, wal.MetadataFile{Path: path, LastSeq: infos[len(infos)-1].Seq})
 	t.mu.Unlock()
@@ -282,6 +301,7 @@ func (t *blockTracker) recover(ctx context.Context, rec hdfscheckpoint.Recovery)
 		for _, rb := range b.Blocks {
 			tb := &trackedBlock{BlockInfo: wal.BlockInfo{ID: rb.ID, StreamID: rb.StreamID, Records: rb.Records, Path: rb.Path, Executor: rb.Executor}}
 			t.known[rb.ID] = tb
+			t.notePathLocked(tb.BlockInfo)
 			a.blocks = append(a.blocks, tb)
 		}
 		t.allocations = append(t.allocations, a)
@@ -302,6 +322,7 @@ func (t *blockTracker) recover(ctx context.Context, rec hdfscheckpoint.Recovery)
 		b := &trackedBlock{BlockInfo: info}
 		t.known[info.ID] = b
 		t.unallocated = append(t.unallocated, b)
+		t.notePathLocked(info)
 	}
 	if n := len(t.unallocated); n > 0 {
 		t.recorded = t.unallocated[n-1].Seq

@@ -197,7 +197,7 @@ func (t *receiverTracker) launch(r *receiverRun) {
 		t.mu.Unlock()
 		err := t.ep.Launch(id, &pb.LaunchTask{TaskId: fmt.Sprintf("receiver-%d", r.StreamID), Attempt: int32(attempt), Tid: tid, Receiver: &pb.ReceiverLaunch{
 			StreamId: int32(r.StreamID), Name: r.Name, BlockIntervalMs: t.cfg.BlockInterval.Milliseconds(), RateLimit: rate,
-			RestartDelayMs: t.cfg.RestartDelay.Milliseconds(), WriteAheadLog: t.cfg.WAL != nil,
+			RestartDelayMs: t.cfg.RestartDelay.Milliseconds(), WriteAheadLog: t.cfg.WAL != nil, PreviousBlock: t.blocks.newestPath(r.StreamID),
 		}})
 		if err != nil {
 			t.lg.Warn("receiver not launched; trying again", zap.Int("stream", r.StreamID), zap.String("executor", id), zap.Error(err))

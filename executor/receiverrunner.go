@@ -34,7 +34,14 @@ func (r *JobRunner) runReceiver(ctx context.Context, t *pb.LaunchTask) *pb.TaskS
 	ids := &blockIDs{stream: stream, nonce: rand.Uint32()}
 	rates := hub.rateOf(t.GetTid())
 	defer hub.forgetRate(t.GetTid())
+	var again redeliveryFilter
+	if err := again.seed(ctx, r.cfg.WAL, rl.GetPreviousBlock()); err != nil {
+		lg.Warn("the stream's last block cannot be read: records its source delivers again are stored again", zap.String("block", rl.GetPreviousBlock()), zap.Error(err))
+	}
 	store := func(ctx context.Context, recs []sdk.Record) error {
+		if recs = again.filter(recs); len(recs) == 0 {
+			return nil // all stored already: the receiver acknowledges them
+		}
 		id := ids.next()
 		add := &pb.AddBlock{BlockId: id, StreamId: rl.GetStreamId(), Records: int64(len(recs)), Tid: t.GetTid()}
 		if rl.GetWriteAheadLog() {
@@ -57,6 +64,7 @@ func (r *JobRunner) runReceiver(ctx context.Context, t *pb.LaunchTask) *pb.TaskS
 			}
 			return err
 		}
+		again.stored(recs)
 		return nil
 	}
 	onReport := func(rep sdk.ReceiverReport) {

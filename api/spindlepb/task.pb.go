@@ -1021,6 +1021,10 @@ type ReceiverLaunch struct {
 	// write_ahead_log: write each block to the receivers' write-ahead log
 	// under the checkpoint directory before reporting it.
 	WriteAheadLog bool `protobuf:"varint,6,opt,name=write_ahead_log,json=writeAheadLog,proto3" json:"write_ahead_log,omitempty"`
+	// previous_block is the write-ahead log path of the last block the
+	// stream's earlier runs stored: records its source delivers again are
+	// stored only if that block does not hold them.
+	PreviousBlock string `protobuf:"bytes,7,opt,name=previous_block,json=previousBlock,proto3" json:"previous_block,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1095,6 +1099,13 @@ func (x *ReceiverLaunch) GetWriteAheadLog() bool {
 		return x.WriteAheadLog
 	}
 	return false
+}
+
+func (x *ReceiverLaunch) GetPreviousBlock() string {
+	if x != nil {
+		return x.PreviousBlock
+	}
+	return ""
 }
 
 // TaskBlock is one block a task reads: from the executor's memory when
@@ -1732,7 +1743,7 @@ const file_task_proto_rawDesc = "" +
 	"\x11STATE_UNSPECIFIED\x10\x00\x12\x11\n" +
 	"\rSTATE_STARTED\x10\x01\x12\x0f\n" +
 	"\vSTATE_ERROR\x10\x02\x12\x14\n" +
-	"\x10STATE_RESTARTING\x10\x03\"\xde\x01\n" +
+	"\x10STATE_RESTARTING\x10\x03\"\x85\x02\n" +
 	"\x0eReceiverLaunch\x12\x1b\n" +
 	"\tstream_id\x18\x01 \x01(\x05R\bstreamId\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12*\n" +
@@ -1740,7 +1751,8 @@ const file_task_proto_rawDesc = "" +
 	"\n" +
 	"rate_limit\x18\x04 \x01(\x01R\trateLimit\x12(\n" +
 	"\x10restart_delay_ms\x18\x05 \x01(\x03R\x0erestartDelayMs\x12&\n" +
-	"\x0fwrite_ahead_log\x18\x06 \x01(\bR\rwriteAheadLog\"\x84\x01\n" +
+	"\x0fwrite_ahead_log\x18\x06 \x01(\bR\rwriteAheadLog\x12%\n" +
+	"\x0eprevious_block\x18\a \x01(\tR\rpreviousBlock\"\x84\x01\n" +
 	"\tTaskBlock\x12\x19\n" +
 	"\bblock_id\x18\x01 \x01(\tR\ablockId\x12\x18\n" +
 	"\arecords\x18\x02 \x01(\x03R\arecords\x12\x12\n" +
