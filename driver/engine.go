@@ -231,8 +231,8 @@ func (e *Engine) onEvent(ev Event) {
 		e.sched.RemoveExecutor(ev.ExecutorID, ev.Reason)
 		e.lg.Warn("executor lost; its tasks run again elsewhere", zap.String("executor", ev.ExecutorID), zap.String("reason", ev.Reason), zap.Bool("timedOut", ev.TimedOut))
 	}
-	if e.recv != nil {
-		e.recv.onEvent(ev)
+	if e.recv != nil && e.recv.onEvent(ev) {
+		return // a receiver's, which no batch waits for
 	}
 	if e.cfg.OnEvent != nil {
 		e.cfg.OnEvent(ev)

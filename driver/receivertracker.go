@@ -250,8 +250,10 @@ func (t *receiverTracker) setRate(total float64) {
 	}
 }
 
-// onEvent follows executors, receivers' statuses and stored blocks.
-func (t *receiverTracker) onEvent(ev Event) {
+// onEvent follows executors, receivers' statuses and stored blocks; it
+// reports whether the event was the receivers' alone (the end of a
+// receiver launch, a block, a receiver's status).
+func (t *receiverTracker) onEvent(ev Event) bool {
 	switch {
 	case ev.Added:
 		t.wake()
@@ -259,11 +261,14 @@ func (t *receiverTracker) onEvent(ev Event) {
 		t.executorLost(ev.ExecutorID, ev.Reason)
 	case ev.AddBlock != nil:
 		go t.addBlock(ev.ExecutorID, ev.AddBlock)
+		return true
 	case ev.Receiver != nil:
 		t.receiverStatus(ev.Receiver)
+		return true
 	case ev.Status != nil:
-		t.maybeEnded(ev.ExecutorID, ev.Status)
+		return t.maybeEnded(ev.ExecutorID, ev.Status)
 	}
+	return false
 }
 
 func (t *receiverTracker) errorLocked(r *receiverRun, msg string) {
@@ -342,15 +347,19 @@ func (t *receiverTracker) receiverStatus(st *pb.ReceiverStatus) {
 	}
 }
 
-// maybeEnded handles the end of a receiver launch.
-func (t *receiverTracker) maybeEnded(exec string, st *pb.TaskStatus) {
+// maybeEnded handles the end of a receiver launch and reports whether
+// st was one.
+func (t *receiverTracker) maybeEnded(exec string, st *pb.TaskStatus) bool {
 	t.mu.Lock()
 	s, ok := t.byTID[st.GetTid()]
 	if !ok {
 		t.mu.Unlock()
-		return
+		return false
 	}
 	delete(t.byTID, st.GetTid())
+	// Its core is free now: the engine hands statuses to the scheduler
+	// only while a batch runs tasks.
+	t.sched.TaskFinished(st.GetTid(), exec, nil)
 	r := t.recv[s]
 	r.tid, r.Active, r.Started = 0, false, time.Time{}
 	r.notBefore = time.Now().Add(t.cfg.RestartDelay)
@@ -382,6 +391,7 @@ func (t *receiverTracker) maybeEnded(exec string, st *pb.TaskStatus) {
 	}
 	t.signalEnded()
 	t.wake()
+	return true
 }
 
 // stop stops every receiver and waits, up to timeout, for their ends:

@@ -1,14 +1,17 @@
 package clustertest
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	pb "github.com/spindlehq/spindle/api/spindlepb"
 	"github.com/spindlehq/spindle/internal/rabbitmqtest"
 	"github.com/spindlehq/spindle/internal/testutil"
 )
@@ -111,7 +114,10 @@ func TestQueueReceiverExactlyOnce(t *testing.T) {
 			time.Sleep(100 * time.Millisecond)
 		}
 	}()
-	time.Sleep(250 * time.Millisecond)
+	before := walBlocks(t, dir)
+	testutil.WaitFor(t, 30*time.Second, func() (bool, string) {
+		return walBlocks(t, dir) > before, "waiting for the receiver to store a block of the new transactions"
+	})
 	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
@@ -128,5 +134,130 @@ func TestQueueReceiverExactlyOnce(t *testing.T) {
 	offsets, _ := filepath.Glob(filepath.Join(dir, "checkpoint", "offsets", "*"))
 	if len(blocks) == 0 || len(blocks) != len(offsets) {
 		t.Fatalf("%d blocks entries for %d batches", len(blocks), len(offsets))
+	}
+}
+
+// unallocatedBlocks reads the driver's write-ahead log and the
+// checkpoint's blocks entries under dir and returns how many recorded
+// blocks no batch holds.
+func unallocatedBlocks(t *testing.T, dir string) int {
+	t.Helper()
+	ck := filepath.Join(dir, "checkpoint")
+	var through uint64
+	entries, _ := filepath.Glob(filepath.Join(ck, "blocks", "*"))
+	for _, e := range entries {
+		raw, err := os.ReadFile(e)
+		if err != nil {
+			continue
+		}
+		var body struct {
+			ThroughSeq uint64 `json:"throughSeq"`
+		}
+		if lines := strings.Split(string(raw), "\n"); len(lines) >= 2 && json.Unmarshal([]byte(lines[1]), &body) == nil {
+			through = max(through, body.ThroughSeq)
+		}
+	}
+	n := 0
+	files, _ := filepath.Glob(filepath.Join(ck, "receivedBlockMetadata", "log-*", "*"))
+	for _, f := range files {
+		var first, last uint64
+		if _, err := fmt.Sscanf(filepath.Base(f), "%d-%d", &first, &last); err != nil {
+			continue
+		}
+		for s := first; s <= last; s++ {
+			if s > through {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// TestQueueReceiverAMKilledWithBlocksNotInABatch: the AM is SIGKILLed
+// while the driver has recorded blocks that no batch holds yet (they are
+// in the write-ahead log, their messages acknowledged to the broker). The
+// next attempt finds them in the driver's log, its first batch processes
+// them, and the sink holds every transaction exactly once.
+func TestQueueReceiverAMKilledWithBlocksNotInABatch(t *testing.T) {
+	b := rabbitmqtest.Start(t)
+	if err := b.Declare("tx"); err != nil {
+		t.Fatal(err)
+	}
+	c := testutil.StartCluster(t, testutil.ClusterConfig{NodeManagers: 2})
+	dir := t.TempDir()
+	f := jobFS{uri: "file://" + dir, local: dir}
+	var want testutil.RetailTotals
+	sub := queueJob(t, c, b, "tx", dir, "--conf", "spark.streaming.receiver.writeAheadLog.enable=true",
+		"--conf", "spindle.streaming.batchDuration=4s", "--conf", "spark.yarn.maxAppAttempts=2")
+	appID := sub.AppID()
+	t.Cleanup(func() { killApp(t, c, appID) })
+	testutil.PublishRetail(t, b, "tx", 0, 600, &want)
+	waitRetailSink(t, f, &want, 90*time.Second)
+
+	// Right after a batch commits, more transactions are stored and
+	// recorded; the AM dies before the next batch takes them.
+	commits := len(testutil.BatchCommits(t, filepath.Join(dir, "checkpoint")))
+	testutil.WaitFor(t, 30*time.Second, func() (bool, string) {
+		n := len(testutil.BatchCommits(t, filepath.Join(dir, "checkpoint")))
+		return n > commits, "waiting for the next commit"
+	})
+	testutil.PublishRetail(t, b, "tx", 600, 600, &want)
+	testutil.WaitFor(t, 3*time.Second, func() (bool, string) {
+		n, err := b.Depth("tx")
+		return err == nil && n == 0 && unallocatedBlocks(t, dir) > 0, fmt.Sprintf("queue %d, blocks not in a batch %d", n, unallocatedBlocks(t, dir))
+	})
+	am := amContainer(t, c, appID, 1)
+	if err := syscall.Kill(int(am.PID), syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	pending := unallocatedBlocks(t, dir)
+	if pending == 0 {
+		t.Fatal("a batch took the blocks before the AM was killed")
+	}
+	t.Logf("AM %s killed with %d recorded blocks in no batch", am.ID, pending)
+
+	waitRetailSink(t, f, &want, 120*time.Second)
+	if n := len(c.Attempts(appID)); n != 2 {
+		t.Fatalf("%d attempts, want 2", n)
+	}
+	if log := amLog(t, c, appID, 2); !strings.Contains(log, "recovered received blocks that no batch holds yet; the next batch takes them") {
+		t.Fatalf("attempt 2 did not recover the blocks; its log:\n%s", log)
+	}
+	testutil.PublishRetail(t, b, "tx", 1200, 300, &want)
+	waitRetailSink(t, f, &want, 60*time.Second)
+}
+
+// TestQueueReceiverThatCannotStartFailsTheApplication: a receiver whose
+// OnStart fails every time (its broker refuses connections) is reported
+// and started again, here and on the other executor, after
+// spark.streaming.receiverRestartDelay; after
+// spindle.streaming.receiver.maxFailures failed starts in a row the
+// application fails at once, and its diagnostics say which receiver and
+// why.
+func TestQueueReceiverThatCannotStartFailsTheApplication(t *testing.T) {
+	c := testutil.StartCluster(t, testutil.ClusterConfig{NodeManagers: 2})
+	dir := t.TempDir()
+	dead := &rabbitmqtest.Broker{URL: "amqp://guest:guest@127.0.0.1:1/"}
+	sub := queueJob(t, c, dead, "tx", dir, "--conf", "spindle.streaming.receiver.maxFailures=3")
+	appID := sub.AppID()
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("AM log:\n%s", amLog(t, c, appID, 1))
+		}
+	})
+	r := c.WaitState(appID, pb.ApplicationState_APPLICATION_STATE_FAILED, 90*time.Second)
+	t.Logf("diagnostics of %s:\n%s", appID, r.GetDiagnostics())
+	want := regexp.MustCompile(`^driver failed: driver: another attempt would fail the same way: receiver 0 \(amqp-tx\) failed 3 times in a row without storing a block \(spindle.streaming.receiver.maxFailures = 3\); last failure, on executor \d+: sdk: job \S+: receiver 0: OnStart: connect to amqp://guest@127.0.0.1:1/: dial tcp 127.0.0.1:1: connect: connection refused$`)
+	if !want.MatchString(r.GetDiagnostics()) {
+		t.Fatalf("diagnostics %q\ndo not match %s", r.GetDiagnostics(), want)
+	}
+	if n := len(c.Attempts(appID)); n != 1 {
+		t.Fatalf("%d attempts, want 1", n)
+	}
+	log := amLog(t, c, appID, 1)
+	for i := 1; i <= 3; i++ {
+		if !strings.Contains(log, fmt.Sprintf(`"failuresInARow": %d`, i)) {
+			t.Errorf("AM log lacks the failed start %d:\n%s", i, log)
+		}
 	}
 }
