@@ -89,7 +89,7 @@ func appMasterCommand() *cli.Command {
 				cfg.RunDriver, err = driver.NewStreaming(driver.StreamingConfig{
 					Conf: spec.Conf, Settings: spec.Settings, JobPath: filepath.Join(wd, spec.Application), JobSHA256: job.SHA256, Args: spec.Args,
 					AppLog: appLog, Stopping: stopping.Load, OnBatch: metrics.OnBatch, OnLag: metrics.OnLag,
-					OnBatchStart: metrics.OnBatchStart, OnEvent: metrics.OnExecutorEvent, Logger: lg.Named("driver"),
+					OnBatchStart: metrics.OnBatchStart, OnEvent: metrics.OnExecutorEvent, OnReceivers: metrics.OnReceivers, Logger: lg.Named("driver"),
 				})
 				if err != nil {
 					return err
