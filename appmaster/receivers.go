@@ -28,11 +28,13 @@ type ReceiverInfo struct {
 	// NumRecordsReceived and NumBlocks count what it stored; WALWriteTime
 	// is the time, in milliseconds, its executors spent writing those
 	// blocks to the write-ahead log; NumErrors counts its reported
-	// errors, restarts and failed runs.
+	// errors, restarts and failed runs; NumRecordsLost counts the records
+	// of its blocks lost with an executor's memory (write-ahead log off).
 	NumRecordsReceived int64 `json:"numRecordsReceived"`
 	NumBlocks          int64 `json:"numBlocks"`
 	WALWriteTime       int64 `json:"walWriteTime"`
 	NumErrors          int64 `json:"numErrors"`
+	NumRecordsLost     int64 `json:"numRecordsLost"`
 }
 
 // receiverRoutes are the receivers' resources of the streaming REST API.
@@ -79,7 +81,7 @@ func (m *Metrics) receiverCounts(st *StreamingStatistics) {
 
 func receiverInfo(r driver.ReceiverState, now time.Time) ReceiverInfo {
 	info := ReceiverInfo{StreamID: r.StreamID, StreamName: r.Name, IsActive: r.Active, ExecutorID: r.ExecutorID, ExecutorHost: r.ExecutorHost,
-		EventRates: [][2]float64{}, NumRecordsReceived: r.Records, NumBlocks: r.Blocks, WALWriteTime: r.WALWrite.Milliseconds(), NumErrors: r.Errors}
+		EventRates: [][2]float64{}, NumRecordsReceived: r.Records, NumBlocks: r.Blocks, WALWriteTime: r.WALWrite.Milliseconds(), NumErrors: r.Errors, NumRecordsLost: r.RecordsLost}
 	if r.LastError != "" {
 		t := SparkTime(r.LastErrorTime)
 		info.LastErrorTime, info.LastErrorMessage, info.LastError = &t, r.LastError, r.LastError
@@ -123,10 +125,11 @@ var (
 	descReceiverBlocks  = prometheus.NewDesc("spindle_streaming_receiver_blocks_total", "Blocks the receiver stored.", receiverLabels, nil)
 	descReceiverWAL     = prometheus.NewDesc("spindle_streaming_receiver_wal_write_seconds_total", "Time spent writing the receiver's blocks to the write-ahead log.", receiverLabels, nil)
 	descReceiverErrors  = prometheus.NewDesc("spindle_streaming_receiver_errors_total", "Errors the receiver reported, its restarts and failed runs.", receiverLabels, nil)
+	descReceiverLost    = prometheus.NewDesc("spindle_streaming_receiver_records_lost_total", "Records of the receiver's blocks lost with an executor's memory (write-ahead log off).", receiverLabels, nil)
 )
 
 func (c receiverCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descReceiverActive, descReceiverRecords, descReceiverBlocks, descReceiverWAL, descReceiverErrors} {
+	for _, d := range []*prometheus.Desc{descReceiverActive, descReceiverRecords, descReceiverBlocks, descReceiverWAL, descReceiverErrors, descReceiverLost} {
 		ch <- d
 	}
 }
@@ -143,5 +146,6 @@ func (c receiverCollector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(descReceiverBlocks, prometheus.CounterValue, float64(r.Blocks), labels...)
 		ch <- prometheus.MustNewConstMetric(descReceiverWAL, prometheus.CounterValue, r.WALWrite.Seconds(), labels...)
 		ch <- prometheus.MustNewConstMetric(descReceiverErrors, prometheus.CounterValue, float64(r.Errors), labels...)
+		ch <- prometheus.MustNewConstMetric(descReceiverLost, prometheus.CounterValue, float64(r.RecordsLost), labels...)
 	}
 }

@@ -22,7 +22,7 @@ func TestReceiversREST(t *testing.T) {
 	m.OnReceivers(func() []driver.ReceiverState {
 		return []driver.ReceiverState{
 			{StreamID: 0, Name: "amqp-tx", Active: true, ExecutorID: "2", ExecutorHost: "node-2", Records: 1200, Blocks: 12, WALWrite: 1500 * time.Millisecond, Started: time.Now().Add(-time.Minute)},
-			{StreamID: 1, Name: "socket-lines", Errors: 3, LastError: "connect to 10.0.0.1:9999: connection refused", LastErrorTime: failed},
+			{StreamID: 1, Name: "socket-lines", Errors: 3, RecordsLost: 40, LastError: "connect to 10.0.0.1:9999: connection refused", LastErrorTime: failed},
 		}
 	})
 	srv := httptest.NewServer(m.Handler())
@@ -52,7 +52,7 @@ func TestReceiversREST(t *testing.T) {
 		t.Fatalf("receiver 0's avgEventRate %v, want about 20 records/s", list[0]["avgEventRate"])
 	}
 	if list[1]["lastErrorTime"] != "2026-01-02T03:04:05.000GMT" || list[1]["lastErrorMessage"] != "connect to 10.0.0.1:9999: connection refused" ||
-		list[1]["numErrors"] != 3.0 || list[1]["executorId"] != nil {
+		list[1]["numErrors"] != 3.0 || list[1]["numRecordsLost"] != 40.0 || list[1]["executorId"] != nil {
 		t.Fatalf("receiver 1: %v", list[1])
 	}
 	if one := get("/api/v1/applications/"+testAppID+"/streaming/receivers/1", 200); !strings.Contains(one, `"streamName": "socket-lines"`) {
@@ -73,6 +73,7 @@ func TestReceiversREST(t *testing.T) {
 		`spindle_streaming_receiver_wal_write_seconds_total{application_id="` + testAppID + `",stream_id="0",stream_name="amqp-tx"} 1.5`,
 		`spindle_streaming_receiver_errors_total{application_id="` + testAppID + `",stream_id="1",stream_name="socket-lines"} 3`,
 		`spindle_streaming_receiver_active{application_id="` + testAppID + `",stream_id="1",stream_name="socket-lines"} 0`,
+		`spindle_streaming_receiver_records_lost_total{application_id="` + testAppID + `",stream_id="1",stream_name="socket-lines"} 40`,
 	} {
 		if !strings.Contains(prom, want) {
 			t.Errorf("/metrics lacks %s", want)

@@ -182,12 +182,10 @@ type Engine struct {
 
 	// recv runs the job's receivers (engine_receivers.go); curBlocks
 	// holds the running batch's blocks by stream, replayBlocks the
-	// recovered batches' blocks; lostRecords counts records of blocks
-	// lost with their executor.
+	// recovered batches' blocks.
 	recv         *receiverTracker
 	curBlocks    map[string][]*pb.TaskBlock
 	replayBlocks map[int64]*hdfscheckpoint.BatchBlocks
-	lostRecords  int64
 }
 
 // NewEngine checks cfg and prepares an engine; Run runs it.

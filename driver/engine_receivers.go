@@ -136,7 +136,7 @@ func (e *Engine) launchBlocks(lt *pb.LaunchTask) {
 		if _, alive := live[tb.GetExecutor()]; tb.GetPath() == "" && !alive {
 			e.lg.Error("received block lost: it was held only in the memory of an executor that is gone (spark.streaming.receiver.writeAheadLog.enable is false)",
 				zap.String("block", tb.GetBlockId()), zap.String("executor", tb.GetExecutor()), zap.Int64("records", tb.GetRecords()), zap.String("task", lt.GetTaskId()))
-			e.lostRecords += tb.GetRecords()
+			e.recv.lost(int(r.GetPartition()), tb.GetBlockId(), tb.GetRecords())
 			continue
 		}
 		lt.Blocks = append(lt.Blocks, tb)

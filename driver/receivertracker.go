@@ -49,7 +49,11 @@ type ReceiverState struct {
 	Records, Blocks int64
 	WALWrite        time.Duration
 	// Errors counts its reported errors, restarts and failed runs.
-	Errors        int64
+	Errors int64
+	// RecordsLost counts the records of its blocks that were held only in
+	// the memory of an executor that was lost before their batch ran
+	// (the write-ahead log off).
+	RecordsLost   int64
 	LastError     string
 	LastErrorTime time.Time
 	// Started is when its current run began; zero when not running.
@@ -74,9 +78,12 @@ type receiverTracker struct {
 	// bpRate is the backpressure rate of the whole stream; 0 for none.
 	bpRate float64
 	fatal  chan error
-	kick   chan struct{}
-	ended  chan struct{}
-	ctx    context.Context
+	// lostBlocks are the blocks counted in RecordsLost, counted once
+	// however often their task is launched.
+	lostBlocks map[string]bool
+	kick       chan struct{}
+	ended      chan struct{}
+	ctx        context.Context
 }
 
 // receiverRun is one receiver's state.
@@ -94,7 +101,7 @@ type receiverRun struct {
 }
 
 func newReceiverTracker(cfg ReceiversConfig, ep *Endpoint, sched *taskscheduler.Scheduler, blocks *blockTracker, lg *zap.Logger) *receiverTracker {
-	t := &receiverTracker{cfg: cfg, ep: ep, sched: sched, blocks: blocks, lg: lg, byTID: map[int64]int{},
+	t := &receiverTracker{cfg: cfg, ep: ep, sched: sched, blocks: blocks, lg: lg, byTID: map[int64]int{}, lostBlocks: map[string]bool{},
 		fatal: make(chan error, 1), kick: make(chan struct{}, 1), ended: make(chan struct{}, 1), ctx: context.Background()}
 	for i, s := range cfg.Streams {
 		t.recv = append(t.recv, &receiverRun{ReceiverState: ReceiverState{StreamID: i, Name: s.Name}, preferred: s.PreferredLocation})
@@ -158,9 +165,15 @@ func (t *receiverTracker) launch(r *receiverRun) {
 		}
 	}
 	t.mu.Unlock()
+	// Without the write-ahead log its blocks' tasks run only on its
+	// executor: leave a core there for them.
+	need := 1
+	if t.cfg.WAL == nil {
+		need = 2
+	}
 	ids := make([]string, 0, len(execs))
 	for id, e := range execs {
-		if e.Busy < e.Cores {
+		if e.Cores-e.Busy >= need {
 			ids = append(ids, id)
 		}
 	}
@@ -429,6 +442,18 @@ func (t *receiverTracker) stop(timeout time.Duration) {
 			return
 		}
 	}
+}
+
+// lost counts a block of stream that was held only in the memory of a
+// lost executor.
+func (t *receiverTracker) lost(stream int, block string, records int64) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.lostBlocks[block] || stream < 0 || stream >= len(t.recv) {
+		return
+	}
+	t.lostBlocks[block] = true
+	t.recv[stream].RecordsLost += records
 }
 
 // states returns every receiver's state.

@@ -23,6 +23,7 @@ type receiverSettings struct {
 	maxRate       int64
 	restartDelay  time.Duration
 	maxFailures   int
+	executorCores int64
 }
 
 func receiverSettingsFromApp(a conf.AppConf) receiverSettings {
@@ -38,6 +39,7 @@ func receiverSettingsFromApp(a conf.AppConf) receiverSettings {
 		maxRate:       a.Int(conf.KeyReceiverMaxRate),
 		restartDelay:  a.Duration(conf.KeyReceiverRestartDelay),
 		maxFailures:   int(a.Int(conf.KeyReceiverMaxFailures)),
+		executorCores: a.Int(conf.KeyExecutorCores),
 	}
 }
 
@@ -59,6 +61,19 @@ func (s receiverSettings) receiversConfig(streams []sdk.ReceiverInfo, w *wal.Log
 	}
 	return &ReceiversConfig{Streams: streams, WAL: w, BlockInterval: s.blockInterval, MaxRate: s.maxRate,
 		RestartDelay: s.restartDelay, MaxFailures: s.maxFailures, Batching: s.batching, RecordTimeout: s.recordTimeout}
+}
+
+// check refuses receivers that could never have their blocks processed:
+// without the write-ahead log a block is read only on the executor whose
+// memory holds it, the one running its receiver, so that executor needs a
+// core for the block's task besides the receiver's.
+func (s receiverSettings) check(receivers int) error {
+	if receivers == 0 || s.wal || s.executorCores >= 2 {
+		return nil
+	}
+	return fmt.Errorf("%w: the job has %d receivers, %s is false and %s is %d: without the write-ahead log a receiver's blocks are processed on its own executor, "+
+		"which then needs a core besides the receiver's; set %s to 2 or more, or %s=true", ErrNoRetry, receivers, conf.KeyReceiverWAL, conf.KeyExecutorCores, s.executorCores,
+		conf.KeyExecutorCores, conf.KeyReceiverWAL)
 }
 
 // errNoInput says what a job that reads nothing lacks.

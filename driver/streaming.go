@@ -166,6 +166,9 @@ func NewStreaming(opts StreamingConfig) (Program, error) {
 		if !set.kafkaSource && len(caps.Receivers) == 0 {
 			return errNoInput()
 		}
+		if err := set.receivers.check(len(caps.Receivers)); err != nil {
+			return err
+		}
 		var receivers *ReceiversConfig
 		if len(caps.Receivers) > 0 {
 			var w *wal.Log

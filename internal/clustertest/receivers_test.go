@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -23,16 +24,31 @@ func queueJob(t testing.TB, c *testutil.Cluster, b *rabbitmqtest.Broker, queue, 
 		"--files", testutil.RetailRegions(),
 		"--conf", "spindle.streaming.batchDuration=300ms",
 		"--conf", "spindle.checkpoint.dir=file://" + dir + "/checkpoint",
-		"--conf", "spindle.checkpoint.retainBatches=100000",
 		"--conf", "spindle.sink.path=file://" + dir + "/out",
 		"--conf", "spindle.streaming.shutdownMarker.pollInterval=100ms",
 		"--conf", "spark.locality.wait=10ms",
 		"--conf", "spark.streaming.blockInterval=100ms",
 		"--conf", "spark.streaming.receiverRestartDelay=200ms",
 	}
+	if !slices.ContainsFunc(extra, func(f string) bool { return strings.HasPrefix(f, "spindle.checkpoint.retainBatches=") }) {
+		flags = append(flags, "--conf", "spindle.checkpoint.retainBatches=100000")
+	}
 	flags = append(append(flags, extra...), testutil.Binary(t, "./examples/retail", "retail"),
 		"--regions", "regions.csv", "--amqp-queue", queue, "--amqp-url", b.URL, "--amqp-prefetch", "200")
 	return c.Submit(flags...)
+}
+
+// queueCluster starts a broker with the queue "tx" and a cluster of two
+// NodeManagers, and returns them with a directory for a job's checkpoint
+// and sink.
+func queueCluster(t *testing.T) (*rabbitmqtest.Broker, *testutil.Cluster, string, jobFS) {
+	b := rabbitmqtest.Start(t)
+	if err := b.Declare("tx"); err != nil {
+		t.Fatal(err)
+	}
+	c := testutil.StartCluster(t, testutil.ClusterConfig{NodeManagers: 2})
+	dir := t.TempDir()
+	return b, c, dir, jobFS{uri: "file://" + dir, local: dir}
 }
 
 // receiverContainer is the running executor container whose log says its
@@ -78,6 +94,15 @@ func walBlocks(t *testing.T, dir string) int {
 	return len(files)
 }
 
+// walFiles are the files of the receivers' and the driver's write-ahead
+// logs.
+func walFiles(t *testing.T, dir string) []string {
+	t.Helper()
+	blocks, _ := filepath.Glob(filepath.Join(dir, "checkpoint", "receivedData", "*", "log-*", "input-*"))
+	meta, _ := filepath.Glob(filepath.Join(dir, "checkpoint", "receivedBlockMetadata", "log-*", "*"))
+	return append(blocks, meta...)
+}
+
 // TestQueueReceiverExactlyOnce: the retail job reads its transactions
 // from a RabbitMQ queue through its AMQP receiver with the write-ahead log
 // on. Transactions published before and while it runs are in the sink
@@ -87,20 +112,16 @@ func walBlocks(t *testing.T, dir string) int {
 // sink still holds every transaction exactly once, the queue is empty,
 // and every batch recorded its blocks in the checkpoint.
 func TestQueueReceiverExactlyOnce(t *testing.T) {
-	b := rabbitmqtest.Start(t)
-	if err := b.Declare("tx"); err != nil {
-		t.Fatal(err)
-	}
-	c := testutil.StartCluster(t, testutil.ClusterConfig{NodeManagers: 2})
-	dir := t.TempDir()
-	f := jobFS{uri: "file://" + dir, local: dir}
+	b, c, dir, f := queueCluster(t)
 	var want testutil.RetailTotals
 	testutil.PublishRetail(t, b, "tx", 0, 600, &want)
-	sub := queueJob(t, c, b, "tx", dir, "--conf", "spark.streaming.receiver.writeAheadLog.enable=true", "--conf", "spark.yarn.max.executor.failures=10")
+	sub := queueJob(t, c, b, "tx", dir, "--conf", "spark.streaming.receiver.writeAheadLog.enable=true", "--conf", "spark.yarn.max.executor.failures=10",
+		"--conf", "spindle.checkpoint.retainBatches=10")
 	appID := sub.AppID()
 	t.Cleanup(func() { killApp(t, c, appID) })
 	waitRetailSink(t, f, &want, 90*time.Second)
-	if n := walBlocks(t, dir); n == 0 {
+	early := walFiles(t, dir)
+	if len(early) == 0 {
 		t.Fatal("no block in the receivers' write-ahead log")
 	}
 
@@ -130,11 +151,22 @@ func TestQueueReceiverExactlyOnce(t *testing.T) {
 		n, err := b.Depth("tx")
 		return err == nil && n == 0, fmt.Sprintf("queue holds %d messages (%v)", n, err)
 	})
-	blocks, _ := filepath.Glob(filepath.Join(dir, "checkpoint", "blocks", "*"))
-	offsets, _ := filepath.Glob(filepath.Join(dir, "checkpoint", "offsets", "*"))
-	if len(blocks) == 0 || len(blocks) != len(offsets) {
-		t.Fatalf("%d blocks entries for %d batches", len(blocks), len(offsets))
-	}
+	testutil.WaitFor(t, 10*time.Second, func() (bool, string) {
+		blocks, _ := filepath.Glob(filepath.Join(dir, "checkpoint", "blocks", "*"))
+		offsets, _ := filepath.Glob(filepath.Join(dir, "checkpoint", "offsets", "*"))
+		return len(blocks) > 0 && len(blocks) == len(offsets), fmt.Sprintf("%d blocks entries for %d batches", len(blocks), len(offsets))
+	})
+	// Once the checkpoint no longer holds their batches (it keeps 10),
+	// the first blocks and the driver's records of them are removed.
+	testutil.WaitFor(t, 30*time.Second, func() (bool, string) {
+		var left []string
+		for _, p := range early {
+			if _, err := os.Stat(p); err == nil {
+				left = append(left, p)
+			}
+		}
+		return len(left) == 0, fmt.Sprintf("%d of the first %d write-ahead log files are still there: %v", len(left), len(early), left)
+	})
 }
 
 // unallocatedBlocks reads the driver's write-ahead log and the
@@ -179,13 +211,7 @@ func unallocatedBlocks(t *testing.T, dir string) int {
 // next attempt finds them in the driver's log, its first batch processes
 // them, and the sink holds every transaction exactly once.
 func TestQueueReceiverAMKilledWithBlocksNotInABatch(t *testing.T) {
-	b := rabbitmqtest.Start(t)
-	if err := b.Declare("tx"); err != nil {
-		t.Fatal(err)
-	}
-	c := testutil.StartCluster(t, testutil.ClusterConfig{NodeManagers: 2})
-	dir := t.TempDir()
-	f := jobFS{uri: "file://" + dir, local: dir}
+	b, c, dir, f := queueCluster(t)
 	var want testutil.RetailTotals
 	sub := queueJob(t, c, b, "tx", dir, "--conf", "spark.streaming.receiver.writeAheadLog.enable=true",
 		"--conf", "spindle.streaming.batchDuration=4s", "--conf", "spark.yarn.maxAppAttempts=2")
@@ -238,7 +264,7 @@ func TestQueueReceiverThatCannotStartFailsTheApplication(t *testing.T) {
 	c := testutil.StartCluster(t, testutil.ClusterConfig{NodeManagers: 2})
 	dir := t.TempDir()
 	dead := &rabbitmqtest.Broker{URL: "amqp://guest:guest@127.0.0.1:1/"}
-	sub := queueJob(t, c, dead, "tx", dir, "--conf", "spindle.streaming.receiver.maxFailures=3")
+	sub := queueJob(t, c, dead, "tx", dir, "--conf", "spindle.streaming.receiver.maxFailures=3", "--conf", "spark.streaming.receiver.writeAheadLog.enable=true")
 	appID := sub.AppID()
 	t.Cleanup(func() {
 		if t.Failed() {
@@ -259,5 +285,76 @@ func TestQueueReceiverThatCannotStartFailsTheApplication(t *testing.T) {
 		if !strings.Contains(log, fmt.Sprintf(`"failuresInARow": %d`, i)) {
 			t.Errorf("AM log lacks the failed start %d:\n%s", i, log)
 		}
+	}
+}
+
+// sinkRecords counts the transactions and dead letters in the retail
+// job's sink under dir.
+func sinkRecords(t *testing.T, dir string) (int64, []int) {
+	t.Helper()
+	got := testutil.ReadRetailSink(t, filepath.Join(dir, "out"))
+	n := got.Totals.Valid
+	for _, r := range got.Totals.Rejected {
+		n += r
+	}
+	return n, got.Duplicates
+}
+
+// TestQueueReceiverWithoutWALLosesWhatTheExecutorHeld: with the
+// write-ahead log off, as in Spark, the blocks a receiver stored are held
+// only in its executor's memory and acknowledged to the broker; when that
+// executor is SIGKILLed before their batch runs, their records are lost.
+// The receivers' REST resource counts them, the AM's log names each lost
+// block, and the sink holds every other transaction exactly once,
+// including those published after the kill.
+func TestQueueReceiverWithoutWALLosesWhatTheExecutorHeld(t *testing.T) {
+	b, c, dir, f := queueCluster(t)
+	var want testutil.RetailTotals
+	sub := queueJob(t, c, b, "tx", dir, "--conf", "spindle.streaming.batchDuration=4s", "--conf", "spark.yarn.max.executor.failures=10",
+		"--conf", "spark.executor.cores=2")
+	appID := sub.AppID()
+	t.Cleanup(func() { killApp(t, c, appID) })
+	testutil.PublishRetail(t, b, "tx", 0, 600, &want)
+	waitRetailSink(t, f, &want, 90*time.Second)
+
+	// Right after a batch commits, 600 more are stored in the executor's
+	// memory and acknowledged; the executor dies before the next batch.
+	exec, pid := receiverContainer(t, c, appID)
+	commits := len(testutil.BatchCommits(t, filepath.Join(dir, "checkpoint")))
+	testutil.WaitFor(t, 30*time.Second, func() (bool, string) {
+		return len(testutil.BatchCommits(t, filepath.Join(dir, "checkpoint"))) > commits, "waiting for the next commit"
+	})
+	var held testutil.RetailTotals
+	testutil.PublishRetail(t, b, "tx", 600, 600, &held)
+	testutil.WaitFor(t, 3*time.Second, func() (bool, string) {
+		n, err := b.Depth("tx")
+		return err == nil && n == 0, fmt.Sprintf("queue holds %d messages (%v)", n, err)
+	})
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("executor %s running the receiver killed", exec)
+	receiverContainer(t, c, appID, exec)
+	testutil.PublishRetail(t, b, "tx", 1200, 300, &want)
+
+	base := trackingURL(t, c, appID)
+	var lost int64
+	testutil.WaitFor(t, 120*time.Second, func() (bool, string) {
+		var rs []struct {
+			NumRecordsLost int64 `json:"numRecordsLost"`
+		}
+		if err := json.Unmarshal([]byte(httpGet(t, base+"/api/v1/streaming/receivers")), &rs); err != nil || len(rs) != 1 {
+			return false, fmt.Sprintf("receivers %v: %v", rs, err)
+		}
+		lost = rs[0].NumRecordsLost
+		n, dups := sinkRecords(t, dir)
+		if len(dups) > 0 {
+			t.Fatalf("transactions in the sink more than once: %v", dups)
+		}
+		return lost > 0 && n == 1500-lost, fmt.Sprintf("%d records in the sink, %d lost, want 1500 in all", n, lost)
+	})
+	t.Logf("%d of the 600 records the killed executor held were lost", lost)
+	if log := amLog(t, c, appID, 1); !strings.Contains(log, "received block lost: it was held only in the memory of an executor that is gone") {
+		t.Fatalf("the AM's log names no lost block:\n%s", log)
 	}
 }
