@@ -24,7 +24,7 @@ func (j queueJob) Emit(context.Context, sdk.PartitionInfo, []string) ([]sdk.Outp
 }
 func (j queueJob) Receivers() []sdk.Receiver { return []sdk.Receiver{j.r} }
 
-func client(t *testing.T, r sdk.Receiver) *sdk.JobClient {
+func client(t testing.TB, r sdk.Receiver) *sdk.JobClient {
 	c, err := sdk.NewInProcessClient[string](queueJob{r}, sdk.DefaultInProcessConfig())
 	if err != nil {
 		t.Fatal(err)
