@@ -21,7 +21,7 @@ import (
 // gives back containers this AM no longer wants.
 func (am *AppMaster) allocate(ctx context.Context) (*pb.AllocateResponse, error) {
 	var asks []*pb.ResourceRequest
-	if missing := am.cfg.NumExecutors - len(am.executors); missing > 0 {
+	if missing := am.cfg.NumExecutors - len(am.executors); missing > 0 && !time.Now().Before(am.asks.retryAt) {
 		asks = append(asks, &pb.ResourceRequest{
 			Priority:         executorPriority,
 			Capability:       &pb.Resource{MemoryMb: am.cfg.ExecutorMemoryMB, Vcores: am.cfg.ExecutorCores},

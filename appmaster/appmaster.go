@@ -52,6 +52,7 @@ type AppMaster struct {
 	driverDone chan struct{}
 	metrics    *Metrics
 	web        *http.Server // serves the metrics; its URL is the tracking URL
+	asks       askBackoff
 
 	// cannotRetry is set when the driver failed in a way another attempt
 	// would repeat (driver.ErrCannotResume).
@@ -227,14 +228,11 @@ func (am *AppMaster) loop(ctx context.Context, driverAddr string) (int, error) {
 	}
 	lastDriverContact := time.Now()
 	for first := true; ; first = false {
-		interval := am.cfg.HeartbeatInterval
-		switch {
-		case first:
+		interval := am.heartbeatInterval()
+		if first {
 			// The executors are asked for as soon as the AM has
 			// registered, as Spark's allocator does.
 			interval = 0
-		case len(am.executors) < am.cfg.NumExecutors:
-			interval = am.cfg.InitialAllocationInterval
 		}
 		select {
 		case <-ctx.Done():
@@ -248,10 +246,12 @@ func (am *AppMaster) loop(ctx context.Context, driverAddr string) (int, error) {
 			return am.finish(st)
 		}
 		resp, err := am.allocate(ctx)
+		am.metrics.setPendingExecutors(am.cfg.NumExecutors - len(am.executors))
 		if err != nil {
-			am.lg.Warn("allocate failed", zap.Error(err))
+			am.allocateFailed(err)
 			continue
 		}
+		am.asks.succeeded()
 		if resp.GetAmCommand() == pb.AMCommand_AM_COMMAND_SHUTDOWN {
 			am.lg.Info("resourcemanager asked the AM to shut down (application killed or attempt ended)")
 			am.endpoint.Finish(false, "application ended by the ResourceManager")

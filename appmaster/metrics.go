@@ -69,6 +69,7 @@ type Metrics struct {
 	memoryKills         int64
 	executorFailures    int64
 	executorsRunning    int64
+	executorsPending    int64
 	// Batch statistics: the retained batches and totals, and the last
 	// batch, zero until one completes. lag is the records not read yet:
 	// the last batch's planned lag or the lag monitor's newer measurement.
@@ -135,6 +136,7 @@ func (m *Metrics) register() {
 	total("spindle_am_batches_completed_total", "Streaming batches completed.", func(c, _ int64) int64 { return c })
 	total("spindle_am_records_processed_total", "Records read by completed batches.", func(_, r int64) int64 { return r })
 	gauge("spindle_am_executors_running", "Executors launched and not completed.", func() float64 { return float64(m.executorsRunning) })
+	gauge("spindle_am_executors_pending", "Executors asked for and not yet allocated (Spark's numContainersPendingAllocate); the application's diagnostics say why they wait when no node can hold them.", func() float64 { return float64(m.executorsPending) })
 	gauge("spindle_am_attempt", "This AM's attempt number (1 for the first attempt).", func() float64 { return float64(m.attempt) })
 	gauge("spindle_am_last_batch_records", "Records read by the last completed batch.", func() float64 { return float64(m.last.Records) })
 	gauge("spindle_am_last_batch_processing_seconds", "Processing time of the last completed batch.", func() float64 { return m.last.ProcessingDelay.Seconds() })
@@ -221,6 +223,16 @@ func (m *Metrics) record(ev containerEvents) {
 	m.memoryKills += ev.memoryKills
 	m.executorFailures += ev.executorFailures
 	m.executorsRunning = int64(ev.running)
+}
+
+// setPendingExecutors records how many executors wait for a container.
+func (m *Metrics) setPendingExecutors(n int) {
+	if m == nil {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.executorsPending = int64(max(n, 0))
 }
 
 // streamingName is a streaming metric's JSON name, as Spark's

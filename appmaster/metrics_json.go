@@ -78,6 +78,7 @@ func (m *Metrics) Snapshot() MetricsJSON {
 
 	gauge(m.amName("attemptNumber"), float64(m.attempt))
 	gauge(m.amName("numExecutorsRunning"), float64(m.executorsRunning))
+	gauge(m.amName("numContainersPendingAllocate"), float64(m.executorsPending))
 	gauge(m.amName("numExecutorsFailed"), float64(m.executorFailures))
 	counter(m.amName("numContainersAllocated"), m.containersAllocated)
 	counter(m.amName("numContainersFailed"), m.containersFailed)

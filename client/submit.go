@@ -82,8 +82,12 @@ func Submit(ctx context.Context, rm *RM, cfg SubmitConfig) error {
 	if err := checkStreaming(o, cfg.TmpDir); err != nil {
 		return err
 	}
+	supervise, err := supervisePolicy(o)
+	if err != nil {
+		return err
+	}
 	var newApp *pb.GetNewApplicationResponse
-	err := rm.CallWithin(ctx, submitTimeout, func(ctx context.Context) (err error) {
+	err = rm.CallWithin(ctx, submitTimeout, func(ctx context.Context) (err error) {
 		newApp, err = rm.Client.GetNewApplication(ctx, &pb.GetNewApplicationRequest{})
 		return err
 	})
@@ -141,6 +145,7 @@ func Submit(ctx context.Context, rm *RM, cfg SubmitConfig) error {
 		staging.Remove(ctx, stageCfg)
 		return err
 	}
+	sub.Supervise = supervise
 	err = rm.CallWithin(ctx, submitTimeout, func(ctx context.Context) error {
 		_, err := rm.Client.SubmitApplication(ctx, &pb.SubmitApplicationRequest{Context: sub})
 		return err
@@ -197,6 +202,23 @@ func submissionContext(ctx context.Context, o *submit.Options, appID string, res
 		AttemptFailuresValidityIntervalMs: o.Settings.Duration(conf.KeyAttemptFailuresValidity).Milliseconds(),
 		Tags:                              o.Settings.List(conf.KeyTags),
 	}, nil
+}
+
+// supervisePolicy is how the RM relaunches the application
+// (spark.driver.supervise), nil when it does not. Supervision relaunches
+// a driver that runs in the cluster, so client mode refuses it.
+func supervisePolicy(o *submit.Options) (*pb.SupervisePolicy, error) {
+	if !o.Settings.Bool(conf.KeySupervise) {
+		return nil, nil
+	}
+	if o.DeployMode == conf.DeployModeClient {
+		return nil, errors.New("--supervise (spark.driver.supervise) relaunches a driver that runs in the cluster; in client mode the driver runs in spindle submit: use --deploy-mode cluster, or run spindle submit under a supervisor such as systemd")
+	}
+	backoff, maxBackoff := o.Settings.Duration(conf.KeySuperviseBackoff), o.Settings.Duration(conf.KeySuperviseMaxBackoff)
+	if maxBackoff < backoff {
+		return nil, fmt.Errorf("%s = %v is below %s = %v: the longest wait must be at least the first", conf.KeySuperviseMaxBackoff, maxBackoff, conf.KeySuperviseBackoff, backoff)
+	}
+	return &pb.SupervisePolicy{InitialBackoffMs: backoff.Milliseconds(), MaxBackoffMs: maxBackoff.Milliseconds()}, nil
 }
 
 // resourceAsks are the containers the application asks for: the AM's

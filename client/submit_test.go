@@ -99,3 +99,31 @@ func TestResourceAsks(t *testing.T) {
 		t.Fatalf("client mode AM ask %+v", a)
 	}
 }
+
+// TestSupervisePolicy: --supervise gives the RM the backoff keys in ms;
+// client mode refuses it, and so does a longest wait below the first,
+// naming both keys, before any application exists.
+func TestSupervisePolicy(t *testing.T) {
+	parse := func(args ...string) *submit.Options {
+		t.Helper()
+		o, _, err := submit.Parse(append(args, "./job"), submit.ParseOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return o
+	}
+	if p, err := supervisePolicy(parse()); p != nil || err != nil {
+		t.Errorf("without --supervise: %v, %v; want no policy", p, err)
+	}
+	p, err := supervisePolicy(parse("--supervise", "--conf", conf.KeySuperviseBackoff+"=2s"))
+	if err != nil || p.GetInitialBackoffMs() != 2000 || p.GetMaxBackoffMs() != 300000 {
+		t.Errorf("--supervise with a 2s backoff: %v, %v; want 2000 ms, max 300000 ms", p, err)
+	}
+	if _, err := supervisePolicy(parse("--supervise", "--deploy-mode", "client")); err == nil || !strings.Contains(err.Error(), "--deploy-mode cluster") {
+		t.Errorf("--supervise in client mode: %v, want a refusal pointing to cluster mode", err)
+	}
+	_, err = supervisePolicy(parse("--supervise", "--conf", conf.KeySuperviseBackoff+"=1min", "--conf", conf.KeySuperviseMaxBackoff+"=30s"))
+	if err == nil || !strings.Contains(err.Error(), conf.KeySuperviseBackoff) || !strings.Contains(err.Error(), conf.KeySuperviseMaxBackoff) {
+		t.Errorf("max backoff below the backoff: %v, want an error naming both keys", err)
+	}
+}

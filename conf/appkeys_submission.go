@@ -16,6 +16,8 @@ const (
 	KeyDistArchives            = "spark.yarn.dist.archives"
 	KeyArchives                = "spark.archives"
 	KeySupervise               = "spark.driver.supervise"
+	KeySuperviseBackoff        = "spindle.driver.supervise.backoff"
+	KeySuperviseMaxBackoff     = "spindle.driver.supervise.maxBackoff"
 	KeyMaxAppAttempts          = "spark.yarn.maxAppAttempts"
 	KeyAttemptFailuresValidity = "spark.yarn.am.attemptFailuresValidityInterval"
 	KeyWaitAppCompletion       = "spark.yarn.submit.waitAppCompletion"
@@ -62,7 +64,11 @@ var submissionKeys = []Key{
 	{Name: KeyArchives, Type: TypeList, Default: "", Group: GroupSubmission,
 		Description: "More archives to unpack, added to `spark.yarn.dist.archives`."},
 	{Name: KeySupervise, Type: TypeBool, Default: "false", Group: GroupSubmission,
-		Description: "Restart the driver when it fails."},
+		Description: "Cluster mode: when the application fails its last attempt (`spark.yarn.maxAppAttempts`), the ResourceManager relaunches it with the same application id, launch spec and checkpoint after a backoff, until it succeeds or `spindle application -stop` or `-kill` ends it. Refused in client mode."},
+	{Name: KeySuperviseBackoff, Type: TypeDuration, Unit: "ms", Min: "1ms", Default: "1s", Group: GroupSubmission,
+		Description: "With `spark.driver.supervise`, the wait before the first relaunch; it doubles with each relaunch up to `spindle.driver.supervise.maxBackoff`, and starts again after a run longer than that."},
+	{Name: KeySuperviseMaxBackoff, Type: TypeDuration, Unit: "ms", Min: "1ms", Default: "5min", Group: GroupSubmission,
+		Description: "With `spark.driver.supervise`, the longest wait between relaunches; at least `spindle.driver.supervise.backoff`."},
 	{Name: KeyMaxAppAttempts, Type: TypeInt, Min: "1", DefaultDoc: "the ResourceManager's `yarn.resourcemanager.am.max-attempts` (2)", Group: GroupSubmission, Check: atMostInt32,
 		Description: "Attempts of the application (its driver) before it fails. The ResourceManager's `yarn.resourcemanager.am.max-attempts` is the upper limit, as in YARN."},
 	{Name: KeyAttemptFailuresValidity, Type: TypeDuration, Unit: "ms", Min: "1ms", DefaultDoc: "(none: every failure counts)", Group: GroupSubmission,

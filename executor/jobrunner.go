@@ -31,9 +31,16 @@ type OutputWriter interface {
 	OpenPartition(ctx context.Context, batchTime time.Time, topic string, partition int32, firstChunk int) (sink.PartitionWriter, error)
 }
 
+// RangeOpener is an OutputWriter whose writers need the task's offset
+// range (sink.KafkaSink: a transaction records the range it wrote).
+type RangeOpener interface {
+	OpenRange(ctx context.Context, batchTime time.Time, rng kafkasource.OffsetRange, firstChunk int) (sink.PartitionWriter, error)
+}
+
 var (
 	_ OutputWriter = sink.FileSink{}
 	_ OutputWriter = (*sink.KafkaSink)(nil)
+	_ RangeOpener  = (*sink.KafkaSink)(nil)
 )
 
 // maxPreallocRecords bounds the records allocated up front for a task's
@@ -141,7 +148,12 @@ func (r *JobRunner) RunTask(ctx context.Context, t *pb.LaunchTask) *pb.TaskStatu
 	if err != nil {
 		return fail("%v", err)
 	}
-	out, err := r.cfg.Sink.OpenPartition(ctx, batchTime, rng.Topic, rng.Partition, int(t.GetChunkBase()))
+	var out sink.PartitionWriter
+	if ro, ok := r.cfg.Sink.(RangeOpener); ok {
+		out, err = ro.OpenRange(ctx, batchTime, rng, int(t.GetChunkBase()))
+	} else {
+		out, err = r.cfg.Sink.OpenPartition(ctx, batchTime, rng.Topic, rng.Partition, int(t.GetChunkBase()))
+	}
 	if err != nil {
 		return fail("%v", err)
 	}

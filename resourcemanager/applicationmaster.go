@@ -2,6 +2,7 @@ package resourcemanager
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
@@ -75,8 +76,7 @@ func (s *amService) Allocate(ctx context.Context, req *pb.AllocateRequest) (*pb.
 	t.lastAllocate = time.Now()
 	for _, id := range req.GetReleases() {
 		if c, ok := rm.containers[id]; ok && c.attemptID == t.id {
-			rm.completeLocked(c, launch.ExitAborted, diagReleasedByApp)
-			rm.addCleanupLocked(c)
+			rm.killLocked(c, launch.ExitAborted, diagReleasedByApp)
 		}
 	}
 	reqs := make([]scheduler.Request, 0, len(req.GetAsks()))
@@ -95,12 +95,20 @@ func (s *amService) Allocate(ctx context.Context, req *pb.AllocateRequest) (*pb.
 	rm.mu.Unlock()
 
 	if err := rm.sched.SetRequests(attemptID, reqs); err != nil {
+		rm.mu.Lock()
+		t.refusal = fmt.Sprintf("Asks refused: %v", err)
+		rm.mu.Unlock()
 		return nil, status.Errorf(codes.InvalidArgument, "allocate %s: %v", attemptID, err)
 	}
 	rm.allocate(rm.sched.Schedule())
 
 	rm.mu.Lock()
 	defer rm.mu.Unlock()
+	if len(reqs) > 0 {
+		// Asks were accepted; an AM that sends none may be waiting to ask
+		// again after a refusal, which stays in the diagnostics until then.
+		t.refusal = ""
+	}
 	t.responseID++
 	total, used := rm.sched.ClusterResource()
 	resp := &pb.AllocateResponse{
@@ -146,6 +154,9 @@ func (s *amService) FinishApplicationMaster(ctx context.Context, req *pb.FinishA
 	default:
 		return nil, status.Errorf(codes.InvalidArgument, "finish %s: final status %v: want SUCCEEDED, FAILED or KILLED", t.id, req.GetFinalStatus())
 	}
+	// An AM's own verdict is final, supervised or not, as in YARN: a
+	// failure it unregisters with (a checkpoint the driver cannot resume
+	// from, executors that keep failing) would be repeated by a relaunch.
 	rm.finishLocked(t.app, state, req.GetFinalStatus(), req.GetDiagnostics())
 	return &pb.FinishApplicationMasterResponse{IsUnregistered: true}, nil
 }

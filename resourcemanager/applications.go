@@ -44,6 +44,9 @@ func (rm *ResourceManager) submit(sc *pb.ApplicationSubmissionContext) error {
 	if sc.GetMaxAppAttempts() < 0 || sc.GetAttemptFailuresValidityIntervalMs() < 0 {
 		return status.Errorf(codes.InvalidArgument, "submit %s: max attempts %d and validity interval %d ms must not be negative", sc.GetApplicationId(), sc.GetMaxAppAttempts(), sc.GetAttemptFailuresValidityIntervalMs())
 	}
+	if err := validateSupervise(sc); err != nil {
+		return status.Errorf(codes.InvalidArgument, "submit %s: %v", sc.GetApplicationId(), err)
+	}
 	rm.mu.Lock()
 	defer rm.mu.Unlock()
 	if appID.ClusterTimestamp != rm.startTime.UnixMilli() || appID.Seq > rm.appSeq {
@@ -52,7 +55,7 @@ func (rm *ResourceManager) submit(sc *pb.ApplicationSubmissionContext) error {
 	if _, dup := rm.apps[sc.GetApplicationId()]; dup {
 		return status.Errorf(codes.AlreadyExists, "submit %s: application already submitted", sc.GetApplicationId())
 	}
-	app := &rmApp{id: sc.GetApplicationId(), ctx: sc, state: pb.ApplicationState_APPLICATION_STATE_SUBMITTED, submitTime: time.Now()}
+	app := &rmApp{id: sc.GetApplicationId(), ctx: sc, state: pb.ApplicationState_APPLICATION_STATE_SUBMITTED, submitTime: time.Now(), supervision: newSupervision(sc)}
 	if err := rm.newAttemptLocked(app); err != nil {
 		return status.Errorf(codes.InvalidArgument, "submit %s: %v", app.id, err)
 	}
@@ -60,7 +63,7 @@ func (rm *ResourceManager) submit(sc *pb.ApplicationSubmissionContext) error {
 	rm.persistLocked(app)
 	rm.metrics.appsSubmitted.Inc()
 	rm.lg.Info("application accepted", zap.String("app", app.id), zap.String("queue", sc.GetQueue()), zap.String("name", sc.GetName()),
-		zap.Bool("unmanagedAM", sc.GetUnmanagedAm()), zap.Int("maxAttempts", rm.maxAttempts(app)))
+		zap.Bool("unmanagedAM", sc.GetUnmanagedAm()), zap.Int("maxAttempts", rm.maxAttempts(app)), zap.Bool("supervised", app.supervision != nil))
 	return nil
 }
 
@@ -76,27 +79,40 @@ func (rm *ResourceManager) finishLocked(app *rmApp, state pb.ApplicationState, f
 		app.diagnostics = diagnostics
 	}
 	if t := app.current(); t != nil && !t.finished() {
+		attemptState := pb.ApplicationAttemptState_APPLICATION_ATTEMPT_STATE_FINISHED
 		switch state {
 		case pb.ApplicationState_APPLICATION_STATE_KILLED:
-			t.state = pb.ApplicationAttemptState_APPLICATION_ATTEMPT_STATE_KILLED
+			attemptState = pb.ApplicationAttemptState_APPLICATION_ATTEMPT_STATE_KILLED
 		case pb.ApplicationState_APPLICATION_STATE_FAILED:
-			t.state = pb.ApplicationAttemptState_APPLICATION_ATTEMPT_STATE_FAILED
-		default:
-			t.state = pb.ApplicationAttemptState_APPLICATION_ATTEMPT_STATE_FINISHED
+			attemptState = pb.ApplicationAttemptState_APPLICATION_ATTEMPT_STATE_FAILED
 		}
-		t.finishTime, t.diagnostics = now, diagnostics
-		rm.sched.RemoveApplication(t.id)
-		for _, c := range rm.containers {
-			if c.attemptID != t.id || c.state == containerCompleted || (t.unregistered && c.c.GetId() == t.amContainer) {
-				continue
-			}
-			rm.completeLocked(c, launch.ExitKilledByResourceManager, diagAppFinished)
-			rm.addCleanupLocked(c)
-		}
-		t.allocated, t.completed = nil, nil
+		rm.endAttemptLocked(t, attemptState, diagnostics, diagAppFinished)
+	}
+	if app.supervision != nil {
+		app.supervision.relaunchAt = time.Time{}
 	}
 	rm.persistLocked(app)
 	rm.lg.Info("application finished", zap.String("app", app.id), zap.Stringer("state", state), zap.Stringer("finalStatus", final))
+}
+
+// endAttemptLocked ends t in state with diagnostics, stops its containers
+// (with containerDiag) and takes it out of the scheduler. The AM of an
+// attempt that unregistered is left to exit by itself, its room held
+// until it has.
+func (rm *ResourceManager) endAttemptLocked(t *rmAttempt, state pb.ApplicationAttemptState, diagnostics, containerDiag string) {
+	t.state, t.finishTime, t.diagnostics = state, time.Now(), diagnostics
+	for _, c := range rm.containers {
+		if c.attemptID != t.id || c.state == containerCompleted {
+			continue
+		}
+		if t.unregistered && c.c.GetId() == t.amContainer {
+			rm.holdLocked(c)
+			continue
+		}
+		rm.killLocked(c, launch.ExitKilledByResourceManager, containerDiag)
+	}
+	rm.sched.RemoveApplication(t.id)
+	t.allocated, t.completed = nil, nil
 }
 
 // attemptForToken authenticates an AM call.
@@ -129,6 +145,9 @@ func (rm *ResourceManager) reportLocked(app *rmApp) *pb.ApplicationReport {
 		Tags:             app.ctx.GetTags(),
 		UnmanagedAm:      app.ctx.GetUnmanagedAm(),
 		Priority:         app.ctx.GetPriority(),
+	}
+	if !app.finished() {
+		r.Diagnostics = liveDiagnostics(app)
 	}
 	if t := app.current(); t != nil {
 		r.CurrentAttemptId = t.id

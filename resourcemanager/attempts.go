@@ -94,23 +94,15 @@ func (rm *ResourceManager) attemptFailedLocked(t *rmAttempt, diag string, counts
 		return
 	}
 	app := t.app
-	now := time.Now()
-	t.state = pb.ApplicationAttemptState_APPLICATION_ATTEMPT_STATE_FAILED
-	t.finishTime, t.diagnostics, t.countsAsFailure = now, diag, counts
-	rm.sched.RemoveApplication(t.id)
-	for _, c := range rm.containers {
-		if c.attemptID == t.id && c.state != containerCompleted {
-			rm.completeLocked(c, launch.ExitKilledByResourceManager, diagAttemptFailed)
-			rm.addCleanupLocked(c)
-		}
-	}
-	t.allocated, t.completed = nil, nil
+	rm.endAttemptLocked(t, pb.ApplicationAttemptState_APPLICATION_ATTEMPT_STATE_FAILED, diag, diagAttemptFailed)
+	t.countsAsFailure = counts
+	now := t.finishTime
 	rm.metrics.attemptsFailed.Inc()
 
 	limit := rm.maxAttempts(app)
 	window := time.Duration(app.ctx.GetAttemptFailuresValidityIntervalMs()) * time.Millisecond
 	failed := 0
-	for _, a := range app.attempts {
+	for _, a := range app.roundAttempts() {
 		if a.state == pb.ApplicationAttemptState_APPLICATION_ATTEMPT_STATE_FAILED && a.countsAsFailure && (window <= 0 || now.Sub(a.finishTime) <= window) {
 			failed++
 		}
@@ -118,7 +110,7 @@ func (rm *ResourceManager) attemptFailedLocked(t *rmAttempt, diag string, counts
 	rm.lg.Warn("application attempt failed", zap.String("app", app.id), zap.String("attempt", t.id),
 		zap.Int("failuresCounted", failed), zap.Int("maxAttempts", limit), zap.String("diagnostics", firstLine(diag)))
 	if failed >= limit {
-		rm.finishLocked(app, pb.ApplicationState_APPLICATION_STATE_FAILED, pb.FinalApplicationStatus_FINAL_APPLICATION_STATUS_FAILED, rm.failureDiagnostics(app, failed, limit, window))
+		rm.appFailedLocked(app, rm.failureDiagnostics(app, failed, limit, window))
 		return
 	}
 	if err := rm.newAttemptLocked(app); err != nil {
@@ -138,7 +130,7 @@ func (rm *ResourceManager) failureDiagnostics(app *rmApp, failed, limit int, win
 		fmt.Fprintf(&b, " within the last %v (spark.yarn.am.attemptFailuresValidityInterval)", window)
 	}
 	fmt.Fprintf(&b, ", reaching the limit of %d attempts (spark.yarn.maxAppAttempts, capped by yarn.resourcemanager.am.max-attempts). Failing the application.", limit)
-	for _, a := range app.attempts {
+	for _, a := range app.roundAttempts() {
 		fmt.Fprintf(&b, "\n%s: %s", a.id, strings.ReplaceAll(a.diagnostics, "\n", "\n    "))
 	}
 	return b.String()

@@ -17,6 +17,7 @@ type metrics struct {
 	nodesLost           prometheus.Counter
 	appsSubmitted       prometheus.Counter
 	attemptsFailed      prometheus.Counter
+	appsRelaunched      prometheus.Counter
 }
 
 func newMetrics(rm *ResourceManager) *metrics {
@@ -32,8 +33,10 @@ func newMetrics(rm *ResourceManager) *metrics {
 			Name: "spindle_rm_applications_submitted_total", Help: "Applications submitted."}),
 		attemptsFailed: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "spindle_rm_application_attempts_failed_total", Help: "Application attempts that failed (AM container exited or lost before unregistering)."}),
+		appsRelaunched: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "spindle_rm_applications_relaunched_total", Help: "Times a supervised application (spark.driver.supervise) failed its last attempt and was set to relaunch."}),
 	}
-	m.registry.MustRegister(m.containersAllocated, m.containersFailed, m.nodesLost, m.appsSubmitted, m.attemptsFailed)
+	m.registry.MustRegister(m.containersAllocated, m.containersFailed, m.nodesLost, m.appsSubmitted, m.attemptsFailed, m.appsRelaunched)
 	gauge := func(name, help string, f func(*pb.ClusterMetrics) float64) {
 		m.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help},
 			func() float64 { return f(rm.clusterMetrics()) }))

@@ -48,10 +48,11 @@ func (rm *ResourceManager) expire(now time.Time) {
 		}
 	}
 	rm.expireRecoveredLocked(now)
+	rm.relaunchDueLocked(now)
+	rm.updateWaitingLocked()
 	for _, c := range rm.containers {
 		if (c.state == containerAllocated || c.state == containerAcquired) && now.Sub(c.allocatedAt) > rm.cfg.AllocationExpiry {
-			rm.completeLocked(c, launch.ExitAborted, diagAllocationUnused)
-			rm.addCleanupLocked(c)
+			rm.killLocked(c, launch.ExitAborted, diagAllocationUnused)
 		}
 	}
 }
@@ -61,6 +62,10 @@ func (rm *ResourceManager) markLostLocked(n *rmNode, reason string) {
 	n.state = pb.NodeState_NODE_STATE_LOST
 	n.cleanup = nil
 	rm.sched.RemoveNode(n.id)
+	for id, c := range n.held {
+		c.held = false
+		delete(n.held, id)
+	}
 	lost := 0
 	for _, c := range rm.containers {
 		if c.c.GetNodeId() == n.id && c.state != containerCompleted {
@@ -72,8 +77,9 @@ func (rm *ResourceManager) markLostLocked(n *rmNode, reason string) {
 	rm.lg.Warn("node lost", zap.String("node", n.id), zap.String("reason", reason), zap.Int("containers", lost))
 }
 
-// completeLocked records the end of c, frees its resources and queues its
-// status for its AM. Completing twice is a no-op.
+// completeLocked records the end of c, frees its resources (unless they are
+// held, see killLocked) and queues its status for its AM. Completing twice
+// is a no-op.
 func (rm *ResourceManager) completeLocked(c *rmContainer, exitStatus int32, diagnostics string) {
 	if c.state == containerCompleted {
 		return
@@ -87,7 +93,9 @@ func (rm *ResourceManager) completeLocked(c *rmContainer, exitStatus int32, diag
 		Diagnostics: diagnostics,
 		Resource:    c.c.GetResource(),
 	}
-	rm.sched.Release(c.c.GetId())
+	if !c.held {
+		rm.sched.Release(c.c.GetId())
+	}
 	if t, ok := rm.attempts[c.attemptID]; ok && !t.finished() {
 		if t.amContainer == c.c.GetId() {
 			rm.amContainerCompletedLocked(t, c.status)
@@ -128,6 +136,7 @@ func (rm *ResourceManager) register(req *pb.RegisterNodeManagerRequest) *rmNode 
 		total:         req.GetResource(),
 		lastHeartbeat: time.Now(),
 		apps:          map[string]bool{},
+		held:          map[string]*rmContainer{},
 	}
 	rm.nodes[id] = n
 	if err := rm.sched.AddNode(id, resourceFromPB(req.GetResource())); err != nil {
@@ -142,6 +151,7 @@ func (rm *ResourceManager) register(req *pb.RegisterNodeManagerRequest) *rmNode 
 		}
 		if st.GetState() != pb.ContainerState_CONTAINER_STATE_COMPLETE && !rm.recoverContainerLocked(n, st) {
 			n.cleanup = append(n.cleanup, st.GetContainerId())
+			rm.holdStrayLocked(n, st)
 		}
 	}
 	rm.lg.Info("node registered", zap.String("node", id), zap.Bool("reregistered", known),
@@ -168,6 +178,7 @@ func (rm *ResourceManager) heartbeat(req *pb.NodeHeartbeatRequest) *pb.NodeHeart
 		if !ok || c.c.GetNodeId() != n.id {
 			if st.GetState() != pb.ContainerState_CONTAINER_STATE_COMPLETE {
 				n.cleanup = append(n.cleanup, st.GetContainerId())
+				rm.holdStrayLocked(n, st)
 			}
 			continue
 		}
@@ -177,11 +188,13 @@ func (rm *ResourceManager) heartbeat(req *pb.NodeHeartbeatRequest) *pb.NodeHeart
 				c.state = containerRunning
 			} else if c.state == containerCompleted {
 				n.cleanup = append(n.cleanup, c.c.GetId())
+				rm.holdLocked(c)
 			}
 		case pb.ContainerState_CONTAINER_STATE_COMPLETE:
 			rm.completeLocked(c, st.GetExitStatus(), st.GetDiagnostics())
 		}
 	}
+	rm.drainLocked(n, req.GetContainerStatuses())
 	n.responseID++
 	resp := &pb.NodeHeartbeatResponse{
 		Action:              pb.NodeAction_NODE_ACTION_NORMAL,

@@ -154,9 +154,29 @@ func TestRESTAppFilters(t *testing.T) {
 	accepted := submitApp(t, addr.Client, &pb.ApplicationSubmissionContext{User: "alice", Queue: "default", Name: "alpha", ApplicationType: "SPARK", Tags: []string{"streaming"}}, nil)
 	running := submitApp(t, addr.Client, &pb.ApplicationSubmissionContext{User: "bob", Queue: "etl", Name: "beta", ApplicationType: "MAPREDUCE", Tags: []string{"batch"}}, nil)
 	running.register(t)
-	time.Sleep(5 * time.Millisecond) // distinct submit times for the time filters
+	// The time filters need distinct times: the clock passes the
+	// millisecond of the previous start or finish before the next.
+	appTime := func(id, field string) int64 {
+		for _, a := range rawApps(t, addr.Web, "") {
+			if a["id"] == id {
+				return int64(a[field].(float64))
+			}
+		}
+		t.Fatalf("%s not listed", id)
+		return 0
+	}
+	waitPast := func(ms int64) {
+		for deadline := time.Now().Add(time.Second); time.Now().UnixMilli() <= ms; {
+			if time.Now().After(deadline) {
+				t.Fatalf("the clock did not pass %d ms", ms)
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	waitPast(appTime(running.id, "startedTime"))
 	succeeded := submitApp(t, addr.Client, &pb.ApplicationSubmissionContext{User: "carol", Queue: "default", Name: "gamma", ApplicationType: "SPARK", Tags: []string{"streaming", "prod"}}, nil)
 	succeeded.finish(t, pb.FinalApplicationStatus_FINAL_APPLICATION_STATUS_SUCCEEDED)
+	waitPast(appTime(succeeded.id, "finishedTime"))
 	failed := submitApp(t, addr.Client, &pb.ApplicationSubmissionContext{User: "alice", Queue: "etl", Name: "delta", ApplicationType: "spark", Tags: []string{"PROD"}}, nil)
 	failed.finish(t, pb.FinalApplicationStatus_FINAL_APPLICATION_STATUS_FAILED)
 
@@ -168,7 +188,8 @@ func TestRESTAppFilters(t *testing.T) {
 	for _, a := range all {
 		times[a["id"].(string)] = map[string]int64{"started": int64(a["startedTime"].(float64)), "finished": int64(a["finishedTime"].(float64))}
 	}
-	// succeeded was submitted at least 5 ms after running.
+	// succeeded was submitted after running's millisecond, and failed
+	// finished after succeeded's.
 	splitStart := times[succeeded.id]["started"]
 	splitFinish := times[succeeded.id]["finished"]
 	ms := func(v int64) string { return strconv.FormatInt(v, 10) }

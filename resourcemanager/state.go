@@ -31,6 +31,9 @@ type rmNode struct {
 	// apps holds the applications that have had containers on the node
 	// and have not yet been reported to it as finished.
 	apps map[string]bool
+	// held are the completed containers whose room is kept until the
+	// node lets them go (see killLocked).
+	held map[string]*rmContainer
 }
 
 // containerState is where an allocated container is in the RM's view.
@@ -51,6 +54,11 @@ type rmContainer struct {
 	allocatedAt time.Time
 	finishedAt  time.Time
 	status      *pb.ContainerStatus
+	// held: completed, but its room on the node is kept until its NM
+	// reports it stopped (see killLocked); absentBeats counts the node's
+	// heartbeats since then that left it out.
+	held        bool
+	absentBeats int
 }
 
 // rmApp is one application.
@@ -65,6 +73,9 @@ type rmApp struct {
 	finishTime  time.Time
 	attempts    []*rmAttempt
 	progress    float32
+	// supervision is set for an application submitted with a supervise
+	// policy (spark.driver.supervise).
+	supervision *supervision
 }
 
 func (a *rmApp) current() *rmAttempt {
@@ -72,6 +83,15 @@ func (a *rmApp) current() *rmAttempt {
 		return nil
 	}
 	return a.attempts[len(a.attempts)-1]
+}
+
+// roundAttempts are the attempts of the current round: all of them, or for
+// a supervised application those since its last relaunch.
+func (a *rmApp) roundAttempts() []*rmAttempt {
+	if a.supervision == nil {
+		return a.attempts
+	}
+	return a.attempts[a.supervision.roundStart:]
 }
 
 func (a *rmApp) finished() bool {
@@ -108,6 +128,10 @@ type rmAttempt struct {
 	recoveredAt time.Time
 	// unregistered: the AM called FinishApplicationMaster.
 	unregistered bool
+	// refusal is why the RM refused the AM's last asks, until it accepts
+	// them; waiting names the asks that fit no registered node. Both go
+	// into the live application's diagnostics.
+	refusal, waiting string
 	// lastAllocate is the AM's last heartbeat.
 	lastAllocate time.Time
 	// overheads is the memory overhead asked for at each priority, so that

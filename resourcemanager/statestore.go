@@ -35,6 +35,16 @@ type appRecord struct {
 	StartMs     int64           `json:"startMs,omitempty"`
 	FinishMs    int64           `json:"finishMs,omitempty"`
 	Attempts    []attemptRecord `json:"attempts"`
+	// Supervision is a supervised application's relaunch state.
+	Supervision *supervisionRecord `json:"supervision,omitempty"`
+}
+
+type supervisionRecord struct {
+	RoundStart   int   `json:"roundStart"`
+	Relaunches   int   `json:"relaunches"`
+	BackoffMs    int64 `json:"backoffMs"`
+	RelaunchAtMs int64 `json:"relaunchAtMs,omitempty"`
+	Stopped      bool  `json:"stopped,omitempty"`
 }
 
 type attemptRecord struct {
@@ -86,6 +96,10 @@ func record(app *rmApp) ([]byte, error) {
 		r.Attempts = append(r.Attempts, attemptRecord{ID: t.id, State: int32(t.state), Token: tok, AMContainer: t.amContainer,
 			Host: t.host, RPCPort: t.rpcPort, TrackingURL: t.trackingURL, Diagnostics: t.diagnostics,
 			StartMs: unixMs(t.startTime), FinishMs: unixMs(t.finishTime), CountsAsFailure: t.countsAsFailure, Unregistered: t.unregistered})
+	}
+	if s := app.supervision; s != nil {
+		r.Supervision = &supervisionRecord{RoundStart: s.roundStart, Relaunches: s.relaunches, BackoffMs: s.backoff.Milliseconds(),
+			RelaunchAtMs: unixMs(s.relaunchAt), Stopped: s.stopped}
 	}
 	return json.Marshal(r)
 }
@@ -142,6 +156,15 @@ func fromRecord(raw []byte) (*rmApp, error) {
 			amContainer: a.AMContainer, host: a.Host, rpcPort: a.RPCPort, trackingURL: a.TrackingURL, diagnostics: a.Diagnostics,
 			startTime: fromMs(a.StartMs), finishTime: fromMs(a.FinishMs), countsAsFailure: a.CountsAsFailure, unregistered: a.Unregistered,
 			overheads: map[int32]int64{}})
+	}
+	if s := r.Supervision; s != nil {
+		if sc.GetSupervise() == nil || s.RoundStart < 0 || s.RoundStart >= max(len(app.attempts), 1) || s.BackoffMs < 0 {
+			return nil, fmt.Errorf("application %s: supervision record %+v does not fit its %d attempts", app.id, *s, len(app.attempts))
+		}
+		app.supervision = &supervision{roundStart: s.RoundStart, relaunches: s.Relaunches, backoff: time.Duration(s.BackoffMs) * time.Millisecond,
+			relaunchAt: fromMs(s.RelaunchAtMs), stopped: s.Stopped}
+	} else {
+		app.supervision = newSupervision(sc)
 	}
 	return app, nil
 }

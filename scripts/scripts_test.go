@@ -2,19 +2,15 @@ package scripts
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/spindlehq/spindle/launch"
 )
 
 // result is how a script run ended.
@@ -148,7 +144,7 @@ func TestScriptsUsage(t *testing.T) {
 		{"spindle-upgrade.sh", []string{"app_1"}, 1, "is not an application id"},
 		{"spindle-upgrade.sh", []string{"application_1_0001"}, 1, "no submit arguments after --"},
 		{"spindle-upgrade.sh", []string{"--timeout", "0", "application_1_0001", "--", "./job"}, 1, "--timeout 0"},
-		{"spindle-upgrade.sh", []string{"--poll", "0", "application_1_0001", "--", "./job"}, 1, "--poll 0"},
+		{"spindle-upgrade.sh", []string{"--poll", "1", "application_1_0001", "--", "./job"}, 1, "unknown option --poll"},
 		{"spindle-upgrade.sh", []string{"--spindle", "/no/such/spindle", "application_1_0001", "--", "./job"}, 1, "'/no/such/spindle' not found"},
 		{"spindle-upgrade.sh", []string{"--bogus"}, 1, "unknown option --bogus"},
 	}
@@ -162,22 +158,28 @@ func TestScriptsUsage(t *testing.T) {
 	}
 }
 
-// fakeSpindle is a spindle stand-in for the upgrade script: `application
-// -status` reports $FAKE_STATE and, once the marker $FAKE_MARKER exists,
-// ends the application as a graceful stop does (the marker renamed
-// .COMPLETED, FINISHED with $FAKE_FINAL) unless $FAKE_END is "never";
-// `submit` records its arguments.
+// fakeSpindle stands in for spindle at its command line, for what the
+// upgrade script hands it: `application -status` reports $FAKE_DIR/state;
+// `application -stop` reports a stop ending $FAKE_STOP_FINAL (SUCCEEDED)
+// and exits $FAKE_STOP_EXIT (0); `submit` records its arguments. Each
+// application call is recorded with the SPINDLE_CONF_DIR it saw. What
+// spindle does with them is tested with the real one
+// (internal/clustertest's TestUpgradeScript and stop tests).
 const fakeSpindle = `#!/usr/bin/env bash
 set -euo pipefail
 case $1 in
 application)
-	echo "$*" >>"$FAKE_DIR/application.calls"
-	if [[ -e $FAKE_MARKER && ${FAKE_END:-} != never ]]; then
-		mv "$FAKE_MARKER" "$FAKE_MARKER.COMPLETED"
-		echo "FINISHED ${FAKE_FINAL:-SUCCEEDED}" >"$FAKE_DIR/state"
-	fi
-	read -r s f <"$FAKE_DIR/state"
-	printf 'Application Report : \n\tApplication-Id : application_1_0001\n\tState : %s\n\tFinal-State : %s\n' "$s" "$f"
+	printf '%s SPINDLE_CONF_DIR=%s\n' "$*" "${SPINDLE_CONF_DIR:-}" >>"$FAKE_DIR/application.calls"
+	case " $* " in
+	*" -status "*)
+		read -r s f <"$FAKE_DIR/state"
+		printf 'Application Report : \n\tApplication-Id : application_1_0001\n\tState : %s\n\tFinal-State : %s\n' "$s" "$f"
+		;;
+	*" -stop "*)
+		echo "Application application_1_0001 stopped: state FINISHED, final status ${FAKE_STOP_FINAL:-SUCCEEDED}"
+		exit "${FAKE_STOP_EXIT:-0}"
+		;;
+	esac
 	;;
 submit)
 	shift
@@ -187,29 +189,23 @@ submit)
 esac
 `
 
-// upgradeEnv is a fake spindle and a checkpoint dir for the upgrade script.
+// upgradeEnv is a fake spindle for the upgrade script.
 type upgradeEnv struct {
-	dir, ckpt, spindle string
-	env                []string
+	dir, spindle string
+	env          []string
 }
 
-func newUpgradeEnv(t *testing.T, state, marker string, extraEnv ...string) upgradeEnv {
+func newUpgradeEnv(t *testing.T, state string, extraEnv ...string) upgradeEnv {
 	t.Helper()
 	dir := t.TempDir()
-	e := upgradeEnv{dir: dir, ckpt: filepath.Join(dir, "ckpt"), spindle: filepath.Join(dir, "spindle")}
+	e := upgradeEnv{dir: dir, spindle: filepath.Join(dir, "spindle")}
 	if err := os.WriteFile(e.spindle, []byte(fakeSpindle), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(filepath.Join(e.ckpt, "commits"), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(filepath.Join(dir, "state"), []byte(state+"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if marker == "" {
-		marker = filepath.Join(e.ckpt, "_shutdown")
-	}
-	e.env = append([]string{"FAKE_DIR=" + dir, "FAKE_MARKER=" + marker}, extraEnv...)
+	e.env = append([]string{"FAKE_DIR=" + dir}, extraEnv...)
 	return e
 }
 
@@ -225,153 +221,81 @@ func (e upgradeEnv) submitted(t *testing.T) []string {
 	return strings.Split(strings.TrimSuffix(string(raw), "\n"), "\n")
 }
 
-func TestUpgradeGracefulThenSubmit(t *testing.T) {
-	e := newUpgradeEnv(t, "RUNNING UNDEFINED", "")
-	submit := []string{"--master", "spindle://rm-host:8032", "--name", "retail", "--conf", "spindle.checkpoint.dir=file://" + e.ckpt,
-		"./retail-v2", "--regions", "regions.csv", "--conf", "spindle.checkpoint.dir=/job/arg/not/ours"}
-	res := run(t, "spindle-upgrade.sh", e.env, append([]string{"--spindle", e.spindle, "--poll", "0.05", "--move-checkpoint", "application_1_0001", "--"}, submit...)...)
+func (e upgradeEnv) applicationCalls(t *testing.T) []string {
+	t.Helper()
+	raw, _ := os.ReadFile(filepath.Join(e.dir, "application.calls"))
+	return strings.Split(strings.TrimSuffix(string(raw), "\n"), "\n")
+}
+
+// TestUpgradeStopsThroughSpindleApplicationThenSubmits: the script asks
+// spindle application for the state and the graceful stop — with the RM
+// and conf dir of the submit arguments (not the job's own), the caller's
+// SPINDLE_CONF_DIR, and its options as -stop's — then submits the same
+// arguments.
+func TestUpgradeStopsThroughSpindleApplicationThenSubmits(t *testing.T) {
+	e := newUpgradeEnv(t, "RUNNING UNDEFINED", "SPINDLE_CONF_DIR=/etc/spindle-client")
+	submit := []string{"--master", "spindle://rm-host:8032", "--conf-dir=/etc/spindle", "--supervise", "--name", "retail",
+		"./retail-v2", "--regions", "regions.csv", "--master", "spindle://the-jobs-own:1"}
+	res := run(t, "spindle-upgrade.sh", e.env, append([]string{"--spindle", e.spindle, "--move-checkpoint", "--staging-dir", "file:///data/staging",
+		"--timeout", "30", "--conf", "spindle.client.secret-file=/etc/secret", "application_1_0001", "--"}, submit...)...)
 	if res.code != 0 {
 		t.Fatalf("exit %d:\n%s%s", res.code, res.stdout, res.stderr)
 	}
-	for _, want := range []string{"placing the shutdown marker " + e.ckpt + "/_shutdown", "finished gracefully (SUCCEEDED)", "removed " + e.ckpt + "/_shutdown.COMPLETED", "moved the checkpoint dir aside", "Submitted application application_1_0002"} {
-		if !strings.Contains(res.stdout, want) {
-			t.Errorf("output lacks %q:\n%s", want, res.stdout)
+	common := "application --conf spindle.client.secret-file=/etc/secret --conf yarn.resourcemanager.address=rm-host:8032 --conf-dir /etc/spindle "
+	want := []string{
+		common + "-status application_1_0001 SPINDLE_CONF_DIR=/etc/spindle-client",
+		common + "-stop application_1_0001 -stopTimeout 30s -stagingDir file:///data/staging -moveCheckpoint SPINDLE_CONF_DIR=/etc/spindle-client",
+	}
+	if got := e.applicationCalls(t); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("spindle application calls:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	for _, line := range []string{"finished gracefully (SUCCEEDED)", "Submitted application application_1_0002"} {
+		if !strings.Contains(res.stdout, line) {
+			t.Errorf("output lacks %q:\n%s", line, res.stdout)
 		}
 	}
 	if got := e.submitted(t); strings.Join(got, "\x00") != strings.Join(submit, "\x00") {
 		t.Errorf("submitted %q, want the same arguments %q", got, submit)
 	}
-	calls, _ := os.ReadFile(filepath.Join(e.dir, "application.calls"))
-	if !strings.Contains(string(calls), "--conf yarn.resourcemanager.address=rm-host:8032 -status application_1_0001") {
-		t.Errorf("spindle application was not pointed at --master's RM:\n%s", calls)
-	}
-	aside, _ := filepath.Glob(e.ckpt + ".*")
-	if len(aside) != 1 || !regexp.MustCompile(`\.\d{14}$`).MatchString(aside[0]) {
-		t.Fatalf("checkpoint moved aside to %q, want one <dir>.<yyyyMMddHHmmss>", aside)
-	}
-	if _, err := os.Stat(e.ckpt); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("checkpoint dir still in place: %v", err)
-	}
-	leftovers, _ := filepath.Glob(filepath.Join(aside[0], "_shutdown*"))
-	if len(leftovers) != 0 {
-		t.Errorf("markers left: %q", leftovers)
-	}
 }
 
-func TestUpgradeReadsThePropertiesFileAndDetaches(t *testing.T) {
-	e := newUpgradeEnv(t, "RUNNING UNDEFINED", "")
-	marker := filepath.Join(e.ckpt, "stop-now")
-	e.env[1] = "FAKE_MARKER=" + marker
-	props := filepath.Join(e.dir, "app.conf")
-	os.WriteFile(props, []byte("# the application's\nspark.app.name  retail\nspindle.checkpoint.dir   "+e.ckpt+"  \nspindle.streaming.shutdownMarker=stop-now\n"), 0o644)
-	submit := []string{"--properties-file", props, "--verbose", "./retail-v2"}
-	res := run(t, "spindle-upgrade.sh", e.env, append([]string{"--spindle", e.spindle, "--poll", "0.05", "--detach", "--conf", "yarn.resourcemanager.address=h:1", "application_1_0001", "--"}, submit...)...)
+func TestUpgradeDetaches(t *testing.T) {
+	e := newUpgradeEnv(t, "RUNNING UNDEFINED")
+	res := run(t, "spindle-upgrade.sh", e.env, "--spindle", e.spindle, "--detach", "application_1_0001", "--", "./retail-v2")
 	if res.code != 0 {
 		t.Fatalf("exit %d:\n%s%s", res.code, res.stdout, res.stderr)
 	}
-	if !strings.Contains(res.stdout, "placing the shutdown marker "+marker) {
-		t.Errorf("marker from the properties file not used:\n%s", res.stdout)
-	}
-	want := append([]string{"--conf", "spark.yarn.submit.waitAppCompletion=false"}, submit...)
+	want := []string{"--conf", "spark.yarn.submit.waitAppCompletion=false", "./retail-v2"}
 	if got := e.submitted(t); strings.Join(got, "\x00") != strings.Join(want, "\x00") {
 		t.Errorf("submitted %q, want %q", got, want)
 	}
-	if _, err := os.Stat(e.ckpt); err != nil {
-		t.Errorf("checkpoint dir moved without --move-checkpoint: %v", err)
+	if calls := e.applicationCalls(t); len(calls) != 2 || !strings.HasPrefix(calls[1], "application -stop application_1_0001 -stopTimeout 600s SPINDLE_CONF_DIR=") {
+		t.Errorf("spindle application calls %q, want -status then -stop with the default timeout", calls)
 	}
 }
 
-func TestUpgradeDoesNotSubmitAfterAnUngracefulEnd(t *testing.T) {
+// TestUpgradeDoesNotSubmitWithoutAGracefulStop: nothing is submitted when
+// the stop fails or there is nothing to stop.
+func TestUpgradeDoesNotSubmitWithoutAGracefulStop(t *testing.T) {
 	tests := []struct {
-		name    string
-		state   string
-		env     []string
-		args    []string
-		want    string
-		elapsed time.Duration
+		name  string
+		state string
+		env   []string
+		want  string
 	}{
-		{"application failed", "RUNNING UNDEFINED", []string{"FAKE_FINAL=FAILED"}, nil, "not gracefully", 0},
-		{"timeout", "RUNNING UNDEFINED", []string{"FAKE_END=never"}, []string{"--timeout", "1"}, "still RUNNING after 1s; removed the marker", time.Second},
-		{"not running", "KILLED KILLED", nil, nil, "is KILLED (final status KILLED), not running", 0},
+		{"stop failed", "RUNNING UNDEFINED", []string{"FAKE_STOP_EXIT=1", "FAKE_STOP_FINAL=FAILED"}, "application_1_0001 did not stop gracefully (see above). Nothing was submitted."},
+		{"not running", "KILLED KILLED", nil, "is KILLED (final status KILLED), not running"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e := newUpgradeEnv(t, tt.state, "", tt.env...)
-			args := append([]string{"--spindle", e.spindle, "--poll", "0.05"}, tt.args...)
-			args = append(args, "application_1_0001", "--", "--conf", "spindle.checkpoint.dir="+e.ckpt, "./retail-v2")
-			res := run(t, "spindle-upgrade.sh", e.env, args...)
+			e := newUpgradeEnv(t, tt.state, tt.env...)
+			res := run(t, "spindle-upgrade.sh", e.env, "--spindle", e.spindle, "application_1_0001", "--", "./retail-v2")
 			if res.code != 1 || !strings.Contains(res.stderr, tt.want) {
 				t.Fatalf("exit %d, want 1 saying %q:\n%s%s", res.code, tt.want, res.stdout, res.stderr)
 			}
-			if res.elapsed < tt.elapsed {
-				t.Errorf("gave up after %v, before --timeout", res.elapsed)
-			}
 			if got := e.submitted(t); got != nil {
-				t.Errorf("submitted %q after an ungraceful end", got)
-			}
-			if _, err := os.Stat(filepath.Join(e.ckpt, "_shutdown")); !errors.Is(err, os.ErrNotExist) {
-				t.Errorf("marker left in place: %v", err)
+				t.Errorf("submitted %q", got)
 			}
 		})
 	}
-}
-
-func TestUpgradeReadsTheStagedLaunchSpec(t *testing.T) {
-	e := newUpgradeEnv(t, "RUNNING UNDEFINED", "")
-	// The spec as spindle submit stages it.
-	spec := launch.Spec{Application: "retail", Conf: map[string]string{
-		"spark.app.name": "retail", "spindle.checkpoint.dir": "file://" + e.ckpt, "spindle.sink.path": "file:///out",
-	}}
-	raw, err := json.MarshalIndent(spec, "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	staged := filepath.Join(e.dir, "staging", ".sparkStaging", "application_1_0001", launch.SpecFile)
-	os.MkdirAll(filepath.Dir(staged), 0o755)
-	os.WriteFile(staged, raw, 0o644)
-	submit := []string{"--conf", "spark.yarn.stagingDir=file://" + e.dir + "/staging", "./retail-v2"}
-	res := run(t, "spindle-upgrade.sh", e.env, append([]string{"--spindle", e.spindle, "--poll", "0.05", "application_1_0001", "--"}, submit...)...)
-	if res.code != 0 || !strings.Contains(res.stdout, "placing the shutdown marker "+e.ckpt+"/_shutdown") {
-		t.Fatalf("exit %d:\n%s%s", res.code, res.stdout, res.stderr)
-	}
-	if got := e.submitted(t); strings.Join(got, " ") != strings.Join(submit, " ") {
-		t.Errorf("submitted %q, want %q", got, submit)
-	}
-	// --staging-dir finds it too.
-	e2 := newUpgradeEnv(t, "RUNNING UNDEFINED", "")
-	spec.Conf["spindle.checkpoint.dir"] = e2.ckpt
-	raw, _ = json.MarshalIndent(spec, "", "  ")
-	os.WriteFile(staged, raw, 0o644)
-	res = run(t, "spindle-upgrade.sh", e2.env, "--spindle", e2.spindle, "--poll", "0.05", "--staging-dir", e.dir+"/staging", "application_1_0001", "--", "./retail-v2")
-	if res.code != 0 || !strings.Contains(res.stdout, "placing the shutdown marker "+e2.ckpt+"/_shutdown") {
-		t.Fatalf("with --staging-dir: exit %d:\n%s%s", res.code, res.stdout, res.stderr)
-	}
-}
-
-func TestUpgradeNeedsACheckpointDir(t *testing.T) {
-	e := newUpgradeEnv(t, "RUNNING UNDEFINED", "")
-	for name, submit := range map[string][]string{
-		// Arguments after the job binary are the job's own.
-		"only in the job's arguments": {"./retail-v2", "--conf", "spindle.checkpoint.dir=" + e.ckpt},
-		"none":                        {"--name", "x", "./retail-v2"},
-	} {
-		t.Run(name, func(t *testing.T) {
-			res := run(t, "spindle-upgrade.sh", e.env, append([]string{"--spindle", e.spindle, "application_1_0001", "--"}, submit...)...)
-			if res.code != 1 || !strings.Contains(res.stderr, "no checkpoint dir") {
-				t.Fatalf("exit %d:\n%s", res.code, res.stderr)
-			}
-		})
-	}
-	t.Run("missing dir", func(t *testing.T) {
-		res := run(t, "spindle-upgrade.sh", e.env, "--spindle", e.spindle, "--checkpoint-dir", "file://"+e.dir+"/nope", "application_1_0001", "--", "./retail-v2")
-		if res.code != 1 || !strings.Contains(res.stderr, "does not exist") {
-			t.Fatalf("exit %d:\n%s", res.code, res.stderr)
-		}
-	})
-	t.Run("hdfs without the hdfs command", func(t *testing.T) {
-		res := run(t, "spindle-upgrade.sh", append(e.env, "HDFS=/no/hdfs"), "--spindle", e.spindle, "--checkpoint-dir", "hdfs://nn:8020/ckpt", "application_1_0001", "--", "./retail-v2")
-		if res.code != 1 || !strings.Contains(res.stderr, "'/no/hdfs' is not on PATH") {
-			t.Fatalf("exit %d:\n%s", res.code, res.stderr)
-		}
-	})
 }

@@ -88,7 +88,7 @@ var flags = []flagSpec{
 	{name: flagArchives, arg: "ARCHIVES", key: "spark.yarn.dist.archives",
 		help: "Comma-separated archives (.zip, .tar, .tar.gz, .tgz) to unpack into the working directory of the driver and of each executor; path#name names the directory."},
 	{name: flagSupervise, key: "spark.driver.supervise",
-		help: "If given, restarts the driver on failure."},
+		help: "If given, relaunches the application when it fails its last attempt, until it is stopped (cluster mode)."},
 	{name: flagKill, arg: "APP_ID",
 		help: "Kill the application APP_ID (application_<timestamp>_<seq>); needs no job binary."},
 	{name: flagStatus, arg: "APP_ID",

@@ -246,8 +246,11 @@ type ApplicationSubmissionContext struct {
 	// application that would wait for them forever.
 	ExecutorResource         *Resource `protobuf:"bytes,14,opt,name=executor_resource,json=executorResource,proto3" json:"executor_resource,omitempty"`
 	ExecutorMemoryOverheadMb int64     `protobuf:"varint,15,opt,name=executor_memory_overhead_mb,json=executorMemoryOverheadMb,proto3" json:"executor_memory_overhead_mb,omitempty"`
-	unknownFields            protoimpl.UnknownFields
-	sizeCache                protoimpl.SizeCache
+	// supervise, when set, relaunches the application when it fails its
+	// last attempt (spark.driver.supervise).
+	Supervise     *SupervisePolicy `protobuf:"bytes,20,opt,name=supervise,proto3" json:"supervise,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ApplicationSubmissionContext) Reset() {
@@ -385,6 +388,68 @@ func (x *ApplicationSubmissionContext) GetExecutorMemoryOverheadMb() int64 {
 	return 0
 }
 
+func (x *ApplicationSubmissionContext) GetSupervise() *SupervisePolicy {
+	if x != nil {
+		return x.Supervise
+	}
+	return nil
+}
+
+// SupervisePolicy is how a supervised application is relaunched: after
+// initial_backoff_ms, doubling with each relaunch up to max_backoff_ms; a
+// run longer than max_backoff_ms starts the backoff again.
+type SupervisePolicy struct {
+	state            protoimpl.MessageState `protogen:"open.v1"`
+	InitialBackoffMs int64                  `protobuf:"varint,1,opt,name=initial_backoff_ms,json=initialBackoffMs,proto3" json:"initial_backoff_ms,omitempty"`
+	MaxBackoffMs     int64                  `protobuf:"varint,2,opt,name=max_backoff_ms,json=maxBackoffMs,proto3" json:"max_backoff_ms,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
+}
+
+func (x *SupervisePolicy) Reset() {
+	*x = SupervisePolicy{}
+	mi := &file_applicationclient_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SupervisePolicy) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SupervisePolicy) ProtoMessage() {}
+
+func (x *SupervisePolicy) ProtoReflect() protoreflect.Message {
+	mi := &file_applicationclient_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SupervisePolicy.ProtoReflect.Descriptor instead.
+func (*SupervisePolicy) Descriptor() ([]byte, []int) {
+	return file_applicationclient_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *SupervisePolicy) GetInitialBackoffMs() int64 {
+	if x != nil {
+		return x.InitialBackoffMs
+	}
+	return 0
+}
+
+func (x *SupervisePolicy) GetMaxBackoffMs() int64 {
+	if x != nil {
+		return x.MaxBackoffMs
+	}
+	return 0
+}
+
 type GetNewApplicationRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -393,7 +458,7 @@ type GetNewApplicationRequest struct {
 
 func (x *GetNewApplicationRequest) Reset() {
 	*x = GetNewApplicationRequest{}
-	mi := &file_applicationclient_proto_msgTypes[1]
+	mi := &file_applicationclient_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -405,7 +470,7 @@ func (x *GetNewApplicationRequest) String() string {
 func (*GetNewApplicationRequest) ProtoMessage() {}
 
 func (x *GetNewApplicationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_applicationclient_proto_msgTypes[1]
+	mi := &file_applicationclient_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -418,7 +483,7 @@ func (x *GetNewApplicationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetNewApplicationRequest.ProtoReflect.Descriptor instead.
 func (*GetNewApplicationRequest) Descriptor() ([]byte, []int) {
-	return file_applicationclient_proto_rawDescGZIP(), []int{1}
+	return file_applicationclient_proto_rawDescGZIP(), []int{2}
 }
 
 type GetNewApplicationResponse struct {
@@ -434,7 +499,7 @@ type GetNewApplicationResponse struct {
 
 func (x *GetNewApplicationResponse) Reset() {
 	*x = GetNewApplicationResponse{}
-	mi := &file_applicationclient_proto_msgTypes[2]
+	mi := &file_applicationclient_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -446,7 +511,7 @@ func (x *GetNewApplicationResponse) String() string {
 func (*GetNewApplicationResponse) ProtoMessage() {}
 
 func (x *GetNewApplicationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_applicationclient_proto_msgTypes[2]
+	mi := &file_applicationclient_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -459,7 +524,7 @@ func (x *GetNewApplicationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetNewApplicationResponse.ProtoReflect.Descriptor instead.
 func (*GetNewApplicationResponse) Descriptor() ([]byte, []int) {
-	return file_applicationclient_proto_rawDescGZIP(), []int{2}
+	return file_applicationclient_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *GetNewApplicationResponse) GetApplicationId() string {
@@ -485,7 +550,7 @@ type SubmitApplicationRequest struct {
 
 func (x *SubmitApplicationRequest) Reset() {
 	*x = SubmitApplicationRequest{}
-	mi := &file_applicationclient_proto_msgTypes[3]
+	mi := &file_applicationclient_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -497,7 +562,7 @@ func (x *SubmitApplicationRequest) String() string {
 func (*SubmitApplicationRequest) ProtoMessage() {}
 
 func (x *SubmitApplicationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_applicationclient_proto_msgTypes[3]
+	mi := &file_applicationclient_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -510,7 +575,7 @@ func (x *SubmitApplicationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubmitApplicationRequest.ProtoReflect.Descriptor instead.
 func (*SubmitApplicationRequest) Descriptor() ([]byte, []int) {
-	return file_applicationclient_proto_rawDescGZIP(), []int{3}
+	return file_applicationclient_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *SubmitApplicationRequest) GetContext() *ApplicationSubmissionContext {
@@ -528,7 +593,7 @@ type SubmitApplicationResponse struct {
 
 func (x *SubmitApplicationResponse) Reset() {
 	*x = SubmitApplicationResponse{}
-	mi := &file_applicationclient_proto_msgTypes[4]
+	mi := &file_applicationclient_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -540,7 +605,7 @@ func (x *SubmitApplicationResponse) String() string {
 func (*SubmitApplicationResponse) ProtoMessage() {}
 
 func (x *SubmitApplicationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_applicationclient_proto_msgTypes[4]
+	mi := &file_applicationclient_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -553,7 +618,7 @@ func (x *SubmitApplicationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubmitApplicationResponse.ProtoReflect.Descriptor instead.
 func (*SubmitApplicationResponse) Descriptor() ([]byte, []int) {
-	return file_applicationclient_proto_rawDescGZIP(), []int{4}
+	return file_applicationclient_proto_rawDescGZIP(), []int{5}
 }
 
 type KillApplicationRequest struct {
@@ -566,7 +631,7 @@ type KillApplicationRequest struct {
 
 func (x *KillApplicationRequest) Reset() {
 	*x = KillApplicationRequest{}
-	mi := &file_applicationclient_proto_msgTypes[5]
+	mi := &file_applicationclient_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -578,7 +643,7 @@ func (x *KillApplicationRequest) String() string {
 func (*KillApplicationRequest) ProtoMessage() {}
 
 func (x *KillApplicationRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_applicationclient_proto_msgTypes[5]
+	mi := &file_applicationclient_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -591,7 +656,7 @@ func (x *KillApplicationRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KillApplicationRequest.ProtoReflect.Descriptor instead.
 func (*KillApplicationRequest) Descriptor() ([]byte, []int) {
-	return file_applicationclient_proto_rawDescGZIP(), []int{5}
+	return file_applicationclient_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *KillApplicationRequest) GetApplicationId() string {
@@ -617,7 +682,7 @@ type KillApplicationResponse struct {
 
 func (x *KillApplicationResponse) Reset() {
 	*x = KillApplicationResponse{}
-	mi := &file_applicationclient_proto_msgTypes[6]
+	mi := &file_applicationclient_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -629,7 +694,7 @@ func (x *KillApplicationResponse) String() string {
 func (*KillApplicationResponse) ProtoMessage() {}
 
 func (x *KillApplicationResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_applicationclient_proto_msgTypes[6]
+	mi := &file_applicationclient_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -642,12 +707,101 @@ func (x *KillApplicationResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KillApplicationResponse.ProtoReflect.Descriptor instead.
 func (*KillApplicationResponse) Descriptor() ([]byte, []int) {
-	return file_applicationclient_proto_rawDescGZIP(), []int{6}
+	return file_applicationclient_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *KillApplicationResponse) GetIsKillCompleted() bool {
 	if x != nil {
 		return x.IsKillCompleted
+	}
+	return false
+}
+
+type StopSupervisionRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ApplicationId string                 `protobuf:"bytes,1,opt,name=application_id,json=applicationId,proto3" json:"application_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StopSupervisionRequest) Reset() {
+	*x = StopSupervisionRequest{}
+	mi := &file_applicationclient_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StopSupervisionRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StopSupervisionRequest) ProtoMessage() {}
+
+func (x *StopSupervisionRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_applicationclient_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StopSupervisionRequest.ProtoReflect.Descriptor instead.
+func (*StopSupervisionRequest) Descriptor() ([]byte, []int) {
+	return file_applicationclient_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *StopSupervisionRequest) GetApplicationId() string {
+	if x != nil {
+		return x.ApplicationId
+	}
+	return ""
+}
+
+type StopSupervisionResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// was_supervised: the application was supervised until this call.
+	WasSupervised bool `protobuf:"varint,1,opt,name=was_supervised,json=wasSupervised,proto3" json:"was_supervised,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StopSupervisionResponse) Reset() {
+	*x = StopSupervisionResponse{}
+	mi := &file_applicationclient_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StopSupervisionResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StopSupervisionResponse) ProtoMessage() {}
+
+func (x *StopSupervisionResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_applicationclient_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StopSupervisionResponse.ProtoReflect.Descriptor instead.
+func (*StopSupervisionResponse) Descriptor() ([]byte, []int) {
+	return file_applicationclient_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *StopSupervisionResponse) GetWasSupervised() bool {
+	if x != nil {
+		return x.WasSupervised
 	}
 	return false
 }
@@ -684,7 +838,7 @@ type ApplicationReport struct {
 
 func (x *ApplicationReport) Reset() {
 	*x = ApplicationReport{}
-	mi := &file_applicationclient_proto_msgTypes[7]
+	mi := &file_applicationclient_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -696,7 +850,7 @@ func (x *ApplicationReport) String() string {
 func (*ApplicationReport) ProtoMessage() {}
 
 func (x *ApplicationReport) ProtoReflect() protoreflect.Message {
-	mi := &file_applicationclient_proto_msgTypes[7]
+	mi := &file_applicationclient_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -709,7 +863,7 @@ func (x *ApplicationReport) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApplicationReport.ProtoReflect.Descriptor instead.
 func (*ApplicationReport) Descriptor() ([]byte, []int) {
-	return file_applicationclient_proto_rawDescGZIP(), []int{7}
+	return file_applicationclient_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ApplicationReport) GetApplicationId() string {
@@ -885,7 +1039,7 @@ type ApplicationAttemptReport struct {
 
 func (x *ApplicationAttemptReport) Reset() {
 	*x = ApplicationAttemptReport{}
-	mi := &file_applicationclient_proto_msgTypes[8]
+	mi := &file_applicationclient_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -897,7 +1051,7 @@ func (x *ApplicationAttemptReport) String() string {
 func (*ApplicationAttemptReport) ProtoMessage() {}
 
 func (x *ApplicationAttemptReport) ProtoReflect() protoreflect.Message {
-	mi := &file_applicationclient_proto_msgTypes[8]
+	mi := &file_applicationclient_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -910,7 +1064,7 @@ func (x *ApplicationAttemptReport) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ApplicationAttemptReport.ProtoReflect.Descriptor instead.
 func (*ApplicationAttemptReport) Descriptor() ([]byte, []int) {
-	return file_applicationclient_proto_rawDescGZIP(), []int{8}
+	return file_applicationclient_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ApplicationAttemptReport) GetAttemptId() string {
@@ -992,7 +1146,7 @@ type GetApplicationReportRequest struct {
 
 func (x *GetApplicationReportRequest) Reset() {
 	*x = GetApplicationReportRequest{}
-	mi := &file_applicationclient_proto_msgTypes[9]
+	mi := &file_applicationclient_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1004,7 +1158,7 @@ func (x *GetApplicationReportRequest) String() string {
 func (*GetApplicationReportRequest) ProtoMessage() {}
 
 func (x *GetApplicationReportRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_applicationclient_proto_msgTypes[9]
+	mi := &file_applicationclient_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1017,7 +1171,7 @@ func (x *GetApplicationReportRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetApplicationReportRequest.ProtoReflect.Descriptor instead.
 func (*GetApplicationReportRequest) Descriptor() ([]byte, []int) {
-	return file_applicationclient_proto_rawDescGZIP(), []int{9}
+	return file_applicationclient_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *GetApplicationReportRequest) GetApplicationId() string {
@@ -1036,7 +1190,7 @@ type GetApplicationReportResponse struct {
 
 func (x *GetApplicationReportResponse) Reset() {
 	*x = GetApplicationReportResponse{}
-	mi := &file_applicationclient_proto_msgTypes[10]
+	mi := &file_applicationclient_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1048,7 +1202,7 @@ func (x *GetApplicationReportResponse) String() string {
 func (*GetApplicationReportResponse) ProtoMessage() {}
 
 func (x *GetApplicationReportResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_applicationclient_proto_msgTypes[10]
+	mi := &file_applicationclient_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1061,7 +1215,7 @@ func (x *GetApplicationReportResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetApplicationReportResponse.ProtoReflect.Descriptor instead.
 func (*GetApplicationReportResponse) Descriptor() ([]byte, []int) {
-	return file_applicationclient_proto_rawDescGZIP(), []int{10}
+	return file_applicationclient_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *GetApplicationReportResponse) GetReport() *ApplicationReport {
@@ -1085,7 +1239,7 @@ type GetApplicationsRequest struct {
 
 func (x *GetApplicationsRequest) Reset() {
 	*x = GetApplicationsRequest{}
-	mi := &file_applicationclient_proto_msgTypes[11]
+	mi := &file_applicationclient_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1097,7 +1251,7 @@ func (x *GetApplicationsRequest) String() string {
 func (*GetApplicationsRequest) ProtoMessage() {}
 
 func (x *GetApplicationsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_applicationclient_proto_msgTypes[11]
+	mi := &file_applicationclient_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1110,7 +1264,7 @@ func (x *GetApplicationsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetApplicationsRequest.ProtoReflect.Descriptor instead.
 func (*GetApplicationsRequest) Descriptor() ([]byte, []int) {
-	return file_applicationclient_proto_rawDescGZIP(), []int{11}
+	return file_applicationclient_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *GetApplicationsRequest) GetStates() []ApplicationState {
@@ -1150,7 +1304,7 @@ type GetApplicationsResponse struct {
 
 func (x *GetApplicationsResponse) Reset() {
 	*x = GetApplicationsResponse{}
-	mi := &file_applicationclient_proto_msgTypes[12]
+	mi := &file_applicationclient_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1162,7 +1316,7 @@ func (x *GetApplicationsResponse) String() string {
 func (*GetApplicationsResponse) ProtoMessage() {}
 
 func (x *GetApplicationsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_applicationclient_proto_msgTypes[12]
+	mi := &file_applicationclient_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1175,7 +1329,7 @@ func (x *GetApplicationsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetApplicationsResponse.ProtoReflect.Descriptor instead.
 func (*GetApplicationsResponse) Descriptor() ([]byte, []int) {
-	return file_applicationclient_proto_rawDescGZIP(), []int{12}
+	return file_applicationclient_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *GetApplicationsResponse) GetApplications() []*ApplicationReport {
@@ -1194,7 +1348,7 @@ type GetApplicationAttemptsRequest struct {
 
 func (x *GetApplicationAttemptsRequest) Reset() {
 	*x = GetApplicationAttemptsRequest{}
-	mi := &file_applicationclient_proto_msgTypes[13]
+	mi := &file_applicationclient_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1206,7 +1360,7 @@ func (x *GetApplicationAttemptsRequest) String() string {
 func (*GetApplicationAttemptsRequest) ProtoMessage() {}
 
 func (x *GetApplicationAttemptsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_applicationclient_proto_msgTypes[13]
+	mi := &file_applicationclient_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1219,7 +1373,7 @@ func (x *GetApplicationAttemptsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetApplicationAttemptsRequest.ProtoReflect.Descriptor instead.
 func (*GetApplicationAttemptsRequest) Descriptor() ([]byte, []int) {
-	return file_applicationclient_proto_rawDescGZIP(), []int{13}
+	return file_applicationclient_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *GetApplicationAttemptsRequest) GetApplicationId() string {
@@ -1238,7 +1392,7 @@ type GetApplicationAttemptsResponse struct {
 
 func (x *GetApplicationAttemptsResponse) Reset() {
 	*x = GetApplicationAttemptsResponse{}
-	mi := &file_applicationclient_proto_msgTypes[14]
+	mi := &file_applicationclient_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1250,7 +1404,7 @@ func (x *GetApplicationAttemptsResponse) String() string {
 func (*GetApplicationAttemptsResponse) ProtoMessage() {}
 
 func (x *GetApplicationAttemptsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_applicationclient_proto_msgTypes[14]
+	mi := &file_applicationclient_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1263,7 +1417,7 @@ func (x *GetApplicationAttemptsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetApplicationAttemptsResponse.ProtoReflect.Descriptor instead.
 func (*GetApplicationAttemptsResponse) Descriptor() ([]byte, []int) {
-	return file_applicationclient_proto_rawDescGZIP(), []int{14}
+	return file_applicationclient_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *GetApplicationAttemptsResponse) GetAttempts() []*ApplicationAttemptReport {
@@ -1283,7 +1437,7 @@ type GetClusterNodesRequest struct {
 
 func (x *GetClusterNodesRequest) Reset() {
 	*x = GetClusterNodesRequest{}
-	mi := &file_applicationclient_proto_msgTypes[15]
+	mi := &file_applicationclient_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1295,7 +1449,7 @@ func (x *GetClusterNodesRequest) String() string {
 func (*GetClusterNodesRequest) ProtoMessage() {}
 
 func (x *GetClusterNodesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_applicationclient_proto_msgTypes[15]
+	mi := &file_applicationclient_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1308,7 +1462,7 @@ func (x *GetClusterNodesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetClusterNodesRequest.ProtoReflect.Descriptor instead.
 func (*GetClusterNodesRequest) Descriptor() ([]byte, []int) {
-	return file_applicationclient_proto_rawDescGZIP(), []int{15}
+	return file_applicationclient_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *GetClusterNodesRequest) GetStates() []NodeState {
@@ -1327,7 +1481,7 @@ type GetClusterNodesResponse struct {
 
 func (x *GetClusterNodesResponse) Reset() {
 	*x = GetClusterNodesResponse{}
-	mi := &file_applicationclient_proto_msgTypes[16]
+	mi := &file_applicationclient_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1339,7 +1493,7 @@ func (x *GetClusterNodesResponse) String() string {
 func (*GetClusterNodesResponse) ProtoMessage() {}
 
 func (x *GetClusterNodesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_applicationclient_proto_msgTypes[16]
+	mi := &file_applicationclient_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1352,7 +1506,7 @@ func (x *GetClusterNodesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetClusterNodesResponse.ProtoReflect.Descriptor instead.
 func (*GetClusterNodesResponse) Descriptor() ([]byte, []int) {
-	return file_applicationclient_proto_rawDescGZIP(), []int{16}
+	return file_applicationclient_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *GetClusterNodesResponse) GetNodes() []*NodeReport {
@@ -1370,7 +1524,7 @@ type GetClusterMetricsRequest struct {
 
 func (x *GetClusterMetricsRequest) Reset() {
 	*x = GetClusterMetricsRequest{}
-	mi := &file_applicationclient_proto_msgTypes[17]
+	mi := &file_applicationclient_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1382,7 +1536,7 @@ func (x *GetClusterMetricsRequest) String() string {
 func (*GetClusterMetricsRequest) ProtoMessage() {}
 
 func (x *GetClusterMetricsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_applicationclient_proto_msgTypes[17]
+	mi := &file_applicationclient_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1395,7 +1549,7 @@ func (x *GetClusterMetricsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetClusterMetricsRequest.ProtoReflect.Descriptor instead.
 func (*GetClusterMetricsRequest) Descriptor() ([]byte, []int) {
-	return file_applicationclient_proto_rawDescGZIP(), []int{17}
+	return file_applicationclient_proto_rawDescGZIP(), []int{20}
 }
 
 type GetClusterMetricsResponse struct {
@@ -1407,7 +1561,7 @@ type GetClusterMetricsResponse struct {
 
 func (x *GetClusterMetricsResponse) Reset() {
 	*x = GetClusterMetricsResponse{}
-	mi := &file_applicationclient_proto_msgTypes[18]
+	mi := &file_applicationclient_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1419,7 +1573,7 @@ func (x *GetClusterMetricsResponse) String() string {
 func (*GetClusterMetricsResponse) ProtoMessage() {}
 
 func (x *GetClusterMetricsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_applicationclient_proto_msgTypes[18]
+	mi := &file_applicationclient_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1432,7 +1586,7 @@ func (x *GetClusterMetricsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetClusterMetricsResponse.ProtoReflect.Descriptor instead.
 func (*GetClusterMetricsResponse) Descriptor() ([]byte, []int) {
-	return file_applicationclient_proto_rawDescGZIP(), []int{18}
+	return file_applicationclient_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *GetClusterMetricsResponse) GetMetrics() *ClusterMetrics {
@@ -1451,7 +1605,7 @@ type GetContainersRequest struct {
 
 func (x *GetContainersRequest) Reset() {
 	*x = GetContainersRequest{}
-	mi := &file_applicationclient_proto_msgTypes[19]
+	mi := &file_applicationclient_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1463,7 +1617,7 @@ func (x *GetContainersRequest) String() string {
 func (*GetContainersRequest) ProtoMessage() {}
 
 func (x *GetContainersRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_applicationclient_proto_msgTypes[19]
+	mi := &file_applicationclient_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1476,7 +1630,7 @@ func (x *GetContainersRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetContainersRequest.ProtoReflect.Descriptor instead.
 func (*GetContainersRequest) Descriptor() ([]byte, []int) {
-	return file_applicationclient_proto_rawDescGZIP(), []int{19}
+	return file_applicationclient_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *GetContainersRequest) GetApplicationAttemptId() string {
@@ -1495,7 +1649,7 @@ type GetContainersResponse struct {
 
 func (x *GetContainersResponse) Reset() {
 	*x = GetContainersResponse{}
-	mi := &file_applicationclient_proto_msgTypes[20]
+	mi := &file_applicationclient_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1507,7 +1661,7 @@ func (x *GetContainersResponse) String() string {
 func (*GetContainersResponse) ProtoMessage() {}
 
 func (x *GetContainersResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_applicationclient_proto_msgTypes[20]
+	mi := &file_applicationclient_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1520,7 +1674,7 @@ func (x *GetContainersResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetContainersResponse.ProtoReflect.Descriptor instead.
 func (*GetContainersResponse) Descriptor() ([]byte, []int) {
-	return file_applicationclient_proto_rawDescGZIP(), []int{20}
+	return file_applicationclient_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *GetContainersResponse) GetContainers() []*ContainerReport {
@@ -1539,7 +1693,7 @@ type GetContainerReportRequest struct {
 
 func (x *GetContainerReportRequest) Reset() {
 	*x = GetContainerReportRequest{}
-	mi := &file_applicationclient_proto_msgTypes[21]
+	mi := &file_applicationclient_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1551,7 +1705,7 @@ func (x *GetContainerReportRequest) String() string {
 func (*GetContainerReportRequest) ProtoMessage() {}
 
 func (x *GetContainerReportRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_applicationclient_proto_msgTypes[21]
+	mi := &file_applicationclient_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1564,7 +1718,7 @@ func (x *GetContainerReportRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetContainerReportRequest.ProtoReflect.Descriptor instead.
 func (*GetContainerReportRequest) Descriptor() ([]byte, []int) {
-	return file_applicationclient_proto_rawDescGZIP(), []int{21}
+	return file_applicationclient_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *GetContainerReportRequest) GetContainerId() string {
@@ -1583,7 +1737,7 @@ type GetContainerReportResponse struct {
 
 func (x *GetContainerReportResponse) Reset() {
 	*x = GetContainerReportResponse{}
-	mi := &file_applicationclient_proto_msgTypes[22]
+	mi := &file_applicationclient_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1595,7 +1749,7 @@ func (x *GetContainerReportResponse) String() string {
 func (*GetContainerReportResponse) ProtoMessage() {}
 
 func (x *GetContainerReportResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_applicationclient_proto_msgTypes[22]
+	mi := &file_applicationclient_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1608,7 +1762,7 @@ func (x *GetContainerReportResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetContainerReportResponse.ProtoReflect.Descriptor instead.
 func (*GetContainerReportResponse) Descriptor() ([]byte, []int) {
-	return file_applicationclient_proto_rawDescGZIP(), []int{22}
+	return file_applicationclient_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *GetContainerReportResponse) GetReport() *ContainerReport {
@@ -1641,7 +1795,7 @@ type ContainerReport struct {
 
 func (x *ContainerReport) Reset() {
 	*x = ContainerReport{}
-	mi := &file_applicationclient_proto_msgTypes[23]
+	mi := &file_applicationclient_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1653,7 +1807,7 @@ func (x *ContainerReport) String() string {
 func (*ContainerReport) ProtoMessage() {}
 
 func (x *ContainerReport) ProtoReflect() protoreflect.Message {
-	mi := &file_applicationclient_proto_msgTypes[23]
+	mi := &file_applicationclient_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1666,7 +1820,7 @@ func (x *ContainerReport) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ContainerReport.ProtoReflect.Descriptor instead.
 func (*ContainerReport) Descriptor() ([]byte, []int) {
-	return file_applicationclient_proto_rawDescGZIP(), []int{23}
+	return file_applicationclient_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *ContainerReport) GetContainerId() string {
@@ -1762,7 +1916,7 @@ type GetQueueInfoRequest struct {
 
 func (x *GetQueueInfoRequest) Reset() {
 	*x = GetQueueInfoRequest{}
-	mi := &file_applicationclient_proto_msgTypes[24]
+	mi := &file_applicationclient_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1774,7 +1928,7 @@ func (x *GetQueueInfoRequest) String() string {
 func (*GetQueueInfoRequest) ProtoMessage() {}
 
 func (x *GetQueueInfoRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_applicationclient_proto_msgTypes[24]
+	mi := &file_applicationclient_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1787,7 +1941,7 @@ func (x *GetQueueInfoRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetQueueInfoRequest.ProtoReflect.Descriptor instead.
 func (*GetQueueInfoRequest) Descriptor() ([]byte, []int) {
-	return file_applicationclient_proto_rawDescGZIP(), []int{24}
+	return file_applicationclient_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *GetQueueInfoRequest) GetQueueName() string {
@@ -1806,7 +1960,7 @@ type GetQueueInfoResponse struct {
 
 func (x *GetQueueInfoResponse) Reset() {
 	*x = GetQueueInfoResponse{}
-	mi := &file_applicationclient_proto_msgTypes[25]
+	mi := &file_applicationclient_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1818,7 +1972,7 @@ func (x *GetQueueInfoResponse) String() string {
 func (*GetQueueInfoResponse) ProtoMessage() {}
 
 func (x *GetQueueInfoResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_applicationclient_proto_msgTypes[25]
+	mi := &file_applicationclient_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1831,7 +1985,7 @@ func (x *GetQueueInfoResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetQueueInfoResponse.ProtoReflect.Descriptor instead.
 func (*GetQueueInfoResponse) Descriptor() ([]byte, []int) {
-	return file_applicationclient_proto_rawDescGZIP(), []int{25}
+	return file_applicationclient_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *GetQueueInfoResponse) GetInfo() *QueueInfo {
@@ -1859,7 +2013,7 @@ type QueueInfo struct {
 
 func (x *QueueInfo) Reset() {
 	*x = QueueInfo{}
-	mi := &file_applicationclient_proto_msgTypes[26]
+	mi := &file_applicationclient_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1871,7 +2025,7 @@ func (x *QueueInfo) String() string {
 func (*QueueInfo) ProtoMessage() {}
 
 func (x *QueueInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_applicationclient_proto_msgTypes[26]
+	mi := &file_applicationclient_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1884,7 +2038,7 @@ func (x *QueueInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueueInfo.ProtoReflect.Descriptor instead.
 func (*QueueInfo) Descriptor() ([]byte, []int) {
-	return file_applicationclient_proto_rawDescGZIP(), []int{26}
+	return file_applicationclient_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *QueueInfo) GetQueueName() string {
@@ -1946,7 +2100,7 @@ type MoveApplicationAcrossQueuesRequest struct {
 
 func (x *MoveApplicationAcrossQueuesRequest) Reset() {
 	*x = MoveApplicationAcrossQueuesRequest{}
-	mi := &file_applicationclient_proto_msgTypes[27]
+	mi := &file_applicationclient_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1958,7 +2112,7 @@ func (x *MoveApplicationAcrossQueuesRequest) String() string {
 func (*MoveApplicationAcrossQueuesRequest) ProtoMessage() {}
 
 func (x *MoveApplicationAcrossQueuesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_applicationclient_proto_msgTypes[27]
+	mi := &file_applicationclient_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1971,7 +2125,7 @@ func (x *MoveApplicationAcrossQueuesRequest) ProtoReflect() protoreflect.Message
 
 // Deprecated: Use MoveApplicationAcrossQueuesRequest.ProtoReflect.Descriptor instead.
 func (*MoveApplicationAcrossQueuesRequest) Descriptor() ([]byte, []int) {
-	return file_applicationclient_proto_rawDescGZIP(), []int{27}
+	return file_applicationclient_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *MoveApplicationAcrossQueuesRequest) GetApplicationId() string {
@@ -1996,7 +2150,7 @@ type MoveApplicationAcrossQueuesResponse struct {
 
 func (x *MoveApplicationAcrossQueuesResponse) Reset() {
 	*x = MoveApplicationAcrossQueuesResponse{}
-	mi := &file_applicationclient_proto_msgTypes[28]
+	mi := &file_applicationclient_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2008,7 +2162,7 @@ func (x *MoveApplicationAcrossQueuesResponse) String() string {
 func (*MoveApplicationAcrossQueuesResponse) ProtoMessage() {}
 
 func (x *MoveApplicationAcrossQueuesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_applicationclient_proto_msgTypes[28]
+	mi := &file_applicationclient_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2021,7 +2175,7 @@ func (x *MoveApplicationAcrossQueuesResponse) ProtoReflect() protoreflect.Messag
 
 // Deprecated: Use MoveApplicationAcrossQueuesResponse.ProtoReflect.Descriptor instead.
 func (*MoveApplicationAcrossQueuesResponse) Descriptor() ([]byte, []int) {
-	return file_applicationclient_proto_rawDescGZIP(), []int{28}
+	return file_applicationclient_proto_rawDescGZIP(), []int{31}
 }
 
 type UpdateApplicationPriorityRequest struct {
@@ -2034,7 +2188,7 @@ type UpdateApplicationPriorityRequest struct {
 
 func (x *UpdateApplicationPriorityRequest) Reset() {
 	*x = UpdateApplicationPriorityRequest{}
-	mi := &file_applicationclient_proto_msgTypes[29]
+	mi := &file_applicationclient_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2046,7 +2200,7 @@ func (x *UpdateApplicationPriorityRequest) String() string {
 func (*UpdateApplicationPriorityRequest) ProtoMessage() {}
 
 func (x *UpdateApplicationPriorityRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_applicationclient_proto_msgTypes[29]
+	mi := &file_applicationclient_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2059,7 +2213,7 @@ func (x *UpdateApplicationPriorityRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateApplicationPriorityRequest.ProtoReflect.Descriptor instead.
 func (*UpdateApplicationPriorityRequest) Descriptor() ([]byte, []int) {
-	return file_applicationclient_proto_rawDescGZIP(), []int{29}
+	return file_applicationclient_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *UpdateApplicationPriorityRequest) GetApplicationId() string {
@@ -2085,7 +2239,7 @@ type UpdateApplicationPriorityResponse struct {
 
 func (x *UpdateApplicationPriorityResponse) Reset() {
 	*x = UpdateApplicationPriorityResponse{}
-	mi := &file_applicationclient_proto_msgTypes[30]
+	mi := &file_applicationclient_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2097,7 +2251,7 @@ func (x *UpdateApplicationPriorityResponse) String() string {
 func (*UpdateApplicationPriorityResponse) ProtoMessage() {}
 
 func (x *UpdateApplicationPriorityResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_applicationclient_proto_msgTypes[30]
+	mi := &file_applicationclient_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2110,7 +2264,7 @@ func (x *UpdateApplicationPriorityResponse) ProtoReflect() protoreflect.Message 
 
 // Deprecated: Use UpdateApplicationPriorityResponse.ProtoReflect.Descriptor instead.
 func (*UpdateApplicationPriorityResponse) Descriptor() ([]byte, []int) {
-	return file_applicationclient_proto_rawDescGZIP(), []int{30}
+	return file_applicationclient_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *UpdateApplicationPriorityResponse) GetPriority() int32 {
@@ -2125,7 +2279,7 @@ var File_applicationclient_proto protoreflect.FileDescriptor
 const file_applicationclient_proto_rawDesc = "" +
 	"\n" +
 	"\x17applicationclient.proto\x12\n" +
-	"spindle.v1\x1a\rrecords.proto\x1a\x19containermanagement.proto\"\xb9\x05\n" +
+	"spindle.v1\x1a\rrecords.proto\x1a\x19containermanagement.proto\"\xf4\x05\n" +
 	"\x1cApplicationSubmissionContext\x12%\n" +
 	"\x0eapplication_id\x18\x01 \x01(\tR\rapplicationId\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x14\n" +
@@ -2143,7 +2297,11 @@ const file_applicationclient_proto_rawDesc = "" +
 	"\x15am_memory_overhead_mb\x18\f \x01(\x03R\x12amMemoryOverheadMb\x12\x1a\n" +
 	"\bpriority\x18\r \x01(\x05R\bpriority\x12A\n" +
 	"\x11executor_resource\x18\x0e \x01(\v2\x14.spindle.v1.ResourceR\x10executorResource\x12=\n" +
-	"\x1bexecutor_memory_overhead_mb\x18\x0f \x01(\x03R\x18executorMemoryOverheadMb\"\x1a\n" +
+	"\x1bexecutor_memory_overhead_mb\x18\x0f \x01(\x03R\x18executorMemoryOverheadMb\x129\n" +
+	"\tsupervise\x18\x14 \x01(\v2\x1b.spindle.v1.SupervisePolicyR\tsupervise\"e\n" +
+	"\x0fSupervisePolicy\x12,\n" +
+	"\x12initial_backoff_ms\x18\x01 \x01(\x03R\x10initialBackoffMs\x12$\n" +
+	"\x0emax_backoff_ms\x18\x02 \x01(\x03R\fmaxBackoffMs\"\x1a\n" +
 	"\x18GetNewApplicationRequest\"\x87\x01\n" +
 	"\x19GetNewApplicationResponse\x12%\n" +
 	"\x0eapplication_id\x18\x01 \x01(\tR\rapplicationId\x12C\n" +
@@ -2155,7 +2313,11 @@ const file_applicationclient_proto_rawDesc = "" +
 	"\x0eapplication_id\x18\x01 \x01(\tR\rapplicationId\x12 \n" +
 	"\vdiagnostics\x18\x02 \x01(\tR\vdiagnostics\"E\n" +
 	"\x17KillApplicationResponse\x12*\n" +
-	"\x11is_kill_completed\x18\x01 \x01(\bR\x0fisKillCompleted\"\xd0\x06\n" +
+	"\x11is_kill_completed\x18\x01 \x01(\bR\x0fisKillCompleted\"?\n" +
+	"\x16StopSupervisionRequest\x12%\n" +
+	"\x0eapplication_id\x18\x01 \x01(\tR\rapplicationId\"@\n" +
+	"\x17StopSupervisionResponse\x12%\n" +
+	"\x0ewas_supervised\x18\x01 \x01(\bR\rwasSupervised\"\xd0\x06\n" +
 	"\x11ApplicationReport\x12%\n" +
 	"\x0eapplication_id\x18\x01 \x01(\tR\rapplicationId\x12,\n" +
 	"\x12current_attempt_id\x18\x02 \x01(\tR\x10currentAttemptId\x12\x12\n" +
@@ -2289,8 +2451,7 @@ const file_applicationclient_proto_rawDesc = "" +
 	"!APPLICATION_ATTEMPT_STATE_RUNNING\x10\x06\x12&\n" +
 	"\"APPLICATION_ATTEMPT_STATE_FINISHED\x10\a\x12$\n" +
 	" APPLICATION_ATTEMPT_STATE_FAILED\x10\b\x12$\n" +
-	" APPLICATION_ATTEMPT_STATE_KILLED\x10\t2\xb1\n" +
-	"\n" +
+	" APPLICATION_ATTEMPT_STATE_KILLED\x10\t2\x8d\v\n" +
 	"\x11ApplicationClient\x12`\n" +
 	"\x11GetNewApplication\x12$.spindle.v1.GetNewApplicationRequest\x1a%.spindle.v1.GetNewApplicationResponse\x12`\n" +
 	"\x11SubmitApplication\x12$.spindle.v1.SubmitApplicationRequest\x1a%.spindle.v1.SubmitApplicationResponse\x12Z\n" +
@@ -2304,7 +2465,8 @@ const file_applicationclient_proto_rawDesc = "" +
 	"\x12GetContainerReport\x12%.spindle.v1.GetContainerReportRequest\x1a&.spindle.v1.GetContainerReportResponse\x12Q\n" +
 	"\fGetQueueInfo\x12\x1f.spindle.v1.GetQueueInfoRequest\x1a .spindle.v1.GetQueueInfoResponse\x12~\n" +
 	"\x1bMoveApplicationAcrossQueues\x12..spindle.v1.MoveApplicationAcrossQueuesRequest\x1a/.spindle.v1.MoveApplicationAcrossQueuesResponse\x12x\n" +
-	"\x19UpdateApplicationPriority\x12,.spindle.v1.UpdateApplicationPriorityRequest\x1a-.spindle.v1.UpdateApplicationPriorityResponseB,Z*github.com/spindlehq/spindle/api/spindlepbb\x06proto3"
+	"\x19UpdateApplicationPriority\x12,.spindle.v1.UpdateApplicationPriorityRequest\x1a-.spindle.v1.UpdateApplicationPriorityResponse\x12Z\n" +
+	"\x0fStopSupervision\x12\".spindle.v1.StopSupervisionRequest\x1a#.spindle.v1.StopSupervisionResponseB,Z*github.com/spindlehq/spindle/api/spindlepbb\x06proto3"
 
 var (
 	file_applicationclient_proto_rawDescOnce sync.Once
@@ -2319,105 +2481,111 @@ func file_applicationclient_proto_rawDescGZIP() []byte {
 }
 
 var file_applicationclient_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_applicationclient_proto_msgTypes = make([]protoimpl.MessageInfo, 31)
+var file_applicationclient_proto_msgTypes = make([]protoimpl.MessageInfo, 34)
 var file_applicationclient_proto_goTypes = []any{
 	(ApplicationState)(0),                       // 0: spindle.v1.ApplicationState
 	(FinalApplicationStatus)(0),                 // 1: spindle.v1.FinalApplicationStatus
 	(ApplicationAttemptState)(0),                // 2: spindle.v1.ApplicationAttemptState
 	(*ApplicationSubmissionContext)(nil),        // 3: spindle.v1.ApplicationSubmissionContext
-	(*GetNewApplicationRequest)(nil),            // 4: spindle.v1.GetNewApplicationRequest
-	(*GetNewApplicationResponse)(nil),           // 5: spindle.v1.GetNewApplicationResponse
-	(*SubmitApplicationRequest)(nil),            // 6: spindle.v1.SubmitApplicationRequest
-	(*SubmitApplicationResponse)(nil),           // 7: spindle.v1.SubmitApplicationResponse
-	(*KillApplicationRequest)(nil),              // 8: spindle.v1.KillApplicationRequest
-	(*KillApplicationResponse)(nil),             // 9: spindle.v1.KillApplicationResponse
-	(*ApplicationReport)(nil),                   // 10: spindle.v1.ApplicationReport
-	(*ApplicationAttemptReport)(nil),            // 11: spindle.v1.ApplicationAttemptReport
-	(*GetApplicationReportRequest)(nil),         // 12: spindle.v1.GetApplicationReportRequest
-	(*GetApplicationReportResponse)(nil),        // 13: spindle.v1.GetApplicationReportResponse
-	(*GetApplicationsRequest)(nil),              // 14: spindle.v1.GetApplicationsRequest
-	(*GetApplicationsResponse)(nil),             // 15: spindle.v1.GetApplicationsResponse
-	(*GetApplicationAttemptsRequest)(nil),       // 16: spindle.v1.GetApplicationAttemptsRequest
-	(*GetApplicationAttemptsResponse)(nil),      // 17: spindle.v1.GetApplicationAttemptsResponse
-	(*GetClusterNodesRequest)(nil),              // 18: spindle.v1.GetClusterNodesRequest
-	(*GetClusterNodesResponse)(nil),             // 19: spindle.v1.GetClusterNodesResponse
-	(*GetClusterMetricsRequest)(nil),            // 20: spindle.v1.GetClusterMetricsRequest
-	(*GetClusterMetricsResponse)(nil),           // 21: spindle.v1.GetClusterMetricsResponse
-	(*GetContainersRequest)(nil),                // 22: spindle.v1.GetContainersRequest
-	(*GetContainersResponse)(nil),               // 23: spindle.v1.GetContainersResponse
-	(*GetContainerReportRequest)(nil),           // 24: spindle.v1.GetContainerReportRequest
-	(*GetContainerReportResponse)(nil),          // 25: spindle.v1.GetContainerReportResponse
-	(*ContainerReport)(nil),                     // 26: spindle.v1.ContainerReport
-	(*GetQueueInfoRequest)(nil),                 // 27: spindle.v1.GetQueueInfoRequest
-	(*GetQueueInfoResponse)(nil),                // 28: spindle.v1.GetQueueInfoResponse
-	(*QueueInfo)(nil),                           // 29: spindle.v1.QueueInfo
-	(*MoveApplicationAcrossQueuesRequest)(nil),  // 30: spindle.v1.MoveApplicationAcrossQueuesRequest
-	(*MoveApplicationAcrossQueuesResponse)(nil), // 31: spindle.v1.MoveApplicationAcrossQueuesResponse
-	(*UpdateApplicationPriorityRequest)(nil),    // 32: spindle.v1.UpdateApplicationPriorityRequest
-	(*UpdateApplicationPriorityResponse)(nil),   // 33: spindle.v1.UpdateApplicationPriorityResponse
-	(*ContainerLaunchContext)(nil),              // 34: spindle.v1.ContainerLaunchContext
-	(*Resource)(nil),                            // 35: spindle.v1.Resource
-	(*Token)(nil),                               // 36: spindle.v1.Token
-	(NodeState)(0),                              // 37: spindle.v1.NodeState
-	(*NodeReport)(nil),                          // 38: spindle.v1.NodeReport
-	(*ClusterMetrics)(nil),                      // 39: spindle.v1.ClusterMetrics
-	(ContainerState)(0),                         // 40: spindle.v1.ContainerState
+	(*SupervisePolicy)(nil),                     // 4: spindle.v1.SupervisePolicy
+	(*GetNewApplicationRequest)(nil),            // 5: spindle.v1.GetNewApplicationRequest
+	(*GetNewApplicationResponse)(nil),           // 6: spindle.v1.GetNewApplicationResponse
+	(*SubmitApplicationRequest)(nil),            // 7: spindle.v1.SubmitApplicationRequest
+	(*SubmitApplicationResponse)(nil),           // 8: spindle.v1.SubmitApplicationResponse
+	(*KillApplicationRequest)(nil),              // 9: spindle.v1.KillApplicationRequest
+	(*KillApplicationResponse)(nil),             // 10: spindle.v1.KillApplicationResponse
+	(*StopSupervisionRequest)(nil),              // 11: spindle.v1.StopSupervisionRequest
+	(*StopSupervisionResponse)(nil),             // 12: spindle.v1.StopSupervisionResponse
+	(*ApplicationReport)(nil),                   // 13: spindle.v1.ApplicationReport
+	(*ApplicationAttemptReport)(nil),            // 14: spindle.v1.ApplicationAttemptReport
+	(*GetApplicationReportRequest)(nil),         // 15: spindle.v1.GetApplicationReportRequest
+	(*GetApplicationReportResponse)(nil),        // 16: spindle.v1.GetApplicationReportResponse
+	(*GetApplicationsRequest)(nil),              // 17: spindle.v1.GetApplicationsRequest
+	(*GetApplicationsResponse)(nil),             // 18: spindle.v1.GetApplicationsResponse
+	(*GetApplicationAttemptsRequest)(nil),       // 19: spindle.v1.GetApplicationAttemptsRequest
+	(*GetApplicationAttemptsResponse)(nil),      // 20: spindle.v1.GetApplicationAttemptsResponse
+	(*GetClusterNodesRequest)(nil),              // 21: spindle.v1.GetClusterNodesRequest
+	(*GetClusterNodesResponse)(nil),             // 22: spindle.v1.GetClusterNodesResponse
+	(*GetClusterMetricsRequest)(nil),            // 23: spindle.v1.GetClusterMetricsRequest
+	(*GetClusterMetricsResponse)(nil),           // 24: spindle.v1.GetClusterMetricsResponse
+	(*GetContainersRequest)(nil),                // 25: spindle.v1.GetContainersRequest
+	(*GetContainersResponse)(nil),               // 26: spindle.v1.GetContainersResponse
+	(*GetContainerReportRequest)(nil),           // 27: spindle.v1.GetContainerReportRequest
+	(*GetContainerReportResponse)(nil),          // 28: spindle.v1.GetContainerReportResponse
+	(*ContainerReport)(nil),                     // 29: spindle.v1.ContainerReport
+	(*GetQueueInfoRequest)(nil),                 // 30: spindle.v1.GetQueueInfoRequest
+	(*GetQueueInfoResponse)(nil),                // 31: spindle.v1.GetQueueInfoResponse
+	(*QueueInfo)(nil),                           // 32: spindle.v1.QueueInfo
+	(*MoveApplicationAcrossQueuesRequest)(nil),  // 33: spindle.v1.MoveApplicationAcrossQueuesRequest
+	(*MoveApplicationAcrossQueuesResponse)(nil), // 34: spindle.v1.MoveApplicationAcrossQueuesResponse
+	(*UpdateApplicationPriorityRequest)(nil),    // 35: spindle.v1.UpdateApplicationPriorityRequest
+	(*UpdateApplicationPriorityResponse)(nil),   // 36: spindle.v1.UpdateApplicationPriorityResponse
+	(*ContainerLaunchContext)(nil),              // 37: spindle.v1.ContainerLaunchContext
+	(*Resource)(nil),                            // 38: spindle.v1.Resource
+	(*Token)(nil),                               // 39: spindle.v1.Token
+	(NodeState)(0),                              // 40: spindle.v1.NodeState
+	(*NodeReport)(nil),                          // 41: spindle.v1.NodeReport
+	(*ClusterMetrics)(nil),                      // 42: spindle.v1.ClusterMetrics
+	(ContainerState)(0),                         // 43: spindle.v1.ContainerState
 }
 var file_applicationclient_proto_depIdxs = []int32{
-	34, // 0: spindle.v1.ApplicationSubmissionContext.am_container_spec:type_name -> spindle.v1.ContainerLaunchContext
-	35, // 1: spindle.v1.ApplicationSubmissionContext.am_resource:type_name -> spindle.v1.Resource
-	35, // 2: spindle.v1.ApplicationSubmissionContext.executor_resource:type_name -> spindle.v1.Resource
-	35, // 3: spindle.v1.GetNewApplicationResponse.maximum_capability:type_name -> spindle.v1.Resource
-	3,  // 4: spindle.v1.SubmitApplicationRequest.context:type_name -> spindle.v1.ApplicationSubmissionContext
-	0,  // 5: spindle.v1.ApplicationReport.state:type_name -> spindle.v1.ApplicationState
-	1,  // 6: spindle.v1.ApplicationReport.final_status:type_name -> spindle.v1.FinalApplicationStatus
-	36, // 7: spindle.v1.ApplicationReport.am_rm_token:type_name -> spindle.v1.Token
-	35, // 8: spindle.v1.ApplicationReport.allocated:type_name -> spindle.v1.Resource
-	2,  // 9: spindle.v1.ApplicationAttemptReport.state:type_name -> spindle.v1.ApplicationAttemptState
-	10, // 10: spindle.v1.GetApplicationReportResponse.report:type_name -> spindle.v1.ApplicationReport
-	0,  // 11: spindle.v1.GetApplicationsRequest.states:type_name -> spindle.v1.ApplicationState
-	10, // 12: spindle.v1.GetApplicationsResponse.applications:type_name -> spindle.v1.ApplicationReport
-	11, // 13: spindle.v1.GetApplicationAttemptsResponse.attempts:type_name -> spindle.v1.ApplicationAttemptReport
-	37, // 14: spindle.v1.GetClusterNodesRequest.states:type_name -> spindle.v1.NodeState
-	38, // 15: spindle.v1.GetClusterNodesResponse.nodes:type_name -> spindle.v1.NodeReport
-	39, // 16: spindle.v1.GetClusterMetricsResponse.metrics:type_name -> spindle.v1.ClusterMetrics
-	26, // 17: spindle.v1.GetContainersResponse.containers:type_name -> spindle.v1.ContainerReport
-	26, // 18: spindle.v1.GetContainerReportResponse.report:type_name -> spindle.v1.ContainerReport
-	35, // 19: spindle.v1.ContainerReport.allocated:type_name -> spindle.v1.Resource
-	40, // 20: spindle.v1.ContainerReport.state:type_name -> spindle.v1.ContainerState
-	29, // 21: spindle.v1.GetQueueInfoResponse.info:type_name -> spindle.v1.QueueInfo
-	35, // 22: spindle.v1.QueueInfo.used:type_name -> spindle.v1.Resource
-	4,  // 23: spindle.v1.ApplicationClient.GetNewApplication:input_type -> spindle.v1.GetNewApplicationRequest
-	6,  // 24: spindle.v1.ApplicationClient.SubmitApplication:input_type -> spindle.v1.SubmitApplicationRequest
-	8,  // 25: spindle.v1.ApplicationClient.KillApplication:input_type -> spindle.v1.KillApplicationRequest
-	12, // 26: spindle.v1.ApplicationClient.GetApplicationReport:input_type -> spindle.v1.GetApplicationReportRequest
-	14, // 27: spindle.v1.ApplicationClient.GetApplications:input_type -> spindle.v1.GetApplicationsRequest
-	16, // 28: spindle.v1.ApplicationClient.GetApplicationAttempts:input_type -> spindle.v1.GetApplicationAttemptsRequest
-	18, // 29: spindle.v1.ApplicationClient.GetClusterNodes:input_type -> spindle.v1.GetClusterNodesRequest
-	20, // 30: spindle.v1.ApplicationClient.GetClusterMetrics:input_type -> spindle.v1.GetClusterMetricsRequest
-	22, // 31: spindle.v1.ApplicationClient.GetContainers:input_type -> spindle.v1.GetContainersRequest
-	24, // 32: spindle.v1.ApplicationClient.GetContainerReport:input_type -> spindle.v1.GetContainerReportRequest
-	27, // 33: spindle.v1.ApplicationClient.GetQueueInfo:input_type -> spindle.v1.GetQueueInfoRequest
-	30, // 34: spindle.v1.ApplicationClient.MoveApplicationAcrossQueues:input_type -> spindle.v1.MoveApplicationAcrossQueuesRequest
-	32, // 35: spindle.v1.ApplicationClient.UpdateApplicationPriority:input_type -> spindle.v1.UpdateApplicationPriorityRequest
-	5,  // 36: spindle.v1.ApplicationClient.GetNewApplication:output_type -> spindle.v1.GetNewApplicationResponse
-	7,  // 37: spindle.v1.ApplicationClient.SubmitApplication:output_type -> spindle.v1.SubmitApplicationResponse
-	9,  // 38: spindle.v1.ApplicationClient.KillApplication:output_type -> spindle.v1.KillApplicationResponse
-	13, // 39: spindle.v1.ApplicationClient.GetApplicationReport:output_type -> spindle.v1.GetApplicationReportResponse
-	15, // 40: spindle.v1.ApplicationClient.GetApplications:output_type -> spindle.v1.GetApplicationsResponse
-	17, // 41: spindle.v1.ApplicationClient.GetApplicationAttempts:output_type -> spindle.v1.GetApplicationAttemptsResponse
-	19, // 42: spindle.v1.ApplicationClient.GetClusterNodes:output_type -> spindle.v1.GetClusterNodesResponse
-	21, // 43: spindle.v1.ApplicationClient.GetClusterMetrics:output_type -> spindle.v1.GetClusterMetricsResponse
-	23, // 44: spindle.v1.ApplicationClient.GetContainers:output_type -> spindle.v1.GetContainersResponse
-	25, // 45: spindle.v1.ApplicationClient.GetContainerReport:output_type -> spindle.v1.GetContainerReportResponse
-	28, // 46: spindle.v1.ApplicationClient.GetQueueInfo:output_type -> spindle.v1.GetQueueInfoResponse
-	31, // 47: spindle.v1.ApplicationClient.MoveApplicationAcrossQueues:output_type -> spindle.v1.MoveApplicationAcrossQueuesResponse
-	33, // 48: spindle.v1.ApplicationClient.UpdateApplicationPriority:output_type -> spindle.v1.UpdateApplicationPriorityResponse
-	36, // [36:49] is the sub-list for method output_type
-	23, // [23:36] is the sub-list for method input_type
-	23, // [23:23] is the sub-list for extension type_name
-	23, // [23:23] is the sub-list for extension extendee
-	0,  // [0:23] is the sub-list for field type_name
+	37, // 0: spindle.v1.ApplicationSubmissionContext.am_container_spec:type_name -> spindle.v1.ContainerLaunchContext
+	38, // 1: spindle.v1.ApplicationSubmissionContext.am_resource:type_name -> spindle.v1.Resource
+	38, // 2: spindle.v1.ApplicationSubmissionContext.executor_resource:type_name -> spindle.v1.Resource
+	4,  // 3: spindle.v1.ApplicationSubmissionContext.supervise:type_name -> spindle.v1.SupervisePolicy
+	38, // 4: spindle.v1.GetNewApplicationResponse.maximum_capability:type_name -> spindle.v1.Resource
+	3,  // 5: spindle.v1.SubmitApplicationRequest.context:type_name -> spindle.v1.ApplicationSubmissionContext
+	0,  // 6: spindle.v1.ApplicationReport.state:type_name -> spindle.v1.ApplicationState
+	1,  // 7: spindle.v1.ApplicationReport.final_status:type_name -> spindle.v1.FinalApplicationStatus
+	39, // 8: spindle.v1.ApplicationReport.am_rm_token:type_name -> spindle.v1.Token
+	38, // 9: spindle.v1.ApplicationReport.allocated:type_name -> spindle.v1.Resource
+	2,  // 10: spindle.v1.ApplicationAttemptReport.state:type_name -> spindle.v1.ApplicationAttemptState
+	13, // 11: spindle.v1.GetApplicationReportResponse.report:type_name -> spindle.v1.ApplicationReport
+	0,  // 12: spindle.v1.GetApplicationsRequest.states:type_name -> spindle.v1.ApplicationState
+	13, // 13: spindle.v1.GetApplicationsResponse.applications:type_name -> spindle.v1.ApplicationReport
+	14, // 14: spindle.v1.GetApplicationAttemptsResponse.attempts:type_name -> spindle.v1.ApplicationAttemptReport
+	40, // 15: spindle.v1.GetClusterNodesRequest.states:type_name -> spindle.v1.NodeState
+	41, // 16: spindle.v1.GetClusterNodesResponse.nodes:type_name -> spindle.v1.NodeReport
+	42, // 17: spindle.v1.GetClusterMetricsResponse.metrics:type_name -> spindle.v1.ClusterMetrics
+	29, // 18: spindle.v1.GetContainersResponse.containers:type_name -> spindle.v1.ContainerReport
+	29, // 19: spindle.v1.GetContainerReportResponse.report:type_name -> spindle.v1.ContainerReport
+	38, // 20: spindle.v1.ContainerReport.allocated:type_name -> spindle.v1.Resource
+	43, // 21: spindle.v1.ContainerReport.state:type_name -> spindle.v1.ContainerState
+	32, // 22: spindle.v1.GetQueueInfoResponse.info:type_name -> spindle.v1.QueueInfo
+	38, // 23: spindle.v1.QueueInfo.used:type_name -> spindle.v1.Resource
+	5,  // 24: spindle.v1.ApplicationClient.GetNewApplication:input_type -> spindle.v1.GetNewApplicationRequest
+	7,  // 25: spindle.v1.ApplicationClient.SubmitApplication:input_type -> spindle.v1.SubmitApplicationRequest
+	9,  // 26: spindle.v1.ApplicationClient.KillApplication:input_type -> spindle.v1.KillApplicationRequest
+	15, // 27: spindle.v1.ApplicationClient.GetApplicationReport:input_type -> spindle.v1.GetApplicationReportRequest
+	17, // 28: spindle.v1.ApplicationClient.GetApplications:input_type -> spindle.v1.GetApplicationsRequest
+	19, // 29: spindle.v1.ApplicationClient.GetApplicationAttempts:input_type -> spindle.v1.GetApplicationAttemptsRequest
+	21, // 30: spindle.v1.ApplicationClient.GetClusterNodes:input_type -> spindle.v1.GetClusterNodesRequest
+	23, // 31: spindle.v1.ApplicationClient.GetClusterMetrics:input_type -> spindle.v1.GetClusterMetricsRequest
+	25, // 32: spindle.v1.ApplicationClient.GetContainers:input_type -> spindle.v1.GetContainersRequest
+	27, // 33: spindle.v1.ApplicationClient.GetContainerReport:input_type -> spindle.v1.GetContainerReportRequest
+	30, // 34: spindle.v1.ApplicationClient.GetQueueInfo:input_type -> spindle.v1.GetQueueInfoRequest
+	33, // 35: spindle.v1.ApplicationClient.MoveApplicationAcrossQueues:input_type -> spindle.v1.MoveApplicationAcrossQueuesRequest
+	35, // 36: spindle.v1.ApplicationClient.UpdateApplicationPriority:input_type -> spindle.v1.UpdateApplicationPriorityRequest
+	11, // 37: spindle.v1.ApplicationClient.StopSupervision:input_type -> spindle.v1.StopSupervisionRequest
+	6,  // 38: spindle.v1.ApplicationClient.GetNewApplication:output_type -> spindle.v1.GetNewApplicationResponse
+	8,  // 39: spindle.v1.ApplicationClient.SubmitApplication:output_type -> spindle.v1.SubmitApplicationResponse
+	10, // 40: spindle.v1.ApplicationClient.KillApplication:output_type -> spindle.v1.KillApplicationResponse
+	16, // 41: spindle.v1.ApplicationClient.GetApplicationReport:output_type -> spindle.v1.GetApplicationReportResponse
+	18, // 42: spindle.v1.ApplicationClient.GetApplications:output_type -> spindle.v1.GetApplicationsResponse
+	20, // 43: spindle.v1.ApplicationClient.GetApplicationAttempts:output_type -> spindle.v1.GetApplicationAttemptsResponse
+	22, // 44: spindle.v1.ApplicationClient.GetClusterNodes:output_type -> spindle.v1.GetClusterNodesResponse
+	24, // 45: spindle.v1.ApplicationClient.GetClusterMetrics:output_type -> spindle.v1.GetClusterMetricsResponse
+	26, // 46: spindle.v1.ApplicationClient.GetContainers:output_type -> spindle.v1.GetContainersResponse
+	28, // 47: spindle.v1.ApplicationClient.GetContainerReport:output_type -> spindle.v1.GetContainerReportResponse
+	31, // 48: spindle.v1.ApplicationClient.GetQueueInfo:output_type -> spindle.v1.GetQueueInfoResponse
+	34, // 49: spindle.v1.ApplicationClient.MoveApplicationAcrossQueues:output_type -> spindle.v1.MoveApplicationAcrossQueuesResponse
+	36, // 50: spindle.v1.ApplicationClient.UpdateApplicationPriority:output_type -> spindle.v1.UpdateApplicationPriorityResponse
+	12, // 51: spindle.v1.ApplicationClient.StopSupervision:output_type -> spindle.v1.StopSupervisionResponse
+	38, // [38:52] is the sub-list for method output_type
+	24, // [24:38] is the sub-list for method input_type
+	24, // [24:24] is the sub-list for extension type_name
+	24, // [24:24] is the sub-list for extension extendee
+	0,  // [0:24] is the sub-list for field type_name
 }
 
 func init() { file_applicationclient_proto_init() }
@@ -2433,7 +2601,7 @@ func file_applicationclient_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_applicationclient_proto_rawDesc), len(file_applicationclient_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   31,
+			NumMessages:   34,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

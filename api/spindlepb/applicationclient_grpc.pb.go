@@ -34,6 +34,7 @@ const (
 	ApplicationClient_GetQueueInfo_FullMethodName                = "/spindle.v1.ApplicationClient/GetQueueInfo"
 	ApplicationClient_MoveApplicationAcrossQueues_FullMethodName = "/spindle.v1.ApplicationClient/MoveApplicationAcrossQueues"
 	ApplicationClient_UpdateApplicationPriority_FullMethodName   = "/spindle.v1.ApplicationClient/UpdateApplicationPriority"
+	ApplicationClient_StopSupervision_FullMethodName             = "/spindle.v1.ApplicationClient/StopSupervision"
 )
 
 // ApplicationClientClient is the client API for ApplicationClient service.
@@ -57,6 +58,10 @@ type ApplicationClientClient interface {
 	// client secret when the RM has one, as kill does.
 	MoveApplicationAcrossQueues(ctx context.Context, in *MoveApplicationAcrossQueuesRequest, opts ...grpc.CallOption) (*MoveApplicationAcrossQueuesResponse, error)
 	UpdateApplicationPriority(ctx context.Context, in *UpdateApplicationPriorityRequest, opts ...grpc.CallOption) (*UpdateApplicationPriorityResponse, error)
+	// StopSupervision ends the supervision of a supervised application
+	// (spark.driver.supervise): it is no longer relaunched when it fails,
+	// and one waiting to be relaunched ends FAILED at once.
+	StopSupervision(ctx context.Context, in *StopSupervisionRequest, opts ...grpc.CallOption) (*StopSupervisionResponse, error)
 }
 
 type applicationClientClient struct {
@@ -197,6 +202,16 @@ func (c *applicationClientClient) UpdateApplicationPriority(ctx context.Context,
 	return out, nil
 }
 
+func (c *applicationClientClient) StopSupervision(ctx context.Context, in *StopSupervisionRequest, opts ...grpc.CallOption) (*StopSupervisionResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(StopSupervisionResponse)
+	err := c.cc.Invoke(ctx, ApplicationClient_StopSupervision_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ApplicationClientServer is the server API for ApplicationClient service.
 // All implementations must embed UnimplementedApplicationClientServer
 // for forward compatibility.
@@ -218,6 +233,10 @@ type ApplicationClientServer interface {
 	// client secret when the RM has one, as kill does.
 	MoveApplicationAcrossQueues(context.Context, *MoveApplicationAcrossQueuesRequest) (*MoveApplicationAcrossQueuesResponse, error)
 	UpdateApplicationPriority(context.Context, *UpdateApplicationPriorityRequest) (*UpdateApplicationPriorityResponse, error)
+	// StopSupervision ends the supervision of a supervised application
+	// (spark.driver.supervise): it is no longer relaunched when it fails,
+	// and one waiting to be relaunched ends FAILED at once.
+	StopSupervision(context.Context, *StopSupervisionRequest) (*StopSupervisionResponse, error)
 	mustEmbedUnimplementedApplicationClientServer()
 }
 
@@ -266,6 +285,9 @@ func (UnimplementedApplicationClientServer) MoveApplicationAcrossQueues(context.
 }
 func (UnimplementedApplicationClientServer) UpdateApplicationPriority(context.Context, *UpdateApplicationPriorityRequest) (*UpdateApplicationPriorityResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method UpdateApplicationPriority not implemented")
+}
+func (UnimplementedApplicationClientServer) StopSupervision(context.Context, *StopSupervisionRequest) (*StopSupervisionResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method StopSupervision not implemented")
 }
 func (UnimplementedApplicationClientServer) mustEmbedUnimplementedApplicationClientServer() {}
 func (UnimplementedApplicationClientServer) testEmbeddedByValue()                           {}
@@ -522,6 +544,24 @@ func _ApplicationClient_UpdateApplicationPriority_Handler(srv interface{}, ctx c
 	return interceptor(ctx, in, info, handler)
 }
 
+func _ApplicationClient_StopSupervision_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(StopSupervisionRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ApplicationClientServer).StopSupervision(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ApplicationClient_StopSupervision_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ApplicationClientServer).StopSupervision(ctx, req.(*StopSupervisionRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // ApplicationClient_ServiceDesc is the grpc.ServiceDesc for ApplicationClient service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -580,6 +620,10 @@ var ApplicationClient_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "UpdateApplicationPriority",
 			Handler:    _ApplicationClient_UpdateApplicationPriority_Handler,
+		},
+		{
+			MethodName: "StopSupervision",
+			Handler:    _ApplicationClient_StopSupervision_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"net/url"
-	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -13,18 +11,13 @@ import (
 	pb "github.com/spindlehq/spindle/api/spindlepb"
 	"github.com/spindlehq/spindle/client"
 	"github.com/spindlehq/spindle/conf"
-	"github.com/spindlehq/spindle/dfs"
-	"github.com/spindlehq/spindle/hdfscheckpoint"
-	"github.com/spindlehq/spindle/launch"
-	"github.com/spindlehq/spindle/resourcemanager"
-	"github.com/spindlehq/spindle/staging"
 	"github.com/urfave/cli/v2"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
 
 // applicationUsage is what `spindle application` takes, for errors.
-const applicationUsage = "use -list [-appStates STATES] [-appTypes TYPES] [-appTags TAGS], -status APP_ID, -kill APP_ID, -stop APP_ID [-stagingDir URI] [-stopTimeout DURATION], -movetoqueue APP_ID -queue QUEUE or -appId APP_ID -updatePriority PRIORITY"
+const applicationUsage = "use -list [-appStates STATES] [-appTypes TYPES] [-appTags TAGS], -status APP_ID, -kill APP_ID, -stop APP_ID [-stagingDir URI] [-stopTimeout DURATION] [-moveCheckpoint], -movetoqueue APP_ID -queue QUEUE or -appId APP_ID -updatePriority PRIORITY"
 
 // killTimeout bounds how long -kill waits for the RM to end the application.
 const killTimeout = 30 * time.Second
@@ -46,7 +39,8 @@ func applicationCommand() *cli.Command {
 			&cli.StringFlag{Name: "kill", Usage: "kill application `APP_ID`"},
 			&cli.StringFlag{Name: "stop", Usage: "stop streaming application `APP_ID` gracefully at a batch boundary: place its shutdown marker and wait for it to end"},
 			&cli.StringFlag{Name: "stagingDir", Usage: "with -stop, the staging dir `URI` the application was submitted with (spark.yarn.stagingDir; default file://<spindle.tmp.dir>/staging)"},
-			&cli.DurationFlag{Name: "stopTimeout", Value: defaultStopTimeout, Usage: "with -stop, how long to wait for the application to end: a `DURATION` such as 90s or 10m"},
+			&cli.DurationFlag{Name: "stopTimeout", Value: defaultStopTimeout, Usage: "with -stop, how long to wait for the application to end: a `DURATION` such as 90s or 10m; past it the marker is removed and the application keeps running"},
+			&cli.BoolFlag{Name: "moveCheckpoint", Usage: "with -stop, move the checkpoint dir aside to <dir>.<yyyyMMddHHmmss> once the application stopped gracefully, so that the next submission starts afresh"},
 			&cli.StringFlag{Name: "movetoqueue", Usage: "move application `APP_ID` to the queue -queue names"},
 			&cli.StringFlag{Name: "queue", Usage: "with -movetoqueue, the target `QUEUE`"},
 			&cli.StringFlag{Name: "appId", Usage: "with -updatePriority, the application `APP_ID`"},
@@ -68,7 +62,7 @@ func applicationCommand() *cli.Command {
 				}
 			}
 			if action != "stop" {
-				for _, f := range []string{"stagingDir", "stopTimeout"} {
+				for _, f := range []string{"stagingDir", "stopTimeout", "moveCheckpoint"} {
 					if c.IsSet(f) {
 						return fmt.Errorf("-%s works with -stop only: %s", f, applicationUsage)
 					}
@@ -212,87 +206,8 @@ func stopApplication(c *cli.Context) error {
 		stagingRoot = client.StagingRoot(cfg.Get("spindle.tmp.dir"))
 	}
 	return withRM(c, func(s *client.RM) error {
-		rep, err := s.Report(c.Context, appID)
-		if err != nil {
-			return err
-		}
-		w := c.App.Writer
-		if client.Finished(rep.GetState()) {
-			fmt.Fprintf(w, "Application %s has already finished\n", appID)
-			return nil
-		}
-		markerURI, err := placeShutdownMarker(c.Context, stagingRoot, appID)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(w, "Stopping application %s gracefully: placed its shutdown marker %s\n", appID, markerURI)
-		ctx, cancel := context.WithTimeout(c.Context, timeout)
-		defer cancel()
-		rep, err = s.WaitFinished(ctx, appID, killPollInterval, nil)
-		if err != nil {
-			return fmt.Errorf("stop %s: %w (waited -stopTimeout %v)", appID, err, timeout)
-		}
-		fmt.Fprintf(w, "Application %s stopped: state %s, final status %s\n", appID, resourcemanager.ApplicationStateName(rep.GetState()), resourcemanager.FinalStatusName(rep.GetFinalStatus()))
-		if rep.GetFinalStatus() != pb.FinalApplicationStatus_FINAL_APPLICATION_STATUS_SUCCEEDED {
-			if d := rep.GetDiagnostics(); d != "" {
-				fmt.Fprintf(w, "\t diagnostics: %s\n", strings.ReplaceAll(d, "\n", "\n\t "))
-			}
-			return fmt.Errorf("%s: %w (final status %s)", appID, client.ErrAppNotSucceeded, resourcemanager.FinalStatusName(rep.GetFinalStatus()))
-		}
-		return nil
+		return client.Stop(c.Context, s, client.StopConfig{AppID: appID, StagingRoot: stagingRoot, Timeout: timeout, MoveCheckpoint: c.Bool("moveCheckpoint"), Out: c.App.Writer})
 	})
-}
-
-// placeShutdownMarker reads appID's staged launch spec under stagingRoot
-// and places the shutdown marker its streaming driver polls; it returns
-// the marker's URI.
-func placeShutdownMarker(ctx context.Context, stagingRoot, appID string) (string, error) {
-	spec, err := stagedSpec(ctx, stagingRoot, appID)
-	if err != nil {
-		return "", err
-	}
-	if mode := spec.Settings.String(conf.KeyDriverMode); mode != conf.DriverModePlugin {
-		return "", fmt.Errorf("stop %s: it is not a Spindle streaming job (%s=%s) and has no shutdown marker: use -kill", appID, conf.KeyDriverMode, mode)
-	}
-	ckptURI := spec.Settings.String(conf.KeyCheckpointDir)
-	if ckptURI == "" {
-		return "", fmt.Errorf("stop %s: its configuration names no checkpoint dir (%s)", appID, conf.KeyCheckpointDir)
-	}
-	store, dir, err := dfs.Open(ctx, ckptURI)
-	if err != nil {
-		return "", fmt.Errorf("stop %s: checkpoint dir: %w", appID, err)
-	}
-	defer store.Close()
-	marker := hdfscheckpoint.MarkerPath(dir, spec.Settings.String(conf.KeyShutdownMarker))
-	if err := hdfscheckpoint.PlaceMarker(ctx, store, marker); err != nil {
-		return "", fmt.Errorf("stop %s: %w", appID, err)
-	}
-	u, err := url.Parse(ckptURI)
-	if err != nil {
-		return marker, nil
-	}
-	u.Path, u.RawPath = marker, ""
-	return u.String(), nil
-}
-
-// stagedSpec reads the launch spec `spindle submit` staged for appID:
-// <stagingRoot>/.sparkStaging/<appID>/__spindle_conf__.json.
-func stagedSpec(ctx context.Context, stagingRoot, appID string) (launch.Spec, error) {
-	var spec launch.Spec
-	store, root, err := dfs.Open(ctx, stagingRoot)
-	if err != nil {
-		return spec, fmt.Errorf("stop %s: staging dir: %w", appID, err)
-	}
-	defer store.Close()
-	p := path.Join(root, staging.DirName, appID, launch.SpecFile)
-	raw, err := store.ReadFile(ctx, p)
-	if err != nil {
-		return spec, fmt.Errorf("stop %s: read the configuration it was submitted with (give the spark.yarn.stagingDir it was submitted with as -stagingDir): %w", appID, err)
-	}
-	if spec, err = launch.DecodeSpec(raw, p); err != nil {
-		return spec, fmt.Errorf("stop %s: %w", appID, err)
-	}
-	return spec, nil
 }
 
 // moveApplication is `yarn application -movetoqueue APP_ID -queue QUEUE`.

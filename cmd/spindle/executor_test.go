@@ -57,8 +57,16 @@ func TestOpenSinkChoosesFromConf(t *testing.T) {
 	}
 	batch := time.UnixMilli(1_700_000_000_000)
 	outs := []sdk.Output{{Key: []byte("k"), Value: []byte("v")}}
+	// write writes a task as the executor does: a sink that needs the
+	// task's range (the transactional Kafka sink) opens with it.
 	write := func(out executor.OutputWriter) error {
-		w, err := out.OpenPartition(context.Background(), batch, "in", 0, 0)
+		var w sink.PartitionWriter
+		var err error
+		if ro, ok := out.(executor.RangeOpener); ok {
+			w, err = ro.OpenRange(context.Background(), batch, kafkasource.OffsetRange{Topic: "in", Partition: 0, From: 0, Until: 1}, 0)
+		} else {
+			w, err = out.OpenPartition(context.Background(), batch, "in", 0, 0)
+		}
 		if err != nil {
 			return err
 		}
@@ -90,7 +98,7 @@ func TestOpenSinkChoosesFromConf(t *testing.T) {
 		if err := write(out); err != nil {
 			t.Fatal(err)
 		}
-		msgs := b.ReadAll(t, "out")
+		msgs := b.ReadCommitted(t, "out")
 		if len(msgs) != 1 || string(msgs[0].Value) != "v" {
 			t.Fatalf("output topic holds %+v, want the one output", msgs)
 		}

@@ -29,11 +29,19 @@ type topicTail struct {
 	err   error
 }
 
-// tailTopic starts consuming topic on b; the test's cleanup stops it.
+// tailTopic starts consuming topic on b, with Kafka's default
+// read_uncommitted isolation; the test's cleanup stops it.
 func tailTopic(t *testing.T, b *kafkatest.Broker, topic string) *topicTail {
+	t.Helper()
+	return tailTopicIsolated(t, b, topic, sarama.ReadUncommitted)
+}
+
+// tailTopicIsolated starts consuming topic on b at the isolation level.
+func tailTopicIsolated(t *testing.T, b *kafkatest.Broker, topic string, level sarama.IsolationLevel) *topicTail {
 	t.Helper()
 	cfg := b.SaramaConfig()
 	cfg.Consumer.MaxWaitTime = 50 * time.Millisecond
+	cfg.Consumer.IsolationLevel = level
 	client, err := sarama.NewClient(b.Addrs(), cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -193,7 +201,7 @@ func waitRetailKafka(t *testing.T, out, dead *topicTail, want *testutil.RetailTo
 }
 
 // TestRetailKafkaSinkSurvivesAMKill: the retail job writes to Kafka with
-// spindle.sink.kind=kafka, and its AM is SIGKILLed while a batch is half
+// spindle.sink.kind=kafka, without transactions, and its AM is SIGKILLed while a batch is half
 // done — offsets recorded, some partitions' outputs in the output topic,
 // others held up by a stopped executor, no commit. The next attempt replays
 // that batch, writing those outputs again with the same OutputIDs. Every
@@ -208,7 +216,7 @@ func TestRetailKafkaSinkSurvivesAMKill(t *testing.T) {
 	f := localFS(t)
 	var want testutil.RetailTotals
 	sub := retailJob(t, c, b, "tx", f.local, "--conf", "spark.yarn.maxAppAttempts=2",
-		"--conf", "spindle.sink.kind=kafka", "--conf", "spindle.sink.kafka.topic=sales")
+		"--conf", "spindle.sink.kind=kafka", "--conf", "spindle.sink.kafka.topic=sales", "--conf", "spindle.sink.kafka.transactional=false")
 	appID := sub.AppID()
 	t.Cleanup(func() { killApp(t, c, appID) })
 	execs := waitExecutors(t, c, appID, 2, 30*time.Second)

@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -27,7 +29,8 @@ func TestMain(m *testing.M) {
 }
 
 // runHelper: "hog:N" allocates and touches N MiB then idles; "env" prints
-// the container environment then idles.
+// the container environment then idles; "ignoreterm" ignores SIGTERM, so
+// that only its NM's SIGKILL stops it, then idles.
 func runHelper(mode string) {
 	switch {
 	case strings.HasPrefix(mode, "hog:"):
@@ -43,6 +46,10 @@ func runHelper(mode string) {
 		for _, k := range []string{"CONTAINER_ID", "APPLICATION_ID", "GOMEMLIMIT", "NM_ADDRESS"} {
 			fmt.Printf("%s=%s\n", k, os.Getenv(k))
 		}
+		time.Sleep(time.Hour)
+	case mode == "ignoreterm":
+		signal.Ignore(syscall.SIGTERM)
+		fmt.Println("ready")
 		time.Sleep(time.Hour)
 	default:
 		fmt.Fprintln(os.Stderr, "unknown helper mode", mode)

@@ -25,11 +25,7 @@ func TestRMRestartKeepsApplicationsRunning(t *testing.T) {
 	c.WaitState(appID, pb.ApplicationState_APPLICATION_STATE_RUNNING, 20*time.Second)
 	before := waitExecutors(t, c, appID, 2, 20*time.Second)
 
-	c.RM.Kill()
-	c.RM.Restart("--conf", "yarn.resourcemanager.address="+c.RMAddr.Client,
-		"--conf", "yarn.resourcemanager.resource-tracker.address="+c.RMAddr.Tracker,
-		"--conf", "yarn.resourcemanager.webapp.address="+c.RMAddr.Web)
-	c.WaitForNodes(2)
+	c.RestartRM()
 	r := c.Report(appID)
 	if r.GetState() != pb.ApplicationState_APPLICATION_STATE_RUNNING {
 		t.Fatalf("after the restart the app is %v (%s), want RUNNING", r.GetState(), r.GetDiagnostics())

@@ -56,7 +56,8 @@ func TestAMCallsNeedTheAttemptToken(t *testing.T) {
 }
 
 // TestClientSecretGuardsSubmitAndKill: with spindle.client.secret-file set
-// on the RM, submit and kill without the secret are refused; with it they work.
+// on the RM, submit, kill and ending a supervision without the secret are
+// refused; with it they work.
 func TestClientSecretGuardsSubmitAndKill(t *testing.T) {
 	secretFile := filepath.Join(t.TempDir(), "client-secret")
 	if err := os.WriteFile(secretFile, []byte("0123456789abcdef-client-secret"), 0o600); err != nil {
@@ -69,11 +70,16 @@ func TestClientSecretGuardsSubmitAndKill(t *testing.T) {
 		t.Fatalf("submit without the secret: %v\n%s", err, refused.Output())
 	}
 	sub := c.Submit("--num-executors", "1", "--executor-memory", "128m", "--driver-memory", "128m", "--conf", "spindle.client.secret-file="+secretFile,
-		"--conf", "spindle.driver.mode=process", job, "--until-file", filepath.Join(t.TempDir(), "never"))
+		"--supervise", "--conf", "spindle.driver.mode=process", job, "--until-file", filepath.Join(t.TempDir(), "never"))
 	appID := sub.AppID()
 	c.WaitState(appID, pb.ApplicationState_APPLICATION_STATE_RUNNING, 20*time.Second)
 	if out, err := runSpindle(t, "application", append([]string{"-kill", appID}, c.ConfArgs()...)...); err == nil || !strings.Contains(out, "requires the client secret") {
 		t.Fatalf("kill without the secret: %v\n%s", err, out)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := c.Client().StopSupervision(ctx, &pb.StopSupervisionRequest{ApplicationId: appID}); status.Code(err) != codes.Unauthenticated {
+		t.Fatalf("StopSupervision without the secret: %v, want Unauthenticated", err)
 	}
 	if r := c.Report(appID); r.GetState() != pb.ApplicationState_APPLICATION_STATE_RUNNING {
 		t.Fatalf("refused kill changed the app to %v", r.GetState())

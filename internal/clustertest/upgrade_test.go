@@ -26,9 +26,13 @@ import (
 )
 
 // TestUpgradeScript runs scripts/spindle-upgrade.sh against a running
-// retail application: the application finishes gracefully at the marker,
-// the marker is cleaned up, a new build of the job is submitted with the
-// same arguments, and it resumes from the checkpoint: every transaction,
+// retail application submitted through a conf dir (SPINDLE_CONF_DIR, with
+// spindle.tmp.dir set, as spindle dev's is) with the default staging dir
+// and checkpoint: the script stops it through spindle application -stop,
+// which finds the checkpoint from the application's staged launch spec; the
+// application finishes gracefully at the marker, no marker is left to stop
+// the next one, a new build of the job is submitted with the same
+// arguments, and it resumes from the checkpoint: every transaction,
 // including those produced while no application ran, reaches the sink
 // exactly once, and the revenue state carries on.
 func TestUpgradeScript(t *testing.T) {
@@ -37,7 +41,10 @@ func TestUpgradeScript(t *testing.T) {
 	b := kafkatest.Start(t, map[string]int32{"txns": 2})
 	c := testutil.StartCluster(t, testutil.ClusterConfig{NodeManagers: 2})
 	dir := t.TempDir()
-	ckpt := filepath.Join(dir, "checkpoint")
+	confDir, tmpDir := c.ClientConfDir()
+	confEnv := []string{"SPINDLE_CONF_DIR=" + confDir}
+	// spindle submit's default for a job that names no checkpoint dir.
+	ckpt := filepath.Join(tmpDir, "checkpoints", "retail-upgrade")
 
 	v1 := testutil.Binary(t, "./examples/retail", "retail")
 	// The new build: the same job with a version stamped in, so its bytes
@@ -54,15 +61,12 @@ func TestUpgradeScript(t *testing.T) {
 
 	submitArgs := func(job string) []string {
 		return []string{
-			"--master", "spindle://" + c.RMAddr.Client,
 			"--name", "retail-upgrade", "--num-executors", "2", "--executor-memory", "128m", "--driver-memory", "128m",
 			"--files", filepath.Join(root, "examples", "retail", "regions.csv"),
-			"--conf", "spark.yarn.stagingDir=file://" + c.Dir + "/staging",
 			"--conf", "spindle.kafka.bootstrap.servers=" + strings.Join(b.Addrs(), ","),
 			"--conf", "spindle.kafka.topics=txns",
 			"--conf", "spindle.kafka.auto.offset.reset=earliest",
 			"--conf", "spindle.streaming.batchDuration=300ms",
-			"--conf", "spindle.checkpoint.dir=file://" + ckpt,
 			"--conf", "spindle.sink.path=file://" + dir + "/out",
 			"--conf", "spindle.streaming.shutdownMarker.pollInterval=100ms",
 			"--conf", "spark.locality.wait=10ms",
@@ -97,14 +101,15 @@ func TestUpgradeScript(t *testing.T) {
 	}
 
 	produce(1, 100)
-	sub1 := c.Submit(submitArgs(v1)...)
+	sub1 := c.SubmitWith(confEnv, submitArgs(v1)...)
 	app1 := sub1.AppID()
 	waitSink(100)
 	t.Logf("old build %s running, 100 transactions in the sink", app1)
 
 	script := exec.Command("bash", filepath.Join(root, "scripts", "spindle-upgrade.sh"),
-		"--spindle", testutil.SpindleBinary(t), "--poll", "0.2", "--timeout", "60", app1, "--")
+		"--spindle", testutil.SpindleBinary(t), "--timeout", "60", app1, "--")
 	script.Args = append(script.Args, submitArgs(v2)...)
+	script.Env = append(os.Environ(), confEnv...)
 	var out syncBuffer
 	script.Stdout, script.Stderr = &out, &out
 	if err := script.Start(); err != nil {
@@ -144,13 +149,14 @@ func TestUpgradeScript(t *testing.T) {
 	if app2 == app1 {
 		t.Fatalf("the new submission reused %s", app1)
 	}
-	for _, f := range []string{"_shutdown", "_shutdown.COMPLETED"} {
-		if _, err := os.Stat(filepath.Join(ckpt, f)); !os.IsNotExist(err) {
-			t.Errorf("%s left in the checkpoint dir (%v): the new application would stop at once or keep a stale record", f, err)
-		}
+	if _, err := os.Stat(filepath.Join(ckpt, "_shutdown")); !os.IsNotExist(err) {
+		t.Errorf("_shutdown left in the checkpoint dir (%v): the new application would stop at once", err)
+	}
+	if _, err := os.Stat(filepath.Join(ckpt, "_shutdown.COMPLETED")); err != nil {
+		t.Errorf("no _shutdown.COMPLETED: the old application's graceful stop was not recorded: %v", err)
 	}
 	c.WaitState(app2, pb.ApplicationState_APPLICATION_STATE_RUNNING, 30*time.Second)
-	if got, want := stagedJobSHA(t, c, app2), sha256File(t, v2); got != want {
+	if got, want := stagedJobSHA(t, filepath.Join(tmpDir, "staging"), app2), sha256File(t, v2); got != want {
 		t.Fatalf("the new application runs a job with SHA-256 %s, want the new build's %s", got, want)
 	}
 
@@ -208,14 +214,14 @@ func sha256File(t *testing.T, path string) string {
 }
 
 // stagedJobSHA reads the SHA-256 of the job an application was submitted
-// with from its staged launch spec.
-func stagedJobSHA(t *testing.T, c *testutil.Cluster, appID string) string {
+// with from its launch spec staged under stagingDir.
+func stagedJobSHA(t *testing.T, stagingDir, appID string) string {
 	t.Helper()
-	files, _ := filepath.Glob(filepath.Join(c.Dir, "staging", ".sparkStaging", appID, "*", launch.SpecFile))
-	more, _ := filepath.Glob(filepath.Join(c.Dir, "staging", ".sparkStaging", appID, launch.SpecFile))
+	files, _ := filepath.Glob(filepath.Join(stagingDir, ".sparkStaging", appID, "*", launch.SpecFile))
+	more, _ := filepath.Glob(filepath.Join(stagingDir, ".sparkStaging", appID, launch.SpecFile))
 	files = append(files, more...)
 	if len(files) == 0 {
-		t.Fatalf("no staged %s of %s under %s", launch.SpecFile, appID, filepath.Join(c.Dir, "staging"))
+		t.Fatalf("no staged %s of %s under %s", launch.SpecFile, appID, stagingDir)
 	}
 	raw, err := os.ReadFile(files[0])
 	if err != nil {

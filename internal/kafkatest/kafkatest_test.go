@@ -106,3 +106,54 @@ func TestSASLPlain(t *testing.T) {
 		t.Fatalf("client with a wrong password fetched metadata")
 	}
 }
+
+// TestReadIsolated: records of a committed transaction are read at both
+// isolation levels, those of an aborted one only read_uncommitted, and the
+// commit and abort markers at the ends of the partition do not stall
+// either read.
+func TestReadIsolated(t *testing.T) {
+	b := Start(t, map[string]int32{"txn": 2})
+	b.Produce(t, "txn", 0, 2, kv)
+	cfg := b.SaramaConfig()
+	cfg.Producer.Idempotent = true
+	cfg.Net.MaxOpenRequests = 1
+	cfg.Producer.Transaction.ID = "kafkatest-txn"
+	p, err := sarama.NewSyncProducer(b.Addrs(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	write := func(value string, commit bool) {
+		t.Helper()
+		if err := p.BeginTxn(); err != nil {
+			t.Fatal(err)
+		}
+		for part := range int32(2) {
+			if _, _, err := p.SendMessage(&sarama.ProducerMessage{Topic: "txn", Partition: part, Value: sarama.StringEncoder(value)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		end := p.CommitTxn
+		if !commit {
+			end = p.AbortTxn
+		}
+		if err := end(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("committed", true)
+	write("aborted", false)
+	values := func(ms []Message) string {
+		var out []string
+		for _, m := range ms {
+			out = append(out, fmt.Sprintf("%d:%s", m.Partition, m.Value))
+		}
+		return fmt.Sprint(out)
+	}
+	if got, want := values(b.ReadCommitted(t, "txn")), "[0:v0 0:v1 0:committed 1:committed]"; got != want {
+		t.Fatalf("read_committed: %s, want %s", got, want)
+	}
+	if got, want := values(b.ReadUncommitted(t, "txn")), "[0:v0 0:v1 0:committed 0:aborted 1:committed 1:aborted]"; got != want {
+		t.Fatalf("read_uncommitted: %s, want %s", got, want)
+	}
+}

@@ -65,6 +65,17 @@ func (b *Broker) ReadPartition(tb testing.TB, topic string, partition int32) []M
 // partition, each in offset order.
 func (b *Broker) ReadAll(tb testing.TB, topic string) []Message {
 	tb.Helper()
+	var out []Message
+	for _, p := range b.partitions(tb, topic) {
+		out = append(out, b.ReadPartition(tb, topic, p)...)
+	}
+	return out
+}
+
+// partitions lists topic's partitions in order, as the brokers know them
+// now.
+func (b *Broker) partitions(tb testing.TB, topic string) []int32 {
+	tb.Helper()
 	client := b.Client(tb)
 	if err := client.RefreshMetadata(topic); err != nil {
 		tb.Fatalf("kafkatest: refresh metadata of %q: %v", topic, err)
@@ -75,11 +86,7 @@ func (b *Broker) ReadAll(tb testing.TB, topic string) []Message {
 	}
 	parts = slices.Clone(parts)
 	slices.Sort(parts)
-	var out []Message
-	for _, p := range parts {
-		out = append(out, b.ReadPartition(tb, topic, p)...)
-	}
-	return out
+	return parts
 }
 
 func toMessage(m *sarama.ConsumerMessage) Message {

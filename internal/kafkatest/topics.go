@@ -19,15 +19,7 @@ func (b *Broker) CreateTopic(tb testing.TB, topic string, partitions int32) {
 // request, as an operator's admin tool would.
 func (b *Broker) AddPartitions(tb testing.TB, topic string, total int32) {
 	tb.Helper()
-	cfg := b.SaramaConfig()
-	// The admin finds the controller through a full metadata request.
-	cfg.Metadata.Full = true
-	admin, err := sarama.NewClusterAdmin(b.Addrs(), cfg)
-	if err != nil {
-		tb.Fatalf("kafkatest: new cluster admin: %v", err)
-	}
-	defer admin.Close()
-	if err := admin.CreatePartitions(topic, total, nil, false); err != nil {
+	if err := b.Admin(tb).CreatePartitions(topic, total, nil, false); err != nil {
 		tb.Fatalf("kafkatest: grow topic %q to %d partitions: %v", topic, total, err)
 	}
 	// The helpers' own client must see the new partitions before producing
@@ -73,4 +65,19 @@ func (b *Broker) Offsets(tb testing.TB, topic string, partition int32) (earliest
 		tb.Fatalf("kafkatest: latest offset of %s-%d: %v", topic, partition, err)
 	}
 	return earliest, latest
+}
+
+// Admin returns a cluster admin on the cluster, as operators' tools use
+// it (kafka-consumer-groups, kafka-topics), closed at test end.
+func (b *Broker) Admin(tb testing.TB) sarama.ClusterAdmin {
+	tb.Helper()
+	cfg := b.SaramaConfig()
+	// The admin finds the controller through a full metadata request.
+	cfg.Metadata.Full = true
+	admin, err := sarama.NewClusterAdmin(b.Addrs(), cfg)
+	if err != nil {
+		tb.Fatalf("kafkatest: new cluster admin: %v", err)
+	}
+	tb.Cleanup(func() { _ = admin.Close() })
+	return admin
 }

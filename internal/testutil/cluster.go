@@ -157,6 +157,22 @@ func (c *Cluster) host(name string) (*netns.Host, string) {
 	return h, h.IP.String()
 }
 
+// RestartRM SIGKILLs the RM and starts it again on the same addresses,
+// with extraConf (KEY=VALUE) added, and waits for every NM to be RUNNING
+// in it again.
+func (c *Cluster) RestartRM(extraConf ...string) {
+	c.tb.Helper()
+	c.RM.Kill()
+	args := []string{"--conf", "yarn.resourcemanager.address=" + c.RMAddr.Client,
+		"--conf", "yarn.resourcemanager.resource-tracker.address=" + c.RMAddr.Tracker,
+		"--conf", "yarn.resourcemanager.webapp.address=" + c.RMAddr.Web}
+	for _, kv := range extraConf {
+		args = append(args, "--conf", kv)
+	}
+	c.RM.Restart(args...)
+	c.WaitForNodes(len(c.NMs))
+}
+
 // NodeID returns the node id of NM i, from its ready file.
 func (c *Cluster) NodeID(i int) string {
 	var a NMAddresses
@@ -167,6 +183,30 @@ func (c *Cluster) NodeID(i int) string {
 // ConfArgs are --conf flags that point a client command at this cluster.
 func (c *Cluster) ConfArgs() []string {
 	return []string{"--conf", "yarn.resourcemanager.address=" + c.RMAddr.Client, "--conf", "spindle.tmp.dir=" + filepath.Join(c.Dir, "client")}
+}
+
+// ClientConfDir writes a conf dir that points spindle's client commands at
+// c, as spindle dev's does: yarn-site.xml names the RM, spindle-site.xml
+// sets spindle.tmp.dir to tmpDir under c.Dir, where staging, default
+// checkpoints and output go. Give it as SPINDLE_CONF_DIR or --conf-dir.
+func (c *Cluster) ClientConfDir() (confDir, tmpDir string) {
+	c.tb.Helper()
+	confDir, tmpDir = filepath.Join(c.Dir, "client-conf"), filepath.Join(c.Dir, "client")
+	site := func(key, value string) []byte {
+		return []byte("<?xml version=\"1.0\"?>\n<configuration>\n  <property>\n    <name>" + key + "</name>\n    <value>" + value + "</value>\n  </property>\n</configuration>\n")
+	}
+	if err := os.MkdirAll(confDir, 0o755); err != nil {
+		c.tb.Fatal(err)
+	}
+	for name, body := range map[string][]byte{
+		"yarn-site.xml":    site("yarn.resourcemanager.address", c.RMAddr.Client),
+		"spindle-site.xml": site("spindle.tmp.dir", tmpDir),
+	} {
+		if err := os.WriteFile(filepath.Join(confDir, name), body, 0o644); err != nil {
+			c.tb.Fatal(err)
+		}
+	}
+	return confDir, tmpDir
 }
 
 // Client dials the RM's ApplicationClient service.

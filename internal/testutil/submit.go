@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"os/exec"
 	"regexp"
 	"sync"
@@ -34,8 +35,16 @@ func (w lockedWriter) Write(p []byte) (int, error) {
 // Submit runs `spindle submit --master spindle://<rm> args…` against c.
 func (c *Cluster) Submit(args ...string) *Submission {
 	c.tb.Helper()
-	full := append([]string{"submit", "--master", "spindle://" + c.RMAddr.Client, "--conf", "spark.yarn.stagingDir=file://" + c.Dir + "/staging"}, args...)
-	s := &Submission{tb: c.tb, cmd: exec.Command(SpindleBinary(c.tb), full...), done: make(chan struct{})}
+	return c.SubmitWith(nil, append([]string{"--master", "spindle://" + c.RMAddr.Client, "--conf", "spark.yarn.stagingDir=file://" + c.Dir + "/staging"}, args...)...)
+}
+
+// SubmitWith runs `spindle submit args…` as given, with env (KEY=VALUE)
+// added to its environment: a test that points it at c through a conf dir
+// (SPINDLE_CONF_DIR) uses it.
+func (c *Cluster) SubmitWith(env []string, args ...string) *Submission {
+	c.tb.Helper()
+	s := &Submission{tb: c.tb, cmd: exec.Command(SpindleBinary(c.tb), append([]string{"submit"}, args...)...), done: make(chan struct{})}
+	s.cmd.Env = append(os.Environ(), env...)
 	s.cmd.Stdout, s.cmd.Stderr = lockedWriter{s}, lockedWriter{s}
 	if err := s.cmd.Start(); err != nil {
 		c.tb.Fatalf("spindle submit: %v", err)

@@ -54,21 +54,24 @@ func Start(ctx context.Context, spec Spec, logger *zap.Logger) (*Process, error)
 		return nil, fail("output", err)
 	}
 
-	cmd := &exec.Cmd{
-		Path:        path,
-		Args:        append([]string(nil), spec.Command...),
-		Dir:         spec.WorkDir,
-		Env:         env,
-		Stdout:      out.stdout,
-		Stderr:      out.stderr,
-		SysProcAttr: sysProcAttr(),
-		WaitDelay:   outputWaitDelay,
+	newCmd := func() *exec.Cmd {
+		return &exec.Cmd{
+			Path:        path,
+			Args:        append([]string(nil), spec.Command...),
+			Dir:         spec.WorkDir,
+			Env:         env,
+			Stdout:      out.stdout,
+			Stderr:      out.stderr,
+			SysProcAttr: sysProcAttr(),
+			WaitDelay:   outputWaitDelay,
+		}
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, fail("context", err)
 	}
 	startedAt := time.Now()
-	if err := cmd.Start(); err != nil {
+	cmd, err := startCmd(ctx, newCmd)
+	if err != nil {
 		return nil, fail("exec", err)
 	}
 	started = true

@@ -49,29 +49,32 @@ func (s *Scheduler) release(c *container) {
 	r := c.alloc.Resource
 	n, a := c.node, c.app
 	n.used = n.used.Sub(r)
-	a.used = a.used.Sub(r)
-	a.queue.used = a.queue.used.Sub(r)
 	s.used = s.used.Sub(r)
-
-	last := len(n.containers) - 1
-	moved := n.containers[last]
-	n.containers[c.nodeIdx] = moved
-	moved.nodeIdx = c.nodeIdx
-	n.containers[last] = nil
-	n.containers = n.containers[:last]
-
-	last = len(a.containers) - 1
-	moved = a.containers[last]
-	a.containers[c.appIdx] = moved
-	moved.appIdx = c.appIdx
-	a.containers[last] = nil
-	a.containers = a.containers[:last]
+	if a != nil {
+		a.used = a.used.Sub(r)
+		a.queue.used = a.queue.used.Sub(r)
+		a.removeContainer(c)
+	} else {
+		// Held (see Hold): it counts against its node only.
+		s.held = s.held.Sub(r)
+	}
+	n.removeContainer(c)
 
 	delete(s.containers, c.alloc.ContainerID)
 	*c = container{}
 	if len(s.spare) < maxSpare {
 		s.spare = append(s.spare, c)
 	}
+}
+
+// removeContainer takes c out of a's containers.
+func (a *app) removeContainer(c *container) {
+	last := len(a.containers) - 1
+	moved := a.containers[last]
+	a.containers[c.appIdx] = moved
+	moved.appIdx = c.appIdx
+	a.containers[last] = nil
+	a.containers = a.containers[:last]
 }
 
 // maxSpare bounds the released container records kept for reuse, so that a
@@ -112,8 +115,7 @@ func (s *Scheduler) place(a *app, r *request, n *node) (Allocation, bool) {
 	res := r.capability
 	c.alloc = Allocation{ContainerID: id, AttemptID: a.id, NodeID: n.id, Resource: res, Priority: r.priority}
 	c.node, c.app = n, a
-	c.nodeIdx = len(n.containers)
-	n.containers = append(n.containers, c)
+	n.addContainer(c)
 	c.appIdx = len(a.containers)
 	a.containers = append(a.containers, c)
 	s.containers[id] = c

@@ -173,8 +173,17 @@ func invariantError(s *Scheduler) error {
 	if napps != len(s.apps) {
 		return fmt.Errorf("%d attempts in queues, %d known", napps, len(s.apps))
 	}
-	if qused != s.used || pending != s.pending {
-		return fmt.Errorf("cluster used %s pending %d, queues sum to %s and %d", s.used, s.pending, qused, pending)
+	var held Resource
+	for _, c := range s.containers {
+		if c.app == nil {
+			held = held.Add(c.alloc.Resource)
+		}
+	}
+	if held != s.held {
+		return fmt.Errorf("held %s, held containers sum to %s", s.held, held)
+	}
+	if qused.Add(held) != s.used || pending != s.pending {
+		return fmt.Errorf("cluster used %s pending %d, queues and held containers sum to %s and %d", s.used, s.pending, qused.Add(held), pending)
 	}
 	return nil
 }

@@ -26,6 +26,22 @@ type node struct {
 	index int
 }
 
+// addContainer files c on n (not its usage: callers count that).
+func (n *node) addContainer(c *container) {
+	c.nodeIdx = len(n.containers)
+	n.containers = append(n.containers, c)
+}
+
+// removeContainer takes c out of n's containers.
+func (n *node) removeContainer(c *container) {
+	last := len(n.containers) - 1
+	moved := n.containers[last]
+	n.containers[c.nodeIdx] = moved
+	moved.nodeIdx = c.nodeIdx
+	n.containers[last] = nil
+	n.containers = n.containers[:last]
+}
+
 func (n *node) report() NodeReport {
 	return NodeReport{ID: n.id, Total: n.total, Used: n.used, Containers: len(n.containers)}
 }
@@ -141,6 +157,7 @@ func (s *Scheduler) Nodes() []NodeReport {
 // derive from it.
 func (s *Scheduler) setClusterTotal(total Resource) {
 	s.total = total
+	s.nodeTotals = nil
 	for _, q := range s.queueList {
 		q.maxLimit = percentOf(total, q.maxCapacity)
 	}

@@ -24,8 +24,7 @@ func (s *Scheduler) Recover(a Allocation, seq int64) error {
 		return fmt.Errorf("%w: recovering %s (%v) would over-commit node %s (%v of %v used)", ErrInvalidRequest, a.ContainerID, a.Resource, a.NodeID, n.used, n.total)
 	}
 	c := &container{alloc: a, node: n, app: app}
-	c.nodeIdx = len(n.containers)
-	n.containers = append(n.containers, c)
+	n.addContainer(c)
 	c.appIdx = len(app.containers)
 	app.containers = append(app.containers, c)
 	s.containers[a.ContainerID] = c

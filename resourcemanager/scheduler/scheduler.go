@@ -31,6 +31,12 @@ type Scheduler struct {
 	spare []*container
 
 	total, used Resource
+	// held is the part of used in containers held for their NodeManager
+	// to stop (see Hold); it counts against no queue.
+	held Resource
+	// nodeTotals caches the nodes' distinct capacities (see
+	// distinctTotals); nil when a node changed.
+	nodeTotals []Resource
 	// pending is the number of containers asked for by all applications.
 	pending int64
 	// tick identifies the current scheduling opportunity (a NodeUpdate or a

@@ -55,6 +55,11 @@ func configFromApp(a conf.AppConf, readFiles bool) (Config, error) {
 	if a.IsSet(conf.KeyKafkaGroupID) {
 		cfg.GroupID = strings.TrimSpace(a.String(conf.KeyKafkaGroupID))
 	}
+	membership, err := membershipFromApp(a)
+	if err != nil {
+		return Config{}, err
+	}
+	cfg.Membership = membership
 
 	sc := newSaramaConfig()
 	sc.ClientID = strings.TrimSpace(a.String(conf.KeyKafkaClientID))
@@ -95,7 +100,8 @@ func setKeys(a conf.AppConf, keys ...string) []string {
 	return out
 }
 
-// applySecurity turns security.protocol and the sasl.* and ssl.* keys into
+// applySecurity turns security.protocol and the sasl.* and ssl.* keys,
+// with the librdkafka-style names or the Java client's (javakeys.go), into
 // sarama settings. Settings the protocol would ignore are errors, so a
 // credential is never silently left unused.
 func applySecurity(sc *sarama.Config, a conf.AppConf, readFiles bool) error {
@@ -104,6 +110,18 @@ func applySecurity(sc *sarama.Config, a conf.AppConf, readFiles bool) error {
 	useTLS := protocol == conf.KafkaSSL || protocol == conf.KafkaSASLSSL
 	saslKeys := setKeys(a, conf.KeyKafkaSASLMechanism, conf.KeyKafkaSASLUsername, conf.KeyKafkaSASLPassword)
 	sslKeys := setKeys(a, conf.KeyKafkaSSLCALocation, conf.KeyKafkaSSLCertLocation, conf.KeyKafkaSSLKeyLocation)
+	// Not trimmed: a password may end in a space.
+	sc.Net.SASL.User = strings.TrimSpace(a.String(conf.KeyKafkaSASLUsername))
+	sc.Net.SASL.Password = a.String(conf.KeyKafkaSASLPassword)
+	var mechanism string
+	if a.IsSet(conf.KeyKafkaSASLMechanism) {
+		mechanism = strings.ToUpper(a.String(conf.KeyKafkaSASLMechanism))
+	}
+	caPath, certPath, keyPath := strings.TrimSpace(a.String(conf.KeyKafkaSSLCALocation)), strings.TrimSpace(a.String(conf.KeyKafkaSSLCertLocation)), strings.TrimSpace(a.String(conf.KeyKafkaSSLKeyLocation))
+	java := javaKeysFrom(a)
+	if err := java.apply(sc, security{&mechanism, &caPath, &certPath, &keyPath, &saslKeys, &sslKeys}, readFiles); err != nil {
+		return err
+	}
 	if !useSASL && len(saslKeys) > 0 {
 		return fmt.Errorf("%w: %s is set but %s is %s", ErrInvalidConfig, saslKeys[0], conf.KeyKafkaSecurityProtocol, protocol)
 	}
@@ -111,7 +129,9 @@ func applySecurity(sc *sarama.Config, a conf.AppConf, readFiles bool) error {
 		return fmt.Errorf("%w: %s is set but %s is %s", ErrInvalidConfig, sslKeys[0], conf.KeyKafkaSecurityProtocol, protocol)
 	}
 	if useSASL {
-		mechanism := strings.ToUpper(a.String(conf.KeyKafkaSASLMechanism))
+		if mechanism == "" {
+			mechanism = strings.ToUpper(a.String(conf.KeyKafkaSASLMechanism))
+		}
 		sc.Net.SASL.Enable = true
 		sc.Net.SASL.Handshake = true
 		sc.Net.SASL.Mechanism = sarama.SASLMechanism(mechanism)
@@ -121,25 +141,22 @@ func applySecurity(sc *sarama.Config, a conf.AppConf, readFiles bool) error {
 		case sarama.SASLTypeSCRAMSHA512:
 			sc.Net.SASL.SCRAMClientGeneratorFunc = newSCRAMSHA512
 		}
-		// Not trimmed: a password may end in a space.
-		sc.Net.SASL.User = strings.TrimSpace(a.String(conf.KeyKafkaSASLUsername))
-		sc.Net.SASL.Password = a.String(conf.KeyKafkaSASLPassword)
 		if sc.Net.SASL.User == "" || sc.Net.SASL.Password == "" {
-			return fmt.Errorf("%w: %s and %s are required with %s %s", ErrInvalidConfig, conf.KeyKafkaSASLUsername, conf.KeyKafkaSASLPassword, conf.KeyKafkaSecurityProtocol, protocol)
+			return fmt.Errorf("%w: %s and %s (or %s) are required with %s %s", ErrInvalidConfig, conf.KeyKafkaSASLUsername, conf.KeyKafkaSASLPassword, conf.KeyKafkaSASLJAASConfig, conf.KeyKafkaSecurityProtocol, protocol)
 		}
 	}
 	if useTLS {
-		caPath, certPath, keyPath := a.String(conf.KeyKafkaSSLCALocation), a.String(conf.KeyKafkaSSLCertLocation), a.String(conf.KeyKafkaSSLKeyLocation)
 		if (certPath == "") != (keyPath == "") {
 			return fmt.Errorf("%w: %s and %s must be set together", ErrInvalidConfig, conf.KeyKafkaSSLCertLocation, conf.KeyKafkaSSLKeyLocation)
 		}
 		sc.Net.TLS.Enable = true
 		if readFiles {
-			tc, err := tlsConfig(strings.TrimSpace(caPath), strings.TrimSpace(certPath), strings.TrimSpace(keyPath))
+			tc, err := tlsConfig(caPath, certPath, keyPath)
 			if err != nil {
 				return err
 			}
 			sc.Net.TLS.Config = tc
+			java.finish(sc)
 		}
 	}
 	return nil

@@ -50,11 +50,15 @@ type Config struct {
 	// is made to return consumer errors, which reading relies on.
 	ClientConfig *sarama.Config
 	// GroupID is the consumer group a GroupCommitter commits processed
-	// offsets to, so that lag monitors see the stream's progress; reading
-	// never joins the group. Planner and Reader ignore it
+	// offsets to, so that lag monitors see the stream's progress; the
+	// group never decides what is read. Planner and Reader ignore it
 	// (spindle.kafka.group.id; ConfigFromApp defaults it to
 	// spindle-<spark.app.name>).
 	GroupID string
+	// Membership says whether and how the GroupCommitter keeps the driver
+	// a member of the group (spindle.kafka.group.join and the group keys
+	// of groupkeys.go).
+	Membership Membership
 	// Logger receives out-of-range and planning logs; nil logs nothing.
 	Logger *zap.Logger
 }
@@ -65,6 +69,7 @@ func DefaultConfig() Config {
 	return Config{
 		MinRatePerPartition: 1,
 		AutoOffsetReset:     ResetLatest,
+		Membership:          DefaultMembership(),
 	}
 }
 

@@ -12,6 +12,11 @@
 // The Reader fetches one range, [From, Until), with a sarama partition
 // consumer.
 //
-// Client settings come from spindle.kafka.* keys (see ConfigFromApp), or
-// from a sarama.Config passed through as is.
+// The GroupCommitter commits each batch's offsets to the application's
+// consumer group for monitors, as the group's one static member: the
+// driver, holding every partition.
+//
+// Client settings come from spindle.kafka.* keys (see ConfigFromApp), with
+// librdkafka's names or, for security, the Java client's names that Spark
+// jobs use (javakeys.go), or from a sarama.Config passed through as is.
 package kafkasource

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -18,8 +19,10 @@ const maxNamedPartitions = 10
 
 // GroupCommitter commits the stream's progress to a Kafka consumer group,
 // so that lag monitors (Burrow, kafka-consumer-groups) see it. The stream
-// itself never joins the group and never reads these offsets back: it
-// resumes from its checkpoint. It is safe for concurrent use.
+// never reads these offsets back: it resumes from its checkpoint. With
+// Config.Membership.Join the committer also keeps the driver a static
+// member of the group, holding every partition (see Membership), and
+// commits as that member. It is safe for concurrent use.
 //
 // Commits are "simple consumer" commits: an OffsetCommit request sent
 // straight to the group's coordinator with generation -1 and an empty
@@ -33,6 +36,8 @@ type GroupCommitter struct {
 	client    sarama.Client
 	ownClient bool
 	log       *zap.Logger
+	// member is the driver's membership of the group; nil without one.
+	member *groupMember
 }
 
 // NewGroupCommitter validates cfg, which must name a group (GroupID), and
@@ -45,7 +50,15 @@ func NewGroupCommitter(cfg Config) (*GroupCommitter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("kafkasource: connect to %v: %w", cfg.Brokers, err)
 	}
-	return &GroupCommitter{group: cfg.GroupID, client: client, ownClient: true, log: cfg.logger()}, nil
+	return withMember(&GroupCommitter{group: cfg.GroupID, client: client, ownClient: true, log: cfg.logger()}, cfg), nil
+}
+
+// withMember starts c's membership of the group when cfg asks for one.
+func withMember(c *GroupCommitter, cfg Config) *GroupCommitter {
+	if cfg.Membership.Join {
+		c.member = startGroupMember(cfg)
+	}
+	return c
 }
 
 // NewGroupCommitterWithClient validates cfg and commits with an existing
@@ -58,7 +71,7 @@ func NewGroupCommitterWithClient(cfg Config, client sarama.Client) (*GroupCommit
 	if client == nil {
 		return nil, fmt.Errorf("%w: nil sarama client", ErrInvalidConfig)
 	}
-	return &GroupCommitter{group: cfg.GroupID, client: client, log: cfg.logger()}, nil
+	return withMember(&GroupCommitter{group: cfg.GroupID, client: client, log: cfg.logger()}, cfg), nil
 }
 
 func validateGroupConfig(cfg Config) error {
@@ -74,8 +87,11 @@ func validateGroupConfig(cfg Config) error {
 // Group returns the consumer group offsets are committed to.
 func (c *GroupCommitter) Group() string { return c.group }
 
-// Close releases the committer's own client.
+// Close leaves the group and releases the committer's own client.
 func (c *GroupCommitter) Close() error {
+	if c.member != nil {
+		c.member.close()
+	}
 	if !c.ownClient {
 		return nil
 	}
@@ -86,8 +102,11 @@ func (c *GroupCommitter) Close() error {
 }
 
 // CommitOffsets commits, for each partition, the next offset to read (what
-// Kafka's committed offsets mean) to the group. When the coordinator moved
-// or is loading, it finds the coordinator again and retries once. A
+// Kafka's committed offsets mean) to the group, as the driver's member
+// when it is one. It never waits for the membership: while the driver is
+// (re)joining, the group refuses the commit and the next batch commits
+// again. When the coordinator moved or is loading, it finds the
+// coordinator again and retries once. A
 // partition the broker refused (an unknown topic or partition, a group
 // that other consumers are members of, a missing ACL) makes the returned
 // error name it and wrap the broker's error; the other partitions are
@@ -98,6 +117,11 @@ func (c *GroupCommitter) CommitOffsets(ctx context.Context, next map[TopicPartit
 		if off < 0 {
 			return fmt.Errorf("%w: offset %d to commit for %s is negative", ErrInvalidRange, off, tp)
 		}
+	}
+	var before string
+	if c.member != nil {
+		c.member.ensureAssigned(slices.Collect(maps.Keys(next)))
+		before = c.member.generationKey()
 	}
 	pending := next
 	var failed, retried []commitFailure
@@ -131,7 +155,34 @@ func (c *GroupCommitter) CommitOffsets(ctx context.Context, next map[TopicPartit
 	}
 	// Those still refused by the coordinator after the retry.
 	failed = append(failed, retried...)
+	if c.member != nil && c.member.generationKey() != before {
+		// The driver joined a new generation while the commit was under
+		// way: commit what its old generation could not once more.
+		failed = c.recommit(failed)
+	}
 	return c.failureError(failed)
+}
+
+// recommit commits again, as the member's current generation, the
+// partitions refused for their generation, and returns what still failed.
+func (c *GroupCommitter) recommit(failed []commitFailure) []commitFailure {
+	again := map[TopicPartition]int64{}
+	var rest []commitFailure
+	for _, f := range failed {
+		if errors.Is(f.err, sarama.ErrIllegalGeneration) || errors.Is(f.err, sarama.ErrUnknownMemberId) || errors.Is(f.err, sarama.ErrRebalanceInProgress) {
+			again[f.tp] = f.offset
+			continue
+		}
+		rest = append(rest, f)
+	}
+	if len(again) == 0 {
+		return failed
+	}
+	retry, f, err := c.commitOnce(again)
+	if err != nil {
+		return append(rest, retry...)
+	}
+	return append(append(rest, f...), retry...)
 }
 
 // commitFailure is one partition the broker did not commit.
@@ -158,6 +209,14 @@ func (c *GroupCommitter) commitOnce(offsets map[TopicPartition]int64) (retry, fa
 		return all(err), nil, err
 	}
 	req := sarama.NewOffsetCommitRequest(c.client.Config(), c.group)
+	if c.member != nil {
+		if id, gen, instance, ok := c.member.identity(); ok {
+			req.ConsumerID, req.ConsumerGroupGeneration = id, gen
+			if req.Version >= 7 {
+				req.GroupInstanceId = instance
+			}
+		}
+	}
 	for tp, off := range offsets {
 		// Leader epoch -1: unknown, so the broker does not fence on it.
 		req.AddBlockWithLeaderEpoch(tp.Topic, tp.Partition, off, -1, sarama.ReceiveTime, "")
@@ -211,9 +270,20 @@ func (c *GroupCommitter) failureError(failed []commitFailure) error {
 		if n > maxNamedPartitions {
 			list += fmt.Sprintf(" and %d more partitions", n-maxNamedPartitions)
 		}
-		errs = append(errs, fmt.Errorf("kafkasource: commit %s to group %s: %w%s", list, c.group, same[0].err, commitHint(same[0].err)))
+		errs = append(errs, fmt.Errorf("kafkasource: commit %s to group %s: %w%s", list, c.group, same[0].err, c.hint(same[0].err)))
 	}
 	return errors.Join(errs...)
+}
+
+// hint tells the operator what to do about a refused commit. While the
+// driver is a member, or (re)joining, a commit refused for its generation
+// raced a rebalance of the driver's own, and the next batch's commit goes
+// through.
+func (c *GroupCommitter) hint(err error) string {
+	if c.member != nil && c.member.active() && (errors.Is(err, sarama.ErrUnknownMemberId) || errors.Is(err, sarama.ErrIllegalGeneration) || errors.Is(err, sarama.ErrRebalanceInProgress)) {
+		return "; the driver is joining the consumer group, and commits again with the next batch"
+	}
+	return commitHint(err)
 }
 
 // commitHint tells the operator what to do about a refused commit.

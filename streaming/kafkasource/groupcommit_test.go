@@ -15,9 +15,12 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
+// groupConfig commits to group without joining it (see
+// groupmember_test.go for the driver as a member).
 func groupConfig(b *kafkatest.Broker, group string) Config {
 	cfg := testConfig(b, ResetEarliest, "orders")
 	cfg.GroupID = group
+	cfg.Membership.Join = false
 	return cfg
 }
 

@@ -1,149 +1,80 @@
 package kafkasource
 
 import (
-	"crypto/hmac"
-	"crypto/pbkdf2"
-	"crypto/rand"
-	"crypto/sha256"
-	"crypto/sha512"
-	"encoding/base64"
-	"errors"
 	"fmt"
-	"hash"
 	"strconv"
 	"strings"
 
 	"github.com/IBM/sarama"
+	"github.com/xdg-go/scram"
 )
 
 // maxSCRAMIterations bounds the work a server can ask of the client; Kafka
 // allows at most 16384.
 const maxSCRAMIterations = 1 << 16
 
-func newSCRAMSHA256() sarama.SCRAMClient { return &scramClient{newHash: sha256.New} }
+func newSCRAMSHA256() sarama.SCRAMClient { return &scramClient{hash: scram.SHA256} }
 
-func newSCRAMSHA512() sarama.SCRAMClient { return &scramClient{newHash: sha512.New} }
+func newSCRAMSHA512() sarama.SCRAMClient { return &scramClient{hash: scram.SHA512} }
 
-// scramClient is the client side of SCRAM (RFC 5802) as Kafka uses it
-// (RFC 7677 hashes, no channel binding), for sarama.
+// scramClient is the client side of SCRAM (RFC 5802, with RFC 7677's
+// hashes) for sarama, through github.com/xdg-go/scram. Names and
+// passwords are used as given, without SASLprep, as Kafka's Java client
+// does. The server's iteration count is bounded before any key is derived.
 type scramClient struct {
-	newHash func() hash.Hash
+	hash scram.HashGeneratorFcn
+	// nonce replaces the random nonce, for tests.
+	nonce func() string
 
-	user, password, authzID string
-	nonce                   string
-	clientFirstBare         string
-	serverSignature         []byte
-	step                    int
-	done                    bool
+	conv *scram.ClientConversation
+	step int
 }
 
 // Begin starts an exchange.
 func (c *scramClient) Begin(user, password, authzID string) error {
-	var b [24]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return fmt.Errorf("scram nonce: %w", err)
+	client, err := c.hash.NewClientUnprepped(user, password, authzID)
+	if err != nil {
+		return fmt.Errorf("scram: %w", err)
 	}
-	c.user, c.password, c.authzID = user, password, authzID
-	c.nonce = base64.RawStdEncoding.EncodeToString(b[:])
-	c.step, c.done = 0, false
+	if c.nonce != nil {
+		client = client.WithNonceGenerator(c.nonce)
+	}
+	c.conv, c.step = client.NewConversation(), 0
 	return nil
 }
 
-// Step answers one server message: first the client-first message (for an
-// empty challenge), then the proof, then the check of the server signature.
+// Step answers one server message: the client-first message for the
+// empty challenge, then the proof, then the check of the server's
+// signature.
 func (c *scramClient) Step(challenge string) (string, error) {
 	c.step++
-	switch c.step {
-	case 1:
-		c.clientFirstBare = "n=" + scramEscape(c.user) + ",r=" + c.nonce
-		return c.gs2Header() + c.clientFirstBare, nil
-	case 2:
-		return c.clientFinal(challenge)
-	case 3:
-		c.done = true
-		return "", c.verifyServerFinal(challenge)
+	if e, ok := strings.CutPrefix(challenge, "e="); ok {
+		return "", fmt.Errorf("scram: the server refused: %q", e)
 	}
-	return "", errors.New("scram: exchange already finished")
+	if c.step == 2 {
+		if err := checkIterations(challenge); err != nil {
+			return "", err
+		}
+	}
+	out, err := c.conv.Step(challenge)
+	if err != nil {
+		return "", fmt.Errorf("scram: %w", err)
+	}
+	return out, nil
 }
 
 // Done reports whether the exchange is over.
-func (c *scramClient) Done() bool { return c.done }
+func (c *scramClient) Done() bool { return c.conv != nil && c.conv.Done() }
 
-func (c *scramClient) gs2Header() string {
-	if c.authzID == "" {
-		return "n,,"
-	}
-	return "n,a=" + scramEscape(c.authzID) + ","
-}
-
-func (c *scramClient) clientFinal(serverFirst string) (string, error) {
-	attrs := scramAttrs(serverFirst)
-	if e, ok := attrs["e"]; ok {
-		return "", fmt.Errorf("scram: server error %q", e)
-	}
-	nonce, salt64, iterStr := attrs["r"], attrs["s"], attrs["i"]
-	if !strings.HasPrefix(nonce, c.nonce) || len(nonce) == len(c.nonce) {
-		return "", errors.New("scram: server nonce does not extend the client nonce")
-	}
-	salt, err := base64.StdEncoding.DecodeString(salt64)
-	if err != nil || len(salt) == 0 {
-		return "", errors.New("scram: invalid salt from server")
-	}
-	iters, err := strconv.Atoi(iterStr)
-	if err != nil || iters < 1 || iters > maxSCRAMIterations {
-		return "", fmt.Errorf("scram: invalid iteration count %q from server", iterStr)
-	}
-
-	salted, err := pbkdf2.Key(c.newHash, c.password, salt, iters, c.newHash().Size())
-	if err != nil {
-		return "", fmt.Errorf("scram: derive key: %w", err)
-	}
-	clientKey := c.hmac(salted, "Client Key")
-	h := c.newHash()
-	h.Write(clientKey)
-	storedKey := h.Sum(nil)
-
-	finalNoProof := "c=" + base64.StdEncoding.EncodeToString([]byte(c.gs2Header())) + ",r=" + nonce
-	authMessage := c.clientFirstBare + "," + serverFirst + "," + finalNoProof
-	clientSig := c.hmac(storedKey, authMessage)
-	proof := make([]byte, len(clientKey))
-	for i := range clientKey {
-		proof[i] = clientKey[i] ^ clientSig[i]
-	}
-	c.serverSignature = c.hmac(c.hmac(salted, "Server Key"), authMessage)
-	return finalNoProof + ",p=" + base64.StdEncoding.EncodeToString(proof), nil
-}
-
-func (c *scramClient) verifyServerFinal(serverFinal string) error {
-	attrs := scramAttrs(serverFinal)
-	if e, ok := attrs["e"]; ok {
-		return fmt.Errorf("scram: server error %q", e)
-	}
-	sig, err := base64.StdEncoding.DecodeString(attrs["v"])
-	if err != nil || !hmac.Equal(sig, c.serverSignature) {
-		return errors.New("scram: server signature does not match")
-	}
-	return nil
-}
-
-func (c *scramClient) hmac(key []byte, msg string) []byte {
-	m := hmac.New(c.newHash, key)
-	m.Write([]byte(msg))
-	return m.Sum(nil)
-}
-
-// scramAttrs splits "k=v,k=v" into a map; values may contain '='.
-func scramAttrs(s string) map[string]string {
-	out := make(map[string]string)
-	for _, part := range strings.Split(s, ",") {
-		if k, v, ok := strings.Cut(part, "="); ok && len(k) == 1 {
-			out[k] = v
+// checkIterations refuses a server-first message that asks for more than
+// maxSCRAMIterations rounds of PBKDF2.
+func checkIterations(serverFirst string) error {
+	for _, attr := range strings.Split(serverFirst, ",") {
+		if v, ok := strings.CutPrefix(attr, "i="); ok {
+			if n, err := strconv.Atoi(v); err == nil && n > maxSCRAMIterations {
+				return fmt.Errorf("scram: the server asks for %d iterations, more than %d", n, maxSCRAMIterations)
+			}
 		}
 	}
-	return out
-}
-
-// scramEscape encodes a name as RFC 5802 requires.
-func scramEscape(s string) string {
-	return strings.NewReplacer("=", "=3D", ",", "=2C").Replace(s)
+	return nil
 }

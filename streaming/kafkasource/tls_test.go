@@ -16,13 +16,17 @@ import (
 	"time"
 )
 
-// testPKI is a CA with one server certificate for 127.0.0.1 and one client
-// certificate, written as PEM files.
+// testPKI is a CA with one server certificate for 127.0.0.1, one for
+// another host name only, and one client certificate, written as PEM
+// files.
 type testPKI struct {
 	caFile, certFile, keyFile string
 	server                    *tls.Config
-	caPool                    *x509.CertPool
-	clientCert                tls.Certificate
+	// serverOtherName serves a certificate that names broker.invalid, not
+	// 127.0.0.1.
+	serverOtherName *tls.Config
+	caPool          *x509.CertPool
+	clientCert      tls.Certificate
 }
 
 func newTestPKI(t *testing.T) testPKI {
@@ -49,7 +53,7 @@ func newTestPKI(t *testing.T) testPKI {
 	if err != nil {
 		t.Fatal(err)
 	}
-	leaf := func(serial int64, usage x509.ExtKeyUsage) (tls.Certificate, []byte, []byte) {
+	leaf := func(serial int64, usage x509.ExtKeyUsage, ips ...net.IP) (tls.Certificate, []byte, []byte) {
 		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 		if err != nil {
 			t.Fatal(err)
@@ -61,7 +65,10 @@ func newTestPKI(t *testing.T) testPKI {
 			NotAfter:     time.Now().Add(time.Hour),
 			KeyUsage:     x509.KeyUsageDigitalSignature,
 			ExtKeyUsage:  []x509.ExtKeyUsage{usage},
-			IPAddresses:  []net.IP{net.ParseIP("127.0.0.1")},
+			IPAddresses:  ips,
+		}
+		if len(ips) == 0 {
+			tmpl.Subject.CommonName, tmpl.DNSNames = "broker.invalid", []string{"broker.invalid"}
 		}
 		der, err := x509.CreateCertificate(rand.Reader, tmpl, caCert, &key.PublicKey, caKey)
 		if err != nil {
@@ -79,8 +86,10 @@ func newTestPKI(t *testing.T) testPKI {
 		}
 		return pair, certPEM, keyPEM
 	}
-	serverPair, _, _ := leaf(2, x509.ExtKeyUsageServerAuth)
-	clientPair, clientCertPEM, clientKeyPEM := leaf(3, x509.ExtKeyUsageClientAuth)
+	localhost := net.ParseIP("127.0.0.1")
+	serverPair, _, _ := leaf(2, x509.ExtKeyUsageServerAuth, localhost)
+	otherPair, _, _ := leaf(4, x509.ExtKeyUsageServerAuth)
+	clientPair, clientCertPEM, clientKeyPEM := leaf(3, x509.ExtKeyUsageClientAuth, localhost)
 
 	pool := x509.NewCertPool()
 	pool.AddCert(caCert)
@@ -96,6 +105,7 @@ func newTestPKI(t *testing.T) testPKI {
 			ClientCAs:    pool,
 			MinVersion:   tls.VersionTLS12,
 		},
+		serverOtherName: &tls.Config{Certificates: []tls.Certificate{otherPair}, MinVersion: tls.VersionTLS12},
 	}
 	for file, data := range map[string][]byte{
 		p.caFile:   pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}),

@@ -34,15 +34,32 @@ type Config struct {
 	Kafka KafkaConfig
 }
 
+// Values of spindle.sink.kafka.partitioner: how the Kafka sink places a
+// message that has a key.
+const (
+	// PartitionerMurmur2 places a keyed message where Java's Kafka
+	// producer (DefaultPartitioner, BuiltInPartitioner) puts the same key:
+	// toPositive(murmur2(key)) % partitions. Joins with topics that Java
+	// services write by key need it. The default.
+	PartitionerMurmur2 = "murmur2"
+	// PartitionerFNV1a places a keyed message as sarama's hash
+	// partitioner does (FNV-1a, absolute value of the signed remainder),
+	// as Spindle's Kafka sink did before murmur2 became the default: for
+	// topics already written that way.
+	PartitionerFNV1a = "fnv1a"
+)
+
 // kafkaKeys are the keys that only the Kafka sink reads.
-var kafkaKeys = []string{conf.KeySinkKafkaTopic, conf.KeySinkKafkaDeadLetterTopic, conf.KeySinkKafkaBootstrap}
+var kafkaKeys = []string{conf.KeySinkKafkaTopic, conf.KeySinkKafkaDeadLetterTopic, conf.KeySinkKafkaBootstrap,
+	conf.KeySinkKafkaPartitioner, conf.KeySinkKafkaTransactional, conf.KeySinkKafkaTxnIDPrefix, conf.KeySinkKafkaTxnTimeout}
 
 // ConfigFromApp reads the sink's keys from an application's configuration,
 // checked and parsed at submit: spindle.sink.kind and, for the file sink,
 // spindle.sink.path (required); for the Kafka sink,
 // spindle.sink.kafka.topic (required), spindle.sink.kafka.deadLetterTopic
-// (default <topic>-deadletter) and spindle.sink.kafka.bootstrap.servers
-// (default spindle.kafka.bootstrap.servers). A spindle.sink.kafka.* key
+// (default <topic>-deadletter), spindle.sink.kafka.bootstrap.servers
+// (default spindle.kafka.bootstrap.servers), spindle.sink.kafka.partitioner
+// and the transaction keys (see transactionsFromApp). A spindle.sink.kafka.* key
 // with the file sink is an error naming it. The Kafka client's security
 // and other settings are the source's spindle.kafka.* ones: the caller
 // sets Kafka.ClientConfig (and Kafka.Logger).
@@ -87,5 +104,10 @@ func ConfigFromApp(a conf.AppConf) (Config, error) {
 	default:
 		return Config{}, fmt.Errorf("%w: %s is required with %s=%s (or %s, which it defaults to)", ErrInvalidConfig, conf.KeySinkKafkaBootstrap, conf.KeySinkKind, KindKafka, conf.KeyKafkaBootstrapServers)
 	}
+	k.Partitioner = strings.ToLower(a.String(conf.KeySinkKafkaPartitioner))
+	if _, err := partitionerFor(k.Partitioner); err != nil {
+		return Config{}, err
+	}
+	transactionsFromApp(a, k)
 	return cfg, nil
 }

@@ -2,9 +2,11 @@ package sink
 
 import (
 	"errors"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/spindlehq/spindle/conf"
 )
@@ -96,5 +98,63 @@ func TestConfigFromAppErrors(t *testing.T) {
 		if err := a.Set(k, v); err == nil {
 			t.Errorf("%s=%q accepted", k, v)
 		}
+	}
+}
+
+func TestConfigFromAppPartitionerAndTransactions(t *testing.T) {
+	base := map[string]string{"spindle.sink.kind": "kafka", "spindle.sink.kafka.topic": "sales",
+		"spindle.kafka.bootstrap.servers": "k:1", "spindle.kafka.topics": "tx, refunds", "spark.app.name": "retail"}
+	with := func(kv ...string) map[string]string {
+		m := maps.Clone(base)
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return m
+	}
+	got, err := ConfigFromApp(appConf(t, base))
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := got.Kafka
+	if k.Partitioner != PartitionerMurmur2 || k.Transactional != TransactionalAuto || k.TransactionalIDPrefix != "spindle-retail-sales" ||
+		k.TransactionTimeout != time.Minute || !slices.Equal(k.SourceTopics, []string{"tx", "refunds"}) {
+		t.Fatalf("defaults: %+v", k)
+	}
+	got, err = ConfigFromApp(appConf(t, with("spindle.sink.kafka.partitioner", "FNV1a", "spindle.sink.kafka.transactional", "true",
+		"spindle.sink.kafka.transactionalIdPrefix", "orders-eu", "spindle.sink.kafka.transaction.timeout.ms", "30000")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k := got.Kafka; k.Partitioner != PartitionerFNV1a || k.Transactional != TransactionalOn || k.TransactionalIDPrefix != "orders-eu" || k.TransactionTimeout != 30*time.Second {
+		t.Fatalf("set: %+v", k)
+	}
+	if got, _ := ConfigFromApp(appConf(t, with("spindle.sink.kafka.transactional", "false"))); got.Kafka.Transactional != TransactionalOff {
+		t.Fatalf("false: %+v", got.Kafka)
+	}
+	noName := maps.Clone(base)
+	delete(noName, "spark.app.name")
+	if got, _ := ConfigFromApp(appConf(t, noName)); got.Kafka.TransactionalIDPrefix != "spindle-sales" {
+		t.Fatalf("prefix without an app name: %q", got.Kafka.TransactionalIDPrefix)
+	}
+	// Submit refuses values that do not fit.
+	for k, v := range map[string]string{
+		"spindle.sink.kafka.partitioner":            "crc32",
+		"spindle.sink.kafka.transactional":          "yes",
+		"spindle.sink.kafka.transactionalIdPrefix":  "a\nb",
+		"spindle.sink.kafka.transaction.timeout.ms": "999",
+	} {
+		var a conf.AppConf
+		if err := a.Set(k, v); err == nil {
+			t.Errorf("%s=%q accepted", k, v)
+		}
+	}
+	var a conf.AppConf
+	if err := a.Set("spindle.sink.kafka.transaction.timeout.ms", "16min"); err == nil {
+		t.Error("a transaction timeout above 15min accepted")
+	}
+	// A transaction key with the file sink is an error naming it.
+	_, err = ConfigFromApp(appConf(t, map[string]string{"spindle.sink.path": "file:///o", "spindle.sink.kafka.transactional": "true"}))
+	if !errors.Is(err, ErrInvalidConfig) || !strings.Contains(err.Error(), "spindle.sink.kafka.transactional is set but spindle.sink.kind is file") {
+		t.Fatalf("transactional with the file sink: %v", err)
 	}
 }

@@ -19,10 +19,17 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
-// newKafkaSink starts a sink on b writing to out and out-deadletter.
+// newKafkaSink starts a sink without transactions on b writing to out and
+// out-deadletter.
 func newKafkaSink(t *testing.T, b *kafkatest.Broker, base *sarama.Config) *KafkaSink {
 	t.Helper()
-	s, err := NewKafkaSink(context.Background(), KafkaConfig{Brokers: b.Addrs(), Topic: "out", DeadLetterTopic: "out-deadletter", ClientConfig: base})
+	return startSink(t, KafkaConfig{Brokers: b.Addrs(), Topic: "out", DeadLetterTopic: "out-deadletter", ClientConfig: base, Transactional: TransactionalOff})
+}
+
+// startSink starts a sink with cfg, closed at the test's end.
+func startSink(t *testing.T, cfg KafkaConfig) *KafkaSink {
+	t.Helper()
+	s, err := NewKafkaSink(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,7 +185,10 @@ func TestProducerConfigIsIdempotent(t *testing.T) {
 	base.Metadata.AllowAutoTopicCreation = true
 	for name, in := range map[string]*sarama.Config{"nil": nil, "base": base} {
 		t.Run(name, func(t *testing.T) {
-			sc := ProducerConfig(in)
+			sc, err := ProducerConfig(in, "")
+			if err != nil {
+				t.Fatal(err)
+			}
 			if !sc.Producer.Idempotent || sc.Producer.RequiredAcks != sarama.WaitForAll || sc.Net.MaxOpenRequests != 1 ||
 				sc.Producer.Retry.Max < DefaultProducerRetries || !sc.Producer.Return.Successes || sc.Metadata.AllowAutoTopicCreation {
 				t.Fatalf("producer config: idempotent %v acks %v max open requests %d retries %d successes %v auto-create %v",
@@ -190,7 +200,7 @@ func TestProducerConfigIsIdempotent(t *testing.T) {
 			}
 		})
 	}
-	if sc := ProducerConfig(base); sc.ClientID != "mine" {
+	if sc, _ := ProducerConfig(base, ""); sc.ClientID != "mine" {
 		t.Fatalf("client id %q, want the base's", sc.ClientID)
 	}
 	if base.Producer.Idempotent || base.Net.MaxOpenRequests != 5 || base.Producer.Retry.Max != 0 {

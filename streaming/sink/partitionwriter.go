@@ -112,34 +112,3 @@ func (w *filePartitionWriter) Abort() {
 		w.rejected.abort()
 	}
 }
-
-// OpenPartition returns a writer that sends each chunk's messages and
-// waits for their acknowledgement before the next chunk; Commit has
-// nothing left to do. Each message's OutputID names its chunk (numbered
-// across the partition's tasks, so firstChunk needs no more), so that the
-// copies a replay writes match the first ones.
-func (s *KafkaSink) OpenPartition(_ context.Context, batchTime time.Time, topic string, partition int32, _ int) (PartitionWriter, error) {
-	return &kafkaPartitionWriter{sink: s, batchTime: batchTime, topic: topic, partition: partition}, nil
-}
-
-// kafkaPartitionWriter is KafkaSink's PartitionWriter.
-type kafkaPartitionWriter struct {
-	sink      *KafkaSink
-	batchTime time.Time
-	topic     string
-	partition int32
-}
-
-func (w *kafkaPartitionWriter) WriteOutputs(ctx context.Context, chunk int, outputs []sdk.Output) error {
-	return w.sink.writeOutputs(ctx, w.batchTime, w.topic, w.partition, chunk, outputs)
-}
-
-func (w *kafkaPartitionWriter) WriteRejected(ctx context.Context, chunk int, rejected []sdk.Rejected) error {
-	return w.sink.writeRejected(ctx, w.batchTime, w.topic, w.partition, chunk, rejected)
-}
-
-func (w *kafkaPartitionWriter) Commit(context.Context) error { return nil }
-
-// Abort does nothing: acknowledged messages stay, and their OutputIDs make
-// a replay's copies recognisable.
-func (w *kafkaPartitionWriter) Abort() {}
