@@ -165,36 +165,10 @@ func (t *receiverTracker) launch(r *receiverRun) {
 		}
 	}
 	t.mu.Unlock()
-	// Without the write-ahead log its blocks' tasks run only on its
-	// executor: leave a core there for them.
-	need := 1
-	if t.cfg.WAL == nil {
-		need = 2
-	}
-	ids := make([]string, 0, len(execs))
-	for id, e := range execs {
-		if e.Cores-e.Busy >= need {
-			ids = append(ids, id)
-		}
-	}
+	ids := receiverCandidates(execs, r.preferred, r.avoid, counts, t.cfg.WAL != nil)
 	if len(ids) == 0 {
 		return
 	}
-	// Its preferred host first, then not where it last failed, then the
-	// executor with the fewest receivers.
-	sort.Slice(ids, func(i, j int) bool {
-		a, b := ids[i], ids[j]
-		if pa, pb := execs[a].Host == r.preferred, execs[b].Host == r.preferred; pa != pb {
-			return pa
-		}
-		if fa, fb := a == r.avoid, b == r.avoid; fa != fb {
-			return fb
-		}
-		if counts[a] != counts[b] {
-			return counts[a] < counts[b]
-		}
-		return a < b
-	})
 	for _, id := range ids {
 		tid, ok := t.sched.Reserve(id)
 		if !ok {
@@ -224,6 +198,38 @@ func (t *receiverTracker) launch(r *receiverRun) {
 		t.lg.Info("receiver launched", zap.Int("stream", r.StreamID), zap.String("name", r.Name), zap.String("executor", id), zap.String("host", execs[id].Host), zap.Int64("tid", tid), zap.Int("attempt", attempt))
 		return
 	}
+}
+
+// receiverCandidates are the executors a receiver may start on, best
+// first: those with a free core (two without the write-ahead log, whose
+// blocks' tasks run only on the receiver's executor), on its preferred
+// host first, then not where it last failed (avoid), then with the
+// fewest receivers (counts), then by id.
+func receiverCandidates(execs map[string]taskscheduler.ExecutorCores, preferred, avoid string, counts map[string]int, wal bool) []string {
+	need := 1
+	if !wal {
+		need = 2
+	}
+	ids := make([]string, 0, len(execs))
+	for id, e := range execs {
+		if e.Cores-e.Busy >= need {
+			ids = append(ids, id)
+		}
+	}
+	sort.Slice(ids, func(i, j int) bool {
+		a, b := ids[i], ids[j]
+		if pa, pb := execs[a].Host == preferred, execs[b].Host == preferred; pa != pb {
+			return pa
+		}
+		if fa, fb := a == avoid, b == avoid; fa != fb {
+			return fb
+		}
+		if counts[a] != counts[b] {
+			return counts[a] < counts[b]
+		}
+		return a < b
+	})
+	return ids
 }
 
 // rateLocked is one receiver's rate: its share of the backpressure rate,
