@@ -16,6 +16,7 @@ import (
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
 	"github.com/spindlehq/spindle/hdfscheckpoint"
+	"github.com/spindlehq/spindle/internal/rabbitmqtest"
 	"go.uber.org/zap"
 )
 
@@ -30,6 +31,11 @@ type DemoConfig struct {
 	Traffic RetailDay
 	// Topic is where transactions go.
 	Topic string
+	// Queue, when set, sends transactions through this queue of a
+	// RabbitMQ broker the demo starts (Debian's rabbitmq-server) instead
+	// of Kafka; the job reads it through its AMQP receiver with the
+	// write-ahead log on.
+	Queue string
 	// Name is the application's name; its checkpoint and output
 	// directories are named after it.
 	Name string
@@ -96,6 +102,7 @@ type Demo struct {
 	ckptURI   string
 	outputDir string
 
+	broker        *rabbitmqtest.Broker
 	producer      *Producer
 	stopProducing context.CancelFunc
 	producerDone  chan struct{} // closed when Run returned, with producerErr
@@ -118,6 +125,9 @@ type DemoResult struct {
 	Produced Produced
 	Sink     SinkTotals
 }
+
+// brokerStartTimeout bounds starting the demo's RabbitMQ broker.
+const brokerStartTimeout = 90 * time.Second
 
 var submittedRE = regexp.MustCompile(`Submitted application (application_\d+_\d+)`)
 
@@ -152,8 +162,23 @@ func StartDemo(ctx context.Context, c *Cluster, cfg DemoConfig) (*Demo, error) {
 
 func (d *Demo) start(ctx context.Context, info Info, stores []string) error {
 	cfg := d.cfg
-	fmt.Fprintf(d.out, "\nDemo: retail transactions into Kafka topic %s at %.0f/s, peaks of %.0f/s (one store day every %v), read by examples/retail\n",
-		cfg.Topic, cfg.Traffic.Rate, cfg.Traffic.Peak(), cfg.Traffic.Day)
+	into := "Kafka topic " + cfg.Topic
+	if cfg.Queue != "" {
+		into = "RabbitMQ queue " + cfg.Queue
+	}
+	fmt.Fprintf(d.out, "\nDemo: retail transactions into %s at %.0f/s, peaks of %.0f/s (one store day every %v), read by examples/retail\n",
+		into, cfg.Traffic.Rate, cfg.Traffic.Peak(), cfg.Traffic.Day)
+	if cfg.Queue != "" {
+		var err error
+		if d.broker, err = rabbitmqtest.StartBroker(ctx, filepath.Join(info.Dir, "rabbitmq"), brokerStartTimeout); err != nil {
+			return fmt.Errorf("devcluster: the demo's RabbitMQ broker: %w", err)
+		}
+		if err := d.broker.Declare(cfg.Queue); err != nil {
+			return fmt.Errorf("devcluster: declare queue %s: %w", cfg.Queue, err)
+		}
+		fmt.Fprintf(d.out, "RabbitMQ broker at %s (data and logs in %s); the job reads queue %s through its AMQP receiver, write-ahead log on\n",
+			d.broker.Addr, d.broker.Dir, cfg.Queue)
+	}
 	args := d.submitArgs(info)
 	fmt.Fprintf(d.out, "Submitting:\n%s\n", commandLine(d.cluster.Binary(), args))
 	demoDir := filepath.Join(info.Dir, "demo")
@@ -172,10 +197,14 @@ func (d *Demo) start(ctx context.Context, info Info, stores []string) error {
 	if d.watcher, err = NewCommitWatcher(ctx, d.ckptURI, d.lg.Named("commits")); err != nil {
 		return err
 	}
-	if d.producer, err = NewProducer(ProducerConfig{
+	pcfg := ProducerConfig{
 		Brokers: info.Kafka, Topic: cfg.Topic, Stores: stores, Traffic: cfg.Traffic,
 		InvalidEvery: cfg.InvalidEvery, Seed: uint64(time.Now().UnixNano()), Logger: d.lg.Named("producer"),
-	}); err != nil {
+	}
+	if d.broker != nil {
+		pcfg.AMQPURL, pcfg.Queue = d.broker.URL, cfg.Queue
+	}
+	if d.producer, err = NewProducer(pcfg); err != nil {
 		return err
 	}
 	pctx, stop := context.WithCancel(context.Background())
@@ -194,25 +223,34 @@ func (d *Demo) start(ctx context.Context, info Info, stores []string) error {
 // submitArgs is the `spindle submit` command line of the demo's job.
 func (d *Demo) submitArgs(info Info) []string {
 	cfg := d.cfg
-	conf := []string{
-		"spark.yarn.stagingDir=file://" + filepath.Join(info.Dir, "staging"),
-		"spindle.kafka.bootstrap.servers=" + strings.Join(info.Kafka, ","),
-		"spindle.kafka.topics=" + cfg.Topic,
-		"spindle.kafka.auto.offset.reset=earliest",
-		"spindle.streaming.batchDuration=" + cfg.BatchDuration.String(),
-		"spindle.checkpoint.dir=" + d.ckptURI,
-		"spindle.sink.path=file://" + d.outputDir,
-		"spindle.streaming.shutdownMarker.pollInterval=" + min(cfg.BatchDuration/2, 500*time.Millisecond).String(),
+	conf := []string{"spark.yarn.stagingDir=file://" + filepath.Join(info.Dir, "staging")}
+	jobArgs := []string{"--regions", filepath.Base(cfg.Regions)}
+	if d.broker != nil {
+		// The broker's URL goes in the driver's and the executors'
+		// environment rather than the job's arguments, as a real one's
+		// password would.
+		conf = append(conf, "spark.streaming.receiver.writeAheadLog.enable=true",
+			"spark.yarn.appMasterEnv.RETAIL_AMQP_URL="+d.broker.URL, "spark.executorEnv.RETAIL_AMQP_URL="+d.broker.URL)
+		jobArgs = append(jobArgs, "--amqp-queue", cfg.Queue)
+	} else {
+		conf = append(conf, "spindle.kafka.bootstrap.servers="+strings.Join(info.Kafka, ","), "spindle.kafka.topics="+cfg.Topic,
+			"spindle.kafka.auto.offset.reset=earliest")
+	}
+	conf = append(conf,
+		"spindle.streaming.batchDuration="+cfg.BatchDuration.String(),
+		"spindle.checkpoint.dir="+d.ckptURI,
+		"spindle.sink.path=file://"+d.outputDir,
+		"spindle.streaming.shutdownMarker.pollInterval="+min(cfg.BatchDuration/2, 500*time.Millisecond).String(),
 		"spark.streaming.backpressure.enabled=true",
 		"spark.locality.wait=0",
-	}
+	)
 	args := []string{"submit", "--master", "spindle://" + info.RM.Client, "--deploy-mode", "cluster",
 		"--name", cfg.Name, "--num-executors", strconv.Itoa(cfg.Executors),
 		"--executor-memory", "512m", "--driver-memory", "512m", "--files", cfg.Regions}
 	for _, kv := range conf {
 		args = append(args, "--conf", kv)
 	}
-	return append(args, cfg.Job, "--regions", filepath.Base(cfg.Regions))
+	return append(append(args, cfg.Job), jobArgs...)
 }
 
 // commandLine writes a command as a shell would take it, one flag and its
@@ -422,6 +460,9 @@ func (d *Demo) close() {
 		}
 		if d.submit != nil {
 			d.submit.stop(5 * time.Second)
+		}
+		if d.broker != nil {
+			d.broker.Stop()
 		}
 	})
 }

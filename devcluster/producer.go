@@ -9,7 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/IBM/sarama"
 	"go.uber.org/zap"
 )
 
@@ -22,6 +21,10 @@ type ProducerConfig struct {
 	Brokers []string
 	// Topic is where transactions go, keyed by store.
 	Topic string
+	// AMQPURL, when set, sends transactions to the AMQP queue Queue
+	// instead of Kafka, as persistent messages whose ids are the
+	// transactions' ids.
+	AMQPURL, Queue string
 	// Stores are the stores transactions come from (the region table's).
 	Stores []string
 	// Traffic is the rate over the day.
@@ -39,7 +42,9 @@ type ProducerConfig struct {
 // Validate reports the first invalid field.
 func (c ProducerConfig) Validate() error {
 	switch {
-	case len(c.Brokers) == 0 || c.Topic == "":
+	case c.AMQPURL != "" && c.Queue == "":
+		return errors.New("devcluster: a producer to an AMQP broker needs a queue")
+	case c.AMQPURL == "" && (len(c.Brokers) == 0 || c.Topic == ""):
 		return errors.New("devcluster: a producer needs brokers and a topic")
 	case len(c.Stores) == 0:
 		return errors.New("devcluster: a producer needs at least one store")
@@ -49,7 +54,7 @@ func (c ProducerConfig) Validate() error {
 	return c.Traffic.Validate()
 }
 
-// Produced counts what Kafka acknowledged.
+// Produced counts what Kafka (or the AMQP broker) acknowledged.
 type Produced struct {
 	// Valid and Invalid are the transactions written, by whether the job
 	// should accept them.
@@ -66,13 +71,26 @@ type Produced struct {
 // Total is every transaction written.
 func (p Produced) Total() int64 { return p.Valid + p.Invalid }
 
-// Producer writes a retail day's transactions to Kafka.
+// publisher writes transactions to a broker and returns which of them it
+// refused (by index), with why.
+type publisher interface {
+	publish(txns []txn) (failed map[int]bool, err error)
+	close() error
+}
+
+// txn is one generated transaction.
+type txn struct {
+	id         int64
+	key, value string
+	meta       txnMeta
+}
+
+// Producer writes a retail day's transactions to Kafka or an AMQP queue.
 type Producer struct {
-	cfg      ProducerConfig
-	lg       *zap.Logger
-	client   sarama.Client
-	producer sarama.SyncProducer
-	rng      *rand.Rand
+	cfg ProducerConfig
+	lg  *zap.Logger
+	pub publisher
+	rng *rand.Rand
 
 	mu       sync.Mutex
 	produced Produced
@@ -80,13 +98,13 @@ type Producer struct {
 	rate     float64
 }
 
-// txnMeta rides on each message to count it once acknowledged.
+// txnMeta is what counting a transaction once acknowledged needs.
 type txnMeta struct {
 	valid bool
 	cents int64
 }
 
-// NewProducer connects to Kafka.
+// NewProducer connects to Kafka or the AMQP broker.
 func NewProducer(cfg ProducerConfig) (*Producer, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -94,22 +112,17 @@ func NewProducer(cfg ProducerConfig) (*Producer, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = zap.NewNop()
 	}
-	sc := sarama.NewConfig()
-	sc.ClientID = "spindle-dev-demo"
-	sc.Producer.Return.Successes = true
-	sc.Producer.RequiredAcks = sarama.WaitForAll
-	sc.Producer.Partitioner = sarama.NewHashPartitioner
-	sc.Metadata.Full = false
-	client, err := sarama.NewClient(cfg.Brokers, sc)
-	if err != nil {
-		return nil, fmt.Errorf("devcluster: connect to Kafka at %v: %w", cfg.Brokers, err)
+	var pub publisher
+	var err error
+	if cfg.AMQPURL != "" {
+		pub, err = newAMQPPublisher(cfg.AMQPURL, cfg.Queue)
+	} else {
+		pub, err = newKafkaPublisher(cfg.Brokers, cfg.Topic)
 	}
-	prod, err := sarama.NewSyncProducerFromClient(client)
 	if err != nil {
-		client.Close()
-		return nil, fmt.Errorf("devcluster: Kafka producer: %w", err)
+		return nil, err
 	}
-	return &Producer{cfg: cfg, lg: cfg.Logger, client: client, producer: prod, rng: rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x5f3759df))}, nil
+	return &Producer{cfg: cfg, lg: cfg.Logger, pub: pub, rng: rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x5f3759df))}, nil
 }
 
 // Run produces at the day's rate until ctx ends, then returns nil; it
@@ -149,8 +162,8 @@ func (p *Producer) Run(ctx context.Context) error {
 }
 
 // batch generates the next n transactions.
-func (p *Producer) batch(n int) []*sarama.ProducerMessage {
-	msgs := make([]*sarama.ProducerMessage, n)
+func (p *Producer) batch(n int) []txn {
+	msgs := make([]txn, n)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for i := range msgs {
@@ -162,7 +175,7 @@ func (p *Producer) batch(n int) []*sarama.ProducerMessage {
 
 // transaction returns transaction number id as a message: one the retail
 // job accepts, or every InvalidEvery-th one that it rejects.
-func (p *Producer) transaction(id int64) *sarama.ProducerMessage {
+func (p *Producer) transaction(id int64) txn {
 	store := p.cfg.Stores[p.rng.IntN(len(p.cfg.Stores))]
 	qty := 1 + p.rng.Int64N(4)
 	cents := 99 + p.rng.Int64N(9900)
@@ -182,47 +195,43 @@ func (p *Producer) transaction(id int64) *sarama.ProducerMessage {
 	if invalid && (id/int64(p.cfg.InvalidEvery))%3 == 2 {
 		value = value[:len(value)/2] // truncated JSON, still naming its id
 	}
-	return &sarama.ProducerMessage{Topic: p.cfg.Topic, Key: sarama.StringEncoder(store), Value: sarama.StringEncoder(value), Metadata: meta}
+	return txn{id: id, key: store, value: value, meta: meta}
 }
 
-// send writes msgs and counts those Kafka acknowledged.
-func (p *Producer) send(msgs []*sarama.ProducerMessage) error {
-	err := p.producer.SendMessages(msgs)
-	failed := map[*sarama.ProducerMessage]bool{}
-	var perrs sarama.ProducerErrors
-	if errors.As(err, &perrs) {
-		for _, pe := range perrs {
-			failed[pe.Msg] = true
-		}
-	} else if err != nil {
-		for _, m := range msgs {
-			failed[m] = true
-		}
-	}
+// send writes msgs and counts those the broker acknowledged.
+func (p *Producer) send(msgs []txn) error {
+	failed, err := p.pub.publish(msgs)
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	for _, m := range msgs {
-		meta := m.Metadata.(txnMeta)
+	for i, m := range msgs {
 		switch {
-		case failed[m]:
+		case failed[i]:
 			p.produced.Failed++
-		case meta.valid:
+		case m.meta.valid:
 			p.produced.Valid++
-			p.produced.RevenueCents += meta.cents
+			p.produced.RevenueCents += m.meta.cents
 		default:
 			p.produced.Invalid++
 		}
 	}
 	if len(failed) > 0 {
-		p.lg.Warn("kafka refused transactions", zap.Int("failed", len(failed)), zap.Error(err))
+		p.lg.Warn("the broker refused transactions", zap.Int("failed", len(failed)), zap.Error(err))
 	}
 	if len(failed) == len(msgs) && p.produced.Total() == 0 {
-		return fmt.Errorf("devcluster: produce to %s: %w", p.cfg.Topic, err)
+		return fmt.Errorf("devcluster: produce to %s: %w", p.destination(), err)
 	}
 	return nil
 }
 
-// Produced returns what Kafka acknowledged so far.
+// destination names where transactions go.
+func (p *Producer) destination() string {
+	if p.cfg.AMQPURL != "" {
+		return "queue " + p.cfg.Queue
+	}
+	return "topic " + p.cfg.Topic
+}
+
+// Produced returns what the broker acknowledged so far.
 func (p *Producer) Produced() Produced {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -237,10 +246,8 @@ func (p *Producer) Now() (clock time.Duration, rate float64) {
 	return p.clock, p.rate
 }
 
-// Close disconnects from Kafka.
-func (p *Producer) Close() error {
-	return errors.Join(p.producer.Close(), p.client.Close())
-}
+// Close disconnects from the broker.
+func (p *Producer) Close() error { return p.pub.close() }
 
 // transactionID is the id the producer gives transaction n.
 func transactionID(n int64) string { return "t-" + strconv.FormatInt(n, 10) }

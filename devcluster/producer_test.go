@@ -17,12 +17,13 @@ import (
 
 var idRE = regexp.MustCompile(`"id":"t-(\d+)"`)
 
-func TestProducerWritesWhatItCounts(t *testing.T) {
-	b := kafkatest.Start(t, map[string]int32{"txns": 3})
-	p, err := NewProducer(ProducerConfig{
-		Brokers: b.Addrs(), Topic: "txns", Stores: []string{"s-01", "s-02"},
-		Traffic: RetailDay{Rate: 300, Day: time.Minute}, InvalidEvery: 10, Seed: 1,
-	})
+// produce runs a producer of cfg at 300/s until it has produced 100
+// transactions, stops it, and returns what it counted, checking that
+// every generated transaction was acknowledged.
+func produce(t *testing.T, cfg ProducerConfig) Produced {
+	t.Helper()
+	cfg.Traffic, cfg.InvalidEvery, cfg.Seed = RetailDay{Rate: 300, Day: time.Minute}, 10, 1
+	p, err := NewProducer(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,6 +46,12 @@ func TestProducerWritesWhatItCounts(t *testing.T) {
 	if got.Failed != 0 || got.Total() != got.LastID {
 		t.Fatalf("produced %+v: every generated transaction should be acknowledged", got)
 	}
+	return got
+}
+
+func TestProducerWritesWhatItCounts(t *testing.T) {
+	b := kafkatest.Start(t, map[string]int32{"txns": 3})
+	got := produce(t, ProducerConfig{Brokers: b.Addrs(), Topic: "txns", Stores: []string{"s-01", "s-02"}})
 
 	seen := map[int64]bool{}
 	var valid, invalid, cents int64
@@ -102,8 +109,8 @@ func TestProducerInvalidTransactions(t *testing.T) {
 		{6, `"store":"s-unknown"`},
 	}
 	for _, tt := range tests {
-		raw, _ := p.transaction(tt.id).Value.Encode()
-		v := string(raw)
+		v := p.transaction(tt.id).value
+		raw := []byte(v)
 		if !idRE.MatchString(v) {
 			t.Errorf("transaction %d %q does not name its id", tt.id, v)
 		}

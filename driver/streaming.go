@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/spindlehq/spindle/conf"
@@ -40,6 +42,10 @@ type StreamingConfig struct {
 	JobSHA256 string
 	// Args are the job's arguments.
 	Args []string
+	// JobEnv is added to the job plugin's environment (the AM's): in
+	// cluster mode spark.yarn.appMasterEnv.*, so that the job's Configure
+	// finds what its executors find in spark.executorEnv.*.
+	JobEnv map[string]string
 	// AppLog receives the job's own log lines.
 	AppLog io.Writer
 	// Stopping reports a SIGTERM when spark.streaming.stopGracefullyOnShutdown is set.
@@ -154,6 +160,9 @@ func NewStreaming(opts StreamingConfig) (Program, error) {
 		}
 		ccfg := sdk.DefaultClientConfig()
 		ccfg.Path, ccfg.SHA256, ccfg.AppLog, ccfg.Logger = opts.JobPath, opts.JobSHA256, opts.AppLog, lg.Named("plugin")
+		for _, k := range slices.Sorted(maps.Keys(opts.JobEnv)) {
+			ccfg.Env = append(ccfg.Env, k+"="+opts.JobEnv[k])
+		}
 		client, err := sdk.NewClient(ctx, ccfg)
 		if err != nil {
 			return fmt.Errorf("driver: start the job %s as a plugin (is it served with sdk.Serve? a plain driver program needs %s=%s): %w", opts.JobPath, conf.KeyDriverMode, conf.DriverModeProcess, err)

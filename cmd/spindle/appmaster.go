@@ -88,6 +88,7 @@ func appMasterCommand() *cli.Command {
 				wd, _ := os.Getwd()
 				cfg.RunDriver, err = driver.NewStreaming(driver.StreamingConfig{
 					Conf: spec.Conf, Settings: spec.Settings, JobPath: filepath.Join(wd, spec.Application), JobSHA256: job.SHA256, Args: spec.Args,
+					JobEnv: spec.Settings.Family(conf.KeyAppMasterEnv),
 					AppLog: appLog, Stopping: stopping.Load, OnBatch: metrics.OnBatch, OnLag: metrics.OnLag,
 					OnBatchStart: metrics.OnBatchStart, OnEvent: metrics.OnExecutorEvent, OnReceivers: metrics.OnReceivers, Logger: lg.Named("driver"),
 				})

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/spindlehq/spindle/devcluster"
+	"github.com/spindlehq/spindle/internal/rabbitmqtest"
 	"github.com/spindlehq/spindle/logging"
 	"github.com/urfave/cli/v2"
 )
@@ -40,6 +41,7 @@ func devCommand() *cli.Command {
 			&cli.Float64Flag{Name: "rate", Value: devcluster.DefaultRate, Usage: "with --demo, transactions per second outside the peaks (peaks are 24/17 of it)"},
 			&cli.DurationFlag{Name: "day", Value: devcluster.DefaultDay, Usage: "with --demo, how long one store day lasts"},
 			&cli.DurationFlag{Name: "duration", Usage: "stop after this long (0: at Ctrl-C); with --demo, then check the sink and exit non-zero on a mismatch"},
+			&cli.BoolFlag{Name: "amqp", Usage: "with --demo, send the transactions through a RabbitMQ queue the demo starts (needs rabbitmq-server) and read them with the job's AMQP receiver, write-ahead log on, instead of Kafka"},
 			&cli.StringFlag{Name: "source", Usage: "with --demo, the Spindle source tree to build the job from (default: the one the current directory is in)"},
 			&cli.BoolFlag{Name: "random-ports", Usage: "bind the RM and Kafka to ports the OS chooses instead of 8032, 8031, 8088 and 9092"},
 			&cli.IntFlag{Name: "nodemanagers", Value: def.NodeManagers, Usage: "number of NodeManagers"},
@@ -64,6 +66,12 @@ func runDev(c *cli.Context) error {
 	}
 	if c.Duration("duration") < 0 {
 		return fmt.Errorf("--duration %v: want 0 (until Ctrl-C) or more", c.Duration("duration"))
+	}
+	if c.Bool("amqp") && !c.Bool("demo") {
+		return errors.New("--amqp is for the demo's transactions: add --demo")
+	}
+	if c.Bool("amqp") && !rabbitmqtest.Installed() {
+		return fmt.Errorf("--amqp: %w", rabbitmqtest.ErrNotInstalled)
 	}
 	lc := logging.DefaultConfig()
 	lc.Level = logging.LevelWarn
@@ -124,6 +132,9 @@ func runDev(c *cli.Context) error {
 	if c.Bool("demo") {
 		dc := devcluster.DefaultDemoConfig()
 		dc.Job, dc.Regions, dc.Traffic = job, regions, traffic
+		if c.Bool("amqp") {
+			dc.Queue = devcluster.DefaultTopic
+		}
 		dc.Out, dc.Logger = out, lg.Named("demo")
 		if demo, err = devcluster.StartDemo(runCtx, cluster, dc); err != nil {
 			return errors.Join(err, stopCluster())

@@ -15,9 +15,11 @@ import (
 //
 //	spindle submit ... ./retail --regions regions.csv --amqp-queue transactions
 //
-// with the broker's URL, which holds a password, in the executors'
-// environment rather than on the command line:
+// with the broker's URL, which holds a password, in the environment of
+// the driver (which configures the job too) and of the executors rather
+// than in the job's arguments:
 //
+//	--conf spark.yarn.appMasterEnv.RETAIL_AMQP_URL=amqp://user:password@broker:5672/
 //	--conf spark.executorEnv.RETAIL_AMQP_URL=amqp://user:password@broker:5672/
 type queueArgs struct {
 	queue    *string
