@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"net"
+	"regexp"
 	"strconv"
 	"strings"
 	"unicode"
@@ -46,6 +47,14 @@ func positive(v string) error {
 func port(v string) error {
 	if n, _ := parseInt(v); n > 65535 {
 		return fmt.Errorf("%q is not a port: use 0 to 65535 (0: the operating system chooses)", v)
+	}
+	return nil
+}
+
+// checkRegexp accepts a regular expression Go compiles.
+func checkRegexp(v string) error {
+	if _, err := regexp.Compile(v); err != nil {
+		return fmt.Errorf("%q is not a regular expression Spindle can use (Go's RE2 syntax: no backreferences or lookaround): %w", v, err)
 	}
 	return nil
 }

@@ -24,6 +24,7 @@ const (
 	KeyReportInterval          = "spark.yarn.report.interval"
 	KeyEventLogEnabled         = "spark.eventLog.enabled"
 	KeyEventLogDir             = "spark.eventLog.dir"
+	KeyRedactionRegex          = "spark.redaction.regex"
 )
 
 // DefaultEventLogDir is spark.eventLog.dir's default, as Spark's.
@@ -34,6 +35,9 @@ const (
 	DeployModeCluster = "cluster"
 	DeployModeClient  = "client"
 )
+
+// DefaultRedactionRegex is spark.redaction.regex's default, as Spark's.
+const DefaultRedactionRegex = "(?i)secret|password|token|access[.]?key"
 
 // DefaultApplicationType is spark.yarn.applicationType's default.
 const DefaultApplicationType = "SPINDLE"
@@ -81,6 +85,8 @@ var submissionKeys = []Key{
 		Description: "Whether the ApplicationMaster writes its batch statistics and executor events as an event log to `spark.eventLog.dir`, from which the ResourceManager (`spark.history.fs.logDirectory`) or `spindle history` serves the Streaming tab after the application ends."},
 	{Name: KeyEventLogDir, Type: TypeString, Default: DefaultEventLogDir, Group: GroupSubmission, Check: nonEmpty,
 		Description: "Where event logs are written: a `file://` or `hdfs://` directory, one subdirectory per application."},
+	{Name: KeyRedactionRegex, Type: TypeString, Default: DefaultRedactionRegex, Group: GroupSubmission, Check: checkRegexp,
+		Description: "Keys whose name or value this regular expression matches have their value shown as `*********(redacted)` by `spindle submit --verbose`, as in Spark. Go's syntax (RE2), which is Java's without backreferences and lookaround."},
 	{Name: "spark.eventLog.*", Type: TypeString, Group: GroupSubmission,
 		Description: "Spark's other event log settings (`spark.eventLog.compress`, `spark.eventLog.rolling.*`, …): accepted and unused; Spindle's event log is compacted by itself."},
 }

@@ -33,6 +33,15 @@ type Config struct {
 	lookupEnv func(string) (string, bool)
 	// userName resolves ${user.name}; empty leaves it as written.
 	userName string
+	// search is where the files were looked for.
+	search Search
+	// files are the files read, in order.
+	files []ConfFile
+	// quiet holds the paths of files whose unknown keys are not warned
+	// about: Hadoop's files, found outside Spindle's directory.
+	quiet map[string]bool
+	// notices are warnings about where configuration was looked for.
+	notices []string
 }
 
 // entry is a raw, unexpanded value and where it was set.
@@ -60,12 +69,18 @@ func (c *Config) apply(key, value, source string, line int) error {
 		if app, ok := LookupAppKey(key); ok && app.Ignored == "" {
 			// An application's key in a daemon's configuration does
 			// nothing there; it is not a typo, so it is not refused.
-			c.unknown[key] = fmt.Sprintf("%s (from %s) is an application key: set it with `spindle submit --conf` or in spindle-defaults.conf; the daemons ignore it", key, e.where())
+			if !c.quiet[source] {
+				c.unknown[key] = fmt.Sprintf("%s (from %s) is an application key: set it with `spindle submit --conf` or in spindle-defaults.conf; the daemons ignore it", key, e.where())
+			}
 			c.entries[key] = e
 			return nil
 		}
 		if strings.HasPrefix(key, "spindle.") {
 			return newError(ErrUnknownKey, "conf: unknown key %s (from %s); did you mean %s?", key, e.where(), closest)
+		}
+		if c.quiet[source] {
+			c.entries[key] = e
+			return nil
 		}
 		msg := fmt.Sprintf("%s (from %s) is not used by Spindle", key, e.where())
 		if closest != "" && dist <= maxWarningSuggestion {
@@ -327,6 +342,24 @@ func (c *Config) Source(key string) string {
 	return c.entries[key].source
 }
 
+// Configured reports whether key was set by a file or an override rather
+// than left at its built-in default (or not set at all).
+func (c *Config) Configured(key string) bool {
+	src := c.Source(key)
+	return src != "" && src != SourceDefault
+}
+
+// Files returns the configuration files read, in the order they were
+// applied.
+func (c *Config) Files() []ConfFile {
+	return slices.Clone(c.files)
+}
+
+// Search returns where the configuration files were looked for.
+func (c *Config) Search() Search {
+	return c.search
+}
+
 // Keys returns every set key, known or not, sorted.
 func (c *Config) Keys() []string {
 	c.mu.RLock()
@@ -341,7 +374,7 @@ func (c *Config) Keys() []string {
 func (c *Config) Warnings() []string {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
-	var out []string
+	out := slices.Clone(c.notices)
 	for _, w := range c.unknown {
 		out = append(out, w)
 	}

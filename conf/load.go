@@ -2,24 +2,27 @@ package conf
 
 import (
 	"errors"
-	"fmt"
-	"io/fs"
 	"os"
 	"os/user"
-	"path/filepath"
 	"strings"
 )
 
-// siteFiles are the files of a configuration directory, read in this
-// order, each overriding the ones before.
-var siteFiles = []string{"yarn-site.xml", "capacity-scheduler.xml", "spindle-site.xml"}
+// siteFiles are the files a Config is built from, read in this order, each
+// overriding the ones before. core-site.xml and hdfs-site.xml are the HDFS
+// client's (see HadoopClientConf).
+var siteFiles = []string{FileYarnSite, FileCapacityScheduler, FileSpindleSite}
 
 // LoadOptions says where Load reads the configuration from.
 type LoadOptions struct {
 	// Dir is the configuration directory holding yarn-site.xml,
 	// capacity-scheduler.xml and spindle-site.xml, each optional. Empty
-	// means none; a Dir that does not exist is an error.
+	// means none; a Dir that does not exist is an error. Search, when set,
+	// is used instead.
 	Dir string
+	// Search, when not nil, says where each file is looked for (see
+	// Discover): commands and daemons find Hadoop's files where Hadoop
+	// keeps them.
+	Search *Search
 	// Overrides are KEY=VALUE strings as given to --conf, applied in order
 	// after the files. Key and value are trimmed of whitespace.
 	Overrides []string
@@ -29,20 +32,22 @@ type LoadOptions struct {
 	LookupEnv func(string) (string, bool)
 }
 
-// Validate reports whether Dir, when set, is an existing directory and
-// every override has the form KEY=VALUE.
+// search is where opts looks for files.
+func (o LoadOptions) search() Search {
+	if o.Search != nil {
+		return *o.Search
+	}
+	return searchOf(o.Dir)
+}
+
+// Validate reports whether Dir, or Spindle's directory of Search, when
+// set, is an existing directory, whether every other directory of Search
+// that exists is a directory (see Search.Check), and whether every override
+// has the form KEY=VALUE.
 func (o LoadOptions) Validate() error {
 	var errs []error
-	if o.Dir != "" {
-		info, err := os.Stat(o.Dir)
-		switch {
-		case errors.Is(err, fs.ErrNotExist):
-			errs = append(errs, newError(ErrConfDir, "conf: configuration directory %s does not exist", o.Dir))
-		case err != nil:
-			errs = append(errs, newError(ErrConfDir, "conf: configuration directory %s: %w", o.Dir, err))
-		case !info.IsDir():
-			errs = append(errs, newError(ErrConfDir, "conf: configuration directory %s is not a directory", o.Dir))
-		}
+	if _, err := o.search().Check(); err != nil {
+		errs = append(errs, err)
 	}
 	for _, o := range o.Overrides {
 		key, _, found := strings.Cut(o, "=")
@@ -54,20 +59,25 @@ func (o LoadOptions) Validate() error {
 	return errors.Join(errs...)
 }
 
-// Load builds a Config from the built-in defaults, then the files of
-// opts.Dir (yarn-site.xml, capacity-scheduler.xml, spindle-site.xml), then
+// Load builds a Config from the built-in defaults, then yarn-site.xml,
+// capacity-scheduler.xml and spindle-site.xml, each from the first
+// directory of opts.Search (or opts.Dir) that holds it, then
 // opts.Overrides, each overriding the ones before.
 //
 // Load checks every value of a known key against the key's type, after
 // ${...} expansion, and rejects unknown keys under "spindle."; it reports
 // all such problems at once, each naming the key, the value, where it was
 // set and what would be valid. Unknown keys outside "spindle." are kept and
-// listed by Warnings. A missing Dir, a malformed file (named with the line)
-// or an override without "=" fails before any value is checked.
+// listed by Warnings, except those of files found in a directory other than
+// Spindle's own: Hadoop's files hold many keys for Hadoop's daemons. A
+// missing Dir, a malformed file (named with the line) or an override
+// without "=" fails before any value is checked.
 func Load(opts LoadOptions) (*Config, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, err
 	}
+	search := opts.search()
+	dirWarnings, _ := search.Check()
 	reg, err := defaultRegistry()
 	if err != nil {
 		return nil, err
@@ -82,6 +92,9 @@ func Load(opts LoadOptions) (*Config, error) {
 		unknown:   map[string]string{},
 		lookupEnv: lookupEnv,
 		userName:  userName(lookupEnv),
+		search:    search,
+		quiet:     map[string]bool{},
+		notices:   dirWarnings,
 	}
 	for _, k := range reg.keys {
 		if !k.IsFamily() {
@@ -89,16 +102,22 @@ func Load(opts LoadOptions) (*Config, error) {
 		}
 	}
 	var errs []error
-	if opts.Dir != "" {
-		for _, name := range siteFiles {
-			path := filepath.Join(opts.Dir, name)
-			props, err := readSiteFile(path)
-			if err != nil {
-				return nil, err
-			}
-			for _, p := range props {
-				errs = append(errs, c.apply(p.name, p.value, path, p.line))
-			}
+	for _, name := range siteFiles {
+		f, data, ok, err := search.Find(name)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			continue
+		}
+		props, err := parseHadoopXML(f.Path, data)
+		if err != nil {
+			return nil, err
+		}
+		c.files = append(c.files, f)
+		c.quiet[f.Path] = f.Dir.Path != search.Spindle.Path
+		for _, p := range props {
+			errs = append(errs, c.apply(p.name, p.value, f.Path, p.line))
 		}
 	}
 	for _, o := range opts.Overrides {
@@ -110,19 +129,6 @@ func Load(opts LoadOptions) (*Config, error) {
 		return nil, err
 	}
 	return c, nil
-}
-
-// readSiteFile parses one configuration file; a missing file has no
-// properties.
-func readSiteFile(path string) ([]property, error) {
-	data, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("conf: reading %s: %w", path, err)
-	}
-	return parseHadoopXML(path, data)
 }
 
 // userName is the value of ${user.name}: the operating system's name for

@@ -1,7 +1,8 @@
 // Package dfs is Spindle's storage: one Store interface with a file://
 // backend (FileStore, a local or mounted directory) and an hdfs:// backend
-// (HDFSStore, through colinmarc/hdfs with HADOOP_CONF_DIR, HA nameservices
-// and retries). Checkpoints, the shutdown marker, staged application files,
+// (HDFSStore, through colinmarc/hdfs with core-site.xml and hdfs-site.xml
+// found as every command finds Hadoop's files, HA nameservices and
+// retries). Checkpoints, the shutdown marker, staged application files,
 // the ResourceManager's state and aggregated logs all live on a Store,
 // opened from a URI with Open.
 //

@@ -19,6 +19,7 @@ import (
 
 	"github.com/colinmarc/hdfs/v2"
 	"github.com/colinmarc/hdfs/v2/hadoopconf"
+	"github.com/spindlehq/spindle/conf"
 	"go.uber.org/zap"
 )
 
@@ -27,8 +28,8 @@ func init() {
 }
 
 // openHDFSURI opens the HDFS store for hdfs://authority/...: the authority
-// is a NameNode host[:port], a nameservice ID from HADOOP_CONF_DIR, or empty
-// for the configuration's fs.defaultFS. A user name in the URI
+// is a NameNode host[:port], a nameservice ID of hdfs-site.xml, or empty
+// for core-site.xml's fs.defaultFS. A user name in the URI
 // (hdfs://user@nn:8020/) overrides HADOOP_USER_NAME.
 func openHDFSURI(ctx context.Context, u *url.URL) (Store, error) {
 	cfg := DefaultHDFSConfig()
@@ -62,12 +63,16 @@ var transientExceptions = map[string]bool{
 
 var errHDFSStoreClosed = errors.New("dfs: HDFS store is closed")
 
+// errNoNamenode is returned when neither the URI nor fs.defaultFS names a
+// NameNode.
+var errNoNamenode = errors.New("dfs: no HDFS namenode: name one in the URI (hdfs://host:port/path) or set fs.defaultFS in core-site.xml")
+
 // HDFSConfig configures an HDFS Store.
 type HDFSConfig struct {
 	// Addresses are the NameNodes: host:port RPC addresses, a host (port
-	// 8020), or nameservice IDs that HADOOP_CONF_DIR's hdfs-site.xml maps
-	// to NameNodes (dfs.ha.namenodes.<ns>, dfs.namenode.rpc-address.<ns>.<nn>).
-	// Empty means the configuration's fs.defaultFS.
+	// 8020), or nameservice IDs that hdfs-site.xml maps to NameNodes
+	// (dfs.ha.namenodes.<ns>, dfs.namenode.rpc-address.<ns>.<nn>). Empty
+	// means core-site.xml's fs.defaultFS.
 	Addresses []string
 	// User is the HDFS user; empty means HADOOP_USER_NAME, else the OS user.
 	User string
@@ -90,7 +95,7 @@ type HDFSConfig struct {
 }
 
 // DefaultHDFSConfig returns a configuration that retries 4 times from 200ms
-// and finds the NameNode in HADOOP_CONF_DIR's fs.defaultFS.
+// and finds the NameNode in core-site.xml's fs.defaultFS.
 func DefaultHDFSConfig() HDFSConfig {
 	return HDFSConfig{
 		Retries:     4,
@@ -146,21 +151,27 @@ type HDFSStore struct {
 var _ Store = (*HDFSStore)(nil)
 
 // NewHDFSStore connects to HDFS as cfg says, with the rest of the client
-// configuration (DataNode host names, data transfer protection) from the
-// Hadoop configuration in HADOOP_CONF_DIR (or HADOOP_HOME/conf).
+// configuration (DataNode host names, data transfer protection) from
+// core-site.xml and hdfs-site.xml, found where every Spindle command looks
+// for Hadoop's files (conf.Discover: SPINDLE_CONF_DIR, YARN_CONF_DIR,
+// HADOOP_CONF_DIR, else HADOOP_HOME's).
 func NewHDFSStore(ctx context.Context, cfg HDFSConfig) (*HDFSStore, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	conf, err := hadoopconf.LoadFromEnvironment()
+	search := conf.Discover(conf.SearchDir{}, os.LookupEnv)
+	hconf, _, err := conf.HadoopClientConf(search, nil)
 	if err != nil {
-		return nil, fmt.Errorf("dfs: load Hadoop configuration (HADOOP_CONF_DIR): %w", err)
+		return nil, fmt.Errorf("dfs: Hadoop client configuration: %w", err)
 	}
-	opts := hdfs.ClientOptionsFromConf(conf)
+	opts := hdfs.ClientOptionsFromConf(hconf)
 	if opts.KerberosClient != nil {
 		return nil, errors.New("dfs: hadoop.security.authentication is kerberos: only simple authentication is supported")
 	}
-	opts.Addresses, err = resolveNamenodes(conf, cfg.Addresses)
+	opts.Addresses, err = resolveNamenodes(hconf, cfg.Addresses)
+	if errors.Is(err, errNoNamenode) {
+		err = fmt.Errorf("%w; looked for %s in: %s", err, conf.FileCoreSite, strings.Join(search.LookedIn(conf.FileCoreSite), "; "))
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -184,16 +195,16 @@ func NewHDFSStore(ctx context.Context, cfg HDFSConfig) (*HDFSStore, error) {
 }
 
 // resolveNamenodes turns configured addresses into NameNode RPC addresses.
-func resolveNamenodes(conf hadoopconf.HadoopConf, addrs []string) ([]string, error) {
+func resolveNamenodes(hc hadoopconf.HadoopConf, addrs []string) ([]string, error) {
 	if len(addrs) == 0 {
-		def := conf["fs.defaultFS"]
+		def := hc["fs.defaultFS"]
 		if def == "" {
-			def = conf["fs.default.name"]
+			def = hc["fs.default.name"]
 		}
 		u, err := url.Parse(def)
 		switch {
 		case def == "":
-			return nil, errors.New("dfs: no HDFS namenode: name one in the URI (hdfs://host:port/path) or set fs.defaultFS in HADOOP_CONF_DIR")
+			return nil, errNoNamenode
 		case err != nil || u.Host == "":
 			return nil, fmt.Errorf("dfs: fs.defaultFS %q names no namenode", def)
 		}
@@ -206,10 +217,10 @@ func resolveNamenodes(conf hadoopconf.HadoopConf, addrs []string) ([]string, err
 			out = append(out, a)
 			continue
 		}
-		if ids := conf["dfs.ha.namenodes."+a]; ids != "" {
+		if ids := hc["dfs.ha.namenodes."+a]; ids != "" {
 			for _, id := range strings.Split(ids, ",") {
 				key := "dfs.namenode.rpc-address." + a + "." + strings.TrimSpace(id)
-				rpc := conf[key]
+				rpc := hc[key]
 				if rpc == "" {
 					return nil, fmt.Errorf("dfs: nameservice %s: %s is not set", a, key)
 				}
@@ -217,7 +228,7 @@ func resolveNamenodes(conf hadoopconf.HadoopConf, addrs []string) ([]string, err
 			}
 			continue
 		}
-		if rpc := conf["dfs.namenode.rpc-address."+a]; rpc != "" {
+		if rpc := hc["dfs.namenode.rpc-address."+a]; rpc != "" {
 			out = append(out, rpc)
 			continue
 		}

@@ -23,13 +23,15 @@ import (
 )
 
 // isolateHadoopEnv points the Hadoop configuration at an empty directory so
-// that the machine's own HADOOP_CONF_DIR cannot leak into a test, and
+// that the machine's own configuration directories cannot leak into a test, and
 // returns that directory.
 func isolateHadoopEnv(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
 	t.Setenv("HADOOP_CONF_DIR", dir)
 	t.Setenv("HADOOP_HOME", "")
+	t.Setenv("SPINDLE_CONF_DIR", "")
+	t.Setenv("YARN_CONF_DIR", "")
 	t.Setenv("HADOOP_USER_NAME", "")
 	return dir
 }

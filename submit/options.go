@@ -92,13 +92,20 @@ type Options struct {
 	// AppArgs are the arguments after Application, passed to the job as
 	// given.
 	AppArgs []string
-	// PropertiesFile is the properties file read: --properties-file, or
-	// spindle-defaults.conf in ConfDir when that exists; "" if none. With
-	// --load-spark-defaults both are read and this names the first.
+	// PropertiesFile is the first properties file read: --properties-file,
+	// else spindle-defaults.conf in ConfDir, else spark-defaults.conf in
+	// Spark's directory; "" if none.
 	PropertiesFile string
-	// ConfDir is the configuration directory: --conf-dir if given, else
-	// ParseOptions.ConfDir.
+	// PropertiesFiles are every properties file read, in precedence order:
+	// --properties-file, and without it or with
+	// --load-spark-defaults, spindle-defaults.conf in ConfDir and
+	// spark-defaults.conf in Spark's directory, those that exist.
+	PropertiesFiles []string
+	// ConfDir is Spindle's configuration directory: --conf-dir if given,
+	// else ParseOptions.ConfDir.
 	ConfDir string
+	// ConfDirGiven reports whether ConfDir is --conf-dir's.
+	ConfDirGiven bool
 	// Conf holds every effective spark.* and spindle.* key after
 	// precedence, as given: those set by --conf and the properties file,
 	// and those the flags set, with the flag-mapped keys (spark.master,
@@ -106,11 +113,34 @@ type Options struct {
 	// executor and driver memory, cores and instances) always present.
 	// Ignored keys are not in it. It is what the job is configured with.
 	Conf map[string]string
+	// Sources says, for each key of Conf, where its value came from: a
+	// flag ("--executor-memory"), "--conf", a properties file's path,
+	// SourceDefault, or SourceBinaryName for spark.app.name.
+	Sources map[string]string
+	// propertiesRead are the properties files read, in PropertiesFiles'
+	// order, with their keys, for --verbose.
+	propertiesRead []propertiesFile
 	// Settings is Conf's application keys, each checked and parsed into its
 	// type; it travels to the ApplicationMaster and the executors in the
 	// launch spec. Read keys that are not set through its getters, which
 	// give their defaults.
 	Settings conf.AppConf
+}
+
+// Sources of Options.Sources besides flags, "--conf" and file paths.
+const (
+	// SourceDefault is a key's built-in default.
+	SourceDefault = conf.SourceDefault
+	// SourceBinaryName is spark.app.name taken from the job binary's name.
+	SourceBinaryName = "the job binary's name"
+	// SourceSubmit is a default spindle submit chose (SetDefault).
+	SourceSubmit = "chosen by spindle submit"
+)
+
+// propertiesFile is a properties file that was read.
+type propertiesFile struct {
+	path  string
+	props map[string]string
 }
 
 // ParseOptions says where Parse finds files.
@@ -119,6 +149,11 @@ type ParseOptions struct {
 	// --properties-file is not given (and --conf-dir does not override
 	// it); "" means no defaults file.
 	ConfDir string
+	// SparkConfDirs name Spark's configuration directory, where
+	// spark-defaults.conf is looked for whenever spindle-defaults.conf is
+	// (conf.Search.Spark: SPARK_CONF_DIR, else $SPARK_HOME/conf); the first
+	// entry with a Path is it.
+	SparkConfDirs []conf.SearchDir
 	// ReadFile reads a file; nil means os.ReadFile. A missing defaults
 	// file must give an error matching fs.ErrNotExist.
 	ReadFile func(name string) ([]byte, error)
@@ -132,5 +167,9 @@ func (o *Options) SetDefault(key, value string) error {
 		return fmt.Errorf("%w: %s (default %q): %w", ErrInvalidValue, key, value, err)
 	}
 	o.Conf[key] = value
+	if o.Sources == nil {
+		o.Sources = map[string]string{}
+	}
+	o.Sources[key] = SourceSubmit
 	return nil
 }

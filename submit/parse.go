@@ -13,10 +13,10 @@ import (
 	"github.com/spindlehq/spindle/conf"
 )
 
-// DefaultsFile is the properties file read from the configuration
+// DefaultsFile is the properties file read from Spindle's configuration
 // directory when --properties-file is not given, Spindle's
 // spark-defaults.conf.
-const DefaultsFile = "spindle-defaults.conf"
+const DefaultsFile = conf.FileSpindleDefaults
 
 // parser carries the state of one Parse.
 type parser struct {
@@ -35,7 +35,9 @@ func (p *parser) warn(w string) {
 
 // Parse parses spark-submit's command line, without the program name, and
 // resolves it with Spark's precedence: explicit flags, then --conf, then
-// the properties file, then the defaults. It returns the resolved Options
+// --properties-file, then the defaults files (spindle-defaults.conf in
+// Spindle's directory, then spark-defaults.conf in Spark's), then the
+// built-in defaults. It returns the resolved Options
 // and the warnings to show, one line each, such as for flags and keys that
 // Spindle ignores.
 //
@@ -62,9 +64,10 @@ func Parse(args []string, po ParseOptions) (*Options, []string, error) {
 		AppArgs:     cl.appArgs,
 		Verbose:     cl.verbose,
 		ConfDir:     po.ConfDir,
+		Sources:     map[string]string{},
 	}
 	if cl.confDirSet {
-		o.ConfDir = cl.confDir
+		o.ConfDir, o.ConfDirGiven = cl.confDir, true
 	}
 	settings, err := p.gather(cl, o)
 	if err != nil {
@@ -84,8 +87,11 @@ type setting struct {
 }
 
 // gather collects the keys of --conf and the properties files, the first
-// source that sets a key winning, and drops with a warning the keys that
-// Spindle ignores or that are not Spark's or Spindle's.
+// source that sets a key winning: --conf, --properties-file, and, without
+// --properties-file or with --load-spark-defaults, spindle-defaults.conf
+// in Spindle's directory, then spark-defaults.conf in Spark's. It drops
+// with a warning the keys that Spindle ignores or that are not Spark's or
+// Spindle's.
 func (p *parser) gather(cl *commandLine, o *Options) (map[string]setting, error) {
 	settings := map[string]setting{}
 	var order []string
@@ -101,6 +107,11 @@ func (p *parser) gather(cl *commandLine, o *Options) (map[string]setting, error)
 	}
 	slices.Reverse(order)
 	addFile := func(name string, props map[string]string) {
+		if o.PropertiesFile == "" {
+			o.PropertiesFile = name
+		}
+		o.PropertiesFiles = append(o.PropertiesFiles, name)
+		o.propertiesRead = append(o.propertiesRead, propertiesFile{path: name, props: props})
 		keys := make([]string, 0, len(props))
 		for k := range props {
 			keys = append(keys, k)
@@ -119,25 +130,29 @@ func (p *parser) gather(cl *commandLine, o *Options) (map[string]setting, error)
 		if err != nil {
 			return nil, err
 		}
-		o.PropertiesFile = cl.propertiesFile
 		addFile(cl.propertiesFile, props)
 	}
-	if (cl.propertiesFile == "" || cl.loadDefaults) && o.ConfDir != "" {
-		name := filepath.Join(o.ConfDir, DefaultsFile)
-		data, err := p.po.ReadFile(name)
-		switch {
-		case errors.Is(err, fs.ErrNotExist):
-		case err != nil:
-			return nil, fmt.Errorf("%w: cannot read %s: %w", ErrPropertiesFile, name, err)
-		default:
-			props, err := ParsePropertiesFile(data, name)
+	if cl.propertiesFile == "" || cl.loadDefaults {
+		var files []string
+		if o.ConfDir != "" {
+			files = append(files, filepath.Join(o.ConfDir, DefaultsFile))
+		}
+		// Spark reads spark-defaults.conf from one directory only; the
+		// first set is it.
+		for _, d := range p.po.SparkConfDirs {
+			if d.Path != "" {
+				files = append(files, filepath.Join(d.Path, conf.FileSparkDefaults))
+				break
+			}
+		}
+		for _, name := range files {
+			props, err := p.readDefaults(name)
 			if err != nil {
 				return nil, err
 			}
-			if o.PropertiesFile == "" {
-				o.PropertiesFile = name
+			if props != nil {
+				addFile(name, props)
 			}
-			addFile(name, props)
 		}
 	}
 	for _, k := range order {
@@ -146,6 +161,19 @@ func (p *parser) gather(cl *commandLine, o *Options) (map[string]setting, error)
 		}
 	}
 	return settings, nil
+}
+
+// readDefaults reads a defaults file; a missing one has no properties
+// (nil).
+func (p *parser) readDefaults(name string) (map[string]string, error) {
+	data, err := p.po.ReadFile(name)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("%w: cannot read %s: %w", ErrPropertiesFile, name, err)
+	}
+	return ParsePropertiesFile(data, name)
 }
 
 // clientKeys are the daemon keys `spindle submit` reads from --conf and

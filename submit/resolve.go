@@ -20,18 +20,31 @@ type resolver struct {
 	flagOf map[string]string
 }
 
-// lookup returns key's value and where it came from, for messages: the
-// flag, or the key and its source.
-func (r *resolver) lookup(key string) (value, where string, ok bool) {
+// find returns key's value and its source: the flag that set it (byFlag),
+// else "--conf" or the properties file.
+func (r *resolver) find(key string) (value, source string, byFlag, ok bool) {
 	if f := r.flagOf[key]; f != "" {
 		if v, set := r.cl.flagValues[f]; set {
-			return v, f, true
+			return v, f, true, true
 		}
 	}
 	if s, set := r.settings[key]; set {
-		return s.value, fmt.Sprintf("%s (from %s)", printable(key), s.source), true
+		return s.value, s.source, false, true
 	}
-	return "", "", false
+	return "", "", false, false
+}
+
+// lookup returns key's value and where it came from, for messages: the
+// flag, or the key and its source.
+func (r *resolver) lookup(key string) (value, where string, ok bool) {
+	value, source, byFlag, ok := r.find(key)
+	switch {
+	case !ok:
+		return "", "", false
+	case byFlag:
+		return value, source, true
+	}
+	return value, fmt.Sprintf("%s (from %s)", printable(key), source), true
 }
 
 // invalid describes a bad value of a flag or key.
@@ -92,6 +105,7 @@ func (p *parser) resolve(cl *commandLine, settings map[string]setting, o *Option
 		return err
 	}
 	o.Conf = r.conf(o)
+	o.Sources = r.sources(o)
 	return nil
 }
 
@@ -183,4 +197,32 @@ func (r *resolver) conf(o *Options) map[string]string {
 		c[conf.KeyDistArchives] = strings.Join(o.Archives, ",")
 	}
 	return c
+}
+
+// sources says where each key of o.Conf came from: its flag, --conf or
+// properties file, else the default; spark.app.name without a setting is
+// the job binary's name, and the staged files' keys, which gather two
+// keys each, name both sources when both are set.
+func (r *resolver) sources(o *Options) map[string]string {
+	src := make(map[string]string, len(o.Conf))
+	for k := range o.Conf {
+		if _, s, _, ok := r.find(k); ok {
+			src[k] = s
+			continue
+		}
+		src[k] = SourceDefault
+	}
+	if _, _, _, ok := r.find(conf.KeyAppName); !ok && o.Name != "" {
+		src[conf.KeyAppName] = SourceBinaryName
+	}
+	for key, other := range map[string]string{conf.KeyDistFiles: conf.KeyFiles, conf.KeyDistArchives: conf.KeyArchives} {
+		if _, s, _, ok := r.find(other); ok && o.Conf[key] != "" {
+			from := fmt.Sprintf("%s (from %s)", other, s)
+			if _, own, _, set := r.find(key); set {
+				from = own + " and " + from
+			}
+			src[key] = from
+		}
+	}
+	return src
 }

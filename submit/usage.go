@@ -22,8 +22,9 @@ Usage: spindle submit --status APP_ID [--master MASTER_URL]
 Usage: spindle submit --version
 
 Submits a Spindle job, a Go binary, with spark-submit's options. Flags win
-over --conf, which wins over the properties file. Sizes are like 512m or 3g;
-durations like 500ms, 30s or 5min.
+over --conf, which wins over --properties-file, which wins over
+spindle-defaults.conf, which wins over spark-defaults.conf. Sizes are like
+512m or 3g; durations like 500ms, 30s or 5min.
 
 Options:
 `)

@@ -199,7 +199,7 @@ func stopApplication(c *cli.Context) error {
 	stagingRoot := c.String("stagingDir")
 	if stagingRoot == "" {
 		// Warnings are printed once, by withRM's load.
-		cfg, err := conf.Load(conf.LoadOptions{Dir: c.String("conf-dir"), Overrides: c.StringSlice("conf")})
+		cfg, err := readConf(c)
 		if err != nil {
 			return err
 		}

@@ -55,7 +55,7 @@ func withRM(c *cli.Context, fn func(s *client.RM) error) error {
 		return err
 	}
 	defer rm.Close()
-	return fn(rm)
+	return explainNoRM(cfg, fn(rm), rmByConf)
 }
 
 // parseAppIDFlag checks the application id given to flag and returns it in

@@ -15,14 +15,57 @@ import (
 // confFlags are the configuration flags every command takes.
 func confFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "conf-dir", EnvVars: []string{"SPINDLE_CONF_DIR"}, Usage: "directory with yarn-site.xml, capacity-scheduler.xml and spindle-site.xml"},
+		&cli.StringFlag{Name: "conf-dir", Usage: "Spindle's configuration directory (default $SPINDLE_CONF_DIR): spindle-site.xml, and Hadoop's files before $YARN_CONF_DIR, $HADOOP_CONF_DIR and $HADOOP_HOME/etc/hadoop"},
 		&cli.StringSliceFlag{Name: "conf", Usage: "override a configuration key: `KEY=VALUE` (repeatable)"},
 	}
 }
 
-// loadConf loads the configuration named by the command's flags.
+// confSearch is where the command looks for configuration files: --conf-dir
+// (exported, see exportConfDir) or SPINDLE_CONF_DIR, then Hadoop's
+// directories.
+func confSearch(c *cli.Context) (conf.Search, error) {
+	var given conf.SearchDir
+	if c.IsSet("conf-dir") {
+		var err error
+		if given, err = exportConfDir(c.String("conf-dir")); err != nil {
+			return conf.Search{}, err
+		}
+	}
+	return conf.Discover(given, os.LookupEnv), nil
+}
+
+// exportConfDir makes dir, given with --conf-dir, absolute and sets
+// SPINDLE_CONF_DIR to it, as Hadoop's --config sets HADOOP_CONF_DIR, so
+// that the HDFS client and the processes the command starts (a
+// NodeManager's containers) find the same files.
+func exportConfDir(dir string) (conf.SearchDir, error) {
+	if dir != "" {
+		abs, err := filepath.Abs(dir)
+		if err != nil {
+			return conf.SearchDir{}, fmt.Errorf("--conf-dir %s: %w", dir, err)
+		}
+		dir = abs
+	}
+	if err := os.Setenv(conf.EnvConfDir, dir); err != nil {
+		return conf.SearchDir{}, fmt.Errorf("--conf-dir %s: set %s: %w", dir, conf.EnvConfDir, err)
+	}
+	return conf.SearchDir{Path: dir, From: conf.FromConfDirFlag}, nil
+}
+
+// readConf loads the configuration named by the command's flags and the
+// environment, without printing its warnings.
+func readConf(c *cli.Context) (*conf.Config, error) {
+	search, err := confSearch(c)
+	if err != nil {
+		return nil, err
+	}
+	return conf.Load(conf.LoadOptions{Search: &search, Overrides: c.StringSlice("conf")})
+}
+
+// loadConf loads the configuration named by the command's flags and the
+// environment, and prints its warnings.
 func loadConf(c *cli.Context) (*conf.Config, error) {
-	cfg, err := conf.Load(conf.LoadOptions{Dir: c.String("conf-dir"), Overrides: c.StringSlice("conf")})
+	cfg, err := readConf(c)
 	if err != nil {
 		return nil, err
 	}

@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/spindlehq/spindle/conf"
 	"github.com/spindlehq/spindle/dfs"
 	"github.com/spindlehq/spindle/nodemanager"
 	"github.com/urfave/cli/v2"
@@ -25,7 +24,7 @@ type aggregation struct {
 // aggregationFrom reads the log aggregation keys of the command's
 // configuration (whose warnings withRM has already printed).
 func aggregationFrom(c *cli.Context) (aggregation, error) {
-	cfg, err := conf.Load(conf.LoadOptions{Dir: c.String("conf-dir"), Overrides: c.StringSlice("conf")})
+	cfg, err := readConf(c)
 	if err != nil {
 		return aggregation{}, err
 	}

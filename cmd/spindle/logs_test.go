@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net"
 	"slices"
 	"strings"
 	"testing"
@@ -193,12 +192,7 @@ func TestLogsClientAgainstNodeManager(t *testing.T) {
 		return out == "alpha\nbeta", fmt.Sprintf("stdout %q", out)
 	})
 
-	dead, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	deadAddr := dead.Addr().String()
-	dead.Close()
+	deadAddr := testutil.ClosedAddr(t)
 	nodes := append(c.Nodes(), &pb.NodeReport{NodeId: "gone.example:45454", HttpAddress: deadAddr, State: pb.NodeState_NODE_STATE_RUNNING})
 	app, _ := ids.ParseApplicationID(am.AppID)
 

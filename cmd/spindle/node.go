@@ -52,7 +52,7 @@ func nodeCommand() *cli.Command {
 				return err
 			})
 			if err != nil {
-				return fmt.Errorf("list nodes from the ResourceManager at %s: %w", rm.Addr, err)
+				return explainNoRM(cfg, fmt.Errorf("list nodes from the ResourceManager at %s: %w", rm.Addr, err), rmByConf)
 			}
 			printNodes(c.App.Writer, resp.GetNodes())
 			return nil

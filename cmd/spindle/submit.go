@@ -24,7 +24,8 @@ func submitCommand() *cli.Command {
 		ArgsUsage:       "[options] <job binary> [job args]",
 		SkipFlagParsing: true,
 		Action: func(c *cli.Context) error {
-			opts, warnings, err := submit.Parse(c.Args().Slice(), submit.ParseOptions{ConfDir: os.Getenv("SPINDLE_CONF_DIR")})
+			env := conf.Discover(conf.SearchDir{}, os.LookupEnv)
+			opts, warnings, err := submit.Parse(c.Args().Slice(), submit.ParseOptions{ConfDir: env.Spindle.Path, SparkConfDirs: env.Spark})
 			for _, w := range warnings {
 				fmt.Fprintln(c.App.ErrWriter, w)
 			}
@@ -39,7 +40,7 @@ func submitCommand() *cli.Command {
 				fmt.Fprintln(c.App.Writer, "spindle", version)
 				return nil
 			}
-			daemon, err := conf.Load(conf.LoadOptions{Dir: opts.ConfDir})
+			daemon, err := loadSubmitConf(c, opts)
 			if err != nil {
 				return err
 			}
@@ -48,11 +49,17 @@ func submitCommand() *cli.Command {
 				return err
 			}
 			defer rm.Close()
+			explain := func(err error) error {
+				if opts.Master != "yarn" {
+					return err
+				}
+				return explainNoRM(daemon, err, rmByMaster)
+			}
 			switch opts.Action {
 			case submit.ActionKill:
-				return client.Kill(c.Context, rm, opts.AppID, c.App.Writer)
+				return explain(client.Kill(c.Context, rm, opts.AppID, c.App.Writer))
 			case submit.ActionStatus:
-				return client.Status(c.Context, rm, opts.AppID, c.App.Writer)
+				return explain(client.Status(c.Context, rm, opts.AppID, c.App.Writer))
 			}
 			cfg := client.SubmitConfig{Options: opts, TmpDir: daemon.Get("spindle.tmp.dir"), Out: c.App.Writer}
 			if opts.DeployMode == "client" {
@@ -66,9 +73,42 @@ func submitCommand() *cli.Command {
 			}
 			ctx, stop := interruptible(c.Context)
 			defer stop()
-			return client.Submit(ctx, rm, cfg)
+			return explain(client.Submit(ctx, rm, cfg))
 		},
 	}
+}
+
+// loadSubmitConf loads the daemons' configuration that spindle submit
+// reads, the ResourceManager's address among it, from Spindle's directory
+// (--conf-dir, exported as the other commands export it, or
+// SPINDLE_CONF_DIR) and Hadoop's; with --verbose it prints what
+// spark-submit --verbose does and which configuration files were read.
+func loadSubmitConf(c *cli.Context, opts *submit.Options) (*conf.Config, error) {
+	var given conf.SearchDir
+	if opts.ConfDirGiven {
+		var err error
+		if given, err = exportConfDir(opts.ConfDir); err != nil {
+			return nil, err
+		}
+	}
+	search := conf.Discover(given, os.LookupEnv)
+	daemon, err := conf.Load(conf.LoadOptions{Search: &search})
+	if err != nil {
+		return nil, err
+	}
+	if opts.Verbose {
+		w := c.App.ErrWriter
+		opts.WriteVerbose(w)
+		writeConfFiles(w, daemon)
+		for _, warning := range daemon.Warnings() {
+			fmt.Fprintln(w, "warning:", warning)
+		}
+		if opts.Master == "yarn" {
+			fmt.Fprintf(w, "ResourceManager: %s (%s)\n", daemon.Get("yarn.resourcemanager.address"), rmSource(daemon))
+		}
+		fmt.Fprintln(w)
+	}
+	return daemon, nil
 }
 
 // dialSubmitRM connects to the RM --master names, with the client secret

@@ -24,7 +24,7 @@ func NewFileStore(tb testing.TB) *dfs.FileStore {
 // StartHDFS starts an in-process NameNode and DataNode with blockSize
 // bytes per block (0: minihdfs's default), closed when tb ends. The
 // Hadoop environment is isolated so that the machine's own
-// HADOOP_CONF_DIR cannot leak in; the user is "spindle".
+// configuration directories cannot leak in; the user is "spindle".
 func StartHDFS(tb testing.TB, blockSize int64) *minihdfs.Cluster {
 	tb.Helper()
 	return StartHDFSOn(tb, nil, blockSize)
@@ -37,6 +37,8 @@ func StartHDFSOn(tb testing.TB, h *netns.Host, blockSize int64) *minihdfs.Cluste
 	tb.Helper()
 	tb.Setenv("HADOOP_CONF_DIR", tb.TempDir())
 	tb.Setenv("HADOOP_HOME", "")
+	tb.Setenv("SPINDLE_CONF_DIR", "")
+	tb.Setenv("YARN_CONF_DIR", "")
 	tb.Setenv("HADOOP_USER_NAME", "spindle")
 	cfg := minihdfs.DefaultConfig()
 	if blockSize > 0 {

@@ -4,11 +4,9 @@ import (
 	"bufio"
 	"encoding/binary"
 	"fmt"
-	"hash/crc32"
 	"net"
 
 	pb "github.com/spindlehq/spindle/internal/minihdfs/hadooppb"
-	"go.uber.org/zap"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -25,12 +23,13 @@ func (dn *datanode) readBlock(conn net.Conn, r *bufio.Reader) {
 	offset, length := op.GetOffset(), op.GetLen()
 	dn.mu.Lock()
 	rep := dn.replicas[b.GetBlockId()]
-	var visible uint64
+	var snap replicaView
 	var genStamp uint64
 	if rep != nil {
-		visible, genStamp = uint64(len(rep.data)), rep.genStamp
+		snap, genStamp = rep.view(), rep.genStamp
 	}
 	dn.mu.Unlock()
+	visible := uint64(len(snap.data))
 	switch {
 	case rep == nil || b.GetPoolId() != dn.poolID:
 		dn.respond(conn, pb.Status_ERROR, "Replica not found for "+blockName(b))
@@ -60,12 +59,7 @@ func (dn *datanode) readBlock(conn net.Conn, r *bufio.Reader) {
 	seqno := int64(0)
 	for pos := start; pos < end; seqno++ {
 		n := min(end-pos, readPacketSize)
-		data, sums, ok := dn.chunks(b.GetBlockId(), pos, n, sendSums)
-		if !ok {
-			// Deleted while being read: the client sees the stream end early.
-			dn.log.Debug("replica deleted during read", zap.String("block", blockName(b)))
-			return
-		}
+		data, sums := snap.chunks(pos, n, sendSums)
 		if err := writePacket(w, packet{hdr: packetHeader(pos, seqno, false, len(data)), sums: sums, data: data}); err != nil {
 			return
 		}
@@ -82,29 +76,45 @@ func (dn *datanode) readBlock(conn net.Conn, r *bufio.Reader) {
 	_ = readDelimited(r, &pb.ClientReadStatusProto{})
 }
 
-// chunks copies n bytes at pos (pos chunk-aligned) and their checksums.
-func (dn *datanode) chunks(id, pos, n uint64, withSums bool) (data, sums []byte, ok bool) {
-	dn.mu.Lock()
-	defer dn.mu.Unlock()
-	rep := dn.replicas[id]
-	if rep == nil || pos+n > uint64(len(rep.data)) {
-		return nil, nil, false
+// replicaView is a replica's bytes and checksums as they were when a read
+// began. A read goes on from it to the end even if the replica is deleted
+// or grows meanwhile, as a real DataNode's open block file outlives its
+// unlink: data is only ever appended past len(data), so the bytes a view
+// holds do not change. The checksum of a partial last chunk is rewritten
+// in place as the replica grows, so the view keeps its own copy.
+type replicaView struct {
+	data    []byte
+	crcs    []uint32
+	lastCRC uint32
+}
+
+// view is r's current view; the caller holds the DataNode's lock.
+func (r *replica) view() replicaView {
+	v := replicaView{data: r.data[:len(r.data):len(r.data)], crcs: r.crcs[:len(r.crcs):len(r.crcs)]}
+	if len(v.crcs) > 0 {
+		v.lastCRC = v.crcs[len(v.crcs)-1]
 	}
-	data = append([]byte(nil), rep.data[pos:pos+n]...)
-	if withSums {
-		first := pos / bytesPerChecksum
-		count := (n + bytesPerChecksum - 1) / bytesPerChecksum
-		sums = make([]byte, 0, count*4)
-		for _, c := range rep.crcs[first : first+count] {
-			sums = binary.BigEndian.AppendUint32(sums, c)
-		}
-		if tail := n % bytesPerChecksum; tail != 0 && pos+n < uint64(len(rep.data)) {
-			// The replica grew past the partial chunk this read ends with
-			// (it is still being written): checksum the bytes sent.
-			binary.BigEndian.PutUint32(sums[len(sums)-4:], crc32.Checksum(data[n-tail:], castagnoli))
-		}
+	return v
+}
+
+// chunks copies n bytes at pos (pos chunk-aligned, pos+n within the view,
+// chunk-aligned or its end) and their checksums.
+func (v replicaView) chunks(pos, n uint64, withSums bool) (data, sums []byte) {
+	data = append([]byte(nil), v.data[pos:pos+n]...)
+	if !withSums {
+		return data, nil
 	}
-	return data, sums, true
+	first := pos / bytesPerChecksum
+	count := (n + bytesPerChecksum - 1) / bytesPerChecksum
+	sums = make([]byte, 0, count*4)
+	for i := first; i < first+count; i++ {
+		c := v.crcs[i]
+		if int(i) == len(v.crcs)-1 {
+			c = v.lastCRC
+		}
+		sums = binary.BigEndian.AppendUint32(sums, c)
+	}
+	return data, sums
 }
 
 func packetHeader(offset uint64, seqno int64, last bool, dataLen int) *pb.PacketHeaderProto {
