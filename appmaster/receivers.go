@@ -50,6 +50,7 @@ func (m *Metrics) OnReceivers(states func() []driver.ReceiverState) {
 	first := m.receivers == nil
 	m.receivers, m.numReceivers = states, n
 	m.mu.Unlock()
+	m.stats.l.SetReceivers(states)
 	if first {
 		m.reg.MustRegister(receiverCollector{m})
 	}

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -147,6 +148,7 @@ func TestQueueReceiverExactlyOnce(t *testing.T) {
 	waitRetailSink(t, f, &want, 120*time.Second)
 	second, _ := receiverContainer(t, c, appID, first)
 	t.Logf("receiver runs again in %s", second)
+	checkReceiverTab(t, c, appID, first)
 	testutil.WaitFor(t, 30*time.Second, func() (bool, string) {
 		n, err := b.Depth("tx")
 		return err == nil && n == 0, fmt.Sprintf("queue holds %d messages (%v)", n, err)
@@ -167,6 +169,24 @@ func TestQueueReceiverExactlyOnce(t *testing.T) {
 		}
 		return len(left) == 0, fmt.Sprintf("%d of the first %d write-ahead log files are still there: %v", len(left), len(early), left)
 	})
+}
+
+// checkReceiverTab opens the Streaming tab through the RM's proxy in
+// headless Chromium: its receivers table shows the one receiver ACTIVE
+// again, with the records it stored and, as its last error, the loss of
+// the executor of container lost.
+func checkReceiverTab(t *testing.T, c *testutil.Cluster, appID, lost string) {
+	t.Helper()
+	br := testutil.NewBrowser(t)
+	url := strings.TrimSuffix(trackingURL(t, c, appID), "/") + "/streaming/"
+	testutil.WaitFor(t, 30*time.Second, func() (bool, string) {
+		br.Open(url)
+		rows, status, errText := br.Count("#receivers tbody tr"), br.Text("#receivers .status"), br.Text("#receivers .error")
+		records, _ := strconv.Atoi(br.Text("#receivers .records"))
+		return rows == 1 && status == "ACTIVE" && records > 0 && strings.Contains(errText, "lost"),
+			fmt.Sprintf("receivers table: %d rows, status %q, %d records, last error %q", rows, status, records, errText)
+	})
+	t.Logf("Streaming tab: receiver %s, last error %q (executor of %s killed)", br.Text("#receivers .status"), br.Text("#receivers .error"), lost)
 }
 
 // unallocatedBlocks reads the driver's write-ahead log and the
