@@ -52,6 +52,31 @@ func queueCluster(t *testing.T) (*rabbitmqtest.Broker, *testutil.Cluster, string
 	return b, c, dir, jobFS{uri: "file://" + dir, local: dir}
 }
 
+// logQueueAppOnFailure logs, when the test fails, each attempt of appID
+// with its diagnostics and the WARN and ERROR lines of its AM's log, and
+// the receivers' lines of the executors' logs.
+func logQueueAppOnFailure(t *testing.T, c *testutil.Cluster, appID string) {
+	t.Cleanup(func() {
+		if !t.Failed() {
+			return
+		}
+		for _, a := range c.Attempts(appID) {
+			t.Logf("attempt %s: %s: %s", a.GetAttemptId(), a.GetState(), a.GetDiagnostics())
+		}
+		logs, _ := filepath.Glob(filepath.Join(c.Dir, "nm*", "nm-logs", appID, "container_*", "spindle.log"))
+		for _, l := range logs {
+			raw, _ := os.ReadFile(l)
+			var keep []string
+			for _, line := range strings.Split(string(raw), "\n") {
+				if strings.Contains(line, "WARN") || strings.Contains(line, "ERROR") || strings.Contains(line, "receiver") || strings.Contains(line, "recovered") {
+					keep = append(keep, line)
+				}
+			}
+			t.Logf("%s:\n%s", l, strings.Join(keep, "\n"))
+		}
+	})
+}
+
 // receiverContainer is the running executor container whose log says its
 // receiver started, and its pid.
 func receiverContainer(t *testing.T, c *testutil.Cluster, appID string, not ...string) (string, int) {
@@ -120,6 +145,7 @@ func TestQueueReceiverExactlyOnce(t *testing.T) {
 		"--conf", "spindle.checkpoint.retainBatches=10")
 	appID := sub.AppID()
 	t.Cleanup(func() { killApp(t, c, appID) })
+	logQueueAppOnFailure(t, c, appID)
 	waitRetailSink(t, f, &want, 90*time.Second)
 	early := walFiles(t, dir)
 	if len(early) == 0 {
