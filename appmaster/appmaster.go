@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/spindlehq/spindle/resourcemanager/failover"
 	"net"
 	"net/http"
 	"os"
@@ -34,7 +35,7 @@ type AppMaster struct {
 	cfg      Config
 	lg       *zap.Logger
 	rm       pb.ApplicationMasterClient
-	rmConn   *grpc.ClientConn
+	rmConn   *failover.Conn
 	rmCtx    context.Context
 	endpoint *driver.Endpoint
 	taskSrv  *driver.Server
@@ -74,9 +75,9 @@ func New(cfg Config) (*AppMaster, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = zap.NewNop()
 	}
-	conn, err := grpc.NewClient(cfg.RMAddress, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	conn, err := failover.DialEncoded(cfg.RMAddress, failover.DefaultPolicy())
 	if err != nil {
-		return nil, fmt.Errorf("appmaster: RM address %s: %w", cfg.RMAddress, err)
+		return nil, fmt.Errorf("appmaster: RM address %s (%s): %w", cfg.RMAddress, launch.EnvRMAddress, err)
 	}
 	rmCtx, err := token.WithAttempt(context.Background(), cfg.AttemptToken)
 	if err != nil {

@@ -6,10 +6,10 @@ import (
 	"time"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
+	"github.com/spindlehq/spindle/conf"
+	"github.com/spindlehq/spindle/resourcemanager/failover"
 	"github.com/spindlehq/spindle/token"
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 )
 
@@ -24,17 +24,51 @@ type RM struct {
 	// Addr is the RM's address, for messages.
 	Addr   string
 	secret []byte
-	conn   *grpc.ClientConn
+	conn   *failover.Conn
+	// Admin is the administration service of the RM calls go to.
+	Admin pb.ResourceManagerAdministrationClient
 }
 
-// Dial opens a session with the RM at addr; secret is the client secret
-// (spindle.client.secret-file), nil when the cluster has none.
+// Dial opens a session with the RM at addr, or with the active one of the
+// RMs of a group ("rm1=host:port,rm2=host:port", as RMAddress gives);
+// secret is the client secret (spindle.client.secret-file), nil when the
+// cluster has none.
 func Dial(addr string, secret []byte) (*RM, error) {
-	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	return DialWith(addr, secret, failover.DefaultPolicy())
+}
+
+// DialWith is Dial with a failover policy of its own.
+func DialWith(addr string, secret []byte, p failover.Policy) (*RM, error) {
+	conn, err := failover.DialEncoded(addr, p)
 	if err != nil {
 		return nil, fmt.Errorf("ResourceManager address %s (yarn.resourcemanager.address): %w", addr, err)
 	}
-	return &RM{Client: pb.NewApplicationClientClient(conn), Addr: addr, secret: secret, conn: conn}, nil
+	return &RM{Client: pb.NewApplicationClientClient(conn), Admin: pb.NewResourceManagerAdministrationClient(conn), Addr: addr, secret: secret, conn: conn}, nil
+}
+
+// DialConf opens a session with the RM, or the RMs of a group, of loaded
+// configuration, with its failover policy.
+func DialConf(c *conf.Config, secret []byte) (*RM, error) {
+	addr, err := RMAddress(c)
+	if err != nil {
+		return nil, err
+	}
+	p, err := failover.PolicyFrom(c)
+	if err != nil {
+		return nil, err
+	}
+	return DialWith(addr, secret, p)
+}
+
+// RMAddress is where clients reach the RM of loaded configuration: its
+// yarn.resourcemanager.address, or with yarn.resourcemanager.ha.enabled
+// every RM of yarn.resourcemanager.ha.rm-ids.
+func RMAddress(c *conf.Config) (string, error) {
+	targets, err := failover.Targets(c, failover.ServiceClient)
+	if err != nil {
+		return "", err
+	}
+	return failover.Encode(targets), nil
 }
 
 // Close ends the session.

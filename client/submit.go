@@ -59,7 +59,7 @@ func (c SubmitConfig) Validate() error {
 func MasterAddress(master string, daemon *conf.Config) (string, error) {
 	switch {
 	case master == "yarn":
-		return daemon.Get("yarn.resourcemanager.address"), nil
+		return RMAddress(daemon)
 	case strings.HasPrefix(master, "spindle://"):
 		return strings.TrimPrefix(master, "spindle://"), nil
 	}

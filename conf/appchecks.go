@@ -68,10 +68,13 @@ func checkMaster(v string) error {
 		return fmt.Errorf("%q is not accepted: use yarn with --deploy-mode %s", v, strings.TrimPrefix(v, "yarn-"))
 	}
 	if rest, ok := strings.CutPrefix(v, "spindle://"); ok {
-		if host, p, err := net.SplitHostPort(rest); err == nil && validHost(host) && validPort(p) {
-			return nil
+		// Several RMs of an HA group, as Spark's spark://h1:p1,h2:p2.
+		for _, rm := range strings.Split(rest, ",") {
+			if host, p, err := net.SplitHostPort(rm); err != nil || !validHost(host) || !validPort(p) {
+				return fmt.Errorf("%q is not spindle://host:port or, for an RM group, spindle://host1:port1,host2:port2 (e.g. spindle://rm.example.com:8032)", v)
+			}
 		}
-		return fmt.Errorf("%q is not spindle://host:port (e.g. spindle://rm.example.com:8032)", v)
+		return nil
 	}
 	return fmt.Errorf("%q is not accepted: use yarn, for the RM named by yarn.resourcemanager.address in the configuration directory, or spindle://host:port", v)
 }

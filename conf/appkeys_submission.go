@@ -44,7 +44,7 @@ const DefaultApplicationType = "SPINDLE"
 
 var submissionKeys = []Key{
 	{Name: KeyMaster, Type: TypeString, Default: "yarn", Group: GroupSubmission, Check: checkMaster,
-		Description: "Where to submit: `yarn`, the ResourceManager named by `yarn.resourcemanager.address` in the configuration directory, or `spindle://host:port`, the ResourceManager at that address."},
+		Description: "Where to submit: `yarn`, the ResourceManager named by `yarn.resourcemanager.address` in the configuration directory, or `spindle://host:port`, the ResourceManager at that address (`spindle://host1:port1,host2:port2` for the RMs of an HA group)."},
 	{Name: KeyDeployMode, Type: TypeString, Default: DeployModeCluster, Values: []string{DeployModeCluster, DeployModeClient}, Group: GroupSubmission,
 		Description: "`cluster`: the driver runs in a container on the cluster. `client`: the driver runs on the submitting machine."},
 	{Name: KeyAppName, Type: TypeString, DefaultDoc: "the job binary's base name", Group: GroupSubmission, Check: nonEmpty,

@@ -14,10 +14,9 @@ import (
 	pb "github.com/spindlehq/spindle/api/spindlepb"
 	"github.com/spindlehq/spindle/nodemanager"
 	"github.com/spindlehq/spindle/resourcemanager"
+	"github.com/spindlehq/spindle/resourcemanager/failover"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"go.uber.org/zap"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 )
 
 // Cluster is a running dev cluster.
@@ -30,7 +29,9 @@ type Cluster struct {
 	nms   []*process
 	nmAdr []nodemanager.Addresses
 	kafka *kfake.Cluster
-	conn  *grpc.ClientConn
+	conn  *failover.Conn
+	// group is the HA group of RMs, when Config.RMs > 1.
+	group *rmGroup
 
 	stopOnce sync.Once
 	stopErr  error
@@ -40,9 +41,12 @@ type Cluster struct {
 type Info struct {
 	// Dir is the cluster's directory, absolute.
 	Dir string
-	// RM is the ResourceManager's addresses; RMPID its process.
+	// RM is the ResourceManager's addresses; RMPID its process. For an
+	// HA group RM.Client lists every RM's client address and the rest are
+	// the first RM's; RMs has each.
 	RM    resourcemanager.Addresses
 	RMPID int
+	RMs   []RMInfo
 	// NodeManagers are each NM's addresses and process.
 	NodeManagers []NodeManagerInfo
 	// Kafka is the in-process broker's bootstrap addresses.
@@ -84,7 +88,11 @@ func Start(ctx context.Context, cfg Config) (*Cluster, error) {
 		return nil, fmt.Errorf("devcluster: directory %s: %w", cfg.Dir, err)
 	}
 	if !cfg.RandomPorts {
-		if err := checkPortsFree(RMClientPort, RMTrackerPort, RMWebPort, KafkaPort); err != nil {
+		ports := []int{RMClientPort, RMTrackerPort, RMWebPort, KafkaPort}
+		if cfg.RMs > 1 {
+			ports = append(groupPorts(cfg.RMs), KafkaPort)
+		}
+		if err := checkPortsFree(ports...); err != nil {
 			return nil, err
 		}
 	}
@@ -117,28 +125,33 @@ func (c *Cluster) start(ctx context.Context) error {
 		}
 		return "127.0.0.1:" + strconv.Itoa(p)
 	}
-	rmDir := filepath.Join(c.dir, "rm")
-	c.rm, err = c.startDaemon(ctx, "resourcemanager", "resourcemanager", rmDir, &c.rmAdr,
-		"spindle.tmp.dir="+rmDir,
-		"yarn.resourcemanager.hostname=127.0.0.1",
-		"yarn.resourcemanager.address="+port(RMClientPort),
-		"yarn.resourcemanager.resource-tracker.address="+port(RMTrackerPort),
-		"yarn.resourcemanager.webapp.address="+port(RMWebPort))
-	if err != nil {
-		return err
+	if c.cfg.RMs > 1 {
+		if err := c.startRMGroup(ctx); err != nil {
+			return err
+		}
+	} else {
+		rmDir := filepath.Join(c.dir, "rm")
+		c.rm, err = c.startDaemon(ctx, "resourcemanager", "resourcemanager", rmDir, &c.rmAdr,
+			"spindle.tmp.dir="+rmDir,
+			"yarn.resourcemanager.hostname=127.0.0.1",
+			"yarn.resourcemanager.address="+port(RMClientPort),
+			"yarn.resourcemanager.resource-tracker.address="+port(RMTrackerPort),
+			"yarn.resourcemanager.webapp.address="+port(RMWebPort))
+		if err != nil {
+			return err
+		}
+		c.lg.Info("resourcemanager started", zap.Int("pid", c.rm.PID()), zap.String("client", c.rmAdr.Client))
 	}
-	c.lg.Info("resourcemanager started", zap.Int("pid", c.rm.PID()), zap.String("client", c.rmAdr.Client))
 	for i := 0; i < c.cfg.NodeManagers; i++ {
 		nmDir := filepath.Join(c.dir, "nm"+strconv.Itoa(i))
 		var a nodemanager.Addresses
-		p, err := c.startDaemon(ctx, "nodemanager", "nodemanager-"+strconv.Itoa(i), nmDir, &a,
+		p, err := c.startDaemon(ctx, "nodemanager", "nodemanager-"+strconv.Itoa(i), nmDir, &a, append(c.rmConf(),
 			"spindle.tmp.dir="+nmDir,
-			"yarn.resourcemanager.resource-tracker.address="+c.rmAdr.Tracker,
 			"yarn.nodemanager.hostname=127.0.0.1",
 			"yarn.nodemanager.address=127.0.0.1:0",
 			"yarn.nodemanager.webapp.address=127.0.0.1:0",
 			"yarn.nodemanager.resource.memory-mb="+c.cfg.NMMemory,
-			"yarn.nodemanager.resource.cpu-vcores="+strconv.Itoa(c.cfg.NMVCores))
+			"yarn.nodemanager.resource.cpu-vcores="+strconv.Itoa(c.cfg.NMVCores))...)
 		if err != nil {
 			return err
 		}
@@ -146,7 +159,7 @@ func (c *Cluster) start(ctx context.Context) error {
 		c.nmAdr = append(c.nmAdr, a)
 		c.lg.Info("nodemanager started", zap.Int("pid", p.PID()), zap.String("node", a.NodeID))
 	}
-	if c.conn, err = grpc.NewClient(c.rmAdr.Client, grpc.WithTransportCredentials(insecure.NewCredentials())); err != nil {
+	if c.conn, err = failover.DialEncoded(c.rmAdr.Client, failover.DefaultPolicy()); err != nil {
 		return fmt.Errorf("devcluster: dial the ResourceManager at %s: %w", c.rmAdr.Client, err)
 	}
 	if err := c.waitNodes(ctx); err != nil {
@@ -222,6 +235,7 @@ func (c *Cluster) Info() Info {
 	if c.rm != nil {
 		in.RMPID = c.rm.PID()
 	}
+	in.RMs = c.rmInfos()
 	for i, p := range c.nms {
 		in.NodeManagers = append(in.NodeManagers, NodeManagerInfo{Addresses: c.nmAdr[i], PID: p.PID(), Dir: filepath.Join(c.dir, "nm"+strconv.Itoa(i))})
 	}
@@ -230,8 +244,8 @@ func (c *Cluster) Info() Info {
 
 // Exited is closed when a daemon exits by itself; the error names it.
 func (c *Cluster) Exited(ctx context.Context) error {
-	cases := make(chan *process, len(c.nms)+1)
-	for _, p := range append([]*process{c.rm}, c.nms...) {
+	cases := make(chan *process, len(c.nms)+len(c.rmProcesses()))
+	for _, p := range append(c.rmProcesses(), c.nms...) {
 		go func() {
 			select {
 			case <-p.Exited():
@@ -284,9 +298,14 @@ func (c *Cluster) Stop(ctx context.Context) error {
 			}()
 		}
 		wg.Wait()
-		if c.rm != nil {
-			stop(c.rm)
+		for _, p := range c.rmProcesses() {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				stop(p)
+			}()
 		}
+		wg.Wait()
 		if c.conn != nil {
 			c.conn.Close()
 		}

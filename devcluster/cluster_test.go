@@ -122,6 +122,8 @@ func TestConfigValidate(t *testing.T) {
 		"no timeout":   func(c *Config) { c.StartTimeout = 0 },
 		"empty topic":  func(c *Config) { c.Topics = map[string]int32{"": 1} },
 		"no partition": func(c *Config) { c.Topics = map[string]int32{"t": 0} },
+		"even RMs":     func(c *Config) { c.RMs = 2 },
+		"no RM":        func(c *Config) { c.RMs = 0 },
 	} {
 		c := good
 		mod(&c)

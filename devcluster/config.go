@@ -33,6 +33,9 @@ type Config struct {
 	Binary string
 	// NodeManagers is how many NMs to start.
 	NodeManagers int
+	// RMs is how many ResourceManagers to start: 1, or an odd number for
+	// an HA group replicating its state with Raft.
+	RMs int
 	// NMMemory is each NM's yarn.nodemanager.resource.memory-mb (e.g. "4g").
 	NMMemory string
 	// NMVCores is each NM's yarn.nodemanager.resource.cpu-vcores.
@@ -59,6 +62,7 @@ func DefaultConfig() Config {
 	return Config{
 		Dir:          "spindle-dev",
 		NodeManagers: 2,
+		RMs:          1,
 		NMMemory:     "4g",
 		NMVCores:     4,
 		Topics:       map[string]int32{DefaultTopic: 4},
@@ -76,6 +80,8 @@ func (c Config) Validate() error {
 		return errors.New("devcluster: no directory")
 	case c.Binary == "":
 		return errors.New("devcluster: no spindle binary for the daemons")
+	case checkRMs(c.RMs) != nil:
+		return checkRMs(c.RMs)
 	case c.NodeManagers < 1:
 		return fmt.Errorf("devcluster: %d NodeManagers: want at least 1", c.NodeManagers)
 	case c.NMMemory == "":

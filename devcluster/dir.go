@@ -86,11 +86,15 @@ func writeClientConf(in Info) error {
 	if err := os.MkdirAll(in.ConfDir, 0o755); err != nil {
 		return fmt.Errorf("devcluster: conf dir %s: %w", in.ConfDir, err)
 	}
+	site := [][2]string{
+		{"yarn.resourcemanager.address", in.RM.Client},
+		{"yarn.resourcemanager.webapp.address", in.RM.Web},
+	}
+	if len(in.RMs) > 0 {
+		site = groupSite(in.RMs)
+	}
 	files := map[string][][2]string{
-		"yarn-site.xml": {
-			{"yarn.resourcemanager.address", in.RM.Client},
-			{"yarn.resourcemanager.webapp.address", in.RM.Web},
-		},
+		"yarn-site.xml": site,
 		"spindle-site.xml": {
 			{"spindle.tmp.dir", filepath.Join(in.Dir, "client")},
 		},

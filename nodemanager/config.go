@@ -3,6 +3,7 @@ package nodemanager
 import (
 	"errors"
 	"fmt"
+	"github.com/spindlehq/spindle/resourcemanager/failover"
 	"time"
 
 	"github.com/spindlehq/spindle/conf"
@@ -20,8 +21,12 @@ type Config struct {
 	// BindHost, when set, is the host the services listen on, with the
 	// ports of their addresses (yarn.nodemanager.bind-host).
 	BindHost string
-	// ResourceTrackerAddress is the RM's ResourceTracker (yarn.resourcemanager.resource-tracker.address).
+	// ResourceTrackerAddress is the RM's ResourceTracker
+	// (yarn.resourcemanager.resource-tracker.address), or those of the RMs
+	// of a group as "rm1=host:port,rm2=host:port".
 	ResourceTrackerAddress string
+	// Failover is how heartbeats move between the RMs of a group.
+	Failover failover.Policy
 	// MemoryMB is the memory offered to containers; -1 = the machine's.
 	MemoryMB int64
 	// VCores is the vcores offered to containers; -1 = the number of CPUs.
@@ -99,6 +104,7 @@ func DefaultConfig() Config {
 		LogRetain:        3 * time.Hour,
 		LogRollInterval:  time.Hour,
 		Membership:       m,
+		Failover:         failover.DefaultPolicy(),
 	}
 }
 
@@ -145,7 +151,14 @@ func ConfigFrom(c *conf.Config) (Config, error) {
 	cfg.Address = c.Get("yarn.nodemanager.address")
 	cfg.WebAddress = c.Get("yarn.nodemanager.webapp.address")
 	cfg.BindHost = c.Get("yarn.nodemanager.bind-host")
-	cfg.ResourceTrackerAddress = c.Get("yarn.resourcemanager.resource-tracker.address")
+	trackers, err := failover.Targets(c, failover.ServiceTracker)
+	if err != nil {
+		return cfg, err
+	}
+	cfg.ResourceTrackerAddress = failover.Encode(trackers)
+	if cfg.Failover, err = failover.PolicyFrom(c); err != nil {
+		return cfg, err
+	}
 	cfg.LocalDirs = c.Strings("yarn.nodemanager.local-dirs")
 	cfg.LogDirs = c.Strings("yarn.nodemanager.log-dirs")
 	cfg.SecretFile = c.Get("spindle.cluster.secret-file")
@@ -156,7 +169,6 @@ func ConfigFrom(c *conf.Config) (Config, error) {
 			errs = append(errs, err)
 		}
 	}
-	var err error
 	cfg.MemoryMB, err = c.SizeMB("yarn.nodemanager.resource.memory-mb")
 	keep(err)
 	vc, err := c.Int("yarn.nodemanager.resource.cpu-vcores")

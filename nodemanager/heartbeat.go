@@ -133,8 +133,12 @@ func (nm *NodeManager) heartbeatOnce(ctx context.Context) {
 		return
 	}
 	nm.mu.Lock()
-	for _, c := range sent {
-		c.reported = true
+	// An RM that asks for a resync has not taken the statuses in: they go
+	// again after the registration.
+	if resp.GetAction() != pb.NodeAction_NODE_ACTION_RESYNC {
+		for _, c := range sent {
+			c.reported = true
+		}
 	}
 	if resp.GetHeartbeatIntervalMs() > 0 {
 		nm.heartbeat = time.Duration(resp.GetHeartbeatIntervalMs()) * time.Millisecond

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/spindlehq/spindle/resourcemanager/failover"
 	"net"
 	"net/http"
 	"os"
@@ -20,7 +21,6 @@ import (
 	"github.com/spindlehq/spindle/token"
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 )
 
 // NodeManager is a running NM daemon.
@@ -42,7 +42,7 @@ type NodeManager struct {
 	webLis     net.Listener
 	grpcServer *grpc.Server
 	webServer  *http.Server
-	rmConn     *grpc.ClientConn
+	rmConn     *failover.Conn
 	tracker    pb.ResourceTrackerClient
 	member     *membership.Member
 
@@ -166,7 +166,7 @@ func (nm *NodeManager) Start(ctx context.Context) error {
 		nm.webLis.Close()
 		return err
 	}
-	if nm.rmConn, err = grpc.NewClient(nm.cfg.ResourceTrackerAddress, grpc.WithTransportCredentials(insecure.NewCredentials())); err != nil {
+	if nm.rmConn, err = failover.DialEncoded(nm.cfg.ResourceTrackerAddress, nm.cfg.Failover); err != nil {
 		return fmt.Errorf("nodemanager: ResourceManager address %s: %w", nm.cfg.ResourceTrackerAddress, err)
 	}
 	nm.tracker = pb.NewResourceTrackerClient(nm.rmConn)

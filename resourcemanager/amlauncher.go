@@ -49,7 +49,7 @@ func (rm *ResourceManager) amLaunchContextLocked(t *rmAttempt) (*pb.ContainerLau
 		lc.Environment = map[string]string{}
 	}
 	lc.Environment[launch.EnvAttemptToken] = base64.StdEncoding.EncodeToString(raw)
-	lc.Environment[launch.EnvRMAddress] = rm.Addresses().Client // as an AM on another host reaches it
+	lc.Environment[launch.EnvRMAddress] = rm.amRMAddress() // as an AM on another host reaches it
 	lc.Environment[launch.EnvAttemptID] = t.id
 	lc.Environment[launch.EnvMaxAttempts] = fmt.Sprint(rm.maxAttempts(t.app))
 	if lc.OverheadKey == "" {

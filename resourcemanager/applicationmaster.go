@@ -47,7 +47,9 @@ func (s *amService) RegisterApplicationMaster(ctx context.Context, req *pb.Regis
 		t.app.startTime = time.Now()
 	}
 	t.app.state = pb.ApplicationState_APPLICATION_STATE_RUNNING
-	rm.persistLocked(t.app)
+	if err := rm.persistLocked(t.app); err != nil {
+		return nil, rm.writeError("register "+t.id, err)
+	}
 	rm.lg.Info("application master registered", zap.String("app", t.app.id), zap.String("attempt", t.id), zap.String("host", t.host))
 	max := rm.cfg.Scheduler.MaximumAllocation
 	return &pb.RegisterApplicationMasterResponse{

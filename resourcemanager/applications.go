@@ -11,6 +11,7 @@ import (
 	"go.uber.org/zap"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
 )
 
 // newApplicationID hands out the next application id.
@@ -18,7 +19,7 @@ func (rm *ResourceManager) newApplicationID() string {
 	rm.mu.Lock()
 	defer rm.mu.Unlock()
 	rm.appSeq++
-	return ids.ApplicationID{ClusterTimestamp: rm.startTime.UnixMilli(), Seq: rm.appSeq}.String()
+	return ids.ApplicationID{ClusterTimestamp: rm.ClusterTimestamp(), Seq: rm.appSeq}.String()
 }
 
 // submit accepts an application and starts its first attempt. The AM of an
@@ -49,10 +50,15 @@ func (rm *ResourceManager) submit(sc *pb.ApplicationSubmissionContext) error {
 	}
 	rm.mu.Lock()
 	defer rm.mu.Unlock()
-	if appID.ClusterTimestamp != rm.startTime.UnixMilli() || appID.Seq > rm.appSeq {
+	if !rm.handedOutLocked(appID) {
 		return status.Errorf(codes.InvalidArgument, "submit %s: not an id this ResourceManager handed out: ask GetNewApplication for one", sc.GetApplicationId())
 	}
-	if _, dup := rm.apps[sc.GetApplicationId()]; dup {
+	if prev, dup := rm.apps[sc.GetApplicationId()]; dup {
+		if proto.Equal(prev.ctx, sc) {
+			// The same submission again: a client that failed over
+			// after its first try was accepted.
+			return nil
+		}
 		return status.Errorf(codes.AlreadyExists, "submit %s: application already submitted", sc.GetApplicationId())
 	}
 	app := &rmApp{id: sc.GetApplicationId(), ctx: sc, state: pb.ApplicationState_APPLICATION_STATE_SUBMITTED, submitTime: time.Now(), supervision: newSupervision(sc)}
@@ -60,7 +66,10 @@ func (rm *ResourceManager) submit(sc *pb.ApplicationSubmissionContext) error {
 		return status.Errorf(codes.InvalidArgument, "submit %s: %v", app.id, err)
 	}
 	rm.apps[app.id] = app
-	rm.persistLocked(app)
+	if err := rm.persistLocked(app); err != nil {
+		rm.forgetLocked(app)
+		return rm.writeError("submit "+app.id, err)
+	}
 	rm.metrics.appsSubmitted.Inc()
 	rm.lg.Info("application accepted", zap.String("app", app.id), zap.String("queue", sc.GetQueue()), zap.String("name", sc.GetName()),
 		zap.Bool("unmanagedAM", sc.GetUnmanagedAm()), zap.Int("maxAttempts", rm.maxAttempts(app)), zap.Bool("supervised", app.supervision != nil))

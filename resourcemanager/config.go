@@ -7,6 +7,7 @@ import (
 
 	"github.com/spindlehq/spindle/conf"
 	"github.com/spindlehq/spindle/membership"
+	"github.com/spindlehq/spindle/resourcemanager/ha"
 	"github.com/spindlehq/spindle/resourcemanager/scheduler"
 	"github.com/spindlehq/spindle/resourcemanager/webapp"
 	"go.uber.org/zap"
@@ -52,6 +53,13 @@ type Config struct {
 	// Streaming tab once they end (spark.history.fs.logDirectory); ""
 	// serves no history.
 	HistoryDir string
+	// HA, when set, makes this RM one of a group replicating its state
+	// with Raft (yarn.resourcemanager.ha.enabled); its addresses are then
+	// its id's. The file state store is not used.
+	HA *ha.Config
+	// ReloadScheduler, when set, reads the scheduler's configuration again
+	// for rmadmin -refreshQueues.
+	ReloadScheduler func() (scheduler.Config, error)
 	// WebAuthorizer checks web requests; nil = anyone may view, and a
 	// modifying request needs the client secret when there is one.
 	WebAuthorizer webapp.Authorizer
@@ -131,6 +139,17 @@ func ConfigFrom(c *conf.Config) (Config, error) {
 	if r.err != nil {
 		return cfg, r.err
 	}
+	if on, err := ha.Enabled(c); err != nil {
+		return cfg, err
+	} else if on {
+		hc, err := ha.ConfigFrom(c, ha.IsLocalHost)
+		if err != nil {
+			return cfg, err
+		}
+		self := hc.Self()
+		cfg.ClientAddress, cfg.TrackerAddress, cfg.WebAddress = self.Client, self.Tracker, self.Web
+		cfg.HA = &hc
+	}
 	return cfg, cfg.Validate()
 }
 
@@ -195,3 +214,6 @@ func (r *confReader) float(key string) float64 {
 	}
 	return v
 }
+
+// SchedulerConfigFrom reads the scheduler's part of loaded configuration.
+func SchedulerConfigFrom(c *conf.Config) (scheduler.Config, error) { return schedulerConfigFrom(c) }

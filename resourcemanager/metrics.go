@@ -17,6 +17,7 @@ type metrics struct {
 	nodesLost           prometheus.Counter
 	appsSubmitted       prometheus.Counter
 	attemptsFailed      prometheus.Counter
+	haTransitions       prometheus.Counter
 	appsRelaunched      prometheus.Counter
 }
 
@@ -33,10 +34,19 @@ func newMetrics(rm *ResourceManager) *metrics {
 			Name: "spindle_rm_applications_submitted_total", Help: "Applications submitted."}),
 		attemptsFailed: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "spindle_rm_application_attempts_failed_total", Help: "Application attempts that failed (AM container exited or lost before unregistering)."}),
+		haTransitions: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "spindle_rm_ha_transitions_to_active_total", Help: "Times this ResourceManager took over as the active one of its HA group."}),
 		appsRelaunched: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "spindle_rm_applications_relaunched_total", Help: "Times a supervised application (spark.driver.supervise) failed its last attempt and was set to relaunch."}),
 	}
-	m.registry.MustRegister(m.containersAllocated, m.containersFailed, m.nodesLost, m.appsSubmitted, m.attemptsFailed, m.appsRelaunched)
+	m.registry.MustRegister(m.containersAllocated, m.containersFailed, m.nodesLost, m.appsSubmitted, m.attemptsFailed, m.haTransitions, m.appsRelaunched)
+	m.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "spindle_rm_ha_active", Help: "1 when this ResourceManager is active, 0 when standby."},
+		func() float64 {
+			if rm.haState() == "ACTIVE" {
+				return 1
+			}
+			return 0
+		}))
 	gauge := func(name, help string, f func(*pb.ClusterMetrics) float64) {
 		m.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help},
 			func() float64 { return f(rm.clusterMetrics()) }))

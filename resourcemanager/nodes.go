@@ -48,6 +48,7 @@ func (rm *ResourceManager) expire(now time.Time) {
 		}
 	}
 	rm.expireRecoveredLocked(now)
+	rm.expireUnreturnedLocked(now)
 	rm.relaunchDueLocked(now)
 	rm.updateWaitingLocked()
 	for _, c := range rm.containers {
@@ -139,6 +140,7 @@ func (rm *ResourceManager) register(req *pb.RegisterNodeManagerRequest) *rmNode 
 		held:          map[string]*rmContainer{},
 	}
 	rm.nodes[id] = n
+	rm.recordNodeLocked(n)
 	if err := rm.sched.AddNode(id, resourceFromPB(req.GetResource())); err != nil {
 		rm.lg.Error("add node to scheduler", zap.String("node", id), zap.Error(err))
 	}
@@ -179,6 +181,8 @@ func (rm *ResourceManager) heartbeat(req *pb.NodeHeartbeatRequest) *pb.NodeHeart
 			if st.GetState() != pb.ContainerState_CONTAINER_STATE_COMPLETE {
 				n.cleanup = append(n.cleanup, st.GetContainerId())
 				rm.holdStrayLocked(n, st)
+			} else if !ok {
+				rm.completedWhileAwayLocked(n, st)
 			}
 			continue
 		}
@@ -228,6 +232,7 @@ func (rm *ResourceManager) unregister(nodeID string) {
 		rm.markLostLocked(n, "shut down")
 	}
 	n.state = pb.NodeState_NODE_STATE_SHUTDOWN
+	rm.forgetNodeLocked(nodeID)
 }
 
 // allocate turns scheduler allocations into signed containers and queues
@@ -262,7 +267,7 @@ func (rm *ResourceManager) allocate(allocs []scheduler.Allocation) {
 			Resource:             c.Resource,
 			ExpiryUnixMs:         now.Add(rm.cfg.AllocationExpiry).UnixMilli(),
 			User:                 t.app.ctx.GetUser(),
-			RmStartUnixMs:        rm.startTime.UnixMilli(),
+			RmStartUnixMs:        rm.ClusterTimestamp(),
 			MemoryOverheadMb:     c.MemoryOverheadMb,
 		})
 		if err != nil {

@@ -89,6 +89,26 @@ func (rm *ResourceManager) recoverContainerLocked(n *rmNode, st *pb.ContainerSta
 	return true
 }
 
+// completedWhileAwayLocked hands a live attempt the end of a container
+// this RM never knew: it ended while the RM restarted or failed over, and
+// its NM reports it once. Its AM learns of it and asks for a replacement.
+func (rm *ResourceManager) completedWhileAwayLocked(n *rmNode, st *pb.ContainerStatus) {
+	cid, err := ids.ParseContainerID(st.GetContainerId())
+	if err != nil {
+		return
+	}
+	t, ok := rm.attempts[cid.Attempt.String()]
+	if !ok || t.finished() || t.app.finished() {
+		return
+	}
+	rm.lg.Info("container ended while the resourcemanager was away", zap.String("container", st.GetContainerId()), zap.String("node", n.id), zap.Int32("exitStatus", st.GetExitStatus()))
+	if t.amContainer == st.GetContainerId() {
+		rm.amContainerCompletedLocked(t, st)
+		return
+	}
+	t.completed = append(t.completed, st)
+}
+
 // expireRecoveredLocked fails attempts whose AM container no NM reported
 // within the node expiry after a restart: their node was lost meanwhile.
 func (rm *ResourceManager) expireRecoveredLocked(now time.Time) {
@@ -100,10 +120,11 @@ func (rm *ResourceManager) expireRecoveredLocked(now time.Time) {
 	}
 }
 
-// persistLocked writes app to the state store, when there is one.
-func (rm *ResourceManager) persistLocked(app *rmApp) {
+// persistLocked writes app to the state store, when there is one. An RM
+// of a group that finds it no longer leads turns standby.
+func (rm *ResourceManager) persistLocked(app *rmApp) error {
 	if rm.state == nil {
-		return
+		return nil
 	}
 	raw, err := record(app)
 	if err == nil {
@@ -113,5 +134,7 @@ func (rm *ResourceManager) persistLocked(app *rmApp) {
 	}
 	if err != nil {
 		rm.lg.Error("save application state", zap.String("app", app.id), zap.Error(err))
+		rm.writeFailedLocked(err)
 	}
+	return err
 }

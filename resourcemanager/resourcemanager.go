@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
@@ -30,11 +31,13 @@ const memberName = "resourcemanager"
 
 // ResourceManager is a running RM daemon.
 type ResourceManager struct {
-	cfg       Config
-	lg        *zap.Logger
-	signer    *token.Signer
-	sched     *scheduler.Scheduler
-	startTime time.Time
+	cfg    Config
+	lg     *zap.Logger
+	signer *token.Signer
+	sched  *scheduler.Scheduler
+	// clusterTS is the cluster timestamp of ids handed out now, in ms:
+	// the RM's start, or in a group the time it became active.
+	clusterTS atomic.Int64
 	metrics   *metrics
 	// clientSecret, when set, must accompany submit and kill calls.
 	clientSecret []byte
@@ -49,7 +52,9 @@ type ResourceManager struct {
 	// nil = none.
 	history *eventlog.History
 	// state keeps applications across restarts; nil when recovery is off.
-	state *stateStore
+	state appStore
+	// ha is this RM's part in an RM group; nil for a single RM.
+	ha *haRole
 
 	mu         sync.Mutex
 	nodes      map[string]*rmNode
@@ -103,7 +108,6 @@ func New(cfg Config) (*ResourceManager, error) {
 		cfg:        cfg,
 		lg:         lg,
 		signer:     signer,
-		startTime:  time.Now(),
 		nodes:      map[string]*rmNode{},
 		apps:       map[string]*rmApp{},
 		attempts:   map[string]*rmAttempt{},
@@ -111,6 +115,7 @@ func New(cfg Config) (*ResourceManager, error) {
 		nodeConns:  map[string]*grpc.ClientConn{},
 		schedKick:  make(chan struct{}, 1),
 	}
+	rm.clusterTS.Store(time.Now().UnixMilli())
 	schedCfg := cfg.Scheduler
 	schedCfg.ContainerID = rm.containerID
 	if rm.sched, err = scheduler.New(schedCfg); err != nil {
@@ -134,14 +139,16 @@ func New(cfg Config) (*ResourceManager, error) {
 		return nil, fmt.Errorf("resourcemanager: web UI: %w", err)
 	}
 	rm.metrics = newMetrics(rm)
-	if cfg.RecoveryEnabled {
+	if cfg.HA != nil {
+		rm.ha = &haRole{cfg: *cfg.HA, localSecret: secret}
+	} else if cfg.RecoveryEnabled {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
 		if rm.state, err = openStateStore(ctx, cfg.StateStoreURI); err != nil {
 			return nil, err
 		}
 		if err := rm.recover(ctx); err != nil {
-			rm.state.store.Close()
+			rm.state.close()
 			return nil, err
 		}
 	}
@@ -196,14 +203,25 @@ func (rm *ResourceManager) Start(ctx context.Context) error {
 		return err
 	}
 
-	rm.clientServer = grpc.NewServer()
+	rm.clientServer = grpc.NewServer(grpc.UnaryInterceptor(rm.guard))
 	pb.RegisterApplicationClientServer(rm.clientServer, &clientService{rm: rm})
 	pb.RegisterApplicationMasterServer(rm.clientServer, &amService{rm: rm})
-	rm.trackerServer = grpc.NewServer()
+	pb.RegisterResourceManagerAdministrationServer(rm.clientServer, &adminService{rm: rm})
+	rm.trackerServer = grpc.NewServer(grpc.UnaryInterceptor(rm.guard))
 	pb.RegisterResourceTrackerServer(rm.trackerServer, &trackerService{rm: rm})
-	rm.webServer = &http.Server{Handler: rm.webHandler(rm.ui), ReadHeaderTimeout: 10 * time.Second}
+	rm.webServer = &http.Server{Handler: rm.standbyRedirect(rm.webHandler(rm.ui)), ReadHeaderTimeout: 10 * time.Second}
 
 	runCtx, cancel := context.WithCancel(context.Background())
+	// The group's node exists before the first call: a standby answers
+	// every call, from the first, with where the active RM is.
+	if err := rm.startHA(runCtx); err != nil {
+		cancel()
+		rm.clientLis.Close()
+		rm.trackerLis.Close()
+		rm.webLis.Close()
+		rm.member.Leave(time.Second)
+		return err
+	}
 	rm.cancel = cancel
 	rm.serve(func() error { return rm.clientServer.Serve(rm.clientLis) })
 	rm.serve(func() error { return rm.trackerServer.Serve(rm.trackerLis) })
@@ -233,7 +251,7 @@ func (rm *ResourceManager) Start(ctx context.Context) error {
 	rm.lg.Info("resourcemanager started",
 		zap.String("client", a.Client), zap.String("resourceTracker", a.Tracker),
 		zap.String("webapp", a.Web), zap.String("memberlist", a.Memberlist),
-		zap.Int64("clusterTimestamp", rm.startTime.UnixMilli()))
+		zap.Int64("clusterTimestamp", rm.ClusterTimestamp()))
 	return nil
 }
 
@@ -258,7 +276,7 @@ func (rm *ResourceManager) Addresses() Addresses {
 }
 
 // ClusterTimestamp is the RM's start time in ms, the first part of every id.
-func (rm *ResourceManager) ClusterTimestamp() int64 { return rm.startTime.UnixMilli() }
+func (rm *ResourceManager) ClusterTimestamp() int64 { return rm.clusterTS.Load() }
 
 // Stop stops serving. Running containers are left to their NMs.
 func (rm *ResourceManager) Stop(ctx context.Context) error {
@@ -283,8 +301,9 @@ func (rm *ResourceManager) Stop(ctx context.Context) error {
 		err = lerr
 	}
 	rm.done.Wait()
+	rm.stopHA()
 	if rm.state != nil {
-		rm.state.store.Close()
+		rm.state.close()
 	}
 	rm.connMu.Lock()
 	for _, c := range rm.nodeConns {

@@ -28,7 +28,7 @@ func (s *trackerService) RegisterNodeManager(ctx context.Context, req *pb.Regist
 		Action:              pb.NodeAction_NODE_ACTION_NORMAL,
 		HeartbeatIntervalMs: s.rm.cfg.HeartbeatInterval.Milliseconds(),
 		MemberlistAddress:   s.rm.member.Address(),
-		RmIdentifier:        s.rm.startTime.UnixMilli(),
+		RmIdentifier:        s.rm.ClusterTimestamp(),
 	}, nil
 }
 

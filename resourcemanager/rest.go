@@ -99,16 +99,19 @@ func writeError(w http.ResponseWriter, code int, exception, msg string) {
 }
 
 func (rm *ResourceManager) handleInfo(w http.ResponseWriter, r *http.Request) {
-	ts := rm.startTime.UnixMilli()
+	ts := rm.ClusterTimestamp()
 	store := "none"
-	if rm.state != nil {
+	switch {
+	case rm.ha != nil:
+		store = "RaftRMStateStore"
+	case rm.state != nil:
 		store = "FileSystemRMStateStore"
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"clusterInfo": map[string]any{
 		"id":                     ts,
 		"startedOn":              ts,
 		"state":                  "STARTED",
-		"haState":                "ACTIVE",
+		"haState":                rm.haState(),
 		"resourceManagerVersion": Version,
 		"hadoopVersion":          Version,
 		"rmStateStoreName":       store,

@@ -14,6 +14,14 @@ import (
 	"google.golang.org/protobuf/proto"
 )
 
+// appStore keeps applications' records: the file/HDFS state store of a
+// single RM, or the replicated state of an RM group.
+type appStore interface {
+	save(ctx context.Context, appID string, raw []byte) error
+	load(ctx context.Context) ([]*rmApp, error)
+	close() error
+}
+
 // stateStore keeps applications and their attempts on a checkpoint store
 // (yarn.resourcemanager.fs.state-store.uri), one file per application
 // written atomically, so that a restarted RM recovers them. Containers are
@@ -108,6 +116,8 @@ func record(app *rmApp) ([]byte, error) {
 func (s *stateStore) save(ctx context.Context, appID string, raw []byte) error {
 	return s.store.WriteFile(ctx, s.appPath(appID), raw)
 }
+
+func (s *stateStore) close() error { return s.store.Close() }
 
 // load reads every stored application.
 func (s *stateStore) load(ctx context.Context) ([]*rmApp, error) {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/spindlehq/spindle/conf"
 	"io"
 	"slices"
 	"strconv"
@@ -44,13 +45,11 @@ func withRM(c *cli.Context, fn func(s *client.RM) error) error {
 	if err != nil {
 		return err
 	}
-	var secret []byte
-	if f := cfg.Get("spindle.client.secret-file"); f != "" {
-		if secret, err = token.LoadSecret(f); err != nil {
-			return err
-		}
+	secret, err := clientSecret(cfg)
+	if err != nil {
+		return err
 	}
-	rm, err := client.Dial(cfg.Get("yarn.resourcemanager.address"), secret)
+	rm, err := client.DialConf(cfg, secret)
 	if err != nil {
 		return err
 	}
@@ -243,4 +242,14 @@ func flagList(names []string) string {
 		return dashed[0]
 	}
 	return strings.Join(dashed[:len(dashed)-1], ", ") + " and " + dashed[len(dashed)-1]
+}
+
+// clientSecret reads the client secret of the configuration, nil when
+// the cluster has none.
+func clientSecret(cfg *conf.Config) ([]byte, error) {
+	f := cfg.Get("spindle.client.secret-file")
+	if f == "" {
+		return nil, nil
+	}
+	return token.LoadSecret(f)
 }

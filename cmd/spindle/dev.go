@@ -45,6 +45,7 @@ func devCommand() *cli.Command {
 			&cli.StringFlag{Name: "source", Usage: "with --demo, the Spindle source tree to build the job from (default: the one the current directory is in)"},
 			&cli.BoolFlag{Name: "random-ports", Usage: "bind the RM and Kafka to ports the OS chooses instead of 8032, 8031, 8088 and 9092"},
 			&cli.IntFlag{Name: "nodemanagers", Value: def.NodeManagers, Usage: "number of NodeManagers"},
+			&cli.IntFlag{Name: "rms", Value: def.RMs, Usage: "number of ResourceManagers: 1, or an odd number for an HA group (rm1 on ports 8032/8031/8088, rm2 on those plus 100, …)"},
 			&cli.StringFlag{Name: "nm-memory", Value: def.NMMemory, Usage: "memory of each NodeManager (yarn.nodemanager.resource.memory-mb)"},
 			&cli.IntFlag{Name: "nm-vcores", Value: def.NMVCores, Usage: "vcores of each NodeManager (yarn.nodemanager.resource.cpu-vcores)"},
 		},
@@ -113,6 +114,7 @@ func runDev(c *cli.Context) error {
 	cfg := devcluster.DefaultConfig()
 	cfg.Dir, cfg.Binary, cfg.RandomPorts = c.String("dir"), bin, c.Bool("random-ports")
 	cfg.NodeManagers, cfg.NMMemory, cfg.NMVCores = c.Int("nodemanagers"), c.String("nm-memory"), c.Int("nm-vcores")
+	cfg.RMs = c.Int("rms")
 	cfg.Out, cfg.Logger = out, lg.Named("devcluster")
 	fmt.Fprintf(out, "Starting a Spindle dev cluster in %s…\n", cfg.Dir)
 	cluster, err := devcluster.Start(runCtx, cfg)
@@ -199,8 +201,17 @@ func buildDemoJob(ctx context.Context, out io.Writer, source, dir string) (job, 
 // printDevInfo prints where the cluster serves.
 func printDevInfo(w io.Writer, in devcluster.Info) {
 	fmt.Fprintf(w, "\nSpindle dev cluster is up (spindle dev pid %d, files in %s)\n", os.Getpid(), in.Dir)
-	fmt.Fprintf(w, "  ResourceManager   pid %-7d rpc %s   REST http://%s/ws/v1/cluster/apps   metrics http://%s/metrics\n",
-		in.RMPID, in.RM.Client, in.RM.Web, in.RM.Web)
+	if len(in.RMs) == 0 {
+		fmt.Fprintf(w, "  ResourceManager   pid %-7d rpc %s   REST http://%s/ws/v1/cluster/apps   metrics http://%s/metrics\n",
+			in.RMPID, in.RM.Client, in.RM.Web, in.RM.Web)
+	}
+	for _, rm := range in.RMs {
+		fmt.Fprintf(w, "  ResourceManager %s pid %-7d rpc %s   REST http://%s/ws/v1/cluster/apps   metrics http://%s/metrics\n",
+			rm.ID, rm.PID, rm.Client, rm.Web, rm.Web)
+	}
+	if len(in.RMs) > 0 {
+		fmt.Fprintf(w, "  HA group of %d ResourceManagers: spindle rmadmin -getAllServiceState shows which is active\n", len(in.RMs))
+	}
 	for i, nm := range in.NodeManagers {
 		fmt.Fprintf(w, "  NodeManager %d     pid %-7d node %s   REST http://%s/ws/v1/node/containers   metrics http://%s/metrics\n",
 			i, nm.PID, nm.NodeID, nm.Web, nm.Web)
@@ -212,6 +223,10 @@ func printDevInfo(w io.Writer, in devcluster.Info) {
 	sort.Strings(topics)
 	fmt.Fprintf(w, "  Kafka             %s (in this process; topics %s; others are created on first use)\n", strings.Join(in.Kafka, ","), strings.Join(topics, ", "))
 	fmt.Fprintf(w, "  Checkpoints       %s\n", in.CheckpointRoot)
-	fmt.Fprintf(w, "  Logs              %s/rm/logs, %s/nm*/logs; containers' in %s/nm*/nm-logs\n", in.Dir, in.Dir, in.Dir)
+	rmLogs := in.Dir + "/rm/logs"
+	if len(in.RMs) > 0 {
+		rmLogs = in.Dir + "/rm*/logs"
+	}
+	fmt.Fprintf(w, "  Logs              %s, %s/nm*/logs; containers' in %s/nm*/nm-logs\n", rmLogs, in.Dir, in.Dir)
 	fmt.Fprintf(w, "  Client conf       export SPINDLE_CONF_DIR=%s   (spindle application -list, spindle node -list, spindle submit --master yarn …)\n", in.ConfDir)
 }

@@ -41,7 +41,7 @@ func nodeCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			rm, err := client.Dial(cfg.Get("yarn.resourcemanager.address"), nil)
+			rm, err := client.DialConf(cfg, nil)
 			if err != nil {
 				return err
 			}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/spindlehq/spindle/resourcemanager/failover"
 	"os"
 	"os/signal"
 	"syscall"
@@ -128,7 +129,11 @@ func dialSubmitRM(opts *submit.Options, daemon *conf.Config) (*client.RM, error)
 			return nil, err
 		}
 	}
-	return client.Dial(addr, secret)
+	policy, err := failover.PolicyFrom(daemon)
+	if err != nil {
+		return nil, err
+	}
+	return client.DialWith(addr, secret, policy)
 }
 
 // interruptible is ctx ended by the first SIGINT or SIGTERM, so that a

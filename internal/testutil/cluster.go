@@ -36,6 +36,9 @@ type ClusterConfig struct {
 	// Hosts, when set, places the RM on its host "rm" and NM i on its
 	// host "nm<i>", each daemon listening on its host's address.
 	Hosts *netns.Network
+	// RMs, when above 1, runs an HA group of that many RMs (rm1, rm2, …),
+	// on hosts "rm1", "rm2", … with Hosts.
+	RMs int
 }
 
 // ShippedTimingChanges are the only settings a cluster with
@@ -70,6 +73,8 @@ type Cluster struct {
 	NMs        []*Daemon
 	common     []string
 	cfg        ClusterConfig
+	// group is the HA group, when ClusterConfig.RMs > 1.
+	group *RMGroup
 }
 
 // fastTimings make failure detection and heartbeats quick enough for tests;
@@ -104,6 +109,21 @@ func StartCluster(tb testing.TB, cfg ClusterConfig) *Cluster {
 	}
 	c.common = append([]string{"spindle.cluster.secret-file=" + c.SecretFile}, timings...)
 	c.common = append(c.common, cfg.Conf...)
+	if cfg.RMs > 1 {
+		c.startRMGroup()
+	} else {
+		c.startRM()
+	}
+	for i := 0; i < cfg.NodeManagers; i++ {
+		c.AddNodeManager()
+	}
+	c.WaitForNodes(cfg.NodeManagers)
+	return c
+}
+
+// startRM starts the single RM.
+func (c *Cluster) startRM() {
+	tb, dir := c.tb, c.Dir
 	rmArgs := []string{"resourcemanager"}
 	host, ip := c.host("rm")
 	for _, kv := range append(c.common,
@@ -116,11 +136,6 @@ func StartCluster(tb testing.TB, cfg ClusterConfig) *Cluster {
 	}
 	c.RM = StartDaemonOn(tb, host, "resourcemanager", rmArgs...)
 	c.RM.Ready(&c.RMAddr)
-	for i := 0; i < cfg.NodeManagers; i++ {
-		c.AddNodeManager()
-	}
-	c.WaitForNodes(cfg.NodeManagers)
-	return c
 }
 
 // AddNodeManager starts one more NM and returns it.
@@ -131,7 +146,7 @@ func (c *Cluster) AddNodeManager(extraConf ...string) *Daemon {
 	host, ip := c.host("nm" + strconv.Itoa(i))
 	for _, kv := range append(append(c.common,
 		"spindle.tmp.dir="+filepath.Join(c.Dir, "nm"+strconv.Itoa(i)),
-		"yarn.resourcemanager.resource-tracker.address="+c.RMAddr.Tracker,
+		c.trackerConf(),
 		"yarn.nodemanager.address="+ip+":0",
 		"yarn.nodemanager.webapp.address="+ip+":0",
 		"spindle.memberlist.bind-address="+ip+":0",
@@ -182,7 +197,22 @@ func (c *Cluster) NodeID(i int) string {
 
 // ConfArgs are --conf flags that point a client command at this cluster.
 func (c *Cluster) ConfArgs() []string {
-	return []string{"--conf", "yarn.resourcemanager.address=" + c.RMAddr.Client, "--conf", "spindle.tmp.dir=" + filepath.Join(c.Dir, "client")}
+	args := []string{"--conf", "spindle.tmp.dir=" + filepath.Join(c.Dir, "client")}
+	if c.group != nil {
+		for _, kv := range c.group.conf {
+			args = append(args, "--conf", kv)
+		}
+		return args
+	}
+	return append(args, "--conf", "yarn.resourcemanager.address="+c.RMAddr.Client)
+}
+
+// trackerConf points an NM at the RM, or at every RM of the group.
+func (c *Cluster) trackerConf() string {
+	if c.group != nil {
+		return "spindle.cluster.secret-file=" + c.SecretFile // the group's keys are in c.common
+	}
+	return "yarn.resourcemanager.resource-tracker.address=" + c.RMAddr.Tracker
 }
 
 // ClientConfDir writes a conf dir that points spindle's client commands at
@@ -211,6 +241,9 @@ func (c *Cluster) ClientConfDir() (confDir, tmpDir string) {
 
 // Client dials the RM's ApplicationClient service.
 func (c *Cluster) Client() pb.ApplicationClientClient {
+	if c.group != nil {
+		return pb.NewApplicationClientClient(c.group.conn)
+	}
 	return pb.NewApplicationClientClient(Dial(c.tb, c.RMAddr.Client))
 }
 

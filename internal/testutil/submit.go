@@ -35,7 +35,7 @@ func (w lockedWriter) Write(p []byte) (int, error) {
 // Submit runs `spindle submit --master spindle://<rm> args…` against c.
 func (c *Cluster) Submit(args ...string) *Submission {
 	c.tb.Helper()
-	return c.SubmitWith(nil, append([]string{"--master", "spindle://" + c.RMAddr.Client, "--conf", "spark.yarn.stagingDir=file://" + c.Dir + "/staging"}, args...)...)
+	return c.SubmitWith(nil, append([]string{"--master", c.Master(), "--conf", "spark.yarn.stagingDir=file://" + c.Dir + "/staging"}, args...)...)
 }
 
 // SubmitWith runs `spindle submit args…` as given, with env (KEY=VALUE)
