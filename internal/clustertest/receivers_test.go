@@ -86,7 +86,7 @@ func receiverContainer(t *testing.T, c *testutil.Cluster, appID string, not ...s
 	testutil.WaitFor(t, 60*time.Second, func() (bool, string) {
 		for _, cs := range c.RunningContainers(appID) {
 			for _, ct := range cs {
-				if strings.HasSuffix(ct.ID, "_000001") || ct.PID <= 0 || contains(not, ct.ID) {
+				if strings.HasSuffix(ct.ID, "_000001") || ct.PID <= 0 || slices.Contains(not, ct.ID) {
 					continue
 				}
 				logs, _ := filepath.Glob(filepath.Join(c.Dir, "nm*", "nm-logs", appID, ct.ID, "spindle.log"))
@@ -102,15 +102,6 @@ func receiverContainer(t *testing.T, c *testutil.Cluster, appID string, not ...s
 		return false, "no running executor has started the receiver"
 	})
 	return id, pid
-}
-
-func contains(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // walBlocks counts the block files in the receivers' write-ahead log.
