@@ -81,9 +81,11 @@ type receiverTracker struct {
 	// lostBlocks are the blocks counted in RecordsLost, counted once
 	// however often their task is launched.
 	lostBlocks map[string]bool
-	kick       chan struct{}
-	ended      chan struct{}
-	ctx        context.Context
+	// recording counts, by stream, the blocks being recorded.
+	recording map[int]int
+	kick      chan struct{}
+	ended     chan struct{}
+	ctx       context.Context
 }
 
 // receiverRun is one receiver's state.
@@ -101,7 +103,7 @@ type receiverRun struct {
 }
 
 func newReceiverTracker(cfg ReceiversConfig, ep *Endpoint, sched *taskscheduler.Scheduler, blocks *blockTracker, lg *zap.Logger) *receiverTracker {
-	t := &receiverTracker{cfg: cfg, ep: ep, sched: sched, blocks: blocks, lg: lg, byTID: map[int64]int{}, lostBlocks: map[string]bool{},
+	t := &receiverTracker{cfg: cfg, ep: ep, sched: sched, blocks: blocks, lg: lg, byTID: map[int64]int{}, lostBlocks: map[string]bool{}, recording: map[int]int{},
 		fatal: make(chan error, 1), kick: make(chan struct{}, 1), ended: make(chan struct{}, 1), ctx: context.Background()}
 	for i, s := range cfg.Streams {
 		t.recv = append(t.recv, &receiverRun{ReceiverState: ReceiverState{StreamID: i, Name: s.Name}, preferred: s.PreferredLocation})
@@ -144,7 +146,7 @@ func (t *receiverTracker) place() {
 	now := time.Now()
 	var todo []*receiverRun
 	for _, r := range t.recv {
-		if r.tid == 0 && !now.Before(r.notBefore) {
+		if r.tid == 0 && !now.Before(r.notBefore) && t.recording[r.StreamID] == 0 {
 			todo = append(todo, r)
 		}
 	}
@@ -279,7 +281,11 @@ func (t *receiverTracker) onEvent(ev Event) bool {
 	case ev.Lost:
 		t.executorLost(ev.ExecutorID, ev.Reason)
 	case ev.AddBlock != nil:
-		go t.addBlock(ev.ExecutorID, ev.AddBlock)
+		t.recordingBlock(int(ev.AddBlock.GetStreamId()), 1)
+		go func() {
+			defer t.recordingBlock(int(ev.AddBlock.GetStreamId()), -1)
+			t.addBlock(ev.ExecutorID, ev.AddBlock)
+		}()
 		return true
 	case ev.Receiver != nil:
 		t.receiverStatus(ev.Receiver)
@@ -314,6 +320,18 @@ func (t *receiverTracker) signalEnded() {
 	select {
 	case t.ended <- struct{}{}:
 	default:
+	}
+}
+
+// recordingBlock counts the blocks of stream being recorded. Until they
+// are, the receiver is not started again: its new run must know the
+// stream's newest block to drop what its source delivers again.
+func (t *receiverTracker) recordingBlock(stream, delta int) {
+	t.mu.Lock()
+	t.recording[stream] += delta
+	t.mu.Unlock()
+	if delta < 0 {
+		t.wake()
 	}
 }
 

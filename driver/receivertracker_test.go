@@ -64,3 +64,21 @@ func TestReceiverRates(t *testing.T) {
 		}
 	}
 }
+
+// TestReceiverWaitsForItsBlocksToBeRecorded: while a block of its stream
+// is being recorded (its executor may just have died), a receiver is not
+// started again, so that its new run knows the stream's newest block; a
+// receiver of another stream is. (place would launch through the nil
+// scheduler, and panic, if it tried.)
+func TestReceiverWaitsForItsBlocksToBeRecorded(t *testing.T) {
+	tr := newReceiverTracker(ReceiversConfig{Streams: []sdk.ReceiverInfo{{Name: "a"}, {Name: "b"}}}, nil, nil, nil, nil)
+	tr.recording[0], tr.recording[1] = 1, 1
+	tr.place()
+	tr.recording[1] = 0
+	defer func() {
+		if recover() == nil {
+			t.Fatal("the receiver of stream 1, with no block being recorded, was not placed")
+		}
+	}()
+	tr.place()
+}

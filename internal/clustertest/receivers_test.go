@@ -68,7 +68,7 @@ func logQueueAppOnFailure(t *testing.T, c *testutil.Cluster, appID string) {
 			raw, _ := os.ReadFile(l)
 			var keep []string
 			for _, line := range strings.Split(string(raw), "\n") {
-				if strings.Contains(line, "WARN") || strings.Contains(line, "ERROR") || strings.Contains(line, "receiver") || strings.Contains(line, "recovered") {
+				if l := strings.ToLower(line); strings.Contains(l, "warn") || strings.Contains(l, "error") || strings.Contains(l, "receiver") || strings.Contains(l, "recovered") || strings.Contains(l, "block") {
 					keep = append(keep, line)
 				}
 			}
