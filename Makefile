@@ -20,8 +20,10 @@ dev: build
 RACE ?= $(if $(shell command -v gcc 2>/dev/null),-race,)
 
 # Every test, with the race detector (the daemons are all goroutines).
+# internal/clustertest runs real clusters one after another, on test hosts
+# too (faults of 30 s, a chaos run of 2 minutes): it needs the time.
 test: build
-	$(GO) test $(RACE) -count=1 -timeout 15m ./...
+	$(GO) test $(RACE) -count=1 -timeout 45m ./...
 
 # Benchmarks print the figures docs/performance.md tables, each at the
 # shipped defaults or printing what it changed (see that page). They take
@@ -44,9 +46,11 @@ bench:
 # A 30-minute chaos run: the retail example on a local cluster while an
 # executor, the AM, a NodeManager or the ResourceManager is SIGKILLed about
 # every 20 s; fails on any record lost or duplicated. Report, summary and
-# timeline.svg in chaos-out/.
+# timeline.svg in chaos-out/. CHAOSFLAGS adds flags, e.g. as root
+# CHAOSFLAGS="--hosts 5 --overlap" for partitions, host crashes, slow links
+# and Kafka and HDFS outages on five test hosts.
 chaos: build
-	$(BIN) chaos --duration 30m --out chaos-out
+	$(BIN) chaos --duration 30m --out chaos-out $(CHAOSFLAGS)
 
 # Each fuzz target for FUZZTIME.
 fuzz:

@@ -55,8 +55,13 @@ type AppMaster struct {
 	web        *http.Server // serves the metrics; its URL is the tracking URL
 	asks       askBackoff
 
+	// rmSeen is when the RM last answered.
+	rmSeen time.Time
+
 	// cannotRetry is set when the driver failed in a way another attempt
-	// would repeat (driver.ErrCannotResume).
+	// would repeat (driver.ErrCannotResume), or was fenced off by a newer
+	// attempt (driver.ErrFenced: the RM has ended this one already, or a
+	// newer application holds the checkpoint).
 	cannotRetry atomic.Bool
 }
 
@@ -126,14 +131,17 @@ func (am *AppMaster) Run(ctx context.Context) (int, error) {
 		return 1, err
 	}
 	if am.cfg.RunDriver != nil {
+		// The driver stops with the AM, whatever ends it.
+		driverCtx, stopDriver := context.WithCancel(ctx)
+		defer stopDriver()
 		go func() {
-			err := am.cfg.RunDriver(ctx, am.endpoint)
+			err := am.cfg.RunDriver(driverCtx, am.endpoint)
 			if err != nil {
 				am.lg.Error("driver failed", zap.Error(err))
 				// A checkpoint that cannot be resumed from does not heal:
 				// fail the application now, with the reason as its
 				// diagnostics, instead of spending every attempt on it.
-				am.cannotRetry.Store(errors.Is(err, driver.ErrCannotResume) || errors.Is(err, driver.ErrNoRetry))
+				am.cannotRetry.Store(errors.Is(err, driver.ErrCannotResume) || errors.Is(err, driver.ErrFenced) || errors.Is(err, driver.ErrNoRetry))
 				am.endpoint.Finish(false, "driver failed: "+err.Error())
 				return
 			}
@@ -169,15 +177,20 @@ func (am *AppMaster) serveEndpoint() (string, error) {
 
 func (am *AppMaster) register(ctx context.Context, host string, port int32, trackingURL string) error {
 	backoff := 100 * time.Millisecond
+	am.rmSeen = time.Now()
 	for {
 		rctx, cancel := context.WithTimeout(am.rmCtx, 10*time.Second)
 		_, err := am.rm.RegisterApplicationMaster(rctx, &pb.RegisterApplicationMasterRequest{Host: host, RpcPort: port, TrackingUrl: trackingURL})
 		cancel()
 		if err == nil {
+			am.rmSeen = time.Now()
 			am.lg.Info("registered with resourcemanager", zap.String("rm", am.cfg.RMAddress))
 			return nil
 		}
 		am.lg.Warn("register with resourcemanager", zap.Error(err))
+		if gone, diag := am.rmUnreachable(time.Now(), err); gone {
+			return errors.New(diag)
+		}
 		select {
 		case <-ctx.Done():
 			return fmt.Errorf("appmaster %s: register with the RM at %s: %w (last error: %v)", am.cfg.AttemptID, am.cfg.RMAddress, ctx.Err(), err)
@@ -250,8 +263,14 @@ func (am *AppMaster) loop(ctx context.Context, driverAddr string) (int, error) {
 		am.metrics.setPendingExecutors(am.cfg.NumExecutors - len(am.executors))
 		if err != nil {
 			am.allocateFailed(err)
+			if gone, diag := am.rmUnreachable(time.Now(), err); gone {
+				am.endpoint.Finish(false, diag)
+				am.stopDriver()
+				return 1, errors.New(diag)
+			}
 			continue
 		}
+		am.rmSeen = time.Now()
 		am.asks.succeeded()
 		if resp.GetAmCommand() == pb.AMCommand_AM_COMMAND_SHUTDOWN {
 			am.lg.Info("resourcemanager asked the AM to shut down (application killed or attempt ended)")

@@ -41,6 +41,7 @@ func (b *askBackoff) succeeded() {
 // goes on heartbeating; other failures slow the heartbeats down.
 func (am *AppMaster) allocateFailed(err error) {
 	if status.Code(err) == codes.InvalidArgument {
+		am.rmSeen = time.Now() // a refusal is an answer: the RM is there
 		am.asks.refused = min(max(2*am.asks.refused, minAskBackoff), maxAskBackoff)
 		am.asks.retryAt = time.Now().Add(am.asks.refused)
 		am.lg.Warn("resourcemanager refused the executor asks; asking again later (see the application's diagnostics)",

@@ -52,3 +52,22 @@ func TestRefusedAsksBackOff(t *testing.T) {
 		t.Fatalf("after an answer: interval %v, want the initial allocation interval again", got)
 	}
 }
+
+// TestRefusedAsksAreAnAnswer: an RM that refuses the executor asks is
+// there; only heartbeats it does not answer count towards
+// spindle.am.rmUnreachableTimeout.
+func TestRefusedAsksAreAnAnswer(t *testing.T) {
+	am := testAM(3, time.Hour, time.Now())
+	am.cfg.RMUnreachableTimeout = time.Minute
+	am.rmSeen = time.Now().Add(-2 * time.Minute)
+	refused := status.Error(codes.InvalidArgument, "exceeds the maximum allocation")
+	am.allocateFailed(refused)
+	if gone, diag := am.rmUnreachable(time.Now(), refused); gone {
+		t.Fatalf("refused asks counted as an unreachable RM: %s", diag)
+	}
+	unavailable := status.Error(codes.Unavailable, "connection refused")
+	am.allocateFailed(unavailable)
+	if gone, _ := am.rmUnreachable(time.Now().Add(2*time.Minute), unavailable); !gone {
+		t.Fatal("an RM silent for two minutes past a refusal is not unreachable with a timeout of one")
+	}
+}

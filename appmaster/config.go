@@ -7,6 +7,7 @@ import (
 	"time"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
+	"github.com/spindlehq/spindle/conf"
 	"github.com/spindlehq/spindle/driver"
 	"github.com/spindlehq/spindle/launch"
 	"go.uber.org/zap"
@@ -61,6 +62,9 @@ type Config struct {
 	// DriverTimeout, in client mode, is how long the driver may be
 	// unreachable before the application fails.
 	DriverTimeout time.Duration
+	// RMUnreachableTimeout is how long the AM goes on without an answer
+	// from the RM before it exits (spindle.am.rmUnreachableTimeout).
+	RMUnreachableTimeout time.Duration
 	// Logger receives the AM's log.
 	Logger *zap.Logger
 }
@@ -75,6 +79,7 @@ func DefaultConfig() Config {
 		HeartbeatInterval:         time.Second,
 		InitialAllocationInterval: 100 * time.Millisecond,
 		DriverTimeout:             30 * time.Second,
+		RMUnreachableTimeout:      DefaultRMUnreachableTimeout,
 		Logger:                    zap.NewNop(),
 	}
 }
@@ -94,6 +99,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("appmaster: spark.yarn.max.executor.failures = %d: want 0 or more", c.MaxExecutorFailures)
 	case c.HeartbeatInterval <= 0 || c.InitialAllocationInterval <= 0 || c.ContainerLaunchTimeout <= 0:
 		return errors.New("appmaster: heartbeat intervals and the container launch timeout must be positive")
+	case c.RMUnreachableTimeout <= 0:
+		return fmt.Errorf("appmaster: %s = %v: want a positive duration", conf.KeyAMRMUnreachableTimeout, c.RMUnreachableTimeout)
 	}
 	return nil
 }

@@ -23,6 +23,7 @@ func ConfigFromSpec(spec launch.Spec) Config {
 	cfg.ContainerLaunchTimeout = a.Duration(conf.KeyContainerLaunchTimeout)
 	cfg.HeartbeatInterval = a.Duration(conf.KeyAMHeartbeatInterval)
 	cfg.InitialAllocationInterval = a.Duration(conf.KeyAMInitialAllocation)
+	cfg.RMUnreachableTimeout = a.Duration(conf.KeyAMRMUnreachableTimeout)
 	cfg.ExecutorCommand = []string{launch.BinaryVar, "executor"}
 	// Spark's spark.executorEnv.NAME and spark.yarn.appMasterEnv.NAME.
 	cfg.ExecutorEnv, cfg.DriverEnv = a.Family(conf.KeyExecutorEnv), a.Family(conf.KeyAppMasterEnv)

@@ -3,6 +3,7 @@ package chaos
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"time"
 
 	"github.com/spindlehq/spindle/dfs"
@@ -19,7 +20,7 @@ func (r *runner) finish(ctx context.Context) error {
 		r.report.Errors = append(r.report.Errors, err.Error())
 	}
 	r.stopProducer = nil
-	produced, _ := r.prod.snapshot()
+	produced := r.prod.Produced()
 	r.report.Produced = produced
 	fmt.Fprintf(r.out, "\nStopped producing: %d transactions. Waiting for the job to read them all…\n", produced.Total())
 	deadline := time.Now().Add(r.cfg.StopTimeout)
@@ -46,11 +47,19 @@ func (r *runner) finish(ctx context.Context) error {
 	}
 	st, _ := r.obs.badState()
 	r.report.NeverFailed = st == ""
-	r.report.Crashes = r.sup.checkCrashes()
+	r.report.Crashes = r.cluster.Crashes()
 	r.cleanupCluster()
 	r.report.Leftovers = reapLeftovers(r.clusterDir, leftoverGrace)
+	if err := r.prod.Close(); err != nil { // completes the ledger file
+		r.report.Errors = append(r.report.Errors, err.Error())
+	}
+	if state != nil {
+		if err := writeState(filepath.Join(r.dir, StateFile), state); err != nil {
+			r.report.Errors = append(r.report.Errors, err.Error())
+		}
+	}
 
-	vf := newVerifier(r.prod.ledger)
+	vf := newVerifier(r.prod.Ledger())
 	vf.readOutputs(r.sinkDir)
 	r.report.Verification = vf.finish(state)
 	return ctx.Err()
@@ -70,7 +79,7 @@ func (r *runner) stopApp(ctx context.Context, deadline time.Time) error {
 	}
 	fmt.Fprintf(r.out, "Placed the shutdown marker %s; waiting for %s to finish…\n", marker, r.appID)
 	rest := newRESTClient()
-	web := r.sup.rmAddresses().Web
+	web := r.cluster.RMAddresses().Web
 	for {
 		a, err := rest.app(ctx, web, r.appID)
 		if err == nil {
@@ -95,19 +104,17 @@ func (r *runner) stopApp(ctx context.Context, deadline time.Time) error {
 	}
 }
 
-// cleanupCluster stops the daemons, Kafka and the HDFS, leaving the
-// producer's ledger and the observer's data to be read.
+// cleanupCluster stops the cluster: its daemons, Kafka, the HDFS and its
+// test hosts, leaving the producer's ledger and the observer's data to be
+// read.
 func (r *runner) cleanupCluster() {
+	if r.cluster == nil {
+		return
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), daemonStopTimeout+5*time.Second)
 	defer cancel()
-	if err := r.sup.stop(ctx); err != nil {
-		r.lg.Warn("stop the daemons", zap.Error(err))
+	if err := r.cluster.Stop(ctx); err != nil {
+		r.lg.Warn("stop the cluster", zap.Error(err))
 	}
-	r.sup = nil
-	r.kafka.Close()
-	r.kafka = nil
-	if r.hdfs != nil {
-		r.hdfs.Close()
-		r.hdfs = nil
-	}
+	r.cluster = nil
 }

@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/spindlehq/spindle/devcluster"
 )
 
 // sinkLine is the part of a retail output line the check reads.
@@ -30,7 +32,7 @@ func parseSinkLine(line []byte) (id int64, store string, cents int64, err error)
 	if l.ID != string(key) {
 		return 0, "", 0, fmt.Errorf("%w: %q: key %q is not the id %q", ErrBadLine, clip(line), clip(key), l.ID)
 	}
-	if id, err = parseTransactionID(l.ID); err != nil {
+	if id, err = devcluster.ParseTransactionID(l.ID); err != nil {
 		return 0, "", 0, fmt.Errorf("%w: %q: %v", ErrBadLine, clip(line), err)
 	}
 	if cents, err = parseAmount(l.Amount); err != nil {
@@ -57,21 +59,11 @@ func parseDeadLetter(line []byte) (int64, error) {
 	if m == nil {
 		return 0, fmt.Errorf("%w: dead letter %q: its value names no transaction id", ErrBadLine, clip(line))
 	}
-	id, err := parseTransactionID(string(m[1]))
+	id, err := devcluster.ParseTransactionID(string(m[1]))
 	if err != nil {
 		return 0, fmt.Errorf("%w: dead letter %q: %v", ErrBadLine, clip(line), err)
 	}
 	return id, nil
-}
-
-// parseTransactionID reads "t-<n>" with n ≥ 1.
-func parseTransactionID(s string) (int64, error) {
-	digits, ok := strings.CutPrefix(s, "t-")
-	n, err := strconv.ParseInt(digits, 10, 64)
-	if !ok || err != nil || n < 1 || strconv.FormatInt(n, 10) != digits {
-		return 0, fmt.Errorf("transaction id %q: want t-<number ≥ 1>", s)
-	}
-	return n, nil
 }
 
 // parseAmount reads a non-negative decimal amount with two decimals

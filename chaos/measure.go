@@ -5,14 +5,21 @@ import (
 	"time"
 )
 
-// Kill is one kill: what was hit, when, and what went down with it.
+// Kill is one fault: what was hit, when, and what went down with it.
 type Kill struct {
 	// Kind is what was hit.
 	Kind Kind
-	// At is when the SIGKILL was sent.
+	// At is when the SIGKILL was sent or the fault began.
 	At time.Time
-	// Victim names it: a container id, a node id, or "resourcemanager".
+	// Victim names it: a container id, a node id, "resourcemanager", or
+	// a test host.
 	Victim string
+	// Mode says how a network fault hit its host: "from the RM",
+	// "from every host", "inbound", "outbound", "delay 300ms",
+	// "loss 20%", "cut off".
+	Mode string `json:",omitempty"`
+	// HealedAt is when a network fault was undone (zero for a kill).
+	HealedAt time.Time `json:",omitzero"`
 	// Node is the node it ran on ("" for the RM).
 	Node string
 	// PID is the process killed.
@@ -29,6 +36,25 @@ type Kill struct {
 	RestartedAt time.Time `json:",omitzero"`
 }
 
+// ended is when the fault was over: its network healed or its daemon
+// back; zero for a container killed, or while it lasts.
+func (k Kill) ended() time.Time {
+	if !k.HealedAt.IsZero() {
+		return k.HealedAt
+	}
+	return k.RestartedAt
+}
+
+// endsLater reports whether the fault has an end to wait for: a network
+// healed or a daemon restarted.
+func (k Kill) endsLater() bool {
+	switch k.Kind {
+	case KillExecutor, KillAM:
+		return false
+	}
+	return true
+}
+
 // Never marks a duration that was not observed.
 const Never time.Duration = -1
 
@@ -42,6 +68,9 @@ type Recovery struct {
 	Settled   time.Duration
 	// Resumed is when the first batch planned after the kill committed.
 	Resumed time.Duration
+	// AfterEnd, for a fault that ends (a network healed, a daemon back),
+	// is from its end until the first batch planned after it committed.
+	AfterEnd time.Duration
 	// CaughtUp is when the first batch after the kill that started less
 	// than a batch duration late committed.
 	CaughtUp time.Duration
@@ -90,7 +119,8 @@ type measureInput struct {
 	samples []sample
 	// batches are every committed batch, in commit order.
 	batches []batch
-	// until is the next kill or the end of the run.
+	// until is the next fault or the end of the run: attempts are
+	// counted up to it.
 	until time.Time
 	// executors and nodeManagers are what the application and the cluster
 	// have when whole.
@@ -106,8 +136,9 @@ type measureInput struct {
 // measure works out the recovery from one kill.
 func measure(in measureInput) Recovery {
 	k := in.kill
-	r := Recovery{Kill: k, Resumed: Never, CaughtUp: Never, Replaced: Never, NodeLost: Never, Elsewhere: Never, ClusterBack: Never}
+	r := Recovery{Kill: k, Resumed: Never, AfterEnd: Never, CaughtUp: Never, Replaced: Never, NodeLost: Never, Elsewhere: Never, ClusterBack: Never}
 	since := func(t time.Time) time.Duration { return t.Sub(k.At) }
+	end := k.ended()
 
 	// Batches: the first planned at or after the kill, and the first that
 	// started on time again.
@@ -119,6 +150,9 @@ func measure(in measureInput) Recovery {
 		}
 		if !b.Time.Before(k.At) && r.Resumed == Never {
 			r.Resumed = since(done)
+		}
+		if !end.IsZero() && !b.Time.Before(end) && r.AfterEnd == Never {
+			r.AfterEnd = done.Sub(end)
 		}
 		if !b.Time.Before(k.At) && b.Scheduling < in.batchDuration && r.CaughtUp == Never {
 			r.CaughtUp, caughtUp = since(done), b.Time
@@ -133,38 +167,39 @@ func measure(in measureInput) Recovery {
 	// Samples: replacements, node loss, the cluster whole again, attempts.
 	r.AttemptsAfter = k.AttemptsBefore
 	for _, s := range in.samples {
-		if !s.at.After(k.At) || (!in.until.IsZero() && s.at.After(in.until)) {
+		if !s.at.After(k.At) {
 			continue
 		}
-		if s.rmUp {
+		// Attempts are counted until the next fault; what comes back is
+		// looked for until the end, since faults may overlap.
+		if s.rmUp && (in.until.IsZero() || !s.at.After(in.until)) {
 			r.AttemptsAfter = s.attempts
 		}
-		if r.Replaced == Never && whole(s, k, in.executors) {
+		// A network fault may leave the application whole while it
+		// lasts: it is back once whole after the fault ended.
+		if r.Replaced == Never && whole(s, k, in.executors) && (!k.Kind.lasts() || (!end.IsZero() && !s.at.Before(end))) {
 			r.Replaced = since(s.at)
 		}
-		if k.Kind == KillNodeManager && r.NodeLost == Never && s.nodes[k.Node] == nodeLost {
+		if (k.Kind == KillNodeManager || k.Kind == HostCrash) && r.NodeLost == Never && s.nodes[k.Node] == nodeLost {
 			r.NodeLost = since(s.at)
 		}
-		if r.ClusterBack == Never && !k.RestartedAt.IsZero() && !s.at.Before(k.RestartedAt) && s.rmUp && s.nodesRunning() >= in.nodeManagers {
+		if r.ClusterBack == Never && !end.IsZero() && !s.at.Before(end) && s.rmUp && s.nodesRunning() >= in.nodeManagers {
 			r.ClusterBack = since(s.at)
 		}
 	}
-	if k.Kind == KillNodeManager && r.Replaced != Never && r.Resumed != Never {
+	if (k.Kind == KillNodeManager || k.Kind == HostCrash) && r.Replaced != Never && r.Resumed != Never {
 		r.Elsewhere = max(r.Replaced, r.Resumed)
 	}
 
 	// What must be seen for this kind.
 	need := []time.Duration{r.Resumed, r.Replaced}
-	switch k.Kind {
-	case KillNodeManager:
-		need = append(need, r.ClusterBack)
-		// A node restarted before the RM noticed it gone is never LOST;
-		// recovery does not wait for what cannot be seen any more.
-		if k.RestartedAt.IsZero() || r.NodeLost != Never {
-			need = append(need, r.NodeLost)
-		}
-	case KillResourceManager:
-		need = append(need, r.ClusterBack)
+	if k.endsLater() {
+		need = append(need, r.ClusterBack, r.AfterEnd)
+	}
+	// A node restarted before the RM noticed it gone is never LOST;
+	// recovery does not wait for what cannot be seen any more.
+	if (k.Kind == KillNodeManager || k.Kind == HostCrash) && (k.RestartedAt.IsZero() || r.NodeLost != Never) {
+		need = append(need, r.NodeLost)
 	}
 	r.Recovered = !slices.Contains(need, Never)
 	if r.Recovered {
@@ -172,11 +207,11 @@ func measure(in measureInput) Recovery {
 	}
 
 	r.InputRate = meanRate(in.input, in.start, k.At.Add(-baselineWindow), k.At)
-	end := k.At.Add(recoveryWindow)
+	dipEnd := k.At.Add(recoveryWindow)
 	if r.Resumed != Never {
-		end = k.At.Add(r.Resumed + recoveryWindow)
+		dipEnd = k.At.Add(r.Resumed + recoveryWindow)
 	}
-	r.MinProcessed = minRate(in.processed, in.start, k.At, end)
+	r.MinProcessed = minRate(in.processed, in.start, k.At, dipEnd)
 	return r
 }
 

@@ -141,6 +141,63 @@ func TestMeasure(t *testing.T) {
 			},
 		},
 		{
+			// Kafka stops answering for 10 s: batches planned meanwhile
+			// complete only after it is back.
+			name: "Kafka paused: batches after the pause",
+			kill: Kill{Kind: PauseKafka, At: kill, Victim: "kafka", AttemptsBefore: 1, HealedAt: kill.Add(10 * time.Second)},
+			build: func(f *fakeCluster) []batch {
+				f.at(31*time.Second, true, 1, allUp, "am", "e1", "e2", "e3")
+				f.at(41*time.Second, true, 1, allUp, "am", "e1", "e2", "e3")
+				bs := steadyBatches(start, 0, 30, 500)
+				// Batch 30 waits for Kafka: done at 41.5 s; batch 41 on time.
+				bs = append(bs, batch{Time: start.Add(30 * time.Second), Records: 500, Processing: 11500 * time.Millisecond})
+				bs = append(bs, batch{Time: start.Add(41 * time.Second), Records: 5000, Scheduling: 500 * time.Millisecond, Processing: 300 * time.Millisecond})
+				return append(bs, steadyBatches(start, 42, 50, 500)...)
+			},
+			check: func(t *testing.T, r Recovery) {
+				want(t, "resumed", r.Resumed, 11500*time.Millisecond)
+				want(t, "after end", r.AfterEnd, 1800*time.Millisecond)
+				// Whole all along, it counts as back once the pause is over.
+				want(t, "replaced", r.Replaced, 11*time.Second)
+				want(t, "cluster back", r.ClusterBack, 11*time.Second)
+				if !r.Recovered {
+					t.Fatal("not recovered")
+				}
+			},
+		},
+		{
+			name: "partition not healed yet",
+			kill: Kill{Kind: Partition, At: kill, Victim: "nm0", Node: "n1"},
+			build: func(f *fakeCluster) []batch {
+				f.at(33*time.Second, true, 1, allUp, "am", "e1", "e2", "e3")
+				return steadyBatches(start, 0, 40, 500)
+			},
+			check: func(t *testing.T, r Recovery) {
+				want(t, "after end", r.AfterEnd, Never)
+				if r.Recovered || r.Replaced != Never {
+					t.Fatalf("recovered %v, replaced %v while the partition lasts", r.Recovered, r.Replaced)
+				}
+			},
+		},
+		{
+			name: "host crash: lost, back after its down time",
+			kill: Kill{Kind: HostCrash, At: kill, Node: "n1", Gone: []string{"e1"}, AttemptsBefore: 1, RestartedAt: kill.Add(10 * time.Second)},
+			build: func(f *fakeCluster) []batch {
+				f.at(32*time.Second, true, 1, n1Lost, "am", "e2", "e3")
+				f.at(34*time.Second, true, 1, n1Lost, "am", "e2", "e3", "e4")
+				f.at(41*time.Second, true, 1, allUp, "am", "e2", "e3", "e4")
+				return steadyBatches(start, 0, 50, 500)
+			},
+			check: func(t *testing.T, r Recovery) {
+				want(t, "node lost", r.NodeLost, 2*time.Second)
+				want(t, "replaced", r.Replaced, 4*time.Second)
+				want(t, "cluster back", r.ClusterBack, 11*time.Second)
+				if !r.Recovered {
+					t.Fatal("not recovered")
+				}
+			},
+		},
+		{
 			name: "no batch after the kill",
 			kill: Kill{Kind: KillExecutor, At: kill, Gone: []string{"e1"}},
 			build: func(f *fakeCluster) []batch {

@@ -13,8 +13,8 @@ import (
 // writes the report, the summary and the plot.
 func (r *runner) writeReport(kills []Kill) error {
 	samples, batches := r.obs.all()
-	_, input := r.prod.snapshot()
-	processed := processedSeries(r.prodStart, r.report.Ended, batches, recoveryWindow)
+	input, start := r.prod.PerSecond(), r.prod.Started()
+	processed := processedSeries(start, r.report.Ended, batches, recoveryWindow)
 	for i, k := range kills {
 		until := r.report.Ended
 		if i+1 < len(kills) {
@@ -22,7 +22,7 @@ func (r *runner) writeReport(kills []Kill) error {
 		}
 		r.report.Kills = append(r.report.Kills, measure(measureInput{
 			kill: k, samples: samples, batches: batches, until: until, executors: r.cfg.Executors, nodeManagers: r.cfg.NodeManagers,
-			batchDuration: r.cfg.BatchDuration, start: r.prodStart, input: input, processed: processed,
+			batchDuration: r.cfg.BatchDuration, start: start, input: input, processed: processed,
 		}))
 	}
 	r.report.ByKind = summarize(r.report.Kills)
@@ -31,8 +31,8 @@ func (r *runner) writeReport(kills []Kill) error {
 	var errs []error
 	r.report.Plot = filepath.Join(r.dir, TimelineFile)
 	plot := timelineData{
-		input: input, processed: processed, delays: batches, kills: kills, start: r.prodStart,
-		title: fmt.Sprintf("%s under chaos: %d kills, seed %d", r.appID, len(kills), r.cfg.Seed),
+		input: input, processed: processed, delays: batches, kills: kills, start: start,
+		title: fmt.Sprintf("%s under chaos: %d faults, seed %d", r.appID, len(kills), r.cfg.Seed),
 	}
 	if err := writeTimeline(r.report.Plot, plot); err != nil {
 		r.report.Plot = ""

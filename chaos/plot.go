@@ -43,8 +43,14 @@ var (
 		KillAM:              {R: 0xd6, G: 0x27, B: 0x28, A: 0xff},
 		KillNodeManager:     {R: 0x8c, G: 0x56, B: 0x4b, A: 0xff},
 		KillResourceManager: {R: 0x17, G: 0x17, B: 0x17, A: 0xff},
+		Partition:           {R: 0xe3, G: 0x77, B: 0xc2, A: 0xff},
+		HostCrash:           {R: 0x7f, G: 0x7f, B: 0x7f, A: 0xff},
+		Slow:                {R: 0xbc, G: 0xbd, B: 0x22, A: 0xff},
+		PauseKafka:          {R: 0x17, G: 0xbe, B: 0xcf, A: 0xff},
+		PauseHDFS:           {R: 0x39, G: 0x3b, B: 0x79, A: 0xff},
 	}
-	killLabels = map[Kind]string{KillExecutor: "exec", KillAM: "AM", KillNodeManager: "NM", KillResourceManager: "RM"}
+	killLabels = map[Kind]string{KillExecutor: "exec", KillAM: "AM", KillNodeManager: "NM", KillResourceManager: "RM",
+		Partition: "part", HostCrash: "host", Slow: "slow", PauseKafka: "kafka", PauseHDFS: "hdfs"}
 )
 
 // writeTimeline draws the input and processed rates over the scheduling
@@ -148,8 +154,10 @@ func addLine(p *plot.Plot, xys plotter.XYs, c color.Color, name string) error {
 // would overlap, and the colours in the legend tell the kinds apart.
 const maxLabelledKills = 20
 
-// markKills draws a dashed vertical line at each kill, in its kind's
-// colour, labelled on the top panel when there are few.
+// markKills draws a dashed vertical line at each fault, in its kind's
+// colour, labelled on the top panel when there are few, and a bar along
+// the top from its start to its end for a fault that lasted (a network
+// fault until healed, a host until it came back).
 func markKills(p *plot.Plot, kills []Kill, start time.Time, labelled bool) error {
 	top := max(p.Y.Max, 1) * 1.05
 	var labels plotter.XYLabels
@@ -168,8 +176,22 @@ func markKills(p *plot.Plot, kills []Kill, start time.Time, labelled bool) error
 		l.LineStyle.Dashes = []vg.Length{vg.Points(3), vg.Points(2)}
 		p.Add(l)
 		if labelled && !inLegend[k.Kind] {
-			p.Legend.Add("kill "+k.Kind.Title(), l)
+			name := k.Kind.Title()
+			if !k.Kind.onHosts() {
+				name = "kill " + name
+			}
+			p.Legend.Add(name, l)
 			inLegend[k.Kind] = true
+		}
+		if end := k.ended(); !end.IsZero() && (k.Kind.lasts() || k.Kind == HostCrash) {
+			y := top * 0.98
+			bar, err := plotter.NewLine(plotter.XYs{{X: x, Y: y}, {X: end.Sub(start).Seconds(), Y: y}})
+			if err != nil {
+				return fmt.Errorf("chaos: plot the fault at %v: %w", x, err)
+			}
+			bar.LineStyle.Color = killColors[k.Kind]
+			bar.LineStyle.Width = vg.Points(3)
+			p.Add(bar)
 		}
 		labels.XYs = append(labels.XYs, plotter.XY{X: x, Y: top})
 		labels.Labels = append(labels.Labels, killLabels[k.Kind])

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"time"
+
+	"github.com/spindlehq/spindle/devcluster"
 )
 
 // Report is the outcome of a chaos run.
@@ -27,7 +29,7 @@ type Report struct {
 	// Targets are the recovery goals and whether the run met them.
 	Targets []Target
 	// Produced is what Kafka acknowledged.
-	Produced Produced
+	Produced devcluster.Produced
 	// Read is the records read by committed batches.
 	Read int64
 	// Verification compares the output with Produced.
@@ -48,6 +50,9 @@ type Report struct {
 	Leftovers []string `json:",omitempty"`
 	// Plot is the timeline's path.
 	Plot string
+	// Ledger is the producer's ledger file: every transaction and what
+	// Kafka answered for it.
+	Ledger string
 	// Errors are what went wrong in the run itself.
 	Errors []string `json:",omitempty"`
 }
@@ -64,6 +69,12 @@ type Settings struct {
 	Rate float64
 	// Checkpoint is where the checkpoint lived: file or hdfs.
 	Checkpoint string
+	// Hosts is the number of test hosts (0: one machine).
+	Hosts int `json:",omitempty"`
+	// Faults are the kinds of fault the run drew from.
+	Faults []Kind
+	// Overlap tells whether faults could overlap.
+	Overlap bool `json:",omitempty"`
 	// BatchDuration is the job's batch duration.
 	BatchDuration time.Duration
 	// NodeManagers is the cluster's NodeManagers.
@@ -84,6 +95,8 @@ type KindSummary struct {
 	// of the kills (Never when none was seen); so are the pairs below for
 	// their Recovery fields.
 	ResumedMean, ResumedMax time.Duration
+	// AfterEndMean and AfterEndMax: Recovery.AfterEnd.
+	AfterEndMean, AfterEndMax time.Duration
 	// CaughtUpMean and CaughtUpMax: Recovery.CaughtUp.
 	CaughtUpMean, CaughtUpMax time.Duration
 	// ReplacedMean and ReplacedMax: Recovery.Replaced.
@@ -124,7 +137,7 @@ func summarize(kills []Recovery) []KindSummary {
 	var out []KindSummary
 	for _, kind := range Kinds {
 		s := KindSummary{Kind: kind}
-		var resumed, caught, replaced, lost, elsewhere, back []time.Duration
+		var resumed, afterEnd, caught, replaced, lost, elsewhere, back []time.Duration
 		var dips []float64
 		for _, k := range kills {
 			if k.Kind != kind {
@@ -135,6 +148,7 @@ func summarize(kills []Recovery) []KindSummary {
 				s.Recovered++
 			}
 			resumed = appendSeen(resumed, k.Resumed)
+			afterEnd = appendSeen(afterEnd, k.AfterEnd)
 			caught = appendSeen(caught, k.CaughtUp)
 			replaced = appendSeen(replaced, k.Replaced)
 			lost = appendSeen(lost, k.NodeLost)
@@ -145,11 +159,12 @@ func summarize(kills []Recovery) []KindSummary {
 			if k.AttemptsAfter > k.AttemptsBefore {
 				s.NewAttempts++
 			}
-			if kind == KillNodeManager && k.NodeLost == Never {
+			if (kind == KillNodeManager || kind == HostCrash) && k.NodeLost == Never {
 				s.NodeLostMissed++
 			}
 		}
 		s.ResumedMean, s.ResumedMax = meanMax(resumed)
+		s.AfterEndMean, s.AfterEndMax = meanMax(afterEnd)
 		s.CaughtUpMean, s.CaughtUpMax = meanMax(caught)
 		s.ReplacedMean, s.ReplacedMax = meanMax(replaced)
 		s.NodeLostMean, s.NodeLostMax = meanMax(lost)

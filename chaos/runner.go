@@ -11,8 +11,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/spindlehq/spindle/internal/minihdfs"
-	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/spindlehq/spindle/devcluster"
 	"go.uber.org/zap"
 )
 
@@ -29,6 +28,11 @@ const (
 	TimelineFile = "timeline.svg"
 	// TimelinePNG is the same plot as a PNG, for viewers without SVG.
 	TimelinePNG = "timeline.png"
+	// LedgerFile is the producer's ledger: a line per transaction with
+	// what Kafka answered for it (devcluster.ReadLedger reads it).
+	LedgerFile = "ledger.csv.gz"
+	// StateFile is the job's final state: revenue per store in cents.
+	StateFile = "state.json"
 )
 
 // Bounds of the run's set-up steps.
@@ -39,9 +43,9 @@ const (
 	firstBatchTimeout  = 2 * time.Minute
 	// commitPoll is how often the commits log is read.
 	commitPoll = 200 * time.Millisecond
-	// restartRetry is how long a supervisor waits before it tries again to
-	// start a daemon that failed to start.
-	restartRetry = time.Second
+	// amRMTimeout is the job's spindle.am.rmUnreachableTimeout: an AM cut
+	// off from the RM exits this long after it last heard from it.
+	amRMTimeout = 30 * time.Second
 )
 
 // runner is one chaos run.
@@ -57,25 +61,27 @@ type runner struct {
 	stores     []string
 	ckptURI    string
 	sinkDir    string
-	env        []string // added to the daemons' environment
 
-	kafka *kfake.Cluster
-	hdfs  *minihdfs.Cluster
-	sup   *supervisor
-	appID string
-	obs   *observer
+	cluster *devcluster.Cluster
+	appID   string
+	obs     *observer
 
-	prod         *producer
-	prodStart    time.Time
+	prod         *devcluster.Producer
 	stopProducer context.CancelFunc
 	prodDone     chan error
 
 	stopObserving context.CancelFunc
 	observing     sync.WaitGroup
 
-	// victims picks what each kill hits; the schedule picks the kinds.
+	// victims picks what each fault hits and how; the schedule picks the
+	// kinds.
 	victims *rand.Rand
 	report  Report
+
+	// mu guards busy, the targets a fault holds (a host, a daemon), so
+	// that overlapping faults do not hit the same one at once.
+	mu   sync.Mutex
+	busy map[string]bool
 }
 
 // Run carries out a chaos run and returns its report. It writes report.json,
@@ -100,11 +106,12 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	}
 	r := &runner{
 		cfg: cfg, lg: cfg.Logger, out: cfg.Stdout, dir: dir, clusterDir: filepath.Join(dir, "cluster"),
-		victims: rand.New(rand.NewPCG(cfg.Seed^0xc0ffee, cfg.Seed)),
+		victims: rand.New(rand.NewPCG(cfg.Seed^0xc0ffee, cfg.Seed)), busy: map[string]bool{},
 	}
 	r.report.Settings = Settings{
-		Duration: cfg.Duration, Interval: cfg.Interval, Seed: cfg.Seed, Rate: cfg.Rate, Checkpoint: cfg.Checkpoint,
+		Duration: cfg.Duration, Interval: cfg.Interval, Seed: cfg.Seed, Rate: cfg.Rate, Checkpoint: cfg.checkpoint(),
 		BatchDuration: cfg.BatchDuration, NodeManagers: cfg.NodeManagers, Executors: cfg.Executors, Partitions: cfg.Partitions,
+		Hosts: cfg.Hosts, Faults: cfg.faults(), Overlap: cfg.Overlap,
 	}
 	defer r.cleanup()
 	if err := r.run(ctx); err != nil {
@@ -166,8 +173,8 @@ func sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// cleanup stops the producer, the observer and the daemons, Kafka and
-// the HDFS; each at most once.
+// cleanup stops the producer, the observer and the cluster; each at most
+// once.
 func (r *runner) cleanup() {
 	if r.stopProducer != nil {
 		r.stopProducer()
@@ -175,7 +182,7 @@ func (r *runner) cleanup() {
 		r.stopProducer = nil
 	}
 	if r.prod != nil {
-		r.prod.close()
+		r.prod.Close()
 		r.prod = nil
 	}
 	if r.stopObserving != nil {
@@ -187,22 +194,7 @@ func (r *runner) cleanup() {
 		r.obs.close()
 		r.obs = nil
 	}
-	if r.sup != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), daemonStopTimeout+5*time.Second)
-		if err := r.sup.stop(ctx); err != nil {
-			r.lg.Warn("stop the daemons", zap.Error(err))
-		}
-		cancel()
-		r.sup = nil
-	}
-	if r.kafka != nil {
-		r.kafka.Close()
-		r.kafka = nil
-	}
-	if r.hdfs != nil {
-		r.hdfs.Close()
-		r.hdfs = nil
-	}
+	r.cleanupCluster()
 }
 
 // reportErr says why the report is not OK.
@@ -217,7 +209,7 @@ func (r *runner) reportErr() error {
 	}
 	for _, k := range rep.Kills {
 		if !k.Recovered {
-			errs = append(errs, fmt.Errorf("%w: %s kill of %s at %s", ErrNotRecovered, k.Kind, k.Victim, k.At.Format(time.TimeOnly)))
+			errs = append(errs, fmt.Errorf("%w: %s fault of %s at %s", ErrNotRecovered, k.Kind, k.Victim, k.At.Format(time.TimeOnly)))
 		}
 	}
 	for _, c := range rep.Crashes {

@@ -8,7 +8,7 @@ import (
 
 func TestScheduleIsDeterministic(t *testing.T) {
 	draw := func(seed uint64) (kinds []Kind, gaps []time.Duration) {
-		s := NewSchedule(seed, 15*time.Second)
+		s := NewSchedule(seed, 15*time.Second, KillKinds...)
 		for range 50 {
 			k, g := s.Next()
 			kinds, gaps = append(kinds, k), append(gaps, g)
@@ -29,15 +29,15 @@ func TestScheduleIsDeterministic(t *testing.T) {
 func TestScheduleCoversEveryKindFirst(t *testing.T) {
 	orders := map[string]bool{}
 	for seed := range uint64(200) {
-		s := NewSchedule(seed, time.Second)
+		s := NewSchedule(seed, time.Second, KillKinds...)
 		var first []Kind
-		for range len(Kinds) {
+		for range len(KillKinds) {
 			k, _ := s.Next()
 			first = append(first, k)
 		}
 		sorted := slices.Clone(first)
 		slices.Sort(sorted)
-		if !slices.Equal(sorted, Kinds) {
+		if !slices.Equal(sorted, KillKinds) {
 			t.Fatalf("seed %d: first kills %v do not cover every kind once", seed, first)
 		}
 		orders[kindsString(first)] = true
@@ -58,7 +58,7 @@ func kindsString(ks []Kind) string {
 
 func TestScheduleGaps(t *testing.T) {
 	const interval = 20 * time.Second
-	s := NewSchedule(3, interval)
+	s := NewSchedule(3, interval, KillKinds...)
 	var sum time.Duration
 	seen := map[Kind]int{}
 	const n = 4000
@@ -73,10 +73,13 @@ func TestScheduleGaps(t *testing.T) {
 	if mean := sum / n; mean < interval*95/100 || mean > interval*105/100 {
 		t.Fatalf("mean gap %v, want about %v", mean, interval)
 	}
-	for _, k := range Kinds {
+	for _, k := range KillKinds {
 		if seen[k] < n/4*8/10 {
 			t.Fatalf("kind %v drawn %d times of %d: not uniform", k, seen[k], n)
 		}
+	}
+	if k, _ := NewSchedule(1, time.Second).Next(); !slices.Contains(Kinds, k) {
+		t.Fatalf("a schedule of no kinds drew %v, want one of every kind", k)
 	}
 	if _, g := NewSchedule(1, 0).Next(); g != 0 {
 		t.Fatalf("gap %v for a zero interval, want 0", g)

@@ -11,13 +11,11 @@ import (
 	"time"
 
 	"github.com/spindlehq/spindle/devcluster"
-	"github.com/spindlehq/spindle/internal/minihdfs"
-	"github.com/twmb/franz-go/pkg/kfake"
 )
 
-// setUp prepares the output directory and the job, starts Kafka, the
-// HDFS if asked for, the daemons, the application, the producer and the
-// observer, and waits for the first batch with records.
+// setUp prepares the output directory and the job, starts the cluster,
+// the application, the producer and the observer, and waits for the first
+// batch with records.
 func (r *runner) setUp(ctx context.Context) error {
 	if err := prepareOut(r.dir); err != nil {
 		return err
@@ -34,24 +32,17 @@ func (r *runner) setUp(ctx context.Context) error {
 		return err
 	}
 	r.report.Started = time.Now()
-	if err := r.startStorage(); err != nil {
-		return err
-	}
-	fmt.Fprintf(r.out, "Starting a ResourceManager and %d NodeManagers in %s…\n", r.cfg.NodeManagers, r.clusterDir)
-	if r.sup, err = startSupervisor(ctx, supervisorConfig{
-		binary: r.cfg.Binary, dir: r.clusterDir, nodeManagers: r.cfg.NodeManagers, nmMemory: r.cfg.NMMemory, nmVCores: r.cfg.NMVCores,
-		env: r.env, startTimeout: daemonStartTimeout, stopTimeout: daemonStopTimeout, logger: r.lg.Named("supervisor"),
-	}); err != nil {
+	if err := r.startCluster(ctx); err != nil {
 		return err
 	}
 	if err := r.submit(ctx); err != nil {
 		return err
 	}
 	nmWebs := []string{}
-	for _, a := range r.sup.nmAddresses() {
+	for _, a := range r.cluster.NMAddresses() {
 		nmWebs = append(nmWebs, a.Web)
 	}
-	if r.obs, err = newObserver(ctx, r.sup.rmAddresses().Web, nmWebs, r.appID, r.ckptURI, r.lg.Named("observer")); err != nil {
+	if r.obs, err = newObserver(ctx, r.cluster.RMAddresses().Web, nmWebs, r.appID, r.ckptURI, r.lg.Named("observer")); err != nil {
 		return err
 	}
 	obsCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
@@ -63,7 +54,7 @@ func (r *runner) setUp(ctx context.Context) error {
 	}()
 	go func() {
 		defer r.observing.Done()
-		retentionLoop(obsCtx, r.kafka, r.ckptURI, r.lg.Named("retention"))
+		retentionLoop(obsCtx, r.cluster.Kafka(), r.ckptURI, r.lg.Named("retention"))
 	}()
 	go func() {
 		defer r.observing.Done()
@@ -107,35 +98,37 @@ func (r *runner) buildJob(ctx context.Context) (string, error) {
 	return job, nil
 }
 
-// startStorage starts Kafka with the topic and, for HDFS checkpoints, the
-// in-process HDFS, and sets where the checkpoint and the sink go.
-func (r *runner) startStorage() error {
+// startCluster starts the cluster: on one machine or over test hosts,
+// with Kafka and its topic and, for HDFS checkpoints, the in-process
+// HDFS; and sets where the checkpoint and the sink go.
+func (r *runner) startCluster(ctx context.Context) error {
+	where := "on this machine"
+	if r.cfg.Hosts > 0 {
+		where = fmt.Sprintf("on %d test hosts (the RM, Kafka and HDFS each on its own, a NodeManager on each other)", r.cfg.Hosts)
+	}
+	fmt.Fprintf(r.out, "Starting a ResourceManager and %d NodeManagers %s in %s…\n", r.cfg.NodeManagers, where, r.clusterDir)
+	dc := devcluster.DefaultConfig()
+	dc.Dir, dc.Binary, dc.RandomPorts = r.clusterDir, r.cfg.Binary, true
+	dc.NodeManagers, dc.NMMemory, dc.NMVCores = r.cfg.NodeManagers, r.cfg.NMMemory, r.cfg.NMVCores
+	dc.Hosts, dc.HDFS = r.cfg.Hosts > 0, r.cfg.checkpoint() == CheckpointHDFS
 	// Small segments, so that deleting committed records (retentionLoop)
 	// frees their memory: only whole segments are dropped.
-	k, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.BrokerConfigs(map[string]string{"log.segment.bytes": strconv.Itoa(kafkaSegmentBytes)}))
+	dc.Topics, dc.KafkaSegmentBytes = map[string]int32{topic: r.cfg.Partitions}, kafkaSegmentBytes
+	// Faults must never use up the application's attempts; its own limit
+	// is set at submission.
+	dc.RMConf = []string{"yarn.resourcemanager.am.max-attempts=1000"}
+	dc.StartTimeout, dc.StopTimeout = daemonStartTimeout, daemonStopTimeout
+	dc.Out, dc.Logger = r.out, r.lg.Named("cluster")
+	c, err := devcluster.Start(ctx, dc)
 	if err != nil {
-		return fmt.Errorf("chaos: start Kafka: %w", err)
+		return err
 	}
-	r.kafka = k
-	if err := k.CreateTopic(topic, r.cfg.Partitions, nil); err != nil {
-		return fmt.Errorf("chaos: create topic %s with %d partitions: %w", topic, r.cfg.Partitions, err)
-	}
-	r.sinkDir = filepath.Join(r.clusterDir, "output", appName)
-	r.ckptURI = "file://" + filepath.Join(r.clusterDir, "checkpoints", appName)
-	if r.cfg.Checkpoint == CheckpointHDFS {
-		hc := minihdfs.DefaultConfig()
-		hc.Logger = r.lg.Named("hdfs")
-		if r.hdfs, err = minihdfs.Start(hc); err != nil {
-			return fmt.Errorf("chaos: start HDFS: %w", err)
-		}
-		r.ckptURI = r.hdfs.URL() + "/chaos/checkpoints/" + appName
-		// An empty Hadoop configuration: the URI names the NameNode, and
-		// this machine's own configuration must not redirect the driver.
-		confDir := filepath.Join(r.clusterDir, "hadoop-conf")
-		if err := os.MkdirAll(confDir, 0o755); err != nil {
-			return fmt.Errorf("chaos: create %s: %w", confDir, err)
-		}
-		r.env = append(r.env, "HADOOP_CONF_DIR="+confDir)
+	r.cluster = c
+	info := c.Info()
+	r.sinkDir = sinkDir(r.clusterDir)
+	r.ckptURI = info.CheckpointRoot + "/" + appName
+	if info.HDFS != "" {
+		r.ckptURI = info.HDFS + "/chaos/checkpoints/" + appName
 	}
 	return nil
 }
@@ -145,22 +138,22 @@ var submittedRE = regexp.MustCompile(`Submitted application (application_\d+_\d+
 // submit submits the retail job and returns once the RM has accepted it.
 func (r *runner) submit(ctx context.Context) error {
 	args := r.submitArgs()
-	p, err := startProcess("spindle submit", r.cfg.Binary, args, r.env, filepath.Join(r.clusterDir, "submit.out"))
+	p, err := devcluster.StartProcess("spindle submit", r.cfg.Binary, args, r.cluster.Env(), filepath.Join(r.clusterDir, "submit.out"), nil)
 	if err != nil {
 		return err
 	}
 	select {
 	case <-p.Exited():
 	case <-time.After(submitTimeout):
-		p.stop(daemonStopTimeout)
-		return fmt.Errorf("chaos: spindle submit did not finish within %v:\n%s", submitTimeout, p.tail(2048))
+		p.Stop(daemonStopTimeout)
+		return fmt.Errorf("chaos: spindle submit did not finish within %v:\n%s", submitTimeout, p.Tail(2048))
 	case <-ctx.Done():
-		p.stop(daemonStopTimeout)
+		p.Stop(daemonStopTimeout)
 		return ctx.Err()
 	}
-	m := submittedRE.FindStringSubmatch(p.tail(64 << 10))
-	if p.err != nil || m == nil {
-		return fmt.Errorf("chaos: spindle submit failed (%v):\n%s", p.err, p.tail(2048))
+	m := submittedRE.FindStringSubmatch(p.Tail(64 << 10))
+	if p.ExitErr() != nil || m == nil {
+		return fmt.Errorf("chaos: spindle submit failed (%v):\n%s", p.ExitErr(), p.Tail(2048))
 	}
 	r.appID = m[1]
 	r.report.AppID = r.appID
@@ -169,11 +162,16 @@ func (r *runner) submit(ctx context.Context) error {
 }
 
 // submitArgs is the `spindle submit` command line: the retail job with
-// limits high enough that no number of kills fails it.
+// limits high enough that no number of faults fails it.
 func (r *runner) submitArgs() []string {
+	info := r.cluster.Info()
+	staging := "file://" + filepath.Join(r.clusterDir, "staging")
+	if info.HDFS != "" {
+		staging = info.HDFS + "/chaos/staging"
+	}
 	conf := []string{
-		"spark.yarn.stagingDir=file://" + filepath.Join(r.clusterDir, "staging"),
-		"spindle.kafka.bootstrap.servers=" + strings.Join(r.kafka.ListenAddrs(), ","),
+		"spark.yarn.stagingDir=" + staging,
+		"spindle.kafka.bootstrap.servers=" + strings.Join(info.Kafka, ","),
 		"spindle.kafka.topics=" + topic,
 		"spindle.kafka.auto.offset.reset=earliest",
 		"spindle.streaming.batchDuration=" + r.cfg.BatchDuration.String(),
@@ -186,10 +184,11 @@ func (r *runner) submitArgs() []string {
 		"spark.yarn.am.attemptFailuresValidityInterval=10m",
 		"spark.yarn.max.executor.failures=10000",
 		"spark.yarn.executor.failuresValidityInterval=10m",
-		"spark.task.maxFailures=8",
+		"spark.task.maxFailures=20",
+		"spindle.am.rmUnreachableTimeout=" + amRMTimeout.String(),
 		"spark.yarn.submit.waitAppCompletion=false",
 	}
-	args := []string{"submit", "--master", "spindle://" + r.sup.rmAddresses().Client, "--deploy-mode", "cluster",
+	args := []string{"submit", "--master", "spindle://" + info.RM.Client, "--deploy-mode", "cluster",
 		"--name", appName, "--num-executors", strconv.Itoa(r.cfg.Executors),
 		"--executor-memory", "256m", "--driver-memory", "256m", "--files", r.regions}
 	for _, kv := range conf {
@@ -198,18 +197,20 @@ func (r *runner) submitArgs() []string {
 	return append(args, r.job, "--regions", filepath.Base(r.regions))
 }
 
-// startProducer starts producing transactions at the rate.
+// startProducer starts producing transactions at the rate, each entered
+// in the ledger file as Kafka answers for it.
 func (r *runner) startProducer() error {
-	p, err := newProducer(producerConfig{
-		brokers: r.kafka.ListenAddrs(), topic: topic, stores: r.stores, rate: r.cfg.Rate,
-		invalidEvery: r.cfg.InvalidEvery, seed: r.cfg.Seed, logger: r.lg.Named("producer"),
+	p, err := devcluster.NewProducer(devcluster.ProducerConfig{
+		Brokers: r.cluster.Info().Kafka, Topic: topic, Stores: r.stores, Traffic: devcluster.Steady(r.cfg.Rate), RoundRobin: true,
+		InvalidEvery: r.cfg.InvalidEvery, Seed: r.cfg.Seed, LedgerFile: filepath.Join(r.dir, LedgerFile), Logger: r.lg.Named("producer"),
 	})
 	if err != nil {
 		return err
 	}
 	r.prod = p
+	r.report.Ledger = filepath.Join(r.dir, LedgerFile)
 	ctx, stop := context.WithCancel(context.Background())
-	r.stopProducer, r.prodDone, r.prodStart = stop, make(chan error, 1), time.Now()
-	go func() { r.prodDone <- p.run(ctx, r.prodStart) }()
+	r.stopProducer, r.prodDone = stop, make(chan error, 1)
+	go func() { r.prodDone <- p.Run(ctx) }()
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"strconv"
 
 	"github.com/spindlehq/spindle/dfs"
@@ -55,4 +56,30 @@ func parseRetailState(raw []byte) (map[string]int64, error) {
 		out[store] = n
 	}
 	return out, nil
+}
+
+// writeState writes the job's final state, revenue per store in cents, as
+// JSON, for the run to be checked again afterwards.
+func writeState(path string, state map[string]int64) error {
+	raw, err := json.MarshalIndent(state, "", "  ")
+	if err != nil {
+		return fmt.Errorf("chaos: encode the final state: %w", err)
+	}
+	if err := os.WriteFile(path, append(raw, '\n'), 0o644); err != nil {
+		return fmt.Errorf("chaos: write the final state: %w", err)
+	}
+	return nil
+}
+
+// readState reads what writeState wrote.
+func readState(path string) (map[string]int64, error) {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("chaos: final state: %w", err)
+	}
+	var state map[string]int64
+	if err := json.Unmarshal(raw, &state); err != nil {
+		return nil, fmt.Errorf("chaos: final state %s: %w", path, err)
+	}
+	return state, nil
 }

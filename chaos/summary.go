@@ -3,6 +3,8 @@ package chaos
 import (
 	"fmt"
 	"io"
+	"path/filepath"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -33,38 +35,55 @@ func meanMaxText(mean, largest time.Duration) string {
 	return fmtDuration(mean) + " / " + fmtDuration(largest)
 }
 
-// WriteSummary prints the kills, the per-kind table, the targets and the
+// WriteSummary prints the faults, the per-kind table, the targets and the
 // verdict.
 func (r Report) WriteSummary(w io.Writer) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "\nChaos run of %s: %d kills over %s (seed %d, %.0f transactions/s, checkpoint on %s)\n\n",
-		r.AppID, len(r.Kills), fmtOffset(r.Ended.Sub(r.ChaosStarted)), r.Settings.Seed, r.Settings.Rate, r.Settings.Checkpoint)
+	where := "one machine"
+	if r.Settings.Hosts > 0 {
+		where = fmt.Sprintf("%d test hosts", r.Settings.Hosts)
+	}
+	overlap := ""
+	if r.Settings.Overlap {
+		overlap = ", overlapping"
+	}
+	fmt.Fprintf(&b, "\nChaos run of %s on %s: %d faults%s over %s (seed %d, %.0f transactions/s, checkpoint on %s)\n\n",
+		r.AppID, where, len(r.Kills), overlap, fmtOffset(r.Ended.Sub(r.ChaosStarted)), r.Settings.Seed, r.Settings.Rate, r.Settings.Checkpoint)
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "kill\tat\tvictim\tresumed\tcaught up\treplaced\tnode LOST\tcluster back\tdip\tdelayed\tattempts")
+	fmt.Fprintln(tw, "fault\tat\tvictim\tlasted\tresumed\tafter end\tcaught up\treplaced\tnode LOST\tcluster back\tdip\tdelayed\tattempts")
 	for _, k := range r.Kills {
 		lost := fmtDuration(k.NodeLost)
-		if k.Kind != KillNodeManager {
+		if k.Kind != KillNodeManager && k.Kind != HostCrash {
 			lost = ""
 		}
-		back := fmtDuration(k.ClusterBack)
-		if k.Kind == KillExecutor || k.Kind == KillAM {
-			back = ""
+		back, after, lasted := fmtDuration(k.ClusterBack), fmtDuration(k.AfterEnd), ""
+		if !k.endsLater() {
+			back, after = "", ""
+		}
+		if end := k.ended(); !end.IsZero() {
+			lasted = fmtDuration(end.Sub(k.At))
 		}
 		victim := k.Victim
+		if k.Mode != "" {
+			victim += " (" + k.Mode + ")"
+		}
 		if k.AMOnVictim {
 			victim += " (with the AM)"
 		}
-		fmt.Fprintf(tw, "%s\t+%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.0f%%\t%d\t%d→%d\n", k.Kind, fmtOffset(k.At.Sub(r.ChaosStarted)), victim,
-			fmtDuration(k.Resumed), fmtDuration(k.CaughtUp), fmtDuration(k.Replaced), lost, back, k.DipPercent(), k.DelayedBatches, k.AttemptsBefore, k.AttemptsAfter)
+		fmt.Fprintf(tw, "%s\t+%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.0f%%\t%d\t%d→%d\n", k.Kind, fmtOffset(k.At.Sub(r.ChaosStarted)), victim, lasted,
+			fmtDuration(k.Resumed), after, fmtDuration(k.CaughtUp), fmtDuration(k.Replaced), lost, back, k.DipPercent(), k.DelayedBatches, k.AttemptsBefore, k.AttemptsAfter)
 	}
 	tw.Flush()
 
-	b.WriteString("\nPer kind of kill (mean / worst, from the kill):\n\n")
+	b.WriteString("\nPer kind of fault (mean / worst; batches resumed: from the fault until a batch planned after it completed; after end: the same from the fault's end):\n\n")
 	tw = tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "kind\tkills\trecovered\tbatches resumed\tcaught up\tAM+executors back\tnode LOST\twork elsewhere\tcluster back\tdip (mean / worst)\tbatches delayed\tnew attempts")
+	fmt.Fprintln(tw, "kind\tfaults\trecovered\tbatches resumed\tafter end\tcaught up\tAM+executors back\tnode LOST\twork elsewhere\tcluster back\tdip (mean / worst)\tbatches delayed\tnew attempts")
 	for _, s := range r.ByKind {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%.0f%% / %.0f%%\t%d\t%d\n", s.Kind.Title(), s.Kills, s.Recovered,
-			meanMaxText(s.ResumedMean, s.ResumedMax), meanMaxText(s.CaughtUpMean, s.CaughtUpMax), meanMaxText(s.ReplacedMean, s.ReplacedMax),
+		if s.Kills == 0 && !slices.Contains(r.Settings.Faults, s.Kind) {
+			continue
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%.0f%% / %.0f%%\t%d\t%d\n", s.Kind.Title(), s.Kills, s.Recovered,
+			meanMaxText(s.ResumedMean, s.ResumedMax), meanMaxText(s.AfterEndMean, s.AfterEndMax), meanMaxText(s.CaughtUpMean, s.CaughtUpMax), meanMaxText(s.ReplacedMean, s.ReplacedMax),
 			meanMaxText(s.NodeLostMean, s.NodeLostMax), meanMaxText(s.ElsewhereMean, s.ElsewhereMax), meanMaxText(s.ClusterBackMean, s.ClusterBackMax),
 			s.DipMean, s.DipMax, s.Delayed, s.NewAttempts)
 	}
@@ -86,7 +105,7 @@ func (r Report) WriteSummary(w io.Writer) error {
 	tw.Flush()
 
 	v := r.Verification
-	fmt.Fprintf(&b, "\nProduced %d transactions (%d valid, %d invalid; %d refused by Kafka); committed batches read %d records.\n",
+	fmt.Fprintf(&b, "\nProduced %d transactions (%d valid, %d invalid; %d not acknowledged by Kafka, which may be read once or not at all); committed batches read %d records.\n",
 		r.Produced.Total(), r.Produced.Valid, r.Produced.Invalid, r.Produced.Refused, r.Read)
 	fmt.Fprintf(&b, "Sink: %d lines, dead letters: %d; lost %d, duplicates %d, unexpected %d; revenue per store %s; state %s.\n",
 		v.SinkLines, v.DeadLetters, v.Lost, v.Duplicates, v.Unexpected, okText(len(v.RevenueMismatch) == 0), okText(v.StateChecked && len(v.StateMismatch) == 0))
@@ -110,6 +129,9 @@ func (r Report) WriteSummary(w io.Writer) error {
 	}
 	if r.Plot != "" {
 		fmt.Fprintf(&b, "Timeline: %s\n", r.Plot)
+	}
+	if r.Ledger != "" {
+		fmt.Fprintf(&b, "Ledger of every transaction produced: %s (spindle chaos --verify %s checks the output against it again)\n", r.Ledger, filepath.Dir(r.Ledger))
 	}
 	verdict := "PASS"
 	if !r.OK() {

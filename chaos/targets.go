@@ -60,7 +60,13 @@ func targets(by []KindSummary, v Verification) []Target {
 		rmT.Measured = fmt.Sprintf("%d new in %d restarts", rm.NewAttempts, rm.Kills)
 		rmT.Met = rm.NewAttempts == 0 && rm.Recovered == rm.Kills
 	}
-	out = append(out, rmT,
+	out = append(out, rmT)
+	for _, k := range []Kind{Partition, HostCrash, Slow, PauseKafka, PauseHDFS} {
+		if s := get(k); s.Kills > 0 {
+			out = append(out, under(k.Title()+" over → batches complete again", 30*time.Second, s, s.AfterEndMax))
+		}
+	}
+	out = append(out,
 		Target{Name: "records lost", Goal: "0", Measured: fmt.Sprint(v.Lost), Met: v.Lost == 0, Seen: true},
 		Target{Name: "records twice (duplicates)", Goal: "0", Measured: fmt.Sprint(v.Duplicates), Met: v.Duplicates == 0, Seen: true},
 	)

@@ -1,19 +1,22 @@
 package chaos
 
 import (
+	"compress/gzip"
 	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/spindlehq/spindle/devcluster"
 )
 
 // sinkOutputLine is the retail job's output line for a transaction.
 func sinkOutputLine(id int64, store string, cents int64) string {
-	raw, _ := json.Marshal(map[string]any{"id": TransactionID(id), "store": store, "region": "north", "sku": "A-1", "qty": 1,
+	raw, _ := json.Marshal(map[string]any{"id": devcluster.TransactionID(id), "store": store, "region": "north", "sku": "A-1", "qty": 1,
 		"amount": formatCents(cents), "ts": "2026-01-01T00:00:00Z"})
-	return TransactionID(id) + "\t" + string(raw)
+	return devcluster.TransactionID(id) + "\t" + string(raw)
 }
 
 // deadLetterLine is a dead letter for a transaction whose value is value.
@@ -35,18 +38,31 @@ func writeOutput(t *testing.T, dir, rel string, lines ...string) {
 }
 
 // testLedger has transactions 1-3 valid (s-01 100, s-02 200, s-01 300
-// cents), 4 invalid, 5 refused.
-func testLedger() *ledger {
-	l := newLedger()
-	for range 5 {
-		l.next()
+// cents), 4 invalid, 5 refused, read from a ledger file as a run writes
+// it.
+func testLedger(t *testing.T) *devcluster.Ledger {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "ledger.csv.gz")
+	copyLedger(t, p)
+	l, err := devcluster.ReadLedger(p)
+	if err != nil {
+		t.Fatal(err)
 	}
-	l.valid(1, "s-01", 100)
-	l.valid(2, "s-02", 200)
-	l.valid(3, "s-01", 300)
-	l.invalid(4)
-	l.refuse(5)
 	return l
+}
+
+// copyLedger writes testLedger's file to p.
+func copyLedger(t *testing.T, p string) {
+	t.Helper()
+	f, err := os.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gz := gzip.NewWriter(f)
+	gz.Write([]byte("# header\nt-1,valid,s-01,100\nt-2,valid,s-02,200\nt-3,valid,s-01,300\nt-4,invalid,,0\nt-5,refused,s-02,50\n"))
+	if err := errors.Join(gz.Close(), f.Close()); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func TestVerify(t *testing.T) {
@@ -87,14 +103,41 @@ func TestVerify(t *testing.T) {
 			},
 		},
 		{
-			name: "unexpected: refused, unknown, invalid in the sink",
+			name: "unexpected: unknown, invalid in the sink, valid in the dead letters",
 			sink: []string{sinkOutputLine(1, "s-01", 100), sinkOutputLine(2, "s-02", 200), sinkOutputLine(3, "s-01", 300),
-				sinkOutputLine(5, "s-01", 1), sinkOutputLine(99, "s-01", 1), sinkOutputLine(4, "s-01", 1)},
+				sinkOutputLine(99, "s-01", 1), sinkOutputLine(4, "s-01", 1)},
 			dead:  []string{deadLetterLine(`{"id":"t-4"}`), deadLetterLine(`{"id":"t-1"}`)},
 			state: exactState,
 			check: func(t *testing.T, v Verification) {
-				if v.Unexpected != 4 || v.Lost != 0 || v.Duplicates != 0 {
-					t.Fatalf("unexpected %d %v, lost %d, duplicates %d; want 4, 0, 0", v.Unexpected, v.UnexpectedIDs, v.Lost, v.Duplicates)
+				if v.Unexpected != 3 || v.Lost != 0 || v.Duplicates != 0 {
+					t.Fatalf("unexpected %d %v, lost %d, duplicates %d; want 3, 0, 0", v.Unexpected, v.UnexpectedIDs, v.Lost, v.Duplicates)
+				}
+			},
+		},
+		{
+			// Kafka did not acknowledge t-5 but wrote it: read once, it
+			// counts, in the revenue and the state too; twice, it is a
+			// duplicate.
+			name: "not acknowledged, read once",
+			sink: []string{sinkOutputLine(1, "s-01", 100), sinkOutputLine(2, "s-02", 200), sinkOutputLine(3, "s-01", 300),
+				sinkOutputLine(5, "s-02", 50)},
+			dead:  []string{deadLetterLine(`{"id":"t-4"}`)},
+			state: map[string]int64{"s-01": 400, "s-02": 250},
+			check: func(t *testing.T, v Verification) {
+				if !v.OK() {
+					t.Fatalf("a transaction Kafka did not acknowledge, read once: %v", v.Err())
+				}
+			},
+		},
+		{
+			name: "not acknowledged, read twice",
+			sink: []string{sinkOutputLine(1, "s-01", 100), sinkOutputLine(2, "s-02", 200), sinkOutputLine(5, "s-02", 50),
+				sinkOutputLine(3, "s-01", 300), sinkOutputLine(5, "s-02", 50)},
+			dead:  []string{deadLetterLine(`{"id":"t-4"}`)},
+			state: map[string]int64{"s-01": 400, "s-02": 250},
+			check: func(t *testing.T, v Verification) {
+				if v.Duplicates != 1 || strings.Join(v.DuplicateIDs, ",") != "t-5" {
+					t.Fatalf("duplicates %d %v, want t-5 once", v.Duplicates, v.DuplicateIDs)
 				}
 			},
 		},
@@ -132,7 +175,7 @@ func TestVerify(t *testing.T) {
 			if len(tc.dead) > 0 {
 				writeOutput(t, dir, "_deadletter/batch=1000/part-transactions-0", tc.dead...)
 			}
-			vf := newVerifier(testLedger())
+			vf := newVerifier(testLedger(t))
 			vf.readOutputs(dir)
 			tc.check(t, vf.finish(tc.state))
 		})
@@ -180,23 +223,27 @@ func TestParseDeadLetter(t *testing.T) {
 	}
 }
 
-func TestLedger(t *testing.T) {
-	l := testLedger()
-	tot := l.Totals()
-	if tot.Valid != 3 || tot.Invalid != 1 || tot.Refused != 1 || tot.LastID != 5 || tot.Total() != 4 || tot.StoreCents["s-01"] != 400 {
-		t.Fatalf("totals %+v", tot)
+// TestVerifyAgain checks a run's output dir after the fact from its
+// ledger, sink and state files.
+func TestVerifyAgain(t *testing.T) {
+	dir := t.TempDir()
+	sink := sinkDir(filepath.Join(dir, "cluster"))
+	writeOutput(t, sink, "batch=1000/part-transactions-0", sinkOutputLine(1, "s-01", 100), sinkOutputLine(2, "s-02", 200))
+	writeOutput(t, sink, "batch=2000/part-transactions-0", sinkOutputLine(3, "s-01", 300))
+	writeOutput(t, sink, "_deadletter/batch=1000/part-transactions-0", deadLetterLine(`{"id":"t-4"}`))
+	copyLedger(t, filepath.Join(dir, LedgerFile))
+	if err := writeState(filepath.Join(dir, StateFile), map[string]int64{"s-01": 400, "s-02": 200}); err != nil {
+		t.Fatal(err)
 	}
-	// An id recorded twice, or never generated, changes nothing.
-	l.valid(1, "s-01", 100)
-	l.invalid(9)
-	if got := l.Totals(); got.Valid != 3 || got.Invalid != 1 || got.StoreCents["s-01"] != 400 {
-		t.Fatalf("totals after bad records %+v", got)
+	v, err := Verify(dir)
+	if err != nil || !v.OK() {
+		t.Fatalf("Verify = %+v, %v; want the exact output", v, err)
 	}
-	tot.StoreCents["s-01"] = 0
-	if l.Totals().StoreCents["s-01"] != 400 {
-		t.Fatal("Totals shares its map with the ledger")
+	writeOutput(t, sink, "batch=3000/part-transactions-0", sinkOutputLine(3, "s-01", 300))
+	if v, err := Verify(dir); err != nil || v.Duplicates != 1 {
+		t.Fatalf("Verify with t-3 twice = %+v, %v; want one duplicate", v, err)
 	}
-	if l.statusOf(0) != txnUnknown || l.statusOf(6) != txnUnknown || l.statusOf(4) != txnInvalid {
-		t.Fatal("statusOf")
+	if _, err := Verify(t.TempDir()); err == nil {
+		t.Fatal("Verify of a dir without a ledger succeeded")
 	}
 }

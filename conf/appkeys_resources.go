@@ -22,6 +22,7 @@ const (
 	KeyContainerLaunchTimeout   = "spark.yarn.containerLaunchTimeout"
 	KeyAMHeartbeatInterval      = "spark.yarn.scheduler.heartbeat.interval-ms"
 	KeyAMInitialAllocation      = "spark.yarn.scheduler.initial-allocation.interval"
+	KeyAMRMUnreachableTimeout   = "spindle.am.rmUnreachableTimeout"
 	KeyDriverHost               = "spark.driver.host"
 	KeyDriverBindAddress        = "spark.driver.bindAddress"
 	KeyDriverPort               = "spark.driver.port"
@@ -74,6 +75,8 @@ var resourceKeys = []Key{
 		Description: "How often the ApplicationMaster heartbeats the ResourceManager when it asks for nothing. Spark's default is 3s; Spindle's 1s notices lost executors sooner."},
 	{Name: KeyAMInitialAllocation, Type: TypeDuration, Unit: "ms", Min: "1ms", Default: "100ms", Group: GroupResources,
 		Description: "How often the ApplicationMaster heartbeats while executors it asked for are pending. Spark's default is 200ms; Spindle's 100ms starts executors sooner."},
+	{Name: KeyAMRMUnreachableTimeout, Type: TypeDuration, Unit: "ms", Min: "1ms", Default: "60s", Group: GroupResources,
+		Description: "How long the ApplicationMaster goes on without an answer from the ResourceManager before it stops its driver and exits: the RM has most likely lost its host and started another attempt, which has fenced this one off the checkpoint and the sink. Keep it above the time a supervised RM takes to restart."},
 	{Name: KeyDriverHost, Type: TypeString, DefaultDoc: "the submitting machine's host name", Group: GroupResources, Check: nonEmpty,
 		Description: "In client mode, the host executors reach the driver at."},
 	{Name: KeyDriverBindAddress, Type: TypeString, DefaultDoc: "spark.driver.host", Group: GroupResources, Check: nonEmpty,

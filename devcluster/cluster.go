@@ -5,13 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"os"
 	"path/filepath"
 	"strconv"
 	"sync"
 	"time"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
+	"github.com/spindlehq/spindle/internal/minihdfs"
+	"github.com/spindlehq/spindle/internal/netns"
 	"github.com/spindlehq/spindle/nodemanager"
 	"github.com/spindlehq/spindle/resourcemanager"
 	"github.com/spindlehq/spindle/resourcemanager/failover"
@@ -24,11 +25,13 @@ type Cluster struct {
 	cfg   Config
 	dir   string
 	lg    *zap.Logger
-	rm    *process
-	rmAdr resourcemanager.Addresses
-	nms   []*process
-	nmAdr []nodemanager.Addresses
+	where placement
+	sup   *supervisor
+	rm    *daemon
+	nms   []*daemon
 	kafka *kfake.Cluster
+	hdfs  *minihdfs.Cluster
+	env   []string
 	conn  *failover.Conn
 	// group is the HA group of RMs, when Config.RMs > 1.
 	group *rmGroup
@@ -57,6 +60,10 @@ type Info struct {
 	CheckpointRoot string
 	// OutputRoot is the file:// URI sinks write under.
 	OutputRoot string
+	// HDFS is the in-process HDFS's URI (hdfs://host:port), "" without one.
+	HDFS string
+	// Hosts are the test hosts' addresses by name, none on one machine.
+	Hosts map[string]string
 	// ConfDir is a client configuration dir pointing at this cluster
 	// (SPINDLE_CONF_DIR for spindle submit, application, node, logs).
 	ConfDir string
@@ -69,10 +76,14 @@ type NodeManagerInfo struct {
 	PID int
 	// Dir holds the NM's local dirs, container logs and own log.
 	Dir string
+	// Host is its test host's name ("" on one machine).
+	Host string
 }
 
-// Start starts Kafka, the RM and the NMs and returns once every NM is
-// RUNNING in the RM. On error, whatever was started is stopped.
+// Start starts Kafka, the HDFS if asked for, the RM and the NMs, and
+// returns once every NM is RUNNING in the RM. From then on a daemon that
+// dies is started again, as a supervisor would. On error, whatever was
+// started is stopped.
 func Start(ctx context.Context, cfg Config) (*Cluster, error) {
 	if cfg.Out == nil {
 		cfg.Out = DefaultConfig().Out
@@ -87,7 +98,7 @@ func Start(ctx context.Context, cfg Config) (*Cluster, error) {
 	if err != nil {
 		return nil, fmt.Errorf("devcluster: directory %s: %w", cfg.Dir, err)
 	}
-	if !cfg.RandomPorts {
+	if !cfg.RandomPorts && !cfg.Hosts {
 		ports := []int{RMClientPort, RMTrackerPort, RMWebPort, KafkaPort}
 		if cfg.RMs > 1 {
 			ports = append(groupPorts(cfg.RMs), KafkaPort)
@@ -108,59 +119,52 @@ func Start(ctx context.Context, cfg Config) (*Cluster, error) {
 }
 
 func (c *Cluster) start(ctx context.Context) error {
-	kafkaPort := 0
-	if !c.cfg.RandomPorts {
-		kafkaPort = KafkaPort
+	var err error
+	if c.where, err = newPlacement(c.cfg.Hosts, c.cfg.NodeManagers, c.lg); err != nil {
+		return err
 	}
-	k, err := startKafka(kafkaPort, c.cfg.Topics)
+	port := func(p int) int {
+		if c.cfg.RandomPorts {
+			return 0
+		}
+		return p
+	}
+	if c.kafka, err = c.where.startKafka(port(KafkaPort), c.cfg.Topics, c.cfg.KafkaSegmentBytes); err != nil {
+		return err
+	}
+	c.lg.Info("kafka started", zap.Strings("brokers", c.kafka.ListenAddrs()))
+	if c.cfg.HDFS {
+		var confDir string
+		if c.hdfs, confDir, err = c.where.startHDFS(c.dir, c.lg); err != nil {
+			return err
+		}
+		c.env = append(c.env, "HADOOP_CONF_DIR="+confDir)
+		c.lg.Info("hdfs started", zap.String("namenode", c.hdfs.Addr()))
+	}
+	c.sup = &supervisor{
+		binary: c.cfg.Binary, env: c.env, startTimeout: c.cfg.StartTimeout, stopTimeout: c.cfg.StopTimeout, out: c.cfg.Out, lg: c.lg,
+		common: append([]string{
+			"spindle.cluster.secret-file=" + filepath.Join(c.dir, "cluster-secret"),
+			// Heartbeats five times a second: containers start and end
+			// promptly.
+			"yarn.resourcemanager.nodemanagers.heartbeat-interval-ms=200",
+		}, c.cfg.DaemonConf...),
+	}
+	if c.cfg.RMs > 1 {
+		err = c.startRMGroup(ctx)
+	} else {
+		err = c.startRM(ctx, port)
+	}
 	if err != nil {
 		return err
 	}
-	c.kafka = k
-	c.lg.Info("kafka started", zap.Strings("brokers", k.ListenAddrs()))
-
-	port := func(p int) string {
-		if c.cfg.RandomPorts {
-			return "127.0.0.1:0"
-		}
-		return "127.0.0.1:" + strconv.Itoa(p)
-	}
-	if c.cfg.RMs > 1 {
-		if err := c.startRMGroup(ctx); err != nil {
+	for i := range c.cfg.NodeManagers {
+		if err := c.startNM(ctx, i); err != nil {
 			return err
 		}
-	} else {
-		rmDir := filepath.Join(c.dir, "rm")
-		c.rm, err = c.startDaemon(ctx, "resourcemanager", "resourcemanager", rmDir, &c.rmAdr,
-			"spindle.tmp.dir="+rmDir,
-			"yarn.resourcemanager.hostname=127.0.0.1",
-			"yarn.resourcemanager.address="+port(RMClientPort),
-			"yarn.resourcemanager.resource-tracker.address="+port(RMTrackerPort),
-			"yarn.resourcemanager.webapp.address="+port(RMWebPort))
-		if err != nil {
-			return err
-		}
-		c.lg.Info("resourcemanager started", zap.Int("pid", c.rm.PID()), zap.String("client", c.rmAdr.Client))
 	}
-	for i := 0; i < c.cfg.NodeManagers; i++ {
-		nmDir := filepath.Join(c.dir, "nm"+strconv.Itoa(i))
-		var a nodemanager.Addresses
-		p, err := c.startDaemon(ctx, "nodemanager", "nodemanager-"+strconv.Itoa(i), nmDir, &a, append(c.rmConf(),
-			"spindle.tmp.dir="+nmDir,
-			"yarn.nodemanager.hostname=127.0.0.1",
-			"yarn.nodemanager.address=127.0.0.1:0",
-			"yarn.nodemanager.webapp.address=127.0.0.1:0",
-			"yarn.nodemanager.resource.memory-mb="+c.cfg.NMMemory,
-			"yarn.nodemanager.resource.cpu-vcores="+strconv.Itoa(c.cfg.NMVCores))...)
-		if err != nil {
-			return err
-		}
-		c.nms = append(c.nms, p)
-		c.nmAdr = append(c.nmAdr, a)
-		c.lg.Info("nodemanager started", zap.Int("pid", p.PID()), zap.String("node", a.NodeID))
-	}
-	if c.conn, err = failover.DialEncoded(c.rmAdr.Client, failover.DefaultPolicy()); err != nil {
-		return fmt.Errorf("devcluster: dial the ResourceManager at %s: %w", c.rmAdr.Client, err)
+	if c.conn, err = failover.DialEncoded(c.RMAddresses().Client, failover.DefaultPolicy()); err != nil {
+		return fmt.Errorf("devcluster: dial the ResourceManager at %s: %w", c.RMAddresses().Client, err)
 	}
 	if err := c.waitNodes(ctx); err != nil {
 		return err
@@ -168,33 +172,68 @@ func (c *Cluster) start(ctx context.Context) error {
 	return writeClientConf(c.Info())
 }
 
-// startDaemon runs `spindle <role>` as name with the shared settings and
-// conf, and waits for its ready file.
-func (c *Cluster) startDaemon(ctx context.Context, role, name, dir string, ready any, conf ...string) (*process, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("devcluster: directory of %s: %w", name, err)
+// startRM starts the RM on the rm host (or 127.0.0.1) at YARN's ports or
+// ports the OS chooses, kept across its restarts, as is its state store
+// under its spindle.tmp.dir.
+func (c *Cluster) startRM(ctx context.Context, port func(int) int) error {
+	h, ip := c.where.host(HostRM)
+	dir := filepath.Join(c.dir, "rm")
+	d := &daemon{
+		name: "resourcemanager", role: "resourcemanager", dir: dir, host: h,
+		conf: append([]string{
+			"spindle.tmp.dir=" + dir,
+			"yarn.resourcemanager.hostname=" + ip,
+			"yarn.resourcemanager.address=" + c.where.addr(HostRM, port(RMClientPort)),
+			"yarn.resourcemanager.resource-tracker.address=" + c.where.addr(HostRM, port(RMTrackerPort)),
+			"yarn.resourcemanager.webapp.address=" + c.where.addr(HostRM, port(RMWebPort)),
+			"spindle.memberlist.bind-address=" + net.JoinHostPort(ip, "0"),
+		}, c.cfg.RMConf...),
+		ready: func() any { return &resourcemanager.Addresses{} },
+		fixed: func(r any) []string {
+			a := r.(*resourcemanager.Addresses)
+			return []string{
+				"yarn.resourcemanager.address=" + a.Client,
+				"yarn.resourcemanager.resource-tracker.address=" + a.Tracker,
+				"yarn.resourcemanager.webapp.address=" + a.Web,
+			}
+		},
 	}
-	readyFile := filepath.Join(dir, "ready.json")
-	os.Remove(readyFile)
-	args := []string{role, "--ready-file", readyFile}
-	common := []string{
-		"spindle.cluster.secret-file=" + filepath.Join(c.dir, "cluster-secret"),
-		"spindle.memberlist.bind-address=127.0.0.1:0",
-		// Heartbeats five times a second make the demo start quickly.
-		"yarn.resourcemanager.nodemanagers.heartbeat-interval-ms=200",
+	if err := c.sup.start(ctx, d); err != nil {
+		return err
 	}
-	for _, kv := range append(common, conf...) {
-		args = append(args, "--conf", kv)
+	c.rm = d
+	c.lg.Info("resourcemanager started", zap.Int("pid", d.PID()), zap.String("client", c.RMAddresses().Client))
+	return nil
+}
+
+// startNM starts NM i on its host (or 127.0.0.1), on ports the OS chooses
+// and keeps across its restarts, so that its node id stays the same.
+func (c *Cluster) startNM(ctx context.Context, i int) error {
+	h, ip := c.where.host(NMHost(i))
+	dir := filepath.Join(c.dir, "nm"+strconv.Itoa(i))
+	d := &daemon{
+		name: "nodemanager-" + strconv.Itoa(i), role: "nodemanager", dir: dir, host: h,
+		conf: append(c.rmConf(),
+			"spindle.tmp.dir="+dir,
+			"yarn.nodemanager.hostname="+ip,
+			"yarn.nodemanager.address="+net.JoinHostPort(ip, "0"),
+			"yarn.nodemanager.webapp.address="+net.JoinHostPort(ip, "0"),
+			"spindle.memberlist.bind-address="+net.JoinHostPort(ip, "0"),
+			"yarn.nodemanager.resource.memory-mb="+c.cfg.NMMemory,
+			"yarn.nodemanager.resource.cpu-vcores="+strconv.Itoa(c.cfg.NMVCores),
+		),
+		ready: func() any { return &nodemanager.Addresses{} },
+		fixed: func(r any) []string {
+			a := r.(*nodemanager.Addresses)
+			return []string{"yarn.nodemanager.address=" + a.NodeID, "yarn.nodemanager.webapp.address=" + a.Web}
+		},
 	}
-	p, err := startProcess(name, c.cfg.Binary, args, filepath.Join(dir, name+".out"))
-	if err != nil {
-		return nil, err
+	if err := c.sup.start(ctx, d); err != nil {
+		return err
 	}
-	if err := p.waitReady(ctx, readyFile, c.cfg.StartTimeout, ready); err != nil {
-		p.kill()
-		return nil, err
-	}
-	return p, nil
+	c.nms = append(c.nms, d)
+	c.lg.Info("nodemanager started", zap.Int("pid", d.PID()), zap.String("node", c.NMAddresses()[i].NodeID))
+	return nil
 }
 
 // waitNodes waits until every NM is RUNNING in the RM.
@@ -221,76 +260,160 @@ func (c *Cluster) Client() pb.ApplicationClientClient { return pb.NewApplication
 // Binary is the spindle binary the daemons run.
 func (c *Cluster) Binary() string { return c.cfg.Binary }
 
+// Env is what the daemons' environment adds to this process's (the
+// Hadoop configuration dir with an HDFS); clients of the cluster need it
+// too.
+func (c *Cluster) Env() []string { return append([]string(nil), c.env...) }
+
+// Network is the cluster's test hosts, nil on one machine.
+func (c *Cluster) Network() *netns.Network { return c.where.net }
+
+// Kafka is the in-process Kafka cluster.
+func (c *Cluster) Kafka() *kfake.Cluster { return c.kafka }
+
+// HDFS is the in-process HDFS, nil without one.
+func (c *Cluster) HDFS() *minihdfs.Cluster { return c.hdfs }
+
+// RMAddresses are the RM's addresses, the same across its restarts.
+func (c *Cluster) RMAddresses() resourcemanager.Addresses {
+	if c.group != nil {
+		return c.group.joined
+	}
+	c.rm.mu.Lock()
+	defer c.rm.mu.Unlock()
+	return *c.rm.addrs.(*resourcemanager.Addresses)
+}
+
+// NMAddresses are each NM's addresses, the same across restarts.
+func (c *Cluster) NMAddresses() []nodemanager.Addresses {
+	out := make([]nodemanager.Addresses, len(c.nms))
+	for i, d := range c.nms {
+		d.mu.Lock()
+		out[i] = *d.addrs.(*nodemanager.Addresses)
+		d.mu.Unlock()
+	}
+	return out
+}
+
 // Info says where the cluster serves.
 func (c *Cluster) Info() Info {
 	in := Info{
 		Dir:            c.dir,
-		RM:             c.rmAdr,
 		Kafka:          c.kafka.ListenAddrs(),
 		Topics:         c.cfg.Topics,
 		CheckpointRoot: "file://" + filepath.Join(c.dir, "checkpoints"),
 		OutputRoot:     "file://" + filepath.Join(c.dir, "output"),
 		ConfDir:        filepath.Join(c.dir, "conf"),
 	}
+	if c.hdfs != nil {
+		in.HDFS = c.hdfs.URL()
+	}
+	if c.where.net != nil {
+		in.Hosts = map[string]string{}
+		for _, h := range c.where.net.Hosts() {
+			in.Hosts[h.Name] = h.IP.String()
+		}
+	}
 	if c.rm != nil {
-		in.RMPID = c.rm.PID()
+		in.RM, in.RMPID = c.RMAddresses(), c.rm.PID()
 	}
 	in.RMs = c.rmInfos()
-	for i, p := range c.nms {
-		in.NodeManagers = append(in.NodeManagers, NodeManagerInfo{Addresses: c.nmAdr[i], PID: p.PID(), Dir: filepath.Join(c.dir, "nm"+strconv.Itoa(i))})
+	for i, a := range c.NMAddresses() {
+		nm := NodeManagerInfo{Addresses: a, PID: c.nms[i].PID(), Dir: c.nms[i].dir}
+		if c.where.net != nil {
+			nm.Host = NMHost(i)
+		}
+		in.NodeManagers = append(in.NodeManagers, nm)
 	}
 	return in
 }
 
-// Exited is closed when a daemon exits by itself; the error names it.
-func (c *Cluster) Exited(ctx context.Context) error {
-	cases := make(chan *process, len(c.nms)+len(c.rmProcesses()))
-	for _, p := range append(c.rmProcesses(), c.nms...) {
-		go func() {
-			select {
-			case <-p.Exited():
-				cases <- p
-			case <-ctx.Done():
-			}
-		}()
+// daemonNamed finds a daemon: "resourcemanager" or "nodemanager-<i>".
+func (c *Cluster) daemonNamed(name string) (*daemon, error) {
+	for _, d := range append(c.rmDaemons(), c.nms...) {
+		if d != nil && d.name == name {
+			return d, nil
+		}
 	}
-	select {
-	case p := <-cases:
-		return fmt.Errorf("%w: %s (pid %d) exited: %v; the end of %s:\n%s", ErrDaemonExited, p.name, p.PID(), p.ExitErr(), p.logPath, p.tail(2048))
-	case <-ctx.Done():
-		return ctx.Err()
+	return nil, fmt.Errorf("devcluster: no daemon %q", name)
+}
+
+// KillDaemon SIGKILLs the daemon called name (resourcemanager,
+// nodemanager-<i>), the process alone, and has its supervisor start it
+// again no sooner than downFor from now. It returns the killed pid.
+func (c *Cluster) KillDaemon(name string, downFor time.Duration) (int, error) {
+	d, err := c.daemonNamed(name)
+	if err != nil {
+		return 0, err
 	}
+	p := d.holdDown(downFor)
+	p.Kill()
+	return p.PID(), nil
+}
+
+// HoldDaemon tells the supervisor that the daemon called name is about
+// to die by the caller's doing (its host crashing) and keeps it down for
+// downFor. It returns its pid.
+func (c *Cluster) HoldDaemon(name string, downFor time.Duration) (int, error) {
+	d, err := c.daemonNamed(name)
+	if err != nil {
+		return 0, err
+	}
+	return d.holdDown(downFor).PID(), nil
+}
+
+// StartedAt is when the daemon called name last served, after its start
+// or its latest restart.
+func (c *Cluster) StartedAt(name string) time.Time {
+	d, err := c.daemonNamed(name)
+	if err != nil {
+		return time.Time{}
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.startedAt
+}
+
+// Crashes lists the daemons' exits that nobody caused, each started
+// again by its supervisor.
+func (c *Cluster) Crashes() []string {
+	var out []string
+	for _, d := range append(c.rmDaemons(), c.nms...) {
+		if d == nil {
+			continue
+		}
+		d.mu.Lock()
+		out = append(out, d.crashes...)
+		d.mu.Unlock()
+	}
+	return out
 }
 
 // Stop stops the NMs (which stop their containers) in parallel, then the
-// RM, then Kafka. A daemon still running StopTimeout after SIGTERM, or when
-// ctx ends, is killed with its process group. Stop is idempotent.
+// RM, then Kafka, the HDFS and the test hosts. A daemon still running
+// StopTimeout after SIGTERM, or when ctx ends, is killed with its process
+// group. Stop is idempotent.
 func (c *Cluster) Stop(ctx context.Context) error {
 	c.stopOnce.Do(func() {
 		var mu sync.Mutex
 		var errs []error
-		stop := func(p *process) {
-			done := make(chan bool, 1)
-			go func() { done <- p.stop(c.cfg.StopTimeout) }()
-			var err error
-			select {
-			case clean := <-done:
-				if !clean {
-					err = fmt.Errorf("devcluster: %s (pid %d) did not stop within %v of SIGTERM; killed", p.name, p.PID(), c.cfg.StopTimeout)
-				}
-			case <-ctx.Done():
-				p.kill()
-				<-done
-				err = fmt.Errorf("devcluster: %s (pid %d) killed: %w", p.name, p.PID(), ctx.Err())
-			}
-			if err != nil {
+		stop := func(d *daemon) {
+			if err := c.sup.stop(d, ctx); err != nil {
 				mu.Lock()
 				errs = append(errs, err)
 				mu.Unlock()
 			}
 		}
 		var wg sync.WaitGroup
-		for _, p := range c.nms {
+		for _, d := range c.nms {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				stop(d)
+			}()
+		}
+		wg.Wait()
+		for _, p := range c.rmDaemons() {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
@@ -298,19 +421,20 @@ func (c *Cluster) Stop(ctx context.Context) error {
 			}()
 		}
 		wg.Wait()
-		for _, p := range c.rmProcesses() {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				stop(p)
-			}()
+		if c.sup != nil {
+			c.sup.wg.Wait()
 		}
-		wg.Wait()
 		if c.conn != nil {
 			c.conn.Close()
 		}
 		if c.kafka != nil {
 			c.kafka.Close()
+		}
+		if c.hdfs != nil {
+			c.hdfs.Close()
+		}
+		if err := c.where.close(); err != nil {
+			errs = append(errs, err)
 		}
 		c.lg.Info("dev cluster stopped", zap.String("dir", c.dir))
 		c.stopErr = errors.Join(errs...)

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	pb "github.com/spindlehq/spindle/api/spindlepb"
 	"github.com/spindlehq/spindle/internal/testutil"
 	"go.uber.org/zap/zaptest"
 )
@@ -62,23 +63,56 @@ func TestClusterStartStop(t *testing.T) {
 	}
 }
 
-func TestClusterReportsADaemonThatExits(t *testing.T) {
+// TestClusterRestartsADaemonThatDies: an NM that dies is started again by
+// its supervisor, on its node id, and reported as a crash; one killed by
+// KillDaemon comes back after its hold and is no crash.
+func TestClusterRestartsADaemonThatDies(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.Dir = filepath.Join(t.TempDir(), "dev")
 	cfg.Binary = testutil.SpindleBinary(t)
 	cfg.NodeManagers = 1
 	cfg.RandomPorts = true
+	var out testutil.SyncBuffer
+	cfg.Out = &out
 	c, err := Start(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Stop(context.Background()) })
-	syscall.Kill(c.Info().NodeManagers[0].PID, syscall.SIGKILL)
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	err = c.Exited(ctx)
-	if !errors.Is(err, ErrDaemonExited) || !strings.Contains(err.Error(), "nodemanager-0") {
-		t.Fatalf("Exited: %v, want ErrDaemonExited naming nodemanager-0", err)
+	before := c.Info().NodeManagers[0]
+	syscall.Kill(before.PID, syscall.SIGKILL)
+	running := func(what string) NodeManagerInfo {
+		var now NodeManagerInfo
+		testutil.WaitFor(t, 30*time.Second, func() (bool, string) {
+			now = c.Info().NodeManagers[0]
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			m, err := c.Client().GetClusterMetrics(ctx, &pb.GetClusterMetricsRequest{})
+			return now.PID != before.PID && err == nil && m.GetMetrics().GetActiveNodes() == 1, what + ": nodemanager-0 not running again"
+		})
+		return now
+	}
+	after := running("after SIGKILL")
+	if after.NodeID != before.NodeID {
+		t.Fatalf("restarted NM is node %s, was %s", after.NodeID, before.NodeID)
+	}
+	if crashes := c.Crashes(); len(crashes) != 1 || !strings.Contains(crashes[0], "nodemanager-0") {
+		t.Fatalf("crashes %v, want the NM's", crashes)
+	}
+	if !strings.Contains(out.String(), "nodemanager-0") || !strings.Contains(out.String(), "restarting") {
+		t.Fatalf("the restart was not reported:\n%s", out.String())
+	}
+	before = after
+	killed := time.Now()
+	if _, err := c.KillDaemon("nodemanager-0", 2*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	running("after KillDaemon")
+	if back := c.StartedAt("nodemanager-0").Sub(killed); back < 2*time.Second {
+		t.Fatalf("held for 2 s, restarted after %v", back)
+	}
+	if crashes := c.Crashes(); len(crashes) != 1 {
+		t.Fatalf("crashes %v after a kill on purpose, want only the first", crashes)
 	}
 }
 

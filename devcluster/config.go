@@ -43,6 +43,20 @@ type Config struct {
 	// RandomPorts binds every daemon and Kafka to ports the OS chooses;
 	// otherwise the RM takes 8032, 8031 and 8088 and Kafka 9092.
 	RandomPorts bool
+	// Hosts runs the RM, each NM, Kafka and the HDFS each on a test host
+	// of its own (internal/netns: network namespaces on a bridge, each
+	// with its own address; needs root), instead of all on 127.0.0.1.
+	Hosts bool
+	// HDFS starts an in-process HDFS (a NameNode and a DataNode, on its
+	// own host with Hosts) for checkpoints.
+	HDFS bool
+	// KafkaSegmentBytes is Kafka's log.segment.bytes (0: kfake's default);
+	// small segments let deleted records free their memory.
+	KafkaSegmentBytes int
+	// DaemonConf are extra KEY=VALUE settings of every daemon.
+	DaemonConf []string
+	// RMConf are extra KEY=VALUE settings of the ResourceManager.
+	RMConf []string
 	// Topics are created in Kafka: name → partitions.
 	Topics map[string]int32
 	// StartTimeout bounds how long each daemon may take to serve.
@@ -82,6 +96,8 @@ func (c Config) Validate() error {
 		return errors.New("devcluster: no spindle binary for the daemons")
 	case checkRMs(c.RMs) != nil:
 		return checkRMs(c.RMs)
+	case c.RMs > 1 && c.Hosts:
+		return fmt.Errorf("devcluster: an HA group of %d ResourceManagers runs on this machine only: leave out --hosts or run 1 RM", c.RMs)
 	case c.NodeManagers < 1:
 		return fmt.Errorf("devcluster: %d NodeManagers: want at least 1", c.NodeManagers)
 	case c.NMMemory == "":
@@ -90,6 +106,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("devcluster: %d vcores per NodeManager: want at least 1", c.NMVCores)
 	case c.StartTimeout <= 0 || c.StopTimeout <= 0:
 		return errors.New("devcluster: start and stop timeouts must be positive")
+	case c.KafkaSegmentBytes < 0:
+		return fmt.Errorf("devcluster: Kafka segment of %d bytes: want 0 (the default) or more", c.KafkaSegmentBytes)
 	}
 	for name, parts := range c.Topics {
 		if name == "" || parts < 1 {

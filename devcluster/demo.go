@@ -16,7 +16,6 @@ import (
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
 	"github.com/spindlehq/spindle/hdfscheckpoint"
-	"github.com/spindlehq/spindle/internal/rabbitmqtest"
 	"go.uber.org/zap"
 )
 
@@ -31,11 +30,6 @@ type DemoConfig struct {
 	Traffic RetailDay
 	// Topic is where transactions go.
 	Topic string
-	// Queue, when set, sends transactions through this queue of a
-	// RabbitMQ broker the demo starts (Debian's rabbitmq-server) instead
-	// of Kafka; the job reads it through its AMQP receiver with the
-	// write-ahead log on.
-	Queue string
 	// Name is the application's name; its checkpoint and output
 	// directories are named after it.
 	Name string
@@ -97,12 +91,11 @@ type Demo struct {
 	out     io.Writer
 	lg      *zap.Logger
 
-	submit    *process
+	submit    *Process
 	appID     string
 	ckptURI   string
 	outputDir string
 
-	broker        *rabbitmqtest.Broker
 	producer      *Producer
 	stopProducing context.CancelFunc
 	producerDone  chan struct{} // closed when Run returned, with producerErr
@@ -125,9 +118,6 @@ type DemoResult struct {
 	Produced Produced
 	Sink     SinkTotals
 }
-
-// brokerStartTimeout bounds starting the demo's RabbitMQ broker.
-const brokerStartTimeout = 90 * time.Second
 
 var submittedRE = regexp.MustCompile(`Submitted application (application_\d+_\d+)`)
 
@@ -153,6 +143,9 @@ func StartDemo(ctx context.Context, c *Cluster, cfg DemoConfig) (*Demo, error) {
 		ckptURI:   info.CheckpointRoot + "/" + cfg.Name,
 		outputDir: filepath.Join(info.Dir, "output", cfg.Name),
 	}
+	if info.HDFS != "" {
+		d.ckptURI = info.HDFS + "/spindle-dev/checkpoints/" + cfg.Name
+	}
 	if err := d.start(ctx, info, stores); err != nil {
 		d.close()
 		return nil, err
@@ -162,23 +155,8 @@ func StartDemo(ctx context.Context, c *Cluster, cfg DemoConfig) (*Demo, error) {
 
 func (d *Demo) start(ctx context.Context, info Info, stores []string) error {
 	cfg := d.cfg
-	into := "Kafka topic " + cfg.Topic
-	if cfg.Queue != "" {
-		into = "RabbitMQ queue " + cfg.Queue
-	}
-	fmt.Fprintf(d.out, "\nDemo: retail transactions into %s at %.0f/s, peaks of %.0f/s (one store day every %v), read by examples/retail\n",
-		into, cfg.Traffic.Rate, cfg.Traffic.Peak(), cfg.Traffic.Day)
-	if cfg.Queue != "" {
-		var err error
-		if d.broker, err = rabbitmqtest.StartBroker(ctx, filepath.Join(info.Dir, "rabbitmq"), brokerStartTimeout); err != nil {
-			return fmt.Errorf("devcluster: the demo's RabbitMQ broker: %w", err)
-		}
-		if err := d.broker.Declare(cfg.Queue); err != nil {
-			return fmt.Errorf("devcluster: declare queue %s: %w", cfg.Queue, err)
-		}
-		fmt.Fprintf(d.out, "RabbitMQ broker at %s (data and logs in %s); the job reads queue %s through its AMQP receiver, write-ahead log on\n",
-			d.broker.Addr, d.broker.Dir, cfg.Queue)
-	}
+	fmt.Fprintf(d.out, "\nDemo: retail transactions into Kafka topic %s at %.0f/s, peaks of %.0f/s (one store day every %v), read by examples/retail\n",
+		cfg.Topic, cfg.Traffic.Rate, cfg.Traffic.Peak(), cfg.Traffic.Day)
 	args := d.submitArgs(info)
 	fmt.Fprintf(d.out, "Submitting:\n%s\n", commandLine(d.cluster.Binary(), args))
 	demoDir := filepath.Join(info.Dir, "demo")
@@ -186,25 +164,21 @@ func (d *Demo) start(ctx context.Context, info Info, stores []string) error {
 		return fmt.Errorf("devcluster: demo directory: %w", err)
 	}
 	var err error
-	if d.submit, err = startProcess("spindle submit", d.cluster.Binary(), args, filepath.Join(demoDir, "submit.out")); err != nil {
+	if d.submit, err = StartProcess("spindle submit", d.cluster.Binary(), args, d.cluster.Env(), filepath.Join(demoDir, "submit.out"), nil); err != nil {
 		return err
 	}
 	if d.appID, err = d.waitAppID(ctx); err != nil {
 		return err
 	}
-	fmt.Fprintf(d.out, "Submitted application %s (spindle submit pid %d, output in %s)\n", d.appID, d.submit.PID(), d.submit.logPath)
+	fmt.Fprintf(d.out, "Submitted application %s (spindle submit pid %d, output in %s)\n", d.appID, d.submit.PID(), d.submit.LogPath())
 
 	if d.watcher, err = NewCommitWatcher(ctx, d.ckptURI, d.lg.Named("commits")); err != nil {
 		return err
 	}
-	pcfg := ProducerConfig{
+	if d.producer, err = NewProducer(ProducerConfig{
 		Brokers: info.Kafka, Topic: cfg.Topic, Stores: stores, Traffic: cfg.Traffic,
 		InvalidEvery: cfg.InvalidEvery, Seed: uint64(time.Now().UnixNano()), Logger: d.lg.Named("producer"),
-	}
-	if d.broker != nil {
-		pcfg.AMQPURL, pcfg.Queue = d.broker.URL, cfg.Queue
-	}
-	if d.producer, err = NewProducer(pcfg); err != nil {
+	}); err != nil {
 		return err
 	}
 	pctx, stop := context.WithCancel(context.Background())
@@ -223,34 +197,25 @@ func (d *Demo) start(ctx context.Context, info Info, stores []string) error {
 // submitArgs is the `spindle submit` command line of the demo's job.
 func (d *Demo) submitArgs(info Info) []string {
 	cfg := d.cfg
-	conf := []string{"spark.yarn.stagingDir=file://" + filepath.Join(info.Dir, "staging")}
-	jobArgs := []string{"--regions", filepath.Base(cfg.Regions)}
-	if d.broker != nil {
-		// The broker's URL goes in the driver's and the executors'
-		// environment rather than the job's arguments, as a real one's
-		// password would.
-		conf = append(conf, "spark.streaming.receiver.writeAheadLog.enable=true",
-			"spark.yarn.appMasterEnv.RETAIL_AMQP_URL="+d.broker.URL, "spark.executorEnv.RETAIL_AMQP_URL="+d.broker.URL)
-		jobArgs = append(jobArgs, "--amqp-queue", cfg.Queue)
-	} else {
-		conf = append(conf, "spindle.kafka.bootstrap.servers="+strings.Join(info.Kafka, ","), "spindle.kafka.topics="+cfg.Topic,
-			"spindle.kafka.auto.offset.reset=earliest")
-	}
-	conf = append(conf,
-		"spindle.streaming.batchDuration="+cfg.BatchDuration.String(),
-		"spindle.checkpoint.dir="+d.ckptURI,
-		"spindle.sink.path=file://"+d.outputDir,
-		"spindle.streaming.shutdownMarker.pollInterval="+min(cfg.BatchDuration/2, 500*time.Millisecond).String(),
+	conf := []string{
+		"spark.yarn.stagingDir=file://" + filepath.Join(info.Dir, "staging"),
+		"spindle.kafka.bootstrap.servers=" + strings.Join(info.Kafka, ","),
+		"spindle.kafka.topics=" + cfg.Topic,
+		"spindle.kafka.auto.offset.reset=earliest",
+		"spindle.streaming.batchDuration=" + cfg.BatchDuration.String(),
+		"spindle.checkpoint.dir=" + d.ckptURI,
+		"spindle.sink.path=file://" + d.outputDir,
+		"spindle.streaming.shutdownMarker.pollInterval=" + min(cfg.BatchDuration/2, 500*time.Millisecond).String(),
 		"spark.streaming.backpressure.enabled=true",
 		"spark.locality.wait=0",
-	)
+	}
 	args := []string{"submit", "--master", "spindle://" + info.RM.Client, "--deploy-mode", "cluster",
 		"--name", cfg.Name, "--num-executors", strconv.Itoa(cfg.Executors),
 		"--executor-memory", "512m", "--driver-memory", "512m", "--files", cfg.Regions}
 	for _, kv := range conf {
 		args = append(args, "--conf", kv)
 	}
-	return append(append(args, cfg.Job), jobArgs...)
+	return append(args, cfg.Job, "--regions", filepath.Base(cfg.Regions))
 }
 
 // commandLine writes a command as a shell would take it, one flag and its
@@ -286,15 +251,15 @@ func (d *Demo) waitAppID(ctx context.Context) (string, error) {
 	deadline := time.NewTimer(d.cfg.SubmitTimeout)
 	defer deadline.Stop()
 	for {
-		raw, _ := os.ReadFile(d.submit.logPath)
+		raw, _ := os.ReadFile(d.submit.LogPath())
 		if m := submittedRE.FindSubmatch(raw); m != nil {
 			return string(m[1]), nil
 		}
 		select {
 		case <-d.submit.Exited():
-			return "", fmt.Errorf("devcluster: spindle submit exited (%v) before submitting:\n%s", d.submit.ExitErr(), d.submit.tail(2048))
+			return "", fmt.Errorf("devcluster: spindle submit exited (%v) before submitting:\n%s", d.submit.ExitErr(), d.submit.Tail(2048))
 		case <-deadline.C:
-			return "", fmt.Errorf("devcluster: spindle submit printed no application id within %v:\n%s", d.cfg.SubmitTimeout, d.submit.tail(2048))
+			return "", fmt.Errorf("devcluster: spindle submit printed no application id within %v:\n%s", d.cfg.SubmitTimeout, d.submit.Tail(2048))
 		case <-ctx.Done():
 			return "", ctx.Err()
 		case <-time.After(50 * time.Millisecond):
@@ -362,7 +327,7 @@ func (d *Demo) Ended() <-chan struct{} { return d.submit.Exited() }
 // EndedError describes how the application ended early, with the end of
 // `spindle submit`'s output.
 func (d *Demo) EndedError() error {
-	return fmt.Errorf("devcluster: application %s ended (spindle submit: %v):\n%s", d.appID, d.submit.ExitErr(), d.submit.tail(2048))
+	return fmt.Errorf("devcluster: application %s ended (spindle submit: %v):\n%s", d.appID, d.submit.ExitErr(), d.submit.Tail(2048))
 }
 
 // Stop stops producing, waits until the job has read every transaction,
@@ -380,7 +345,7 @@ func (d *Demo) Stop(ctx context.Context) (DemoResult, error) {
 	p := d.producer.Produced()
 	res.Produced = p
 	fmt.Fprintf(d.out, "\nStopped producing: %d transactions (%d valid, revenue %s; %d invalid; %d refused by Kafka).\n",
-		p.Total(), p.Valid, formatCents(p.RevenueCents), p.Invalid, p.Failed)
+		p.Total(), p.Valid, formatCents(p.RevenueCents), p.Invalid, p.Refused)
 	if err := d.waitRead(ctx, p.Total()); err != nil {
 		return res, err
 	}
@@ -459,10 +424,7 @@ func (d *Demo) close() {
 			d.watcher.Close()
 		}
 		if d.submit != nil {
-			d.submit.stop(5 * time.Second)
-		}
-		if d.broker != nil {
-			d.broker.Stop()
+			d.submit.Stop(5 * time.Second)
 		}
 	})
 }

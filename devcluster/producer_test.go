@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"path/filepath"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -17,13 +19,13 @@ import (
 
 var idRE = regexp.MustCompile(`"id":"t-(\d+)"`)
 
-// produce runs a producer of cfg at 300/s until it has produced 100
-// transactions, stops it, and returns what it counted, checking that
-// every generated transaction was acknowledged.
-func produce(t *testing.T, cfg ProducerConfig) Produced {
-	t.Helper()
-	cfg.Traffic, cfg.InvalidEvery, cfg.Seed = RetailDay{Rate: 300, Day: time.Minute}, 10, 1
-	p, err := NewProducer(cfg)
+func TestProducerWritesWhatItCounts(t *testing.T) {
+	b := kafkatest.Start(t, map[string]int32{"txns": 3})
+	p, err := NewProducer(ProducerConfig{
+		Brokers: b.Addrs(), Topic: "txns", Stores: []string{"s-01", "s-02"},
+		Traffic: RetailDay{Rate: 300, Day: time.Minute}, InvalidEvery: 10, Seed: 1,
+		LedgerFile: filepath.Join(t.TempDir(), "ledger.csv.gz"),
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,15 +45,9 @@ func produce(t *testing.T, cfg ProducerConfig) Produced {
 		t.Fatalf("rate %v after Run returned, want 0", rate)
 	}
 	got := p.Produced()
-	if got.Failed != 0 || got.Total() != got.LastID {
+	if got.Refused != 0 || got.Total() != got.LastID {
 		t.Fatalf("produced %+v: every generated transaction should be acknowledged", got)
 	}
-	return got
-}
-
-func TestProducerWritesWhatItCounts(t *testing.T) {
-	b := kafkatest.Start(t, map[string]int32{"txns": 3})
-	got := produce(t, ProducerConfig{Brokers: b.Addrs(), Topic: "txns", Stores: []string{"s-01", "s-02"}})
 
 	seen := map[int64]bool{}
 	var valid, invalid, cents int64
@@ -95,10 +91,52 @@ func TestProducerWritesWhatItCounts(t *testing.T) {
 	if valid != got.Valid || invalid != got.Invalid || cents != got.RevenueCents {
 		t.Fatalf("Kafka holds %d valid (revenue %d) and %d invalid; producer counted %+v", valid, cents, invalid, got)
 	}
+	var perSecond int64
+	for _, n := range p.PerSecond() {
+		perSecond += n
+	}
+	if perSecond != got.Total() {
+		t.Fatalf("per-second counts add up to %d, want %d", perSecond, got.Total())
+	}
+
+	// The ledger file, read back, is the ledger.
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+	read, err := ReadLedger(p.cfg.LedgerFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(read.Totals(), got) {
+		t.Fatalf("ledger file totals %+v, producer's %+v", read.Totals(), got)
+	}
+	for id := int64(1); id <= got.LastID; id++ {
+		if read.Status(id) != p.Ledger().Status(id) {
+			t.Fatalf("t-%d: %d in the file, %d in the ledger", id, read.Status(id), p.Ledger().Status(id))
+		}
+	}
+}
+
+// FuzzLedgerLine: a damaged ledger line is refused with an error, never a
+// panic, and an accepted one enters exactly one transaction.
+func FuzzLedgerLine(f *testing.F) {
+	for _, s := range []string{"t-1,valid,s-01,1234", "t-3,invalid,,0", "t-2,refused,s-02,99", "t-0,valid,s,1", "t-1,odd,s,1", "t-4294967297,valid,s,1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, line string) {
+		l := NewLedger()
+		if err := l.readLine(line); err != nil {
+			return
+		}
+		tot := l.Totals()
+		if tot.Valid+tot.Invalid+tot.Refused != 1 {
+			t.Fatalf("line %q entered %+v", line, tot)
+		}
+	})
 }
 
 func TestProducerInvalidTransactions(t *testing.T) {
-	p := &Producer{cfg: ProducerConfig{Topic: "t", Stores: []string{"s-01"}, InvalidEvery: 2}, rng: newTestRand()}
+	p := &Producer{cfg: ProducerConfig{Topic: "t", Stores: []string{"s-01"}, InvalidEvery: 2}, rng: newTestRand(), ledger: NewLedger()}
 	tests := []struct {
 		id   int64
 		want string // what makes the retail job reject it
@@ -109,8 +147,8 @@ func TestProducerInvalidTransactions(t *testing.T) {
 		{6, `"store":"s-unknown"`},
 	}
 	for _, tt := range tests {
-		v := p.transaction(tt.id).value
-		raw := []byte(v)
+		raw, _ := p.transaction(tt.id).Value.Encode()
+		v := string(raw)
 		if !idRE.MatchString(v) {
 			t.Errorf("transaction %d %q does not name its id", tt.id, v)
 		}

@@ -30,9 +30,12 @@ type RMInfo struct {
 
 // rmGroup is the dev cluster's HA group, when Config.RMs > 1.
 type rmGroup struct {
-	ids   []string
-	procs []*process
-	addrs []resourcemanager.Addresses
+	ids     []string
+	daemons []*daemon
+	addrs   []resourcemanager.Addresses
+	// joined are the first RM's addresses with every RM's client address
+	// (spindle://h1:p1,h2:p2 reaches the group).
+	joined resourcemanager.Addresses
 	// conf are the group's keys, for every daemon and the client conf dir.
 	conf [][2]string
 }
@@ -72,19 +75,23 @@ func (c *Cluster) startRMGroup(ctx context.Context) error {
 	c.group = g
 	for i, id := range g.ids {
 		dir := filepath.Join(c.dir, id)
-		var ready resourcemanager.Addresses
-		p, err := c.startDaemon(ctx, "resourcemanager", "resourcemanager-"+id, dir, &ready,
-			append(c.groupConf(), "spindle.tmp.dir="+dir, failover.KeyHAID+"="+id)...)
-		if err != nil {
+		// Each RM's addresses are fixed above, the same across restarts.
+		d := &daemon{
+			name: "resourcemanager-" + id, role: "resourcemanager", dir: dir,
+			conf:  append(c.groupConf(), "spindle.tmp.dir="+dir, failover.KeyHAID+"="+id),
+			ready: func() any { return &resourcemanager.Addresses{} },
+		}
+		if err := c.sup.start(ctx, d); err != nil {
 			return err
 		}
-		g.procs = append(g.procs, p)
-		g.addrs[i].Memberlist = ready.Memberlist
-		c.lg.Info("resourcemanager started", zap.String("rmId", id), zap.Int("pid", p.PID()), zap.String("client", g.addrs[i].Client))
+		g.daemons = append(g.daemons, d)
+		d.mu.Lock()
+		g.addrs[i].Memberlist = d.addrs.(*resourcemanager.Addresses).Memberlist
+		d.mu.Unlock()
+		c.lg.Info("resourcemanager started", zap.String("rmId", id), zap.Int("pid", d.PID()), zap.String("client", g.addrs[i].Client))
 	}
-	c.rm = g.procs[0]
-	// Clients reach the group by every RM's address (spindle://h1:p1,h2:p2).
-	c.rmAdr = resourcemanager.Addresses{Client: strings.Join(clients, ","), Tracker: g.addrs[0].Tracker, Web: g.addrs[0].Web, Memberlist: g.addrs[0].Memberlist}
+	c.rm = g.daemons[0]
+	g.joined = resourcemanager.Addresses{Client: strings.Join(clients, ","), Tracker: g.addrs[0].Tracker, Web: g.addrs[0].Web, Memberlist: g.addrs[0].Memberlist}
 	return nil
 }
 
@@ -102,16 +109,16 @@ func (c *Cluster) rmConf() []string {
 	if c.group != nil {
 		return c.groupConf()
 	}
-	return []string{"yarn.resourcemanager.resource-tracker.address=" + c.rmAdr.Tracker}
+	return []string{"yarn.resourcemanager.resource-tracker.address=" + c.RMAddresses().Tracker}
 }
 
-// rmProcesses are every RM process.
-func (c *Cluster) rmProcesses() []*process {
+// rmDaemons are every RM daemon.
+func (c *Cluster) rmDaemons() []*daemon {
 	if c.group != nil {
-		return c.group.procs
+		return c.group.daemons
 	}
 	if c.rm != nil {
-		return []*process{c.rm}
+		return []*daemon{c.rm}
 	}
 	return nil
 }
@@ -132,7 +139,7 @@ func (c *Cluster) rmInfos() []RMInfo {
 	}
 	var out []RMInfo
 	for i, id := range c.group.ids {
-		out = append(out, RMInfo{ID: id, Addresses: c.group.addrs[i], PID: c.group.procs[i].PID()})
+		out = append(out, RMInfo{ID: id, Addresses: c.group.addrs[i], PID: c.group.daemons[i].PID()})
 	}
 	return out
 }

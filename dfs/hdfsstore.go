@@ -746,14 +746,7 @@ func (s *HDFSStore) Rename(ctx context.Context, from, to string) error {
 		case !errors.Is(toErr, os.ErrNotExist):
 			return toErr
 		}
-		if err := c.MkdirAll(path.Dir(cleanTo), hdfsDirMode); err != nil {
-			return err
-		}
-		sent = true
-		if err := c.Rename(cleanFrom, cleanTo); err != nil {
-			return fmt.Errorf("to %s: %w", cleanTo, err)
-		}
-		return nil
+		return sendRename(c, &sent, cleanFrom, cleanTo)
 	})
 }
 

@@ -69,6 +69,9 @@ type EngineConfig struct {
 	// OnEvent is told of every executor event after the engine has handled
 	// it (the Streaming tab's executors and their tasks).
 	OnEvent func(Event)
+	// Epoch is the attempt whose fence guards the checkpoint and the sink
+	// (appattempt_…); every task carries it. Empty: not fenced.
+	Epoch string
 	// Committer, when set, is given each partition's next offset after the
 	// batch's commit (the Kafka consumer group, so that lag monitors see
 	// the stream's progress). Its errors are logged, never fatal: the
@@ -519,7 +522,7 @@ func (e *Engine) launch(batchTime time.Time, chunkOffsets int64, a taskscheduler
 			zap.Duration("timeout", e.cfg.Tasks.TaskTimeout), zap.String("on", a.ExecutorID), zap.Int("newAttempt", a.Attempt))
 	}
 	lt := &pb.LaunchTask{
-		TaskId: a.TaskID, Attempt: int32(a.Attempt), Tid: a.TID, BatchTimeUnixMs: batchTime.UnixMilli(),
+		TaskId: a.TaskID, Attempt: int32(a.Attempt), Tid: a.TID, BatchTimeUnixMs: batchTime.UnixMilli(), Epoch: e.cfg.Epoch,
 		Range:        &pb.OffsetRange{Topic: r.Topic, Partition: r.Partition, From: r.From, Until: r.Until},
 		ChunkOffsets: chunkOffsets,
 		ChunkBase:    int32(r.base),

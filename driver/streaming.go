@@ -12,6 +12,7 @@ import (
 	"github.com/spindlehq/spindle/conf"
 	"github.com/spindlehq/spindle/dfs"
 	"github.com/spindlehq/spindle/hdfscheckpoint"
+	"github.com/spindlehq/spindle/ids"
 	"github.com/spindlehq/spindle/sdk"
 	"github.com/spindlehq/spindle/streaming/kafkasource"
 	"github.com/spindlehq/spindle/streaming/ratecontrol"
@@ -54,6 +55,11 @@ type StreamingConfig struct {
 	OnBatch func(BatchInfo)
 	// OnLag is told of each of the lag monitor's measurements.
 	OnLag func([]LagSample)
+	// Epoch is the application attempt running the driver (appattempt_…):
+	// it claims the checkpoint and the file sink for the attempt, so that
+	// writes of older attempts fail (ErrFenced), and its tasks carry it.
+	// Empty: nothing is fenced.
+	Epoch string
 	// OnBatchStart and OnEvent are the engine's (Config): the Streaming
 	// tab's active batch, executors and task ends.
 	OnBatchStart func(time.Time)
@@ -85,6 +91,12 @@ func NewStreaming(opts StreamingConfig) (Program, error) {
 	if opts.JobPath == "" {
 		return nil, errors.New("driver: no job binary to run")
 	}
+	var epoch ids.AttemptID
+	if opts.Epoch != "" {
+		if epoch, err = ids.ParseAttemptID(opts.Epoch); err != nil {
+			return nil, fmt.Errorf("driver: epoch: %w", err)
+		}
+	}
 
 	return func(ctx context.Context, ep *Endpoint) error {
 		store, dir, err := dfs.Open(ctx, set.checkpointDir)
@@ -97,6 +109,14 @@ func NewStreaming(opts StreamingConfig) (Program, error) {
 			return err
 		}
 		log = log.WithURI(set.checkpointDir) // errors then give a way out that can be run as it stands
+		var fenced *fences
+		if opts.Epoch != "" {
+			if fenced, err = claimFences(ctx, epoch, store, dir, scfg, lg); err != nil {
+				return err
+			}
+			defer fenced.close()
+			log = log.WithFence(fenced.ckpt)
+		}
 		var planner Planner
 		if set.kafkaSource {
 			p, err := kafkasource.NewPlanner(kcfg)
@@ -212,7 +232,7 @@ func NewStreaming(opts StreamingConfig) (Program, error) {
 		eng, err := NewEngine(EngineConfig{
 			BatchDuration: batch, Planner: planner, Rate: rate, Log: log, Tasks: set.tasks, Endpoint: ep, NetworkTimeout: set.liveness.NetworkTimeout,
 			Job: jobIface, KeepState: caps.UpdateState, Stop: gs.stopRequested, OnBatchStarted: onBatchStarted, OnBatch: onBatch, OnEvent: opts.OnEvent, Committer: committer,
-			ChunkOffsets: set.chunkOffsets, MinTasks: set.minTasks, Receivers: receivers, Logger: lg.Named("engine"),
+			ChunkOffsets: set.chunkOffsets, MinTasks: set.minTasks, Receivers: receivers, Epoch: opts.Epoch, Logger: lg.Named("engine"),
 		})
 		if err != nil {
 			return err
@@ -231,6 +251,9 @@ func NewStreaming(opts StreamingConfig) (Program, error) {
 				zap.Duration("timeout", set.stopTimeout), zap.String("key", conf.KeyGracefulStopTimeout), zap.Error(runErr))
 		default:
 			return runErr
+		}
+		if fenced != nil {
+			fenced.release(ctx)
 		}
 		// A stop asked for by the marker: mark it done and, if asked, move
 		// the checkpoint aside (the .COMPLETED marker moves with it when it

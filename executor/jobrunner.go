@@ -148,11 +148,15 @@ func (r *JobRunner) RunTask(ctx context.Context, t *pb.LaunchTask) *pb.TaskStatu
 	if err != nil {
 		return fail("%v", err)
 	}
+	w, err := r.sinkFor(t)
+	if err != nil {
+		return fail("%v", err)
+	}
 	var out sink.PartitionWriter
-	if ro, ok := r.cfg.Sink.(RangeOpener); ok {
+	if ro, ok := w.(RangeOpener); ok {
 		out, err = ro.OpenRange(ctx, batchTime, rng, int(t.GetChunkBase()))
 	} else {
-		out, err = r.cfg.Sink.OpenPartition(ctx, batchTime, rng.Topic, rng.Partition, int(t.GetChunkBase()))
+		out, err = w.OpenPartition(ctx, batchTime, rng.Topic, rng.Partition, int(t.GetChunkBase()))
 	}
 	if err != nil {
 		return fail("%v", err)

@@ -45,6 +45,9 @@ type Log struct {
 	logger *zap.Logger
 	// emptyState tells an empty state snapshot (WithEmptyState).
 	emptyState func([]byte) bool
+	// fence, when set, makes every write an attempt's fenced write
+	// (WithFence).
+	fence *Fence
 }
 
 // NewLog returns the Log in dir (an absolute path within store). Purge keeps
@@ -203,13 +206,21 @@ func (l *Log) readEntry(ctx context.Context, p, kind string, ms int64) (record, 
 	return r, nil
 }
 
-// writeEntry encodes r and writes it atomically to p.
+// writeEntry encodes r and writes it atomically to p; through the fence,
+// with its attempt recorded, when the Log has one.
 func (l *Log) writeEntry(ctx context.Context, p string, r record) error {
+	if l.fence != nil {
+		r.Epoch = l.fence.Epoch().String()
+	}
 	data, err := encodeEntry(r)
 	if err != nil {
 		return fmt.Errorf("write %s entry %s: %w: %v", r.Kind, p, ErrInvalidBatch, err)
 	}
-	if err := l.store.WriteFile(ctx, p, data); err != nil {
+	write := l.store.WriteFile
+	if l.fence != nil {
+		write = l.fence.WriteFile
+	}
+	if err := write(ctx, p, data); err != nil {
 		return fmt.Errorf("write %s entry: %w", r.Kind, err)
 	}
 	return nil

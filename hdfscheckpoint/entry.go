@@ -7,6 +7,8 @@ import (
 	"hash/crc32"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/spindlehq/spindle/ids"
 )
 
 // FormatVersion is the newest checkpoint entry format this build writes and
@@ -52,6 +54,8 @@ type record struct {
 	Name        string            `json:"name,omitempty"`
 	Data        []byte            `json:"data,omitempty"`
 	blocksFields
+	// Epoch is the attempt that wrote the entry through its fence.
+	Epoch string `json:"epoch,omitempty"`
 }
 
 // rangeRecord is one OffsetRange in an offsets entry.
@@ -205,6 +209,11 @@ func (r *record) validate() error {
 	}
 	if r.Kind != kindBlocks && r.hasBlocksFields() {
 		return fmt.Errorf("%s entry for batch %d has received-block fields", r.Kind, r.BatchTimeMs)
+	}
+	if r.Epoch != "" {
+		if _, err := ids.ParseAttemptID(r.Epoch); err != nil {
+			return fmt.Errorf("entry for batch %d: epoch: %v", r.BatchTimeMs, err)
+		}
 	}
 	switch r.Kind {
 	case kindBlocks:

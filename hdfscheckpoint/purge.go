@@ -12,6 +12,11 @@ import (
 // that is pending, and the state matching the last commit, are kept even
 // when the logs have different lengths.
 func (l *Log) Purge(ctx context.Context) error {
+	if l.fence != nil {
+		if err := l.fence.Check(ctx); err != nil {
+			return fmt.Errorf("purge: %w", err)
+		}
+	}
 	for _, lg := range []struct {
 		name string
 		dirs bool

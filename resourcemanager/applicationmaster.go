@@ -144,6 +144,12 @@ func (s *amService) FinishApplicationMaster(ctx context.Context, req *pb.FinishA
 	if t.app.finished() {
 		return &pb.FinishApplicationMasterResponse{IsUnregistered: true}, nil
 	}
+	if t.finished() {
+		// An attempt the RM has ended (its node lost, its AM given up on)
+		// may still run, cut off: it must not end the application that a
+		// newer attempt now runs.
+		return nil, status.Errorf(codes.FailedPrecondition, "finish %s: the attempt has ended (%v): %s", t.id, t.state, t.diagnostics)
+	}
 	t.trackingURL = req.GetTrackingUrl()
 	t.unregistered = true
 	state := pb.ApplicationState_APPLICATION_STATE_FINISHED

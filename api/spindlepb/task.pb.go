@@ -1337,7 +1337,12 @@ type LaunchTask struct {
 	Blocks []*TaskBlock `protobuf:"bytes,17,rep,name=blocks,proto3" json:"blocks,omitempty"`
 	// received: the range is a receiver stream's (blocks may be empty when
 	// every block of the range was lost).
-	Received      bool `protobuf:"varint,18,opt,name=received,proto3" json:"received,omitempty"`
+	Received bool `protobuf:"varint,18,opt,name=received,proto3" json:"received,omitempty"`
+	// epoch is the application attempt whose driver launched the task
+	// (appattempt_…); the file sink writes through that attempt's fence,
+	// so that a task of an attempt taken over writes nothing. Empty: not
+	// fenced.
+	Epoch         string `protobuf:"bytes,8,opt,name=epoch,proto3" json:"epoch,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1440,6 +1445,13 @@ func (x *LaunchTask) GetReceived() bool {
 		return x.Received
 	}
 	return false
+}
+
+func (x *LaunchTask) GetEpoch() string {
+	if x != nil {
+		return x.Epoch
+	}
+	return ""
 }
 
 // KeyValue is a keyed partial aggregate.
@@ -1766,7 +1778,7 @@ const file_task_proto_rawDesc = "" +
 	"\x05topic\x18\x01 \x01(\tR\x05topic\x12\x1c\n" +
 	"\tpartition\x18\x02 \x01(\x05R\tpartition\x12\x12\n" +
 	"\x04from\x18\x03 \x01(\x03R\x04from\x12\x14\n" +
-	"\x05until\x18\x04 \x01(\x03R\x05until\"\xf4\x02\n" +
+	"\x05until\x18\x04 \x01(\x03R\x05until\"\x8a\x03\n" +
 	"\n" +
 	"LaunchTask\x12\x17\n" +
 	"\atask_id\x18\x01 \x01(\tR\x06taskId\x12\x18\n" +
@@ -1779,7 +1791,8 @@ const file_task_proto_rawDesc = "" +
 	"chunk_base\x18\a \x01(\x05R\tchunkBase\x126\n" +
 	"\breceiver\x18\x10 \x01(\v2\x1a.spindle.v1.ReceiverLaunchR\breceiver\x12-\n" +
 	"\x06blocks\x18\x11 \x03(\v2\x15.spindle.v1.TaskBlockR\x06blocks\x12\x1a\n" +
-	"\breceived\x18\x12 \x01(\bR\breceived\"2\n" +
+	"\breceived\x18\x12 \x01(\bR\breceived\x12\x14\n" +
+	"\x05epoch\x18\b \x01(\tR\x05epoch\"2\n" +
 	"\bKeyValue\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\fR\x05value\"\xdd\x01\n" +

@@ -90,7 +90,7 @@ func appMasterCommand() *cli.Command {
 					Conf: spec.Conf, Settings: spec.Settings, JobPath: filepath.Join(wd, spec.Application), JobSHA256: job.SHA256, Args: spec.Args,
 					JobEnv: spec.Settings.Family(conf.KeyAppMasterEnv),
 					AppLog: appLog, Stopping: stopping.Load, OnBatch: metrics.OnBatch, OnLag: metrics.OnLag,
-					OnBatchStart: metrics.OnBatchStart, OnEvent: metrics.OnExecutorEvent, OnReceivers: metrics.OnReceivers, Logger: lg.Named("driver"),
+					OnBatchStart: metrics.OnBatchStart, OnEvent: metrics.OnExecutorEvent, Epoch: cfg.AttemptID, OnReceivers: metrics.OnReceivers, Logger: lg.Named("driver"),
 				})
 				if err != nil {
 					return err

@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/spindlehq/spindle/devcluster"
-	"github.com/spindlehq/spindle/internal/rabbitmqtest"
 	"github.com/spindlehq/spindle/logging"
 	"github.com/urfave/cli/v2"
 )
@@ -34,16 +33,19 @@ func devCommand() *cli.Command {
 		Description: "Starts a ResourceManager and NodeManagers, each its own process, an in-process Kafka broker and a\n" +
 			"file:// checkpoint root, all under --dir, and prints their addresses. With --demo it builds\n" +
 			"examples/retail from the source tree it runs in, produces transactions at a retail day's rates\n" +
-			"compressed in time, submits the job and prints a line per batch. Ctrl-C stops everything.",
+			"compressed in time, submits the job and prints a line per batch. A daemon that dies is started\n" +
+			"again on its addresses, as a supervisor would. With --hosts every daemon, Kafka and HDFS runs on\n" +
+			"a test host of its own (a network namespace with its own address). Ctrl-C stops everything.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "dir", Value: def.Dir, Usage: "directory for the cluster's state, logs, checkpoints and output (emptied at start)"},
 			&cli.BoolFlag{Name: "demo", Usage: "run the retail example with generated transactions"},
 			&cli.Float64Flag{Name: "rate", Value: devcluster.DefaultRate, Usage: "with --demo, transactions per second outside the peaks (peaks are 24/17 of it)"},
 			&cli.DurationFlag{Name: "day", Value: devcluster.DefaultDay, Usage: "with --demo, how long one store day lasts"},
 			&cli.DurationFlag{Name: "duration", Usage: "stop after this long (0: at Ctrl-C); with --demo, then check the sink and exit non-zero on a mismatch"},
-			&cli.BoolFlag{Name: "amqp", Usage: "with --demo, send the transactions through a RabbitMQ queue the demo starts (needs rabbitmq-server) and read them with the job's AMQP receiver, write-ahead log on, instead of Kafka"},
 			&cli.StringFlag{Name: "source", Usage: "with --demo, the Spindle source tree to build the job from (default: the one the current directory is in)"},
 			&cli.BoolFlag{Name: "random-ports", Usage: "bind the RM and Kafka to ports the OS chooses instead of 8032, 8031, 8088 and 9092"},
+			&cli.BoolFlag{Name: "hosts", Usage: "run the RM, each NodeManager, Kafka and HDFS each on a test host of its own (network namespaces on a bridge; needs root, iproute2, nftables and iptables)"},
+			&cli.BoolFlag{Name: "hdfs", Usage: "also run an in-process HDFS; the demo keeps its checkpoint there"},
 			&cli.IntFlag{Name: "nodemanagers", Value: def.NodeManagers, Usage: "number of NodeManagers"},
 			&cli.IntFlag{Name: "rms", Value: def.RMs, Usage: "number of ResourceManagers: 1, or an odd number for an HA group (rm1 on ports 8032/8031/8088, rm2 on those plus 100, …)"},
 			&cli.StringFlag{Name: "nm-memory", Value: def.NMMemory, Usage: "memory of each NodeManager (yarn.nodemanager.resource.memory-mb)"},
@@ -67,12 +69,6 @@ func runDev(c *cli.Context) error {
 	}
 	if c.Duration("duration") < 0 {
 		return fmt.Errorf("--duration %v: want 0 (until Ctrl-C) or more", c.Duration("duration"))
-	}
-	if c.Bool("amqp") && !c.Bool("demo") {
-		return errors.New("--amqp is for the demo's transactions: add --demo")
-	}
-	if c.Bool("amqp") && !rabbitmqtest.Installed() {
-		return fmt.Errorf("--amqp: %w", rabbitmqtest.ErrNotInstalled)
 	}
 	lc := logging.DefaultConfig()
 	lc.Level = logging.LevelWarn
@@ -113,6 +109,7 @@ func runDev(c *cli.Context) error {
 	}
 	cfg := devcluster.DefaultConfig()
 	cfg.Dir, cfg.Binary, cfg.RandomPorts = c.String("dir"), bin, c.Bool("random-ports")
+	cfg.Hosts, cfg.HDFS = c.Bool("hosts"), c.Bool("hdfs")
 	cfg.NodeManagers, cfg.NMMemory, cfg.NMVCores = c.Int("nodemanagers"), c.String("nm-memory"), c.Int("nm-vcores")
 	cfg.RMs = c.Int("rms")
 	cfg.Out, cfg.Logger = out, lg.Named("devcluster")
@@ -134,9 +131,6 @@ func runDev(c *cli.Context) error {
 	if c.Bool("demo") {
 		dc := devcluster.DefaultDemoConfig()
 		dc.Job, dc.Regions, dc.Traffic = job, regions, traffic
-		if c.Bool("amqp") {
-			dc.Queue = devcluster.DefaultTopic
-		}
 		dc.Out, dc.Logger = out, lg.Named("demo")
 		if demo, err = devcluster.StartDemo(runCtx, cluster, dc); err != nil {
 			return errors.Join(err, stopCluster())
@@ -155,11 +149,8 @@ func runDev(c *cli.Context) error {
 	if demo != nil {
 		ended = demo.Ended()
 	}
-	exited := make(chan error, 1)
-	watchCtx, stopWatch := context.WithCancel(context.Background())
-	defer stopWatch()
-	go func() { exited <- cluster.Exited(watchCtx) }()
-
+	// A daemon that dies is started again by the cluster's supervisor,
+	// which says so on out: the cluster runs on until stopped.
 	var runErr error
 	select {
 	case <-runCtx.Done():
@@ -167,10 +158,7 @@ func runDev(c *cli.Context) error {
 		fmt.Fprintf(out, "\n%v elapsed: stopping.\n", c.Duration("duration"))
 	case <-ended:
 		runErr = demo.EndedError()
-	case err := <-exited:
-		runErr = err
 	}
-	stopWatch()
 	if demo != nil && runErr == nil {
 		ctx, cancel := context.WithTimeout(hardCtx, devDemoStopTimeout)
 		_, runErr = demo.Stop(ctx)
@@ -223,6 +211,21 @@ func printDevInfo(w io.Writer, in devcluster.Info) {
 	sort.Strings(topics)
 	fmt.Fprintf(w, "  Kafka             %s (in this process; topics %s; others are created on first use)\n", strings.Join(in.Kafka, ","), strings.Join(topics, ", "))
 	fmt.Fprintf(w, "  Checkpoints       %s\n", in.CheckpointRoot)
+	if in.HDFS != "" {
+		fmt.Fprintf(w, "  HDFS              %s (in this process; the demo's checkpoint is there)\n", in.HDFS)
+	}
+	if len(in.Hosts) > 0 {
+		names := make([]string, 0, len(in.Hosts))
+		for name := range in.Hosts {
+			names = append(names, name)
+		}
+		sort.Strings(names)
+		var hosts []string
+		for _, name := range names {
+			hosts = append(hosts, name+" "+in.Hosts[name])
+		}
+		fmt.Fprintf(w, "  Test hosts        %s (network namespaces: ip netns exec spindle-<slot>-<name> …)\n", strings.Join(hosts, ", "))
+	}
 	rmLogs := in.Dir + "/rm/logs"
 	if len(in.RMs) > 0 {
 		rmLogs = in.Dir + "/rm*/logs"

@@ -1,7 +1,6 @@
 package clustertest
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -13,7 +12,6 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -70,51 +68,10 @@ func TestDevDemo(t *testing.T) {
 	})
 }
 
-// TestDevDemoAMQP: `spindle dev --demo --amqp` starts its own RabbitMQ
-// broker, sends the transactions through its queue and runs the retail
-// job on its AMQP receiver with the write-ahead log on; at the end of
-// --duration the sink holds exactly what was produced, and neither the
-// broker nor anything else it started is left.
-func TestDevDemoAMQP(t *testing.T) {
-	bin := testutil.SpindleBinary(t)
-	dir := filepath.Join(t.TempDir(), "dev")
-	dev := startDev(t, bin, dir, "--amqp", "--duration", "10s")
-	dev.waitLine(t, regexp.MustCompile(`RabbitMQ broker at 127\.0\.0\.1:\d+ .*the job reads queue transactions through its AMQP receiver, write-ahead log on`), 120*time.Second)
-	tree := dev.tree(t)
-	if err := dev.wait(t, 120*time.Second); err != nil {
-		t.Fatalf("spindle dev --demo --amqp exited with %v:\n%s", err, dev.output())
-	}
-	for _, want := range []string{"Demo: retail transactions into RabbitMQ queue transactions", "--amqp-queue transactions", "spark.streaming.receiver.writeAheadLog.enable=true"} {
-		if !strings.Contains(dev.output(), want) {
-			t.Errorf("output lacks %q:\n%s", want, dev.output())
-		}
-	}
-	checkDemoSink(t, dev.output(), filepath.Join(dir, "output", "retail-demo"))
-	checkGone(t, tree)
-}
-
-// syncBuffer collects a process's output for reading while it runs.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // devRun is a `spindle dev` process.
 type devRun struct {
 	cmd  *exec.Cmd
-	out  syncBuffer
+	out  testutil.SyncBuffer
 	done chan struct{}
 	err  error
 }

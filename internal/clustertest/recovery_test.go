@@ -97,7 +97,7 @@ func mirror(t testing.TB, s hdfscheckpoint.Store, dir, to string) {
 		t.Fatalf("mirror: %v", err)
 	}
 	for _, fi := range infos {
-		if strings.HasPrefix(fi.Name, ".") || strings.HasSuffix(fi.Name, "._COPYING_") {
+		if strings.HasPrefix(fi.Name, ".") || strings.HasSuffix(fi.Name, "._COPYING_") || fi.Name == hdfscheckpoint.FenceDirName {
 			continue
 		}
 		local := filepath.Join(to, fi.Name)

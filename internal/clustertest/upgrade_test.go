@@ -110,7 +110,7 @@ func TestUpgradeScript(t *testing.T) {
 		"--spindle", testutil.SpindleBinary(t), "--timeout", "60", app1, "--")
 	script.Args = append(script.Args, submitArgs(v2)...)
 	script.Env = append(os.Environ(), confEnv...)
-	var out syncBuffer
+	var out testutil.SyncBuffer
 	script.Stdout, script.Stderr = &out, &out
 	if err := script.Start(); err != nil {
 		t.Fatal(err)

@@ -315,12 +315,17 @@ type NMContainer struct {
 	PID      int32  `json:"pid"`
 }
 
-// NMContainers lists the containers NM i knows, from its REST endpoint.
+// nmHTTP reads NMs' REST endpoints.
+var nmHTTP = &http.Client{Timeout: 3 * time.Second}
+
+// NMContainers lists the containers NM i knows, from its REST endpoint
+// (none when it does not answer).
 func (c *Cluster) NMContainers(i int) []NMContainer {
 	c.tb.Helper()
 	var a NMAddresses
 	c.NMs[i].Ready(&a)
-	resp, err := http.Get("http://" + a.Web + "/ws/v1/node/containers")
+	// Bounded: an NM on a test host that is cut off never answers.
+	resp, err := nmHTTP.Get("http://" + a.Web + "/ws/v1/node/containers")
 	if err != nil {
 		return nil
 	}

@@ -45,6 +45,9 @@ type CheckpointEntry struct {
 	// Outputs are a commit entry's batch statistics: records, outputs,
 	// rejected, processingMs, schedulingMs, rateLimit, lag.
 	Outputs map[string]int64 `json:"outputs"`
+	// Epoch is the application attempt that wrote the entry through its
+	// fence (appattempt_…), empty when the writer fenced nothing.
+	Epoch string `json:"epoch"`
 	// ModTime is the file's modification time, when the driver wrote it;
 	// zero for an entry parsed from bytes.
 	ModTime time.Time `json:"-"`

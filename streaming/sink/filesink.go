@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/spindlehq/spindle/dfs"
+	"github.com/spindlehq/spindle/hdfscheckpoint"
 	"github.com/spindlehq/spindle/sdk"
 )
 
@@ -22,6 +23,8 @@ const DeadLetterDir = "_deadletter"
 type FileSink struct {
 	Store dfs.Store
 	Dir   string
+	// fence, when set, is the attempt's fence of Dir (ForEpoch).
+	fence *hdfscheckpoint.Fence
 }
 
 // PartitionPath is where a batch-partition's outputs land (the first
@@ -45,7 +48,7 @@ func (s FileSink) deadLetterDir(batchTime time.Time) string {
 // replacing what an earlier attempt of the same batch wrote.
 func (s FileSink) WritePartition(ctx context.Context, batchTime time.Time, topic string, partition int32, outputs []sdk.Output) error {
 	p := s.PartitionPath(batchTime, topic, partition)
-	if err := s.Store.WriteFile(ctx, p, appendOutputLines(nil, outputs)); err != nil {
+	if err := s.write(ctx, p, appendOutputLines(nil, outputs)); err != nil {
 		return fmt.Errorf("sink: write %s: %w", p, err)
 	}
 	return nil
@@ -89,7 +92,7 @@ func (s FileSink) WriteRejected(ctx context.Context, batchTime time.Time, topic 
 		return nil
 	}
 	p := s.deadLetterPath(batchTime, topic, partition)
-	if err := s.Store.WriteFile(ctx, p, rejectedLines(rejected)); err != nil {
+	if err := s.write(ctx, p, rejectedLines(rejected)); err != nil {
 		return fmt.Errorf("sink: write dead letters %s: %w", p, err)
 	}
 	return nil

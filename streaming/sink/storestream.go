@@ -21,7 +21,7 @@ func (s FileSink) openStream(ctx context.Context, p string) *storeStream {
 	pr, pw := io.Pipe()
 	st := &storeStream{path: p, pw: pw, done: make(chan error, 1), cancel: cancel}
 	go func() {
-		_, err := s.Store.WriteFrom(ctx, p, pr)
+		_, err := s.writeFrom(ctx, p, pr)
 		// Unblock a write that the store stopped reading.
 		pr.CloseWithError(err)
 		st.done <- err
