@@ -54,6 +54,11 @@ type JobRunnerConfig struct {
 	// JobSHA256 is the binary's hex SHA-256; the plugin does not start
 	// when the file differs.
 	JobSHA256 string
+	// JobVerified says that the binary was checked against JobSHA256
+	// before the executor started (a NodeManager checks every file it
+	// localizes): its first start does not hash it again. A plugin
+	// started again after a crash is checked.
+	JobVerified bool
 	// Conf and Args are handed to the job's Configure.
 	Conf map[string]string
 	Args []string
@@ -80,10 +85,48 @@ type JobRunner struct {
 
 	mu  sync.Mutex
 	job *sdk.JobClient
+	// started counts the plugin's starts.
+	started int
+	// startErr is why a background start failed: the executor is on its
+	// way out, and tasks fail with it rather than start the plugin again.
+	startErr error
 }
 
 // NewJobRunner starts and configures the job's plugin.
 func NewJobRunner(ctx context.Context, cfg JobRunnerConfig) (*JobRunner, error) {
+	r, err := newJobRunner(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := r.client(ctx); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// StartJobRunner is NewJobRunner that returns at once and starts the
+// plugin in the background, so that an executor registers with the
+// driver while its plugin starts; tasks wait for the start. The channel
+// receives the start's error, nil once the plugin is configured.
+func StartJobRunner(ctx context.Context, cfg JobRunnerConfig) (*JobRunner, <-chan error, error) {
+	r, err := newJobRunner(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	started := make(chan error, 1)
+	// Held until the plugin is up, so that the first task waits for it
+	// rather than starting a second one.
+	r.mu.Lock()
+	go func() {
+		defer r.mu.Unlock()
+		_, err := r.clientLocked(ctx)
+		r.startErr = err
+		started <- err
+	}()
+	return r, started, nil
+}
+
+func newJobRunner(cfg JobRunnerConfig) (*JobRunner, error) {
 	if cfg.Sink == nil || cfg.JobPath == "" {
 		return nil, errors.New("executor: a job runner needs a job binary and a sink")
 	}
@@ -93,17 +136,20 @@ func NewJobRunner(ctx context.Context, cfg JobRunnerConfig) (*JobRunner, error) 
 	if cfg.AppLog == nil {
 		cfg.AppLog = io.Discard
 	}
-	r := &JobRunner{cfg: cfg, lg: cfg.Logger}
-	if _, err := r.client(ctx); err != nil {
-		return nil, err
-	}
-	return r, nil
+	return &JobRunner{cfg: cfg, lg: cfg.Logger}, nil
 }
 
 // client returns the running plugin, starting it when it is not running.
 func (r *JobRunner) client(ctx context.Context) (*sdk.JobClient, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	return r.clientLocked(ctx)
+}
+
+func (r *JobRunner) clientLocked(ctx context.Context) (*sdk.JobClient, error) {
+	if r.startErr != nil {
+		return nil, r.startErr
+	}
 	if r.job != nil && !r.job.Exited() {
 		return r.job, nil
 	}
@@ -113,6 +159,8 @@ func (r *JobRunner) client(ctx context.Context) (*sdk.JobClient, error) {
 	}
 	ccfg := sdk.DefaultClientConfig()
 	ccfg.Path, ccfg.SHA256, ccfg.AppLog, ccfg.Logger = r.cfg.JobPath, r.cfg.JobSHA256, r.cfg.AppLog, r.lg.Named("plugin")
+	ccfg.ChecksumVerified = r.cfg.JobVerified && r.started == 0
+	r.started++
 	job, err := sdk.NewClient(ctx, ccfg)
 	if err != nil {
 		return nil, fmt.Errorf("executor: start job %s: %w", r.cfg.JobPath, err)

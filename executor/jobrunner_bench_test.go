@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -122,11 +123,15 @@ func startInProcess(b *testing.B) *sdk.JobClient {
 // BenchmarkPluginBoundary measures records/s through the job plugin
 // boundary: the pass-through job's binary started and configured as an
 // executor starts it (SHA-256 checked), one ProcessPartition call per
-// partition of 10,000 records of 100 bytes. ratio-to-in-process is that
-// throughput over the throughput of the same job code called in-process,
-// measured outside the benchmark's timer over inProcessCalls calls, half
-// before the plugin's calls and half after, so that a change in the
-// machine's load in between affects both alike.
+// partition of 10,000 records of 100 bytes, with the records in memory
+// shared with the plugin (the shipped path). In the same loop, call for
+// call, a second plugin of the same binary gets the same partitions over
+// its connection only (sdk.ClientConfig.ConnectionOnly, the path of a job
+// built with an sdk without shared memory): speedup-over-connection is
+// the ratio of the two, taken under the same load. ratio-to-in-process
+// is the shipped path's throughput over that of the same job code called
+// in-process, measured outside the benchmark's timer over inProcessCalls
+// calls, half before the plugin's calls and half after.
 func BenchmarkPluginBoundary(b *testing.B) {
 	b.Logf("changed from the shipped defaults: %s=WARN for the job (its log is not measured)", sdk.ConfLogLevel)
 	path, sum := buildPassJob(b)
@@ -144,9 +149,10 @@ func BenchmarkPluginBoundary(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	conn := startConnectionOnly(b, path, sum)
 	inProcess := startInProcess(b)
 	p := benchPartition()
-	for _, c := range []*sdk.JobClient{job, inProcess} {
+	for _, c := range []*sdk.JobClient{job, conn, inProcess} {
 		res, err := c.ProcessPartition(ctx, p)
 		if err != nil {
 			b.Fatal(err)
@@ -157,23 +163,48 @@ func BenchmarkPluginBoundary(b *testing.B) {
 
 	b.SetBytes(benchRecords * benchValueBytes)
 	b.ReportAllocs()
+	var sharedTime, connTime time.Duration
 	hostCPU, pluginCPU := processCPU(b, 0), processCPU(b, job.Pid())
 	for b.Loop() {
-		if _, err := job.ProcessPartition(ctx, p); err != nil {
-			b.Fatal(err)
-		}
+		sharedTime += timeCalls(b, job, p, 1)
+		b.StopTimer()
+		connTime += timeCalls(b, conn, p, 1)
+		b.StartTimer()
 	}
-	plugin := float64(b.N*benchRecords) / b.Elapsed().Seconds()
 	records := float64(b.N * benchRecords)
-	hostCPU, pluginCPU = processCPU(b, 0)-hostCPU, processCPU(b, job.Pid())-pluginCPU
+	// The host's CPU time includes the connection-only calls', which
+	// ran in the same process.
+	pluginCPU = processCPU(b, job.Pid()) - pluginCPU
+	hostCPU = processCPU(b, 0) - hostCPU
 	inProcessTime += timeCalls(b, inProcess, p, inProcessCalls-inProcessCalls/2)
-	b.ReportMetric(plugin, "records/s")
-	b.ReportMetric(plugin/(float64(inProcessCalls*benchRecords)/inProcessTime.Seconds()), "ratio-to-in-process")
-	// CPU time per record, both processes: what the boundary costs
-	// whatever else the machine runs, which wall-clock records/s on a
-	// shared machine does not show.
-	b.ReportMetric(float64(hostCPU.Nanoseconds())/records, "host-cpu-ns/record")
+	shared, overConn := records/sharedTime.Seconds(), records/connTime.Seconds()
+	b.ReportMetric(shared, "records/s")
+	b.ReportMetric(overConn, "connection-records/s")
+	b.ReportMetric(shared/overConn, "speedup-over-connection")
+	b.ReportMetric(shared/(float64(inProcessCalls*benchRecords)/inProcessTime.Seconds()), "ratio-to-in-process")
+	// CPU time per record of the plugin on the shipped path, and of the
+	// host for both paths' calls together: what the boundary costs
+	// whatever else the machine runs.
+	b.ReportMetric(float64(hostCPU.Nanoseconds())/records, "host-cpu-ns/record-both-paths")
 	b.ReportMetric(float64(pluginCPU.Nanoseconds())/records, "plugin-cpu-ns/record")
+}
+
+// startConnectionOnly starts the job binary at path as a plugin whose
+// records and outputs travel over its connection only.
+func startConnectionOnly(b *testing.B, path, sum string) *sdk.JobClient {
+	b.Helper()
+	ctx := context.Background()
+	cfg := sdk.DefaultClientConfig()
+	cfg.Path, cfg.SHA256, cfg.AppLog, cfg.ConnectionOnly = path, sum, io.Discard, true
+	c, err := sdk.NewClient(ctx, cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(c.Kill)
+	if _, err := c.Configure(ctx, map[string]string{sdk.ConfLogLevel: "WARN"}, nil); err != nil {
+		b.Fatal(err)
+	}
+	return c
 }
 
 // processCPU is the user and system CPU time process pid has used so far;

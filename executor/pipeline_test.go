@@ -113,13 +113,8 @@ func newRunnerFixture(t testing.TB, lines []string) runnerFixture {
 func (f runnerFixture) runner(t testing.TB, pkg, name string, reader executor.RangeReader, out executor.OutputWriter) *executor.JobRunner {
 	t.Helper()
 	bin := testutil.Binary(t, pkg, name)
-	data, err := os.ReadFile(bin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sum := sha256.Sum256(data)
 	r, err := executor.NewJobRunner(context.Background(), executor.JobRunnerConfig{
-		JobPath: bin, JobSHA256: hex.EncodeToString(sum[:]), Conf: map[string]string{sdk.ConfLogLevel: "WARN"},
+		JobPath: bin, JobSHA256: fileSHA256(t, bin), Conf: map[string]string{sdk.ConfLogLevel: "WARN"},
 		Reader: reader, Sink: out,
 	})
 	if err != nil {
@@ -127,6 +122,17 @@ func (f runnerFixture) runner(t testing.TB, pkg, name string, reader executor.Ra
 	}
 	t.Cleanup(r.Close)
 	return r
+}
+
+// fileSHA256 is the hex SHA-256 of the file at path.
+func fileSHA256(t testing.TB, path string) string {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
 }
 
 func launch(until, chunk int64) *pb.LaunchTask {

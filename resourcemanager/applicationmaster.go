@@ -125,11 +125,7 @@ func (s *amService) Allocate(ctx context.Context, req *pb.AllocateRequest) (*pb.
 		}
 	}
 	t.allocated, t.completed = nil, nil
-	for _, n := range rm.nodes {
-		if n.state == pb.NodeState_NODE_STATE_RUNNING {
-			resp.NumClusterNodes++
-		}
-	}
+	resp.NumClusterNodes = int32(rm.runningNodes)
 	return resp, nil
 }
 

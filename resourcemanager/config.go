@@ -36,6 +36,10 @@ type Config struct {
 	StateStoreURI string
 	// HeartbeatInterval is what NMs are told to heartbeat at.
 	HeartbeatInterval time.Duration
+	// MaxHeartbeatsPerSecond is the most node heartbeats a second the RM
+	// asks for: a larger cluster is told to heartbeat less often than
+	// HeartbeatInterval, at most NodeExpiry/3 apart.
+	MaxHeartbeatsPerSecond int
 	// NodeExpiry is how long a node may go without a heartbeat before it is LOST.
 	NodeExpiry time.Duration
 	// AllocationExpiry is how long an allocated container may wait to be
@@ -79,11 +83,13 @@ func DefaultConfig() Config {
 		TrackerAddress:    "127.0.0.1:0",
 		WebAddress:        "127.0.0.1:0",
 		HeartbeatInterval: time.Second,
-		NodeExpiry:        10 * time.Second,
-		AllocationExpiry:  10 * time.Minute,
-		MaxAppAttempts:    2,
-		Scheduler:         s,
-		Membership:        m,
+		// At 1 s, clusters of up to 2,000 nodes heartbeat every second.
+		MaxHeartbeatsPerSecond: 2000,
+		NodeExpiry:             10 * time.Second,
+		AllocationExpiry:       10 * time.Minute,
+		MaxAppAttempts:         2,
+		Scheduler:              s,
+		Membership:             m,
 	}
 }
 
@@ -97,6 +103,9 @@ func (c Config) Validate() error {
 	}
 	if c.HeartbeatInterval <= 0 || c.NodeExpiry <= c.HeartbeatInterval {
 		return fmt.Errorf("resourcemanager: node expiry %v must be longer than the heartbeat interval %v", c.NodeExpiry, c.HeartbeatInterval)
+	}
+	if c.MaxHeartbeatsPerSecond <= 0 {
+		return fmt.Errorf("resourcemanager: spindle.resourcemanager.nodemanagers.max-heartbeats-per-second = %d, want at least 1", c.MaxHeartbeatsPerSecond)
 	}
 	if c.AllocationExpiry <= 0 {
 		return fmt.Errorf("resourcemanager: container allocation expiry %v must be positive", c.AllocationExpiry)
@@ -126,6 +135,7 @@ func ConfigFrom(c *conf.Config) (Config, error) {
 	r := confReader{c: c}
 	cfg.HeartbeatInterval = r.duration("yarn.resourcemanager.nodemanagers.heartbeat-interval-ms")
 	cfg.NodeExpiry = r.duration("yarn.nm.liveness-monitor.expiry-interval-ms")
+	cfg.MaxHeartbeatsPerSecond = int(r.int("spindle.resourcemanager.nodemanagers.max-heartbeats-per-second"))
 	cfg.AllocationExpiry = r.duration("yarn.resourcemanager.rm.container-allocation.expiry-interval-ms")
 	cfg.MaxAppAttempts = int(r.int("yarn.resourcemanager.am.max-attempts"))
 	cfg.Scheduler, err = schedulerConfigFrom(c)

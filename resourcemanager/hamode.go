@@ -186,6 +186,7 @@ func (rm *ResourceManager) becomeStandby(reason string) {
 // resetLocked forgets applications, nodes and containers.
 func (rm *ResourceManager) resetLocked() {
 	rm.nodes = map[string]*rmNode{}
+	rm.runningNodes = 0
 	rm.apps = map[string]*rmApp{}
 	rm.attempts = map[string]*rmAttempt{}
 	rm.containers = map[string]*rmContainer{}

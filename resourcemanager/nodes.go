@@ -61,6 +61,7 @@ func (rm *ResourceManager) expire(now time.Time) {
 // markLostLocked makes n LOST and completes its containers as lost (-100).
 func (rm *ResourceManager) markLostLocked(n *rmNode, reason string) {
 	n.state = pb.NodeState_NODE_STATE_LOST
+	rm.runningNodes--
 	n.cleanup = nil
 	rm.sched.RemoveNode(n.id)
 	for id, c := range n.held {
@@ -118,9 +119,21 @@ func (rm *ResourceManager) addCleanupLocked(c *rmContainer) {
 	}
 }
 
-// register records a (re-)registering node. A node that registers again
-// after a restart starts clean: the containers the RM had on it are lost.
-func (rm *ResourceManager) register(req *pb.RegisterNodeManagerRequest) *rmNode {
+// heartbeatIntervalLocked is the interval NMs are told to heartbeat at:
+// yarn.resourcemanager.nodemanagers.heartbeat-interval-ms, or longer in a
+// cluster whose nodes would send more than MaxHeartbeatsPerSecond at it,
+// as long as a node that misses one heartbeat is not near expiry. What
+// the heartbeats carry that cannot wait (completed containers, new asks)
+// comes out of band.
+func (rm *ResourceManager) heartbeatIntervalLocked() time.Duration {
+	spread := time.Duration(rm.runningNodes) * time.Second / time.Duration(rm.cfg.MaxHeartbeatsPerSecond)
+	return max(rm.cfg.HeartbeatInterval, min(spread, rm.cfg.NodeExpiry/3))
+}
+
+// register records a (re-)registering node and returns the interval it is
+// to heartbeat at. A node that registers again after a restart starts
+// clean: the containers the RM had on it are lost.
+func (rm *ResourceManager) register(req *pb.RegisterNodeManagerRequest) time.Duration {
 	rm.mu.Lock()
 	defer rm.mu.Unlock()
 	id := req.GetNodeId()
@@ -140,6 +153,7 @@ func (rm *ResourceManager) register(req *pb.RegisterNodeManagerRequest) *rmNode 
 		held:          map[string]*rmContainer{},
 	}
 	rm.nodes[id] = n
+	rm.runningNodes++
 	rm.recordNodeLocked(n)
 	if err := rm.sched.AddNode(id, resourceFromPB(req.GetResource())); err != nil {
 		rm.lg.Error("add node to scheduler", zap.String("node", id), zap.Error(err))
@@ -158,7 +172,7 @@ func (rm *ResourceManager) register(req *pb.RegisterNodeManagerRequest) *rmNode 
 	}
 	rm.lg.Info("node registered", zap.String("node", id), zap.Bool("reregistered", known),
 		zap.Int64("memoryMB", req.GetResource().GetMemoryMb()), zap.Int32("vcores", req.GetResource().GetVcores()))
-	return n
+	return rm.heartbeatIntervalLocked()
 }
 
 // heartbeat applies a node's container statuses and returns what it must do.
@@ -204,7 +218,7 @@ func (rm *ResourceManager) heartbeat(req *pb.NodeHeartbeatRequest) *pb.NodeHeart
 		Action:              pb.NodeAction_NODE_ACTION_NORMAL,
 		ResponseId:          n.responseID,
 		ContainersToCleanup: n.cleanup,
-		HeartbeatIntervalMs: rm.cfg.HeartbeatInterval.Milliseconds(),
+		HeartbeatIntervalMs: rm.heartbeatIntervalLocked().Milliseconds(),
 	}
 	n.cleanup = nil
 	// As YARN's applications_to_cleanup: the node aggregates a finished

@@ -62,6 +62,8 @@ type ResourceManager struct {
 	attempts   map[string]*rmAttempt
 	containers map[string]*rmContainer
 	appSeq     int64
+	// runningNodes counts the nodes in state RUNNING.
+	runningNodes int
 
 	connMu    sync.Mutex
 	nodeConns map[string]*grpc.ClientConn

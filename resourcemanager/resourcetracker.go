@@ -21,12 +21,12 @@ func (s *trackerService) RegisterNodeManager(ctx context.Context, req *pb.Regist
 	if r := req.GetResource(); r.GetMemoryMb() <= 0 || r.GetVcores() <= 0 {
 		return nil, status.Errorf(codes.InvalidArgument, "register %s: resources %d MiB, %d vcores: both must be positive (yarn.nodemanager.resource.memory-mb, yarn.nodemanager.resource.cpu-vcores)", req.GetNodeId(), r.GetMemoryMb(), r.GetVcores())
 	}
-	s.rm.register(req)
+	interval := s.rm.register(req)
 	// A new node may take asks that waited for room.
 	s.rm.kickScheduler()
 	return &pb.RegisterNodeManagerResponse{
 		Action:              pb.NodeAction_NODE_ACTION_NORMAL,
-		HeartbeatIntervalMs: s.rm.cfg.HeartbeatInterval.Milliseconds(),
+		HeartbeatIntervalMs: interval.Milliseconds(),
 		MemberlistAddress:   s.rm.member.Address(),
 		RmIdentifier:        s.rm.ClusterTimestamp(),
 	}, nil

@@ -1,8 +1,10 @@
 package sdk
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/spindlehq/spindle/api/jobpb"
@@ -18,6 +20,11 @@ type grpcClient struct {
 	// conn carries ProcessPartition, which goes through the codec with
 	// its columns in pooled buffers rather than through rpc.
 	conn grpc.ClientConnInterface
+	// lanes is the memory shared with the plugin, nil when there is
+	// none; shared says that the plugin has mapped it (set by configure,
+	// before any other call).
+	lanes  *lanePool
+	shared atomic.Bool
 }
 
 // callError turns a gRPC error back into the sentinel the plugin side
@@ -53,10 +60,18 @@ func (c *grpcClient) configure(ctx context.Context, conf map[string]string, args
 	if serr := stageErrorFromProto(resp.GetError()); serr != nil {
 		return Capabilities{}, serr
 	}
+	c.shared.Store(c.lanes != nil && resp.GetCapabilities().GetSharedMemory())
 	return capabilitiesFromProto(resp.GetCapabilities()), nil
 }
 
 func (c *grpcClient) processPartition(ctx context.Context, p *Partition) (Result, error) {
+	if c.shared.Load() {
+		if l := c.lanes.get(); l != nil {
+			if res, sent, err := c.processInLane(ctx, p, l); sent {
+				return res, err
+			}
+		}
+	}
 	resp := new(jobpb.ProcessPartitionResponse)
 	req := &pooledRequest{partitionToProto(p, &columnBuffers)}
 	if err := c.conn.Invoke(ctx, jobpb.Job_ProcessPartition_FullMethodName, req, resp, grpc.ForceCodecV2(codec{})); err != nil {
@@ -69,6 +84,65 @@ func (c *grpcClient) processPartition(ctx context.Context, p *Partition) (Result
 	if err != nil {
 		return Result{}, err
 	}
+	return resultFromProto(resp, p, outs)
+}
+
+// processInLane makes the call with p's records in lane l, which it gives
+// back. sent is false when the records do not fit in the lane, and the
+// call is still to be made.
+func (c *grpcClient) processInLane(ctx context.Context, p *Partition, l *lane) (res Result, sent bool, err error) {
+	n, ok := putSharedRecords(l.buf, p.Records)
+	if !ok {
+		c.lanes.put(l, true)
+		return Result{}, false, nil
+	}
+	l.used = n
+	req := &jobpb.ProcessPartitionRequest{
+		BatchTime: timeToProto(p.BatchTime),
+		Topic:     p.Topic,
+		Partition: p.Partition,
+		Records:   sharedRecordsToProto(p.Records),
+		Lane:      l.toProto(n),
+	}
+	resp := new(jobpb.ProcessPartitionResponse)
+	if err := c.conn.Invoke(ctx, jobpb.Job_ProcessPartition_FullMethodName, req, resp, grpc.ForceCodecV2(codec{})); err != nil {
+		// The plugin may still be working in the lane.
+		c.lanes.put(l, false)
+		return Result{}, true, callError(err)
+	}
+	defer c.lanes.put(l, true)
+	if serr := stageErrorFromProto(resp.GetError()); serr != nil {
+		return Result{}, true, serr
+	}
+	outs, err := c.outputsFromLane(resp, l, n)
+	if err != nil {
+		return Result{}, true, err
+	}
+	res, err = resultFromProto(resp, p, outs)
+	return res, true, err
+}
+
+// outputsFromLane decodes the response's outputs: from the lane, when the
+// plugin put them there, into a copy of the host's own, since the lane
+// serves the next call.
+func (c *grpcClient) outputsFromLane(resp *jobpb.ProcessPartitionResponse, l *lane, recordsLength int) ([]Output, error) {
+	region := resp.GetSharedOutputs()
+	if region == nil {
+		return outputsFromProto(resp.GetOutputs())
+	}
+	from := uint64(l.off) + outputsRoom(uint64(recordsLength))
+	end := uint64(l.off) + laneBytes
+	if region.GetOffset() < from || region.GetOffset() > end || region.GetLength() > end-region.GetOffset() {
+		return nil, fmt.Errorf("%w: outputs at %d of %d bytes are not in the call's lane [%d, %d)", ErrProtocol, region.GetOffset(), region.GetLength(), from, end)
+	}
+	start := int(region.GetOffset()) - l.off - laneControlBytes
+	l.used = start + int(region.GetLength())
+	// Clone leaves the copy's memory uncleared before it is overwritten.
+	return sharedOutputsFromProto(resp.GetOutputs(), bytes.Clone(l.buf[start:l.used]))
+}
+
+// resultFromProto completes the result of a call that returned outs.
+func resultFromProto(resp *jobpb.ProcessPartitionResponse, p *Partition, outs []Output) (Result, error) {
 	res := Result{
 		Outputs:    outs,
 		Aggregates: keyValuesFromProto(resp.GetAggregates()),

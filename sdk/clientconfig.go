@@ -25,6 +25,15 @@ type ClientConfig struct {
 	// SHA256 is the hex SHA-256 the binary must have; a binary whose
 	// checksum differs is not run (ErrChecksumMismatch). Required.
 	SHA256 string
+	// ChecksumVerified says that the caller has already checked the
+	// binary against SHA256, as a NodeManager checks every file it
+	// localizes before the container starts, and that nothing can have
+	// changed it since: the binary is not read and hashed again.
+	ChecksumVerified bool
+	// ConnectionOnly keeps records and outputs on the plugin's connection
+	// rather than in memory shared with it, as with a job built with an
+	// sdk that has no shared memory; for comparing the two paths.
+	ConnectionOnly bool
 	// AppLog receives the job's log, one JSON line per entry, and anything
 	// else the job writes to stdout or stderr, including a crash's trace;
 	// use io.Discard to drop it. Lines are written whole. Required.

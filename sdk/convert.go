@@ -41,6 +41,17 @@ func partitionToProto(p *Partition, pool *bufferPool) *jobpb.ProcessPartitionReq
 // not fit together. The records go into into when it has room.
 func partitionFromProto(req *jobpb.ProcessPartitionRequest, into []Record) (Partition, error) {
 	recs, err := recordsFromProto(req.GetRecords(), into)
+	return partitionWith(req, recs, err)
+}
+
+// partitionFromShared is partitionFromProto for a request whose records'
+// bulk columns are in records, a lane of shared memory.
+func partitionFromShared(req *jobpb.ProcessPartitionRequest, records []byte, into []Record) (Partition, error) {
+	recs, err := sharedRecordsFromProto(req.GetRecords(), records, into)
+	return partitionWith(req, recs, err)
+}
+
+func partitionWith(req *jobpb.ProcessPartitionRequest, recs []Record, err error) (Partition, error) {
 	if err != nil {
 		return Partition{}, err
 	}
@@ -64,7 +75,7 @@ func recordsToProto(recs []Record, pool *bufferPool) *jobpb.Records {
 	pr.Topics, pr.TopicIndexes = topics.values, topics.indexes
 	partitions := newDictionary(n, func(i int) int32 { return recs[i].Partition })
 	pr.Partitions, pr.PartitionIndexes = partitions.values, partitions.indexes
-	timed, headers, prev := false, 0, int64(0)
+	timed, prev := false, int64(0)
 	for i := range recs {
 		r := &recs[i]
 		// Offsets go up by one or a little more, so their differences
@@ -72,7 +83,6 @@ func recordsToProto(recs []Record, pool *bufferPool) *jobpb.Records {
 		pr.OffsetDeltas[i] = r.Offset - prev
 		prev = r.Offset
 		timed = timed || !r.Timestamp.IsZero()
-		headers += len(r.Headers)
 	}
 	pr.KeyLengths, pr.Keys = nullableColumn(n, func(i int) []byte { return recs[i].Key }, pool)
 	pr.ValueLengths, pr.Values = nullableColumn(n, func(i int) []byte { return recs[i].Value }, pool)
@@ -88,17 +98,28 @@ func recordsToProto(recs []Record, pool *bufferPool) *jobpb.Records {
 			pr.TimestampNanos[i] = uint32(recs[i].Timestamp.Nanosecond())
 		}
 	}
-	if headers > 0 {
-		pr.HeaderCounts = make([]uint32, n)
-		all := make([]Header, 0, headers)
-		for i := range recs {
-			pr.HeaderCounts[i] = uint32(len(recs[i].Headers))
-			all = append(all, recs[i].Headers...)
-		}
-		pr.HeaderKeyLengths, pr.HeaderKeys = stringColumn(len(all), func(i int) string { return all[i].Key })
-		pr.HeaderValueLengths, pr.HeaderValues = nullableColumn(len(all), func(i int) []byte { return all[i].Value }, nil)
-	}
+	headersToProto(recs, pr)
 	return pr
+}
+
+// headersToProto lays the records' headers out in pr's header columns,
+// which it leaves empty when no record has headers.
+func headersToProto(recs []Record, pr *jobpb.Records) {
+	headers := 0
+	for i := range recs {
+		headers += len(recs[i].Headers)
+	}
+	if headers == 0 {
+		return
+	}
+	pr.HeaderCounts = make([]uint32, len(recs))
+	all := make([]Header, 0, headers)
+	for i := range recs {
+		pr.HeaderCounts[i] = uint32(len(recs[i].Headers))
+		all = append(all, recs[i].Headers...)
+	}
+	pr.HeaderKeyLengths, pr.HeaderKeys = stringColumn(len(all), func(i int) string { return all[i].Key })
+	pr.HeaderValueLengths, pr.HeaderValues = nullableColumn(len(all), func(i int) []byte { return all[i].Value }, nil)
 }
 
 // recordsFromProto undoes recordsToProto, into into when it has room.
@@ -112,32 +133,17 @@ func recordsFromProto(pr *jobpb.Records, into []Record) ([]Record, error) {
 	if len(pr.GetOffsetDeltas()) != n {
 		return nil, fmt.Errorf("%w: records: %d offsets for %d records", ErrProtocol, len(pr.GetOffsetDeltas()), n)
 	}
-	topic, err := lookup("topics", n, pr.GetTopics(), pr.GetTopicIndexes())
-	if err != nil {
-		return nil, err
-	}
-	partition, err := lookup("partitions", n, pr.GetPartitions(), pr.GetPartitionIndexes())
-	if err != nil {
-		return nil, err
-	}
 	secs, nanos := pr.GetTimestampSecondDeltas(), pr.GetTimestampNanos()
 	if (len(secs) != 0 || len(nanos) != 0) && (len(secs) != n || len(nanos) != n) {
 		return nil, fmt.Errorf("%w: records: %d timestamp seconds and %d nanoseconds for %d records", ErrProtocol, len(secs), len(nanos), n)
 	}
-	if n == 0 {
-		return nil, nil
-	}
-	recs := into[:0]
-	if cap(recs) < n {
-		recs = make([]Record, n)
-	}
-	recs = recs[:n]
 	offset := int64(0)
-	for i, d := range pr.OffsetDeltas {
-		offset += d
-		// A whole record, so that a reused slice keeps nothing of its
-		// last use.
-		recs[i] = Record{Topic: topic(i), Partition: partition(i), Offset: offset}
+	recs, err := newRecords(pr, n, into, func(i int) int64 {
+		offset += pr.OffsetDeltas[i]
+		return offset
+	})
+	if err != nil || n == 0 {
+		return nil, err
 	}
 	if len(secs) != 0 {
 		sec := int64(0)
@@ -154,6 +160,31 @@ func recordsFromProto(pr *jobpb.Records, into []Record) ([]Record, error) {
 	}
 	if err := headersFromProto(pr, recs); err != nil {
 		return nil, err
+	}
+	return recs, nil
+}
+
+// newRecords returns n records, into into when it has room, each with
+// its topic and partition from pr's columns and offset(i) as its offset,
+// asked in order; nil for none.
+func newRecords(pr *jobpb.Records, n int, into []Record, offset func(i int) int64) ([]Record, error) {
+	topic, err := lookup("topics", n, pr.GetTopics(), pr.GetTopicIndexes())
+	if err != nil {
+		return nil, err
+	}
+	partition, err := lookup("partitions", n, pr.GetPartitions(), pr.GetPartitionIndexes())
+	if err != nil || n == 0 {
+		return nil, err
+	}
+	recs := into[:0]
+	if cap(recs) < n {
+		recs = make([]Record, n)
+	}
+	recs = recs[:n]
+	for i := range recs {
+		// A whole record, so that a reused slice keeps nothing of its
+		// last use.
+		recs[i] = Record{Topic: topic(i), Partition: partition(i), Offset: offset(i)}
 	}
 	return recs, nil
 }
@@ -210,7 +241,14 @@ func outputsToProto(outs []Output, pool *bufferPool) *jobpb.Outputs {
 	if po.ValueLengths == nil {
 		po.ValueLengths = make([]uint64, n) // every value nil
 	}
-	dests := newDictionary(n, func(i int) string { return outs[i].Destination })
+	destinationsToProto(outs, po)
+	return po
+}
+
+// destinationsToProto lays the outputs' destinations out in po's
+// destination columns.
+func destinationsToProto(outs []Output, po *jobpb.Outputs) {
+	dests := newDictionary(len(outs), func(i int) string { return outs[i].Destination })
 	po.DestinationIndexes = dests.indexes
 	if len(dests.values) > 0 {
 		po.Destinations = make([][]byte, len(dests.values))
@@ -218,7 +256,19 @@ func outputsToProto(outs []Output, pool *bufferPool) *jobpb.Outputs {
 			po.Destinations[i] = []byte(d)
 		}
 	}
-	return po
+}
+
+// destinationsFromProto returns the destination of each of n outputs, or
+// nil when every output goes to the sink's default.
+func destinationsFromProto(po *jobpb.Outputs, n int) (func(i int) string, error) {
+	if len(po.GetDestinations()) == 0 && len(po.GetDestinationIndexes()) == 0 {
+		return nil, nil
+	}
+	dests := make([]string, len(po.GetDestinations()))
+	for i, d := range po.GetDestinations() {
+		dests[i] = string(d)
+	}
+	return lookup("destinations", n, dests, po.GetDestinationIndexes())
 }
 
 // outputsFromProto undoes outputsToProto. The outputs' keys and values
@@ -237,11 +287,7 @@ func outputsFromProto(po *jobpb.Outputs) ([]Output, error) {
 	if len(po.GetValueLengths()) != n {
 		return nil, fmt.Errorf("%w: outputs: %d value lengths for %d outputs", ErrProtocol, len(po.GetValueLengths()), n)
 	}
-	dests := make([]string, len(po.GetDestinations()))
-	for i, d := range po.GetDestinations() {
-		dests[i] = string(d)
-	}
-	dest, err := lookup("destinations", n, dests, po.GetDestinationIndexes())
+	dest, err := destinationsFromProto(po, n)
 	if err != nil {
 		return nil, err
 	}
@@ -252,7 +298,7 @@ func outputsFromProto(po *jobpb.Outputs) ([]Output, error) {
 	if err := splitNullable("values", n, po.GetValueLengths(), po.GetValues(), func(i int, b []byte) { outs[i].Value = b }); err != nil {
 		return nil, err
 	}
-	if len(dests) > 0 {
+	if dest != nil {
 		for i := range outs {
 			outs[i].Destination = dest(i)
 		}

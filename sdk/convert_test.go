@@ -90,28 +90,32 @@ func TestRecordRoundTrip(t *testing.T) {
 			t.Errorf("a record without a time came back with %v", got.Timestamp)
 		}
 	}
-	var all []Record
-	for _, tc := range cases {
-		all = append(all, tc.rec)
-		t.Run(tc.name, func(t *testing.T) {
-			got := roundTrip(t, []Record{tc.rec})
-			if len(got) != 1 {
-				t.Fatalf("%d records came back, want 1", len(got))
+	// Records travel in the message's columns, or in a lane of shared
+	// memory with their small columns in the message.
+	for path, trip := range map[string]func(testing.TB, []Record) []Record{"message": roundTrip, "lane": sharedRoundTrip} {
+		var all []Record
+		for _, tc := range cases {
+			all = append(all, tc.rec)
+			t.Run(path+"/"+tc.name, func(t *testing.T) {
+				got := trip(t, []Record{tc.rec})
+				if len(got) != 1 {
+					t.Fatalf("%d records came back, want 1", len(got))
+				}
+				check(t, got[0], tc.rec)
+			})
+		}
+		// Together, the records share columns: each must still get its own
+		// fields back, and the absent ones as absent.
+		t.Run(path+"/all in one partition", func(t *testing.T) {
+			got := trip(t, all)
+			if len(got) != len(all) {
+				t.Fatalf("%d records came back, want %d", len(got), len(all))
 			}
-			check(t, got[0], tc.rec)
+			for i := range all {
+				check(t, got[i], all[i])
+			}
 		})
 	}
-	// Together, the records share columns: each must still get its own
-	// fields back, and the absent ones as absent.
-	t.Run("all in one partition", func(t *testing.T) {
-		got := roundTrip(t, all)
-		if len(got) != len(all) {
-			t.Fatalf("%d records came back, want %d", len(got), len(all))
-		}
-		for i := range all {
-			check(t, got[i], all[i])
-		}
-	})
 }
 
 // TestRecordFieldsDoNotOverlap: fields cut from one column must not let a
@@ -163,20 +167,19 @@ func TestOutputsRoundTrip(t *testing.T) {
 		{"several destinations", []Output{{Value: []byte("a"), Destination: "t1"}, {Destination: ""}, {Value: []byte("c"), Destination: "t2"}, {Destination: "t1"}}},
 		{"binary key and destination", []Output{{Key: []byte{0xff, 0}, Value: []byte{0}, Destination: "\xfe"}}},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			got, err := outputsFromProto(wire(t, &jobpb.ProcessPartitionResponse{Outputs: outputsToProto(tc.outs, nil)}, &jobpb.ProcessPartitionResponse{}).GetOutputs())
-			if err != nil {
-				t.Fatalf("outputs from the wire: %v", err)
-			}
-			if len(got) != len(tc.outs) {
-				t.Fatalf("%d outputs came back, want %d", len(got), len(tc.outs))
-			}
-			for i, want := range tc.outs {
-				if !bytesSame(got[i].Key, want.Key) || !bytesSame(got[i].Value, want.Value) || got[i].Destination != want.Destination {
-					t.Errorf("output %d = %#v, want %#v", i, got[i], want)
+		for path, trip := range map[string]func(testing.TB, []Output) []Output{"message": outputsRoundTrip, "lane": sharedOutputsRoundTrip} {
+			t.Run(path+"/"+tc.name, func(t *testing.T) {
+				got := trip(t, tc.outs)
+				if len(got) != len(tc.outs) {
+					t.Fatalf("%d outputs came back, want %d", len(got), len(tc.outs))
 				}
-			}
-		})
+				for i, want := range tc.outs {
+					if !bytesSame(got[i].Key, want.Key) || !bytesSame(got[i].Value, want.Value) || got[i].Destination != want.Destination {
+						t.Errorf("output %d = %#v, want %#v", i, got[i], want)
+					}
+				}
+			})
+		}
 	}
 }
 
@@ -309,8 +312,17 @@ func FuzzRecordRoundTrip(f *testing.F) {
 
 		// Go → proto → wire → proto → Go gives the record back, alone and
 		// among others that share its columns, or, for a topic that is not
-		// UTF-8 (Kafka forbids it), a descriptive error.
+		// UTF-8 (Kafka forbids it), a descriptive error; so does the way
+		// through a lane.
 		for _, recs := range [][]Record{{rec}, {{}, rec, rec}} {
+			if utf8.ValidString(topic) {
+				got := sharedRoundTrip(t, recs)
+				for i := range recs {
+					if !recordsEqual(got[i], recs[i]) {
+						t.Fatalf("round trip of record %d through a lane:\n got %#v\nwant %#v", i, got[i], recs[i])
+					}
+				}
+			}
 			b, err := proto.Marshal(recordsToProto(recs, nil))
 			if !utf8.ValidString(topic) {
 				if err == nil || !strings.Contains(err.Error(), "UTF-8") {

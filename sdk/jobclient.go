@@ -46,10 +46,12 @@ type startResult struct {
 	err error
 }
 
-// NewClient checks the job binary against cfg.SHA256, starts it as a
-// plugin over gRPC with mutual TLS, and returns once it answers. A binary
-// whose checksum differs is not run and the error wraps
-// ErrChecksumMismatch. The caller calls Configure next, and Kill when done.
+// NewClient checks the job binary against cfg.SHA256 (unless
+// cfg.ChecksumVerified), starts it as a plugin over gRPC with mutual TLS,
+// with memory shared for its records where the system allows, and
+// returns once it answers. A binary whose checksum differs is not run and
+// the error wraps ErrChecksumMismatch. The caller calls Configure next,
+// and Kill when done.
 func NewClient(ctx context.Context, cfg ClientConfig) (*JobClient, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -98,13 +100,22 @@ func NewClient(ctx context.Context, cfg ClientConfig) (*JobClient, error) {
 	if lg.Core().Enabled(zapcore.DebugLevel) {
 		hostLevel = hclog.Debug
 	}
+	var secure *plugin.SecureConfig
+	if !cfg.ChecksumVerified {
+		secure = &plugin.SecureConfig{Checksum: sum, Hash: sha256.New()}
+	}
+	tlsCfg, inherited, err := handOver(cmd, !cfg.ConnectionOnly, lg)
+	if err != nil {
+		return nil, err
+	}
+	lanes := inherited.lanes
 	pc := plugin.NewClient(&plugin.ClientConfig{
 		HandshakeConfig:  Handshake,
-		Plugins:          pluginMap(nil),
+		Plugins:          pluginMap(nil, nil),
 		Cmd:              cmd,
-		SecureConfig:     &plugin.SecureConfig{Checksum: sum, Hash: sha256.New()},
+		SecureConfig:     secure,
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
-		AutoMTLS:         true,
+		TLSConfig:        tlsCfg,
 		StartTimeout:     cfg.StartTimeout,
 		Stderr:           stderr,
 		SyncStdout:       syncOut,
@@ -125,6 +136,8 @@ func NewClient(ctx context.Context, cfg ClientConfig) (*JobClient, error) {
 	started := make(chan startResult, 1)
 	go func() {
 		rpc, err := dispense(pc)
+		// The plugin has its copy of the TLS material, or has failed.
+		inherited.closeTLSPipe()
 		started <- startResult{rpc: rpc, err: err}
 	}()
 	var res startResult
@@ -136,12 +149,14 @@ func NewClient(ctx context.Context, cfg ClientConfig) (*JobClient, error) {
 		go func() {
 			<-started
 			pc.Kill()
+			lanes.close()
 			flush()
 		}()
 		return nil, fmt.Errorf("sdk: start job %s: %w", path, ctx.Err())
 	}
 	if res.err != nil {
 		pc.Kill()
+		lanes.close()
 		flush()
 		if errors.Is(res.err, plugin.ErrChecksumsDoNotMatch) {
 			return nil, fmt.Errorf("%w: %s has SHA-256 %s, expected %x; not running it", ErrChecksumMismatch, path, fileSHA256(path), sum)
@@ -153,10 +168,11 @@ func NewClient(ctx context.Context, cfg ClientConfig) (*JobClient, error) {
 		pid = rc.Pid
 	}
 	lg.Info("job plugin started", zap.Int("pid", pid))
+	res.rpc.lanes = lanes
 	return &JobClient{
 		name:   path,
 		rpc:    res.rpc,
-		stop:   pc.Kill,
+		stop:   func() { pc.Kill(); lanes.close() },
 		exited: pc.Exited,
 		flush:  flush,
 		pid:    pid,

@@ -56,6 +56,8 @@ var errNoImpl = errors.New("sdk: plugin has no job to serve")
 type GRPCPlugin struct {
 	plugin.NetRPCUnsupportedPlugin
 	impl processor
+	// shared is the memory the host shared, on the plugin side.
+	shared *sharedMem
 }
 
 // GRPCServer registers the job's gRPC service inside the plugin.
@@ -63,7 +65,7 @@ func (p *GRPCPlugin) GRPCServer(_ *plugin.GRPCBroker, s *grpc.Server) error {
 	if p.impl == nil {
 		return errNoImpl
 	}
-	s.RegisterService(jobService(), &grpcServer{impl: p.impl})
+	s.RegisterService(jobService(), &grpcServer{impl: p.impl, shared: p.shared})
 	jobpb.RegisterReceiverServer(s, &receiverServer{impl: p.impl})
 	return nil
 }
@@ -74,6 +76,6 @@ func (p *GRPCPlugin) GRPCClient(_ context.Context, _ *plugin.GRPCBroker, conn *g
 }
 
 // pluginMap is the plugin map of both sides.
-func pluginMap(impl processor) map[string]plugin.Plugin {
-	return map[string]plugin.Plugin{PluginName: &GRPCPlugin{impl: impl}}
+func pluginMap(impl processor, shared *sharedMem) map[string]plugin.Plugin {
+	return map[string]plugin.Plugin{PluginName: &GRPCPlugin{impl: impl, shared: shared}}
 }

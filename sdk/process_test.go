@@ -340,3 +340,87 @@ func TestNewClientMissingBinary(t *testing.T) {
 		t.Errorf("NewClient of a missing binary = %v, want an error naming it", err)
 	}
 }
+
+// TestRecordsTravelInSharedMemory: a job binary maps the memory its host
+// shares, and a call's records and outputs travel there; a partition too
+// large for a lane still goes through, over the connection.
+func TestRecordsTravelInSharedMemory(t *testing.T) {
+	ctx := context.Background()
+	c := startWordcount(t, &syncBuffer{}, zap.NewNop())
+	if _, err := c.Configure(ctx, nil, nil); err != nil {
+		t.Fatalf("Configure: %v", err)
+	}
+	g := c.rpc.(*grpcClient)
+	if !g.shared.Load() {
+		t.Fatal("the job binary did not map the memory its host shared")
+	}
+	calls := g.lanes.calls.Load()
+	p := Partition{PartitionInfo: PartitionInfo{Topic: "lines"}, Records: []Record{{Topic: "lines", Value: []byte("to be or not to be")}}}
+	res, err := c.ProcessPartition(ctx, p)
+	if err != nil {
+		t.Fatalf("ProcessPartition: %v", err)
+	}
+	if g.lanes.calls.Load() != calls+1 {
+		t.Fatalf("the call took %d lanes, want 1", g.lanes.calls.Load()-calls)
+	}
+	if want := []Output{{Key: []byte("to"), Value: []byte("2")}, {Key: []byte("be"), Value: []byte("2")}, {Key: []byte("or"), Value: []byte("1")}, {Key: []byte("not"), Value: []byte("1")}}; !reflect.DeepEqual(res.Outputs, want) {
+		t.Errorf("outputs = %q, want %q", res.Outputs, want)
+	}
+
+	big := Partition{PartitionInfo: PartitionInfo{Topic: "lines"}}
+	line := []byte(strings.Repeat("spindle ", 512))
+	for i := range laneBytes/len(line) + 1 {
+		big.Records = append(big.Records, Record{Topic: "lines", Offset: int64(i), Value: line})
+	}
+	res, err = c.ProcessPartition(ctx, big)
+	if err != nil {
+		t.Fatalf("ProcessPartition of a partition larger than a lane: %v", err)
+	}
+	if want := []KeyValue{{"spindle", []byte(fmt.Sprint(512 * len(big.Records)))}}; !reflect.DeepEqual(res.Aggregates, want) {
+		t.Errorf("aggregates = %q, want %q", res.Aggregates, want)
+	}
+}
+
+// TestJobWithoutTheHandOverStillRuns: a job binary that takes neither the
+// TLS material nor the shared memory its host hands over, as one built
+// with an older sdk, still runs, over go-plugin's own mutual TLS and with
+// its records on the connection.
+func TestJobWithoutTheHandOverStillRuns(t *testing.T) {
+	// The process's environment comes after the host's additions, so
+	// these hide them from the job.
+	t.Setenv(envTLSFD, "")
+	t.Setenv(envSharedFD, "")
+	ctx := context.Background()
+	c := startWordcount(t, &syncBuffer{}, zap.NewNop())
+	if _, err := c.Configure(ctx, nil, nil); err != nil {
+		t.Fatalf("Configure: %v", err)
+	}
+	if c.rpc.(*grpcClient).shared.Load() {
+		t.Fatal("the job claims the shared memory it was not given")
+	}
+	res, err := c.ProcessPartition(ctx, Partition{Records: []Record{{Value: []byte("a a")}}})
+	if err != nil {
+		t.Fatalf("ProcessPartition: %v", err)
+	}
+	if want := []KeyValue{{"a", []byte("2")}}; !reflect.DeepEqual(res.Aggregates, want) {
+		t.Errorf("aggregates = %q, want %q", res.Aggregates, want)
+	}
+}
+
+// TestVerifiedBinaryIsNotHashedAgain: with ChecksumVerified the binary is
+// started without being read and hashed, so even a wrong SHA256 starts it;
+// without, the same config is refused.
+func TestVerifiedBinaryIsNotHashedAgain(t *testing.T) {
+	bin := jobBinary(t, "wordcount")
+	cfg := DefaultClientConfig()
+	cfg.Path, cfg.AppLog, cfg.SHA256 = bin, io.Discard, strings.Repeat("ab", 32)
+	if _, err := NewClient(context.Background(), cfg); !errors.Is(err, ErrChecksumMismatch) {
+		t.Fatalf("unverified: %v, want ErrChecksumMismatch", err)
+	}
+	cfg.ChecksumVerified = true
+	c, err := NewClient(context.Background(), cfg)
+	if err != nil {
+		t.Fatalf("verified by the caller: %v", err)
+	}
+	c.Kill()
+}

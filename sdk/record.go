@@ -2,7 +2,11 @@ package sdk
 
 import "time"
 
-// Record is one input record, as read from a Kafka-style source.
+// Record is one input record, as read from a Kafka-style source. Its Key
+// and Value (and its headers' values) are valid only during the call that
+// carries the record: in a job plugin they are memory shared with the
+// executor, which holds the next call's records afterwards. A job that
+// keeps them past the call copies them.
 type Record struct {
 	// Topic is the topic the record was read from.
 	Topic string

@@ -1,6 +1,7 @@
 package sdk
 
 import (
+	"crypto/tls"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -36,16 +37,32 @@ func Serve[E any](job Job[E]) {
 		appLog.Error("invalid job", zap.Error(err))
 		os.Exit(1)
 	}
+	lg := hclog.New(&hclog.LoggerOptions{
+		Name:       sdkModule,
+		Level:      hclog.Info,
+		Output:     stderr,
+		JSONFormat: true,
+	})
+	tlsCfg, err := pluginTLSFromEnv()
+	if err != nil {
+		lg.Error("cannot take the TLS material the host handed over", "error", err.Error())
+		os.Exit(1)
+	}
+	var tlsProvider func() (*tls.Config, error)
+	if tlsCfg != nil {
+		tlsProvider = func() (*tls.Config, error) { return tlsCfg, nil }
+	}
+	shared, err := openSharedFromEnv()
+	if err != nil {
+		// The calls still work, over the connection.
+		lg.Warn("cannot map the memory the host shared; records come over the connection", "error", err.Error())
+	}
 	plugin.Serve(&plugin.ServeConfig{
 		HandshakeConfig: Handshake,
-		Plugins:         pluginMap(r),
+		Plugins:         pluginMap(r, shared),
 		GRPCServer:      newGRPCServer,
-		Logger: hclog.New(&hclog.LoggerOptions{
-			Name:       sdkModule,
-			Level:      hclog.Info,
-			Output:     stderr,
-			JSONFormat: true,
-		}),
+		TLSProvider:     tlsProvider,
+		Logger:          lg,
 	})
 }
 

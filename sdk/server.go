@@ -19,6 +19,9 @@ import (
 type grpcServer struct {
 	jobpb.UnimplementedJobServer
 	impl processor
+	// shared is the memory the host shared with the plugin, nil when it
+	// shared none or it could not be mapped.
+	shared *sharedMem
 }
 
 // jobService is the Job service as the plugin serves it: jobpb's, with a
@@ -96,7 +99,9 @@ func (s *grpcServer) Configure(ctx context.Context, req *jobpb.ConfigureRequest)
 	} else if err != nil {
 		return nil, statusOf(err)
 	}
-	return &jobpb.ConfigureResponse{Capabilities: capabilitiesToProto(caps)}, nil
+	pc := capabilitiesToProto(caps)
+	pc.SharedMemory = s.shared != nil
+	return &jobpb.ConfigureResponse{Capabilities: pc}, nil
 }
 
 // processPartition runs the job's stages over one partition. The
@@ -116,7 +121,23 @@ func (s *grpcServer) processPartition(ctx context.Context, req *jobpb.ProcessPar
 		default:
 		}
 	}()
-	p, err := partitionFromProto(req, *recs)
+	var room []byte
+	var roomOff uint64
+	var p Partition
+	var err error
+	if l := req.GetLane(); l != nil {
+		if s.shared == nil {
+			return nil, status.Error(codes.InvalidArgument, "the call names a lane of shared memory, but the host shared none with this plugin")
+		}
+		var records []byte
+		if records, room, roomOff, err = s.shared.laneRegions(l); err != nil {
+			return nil, status.Error(codes.InvalidArgument, err.Error())
+		}
+		defer s.shared.finish(l)
+		p, err = partitionFromShared(req, records, *recs)
+	} else {
+		p, err = partitionFromProto(req, *recs)
+	}
 	if err != nil {
 		return nil, status.Error(codes.InvalidArgument, err.Error())
 	}
@@ -127,9 +148,16 @@ func (s *grpcServer) processPartition(ctx context.Context, req *jobpb.ProcessPar
 	} else if err != nil {
 		return nil, statusOf(err)
 	}
-	resp := &jobpb.ProcessPartitionResponse{
-		Outputs:    outputsToProto(res.outputs, &columnBuffers),
-		Aggregates: keyValuesToProto(res.aggregates),
+	resp := &jobpb.ProcessPartitionResponse{Aggregates: keyValuesToProto(res.aggregates)}
+	// Outputs go to the lane when there is one and they fit.
+	if n, ok := 0, false; len(res.outputs) > 0 && room != nil {
+		if n, ok = putSharedOutputs(room, res.outputs); ok {
+			resp.Outputs = sharedOutputsToProto(res.outputs)
+			resp.SharedOutputs = &jobpb.SharedRegion{Offset: roomOff, Length: uint64(n)}
+		}
+	}
+	if resp.SharedOutputs == nil {
+		resp.Outputs = outputsToProto(res.outputs, &columnBuffers)
 	}
 	if len(res.rejected) > 0 {
 		resp.Rejected = make([]*jobpb.Rejected, len(res.rejected))

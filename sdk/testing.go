@@ -13,8 +13,11 @@ import (
 
 // TestJobClient serves job inside the test's process and returns a
 // client for it, so that a job's tests go through the same gRPC protocol
-// and translation as a job binary without building one. The job's log
-// goes to t.Log; the client is killed when the test ends.
+// and translation as a job binary without building one, records in
+// shared memory included (where the system has it): a job that keeps a
+// record's bytes past its call sees them change, as it would in an
+// executor. The job's log goes to t.Log; the client is killed when the
+// test ends.
 func TestJobClient[E any](t testing.TB, job Job[E]) *JobClient {
 	t.Helper()
 	return testJobClient(t, job, &testLogWriter{t: t})
@@ -28,7 +31,13 @@ func testJobClient[E any](t testing.TB, job Job[E], appLog io.Writer) *JobClient
 	if err != nil {
 		t.Fatalf("sdk: %v", err)
 	}
-	client, server := plugin.TestPluginGRPCConn(t, false, pluginMap(r))
+	// Both sides map the same memory here, as a host and its plugin do.
+	lanes, err := newLanePool()
+	var shared *sharedMem
+	if err == nil {
+		shared = lanes.mem
+	}
+	client, server := plugin.TestPluginGRPCConn(t, false, pluginMap(r, shared))
 	raw, err := client.Dispense(PluginName)
 	if err != nil {
 		t.Fatalf("sdk: dispense %q: %v", PluginName, err)
@@ -37,6 +46,7 @@ func testJobClient[E any](t testing.TB, job Job[E], appLog io.Writer) *JobClient
 	if !ok {
 		t.Fatalf("sdk: dispensed %T", raw)
 	}
+	rpc.lanes = lanes
 	var stopped atomic.Bool
 	c := &JobClient{
 		name: "test job",
@@ -47,6 +57,7 @@ func testJobClient[E any](t testing.TB, job Job[E], appLog io.Writer) *JobClient
 			// stop itself, racing with this Stop.
 			server.Stop()
 			_ = client.Close()
+			lanes.close()
 		},
 		exited: stopped.Load,
 		flush:  func() {},

@@ -232,6 +232,10 @@ type Capabilities struct {
 	Enrich      bool                   `protobuf:"varint,1,opt,name=enrich,proto3" json:"enrich,omitempty"`
 	Aggregate   bool                   `protobuf:"varint,2,opt,name=aggregate,proto3" json:"aggregate,omitempty"`
 	UpdateState bool                   `protobuf:"varint,3,opt,name=update_state,json=updateState,proto3" json:"update_state,omitempty"`
+	// shared_memory: the plugin has mapped the memory the host shared with
+	// it at its start, so that ProcessPartition calls may carry their
+	// records and outputs there (SharedLane).
+	SharedMemory bool `protobuf:"varint,16,opt,name=shared_memory,json=sharedMemory,proto3" json:"shared_memory,omitempty"`
 	// receivers are the job's receivers (sdk.Receiving), by stream id:
 	// the first is stream 0. See receiver.proto.
 	Receivers     []*ReceiverInfo `protobuf:"bytes,4,rep,name=receivers,proto3" json:"receivers,omitempty"`
@@ -286,6 +290,13 @@ func (x *Capabilities) GetAggregate() bool {
 func (x *Capabilities) GetUpdateState() bool {
 	if x != nil {
 		return x.UpdateState
+	}
+	return false
+}
+
+func (x *Capabilities) GetSharedMemory() bool {
+	if x != nil {
+		return x.SharedMemory
 	}
 	return false
 }
@@ -607,19 +618,99 @@ func (x *Records) GetHeaderValues() []byte {
 	return nil
 }
 
-type ProcessPartitionRequest struct {
+// SharedLane is the part of the shared memory that one ProcessPartition
+// call uses, when the plugin has mapped it (Capabilities.shared_memory):
+// a 64-byte control block at offset, then the records' columns,
+// records_length bytes in the layout of the sdk's sharedRecords, then
+// room for the outputs up to offset + size. The host uses a lane for one
+// call at a time. The plugin writes call into the control block's second
+// word once it no longer touches the lane, so that the host may reuse a
+// lane whose call it gave up on.
+type SharedLane struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
-	BatchTime     *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=batch_time,json=batchTime,proto3" json:"batch_time,omitempty"`
-	Topic         string                 `protobuf:"bytes,2,opt,name=topic,proto3" json:"topic,omitempty"`
-	Partition     int32                  `protobuf:"varint,3,opt,name=partition,proto3" json:"partition,omitempty"`
-	Records       *Records               `protobuf:"bytes,4,opt,name=records,proto3" json:"records,omitempty"`
+	Offset        uint64                 `protobuf:"varint,1,opt,name=offset,proto3" json:"offset,omitempty"`
+	Size          uint64                 `protobuf:"varint,2,opt,name=size,proto3" json:"size,omitempty"`
+	RecordsLength uint64                 `protobuf:"varint,3,opt,name=records_length,json=recordsLength,proto3" json:"records_length,omitempty"`
+	Call          uint64                 `protobuf:"varint,4,opt,name=call,proto3" json:"call,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SharedLane) Reset() {
+	*x = SharedLane{}
+	mi := &file_job_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SharedLane) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SharedLane) ProtoMessage() {}
+
+func (x *SharedLane) ProtoReflect() protoreflect.Message {
+	mi := &file_job_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SharedLane.ProtoReflect.Descriptor instead.
+func (*SharedLane) Descriptor() ([]byte, []int) {
+	return file_job_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *SharedLane) GetOffset() uint64 {
+	if x != nil {
+		return x.Offset
+	}
+	return 0
+}
+
+func (x *SharedLane) GetSize() uint64 {
+	if x != nil {
+		return x.Size
+	}
+	return 0
+}
+
+func (x *SharedLane) GetRecordsLength() uint64 {
+	if x != nil {
+		return x.RecordsLength
+	}
+	return 0
+}
+
+func (x *SharedLane) GetCall() uint64 {
+	if x != nil {
+		return x.Call
+	}
+	return 0
+}
+
+type ProcessPartitionRequest struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	BatchTime *timestamppb.Timestamp `protobuf:"bytes,1,opt,name=batch_time,json=batchTime,proto3" json:"batch_time,omitempty"`
+	Topic     string                 `protobuf:"bytes,2,opt,name=topic,proto3" json:"topic,omitempty"`
+	Partition int32                  `protobuf:"varint,3,opt,name=partition,proto3" json:"partition,omitempty"`
+	// records holds every column, or, with lane set, only count, the
+	// topic and partition columns and the header columns: the others are
+	// in the lane.
+	Records       *Records    `protobuf:"bytes,4,opt,name=records,proto3" json:"records,omitempty"`
+	Lane          *SharedLane `protobuf:"bytes,16,opt,name=lane,proto3" json:"lane,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ProcessPartitionRequest) Reset() {
 	*x = ProcessPartitionRequest{}
-	mi := &file_job_proto_msgTypes[6]
+	mi := &file_job_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -631,7 +722,7 @@ func (x *ProcessPartitionRequest) String() string {
 func (*ProcessPartitionRequest) ProtoMessage() {}
 
 func (x *ProcessPartitionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[6]
+	mi := &file_job_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -644,7 +735,7 @@ func (x *ProcessPartitionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProcessPartitionRequest.ProtoReflect.Descriptor instead.
 func (*ProcessPartitionRequest) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{6}
+	return file_job_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *ProcessPartitionRequest) GetBatchTime() *timestamppb.Timestamp {
@@ -675,6 +766,13 @@ func (x *ProcessPartitionRequest) GetRecords() *Records {
 	return nil
 }
 
+func (x *ProcessPartitionRequest) GetLane() *SharedLane {
+	if x != nil {
+		return x.Lane
+	}
+	return nil
+}
+
 // Outputs are a partition's outputs for the sink, column by column, as
 // Records are: key_lengths (length+1, 0 for no key) is empty when no
 // output has a key; value_lengths (length+1, 0 for no value) has an entry
@@ -698,7 +796,7 @@ type Outputs struct {
 
 func (x *Outputs) Reset() {
 	*x = Outputs{}
-	mi := &file_job_proto_msgTypes[7]
+	mi := &file_job_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -710,7 +808,7 @@ func (x *Outputs) String() string {
 func (*Outputs) ProtoMessage() {}
 
 func (x *Outputs) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[7]
+	mi := &file_job_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -723,7 +821,7 @@ func (x *Outputs) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Outputs.ProtoReflect.Descriptor instead.
 func (*Outputs) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{7}
+	return file_job_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *Outputs) GetCount() uint32 {
@@ -789,7 +887,7 @@ type Rejected struct {
 
 func (x *Rejected) Reset() {
 	*x = Rejected{}
-	mi := &file_job_proto_msgTypes[8]
+	mi := &file_job_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -801,7 +899,7 @@ func (x *Rejected) String() string {
 func (*Rejected) ProtoMessage() {}
 
 func (x *Rejected) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[8]
+	mi := &file_job_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -814,7 +912,7 @@ func (x *Rejected) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Rejected.ProtoReflect.Descriptor instead.
 func (*Rejected) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{8}
+	return file_job_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *Rejected) GetRecordIndex() int32 {
@@ -850,7 +948,7 @@ type KeyValue struct {
 
 func (x *KeyValue) Reset() {
 	*x = KeyValue{}
-	mi := &file_job_proto_msgTypes[9]
+	mi := &file_job_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -862,7 +960,7 @@ func (x *KeyValue) String() string {
 func (*KeyValue) ProtoMessage() {}
 
 func (x *KeyValue) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[9]
+	mi := &file_job_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -875,7 +973,7 @@ func (x *KeyValue) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KeyValue.ProtoReflect.Descriptor instead.
 func (*KeyValue) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{9}
+	return file_job_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *KeyValue) GetKey() []byte {
@@ -912,7 +1010,7 @@ type Metrics struct {
 
 func (x *Metrics) Reset() {
 	*x = Metrics{}
-	mi := &file_job_proto_msgTypes[10]
+	mi := &file_job_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -924,7 +1022,7 @@ func (x *Metrics) String() string {
 func (*Metrics) ProtoMessage() {}
 
 func (x *Metrics) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[10]
+	mi := &file_job_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -937,7 +1035,7 @@ func (x *Metrics) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Metrics.ProtoReflect.Descriptor instead.
 func (*Metrics) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{10}
+	return file_job_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *Metrics) GetRecordsIn() int64 {
@@ -1018,19 +1116,23 @@ func (x *Metrics) GetTotalNs() int64 {
 }
 
 type ProcessPartitionResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Outputs       *Outputs               `protobuf:"bytes,1,opt,name=outputs,proto3" json:"outputs,omitempty"`
-	Rejected      []*Rejected            `protobuf:"bytes,2,rep,name=rejected,proto3" json:"rejected,omitempty"`
-	Aggregates    []*KeyValue            `protobuf:"bytes,3,rep,name=aggregates,proto3" json:"aggregates,omitempty"`
-	Metrics       *Metrics               `protobuf:"bytes,4,opt,name=metrics,proto3" json:"metrics,omitempty"`
-	Error         *StageError            `protobuf:"bytes,5,opt,name=error,proto3" json:"error,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// outputs holds every column, or, with shared_outputs set, only count
+	// and the destination columns: the key and value columns are in the
+	// request's lane, in the layout of the sdk's sharedOutputs.
+	Outputs       *Outputs      `protobuf:"bytes,1,opt,name=outputs,proto3" json:"outputs,omitempty"`
+	Rejected      []*Rejected   `protobuf:"bytes,2,rep,name=rejected,proto3" json:"rejected,omitempty"`
+	Aggregates    []*KeyValue   `protobuf:"bytes,3,rep,name=aggregates,proto3" json:"aggregates,omitempty"`
+	Metrics       *Metrics      `protobuf:"bytes,4,opt,name=metrics,proto3" json:"metrics,omitempty"`
+	Error         *StageError   `protobuf:"bytes,5,opt,name=error,proto3" json:"error,omitempty"`
+	SharedOutputs *SharedRegion `protobuf:"bytes,16,opt,name=shared_outputs,json=sharedOutputs,proto3" json:"shared_outputs,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ProcessPartitionResponse) Reset() {
 	*x = ProcessPartitionResponse{}
-	mi := &file_job_proto_msgTypes[11]
+	mi := &file_job_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1042,7 +1144,7 @@ func (x *ProcessPartitionResponse) String() string {
 func (*ProcessPartitionResponse) ProtoMessage() {}
 
 func (x *ProcessPartitionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[11]
+	mi := &file_job_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1055,7 +1157,7 @@ func (x *ProcessPartitionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProcessPartitionResponse.ProtoReflect.Descriptor instead.
 func (*ProcessPartitionResponse) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{11}
+	return file_job_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ProcessPartitionResponse) GetOutputs() *Outputs {
@@ -1093,6 +1195,66 @@ func (x *ProcessPartitionResponse) GetError() *StageError {
 	return nil
 }
 
+func (x *ProcessPartitionResponse) GetSharedOutputs() *SharedRegion {
+	if x != nil {
+		return x.SharedOutputs
+	}
+	return nil
+}
+
+// SharedRegion is length bytes of the shared memory from offset.
+type SharedRegion struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Offset        uint64                 `protobuf:"varint,1,opt,name=offset,proto3" json:"offset,omitempty"`
+	Length        uint64                 `protobuf:"varint,2,opt,name=length,proto3" json:"length,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SharedRegion) Reset() {
+	*x = SharedRegion{}
+	mi := &file_job_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SharedRegion) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SharedRegion) ProtoMessage() {}
+
+func (x *SharedRegion) ProtoReflect() protoreflect.Message {
+	mi := &file_job_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SharedRegion.ProtoReflect.Descriptor instead.
+func (*SharedRegion) Descriptor() ([]byte, []int) {
+	return file_job_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *SharedRegion) GetOffset() uint64 {
+	if x != nil {
+		return x.Offset
+	}
+	return 0
+}
+
+func (x *SharedRegion) GetLength() uint64 {
+	if x != nil {
+		return x.Length
+	}
+	return 0
+}
+
 // KeyValues is one key with the values to combine.
 type KeyValues struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -1104,7 +1266,7 @@ type KeyValues struct {
 
 func (x *KeyValues) Reset() {
 	*x = KeyValues{}
-	mi := &file_job_proto_msgTypes[12]
+	mi := &file_job_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1116,7 +1278,7 @@ func (x *KeyValues) String() string {
 func (*KeyValues) ProtoMessage() {}
 
 func (x *KeyValues) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[12]
+	mi := &file_job_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1129,7 +1291,7 @@ func (x *KeyValues) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KeyValues.ProtoReflect.Descriptor instead.
 func (*KeyValues) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{12}
+	return file_job_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *KeyValues) GetKey() []byte {
@@ -1155,7 +1317,7 @@ type ReduceRequest struct {
 
 func (x *ReduceRequest) Reset() {
 	*x = ReduceRequest{}
-	mi := &file_job_proto_msgTypes[13]
+	mi := &file_job_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1167,7 +1329,7 @@ func (x *ReduceRequest) String() string {
 func (*ReduceRequest) ProtoMessage() {}
 
 func (x *ReduceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[13]
+	mi := &file_job_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1180,7 +1342,7 @@ func (x *ReduceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReduceRequest.ProtoReflect.Descriptor instead.
 func (*ReduceRequest) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{13}
+	return file_job_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ReduceRequest) GetGroups() []*KeyValues {
@@ -1201,7 +1363,7 @@ type ReduceResponse struct {
 
 func (x *ReduceResponse) Reset() {
 	*x = ReduceResponse{}
-	mi := &file_job_proto_msgTypes[14]
+	mi := &file_job_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1213,7 +1375,7 @@ func (x *ReduceResponse) String() string {
 func (*ReduceResponse) ProtoMessage() {}
 
 func (x *ReduceResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[14]
+	mi := &file_job_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1226,7 +1388,7 @@ func (x *ReduceResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReduceResponse.ProtoReflect.Descriptor instead.
 func (*ReduceResponse) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{14}
+	return file_job_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *ReduceResponse) GetResults() []*KeyValue {
@@ -1256,7 +1418,7 @@ type StateInput struct {
 
 func (x *StateInput) Reset() {
 	*x = StateInput{}
-	mi := &file_job_proto_msgTypes[15]
+	mi := &file_job_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1268,7 +1430,7 @@ func (x *StateInput) String() string {
 func (*StateInput) ProtoMessage() {}
 
 func (x *StateInput) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[15]
+	mi := &file_job_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1281,7 +1443,7 @@ func (x *StateInput) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StateInput.ProtoReflect.Descriptor instead.
 func (*StateInput) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{15}
+	return file_job_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *StateInput) GetKey() []byte {
@@ -1319,7 +1481,7 @@ type StateOutput struct {
 
 func (x *StateOutput) Reset() {
 	*x = StateOutput{}
-	mi := &file_job_proto_msgTypes[16]
+	mi := &file_job_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1331,7 +1493,7 @@ func (x *StateOutput) String() string {
 func (*StateOutput) ProtoMessage() {}
 
 func (x *StateOutput) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[16]
+	mi := &file_job_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1344,7 +1506,7 @@ func (x *StateOutput) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StateOutput.ProtoReflect.Descriptor instead.
 func (*StateOutput) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{16}
+	return file_job_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *StateOutput) GetKey() []byte {
@@ -1378,7 +1540,7 @@ type UpdateStateRequest struct {
 
 func (x *UpdateStateRequest) Reset() {
 	*x = UpdateStateRequest{}
-	mi := &file_job_proto_msgTypes[17]
+	mi := &file_job_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1390,7 +1552,7 @@ func (x *UpdateStateRequest) String() string {
 func (*UpdateStateRequest) ProtoMessage() {}
 
 func (x *UpdateStateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[17]
+	mi := &file_job_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1403,7 +1565,7 @@ func (x *UpdateStateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateStateRequest.ProtoReflect.Descriptor instead.
 func (*UpdateStateRequest) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{17}
+	return file_job_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *UpdateStateRequest) GetBatchTime() *timestamppb.Timestamp {
@@ -1431,7 +1593,7 @@ type UpdateStateResponse struct {
 
 func (x *UpdateStateResponse) Reset() {
 	*x = UpdateStateResponse{}
-	mi := &file_job_proto_msgTypes[18]
+	mi := &file_job_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1443,7 +1605,7 @@ func (x *UpdateStateResponse) String() string {
 func (*UpdateStateResponse) ProtoMessage() {}
 
 func (x *UpdateStateResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[18]
+	mi := &file_job_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1456,7 +1618,7 @@ func (x *UpdateStateResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateStateResponse.ProtoReflect.Descriptor instead.
 func (*UpdateStateResponse) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{18}
+	return file_job_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *UpdateStateResponse) GetStates() []*StateOutput {
@@ -1489,11 +1651,12 @@ const file_job_proto_rawDesc = "" +
 	"\x04args\x18\x02 \x03(\fR\x04args\x1a7\n" +
 	"\tConfEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xa3\x01\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xc8\x01\n" +
 	"\fCapabilities\x12\x16\n" +
 	"\x06enrich\x18\x01 \x01(\bR\x06enrich\x12\x1c\n" +
 	"\taggregate\x18\x02 \x01(\bR\taggregate\x12!\n" +
-	"\fupdate_state\x18\x03 \x01(\bR\vupdateState\x12:\n" +
+	"\fupdate_state\x18\x03 \x01(\bR\vupdateState\x12#\n" +
+	"\rshared_memory\x18\x10 \x01(\bR\fsharedMemory\x12:\n" +
 	"\treceivers\x18\x04 \x03(\v2\x1c.spindle.job.v1.ReceiverInfoR\treceivers\"Q\n" +
 	"\fReceiverInfo\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12-\n" +
@@ -1523,13 +1686,20 @@ const file_job_proto_rawDesc = "" +
 	"\vheader_keys\x18\x0f \x01(\fR\n" +
 	"headerKeys\x120\n" +
 	"\x14header_value_lengths\x18\x10 \x03(\x04R\x12headerValueLengths\x12#\n" +
-	"\rheader_values\x18\x11 \x01(\fR\fheaderValues\"\xbb\x01\n" +
+	"\rheader_values\x18\x11 \x01(\fR\fheaderValues\"s\n" +
+	"\n" +
+	"SharedLane\x12\x16\n" +
+	"\x06offset\x18\x01 \x01(\x04R\x06offset\x12\x12\n" +
+	"\x04size\x18\x02 \x01(\x04R\x04size\x12%\n" +
+	"\x0erecords_length\x18\x03 \x01(\x04R\rrecordsLength\x12\x12\n" +
+	"\x04call\x18\x04 \x01(\x04R\x04call\"\xeb\x01\n" +
 	"\x17ProcessPartitionRequest\x129\n" +
 	"\n" +
 	"batch_time\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\tbatchTime\x12\x14\n" +
 	"\x05topic\x18\x02 \x01(\tR\x05topic\x12\x1c\n" +
 	"\tpartition\x18\x03 \x01(\x05R\tpartition\x121\n" +
-	"\arecords\x18\x04 \x01(\v2\x17.spindle.job.v1.RecordsR\arecords\"\xe6\x01\n" +
+	"\arecords\x18\x04 \x01(\v2\x17.spindle.job.v1.RecordsR\arecords\x12.\n" +
+	"\x04lane\x18\x10 \x01(\v2\x1a.spindle.job.v1.SharedLaneR\x04lane\"\xe6\x01\n" +
 	"\aOutputs\x12\x14\n" +
 	"\x05count\x18\x01 \x01(\rR\x05count\x12\x1f\n" +
 	"\vkey_lengths\x18\x02 \x03(\x04R\n" +
@@ -1561,7 +1731,7 @@ const file_job_proto_rawDesc = "" +
 	"\aemit_ns\x18\t \x01(\x03R\x06emitNs\x12!\n" +
 	"\faggregate_ns\x18\n" +
 	" \x01(\x03R\vaggregateNs\x12\x19\n" +
-	"\btotal_ns\x18\v \x01(\x03R\atotalNs\"\xa2\x02\n" +
+	"\btotal_ns\x18\v \x01(\x03R\atotalNs\"\xe7\x02\n" +
 	"\x18ProcessPartitionResponse\x121\n" +
 	"\aoutputs\x18\x01 \x01(\v2\x17.spindle.job.v1.OutputsR\aoutputs\x124\n" +
 	"\brejected\x18\x02 \x03(\v2\x18.spindle.job.v1.RejectedR\brejected\x128\n" +
@@ -1569,7 +1739,11 @@ const file_job_proto_rawDesc = "" +
 	"aggregates\x18\x03 \x03(\v2\x18.spindle.job.v1.KeyValueR\n" +
 	"aggregates\x121\n" +
 	"\ametrics\x18\x04 \x01(\v2\x17.spindle.job.v1.MetricsR\ametrics\x120\n" +
-	"\x05error\x18\x05 \x01(\v2\x1a.spindle.job.v1.StageErrorR\x05error\"5\n" +
+	"\x05error\x18\x05 \x01(\v2\x1a.spindle.job.v1.StageErrorR\x05error\x12C\n" +
+	"\x0eshared_outputs\x18\x10 \x01(\v2\x1c.spindle.job.v1.SharedRegionR\rsharedOutputs\">\n" +
+	"\fSharedRegion\x12\x16\n" +
+	"\x06offset\x18\x01 \x01(\x04R\x06offset\x12\x16\n" +
+	"\x06length\x18\x02 \x01(\x04R\x06length\"5\n" +
 	"\tKeyValues\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\fR\x03key\x12\x16\n" +
 	"\x06values\x18\x02 \x03(\fR\x06values\"B\n" +
@@ -1625,7 +1799,7 @@ func file_job_proto_rawDescGZIP() []byte {
 }
 
 var file_job_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_job_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
+var file_job_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
 var file_job_proto_goTypes = []any{
 	(Stage)(0),                       // 0: spindle.job.v1.Stage
 	(*StageError)(nil),               // 1: spindle.job.v1.StageError
@@ -1634,56 +1808,60 @@ var file_job_proto_goTypes = []any{
 	(*ReceiverInfo)(nil),             // 4: spindle.job.v1.ReceiverInfo
 	(*ConfigureResponse)(nil),        // 5: spindle.job.v1.ConfigureResponse
 	(*Records)(nil),                  // 6: spindle.job.v1.Records
-	(*ProcessPartitionRequest)(nil),  // 7: spindle.job.v1.ProcessPartitionRequest
-	(*Outputs)(nil),                  // 8: spindle.job.v1.Outputs
-	(*Rejected)(nil),                 // 9: spindle.job.v1.Rejected
-	(*KeyValue)(nil),                 // 10: spindle.job.v1.KeyValue
-	(*Metrics)(nil),                  // 11: spindle.job.v1.Metrics
-	(*ProcessPartitionResponse)(nil), // 12: spindle.job.v1.ProcessPartitionResponse
-	(*KeyValues)(nil),                // 13: spindle.job.v1.KeyValues
-	(*ReduceRequest)(nil),            // 14: spindle.job.v1.ReduceRequest
-	(*ReduceResponse)(nil),           // 15: spindle.job.v1.ReduceResponse
-	(*StateInput)(nil),               // 16: spindle.job.v1.StateInput
-	(*StateOutput)(nil),              // 17: spindle.job.v1.StateOutput
-	(*UpdateStateRequest)(nil),       // 18: spindle.job.v1.UpdateStateRequest
-	(*UpdateStateResponse)(nil),      // 19: spindle.job.v1.UpdateStateResponse
-	nil,                              // 20: spindle.job.v1.ConfigureRequest.ConfEntry
-	(*timestamppb.Timestamp)(nil),    // 21: google.protobuf.Timestamp
+	(*SharedLane)(nil),               // 7: spindle.job.v1.SharedLane
+	(*ProcessPartitionRequest)(nil),  // 8: spindle.job.v1.ProcessPartitionRequest
+	(*Outputs)(nil),                  // 9: spindle.job.v1.Outputs
+	(*Rejected)(nil),                 // 10: spindle.job.v1.Rejected
+	(*KeyValue)(nil),                 // 11: spindle.job.v1.KeyValue
+	(*Metrics)(nil),                  // 12: spindle.job.v1.Metrics
+	(*ProcessPartitionResponse)(nil), // 13: spindle.job.v1.ProcessPartitionResponse
+	(*SharedRegion)(nil),             // 14: spindle.job.v1.SharedRegion
+	(*KeyValues)(nil),                // 15: spindle.job.v1.KeyValues
+	(*ReduceRequest)(nil),            // 16: spindle.job.v1.ReduceRequest
+	(*ReduceResponse)(nil),           // 17: spindle.job.v1.ReduceResponse
+	(*StateInput)(nil),               // 18: spindle.job.v1.StateInput
+	(*StateOutput)(nil),              // 19: spindle.job.v1.StateOutput
+	(*UpdateStateRequest)(nil),       // 20: spindle.job.v1.UpdateStateRequest
+	(*UpdateStateResponse)(nil),      // 21: spindle.job.v1.UpdateStateResponse
+	nil,                              // 22: spindle.job.v1.ConfigureRequest.ConfEntry
+	(*timestamppb.Timestamp)(nil),    // 23: google.protobuf.Timestamp
 }
 var file_job_proto_depIdxs = []int32{
 	0,  // 0: spindle.job.v1.StageError.stage:type_name -> spindle.job.v1.Stage
-	20, // 1: spindle.job.v1.ConfigureRequest.conf:type_name -> spindle.job.v1.ConfigureRequest.ConfEntry
+	22, // 1: spindle.job.v1.ConfigureRequest.conf:type_name -> spindle.job.v1.ConfigureRequest.ConfEntry
 	4,  // 2: spindle.job.v1.Capabilities.receivers:type_name -> spindle.job.v1.ReceiverInfo
 	3,  // 3: spindle.job.v1.ConfigureResponse.capabilities:type_name -> spindle.job.v1.Capabilities
 	1,  // 4: spindle.job.v1.ConfigureResponse.error:type_name -> spindle.job.v1.StageError
-	21, // 5: spindle.job.v1.ProcessPartitionRequest.batch_time:type_name -> google.protobuf.Timestamp
+	23, // 5: spindle.job.v1.ProcessPartitionRequest.batch_time:type_name -> google.protobuf.Timestamp
 	6,  // 6: spindle.job.v1.ProcessPartitionRequest.records:type_name -> spindle.job.v1.Records
-	0,  // 7: spindle.job.v1.Rejected.stage:type_name -> spindle.job.v1.Stage
-	8,  // 8: spindle.job.v1.ProcessPartitionResponse.outputs:type_name -> spindle.job.v1.Outputs
-	9,  // 9: spindle.job.v1.ProcessPartitionResponse.rejected:type_name -> spindle.job.v1.Rejected
-	10, // 10: spindle.job.v1.ProcessPartitionResponse.aggregates:type_name -> spindle.job.v1.KeyValue
-	11, // 11: spindle.job.v1.ProcessPartitionResponse.metrics:type_name -> spindle.job.v1.Metrics
-	1,  // 12: spindle.job.v1.ProcessPartitionResponse.error:type_name -> spindle.job.v1.StageError
-	13, // 13: spindle.job.v1.ReduceRequest.groups:type_name -> spindle.job.v1.KeyValues
-	10, // 14: spindle.job.v1.ReduceResponse.results:type_name -> spindle.job.v1.KeyValue
-	1,  // 15: spindle.job.v1.ReduceResponse.error:type_name -> spindle.job.v1.StageError
-	21, // 16: spindle.job.v1.UpdateStateRequest.batch_time:type_name -> google.protobuf.Timestamp
-	16, // 17: spindle.job.v1.UpdateStateRequest.keys:type_name -> spindle.job.v1.StateInput
-	17, // 18: spindle.job.v1.UpdateStateResponse.states:type_name -> spindle.job.v1.StateOutput
-	1,  // 19: spindle.job.v1.UpdateStateResponse.error:type_name -> spindle.job.v1.StageError
-	2,  // 20: spindle.job.v1.Job.Configure:input_type -> spindle.job.v1.ConfigureRequest
-	7,  // 21: spindle.job.v1.Job.ProcessPartition:input_type -> spindle.job.v1.ProcessPartitionRequest
-	14, // 22: spindle.job.v1.Job.Reduce:input_type -> spindle.job.v1.ReduceRequest
-	18, // 23: spindle.job.v1.Job.UpdateState:input_type -> spindle.job.v1.UpdateStateRequest
-	5,  // 24: spindle.job.v1.Job.Configure:output_type -> spindle.job.v1.ConfigureResponse
-	12, // 25: spindle.job.v1.Job.ProcessPartition:output_type -> spindle.job.v1.ProcessPartitionResponse
-	15, // 26: spindle.job.v1.Job.Reduce:output_type -> spindle.job.v1.ReduceResponse
-	19, // 27: spindle.job.v1.Job.UpdateState:output_type -> spindle.job.v1.UpdateStateResponse
-	24, // [24:28] is the sub-list for method output_type
-	20, // [20:24] is the sub-list for method input_type
-	20, // [20:20] is the sub-list for extension type_name
-	20, // [20:20] is the sub-list for extension extendee
-	0,  // [0:20] is the sub-list for field type_name
+	7,  // 7: spindle.job.v1.ProcessPartitionRequest.lane:type_name -> spindle.job.v1.SharedLane
+	0,  // 8: spindle.job.v1.Rejected.stage:type_name -> spindle.job.v1.Stage
+	9,  // 9: spindle.job.v1.ProcessPartitionResponse.outputs:type_name -> spindle.job.v1.Outputs
+	10, // 10: spindle.job.v1.ProcessPartitionResponse.rejected:type_name -> spindle.job.v1.Rejected
+	11, // 11: spindle.job.v1.ProcessPartitionResponse.aggregates:type_name -> spindle.job.v1.KeyValue
+	12, // 12: spindle.job.v1.ProcessPartitionResponse.metrics:type_name -> spindle.job.v1.Metrics
+	1,  // 13: spindle.job.v1.ProcessPartitionResponse.error:type_name -> spindle.job.v1.StageError
+	14, // 14: spindle.job.v1.ProcessPartitionResponse.shared_outputs:type_name -> spindle.job.v1.SharedRegion
+	15, // 15: spindle.job.v1.ReduceRequest.groups:type_name -> spindle.job.v1.KeyValues
+	11, // 16: spindle.job.v1.ReduceResponse.results:type_name -> spindle.job.v1.KeyValue
+	1,  // 17: spindle.job.v1.ReduceResponse.error:type_name -> spindle.job.v1.StageError
+	23, // 18: spindle.job.v1.UpdateStateRequest.batch_time:type_name -> google.protobuf.Timestamp
+	18, // 19: spindle.job.v1.UpdateStateRequest.keys:type_name -> spindle.job.v1.StateInput
+	19, // 20: spindle.job.v1.UpdateStateResponse.states:type_name -> spindle.job.v1.StateOutput
+	1,  // 21: spindle.job.v1.UpdateStateResponse.error:type_name -> spindle.job.v1.StageError
+	2,  // 22: spindle.job.v1.Job.Configure:input_type -> spindle.job.v1.ConfigureRequest
+	8,  // 23: spindle.job.v1.Job.ProcessPartition:input_type -> spindle.job.v1.ProcessPartitionRequest
+	16, // 24: spindle.job.v1.Job.Reduce:input_type -> spindle.job.v1.ReduceRequest
+	20, // 25: spindle.job.v1.Job.UpdateState:input_type -> spindle.job.v1.UpdateStateRequest
+	5,  // 26: spindle.job.v1.Job.Configure:output_type -> spindle.job.v1.ConfigureResponse
+	13, // 27: spindle.job.v1.Job.ProcessPartition:output_type -> spindle.job.v1.ProcessPartitionResponse
+	17, // 28: spindle.job.v1.Job.Reduce:output_type -> spindle.job.v1.ReduceResponse
+	21, // 29: spindle.job.v1.Job.UpdateState:output_type -> spindle.job.v1.UpdateStateResponse
+	26, // [26:30] is the sub-list for method output_type
+	22, // [22:26] is the sub-list for method input_type
+	22, // [22:22] is the sub-list for extension type_name
+	22, // [22:22] is the sub-list for extension extendee
+	0,  // [0:22] is the sub-list for field type_name
 }
 
 func init() { file_job_proto_init() }
@@ -1691,15 +1869,15 @@ func file_job_proto_init() {
 	if File_job_proto != nil {
 		return
 	}
-	file_job_proto_msgTypes[15].OneofWrappers = []any{}
-	file_job_proto_msgTypes[16].OneofWrappers = []any{}
+	file_job_proto_msgTypes[17].OneofWrappers = []any{}
+	file_job_proto_msgTypes[18].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_job_proto_rawDesc), len(file_job_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   20,
+			NumMessages:   22,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

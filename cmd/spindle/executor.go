@@ -48,27 +48,43 @@ func executorCommand() *cli.Command {
 			cfg.HeartbeatInterval, cfg.NetworkTimeout = live.HeartbeatInterval, live.NetworkTimeout
 			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 			defer stop()
-			if specErr == nil && spec.Settings.String(conf.KeyDriverMode) == conf.DriverModePlugin {
-				cfg.Receivers = executor.NewReceiverHub()
-				runner, closeRunner, err := jobRunner(ctx, spec, appLog, cfg)
-				if err != nil {
-					lg.Error("cannot run the job", zap.Error(err))
-					return err
-				}
-				defer closeRunner()
-				cfg.Runner = runner
+			if specErr != nil || spec.Settings.String(conf.KeyDriverMode) != conf.DriverModePlugin {
+				return executor.Run(ctx, cfg)
 			}
-			return executor.Run(ctx, cfg)
+			cfg.Receivers = executor.NewReceiverHub()
+			runner, started, closeRunner, err := jobRunner(ctx, spec, appLog, cfg)
+			if err != nil {
+				lg.Error("cannot run the job", zap.Error(err))
+				return err
+			}
+			defer closeRunner()
+			cfg.Runner = runner
+			// The executor registers while its plugin starts; a plugin
+			// that cannot start ends the executor.
+			runCtx, cancel := context.WithCancelCause(ctx)
+			defer cancel(nil)
+			go func() {
+				if err := <-started; err != nil {
+					cancel(err)
+				}
+			}()
+			err = executor.Run(runCtx, cfg)
+			if cause := context.Cause(runCtx); cause != nil && ctx.Err() == nil {
+				lg.Error("cannot run the job", zap.Error(cause))
+				return cause
+			}
+			return err
 		},
 	}
 }
 
-// jobRunner starts the job's plugin (its SHA-256 checked) with the Kafka
-// reader and the sink the application is configured with.
-func jobRunner(ctx context.Context, spec launch.Spec, appLog interface{ Write([]byte) (int, error) }, cfg executor.Config) (*executor.JobRunner, func(), error) {
+// jobRunner starts the job's plugin in the background with the Kafka
+// reader and the sink the application is configured with; the channel
+// receives the start's result.
+func jobRunner(ctx context.Context, spec launch.Spec, appLog interface{ Write([]byte) (int, error) }, cfg executor.Config) (*executor.JobRunner, <-chan error, func(), error) {
 	job, err := spec.JobResource()
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	var closers []func()
 	closeAll := func() {
@@ -80,12 +96,12 @@ func jobRunner(ctx context.Context, spec launch.Spec, appLog interface{ Write([]
 	var reader executor.RangeReader
 	if driver.KafkaSourceSet(spec.Settings) {
 		if kcfg, err = kafkasource.ConfigFromApp(spec.Settings); err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		kcfg.Logger = cfg.Logger.Named("kafka")
 		kr, err := kafkasource.NewReader(kcfg)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		closers = append(closers, func() { kr.Close() })
 		reader = kr
@@ -93,25 +109,26 @@ func jobRunner(ctx context.Context, spec launch.Spec, appLog interface{ Write([]
 	out, closeSink, err := openSink(ctx, spec.Settings, kcfg, cfg.Logger)
 	if err != nil {
 		closeAll()
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	closers = append(closers, closeSink)
 	w, closeWAL, err := receiverWAL(ctx, spec.Settings, cfg.Logger)
 	if err != nil {
 		closeAll()
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	closers = append(closers, closeWAL)
 	wd, _ := os.Getwd()
-	runner, err := executor.NewJobRunner(ctx, executor.JobRunnerConfig{
-		JobPath: filepath.Join(wd, spec.Application), JobSHA256: job.SHA256, Conf: spec.Conf, Args: spec.Args,
+	runner, started, err := executor.StartJobRunner(ctx, executor.JobRunnerConfig{
+		// The NM checked the binary's SHA-256 when it localized it.
+		JobPath: filepath.Join(wd, spec.Application), JobSHA256: job.SHA256, JobVerified: true, Conf: spec.Conf, Args: spec.Args,
 		AppLog: appLog, Reader: reader, Sink: out, Receivers: cfg.Receivers, WAL: w, Logger: cfg.Logger,
 	})
 	if err != nil {
 		closeAll()
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return runner, func() { runner.Close(); closeAll() }, nil
+	return runner, started, func() { runner.Close(); closeAll() }, nil
 }
 
 // receiverWAL opens the receivers' write-ahead log under the checkpoint

@@ -21,16 +21,20 @@ import (
 
 // controlPlaneJob is the streaming job the control-plane benchmarks run:
 // examples/wordcount with 2 executors of 1 core, at shipped defaults but
-// for what it prints.
-func controlPlaneJob(b *testing.B, c *testutil.Cluster, broker *kafkatest.Broker, topic, dir string) *testutil.Submission {
+// for what it prints and the settings changed (key=value), which the
+// benchmark prints.
+func controlPlaneJob(b *testing.B, c *testutil.Cluster, broker *kafkatest.Broker, topic, dir string, changed ...string) *testutil.Submission {
 	b.Helper()
 	wordcount := testutil.Binary(b, "./examples/wordcount", "wordcount")
-	return c.Submit("--num-executors", "2", "--executor-memory", "256m", "--driver-memory", "256m",
-		"--conf", "spindle.kafka.bootstrap.servers="+strings.Join(broker.Addrs(), ","),
-		"--conf", "spindle.kafka.topics="+topic,
-		"--conf", "spindle.checkpoint.dir=file://"+dir+"/checkpoint",
-		"--conf", "spindle.sink.path=file://"+dir+"/out",
-		wordcount)
+	args := []string{"--num-executors", "2", "--executor-memory", "256m", "--driver-memory", "256m",
+		"--conf", "spindle.kafka.bootstrap.servers=" + strings.Join(broker.Addrs(), ","),
+		"--conf", "spindle.kafka.topics=" + topic,
+		"--conf", "spindle.checkpoint.dir=file://" + dir + "/checkpoint",
+		"--conf", "spindle.sink.path=file://" + dir + "/out"}
+	for _, kv := range changed {
+		args = append(args, "--conf", kv)
+	}
+	return c.Submit(append(args, wordcount)...)
 }
 
 // logShippedTimings prints what a benchmark at shipped defaults changed.
@@ -42,6 +46,15 @@ func logShippedTimings(b *testing.B, changed ...string) {
 // under the cluster's NM log dirs, when it logged its registration with
 // the driver (the driver acknowledged it), from the line's own timestamp.
 func driverRegistrations(c *testutil.Cluster, appID string) map[string]time.Time {
+	return executorLines(c, appID, frameworkLine)
+}
+
+// pluginLine is what an executor logs once its job plugin is up.
+const pluginLine = "job plugin started"
+
+// executorLines returns, for each executor container of appID, when it
+// first logged a line containing what.
+func executorLines(c *testutil.Cluster, appID, what string) map[string]time.Time {
 	out := map[string]time.Time{}
 	logs, _ := filepath.Glob(filepath.Join(c.Dir, "nm*", "nm-logs", appID, "container_*", "spindle.log"))
 	for _, path := range logs {
@@ -55,7 +68,7 @@ func driverRegistrations(c *testutil.Cluster, appID string) map[string]time.Time
 		sc := bufio.NewScanner(f)
 		for sc.Scan() {
 			line := sc.Text()
-			if !strings.Contains(line, frameworkLine) {
+			if !strings.Contains(line, what) {
 				continue
 			}
 			if ts, err := time.Parse(time.RFC3339Nano, strings.Fields(line)[0]); err == nil {
@@ -70,15 +83,17 @@ func driverRegistrations(c *testutil.Cluster, appID string) map[string]time.Time
 
 // BenchmarkSubmitToExecutorsRegistered measures, at the shipped heartbeat
 // and monitor intervals, the time from starting `spindle submit` of a
-// streaming job (wordcount, 2 executors, 2 NMs) to its AM registered and
-// to both executors registered with the driver, as medians.
+// streaming job (wordcount, 2 executors, 2 NMs) to its AM registered, to
+// both executors registered with the driver and to both executors' job
+// plugins up (an executor registers while its plugin starts, and runs
+// tasks once it is up), as medians.
 func BenchmarkSubmitToExecutorsRegistered(b *testing.B) {
 	logShippedTimings(b)
 	broker := kafkatest.Start(b, map[string]int32{"lines": 2})
 	c := testutil.StartCluster(b, testutil.ClusterConfig{NodeManagers: 2, NMMemory: "8g", NMVCores: 8, ShippedTimings: true})
 	// The binaries are built before the clock starts.
 	testutil.Binary(b, "./examples/wordcount", "wordcount")
-	var toAM, toExecutors []time.Duration
+	var toAM, toExecutors, toPlugins []time.Duration
 	b.ResetTimer()
 	for range b.N {
 		dir := b.TempDir()
@@ -90,16 +105,12 @@ func BenchmarkSubmitToExecutorsRegistered(b *testing.B) {
 			if amAt.IsZero() && c.Report(appID).GetState() == pb.ApplicationState_APPLICATION_STATE_RUNNING {
 				amAt = time.Now()
 			}
-			regs := driverRegistrations(c, appID)
-			return !amAt.IsZero() && len(regs) == 2, fmt.Sprintf("AM registered %v, executors registered %v", !amAt.IsZero(), regs)
+			regs, plugins := driverRegistrations(c, appID), executorLines(c, appID, pluginLine)
+			return !amAt.IsZero() && len(regs) == 2 && len(plugins) == 2, fmt.Sprintf("AM registered %v, executors registered %v, plugins up %v", !amAt.IsZero(), regs, plugins)
 		})
-		var last time.Time
-		for _, at := range driverRegistrations(c, appID) {
-			if at.After(last) {
-				last = at
-			}
-		}
-		toAM, toExecutors = append(toAM, amAt.Sub(start)), append(toExecutors, last.Sub(start))
+		toAM = append(toAM, amAt.Sub(start))
+		toExecutors = append(toExecutors, latest(driverRegistrations(c, appID)).Sub(start))
+		toPlugins = append(toPlugins, latest(executorLines(c, appID, pluginLine)).Sub(start))
 		if os.Getenv("SPINDLE_BENCH_TIMELINE") != "" {
 			logTimeline(b, c, appID, start)
 		}
@@ -112,6 +123,18 @@ func BenchmarkSubmitToExecutorsRegistered(b *testing.B) {
 	b.StopTimer()
 	b.ReportMetric(medianMs(toAM), "am-registered-ms")
 	b.ReportMetric(medianMs(toExecutors), "executors-registered-ms")
+	b.ReportMetric(medianMs(toPlugins), "executor-plugins-up-ms")
+}
+
+// latest is the latest of times.
+func latest(times map[string]time.Time) time.Time {
+	var last time.Time
+	for _, at := range times {
+		if at.After(last) {
+			last = at
+		}
+	}
+	return last
 }
 
 // logTimeline prints the info lines of appID's containers' framework logs,
@@ -136,13 +159,16 @@ func logTimeline(b *testing.B, c *testutil.Cluster, appID string, start time.Tim
 // kill comes at a random point of a batch interval, once both executors
 // are registered again. It reports the p50 and the worst.
 func BenchmarkExecutorKillToBatchCommitted(b *testing.B) {
-	logShippedTimings(b)
+	// Every kill is an executor failure: the application must outlive
+	// b.N of them.
+	failures := fmt.Sprintf("spark.yarn.max.executor.failures=%d", b.N+4)
+	logShippedTimings(b, failures)
 	broker := kafkatest.Start(b, map[string]int32{"lines": 2})
 	c := testutil.StartCluster(b, testutil.ClusterConfig{NodeManagers: 2, NMMemory: "8g", NMVCores: 8, ShippedTimings: true})
 	dir := b.TempDir()
 	stop := produceSteadily(b, broker, "lines", 2, 500)
 	defer stop()
-	sub := controlPlaneJob(b, c, broker, "lines", dir)
+	sub := controlPlaneJob(b, c, broker, "lines", dir, failures)
 	appID := sub.AppID()
 	ckpt := filepath.Join(dir, "checkpoint")
 	testutil.WaitFor(b, 60*time.Second, func() (bool, string) {

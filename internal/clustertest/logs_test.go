@@ -656,9 +656,20 @@ func TestContainerLogFilesAndLevels(t *testing.T) {
 
 	t.Run("framework debug, job WARN by --conf", func(t *testing.T) {
 		j := jobs[1]
+		// Every executor connects to the driver (and logs it at debug)
+		// only once its plugin has started, which can come after the
+		// first outputs of the others: wait for both.
+		debugLogged := everyExecutor(j, func(_, framework string) (bool, string) {
+			if !strings.Contains(framework, "\tdebug\t") || !strings.Contains(framework, frameworkLine) {
+				return false, fmt.Sprintf("spindle.log lacks debug lines or %q at spindle.log.level=debug:\n%s", frameworkLine, framework)
+			}
+			return true, ""
+		})
 		produceUntil(t, b, j.topic, 4, 60*time.Second, func() (bool, string) {
-			n := len(sinkLines(t, j.dir))
-			return n > 0, "nothing emitted yet"
+			if n := len(sinkLines(t, j.dir)); n == 0 {
+				return false, "nothing emitted yet"
+			}
+			return debugLogged()
 		})
 		// Emit has run (the sink has its outputs) and logs jobLine at INFO
 		// each time: the WARN level dropped it in every container.
@@ -668,15 +679,6 @@ func TestContainerLogFilesAndLevels(t *testing.T) {
 					t.Errorf("container %s: app.log holds an INFO line at spindle.log.app.level=WARN:\n%s", ct.ID, app)
 				}
 			}
-		}
-		ok, why := everyExecutor(j, func(_, framework string) (bool, string) {
-			if !strings.Contains(framework, "\tdebug\t") || !strings.Contains(framework, frameworkLine) {
-				return false, fmt.Sprintf("spindle.log lacks debug lines or %q at spindle.log.level=debug:\n%s", frameworkLine, framework)
-			}
-			return true, ""
-		})()
-		if !ok {
-			t.Fatal(why)
 		}
 	})
 

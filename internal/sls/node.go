@@ -35,12 +35,20 @@ func (n *simNode) register(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if ms := resp.GetHeartbeatIntervalMs(); ms > 0 {
-		n.mu.Lock()
-		n.interval = time.Duration(ms) * time.Millisecond
-		n.mu.Unlock()
-	}
+	n.setInterval(resp.GetHeartbeatIntervalMs())
 	return nil
+}
+
+// setInterval takes the heartbeat interval the RM asked for, as a real NM
+// does from every answer.
+func (n *simNode) setInterval(ms int64) {
+	if ms <= 0 {
+		return
+	}
+	n.mu.Lock()
+	n.interval = time.Duration(ms) * time.Millisecond
+	n.mu.Unlock()
+	n.stats.interval(n.interval)
 }
 
 // start runs c on the node until the RM asks for it to be cleaned up.
@@ -52,6 +60,11 @@ func (n *simNode) start(c *pb.Container) {
 
 // heartbeatLoop heartbeats until ctx ends, first after phase.
 func (n *simNode) heartbeatLoop(ctx context.Context, phase time.Duration) {
+	// Each call's deadline hangs off a context of the node's own: ten
+	// thousand nodes adding theirs to one shared parent contend for its
+	// lock.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	timer := time.NewTimer(phase)
 	defer timer.Stop()
 	for {
@@ -98,6 +111,7 @@ func (n *simNode) heartbeat(ctx context.Context) {
 		}
 	}
 	n.mu.Unlock()
+	n.setInterval(resp.GetHeartbeatIntervalMs())
 	if resp.GetAction() == pb.NodeAction_NODE_ACTION_RESYNC {
 		n.register(ctx)
 	}

@@ -10,6 +10,8 @@ import (
 // recorder gathers latencies and counts while measuring is on.
 type recorder struct {
 	measuring atomic.Bool
+	// longestInterval is the longest heartbeat interval the RM asked for.
+	longestInterval atomic.Int64
 
 	mu              sync.Mutex
 	heartbeats      []time.Duration
@@ -30,6 +32,15 @@ func (r *recorder) heartbeat(d time.Duration, err error) {
 		return
 	}
 	r.heartbeats = append(r.heartbeats, d)
+}
+
+func (r *recorder) interval(d time.Duration) {
+	for {
+		old := r.longestInterval.Load()
+		if int64(d) <= old || r.longestInterval.CompareAndSwap(old, int64(d)) {
+			return
+		}
+	}
 }
 
 func (r *recorder) allocate(d time.Duration, allocated int, err error) {

@@ -28,9 +28,11 @@ type Report struct {
 	Elapsed              time.Duration
 	AllocationsPerSecond float64
 	// Heartbeats is how many node heartbeats were answered during the
-	// measurement; Heartbeat* their latency. Allocate* is the same for the
+	// measurement; Heartbeat* their latency; HeartbeatInterval the
+	// longest interval the RM asked the nodes to heartbeat at. Allocate* is the same for the
 	// AMs' allocate calls. Errors counts calls that failed.
 	Heartbeats                 int
+	HeartbeatInterval          time.Duration
 	HeartbeatP50, HeartbeatP99 time.Duration
 	AllocateP50, AllocateP99   time.Duration
 	Errors                     int64
@@ -44,8 +46,8 @@ type Report struct {
 
 // String is the report on one line.
 func (r Report) String() string {
-	return fmt.Sprintf("nodes=%d apps=%d allocations/s=%.0f heartbeats=%d heartbeat p50=%v p99=%v allocate p50=%v p99=%v errors=%d rm-cores=%.2f sim-cores=%.2f rm-rss=%dMiB rm-peak-rss=%dMiB",
-		r.Nodes, r.Apps, r.AllocationsPerSecond, r.Heartbeats, r.HeartbeatP50, r.HeartbeatP99, r.AllocateP50, r.AllocateP99,
+	return fmt.Sprintf("nodes=%d apps=%d allocations/s=%.0f heartbeats=%d heartbeat-interval=%v heartbeat p50=%v p99=%v allocate p50=%v p99=%v errors=%d rm-cores=%.2f sim-cores=%.2f rm-rss=%dMiB rm-peak-rss=%dMiB",
+		r.Nodes, r.Apps, r.AllocationsPerSecond, r.Heartbeats, r.HeartbeatInterval, r.HeartbeatP50, r.HeartbeatP99, r.AllocateP50, r.AllocateP99,
 		r.Errors, r.RMCores, r.SimCores, r.RMRSS>>20, r.RMPeakRSS>>20)
 }
 
@@ -155,6 +157,7 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 		Allocations: stats.allocations, Elapsed: elapsed,
 		AllocationsPerSecond: float64(stats.allocations) / elapsed.Seconds(),
 		Heartbeats:           len(stats.heartbeats),
+		HeartbeatInterval:    time.Duration(stats.longestInterval.Load()),
 		HeartbeatP50:         quantile(stats.heartbeats, 0.5), HeartbeatP99: quantile(stats.heartbeats, 0.99),
 		AllocateP50: quantile(stats.allocates, 0.5), AllocateP99: quantile(stats.allocates, 0.99),
 		Errors:   stats.heartbeatErrors + stats.allocateErrors,
