@@ -12,9 +12,9 @@ import (
 	pb "github.com/spindlehq/spindle/api/spindlepb"
 	"github.com/spindlehq/spindle/conf"
 	"github.com/spindlehq/spindle/launch"
+	"github.com/spindlehq/spindle/pki"
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 )
 
 // allocate sends the AM's heartbeat: asks for the missing executors and
@@ -179,6 +179,9 @@ func (am *AppMaster) startExecutor(nm pb.ContainerManagementClient, e *executor)
 	env[launch.EnvExecutorID] = e.id
 	env[launch.EnvExecutorCores] = strconv.Itoa(int(am.cfg.ExecutorCores))
 	env[launch.EnvDriverAddress] = am.driverAddress()
+	if am.cfg.Credentials.AppSecret != "" {
+		env[launch.EnvAppSecret] = am.cfg.Credentials.AppSecret
+	}
 	lc := &pb.ContainerLaunchContext{
 		Command:        am.cfg.ExecutorCommand,
 		Environment:    env,
@@ -205,7 +208,7 @@ func (am *AppMaster) nm(addr string) pb.ContainerManagementClient {
 	if c, ok := am.nms[addr]; ok {
 		return c
 	}
-	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	conn, err := grpc.NewClient(addr, pki.GRPCDialOption(am.cfg.Credentials.Cluster))
 	if err != nil {
 		am.lg.Error("dial NodeManager", zap.String("node", addr), zap.Error(err))
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/spindlehq/spindle/resourcemanager/failover"
 	"net"
 	"net/http"
 	"os"
@@ -15,13 +14,15 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/spindlehq/spindle/resourcemanager/failover"
+
 	pb "github.com/spindlehq/spindle/api/spindlepb"
 	"github.com/spindlehq/spindle/driver"
 	"github.com/spindlehq/spindle/launch"
+	"github.com/spindlehq/spindle/pki"
 	"github.com/spindlehq/spindle/token"
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 )
 
 // executorPriority is the priority of executor asks (the AM's own was 0).
@@ -80,7 +81,7 @@ func New(cfg Config) (*AppMaster, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = zap.NewNop()
 	}
-	conn, err := failover.DialEncoded(cfg.RMAddress, failover.DefaultPolicy())
+	conn, err := failover.DialEncoded(cfg.RMAddress, failover.DefaultPolicy(), pki.GRPCDialOption(cfg.Credentials.Cluster))
 	if err != nil {
 		return nil, fmt.Errorf("appmaster: RM address %s (%s): %w", cfg.RMAddress, launch.EnvRMAddress, err)
 	}
@@ -167,7 +168,7 @@ func (am *AppMaster) serveEndpoint() (string, error) {
 	if host == "" {
 		host = "127.0.0.1"
 	}
-	srv, err := driver.Listen(net.JoinHostPort(host, "0"), am.endpoint)
+	srv, err := driver.Listen(net.JoinHostPort(host, "0"), am.endpoint, am.cfg.Credentials.AppKey, am.lg)
 	if err != nil {
 		return "", fmt.Errorf("appmaster: %w", err)
 	}
@@ -233,7 +234,7 @@ func (am *AppMaster) startDriver(driverAddr string) error {
 func (am *AppMaster) loop(ctx context.Context, driverAddr string) (int, error) {
 	var driverClient pb.TaskClient
 	if !am.inCluster() {
-		conn, err := grpc.NewClient(driverAddr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+		conn, err := grpc.NewClient(driverAddr, pki.AppDialOption(am.cfg.Credentials.AppKey))
 		if err != nil {
 			return 1, fmt.Errorf("appmaster: driver address %s: %w", driverAddr, err)
 		}
@@ -272,6 +273,12 @@ func (am *AppMaster) loop(ctx context.Context, driverAddr string) (int, error) {
 		}
 		am.rmSeen = time.Now()
 		am.asks.succeeded()
+		if tok := resp.GetAmRmToken(); tok != nil {
+			if ctx, err := token.WithAttempt(context.Background(), tok); err == nil {
+				am.rmCtx = ctx
+				am.lg.Info("attempt token renewed by the resourcemanager")
+			}
+		}
 		if resp.GetAmCommand() == pb.AMCommand_AM_COMMAND_SHUTDOWN {
 			am.lg.Info("resourcemanager asked the AM to shut down (application killed or attempt ended)")
 			am.endpoint.Finish(false, "application ended by the ResourceManager")

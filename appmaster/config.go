@@ -62,6 +62,9 @@ type Config struct {
 	// DriverTimeout, in client mode, is how long the driver may be
 	// unreachable before the application fails.
 	DriverTimeout time.Duration
+	// Credentials are the AM's TLS material, its callers' ACL and the
+	// application's secret (CredentialsFromEnv).
+	Credentials Credentials
 	// RMUnreachableTimeout is how long the AM goes on without an answer
 	// from the RM before it exits (spindle.am.rmUnreachableTimeout).
 	RMUnreachableTimeout time.Duration
@@ -102,7 +105,7 @@ func (c Config) Validate() error {
 	case c.RMUnreachableTimeout <= 0:
 		return fmt.Errorf("appmaster: %s = %v: want a positive duration", conf.KeyAMRMUnreachableTimeout, c.RMUnreachableTimeout)
 	}
-	return nil
+	return c.Credentials.validate()
 }
 
 // DefaultMaxExecutorFailures is Spark's default: max(2 × executors, 3).

@@ -9,6 +9,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/spindlehq/spindle/appmaster/streamingui"
+	"github.com/spindlehq/spindle/pki"
 	"go.uber.org/zap"
 )
 
@@ -80,13 +81,14 @@ func (am *AppMaster) serveMetrics() (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("appmaster: listen for HTTP on %s: %w", host, err)
 	}
-	am.web = &http.Server{Handler: am.metrics.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	am.web = &http.Server{Handler: am.webAuthorize(am.metrics.Handler()), ReadHeaderTimeout: 10 * time.Second, ErrorLog: pki.HTTPErrorLog(am.lg, "web")}
+	web := am.cfg.Credentials.Web
 	go func() {
-		if err := am.web.Serve(lis); err != nil && err != http.ErrServerClosed {
+		if err := am.web.Serve(pki.Listener(web, lis, pki.ClientCertRequired)); err != nil && err != http.ErrServerClosed {
 			am.lg.Warn("metrics server stopped", zap.Error(err))
 		}
 	}()
-	url := "http://" + lis.Addr().String()
+	url := pki.Scheme(web) + "://" + lis.Addr().String()
 	am.lg.Info("serving metrics", zap.String("trackingUrl", url))
 	return url, nil
 }

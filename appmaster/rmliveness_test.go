@@ -2,7 +2,7 @@ package appmaster_test
 
 import (
 	"context"
-	"path/filepath"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -13,24 +13,17 @@ import (
 	"github.com/spindlehq/spindle/conf"
 	"github.com/spindlehq/spindle/driver"
 	"github.com/spindlehq/spindle/internal/testutil"
-	"github.com/spindlehq/spindle/resourcemanager"
+	"github.com/spindlehq/spindle/pki"
 )
 
 // TestAMExitsWhenTheRMStaysUnreachable: an AM whose RM stops answering
 // carries on for spindle.am.rmUnreachableTimeout, then stops its driver
 // and exits non-zero, naming the key.
 func TestAMExitsWhenTheRMStaysUnreachable(t *testing.T) {
-	rmCfg := resourcemanager.DefaultConfig()
-	rmCfg.SecretFile = filepath.Join(t.TempDir(), "cluster-secret")
-	rm, err := resourcemanager.New(rmCfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := testutil.StartInProcess(t, 0, 0, 0)
+	rm := c.RM
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if err := rm.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
 	var stopOnce sync.Once
 	stopRM := func() { stopOnce.Do(func() { rm.Stop(context.Background()) }) }
 	t.Cleanup(stopRM)
@@ -55,6 +48,22 @@ func TestAMExitsWhenTheRMStaysUnreachable(t *testing.T) {
 	cfg.NumExecutors = 0
 	cfg.HeartbeatInterval = 50 * time.Millisecond
 	cfg.RMUnreachableTimeout = time.Second
+	// The AM's own credentials, as the RM puts them in its environment.
+	caPEM, err := os.ReadFile(c.TLS.CA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Credentials.Cluster, err = pki.FromPEM(caPEM, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	secret, err := pki.NewAppSecret()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Credentials.AppKey, err = pki.NewAppKey(secret); err != nil {
+		t.Fatal(err)
+	}
+	cfg.Credentials.AppSecret = secret
 	driverStopped := make(chan struct{})
 	cfg.RunDriver = func(ctx context.Context, _ *driver.Endpoint) error {
 		<-ctx.Done()

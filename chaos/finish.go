@@ -78,7 +78,7 @@ func (r *runner) stopApp(ctx context.Context, deadline time.Time) error {
 		return fmt.Errorf("chaos: stop application %s: %w", r.appID, err)
 	}
 	fmt.Fprintf(r.out, "Placed the shutdown marker %s; waiting for %s to finish…\n", marker, r.appID)
-	rest := newRESTClient()
+	rest := r.restClient()
 	web := r.cluster.RMAddresses().Web
 	for {
 		a, err := rest.app(ctx, web, r.appID)

@@ -98,7 +98,7 @@ type observer struct {
 
 // newObserver watches appID on the cluster whose RM serves REST on rmWeb
 // and NMs on nmWebs, and the commits log of the checkpoint at ckptURI.
-func newObserver(ctx context.Context, rmWeb string, nmWebs []string, appID, ckptURI string, lg *zap.Logger) (*observer, error) {
+func newObserver(ctx context.Context, rest *restClient, rmWeb string, nmWebs []string, appID, ckptURI string, lg *zap.Logger) (*observer, error) {
 	app, err := ids.ParseApplicationID(appID)
 	if err != nil {
 		return nil, err
@@ -107,7 +107,7 @@ func newObserver(ctx context.Context, rmWeb string, nmWebs []string, appID, ckpt
 	if err != nil {
 		return nil, err
 	}
-	return &observer{rest: newRESTClient(), rmWeb: rmWeb, nmWebs: nmWebs, app: app, appID: appID, watcher: w, lg: lg}, nil
+	return &observer{rest: rest, rmWeb: rmWeb, nmWebs: nmWebs, app: app, appID: appID, watcher: w, lg: lg}, nil
 }
 
 // take samples the cluster once: the RM's view of the application, its

@@ -55,7 +55,7 @@ func TestObserverSample(t *testing.T) {
 	deadAddr := strings.TrimPrefix(dead.URL, "http://")
 	dead.Close()
 
-	o := &observer{rest: newRESTClient(), rmWeb: rm, nmWebs: []string{nm0, deadAddr, nm2}, appID: app, lg: zap.NewNop()}
+	o := &observer{rest: newRESTClient(nil), rmWeb: rm, nmWebs: []string{nm0, deadAddr, nm2}, appID: app, lg: zap.NewNop()}
 	o.app.ClusterTimestamp, o.app.Seq = 1700000000000, 1
 	s := o.take(context.Background())
 	if !s.rmUp || s.appState != "RUNNING" || s.attempts != 2 || s.nodes["n1"] != "LOST" || s.nodesRunning() != 1 {

@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/http"
 	"time"
+
+	"github.com/spindlehq/spindle/pki"
 )
 
 // restTimeout bounds one REST call: a daemon that is down answers at once
@@ -15,18 +17,21 @@ const restTimeout = 2 * time.Second
 
 // restClient reads the RM's and NMs' REST endpoints.
 type restClient struct {
-	http *http.Client
+	http   *http.Client
+	scheme string
 }
 
-func newRESTClient() *restClient {
-	return &restClient{http: &http.Client{Timeout: restTimeout}}
+// newRESTClient reads the daemons' REST endpoints as the user of tls; nil
+// reads plain-text endpoints.
+func newRESTClient(tls *pki.Material) *restClient {
+	return &restClient{http: pki.HTTPClient(tls, restTimeout), scheme: pki.Scheme(tls)}
 }
 
-// get decodes the JSON at http://addr/path into v.
+// get decodes the JSON at https://addr/path into v.
 func (c *restClient) get(ctx context.Context, addr, path string, v any) error {
 	ctx, cancel := context.WithTimeout(ctx, restTimeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+addr+path, nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.scheme+"://"+addr+path, nil)
 	if err != nil {
 		return fmt.Errorf("chaos: GET %s%s: %w", addr, path, err)
 	}

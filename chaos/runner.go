@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/spindlehq/spindle/devcluster"
+	"github.com/spindlehq/spindle/pki"
 	"go.uber.org/zap"
 )
 
@@ -63,8 +64,10 @@ type runner struct {
 	sinkDir    string
 
 	cluster *devcluster.Cluster
-	appID   string
-	obs     *observer
+	// clientTLS is the run's user's certificate, for the daemons' REST.
+	clientTLS *pki.Material
+	appID     string
+	obs       *observer
 
 	prod         *devcluster.Producer
 	stopProducer context.CancelFunc
@@ -223,3 +226,6 @@ func (r *runner) reportErr() error {
 	}
 	return errors.Join(errs...)
 }
+
+// restClient reads the daemons' REST endpoints as the run's user.
+func (r *runner) restClient() *restClient { return newRESTClient(r.clientTLS) }

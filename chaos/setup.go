@@ -35,6 +35,11 @@ func (r *runner) setUp(ctx context.Context) error {
 	if err := r.startCluster(ctx); err != nil {
 		return err
 	}
+	tls := r.cluster.Info().TLS
+	if r.clientTLS, err = tls.ClientMaterial(); err != nil {
+		return err
+	}
+	fmt.Fprintf(r.out, "Client conf: export SPINDLE_CONF_DIR=%s (you are user %s; curl %s https://…)\n", r.cluster.Info().ConfDir, tls.User, devcluster.CurlFlags(tls))
 	if err := r.submit(ctx); err != nil {
 		return err
 	}
@@ -42,7 +47,7 @@ func (r *runner) setUp(ctx context.Context) error {
 	for _, a := range r.cluster.NMAddresses() {
 		nmWebs = append(nmWebs, a.Web)
 	}
-	if r.obs, err = newObserver(ctx, r.cluster.RMAddresses().Web, nmWebs, r.appID, r.ckptURI, r.lg.Named("observer")); err != nil {
+	if r.obs, err = newObserver(ctx, r.restClient(), r.cluster.RMAddresses().Web, nmWebs, r.appID, r.ckptURI, r.lg.Named("observer")); err != nil {
 		return err
 	}
 	obsCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
@@ -188,6 +193,7 @@ func (r *runner) submitArgs() []string {
 		"spindle.am.rmUnreachableTimeout=" + amRMTimeout.String(),
 		"spark.yarn.submit.waitAppCompletion=false",
 	}
+	conf = append(conf, info.TLS.ClientConf()...)
 	args := []string{"submit", "--master", "spindle://" + info.RM.Client, "--deploy-mode", "cluster",
 		"--name", appName, "--num-executors", strconv.Itoa(r.cfg.Executors),
 		"--executor-memory", "256m", "--driver-memory", "256m", "--files", r.regions}

@@ -16,6 +16,7 @@ import (
 	"github.com/spindlehq/spindle/conf"
 	"github.com/spindlehq/spindle/driver"
 	"github.com/spindlehq/spindle/launch"
+	"github.com/spindlehq/spindle/pki"
 	"github.com/spindlehq/spindle/submit"
 	"go.uber.org/zap"
 )
@@ -55,7 +56,7 @@ type hostedDriver struct {
 // listenDriver serves a driver endpoint on spark.driver.bindAddress (default
 // spark.driver.host) and spark.driver.port; executors reach it at
 // spark.driver.host, by default this host's name when it resolves.
-func listenDriver(settings conf.AppConf) (*hostedDriver, error) {
+func listenDriver(settings conf.AppConf, key *pki.AppKey, lg *zap.Logger) (*hostedDriver, error) {
 	host := settings.String(conf.KeyDriverHost)
 	if host == "" {
 		host = "127.0.0.1"
@@ -70,7 +71,10 @@ func listenDriver(settings conf.AppConf) (*hostedDriver, error) {
 		bind = host
 	}
 	ep := driver.NewEndpoint()
-	srv, err := driver.Listen(net.JoinHostPort(bind, strconv.FormatInt(settings.Int(conf.KeyDriverPort), 10)), ep)
+	if lg == nil {
+		lg = zap.NewNop()
+	}
+	srv, err := driver.Listen(net.JoinHostPort(bind, strconv.FormatInt(settings.Int(conf.KeyDriverPort), 10)), ep, key, lg)
 	if err != nil {
 		return nil, fmt.Errorf("client mode (spark.driver.bindAddress, spark.driver.port): %w", err)
 	}

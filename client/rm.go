@@ -3,10 +3,13 @@ package client
 import (
 	"context"
 	"fmt"
+	"os/user"
 	"time"
 
+	"github.com/spindlehq/spindle/acl"
 	pb "github.com/spindlehq/spindle/api/spindlepb"
 	"github.com/spindlehq/spindle/conf"
+	"github.com/spindlehq/spindle/pki"
 	"github.com/spindlehq/spindle/resourcemanager/failover"
 	"github.com/spindlehq/spindle/token"
 	"google.golang.org/grpc/codes"
@@ -22,42 +25,40 @@ type RM struct {
 	// secret and the timeout.
 	Client pb.ApplicationClientClient
 	// Addr is the RM's address, for messages.
-	Addr   string
+	Addr string
+	// TLS is the user's certificate and the cluster CA; nil on a cluster
+	// without TLS (spindle.tls.insecure-plaintext).
+	TLS    *pki.Material
 	secret []byte
+	user   string
 	conn   *failover.Conn
 	// Admin is the administration service of the RM calls go to.
 	Admin pb.ResourceManagerAdministrationClient
 }
 
 // Dial opens a session with the RM at addr, or with the active one of the
-// RMs of a group ("rm1=host:port,rm2=host:port", as RMAddress gives);
-// secret is the client secret (spindle.client.secret-file), nil when the
-// cluster has none.
-func Dial(addr string, secret []byte) (*RM, error) {
-	return DialWith(addr, secret, failover.DefaultPolicy())
+// RMs of a group ("rm1=host:port,rm2=host:port", as RMAddress gives), as
+// the user tls's certificate names; secret is the client secret
+// (spindle.client.secret-file), nil when the cluster has none. Without TLS
+// the session says it is this process's OS user, as YARN's simple
+// authentication does.
+func Dial(addr string, secret []byte, tls *pki.Material) (*RM, error) {
+	return DialWith(addr, secret, tls, failover.DefaultPolicy())
 }
 
 // DialWith is Dial with a failover policy of its own.
-func DialWith(addr string, secret []byte, p failover.Policy) (*RM, error) {
-	conn, err := failover.DialEncoded(addr, p)
+func DialWith(addr string, secret []byte, tls *pki.Material, p failover.Policy) (*RM, error) {
+	conn, err := failover.DialEncoded(addr, p, pki.GRPCDialOption(tls))
 	if err != nil {
 		return nil, fmt.Errorf("ResourceManager address %s (yarn.resourcemanager.address): %w", addr, err)
 	}
-	return &RM{Client: pb.NewApplicationClientClient(conn), Admin: pb.NewResourceManagerAdministrationClient(conn), Addr: addr, secret: secret, conn: conn}, nil
-}
-
-// DialConf opens a session with the RM, or the RMs of a group, of loaded
-// configuration, with its failover policy.
-func DialConf(c *conf.Config, secret []byte) (*RM, error) {
-	addr, err := RMAddress(c)
-	if err != nil {
-		return nil, err
+	r := &RM{Client: pb.NewApplicationClientClient(conn), Admin: pb.NewResourceManagerAdministrationClient(conn), Addr: addr, TLS: tls, secret: secret, conn: conn}
+	if tls == nil {
+		if u, err := user.Current(); err == nil {
+			r.user = u.Username
+		}
 	}
-	p, err := failover.PolicyFrom(c)
-	if err != nil {
-		return nil, err
-	}
-	return DialWith(addr, secret, p)
+	return r, nil
 }
 
 // RMAddress is where clients reach the RM of loaded configuration: its
@@ -83,7 +84,7 @@ func (r *RM) Call(parent context.Context, fn func(ctx context.Context) error) er
 func (r *RM) CallWithin(parent context.Context, d time.Duration, fn func(ctx context.Context) error) error {
 	ctx, cancel := context.WithTimeout(parent, d)
 	defer cancel()
-	return fn(token.WithClientSecret(ctx, r.secret))
+	return fn(acl.WithClaimedUser(token.WithClientSecret(ctx, r.secret), r.user))
 }
 
 // Report fetches an application's report; an unknown id gets YARN's wording.

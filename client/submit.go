@@ -103,9 +103,13 @@ func Submit(ctx context.Context, rm *RM, cfg SubmitConfig) error {
 		}
 	}
 
+	sec, err := newAppSecurity(rm, o.Conf)
+	if err != nil {
+		return err
+	}
 	var host *hostedDriver
 	if o.DeployMode == "client" {
-		if host, err = listenDriver(o.Settings); err != nil {
+		if host, err = listenDriver(o.Settings, sec.key, cfg.Logger); err != nil {
 			return err
 		}
 		defer host.stop()
@@ -145,6 +149,7 @@ func Submit(ctx context.Context, rm *RM, cfg SubmitConfig) error {
 		staging.Remove(ctx, stageCfg)
 		return err
 	}
+	sec.apply(sub)
 	sub.Supervise = supervise
 	err = rm.CallWithin(ctx, submitTimeout, func(ctx context.Context) error {
 		_, err := rm.Client.SubmitApplication(ctx, &pb.SubmitApplicationRequest{Context: sub})

@@ -55,7 +55,7 @@ func TestClientModeChecksTheDriverSettingsBeforeSubmitting(t *testing.T) {
 	bad := base()
 	bad[conf.KeySinkKind] = "kafka"
 	o := options(t, bad)
-	d, err := listenDriver(o.Settings)
+	d, err := listenDriver(o.Settings, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +64,7 @@ func TestClientModeChecksTheDriverSettingsBeforeSubmitting(t *testing.T) {
 		t.Fatalf("prepare with a Kafka sink and no topic: %v, want an error naming %s", err, conf.KeySinkKafkaTopic)
 	}
 	o = options(t, base())
-	good, err := listenDriver(o.Settings)
+	good, err := listenDriver(o.Settings, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,7 +19,7 @@ const (
 
 // appKeyTables are the application keys, group by group, in the
 // documentation's order.
-var appKeyTables = [][]Key{submissionKeys, resourceKeys, streamingKeys, receiverKeys, kafkaKeys, sinkKeys, appLogKeys, ignoredKeys}
+var appKeyTables = [][]Key{submissionKeys, resourceKeys, streamingKeys, receiverKeys, kafkaKeys, sinkKeys, appLogKeys, securityKeys, ignoredKeys}
 
 // appRegistry indexes the application keys once.
 var appRegistry = sync.OnceValues(func() (*registry, error) {

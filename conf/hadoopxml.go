@@ -117,9 +117,9 @@ func decodeProperty(source string, d *xml.Decoder, start *xml.StartElement, line
 	}
 	switch {
 	case xp.Value != nil:
-		p.value, p.hasValue = strings.TrimSpace(*xp.Value), true
+		p.value, p.hasValue = trimValue(p.name, *xp.Value), true
 	case xp.ValueAttr != nil:
-		p.value, p.hasValue = strings.TrimSpace(*xp.ValueAttr), true
+		p.value, p.hasValue = trimValue(p.name, *xp.ValueAttr), true
 	}
 	if p.name == "" {
 		return property{}, newError(ErrSyntax, "conf: %s line %d: <property> has no <name>", source, line)

@@ -37,7 +37,7 @@ func TestKnownKeys(t *testing.T) {
 		{Name: "yarn.nodemanager.sleep-delay-before-sigkill.ms", Default: "250", Type: TypeDuration, Unit: "ms"},
 		{Name: "yarn.nodemanager.delete.debug-delay-sec", Default: "0", Type: TypeDuration, Unit: "s"},
 		{Name: "spindle.resourcemanager.state-dir", Default: "${spindle.tmp.dir}/rm", Type: TypeString},
-		{Name: "spindle.cluster.secret-file", Default: "${spindle.resourcemanager.state-dir}/cluster-secret", Type: TypeString},
+		{Name: "spindle.cluster.secret-file", Default: "", Type: TypeString},
 		{Name: "spindle.memberlist.bind-address", Default: "", Type: TypeAddress},
 		{Name: "spindle.memberlist.advertise-address", Default: "", Type: TypeAddress},
 		{Name: "spindle.memberlist.seeds", Default: "", Type: TypeList},

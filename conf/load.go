@@ -122,7 +122,7 @@ func Load(opts LoadOptions) (*Config, error) {
 	}
 	for _, o := range opts.Overrides {
 		key, value, _ := strings.Cut(o, "=")
-		errs = append(errs, c.apply(strings.TrimSpace(key), strings.TrimSpace(value), SourceOverride, 0))
+		errs = append(errs, c.apply(strings.TrimSpace(key), trimValue(strings.TrimSpace(key), value), SourceOverride, 0))
 	}
 	errs = append(errs, c.validate("")...)
 	if err := errors.Join(errs...); err != nil {

@@ -26,7 +26,7 @@ func TestLoadDefaults(t *testing.T) {
 		"yarn.nodemanager.address":                      "0.0.0.0:0",
 		"yarn.nodemanager.webapp.address":               "0.0.0.0:8042",
 		"yarn.nodemanager.local-dirs":                   tmp + "/nm-local-dir",
-		"spindle.cluster.secret-file":                   tmp + "/rm/cluster-secret",
+		"spindle.resourcemanager.state-dir":             tmp + "/rm",
 		"spindle.memberlist.advertise-address":          "",
 		"spindle.log.dir":                               tmp + "/logs",
 	} {

@@ -14,6 +14,7 @@ import (
 	"github.com/spindlehq/spindle/internal/minihdfs"
 	"github.com/spindlehq/spindle/internal/netns"
 	"github.com/spindlehq/spindle/nodemanager"
+	"github.com/spindlehq/spindle/pki"
 	"github.com/spindlehq/spindle/resourcemanager"
 	"github.com/spindlehq/spindle/resourcemanager/failover"
 	"github.com/twmb/franz-go/pkg/kfake"
@@ -30,9 +31,11 @@ type Cluster struct {
 	rm    *daemon
 	nms   []*daemon
 	kafka *kfake.Cluster
-	hdfs  *minihdfs.Cluster
-	env   []string
-	conn  *failover.Conn
+	// tls are the cluster's CA and certificates, made at start.
+	tls  pki.Local
+	hdfs *minihdfs.Cluster
+	env  []string
+	conn *failover.Conn
 	// group is the HA group of RMs, when Config.RMs > 1.
 	group *rmGroup
 
@@ -67,6 +70,8 @@ type Info struct {
 	// ConfDir is a client configuration dir pointing at this cluster
 	// (SPINDLE_CONF_DIR for spindle submit, application, node, logs).
 	ConfDir string
+	// TLS are the cluster's CA and certificates, the user's among them.
+	TLS pki.Local
 }
 
 // NodeManagerInfo is one NM of a dev cluster.
@@ -123,6 +128,15 @@ func (c *Cluster) start(ctx context.Context) error {
 	if c.where, err = newPlacement(c.cfg.Hosts, c.cfg.NodeManagers, c.lg); err != nil {
 		return err
 	}
+	var hostIPs []net.IP
+	if c.where.net != nil {
+		for _, h := range c.where.net.Hosts() {
+			hostIPs = append(hostIPs, h.IP)
+		}
+	}
+	if c.tls, err = CreateTLS(c.dir, hostIPs...); err != nil {
+		return err
+	}
 	port := func(p int) int {
 		if c.cfg.RandomPorts {
 			return 0
@@ -144,7 +158,6 @@ func (c *Cluster) start(ctx context.Context) error {
 	c.sup = &supervisor{
 		binary: c.cfg.Binary, env: c.env, startTimeout: c.cfg.StartTimeout, stopTimeout: c.cfg.StopTimeout, out: c.cfg.Out, lg: c.lg,
 		common: append([]string{
-			"spindle.cluster.secret-file=" + filepath.Join(c.dir, "cluster-secret"),
 			// Heartbeats five times a second: containers start and end
 			// promptly.
 			"yarn.resourcemanager.nodemanagers.heartbeat-interval-ms=200",
@@ -163,13 +176,18 @@ func (c *Cluster) start(ctx context.Context) error {
 			return err
 		}
 	}
-	if c.conn, err = failover.DialEncoded(c.RMAddresses().Client, failover.DefaultPolicy()); err != nil {
+	client, err := c.tls.ClientMaterial()
+	if err != nil {
+		return err
+	}
+	if c.conn, err = failover.DialEncoded(c.RMAddresses().Client, failover.DefaultPolicy(), pki.GRPCDialOption(client)); err != nil {
 		return fmt.Errorf("devcluster: dial the ResourceManager at %s: %w", c.RMAddresses().Client, err)
 	}
 	if err := c.waitNodes(ctx); err != nil {
 		return err
 	}
-	return writeClientConf(c.Info())
+	in := c.Info()
+	return WriteClientConf(in.ConfDir, in.Dir, ClientSite(in.RM, in.RMs), in.TLS)
 }
 
 // startRM starts the RM on the rm host (or 127.0.0.1) at YARN's ports or
@@ -180,14 +198,14 @@ func (c *Cluster) startRM(ctx context.Context, port func(int) int) error {
 	dir := filepath.Join(c.dir, "rm")
 	d := &daemon{
 		name: "resourcemanager", role: "resourcemanager", dir: dir, host: h,
-		conf: append([]string{
-			"spindle.tmp.dir=" + dir,
-			"yarn.resourcemanager.hostname=" + ip,
-			"yarn.resourcemanager.address=" + c.where.addr(HostRM, port(RMClientPort)),
-			"yarn.resourcemanager.resource-tracker.address=" + c.where.addr(HostRM, port(RMTrackerPort)),
-			"yarn.resourcemanager.webapp.address=" + c.where.addr(HostRM, port(RMWebPort)),
-			"spindle.memberlist.bind-address=" + net.JoinHostPort(ip, "0"),
-		}, c.cfg.RMConf...),
+		conf: append(append(c.tls.RMConf(),
+			"spindle.tmp.dir="+dir,
+			"yarn.resourcemanager.hostname="+ip,
+			"yarn.resourcemanager.address="+c.where.addr(HostRM, port(RMClientPort)),
+			"yarn.resourcemanager.resource-tracker.address="+c.where.addr(HostRM, port(RMTrackerPort)),
+			"yarn.resourcemanager.webapp.address="+c.where.addr(HostRM, port(RMWebPort)),
+			"spindle.memberlist.bind-address="+net.JoinHostPort(ip, "0"),
+		), c.cfg.RMConf...),
 		ready: func() any { return &resourcemanager.Addresses{} },
 		fixed: func(r any) []string {
 			a := r.(*resourcemanager.Addresses)
@@ -213,7 +231,7 @@ func (c *Cluster) startNM(ctx context.Context, i int) error {
 	dir := filepath.Join(c.dir, "nm"+strconv.Itoa(i))
 	d := &daemon{
 		name: "nodemanager-" + strconv.Itoa(i), role: "nodemanager", dir: dir, host: h,
-		conf: append(c.rmConf(),
+		conf: append(append(c.rmConf(), c.tls.NMConf()...),
 			"spindle.tmp.dir="+dir,
 			"yarn.nodemanager.hostname="+ip,
 			"yarn.nodemanager.address="+net.JoinHostPort(ip, "0"),
@@ -221,6 +239,8 @@ func (c *Cluster) startNM(ctx context.Context, i int) error {
 			"spindle.memberlist.bind-address="+net.JoinHostPort(ip, "0"),
 			"yarn.nodemanager.resource.memory-mb="+c.cfg.NMMemory,
 			"yarn.nodemanager.resource.cpu-vcores="+strconv.Itoa(c.cfg.NMVCores),
+			// A dev cluster is one user's: its containers run as that user.
+			"spindle.nodemanager.insecure-containers-run-as-nodemanager-user=true",
 		),
 		ready: func() any { return &nodemanager.Addresses{} },
 		fixed: func(r any) []string {
@@ -304,6 +324,7 @@ func (c *Cluster) Info() Info {
 		CheckpointRoot: "file://" + filepath.Join(c.dir, "checkpoints"),
 		OutputRoot:     "file://" + filepath.Join(c.dir, "output"),
 		ConfDir:        filepath.Join(c.dir, "conf"),
+		TLS:            c.tls,
 	}
 	if c.hdfs != nil {
 		in.HDFS = c.hdfs.URL()

@@ -209,6 +209,7 @@ func (d *Demo) submitArgs(info Info) []string {
 		"spark.streaming.backpressure.enabled=true",
 		"spark.locality.wait=0",
 	}
+	conf = append(conf, info.TLS.ClientConf()...)
 	args := []string{"submit", "--master", "spindle://" + info.RM.Client, "--deploy-mode", "cluster",
 		"--name", cfg.Name, "--num-executors", strconv.Itoa(cfg.Executors),
 		"--executor-memory", "512m", "--driver-memory", "512m", "--files", cfg.Regions}
@@ -311,7 +312,7 @@ func (d *Demo) poll(ctx context.Context) {
 	if !d.announced {
 		rep, err := d.cluster.Client().GetApplicationReport(ctx, &pb.GetApplicationReportRequest{ApplicationId: d.appID})
 		if err == nil && rep.GetReport().GetState() == pb.ApplicationState_APPLICATION_STATE_RUNNING && rep.GetReport().GetTrackingUrl() != "" {
-			u := rep.GetReport().GetTrackingUrl()
+			u := strings.TrimSuffix(rep.GetReport().GetTrackingUrl(), "/")
 			fmt.Fprintf(d.out, "Application %s is RUNNING; its ApplicationMaster serves %s/metrics and %s/metrics/json\n", d.appID, u, u)
 			d.announced = true
 		}

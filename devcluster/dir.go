@@ -9,6 +9,10 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/spindlehq/spindle/conf"
+	"github.com/spindlehq/spindle/pki"
+	"github.com/spindlehq/spindle/resourcemanager"
 )
 
 // Files that mark a directory as a dev cluster's.
@@ -79,40 +83,30 @@ func runningDev(dir string) (int, bool) {
 	return pid, true
 }
 
-// writeClientConf writes a client conf dir (yarn-site.xml and
-// spindle-site.xml) that points spindle's commands at the cluster and keeps
-// their staging, checkpoints and output inside it.
-func writeClientConf(in Info) error {
-	if err := os.MkdirAll(in.ConfDir, 0o755); err != nil {
-		return fmt.Errorf("devcluster: conf dir %s: %w", in.ConfDir, err)
+// WriteClientConf writes a client conf dir (yarn-site.xml and
+// spindle-site.xml) that points spindle's commands at the cluster (yarnSite,
+// KEY=VALUE, from ClientSite) and keeps their staging, checkpoints and
+// output inside it, as the user of tls.
+func WriteClientConf(confDir, clusterDir string, yarnSite []string, tls pki.Local) error {
+	if err := os.MkdirAll(confDir, 0o755); err != nil {
+		return fmt.Errorf("devcluster: conf dir %s: %w", confDir, err)
 	}
-	site := [][2]string{
-		{"yarn.resourcemanager.address", in.RM.Client},
-		{"yarn.resourcemanager.webapp.address", in.RM.Web},
+	comment := "Written for the Spindle cluster in " + clusterDir + "."
+	if err := conf.WriteSiteFile(filepath.Join(confDir, "yarn-site.xml"), comment, yarnSite); err != nil {
+		return fmt.Errorf("devcluster: %w", err)
 	}
-	if len(in.RMs) > 0 {
-		site = groupSite(in.RMs)
-	}
-	files := map[string][][2]string{
-		"yarn-site.xml": site,
-		"spindle-site.xml": {
-			{"spindle.tmp.dir", filepath.Join(in.Dir, "client")},
-		},
-	}
-	for name, props := range files {
-		var b strings.Builder
-		b.WriteString("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!-- Written by spindle dev for its cluster in " + xmlEscape(in.Dir) + ". -->\n<configuration>\n")
-		for _, p := range props {
-			fmt.Fprintf(&b, "  <property>\n    <name>%s</name>\n    <value>%s</value>\n  </property>\n", xmlEscape(p[0]), xmlEscape(p[1]))
-		}
-		b.WriteString("</configuration>\n")
-		if err := os.WriteFile(filepath.Join(in.ConfDir, name), []byte(b.String()), 0o644); err != nil {
-			return fmt.Errorf("devcluster: write %s: %w", name, err)
-		}
+	site := append([]string{"spindle.tmp.dir=" + filepath.Join(clusterDir, "client")}, tls.ClientConf()...)
+	if err := conf.WriteSiteFile(filepath.Join(confDir, "spindle-site.xml"), comment, site); err != nil {
+		return fmt.Errorf("devcluster: %w", err)
 	}
 	return nil
 }
 
-func xmlEscape(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", "\"", "&quot;").Replace(s)
+// ClientSite are the yarn-site.xml keys that reach the RM rm, or the RMs
+// of a group.
+func ClientSite(rm resourcemanager.Addresses, rms []RMInfo) []string {
+	if len(rms) > 0 {
+		return groupSite(rms)
+	}
+	return []string{"yarn.resourcemanager.address=" + rm.Client, "yarn.resourcemanager.webapp.address=" + rm.Web}
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/spindlehq/spindle/conf"
+	"github.com/spindlehq/spindle/pki"
 )
 
 func TestPrepareDir(t *testing.T) {
@@ -66,7 +67,11 @@ func TestWriteClientConf(t *testing.T) {
 	dir := t.TempDir()
 	in := Info{Dir: dir, ConfDir: filepath.Join(dir, "conf")}
 	in.RM.Client, in.RM.Web = "127.0.0.1:8032", "127.0.0.1:8088"
-	if err := writeClientConf(in); err != nil {
+	var err error
+	if in.TLS, err = CreateTLS(dir); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteClientConf(in.ConfDir, in.Dir, ClientSite(in.RM, nil), in.TLS); err != nil {
 		t.Fatal(err)
 	}
 	// spindle's commands load it as their conf dir.
@@ -78,6 +83,9 @@ func TestWriteClientConf(t *testing.T) {
 		"yarn.resourcemanager.address":        "127.0.0.1:8032",
 		"yarn.resourcemanager.webapp.address": "127.0.0.1:8088",
 		"spindle.tmp.dir":                     filepath.Join(dir, "client"),
+		"spindle.tls.ca-file":                 in.TLS.CA,
+		"spindle.tls.cert-file":               in.TLS.Client,
+		"spindle.tls.key-file":                pki.KeyFileFor(in.TLS.Client),
 	} {
 		if got := c.Get(key); got != want {
 			t.Errorf("%s = %q, want %q", key, got, want)

@@ -78,7 +78,7 @@ func (c *Cluster) startRMGroup(ctx context.Context) error {
 		// Each RM's addresses are fixed above, the same across restarts.
 		d := &daemon{
 			name: "resourcemanager-" + id, role: "resourcemanager", dir: dir,
-			conf:  append(c.groupConf(), "spindle.tmp.dir="+dir, failover.KeyHAID+"="+id),
+			conf:  append(append(c.groupConf(), c.tls.RMConf()...), "spindle.tmp.dir="+dir, failover.KeyHAID+"="+id),
 			ready: func() any { return &resourcemanager.Addresses{} },
 		}
 		if err := c.sup.start(ctx, d); err != nil {
@@ -152,15 +152,15 @@ func checkRMs(n int) error {
 	return nil
 }
 
-// groupSite is the client configuration of an HA group.
-func groupSite(rms []RMInfo) [][2]string {
+// groupSite is the client configuration of an HA group, as KEY=VALUE.
+func groupSite(rms []RMInfo) []string {
 	var ids []string
-	out := [][2]string{{failover.KeyHAEnabled, "true"}}
+	out := []string{failover.KeyHAEnabled + "=true"}
 	for _, r := range rms {
 		ids = append(ids, r.ID)
 		out = append(out,
-			[2]string{failover.AddressKey(failover.ServiceClient, r.ID), r.Client},
-			[2]string{failover.AddressKey(failover.ServiceWeb, r.ID), r.Web})
+			failover.AddressKey(failover.ServiceClient, r.ID)+"="+r.Client,
+			failover.AddressKey(failover.ServiceWeb, r.ID)+"="+r.Web)
 	}
-	return append(out, [2]string{failover.KeyRMIDs, strings.Join(ids, ",")})
+	return append(out, failover.KeyRMIDs+"="+strings.Join(ids, ","))
 }

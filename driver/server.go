@@ -5,6 +5,8 @@ import (
 	"net"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
+	"github.com/spindlehq/spindle/pki"
+	"go.uber.org/zap"
 	"google.golang.org/grpc"
 )
 
@@ -14,13 +16,15 @@ type Server struct {
 	srv *grpc.Server
 }
 
-// Listen serves ep on addr (host:port; port 0 or empty picks a free one).
-func Listen(addr string, ep *Endpoint) (*Server, error) {
+// Listen serves ep on addr (host:port; port 0 or empty picks a free one)
+// to the holders of the application's key; plain text when key is nil
+// (spindle.tls.insecure-plaintext). Refused connections are logged to lg.
+func Listen(addr string, ep *Endpoint, key *pki.AppKey, lg *zap.Logger) (*Server, error) {
 	lis, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("driver: listen for executors on %s: %w", addr, err)
 	}
-	s := &Server{lis: lis, srv: grpc.NewServer()}
+	s := &Server{lis: lis, srv: grpc.NewServer(pki.AppServerOption(key, lg))}
 	pb.RegisterTaskServer(s.srv, ep)
 	go s.srv.Serve(lis)
 	return s, nil

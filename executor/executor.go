@@ -7,9 +7,9 @@ import (
 	"time"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
+	"github.com/spindlehq/spindle/pki"
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 )
 
 // Config configures an executor.
@@ -33,6 +33,10 @@ type Config struct {
 	// DriverTimeout: the executor exits after the driver has been
 	// unreachable this long.
 	DriverTimeout time.Duration
+	// AppKey authenticates the executor to its driver and the driver to it
+	// (from the application's secret, SPINDLE_APP_SECRET); nil only on a
+	// cluster without TLS.
+	AppKey *pki.AppKey
 	// Runner runs tasks; nil fails every task.
 	Runner Runner
 	// Receivers carries what the job's receivers send the driver and the
@@ -114,7 +118,7 @@ func Run(ctx context.Context, cfg Config) error {
 // stopped when the driver said to shut down; err is nil when the driver
 // acknowledged the registration before the session ended.
 func session(ctx context.Context, cfg Config, lg *zap.Logger, x *tasks) (stopped bool, err error) {
-	conn, err := grpc.NewClient(cfg.DriverAddress, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	conn, err := grpc.NewClient(cfg.DriverAddress, pki.AppDialOption(cfg.AppKey))
 	if err != nil {
 		return false, fmt.Errorf("executor %s: driver address %s: %w", cfg.ExecutorID, cfg.DriverAddress, err)
 	}

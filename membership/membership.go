@@ -35,6 +35,10 @@ type Config struct {
 	OnDead func(name string)
 	// OnAlive is called with a member's name when it joins or comes back.
 	OnAlive func(name string)
+	// SecretKey, when set, encrypts and authenticates all gossip
+	// (AES-GCM; 16, 24 or 32 bytes); nil gossips in clear
+	// (spindle.tls.insecure-plaintext).
+	SecretKey []byte
 	// Logger receives memberlist's own messages at debug level.
 	Logger *zap.Logger
 }
@@ -79,6 +83,8 @@ func (c Config) Derive(bindHost string, advertise net.IP) Config {
 // Member is a running member of the gossip cluster.
 type Member struct {
 	list *memberlist.Memberlist
+	// ring holds the gossip keys; nil when gossip is in clear.
+	ring *memberlist.Keyring
 }
 
 // Start binds and starts gossiping; call Join to meet other members.
@@ -115,6 +121,11 @@ func Start(cfg Config) (*Member, error) {
 	mc.GossipInterval = cfg.ProbeInterval / 2
 	mc.PushPullInterval = 10 * cfg.ProbeInterval
 	mc.Events = events{onDead: cfg.OnDead, onAlive: cfg.OnAlive}
+	if cfg.SecretKey != nil {
+		if err := encrypt(mc, cfg.SecretKey); err != nil {
+			return nil, err
+		}
+	}
 	mc.LogOutput = io.Discard
 	if cfg.Logger != nil {
 		mc.Logger = log.New(zapWriter{cfg.Logger}, "", 0)
@@ -124,7 +135,7 @@ func Start(cfg Config) (*Member, error) {
 	if err != nil {
 		return nil, fmt.Errorf("membership: start %s on %s: %w", cfg.Name, cfg.BindAddress, err)
 	}
-	return &Member{list: list}, nil
+	return &Member{list: list, ring: mc.Keyring}, nil
 }
 
 // Address returns the host:port other members reach this one at.

@@ -9,6 +9,7 @@ import (
 	"github.com/spindlehq/spindle/conf"
 	"github.com/spindlehq/spindle/logging"
 	"github.com/spindlehq/spindle/membership"
+	"github.com/spindlehq/spindle/pki"
 	"go.uber.org/zap"
 )
 
@@ -44,8 +45,6 @@ type Config struct {
 	// spindle.log.maxAge). Path is not used: every stream gets its own, in
 	// its container's log dir.
 	ContainerLogs logging.RollingConfig
-	// SecretFile is the cluster secret shared with the RM (spindle.cluster.secret-file).
-	SecretFile string
 	// MonitorInterval is how often container memory is sampled.
 	MonitorInterval time.Duration
 	// PmemCheck enables killing containers above their memory allocation.
@@ -79,6 +78,13 @@ type Config struct {
 	// SpindleBinary replaces {{SPINDLE_BINARY}} in container commands;
 	// empty = this process's own executable.
 	SpindleBinary string
+	// ContainerUsers says which OS user containers run as.
+	ContainerUsers ContainerUsers
+	// TLS is the NM's certificate and the cluster CA; nil only with
+	// InsecurePlaintext.
+	TLS *pki.Material
+	// InsecurePlaintext runs without TLS (spindle.tls.insecure-plaintext).
+	InsecurePlaintext bool
 	// Logger receives the NM's log; nil = no logging.
 	Logger *zap.Logger
 }
@@ -104,6 +110,7 @@ func DefaultConfig() Config {
 		LogRetain:        3 * time.Hour,
 		LogRollInterval:  time.Hour,
 		Membership:       m,
+		ContainerUsers:   ContainerUsers{LocalUser: "nobody", LimitUsers: true, MinUserID: 1000},
 		Failover:         failover.DefaultPolicy(),
 	}
 }
@@ -137,6 +144,12 @@ func (c Config) Validate() error {
 	if err := c.logAggregationConfig().validate(); err != nil {
 		return err
 	}
+	if c.ContainerUsers.LocalUser == "" && !c.ContainerUsers.InsecureRunAsNodeManagerUser {
+		return errors.New("nodemanager: yarn.nodemanager.linux-container-executor.nonsecure-mode.local-user is empty: name the user containers run as (nobody by default)")
+	}
+	if c.TLS == nil && !c.InsecurePlaintext {
+		return fmt.Errorf("nodemanager: %w", pki.ErrNoTLS)
+	}
 	logs := c.ContainerLogs
 	logs.Path = containerStdout
 	if err := logs.Validate(); err != nil {
@@ -161,7 +174,6 @@ func ConfigFrom(c *conf.Config) (Config, error) {
 	}
 	cfg.LocalDirs = c.Strings("yarn.nodemanager.local-dirs")
 	cfg.LogDirs = c.Strings("yarn.nodemanager.log-dirs")
-	cfg.SecretFile = c.Get("spindle.cluster.secret-file")
 	cfg.Seeds = c.Strings("spindle.memberlist.seeds")
 	var errs []error
 	keep := func(err error) {
@@ -200,6 +212,17 @@ func ConfigFrom(c *conf.Config) (Config, error) {
 	cfg.ContainerLogs.MaxBackups = int(backups)
 	cfg.Membership, err = membership.ConfigFrom(c)
 	keep(err)
+	cfg.ContainerUsers.LocalUser = c.Get("yarn.nodemanager.linux-container-executor.nonsecure-mode.local-user")
+	cfg.ContainerUsers.LimitUsers, err = c.Bool("yarn.nodemanager.linux-container-executor.nonsecure-mode.limit-users")
+	keep(err)
+	minUID, err := c.Int("spindle.nodemanager.container-executor.min-user-id")
+	keep(err)
+	cfg.ContainerUsers.MinUserID = int(minUID)
+	cfg.ContainerUsers.InsecureRunAsNodeManagerUser, err = c.Bool("spindle.nodemanager.insecure-containers-run-as-nodemanager-user")
+	keep(err)
+	cfg.TLS, err = pki.FromConf(c, true, nil)
+	keep(err)
+	cfg.InsecurePlaintext = err == nil && cfg.TLS == nil
 	if len(errs) > 0 {
 		return cfg, errors.Join(errs...)
 	}

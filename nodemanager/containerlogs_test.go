@@ -488,7 +488,7 @@ func TestConfigFromContainerLogs(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(strings.Join(tc.overrides, ","), func(t *testing.T) {
-			c, err := conf.Load(conf.LoadOptions{Overrides: append([]string{"spindle.tmp.dir=" + t.TempDir()}, tc.overrides...)})
+			c, err := conf.Load(conf.LoadOptions{Overrides: append([]string{"spindle.tmp.dir=" + t.TempDir(), "spindle.tls.insecure-plaintext=true"}, tc.overrides...)})
 			if err != nil {
 				if tc.wantErr != "" && strings.Contains(err.Error(), tc.wantErr) {
 					return

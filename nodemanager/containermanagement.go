@@ -6,7 +6,6 @@ import (
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
 	"github.com/spindlehq/spindle/launch"
-	"github.com/spindlehq/spindle/token"
 	"go.uber.org/zap"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -40,12 +39,9 @@ func (s *containerService) StopContainers(ctx context.Context, req *pb.StopConta
 	for _, tok := range req.GetContainerTokens() {
 		// Only the holder of a container's token may stop it; an expired
 		// token still proves that.
-		ident := &pb.ContainerTokenIdentifier{}
-		if err := s.nm.signer.Verify(tok, token.KindContainer, ident); err != nil || ident.GetNodeId() != s.nm.nodeID {
-			if err == nil {
-				err = token.ErrWrongNode
-			}
-			s.nm.lg.Warn("container stop refused", zap.String("container", ident.GetContainerId()), zap.Error(err))
+		ident, err := s.nm.verifyStopToken(tok)
+		if err != nil {
+			s.nm.lg.Warn("container stop refused", zap.String("container", claimedContainer(tok)), zap.String("remote", remoteOf(ctx)), zap.Error(err))
 			resp.Failed = append(resp.Failed, containerError(ident.GetContainerId(), status.Errorf(codes.PermissionDenied, "stop container %s: %v", ident.GetContainerId(), err)))
 			continue
 		}

@@ -35,12 +35,15 @@ const (
 
 // container is the NM's record of one container.
 type container struct {
-	id      string
-	ident   *pb.ContainerTokenIdentifier
-	proc    *launcher.Process
-	workDir string
-	logDir  string
-	state   pb.ContainerState
+	id    string
+	ident *pb.ContainerTokenIdentifier
+	// startToken is the token the container was started with, which stops
+	// it even after its master key is rolled out.
+	startToken *pb.Token
+	proc       *launcher.Process
+	workDir    string
+	logDir     string
+	state      pb.ContainerState
 	// exitStatus and diagnostics are final once state is COMPLETE.
 	exitStatus  int32
 	diagnostics string
@@ -71,8 +74,9 @@ func (c *container) status() *pb.ContainerStatus {
 func (nm *NodeManager) startContainer(ctx context.Context, req *pb.StartContainerRequest) (string, error) {
 	ident, err := nm.signer.VerifyContainer(req.GetContainerToken(), nm.nodeID, time.Now())
 	if err != nil {
-		nm.lg.Warn("container start refused", zap.String("container", ident.GetContainerId()), zap.Error(err))
-		return ident.GetContainerId(), status.Errorf(codes.PermissionDenied, "start container %s: %v", ident.GetContainerId(), err)
+		id := claimedContainer(req.GetContainerToken())
+		nm.lg.Warn("container start refused", zap.String("container", id), zap.String("remote", remoteOf(ctx)), zap.Error(err))
+		return id, status.Errorf(codes.PermissionDenied, "start container %s: %v", id, err)
 	}
 	id := ident.GetContainerId()
 	cid, err := ids.ParseContainerID(id)
@@ -85,11 +89,12 @@ func (nm *NodeManager) startContainer(ctx context.Context, req *pb.StartContaine
 	}
 	appID := cid.Attempt.App.String()
 	c := &container{
-		id:      id,
-		ident:   ident,
-		workDir: filepath.Join(pick(nm.cfg.LocalDirs, id), appID, id),
-		logDir:  filepath.Join(pick(nm.cfg.LogDirs, id), appID, id),
-		state:   pb.ContainerState_CONTAINER_STATE_NEW,
+		id:         id,
+		ident:      ident,
+		startToken: req.GetContainerToken(),
+		workDir:    filepath.Join(pick(nm.cfg.LocalDirs, id), appID, id),
+		logDir:     filepath.Join(pick(nm.cfg.LogDirs, id), appID, id),
+		state:      pb.ContainerState_CONTAINER_STATE_NEW,
 	}
 
 	nm.mu.Lock()
@@ -105,6 +110,7 @@ func (nm *NodeManager) startContainer(ctx context.Context, req *pb.StartContaine
 	nm.containers[id] = c
 	nm.rememberUserLocked(appID, ident.GetUser())
 	nm.mu.Unlock()
+	nm.recordAppACL(appID, ident.GetViewAcl())
 
 	memMB := ident.GetResource().GetMemoryMb() - ident.GetMemoryOverheadMb()
 	host, port, _ := net.SplitHostPort(nm.nodeID)
@@ -132,10 +138,20 @@ func (nm *NodeManager) startContainer(ctx context.Context, req *pb.StartContaine
 	if err == nil && len(lc.GetLocalResources()) > 0 {
 		err = nm.local.Localize(ctx, localizer.Request{ContainerID: id, User: ident.GetUser(), WorkDir: c.workDir, Resources: lc.GetLocalResources()})
 	}
+	var user *launcher.User
+	if err == nil {
+		user, err = nm.containerUser(ident)
+	}
 	if err == nil {
 		var out containerOutputs
 		if out, err = nm.openContainerOutputs(c.logDir); err == nil {
-			proc, err = launcher.Start(ctx, launcher.Spec{ContainerID: id, WorkDir: c.workDir, LogDir: c.logDir, Command: command, Env: env, Stdout: out.stdout, Stderr: out.stderr}, nm.lg)
+			if err = giveDirs(user, env, c.workDir, c.logDir); err != nil {
+				out.stdout.Close()
+				out.stderr.Close()
+			}
+		}
+		if err == nil {
+			proc, err = launcher.Start(ctx, launcher.Spec{ContainerID: id, WorkDir: c.workDir, LogDir: c.logDir, Command: command, Env: env, Stdout: out.stdout, Stderr: out.stderr, User: user}, nm.lg)
 		}
 	}
 	if err != nil {

@@ -34,6 +34,9 @@ func (nm *NodeManager) register(ctx context.Context) error {
 		})
 		cancel()
 		if err == nil {
+			err = nm.takeKeys(resp.GetContainerTokenMasterKeys(), resp.GetGossipKey())
+		}
+		if err == nil {
 			nm.mu.Lock()
 			if resp.GetHeartbeatIntervalMs() > 0 {
 				nm.heartbeat = time.Duration(resp.GetHeartbeatIntervalMs()) * time.Millisecond
@@ -124,13 +127,20 @@ func (nm *NodeManager) heartbeatOnce(ctx context.Context) {
 	}
 	nm.mu.Unlock()
 	hctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	resp, err := nm.tracker.NodeHeartbeat(hctx, &pb.NodeHeartbeatRequest{NodeId: nm.nodeID, ContainerStatuses: statuses, Healthy: true})
+	resp, err := nm.tracker.NodeHeartbeat(hctx, &pb.NodeHeartbeatRequest{NodeId: nm.nodeID, ContainerStatuses: statuses, Healthy: true, MasterKeysTag: nm.signer.Tag()})
 	cancel()
 	if err != nil {
 		if ctx.Err() == nil {
 			nm.lg.Warn("heartbeat to resourcemanager failed", zap.String("node", nm.nodeID), zap.Error(err))
 		}
 		return
+	}
+	if keys := resp.GetContainerTokenMasterKeys(); keys != nil {
+		if err := nm.signer.SetFromPB(keys); err != nil {
+			nm.lg.Error("container token master keys from the resourcemanager", zap.Error(err))
+		} else {
+			nm.lg.Info("container token master keys updated", zap.String("keys", keys.GetTag()))
+		}
 	}
 	nm.mu.Lock()
 	// An RM that asks for a resync has not taken the statuses in: they go

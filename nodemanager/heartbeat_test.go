@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
+	"github.com/spindlehq/spindle/token"
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
 )
@@ -35,7 +36,8 @@ func (t *completingTracker) NodeHeartbeat(_ context.Context, req *pb.NodeHeartbe
 // completed by the next heartbeat, then no more.
 func TestCompletionDuringHeartbeatIsReported(t *testing.T) {
 	const id = "container_1_0001_01_000001"
-	nm := &NodeManager{lg: zap.NewNop(), nodeID: "127.0.0.1:1", logAgg: &logAggregator{},
+	signer, _ := token.NewSignerWithKeys(0, nil)
+	nm := &NodeManager{lg: zap.NewNop(), nodeID: "127.0.0.1:1", logAgg: &logAggregator{}, signer: signer,
 		containers: map[string]*container{id: {id: id, state: pb.ContainerState_CONTAINER_STATE_RUNNING}}}
 	tr := &completingTracker{nm: nm, id: id}
 	nm.tracker = tr

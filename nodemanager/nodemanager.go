@@ -18,6 +18,7 @@ import (
 	"github.com/spindlehq/spindle/nodemanager/containermonitor"
 	"github.com/spindlehq/spindle/nodemanager/launcher"
 	"github.com/spindlehq/spindle/nodemanager/localizer"
+	"github.com/spindlehq/spindle/pki"
 	"github.com/spindlehq/spindle/token"
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
@@ -56,6 +57,11 @@ type NodeManager struct {
 	// heartbeatNow asks the heartbeat loop for a heartbeat before the
 	// interval is up (YARN's out-of-band heartbeat).
 	heartbeatNow chan struct{}
+	// appACLs are who may view each application's logs (recordAppACL).
+	appACLs map[string]string
+	// localUser is the user containers run as (ContainerUsers.LocalUser);
+	// nil when they run as the NM's user.
+	localUser *launcher.User
 
 	cancel context.CancelFunc
 	done   sync.WaitGroup
@@ -68,7 +74,7 @@ type Addresses struct {
 	Memberlist string `json:"memberlist"`
 }
 
-// New checks cfg, reads the cluster secret and prepares an NM.
+// New checks cfg and prepares an NM; it gets its keys when it registers.
 func New(cfg Config) (*NodeManager, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -77,11 +83,12 @@ func New(cfg Config) (*NodeManager, error) {
 	if lg == nil {
 		lg = zap.NewNop()
 	}
-	secret, err := token.LoadSecret(cfg.SecretFile)
-	if err != nil {
-		return nil, fmt.Errorf("nodemanager: %w", err)
+	if cfg.TLS != nil {
+		cfg.TLS.SetLogger(lg.Named("tls"))
 	}
-	signer, err := token.NewSigner(secret)
+	// The container token keys come from the RM when the NM registers:
+	// until then no container starts.
+	signer, err := token.NewSignerWithKeys(0, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -97,6 +104,7 @@ func New(cfg Config) (*NodeManager, error) {
 		containers:   map[string]*container{},
 		heartbeat:    time.Second,
 		heartbeatNow: make(chan struct{}, 1),
+		appACLs:      map[string]string{},
 	}
 	nm.metrics = newMetrics(nm)
 	mcfg := containermonitor.DefaultConfig()
@@ -117,6 +125,9 @@ func New(cfg Config) (*NodeManager, error) {
 		if nm.binary, err = os.Executable(); err != nil {
 			return nil, fmt.Errorf("nodemanager: find the spindle binary for {{SPINDLE_BINARY}}: %w", err)
 		}
+	}
+	if err := nm.checkContainerUsers(); err != nil {
+		return nil, err
 	}
 	dcfg := launcher.DefaultDeleterConfig()
 	dcfg.Delay = cfg.DeleteDelay
@@ -161,19 +172,28 @@ func (nm *NodeManager) Start(ctx context.Context) error {
 	// reach the restarted one.
 	mcfg.Name = fmt.Sprintf("%s/%d", nm.nodeID, time.Now().UnixNano())
 	mcfg.Logger = nm.lg.Named("memberlist")
+	if !nm.plaintext() {
+		// Gossip is encrypted with the cluster's key, which the RM sends
+		// when the NM registers; until then the NM gossips with nobody.
+		if mcfg.SecretKey, err = membership.PlaceholderKey(); err != nil {
+			return err
+		}
+	}
 	if nm.member, err = membership.Start(mcfg); err != nil {
 		nm.lis.Close()
 		nm.webLis.Close()
 		return err
 	}
-	if nm.rmConn, err = failover.DialEncoded(nm.cfg.ResourceTrackerAddress, nm.cfg.Failover); err != nil {
+	if nm.rmConn, err = failover.DialEncoded(nm.cfg.ResourceTrackerAddress, nm.cfg.Failover, pki.GRPCDialOption(nm.cfg.TLS)); err != nil {
 		return fmt.Errorf("nodemanager: ResourceManager address %s: %w", nm.cfg.ResourceTrackerAddress, err)
 	}
 	nm.tracker = pb.NewResourceTrackerClient(nm.rmConn)
 
-	nm.grpcServer = grpc.NewServer()
+	// AMs start and stop containers with container tokens, not certificates.
+	nm.grpcServer = grpc.NewServer(pki.GRPCServerOption(nm.cfg.TLS, pki.ClientCertOptional, nm.lg, "ContainerManagement"))
 	pb.RegisterContainerManagementServer(nm.grpcServer, &containerService{nm: nm})
-	nm.webServer = &http.Server{Handler: nm.webHandler(), ReadHeaderTimeout: 10 * time.Second}
+	nm.webServer = &http.Server{Handler: nm.webAuthenticate(nm.webHandler()), ReadHeaderTimeout: 10 * time.Second, ErrorLog: pki.HTTPErrorLog(nm.lg, "web")}
+	webLis := pki.Listener(nm.cfg.TLS, nm.webLis, pki.ClientCertRequired)
 	runCtx, cancel := context.WithCancel(context.Background())
 	nm.cancel = cancel
 	nm.goRun(func() {
@@ -182,7 +202,7 @@ func (nm *NodeManager) Start(ctx context.Context) error {
 		}
 	})
 	nm.goRun(func() {
-		if err := nm.webServer.Serve(nm.webLis); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := nm.webServer.Serve(webLis); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			nm.lg.Error("web server stopped", zap.Error(err))
 		}
 	})
@@ -195,6 +215,9 @@ func (nm *NodeManager) Start(ctx context.Context) error {
 		return err
 	}
 	nm.goRun(func() { nm.heartbeatLoop(runCtx) })
+	if nm.plaintext() {
+		pki.WarnPlaintext(nm.lg, "nodemanager")
+	}
 	nm.lg.Info("nodemanager started", zap.String("node", nm.nodeID), zap.String("webapp", nm.Addresses().Web),
 		zap.Int64("memoryMB", nm.total.GetMemoryMb()), zap.Int32("vcores", nm.total.GetVcores()))
 	return nil

@@ -123,7 +123,7 @@ func (nm *NodeManager) containerInfoLocked(c *container) containerJSON {
 // containerLogsLink is YARN's link to a container's logs on this NM:
 // http://<web address>/node/containerlogs/<container>/<user>.
 func (nm *NodeManager) containerLogsLink(id, user string) string {
-	link := "http://" + nm.Addresses().Web + ContainerLogsPath + id
+	link := nm.webScheme() + "://" + nm.Addresses().Web + ContainerLogsPath + id
 	if user != "" {
 		link += "/" + user
 	}
@@ -144,6 +144,9 @@ func (nm *NodeManager) handleContainers(w http.ResponseWriter, r *http.Request) 
 	nm.mu.Lock()
 	out := []containerJSON{}
 	for _, c := range nm.containers {
+		if !nm.canViewLocked(r, appOf(c.id)) {
+			continue
+		}
 		out = append(out, nm.containerInfoLocked(c))
 	}
 	nm.mu.Unlock()
@@ -232,7 +235,7 @@ func (nm *NodeManager) handleApps(w http.ResponseWriter, r *http.Request) {
 	user := strings.TrimSpace(q.Get("user"))
 	out := []appJSON{}
 	for _, a := range nm.nodeApps() {
-		if (state == "" || a.State == state) && (user == "" || a.User == user) {
+		if (state == "" || a.State == state) && (user == "" || a.User == user) && nm.canView(r, a.ID) {
 			out = append(out, a)
 		}
 	}

@@ -38,7 +38,7 @@ type nmContainer struct {
 // resolves on the NM.
 func TestNodeRESTAppsAndContainers(t *testing.T) {
 	c := testutil.StartInProcess(t, 1, 4096, 4)
-	web := "http://" + c.NMs[0].Addresses().Web
+	web := testutil.URL(c.NMs[0].Addresses().Web, "")
 	am := testutil.NewUnmanagedAM(t, c.RM.Addresses().Client, "default")
 	cs := am.AllocateUntil(testutil.Ask(2, 64, 1, 1), 2, 20*time.Second)
 	am.Launch(cs[0], []string{"sleep", "300"}, nil)
@@ -50,16 +50,16 @@ func TestNodeRESTAppsAndContainers(t *testing.T) {
 	}
 	getNM(t, web+"/ws/v1/node/containers/"+cs[0].GetId(), http.StatusOK, &one)
 	run := one.Container
-	if run.State != "RUNNING" || run.ExitCode != -1000 || run.User != "test" {
-		t.Errorf("running container %+v: want RUNNING, exitCode -1000, user test", run)
+	if run.State != "RUNNING" || run.ExitCode != -1000 || run.User != testutil.TestUser() {
+		t.Errorf("running container %+v: want RUNNING, exitCode -1000, user %s", run, testutil.TestUser())
 	}
 	getNM(t, web+"/ws/v1/node/containers/"+cs[1].GetId(), http.StatusOK, &one)
 	done := one.Container
 	if done.State != "DONE" || done.ExitCode != 3 {
 		t.Errorf("finished container %+v: want DONE, exitCode 3", done)
 	}
-	if !strings.HasPrefix(done.ContainerLogsLink, web+"/node/containerlogs/"+cs[1].GetId()+"/test") {
-		t.Errorf("containerLogsLink %q, want %s/node/containerlogs/%s/test", done.ContainerLogsLink, web, cs[1].GetId())
+	if !strings.HasPrefix(done.ContainerLogsLink, web+"/node/containerlogs/"+cs[1].GetId()+"/"+testutil.TestUser()) {
+		t.Errorf("containerLogsLink %q, want %s/node/containerlogs/%s/%s", done.ContainerLogsLink, web, cs[1].GetId(), testutil.TestUser())
 	}
 	// The link lists the container's files; a browser gets HTML.
 	var listing struct {
@@ -73,7 +73,7 @@ func TestNodeRESTAppsAndContainers(t *testing.T) {
 	}
 	req, _ := http.NewRequest(http.MethodGet, done.ContainerLogsLink, nil)
 	req.Header.Set("Accept", "text/html")
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := testutil.HTTPClient(t, c.NMs[0].Addresses().Web).Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,8 +113,8 @@ func TestNodeRESTAppsAndContainers(t *testing.T) {
 		App nmApp `json:"app"`
 	}
 	getNM(t, web+"/ws/v1/node/apps/"+am.AppID, http.StatusOK, &app)
-	if app.App.User != "test" {
-		t.Errorf("app %+v, want user test", app.App)
+	if app.App.User != testutil.TestUser() {
+		t.Errorf("app %+v, want user %s", app.App, testutil.TestUser())
 	}
 	getNM(t, web+"/ws/v1/node/apps?state=BOGUS", http.StatusBadRequest, nil)
 	getNM(t, web+"/ws/v1/node/apps?sort=id", http.StatusBadRequest, nil)

@@ -15,8 +15,8 @@ import (
 )
 
 // adminService serves ResourceManagerAdministration (rmadmin → RM) on
-// every RM, standby or active. Changes need the client secret, as submit
-// and kill do.
+// every RM, standby or active. Every call needs a user's certificate;
+// changes need yarn.admin.acl, and the client secret when there is one.
 type adminService struct {
 	pb.UnimplementedResourceManagerAdministrationServer
 	rm *ResourceManager
@@ -81,6 +81,9 @@ func (s *adminService) checkHA(ctx context.Context, what string) error {
 	if err := s.rm.checkClientSecret(ctx, what); err != nil {
 		return err
 	}
+	if err := s.rm.checkAdmin(ctx, what); err != nil {
+		return err
+	}
 	if s.rm.ha == nil {
 		return status.Errorf(codes.FailedPrecondition, "%s: this ResourceManager runs alone: set %s to run a group", what, failover.KeyHAEnabled)
 	}
@@ -92,6 +95,9 @@ func (s *adminService) checkHA(ctx context.Context, what string) error {
 func (s *adminService) RefreshQueues(ctx context.Context, _ *pb.RefreshQueuesRequest) (*pb.RefreshQueuesResponse, error) {
 	rm := s.rm
 	if err := rm.checkClientSecret(ctx, "refreshQueues"); err != nil {
+		return nil, err
+	}
+	if err := rm.checkAdmin(ctx, "refreshQueues"); err != nil {
 		return nil, err
 	}
 	if rm.ha != nil && !rm.ha.active.Load() {
@@ -113,6 +119,9 @@ func (s *adminService) RefreshQueues(ctx context.Context, _ *pb.RefreshQueuesReq
 // RefreshNodes: Spindle has no include or exclude lists of nodes.
 func (s *adminService) RefreshNodes(ctx context.Context, _ *pb.RefreshNodesRequest) (*pb.RefreshNodesResponse, error) {
 	if err := s.rm.checkClientSecret(ctx, "refreshNodes"); err != nil {
+		return nil, err
+	}
+	if err := s.rm.checkAdmin(ctx, "refreshNodes"); err != nil {
 		return nil, err
 	}
 	return nil, status.Error(codes.Unimplemented, "refreshNodes: Spindle keeps no node include or exclude lists (yarn.resourcemanager.nodes.exclude-path): take a node out by stopping its NodeManager, which unregisters it")
@@ -140,7 +149,7 @@ func (rm *ResourceManager) standbyRedirect(h http.Handler) http.Handler {
 			http.Error(w, "This is standby RM. No active RM is known yet: retry shortly.", http.StatusServiceUnavailable)
 			return
 		}
-		u := "http://" + p.Web + r.URL.RequestURI()
+		u := rm.webScheme() + "://" + p.Web + r.URL.RequestURI()
 		w.Header().Set("Location", u)
 		w.WriteHeader(http.StatusTemporaryRedirect)
 		fmt.Fprintf(w, "This is standby RM. The redirect url is: %s\n", u)

@@ -9,16 +9,19 @@ import (
 	pb "github.com/spindlehq/spindle/api/spindlepb"
 	"github.com/spindlehq/spindle/conf"
 	"github.com/spindlehq/spindle/launch"
+	"github.com/spindlehq/spindle/pki"
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/protobuf/proto"
 )
 
 // launchAM starts a managed AM's container on its NM, as YARN's
 // AMLauncher does. It runs on its own goroutine.
 func (rm *ResourceManager) launchAM(t *rmAttempt, c *pb.Container, lc *pb.ContainerLaunchContext) {
-	err := rm.startOnNode(c, lc)
+	err := rm.addAMCredentials(t, c, lc)
+	if err == nil {
+		err = rm.startOnNode(c, lc)
+	}
 	rm.mu.Lock()
 	defer rm.mu.Unlock()
 	if t.finished() || t.app.finished() {
@@ -87,7 +90,7 @@ func (rm *ResourceManager) nodeConn(addr string) (*grpc.ClientConn, error) {
 	if c, ok := rm.nodeConns[addr]; ok {
 		return c, nil
 	}
-	c, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	c, err := grpc.NewClient(addr, pki.GRPCDialOption(rm.cfg.TLS))
 	if err != nil {
 		return nil, fmt.Errorf("NodeManager address %s: %w", addr, err)
 	}

@@ -4,8 +4,10 @@ import (
 	"context"
 	"slices"
 
+	"github.com/spindlehq/spindle/acl"
 	pb "github.com/spindlehq/spindle/api/spindlepb"
 	"github.com/spindlehq/spindle/conf"
+	"github.com/spindlehq/spindle/ids"
 	"github.com/spindlehq/spindle/launch"
 	"github.com/spindlehq/spindle/token"
 	"go.uber.org/zap"
@@ -34,6 +36,9 @@ func (s *clientService) SubmitApplication(ctx context.Context, req *pb.SubmitApp
 	if req.GetContext() == nil {
 		return nil, status.Error(codes.InvalidArgument, "submit: the submission context is missing")
 	}
+	if err := s.rm.authorizeSubmit(ctx, req.GetContext()); err != nil {
+		return nil, err
+	}
 	if err := s.rm.checkResourceAsks(req.GetContext()); err != nil {
 		return nil, err
 	}
@@ -46,6 +51,9 @@ func (s *clientService) SubmitApplication(ctx context.Context, req *pb.SubmitApp
 func (s *clientService) KillApplication(ctx context.Context, req *pb.KillApplicationRequest) (*pb.KillApplicationResponse, error) {
 	rm := s.rm
 	if err := rm.checkClientSecret(ctx, "kill "+req.GetApplicationId()); err != nil {
+		return nil, err
+	}
+	if err := rm.checkApp(callerOf(ctx), acl.ModifyApp, req.GetApplicationId()); err != nil {
 		return nil, err
 	}
 	if _, err := rm.killApplication(req.GetApplicationId(), req.GetDiagnostics()); err != nil {
@@ -75,14 +83,20 @@ func (s *clientService) GetApplicationReport(ctx context.Context, req *pb.GetApp
 	if err != nil {
 		return nil, err
 	}
-	return &pb.GetApplicationReportResponse{Report: r}, nil
+	return &pb.GetApplicationReportResponse{Report: s.rm.reportsFor(callerOf(ctx), r)[0]}, nil
 }
 
 func (s *clientService) GetApplications(ctx context.Context, req *pb.GetApplicationsRequest) (*pb.GetApplicationsResponse, error) {
-	return &pb.GetApplicationsResponse{Applications: s.rm.applications(req)}, nil
+	return &pb.GetApplicationsResponse{Applications: s.rm.reportsFor(callerOf(ctx), s.rm.applications(req)...)}, nil
 }
 
 func (s *clientService) GetApplicationAttempts(ctx context.Context, req *pb.GetApplicationAttemptsRequest) (*pb.GetApplicationAttemptsResponse, error) {
+	s.rm.mu.Lock()
+	err := s.rm.checkAppLocked(callerOf(ctx), acl.ViewApp, req.GetApplicationId())
+	s.rm.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
 	attempts, err := s.rm.attemptReports(req.GetApplicationId())
 	if err != nil {
 		return nil, err
@@ -218,6 +232,11 @@ func (rm *ResourceManager) checkClientSecret(ctx context.Context, what string) e
 }
 
 func (s *clientService) GetContainers(ctx context.Context, req *pb.GetContainersRequest) (*pb.GetContainersResponse, error) {
+	if at, err := ids.ParseAttemptID(req.GetApplicationAttemptId()); err == nil {
+		if err := s.rm.checkApp(callerOf(ctx), acl.ViewApp, at.App.String()); err != nil && status.Code(err) != codes.NotFound {
+			return nil, err
+		}
+	}
 	out, err := s.rm.attemptContainers(req.GetApplicationAttemptId())
 	if err != nil {
 		return nil, err
@@ -226,6 +245,11 @@ func (s *clientService) GetContainers(ctx context.Context, req *pb.GetContainers
 }
 
 func (s *clientService) GetContainerReport(ctx context.Context, req *pb.GetContainerReportRequest) (*pb.GetContainerReportResponse, error) {
+	if cid, err := ids.ParseContainerID(req.GetContainerId()); err == nil {
+		if err := s.rm.checkApp(callerOf(ctx), acl.ViewApp, cid.Attempt.App.String()); err != nil && status.Code(err) != codes.NotFound {
+			return nil, err
+		}
+	}
 	r, err := s.rm.containerReport(req.GetContainerId())
 	if err != nil {
 		return nil, err
@@ -245,6 +269,13 @@ func (s *clientService) MoveApplicationAcrossQueues(ctx context.Context, req *pb
 	if err := s.rm.checkClientSecret(ctx, "move "+req.GetApplicationId()); err != nil {
 		return nil, err
 	}
+	if err := s.rm.checkApp(callerOf(ctx), acl.ModifyApp, req.GetApplicationId()); err != nil {
+		return nil, err
+	}
+	// As YARN's: the target queue must take the user's applications.
+	if err := s.rm.acls().CheckSubmit(callerOf(ctx), req.GetTargetQueue()); err != nil {
+		return nil, status.Errorf(codes.PermissionDenied, "move %s: %v", req.GetApplicationId(), err)
+	}
 	if err := s.rm.moveApplication(req.GetApplicationId(), req.GetTargetQueue()); err != nil {
 		return nil, err
 	}
@@ -253,6 +284,9 @@ func (s *clientService) MoveApplicationAcrossQueues(ctx context.Context, req *pb
 
 func (s *clientService) UpdateApplicationPriority(ctx context.Context, req *pb.UpdateApplicationPriorityRequest) (*pb.UpdateApplicationPriorityResponse, error) {
 	if err := s.rm.checkClientSecret(ctx, "update priority of "+req.GetApplicationId()); err != nil {
+		return nil, err
+	}
+	if err := s.rm.checkApp(callerOf(ctx), acl.ModifyApp, req.GetApplicationId()); err != nil {
 		return nil, err
 	}
 	if err := s.rm.updatePriority(req.GetApplicationId(), req.GetPriority()); err != nil {

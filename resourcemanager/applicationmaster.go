@@ -126,6 +126,7 @@ func (s *amService) Allocate(ctx context.Context, req *pb.AllocateRequest) (*pb.
 	}
 	t.allocated, t.completed = nil, nil
 	resp.NumClusterNodes = int32(rm.runningNodes)
+	resp.AmRmToken = rm.renewAttemptTokenLocked(t)
 	return resp, nil
 }
 

@@ -126,7 +126,7 @@ func (rm *ResourceManager) endAttemptLocked(t *rmAttempt, state pb.ApplicationAt
 
 // attemptForToken authenticates an AM call.
 func (rm *ResourceManager) attemptForToken(tok *pb.Token) (*rmAttempt, error) {
-	id, err := rm.signer.VerifyAttempt(tok)
+	id, err := rm.attemptSigner.VerifyAttempt(tok)
 	if err != nil {
 		return nil, status.Errorf(codes.Unauthenticated, "ApplicationMaster call: %v: present the attempt's token in the %q metadata", err, "spindle-attempt-token")
 	}

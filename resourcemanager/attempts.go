@@ -40,7 +40,7 @@ func (rm *ResourceManager) newAttemptLocked(app *rmApp) error {
 		rm.sched.RemoveApplication(attemptID)
 		return err
 	}
-	tok, err := rm.signer.SignAttempt(&pb.ApplicationAttemptTokenIdentifier{AttemptId: attemptID, RmStartUnixMs: rm.ClusterTimestamp()})
+	tok, err := rm.attemptSigner.SignAttempt(&pb.ApplicationAttemptTokenIdentifier{AttemptId: attemptID, RmStartUnixMs: rm.ClusterTimestamp()})
 	if err != nil {
 		rm.sched.RemoveApplication(attemptID)
 		return fmt.Errorf("sign attempt token for %s: %w", attemptID, err)

@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/spindlehq/spindle/acl"
 	"github.com/spindlehq/spindle/conf"
 	"github.com/spindlehq/spindle/membership"
+	"github.com/spindlehq/spindle/pki"
 	"github.com/spindlehq/spindle/resourcemanager/ha"
 	"github.com/spindlehq/spindle/resourcemanager/scheduler"
 	"github.com/spindlehq/spindle/resourcemanager/webapp"
@@ -24,8 +26,12 @@ type Config struct {
 	// BindHost, when set, is the host the services listen on, with the
 	// ports of their addresses (yarn.resourcemanager.bind-host).
 	BindHost string
-	// SecretFile holds the cluster secret; created when missing (spindle.cluster.secret-file).
-	SecretFile string
+	// ContainerKeyRolling is how long a container token master key signs
+	// (yarn.resourcemanager.container-tokens.master-key-rolling-interval-secs).
+	ContainerKeyRolling time.Duration
+	// AttemptKeyRolling is how long an attempt token master key signs
+	// (yarn.resourcemanager.am-rm-tokens.master-key-rolling-interval-secs).
+	AttemptKeyRolling time.Duration
 	// ClientSecretFile, when set, holds the secret that submit and kill
 	// calls must carry (spindle.client.secret-file).
 	ClientSecretFile string
@@ -51,6 +57,17 @@ type Config struct {
 	Scheduler scheduler.Config
 	// Membership configures the RM's gossip member; its Name is set by the RM.
 	Membership membership.Config
+	// TLS is the RM's certificate and the cluster CA; nil only with
+	// InsecurePlaintext.
+	TLS *pki.Material
+	// AppCA issues ApplicationMaster certificates
+	// (spindle.tls.application-ca.*); required with TLS.
+	AppCA *pki.Authority
+	// InsecurePlaintext runs without TLS (spindle.tls.insecure-plaintext).
+	InsecurePlaintext bool
+	// ACLs are who may submit, view and kill what (yarn.acl.enable,
+	// yarn.admin.acl, the queues' ACLs); nil = ACLs off.
+	ACLs *acl.Policy
 	// Logger receives the RM's log; nil = no logging.
 	Logger *zap.Logger
 	// HistoryDir is where applications' event logs are, to serve their
@@ -87,9 +104,12 @@ func DefaultConfig() Config {
 		MaxHeartbeatsPerSecond: 2000,
 		NodeExpiry:             10 * time.Second,
 		AllocationExpiry:       10 * time.Minute,
-		MaxAppAttempts:         2,
-		Scheduler:              s,
-		Membership:             m,
+		// YARN's defaults: a day.
+		ContainerKeyRolling: 24 * time.Hour,
+		AttemptKeyRolling:   24 * time.Hour,
+		MaxAppAttempts:      2,
+		Scheduler:           s,
+		Membership:          m,
 	}
 }
 
@@ -98,8 +118,9 @@ func (c Config) Validate() error {
 	if c.ClientAddress == "" || c.TrackerAddress == "" || c.WebAddress == "" {
 		return errors.New("resourcemanager: client, resource-tracker and webapp addresses must all be set")
 	}
-	if c.SecretFile == "" {
-		return errors.New("resourcemanager: no cluster secret file: set spindle.cluster.secret-file")
+	if c.ContainerKeyRolling < max(c.AllocationExpiry, c.activationDelay()) || c.AttemptKeyRolling <= 0 {
+		return fmt.Errorf("resourcemanager: yarn.resourcemanager.container-tokens.master-key-rolling-interval-secs = %v must be at least yarn.resourcemanager.rm.container-allocation.expiry-interval-ms (%v) and 1.5 × yarn.nm.liveness-monitor.expiry-interval-ms (%v), and the am-rm-tokens one positive",
+			c.ContainerKeyRolling, c.AllocationExpiry, c.activationDelay())
 	}
 	if c.HeartbeatInterval <= 0 || c.NodeExpiry <= c.HeartbeatInterval {
 		return fmt.Errorf("resourcemanager: node expiry %v must be longer than the heartbeat interval %v", c.NodeExpiry, c.HeartbeatInterval)
@@ -113,6 +134,9 @@ func (c Config) Validate() error {
 	if c.MaxAppAttempts < 1 {
 		return fmt.Errorf("resourcemanager: yarn.resourcemanager.am.max-attempts = %d, want at least 1", c.MaxAppAttempts)
 	}
+	if err := c.validateSecurity(); err != nil {
+		return err
+	}
 	return c.Scheduler.Validate()
 }
 
@@ -124,7 +148,6 @@ func ConfigFrom(c *conf.Config) (Config, error) {
 	cfg.TrackerAddress = c.Get("yarn.resourcemanager.resource-tracker.address")
 	cfg.WebAddress = c.Get("yarn.resourcemanager.webapp.address")
 	cfg.BindHost = c.Get("yarn.resourcemanager.bind-host")
-	cfg.SecretFile = c.Get("spindle.cluster.secret-file")
 	cfg.ClientSecretFile = c.Get("spindle.client.secret-file")
 	cfg.StateStoreURI = c.Get("yarn.resourcemanager.fs.state-store.uri")
 	cfg.HistoryDir = c.Get("spark.history.fs.logDirectory")
@@ -137,6 +160,8 @@ func ConfigFrom(c *conf.Config) (Config, error) {
 	cfg.NodeExpiry = r.duration("yarn.nm.liveness-monitor.expiry-interval-ms")
 	cfg.MaxHeartbeatsPerSecond = int(r.int("spindle.resourcemanager.nodemanagers.max-heartbeats-per-second"))
 	cfg.AllocationExpiry = r.duration("yarn.resourcemanager.rm.container-allocation.expiry-interval-ms")
+	cfg.ContainerKeyRolling = r.duration("yarn.resourcemanager.container-tokens.master-key-rolling-interval-secs")
+	cfg.AttemptKeyRolling = r.duration("yarn.resourcemanager.am-rm-tokens.master-key-rolling-interval-secs")
 	cfg.MaxAppAttempts = int(r.int("yarn.resourcemanager.am.max-attempts"))
 	cfg.Scheduler, err = schedulerConfigFrom(c)
 	if err != nil {
@@ -144,6 +169,9 @@ func ConfigFrom(c *conf.Config) (Config, error) {
 	}
 	cfg.Membership, err = membership.ConfigFrom(c)
 	if err != nil {
+		return cfg, err
+	}
+	if err := cfg.securityFrom(c); err != nil {
 		return cfg, err
 	}
 	if r.err != nil {

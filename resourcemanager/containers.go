@@ -13,13 +13,14 @@ import (
 const containerLogsPath = "/node/containerlogs/"
 
 // ContainerLogsURL is YARN's link to a container's logs on its NM:
-// http://<nm web address>/node/containerlogs/<container>/<user>. Spindle's
-// NMs list the container's log files there. It is "" without an address.
-func ContainerLogsURL(nodeHTTPAddress, containerID, user string) string {
+// <scheme>://<nm web address>/node/containerlogs/<container>/<user>
+// (https, or http without TLS). Spindle's NMs list the container's log
+// files there. It is "" without an address.
+func ContainerLogsURL(scheme, nodeHTTPAddress, containerID, user string) string {
 	if nodeHTTPAddress == "" || containerID == "" {
 		return ""
 	}
-	u := "http://" + nodeHTTPAddress + containerLogsPath + containerID
+	u := scheme + "://" + nodeHTTPAddress + containerLogsPath + containerID
 	if user != "" {
 		u += "/" + user
 	}
@@ -58,7 +59,7 @@ func (rm *ResourceManager) containerReportLocked(c *rmContainer, user string) *p
 	default:
 		r.State = pb.ContainerState_CONTAINER_STATE_NEW
 	}
-	r.LogUrl = ContainerLogsURL(r.NodeHttpAddress, r.ContainerId, user)
+	r.LogUrl = ContainerLogsURL(rm.webScheme(), r.NodeHttpAddress, r.ContainerId, user)
 	return r
 }
 

@@ -1,7 +1,6 @@
 package resourcemanager
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -14,7 +13,6 @@ import (
 	"github.com/spindlehq/spindle/ids"
 	"github.com/spindlehq/spindle/resourcemanager/failover"
 	"github.com/spindlehq/spindle/resourcemanager/ha"
-	"github.com/spindlehq/spindle/token"
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -30,11 +28,8 @@ const containerIDsPerEpoch = 1_000_000
 // haRole is an RM's part in a group: standby until Raft makes it leader,
 // then active over the replicated state until it loses the lead.
 type haRole struct {
-	cfg ha.Config
-	// localSecret is this RM's cluster secret file, offered to the group
-	// when it has none yet.
-	localSecret []byte
-	node        *ha.Node
+	cfg  ha.Config
+	node *ha.Node
 	// active is set once the takeover is complete and cleared the moment
 	// the lead is lost: every call checks it (the fence).
 	active atomic.Bool
@@ -52,7 +47,7 @@ func (rm *ResourceManager) startHA(ctx context.Context) error {
 	}
 	hc := rm.ha.cfg
 	hc.Logger = rm.lg.Named("raft")
-	hc.Secret = rm.ha.localSecret
+	hc.TLS = rm.cfg.TLS
 	node, err := ha.Start(hc)
 	if err != nil {
 		return fmt.Errorf("resourcemanager: %w", err)
@@ -113,18 +108,18 @@ func (rm *ResourceManager) becomeActive(ctx context.Context) {
 		fail("apply the replicated log", err)
 		return
 	}
-	secret, err := h.node.Apply(actx, ha.Command{Op: ha.OpPutIfAbsent, Table: ha.TableSecrets, Key: ha.SecretCluster, Value: h.localSecret})
-	if err != nil {
-		fail("replicate the cluster secret", err)
+	// The group's token master keys and gossip key: those of the earlier
+	// actives, so that NMs, AMs and containers keep their tokens; the
+	// first active makes them.
+	if err := rm.loadKeys(actx); err != nil {
+		fail("take the group's keys", err)
 		return
 	}
-	if !bytes.Equal(secret, h.localSecret) {
-		rm.lg.Warn("this resourcemanager's cluster secret file differs from its group's: it signs with the group's, which every NodeManager must hold (spindle.cluster.secret-file)")
-	}
-	signer, err := token.NewSigner(secret)
-	if err != nil {
-		fail("cluster secret", err)
-		return
+	if rm.gossipKey != nil {
+		if err := rm.member.InstallKey(rm.gossipKey); err != nil {
+			fail("install the gossip key", err)
+			return
+		}
 	}
 	past := map[int64]bool{}
 	var last int64
@@ -143,7 +138,6 @@ func (rm *ResourceManager) becomeActive(ctx context.Context) {
 	}
 	rm.mu.Lock()
 	rm.resetLocked()
-	rm.signer = signer
 	rm.clusterTS.Store(ts)
 	h.pastTS = past
 	rm.mu.Unlock()

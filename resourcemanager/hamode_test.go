@@ -10,9 +10,11 @@ import (
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
 	"github.com/spindlehq/spindle/internal/testutil"
+	"github.com/spindlehq/spindle/pki"
 	"github.com/spindlehq/spindle/resourcemanager"
 	"github.com/spindlehq/spindle/resourcemanager/failover"
 	"github.com/spindlehq/spindle/resourcemanager/ha"
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 )
@@ -29,15 +31,21 @@ func TestStandbyAnswersFromItsFirstCall(t *testing.T) {
 	}
 	hc.SelfID, hc.Dir = "rm1", filepath.Join(dir, "raft")
 	self := hc.Self()
+	tls := testutil.NewClusterTLS(t, filepath.Join(dir, "tls"))
 	cfg := resourcemanager.DefaultConfig()
-	cfg.SecretFile = filepath.Join(dir, "cluster-secret")
+	tls.SecureRM(t, &cfg)
 	cfg.ClientAddress, cfg.TrackerAddress, cfg.WebAddress = self.Client, self.Tracker, self.Web
 	cfg.HA = &hc
 	rm, err := resourcemanager.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	client := pb.NewApplicationClientClient(testutil.Dial(t, self.Client))
+	conn, err := grpc.NewClient(self.Client, pki.GRPCDialOption(tls.ClientTLS))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	client := pb.NewApplicationClientClient(conn)
 
 	// Calls from before the RM listens until after it started.
 	started := make(chan struct{})

@@ -33,6 +33,15 @@ func (s *raftAppStore) load(ctx context.Context) ([]*rmApp, error) {
 
 func (s *raftAppStore) close() error { return nil }
 
+func (s *raftAppStore) readKeys(context.Context) ([]byte, error) {
+	raw, _ := s.node.Get(ha.TableSecrets, ha.SecretKeys)
+	return raw, nil
+}
+
+func (s *raftAppStore) writeKeys(ctx context.Context, raw []byte) error {
+	return s.node.Put(ctx, ha.TableSecrets, ha.SecretKeys, raw)
+}
+
 // nodeRecord is a NodeManager as the group remembers it, so that a new
 // active RM knows the cluster's nodes before they register again and
 // declares LOST those that never do.

@@ -283,6 +283,7 @@ func (rm *ResourceManager) allocate(allocs []scheduler.Allocation) {
 			User:                 t.app.ctx.GetUser(),
 			RmStartUnixMs:        rm.ClusterTimestamp(),
 			MemoryOverheadMb:     c.MemoryOverheadMb,
+			ViewAcl:              rm.viewACLString(t.app),
 		})
 		if err != nil {
 			rm.lg.Error("sign container token", zap.String("container", c.Id), zap.Error(err))

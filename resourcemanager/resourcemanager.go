@@ -15,6 +15,7 @@ import (
 	"github.com/spindlehq/spindle/eventlog"
 	"github.com/spindlehq/spindle/ids"
 	"github.com/spindlehq/spindle/membership"
+	"github.com/spindlehq/spindle/pki"
 	"github.com/spindlehq/spindle/resourcemanager/scheduler"
 	"github.com/spindlehq/spindle/resourcemanager/webapp"
 	"github.com/spindlehq/spindle/token"
@@ -31,10 +32,18 @@ const memberName = "resourcemanager"
 
 // ResourceManager is a running RM daemon.
 type ResourceManager struct {
-	cfg    Config
-	lg     *zap.Logger
-	signer *token.Signer
-	sched  *scheduler.Scheduler
+	cfg Config
+	lg  *zap.Logger
+	// signer signs container tokens, attemptSigner attempt tokens, each
+	// with master keys rolled on a schedule (containerKeys, attemptKeys).
+	signer        *token.Signer
+	attemptSigner *token.Signer
+	containerKeys *token.Roller
+	attemptKeys   *token.Roller
+	// gossipKey encrypts the memberlist gossip; NMs get it when they
+	// register.
+	gossipKey []byte
+	sched     *scheduler.Scheduler
 	// clusterTS is the cluster timestamp of ids handed out now, in ms:
 	// the RM's start, or in a group the time it became active.
 	clusterTS atomic.Int64
@@ -55,6 +64,9 @@ type ResourceManager struct {
 	state appStore
 	// ha is this RM's part in an RM group; nil for a single RM.
 	ha *haRole
+
+	// stopped makes a second Stop a no-op.
+	stopped atomic.Bool
 
 	mu         sync.Mutex
 	nodes      map[string]*rmNode
@@ -98,18 +110,16 @@ func New(cfg Config) (*ResourceManager, error) {
 	if lg == nil {
 		lg = zap.NewNop()
 	}
-	secret, err := token.LoadOrCreateSecret(cfg.SecretFile)
-	if err != nil {
-		return nil, err
+	if cfg.TLS != nil {
+		cfg.TLS.SetLogger(lg.Named("tls"))
 	}
-	signer, err := token.NewSigner(secret)
-	if err != nil {
-		return nil, err
+	if cfg.ACLs != nil {
+		cfg.ACLs.Logger = lg.Named("acl")
 	}
+	var err error
 	rm := &ResourceManager{
 		cfg:        cfg,
 		lg:         lg,
-		signer:     signer,
 		nodes:      map[string]*rmNode{},
 		apps:       map[string]*rmApp{},
 		attempts:   map[string]*rmAttempt{},
@@ -130,7 +140,7 @@ func New(cfg Config) (*ResourceManager, error) {
 	}
 	rm.webAuth = cfg.WebAuthorizer
 	if rm.webAuth == nil {
-		rm.webAuth = webapp.ClientSecretAuthorizer{Secret: rm.clientSecret}
+		rm.webAuth = aclAuthorizer{rm: rm, secret: webapp.ClientSecretAuthorizer{Secret: rm.clientSecret}}
 	}
 	if cfg.HistoryDir != "" {
 		if rm.history, err = openHistory(cfg.HistoryDir, rm.lg.Named("history")); err != nil {
@@ -141,14 +151,26 @@ func New(cfg Config) (*ResourceManager, error) {
 		return nil, fmt.Errorf("resourcemanager: web UI: %w", err)
 	}
 	rm.metrics = newMetrics(rm)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
 	if cfg.HA != nil {
-		rm.ha = &haRole{cfg: *cfg.HA, localSecret: secret}
+		rm.ha = &haRole{cfg: *cfg.HA}
 	} else if cfg.RecoveryEnabled {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
+		if err := protectStateDir(cfg.StateStoreURI); err != nil {
+			return nil, fmt.Errorf("resourcemanager: state store %s: %w", cfg.StateStoreURI, err)
+		}
 		if rm.state, err = openStateStore(ctx, cfg.StateStoreURI); err != nil {
 			return nil, err
 		}
+	}
+	rm.newKeys()
+	if err := rm.loadKeys(ctx); err != nil {
+		if rm.state != nil {
+			rm.state.close()
+		}
+		return nil, err
+	}
+	if rm.state != nil {
 		if err := rm.recover(ctx); err != nil {
 			rm.state.close()
 			return nil, err
@@ -197,6 +219,7 @@ func (rm *ResourceManager) Start(ctx context.Context) error {
 	mcfg := rm.cfg.Membership.Derive(bindHost, ownIP)
 	mcfg.Name = fmt.Sprintf("%s/%d", memberName, time.Now().UnixNano())
 	mcfg.OnDead = rm.memberDead
+	mcfg.SecretKey = rm.gossipKey
 	mcfg.Logger = rm.lg.Named("memberlist")
 	if rm.member, err = membership.Start(mcfg); err != nil {
 		rm.clientLis.Close()
@@ -205,13 +228,13 @@ func (rm *ResourceManager) Start(ctx context.Context) error {
 		return err
 	}
 
-	rm.clientServer = grpc.NewServer(grpc.UnaryInterceptor(rm.guard))
+	rm.clientServer = grpc.NewServer(rm.clientServerOptions()...)
 	pb.RegisterApplicationClientServer(rm.clientServer, &clientService{rm: rm})
 	pb.RegisterApplicationMasterServer(rm.clientServer, &amService{rm: rm})
 	pb.RegisterResourceManagerAdministrationServer(rm.clientServer, &adminService{rm: rm})
-	rm.trackerServer = grpc.NewServer(grpc.UnaryInterceptor(rm.guard))
+	rm.trackerServer = grpc.NewServer(rm.trackerServerOptions()...)
 	pb.RegisterResourceTrackerServer(rm.trackerServer, &trackerService{rm: rm})
-	rm.webServer = &http.Server{Handler: rm.standbyRedirect(rm.webHandler(rm.ui)), ReadHeaderTimeout: 10 * time.Second}
+	rm.webServer = &http.Server{Handler: rm.webAuthenticate(rm.standbyRedirect(rm.webHandler(rm.ui))), ReadHeaderTimeout: 10 * time.Second, ErrorLog: pki.HTTPErrorLog(rm.lg, "web")}
 
 	runCtx, cancel := context.WithCancel(context.Background())
 	// The group's node exists before the first call: a standby answers
@@ -227,7 +250,8 @@ func (rm *ResourceManager) Start(ctx context.Context) error {
 	rm.cancel = cancel
 	rm.serve(func() error { return rm.clientServer.Serve(rm.clientLis) })
 	rm.serve(func() error { return rm.trackerServer.Serve(rm.trackerLis) })
-	rm.serve(func() error { return rm.webServer.Serve(rm.webLis) })
+	webLis := rm.webListener(rm.webLis)
+	rm.serve(func() error { return rm.webServer.Serve(webLis) })
 	rm.done.Add(1)
 	go func() {
 		defer rm.done.Done()
@@ -249,7 +273,15 @@ func (rm *ResourceManager) Start(ctx context.Context) error {
 	// containers before any node has registered; nodes' registrations
 	// kick the scheduler.
 	rm.kickScheduler()
+	rm.done.Add(1)
+	go func() {
+		defer rm.done.Done()
+		rm.rollKeys(runCtx)
+	}()
 	a := rm.Addresses()
+	if rm.plaintext() {
+		pki.WarnPlaintext(rm.lg, "resourcemanager")
+	}
 	rm.lg.Info("resourcemanager started",
 		zap.String("client", a.Client), zap.String("resourceTracker", a.Tracker),
 		zap.String("webapp", a.Web), zap.String("memberlist", a.Memberlist),
@@ -282,8 +314,8 @@ func (rm *ResourceManager) ClusterTimestamp() int64 { return rm.clusterTS.Load()
 
 // Stop stops serving. Running containers are left to their NMs.
 func (rm *ResourceManager) Stop(ctx context.Context) error {
-	if rm.cancel == nil {
-		return nil
+	if rm.cancel == nil || rm.stopped.Swap(true) {
+		return nil // never started, or stopped already
 	}
 	rm.cancel()
 	stopped := make(chan struct{})

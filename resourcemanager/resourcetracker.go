@@ -18,6 +18,9 @@ func (s *trackerService) RegisterNodeManager(ctx context.Context, req *pb.Regist
 	if req.GetNodeId() == "" {
 		return nil, status.Error(codes.InvalidArgument, "register: node_id is empty: an NM registers as host:port of its ContainerManagement service")
 	}
+	if err := s.rm.checkNodeID(ctx, req.GetNodeId(), "register"); err != nil {
+		return nil, err
+	}
 	if r := req.GetResource(); r.GetMemoryMb() <= 0 || r.GetVcores() <= 0 {
 		return nil, status.Errorf(codes.InvalidArgument, "register %s: resources %d MiB, %d vcores: both must be positive (yarn.nodemanager.resource.memory-mb, yarn.nodemanager.resource.cpu-vcores)", req.GetNodeId(), r.GetMemoryMb(), r.GetVcores())
 	}
@@ -25,10 +28,12 @@ func (s *trackerService) RegisterNodeManager(ctx context.Context, req *pb.Regist
 	// A new node may take asks that waited for room.
 	s.rm.kickScheduler()
 	return &pb.RegisterNodeManagerResponse{
-		Action:              pb.NodeAction_NODE_ACTION_NORMAL,
-		HeartbeatIntervalMs: interval.Milliseconds(),
-		MemberlistAddress:   s.rm.member.Address(),
-		RmIdentifier:        s.rm.ClusterTimestamp(),
+		Action:                   pb.NodeAction_NODE_ACTION_NORMAL,
+		HeartbeatIntervalMs:      interval.Milliseconds(),
+		MemberlistAddress:        s.rm.member.Address(),
+		RmIdentifier:             s.rm.ClusterTimestamp(),
+		ContainerTokenMasterKeys: s.rm.signer.ToPB(),
+		GossipKey:                s.rm.gossipKey,
 	}, nil
 }
 
@@ -36,10 +41,20 @@ func (s *trackerService) NodeHeartbeat(ctx context.Context, req *pb.NodeHeartbea
 	if req.GetNodeId() == "" {
 		return nil, status.Error(codes.InvalidArgument, "heartbeat: node_id is empty")
 	}
-	return s.rm.heartbeat(req), nil
+	if err := s.rm.checkNodeID(ctx, req.GetNodeId(), "heartbeat"); err != nil {
+		return nil, err
+	}
+	resp := s.rm.heartbeat(req)
+	if req.GetMasterKeysTag() != s.rm.signer.Tag() {
+		resp.ContainerTokenMasterKeys = s.rm.signer.ToPB()
+	}
+	return resp, nil
 }
 
 func (s *trackerService) UnRegisterNodeManager(ctx context.Context, req *pb.UnRegisterNodeManagerRequest) (*pb.UnRegisterNodeManagerResponse, error) {
+	if err := s.rm.checkNodeID(ctx, req.GetNodeId(), "unregister"); err != nil {
+		return nil, err
+	}
 	s.rm.unregister(req.GetNodeId())
 	return &pb.UnRegisterNodeManagerResponse{}, nil
 }

@@ -217,6 +217,7 @@ func (rm *ResourceManager) handleApps(w http.ResponseWriter, r *http.Request) {
 	}
 	views := rm.appViews(f, true)
 	queues := rm.queueTotals()
+	caller := callerOf(r.Context())
 	var buf bytes.Buffer
 	buf.Grow(len(views) * 1024)
 	buf.WriteString(`{"apps":{"app":[`)
@@ -224,7 +225,13 @@ func (rm *ResourceManager) handleApps(w http.ResponseWriter, r *http.Request) {
 		if i > 0 {
 			buf.WriteByte(',')
 		}
-		raw, err := rm.appInfoJSON(v, f.deSelects, queues)
+		var raw []byte
+		var err error
+		if rm.viewable(caller, v.report.GetApplicationId()) {
+			raw, err = rm.appInfoJSON(v, f.deSelects, queues)
+		} else {
+			raw, err = json.Marshal(rm.appInfo(redactView(v), f.deSelects, queues))
+		}
 		if err != nil {
 			writeError(w, http.StatusInternalServerError, exWebApp, "encode "+v.report.GetApplicationId()+": "+err.Error())
 			return
@@ -296,7 +303,7 @@ func (rm *ResourceManager) handleAppAttempts(w http.ResponseWriter, r *http.Requ
 		if id, err := ids.ParseAttemptID(t.GetAttemptId()); err == nil {
 			a.ID = id.Attempt
 		}
-		a.LogsLink = ContainerLogsURL(a.NodeHTTPAddress, a.ContainerID, v.report.GetUser())
+		a.LogsLink = ContainerLogsURL(rm.webScheme(), a.NodeHTTPAddress, a.ContainerID, v.report.GetUser())
 		out = append(out, a)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"appAttempts": map[string]any{"appAttempt": out}})
@@ -460,7 +467,7 @@ func (rm *ResourceManager) appInfo(v appView, deSelects map[string]bool, queues 
 		VcoreSeconds:         v.vcoreSeconds,
 		UnmanagedApplication: rep.GetUnmanagedAm(),
 	}
-	a.AMContainerLogs = ContainerLogsURL(v.amNodeHTTP, v.amContainer, rep.GetUser())
+	a.AMContainerLogs = ContainerLogsURL(rm.webScheme(), v.amNodeHTTP, v.amContainer, rep.GetUser())
 	if rep.GetHost() != "" {
 		a.AMRPCAddress = net.JoinHostPort(rep.GetHost(), strconv.Itoa(int(rep.GetRpcPort())))
 	}

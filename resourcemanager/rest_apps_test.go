@@ -64,7 +64,7 @@ type remoteException struct {
 // get fetches path from the RM's web address and decodes the body into v.
 func get(t *testing.T, base, path string, wantCode int, v any) {
 	t.Helper()
-	resp, err := http.Get("http://" + base + path)
+	resp, err := testutil.HTTPClient(t, base).Get(testutil.URL(base, path))
 	if err != nil {
 		t.Fatalf("GET %s: %v", path, err)
 	}
@@ -143,8 +143,8 @@ func TestRESTApplications(t *testing.T) {
 		}
 		r, f, ty := apps[0], apps[1], apps[2]
 		if ty.State != "ACCEPTED" || ty.ApplicationType == nil || *ty.ApplicationType != "Spark" ||
-			ty.ApplicationTags == nil || *ty.ApplicationTags != "streaming,prod" || ty.User != "alice" || ty.LaunchTime != 0 {
-			t.Errorf("typed app %+v: want ACCEPTED, type Spark, tags streaming,prod, user alice, not launched", ty)
+			ty.ApplicationTags == nil || *ty.ApplicationTags != "streaming,prod" || ty.User != testutil.TestUser() || ty.LaunchTime != 0 {
+			t.Errorf("typed app %+v: want ACCEPTED, type Spark, tags streaming,prod, the submitting user, not launched", ty)
 		}
 		apps = apps[:2]
 		if r.State != "RUNNING" || r.FinalStatus != "UNDEFINED" {
@@ -154,8 +154,8 @@ func TestRESTApplications(t *testing.T) {
 			t.Errorf("finished app: state %s finalStatus %s, want FINISHED SUCCEEDED", f.State, f.FinalStatus)
 		}
 		for _, a := range apps {
-			if a.User != "test" || a.Queue != "default" || a.Name != "TestRESTApplications" {
-				t.Errorf("%s: user %q queue %q name %q, want test default TestRESTApplications", a.ID, a.User, a.Queue, a.Name)
+			if a.User != testutil.TestUser() || a.Queue != "default" || a.Name != "TestRESTApplications" {
+				t.Errorf("%s: user %q queue %q name %q, want the submitting user, default, TestRESTApplications", a.ID, a.User, a.Queue, a.Name)
 			}
 			if a.ClusterID != c.RM.ClusterTimestamp() {
 				t.Errorf("%s: clusterId %d, want %d", a.ID, a.ClusterID, c.RM.ClusterTimestamp())

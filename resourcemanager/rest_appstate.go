@@ -32,8 +32,12 @@ func (rm *ResourceManager) handleAppStatePut(w http.ResponseWriter, r *http.Requ
 	appID := r.PathValue("appid")
 	if err := rm.webAuth.Authorize(r, webapp.AccessModify, appID); err != nil {
 		rm.lg.Warn("web request refused", zap.String("app", appID), zap.String("remote", r.RemoteAddr), zap.Error(err))
-		writeError(w, http.StatusUnauthorized, exUnauthorized,
-			"Unable to obtain user name, user not authenticated: send the client secret (spindle.client.secret-file), base64-encoded, in the "+webapp.ClientSecretHeader+" header")
+		if errors.Is(err, webapp.ErrUnauthenticated) {
+			writeError(w, http.StatusUnauthorized, exUnauthorized,
+				"Unable to obtain user name, user not authenticated: send the client secret (spindle.client.secret-file), base64-encoded, in the "+webapp.ClientSecretHeader+" header")
+			return
+		}
+		writeError(w, http.StatusForbidden, exUnauthorized, err.Error())
 		return
 	}
 	if _, ok := rm.lookupApp(w, appID); !ok {

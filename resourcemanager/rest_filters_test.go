@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spindlehq/spindle/acl"
 	pb "github.com/spindlehq/spindle/api/spindlepb"
 	"github.com/spindlehq/spindle/internal/testutil"
 	"github.com/spindlehq/spindle/resourcemanager"
@@ -42,7 +43,9 @@ func startRMWith(t testing.TB, clientSecret []byte, change func(*resourcemanager
 	t.Helper()
 	dir := t.TempDir()
 	cfg := resourcemanager.DefaultConfig()
-	cfg.SecretFile = filepath.Join(dir, "cluster-secret")
+	// These tests are about the REST API's shapes: in plain text, as
+	// spindle.tls.insecure-plaintext; the security tests cover TLS.
+	cfg.InsecurePlaintext = true
 	cfg.Scheduler.Queues = []scheduler.QueueConfig{{Name: "default", Capacity: 60}, {Name: "etl", Capacity: 40, MaxCapacity: 80}}
 	if clientSecret != nil {
 		cfg.ClientSecretFile = filepath.Join(dir, "client-secret")
@@ -67,6 +70,7 @@ func startRMWith(t testing.TB, clientSecret []byte, change func(*resourcemanager
 		defer cancel()
 		rm.Stop(ctx)
 	})
+	testutil.RegisterPlaintext(rm.Addresses().Client, rm.Addresses().Web, rm.Addresses().Tracker)
 	return rm
 }
 
@@ -83,7 +87,9 @@ func submitApp(t *testing.T, rmAddr string, sc *pb.ApplicationSubmissionContext,
 	t.Helper()
 	conn := testutil.Dial(t, rmAddr)
 	client := pb.NewApplicationClientClient(conn)
-	ctx, cancel := context.WithTimeout(token.WithClientSecret(context.Background(), secret), 10*time.Second)
+	// Without TLS a caller says who it is, as YARN's simple
+	// authentication: the application's user, who may have its token.
+	ctx, cancel := context.WithTimeout(acl.WithClaimedUser(token.WithClientSecret(context.Background(), secret), sc.GetUser()), 10*time.Second)
 	defer cancel()
 	resp, err := client.GetNewApplication(ctx, &pb.GetNewApplicationRequest{})
 	if err != nil {

@@ -3,6 +3,7 @@ package resourcemanager
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"path"
 	"strings"
@@ -19,6 +20,10 @@ import (
 type appStore interface {
 	save(ctx context.Context, appID string, raw []byte) error
 	load(ctx context.Context) ([]*rmApp, error)
+	// readKeys returns the token and gossip keys' record, nil when there
+	// is none yet; writeKeys replaces it.
+	readKeys(ctx context.Context) ([]byte, error)
+	writeKeys(ctx context.Context, raw []byte) error
 	close() error
 }
 
@@ -118,6 +123,18 @@ func (s *stateStore) save(ctx context.Context, appID string, raw []byte) error {
 }
 
 func (s *stateStore) close() error { return s.store.Close() }
+
+func (s *stateStore) readKeys(ctx context.Context) ([]byte, error) {
+	raw, err := s.store.ReadFile(ctx, path.Join(s.dir, keysFile))
+	if errors.Is(err, dfs.ErrNotFound) {
+		return nil, nil
+	}
+	return raw, err
+}
+
+func (s *stateStore) writeKeys(ctx context.Context, raw []byte) error {
+	return s.store.WriteFile(ctx, path.Join(s.dir, keysFile), raw)
+}
 
 // load reads every stored application.
 func (s *stateStore) load(ctx context.Context) ([]*rmApp, error) {

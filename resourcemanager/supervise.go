@@ -3,6 +3,7 @@ package resourcemanager
 import (
 	"context"
 	"fmt"
+	"github.com/spindlehq/spindle/acl"
 	"time"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
@@ -131,6 +132,9 @@ func (rm *ResourceManager) stopSupervision(appID string) (bool, error) {
 // StopSupervision is the ApplicationClient call that ends a supervision.
 func (s *clientService) StopSupervision(ctx context.Context, req *pb.StopSupervisionRequest) (*pb.StopSupervisionResponse, error) {
 	if err := s.rm.checkClientSecret(ctx, "stop the supervision of "+req.GetApplicationId()); err != nil {
+		return nil, err
+	}
+	if err := s.rm.checkApp(callerOf(ctx), acl.ModifyApp, req.GetApplicationId()); err != nil {
 		return nil, err
 	}
 	was, err := s.rm.stopSupervision(req.GetApplicationId())

@@ -12,6 +12,7 @@ import (
 	pb "github.com/spindlehq/spindle/api/spindlepb"
 	"github.com/spindlehq/spindle/dfs"
 	"github.com/spindlehq/spindle/eventlog"
+	"github.com/spindlehq/spindle/pki"
 	"github.com/spindlehq/spindle/resourcemanager/webapp"
 	"go.uber.org/zap"
 )
@@ -49,7 +50,12 @@ func (rm *ResourceManager) webUI() (http.Handler, error) {
 		Cluster: webCluster{rm: rm},
 		Auth:    rm.webAuth,
 		Logger:  rm.lg.Named("webapp"),
-		Proxy:   &webapp.Proxy{AMs: webCluster{rm: rm}, Auth: rm.webAuth, HasHistory: rm.hasHistory, Logger: rm.lg.Named("proxy")},
+		Proxy: &webapp.Proxy{AMs: webCluster{rm: rm}, Auth: rm.webAuth, HasHistory: rm.hasHistory, Logger: rm.lg.Named("proxy"),
+			Transport: pki.HTTPClient(rm.cfg.TLS, 0).Transport,
+			Caller: func(r *http.Request) (string, []string) {
+				u := callerOf(r.Context())
+				return u.Name, u.Groups
+			}},
 	}
 	if rm.history != nil {
 		cfg.History = rm.history
@@ -88,7 +94,7 @@ func (rm *ResourceManager) webBase() string {
 			host = h
 		}
 	}
-	return "http://" + net.JoinHostPort(host, port)
+	return rm.webScheme() + "://" + net.JoinHostPort(host, port)
 }
 
 // trackingURLLocked is an application's tracking URL as YARN reports it:

@@ -177,8 +177,9 @@ func (p *parser) readDefaults(name string) (map[string]string, error) {
 }
 
 // clientKeys are the daemon keys `spindle submit` reads from --conf and
-// the properties file as well as from the configuration directory.
-var clientKeys = []string{"spindle.client.secret-file"}
+// the properties file as well as from the configuration directory: the
+// client secret and the user's TLS files.
+var clientKeys = []string{"spindle.client.secret-file", "spindle.tls.ca-file", "spindle.tls.cert-file", "spindle.tls.key-file", "spindle.tls.insecure-plaintext"}
 
 // admit decides what becomes of a gathered key: a key that is neither
 // Spark's nor Spindle's, or that Spindle ignores, is dropped with a

@@ -12,7 +12,7 @@ func TestWriteVerbose(t *testing.T) {
 		ConfDir:       "/spindle",
 		SparkConfDirs: []conf.SearchDir{{Path: "/spark/conf", From: conf.EnvSparkConfDir}},
 		ReadFile: fakeFiles(map[string]string{
-			spindleDefaults: "spark.executor.cores 4\nspark.ssl.keyPassword hunter2\n",
+			spindleDefaults: "spark.executor.cores 4\nspark.mysink.keyPassword hunter2\n",
 			sparkDefaults:   "spark.executor.cores 3\nspark.yarn.queue streaming\n",
 		}),
 	}
@@ -23,7 +23,7 @@ func TestWriteVerbose(t *testing.T) {
 	o.WriteVerbose(&b)
 	out := b.String()
 	for _, want := range []string{
-		"Using properties file: " + spindleDefaults + "\nAdding default property: spark.executor.cores=4\nAdding default property: spark.ssl.keyPassword=*********(redacted)\n",
+		"Using properties file: " + spindleDefaults + "\nAdding default property: spark.executor.cores=4\nAdding default property: spark.mysink.keyPassword=*********(redacted)\n",
 		"Using properties file: " + sparkDefaults + "\nAdding default property: spark.executor.cores=3\nAdding default property: spark.yarn.queue=streaming\n",
 		"Parsed arguments:\n  master                  yarn\n  deployMode              cluster\n",
 		"  executorCores           4\n",
@@ -40,7 +40,7 @@ func TestWriteVerbose(t *testing.T) {
 		"  (spark.executor.memory,1g) from default\n",
 		"  (spark.yarn.queue,streaming) from " + sparkDefaults + "\n",
 		// Redacted for its key, and for its value.
-		"  (spark.ssl.keyPassword,*********(redacted)) from " + spindleDefaults + "\n",
+		"  (spark.mysink.keyPassword,*********(redacted)) from " + spindleDefaults + "\n",
 		"  (spindle.kafka.sasl.jaas.config,*********(redacted)) from --conf\n",
 	} {
 		if !strings.Contains(out, want) {
@@ -57,7 +57,7 @@ func TestWriteVerbose(t *testing.T) {
 	o, _ = mustParse(t, words("--conf spark.redaction.regex=queue ./job"), po)
 	b.Reset()
 	o.WriteVerbose(&b)
-	if out := b.String(); !strings.Contains(out, "(spark.yarn.queue,*********(redacted))") || !strings.Contains(out, "spark.ssl.keyPassword=hunter2") {
+	if out := b.String(); !strings.Contains(out, "(spark.yarn.queue,*********(redacted))") || !strings.Contains(out, "spark.mysink.keyPassword=hunter2") {
 		t.Errorf("with spark.redaction.regex=queue:\n%s", out)
 	}
 	_, _, err := Parse(words("--conf spark.redaction.regex=(?<=a)b ./job"), po)

@@ -30,34 +30,56 @@ var (
 	ErrMalformed = errors.New("token: malformed identifier")
 )
 
-// Signer signs and verifies tokens under the cluster secret.
+// Signer signs tokens with its current master key and verifies them with
+// any key it holds, so that tokens signed before a key roll still verify.
+// The keys live in memory only: the RM makes them (and keeps them in its
+// state store), NMs get them over the authenticated ResourceTracker.
 type Signer struct {
-	secret []byte
+	keys keySet
 }
 
-// NewSigner returns a Signer for secret.
+// NewSigner returns a Signer with one master key, id 0: for tests and
+// tools that sign with a known secret.
 func NewSigner(secret []byte) (*Signer, error) {
-	if len(secret) < minSecretLen {
-		return nil, fmt.Errorf("token: secret of %d bytes is too short, want at least %d", len(secret), minSecretLen)
-	}
-	return &Signer{secret: append([]byte(nil), secret...)}, nil
+	return NewSignerWithKeys(0, []MasterKey{{ID: 0, Secret: secret}})
 }
 
-func (s *Signer) mac(kind string, identifier []byte) []byte {
-	m := hmac.New(sha256.New, s.secret)
+// NewSignerWithKeys returns a Signer that holds keys and signs with the one
+// whose id is current. With no keys it verifies nothing until SetKeys.
+func NewSignerWithKeys(current uint32, keys []MasterKey) (*Signer, error) {
+	s := &Signer{}
+	if err := s.keys.set(current, keys); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// SetKeys replaces the keys and the one that signs.
+func (s *Signer) SetKeys(current uint32, keys []MasterKey) error { return s.keys.set(current, keys) }
+
+// Keys returns the keys, the signing key's id and a version that changes
+// whenever they do.
+func (s *Signer) Keys() (current uint32, keys []MasterKey, version uint64) { return s.keys.snapshot() }
+
+func mac(secret []byte, kind string, identifier []byte) []byte {
+	m := hmac.New(sha256.New, secret)
 	m.Write([]byte(kind))
 	m.Write([]byte{0})
 	m.Write(identifier)
 	return m.Sum(nil)
 }
 
-// Sign serializes id and signs it as a token of kind.
+// Sign serializes id and signs it as a token of kind with the current key.
 func (s *Signer) Sign(kind string, id proto.Message) (*spindlepb.Token, error) {
 	raw, err := proto.MarshalOptions{Deterministic: true}.Marshal(id)
 	if err != nil {
 		return nil, fmt.Errorf("token: encode %s identifier: %w", kind, err)
 	}
-	return &spindlepb.Token{Kind: kind, Identifier: raw, Password: s.mac(kind, raw)}, nil
+	keyID, secret, err := s.keys.signing()
+	if err != nil {
+		return nil, err
+	}
+	return &spindlepb.Token{Kind: kind, Identifier: raw, Password: mac(secret, kind, raw), KeyId: keyID}, nil
 }
 
 // Verify checks tok's signature for kind and decodes its identifier into id.
@@ -65,7 +87,11 @@ func (s *Signer) Verify(tok *spindlepb.Token, kind string, id proto.Message) err
 	if tok == nil || len(tok.GetIdentifier()) == 0 || len(tok.GetPassword()) == 0 {
 		return ErrMissing
 	}
-	if tok.GetKind() != kind || !hmac.Equal(tok.GetPassword(), s.mac(kind, tok.GetIdentifier())) {
+	secret, ok := s.keys.lookup(tok.GetKeyId())
+	if !ok {
+		return fmt.Errorf("%w (key %d): %w", ErrUnknownKey, tok.GetKeyId(), ErrForged)
+	}
+	if tok.GetKind() != kind || !hmac.Equal(tok.GetPassword(), mac(secret, kind, tok.GetIdentifier())) {
 		return ErrForged
 	}
 	if err := proto.Unmarshal(tok.GetIdentifier(), id); err != nil {
@@ -79,8 +105,8 @@ func (s *Signer) SignContainer(id *spindlepb.ContainerTokenIdentifier) (*spindle
 	return s.Sign(KindContainer, id)
 }
 
-// VerifyContainer checks that tok is a container token signed under the
-// cluster secret, for nodeID, and not expired at now.
+// VerifyContainer checks that tok is a container token signed under one
+// of the master keys held, for nodeID, and not expired at now.
 func (s *Signer) VerifyContainer(tok *spindlepb.Token, nodeID string, now time.Time) (*spindlepb.ContainerTokenIdentifier, error) {
 	id := &spindlepb.ContainerTokenIdentifier{}
 	if err := s.Verify(tok, KindContainer, id); err != nil {

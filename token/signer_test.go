@@ -88,25 +88,14 @@ func TestVerifyAttempt(t *testing.T) {
 	}
 }
 
-func TestLoadOrCreateSecret(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "rm", "cluster-secret")
+func TestLoadSecret(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "client-secret")
 	if _, err := LoadSecret(path); err == nil {
 		t.Fatal("LoadSecret of a missing file succeeded")
 	}
-	first, err := LoadOrCreateSecret(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	info, err := os.Stat(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if info.Mode().Perm() != 0o600 {
-		t.Fatalf("secret mode = %v, want 0600", info.Mode().Perm())
-	}
-	second, err := LoadOrCreateSecret(path)
-	if err != nil || string(first) != string(second) {
-		t.Fatalf("second load = %x, %v; want the first secret %x", second, err, first)
+	os.WriteFile(path, []byte("0123456789abcdef-secret"), 0o600)
+	if got, err := LoadSecret(path); err != nil || string(got) != "0123456789abcdef-secret" {
+		t.Fatalf("LoadSecret = %q, %v", got, err)
 	}
 	short := filepath.Join(t.TempDir(), "short")
 	os.WriteFile(short, []byte("abc"), 0o600)

@@ -246,6 +246,13 @@ type ApplicationSubmissionContext struct {
 	// application that would wait for them forever.
 	ExecutorResource         *Resource `protobuf:"bytes,14,opt,name=executor_resource,json=executorResource,proto3" json:"executor_resource,omitempty"`
 	ExecutorMemoryOverheadMb int64     `protobuf:"varint,15,opt,name=executor_memory_overhead_mb,json=executorMemoryOverheadMb,proto3" json:"executor_memory_overhead_mb,omitempty"`
+	// view_acl and modify_acl are who besides the owner may view the
+	// application (its report, logs and ApplicationMaster) and kill or stop
+	// it, in YARN's ACL notation ("user1,user2 group1,group2"), as Spark
+	// sets them from spark.ui.view.acls, spark.modify.acls and
+	// spark.admin.acls. The owner is the authenticated caller of submit.
+	ViewAcl   string `protobuf:"bytes,40,opt,name=view_acl,json=viewAcl,proto3" json:"view_acl,omitempty"`
+	ModifyAcl string `protobuf:"bytes,41,opt,name=modify_acl,json=modifyAcl,proto3" json:"modify_acl,omitempty"`
 	// supervise, when set, relaunches the application when it fails its
 	// last attempt (spark.driver.supervise).
 	Supervise     *SupervisePolicy `protobuf:"bytes,20,opt,name=supervise,proto3" json:"supervise,omitempty"`
@@ -386,6 +393,20 @@ func (x *ApplicationSubmissionContext) GetExecutorMemoryOverheadMb() int64 {
 		return x.ExecutorMemoryOverheadMb
 	}
 	return 0
+}
+
+func (x *ApplicationSubmissionContext) GetViewAcl() string {
+	if x != nil {
+		return x.ViewAcl
+	}
+	return ""
+}
+
+func (x *ApplicationSubmissionContext) GetModifyAcl() string {
+	if x != nil {
+		return x.ModifyAcl
+	}
+	return ""
 }
 
 func (x *ApplicationSubmissionContext) GetSupervise() *SupervisePolicy {
@@ -2279,7 +2300,7 @@ var File_applicationclient_proto protoreflect.FileDescriptor
 const file_applicationclient_proto_rawDesc = "" +
 	"\n" +
 	"\x17applicationclient.proto\x12\n" +
-	"spindle.v1\x1a\rrecords.proto\x1a\x19containermanagement.proto\"\xf4\x05\n" +
+	"spindle.v1\x1a\rrecords.proto\x1a\x19containermanagement.proto\"\xae\x06\n" +
 	"\x1cApplicationSubmissionContext\x12%\n" +
 	"\x0eapplication_id\x18\x01 \x01(\tR\rapplicationId\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x14\n" +
@@ -2297,7 +2318,10 @@ const file_applicationclient_proto_rawDesc = "" +
 	"\x15am_memory_overhead_mb\x18\f \x01(\x03R\x12amMemoryOverheadMb\x12\x1a\n" +
 	"\bpriority\x18\r \x01(\x05R\bpriority\x12A\n" +
 	"\x11executor_resource\x18\x0e \x01(\v2\x14.spindle.v1.ResourceR\x10executorResource\x12=\n" +
-	"\x1bexecutor_memory_overhead_mb\x18\x0f \x01(\x03R\x18executorMemoryOverheadMb\x129\n" +
+	"\x1bexecutor_memory_overhead_mb\x18\x0f \x01(\x03R\x18executorMemoryOverheadMb\x12\x19\n" +
+	"\bview_acl\x18( \x01(\tR\aviewAcl\x12\x1d\n" +
+	"\n" +
+	"modify_acl\x18) \x01(\tR\tmodifyAcl\x129\n" +
 	"\tsupervise\x18\x14 \x01(\v2\x1b.spindle.v1.SupervisePolicyR\tsupervise\"e\n" +
 	"\x0fSupervisePolicy\x12,\n" +
 	"\x12initial_backoff_ms\x18\x01 \x01(\x03R\x10initialBackoffMs\x12$\n" +

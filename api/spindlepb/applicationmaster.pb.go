@@ -326,8 +326,12 @@ type AllocateResponse struct {
 	NumClusterNodes            int32                  `protobuf:"varint,5,opt,name=num_cluster_nodes,json=numClusterNodes,proto3" json:"num_cluster_nodes,omitempty"`
 	AmCommand                  AMCommand              `protobuf:"varint,6,opt,name=am_command,json=amCommand,proto3,enum=spindle.v1.AMCommand" json:"am_command,omitempty"`
 	UpdatedNodes               []*NodeReport          `protobuf:"bytes,7,rep,name=updated_nodes,json=updatedNodes,proto3" json:"updated_nodes,omitempty"`
-	unknownFields              protoimpl.UnknownFields
-	sizeCache                  protoimpl.SizeCache
+	// am_rm_token, when set, is the attempt's new token, signed with the
+	// attempt token master key that replaced the old one: the AM uses it
+	// from its next call on, as YARN's AMRMToken rolls.
+	AmRmToken     *Token `protobuf:"bytes,20,opt,name=am_rm_token,json=amRmToken,proto3" json:"am_rm_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *AllocateResponse) Reset() {
@@ -405,6 +409,13 @@ func (x *AllocateResponse) GetAmCommand() AMCommand {
 func (x *AllocateResponse) GetUpdatedNodes() []*NodeReport {
 	if x != nil {
 		return x.UpdatedNodes
+	}
+	return nil
+}
+
+func (x *AllocateResponse) GetAmRmToken() *Token {
+	if x != nil {
+		return x.AmRmToken
 	}
 	return nil
 }
@@ -536,7 +547,7 @@ const file_applicationmaster_proto_rawDesc = "" +
 	"responseId\x12/\n" +
 	"\x04asks\x18\x02 \x03(\v2\x1b.spindle.v1.ResourceRequestR\x04asks\x12\x1a\n" +
 	"\breleases\x18\x03 \x03(\tR\breleases\x12\x1a\n" +
-	"\bprogress\x18\x04 \x01(\x02R\bprogress\"\xaf\x03\n" +
+	"\bprogress\x18\x04 \x01(\x02R\bprogress\"\xe2\x03\n" +
 	"\x10AllocateResponse\x12\x1f\n" +
 	"\vresponse_id\x18\x01 \x01(\x05R\n" +
 	"responseId\x12H\n" +
@@ -546,7 +557,8 @@ const file_applicationmaster_proto_rawDesc = "" +
 	"\x11num_cluster_nodes\x18\x05 \x01(\x05R\x0fnumClusterNodes\x124\n" +
 	"\n" +
 	"am_command\x18\x06 \x01(\x0e2\x15.spindle.v1.AMCommandR\tamCommand\x12;\n" +
-	"\rupdated_nodes\x18\a \x03(\v2\x16.spindle.v1.NodeReportR\fupdatedNodes\"\xac\x01\n" +
+	"\rupdated_nodes\x18\a \x03(\v2\x16.spindle.v1.NodeReportR\fupdatedNodes\x121\n" +
+	"\vam_rm_token\x18\x14 \x01(\v2\x11.spindle.v1.TokenR\tamRmToken\"\xac\x01\n" +
 	"\x1eFinishApplicationMasterRequest\x12E\n" +
 	"\ffinal_status\x18\x01 \x01(\x0e2\".spindle.v1.FinalApplicationStatusR\vfinalStatus\x12 \n" +
 	"\vdiagnostics\x18\x02 \x01(\tR\vdiagnostics\x12!\n" +
@@ -590,7 +602,8 @@ var file_applicationmaster_proto_goTypes = []any{
 	(*ResourceRequest)(nil),                   // 10: spindle.v1.ResourceRequest
 	(*ContainerStatus)(nil),                   // 11: spindle.v1.ContainerStatus
 	(*NodeReport)(nil),                        // 12: spindle.v1.NodeReport
-	(FinalApplicationStatus)(0),               // 13: spindle.v1.FinalApplicationStatus
+	(*Token)(nil),                             // 13: spindle.v1.Token
+	(FinalApplicationStatus)(0),               // 14: spindle.v1.FinalApplicationStatus
 }
 var file_applicationmaster_proto_depIdxs = []int32{
 	8,  // 0: spindle.v1.RegisterApplicationMasterResponse.maximum_capability:type_name -> spindle.v1.Resource
@@ -601,18 +614,19 @@ var file_applicationmaster_proto_depIdxs = []int32{
 	8,  // 5: spindle.v1.AllocateResponse.available:type_name -> spindle.v1.Resource
 	0,  // 6: spindle.v1.AllocateResponse.am_command:type_name -> spindle.v1.AMCommand
 	12, // 7: spindle.v1.AllocateResponse.updated_nodes:type_name -> spindle.v1.NodeReport
-	13, // 8: spindle.v1.FinishApplicationMasterRequest.final_status:type_name -> spindle.v1.FinalApplicationStatus
-	2,  // 9: spindle.v1.ApplicationMaster.RegisterApplicationMaster:input_type -> spindle.v1.RegisterApplicationMasterRequest
-	4,  // 10: spindle.v1.ApplicationMaster.Allocate:input_type -> spindle.v1.AllocateRequest
-	6,  // 11: spindle.v1.ApplicationMaster.FinishApplicationMaster:input_type -> spindle.v1.FinishApplicationMasterRequest
-	3,  // 12: spindle.v1.ApplicationMaster.RegisterApplicationMaster:output_type -> spindle.v1.RegisterApplicationMasterResponse
-	5,  // 13: spindle.v1.ApplicationMaster.Allocate:output_type -> spindle.v1.AllocateResponse
-	7,  // 14: spindle.v1.ApplicationMaster.FinishApplicationMaster:output_type -> spindle.v1.FinishApplicationMasterResponse
-	12, // [12:15] is the sub-list for method output_type
-	9,  // [9:12] is the sub-list for method input_type
-	9,  // [9:9] is the sub-list for extension type_name
-	9,  // [9:9] is the sub-list for extension extendee
-	0,  // [0:9] is the sub-list for field type_name
+	13, // 8: spindle.v1.AllocateResponse.am_rm_token:type_name -> spindle.v1.Token
+	14, // 9: spindle.v1.FinishApplicationMasterRequest.final_status:type_name -> spindle.v1.FinalApplicationStatus
+	2,  // 10: spindle.v1.ApplicationMaster.RegisterApplicationMaster:input_type -> spindle.v1.RegisterApplicationMasterRequest
+	4,  // 11: spindle.v1.ApplicationMaster.Allocate:input_type -> spindle.v1.AllocateRequest
+	6,  // 12: spindle.v1.ApplicationMaster.FinishApplicationMaster:input_type -> spindle.v1.FinishApplicationMasterRequest
+	3,  // 13: spindle.v1.ApplicationMaster.RegisterApplicationMaster:output_type -> spindle.v1.RegisterApplicationMasterResponse
+	5,  // 14: spindle.v1.ApplicationMaster.Allocate:output_type -> spindle.v1.AllocateResponse
+	7,  // 15: spindle.v1.ApplicationMaster.FinishApplicationMaster:output_type -> spindle.v1.FinishApplicationMasterResponse
+	13, // [13:16] is the sub-list for method output_type
+	10, // [10:13] is the sub-list for method input_type
+	10, // [10:10] is the sub-list for extension type_name
+	10, // [10:10] is the sub-list for extension extendee
+	0,  // [0:10] is the sub-list for field type_name
 }
 
 func init() { file_applicationmaster_proto_init() }

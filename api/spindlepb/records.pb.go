@@ -308,8 +308,13 @@ type ContainerTokenIdentifier struct {
 	// memory_overhead_mb is the part of resource.memory_mb that is overhead;
 	// the rest becomes the container's GOMEMLIMIT.
 	MemoryOverheadMb int64 `protobuf:"varint,8,opt,name=memory_overhead_mb,json=memoryOverheadMb,proto3" json:"memory_overhead_mb,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// view_acl is everyone who may read the container's logs on its
+	// NodeManager, in YARN's ACL notation: the application's owner, viewers
+	// and modifiers and the cluster's and queue's administrators; empty when
+	// ACLs are off.
+	ViewAcl       string `protobuf:"bytes,20,opt,name=view_acl,json=viewAcl,proto3" json:"view_acl,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ContainerTokenIdentifier) Reset() {
@@ -398,12 +403,22 @@ func (x *ContainerTokenIdentifier) GetMemoryOverheadMb() int64 {
 	return 0
 }
 
+func (x *ContainerTokenIdentifier) GetViewAcl() string {
+	if x != nil {
+		return x.ViewAcl
+	}
+	return ""
+}
+
 // Token is a serialized identifier and its HMAC-SHA256 under the cluster secret.
 type Token struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Identifier    []byte                 `protobuf:"bytes,1,opt,name=identifier,proto3" json:"identifier,omitempty"`
-	Password      []byte                 `protobuf:"bytes,2,opt,name=password,proto3" json:"password,omitempty"`
-	Kind          string                 `protobuf:"bytes,3,opt,name=kind,proto3" json:"kind,omitempty"`
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Identifier []byte                 `protobuf:"bytes,1,opt,name=identifier,proto3" json:"identifier,omitempty"`
+	Password   []byte                 `protobuf:"bytes,2,opt,name=password,proto3" json:"password,omitempty"`
+	Kind       string                 `protobuf:"bytes,3,opt,name=kind,proto3" json:"kind,omitempty"`
+	// key_id names the master key the password was made with, so that
+	// tokens signed before a key roll still verify.
+	KeyId         uint32 `protobuf:"varint,4,opt,name=key_id,json=keyId,proto3" json:"key_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -457,6 +472,13 @@ func (x *Token) GetKind() string {
 		return x.Kind
 	}
 	return ""
+}
+
+func (x *Token) GetKeyId() uint32 {
+	if x != nil {
+		return x.KeyId
+	}
+	return 0
 }
 
 // Container is an allocation handed to an ApplicationMaster.
@@ -935,7 +957,7 @@ const file_records_proto_rawDesc = "" +
 	"\vdiagnostics\x18\x04 \x01(\tR\vdiagnostics\x120\n" +
 	"\bresource\x18\x05 \x01(\v2\x14.spindle.v1.ResourceR\bresource\x12\x1b\n" +
 	"\trss_bytes\x18\x06 \x01(\x03R\brssBytes\x12\x10\n" +
-	"\x03pid\x18\a \x01(\x05R\x03pid\"\xcf\x02\n" +
+	"\x03pid\x18\a \x01(\x05R\x03pid\"\xea\x02\n" +
 	"\x18ContainerTokenIdentifier\x12!\n" +
 	"\fcontainer_id\x18\x01 \x01(\tR\vcontainerId\x12\x17\n" +
 	"\anode_id\x18\x02 \x01(\tR\x06nodeId\x124\n" +
@@ -944,13 +966,15 @@ const file_records_proto_rawDesc = "" +
 	"\x0eexpiry_unix_ms\x18\x05 \x01(\x03R\fexpiryUnixMs\x12\x12\n" +
 	"\x04user\x18\x06 \x01(\tR\x04user\x12'\n" +
 	"\x10rm_start_unix_ms\x18\a \x01(\x03R\rrmStartUnixMs\x12,\n" +
-	"\x12memory_overhead_mb\x18\b \x01(\x03R\x10memoryOverheadMb\"W\n" +
+	"\x12memory_overhead_mb\x18\b \x01(\x03R\x10memoryOverheadMb\x12\x19\n" +
+	"\bview_acl\x18\x14 \x01(\tR\aviewAcl\"n\n" +
 	"\x05Token\x12\x1e\n" +
 	"\n" +
 	"identifier\x18\x01 \x01(\fR\n" +
 	"identifier\x12\x1a\n" +
 	"\bpassword\x18\x02 \x01(\fR\bpassword\x12\x12\n" +
-	"\x04kind\x18\x03 \x01(\tR\x04kind\"\xbb\x02\n" +
+	"\x04kind\x18\x03 \x01(\tR\x04kind\x12\x15\n" +
+	"\x06key_id\x18\x04 \x01(\rR\x05keyId\"\xbb\x02\n" +
 	"\tContainer\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x17\n" +
 	"\anode_id\x18\x02 \x01(\tR\x06nodeId\x12!\n" +

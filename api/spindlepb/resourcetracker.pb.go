@@ -183,8 +183,14 @@ type RegisterNodeManagerResponse struct {
 	// memberlist_address is the RM's gossip address, for NMs that have no seeds.
 	MemberlistAddress string `protobuf:"bytes,4,opt,name=memberlist_address,json=memberlistAddress,proto3" json:"memberlist_address,omitempty"`
 	RmIdentifier      int64  `protobuf:"varint,5,opt,name=rm_identifier,json=rmIdentifier,proto3" json:"rm_identifier,omitempty"`
-	unknownFields     protoimpl.UnknownFields
-	sizeCache         protoimpl.SizeCache
+	// container_token_master_keys verify container tokens. They reach NMs
+	// only over the authenticated ResourceTracker and live in their memory.
+	ContainerTokenMasterKeys *MasterKeys `protobuf:"bytes,6,opt,name=container_token_master_keys,json=containerTokenMasterKeys,proto3" json:"container_token_master_keys,omitempty"`
+	// gossip_key encrypts the memberlist gossip (AES-256-GCM); empty on a
+	// cluster without TLS.
+	GossipKey     []byte `protobuf:"bytes,7,opt,name=gossip_key,json=gossipKey,proto3" json:"gossip_key,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *RegisterNodeManagerResponse) Reset() {
@@ -252,6 +258,137 @@ func (x *RegisterNodeManagerResponse) GetRmIdentifier() int64 {
 	return 0
 }
 
+func (x *RegisterNodeManagerResponse) GetContainerTokenMasterKeys() *MasterKeys {
+	if x != nil {
+		return x.ContainerTokenMasterKeys
+	}
+	return nil
+}
+
+func (x *RegisterNodeManagerResponse) GetGossipKey() []byte {
+	if x != nil {
+		return x.GossipKey
+	}
+	return nil
+}
+
+// MasterKey is one key tokens are signed with.
+type MasterKey struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	KeyId         uint32                 `protobuf:"varint,1,opt,name=key_id,json=keyId,proto3" json:"key_id,omitempty"`
+	Secret        []byte                 `protobuf:"bytes,2,opt,name=secret,proto3" json:"secret,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MasterKey) Reset() {
+	*x = MasterKey{}
+	mi := &file_resourcetracker_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MasterKey) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MasterKey) ProtoMessage() {}
+
+func (x *MasterKey) ProtoReflect() protoreflect.Message {
+	mi := &file_resourcetracker_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MasterKey.ProtoReflect.Descriptor instead.
+func (*MasterKey) Descriptor() ([]byte, []int) {
+	return file_resourcetracker_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *MasterKey) GetKeyId() uint32 {
+	if x != nil {
+		return x.KeyId
+	}
+	return 0
+}
+
+func (x *MasterKey) GetSecret() []byte {
+	if x != nil {
+		return x.Secret
+	}
+	return nil
+}
+
+// MasterKeys are the keys a verifier holds and the id of the one that
+// signs now: the one before it still verifies, and a next one is handed
+// out before it signs, as YARN's container token master keys roll.
+type MasterKeys struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Current uint32                 `protobuf:"varint,1,opt,name=current,proto3" json:"current,omitempty"`
+	Keys    []*MasterKey           `protobuf:"bytes,2,rep,name=keys,proto3" json:"keys,omitempty"`
+	// tag names this set of keys; an NM that sends it back is up to date.
+	Tag           string `protobuf:"bytes,3,opt,name=tag,proto3" json:"tag,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MasterKeys) Reset() {
+	*x = MasterKeys{}
+	mi := &file_resourcetracker_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MasterKeys) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MasterKeys) ProtoMessage() {}
+
+func (x *MasterKeys) ProtoReflect() protoreflect.Message {
+	mi := &file_resourcetracker_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MasterKeys.ProtoReflect.Descriptor instead.
+func (*MasterKeys) Descriptor() ([]byte, []int) {
+	return file_resourcetracker_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *MasterKeys) GetCurrent() uint32 {
+	if x != nil {
+		return x.Current
+	}
+	return 0
+}
+
+func (x *MasterKeys) GetKeys() []*MasterKey {
+	if x != nil {
+		return x.Keys
+	}
+	return nil
+}
+
+func (x *MasterKeys) GetTag() string {
+	if x != nil {
+		return x.Tag
+	}
+	return ""
+}
+
 type NodeHeartbeatRequest struct {
 	state             protoimpl.MessageState `protogen:"open.v1"`
 	NodeId            string                 `protobuf:"bytes,1,opt,name=node_id,json=nodeId,proto3" json:"node_id,omitempty"`
@@ -259,13 +396,16 @@ type NodeHeartbeatRequest struct {
 	ResponseId        int32                  `protobuf:"varint,3,opt,name=response_id,json=responseId,proto3" json:"response_id,omitempty"`
 	Healthy           bool                   `protobuf:"varint,4,opt,name=healthy,proto3" json:"healthy,omitempty"`
 	HealthReport      string                 `protobuf:"bytes,5,opt,name=health_report,json=healthReport,proto3" json:"health_report,omitempty"`
-	unknownFields     protoimpl.UnknownFields
-	sizeCache         protoimpl.SizeCache
+	// master_keys_tag is the tag of the container token master keys the NM
+	// holds; the RM answers with the keys when they changed.
+	MasterKeysTag string `protobuf:"bytes,6,opt,name=master_keys_tag,json=masterKeysTag,proto3" json:"master_keys_tag,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *NodeHeartbeatRequest) Reset() {
 	*x = NodeHeartbeatRequest{}
-	mi := &file_resourcetracker_proto_msgTypes[2]
+	mi := &file_resourcetracker_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -277,7 +417,7 @@ func (x *NodeHeartbeatRequest) String() string {
 func (*NodeHeartbeatRequest) ProtoMessage() {}
 
 func (x *NodeHeartbeatRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_resourcetracker_proto_msgTypes[2]
+	mi := &file_resourcetracker_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -290,7 +430,7 @@ func (x *NodeHeartbeatRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NodeHeartbeatRequest.ProtoReflect.Descriptor instead.
 func (*NodeHeartbeatRequest) Descriptor() ([]byte, []int) {
-	return file_resourcetracker_proto_rawDescGZIP(), []int{2}
+	return file_resourcetracker_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *NodeHeartbeatRequest) GetNodeId() string {
@@ -328,6 +468,13 @@ func (x *NodeHeartbeatRequest) GetHealthReport() string {
 	return ""
 }
 
+func (x *NodeHeartbeatRequest) GetMasterKeysTag() string {
+	if x != nil {
+		return x.MasterKeysTag
+	}
+	return ""
+}
+
 type NodeHeartbeatResponse struct {
 	state      protoimpl.MessageState `protogen:"open.v1"`
 	Action     NodeAction             `protobuf:"varint,1,opt,name=action,proto3,enum=spindle.v1.NodeAction" json:"action,omitempty"`
@@ -341,13 +488,15 @@ type NodeHeartbeatResponse struct {
 	// containers on the node, each sent once, as YARN's: the node aggregates
 	// their logs once their containers there have ended.
 	ApplicationsToCleanup []string `protobuf:"bytes,6,rep,name=applications_to_cleanup,json=applicationsToCleanup,proto3" json:"applications_to_cleanup,omitempty"`
-	unknownFields         protoimpl.UnknownFields
-	sizeCache             protoimpl.SizeCache
+	// container_token_master_keys, when set, replace the NM's keys.
+	ContainerTokenMasterKeys *MasterKeys `protobuf:"bytes,7,opt,name=container_token_master_keys,json=containerTokenMasterKeys,proto3" json:"container_token_master_keys,omitempty"`
+	unknownFields            protoimpl.UnknownFields
+	sizeCache                protoimpl.SizeCache
 }
 
 func (x *NodeHeartbeatResponse) Reset() {
 	*x = NodeHeartbeatResponse{}
-	mi := &file_resourcetracker_proto_msgTypes[3]
+	mi := &file_resourcetracker_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -359,7 +508,7 @@ func (x *NodeHeartbeatResponse) String() string {
 func (*NodeHeartbeatResponse) ProtoMessage() {}
 
 func (x *NodeHeartbeatResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_resourcetracker_proto_msgTypes[3]
+	mi := &file_resourcetracker_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -372,7 +521,7 @@ func (x *NodeHeartbeatResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NodeHeartbeatResponse.ProtoReflect.Descriptor instead.
 func (*NodeHeartbeatResponse) Descriptor() ([]byte, []int) {
-	return file_resourcetracker_proto_rawDescGZIP(), []int{3}
+	return file_resourcetracker_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *NodeHeartbeatResponse) GetAction() NodeAction {
@@ -417,6 +566,13 @@ func (x *NodeHeartbeatResponse) GetApplicationsToCleanup() []string {
 	return nil
 }
 
+func (x *NodeHeartbeatResponse) GetContainerTokenMasterKeys() *MasterKeys {
+	if x != nil {
+		return x.ContainerTokenMasterKeys
+	}
+	return nil
+}
+
 type UnRegisterNodeManagerRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	NodeId        string                 `protobuf:"bytes,1,opt,name=node_id,json=nodeId,proto3" json:"node_id,omitempty"`
@@ -426,7 +582,7 @@ type UnRegisterNodeManagerRequest struct {
 
 func (x *UnRegisterNodeManagerRequest) Reset() {
 	*x = UnRegisterNodeManagerRequest{}
-	mi := &file_resourcetracker_proto_msgTypes[4]
+	mi := &file_resourcetracker_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -438,7 +594,7 @@ func (x *UnRegisterNodeManagerRequest) String() string {
 func (*UnRegisterNodeManagerRequest) ProtoMessage() {}
 
 func (x *UnRegisterNodeManagerRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_resourcetracker_proto_msgTypes[4]
+	mi := &file_resourcetracker_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -451,7 +607,7 @@ func (x *UnRegisterNodeManagerRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UnRegisterNodeManagerRequest.ProtoReflect.Descriptor instead.
 func (*UnRegisterNodeManagerRequest) Descriptor() ([]byte, []int) {
-	return file_resourcetracker_proto_rawDescGZIP(), []int{4}
+	return file_resourcetracker_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *UnRegisterNodeManagerRequest) GetNodeId() string {
@@ -469,7 +625,7 @@ type UnRegisterNodeManagerResponse struct {
 
 func (x *UnRegisterNodeManagerResponse) Reset() {
 	*x = UnRegisterNodeManagerResponse{}
-	mi := &file_resourcetracker_proto_msgTypes[5]
+	mi := &file_resourcetracker_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -481,7 +637,7 @@ func (x *UnRegisterNodeManagerResponse) String() string {
 func (*UnRegisterNodeManagerResponse) ProtoMessage() {}
 
 func (x *UnRegisterNodeManagerResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_resourcetracker_proto_msgTypes[5]
+	mi := &file_resourcetracker_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -494,7 +650,7 @@ func (x *UnRegisterNodeManagerResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UnRegisterNodeManagerResponse.ProtoReflect.Descriptor instead.
 func (*UnRegisterNodeManagerResponse) Descriptor() ([]byte, []int) {
-	return file_resourcetracker_proto_rawDescGZIP(), []int{5}
+	return file_resourcetracker_proto_rawDescGZIP(), []int{7}
 }
 
 var File_resourcetracker_proto protoreflect.FileDescriptor
@@ -510,20 +666,32 @@ const file_resourcetracker_proto_rawDesc = "" +
 	"\x12container_statuses\x18\x04 \x03(\v2\x1b.spindle.v1.ContainerStatusR\x11containerStatuses\x12-\n" +
 	"\x12memberlist_address\x18\x05 \x01(\tR\x11memberlistAddress\x12\x18\n" +
 	"\aversion\x18\x06 \x01(\tR\aversion\x12'\n" +
-	"\x0fmemberlist_name\x18\a \x01(\tR\x0ememberlistName\"\xf7\x01\n" +
+	"\x0fmemberlist_name\x18\a \x01(\tR\x0ememberlistName\"\xed\x02\n" +
 	"\x1bRegisterNodeManagerResponse\x12.\n" +
 	"\x06action\x18\x01 \x01(\x0e2\x16.spindle.v1.NodeActionR\x06action\x12 \n" +
 	"\vdiagnostics\x18\x02 \x01(\tR\vdiagnostics\x122\n" +
 	"\x15heartbeat_interval_ms\x18\x03 \x01(\x03R\x13heartbeatIntervalMs\x12-\n" +
 	"\x12memberlist_address\x18\x04 \x01(\tR\x11memberlistAddress\x12#\n" +
-	"\rrm_identifier\x18\x05 \x01(\x03R\frmIdentifier\"\xdb\x01\n" +
+	"\rrm_identifier\x18\x05 \x01(\x03R\frmIdentifier\x12U\n" +
+	"\x1bcontainer_token_master_keys\x18\x06 \x01(\v2\x16.spindle.v1.MasterKeysR\x18containerTokenMasterKeys\x12\x1d\n" +
+	"\n" +
+	"gossip_key\x18\a \x01(\fR\tgossipKey\":\n" +
+	"\tMasterKey\x12\x15\n" +
+	"\x06key_id\x18\x01 \x01(\rR\x05keyId\x12\x16\n" +
+	"\x06secret\x18\x02 \x01(\fR\x06secret\"c\n" +
+	"\n" +
+	"MasterKeys\x12\x18\n" +
+	"\acurrent\x18\x01 \x01(\rR\acurrent\x12)\n" +
+	"\x04keys\x18\x02 \x03(\v2\x15.spindle.v1.MasterKeyR\x04keys\x12\x10\n" +
+	"\x03tag\x18\x03 \x01(\tR\x03tag\"\x83\x02\n" +
 	"\x14NodeHeartbeatRequest\x12\x17\n" +
 	"\anode_id\x18\x01 \x01(\tR\x06nodeId\x12J\n" +
 	"\x12container_statuses\x18\x02 \x03(\v2\x1b.spindle.v1.ContainerStatusR\x11containerStatuses\x12\x1f\n" +
 	"\vresponse_id\x18\x03 \x01(\x05R\n" +
 	"responseId\x12\x18\n" +
 	"\ahealthy\x18\x04 \x01(\bR\ahealthy\x12#\n" +
-	"\rhealth_report\x18\x05 \x01(\tR\fhealthReport\"\xaa\x02\n" +
+	"\rhealth_report\x18\x05 \x01(\tR\fhealthReport\x12&\n" +
+	"\x0fmaster_keys_tag\x18\x06 \x01(\tR\rmasterKeysTag\"\x81\x03\n" +
 	"\x15NodeHeartbeatResponse\x12.\n" +
 	"\x06action\x18\x01 \x01(\x0e2\x16.spindle.v1.NodeActionR\x06action\x12\x1f\n" +
 	"\vresponse_id\x18\x02 \x01(\x05R\n" +
@@ -531,7 +699,8 @@ const file_resourcetracker_proto_rawDesc = "" +
 	"\x15containers_to_cleanup\x18\x03 \x03(\tR\x13containersToCleanup\x122\n" +
 	"\x15heartbeat_interval_ms\x18\x04 \x01(\x03R\x13heartbeatIntervalMs\x12 \n" +
 	"\vdiagnostics\x18\x05 \x01(\tR\vdiagnostics\x126\n" +
-	"\x17applications_to_cleanup\x18\x06 \x03(\tR\x15applicationsToCleanup\"7\n" +
+	"\x17applications_to_cleanup\x18\x06 \x03(\tR\x15applicationsToCleanup\x12U\n" +
+	"\x1bcontainer_token_master_keys\x18\a \x01(\v2\x16.spindle.v1.MasterKeysR\x18containerTokenMasterKeys\"7\n" +
 	"\x1cUnRegisterNodeManagerRequest\x12\x17\n" +
 	"\anode_id\x18\x01 \x01(\tR\x06nodeId\"\x1f\n" +
 	"\x1dUnRegisterNodeManagerResponse*s\n" +
@@ -559,35 +728,40 @@ func file_resourcetracker_proto_rawDescGZIP() []byte {
 }
 
 var file_resourcetracker_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_resourcetracker_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
+var file_resourcetracker_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
 var file_resourcetracker_proto_goTypes = []any{
 	(NodeAction)(0),                       // 0: spindle.v1.NodeAction
 	(*RegisterNodeManagerRequest)(nil),    // 1: spindle.v1.RegisterNodeManagerRequest
 	(*RegisterNodeManagerResponse)(nil),   // 2: spindle.v1.RegisterNodeManagerResponse
-	(*NodeHeartbeatRequest)(nil),          // 3: spindle.v1.NodeHeartbeatRequest
-	(*NodeHeartbeatResponse)(nil),         // 4: spindle.v1.NodeHeartbeatResponse
-	(*UnRegisterNodeManagerRequest)(nil),  // 5: spindle.v1.UnRegisterNodeManagerRequest
-	(*UnRegisterNodeManagerResponse)(nil), // 6: spindle.v1.UnRegisterNodeManagerResponse
-	(*Resource)(nil),                      // 7: spindle.v1.Resource
-	(*ContainerStatus)(nil),               // 8: spindle.v1.ContainerStatus
+	(*MasterKey)(nil),                     // 3: spindle.v1.MasterKey
+	(*MasterKeys)(nil),                    // 4: spindle.v1.MasterKeys
+	(*NodeHeartbeatRequest)(nil),          // 5: spindle.v1.NodeHeartbeatRequest
+	(*NodeHeartbeatResponse)(nil),         // 6: spindle.v1.NodeHeartbeatResponse
+	(*UnRegisterNodeManagerRequest)(nil),  // 7: spindle.v1.UnRegisterNodeManagerRequest
+	(*UnRegisterNodeManagerResponse)(nil), // 8: spindle.v1.UnRegisterNodeManagerResponse
+	(*Resource)(nil),                      // 9: spindle.v1.Resource
+	(*ContainerStatus)(nil),               // 10: spindle.v1.ContainerStatus
 }
 var file_resourcetracker_proto_depIdxs = []int32{
-	7, // 0: spindle.v1.RegisterNodeManagerRequest.resource:type_name -> spindle.v1.Resource
-	8, // 1: spindle.v1.RegisterNodeManagerRequest.container_statuses:type_name -> spindle.v1.ContainerStatus
-	0, // 2: spindle.v1.RegisterNodeManagerResponse.action:type_name -> spindle.v1.NodeAction
-	8, // 3: spindle.v1.NodeHeartbeatRequest.container_statuses:type_name -> spindle.v1.ContainerStatus
-	0, // 4: spindle.v1.NodeHeartbeatResponse.action:type_name -> spindle.v1.NodeAction
-	1, // 5: spindle.v1.ResourceTracker.RegisterNodeManager:input_type -> spindle.v1.RegisterNodeManagerRequest
-	3, // 6: spindle.v1.ResourceTracker.NodeHeartbeat:input_type -> spindle.v1.NodeHeartbeatRequest
-	5, // 7: spindle.v1.ResourceTracker.UnRegisterNodeManager:input_type -> spindle.v1.UnRegisterNodeManagerRequest
-	2, // 8: spindle.v1.ResourceTracker.RegisterNodeManager:output_type -> spindle.v1.RegisterNodeManagerResponse
-	4, // 9: spindle.v1.ResourceTracker.NodeHeartbeat:output_type -> spindle.v1.NodeHeartbeatResponse
-	6, // 10: spindle.v1.ResourceTracker.UnRegisterNodeManager:output_type -> spindle.v1.UnRegisterNodeManagerResponse
-	8, // [8:11] is the sub-list for method output_type
-	5, // [5:8] is the sub-list for method input_type
-	5, // [5:5] is the sub-list for extension type_name
-	5, // [5:5] is the sub-list for extension extendee
-	0, // [0:5] is the sub-list for field type_name
+	9,  // 0: spindle.v1.RegisterNodeManagerRequest.resource:type_name -> spindle.v1.Resource
+	10, // 1: spindle.v1.RegisterNodeManagerRequest.container_statuses:type_name -> spindle.v1.ContainerStatus
+	0,  // 2: spindle.v1.RegisterNodeManagerResponse.action:type_name -> spindle.v1.NodeAction
+	4,  // 3: spindle.v1.RegisterNodeManagerResponse.container_token_master_keys:type_name -> spindle.v1.MasterKeys
+	3,  // 4: spindle.v1.MasterKeys.keys:type_name -> spindle.v1.MasterKey
+	10, // 5: spindle.v1.NodeHeartbeatRequest.container_statuses:type_name -> spindle.v1.ContainerStatus
+	0,  // 6: spindle.v1.NodeHeartbeatResponse.action:type_name -> spindle.v1.NodeAction
+	4,  // 7: spindle.v1.NodeHeartbeatResponse.container_token_master_keys:type_name -> spindle.v1.MasterKeys
+	1,  // 8: spindle.v1.ResourceTracker.RegisterNodeManager:input_type -> spindle.v1.RegisterNodeManagerRequest
+	5,  // 9: spindle.v1.ResourceTracker.NodeHeartbeat:input_type -> spindle.v1.NodeHeartbeatRequest
+	7,  // 10: spindle.v1.ResourceTracker.UnRegisterNodeManager:input_type -> spindle.v1.UnRegisterNodeManagerRequest
+	2,  // 11: spindle.v1.ResourceTracker.RegisterNodeManager:output_type -> spindle.v1.RegisterNodeManagerResponse
+	6,  // 12: spindle.v1.ResourceTracker.NodeHeartbeat:output_type -> spindle.v1.NodeHeartbeatResponse
+	8,  // 13: spindle.v1.ResourceTracker.UnRegisterNodeManager:output_type -> spindle.v1.UnRegisterNodeManagerResponse
+	11, // [11:14] is the sub-list for method output_type
+	8,  // [8:11] is the sub-list for method input_type
+	8,  // [8:8] is the sub-list for extension type_name
+	8,  // [8:8] is the sub-list for extension extendee
+	0,  // [0:8] is the sub-list for field type_name
 }
 
 func init() { file_resourcetracker_proto_init() }
@@ -602,7 +776,7 @@ func file_resourcetracker_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_resourcetracker_proto_rawDesc), len(file_resourcetracker_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   6,
+			NumMessages:   8,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

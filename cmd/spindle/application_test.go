@@ -176,9 +176,9 @@ func TestApplicationCLI(t *testing.T) {
 		r := runCLI(t, c, "application", "-list", "-appStates", "ALL").mustSucceed(t)
 		rows := tableRows(t, r.stdout, appWidths, appHeader...)
 		for _, want := range [][]string{
-			{running.AppID, "TestApplicationCLI", "", "test", "default", "RUNNING", "UNDEFINED", "0%", "N/A"},
-			{finished.AppID, "TestApplicationCLI", "", "test", "default", "FINISHED", "SUCCEEDED", "0%", "N/A"},
-			{accepted, "typed", "Spark", "alice", "default", "ACCEPTED", "UNDEFINED", "0%", "N/A"},
+			{running.AppID, "TestApplicationCLI", "", testutil.TestUser(), "default", "RUNNING", "UNDEFINED", "0%", "N/A"},
+			{finished.AppID, "TestApplicationCLI", "", testutil.TestUser(), "default", "FINISHED", "SUCCEEDED", "0%", "N/A"},
+			{accepted, "typed", "Spark", testutil.TestUser(), "default", "ACCEPTED", "UNDEFINED", "0%", "N/A"},
 		} {
 			if got := rows[want[0]]; !slices.Equal(got, want) {
 				t.Errorf("row %q, want %q", got, want)
@@ -194,7 +194,7 @@ func TestApplicationCLI(t *testing.T) {
 		for _, line := range []string{
 			"\tApplication-Id : " + running.AppID,
 			"\tApplication-Name : TestApplicationCLI",
-			"\tUser : test",
+			"\tUser : " + testutil.TestUser(),
 			"\tQueue : default",
 			"\tProgress : 0%",
 			"\tState : RUNNING",

@@ -41,6 +41,14 @@ func appMasterCommand() *cli.Command {
 				return fmt.Errorf("appmaster: %s: %w", launch.EnvAttemptToken, err)
 			}
 			cfg.AttemptToken = tok
+			if cfg.Credentials, err = appmaster.CredentialsFromEnv(os.Getenv); err != nil {
+				return err
+			}
+			if !spec.Settings.Bool(conf.KeyACLsEnable) {
+				// As Spark's UI with spark.acls.enable=false; the RM and
+				// NMs still check the application's lists.
+				cfg.Credentials.ViewACL = nil
+			}
 			cfg.RMAddress = os.Getenv(launch.EnvRMAddress)
 			cfg.AttemptID = os.Getenv(launch.EnvAttemptID)
 			cfg.Host = os.Getenv(launch.EnvNMHost)

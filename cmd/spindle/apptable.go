@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"github.com/spindlehq/spindle/conf"
 	"io"
 	"slices"
 	"strconv"
@@ -12,7 +11,6 @@ import (
 	"github.com/spindlehq/spindle/client"
 	"github.com/spindlehq/spindle/ids"
 	"github.com/spindlehq/spindle/resourcemanager"
-	"github.com/spindlehq/spindle/token"
 	"github.com/urfave/cli/v2"
 )
 
@@ -45,11 +43,7 @@ func withRM(c *cli.Context, fn func(s *client.RM) error) error {
 	if err != nil {
 		return err
 	}
-	secret, err := clientSecret(cfg)
-	if err != nil {
-		return err
-	}
-	rm, err := client.DialConf(cfg, secret)
+	rm, err := dialConfRM(cfg)
 	if err != nil {
 		return err
 	}
@@ -242,14 +236,4 @@ func flagList(names []string) string {
 		return dashed[0]
 	}
 	return strings.Join(dashed[:len(dashed)-1], ", ") + " and " + dashed[len(dashed)-1]
-}
-
-// clientSecret reads the client secret of the configuration, nil when
-// the cluster has none.
-func clientSecret(cfg *conf.Config) ([]byte, error) {
-	f := cfg.Get("spindle.client.secret-file")
-	if f == "" {
-		return nil, nil
-	}
-	return token.LoadSecret(f)
 }

@@ -106,11 +106,18 @@ func yarnTime(ms int64) string {
 	return time.UnixMilli(ms).Format(yarnTimeLayout)
 }
 
-func nodeHTTPURL(addr string) string {
+// nodeHTTPURL is the container's NM web address as a URL, with the scheme
+// of the log URL the RM gave (https, or http on a cluster without TLS).
+func nodeHTTPURL(ct *pb.ContainerReport) string {
+	addr := ct.GetNodeHttpAddress()
 	if addr == "" {
 		return "N/A"
 	}
-	return "http://" + addr
+	scheme, _, ok := strings.Cut(ct.GetLogUrl(), "://")
+	if !ok {
+		scheme = "http"
+	}
+	return scheme + "://" + addr
 }
 
 // printContainers prints containers as `yarn container -list` does.
@@ -119,7 +126,7 @@ func printContainers(w io.Writer, cs []*pb.ContainerReport) {
 	fmt.Fprintf(w, containersPattern, "Container-Id", "Start Time", "Finish Time", "State", "Host", "Node Http Address", "LOG-URL")
 	for _, ct := range cs {
 		fmt.Fprintf(w, containersPattern, ct.GetContainerId(), yarnTime(ct.GetCreationTimeUnixMs()), yarnTime(ct.GetFinishTimeUnixMs()),
-			resourcemanager.ContainerStateName(ct.GetState()), orNA(ct.GetNodeId()), nodeHTTPURL(ct.GetNodeHttpAddress()), orNA(ct.GetLogUrl()))
+			resourcemanager.ContainerStateName(ct.GetState()), orNA(ct.GetNodeId()), nodeHTTPURL(ct), orNA(ct.GetLogUrl()))
 	}
 }
 
@@ -135,7 +142,7 @@ func printContainerReport(w io.Writer, ct *pb.ContainerReport) {
 		{"Execution-Type", "GUARANTEED"},
 		{"LOG-URL", orNA(ct.GetLogUrl())},
 		{"Host", orNA(ct.GetNodeId())},
-		{"NodeHttpAddress", nodeHTTPURL(ct.GetNodeHttpAddress())},
+		{"NodeHttpAddress", nodeHTTPURL(ct)},
 	}
 	if ct.GetState() == pb.ContainerState_CONTAINER_STATE_COMPLETE {
 		fields = append(fields, struct{ key, value string }{"Exit-Status", strconv.Itoa(int(ct.GetExitStatus()))})

@@ -39,7 +39,7 @@ func TestContainerQueueNodeCLI(t *testing.T) {
 		if !ok {
 			t.Fatalf("no row for %s:\n%s", cs[0].GetId(), out)
 		}
-		if row[2] != "N/A" || row[3] != "RUNNING" || row[4] != cs[0].GetNodeId() || !strings.HasSuffix(row[6], "/node/containerlogs/"+cs[0].GetId()+"/test") {
+		if row[2] != "N/A" || row[3] != "RUNNING" || row[4] != cs[0].GetNodeId() || !strings.HasSuffix(row[6], "/node/containerlogs/"+cs[0].GetId()+"/"+testutil.TestUser()) {
 			t.Errorf("row %q", row)
 		}
 	})

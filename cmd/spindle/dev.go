@@ -190,18 +190,18 @@ func buildDemoJob(ctx context.Context, out io.Writer, source, dir string) (job, 
 func printDevInfo(w io.Writer, in devcluster.Info) {
 	fmt.Fprintf(w, "\nSpindle dev cluster is up (spindle dev pid %d, files in %s)\n", os.Getpid(), in.Dir)
 	if len(in.RMs) == 0 {
-		fmt.Fprintf(w, "  ResourceManager   pid %-7d rpc %s   REST http://%s/ws/v1/cluster/apps   metrics http://%s/metrics\n",
+		fmt.Fprintf(w, "  ResourceManager   pid %-7d rpc %s   REST https://%s/ws/v1/cluster/apps   metrics https://%s/metrics\n",
 			in.RMPID, in.RM.Client, in.RM.Web, in.RM.Web)
 	}
 	for _, rm := range in.RMs {
-		fmt.Fprintf(w, "  ResourceManager %s pid %-7d rpc %s   REST http://%s/ws/v1/cluster/apps   metrics http://%s/metrics\n",
+		fmt.Fprintf(w, "  ResourceManager %s pid %-7d rpc %s   REST https://%s/ws/v1/cluster/apps   metrics https://%s/metrics\n",
 			rm.ID, rm.PID, rm.Client, rm.Web, rm.Web)
 	}
 	if len(in.RMs) > 0 {
 		fmt.Fprintf(w, "  HA group of %d ResourceManagers: spindle rmadmin -getAllServiceState shows which is active\n", len(in.RMs))
 	}
 	for i, nm := range in.NodeManagers {
-		fmt.Fprintf(w, "  NodeManager %d     pid %-7d node %s   REST http://%s/ws/v1/node/containers   metrics http://%s/metrics\n",
+		fmt.Fprintf(w, "  NodeManager %d     pid %-7d node %s   REST https://%s/ws/v1/node/containers   metrics https://%s/metrics\n",
 			i, nm.PID, nm.NodeID, nm.Web, nm.Web)
 	}
 	topics := make([]string, 0, len(in.Topics))
@@ -232,4 +232,7 @@ func printDevInfo(w io.Writer, in devcluster.Info) {
 	}
 	fmt.Fprintf(w, "  Logs              %s, %s/nm*/logs; containers' in %s/nm*/nm-logs\n", rmLogs, in.Dir, in.Dir)
 	fmt.Fprintf(w, "  Client conf       export SPINDLE_CONF_DIR=%s   (spindle application -list, spindle node -list, spindle submit --master yarn …)\n", in.ConfDir)
+	if in.TLS.CA != "" {
+		fmt.Fprintf(w, "  Certificates      %s (you are user %s); curl the endpoints with: curl %s https://…\n", in.TLS.Dir, in.TLS.User, in.CurlFlags())
+	}
 }

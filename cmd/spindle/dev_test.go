@@ -10,6 +10,7 @@ import (
 
 	"github.com/spindlehq/spindle/devcluster"
 	"github.com/spindlehq/spindle/nodemanager"
+	"github.com/spindlehq/spindle/pki"
 	"github.com/spindlehq/spindle/resourcemanager"
 )
 
@@ -83,13 +84,15 @@ func TestPrintDevInfo(t *testing.T) {
 		Topics:         map[string]int32{"transactions": 4},
 		CheckpointRoot: "file:///w/spindle-dev/checkpoints",
 		ConfDir:        "/w/spindle-dev/conf",
+		TLS:            pki.Local{Dir: "/w/spindle-dev/tls", CA: "/w/spindle-dev/tls/spindle-ca.pem", Client: "/w/spindle-dev/tls/spindle-client-alice.pem", User: "alice"},
 	})
 	for _, want := range []string{
-		"ResourceManager   pid 11      rpc 127.0.0.1:8032   REST http://127.0.0.1:8088/ws/v1/cluster/apps",
-		"NodeManager 0     pid 12      node 127.0.0.1:4001   REST http://127.0.0.1:4002/ws/v1/node/containers",
+		"ResourceManager   pid 11      rpc 127.0.0.1:8032   REST https://127.0.0.1:8088/ws/v1/cluster/apps",
+		"NodeManager 0     pid 12      node 127.0.0.1:4001   REST https://127.0.0.1:4002/ws/v1/node/containers",
 		"Kafka             127.0.0.1:9092 (in this process; topics transactions (4 partitions)",
 		"Checkpoints       file:///w/spindle-dev/checkpoints",
 		"export SPINDLE_CONF_DIR=/w/spindle-dev/conf",
+		"(you are user alice); curl the endpoints with: curl --cacert /w/spindle-dev/tls/spindle-ca.pem --cert /w/spindle-dev/tls/spindle-client-alice.pem --key /w/spindle-dev/tls/spindle-client-alice-key.pem https://",
 	} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("info lacks %q:\n%s", want, b.String())

@@ -14,6 +14,7 @@ import (
 	"github.com/spindlehq/spindle/driver"
 	"github.com/spindlehq/spindle/executor"
 	"github.com/spindlehq/spindle/launch"
+	"github.com/spindlehq/spindle/pki"
 	"github.com/spindlehq/spindle/streaming/kafkasource"
 	"github.com/spindlehq/spindle/streaming/sink"
 	"github.com/spindlehq/spindle/streaming/wal"
@@ -36,6 +37,12 @@ func executorCommand() *cli.Command {
 			cfg.Host = os.Getenv(launch.EnvNMHost)
 			if n, err := strconv.Atoi(os.Getenv(launch.EnvExecutorCores)); err == nil {
 				cfg.Cores = int32(n)
+			}
+			if secret := os.Getenv(launch.EnvAppSecret); secret != "" {
+				var err error
+				if cfg.AppKey, err = pki.NewAppKey(secret); err != nil {
+					return fmt.Errorf("executor: %s: %w", launch.EnvAppSecret, err)
+				}
 			}
 			spec, specErr := launch.ReadSpec(".")
 			lg, appLog, closeLogs, err := containerLoggers(spec)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/spindlehq/spindle/dfs"
 	"github.com/spindlehq/spindle/eventlog"
+	"github.com/spindlehq/spindle/pki"
 	"github.com/urfave/cli/v2"
 )
 
@@ -53,6 +54,11 @@ func historyCommand() *cli.Command {
 				}
 				addr = net.JoinHostPort("", strconv.FormatInt(port, 10))
 			}
+			// As every daemon: TLS, and only the cluster's users.
+			tls, err := pki.FromConf(cfg, true, nil)
+			if err != nil {
+				return fmt.Errorf("history: %w", err)
+			}
 			ctx, stop := signal.NotifyContext(c.Context, syscall.SIGINT, syscall.SIGTERM)
 			defer stop()
 			store, dir, err := dfs.Open(ctx, uri)
@@ -79,11 +85,14 @@ func historyCommand() *cli.Command {
 				return fmt.Errorf("history: listen on %s (spark.history.ui.port): %w", addr, err)
 			}
 			srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
-			go srv.Serve(lis)
+			go srv.Serve(pki.Listener(tls, lis, pki.ClientCertRequired))
 			if err := writeReadyFile(c.String("ready-file"), map[string]string{"webapp": lis.Addr().String()}); err != nil {
 				return err
 			}
-			fmt.Fprintf(c.App.Writer, "serving the history of %s on http://%s/\n", uri, lis.Addr())
+			if tls == nil {
+				fmt.Fprintf(c.App.ErrWriter, "warning: serving without TLS (%s=true): anyone who can connect reads every application's history\n", pki.KeyInsecurePlaintext)
+			}
+			fmt.Fprintf(c.App.Writer, "serving the history of %s on %s://%s/\n", uri, pki.Scheme(tls), lis.Addr())
 			<-ctx.Done()
 			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()

@@ -12,6 +12,7 @@ import (
 	"github.com/spindlehq/spindle/driver"
 	"github.com/spindlehq/spindle/eventlog"
 	"github.com/spindlehq/spindle/internal/testutil"
+	"github.com/spindlehq/spindle/pki"
 )
 
 // TestHistoryCommand serves an application's event log with `spindle
@@ -39,10 +40,26 @@ func TestHistoryCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	d := testutil.StartDaemon(t, "history", "history", "--conf", "spark.history.fs.logDirectory=file://"+dir, "--address", "127.0.0.1:0")
+	certs := testutil.NewClusterTLS(t, t.TempDir())
+	args := []string{"history", "--conf", "spark.history.fs.logDirectory=file://" + dir, "--address", "127.0.0.1:0"}
+	for _, kv := range certs.RMConf()[:3] {
+		args = append(args, "--conf", kv)
+	}
+	d := testutil.StartDaemon(t, "history", args...)
 	var ready struct{ Webapp string }
 	d.Ready(&ready)
-	base := "http://" + ready.Webapp
+	// Only the cluster's users get in.
+	if resp, err := http.Get("https://" + ready.Webapp + "/"); err == nil {
+		resp.Body.Close()
+		t.Fatal("a client that trusts no cluster CA and has no certificate was served")
+	}
+	caOnly, _ := pki.LoadFiles(pki.Files{CA: certs.CA}, nil)
+	if resp, err := pki.HTTPClient(caOnly, 5*time.Second).Get("https://" + ready.Webapp + "/"); err == nil {
+		resp.Body.Close()
+		t.Fatal("a client without a certificate was served")
+	}
+	testutil.RegisterTLS(certs.ClientTLS, ready.Webapp)
+	base := "https://" + ready.Webapp
 	if idx := testutil.HTTPGet(t, base+"/", http.StatusOK); !strings.Contains(idx, `href="/history/`+appID+`/streaming/"`) {
 		t.Errorf("index does not list %s:\n%s", appID, idx)
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/spindlehq/spindle/client"
 	"github.com/spindlehq/spindle/ids"
 	"github.com/spindlehq/spindle/nodemanager"
+	"github.com/spindlehq/spindle/pki"
 	"github.com/urfave/cli/v2"
 )
 
@@ -244,7 +245,7 @@ func runLogs(c *cli.Context) error {
 		if err != nil {
 			return err
 		}
-		lc := newLogsClient(c.App.Writer, c.App.ErrWriter, opts)
+		lc := newLogsClient(c.App.Writer, c.App.ErrWriter, opts, s.TLS)
 		lc.only = only
 		defer lc.close()
 		targets, reached := lc.findContainers(ctx, nodes)
@@ -314,6 +315,9 @@ type logTarget struct {
 // logsClient reads container logs from NodeManagers and prints them.
 type logsClient struct {
 	http *http.Client
+	// scheme is the NodeManagers' URL scheme: https, or http on a cluster
+	// without TLS.
+	scheme string
 	// out is where the logs go; it remembers its last byte so that
 	// headers and markers start on a line of their own.
 	out  *lastByteWriter
@@ -332,14 +336,18 @@ type logsClient struct {
 	aggregated *aggregatedReader
 }
 
-func newLogsClient(out, warn io.Writer, opts logsOptions) *logsClient {
+func newLogsClient(out, warn io.Writer, opts logsOptions, tls *pki.Material) *logsClient {
+	dialer := &net.Dialer{Timeout: 5 * time.Second}
+	// No proxy: NodeManagers are addressed inside the cluster.
+	tr := &http.Transport{
+		DialContext:           dialer.DialContext,
+		ResponseHeaderTimeout: nmRequestTimeout,
+		MaxIdleConnsPerHost:   2,
+	}
+	pki.ConfigureTransport(tls, tr, dialer)
 	return &logsClient{
-		// No proxy: NodeManagers are addressed inside the cluster.
-		http: &http.Client{Transport: &http.Transport{
-			DialContext:           (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
-			ResponseHeaderTimeout: nmRequestTimeout,
-			MaxIdleConnsPerHost:   2,
-		}},
+		http:    &http.Client{Transport: claimUser(tls, tr)},
+		scheme:  pki.Scheme(tls),
 		out:     &lastByteWriter{w: out},
 		warn:    warn,
 		opts:    opts,
@@ -397,7 +405,7 @@ func (lc *logsClient) getJSON(ctx context.Context, url string, v any) error {
 // nodeContainers asks one NodeManager for the application's containers:
 // those it tracks, with their state, and those with a log dir on it.
 func (lc *logsClient) nodeContainers(ctx context.Context, n *pb.NodeReport) ([]logTarget, error) {
-	base := "http://" + n.GetHttpAddress()
+	base := lc.scheme + "://" + n.GetHttpAddress()
 	if n.GetHttpAddress() == "" {
 		return nil, errors.New("the ResourceManager knows no web address for it")
 	}
@@ -494,7 +502,7 @@ func (lc *logsClient) listFiles(ctx context.Context, t logTarget) ([]logFile, er
 		return aggregatedFiles(t.agg), nil
 	}
 	var resp nodemanager.ContainerLogsResponse
-	if err := lc.getJSON(ctx, "http://"+t.httpAddr+nodemanager.ContainerLogsPath+t.id, &resp); err != nil {
+	if err := lc.getJSON(ctx, lc.scheme+"://"+t.httpAddr+nodemanager.ContainerLogsPath+t.id, &resp); err != nil {
 		return nil, err
 	}
 	var out []logFile
@@ -598,7 +606,7 @@ func (lc *logsClient) copyRange(ctx context.Context, t logTarget, name string, f
 	if t.agg != nil {
 		return lc.aggregated.copyRange(ctx, t.agg, name, from, to, w)
 	}
-	u := fmt.Sprintf("http://%s%s%s/%s?start=%d&end=%d", t.httpAddr, nodemanager.ContainerLogsPath, t.id, url.PathEscape(name), from, to)
+	u := fmt.Sprintf("%s://%s%s%s/%s?start=%d&end=%d", lc.scheme, t.httpAddr, nodemanager.ContainerLogsPath, t.id, url.PathEscape(name), from, to)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return err

@@ -211,7 +211,7 @@ func TestLogsClientAgainstNodeManager(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var out, warn bytes.Buffer
-			lc := newLogsClient(&out, &warn, tc.opts)
+			lc := newLogsClient(&out, &warn, tc.opts, c.TLS.ClientTLS)
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
 			targets, reached := lc.findContainers(ctx, nodes)

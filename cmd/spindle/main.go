@@ -43,6 +43,7 @@ func newApp() *cli.App {
 			historyCommand(),
 			containerCommand(),
 			queueCommand(),
+			tlsCommand(),
 			rmAdminCommand(),
 		},
 	}

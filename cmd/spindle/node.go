@@ -41,7 +41,7 @@ func nodeCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			rm, err := client.DialConf(cfg, nil)
+			rm, err := dialConfRM(cfg)
 			if err != nil {
 				return err
 			}

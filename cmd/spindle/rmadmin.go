@@ -31,11 +31,7 @@ func rmAdminCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			secret, err := clientSecret(cfg)
-			if err != nil {
-				return err
-			}
-			a := rmAdmin{cfg: cfg, secret: secret, out: c.App.Writer}
+			a := rmAdmin{cfg: cfg, out: c.App.Writer}
 			switch {
 			case c.IsSet("getServiceState"):
 				return a.getServiceState(c.Context, c.String("getServiceState"))
@@ -65,9 +61,8 @@ func rmAdminCommand() *cli.Command {
 }
 
 type rmAdmin struct {
-	cfg    *conf.Config
-	secret []byte
-	out    io.Writer
+	cfg *conf.Config
+	out io.Writer
 }
 
 // errNoHA is an HA command on a configuration without a group.
@@ -84,7 +79,7 @@ func (a rmAdmin) onRM(ctx context.Context, id string, fn func(context.Context, *
 	if err != nil {
 		return err
 	}
-	rm, err := client.Dial(addr, a.secret)
+	rm, err := dialRM(addr, a.cfg, failover.DefaultPolicy())
 	if err != nil {
 		return err
 	}
@@ -97,7 +92,7 @@ func (a rmAdmin) onRM(ctx context.Context, id string, fn func(context.Context, *
 
 // onActive runs fn on the active RM, failing over to it.
 func (a rmAdmin) onActive(ctx context.Context, fn func(context.Context, *client.RM) error) error {
-	rm, err := client.DialConf(a.cfg, a.secret)
+	rm, err := dialConfRM(a.cfg)
 	if err != nil {
 		return err
 	}

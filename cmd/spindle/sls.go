@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/spindlehq/spindle/internal/sls"
+	"github.com/spindlehq/spindle/pki"
 	"github.com/urfave/cli/v2"
 )
 
@@ -25,6 +26,7 @@ func slsCommand() *cli.Command {
 			&cli.DurationFlag{Name: "warmup", Value: d.Warmup, Usage: "time before the measurement"},
 			&cli.DurationFlag{Name: "duration", Value: d.Duration, Usage: "length of the measurement"},
 			&cli.IntFlag{Name: "rm-pid", Usage: "the RM's process id, to report its CPU and memory (same host only)"},
+			&cli.StringFlag{Name: "nm-cert", Usage: "a NodeManager's certificate `FILE` (spindle tls cert create --nm) for the simulated nodes, against an RM with TLS; its key is beside it (-key.pem); the user's certificate is spindle.tls.cert-file"},
 		),
 		Action: func(c *cli.Context) error {
 			conf, err := loadConf(c)
@@ -39,6 +41,17 @@ func slsCommand() *cli.Command {
 			cfg.ContainerMemoryMB, cfg.ContainerLifetime = c.Int64("container-memory-mb"), c.Duration("container-lifetime")
 			cfg.Fill, cfg.AMInterval = c.Float64("fill"), c.Duration("am-interval")
 			cfg.Warmup, cfg.Duration, cfg.RMPid = c.Duration("warmup"), c.Duration("duration"), c.Int("rm-pid")
+			if cfg.ClientTLS, err = clientTLS(conf); err != nil {
+				return err
+			}
+			if cfg.ClientTLS != nil {
+				if c.String("nm-cert") == "" {
+					return fmt.Errorf("sls: the RM runs with TLS: give --nm-cert, a NodeManager's certificate for the simulated nodes")
+				}
+				if cfg.NodeTLS, err = pki.LoadFiles(pki.Files{CA: conf.Get(pki.KeyCAFile), Cert: c.String("nm-cert"), Key: pki.KeyFileFor(c.String("nm-cert"))}, nil); err != nil {
+					return fmt.Errorf("sls: --nm-cert: %w", err)
+				}
+			}
 			r, err := sls.Run(c.Context, cfg)
 			if err != nil {
 				return err

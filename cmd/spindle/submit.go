@@ -3,16 +3,16 @@ package main
 import (
 	"context"
 	"fmt"
-	"github.com/spindlehq/spindle/resourcemanager/failover"
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/spindlehq/spindle/resourcemanager/failover"
 
 	"github.com/spindlehq/spindle/client"
 	"github.com/spindlehq/spindle/conf"
 	"github.com/spindlehq/spindle/launch"
 	"github.com/spindlehq/spindle/submit"
-	"github.com/spindlehq/spindle/token"
 	"github.com/urfave/cli/v2"
 )
 
@@ -119,21 +119,11 @@ func dialSubmitRM(opts *submit.Options, daemon *conf.Config) (*client.RM, error)
 	if err != nil {
 		return nil, err
 	}
-	secretFile := opts.Conf["spindle.client.secret-file"]
-	if secretFile == "" {
-		secretFile = daemon.Get("spindle.client.secret-file")
-	}
-	var secret []byte
-	if secretFile != "" {
-		if secret, err = token.LoadSecret(secretFile); err != nil {
-			return nil, err
-		}
-	}
 	policy, err := failover.PolicyFrom(daemon)
 	if err != nil {
 		return nil, err
 	}
-	return client.DialWith(addr, secret, policy)
+	return dialRM(addr, overlay{over: opts.Conf, base: daemon}, policy)
 }
 
 // interruptible is ctx ended by the first SIGINT or SIGTERM, so that a

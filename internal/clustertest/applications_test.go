@@ -43,7 +43,7 @@ func waitExecutors(t *testing.T, c *testutil.Cluster, appID string, n int, timeo
 // executors and SUCCEEDS when the driver finishes.
 func TestSparkSubmitInvocationRunsAndSucceeds(t *testing.T) {
 	c := testutil.StartCluster(t, testutil.ClusterConfig{NodeManagers: 2, NMMemory: "4g"})
-	dir := t.TempDir()
+	dir := testutil.SharedDir(t)
 	stop := filepath.Join(dir, "stop")
 	log4j := filepath.Join(dir, "log4j.properties")
 	appConf := filepath.Join(dir, "app.conf")
@@ -170,7 +170,7 @@ func TestKilledExecutorsAreReplacedUntilTheLimit(t *testing.T) {
 	c := testutil.StartCluster(t, testutil.ClusterConfig{NodeManagers: 2})
 	sub := c.Submit("--num-executors", "2", "--executor-memory", "128m", "--driver-memory", "128m",
 		"--conf", "spark.yarn.max.executor.failures=1",
-		"--conf", "spindle.driver.mode=process", testutil.TestJobBinary(t), "--until-file", filepath.Join(t.TempDir(), "never"))
+		"--conf", "spindle.driver.mode=process", testutil.TestJobBinary(t), "--until-file", filepath.Join(testutil.SharedDir(t), "never"))
 	appID := sub.AppID()
 	before := waitExecutors(t, c, appID, 2, 20*time.Second)
 	kill := func(except map[string]int) string {
@@ -212,7 +212,7 @@ func TestKilledExecutorsAreReplacedUntilTheLimit(t *testing.T) {
 func TestLostNodeManagerExecutorsMoveToTheOtherNode(t *testing.T) {
 	c := testutil.StartCluster(t, testutil.ClusterConfig{NodeManagers: 2, NMMemory: "4g", NMVCores: 8})
 	sub := c.Submit("--num-executors", "4", "--executor-memory", "128m", "--driver-memory", "128m",
-		"--conf", "spindle.driver.mode=process", testutil.TestJobBinary(t), "--until-file", filepath.Join(t.TempDir(), "never"))
+		"--conf", "spindle.driver.mode=process", testutil.TestJobBinary(t), "--until-file", filepath.Join(testutil.SharedDir(t), "never"))
 	appID := sub.AppID()
 	waitExecutors(t, c, appID, 4, 20*time.Second)
 	// Kill the NM that does not run the AM.

@@ -34,7 +34,7 @@ func TestClientModeRunsASpindleJob(t *testing.T) {
 			return nil, []byte(line)
 		})
 	}
-	dir := t.TempDir()
+	dir := testutil.SharedDir(t)
 	sub := streamingJob(c, b, "lines", dir, []string{"--deploy-mode", "client", "--conf", "spark.driver.host=127.0.0.1"},
 		testutil.Binary(t, "./examples/wordcount", "wordcount"), "--lower")
 	appID := sub.AppID()

@@ -151,8 +151,15 @@ func TestClientWithoutConfigurationSaysWhereItLooked(t *testing.T) {
 	missing := filepath.Join(dir, "missing")
 	env := confEnv("HADOOP_CONF_DIR="+hadoopConf, "YARN_CONF_DIR="+missing)
 
+	// The user has a certificate (given by --conf): what is missing is
+	// where the RM is.
+	var tlsArgs []string
+	for _, kv := range testutil.NewClusterTLS(t, filepath.Join(dir, "tls")).ClientConf() {
+		tlsArgs = append(tlsArgs, "--conf", kv)
+	}
 	run := func(t *testing.T, env []string, args ...string) string {
 		t.Helper()
+		args = append(append([]string{args[0]}, tlsArgs...), args[1:]...)
 		cmd := host.Command(testutil.SpindleBinary(t), args...)
 		cmd.Env = env
 		out, err := cmd.CombinedOutput()

@@ -96,7 +96,7 @@ func BenchmarkSubmitToExecutorsRegistered(b *testing.B) {
 	var toAM, toExecutors, toPlugins []time.Duration
 	b.ResetTimer()
 	for range b.N {
-		dir := b.TempDir()
+		dir := testutil.SharedDir(b)
 		start := time.Now()
 		sub := controlPlaneJob(b, c, broker, "lines", dir)
 		appID := sub.AppID()
@@ -165,7 +165,7 @@ func BenchmarkExecutorKillToBatchCommitted(b *testing.B) {
 	logShippedTimings(b, failures)
 	broker := kafkatest.Start(b, map[string]int32{"lines": 2})
 	c := testutil.StartCluster(b, testutil.ClusterConfig{NodeManagers: 2, NMMemory: "8g", NMVCores: 8, ShippedTimings: true})
-	dir := b.TempDir()
+	dir := testutil.SharedDir(b)
 	stop := produceSteadily(b, broker, "lines", 2, 500)
 	defer stop()
 	sub := controlPlaneJob(b, c, broker, "lines", dir, failures)

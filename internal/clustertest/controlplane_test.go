@@ -20,7 +20,7 @@ func TestControlPlaneDoesNotWaitForNodeHeartbeats(t *testing.T) {
 		"yarn.nm.liveness-monitor.expiry-interval-ms=300000",
 	}})
 	sub := c.Submit("--num-executors", "2", "--executor-memory", "128m", "--driver-memory", "128m",
-		"--conf", "spindle.driver.mode=process", testutil.TestJobBinary(t), "--until-file", filepath.Join(t.TempDir(), "never"))
+		"--conf", "spindle.driver.mode=process", testutil.TestJobBinary(t), "--until-file", filepath.Join(testutil.SharedDir(t), "never"))
 	appID := sub.AppID()
 	before := waitExecutors(t, c, appID, 2, 10*time.Second)
 	var killed string

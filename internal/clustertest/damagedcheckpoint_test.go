@@ -48,7 +48,7 @@ func cutEntry(t *testing.T, f jobFS, rel string) (string, []byte) {
 // letters, on file:// (spindle.kafka.auto.offset.reset=latest, which would
 // skip them) and on HDFS (earliest, which would read the topic again).
 func TestRetailResumesPastDamagedOffsetsExactlyOnce(t *testing.T) {
-	t.Setenv("HADOOP_CONF_DIR", t.TempDir())
+	t.Setenv("HADOOP_CONF_DIR", testutil.SharedDir(t))
 	t.Setenv("HADOOP_USER_NAME", "")
 	h := minihdfs.StartForTest(t, minihdfs.DefaultConfig())
 	b := kafkatest.Start(t, map[string]int32{"dmg-file": 4, "dmg-hdfs": 4})
@@ -234,7 +234,7 @@ func TestDamagedCheckpointFailsTheApplicationAtOnce(t *testing.T) {
 	if err != nil || !strings.Contains(out, fmt.Sprintf("Next start: resumes after batch %d.", keep)) {
 		t.Fatalf("checkpoint -truncate-after: %v\n%s", err, out)
 	}
-	aside := t.TempDir()
+	aside := testutil.SharedDir(t)
 	for _, cm := range commits[len(commits)-2:] {
 		for _, dir := range []string{"out", filepath.Join("out", "_deadletter")} {
 			batch := filepath.Join(f.local, dir, fmt.Sprintf("batch=%d", cm.BatchTimeMs))

@@ -17,7 +17,25 @@ import (
 	"time"
 
 	"github.com/spindlehq/spindle/internal/testutil"
+	"github.com/spindlehq/spindle/pki"
 )
+
+// devClientTLS is the certificate spindle dev made in dir for its user.
+func devClientTLS(t *testing.T, dir string) *pki.Material {
+	t.Helper()
+	matches, _ := filepath.Glob(filepath.Join(dir, "tls", "spindle-client-*.pem"))
+	var cert string
+	for _, m := range matches {
+		if !strings.HasSuffix(m, "-key.pem") {
+			cert = m
+		}
+	}
+	m, err := pki.LoadFiles(pki.Files{CA: filepath.Join(dir, "tls", pki.CAFile), Cert: cert, Key: pki.KeyFileFor(cert)}, nil)
+	if err != nil {
+		t.Fatalf("spindle dev's client certificate in %s: %v", dir, err)
+	}
+	return m
+}
 
 // TestDevDemo runs `spindle dev --demo` as its own process, as a person
 // would, with a small rate: the demo stops producing, stops the job with
@@ -30,8 +48,8 @@ func TestDevDemo(t *testing.T) {
 	t.Run("duration", func(t *testing.T) {
 		dir := filepath.Join(t.TempDir(), "dev")
 		dev := startDev(t, bin, dir, "--duration", "8s")
-		m := dev.waitLine(t, regexp.MustCompile(`its ApplicationMaster serves (http://\S+)/metrics and`), 60*time.Second)
-		checkAMMetrics(t, m[1])
+		m := dev.waitLine(t, regexp.MustCompile(`its ApplicationMaster serves (https://\S+)/metrics and`), 60*time.Second)
+		checkAMMetrics(t, devClientTLS(t, dir), m[1])
 		tree := dev.tree(t)
 		if err := dev.wait(t, 90*time.Second); err != nil {
 			t.Fatalf("spindle dev --duration exited with %v:\n%s", err, dev.output())
@@ -225,14 +243,14 @@ func checkGone(t *testing.T, tree map[int]procInfo) {
 // checkAMMetrics waits until the AM's /metrics/json shows both executors
 // running and a completed batch, and its /metrics the same in Prometheus
 // text.
-func checkAMMetrics(t *testing.T, base string) {
+func checkAMMetrics(t *testing.T, tls *pki.Material, base string) {
 	t.Helper()
 	testutil.WaitFor(t, 30*time.Second, func() (bool, string) {
 		var doc struct {
 			Gauges   map[string]struct{ Value float64 }
 			Counters map[string]struct{ Count int64 }
 		}
-		raw := httpGet(t, base+"/metrics/json")
+		raw := httpGet(t, tls, base+"/metrics/json")
 		if err := json.Unmarshal([]byte(raw), &doc); err != nil {
 			t.Fatalf("%s/metrics/json: %v\n%s", base, err, raw)
 		}
@@ -253,7 +271,7 @@ func checkAMMetrics(t *testing.T, base string) {
 		return running == 2 && batches >= 1 && allocated >= 2,
 			fmt.Sprintf("executors running %v, batches %v, containers allocated %d:\n%s", running, batches, allocated, raw)
 	})
-	prom := httpGet(t, base+"/metrics")
+	prom := httpGet(t, tls, base+"/metrics")
 	// Every series carries the application's id.
 	for _, want := range []string{`spindle_am_executors_running\{application_id="application_\d+_\d+"\} 2\n`, `spindle_am_attempt\{application_id="application_\d+_\d+"\} 1\n`, `spindle_am_batch_processing_seconds_count\{application_id="application_\d+_\d+"\} `} {
 		if !regexp.MustCompile(want).MatchString(prom) {
@@ -262,9 +280,11 @@ func checkAMMetrics(t *testing.T, base string) {
 	}
 }
 
-func httpGet(t *testing.T, url string) string {
+// httpGet fetches url as the user of tls (a client certificate of the
+// cluster that serves url).
+func httpGet(t *testing.T, tls *pki.Material, url string) string {
 	t.Helper()
-	resp, err := http.Get(url)
+	resp, err := pki.HTTPClient(tls, 30*time.Second).Get(url)
 	if err != nil {
 		t.Fatalf("GET %s: %v", url, err)
 	}

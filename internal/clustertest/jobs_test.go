@@ -102,7 +102,7 @@ func TestWordCountThroughPluginsAcrossFourPartitions(t *testing.T) {
 			return nil, []byte(line)
 		})
 	}
-	dir := t.TempDir()
+	dir := testutil.SharedDir(t)
 	sub := streamingJob(c, b, "lines", dir, nil, testutil.Binary(t, "./examples/wordcount", "wordcount"), "--lower")
 	appID := sub.AppID()
 	testutil.WaitFor(t, 60*time.Second, func() (bool, string) {
@@ -174,7 +174,7 @@ func TestPanickingTaskIsRetried(t *testing.T) {
 	c := testutil.StartCluster(t, testutil.ClusterConfig{NodeManagers: 2})
 	values := []string{"a", "boom", "b"}
 	b.Produce(t, "events", 0, len(values), func(i int) ([]byte, []byte) { return nil, []byte(values[i]) })
-	dir := t.TempDir()
+	dir := testutil.SharedDir(t)
 	once := filepath.Join(dir, "panicked-once")
 	sub := streamingJob(c, b, "events", dir, []string{"--conf", "spark.executorEnv.PANIC_ONCE_FILE=" + once}, testutil.Binary(t, "./internal/testutil/panicjob", "panicjob"))
 	appID := sub.AppID()
@@ -197,7 +197,7 @@ func TestPanickingTaskFailsTheBatchAfterMaxFailures(t *testing.T) {
 	b := kafkatest.Start(t, map[string]int32{"events": 1})
 	c := testutil.StartCluster(t, testutil.ClusterConfig{NodeManagers: 2})
 	b.Produce(t, "events", 0, 1, func(int) ([]byte, []byte) { return nil, []byte("boom") })
-	dir := t.TempDir()
+	dir := testutil.SharedDir(t)
 	sub := streamingJob(c, b, "events", dir, []string{"--conf", "spark.task.maxFailures=2", "--conf", "spark.yarn.maxAppAttempts=1"},
 		testutil.Binary(t, "./internal/testutil/panicjob", "panicjob"))
 	appID := sub.AppID()
@@ -214,7 +214,7 @@ func TestPanickingTaskFailsTheBatchAfterMaxFailures(t *testing.T) {
 func TestKilledExecutorsTasksRerunElsewhere(t *testing.T) {
 	b := kafkatest.Start(t, map[string]int32{"events": 4})
 	c := testutil.StartCluster(t, testutil.ClusterConfig{NodeManagers: 2})
-	dir := t.TempDir()
+	dir := testutil.SharedDir(t)
 	sub := streamingJob(c, b, "events", dir, nil, testutil.Binary(t, "./internal/testutil/panicjob", "panicjob"))
 	appID := sub.AppID()
 	before := waitExecutors(t, c, appID, 2, 30*time.Second)

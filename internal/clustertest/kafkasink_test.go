@@ -124,7 +124,7 @@ type kafkaOutputs struct {
 // them out as the file sink would, to read with testutil.ReadRetailSink.
 func readKafkaOutputs(t *testing.T, out, dead *topicTail) kafkaOutputs {
 	t.Helper()
-	dir := t.TempDir()
+	dir := testutil.SharedDir(t)
 	res := kafkaOutputs{replays: map[int64]int{}}
 	for _, tc := range []struct {
 		tail *topicTail

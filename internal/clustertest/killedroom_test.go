@@ -55,7 +55,7 @@ func killedRoomIsKept(t *testing.T, restartRM bool) {
 		}
 	}
 
-	stop := filepath.Join(t.TempDir(), "stop")
+	stop := filepath.Join(testutil.SharedDir(t), "stop")
 	sub := c.Submit("--num-executors", "1", "--executor-memory", "128m", "--driver-memory", "128m",
 		"--conf", "spark.yarn.maxAppAttempts=1",
 		"--conf", "spindle.driver.mode=process", testutil.TestJobBinary(t), "--until-file", stop)

@@ -3,6 +3,7 @@ package clustertest
 import (
 	"bufio"
 	"bytes"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -124,7 +125,7 @@ func TestContainerStdoutRollsWithinBudget(t *testing.T) {
 // no client cleaning or escaping alters the attempt.
 func rawGet(t *testing.T, addr, target string) (int, string) {
 	t.Helper()
-	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	conn, err := tls.DialWithDialer(&net.Dialer{Timeout: 5 * time.Second}, "tcp", addr, testutil.TLSConfig(t, addr))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -351,7 +352,7 @@ func spindleLogs(t *testing.T, c *testutil.Cluster, args ...string) string {
 // 20 bytes.
 func TestLogsCommandRunningApp(t *testing.T) {
 	c := testutil.StartCluster(t, testutil.ClusterConfig{NodeManagers: 2})
-	stop := filepath.Join(t.TempDir(), "stop")
+	stop := filepath.Join(testutil.SharedDir(t), "stop")
 	sub := c.Submit("--num-executors", "1", "--executor-memory", "128m", "--driver-memory", "128m",
 		"--conf", "spindle.driver.mode=process", testutil.TestJobBinary(t), "--until-file", stop)
 	appID := sub.AppID()
@@ -502,7 +503,7 @@ func (p *cliProcess) wait(t *testing.T, timeout time.Duration) error {
 func TestLogsFollow(t *testing.T) {
 	c := testutil.StartCluster(t, testutil.ClusterConfig{NodeManagers: 1})
 	am := testutil.NewUnmanagedAM(t, c.RMAddr.Client, "default")
-	stop := filepath.Join(t.TempDir(), "stop")
+	stop := filepath.Join(testutil.SharedDir(t), "stop")
 	ct := launchOne(t, am, []string{"sh", "-c", `echo first-line; while [ ! -e "$STOP_FILE" ]; do sleep 0.05; done; echo second-line; echo to-stderr >&2`},
 		map[string]string{"STOP_FILE": stop})
 	testutil.WaitFor(t, 10*time.Second, func() (bool, string) {
@@ -596,7 +597,7 @@ const (
 func TestContainerLogFilesAndLevels(t *testing.T) {
 	b := kafkatest.Start(t, map[string]int32{"default": 4, "conf": 4, "file": 4})
 	c := testutil.StartCluster(t, testutil.ClusterConfig{NodeManagers: 2, NMVCores: 8})
-	props := filepath.Join(t.TempDir(), "spindle-log.properties")
+	props := filepath.Join(testutil.SharedDir(t), "spindle-log.properties")
 	if err := os.WriteFile(props, []byte("# shipped like log4j.properties\nlevel=warn\napp.level=ERROR\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -611,7 +612,7 @@ func TestContainerLogFilesAndLevels(t *testing.T) {
 		"file": {"--files", props, "--conf", "spindle.log.app.level=INFO"},
 	}
 	for _, j := range jobs {
-		j.dir = t.TempDir()
+		j.dir = testutil.SharedDir(t)
 		j.appID = streamingJob(c, b, j.topic, j.dir, append(extra[j.topic], spreadTasks...), wordcount).AppID()
 	}
 	for _, j := range jobs {
@@ -705,7 +706,7 @@ func TestContainerLogFilesAndLevels(t *testing.T) {
 // after yarn.nodemanager.log.retain-seconds; once the NodeManagers are
 // gone, spindle logs prints every container's files from that copy.
 func TestLogAggregation(t *testing.T) {
-	remote := t.TempDir()
+	remote := testutil.SharedDir(t)
 	b := kafkatest.Start(t, map[string]int32{"lines": 2})
 	c := testutil.StartCluster(t, testutil.ClusterConfig{NodeManagers: 1, Conf: []string{
 		"yarn.nodemanager.remote-app-log-dir=file://" + remote,
@@ -744,7 +745,7 @@ func TestLogAggregation(t *testing.T) {
 	})
 
 	t.Run("finished app after its NodeManagers stopped", func(t *testing.T) {
-		dir := t.TempDir()
+		dir := testutil.SharedDir(t)
 		sub := streamingJob(c, b, "lines", dir, spreadTasks, testutil.Binary(t, "./examples/wordcount", "wordcount"))
 		appID := sub.AppID()
 		execs := waitExecutors(t, c, appID, 2, 60*time.Second)

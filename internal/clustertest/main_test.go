@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -57,13 +58,22 @@ func runHelper(mode string) {
 	}
 }
 
-// helperCommand is the argv that runs this test binary as a helper.
+// helperCommand is the argv that runs this test binary as a helper: a copy
+// of it where containers, which run as another user, may run it.
 func helperCommand(t *testing.T) []string {
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return []string{exe, "-test.run=^$"}
+	raw, err := os.ReadFile(exe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	helper := filepath.Join(testutil.SharedDir(t), "helper")
+	if err := os.WriteFile(helper, raw, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return []string{helper, "-test.run=^$"}
 }
 
 // runSpindle runs the spindle binary with a command and args and returns its

@@ -77,14 +77,13 @@ func TestDaemonsOnSeparateHosts(t *testing.T) {
 	// refuses to start, naming the setting. (Without bind-host it could
 	// not even listen on nm0's address.)
 	args := []string{"nodemanager"}
-	for _, kv := range []string{
-		"spindle.cluster.secret-file=" + c.SecretFile,
-		"spindle.tmp.dir=" + filepath.Join(c.Dir, "impostor"),
-		"yarn.resourcemanager.resource-tracker.address=" + c.RMAddr.Tracker,
-		"yarn.nodemanager.hostname=" + nm0.IP.String(),
+	for _, kv := range append(c.TLS.NMConf(),
+		"spindle.tmp.dir="+filepath.Join(c.Dir, "impostor"),
+		"yarn.resourcemanager.resource-tracker.address="+c.RMAddr.Tracker,
+		"yarn.nodemanager.hostname="+nm0.IP.String(),
 		"yarn.nodemanager.bind-host=0.0.0.0",
 		"yarn.nodemanager.webapp.address=0.0.0.0:0",
-	} {
+	) {
 		args = append(args, "--conf", kv)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -113,7 +112,7 @@ func TestRetailAcrossHosts(t *testing.T) {
 	const total = 20_000
 	var want testutil.RetailTotals
 	testutil.ProduceRetail(t, b, "transactions", 4, 0, total/2, &want)
-	dir := t.TempDir()
+	dir := testutil.SharedDir(t)
 	sub := retailJob(t, c, b, "transactions", dir,
 		"--num-executors", "3",
 		"--conf", "spark.yarn.stagingDir="+hdfs.URL()+"/user/spindle/staging")

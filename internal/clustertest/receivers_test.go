@@ -40,15 +40,16 @@ func queueJob(t testing.TB, c *testutil.Cluster, b *rabbitmqtest.Broker, queue, 
 }
 
 // queueCluster starts a broker with the queue "tx" and a cluster of two
-// NodeManagers, and returns them with a directory for a job's checkpoint
-// and sink.
+// NodeManagers, and returns them with a directory for a job's checkpoint,
+// write-ahead logs and sink that its containers (running as another user)
+// can write.
 func queueCluster(t *testing.T) (*rabbitmqtest.Broker, *testutil.Cluster, string, jobFS) {
 	b := rabbitmqtest.Start(t)
 	if err := b.Declare("tx"); err != nil {
 		t.Fatal(err)
 	}
 	c := testutil.StartCluster(t, testutil.ClusterConfig{NodeManagers: 2})
-	dir := t.TempDir()
+	dir := testutil.SharedDir(t)
 	return b, c, dir, jobFS{uri: "file://" + dir, local: dir}
 }
 
@@ -189,12 +190,12 @@ func TestQueueReceiverExactlyOnce(t *testing.T) {
 }
 
 // checkReceiverTab opens the Streaming tab through the RM's proxy in
-// headless Chromium: its receivers table shows the one receiver ACTIVE
+// headless Chromium as the application's owner: its receivers table shows the one receiver ACTIVE
 // again, with the records it stored and, as its last error, the loss of
 // the executor of container lost.
 func checkReceiverTab(t *testing.T, c *testutil.Cluster, appID, lost string) {
 	t.Helper()
-	br := testutil.NewBrowser(t)
+	br := testutil.NewBrowserAs(t, c.TLS.ClientTLS)
 	url := strings.TrimSuffix(trackingURL(t, c, appID), "/") + "/streaming/"
 	testutil.WaitFor(t, 30*time.Second, func() (bool, string) {
 		br.Open(url)
@@ -299,7 +300,7 @@ func TestQueueReceiverAMKilledWithBlocksNotInABatch(t *testing.T) {
 // why.
 func TestQueueReceiverThatCannotStartFailsTheApplication(t *testing.T) {
 	c := testutil.StartCluster(t, testutil.ClusterConfig{NodeManagers: 2})
-	dir := t.TempDir()
+	dir := testutil.SharedDir(t)
 	dead := &rabbitmqtest.Broker{URL: "amqp://guest:guest@127.0.0.1:1/"}
 	sub := queueJob(t, c, dead, "tx", dir, "--conf", "spindle.streaming.receiver.maxFailures=3", "--conf", "spark.streaming.receiver.writeAheadLog.enable=true")
 	appID := sub.AppID()
@@ -380,7 +381,7 @@ func TestQueueReceiverWithoutWALLosesWhatTheExecutorHeld(t *testing.T) {
 		var rs []struct {
 			NumRecordsLost int64 `json:"numRecordsLost"`
 		}
-		if err := json.Unmarshal([]byte(httpGet(t, base+"/api/v1/streaming/receivers")), &rs); err != nil || len(rs) != 1 {
+		if err := json.Unmarshal([]byte(httpGet(t, c.TLS.ClientTLS, base+"/api/v1/streaming/receivers")), &rs); err != nil || len(rs) != 1 {
 			return false, fmt.Sprintf("receivers %v: %v", rs, err)
 		}
 		lost = rs[0].NumRecordsLost

@@ -43,7 +43,7 @@ type jobFS struct {
 
 // localFS is a job dir on the local file system.
 func localFS(t *testing.T) jobFS {
-	dir := t.TempDir()
+	dir := testutil.SharedDir(t)
 	store, base, err := dfs.Open(context.Background(), "file://"+dir)
 	if err != nil {
 		t.Fatal(err)
@@ -59,7 +59,7 @@ func hdfsFS(t *testing.T, h *minihdfs.Cluster, dir string) jobFS {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	return jobFS{uri: uri, store: store, base: base, local: filepath.Join(t.TempDir(), "mirror")}
+	return jobFS{uri: uri, store: store, base: base, local: filepath.Join(testutil.SharedDir(t), "mirror")}
 }
 
 // conf points a job's checkpoint and sink at f.
@@ -206,7 +206,7 @@ func newestBatchMs(t *testing.T, ckpt string) int64 {
 // state. Checkpoint and sink on file:// and on hdfs:// (the mini HDFS,
 // reached by the AM and executors on 127.0.0.1).
 func TestRetailSurvivesAMKillExactlyOnce(t *testing.T) {
-	t.Setenv("HADOOP_CONF_DIR", t.TempDir())
+	t.Setenv("HADOOP_CONF_DIR", testutil.SharedDir(t))
 	t.Setenv("HADOOP_USER_NAME", "")
 	h := minihdfs.StartForTest(t, minihdfs.DefaultConfig())
 	b := kafkatest.Start(t, map[string]int32{"tx-file": 4, "tx-hdfs": 4})
@@ -303,7 +303,7 @@ func killApp(t *testing.T, c *testutil.Cluster, appID string) {
 // as a new release of the job would be; its SHA-256 differs from first's.
 func rebuiltRetail(t *testing.T, first string) string {
 	t.Helper()
-	out := filepath.Join(t.TempDir(), "retail")
+	out := filepath.Join(testutil.SharedDir(t), "retail")
 	cmd := exec.Command("go", "build", "-ldflags", "-X main.version=2.0.0-rebuilt", "-o", out, "./examples/retail")
 	cmd.Dir = filepath.Join("..", "..")
 	if msg, err := cmd.CombinedOutput(); err != nil {
@@ -375,7 +375,7 @@ func TestRetailGracefulStopAndUpgrade(t *testing.T) {
 	testutil.ProduceRetail(t, b, "tx", 4, 0, 600, &want)
 	waitRetailSink(t, f, &want, 60*time.Second)
 	testutil.ProduceRetail(t, b, "tx", 4, 600, 600, &want)
-	wrong := append(c.ConfArgs(), "-stop", app1, "-stagingDir", "file://"+t.TempDir())
+	wrong := append(c.ConfArgs(), "-stop", app1, "-stagingDir", "file://"+testutil.SharedDir(t))
 	if out, err := runSpindle(t, "application", wrong...); err == nil || !strings.Contains(out, "give the spark.yarn.stagingDir it was submitted with as -stagingDir") {
 		t.Fatalf("-stop with the wrong staging dir: %v\n%s", err, out)
 	}
@@ -484,7 +484,7 @@ func TestRetailGracefulStopAndUpgrade(t *testing.T) {
 func TestGracefulStopIsBoundedByTimeout(t *testing.T) {
 	b := kafkatest.Start(t, map[string]int32{"events": 1})
 	c := testutil.StartCluster(t, testutil.ClusterConfig{NodeManagers: 2})
-	dir := t.TempDir()
+	dir := testutil.SharedDir(t)
 	sub := streamingJob(c, b, "events", dir, []string{
 		"--conf", "spark.streaming.stopGracefullyOnShutdown=true",
 		"--conf", "spark.streaming.gracefulStopTimeout=500ms",

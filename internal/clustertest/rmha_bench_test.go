@@ -23,7 +23,7 @@ func BenchmarkRMFailover(b *testing.B) {
 	logShippedTimings(b, "3 RMs on 127.0.0.1", failures)
 	c := testutil.StartCluster(b, testutil.ClusterConfig{NodeManagers: 2, RMs: 3, ShippedTimings: true})
 	g := c.Group()
-	stop := filepath.Join(b.TempDir(), "stop")
+	stop := filepath.Join(testutil.SharedDir(b), "stop")
 	sub := c.Submit("--num-executors", "2", "--executor-memory", "128m", "--driver-memory", "128m",
 		"--conf", "spindle.driver.mode=process", "--conf", failures, testutil.TestJobBinary(b), "--until-file", stop)
 	appID := sub.AppID()

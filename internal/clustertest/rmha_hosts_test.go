@@ -37,7 +37,7 @@ func TestRMGroupAcrossHosts(t *testing.T) {
 		produced += k
 	}
 	produce(total / 4)
-	dir := t.TempDir()
+	dir := testutil.SharedDir(t)
 	sub := retailJob(t, c, b, "transactions", dir, "--num-executors", "2")
 	appID := sub.AppID()
 	c.WaitState(appID, pb.ApplicationState_APPLICATION_STATE_RUNNING, 60*time.Second)
@@ -49,7 +49,7 @@ func TestRMGroupAcrossHosts(t *testing.T) {
 	checkRoles(t, c, active)
 
 	// 1. kill -9 the active RM while another application is being submitted.
-	stop := filepath.Join(t.TempDir(), "stop")
+	stop := filepath.Join(testutil.SharedDir(t), "stop")
 	second := c.Submit("--num-executors", "1", "--executor-memory", "128m", "--driver-memory", "128m",
 		"--conf", "spindle.driver.mode=process", testutil.TestJobBinary(t), "--until-file", stop)
 	killed := time.Now()

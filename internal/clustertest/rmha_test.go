@@ -86,9 +86,10 @@ func checkRoles(t *testing.T, c *testutil.Cluster, active int, dead ...int) {
 // redirects the rest of its REST API to the active RM with a 307.
 func checkWebRole(t *testing.T, g *testutil.RMGroup, i, active int) {
 	t.Helper()
-	web := &http.Client{Timeout: 5 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	web := *testutil.HTTPClient(t, g.Addrs[i].Web)
+	web.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	want := map[bool]string{true: "ACTIVE", false: "STANDBY"}[i == active]
-	resp, err := web.Get("http://" + g.Addrs[i].Web + "/ws/v1/cluster/info")
+	resp, err := web.Get("https://" + g.Addrs[i].Web + "/ws/v1/cluster/info")
 	if err != nil {
 		t.Errorf("%s's cluster info: %v", g.IDs[i], err)
 		return
@@ -108,9 +109,9 @@ func checkWebRole(t *testing.T, g *testutil.RMGroup, i, active int) {
 	}
 	// A standby that has just started knows no active RM until the active
 	// one reaches it: it answers 503 meanwhile.
-	loc := "http://" + g.Addrs[active].Web + "/ws/v1/cluster/apps?states=RUNNING"
+	loc := "https://" + g.Addrs[active].Web + "/ws/v1/cluster/apps?states=RUNNING"
 	testutil.WaitFor(t, 10*time.Second, func() (bool, string) {
-		resp, err := web.Get("http://" + g.Addrs[i].Web + "/ws/v1/cluster/apps?states=RUNNING")
+		resp, err := web.Get("https://" + g.Addrs[i].Web + "/ws/v1/cluster/apps?states=RUNNING")
 		if err != nil {
 			return false, fmt.Sprintf("standby %s's apps: %v", g.IDs[i], err)
 		}
@@ -158,12 +159,12 @@ func checkUntouched(t *testing.T, c *testutil.Cluster, appID string, before map[
 // executors, the killed RM comes back as standby, and leadership can be
 // handed over with rmadmin.
 func TestRMFailoverKeepsApplicationsRunning(t *testing.T) {
-	c := testutil.StartCluster(t, testutil.ClusterConfig{NodeManagers: 2, RMs: 3})
+	c := testutil.StartCluster(t, testutil.ClusterConfig{NodeManagers: 2, RMs: 3, Conf: []string{"yarn.admin.acl=" + testutil.TestUser()}})
 	g := c.Group()
 	active := g.WaitActive(10 * time.Second)
 	checkRoles(t, c, active)
 
-	stop := filepath.Join(t.TempDir(), "stop")
+	stop := filepath.Join(testutil.SharedDir(t), "stop")
 	sub := c.Submit("--num-executors", "2", "--executor-memory", "128m", "--driver-memory", "128m",
 		"--conf", "spindle.driver.mode=process", testutil.TestJobBinary(t), "--until-file", stop)
 	appID := sub.AppID()
@@ -188,7 +189,14 @@ func TestRMFailoverKeepsApplicationsRunning(t *testing.T) {
 	})
 	checkRoles(t, c, next)
 
-	// Hand the lead back with rmadmin.
+	// Hand the lead back with rmadmin: an administrator may, another user
+	// may not.
+	if out, err := c.RMAdminAs(c.TLS.UserConf(t, "bob"), "-transitionToActive", g.IDs[active]); err == nil || !strings.Contains(out, "ADMINISTER_CLUSTER") {
+		t.Errorf("bob's rmadmin -transitionToActive: %v, want it refused as ADMINISTER_CLUSTER:\n%s", err, out)
+	}
+	if g.Active() != next {
+		t.Fatalf("bob's refused transition moved the lead to %d", g.Active())
+	}
 	if out, err := c.RMAdmin("-transitionToActive", g.IDs[active]); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
@@ -218,7 +226,7 @@ func TestRMFailoverKeepsApplicationsRunning(t *testing.T) {
 func TestRMFailoverReportsContainersThatEndedMeanwhile(t *testing.T) {
 	c := testutil.StartCluster(t, testutil.ClusterConfig{NodeManagers: 2, RMs: 3})
 	g := c.Group()
-	stop := filepath.Join(t.TempDir(), "stop")
+	stop := filepath.Join(testutil.SharedDir(t), "stop")
 	sub := c.Submit("--num-executors", "2", "--executor-memory", "128m", "--driver-memory", "128m",
 		"--conf", "spindle.driver.mode=process", testutil.TestJobBinary(t), "--until-file", stop)
 	appID := sub.AppID()

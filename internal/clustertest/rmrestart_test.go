@@ -18,7 +18,7 @@ import (
 // executors.
 func TestRMRestartKeepsApplicationsRunning(t *testing.T) {
 	c := testutil.StartCluster(t, testutil.ClusterConfig{NodeManagers: 2})
-	stop := filepath.Join(t.TempDir(), "stop")
+	stop := filepath.Join(testutil.SharedDir(t), "stop")
 	sub := c.Submit("--num-executors", "2", "--executor-memory", "128m", "--driver-memory", "128m",
 		"--conf", "spindle.driver.mode=process", testutil.TestJobBinary(t), "--until-file", stop)
 	appID := sub.AppID()

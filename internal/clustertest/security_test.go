@@ -59,7 +59,7 @@ func TestAMCallsNeedTheAttemptToken(t *testing.T) {
 // on the RM, submit, kill and ending a supervision without the secret are
 // refused; with it they work.
 func TestClientSecretGuardsSubmitAndKill(t *testing.T) {
-	secretFile := filepath.Join(t.TempDir(), "client-secret")
+	secretFile := filepath.Join(testutil.SharedDir(t), "client-secret")
 	if err := os.WriteFile(secretFile, []byte("0123456789abcdef-client-secret"), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +70,7 @@ func TestClientSecretGuardsSubmitAndKill(t *testing.T) {
 		t.Fatalf("submit without the secret: %v\n%s", err, refused.Output())
 	}
 	sub := c.Submit("--num-executors", "1", "--executor-memory", "128m", "--driver-memory", "128m", "--conf", "spindle.client.secret-file="+secretFile,
-		"--supervise", "--conf", "spindle.driver.mode=process", job, "--until-file", filepath.Join(t.TempDir(), "never"))
+		"--supervise", "--conf", "spindle.driver.mode=process", job, "--until-file", filepath.Join(testutil.SharedDir(t), "never"))
 	appID := sub.AppID()
 	c.WaitState(appID, pb.ApplicationState_APPLICATION_STATE_RUNNING, 20*time.Second)
 	if out, err := runSpindle(t, "application", append([]string{"-kill", appID}, c.ConfArgs()...)...); err == nil || !strings.Contains(out, "requires the client secret") {

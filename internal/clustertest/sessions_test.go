@@ -13,8 +13,8 @@ import (
 	pb "github.com/spindlehq/spindle/api/spindlepb"
 	"github.com/spindlehq/spindle/internal/kafkatest"
 	"github.com/spindlehq/spindle/internal/testutil"
+	"github.com/spindlehq/spindle/pki"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 )
 
 // TestSilentExecutorIsDeclaredLostAndReplaced: one executor of the retail
@@ -97,7 +97,9 @@ func TestSecondRegistrationsOfExecutorIdsKeepCommitting(t *testing.T) {
 
 	rep := c.Report(appID)
 	addr := net.JoinHostPort(rep.GetHost(), strconv.Itoa(int(rep.GetRpcPort())))
-	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	// The executors' own connection again: with the application's key,
+	// which the test takes from the AM's environment.
+	conn, err := grpc.NewClient(addr, pki.AppDialOption(appKeyOf(t, c, appID)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +140,7 @@ var lagSeries = regexp.MustCompile(`(?m)^spindle_am_consumer_lag_records(?:\{[^}
 func TestLagGrowsWhileNoBatchCompletes(t *testing.T) {
 	b := kafkatest.Start(t, map[string]int32{"events": 2})
 	c := testutil.StartCluster(t, testutil.ClusterConfig{NodeManagers: 2, NMMemory: "2g"})
-	dir := t.TempDir()
+	dir := testutil.SharedDir(t)
 	sub := streamingJob(c, b, "events", dir, []string{"--executor-memory", "3g"}, testutil.Binary(t, "./internal/testutil/panicjob", "panicjob"))
 	appID := sub.AppID()
 	t.Cleanup(func() { killApp(t, c, appID) })
@@ -146,7 +148,7 @@ func TestLagGrowsWhileNoBatchCompletes(t *testing.T) {
 	lag := func(want int64) {
 		t.Helper()
 		testutil.WaitFor(t, 30*time.Second, func() (bool, string) {
-			m := lagSeries.FindStringSubmatch(httpGet(t, base+"/metrics"))
+			m := lagSeries.FindStringSubmatch(httpGet(t, c.TLS.ClientTLS, base+"/metrics"))
 			if m == nil {
 				return false, "no spindle_am_consumer_lag_records series"
 			}

@@ -27,7 +27,7 @@ func TestSubmitStagesOnHDFS(t *testing.T) {
 	if err := st.WriteFile(ctx, "/conf/prod.conf", []byte("topic=orders\n")); err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
+	dir := testutil.SharedDir(t)
 	lookup := filepath.Join(dir, "lookup.csv")
 	if err := os.WriteFile(lookup, []byte("sku,price\n"), 0o644); err != nil {
 		t.Fatal(err)

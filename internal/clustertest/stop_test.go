@@ -25,7 +25,7 @@ func TestStopTimeoutAndMoveCheckpoint(t *testing.T) {
 	job := testutil.Binary(t, "./internal/testutil/panicjob", "panicjob")
 
 	t.Run("timeout", func(t *testing.T) {
-		dir := t.TempDir()
+		dir := testutil.SharedDir(t)
 		// The driver looks for the marker when it starts, then hourly.
 		sub := streamingJob(c, b, "events", dir, []string{"--conf", "spindle.streaming.shutdownMarker.pollInterval=1h"}, job)
 		appID := sub.AppID()
@@ -50,7 +50,7 @@ func TestStopTimeoutAndMoveCheckpoint(t *testing.T) {
 	})
 
 	t.Run("move checkpoint", func(t *testing.T) {
-		dir := t.TempDir()
+		dir := testutil.SharedDir(t)
 		sub := streamingJob(c, b, "events", dir, nil, job)
 		appID := sub.AppID()
 		testutil.WaitFor(t, 60*time.Second, func() (bool, string) {

@@ -71,7 +71,7 @@ func benchmarkThroughput(b *testing.B, partitions int32) {
 
 		b.ResetTimer()
 		before := fastestConsumer(b, broker, "transactions", partitions)
-		dir := b.TempDir()
+		dir := testutil.SharedDir(b)
 		sub := benchRetailJob(b, c, broker, "transactions", dir)
 		appID := sub.AppID()
 		waitCommittedUntil(b, broker, "transactions", partitions, dir, 10*time.Minute)
@@ -321,7 +321,7 @@ func benchmarkLatency(b *testing.B, batch time.Duration) {
 	for range b.N {
 		broker := kafkatest.Start(b, map[string]int32{"transactions": 4})
 		c := testutil.StartCluster(b, testutil.ClusterConfig{NodeManagers: 2, NMMemory: "8g", ShippedTimings: true})
-		dir := b.TempDir()
+		dir := testutil.SharedDir(b)
 		var extra []string
 		if batch != time.Second {
 			extra = []string{"--conf", "spindle.streaming.batchDuration=" + batch.String()}

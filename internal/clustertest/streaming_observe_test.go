@@ -13,6 +13,7 @@ import (
 	pb "github.com/spindlehq/spindle/api/spindlepb"
 	"github.com/spindlehq/spindle/internal/kafkatest"
 	"github.com/spindlehq/spindle/internal/testutil"
+	"github.com/spindlehq/spindle/pki"
 )
 
 // trackingURL waits for the application's AM to register its tracking URL.
@@ -26,8 +27,8 @@ func trackingURL(t *testing.T, c *testutil.Cluster, appID string) string {
 		if err != nil {
 			return false, err.Error()
 		}
-		url = rep.GetReport().GetTrackingUrl()
-		return strings.HasPrefix(url, "http://"), fmt.Sprintf("tracking URL %q", url)
+		url = strings.TrimSuffix(rep.GetReport().GetTrackingUrl(), "/")
+		return strings.HasPrefix(url, "https://"), fmt.Sprintf("tracking URL %q", url)
 	})
 	return url
 }
@@ -62,14 +63,14 @@ func checkConsumerGroup(t *testing.T, b *kafkatest.Broker, group, topic string, 
 // checkStreamingAPI reads the AM's streaming statistics and batches as
 // Spark's REST API serves them, waiting until they count every record,
 // and its per-partition lag metric.
-func checkStreamingAPI(t *testing.T, base string, records int64, partitions int) {
+func checkStreamingAPI(t *testing.T, tls *pki.Material, base string, records int64, partitions int) {
 	t.Helper()
 	testutil.WaitFor(t, 30*time.Second, func() (bool, string) {
 		var stats struct {
 			NumTotalCompletedBatches int64 `json:"numTotalCompletedBatches"`
 			NumProcessedRecords      int64 `json:"numProcessedRecords"`
 		}
-		raw := httpGet(t, base+"/api/v1/streaming/statistics")
+		raw := httpGet(t, tls, base+"/api/v1/streaming/statistics")
 		if err := json.Unmarshal([]byte(raw), &stats); err != nil {
 			t.Fatalf("statistics: %v\n%s", err, raw)
 		}
@@ -82,7 +83,7 @@ func checkStreamingAPI(t *testing.T, base string, records int64, partitions int)
 		Stages     []map[string]any `json:"stages"`
 		Partitions []map[string]any `json:"partitions"`
 	}
-	raw := httpGet(t, base+"/api/v1/streaming/batches")
+	raw := httpGet(t, tls, base+"/api/v1/streaming/batches")
 	if err := json.Unmarshal([]byte(raw), &batches); err != nil || len(batches) == 0 {
 		t.Fatalf("batches: %v\n%.2000s", err, raw)
 	}
@@ -101,7 +102,7 @@ func checkStreamingAPI(t *testing.T, base string, records int64, partitions int)
 	if withRecords == 0 {
 		t.Fatalf("no batch with records among %d", len(batches))
 	}
-	prom := httpGet(t, base+"/metrics")
+	prom := httpGet(t, tls, base+"/metrics")
 	for p := range partitions {
 		series := fmt.Sprintf(`spindle_am_kafka_consumer_lag_records\{application_id="application_\d+_\d+",partition="%d",topic="transactions"\} 0\n`, p)
 		if !regexp.MustCompile(series).MatchString(prom) {

@@ -64,7 +64,7 @@ func TestRetailJobEndToEnd(t *testing.T) {
 	started := time.Now()
 	testutil.ProduceRetail(t, b, "transactions", 4, 0, n/2, &want)
 	t.Logf("produced %d transactions in %v", n/2, time.Since(started))
-	dir := t.TempDir()
+	dir := testutil.SharedDir(t)
 	// The cap keeps each batch to 100,000 records, so that a backlog of
 	// any size is read in batches an executor's memory holds.
 	sub := retailJob(t, c, b, "transactions", dir,
@@ -85,7 +85,7 @@ func TestRetailJobEndToEnd(t *testing.T) {
 	// Lag monitors see the stream's progress in its consumer group, and
 	// the AM serves the batches as Spark's streaming REST API does.
 	checkConsumerGroup(t, b, "spindle-retail", "transactions", 4) // spindle-<app name>
-	checkStreamingAPI(t, trackingURL(t, c, sub.AppID()), int64(n), 4)
+	checkStreamingAPI(t, c.TLS.ClientTLS, trackingURL(t, c, sub.AppID()), int64(n), 4)
 
 	checkRetailSink(t, dir, want, n)
 	var records, outputs, rejected int64
@@ -174,7 +174,7 @@ func TestMaxRatePerPartitionCapsEveryBatch(t *testing.T) {
 	c := testutil.StartCluster(t, testutil.ClusterConfig{NodeManagers: 2})
 	var want testutil.RetailTotals
 	testutil.ProduceRetail(t, b, "transactions", 4, 0, backlog, &want)
-	dir := t.TempDir()
+	dir := testutil.SharedDir(t)
 	sub := retailJob(t, c, b, "transactions", dir,
 		"--conf", "spindle.streaming.batchDuration="+batch.String(),
 		"--conf", "spark.streaming.kafka.maxRatePerPartition="+strconv.Itoa(maxRate))
@@ -215,7 +215,7 @@ func TestBackpressureBringsProcessingUnderBatchDuration(t *testing.T) {
 	c := testutil.StartCluster(t, testutil.ClusterConfig{NodeManagers: 2})
 	testutil.StartPacedProducer(t, testutil.PacedProducerConfig{Broker: b, Topic: "events", Partitions: 4, Rate: rate,
 		Value: func(n int, _ time.Time) []byte { return strconv.AppendInt(nil, int64(n), 10) }})
-	dir := t.TempDir()
+	dir := testutil.SharedDir(t)
 	sub := streamingJob(c, b, "events", dir, []string{
 		"--conf", "spindle.streaming.batchDuration=1s",
 		"--conf", "spindle.checkpoint.retainBatches=100000",
@@ -275,7 +275,7 @@ func TestBackpressureRateKeys(t *testing.T) {
 		const initialRate, backlog = 1000, 20_000
 		var want testutil.RetailTotals
 		testutil.ProduceRetail(t, b, "backlog", 4, 0, backlog, &want)
-		dir := t.TempDir()
+		dir := testutil.SharedDir(t)
 		sub := retailJob(t, c, b, "backlog", dir, "--executor-cores", "2",
 			"--conf", "spindle.streaming.batchDuration=1s",
 			"--conf", "spark.streaming.backpressure.enabled=true",
@@ -306,7 +306,7 @@ func TestBackpressureRateKeys(t *testing.T) {
 		// A trickle keeps each batch's processing rate far below minRate, so
 		// the estimator alone would go below it.
 		testutil.StartPacedProducer(t, testutil.PacedProducerConfig{Broker: b, Topic: "trickle", Partitions: 4, Rate: 40, Value: retail})
-		dir := t.TempDir()
+		dir := testutil.SharedDir(t)
 		sub := retailJob(t, c, b, "trickle", dir,
 			"--conf", "spindle.streaming.batchDuration=500ms",
 			"--conf", "spark.streaming.backpressure.enabled=true",

@@ -17,7 +17,11 @@ import (
 // printed and its error.
 func submitCLI(t *testing.T, c *testutil.Cluster, args ...string) (string, error) {
 	t.Helper()
-	full := append([]string{"--master", "spindle://" + c.RMAddr.Client, "--conf", "spark.yarn.stagingDir=file://" + c.Dir + "/staging"}, args...)
+	full := []string{"--master", "spindle://" + c.RMAddr.Client, "--conf", "spark.yarn.stagingDir=file://" + c.Dir + "/staging"}
+	for _, kv := range c.TLS.ClientConf() {
+		full = append(full, "--conf", kv)
+	}
+	full = append(full, args...)
 	return runSpindle(t, "submit", full...)
 }
 
@@ -103,7 +107,7 @@ func TestSubmitRefusesBadSettingsBeforeAnyApplication(t *testing.T) {
 // Spark key is passed on with a warning naming the key meant.
 func TestSubmitTagsPriorityTypeAndWarnings(t *testing.T) {
 	c := testutil.StartCluster(t, testutil.ClusterConfig{NodeManagers: 1})
-	stop := filepath.Join(t.TempDir(), "stop")
+	stop := filepath.Join(testutil.SharedDir(t), "stop")
 	sub := c.Submit("--num-executors", "1", "--executor-memory", "128m", "--driver-memory", "128m",
 		"--conf", "spindle.driver.mode=process",
 		"--conf", "spark.yarn.tags=nightly,Team-A",

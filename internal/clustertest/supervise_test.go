@@ -31,7 +31,7 @@ func TestSuperviseRelaunchesAFailedApplication(t *testing.T) {
 	c := testutil.StartCluster(t, testutil.ClusterConfig{NodeManagers: 2})
 	values := []string{"a", "boom", "b"}
 	b.Produce(t, "events", 0, len(values), func(i int) ([]byte, []byte) { return nil, []byte(values[i]) })
-	dir := t.TempDir()
+	dir := testutil.SharedDir(t)
 	once := filepath.Join(dir, "panicked-once")
 	sub := streamingJob(c, b, "events", dir, superviseFlags("500ms", "--conf", "spark.executorEnv.PANIC_ONCE_FILE="+once),
 		testutil.Binary(t, "./internal/testutil/panicjob", "panicjob"))
@@ -84,7 +84,7 @@ func TestSuperviseEndsWithKillAndStop(t *testing.T) {
 	job := testutil.Binary(t, "./internal/testutil/panicjob", "panicjob")
 
 	t.Run("kill", func(t *testing.T) {
-		dir := t.TempDir()
+		dir := testutil.SharedDir(t)
 		sub := streamingJob(c, b, "events", dir, superviseFlags("200ms", "--conf", "spindle.driver.supervise.maxBackoff=400ms"), job)
 		appID := sub.AppID()
 		testutil.WaitFor(t, 90*time.Second, func() (bool, string) {
@@ -107,7 +107,7 @@ func TestSuperviseEndsWithKillAndStop(t *testing.T) {
 	})
 
 	t.Run("stop while waiting", func(t *testing.T) {
-		dir := t.TempDir()
+		dir := testutil.SharedDir(t)
 		sub := streamingJob(c, b, "events", dir, superviseFlags("10min", "--conf", "spindle.driver.supervise.maxBackoff=20min"), job)
 		appID := sub.AppID()
 		testutil.WaitFor(t, 60*time.Second, func() (bool, string) {

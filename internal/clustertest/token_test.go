@@ -22,11 +22,7 @@ func TestNodeManagerRefusesBadTokens(t *testing.T) {
 		t.Fatalf("allocated %d containers, want 1", len(got))
 	}
 	good := got[0]
-	secret, err := os.ReadFile(c.SecretFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rmSigner, _ := token.NewSigner(secret)
+	rmSigner := c.ContainerTokenSigner()
 	otherSigner, _ := token.NewSigner([]byte("not-the-cluster-secret-at-all!!"))
 	ident := &pb.ContainerTokenIdentifier{}
 	if err := proto.Unmarshal(good.GetContainerToken().GetIdentifier(), ident); err != nil {
@@ -56,7 +52,7 @@ func TestNodeManagerRefusesBadTokens(t *testing.T) {
 		{"expired", good.GetNodeAddress(), expired},
 		{"presented to another node", otherNode, good.GetContainerToken()},
 	}
-	marker := filepath.Join(t.TempDir(), "ran")
+	marker := filepath.Join(testutil.SharedDir(t), "ran")
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			resp, err := am.StartContainer(tc.addr, tc.tok, []string{"touch", marker}, nil)
@@ -73,10 +69,7 @@ func TestNodeManagerRefusesBadTokens(t *testing.T) {
 	}
 	// The genuine token still works, once.
 	am.Launch(good, []string{"touch", marker}, nil)
-	testutil.WaitFor(t, 5*time.Second, func() (bool, string) {
-		_, err := os.Stat(marker)
-		return err == nil, "the container with the genuine token did not run"
-	})
+	waitFile(t, marker, "the container with the genuine token")
 	resp, err := am.StartContainer(good.GetNodeAddress(), good.GetContainerToken(), []string{"true"}, nil)
 	if err != nil || len(resp.GetFailed()) != 1 || resp.GetFailed()[0].GetCode() != "AlreadyExists" {
 		t.Fatalf("second start with the same token: %v, %v; want AlreadyExists", resp, err)

@@ -19,7 +19,7 @@ import (
 func amMetric(t *testing.T, c *testutil.Cluster, appID, series string) string {
 	t.Helper()
 	re := regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(series) + `(?:\{[^}]*\})? (\S+)$`)
-	if m := re.FindStringSubmatch(httpGet(t, trackingURL(t, c, appID)+"/metrics")); m != nil {
+	if m := re.FindStringSubmatch(httpGet(t, c.TLS.ClientTLS, trackingURL(t, c, appID)+"/metrics")); m != nil {
 		return m[1]
 	}
 	return ""
@@ -32,7 +32,7 @@ func amMetric(t *testing.T, c *testutil.Cluster, appID, series string) string {
 // large registers, they run and the diagnostics clear.
 func TestExecutorThatFitsNoNodeIsReported(t *testing.T) {
 	c := testutil.StartCluster(t, testutil.ClusterConfig{NodeManagers: 1, NMMemory: "2g"})
-	stop := filepath.Join(t.TempDir(), "stop")
+	stop := filepath.Join(testutil.SharedDir(t), "stop")
 	sub := c.Submit("--num-executors", "2", "--executor-memory", "3g", "--driver-memory", "128m",
 		"--conf", "spindle.driver.mode=process", testutil.TestJobBinary(t), "--until-file", stop)
 	appID := sub.AppID()
@@ -71,7 +71,7 @@ func TestExecutorThatFitsNoNodeIsReported(t *testing.T) {
 func TestRefusedExecutorAsksAreReportedWithoutSpinning(t *testing.T) {
 	c := testutil.StartCluster(t, testutil.ClusterConfig{NodeManagers: 1})
 	sub := c.Submit("--num-executors", "1", "--executor-memory", "1g", "--driver-memory", "128m",
-		"--conf", "spindle.driver.mode=process", testutil.TestJobBinary(t), "--until-file", filepath.Join(t.TempDir(), "never"))
+		"--conf", "spindle.driver.mode=process", testutil.TestJobBinary(t), "--until-file", filepath.Join(testutil.SharedDir(t), "never"))
 	appID := sub.AppID()
 	waitExecutors(t, c, appID, 1, 30*time.Second)
 

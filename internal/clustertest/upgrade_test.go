@@ -40,7 +40,7 @@ func TestUpgradeScript(t *testing.T) {
 	root := filepath.Join(filepath.Dir(file), "..", "..")
 	b := kafkatest.Start(t, map[string]int32{"txns": 2})
 	c := testutil.StartCluster(t, testutil.ClusterConfig{NodeManagers: 2})
-	dir := t.TempDir()
+	dir := testutil.SharedDir(t)
 	confDir, tmpDir := c.ClientConfDir()
 	confEnv := []string{"SPINDLE_CONF_DIR=" + confDir}
 	// spindle submit's default for a job that names no checkpoint dir.
@@ -49,7 +49,7 @@ func TestUpgradeScript(t *testing.T) {
 	v1 := testutil.Binary(t, "./examples/retail", "retail")
 	// The new build: the same job with a version stamped in, so its bytes
 	// differ.
-	v2 := filepath.Join(t.TempDir(), "retail")
+	v2 := filepath.Join(testutil.SharedDir(t), "retail")
 	build := exec.Command("go", "build", "-ldflags", "-X main.version=2", "-o", v2, "./examples/retail")
 	build.Dir = root
 	if out, err := build.CombinedOutput(); err != nil {

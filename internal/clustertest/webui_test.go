@@ -11,12 +11,13 @@ import (
 
 	"github.com/spindlehq/spindle/internal/kafkatest"
 	"github.com/spindlehq/spindle/internal/testutil"
+	"github.com/spindlehq/spindle/pki"
 )
 
-// restJSON GETs url and decodes its JSON body into v.
-func restJSON(t *testing.T, url string, v any) {
+// restJSON GETs url as the user of tls and decodes its JSON body into v.
+func restJSON(t *testing.T, tls *pki.Material, url string, v any) {
 	t.Helper()
-	raw := httpGet(t, url)
+	raw := httpGet(t, tls, url)
 	if err := json.Unmarshal([]byte(raw), v); err != nil {
 		t.Fatalf("GET %s: %v\n%.1000s", url, err, raw)
 	}
@@ -34,21 +35,22 @@ type restAppInfo struct {
 // Streaming tab through the proxy, a batch page, a killed NM as LOST and,
 // after the application ends, its pages from history, in headless
 // Chromium. With SPINDLE_UI_SCREENSHOTS=docs it also takes the
-// screenshots the docs show.
+// screenshots the docs show. The cluster is secure as ever: the browser is
+// the test's user, with its client certificate (testutil.NewBrowserAs).
 func TestWebUIInBrowser(t *testing.T) {
 	b := kafkatest.Start(t, map[string]int32{"transactions": 4})
-	events := filepath.Join(t.TempDir(), "events")
+	events := filepath.Join(testutil.SharedDir(t), "events")
 	c := testutil.StartCluster(t, testutil.ClusterConfig{NodeManagers: 2, Conf: []string{"spark.history.fs.logDirectory=file://" + events}})
 	var want testutil.RetailTotals
 	testutil.ProduceRetail(t, b, "transactions", 4, 0, 3000, &want)
-	dir := t.TempDir()
+	dir := testutil.SharedDir(t)
 	sub := retailJob(t, c, b, "transactions", dir,
 		"--conf", "spark.eventLog.enabled=true", "--conf", "spark.eventLog.dir=file://"+events,
 		"--conf", "spark.streaming.kafka.maxRatePerPartition=500")
 	appID := sub.AppID()
 	waitCommittedUntil(t, b, "transactions", 4, dir, 120*time.Second)
-	rm := "http://" + c.RMAddr.Web
-	br := testutil.NewBrowser(t)
+	rm := "https://" + c.RMAddr.Web
+	br := testutil.NewBrowserAs(t, c.TLS.ClientTLS)
 
 	// A third NM joins; it is killed later and must show as LOST.
 	extra := c.AddNodeManager()
@@ -63,7 +65,7 @@ func TestWebUIInBrowser(t *testing.T) {
 				TotalVCores int   `json:"totalVirtualCores"`
 			} `json:"clusterMetrics"`
 		}
-		restJSON(t, rm+"/ws/v1/cluster/metrics", &m)
+		restJSON(t, c.TLS.ClientTLS, rm+"/ws/v1/cluster/metrics", &m)
 		br.Open(rm + "/")
 		if u := br.URL(); !strings.HasSuffix(u, "/cluster") {
 			t.Errorf("/ went to %s, want the overview", u)
@@ -108,7 +110,7 @@ func TestWebUIInBrowser(t *testing.T) {
 			t.Errorf("state %q", got)
 		}
 		var one struct{ App restAppInfo }
-		restJSON(t, rm+"/ws/v1/cluster/apps/"+appID, &one)
+		restJSON(t, c.TLS.ClientTLS, rm+"/ws/v1/cluster/apps/"+appID, &one)
 		if got := br.Attr("#tracking-url", "href"); got != one.App.TrackingURL || !strings.Contains(got, "/proxy/"+appID+"/") {
 			t.Errorf("tracking link %q, want the proxy URL %q", got, one.App.TrackingURL)
 		}
@@ -142,7 +144,7 @@ func TestWebUIInBrowser(t *testing.T) {
 		var stats struct {
 			NumRetained int64 `json:"numRetainedCompletedBatches"`
 		}
-		restJSON(t, rm+"/proxy/"+appID+"/api/v1/streaming/statistics", &stats)
+		restJSON(t, c.TLS.ClientTLS, rm+"/proxy/"+appID+"/api/v1/streaming/statistics", &stats)
 		if stats.NumRetained == 0 {
 			t.Fatal("no completed batch yet")
 		}
@@ -183,7 +185,7 @@ func TestWebUIInBrowser(t *testing.T) {
 				UntilOffset int64  `json:"untilOffset"`
 			} `json:"partitions"`
 		}
-		restJSON(t, rm+"/proxy/"+appID+"/api/v1/streaming/batches/"+id, &batch)
+		restJSON(t, c.TLS.ClientTLS, rm+"/proxy/"+appID+"/api/v1/streaming/batches/"+id, &batch)
 		for sel, want := range map[string]string{
 			"#batch-id":         id,
 			"#input-size":       strconv.FormatInt(batch.InputSize, 10),
@@ -239,7 +241,7 @@ func TestWebUIInBrowser(t *testing.T) {
 		})
 		var one struct{ App restAppInfo }
 		testutil.WaitFor(t, 30*time.Second, func() (bool, string) {
-			restJSON(t, rm+"/ws/v1/cluster/apps/"+appID, &one)
+			restJSON(t, c.TLS.ClientTLS, rm+"/ws/v1/cluster/apps/"+appID, &one)
 			return one.App.TrackingUI == "History" && strings.Contains(one.App.TrackingURL, "/history/"+appID+"/"), fmt.Sprintf("%+v", one.App)
 		})
 		br.Open(rm + "/cluster/app/" + appID)

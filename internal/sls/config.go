@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/spindlehq/spindle/pki"
 	"go.uber.org/zap"
 )
 
@@ -35,6 +36,11 @@ type Config struct {
 	// RMPid, when not 0, is the RM's process, whose CPU time and memory
 	// the report gives.
 	RMPid int
+	// ClientTLS is a user's certificate, for the AMs' applications, and
+	// NodeTLS a NodeManager's, for the simulated nodes, which then take
+	// node ids on its first host with distinct ports; both nil against an
+	// RM without TLS (spindle.tls.insecure-plaintext).
+	ClientTLS, NodeTLS *pki.Material
 	// Logger receives progress.
 	Logger *zap.Logger
 }
@@ -67,6 +73,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("%w: a node (%d MiB, %d vcores) must hold at least one container (%d MiB, %d vcores)", ErrInvalidConfig, c.NodeMemoryMB, c.NodeVCores, c.ContainerMemoryMB, c.ContainerVCores)
 	case c.Fill <= 0 || c.Fill > 1:
 		return fmt.Errorf("%w: fill %v must be in (0, 1]", ErrInvalidConfig, c.Fill)
+	case (c.ClientTLS == nil) != (c.NodeTLS == nil):
+		return fmt.Errorf("%w: give both a user's and a NodeManager's certificate, or neither", ErrInvalidConfig)
 	case c.ContainerLifetime <= 0 || c.AMInterval <= 0 || c.Duration <= 0 || c.Warmup < 0:
 		return fmt.Errorf("%w: lifetime, AM interval and duration must be positive, warm-up not negative", ErrInvalidConfig)
 	}

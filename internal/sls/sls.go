@@ -4,14 +4,16 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"net"
 	"os"
+	"strconv"
 	"sync"
 	"time"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
+	"github.com/spindlehq/spindle/pki"
 	"go.uber.org/zap"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 )
 
 // nodesPerConn is how many simulated NMs share one connection to the RM,
@@ -69,8 +71,8 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 			c.Close()
 		}
 	}()
-	dial := func(addr string) (*grpc.ClientConn, error) {
-		c, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	dial := func(addr string, tls *pki.Material) (*grpc.ClientConn, error) {
+		c, err := grpc.NewClient(addr, pki.GRPCDialOption(tls))
 		if err == nil {
 			conns = append(conns, c)
 		}
@@ -82,14 +84,13 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	var tracker pb.ResourceTrackerClient
 	for i := range nodes {
 		if i%nodesPerConn == 0 {
-			c, err := dial(cfg.TrackerAddress)
+			c, err := dial(cfg.TrackerAddress, cfg.NodeTLS)
 			if err != nil {
 				return Report{}, fmt.Errorf("sls: dial resource tracker %s: %w", cfg.TrackerAddress, err)
 			}
 			tracker = pb.NewResourceTrackerClient(c)
 		}
-		// Node ids are host:port; the simulated hosts are distinct.
-		id := fmt.Sprintf("sls-%05d:8041", i)
+		id := nodeID(cfg, i)
 		nodes[i] = newSimNode(id, &pb.Resource{MemoryMb: cfg.NodeMemoryMB, Vcores: cfg.NodeVCores}, tracker, stats)
 		byID[id] = nodes[i]
 	}
@@ -108,7 +109,7 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 		wg.Go(func() { n.heartbeatLoop(runCtx, phase) })
 	}
 
-	cc, err := dial(cfg.ClientAddress)
+	cc, err := dial(cfg.ClientAddress, cfg.ClientTLS)
 	if err != nil {
 		return Report{}, fmt.Errorf("sls: dial RM %s: %w", cfg.ClientAddress, err)
 	}
@@ -202,4 +203,19 @@ func parallel(ctx context.Context, n, width int, fn func(int) error) error {
 	wg.Wait()
 	close(errs)
 	return <-errs
+}
+
+// nodeID is simulated node i's id, host:port. The simulated hosts are
+// distinct; with TLS, a node speaks only for hosts its certificate names,
+// so the nodes share its first host and differ by port.
+func nodeID(cfg Config, i int) string {
+	if cfg.NodeTLS == nil {
+		return fmt.Sprintf("sls-%05d:8041", i)
+	}
+	id, err := cfg.NodeTLS.Identity()
+	host := "127.0.0.1"
+	if err == nil && len(id.Hosts) > 0 && !id.HasHost(host) {
+		host = id.Hosts[0]
+	}
+	return net.JoinHostPort(host, strconv.Itoa(20000+i))
 }

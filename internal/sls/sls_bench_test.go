@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/spindlehq/spindle/internal/testutil"
+	"github.com/spindlehq/spindle/pki"
 	"go.uber.org/zap"
 )
 
@@ -19,12 +20,13 @@ func TestMain(m *testing.M) {
 }
 
 // startRM starts a real RM process at shipped defaults but for its
-// addresses and log level, which it prints.
-func startRM(tb testing.TB) (*testutil.Daemon, testutil.RMAddresses) {
+// addresses and log level, which it prints, and returns with it a user's
+// and a NodeManager's certificates of its CA.
+func startRM(tb testing.TB) (*testutil.Daemon, testutil.RMAddresses, *testutil.ClusterTLS) {
 	tb.Helper()
 	dir := tb.TempDir()
+	certs := testutil.NewClusterTLS(tb, filepath.Join(dir, "tls"))
 	conf := []string{
-		"spindle.cluster.secret-file=" + filepath.Join(dir, "secret"),
 		"spindle.tmp.dir=" + filepath.Join(dir, "rm"),
 		"yarn.resourcemanager.address=127.0.0.1:0",
 		"yarn.resourcemanager.resource-tracker.address=127.0.0.1:0",
@@ -33,14 +35,24 @@ func startRM(tb testing.TB) (*testutil.Daemon, testutil.RMAddresses) {
 		"spindle.log.level=warn",
 	}
 	args := []string{"resourcemanager"}
-	for _, kv := range conf {
+	for _, kv := range append(conf, certs.RMConf()...) {
 		args = append(args, "--conf", kv)
 	}
 	tb.Logf("RM at shipped defaults except: %v", conf)
 	rm := testutil.StartDaemon(tb, "resourcemanager", args...)
 	var addrs testutil.RMAddresses
 	rm.Ready(&addrs)
-	return rm, addrs
+	return rm, addrs, certs
+}
+
+// useTLS gives cfg the certificates of certs' cluster.
+func useTLS(tb testing.TB, cfg *Config, certs *testutil.ClusterTLS) {
+	tb.Helper()
+	nm, err := pki.LoadFiles(pki.Files{CA: certs.CA, Cert: certs.NM, Key: pki.KeyFileFor(certs.NM)}, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cfg.ClientTLS, cfg.NodeTLS = certs.ClientTLS, nm
 }
 
 // BenchmarkSLS runs the load simulator against a real RM process at 1,000,
@@ -53,9 +65,10 @@ func BenchmarkSLS(b *testing.B) {
 	for _, nodes := range []int{1000, 5000, 10000} {
 		b.Run(fmt.Sprintf("nodes=%d", nodes), func(b *testing.B) {
 			for range b.N {
-				rm, addrs := startRM(b)
+				rm, addrs, certs := startRM(b)
 				cfg := DefaultConfig()
 				cfg.ClientAddress, cfg.TrackerAddress, cfg.RMPid = addrs.Client, addrs.Tracker, rm.PID()
+				useTLS(b, &cfg, certs)
 				cfg.Nodes = nodes
 				cfg.Logger = zap.NewNop()
 				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spindlehq/spindle/internal/testutil"
+	"github.com/spindlehq/spindle/pki"
 	"github.com/spindlehq/spindle/resourcemanager"
 )
 
@@ -16,8 +18,9 @@ import (
 // see the RM and the simulator together. rm-cores is then both.
 func BenchmarkSLSInProcess(b *testing.B) {
 	for range b.N {
+		tls := testutil.NewClusterTLS(b, filepath.Join(b.TempDir(), "tls"))
 		rcfg := resourcemanager.DefaultConfig()
-		rcfg.SecretFile = filepath.Join(b.TempDir(), "secret")
+		tls.SecureRM(b, &rcfg)
 		rm, err := resourcemanager.New(rcfg)
 		if err != nil {
 			b.Fatal(err)
@@ -29,6 +32,10 @@ func BenchmarkSLSInProcess(b *testing.B) {
 		cfg := DefaultConfig()
 		cfg.ClientAddress, cfg.TrackerAddress, cfg.RMPid = a.Client, a.Tracker, os.Getpid()
 		cfg.Nodes = 10000
+		cfg.ClientTLS = tls.ClientTLS
+		if cfg.NodeTLS, err = pki.LoadFiles(pki.Files{CA: tls.CA, Cert: tls.NM, Key: pki.KeyFileFor(tls.NM)}, nil); err != nil {
+			b.Fatal(err)
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		r, err := Run(ctx, cfg)
 		cancel()

@@ -11,9 +11,10 @@ import (
 // simulated AMs get containers on the simulated nodes, release them after
 // their lifetime and get new ones, with no call failing.
 func TestSimulationAllocatesAndTurnsContainersOver(t *testing.T) {
-	rm, addrs := startRM(t)
+	rm, addrs, certs := startRM(t)
 	cfg := DefaultConfig()
 	cfg.ClientAddress, cfg.TrackerAddress, cfg.RMPid = addrs.Client, addrs.Tracker, rm.PID()
+	useTLS(t, &cfg, certs)
 	cfg.Nodes, cfg.Apps = 20, 3
 	cfg.ContainerLifetime, cfg.Warmup, cfg.Duration = 300*time.Millisecond, time.Second, 2*time.Second
 	r, err := Run(context.Background(), cfg)

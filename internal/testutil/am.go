@@ -70,7 +70,7 @@ func NewUnmanagedAM(tb testing.TB, rmAddr, queue string) *AM {
 
 // Allocate makes one allocate call, remembering completed containers.
 func (a *AM) Allocate(asks []*pb.ResourceRequest, releases ...string) (*pb.AllocateResponse, error) {
-	ctx, cancel := context.WithTimeout(a.ctx, 10*time.Second)
+	ctx, cancel := context.WithTimeout(a.callCtx(), 10*time.Second)
 	defer cancel()
 	resp, err := a.am.Allocate(ctx, &pb.AllocateRequest{Asks: asks, Releases: releases})
 	if err != nil {
@@ -79,6 +79,11 @@ func (a *AM) Allocate(asks []*pb.ResourceRequest, releases ...string) (*pb.Alloc
 	a.mu.Lock()
 	for _, st := range resp.GetCompletedContainerStatuses() {
 		a.completed[st.GetContainerId()] = st
+	}
+	if tok := resp.GetAmRmToken(); tok != nil {
+		// The RM rolled its attempt token key: carry on with the new token.
+		a.Token = tok
+		a.ctx, _ = token.WithAttempt(context.Background(), tok)
 	}
 	a.mu.Unlock()
 	return resp, nil
@@ -186,9 +191,16 @@ func (a *AM) Status(c *pb.Container) *pb.ContainerStatus {
 // Finish unregisters the AM with final status SUCCEEDED.
 func (a *AM) Finish() {
 	a.tb.Helper()
-	ctx, cancel := context.WithTimeout(a.ctx, 10*time.Second)
+	ctx, cancel := context.WithTimeout(a.callCtx(), 10*time.Second)
 	defer cancel()
 	if _, err := a.am.FinishApplicationMaster(ctx, &pb.FinishApplicationMasterRequest{FinalStatus: pb.FinalApplicationStatus_FINAL_APPLICATION_STATUS_SUCCEEDED}); err != nil {
 		a.tb.Fatalf("FinishApplicationMaster %s: %v", a.AppID, err)
 	}
+}
+
+// callCtx carries the attempt's current token.
+func (a *AM) callCtx() context.Context {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.ctx
 }

@@ -37,6 +37,11 @@ func Binary(tb testing.TB, pkg, name string) string {
 	buildMu.Lock()
 	if buildDir == "" {
 		dir, err := os.MkdirTemp("", "spindle-bin-")
+		if err == nil {
+			// Containers run as another user (nobody) and must run the
+			// NodeManager's spindle binary.
+			err = os.Chmod(dir, 0o755)
+		}
 		if err != nil {
 			buildMu.Unlock()
 			tb.Fatal(err)
@@ -77,4 +82,10 @@ func RemoveBinary() {
 	if buildDir != "" {
 		os.RemoveAll(buildDir)
 	}
+}
+
+// KeyHuntBinary is internal/testutil/keyhunt, a job that tries to read the
+// files it is given and prints its environment.
+func KeyHuntBinary(tb testing.TB) string {
+	return Binary(tb, "./internal/testutil/keyhunt", "keyhunt")
 }

@@ -4,7 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
+	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -13,9 +13,9 @@ import (
 	"time"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
+	"github.com/spindlehq/spindle/conf"
 	"github.com/spindlehq/spindle/internal/netns"
 	"google.golang.org/grpc"
-	"google.golang.org/grpc/credentials/insecure"
 )
 
 // ClusterConfig shapes a test cluster.
@@ -36,6 +36,9 @@ type ClusterConfig struct {
 	// Hosts, when set, places the RM on its host "rm" and NM i on its
 	// host "nm<i>", each daemon listening on its host's address.
 	Hosts *netns.Network
+	// Plaintext runs the cluster without TLS
+	// (spindle.tls.insecure-plaintext), as benchmarks compare.
+	Plaintext bool
 	// RMs, when above 1, runs an HA group of that many RMs (rm1, rm2, …),
 	// on hosts "rm1", "rm2", … with Hosts.
 	RMs int
@@ -65,14 +68,15 @@ type NMAddresses struct {
 
 // Cluster is an RM and NMs, each its own spindle process on 127.0.0.1.
 type Cluster struct {
-	tb         testing.TB
-	Dir        string
-	SecretFile string
-	RM         *Daemon
-	RMAddr     RMAddresses
-	NMs        []*Daemon
-	common     []string
-	cfg        ClusterConfig
+	tb  testing.TB
+	Dir string
+	// TLS is the cluster's CA and certificates.
+	TLS    *ClusterTLS
+	RM     *Daemon
+	RMAddr RMAddresses
+	NMs    []*Daemon
+	common []string
+	cfg    ClusterConfig
 	// group is the HA group, when ClusterConfig.RMs > 1.
 	group *RMGroup
 }
@@ -101,13 +105,27 @@ func StartCluster(tb testing.TB, cfg ClusterConfig) *Cluster {
 	if cfg.NMVCores == 0 {
 		cfg.NMVCores = 4
 	}
-	dir := tb.TempDir()
-	c := &Cluster{tb: tb, Dir: dir, SecretFile: filepath.Join(dir, "cluster-secret"), cfg: cfg}
+	// The cluster's dir holds the daemons' files, out of containers' reach
+	// (each guards its own: keys 0600, the state store 0700), and client/,
+	// where checkpoints and sinks go by default and containers write.
+	dir := SharedDir(tb)
+	if err := os.Chmod(dir, 0o711); err != nil {
+		tb.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, "client"), 0o755); err != nil {
+		tb.Fatal(err)
+	}
+	openUp(tb, filepath.Join(dir, "client"))
+	c := &Cluster{tb: tb, Dir: dir, cfg: cfg}
+	c.TLS = NewClusterTLS(tb, filepath.Join(dir, "tls"), c.hostIPs()...)
+	if cfg.Plaintext {
+		c.TLS.Plaintext, c.TLS.ClientTLS = true, nil
+	}
 	timings := fastTimings
 	if cfg.ShippedTimings {
 		timings = ShippedTimingChanges
 	}
-	c.common = append([]string{"spindle.cluster.secret-file=" + c.SecretFile}, timings...)
+	c.common = append([]string{}, timings...)
 	c.common = append(c.common, cfg.Conf...)
 	if cfg.RMs > 1 {
 		c.startRMGroup()
@@ -126,7 +144,7 @@ func (c *Cluster) startRM() {
 	tb, dir := c.tb, c.Dir
 	rmArgs := []string{"resourcemanager"}
 	host, ip := c.host("rm")
-	for _, kv := range append(c.common,
+	for _, kv := range append(append(c.TLS.RMConf(), c.common...),
 		"spindle.tmp.dir="+filepath.Join(dir, "rm"),
 		"yarn.resourcemanager.address="+ip+":0",
 		"yarn.resourcemanager.resource-tracker.address="+ip+":0",
@@ -136,6 +154,8 @@ func (c *Cluster) startRM() {
 	}
 	c.RM = StartDaemonOn(tb, host, "resourcemanager", rmArgs...)
 	c.RM.Ready(&c.RMAddr)
+	c.registerDaemon(c.RM)
+	c.RM.onReady = c.registerDaemon
 }
 
 // AddNodeManager starts one more NM and returns it.
@@ -144,7 +164,7 @@ func (c *Cluster) AddNodeManager(extraConf ...string) *Daemon {
 	i := len(c.NMs)
 	args := []string{"nodemanager"}
 	host, ip := c.host("nm" + strconv.Itoa(i))
-	for _, kv := range append(append(c.common,
+	for _, kv := range append(append(append(c.TLS.NMConf(), c.common...),
 		"spindle.tmp.dir="+filepath.Join(c.Dir, "nm"+strconv.Itoa(i)),
 		c.trackerConf(),
 		"yarn.nodemanager.address="+ip+":0",
@@ -156,6 +176,8 @@ func (c *Cluster) AddNodeManager(extraConf ...string) *Daemon {
 	}
 	d := StartDaemonOn(c.tb, host, "nodemanager-"+strconv.Itoa(i), args...)
 	c.NMs = append(c.NMs, d)
+	c.registerDaemon(d)
+	d.onReady = c.registerDaemon
 	return d
 }
 
@@ -170,6 +192,19 @@ func (c *Cluster) host(name string) (*netns.Host, string) {
 		c.tb.Fatalf("test cluster: no host %q for its daemon", name)
 	}
 	return h, h.IP.String()
+}
+
+// hostIPs are the addresses of the cluster's test hosts, which its daemons'
+// certificates must name.
+func (c *Cluster) hostIPs() []net.IP {
+	if c.cfg.Hosts == nil {
+		return nil
+	}
+	var ips []net.IP
+	for _, h := range c.cfg.Hosts.Hosts() {
+		ips = append(ips, h.IP)
+	}
+	return ips
 }
 
 // RestartRM SIGKILLs the RM and starts it again on the same addresses,
@@ -195,46 +230,54 @@ func (c *Cluster) NodeID(i int) string {
 	return a.NodeID
 }
 
-// ConfArgs are --conf flags that point a client command at this cluster.
+// ConfArgs are --conf flags that point a client command at this cluster,
+// as its default user.
 func (c *Cluster) ConfArgs() []string {
+	return c.ConfArgsAs(c.TLS.ClientConf())
+}
+
+// ConfArgsAs are ConfArgs with the TLS keys tlsConf (ClusterTLS.UserConf)
+// instead of the default user's.
+func (c *Cluster) ConfArgsAs(tlsConf []string) []string {
 	args := []string{"--conf", "spindle.tmp.dir=" + filepath.Join(c.Dir, "client")}
-	if c.group != nil {
-		for _, kv := range c.group.conf {
-			args = append(args, "--conf", kv)
-		}
-		return args
+	for _, kv := range append(c.rmClientConf(), tlsConf...) {
+		args = append(args, "--conf", kv)
 	}
-	return append(args, "--conf", "yarn.resourcemanager.address="+c.RMAddr.Client)
+	return args
+}
+
+// rmClientConf points a client at the RM, or at every RM of the group.
+func (c *Cluster) rmClientConf() []string {
+	if c.group != nil {
+		return c.group.conf
+	}
+	return []string{"yarn.resourcemanager.address=" + c.RMAddr.Client}
 }
 
 // trackerConf points an NM at the RM, or at every RM of the group.
 func (c *Cluster) trackerConf() string {
 	if c.group != nil {
-		return "spindle.cluster.secret-file=" + c.SecretFile // the group's keys are in c.common
+		return "yarn.resourcemanager.ha.enabled=true" // the group's keys are in c.common
 	}
 	return "yarn.resourcemanager.resource-tracker.address=" + c.RMAddr.Tracker
 }
 
 // ClientConfDir writes a conf dir that points spindle's client commands at
-// c, as spindle dev's does: yarn-site.xml names the RM, spindle-site.xml
-// sets spindle.tmp.dir to tmpDir under c.Dir, where staging, default
-// checkpoints and output go. Give it as SPINDLE_CONF_DIR or --conf-dir.
+// c as its default user, as spindle dev's does: yarn-site.xml names the RM,
+// spindle-site.xml sets spindle.tmp.dir to tmpDir under c.Dir, where
+// staging, default checkpoints and output go, and the user's TLS keys.
+// Give it as SPINDLE_CONF_DIR or --conf-dir.
 func (c *Cluster) ClientConfDir() (confDir, tmpDir string) {
 	c.tb.Helper()
 	confDir, tmpDir = filepath.Join(c.Dir, "client-conf"), filepath.Join(c.Dir, "client")
-	site := func(key, value string) []byte {
-		return []byte("<?xml version=\"1.0\"?>\n<configuration>\n  <property>\n    <name>" + key + "</name>\n    <value>" + value + "</value>\n  </property>\n</configuration>\n")
-	}
 	if err := os.MkdirAll(confDir, 0o755); err != nil {
 		c.tb.Fatal(err)
 	}
-	for name, body := range map[string][]byte{
-		"yarn-site.xml":    site("yarn.resourcemanager.address", c.RMAddr.Client),
-		"spindle-site.xml": site("spindle.tmp.dir", tmpDir),
-	} {
-		if err := os.WriteFile(filepath.Join(confDir, name), body, 0o644); err != nil {
-			c.tb.Fatal(err)
-		}
+	if err := conf.WriteSiteFile(filepath.Join(confDir, "yarn-site.xml"), "", c.rmClientConf()); err != nil {
+		c.tb.Fatal(err)
+	}
+	if err := conf.WriteSiteFile(filepath.Join(confDir, "spindle-site.xml"), "", append([]string{"spindle.tmp.dir=" + tmpDir}, c.TLS.ClientConf()...)); err != nil {
+		c.tb.Fatal(err)
 	}
 	return confDir, tmpDir
 }
@@ -289,10 +332,11 @@ func (c *Cluster) WaitForNodes(n int) {
 	})
 }
 
-// Dial opens a gRPC connection closed at the end of the test.
+// Dial opens a gRPC connection to an address of a test cluster, as its
+// default user; it is closed at the end of the test.
 func Dial(tb testing.TB, addr string) *grpc.ClientConn {
 	tb.Helper()
-	conn, err := grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	conn, err := grpc.NewClient(addr, DialOption(tb, addr))
 	if err != nil {
 		tb.Fatalf("dial %s: %v", addr, err)
 	}
@@ -315,8 +359,8 @@ type NMContainer struct {
 	PID      int32  `json:"pid"`
 }
 
-// nmHTTP reads NMs' REST endpoints.
-var nmHTTP = &http.Client{Timeout: 3 * time.Second}
+// nmHTTPTimeout bounds reads of NMs' REST endpoints.
+const nmHTTPTimeout = 3 * time.Second
 
 // NMContainers lists the containers NM i knows, from its REST endpoint
 // (none when it does not answer).
@@ -325,7 +369,9 @@ func (c *Cluster) NMContainers(i int) []NMContainer {
 	var a NMAddresses
 	c.NMs[i].Ready(&a)
 	// Bounded: an NM on a test host that is cut off never answers.
-	resp, err := nmHTTP.Get("http://" + a.Web + "/ws/v1/node/containers")
+	client := *HTTPClient(c.tb, a.Web)
+	client.Timeout = nmHTTPTimeout
+	resp, err := client.Get(URL(a.Web, "/ws/v1/node/containers"))
 	if err != nil {
 		return nil
 	}
@@ -354,4 +400,28 @@ func (c *Cluster) RunningContainers(appID string) map[int][]NMContainer {
 		}
 	}
 	return out
+}
+
+// registerDaemon makes the harness reach d's addresses with this cluster's
+// certificates.
+func (c *Cluster) registerDaemon(d *Daemon) {
+	var a struct {
+		Client  string `json:"client"`
+		NodeID  string `json:"nodeId"`
+		Webapp  string `json:"webapp"`
+		Tracker string `json:"resourceTracker"`
+	}
+	d.Ready(&a)
+	for _, addr := range []string{a.Client, a.NodeID, a.Webapp} {
+		if addr != "" {
+			registerAddr(addr, c.TLS.ClientTLS)
+		}
+	}
+	if a.Tracker != "" && c.TLS.ClientTLS != nil {
+		// Tests that speak for a node of their own do it with the NMs'
+		// certificate, which is valid for the test hosts' nodes.
+		registerAddr(a.Tracker, c.TLS.material(c.tb, c.TLS.NM))
+	} else if a.Tracker != "" {
+		registerAddr(a.Tracker, nil)
+	}
 }

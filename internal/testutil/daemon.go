@@ -27,6 +27,9 @@ type Daemon struct {
 	exited    chan struct{}
 	// host runs the daemon in a test host; nil runs it here.
 	host *netns.Host
+	// onReady, when set, runs after every start once the ready file is
+	// written: the cluster learns the daemon's new addresses.
+	onReady func(*Daemon)
 }
 
 // StartDaemon runs `spindle <args…> --ready-file F` and waits until the
@@ -91,6 +94,9 @@ func (d *Daemon) start() {
 		_, err := os.Stat(d.readyFile)
 		return err == nil, fmt.Sprintf("%s has not written %s", d.Name, d.readyFile)
 	})
+	if d.onReady != nil {
+		d.onReady(d)
+	}
 }
 
 // Ready decodes the daemon's ready file into v.

@@ -7,10 +7,13 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/spindlehq/spindle/pki"
 )
 
 // HTTPGet GETs url with headers (name, value, …) and returns the body,
-// failing the test unless the status is want.
+// failing the test unless the status is want. The address of a test
+// cluster is reached as its default user (HTTPClient).
 func HTTPGet(tb testing.TB, url string, want int, headers ...string) string {
 	tb.Helper()
 	req, err := http.NewRequest(http.MethodGet, url, nil)
@@ -20,7 +23,11 @@ func HTTPGet(tb testing.TB, url string, want int, headers ...string) string {
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
-	resp, err := http.DefaultClient.Do(req)
+	client := http.DefaultClient
+	if m, ok := registered(req.URL.Host); ok {
+		client = pki.HTTPClient(m, 30*time.Second)
+	}
+	resp, err := client.Do(req)
 	if err != nil {
 		tb.Fatalf("GET %s: %v", url, err)
 	}

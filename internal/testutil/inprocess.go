@@ -2,6 +2,7 @@ package testutil
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"strconv"
 	"testing"
@@ -16,16 +17,24 @@ import (
 type InProcessCluster struct {
 	RM  *resourcemanager.ResourceManager
 	NMs []*nodemanager.NodeManager
+	TLS *ClusterTLS
 }
 
 // StartInProcess starts an RM and n NMs of memoryMB and vcores each on
 // 127.0.0.1 with OS-chosen ports; they stop when the test ends.
 func StartInProcess(tb testing.TB, n int, memoryMB int64, vcores int32) *InProcessCluster {
 	tb.Helper()
-	dir := tb.TempDir()
-	secret := filepath.Join(dir, "cluster-secret")
+	// Containers run as nobody, who cannot run the test binary; building
+	// spindle comes before the daemons' start-up deadline.
+	bin := SpindleBinary(tb)
+	// Containers run as nobody: they must pass through to their dirs.
+	dir := SharedDir(tb)
+	if err := os.Chmod(dir, 0o711); err != nil {
+		tb.Fatal(err)
+	}
+	tls := NewClusterTLS(tb, filepath.Join(dir, "tls"))
 	rmCfg := resourcemanager.DefaultConfig()
-	rmCfg.SecretFile = secret
+	tls.SecureRM(tb, &rmCfg)
 	rmCfg.HeartbeatInterval = 100 * time.Millisecond
 	rm, err := resourcemanager.New(rmCfg)
 	if err != nil {
@@ -36,7 +45,12 @@ func StartInProcess(tb testing.TB, n int, memoryMB int64, vcores int32) *InProce
 	if err := rm.Start(ctx); err != nil {
 		tb.Fatal(err)
 	}
-	c := &InProcessCluster{RM: rm}
+	registerAddr(rm.Addresses().Client, tls.ClientTLS)
+	registerAddr(rm.Addresses().Web, tls.ClientTLS)
+	// Tests that speak for a node of their own do it with the NMs'
+	// certificate, which is valid for this host's nodes.
+	registerAddr(rm.Addresses().Tracker, tls.material(tb, tls.NM))
+	c := &InProcessCluster{RM: rm, TLS: tls}
 	tb.Cleanup(func() {
 		for _, nm := range c.NMs {
 			nm.Stop(context.Background())
@@ -46,7 +60,8 @@ func StartInProcess(tb testing.TB, n int, memoryMB int64, vcores int32) *InProce
 	for i := 0; i < n; i++ {
 		cfg := nodemanager.DefaultConfig()
 		cfg.ResourceTrackerAddress = rm.Addresses().Tracker
-		cfg.SecretFile = secret
+		cfg.TLS = tls.material(tb, tls.NM)
+		cfg.SpindleBinary = bin
 		cfg.MemoryMB, cfg.VCores = memoryMB, vcores
 		cfg.LocalDirs = []string{filepath.Join(dir, "nm"+strconv.Itoa(i), "local")}
 		cfg.LogDirs = []string{filepath.Join(dir, "nm"+strconv.Itoa(i), "logs")}
@@ -58,6 +73,8 @@ func StartInProcess(tb testing.TB, n int, memoryMB int64, vcores int32) *InProce
 			tb.Fatal(err)
 		}
 		c.NMs = append(c.NMs, nm)
+		registerAddr(nm.NodeID(), tls.ClientTLS)
+		registerAddr(nm.Addresses().Web, tls.ClientTLS)
 	}
 	return c
 }

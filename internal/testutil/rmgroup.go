@@ -12,6 +12,7 @@ import (
 	"time"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
+	"github.com/spindlehq/spindle/pki"
 	"github.com/spindlehq/spindle/resourcemanager/failover"
 )
 
@@ -60,15 +61,18 @@ func (c *Cluster) startRMGroup() {
 	for _, id := range g.IDs {
 		host, ip := c.host(id)
 		args := []string{"resourcemanager"}
-		for _, kv := range append(append([]string{}, c.common...),
+		for _, kv := range append(append(c.TLS.RMConf(), c.common...),
 			"spindle.tmp.dir="+filepath.Join(c.Dir, id),
 			"yarn.resourcemanager.ha.id="+id,
 			"spindle.memberlist.bind-address="+ip+":0") {
 			args = append(args, "--conf", kv)
 		}
-		g.RMs = append(g.RMs, StartDaemonOn(tb, host, "resourcemanager-"+id, args...))
+		d := StartDaemonOn(tb, host, "resourcemanager-"+id, args...)
+		c.registerDaemon(d)
+		d.onReady = c.registerDaemon
+		g.RMs = append(g.RMs, d)
 	}
-	conn, err := failover.Dial(clients, failover.DefaultPolicy())
+	conn, err := failover.Dial(clients, failover.DefaultPolicy(), pki.GRPCDialOption(c.TLS.ClientTLS))
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -127,7 +131,14 @@ func (g *RMGroup) WaitActive(within time.Duration) int {
 // its output.
 func (c *Cluster) RMAdmin(args ...string) (string, error) {
 	c.tb.Helper()
-	full := append(append([]string{"rmadmin"}, c.ConfArgs()...), args...)
+	return c.RMAdminAs(c.TLS.ClientConf(), args...)
+}
+
+// RMAdminAs is RMAdmin as the user of the TLS keys tlsConf
+// (ClusterTLS.UserConf).
+func (c *Cluster) RMAdminAs(tlsConf []string, args ...string) (string, error) {
+	c.tb.Helper()
+	full := append(append([]string{"rmadmin"}, c.ConfArgsAs(tlsConf)...), args...)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	out, err := exec.CommandContext(ctx, SpindleBinary(c.tb), full...).CombinedOutput()

@@ -35,7 +35,11 @@ func (w lockedWriter) Write(p []byte) (int, error) {
 // Submit runs `spindle submit --master spindle://<rm> args…` against c.
 func (c *Cluster) Submit(args ...string) *Submission {
 	c.tb.Helper()
-	return c.SubmitWith(nil, append([]string{"--master", c.Master(), "--conf", "spark.yarn.stagingDir=file://" + c.Dir + "/staging"}, args...)...)
+	full := []string{"--master", c.Master(), "--conf", "spark.yarn.stagingDir=file://" + c.Dir + "/staging"}
+	for _, kv := range c.TLS.ClientConf() {
+		full = append(full, "--conf", kv)
+	}
+	return c.SubmitWith(nil, append(full, args...)...)
 }
 
 // SubmitWith runs `spindle submit args…` as given, with env (KEY=VALUE)

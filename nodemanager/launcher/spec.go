@@ -32,6 +32,9 @@ type Spec struct {
 	// Stderr receives the process's standard error; nil means the file
 	// LogDir/stderr. Closed like Stdout.
 	Stderr io.WriteCloser
+	// User, when set, is the OS user the process runs as; it owns WorkDir
+	// and LogDir by then (User.Own). Nil runs it as the NodeManager's user.
+	User *User
 }
 
 // Validate reports the first missing or unusable field, naming it and the

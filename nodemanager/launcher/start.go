@@ -55,7 +55,7 @@ func Start(ctx context.Context, spec Spec, logger *zap.Logger) (*Process, error)
 	}
 
 	newCmd := func() *exec.Cmd {
-		return &exec.Cmd{
+		cmd := &exec.Cmd{
 			Path:        path,
 			Args:        append([]string(nil), spec.Command...),
 			Dir:         spec.WorkDir,
@@ -65,6 +65,10 @@ func Start(ctx context.Context, spec Spec, logger *zap.Logger) (*Process, error)
 			SysProcAttr: sysProcAttr(),
 			WaitDelay:   outputWaitDelay,
 		}
+		if spec.User != nil {
+			cmd.SysProcAttr.Credential = spec.User.credential()
+		}
+		return cmd
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, fail("context", err)

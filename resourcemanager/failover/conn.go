@@ -9,7 +9,6 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 )
 
@@ -30,7 +29,8 @@ type Conn struct {
 var _ grpc.ClientConnInterface = (*Conn)(nil)
 
 // Dial prepares connections to every target; none is opened before a
-// call needs it.
+// call needs it. opts must carry the transport credentials
+// (pki.GRPCDialOption): every RM of the group is reached with them.
 func Dial(targets []Target, p Policy, opts ...grpc.DialOption) (*Conn, error) {
 	if len(targets) == 0 {
 		return nil, errors.New("failover: no ResourceManager to dial")
@@ -38,7 +38,6 @@ func Dial(targets []Target, p Policy, opts ...grpc.DialOption) (*Conn, error) {
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
-	opts = append([]grpc.DialOption{grpc.WithTransportCredentials(insecure.NewCredentials())}, opts...)
 	c := &Conn{targets: targets, policy: p}
 	for _, t := range targets {
 		cc, err := grpc.NewClient(t.Addr, opts...)

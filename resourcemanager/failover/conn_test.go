@@ -9,6 +9,7 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/status"
@@ -44,7 +45,7 @@ func TestConnFollowsTheActiveRM(t *testing.T) {
 	active := "rm3"
 	get := func() string { return active }
 	targets := []Target{{"rm1", rm(t, "rm1", get)}, {"rm2", rm(t, "rm2", get)}, {"rm3", rm(t, "rm3", get)}}
-	c, err := Dial(targets, fastPolicy())
+	c, err := Dial(targets, fastPolicy(), grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +87,7 @@ func TestConnSkipsAnUnreachableRM(t *testing.T) {
 	deadAddr := dead.Addr().String()
 	dead.Close()
 	targets := []Target{{"rm1", deadAddr}, {"rm2", rm(t, "rm2", func() string { return "rm2" })}}
-	c, err := Dial(targets, fastPolicy())
+	c, err := Dial(targets, fastPolicy(), grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/spindlehq/spindle/conf"
+	"github.com/spindlehq/spindle/pki"
 	"github.com/spindlehq/spindle/resourcemanager/failover"
 	"go.uber.org/zap"
 )
@@ -17,10 +18,6 @@ import (
 const (
 	KeyClusterID = "yarn.resourcemanager.cluster-id"
 	KeyRaftDir   = "spindle.resourcemanager.ha.raft.dir"
-	// keySecretFile names the cluster secret, for messages.
-	keySecretFile = "spindle.cluster.secret-file"
-	// minSecretLen is the shortest secret the group replicates with.
-	minSecretLen = 16
 	// ServiceRaft is the suffix of the Raft address keys:
 	// spindle.resourcemanager.ha.raft.address[.<id>].
 	ServiceRaft = "raft.address"
@@ -58,9 +55,10 @@ type Config struct {
 	// election; LeaderLeaseTimeout is how long a leader goes on without
 	// hearing from a majority before it steps down (its fence).
 	HeartbeatTimeout, ElectionTimeout, LeaderLeaseTimeout time.Duration
-	// Secret is the cluster secret (spindle.cluster.secret-file): RMs
-	// replicate only with peers that prove they hold it.
-	Secret []byte
+	// TLS is this RM's certificate and the cluster CA: RMs replicate only
+	// over mutual TLS with peers holding a ResourceManager certificate.
+	// nil replicates in plain text (spindle.tls.insecure-plaintext).
+	TLS *pki.Material
 	// Logger receives Raft's log.
 	Logger *zap.Logger
 }

@@ -5,6 +5,6 @@
 // replicated state.
 //
 // The state is a set of tables of opaque records (FSM): applications,
-// nodes, the cluster secret, the epochs of the actives. New state is a new
+// nodes, the token master keys, the epochs of the actives. New state is a new
 // table: no change to the log format, the snapshot format or the commands.
 package ha

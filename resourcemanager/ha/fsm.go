@@ -19,16 +19,17 @@ const (
 	TableApps = "apps"
 	// TableNodes holds one record per NodeManager, by node id.
 	TableNodes = "nodes"
-	// TableSecrets holds the cluster secret that signs attempt and
-	// container tokens (key SecretCluster), and later the token master keys.
+	// TableSecrets holds the token master keys and the gossip key (key
+	// SecretKeys), which only the group's RMs ever read.
 	TableSecrets = "secrets"
 	// TableEpochs holds one record per takeover, by a zero-padded epoch
 	// number: the cluster timestamp the new active RM used.
 	TableEpochs = "epochs"
 )
 
-// SecretCluster is the key of the cluster secret in TableSecrets.
-const SecretCluster = "cluster"
+// SecretKeys is the key of the token master keys and the gossip key in
+// TableSecrets.
+const SecretKeys = "keys"
 
 // Ops of a command.
 const (

@@ -22,10 +22,10 @@ func TestFSMAppliesAndSnapshots(t *testing.T) {
 	f.Apply(entry(t, Command{Op: OpPut, Table: TableApps, Key: "a1", Value: []byte("one")}))
 	f.Apply(entry(t, Command{Op: OpPut, Table: TableApps, Key: "a2", Value: []byte("two")}))
 	f.Apply(entry(t, Command{Op: OpDelete, Table: TableApps, Key: "a1"}))
-	if got := f.Apply(entry(t, Command{Op: OpPutIfAbsent, Table: TableSecrets, Key: SecretCluster, Value: []byte("first")})); !bytes.Equal(got.([]byte), []byte("first")) {
+	if got := f.Apply(entry(t, Command{Op: OpPutIfAbsent, Table: TableSecrets, Key: SecretKeys, Value: []byte("first")})); !bytes.Equal(got.([]byte), []byte("first")) {
 		t.Fatalf("first put-if-absent answered %q", got)
 	}
-	if got := f.Apply(entry(t, Command{Op: OpPutIfAbsent, Table: TableSecrets, Key: SecretCluster, Value: []byte("second")})); !bytes.Equal(got.([]byte), []byte("first")) {
+	if got := f.Apply(entry(t, Command{Op: OpPutIfAbsent, Table: TableSecrets, Key: SecretKeys, Value: []byte("second")})); !bytes.Equal(got.([]byte), []byte("first")) {
 		t.Fatalf("second put-if-absent answered %q, want the value that stands", got)
 	}
 	if _, ok := f.Get(TableApps, "a1"); ok {
@@ -47,7 +47,7 @@ func TestFSMAppliesAndSnapshots(t *testing.T) {
 	if v, _ := g.Get(TableApps, "a2"); string(v) != "two" {
 		t.Fatalf("restored a2 = %q", v)
 	}
-	if v, _ := g.Get(TableSecrets, SecretCluster); string(v) != "first" {
+	if v, _ := g.Get(TableSecrets, SecretKeys); string(v) != "first" {
 		t.Fatalf("restored secret = %q", v)
 	}
 	if len(g.List(TableApps)) != 1 {

@@ -35,9 +35,6 @@ func Start(cfg Config) (*Node, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	if len(cfg.Secret) < minSecretLen {
-		return nil, fmt.Errorf("ha: the cluster secret holds %d bytes, want at least %d: every RM of the group needs the same %s", len(cfg.Secret), minSecretLen, keySecretFile)
-	}
 	lg := cfg.Logger
 	if lg == nil {
 		lg = zap.NewNop()
@@ -51,7 +48,7 @@ func Start(cfg Config) (*Node, error) {
 	n := &Node{cfg: cfg, lg: lg, fsm: NewFSM(), notify: make(chan bool, 16)}
 	logOut := &zapWriter{lg: lg}
 	var err error
-	if n.transport, err = newTransport(cfg.Self(), cfg.Secret, lg, logOut); err != nil {
+	if n.transport, err = newTransport(cfg.Self(), cfg.TLS, lg, logOut); err != nil {
 		return nil, err
 	}
 	if n.store, err = raftboltdb.NewBoltStore(filepath.Join(cfg.Dir, "raft.db")); err != nil {

@@ -7,9 +7,30 @@ import (
 	"net"
 	"testing"
 	"time"
+
+	"github.com/spindlehq/spindle/pki"
 )
 
-var testSecret = []byte("0123456789abcdef0123456789abcdef")
+// testTLS makes a cluster CA and its certificates in a temporary directory:
+// the group's RMs replicate with its ResourceManager certificate.
+func testTLS(t *testing.T) pki.Local {
+	t.Helper()
+	local, err := pki.CreateLocal(t.TempDir(), "ann", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return local
+}
+
+// material loads the certificate cert of local, with its key and CA.
+func material(t *testing.T, local pki.Local, cert string) *pki.Material {
+	t.Helper()
+	m, err := pki.LoadFiles(pki.Files{CA: local.CA, Cert: cert, Key: pki.KeyFileFor(cert)}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
 
 // freeAddr returns a loopback address nothing listens on now.
 func freeAddr(t *testing.T) string {
@@ -22,16 +43,21 @@ func freeAddr(t *testing.T) string {
 	return l.Addr().String()
 }
 
-func groupConfigs(t *testing.T, n int) []Config {
+func groupConfigs(t *testing.T, n int) []Config { return groupConfigsWith(t, n, testTLS(t)) }
+
+// groupConfigsWith configures a group of n whose RMs hold local's RM
+// certificate.
+func groupConfigsWith(t *testing.T, n int, local pki.Local) []Config {
 	var peers []Peer
 	for i := range n {
 		peers = append(peers, Peer{ID: fmt.Sprintf("rm%d", i+1), Raft: freeAddr(t)})
 	}
+	rmTLS := material(t, local, local.RM)
 	var out []Config
 	for _, p := range peers {
 		c := DefaultConfig()
 		c.HeartbeatTimeout, c.ElectionTimeout, c.LeaderLeaseTimeout = 300*time.Millisecond, 300*time.Millisecond, 200*time.Millisecond
-		c.SelfID, c.Peers, c.Dir, c.Secret = p.ID, peers, t.TempDir(), testSecret
+		c.SelfID, c.Peers, c.Dir, c.TLS = p.ID, peers, t.TempDir(), rmTLS
 		out = append(out, c)
 	}
 	return out

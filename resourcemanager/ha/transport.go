@@ -1,9 +1,8 @@
 package ha
 
 import (
-	"crypto/hmac"
-	"crypto/rand"
-	"crypto/sha256"
+	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -12,30 +11,28 @@ import (
 	"time"
 
 	"github.com/hashicorp/raft"
+	"github.com/spindlehq/spindle/pki"
 	"go.uber.org/zap"
 )
 
 // This file is the one place where RMs' replication connections are made
-// and accepted: a connection is handed to Raft only after both ends have
-// proved they hold the group's cluster secret, so that a process that can
-// reach the Raft port can neither join the group nor write its state.
+// and accepted: each is mutual TLS from the cluster CA, and a connection
+// is handed to Raft only once both ends have shown a ResourceManager
+// certificate (spindle tls cert create --server), so that a process that
+// can reach the Raft port can neither join the group, read its state (the
+// token master keys among it) nor write it.
 
-// handshakeMagic opens every replication connection; a connection that
-// starts otherwise is not an RM of this version.
-const handshakeMagic = "SPINDLE-RAFT/1\n"
-
-// handshakeTimeout bounds the proof on both ends: an outsider that
+// handshakeTimeout bounds the TLS handshake on both ends: an outsider that
 // connects and says nothing is dropped after it.
 const handshakeTimeout = 5 * time.Second
 
-const nonceLen = 32
+// ErrNotGroupMember is a replication peer without a ResourceManager
+// certificate of the cluster CA.
+var ErrNotGroupMember = errors.New("ha: the peer has no ResourceManager certificate of the cluster CA")
 
-// ErrNotGroupMember is a replication peer that could not prove it holds
-// the group's cluster secret.
-var ErrNotGroupMember = errors.New("ha: the peer does not hold this group's cluster secret")
-
-// newTransport listens on self's Raft address for the group's replication.
-func newTransport(self Peer, secret []byte, lg *zap.Logger, logOut io.Writer) (*raft.NetworkTransport, error) {
+// newTransport listens on self's Raft address for the group's replication,
+// over TLS with m (nil: in plain text, spindle.tls.insecure-plaintext).
+func newTransport(self Peer, m *pki.Material, lg *zap.Logger, logOut io.Writer) (*raft.NetworkTransport, error) {
 	advertise, err := net.ResolveTCPAddr("tcp", self.Raft)
 	if err != nil {
 		return nil, fmt.Errorf("ha: %s = %s: %w", raftAddressKey(self.ID), self.Raft, err)
@@ -44,16 +41,16 @@ func newTransport(self Peer, secret []byte, lg *zap.Logger, logOut io.Writer) (*
 	if err != nil {
 		return nil, fmt.Errorf("ha: listen on %s (%s): %w", self.Raft, raftAddressKey(self.ID), err)
 	}
-	s := &secretStream{Listener: l, advertise: advertise, secret: secret, lg: lg, accepted: make(chan net.Conn), closed: make(chan struct{})}
+	s := &tlsStream{Listener: l, advertise: advertise, tls: m, lg: lg, accepted: make(chan net.Conn), closed: make(chan struct{})}
 	go s.acceptLoop()
 	return raft.NewNetworkTransport(s, 3, 5*time.Second, logOut), nil
 }
 
-// secretStream is Raft's stream layer over TCP with the secret handshake.
-type secretStream struct {
+// tlsStream is Raft's stream layer over mutual TLS.
+type tlsStream struct {
 	net.Listener
 	advertise net.Addr
-	secret    []byte
+	tls       *pki.Material
 	lg        *zap.Logger
 	// accepted carries connections whose handshake succeeded to Accept.
 	accepted  chan net.Conn
@@ -61,17 +58,17 @@ type secretStream struct {
 	closeOnce sync.Once
 }
 
-var _ raft.StreamLayer = (*secretStream)(nil)
+var _ raft.StreamLayer = (*tlsStream)(nil)
 
-func (s *secretStream) Addr() net.Addr { return s.advertise }
+func (s *tlsStream) Addr() net.Addr { return s.advertise }
 
-func (s *secretStream) Close() error {
+func (s *tlsStream) Close() error {
 	s.closeOnce.Do(func() { close(s.closed) })
 	return s.Listener.Close()
 }
 
 // Accept returns the next connection that proved itself.
-func (s *secretStream) Accept() (net.Conn, error) {
+func (s *tlsStream) Accept() (net.Conn, error) {
 	select {
 	case c := <-s.accepted:
 		return c, nil
@@ -82,9 +79,9 @@ func (s *secretStream) Accept() (net.Conn, error) {
 
 // acceptLoop checks each connection in its own goroutine, so that a slow
 // or silent outsider holds up no RM.
-func (s *secretStream) acceptLoop() {
+func (s *tlsStream) acceptLoop() {
 	for {
-		c, err := s.Listener.Accept()
+		raw, err := s.Listener.Accept()
 		if err != nil {
 			select {
 			case <-s.closed:
@@ -96,9 +93,10 @@ func (s *secretStream) acceptLoop() {
 			continue
 		}
 		go func() {
-			if err := s.serverHandshake(c); err != nil {
-				s.lg.Warn("replication connection refused", zap.String("remote", c.RemoteAddr().String()), zap.Error(err))
-				c.Close()
+			c, err := s.serverHandshake(raw)
+			if err != nil {
+				s.lg.Warn("replication connection refused", zap.String("remote", raw.RemoteAddr().String()), zap.Error(err))
+				raw.Close()
 				return
 			}
 			select {
@@ -110,73 +108,54 @@ func (s *secretStream) acceptLoop() {
 	}
 }
 
-// Dial connects to another RM and proves this one holds the secret.
-func (s *secretStream) Dial(addr raft.ServerAddress, timeout time.Duration) (net.Conn, error) {
-	c, err := net.DialTimeout("tcp", string(addr), timeout)
-	if err != nil {
+func (s *tlsStream) serverHandshake(raw net.Conn) (net.Conn, error) {
+	if s.tls == nil {
+		return raw, nil
+	}
+	c := tls.Server(raw, s.tls.ServerConfig(pki.ClientCertRequired))
+	if err := handshake(c); err != nil {
 		return nil, err
 	}
-	if err := clientHandshake(c, s.secret); err != nil {
-		c.Close()
+	return c, nil
+}
+
+// Dial connects to another RM over TLS and checks that it is one.
+func (s *tlsStream) Dial(addr raft.ServerAddress, timeout time.Duration) (net.Conn, error) {
+	raw, err := net.DialTimeout("tcp", string(addr), timeout)
+	if err != nil || s.tls == nil {
+		return raw, err
+	}
+	host, _, err := net.SplitHostPort(string(addr))
+	if err != nil {
+		raw.Close()
+		return nil, err
+	}
+	c := tls.Client(raw, s.tls.ClientConfig(host))
+	if err := handshake(c); err != nil {
+		raw.Close()
 		return nil, fmt.Errorf("replication connection to %s: %w", addr, err)
 	}
 	return c, nil
 }
 
-// clientHandshake: the dialer sends the magic and its nonce, checks the
-// listener's proof over both nonces, and sends its own.
-func clientHandshake(c net.Conn, secret []byte) error {
-	c.SetDeadline(time.Now().Add(handshakeTimeout))
-	defer c.SetDeadline(time.Time{})
-	mine := make([]byte, nonceLen)
-	rand.Read(mine)
-	if _, err := c.Write(append([]byte(handshakeMagic), mine...)); err != nil {
-		return err
-	}
-	reply := make([]byte, nonceLen+sha256.Size)
-	if _, err := io.ReadFull(c, reply); err != nil {
-		return fmt.Errorf("%w: no proof from the peer: %v", ErrNotGroupMember, err)
-	}
-	theirs, proof := reply[:nonceLen], reply[nonceLen:]
-	if !hmac.Equal(proof, handshakeMAC(secret, "listener", mine, theirs)) {
-		return ErrNotGroupMember
-	}
-	_, err := c.Write(handshakeMAC(secret, "dialer", mine, theirs))
-	return err
-}
-
-func (s *secretStream) serverHandshake(c net.Conn) error {
-	c.SetDeadline(time.Now().Add(handshakeTimeout))
-	defer c.SetDeadline(time.Time{})
-	hello := make([]byte, len(handshakeMagic)+nonceLen)
-	if _, err := io.ReadFull(c, hello); err != nil {
+// handshake completes c's TLS handshake within handshakeTimeout and
+// refuses a peer whose certificate is not a ResourceManager's.
+func handshake(c *tls.Conn) error {
+	ctx, cancel := context.WithTimeout(context.Background(), handshakeTimeout)
+	defer cancel()
+	if err := c.HandshakeContext(ctx); err != nil {
 		return fmt.Errorf("%w: %v", ErrNotGroupMember, err)
 	}
-	if string(hello[:len(handshakeMagic)]) != handshakeMagic {
-		return fmt.Errorf("%w: not a Spindle ResourceManager's replication connection", ErrNotGroupMember)
+	certs := c.ConnectionState().PeerCertificates
+	if len(certs) == 0 {
+		return fmt.Errorf("%w: it sent none", ErrNotGroupMember)
 	}
-	theirs := hello[len(handshakeMagic):]
-	mine := make([]byte, nonceLen)
-	rand.Read(mine)
-	if _, err := c.Write(append(mine, handshakeMAC(s.secret, "listener", theirs, mine)...)); err != nil {
-		return err
-	}
-	proof := make([]byte, sha256.Size)
-	if _, err := io.ReadFull(c, proof); err != nil {
+	id, err := pki.IdentityOf(certs[0])
+	if err != nil {
 		return fmt.Errorf("%w: %v", ErrNotGroupMember, err)
 	}
-	if !hmac.Equal(proof, handshakeMAC(s.secret, "dialer", theirs, mine)) {
-		return ErrNotGroupMember
+	if id.Role != pki.RoleResourceManager {
+		return fmt.Errorf("%w: it is %s", ErrNotGroupMember, id)
 	}
 	return nil
-}
-
-// handshakeMAC is one side's proof: the secret's HMAC over its role and
-// both nonces, the dialer's first.
-func handshakeMAC(secret []byte, role string, dialerNonce, listenerNonce []byte) []byte {
-	m := hmac.New(sha256.New, secret)
-	m.Write([]byte(handshakeMagic + role))
-	m.Write(dialerNonce)
-	m.Write(listenerNonce)
-	return m.Sum(nil)
 }

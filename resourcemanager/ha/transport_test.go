@@ -5,19 +5,30 @@ import (
 	"errors"
 	"io"
 	"net"
+	"os"
 	"strconv"
 	"testing"
 	"time"
 
 	"github.com/hashicorp/raft"
+	"github.com/spindlehq/spindle/pki"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
 )
 
 // TestReplicationRefusesOutsiders: a process that reaches an RM's Raft
-// port without the group's secret can neither speak Raft to it (an
-// AppendEntries with a huge term is not heard: the group's term stays)
-// nor pass the handshake with another secret; the group goes on working.
+// port without a ResourceManager certificate of the cluster CA can
+// neither speak Raft to it in plain text (an AppendEntries with a huge
+// term is not heard: the group's term stays) nor pass the TLS handshake
+// with another CA's RM certificate or the cluster's NodeManager or user
+// certificates; each refusal is logged; the group goes on working.
 func TestReplicationRefusesOutsiders(t *testing.T) {
-	cfgs := groupConfigs(t, 3)
+	groupLocal := testTLS(t)
+	cfgs := groupConfigsWith(t, 3, groupLocal)
+	logs, observed := observer.New(zap.WarnLevel)
+	for i := range cfgs {
+		cfgs[i].Logger = zap.New(logs)
+	}
 	nodes := startGroup(t, cfgs)
 	leader := waitLeader(t, nodes)
 	const intruderTerm = 1 << 40
@@ -40,10 +51,34 @@ func TestReplicationRefusesOutsiders(t *testing.T) {
 		}
 	}
 
-	// A peer holding another secret fails the handshake.
-	other := &secretStream{secret: []byte("another-cluster-secret-of-32-byt")}
-	if _, err := other.Dial(raft.ServerAddress(cfgs[0].Self().Raft), time.Second); !errors.Is(err, ErrNotGroupMember) {
-		t.Errorf("dial with another secret: %v, want ErrNotGroupMember", err)
+	// Peers with the wrong certificates fail the handshake, or are
+	// dropped at once after it (TLS 1.3 lets a client finish before the
+	// server has checked its certificate).
+	other := testTLS(t)
+	for name, m := range map[string]*pki.Material{
+		"another CA's RM certificate":    material(t, other, other.RM),
+		"the cluster's NM certificate":   material(t, groupLocal, groupLocal.NM),
+		"the cluster's user certificate": material(t, groupLocal, groupLocal.Client),
+	} {
+		s := &tlsStream{tls: m}
+		c, err := s.Dial(raft.ServerAddress(cfgs[0].Self().Raft), time.Second)
+		if err == nil {
+			c.SetReadDeadline(time.Now().Add(handshakeTimeout + 5*time.Second))
+			_, err = c.Read(make([]byte, 1))
+			c.Close()
+		}
+		if err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Errorf("dial with %s: %v, want the connection refused", name, err)
+		}
+	}
+	refused := func() int {
+		return observed.FilterMessage("replication connection refused").FilterFieldKey("remote").Len()
+	}
+	for deadline := time.Now().Add(10 * time.Second); refused() < 3 && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := refused(); n < 3 {
+		t.Errorf("%d refused replication connections logged, want one per wrong certificate", n)
 	}
 	// A connection that never speaks is dropped after the handshake timeout.
 	silent, err := net.Dial("tcp", cfgs[1].Self().Raft)

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/spindlehq/spindle/acl"
 	"github.com/spindlehq/spindle/ids"
 	"go.uber.org/zap"
 )
@@ -40,6 +41,13 @@ type Proxy struct {
 	// nil = none do.
 	HasHistory func(appID string) bool
 	Logger     *zap.Logger
+	// Transport reaches the AMs (with the RM's certificate on a cluster
+	// with TLS); nil = http.DefaultTransport.
+	Transport http.RoundTripper
+	// Caller names who the request is from, which the AM is told in
+	// acl.ProxiedUserHeader and acl.ProxiedGroupsHeader, so that it checks
+	// the user, not the proxy; nil tells it nothing.
+	Caller func(r *http.Request) (user string, groups []string)
 }
 
 // requestHeadersDropped are not passed to an AM: credentials meant for
@@ -94,6 +102,7 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	prefix := ProxyPath + appID
 	rp := &httputil.ReverseProxy{
+		Transport: p.Transport,
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.SetURL(target)
 			pr.Out.URL.Path = singleJoin(target.Path, "/"+subPath)
@@ -101,6 +110,13 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			pr.Out.URL.RawQuery = r.URL.RawQuery
 			for _, h := range requestHeadersDropped {
 				pr.Out.Header.Del(h)
+			}
+			pr.Out.Header.Del(acl.ProxiedUserHeader)
+			pr.Out.Header.Del(acl.ProxiedGroupsHeader)
+			if p.Caller != nil {
+				user, groups := p.Caller(r)
+				pr.Out.Header.Set(acl.ProxiedUserHeader, user)
+				pr.Out.Header.Set(acl.ProxiedGroupsHeader, strings.Join(groups, ","))
 			}
 			pr.SetXForwarded()
 			pr.Out.Header.Set(ForwardedPrefixHeader, prefix)
