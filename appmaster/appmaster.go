@@ -149,7 +149,7 @@ func (am *AppMaster) Run(ctx context.Context) (int, error) {
 				// A checkpoint that cannot be resumed from does not heal:
 				// fail the application now, with the reason as its
 				// diagnostics, instead of spending every attempt on it.
-				am.cannotRetry.Store(errors.Is(err, driver.ErrCannotResume) || errors.Is(err, driver.ErrFenced))
+				am.cannotRetry.Store(errors.Is(err, driver.ErrCannotResume) || errors.Is(err, driver.ErrFenced) || errors.Is(err, driver.ErrNoRetry))
 				am.endpoint.Finish(false, "driver failed: "+err.Error())
 				return
 			}

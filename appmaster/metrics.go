@@ -73,7 +73,11 @@ type Metrics struct {
 	// Batch statistics: the retained batches and totals, and the last
 	// batch, zero until one completes. lag is the records not read yet:
 	// the last batch's planned lag or the lag monitor's newer measurement.
-	stats         *streamingStats
+	stats *streamingStats
+	// receivers returns the driver's receivers (OnReceivers); nil for a
+	// job without.
+	receivers     func() []driver.ReceiverState
+	numReceivers  int
 	last          driver.BatchInfo
 	lag           int64
 	lastBatchTime time.Time

@@ -99,7 +99,7 @@ func (m *Metrics) Snapshot() MetricsJSON {
 		}
 		return float64(t.UnixMilli())
 	}
-	gauge(m.streamingName("receivers"), 0)
+	gauge(m.streamingName("receivers"), float64(m.numReceivers))
 	gauge(m.streamingName("totalCompletedBatches"), float64(completed))
 	gauge(m.streamingName("totalReceivedRecords"), float64(records))
 	gauge(m.streamingName("totalProcessedRecords"), float64(records))

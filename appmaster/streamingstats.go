@@ -52,7 +52,8 @@ func (t SparkTime) MarshalJSON() ([]byte, error) {
 // StreamingStatistics is /api/v1/streaming/statistics: Spark's
 // StreamingStatistics. The averages are over the retained batches and are
 // left out while there are none; times are in milliseconds. Spindle reads
-// Kafka directly, without receivers, so the receiver counts are 0.
+// Kafka directly, without receivers; the receiver counts are those of the
+// job's receivers (sdk.Receiving).
 type StreamingStatistics struct {
 	StartTime                   SparkTime `json:"startTime"`
 	BatchDuration               int64     `json:"batchDuration"`

@@ -29,6 +29,12 @@ func (m *Metrics) handleStreamingAPI(mux *http.ServeMux) {
 		{"/batches", m.serveBatches},
 		{"/batches/{batchId}", m.serveBatch},
 	}
+	for path, h := range m.receiverRoutes() {
+		routes = append(routes, struct {
+			path string
+			h    http.HandlerFunc
+		}{path, h})
+	}
 	for _, r := range routes {
 		mux.HandleFunc("GET "+StreamingAPIPath+r.path, r.h)
 		mux.HandleFunc("GET "+sparkStreamingPrefix+r.path, m.forThisApp(r.h))
@@ -51,6 +57,7 @@ func (m *Metrics) serveStatistics(w http.ResponseWriter, _ *http.Request) {
 	m.mu.Lock()
 	st := m.stats.statistics()
 	m.mu.Unlock()
+	m.receiverCounts(&st)
 	writeJSON(w, st)
 }
 

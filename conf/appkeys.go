@@ -20,7 +20,7 @@ const (
 
 // appKeyTables are the application keys, group by group, in the
 // documentation's order.
-var appKeyTables = [][]Key{submissionKeys, resourceKeys, streamingKeys, stagesKeys, kafkaKeys, sinkKeys, appLogKeys, securityKeys, ignoredKeys}
+var appKeyTables = [][]Key{submissionKeys, resourceKeys, streamingKeys, stagesKeys, receiverKeys, kafkaKeys, sinkKeys, appLogKeys, securityKeys, ignoredKeys}
 
 // appRegistry indexes the application keys once.
 var appRegistry = sync.OnceValues(func() (*registry, error) {

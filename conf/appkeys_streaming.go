@@ -14,7 +14,6 @@ const (
 	KeyGracefulStopTimeout    = "spark.streaming.gracefulStopTimeout"
 	KeyConcurrentJobs         = "spark.streaming.concurrentJobs"
 	KeyRetainedBatches        = "spark.streaming.ui.retainedBatches"
-	KeyReceiverWAL            = "spark.streaming.receiver.writeAheadLog.enable"
 	KeyBackpressureEnabled    = "spark.streaming.backpressure.enabled"
 	KeyBackpressureInitial    = "spark.streaming.backpressure.initialRate"
 	KeyBackpressureEstimator  = "spark.streaming.backpressure.rateEstimator"
@@ -65,13 +64,6 @@ var streamingKeys = []Key{
 		Description: "Accepted for Spark's scripts; Spindle runs batches one at a time, each committed before the next starts, and treats a larger value as 1."},
 	{Name: KeyRetainedBatches, Type: TypeInt, Min: "1", Default: "1000", Group: GroupStreaming, Check: atMostInt32,
 		Description: "How many completed batches the ApplicationMaster keeps for Spark's streaming REST API (`/api/v1/streaming/batches`)."},
-	{Name: KeyReceiverWAL, Type: TypeBool, Default: "false", Group: GroupStreaming,
-		Notice:      noticeWhenTrue("Spindle has no receivers yet; its Kafka source is the direct approach, which reads each batch again from the offsets in the checkpoint and needs no write-ahead log; the setting is ignored."),
-		Description: "Accepted for Spark's scripts; Spindle has no receivers yet and warns when it is `true` (its Kafka source replays from the checkpoint)."},
-	{Name: "spark.streaming.receiver.writeAheadLog.*", Type: TypeString, Group: GroupStreaming,
-		Description: "Spark's other receiver write-ahead log settings: accepted and unused while Spindle has no receivers."},
-	{Name: "spark.streaming.driver.writeAheadLog.*", Type: TypeString, Group: GroupStreaming,
-		Description: "Spark's driver write-ahead log settings: accepted and unused while Spindle has no receivers."},
 	{Name: KeyBackpressureEnabled, Type: TypeBool, Default: "false", Group: GroupStreaming,
 		Description: "Adapt each batch's intake to how fast the previous batches were processed, with Spark's PID rate estimator."},
 	{Name: KeyBackpressureInitial, Type: TypeInt, Min: "0", DefaultDoc: "(none: no limit for the first batch)", Group: GroupStreaming,

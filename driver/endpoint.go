@@ -36,6 +36,10 @@ type Event struct {
 	// task did not fail, its launch was lost.
 	Status     *pb.TaskStatus
 	LaunchLost bool
+	// AddBlock is a block one of the executor's receivers stored;
+	// Receiver a change in one of its receivers' life.
+	AddBlock *pb.AddBlock
+	Receiver *pb.ReceiverStatus
 }
 
 // ErrUnknownExecutor is returned when launching on an executor that is not connected.
@@ -207,6 +211,11 @@ func (e *Endpoint) receive(stream pb.Task_ConnectServer, s *session, recvErr cha
 			e.mu.Lock()
 			delete(e.launched[s.id], m.GetStatus().GetTid())
 			e.enqueueLocked(Event{ExecutorID: s.id, Status: m.GetStatus()})
+			e.mu.Unlock()
+			e.deliver()
+		case m.GetAddBlock() != nil || m.GetReceiver() != nil:
+			e.mu.Lock()
+			e.enqueueLocked(Event{ExecutorID: s.id, AddBlock: m.GetAddBlock(), Receiver: m.GetReceiver()})
 			e.mu.Unlock()
 			e.deliver()
 		case m.GetHeartbeat() != nil:

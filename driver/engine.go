@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"time"
@@ -90,6 +91,9 @@ type EngineConfig struct {
 	// boundaries; 0 means the executors' free cores when the batch is
 	// planned. A replayed batch keeps the split it was planned with.
 	MinTasks int
+	// Receivers configures the job's receivers; nil when it has none.
+	// A job with receivers may have no Planner (it reads no Kafka).
+	Receivers *ReceiversConfig
 	// Logger receives the engine's log.
 	Logger *zap.Logger
 }
@@ -187,12 +191,19 @@ type Engine struct {
 	stages *stageRunner
 
 	statuses chan Event
+
+	// recv runs the job's receivers (engine_receivers.go); curBlocks
+	// holds the running batch's blocks by stream, replayBlocks the
+	// recovered batches' blocks.
+	recv         *receiverTracker
+	curBlocks    map[string][]*pb.TaskBlock
+	replayBlocks map[int64]*hdfscheckpoint.BatchBlocks
 }
 
 // NewEngine checks cfg and prepares an engine; Run runs it.
 func NewEngine(cfg EngineConfig) (*Engine, error) {
-	if cfg.BatchDuration <= 0 || cfg.Planner == nil || cfg.Log == nil || cfg.Endpoint == nil {
-		return nil, errors.New("driver: an engine needs a batch duration, a planner, a checkpoint log and an endpoint")
+	if cfg.BatchDuration <= 0 || (cfg.Planner == nil && cfg.Receivers == nil) || cfg.Log == nil || cfg.Endpoint == nil {
+		return nil, errors.New("driver: an engine needs a batch duration, a planner or receivers, a checkpoint log and an endpoint")
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = zap.NewNop()
@@ -206,6 +217,14 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 		if e.stages, err = newStageRunner(*cfg.Stages, cfg.BatchDuration, cfg.Log.RetainBatches(), cfg.Logger.Named("stages")); err != nil {
 			return nil, err
 		}
+	}
+	if r := cfg.Receivers; r != nil {
+		names := make([]string, len(r.Streams))
+		for i, s := range r.Streams {
+			names[i] = s.Name
+		}
+		bt := newBlockTracker(cfg.Log, r.WAL, names, r.Batching, r.RecordTimeout, cfg.Logger.Named("blocks"))
+		e.recv = newReceiverTracker(*r, cfg.Endpoint, sched, bt, cfg.Logger.Named("receivers"))
 	}
 	cfg.Endpoint.SetNetworkTimeout(cfg.NetworkTimeout)
 	cfg.Endpoint.OnEvent(e.onEvent)
@@ -229,6 +248,9 @@ func (e *Engine) onEvent(ev Event) {
 	}
 	if e.stages != nil {
 		e.stages.onEvent(ev)
+	}
+	if e.recv != nil && e.recv.onEvent(ev) {
+		return // a receiver's, which no batch waits for
 	}
 	if e.cfg.OnEvent != nil {
 		e.cfg.OnEvent(ev)
@@ -259,37 +281,63 @@ func (e *Engine) Run(ctx context.Context) error {
 	if !rec.NextBatchTime.IsZero() && next.Before(rec.NextBatchTime) {
 		next = rec.NextBatchTime
 	}
+	runCtx, stopReceiving := context.WithCancel(ctx)
+	defer stopReceiving()
+	if e.replayBlocks, err = e.startReceivers(runCtx, rec); err != nil {
+		return err
+	}
 	if err := e.replay(ctx, rec); err != nil {
 		return err
 	}
+	last := false
 	for {
-		if e.cfg.Stop != nil && e.cfg.Stop(ctx) {
+		if err := e.receiverFailed(); err != nil {
+			return err
+		}
+		if !last && e.cfg.Stop != nil && e.cfg.Stop(ctx) {
 			e.lg.Info("stopping gracefully: no more batches will be planned")
-			return nil
+			if !e.stopReceivers() {
+				return nil
+			}
+			// The blocks the receivers stored since the last batch go
+			// in one more.
+			last = true
 		}
 		if wait := time.Until(next); wait > 0 {
 			select {
 			case <-ctx.Done():
 				return ctx.Err()
+			case err := <-e.receiverFatal():
+				return err
 			case <-time.After(wait):
 			}
 		}
 		planStart := time.Now()
-		plan, err := e.cfg.Planner.Plan(ctx, kafkasource.PlanInput{Current: e.next, BatchDuration: e.cfg.BatchDuration, RateLimit: e.rateLimit()})
-		if err != nil {
-			return fmt.Errorf("driver: plan batch %s: %w", next.Format(time.RFC3339Nano), err)
+		var plan kafkasource.Plan
+		if e.cfg.Planner != nil {
+			if plan, err = e.cfg.Planner.Plan(ctx, kafkasource.PlanInput{Current: e.next, BatchDuration: e.cfg.BatchDuration, RateLimit: e.rateLimit()}); err != nil {
+				return fmt.Errorf("driver: plan batch %s: %w", next.Format(time.RFC3339Nano), err)
+			}
 		}
 		ranges := make([]hdfscheckpoint.OffsetRange, 0, len(plan.Ranges))
 		for _, r := range plan.Ranges {
 			ranges = append(ranges, hdfscheckpoint.OffsetRange{Topic: r.Topic, Partition: r.Partition, From: r.From, Until: r.Until})
 		}
+		blocks, err := e.allocateBlocks(ctx, next)
+		if err != nil {
+			return err
+		}
 		want := e.cfg.MinTasks
 		if want == 0 {
 			want = e.sched.FreeCores()
 		}
-		newBatch := plannedBatch{plan: plan, planned: planStart, chunkOffsets: e.cfg.ChunkOffsets, splitOffsets: splitSize(ranges, e.cfg.ChunkOffsets, want)}
+		all := append(slices.Clone(ranges), e.blockRanges(blocks)...)
+		newBatch := plannedBatch{plan: plan, planned: planStart, chunkOffsets: e.cfg.ChunkOffsets, splitOffsets: splitSize(all, e.cfg.ChunkOffsets, want), blocks: blocks}
 		if err := e.runBatch(ctx, next, ranges, newBatch); err != nil {
 			return err
+		}
+		if last {
+			return nil
 		}
 		next = next.Add(e.cfg.BatchDuration)
 	}
@@ -314,6 +362,8 @@ type plannedBatch struct {
 	// splitOffsets the size of the parts its ranges are split into (0:
 	// none).
 	chunkOffsets, splitOffsets int64
+	// blocks are the received blocks the batch processes; nil for none.
+	blocks *hdfscheckpoint.BatchBlocks
 }
 
 // runBatch runs one batch: offsets entry, tasks, reduce and state, commit.
@@ -356,9 +406,11 @@ func (e *Engine) runBatch(ctx context.Context, batchTime time.Time, ranges []hdf
 	// its partition's locality.
 	var tasks []taskscheduler.Task
 	byID := map[string]taskRange{}
-	for _, tr := range splitRanges(ranges, pl.chunkOffsets, pl.splitOffsets) {
+	for _, tr := range splitRanges(append(slices.Clone(ranges), e.blockRanges(pl.blocks)...), pl.chunkOffsets, pl.splitOffsets) {
 		id := tr.taskID()
-		tasks = append(tasks, taskscheduler.Task{ID: id, Partition: tr.partitionName()})
+		task := taskscheduler.Task{ID: id, Partition: tr.partitionName()}
+		e.blockTask(&task)
+		tasks = append(tasks, task)
 		byID[id] = tr
 	}
 	if e.stages != nil {
@@ -433,6 +485,7 @@ func (e *Engine) runBatch(ctx context.Context, batchTime time.Time, ranges []hdf
 	if err := e.cfg.Log.Purge(ctx); err != nil {
 		e.lg.Warn("purge old checkpoint entries", zap.Error(err))
 	}
+	e.blocksCommitted(ctx, batchTime)
 	if e.cfg.Rate != nil {
 		e.cfg.Rate.OnBatchCompleted(ratecontrol.BatchInfo{Time: time.Now(), Records: info.Records, ProcessingDelay: info.ProcessingDelay, SchedulingDelay: info.SchedulingDelay})
 	}
@@ -498,6 +551,8 @@ func (e *Engine) runTaskSet(ctx context.Context, batchTime time.Time, tasks []ta
 		select {
 		case <-ctx.Done():
 			return nil, ctx.Err()
+		case err := <-e.receiverFatal():
+			return nil, err
 		case ev := <-e.statuses:
 			e.taskEnded(ev, results)
 		case <-tick.C:
@@ -517,6 +572,7 @@ func (e *Engine) rangeLaunch(batchTime time.Time, chunkOffsets int64, a tasksche
 	if e.stages != nil {
 		e.stages.mapLaunch(lt)
 	}
+	e.launchBlocks(lt)
 	return lt
 }
 

@@ -63,7 +63,7 @@ func (e *Engine) replay(ctx context.Context, rec hdfscheckpoint.Recovery) error 
 		fields := []zap.Field{zap.Time("batch", rb.BatchTime), zap.Int("ranges", len(rb.Ranges)), zap.Bool("committed", rb.Committed)}
 		// A batch whose offsets entry is lost runs with the chunk size
 		// configured now, which its rewritten entry records.
-		pl := plannedBatch{replay: true, chunkOffsets: e.cfg.ChunkOffsets}
+		pl := plannedBatch{replay: true, chunkOffsets: e.cfg.ChunkOffsets, blocks: e.replayBlocks[rb.BatchTime.UnixMilli()]}
 		ranges := rb.Ranges
 		switch rb.How {
 		case hdfscheckpoint.ReplayRecorded:
@@ -84,10 +84,16 @@ func (e *Engine) replay(ctx context.Context, rec hdfscheckpoint.Recovery) error 
 			pl.rewrite = true
 		case hdfscheckpoint.ReplayToLatest:
 			e.lg.Warn("running batch again up to the latest offsets: its offsets entry cannot be read, so where it ended is unknown", append(fields, zap.String("damaged", rb.Damaged))...)
+			if e.cfg.Planner == nil {
+				ranges, pl.rewrite = nil, true // no Kafka: nothing to plan
+				break
+			}
+			blocks := pl.blocks
 			var err error
 			if ranges, pl, err = e.planToLatest(ctx, rb, after); err != nil {
 				return err
 			}
+			pl.blocks = blocks
 		}
 		if err := e.runBatch(ctx, rb.BatchTime, ranges, pl); err != nil {
 			return err

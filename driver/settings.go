@@ -2,6 +2,7 @@ package driver
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spindlehq/spindle/conf"
@@ -35,6 +36,9 @@ type streamingSettings struct {
 	chunkOffsets   int64
 	minTasks       int
 	sink           sink.Config
+	// kafkaSource: the application reads Kafka (KafkaSourceSet).
+	kafkaSource bool
+	receivers   receiverSettings
 }
 
 // newStreamingSettings builds the settings and checks how they fit
@@ -69,9 +73,14 @@ func newStreamingSettings(a conf.AppConf, readFiles bool) (streamingSettings, er
 		return s, err
 	}
 	var err error
-	if readFiles {
+	s.kafkaSource, s.receivers = KafkaSourceSet(a), receiverSettingsFromApp(a)
+	switch {
+	case !s.kafkaSource && strings.EqualFold(a.String(conf.KeySinkKind), conf.SinkKindKafka):
+		return s, fmt.Errorf("driver: %s=%s writes with the Kafka client settings of the Kafka source: set %s and %s, or use the file sink", conf.KeySinkKind, sink.KindKafka, conf.KeyKafkaBootstrapServers, conf.KeyKafkaTopics)
+	case !s.kafkaSource:
+	case readFiles:
 		s.kafka, err = kafkasource.ConfigFromApp(a)
-	} else {
+	default:
 		err = kafkasource.CheckApp(a)
 	}
 	if err != nil {

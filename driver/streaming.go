@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/spindlehq/spindle/conf"
@@ -15,6 +17,7 @@ import (
 	"github.com/spindlehq/spindle/streaming/kafkasource"
 	"github.com/spindlehq/spindle/streaming/ratecontrol"
 	"github.com/spindlehq/spindle/streaming/sink"
+	"github.com/spindlehq/spindle/streaming/wal"
 	"go.uber.org/zap"
 )
 
@@ -40,6 +43,10 @@ type StreamingConfig struct {
 	JobSHA256 string
 	// Args are the job's arguments.
 	Args []string
+	// JobEnv is added to the job plugin's environment (the AM's): in
+	// cluster mode spark.yarn.appMasterEnv.*, so that the job's Configure
+	// finds what its executors find in spark.executorEnv.*.
+	JobEnv map[string]string
 	// AppLog receives the job's own log lines.
 	AppLog io.Writer
 	// Stopping reports a SIGTERM when spark.streaming.stopGracefullyOnShutdown is set.
@@ -57,6 +64,10 @@ type StreamingConfig struct {
 	// tab's active batch, executors and task ends.
 	OnBatchStart func(time.Time)
 	OnEvent      func(Event)
+	// OnReceivers is given, once the driver knows the job's receivers, a
+	// function that returns their states (the streaming REST API's
+	// receivers); not called for a job without receivers.
+	OnReceivers func(states func() []ReceiverState)
 	// Logger receives the driver's log; nil logs nothing.
 	Logger *zap.Logger
 }
@@ -106,11 +117,15 @@ func NewStreaming(opts StreamingConfig) (Program, error) {
 			defer fenced.close()
 			log = log.WithFence(fenced.ckpt)
 		}
-		planner, err := kafkasource.NewPlanner(kcfg)
-		if err != nil {
-			return err
+		var planner Planner
+		if set.kafkaSource {
+			p, err := kafkasource.NewPlanner(kcfg)
+			if err != nil {
+				return err
+			}
+			defer p.Close()
+			planner = p
 		}
-		defer planner.Close()
 		rate, err := ratecontrol.NewRateController(rcfg)
 		if err != nil {
 			return err
@@ -124,33 +139,50 @@ func NewStreaming(opts StreamingConfig) (Program, error) {
 			}
 			ks.Close()
 		}
-		committer, err := kafkasource.NewGroupCommitter(kcfg)
-		if err != nil {
-			return err
-		}
-		defer committer.Close()
-		lagMon, err := kafkasource.NewLagMonitor(kcfg, lcfg)
-		if err != nil {
-			return err
-		}
-		defer lagMon.Close()
-		lagCtx, stopLag := context.WithCancel(ctx)
-		lagChecks := watchLag(lagCtx, lagMon, batch, opts.OnLag, lg)
-		defer stopLag()
+		var committer OffsetCommitter
 		onBatchStarted := func(b BatchInfo) {
-			lagChecks.started(b)
 			if opts.OnBatchStart != nil {
 				opts.OnBatchStart(b.Time)
 			}
 		}
 		onBatch := func(b BatchInfo) {
-			lagChecks.request(b)
 			if opts.OnBatch != nil {
 				opts.OnBatch(b)
 			}
 		}
+		if set.kafkaSource {
+			gc, err := kafkasource.NewGroupCommitter(kcfg)
+			if err != nil {
+				return err
+			}
+			defer gc.Close()
+			committer = gc
+			lagMon, err := kafkasource.NewLagMonitor(kcfg, lcfg)
+			if err != nil {
+				return err
+			}
+			defer lagMon.Close()
+			lagCtx, stopLag := context.WithCancel(ctx)
+			lagChecks := watchLag(lagCtx, lagMon, batch, opts.OnLag, lg)
+			defer stopLag()
+			onBatchStarted = func(b BatchInfo) {
+				lagChecks.started(b)
+				if opts.OnBatchStart != nil {
+					opts.OnBatchStart(b.Time)
+				}
+			}
+			onBatch = func(b BatchInfo) {
+				lagChecks.request(b)
+				if opts.OnBatch != nil {
+					opts.OnBatch(b)
+				}
+			}
+		}
 		ccfg := sdk.DefaultClientConfig()
 		ccfg.Path, ccfg.SHA256, ccfg.AppLog, ccfg.Logger = opts.JobPath, opts.JobSHA256, opts.AppLog, lg.Named("plugin")
+		for _, k := range slices.Sorted(maps.Keys(opts.JobEnv)) {
+			ccfg.Env = append(ccfg.Env, k+"="+opts.JobEnv[k])
+		}
 		client, err := sdk.NewClient(ctx, ccfg)
 		if err != nil {
 			return fmt.Errorf("driver: start the job %s as a plugin (is it served with sdk.Serve? a plain driver program needs %s=%s): %w", opts.JobPath, conf.KeyDriverMode, conf.DriverModeProcess, err)
@@ -159,6 +191,25 @@ func NewStreaming(opts StreamingConfig) (Program, error) {
 		caps, err := client.Configure(ctx, opts.Conf, opts.Args)
 		if err != nil {
 			return fmt.Errorf("driver: configure the job: %w", err)
+		}
+		if !set.kafkaSource && len(caps.Receivers) == 0 {
+			return errNoInput()
+		}
+		if err := set.receivers.check(len(caps.Receivers)); err != nil {
+			return err
+		}
+		var receivers *ReceiversConfig
+		if len(caps.Receivers) > 0 {
+			var w *wal.Log
+			if set.receivers.wal {
+				wcfg := wal.DefaultConfig()
+				wcfg.Store, wcfg.Dir, wcfg.Logger = store, dir, lg.Named("wal")
+				wcfg.RollingInterval, wcfg.MaxFailures = set.receivers.metaRolling, set.receivers.metaFailures
+				if w, err = wal.New(wcfg); err != nil {
+					return err
+				}
+			}
+			receivers = set.receivers.receiversConfig(caps.Receivers, w)
 		}
 		marker := hdfscheckpoint.MarkerPath(dir, set.marker)
 		markerPresent := func(ctx context.Context) bool {
@@ -186,10 +237,13 @@ func NewStreaming(opts StreamingConfig) (Program, error) {
 		eng, err := NewEngine(EngineConfig{
 			BatchDuration: batch, Planner: planner, Rate: rate, Log: log, Tasks: set.tasks, Endpoint: ep, NetworkTimeout: set.liveness.NetworkTimeout,
 			Job: jobIface, KeepState: caps.UpdateState, Stop: gs.stopRequested, OnBatchStarted: onBatchStarted, OnBatch: onBatch, OnEvent: opts.OnEvent, Committer: committer,
-			ChunkOffsets: set.chunkOffsets, MinTasks: set.minTasks, Stages: stages, Epoch: opts.Epoch, Logger: lg.Named("engine"),
+			ChunkOffsets: set.chunkOffsets, MinTasks: set.minTasks, Stages: stages, Receivers: receivers, Epoch: opts.Epoch, Logger: lg.Named("engine"),
 		})
 		if err != nil {
 			return err
+		}
+		if receivers != nil && opts.OnReceivers != nil {
+			opts.OnReceivers(eng.Receivers)
 		}
 		runErr := eng.Run(engCtx)
 		stopWatching()

@@ -39,6 +39,9 @@ type Config struct {
 	AppKey *pki.AppKey
 	// Runner runs tasks; nil fails every task.
 	Runner Runner
+	// Receivers carries what the job's receivers send the driver and the
+	// driver's answers; nil when the executor runs no receivers.
+	Receivers *ReceiverHub
 	// Logger receives the executor's log.
 	Logger *zap.Logger
 }
@@ -155,6 +158,9 @@ func session(ctx context.Context, cfg Config, lg *zap.Logger, x *tasks) (stopped
 		return true, nil
 	}
 	lg.Info("connected to driver", zap.String("driver", cfg.DriverAddress), zap.Int("held", len(reg.GetRunningTids())))
+	if cfg.Receivers != nil {
+		cfg.Receivers.resend()
+	}
 	sendErr := make(chan error, 1)
 	go sender(sctx, cfg, stream, x, sendErr)
 	msgs := make(chan *pb.DriverMessage)
@@ -189,6 +195,8 @@ func session(ctx context.Context, cfg Config, lg *zap.Logger, x *tasks) (stopped
 				if x.kill(m.GetKill().GetTid()) {
 					lg.Info("task killed", zap.Int64("tid", m.GetKill().GetTid()), zap.String("reason", m.GetKill().GetReason()))
 				}
+			case cfg.Receivers != nil:
+				cfg.Receivers.handle(m)
 			}
 		case err := <-recvErr:
 			return false, fmt.Errorf("receive from driver: %w", err)
@@ -220,9 +228,20 @@ func sender(ctx context.Context, cfg Config, stream pb.Task_ConnectClient, x *ta
 			}
 			x.sent(st.GetTid())
 		}
+		var hubChanged <-chan struct{}
+		if cfg.Receivers != nil {
+			hubChanged = cfg.Receivers.changed()
+			for m := cfg.Receivers.next(); m != nil; m = cfg.Receivers.next() {
+				if err := stream.Send(m); err != nil {
+					errc <- err
+					return
+				}
+			}
+		}
 		select {
 		case <-ctx.Done():
 			return
+		case <-hubChanged:
 		case <-changed:
 		case <-hb.C:
 			if err := stream.Send(&pb.ExecutorMessage{Message: &pb.ExecutorMessage_Heartbeat{Heartbeat: &pb.ExecutorHeartbeatRequest{ExecutorId: cfg.ExecutorID}}}); err != nil {

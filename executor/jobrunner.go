@@ -9,9 +9,11 @@ import (
 	"time"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
+	"github.com/spindlehq/spindle/conf"
 	"github.com/spindlehq/spindle/sdk"
 	"github.com/spindlehq/spindle/streaming/kafkasource"
 	"github.com/spindlehq/spindle/streaming/sink"
+	"github.com/spindlehq/spindle/streaming/wal"
 	"go.uber.org/zap"
 )
 
@@ -69,6 +71,10 @@ type JobRunnerConfig struct {
 	// Stages runs keyed stages' map and reduce tasks; nil for an
 	// executor of a job without them.
 	Stages *StagesConfig
+	// Receivers and WAL serve receivers and the tasks that read their
+	// blocks (receiverrunner.go); nil when the job has none.
+	Receivers *ReceiverHub
+	WAL       *wal.Log
 	// Logger receives the runner's log.
 	Logger *zap.Logger
 }
@@ -124,8 +130,8 @@ func StartJobRunner(ctx context.Context, cfg JobRunnerConfig) (*JobRunner, <-cha
 }
 
 func newJobRunner(cfg JobRunnerConfig) (*JobRunner, error) {
-	if cfg.Reader == nil || cfg.Sink == nil || cfg.JobPath == "" {
-		return nil, errors.New("executor: a job runner needs a job binary, a reader and a sink")
+	if cfg.Sink == nil || cfg.JobPath == "" {
+		return nil, errors.New("executor: a job runner needs a job binary and a sink")
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = zap.NewNop()
@@ -182,6 +188,13 @@ func (r *JobRunner) RunTask(ctx context.Context, t *pb.LaunchTask) *pb.TaskStatu
 	if t.GetReduce() != nil {
 		return r.runReduce(ctx, t)
 	}
+	if t.GetReceiver() != nil {
+		return r.runReceiver(ctx, t)
+	}
+	reader := r.taskReader(t)
+	if reader == nil {
+		return fail("task %s: the application reads no Kafka topics (%s)", t.GetTaskId(), conf.KeyKafkaTopics)
+	}
 	rg := t.GetRange()
 	batchTime := time.UnixMilli(t.GetBatchTimeUnixMs()).UTC()
 	rng := kafkasource.OffsetRange{Topic: rg.GetTopic(), Partition: rg.GetPartition(), From: rg.GetFrom(), Until: rg.GetUntil()}
@@ -194,7 +207,7 @@ func (r *JobRunner) RunTask(ctx context.Context, t *pb.LaunchTask) *pb.TaskStatu
 		return fail("%v", err)
 	}
 	p := &pipeline{
-		reader: r.cfg.Reader, job: job, out: out, rng: rng, size: t.GetChunkOffsets(), base: int(t.GetChunkBase()),
+		reader: reader, job: job, out: out, rng: rng, size: t.GetChunkOffsets(), base: int(t.GetChunkBase()),
 		info:  sdk.PartitionInfo{BatchTime: batchTime, Topic: rng.Topic, Partition: rng.Partition},
 		keyed: keyed,
 	}

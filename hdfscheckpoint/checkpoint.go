@@ -23,6 +23,7 @@ const (
 	offsetsDirName = "offsets"
 	commitsDirName = "commits"
 	stateDirName   = "state"
+	blocksDirName  = "blocks"
 )
 
 // Log is a streaming job's checkpoint in a directory of a Store:

@@ -37,6 +37,7 @@ const (
 	kindOffsets = "offsets"
 	kindCommit  = "commit"
 	kindState   = "state"
+	kindBlocks  = "blocks"
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
@@ -52,6 +53,7 @@ type record struct {
 	Outputs     map[string]int64  `json:"outputs,omitempty"`
 	Name        string            `json:"name,omitempty"`
 	Data        []byte            `json:"data,omitempty"`
+	blocksFields
 	// Epoch is the attempt that wrote the entry through its fence.
 	Epoch string `json:"epoch,omitempty"`
 }
@@ -196,6 +198,7 @@ func (r *record) normalize() {
 	if len(r.Data) == 0 {
 		r.Data = nil
 	}
+	r.normalizeBlocks()
 }
 
 // validate checks the fields of r's kind and that the other kinds' fields
@@ -204,12 +207,17 @@ func (r *record) validate() error {
 	if r.BatchTimeMs < 0 {
 		return fmt.Errorf("batch time %d ms is before 1970", r.BatchTimeMs)
 	}
+	if r.Kind != kindBlocks && r.hasBlocksFields() {
+		return fmt.Errorf("%s entry for batch %d has received-block fields", r.Kind, r.BatchTimeMs)
+	}
 	if r.Epoch != "" {
 		if _, err := ids.ParseAttemptID(r.Epoch); err != nil {
 			return fmt.Errorf("entry for batch %d: epoch: %v", r.BatchTimeMs, err)
 		}
 	}
 	switch r.Kind {
+	case kindBlocks:
+		return r.validateBlocks()
 	case kindOffsets:
 		if len(r.Outputs) > 0 || r.Name != "" || len(r.Data) > 0 {
 			return fmt.Errorf("offsets entry for batch %d has commit or state fields", r.BatchTimeMs)

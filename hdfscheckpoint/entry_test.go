@@ -22,6 +22,8 @@ func sampleRecords() []record {
 		{Kind: kindCommit, BatchTimeMs: 5},
 		{Kind: kindState, BatchTimeMs: 1_700_000_001_000, Name: "3", Data: []byte{0, 1, 2, '\n', 0xff}},
 		{Kind: kindState, BatchTimeMs: 1_700_000_001_000, Name: AllPartitionsState},
+		sampleBlocksRecord(),
+		{Kind: kindBlocks, BatchTimeMs: 9},
 	}
 }
 

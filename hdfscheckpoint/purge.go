@@ -8,7 +8,7 @@ import (
 )
 
 // Purge deletes all but the newest RetainBatches batches of each log
-// (offsets, commits, state). Each log is counted on its own, so a batch
+// (offsets, commits, state, received blocks). Each log is counted on its own, so a batch
 // that is pending, and the state matching the last commit, are kept even
 // when the logs have different lengths.
 func (l *Log) Purge(ctx context.Context) error {
@@ -24,6 +24,7 @@ func (l *Log) Purge(ctx context.Context) error {
 		{offsetsDirName, false},
 		{commitsDirName, false},
 		{stateDirName, true},
+		{blocksDirName, false},
 	} {
 		entries, err := l.listBatches(ctx, lg.name, lg.dirs)
 		if err != nil {

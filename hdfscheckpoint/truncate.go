@@ -21,7 +21,7 @@ type Truncation struct {
 	// Batches are the batches moved aside, oldest first.
 	Batches []int64
 	// Aside is the directory they were moved into; its offsets, commits
-	// and state sub-directories hold them as the checkpoint did.
+	// state and blocks sub-directories hold them as the checkpoint did.
 	Aside string
 }
 
@@ -41,7 +41,18 @@ func (l *Log) TruncateAfter(ctx context.Context, ms int64, now time.Time) (Trunc
 	if _, ok := slices.BinarySearch(c.batches, ms); !ok {
 		return Truncation{}, fmt.Errorf("truncate %s after batch %d: %w: no offsets or commit entry names that batch", l.Name(), ms, ErrNotFound)
 	}
+	blocks, err := l.listBatches(ctx, blocksDirName, false)
+	if err != nil {
+		return Truncation{}, fmt.Errorf("truncate: %w", err)
+	}
+	blocksOf := map[int64]string{}
 	var later []int64
+	for _, e := range blocks {
+		blocksOf[e.ms] = e.path
+		if e.ms > ms {
+			later = append(later, e.ms)
+		}
+	}
 	for _, b := range append(slices.Clone(c.batches), c.stateBatches...) {
 		if b > ms && !slices.Contains(later, b) {
 			later = append(later, b)
@@ -65,6 +76,7 @@ func (l *Log) TruncateAfter(ctx context.Context, ms int64, now time.Time) (Trunc
 		}{
 			{commitsDirName, c.commits[b]},
 			{stateDirName, c.states[b]},
+			{blocksDirName, blocksOf[b]},
 			{offsetsDirName, c.offsets[b]},
 		} {
 			if e.from == "" {

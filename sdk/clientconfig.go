@@ -19,6 +19,9 @@ type ClientConfig struct {
 	// or environment; Cmd.Path is the file whose checksum is checked.
 	// Exactly one of Path and Cmd is set.
 	Cmd *exec.Cmd
+	// Env, with Path, is added to this process's environment for the
+	// job's ("NAME=VALUE" each).
+	Env []string
 	// SHA256 is the hex SHA-256 the binary must have; a binary whose
 	// checksum differs is not run (ErrChecksumMismatch). Required.
 	SHA256 string

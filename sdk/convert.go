@@ -473,9 +473,9 @@ func metricsFromProto(p *jobpb.Metrics) Metrics {
 }
 
 func capabilitiesToProto(c Capabilities) *jobpb.Capabilities {
-	return &jobpb.Capabilities{Enrich: c.Enrich, Aggregate: c.Aggregate, UpdateState: c.UpdateState}
+	return &jobpb.Capabilities{Enrich: c.Enrich, Aggregate: c.Aggregate, UpdateState: c.UpdateState, Receivers: receiverInfosToProto(c.Receivers)}
 }
 
 func capabilitiesFromProto(p *jobpb.Capabilities) Capabilities {
-	return Capabilities{Enrich: p.GetEnrich(), Aggregate: p.GetAggregate(), UpdateState: p.GetUpdateState()}
+	return Capabilities{Enrich: p.GetEnrich(), Aggregate: p.GetAggregate(), UpdateState: p.GetUpdateState(), Receivers: receiverInfosFromProto(p.GetReceivers())}
 }

@@ -114,7 +114,7 @@ func TestConfigureReportsCapabilities(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Configure: %v", err)
 	}
-	if caps != (Capabilities{Enrich: true, Aggregate: true, UpdateState: true}) {
+	if !reflect.DeepEqual(caps, Capabilities{Enrich: true, Aggregate: true, UpdateState: true}) {
 		t.Errorf("capabilities = %+v", caps)
 	}
 
@@ -123,7 +123,7 @@ func TestConfigureReportsCapabilities(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Configure minimal job: %v", err)
 	}
-	if caps != (Capabilities{}) {
+	if !reflect.DeepEqual(caps, Capabilities{}) {
 		t.Errorf("minimal job capabilities = %+v", caps)
 	}
 	res, err := c2.ProcessPartition(context.Background(), partition("x y"))

@@ -22,7 +22,7 @@ func TestInProcessClientMatchesThePlugin(t *testing.T) {
 	}
 	t.Cleanup(inProcess.Kill)
 	caps, err := inProcess.Configure(ctx, map[string]string{"spark.app.name": "t"}, []string{"--x", "1"})
-	if err != nil || caps != (Capabilities{Enrich: true, Aggregate: true, UpdateState: true}) {
+	if err != nil || !reflect.DeepEqual(caps, Capabilities{Enrich: true, Aggregate: true, UpdateState: true}) {
 		t.Fatalf("Configure = %+v, %v", caps, err)
 	}
 

@@ -67,6 +67,9 @@ func NewClient(ctx context.Context, cfg ClientConfig) (*JobClient, error) {
 	if cmd == nil {
 		cmd = exec.Command(cfg.Path)
 		cmd.SysProcAttr = pluginProcAttr()
+		if len(cfg.Env) > 0 {
+			cmd.Env = append(os.Environ(), cfg.Env...)
+		}
 	}
 	if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("sdk: job binary: %w", err)

@@ -66,6 +66,7 @@ func (p *GRPCPlugin) GRPCServer(_ *plugin.GRPCBroker, s *grpc.Server) error {
 		return errNoImpl
 	}
 	s.RegisterService(jobService(), &grpcServer{impl: p.impl, shared: p.shared})
+	jobpb.RegisterReceiverServer(s, &receiverServer{impl: p.impl})
 	return nil
 }
 

@@ -123,7 +123,7 @@ func TestWordcountProcess(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Configure: %v", err)
 	}
-	if caps != (Capabilities{Aggregate: true, UpdateState: true}) {
+	if !reflect.DeepEqual(caps, Capabilities{Aggregate: true, UpdateState: true}) {
 		t.Errorf("capabilities = %+v", caps)
 	}
 

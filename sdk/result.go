@@ -70,6 +70,8 @@ type Capabilities struct {
 	// Keyed: the job has keyed stages (Keyed); JobClient.Stages lists
 	// them.
 	Keyed bool
+	// Receivers are the job's receivers (Receiving), by stream id.
+	Receivers []ReceiverInfo
 }
 
 // KeyedValues are the keyed values of one side of one keyed stage, from

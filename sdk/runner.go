@@ -56,6 +56,7 @@ type runner[E any] struct {
 
 	mu         sync.Mutex // serialises configure
 	configured atomic.Bool
+	receivers  receiverSet
 }
 
 // newRunner finds the job's optional interfaces. appLog is the job's
@@ -75,7 +76,7 @@ func newRunner[E any](job Job[E], appLog *zap.Logger, level zap.AtomicLevel) (*r
 }
 
 func (r *runner[E]) capabilities() Capabilities {
-	return Capabilities{Enrich: r.enricher != nil, Aggregate: r.aggregator != nil, UpdateState: r.updater != nil, Keyed: r.stages != nil}
+	return Capabilities{Enrich: r.enricher != nil, Aggregate: r.aggregator != nil, UpdateState: r.updater != nil, Keyed: r.stages != nil, Receivers: r.receivers.infos()}
 }
 
 func (r *runner[E]) configure(ctx context.Context, conf map[string]string, args, hostFeatures []string) (Capabilities, []StageSpec, error) {
@@ -96,6 +97,9 @@ func (r *runner[E]) configure(ctx context.Context, conf map[string]string, args,
 		if serr := r.guard(StageConfigure, "", func() error { return r.configurer.Configure(ctx, jc) }); serr != nil {
 			return Capabilities{}, nil, serr
 		}
+	}
+	if serr := r.guard(StageConfigure, "", func() error { return r.receivers.load(r.job) }); serr != nil {
+		return Capabilities{}, nil, serr
 	}
 	if serr := r.declareStages(hostFeatures); serr != nil {
 		return Capabilities{}, nil, serr

@@ -173,7 +173,7 @@ func (x KeyedStage_Kind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use KeyedStage_Kind.Descriptor instead.
 func (KeyedStage_Kind) EnumDescriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{4, 0}
+	return file_job_proto_rawDescGZIP(), []int{5, 0}
 }
 
 type KeyedStage_State int32
@@ -228,7 +228,7 @@ func (x KeyedStage_State) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use KeyedStage_State.Descriptor instead.
 func (KeyedStage_State) EnumDescriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{4, 1}
+	return file_job_proto_rawDescGZIP(), []int{5, 1}
 }
 
 // StageError is a failure of the job's code: an error it returned, or a
@@ -378,7 +378,10 @@ type Capabilities struct {
 	// shared_memory: the plugin has mapped the memory the host shared with
 	// it at its start, so that ProcessPartition calls may carry their
 	// records and outputs there (SharedLane).
-	SharedMemory  bool `protobuf:"varint,16,opt,name=shared_memory,json=sharedMemory,proto3" json:"shared_memory,omitempty"`
+	SharedMemory bool `protobuf:"varint,16,opt,name=shared_memory,json=sharedMemory,proto3" json:"shared_memory,omitempty"`
+	// receivers are the job's receivers (sdk.Receiving), by stream id:
+	// the first is stream 0. See receiver.proto.
+	Receivers     []*ReceiverInfo `protobuf:"bytes,4,rep,name=receivers,proto3" json:"receivers,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -441,6 +444,70 @@ func (x *Capabilities) GetSharedMemory() bool {
 	return false
 }
 
+func (x *Capabilities) GetReceivers() []*ReceiverInfo {
+	if x != nil {
+		return x.Receivers
+	}
+	return nil
+}
+
+// ReceiverInfo describes one of a job's receivers.
+type ReceiverInfo struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// name names the receiver's stream in batches, outputs and the
+	// Streaming tab.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// preferred_location is the host the receiver should run on; empty for
+	// any.
+	PreferredLocation string `protobuf:"bytes,2,opt,name=preferred_location,json=preferredLocation,proto3" json:"preferred_location,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
+}
+
+func (x *ReceiverInfo) Reset() {
+	*x = ReceiverInfo{}
+	mi := &file_job_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReceiverInfo) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReceiverInfo) ProtoMessage() {}
+
+func (x *ReceiverInfo) ProtoReflect() protoreflect.Message {
+	mi := &file_job_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReceiverInfo.ProtoReflect.Descriptor instead.
+func (*ReceiverInfo) Descriptor() ([]byte, []int) {
+	return file_job_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *ReceiverInfo) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ReceiverInfo) GetPreferredLocation() string {
+	if x != nil {
+		return x.PreferredLocation
+	}
+	return ""
+}
+
 type ConfigureResponse struct {
 	state        protoimpl.MessageState `protogen:"open.v1"`
 	Capabilities *Capabilities          `protobuf:"bytes,1,opt,name=capabilities,proto3" json:"capabilities,omitempty"`
@@ -454,7 +521,7 @@ type ConfigureResponse struct {
 
 func (x *ConfigureResponse) Reset() {
 	*x = ConfigureResponse{}
-	mi := &file_job_proto_msgTypes[3]
+	mi := &file_job_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -466,7 +533,7 @@ func (x *ConfigureResponse) String() string {
 func (*ConfigureResponse) ProtoMessage() {}
 
 func (x *ConfigureResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[3]
+	mi := &file_job_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -479,7 +546,7 @@ func (x *ConfigureResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfigureResponse.ProtoReflect.Descriptor instead.
 func (*ConfigureResponse) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{3}
+	return file_job_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *ConfigureResponse) GetCapabilities() *Capabilities {
@@ -528,7 +595,7 @@ type KeyedStage struct {
 
 func (x *KeyedStage) Reset() {
 	*x = KeyedStage{}
-	mi := &file_job_proto_msgTypes[4]
+	mi := &file_job_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -540,7 +607,7 @@ func (x *KeyedStage) String() string {
 func (*KeyedStage) ProtoMessage() {}
 
 func (x *KeyedStage) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[4]
+	mi := &file_job_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -553,7 +620,7 @@ func (x *KeyedStage) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KeyedStage.ProtoReflect.Descriptor instead.
 func (*KeyedStage) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{4}
+	return file_job_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *KeyedStage) GetName() string {
@@ -687,7 +754,7 @@ type Records struct {
 
 func (x *Records) Reset() {
 	*x = Records{}
-	mi := &file_job_proto_msgTypes[5]
+	mi := &file_job_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -699,7 +766,7 @@ func (x *Records) String() string {
 func (*Records) ProtoMessage() {}
 
 func (x *Records) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[5]
+	mi := &file_job_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -712,7 +779,7 @@ func (x *Records) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Records.ProtoReflect.Descriptor instead.
 func (*Records) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{5}
+	return file_job_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *Records) GetCount() uint32 {
@@ -854,7 +921,7 @@ type SharedLane struct {
 
 func (x *SharedLane) Reset() {
 	*x = SharedLane{}
-	mi := &file_job_proto_msgTypes[6]
+	mi := &file_job_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -866,7 +933,7 @@ func (x *SharedLane) String() string {
 func (*SharedLane) ProtoMessage() {}
 
 func (x *SharedLane) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[6]
+	mi := &file_job_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -879,7 +946,7 @@ func (x *SharedLane) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SharedLane.ProtoReflect.Descriptor instead.
 func (*SharedLane) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{6}
+	return file_job_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *SharedLane) GetOffset() uint64 {
@@ -926,7 +993,7 @@ type ProcessPartitionRequest struct {
 
 func (x *ProcessPartitionRequest) Reset() {
 	*x = ProcessPartitionRequest{}
-	mi := &file_job_proto_msgTypes[7]
+	mi := &file_job_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -938,7 +1005,7 @@ func (x *ProcessPartitionRequest) String() string {
 func (*ProcessPartitionRequest) ProtoMessage() {}
 
 func (x *ProcessPartitionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[7]
+	mi := &file_job_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -951,7 +1018,7 @@ func (x *ProcessPartitionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProcessPartitionRequest.ProtoReflect.Descriptor instead.
 func (*ProcessPartitionRequest) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{7}
+	return file_job_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *ProcessPartitionRequest) GetBatchTime() *timestamppb.Timestamp {
@@ -1012,7 +1079,7 @@ type Outputs struct {
 
 func (x *Outputs) Reset() {
 	*x = Outputs{}
-	mi := &file_job_proto_msgTypes[8]
+	mi := &file_job_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1024,7 +1091,7 @@ func (x *Outputs) String() string {
 func (*Outputs) ProtoMessage() {}
 
 func (x *Outputs) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[8]
+	mi := &file_job_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1037,7 +1104,7 @@ func (x *Outputs) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Outputs.ProtoReflect.Descriptor instead.
 func (*Outputs) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{8}
+	return file_job_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *Outputs) GetCount() uint32 {
@@ -1103,7 +1170,7 @@ type Rejected struct {
 
 func (x *Rejected) Reset() {
 	*x = Rejected{}
-	mi := &file_job_proto_msgTypes[9]
+	mi := &file_job_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1115,7 +1182,7 @@ func (x *Rejected) String() string {
 func (*Rejected) ProtoMessage() {}
 
 func (x *Rejected) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[9]
+	mi := &file_job_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1128,7 +1195,7 @@ func (x *Rejected) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Rejected.ProtoReflect.Descriptor instead.
 func (*Rejected) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{9}
+	return file_job_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *Rejected) GetRecordIndex() int32 {
@@ -1164,7 +1231,7 @@ type KeyValue struct {
 
 func (x *KeyValue) Reset() {
 	*x = KeyValue{}
-	mi := &file_job_proto_msgTypes[10]
+	mi := &file_job_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1176,7 +1243,7 @@ func (x *KeyValue) String() string {
 func (*KeyValue) ProtoMessage() {}
 
 func (x *KeyValue) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[10]
+	mi := &file_job_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1189,7 +1256,7 @@ func (x *KeyValue) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KeyValue.ProtoReflect.Descriptor instead.
 func (*KeyValue) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{10}
+	return file_job_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *KeyValue) GetKey() []byte {
@@ -1226,7 +1293,7 @@ type Metrics struct {
 
 func (x *Metrics) Reset() {
 	*x = Metrics{}
-	mi := &file_job_proto_msgTypes[11]
+	mi := &file_job_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1238,7 +1305,7 @@ func (x *Metrics) String() string {
 func (*Metrics) ProtoMessage() {}
 
 func (x *Metrics) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[11]
+	mi := &file_job_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1251,7 +1318,7 @@ func (x *Metrics) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Metrics.ProtoReflect.Descriptor instead.
 func (*Metrics) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{11}
+	return file_job_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *Metrics) GetRecordsIn() int64 {
@@ -1351,7 +1418,7 @@ type ProcessPartitionResponse struct {
 
 func (x *ProcessPartitionResponse) Reset() {
 	*x = ProcessPartitionResponse{}
-	mi := &file_job_proto_msgTypes[12]
+	mi := &file_job_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1363,7 +1430,7 @@ func (x *ProcessPartitionResponse) String() string {
 func (*ProcessPartitionResponse) ProtoMessage() {}
 
 func (x *ProcessPartitionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[12]
+	mi := &file_job_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1376,7 +1443,7 @@ func (x *ProcessPartitionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProcessPartitionResponse.ProtoReflect.Descriptor instead.
 func (*ProcessPartitionResponse) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{12}
+	return file_job_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *ProcessPartitionResponse) GetOutputs() *Outputs {
@@ -1447,7 +1514,7 @@ type KeyedValues struct {
 
 func (x *KeyedValues) Reset() {
 	*x = KeyedValues{}
-	mi := &file_job_proto_msgTypes[13]
+	mi := &file_job_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1459,7 +1526,7 @@ func (x *KeyedValues) String() string {
 func (*KeyedValues) ProtoMessage() {}
 
 func (x *KeyedValues) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[13]
+	mi := &file_job_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1472,7 +1539,7 @@ func (x *KeyedValues) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KeyedValues.ProtoReflect.Descriptor instead.
 func (*KeyedValues) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{13}
+	return file_job_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *KeyedValues) GetStage() int32 {
@@ -1535,7 +1602,7 @@ type SharedRegion struct {
 
 func (x *SharedRegion) Reset() {
 	*x = SharedRegion{}
-	mi := &file_job_proto_msgTypes[14]
+	mi := &file_job_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1547,7 +1614,7 @@ func (x *SharedRegion) String() string {
 func (*SharedRegion) ProtoMessage() {}
 
 func (x *SharedRegion) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[14]
+	mi := &file_job_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1560,7 +1627,7 @@ func (x *SharedRegion) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SharedRegion.ProtoReflect.Descriptor instead.
 func (*SharedRegion) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{14}
+	return file_job_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *SharedRegion) GetOffset() uint64 {
@@ -1588,7 +1655,7 @@ type KeyValues struct {
 
 func (x *KeyValues) Reset() {
 	*x = KeyValues{}
-	mi := &file_job_proto_msgTypes[15]
+	mi := &file_job_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1600,7 +1667,7 @@ func (x *KeyValues) String() string {
 func (*KeyValues) ProtoMessage() {}
 
 func (x *KeyValues) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[15]
+	mi := &file_job_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1613,7 +1680,7 @@ func (x *KeyValues) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KeyValues.ProtoReflect.Descriptor instead.
 func (*KeyValues) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{15}
+	return file_job_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *KeyValues) GetKey() []byte {
@@ -1639,7 +1706,7 @@ type ReduceRequest struct {
 
 func (x *ReduceRequest) Reset() {
 	*x = ReduceRequest{}
-	mi := &file_job_proto_msgTypes[16]
+	mi := &file_job_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1651,7 +1718,7 @@ func (x *ReduceRequest) String() string {
 func (*ReduceRequest) ProtoMessage() {}
 
 func (x *ReduceRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[16]
+	mi := &file_job_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1664,7 +1731,7 @@ func (x *ReduceRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReduceRequest.ProtoReflect.Descriptor instead.
 func (*ReduceRequest) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{16}
+	return file_job_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *ReduceRequest) GetGroups() []*KeyValues {
@@ -1685,7 +1752,7 @@ type ReduceResponse struct {
 
 func (x *ReduceResponse) Reset() {
 	*x = ReduceResponse{}
-	mi := &file_job_proto_msgTypes[17]
+	mi := &file_job_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1697,7 +1764,7 @@ func (x *ReduceResponse) String() string {
 func (*ReduceResponse) ProtoMessage() {}
 
 func (x *ReduceResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[17]
+	mi := &file_job_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1710,7 +1777,7 @@ func (x *ReduceResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReduceResponse.ProtoReflect.Descriptor instead.
 func (*ReduceResponse) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{17}
+	return file_job_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *ReduceResponse) GetResults() []*KeyValue {
@@ -1740,7 +1807,7 @@ type StateInput struct {
 
 func (x *StateInput) Reset() {
 	*x = StateInput{}
-	mi := &file_job_proto_msgTypes[18]
+	mi := &file_job_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1752,7 +1819,7 @@ func (x *StateInput) String() string {
 func (*StateInput) ProtoMessage() {}
 
 func (x *StateInput) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[18]
+	mi := &file_job_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1765,7 +1832,7 @@ func (x *StateInput) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StateInput.ProtoReflect.Descriptor instead.
 func (*StateInput) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{18}
+	return file_job_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *StateInput) GetKey() []byte {
@@ -1803,7 +1870,7 @@ type StateOutput struct {
 
 func (x *StateOutput) Reset() {
 	*x = StateOutput{}
-	mi := &file_job_proto_msgTypes[19]
+	mi := &file_job_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1815,7 +1882,7 @@ func (x *StateOutput) String() string {
 func (*StateOutput) ProtoMessage() {}
 
 func (x *StateOutput) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[19]
+	mi := &file_job_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1828,7 +1895,7 @@ func (x *StateOutput) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StateOutput.ProtoReflect.Descriptor instead.
 func (*StateOutput) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{19}
+	return file_job_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *StateOutput) GetKey() []byte {
@@ -1862,7 +1929,7 @@ type UpdateStateRequest struct {
 
 func (x *UpdateStateRequest) Reset() {
 	*x = UpdateStateRequest{}
-	mi := &file_job_proto_msgTypes[20]
+	mi := &file_job_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1874,7 +1941,7 @@ func (x *UpdateStateRequest) String() string {
 func (*UpdateStateRequest) ProtoMessage() {}
 
 func (x *UpdateStateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[20]
+	mi := &file_job_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1887,7 +1954,7 @@ func (x *UpdateStateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateStateRequest.ProtoReflect.Descriptor instead.
 func (*UpdateStateRequest) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{20}
+	return file_job_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *UpdateStateRequest) GetBatchTime() *timestamppb.Timestamp {
@@ -1915,7 +1982,7 @@ type UpdateStateResponse struct {
 
 func (x *UpdateStateResponse) Reset() {
 	*x = UpdateStateResponse{}
-	mi := &file_job_proto_msgTypes[21]
+	mi := &file_job_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1927,7 +1994,7 @@ func (x *UpdateStateResponse) String() string {
 func (*UpdateStateResponse) ProtoMessage() {}
 
 func (x *UpdateStateResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[21]
+	mi := &file_job_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1940,7 +2007,7 @@ func (x *UpdateStateResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateStateResponse.ProtoReflect.Descriptor instead.
 func (*UpdateStateResponse) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{21}
+	return file_job_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *UpdateStateResponse) GetStates() []*StateOutput {
@@ -1986,7 +2053,7 @@ type KeyInput struct {
 
 func (x *KeyInput) Reset() {
 	*x = KeyInput{}
-	mi := &file_job_proto_msgTypes[22]
+	mi := &file_job_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1998,7 +2065,7 @@ func (x *KeyInput) String() string {
 func (*KeyInput) ProtoMessage() {}
 
 func (x *KeyInput) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[22]
+	mi := &file_job_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2011,7 +2078,7 @@ func (x *KeyInput) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KeyInput.ProtoReflect.Descriptor instead.
 func (*KeyInput) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{22}
+	return file_job_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *KeyInput) GetKey() []byte {
@@ -2091,7 +2158,7 @@ type ReduceKeysRequest struct {
 
 func (x *ReduceKeysRequest) Reset() {
 	*x = ReduceKeysRequest{}
-	mi := &file_job_proto_msgTypes[23]
+	mi := &file_job_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2103,7 +2170,7 @@ func (x *ReduceKeysRequest) String() string {
 func (*ReduceKeysRequest) ProtoMessage() {}
 
 func (x *ReduceKeysRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[23]
+	mi := &file_job_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2116,7 +2183,7 @@ func (x *ReduceKeysRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReduceKeysRequest.ProtoReflect.Descriptor instead.
 func (*ReduceKeysRequest) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{23}
+	return file_job_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *ReduceKeysRequest) GetStage() int32 {
@@ -2192,7 +2259,7 @@ type KeyResult struct {
 
 func (x *KeyResult) Reset() {
 	*x = KeyResult{}
-	mi := &file_job_proto_msgTypes[24]
+	mi := &file_job_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2204,7 +2271,7 @@ func (x *KeyResult) String() string {
 func (*KeyResult) ProtoMessage() {}
 
 func (x *KeyResult) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[24]
+	mi := &file_job_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2217,7 +2284,7 @@ func (x *KeyResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KeyResult.ProtoReflect.Descriptor instead.
 func (*KeyResult) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{24}
+	return file_job_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *KeyResult) GetKey() []byte {
@@ -2262,7 +2329,7 @@ type ReduceKeysResponse struct {
 
 func (x *ReduceKeysResponse) Reset() {
 	*x = ReduceKeysResponse{}
-	mi := &file_job_proto_msgTypes[25]
+	mi := &file_job_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2274,7 +2341,7 @@ func (x *ReduceKeysResponse) String() string {
 func (*ReduceKeysResponse) ProtoMessage() {}
 
 func (x *ReduceKeysResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_job_proto_msgTypes[25]
+	mi := &file_job_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2287,7 +2354,7 @@ func (x *ReduceKeysResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReduceKeysResponse.ProtoReflect.Descriptor instead.
 func (*ReduceKeysResponse) Descriptor() ([]byte, []int) {
-	return file_job_proto_rawDescGZIP(), []int{25}
+	return file_job_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *ReduceKeysResponse) GetResults() []*KeyResult {
@@ -2335,12 +2402,16 @@ const file_job_proto_rawDesc = "" +
 	"\rhost_features\x18\x03 \x03(\tR\fhostFeatures\x1a7\n" +
 	"\tConfEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x8c\x01\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xc8\x01\n" +
 	"\fCapabilities\x12\x16\n" +
 	"\x06enrich\x18\x01 \x01(\bR\x06enrich\x12\x1c\n" +
 	"\taggregate\x18\x02 \x01(\bR\taggregate\x12!\n" +
 	"\fupdate_state\x18\x03 \x01(\bR\vupdateState\x12#\n" +
-	"\rshared_memory\x18\x10 \x01(\bR\fsharedMemory\"\xc6\x01\n" +
+	"\rshared_memory\x18\x10 \x01(\bR\fsharedMemory\x12:\n" +
+	"\treceivers\x18\x04 \x03(\v2\x1c.spindle.job.v1.ReceiverInfoR\treceivers\"Q\n" +
+	"\fReceiverInfo\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12-\n" +
+	"\x12preferred_location\x18\x02 \x01(\tR\x11preferredLocation\"\xc6\x01\n" +
 	"\x11ConfigureResponse\x12@\n" +
 	"\fcapabilities\x18\x01 \x01(\v2\x1c.spindle.job.v1.CapabilitiesR\fcapabilities\x120\n" +
 	"\x05error\x18\x02 \x01(\v2\x1a.spindle.job.v1.StageErrorR\x05error\x12=\n" +
@@ -2570,7 +2641,7 @@ func file_job_proto_rawDescGZIP() []byte {
 }
 
 var file_job_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_job_proto_msgTypes = make([]protoimpl.MessageInfo, 27)
+var file_job_proto_msgTypes = make([]protoimpl.MessageInfo, 28)
 var file_job_proto_goTypes = []any{
 	(Stage)(0),                       // 0: spindle.job.v1.Stage
 	(KeyedStage_Kind)(0),             // 1: spindle.job.v1.KeyedStage.Kind
@@ -2578,79 +2649,81 @@ var file_job_proto_goTypes = []any{
 	(*StageError)(nil),               // 3: spindle.job.v1.StageError
 	(*ConfigureRequest)(nil),         // 4: spindle.job.v1.ConfigureRequest
 	(*Capabilities)(nil),             // 5: spindle.job.v1.Capabilities
-	(*ConfigureResponse)(nil),        // 6: spindle.job.v1.ConfigureResponse
-	(*KeyedStage)(nil),               // 7: spindle.job.v1.KeyedStage
-	(*Records)(nil),                  // 8: spindle.job.v1.Records
-	(*SharedLane)(nil),               // 9: spindle.job.v1.SharedLane
-	(*ProcessPartitionRequest)(nil),  // 10: spindle.job.v1.ProcessPartitionRequest
-	(*Outputs)(nil),                  // 11: spindle.job.v1.Outputs
-	(*Rejected)(nil),                 // 12: spindle.job.v1.Rejected
-	(*KeyValue)(nil),                 // 13: spindle.job.v1.KeyValue
-	(*Metrics)(nil),                  // 14: spindle.job.v1.Metrics
-	(*ProcessPartitionResponse)(nil), // 15: spindle.job.v1.ProcessPartitionResponse
-	(*KeyedValues)(nil),              // 16: spindle.job.v1.KeyedValues
-	(*SharedRegion)(nil),             // 17: spindle.job.v1.SharedRegion
-	(*KeyValues)(nil),                // 18: spindle.job.v1.KeyValues
-	(*ReduceRequest)(nil),            // 19: spindle.job.v1.ReduceRequest
-	(*ReduceResponse)(nil),           // 20: spindle.job.v1.ReduceResponse
-	(*StateInput)(nil),               // 21: spindle.job.v1.StateInput
-	(*StateOutput)(nil),              // 22: spindle.job.v1.StateOutput
-	(*UpdateStateRequest)(nil),       // 23: spindle.job.v1.UpdateStateRequest
-	(*UpdateStateResponse)(nil),      // 24: spindle.job.v1.UpdateStateResponse
-	(*KeyInput)(nil),                 // 25: spindle.job.v1.KeyInput
-	(*ReduceKeysRequest)(nil),        // 26: spindle.job.v1.ReduceKeysRequest
-	(*KeyResult)(nil),                // 27: spindle.job.v1.KeyResult
-	(*ReduceKeysResponse)(nil),       // 28: spindle.job.v1.ReduceKeysResponse
-	nil,                              // 29: spindle.job.v1.ConfigureRequest.ConfEntry
-	(*timestamppb.Timestamp)(nil),    // 30: google.protobuf.Timestamp
+	(*ReceiverInfo)(nil),             // 6: spindle.job.v1.ReceiverInfo
+	(*ConfigureResponse)(nil),        // 7: spindle.job.v1.ConfigureResponse
+	(*KeyedStage)(nil),               // 8: spindle.job.v1.KeyedStage
+	(*Records)(nil),                  // 9: spindle.job.v1.Records
+	(*SharedLane)(nil),               // 10: spindle.job.v1.SharedLane
+	(*ProcessPartitionRequest)(nil),  // 11: spindle.job.v1.ProcessPartitionRequest
+	(*Outputs)(nil),                  // 12: spindle.job.v1.Outputs
+	(*Rejected)(nil),                 // 13: spindle.job.v1.Rejected
+	(*KeyValue)(nil),                 // 14: spindle.job.v1.KeyValue
+	(*Metrics)(nil),                  // 15: spindle.job.v1.Metrics
+	(*ProcessPartitionResponse)(nil), // 16: spindle.job.v1.ProcessPartitionResponse
+	(*KeyedValues)(nil),              // 17: spindle.job.v1.KeyedValues
+	(*SharedRegion)(nil),             // 18: spindle.job.v1.SharedRegion
+	(*KeyValues)(nil),                // 19: spindle.job.v1.KeyValues
+	(*ReduceRequest)(nil),            // 20: spindle.job.v1.ReduceRequest
+	(*ReduceResponse)(nil),           // 21: spindle.job.v1.ReduceResponse
+	(*StateInput)(nil),               // 22: spindle.job.v1.StateInput
+	(*StateOutput)(nil),              // 23: spindle.job.v1.StateOutput
+	(*UpdateStateRequest)(nil),       // 24: spindle.job.v1.UpdateStateRequest
+	(*UpdateStateResponse)(nil),      // 25: spindle.job.v1.UpdateStateResponse
+	(*KeyInput)(nil),                 // 26: spindle.job.v1.KeyInput
+	(*ReduceKeysRequest)(nil),        // 27: spindle.job.v1.ReduceKeysRequest
+	(*KeyResult)(nil),                // 28: spindle.job.v1.KeyResult
+	(*ReduceKeysResponse)(nil),       // 29: spindle.job.v1.ReduceKeysResponse
+	nil,                              // 30: spindle.job.v1.ConfigureRequest.ConfEntry
+	(*timestamppb.Timestamp)(nil),    // 31: google.protobuf.Timestamp
 }
 var file_job_proto_depIdxs = []int32{
 	0,  // 0: spindle.job.v1.StageError.stage:type_name -> spindle.job.v1.Stage
-	29, // 1: spindle.job.v1.ConfigureRequest.conf:type_name -> spindle.job.v1.ConfigureRequest.ConfEntry
-	5,  // 2: spindle.job.v1.ConfigureResponse.capabilities:type_name -> spindle.job.v1.Capabilities
-	3,  // 3: spindle.job.v1.ConfigureResponse.error:type_name -> spindle.job.v1.StageError
-	7,  // 4: spindle.job.v1.ConfigureResponse.keyed_stages:type_name -> spindle.job.v1.KeyedStage
-	1,  // 5: spindle.job.v1.KeyedStage.kind:type_name -> spindle.job.v1.KeyedStage.Kind
-	2,  // 6: spindle.job.v1.KeyedStage.state:type_name -> spindle.job.v1.KeyedStage.State
-	30, // 7: spindle.job.v1.ProcessPartitionRequest.batch_time:type_name -> google.protobuf.Timestamp
-	8,  // 8: spindle.job.v1.ProcessPartitionRequest.records:type_name -> spindle.job.v1.Records
-	9,  // 9: spindle.job.v1.ProcessPartitionRequest.lane:type_name -> spindle.job.v1.SharedLane
-	0,  // 10: spindle.job.v1.Rejected.stage:type_name -> spindle.job.v1.Stage
-	11, // 11: spindle.job.v1.ProcessPartitionResponse.outputs:type_name -> spindle.job.v1.Outputs
-	12, // 12: spindle.job.v1.ProcessPartitionResponse.rejected:type_name -> spindle.job.v1.Rejected
-	13, // 13: spindle.job.v1.ProcessPartitionResponse.aggregates:type_name -> spindle.job.v1.KeyValue
-	14, // 14: spindle.job.v1.ProcessPartitionResponse.metrics:type_name -> spindle.job.v1.Metrics
-	3,  // 15: spindle.job.v1.ProcessPartitionResponse.error:type_name -> spindle.job.v1.StageError
-	16, // 16: spindle.job.v1.ProcessPartitionResponse.keyed:type_name -> spindle.job.v1.KeyedValues
-	17, // 17: spindle.job.v1.ProcessPartitionResponse.shared_outputs:type_name -> spindle.job.v1.SharedRegion
-	18, // 18: spindle.job.v1.ReduceRequest.groups:type_name -> spindle.job.v1.KeyValues
-	13, // 19: spindle.job.v1.ReduceResponse.results:type_name -> spindle.job.v1.KeyValue
-	3,  // 20: spindle.job.v1.ReduceResponse.error:type_name -> spindle.job.v1.StageError
-	30, // 21: spindle.job.v1.UpdateStateRequest.batch_time:type_name -> google.protobuf.Timestamp
-	21, // 22: spindle.job.v1.UpdateStateRequest.keys:type_name -> spindle.job.v1.StateInput
-	22, // 23: spindle.job.v1.UpdateStateResponse.states:type_name -> spindle.job.v1.StateOutput
-	3,  // 24: spindle.job.v1.UpdateStateResponse.error:type_name -> spindle.job.v1.StageError
-	30, // 25: spindle.job.v1.ReduceKeysRequest.batch_time:type_name -> google.protobuf.Timestamp
-	25, // 26: spindle.job.v1.ReduceKeysRequest.keys:type_name -> spindle.job.v1.KeyInput
-	27, // 27: spindle.job.v1.ReduceKeysResponse.results:type_name -> spindle.job.v1.KeyResult
-	11, // 28: spindle.job.v1.ReduceKeysResponse.outputs:type_name -> spindle.job.v1.Outputs
-	3,  // 29: spindle.job.v1.ReduceKeysResponse.error:type_name -> spindle.job.v1.StageError
-	13, // 30: spindle.job.v1.ReduceKeysResponse.table_rows:type_name -> spindle.job.v1.KeyValue
-	4,  // 31: spindle.job.v1.Job.Configure:input_type -> spindle.job.v1.ConfigureRequest
-	10, // 32: spindle.job.v1.Job.ProcessPartition:input_type -> spindle.job.v1.ProcessPartitionRequest
-	19, // 33: spindle.job.v1.Job.Reduce:input_type -> spindle.job.v1.ReduceRequest
-	23, // 34: spindle.job.v1.Job.UpdateState:input_type -> spindle.job.v1.UpdateStateRequest
-	26, // 35: spindle.job.v1.Job.ReduceKeys:input_type -> spindle.job.v1.ReduceKeysRequest
-	6,  // 36: spindle.job.v1.Job.Configure:output_type -> spindle.job.v1.ConfigureResponse
-	15, // 37: spindle.job.v1.Job.ProcessPartition:output_type -> spindle.job.v1.ProcessPartitionResponse
-	20, // 38: spindle.job.v1.Job.Reduce:output_type -> spindle.job.v1.ReduceResponse
-	24, // 39: spindle.job.v1.Job.UpdateState:output_type -> spindle.job.v1.UpdateStateResponse
-	28, // 40: spindle.job.v1.Job.ReduceKeys:output_type -> spindle.job.v1.ReduceKeysResponse
-	36, // [36:41] is the sub-list for method output_type
-	31, // [31:36] is the sub-list for method input_type
-	31, // [31:31] is the sub-list for extension type_name
-	31, // [31:31] is the sub-list for extension extendee
-	0,  // [0:31] is the sub-list for field type_name
+	30, // 1: spindle.job.v1.ConfigureRequest.conf:type_name -> spindle.job.v1.ConfigureRequest.ConfEntry
+	6,  // 2: spindle.job.v1.Capabilities.receivers:type_name -> spindle.job.v1.ReceiverInfo
+	5,  // 3: spindle.job.v1.ConfigureResponse.capabilities:type_name -> spindle.job.v1.Capabilities
+	3,  // 4: spindle.job.v1.ConfigureResponse.error:type_name -> spindle.job.v1.StageError
+	8,  // 5: spindle.job.v1.ConfigureResponse.keyed_stages:type_name -> spindle.job.v1.KeyedStage
+	1,  // 6: spindle.job.v1.KeyedStage.kind:type_name -> spindle.job.v1.KeyedStage.Kind
+	2,  // 7: spindle.job.v1.KeyedStage.state:type_name -> spindle.job.v1.KeyedStage.State
+	31, // 8: spindle.job.v1.ProcessPartitionRequest.batch_time:type_name -> google.protobuf.Timestamp
+	9,  // 9: spindle.job.v1.ProcessPartitionRequest.records:type_name -> spindle.job.v1.Records
+	10, // 10: spindle.job.v1.ProcessPartitionRequest.lane:type_name -> spindle.job.v1.SharedLane
+	0,  // 11: spindle.job.v1.Rejected.stage:type_name -> spindle.job.v1.Stage
+	12, // 12: spindle.job.v1.ProcessPartitionResponse.outputs:type_name -> spindle.job.v1.Outputs
+	13, // 13: spindle.job.v1.ProcessPartitionResponse.rejected:type_name -> spindle.job.v1.Rejected
+	14, // 14: spindle.job.v1.ProcessPartitionResponse.aggregates:type_name -> spindle.job.v1.KeyValue
+	15, // 15: spindle.job.v1.ProcessPartitionResponse.metrics:type_name -> spindle.job.v1.Metrics
+	3,  // 16: spindle.job.v1.ProcessPartitionResponse.error:type_name -> spindle.job.v1.StageError
+	17, // 17: spindle.job.v1.ProcessPartitionResponse.keyed:type_name -> spindle.job.v1.KeyedValues
+	18, // 18: spindle.job.v1.ProcessPartitionResponse.shared_outputs:type_name -> spindle.job.v1.SharedRegion
+	19, // 19: spindle.job.v1.ReduceRequest.groups:type_name -> spindle.job.v1.KeyValues
+	14, // 20: spindle.job.v1.ReduceResponse.results:type_name -> spindle.job.v1.KeyValue
+	3,  // 21: spindle.job.v1.ReduceResponse.error:type_name -> spindle.job.v1.StageError
+	31, // 22: spindle.job.v1.UpdateStateRequest.batch_time:type_name -> google.protobuf.Timestamp
+	22, // 23: spindle.job.v1.UpdateStateRequest.keys:type_name -> spindle.job.v1.StateInput
+	23, // 24: spindle.job.v1.UpdateStateResponse.states:type_name -> spindle.job.v1.StateOutput
+	3,  // 25: spindle.job.v1.UpdateStateResponse.error:type_name -> spindle.job.v1.StageError
+	31, // 26: spindle.job.v1.ReduceKeysRequest.batch_time:type_name -> google.protobuf.Timestamp
+	26, // 27: spindle.job.v1.ReduceKeysRequest.keys:type_name -> spindle.job.v1.KeyInput
+	28, // 28: spindle.job.v1.ReduceKeysResponse.results:type_name -> spindle.job.v1.KeyResult
+	12, // 29: spindle.job.v1.ReduceKeysResponse.outputs:type_name -> spindle.job.v1.Outputs
+	3,  // 30: spindle.job.v1.ReduceKeysResponse.error:type_name -> spindle.job.v1.StageError
+	14, // 31: spindle.job.v1.ReduceKeysResponse.table_rows:type_name -> spindle.job.v1.KeyValue
+	4,  // 32: spindle.job.v1.Job.Configure:input_type -> spindle.job.v1.ConfigureRequest
+	11, // 33: spindle.job.v1.Job.ProcessPartition:input_type -> spindle.job.v1.ProcessPartitionRequest
+	20, // 34: spindle.job.v1.Job.Reduce:input_type -> spindle.job.v1.ReduceRequest
+	24, // 35: spindle.job.v1.Job.UpdateState:input_type -> spindle.job.v1.UpdateStateRequest
+	27, // 36: spindle.job.v1.Job.ReduceKeys:input_type -> spindle.job.v1.ReduceKeysRequest
+	7,  // 37: spindle.job.v1.Job.Configure:output_type -> spindle.job.v1.ConfigureResponse
+	16, // 38: spindle.job.v1.Job.ProcessPartition:output_type -> spindle.job.v1.ProcessPartitionResponse
+	21, // 39: spindle.job.v1.Job.Reduce:output_type -> spindle.job.v1.ReduceResponse
+	25, // 40: spindle.job.v1.Job.UpdateState:output_type -> spindle.job.v1.UpdateStateResponse
+	29, // 41: spindle.job.v1.Job.ReduceKeys:output_type -> spindle.job.v1.ReduceKeysResponse
+	37, // [37:42] is the sub-list for method output_type
+	32, // [32:37] is the sub-list for method input_type
+	32, // [32:32] is the sub-list for extension type_name
+	32, // [32:32] is the sub-list for extension extendee
+	0,  // [0:32] is the sub-list for field type_name
 }
 
 func init() { file_job_proto_init() }
@@ -2658,17 +2731,17 @@ func file_job_proto_init() {
 	if File_job_proto != nil {
 		return
 	}
-	file_job_proto_msgTypes[18].OneofWrappers = []any{}
 	file_job_proto_msgTypes[19].OneofWrappers = []any{}
-	file_job_proto_msgTypes[22].OneofWrappers = []any{}
-	file_job_proto_msgTypes[24].OneofWrappers = []any{}
+	file_job_proto_msgTypes[20].OneofWrappers = []any{}
+	file_job_proto_msgTypes[23].OneofWrappers = []any{}
+	file_job_proto_msgTypes[25].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_job_proto_rawDesc), len(file_job_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   27,
+			NumMessages:   28,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

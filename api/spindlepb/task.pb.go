@@ -24,6 +24,58 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+type ReceiverStatus_State int32
+
+const (
+	ReceiverStatus_STATE_UNSPECIFIED ReceiverStatus_State = 0
+	ReceiverStatus_STATE_STARTED     ReceiverStatus_State = 1
+	ReceiverStatus_STATE_ERROR       ReceiverStatus_State = 2
+	ReceiverStatus_STATE_RESTARTING  ReceiverStatus_State = 3
+)
+
+// Enum value maps for ReceiverStatus_State.
+var (
+	ReceiverStatus_State_name = map[int32]string{
+		0: "STATE_UNSPECIFIED",
+		1: "STATE_STARTED",
+		2: "STATE_ERROR",
+		3: "STATE_RESTARTING",
+	}
+	ReceiverStatus_State_value = map[string]int32{
+		"STATE_UNSPECIFIED": 0,
+		"STATE_STARTED":     1,
+		"STATE_ERROR":       2,
+		"STATE_RESTARTING":  3,
+	}
+)
+
+func (x ReceiverStatus_State) Enum() *ReceiverStatus_State {
+	p := new(ReceiverStatus_State)
+	*p = x
+	return p
+}
+
+func (x ReceiverStatus_State) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ReceiverStatus_State) Descriptor() protoreflect.EnumDescriptor {
+	return file_task_proto_enumTypes[0].Descriptor()
+}
+
+func (ReceiverStatus_State) Type() protoreflect.EnumType {
+	return &file_task_proto_enumTypes[0]
+}
+
+func (x ReceiverStatus_State) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ReceiverStatus_State.Descriptor instead.
+func (ReceiverStatus_State) EnumDescriptor() ([]byte, []int) {
+	return file_task_proto_rawDescGZIP(), []int{12, 0}
+}
+
 type RegisterExecutorRequest struct {
 	state       protoimpl.MessageState `protogen:"open.v1"`
 	ExecutorId  string                 `protobuf:"bytes,1,opt,name=executor_id,json=executorId,proto3" json:"executor_id,omitempty"`
@@ -351,6 +403,8 @@ type ExecutorMessage struct {
 	//	*ExecutorMessage_Register
 	//	*ExecutorMessage_Status
 	//	*ExecutorMessage_Heartbeat
+	//	*ExecutorMessage_AddBlock
+	//	*ExecutorMessage_Receiver
 	Message       isExecutorMessage_Message `protobuf_oneof:"message"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -420,6 +474,24 @@ func (x *ExecutorMessage) GetHeartbeat() *ExecutorHeartbeatRequest {
 	return nil
 }
 
+func (x *ExecutorMessage) GetAddBlock() *AddBlock {
+	if x != nil {
+		if x, ok := x.Message.(*ExecutorMessage_AddBlock); ok {
+			return x.AddBlock
+		}
+	}
+	return nil
+}
+
+func (x *ExecutorMessage) GetReceiver() *ReceiverStatus {
+	if x != nil {
+		if x, ok := x.Message.(*ExecutorMessage_Receiver); ok {
+			return x.Receiver
+		}
+	}
+	return nil
+}
+
 type isExecutorMessage_Message interface {
 	isExecutorMessage_Message()
 }
@@ -436,11 +508,27 @@ type ExecutorMessage_Heartbeat struct {
 	Heartbeat *ExecutorHeartbeatRequest `protobuf:"bytes,3,opt,name=heartbeat,proto3,oneof"`
 }
 
+type ExecutorMessage_AddBlock struct {
+	// add_block reports a block a receiver stored; the driver answers
+	// with a block_ack once it has recorded it. Sent again on a new
+	// session until answered.
+	AddBlock *AddBlock `protobuf:"bytes,16,opt,name=add_block,json=addBlock,proto3,oneof"`
+}
+
+type ExecutorMessage_Receiver struct {
+	// receiver reports a change in a receiver's life.
+	Receiver *ReceiverStatus `protobuf:"bytes,17,opt,name=receiver,proto3,oneof"`
+}
+
 func (*ExecutorMessage_Register) isExecutorMessage_Message() {}
 
 func (*ExecutorMessage_Status) isExecutorMessage_Message() {}
 
 func (*ExecutorMessage_Heartbeat) isExecutorMessage_Message() {}
+
+func (*ExecutorMessage_AddBlock) isExecutorMessage_Message() {}
+
+func (*ExecutorMessage_Receiver) isExecutorMessage_Message() {}
 
 type DriverMessage struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -450,6 +538,9 @@ type DriverMessage struct {
 	//	*DriverMessage_Shutdown
 	//	*DriverMessage_Heartbeat
 	//	*DriverMessage_Kill
+	//	*DriverMessage_BlockAck
+	//	*DriverMessage_ReceiverRate
+	//	*DriverMessage_DropBlocks
 	Message       isDriverMessage_Message `protobuf_oneof:"message"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -528,6 +619,33 @@ func (x *DriverMessage) GetKill() *KillTask {
 	return nil
 }
 
+func (x *DriverMessage) GetBlockAck() *BlockAck {
+	if x != nil {
+		if x, ok := x.Message.(*DriverMessage_BlockAck); ok {
+			return x.BlockAck
+		}
+	}
+	return nil
+}
+
+func (x *DriverMessage) GetReceiverRate() *ReceiverRate {
+	if x != nil {
+		if x, ok := x.Message.(*DriverMessage_ReceiverRate); ok {
+			return x.ReceiverRate
+		}
+	}
+	return nil
+}
+
+func (x *DriverMessage) GetDropBlocks() *DropBlocks {
+	if x != nil {
+		if x, ok := x.Message.(*DriverMessage_DropBlocks); ok {
+			return x.DropBlocks
+		}
+	}
+	return nil
+}
+
 type isDriverMessage_Message interface {
 	isDriverMessage_Message()
 }
@@ -552,6 +670,22 @@ type DriverMessage_Kill struct {
 	Kill *KillTask `protobuf:"bytes,4,opt,name=kill,proto3,oneof"`
 }
 
+type DriverMessage_BlockAck struct {
+	// block_ack answers an add_block.
+	BlockAck *BlockAck `protobuf:"bytes,16,opt,name=block_ack,json=blockAck,proto3,oneof"`
+}
+
+type DriverMessage_ReceiverRate struct {
+	// receiver_rate sets a running receiver's rate (backpressure).
+	ReceiverRate *ReceiverRate `protobuf:"bytes,17,opt,name=receiver_rate,json=receiverRate,proto3,oneof"`
+}
+
+type DriverMessage_DropBlocks struct {
+	// drop_blocks: the batches of these blocks have committed; the
+	// executor frees their memory.
+	DropBlocks *DropBlocks `protobuf:"bytes,18,opt,name=drop_blocks,json=dropBlocks,proto3,oneof"`
+}
+
 func (*DriverMessage_Launch) isDriverMessage_Message() {}
 
 func (*DriverMessage_Shutdown) isDriverMessage_Message() {}
@@ -559,6 +693,499 @@ func (*DriverMessage_Shutdown) isDriverMessage_Message() {}
 func (*DriverMessage_Heartbeat) isDriverMessage_Message() {}
 
 func (*DriverMessage_Kill) isDriverMessage_Message() {}
+
+func (*DriverMessage_BlockAck) isDriverMessage_Message() {}
+
+func (*DriverMessage_ReceiverRate) isDriverMessage_Message() {}
+
+func (*DriverMessage_DropBlocks) isDriverMessage_Message() {}
+
+// AddBlock is a block a receiver stored (Spark's AddBlock): in the
+// receivers' write-ahead log at path when it is on, and in the
+// executor's memory.
+type AddBlock struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	BlockId  string                 `protobuf:"bytes,1,opt,name=block_id,json=blockId,proto3" json:"block_id,omitempty"`
+	StreamId int32                  `protobuf:"varint,2,opt,name=stream_id,json=streamId,proto3" json:"stream_id,omitempty"`
+	Records  int64                  `protobuf:"varint,3,opt,name=records,proto3" json:"records,omitempty"`
+	Path     string                 `protobuf:"bytes,4,opt,name=path,proto3" json:"path,omitempty"`
+	// tid is the receiver's launch.
+	Tid int64 `protobuf:"varint,5,opt,name=tid,proto3" json:"tid,omitempty"`
+	// wal_write_nanos is how long writing the block to the log took.
+	WalWriteNanos int64 `protobuf:"varint,6,opt,name=wal_write_nanos,json=walWriteNanos,proto3" json:"wal_write_nanos,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AddBlock) Reset() {
+	*x = AddBlock{}
+	mi := &file_task_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AddBlock) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AddBlock) ProtoMessage() {}
+
+func (x *AddBlock) ProtoReflect() protoreflect.Message {
+	mi := &file_task_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AddBlock.ProtoReflect.Descriptor instead.
+func (*AddBlock) Descriptor() ([]byte, []int) {
+	return file_task_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *AddBlock) GetBlockId() string {
+	if x != nil {
+		return x.BlockId
+	}
+	return ""
+}
+
+func (x *AddBlock) GetStreamId() int32 {
+	if x != nil {
+		return x.StreamId
+	}
+	return 0
+}
+
+func (x *AddBlock) GetRecords() int64 {
+	if x != nil {
+		return x.Records
+	}
+	return 0
+}
+
+func (x *AddBlock) GetPath() string {
+	if x != nil {
+		return x.Path
+	}
+	return ""
+}
+
+func (x *AddBlock) GetTid() int64 {
+	if x != nil {
+		return x.Tid
+	}
+	return 0
+}
+
+func (x *AddBlock) GetWalWriteNanos() int64 {
+	if x != nil {
+		return x.WalWriteNanos
+	}
+	return 0
+}
+
+type BlockAck struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	BlockId string                 `protobuf:"bytes,1,opt,name=block_id,json=blockId,proto3" json:"block_id,omitempty"`
+	// error, when set, says why the driver could not record the block: the
+	// receiver's Store fails with it.
+	Error         string `protobuf:"bytes,2,opt,name=error,proto3" json:"error,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BlockAck) Reset() {
+	*x = BlockAck{}
+	mi := &file_task_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BlockAck) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BlockAck) ProtoMessage() {}
+
+func (x *BlockAck) ProtoReflect() protoreflect.Message {
+	mi := &file_task_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BlockAck.ProtoReflect.Descriptor instead.
+func (*BlockAck) Descriptor() ([]byte, []int) {
+	return file_task_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *BlockAck) GetBlockId() string {
+	if x != nil {
+		return x.BlockId
+	}
+	return ""
+}
+
+func (x *BlockAck) GetError() string {
+	if x != nil {
+		return x.Error
+	}
+	return ""
+}
+
+type ReceiverRate struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Tid   int64                  `protobuf:"varint,1,opt,name=tid,proto3" json:"tid,omitempty"`
+	// rate_limit is in records per second; 0 for none.
+	RateLimit     float64 `protobuf:"fixed64,2,opt,name=rate_limit,json=rateLimit,proto3" json:"rate_limit,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReceiverRate) Reset() {
+	*x = ReceiverRate{}
+	mi := &file_task_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReceiverRate) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReceiverRate) ProtoMessage() {}
+
+func (x *ReceiverRate) ProtoReflect() protoreflect.Message {
+	mi := &file_task_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReceiverRate.ProtoReflect.Descriptor instead.
+func (*ReceiverRate) Descriptor() ([]byte, []int) {
+	return file_task_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *ReceiverRate) GetTid() int64 {
+	if x != nil {
+		return x.Tid
+	}
+	return 0
+}
+
+func (x *ReceiverRate) GetRateLimit() float64 {
+	if x != nil {
+		return x.RateLimit
+	}
+	return 0
+}
+
+type DropBlocks struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	BlockIds      []string               `protobuf:"bytes,1,rep,name=block_ids,json=blockIds,proto3" json:"block_ids,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DropBlocks) Reset() {
+	*x = DropBlocks{}
+	mi := &file_task_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DropBlocks) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DropBlocks) ProtoMessage() {}
+
+func (x *DropBlocks) ProtoReflect() protoreflect.Message {
+	mi := &file_task_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DropBlocks.ProtoReflect.Descriptor instead.
+func (*DropBlocks) Descriptor() ([]byte, []int) {
+	return file_task_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *DropBlocks) GetBlockIds() []string {
+	if x != nil {
+		return x.BlockIds
+	}
+	return nil
+}
+
+// ReceiverStatus is a change in a running receiver's life.
+type ReceiverStatus struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Tid           int64                  `protobuf:"varint,1,opt,name=tid,proto3" json:"tid,omitempty"`
+	StreamId      int32                  `protobuf:"varint,2,opt,name=stream_id,json=streamId,proto3" json:"stream_id,omitempty"`
+	State         ReceiverStatus_State   `protobuf:"varint,3,opt,name=state,proto3,enum=spindle.v1.ReceiverStatus_State" json:"state,omitempty"`
+	Message       string                 `protobuf:"bytes,4,opt,name=message,proto3" json:"message,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReceiverStatus) Reset() {
+	*x = ReceiverStatus{}
+	mi := &file_task_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReceiverStatus) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReceiverStatus) ProtoMessage() {}
+
+func (x *ReceiverStatus) ProtoReflect() protoreflect.Message {
+	mi := &file_task_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReceiverStatus.ProtoReflect.Descriptor instead.
+func (*ReceiverStatus) Descriptor() ([]byte, []int) {
+	return file_task_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *ReceiverStatus) GetTid() int64 {
+	if x != nil {
+		return x.Tid
+	}
+	return 0
+}
+
+func (x *ReceiverStatus) GetStreamId() int32 {
+	if x != nil {
+		return x.StreamId
+	}
+	return 0
+}
+
+func (x *ReceiverStatus) GetState() ReceiverStatus_State {
+	if x != nil {
+		return x.State
+	}
+	return ReceiverStatus_STATE_UNSPECIFIED
+}
+
+func (x *ReceiverStatus) GetMessage() string {
+	if x != nil {
+		return x.Message
+	}
+	return ""
+}
+
+// ReceiverLaunch runs one of the job's receivers until the driver kills
+// the launch; its task status reports how it ended.
+type ReceiverLaunch struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	StreamId        int32                  `protobuf:"varint,1,opt,name=stream_id,json=streamId,proto3" json:"stream_id,omitempty"`
+	Name            string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	BlockIntervalMs int64                  `protobuf:"varint,3,opt,name=block_interval_ms,json=blockIntervalMs,proto3" json:"block_interval_ms,omitempty"`
+	RateLimit       float64                `protobuf:"fixed64,4,opt,name=rate_limit,json=rateLimit,proto3" json:"rate_limit,omitempty"`
+	RestartDelayMs  int64                  `protobuf:"varint,5,opt,name=restart_delay_ms,json=restartDelayMs,proto3" json:"restart_delay_ms,omitempty"`
+	// write_ahead_log: write each block to the receivers' write-ahead log
+	// under the checkpoint directory before reporting it.
+	WriteAheadLog bool `protobuf:"varint,6,opt,name=write_ahead_log,json=writeAheadLog,proto3" json:"write_ahead_log,omitempty"`
+	// previous_block is the write-ahead log path of the last block the
+	// stream's earlier runs stored: records its source delivers again are
+	// stored only if that block does not hold them.
+	PreviousBlock string `protobuf:"bytes,7,opt,name=previous_block,json=previousBlock,proto3" json:"previous_block,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReceiverLaunch) Reset() {
+	*x = ReceiverLaunch{}
+	mi := &file_task_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReceiverLaunch) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReceiverLaunch) ProtoMessage() {}
+
+func (x *ReceiverLaunch) ProtoReflect() protoreflect.Message {
+	mi := &file_task_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReceiverLaunch.ProtoReflect.Descriptor instead.
+func (*ReceiverLaunch) Descriptor() ([]byte, []int) {
+	return file_task_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *ReceiverLaunch) GetStreamId() int32 {
+	if x != nil {
+		return x.StreamId
+	}
+	return 0
+}
+
+func (x *ReceiverLaunch) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ReceiverLaunch) GetBlockIntervalMs() int64 {
+	if x != nil {
+		return x.BlockIntervalMs
+	}
+	return 0
+}
+
+func (x *ReceiverLaunch) GetRateLimit() float64 {
+	if x != nil {
+		return x.RateLimit
+	}
+	return 0
+}
+
+func (x *ReceiverLaunch) GetRestartDelayMs() int64 {
+	if x != nil {
+		return x.RestartDelayMs
+	}
+	return 0
+}
+
+func (x *ReceiverLaunch) GetWriteAheadLog() bool {
+	if x != nil {
+		return x.WriteAheadLog
+	}
+	return false
+}
+
+func (x *ReceiverLaunch) GetPreviousBlock() string {
+	if x != nil {
+		return x.PreviousBlock
+	}
+	return ""
+}
+
+// TaskBlock is one block a task reads: from the executor's memory when
+// it holds the block, else from the write-ahead log at path.
+type TaskBlock struct {
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	BlockId  string                 `protobuf:"bytes,1,opt,name=block_id,json=blockId,proto3" json:"block_id,omitempty"`
+	Records  int64                  `protobuf:"varint,2,opt,name=records,proto3" json:"records,omitempty"`
+	Path     string                 `protobuf:"bytes,3,opt,name=path,proto3" json:"path,omitempty"`
+	Executor string                 `protobuf:"bytes,4,opt,name=executor,proto3" json:"executor,omitempty"`
+	// from is the offset, in its stream, of the block's first record.
+	From          int64 `protobuf:"varint,5,opt,name=from,proto3" json:"from,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TaskBlock) Reset() {
+	*x = TaskBlock{}
+	mi := &file_task_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TaskBlock) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TaskBlock) ProtoMessage() {}
+
+func (x *TaskBlock) ProtoReflect() protoreflect.Message {
+	mi := &file_task_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TaskBlock.ProtoReflect.Descriptor instead.
+func (*TaskBlock) Descriptor() ([]byte, []int) {
+	return file_task_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *TaskBlock) GetBlockId() string {
+	if x != nil {
+		return x.BlockId
+	}
+	return ""
+}
+
+func (x *TaskBlock) GetRecords() int64 {
+	if x != nil {
+		return x.Records
+	}
+	return 0
+}
+
+func (x *TaskBlock) GetPath() string {
+	if x != nil {
+		return x.Path
+	}
+	return ""
+}
+
+func (x *TaskBlock) GetExecutor() string {
+	if x != nil {
+		return x.Executor
+	}
+	return ""
+}
+
+func (x *TaskBlock) GetFrom() int64 {
+	if x != nil {
+		return x.From
+	}
+	return 0
+}
 
 // KillTask stops one task launch.
 type KillTask struct {
@@ -571,7 +1198,7 @@ type KillTask struct {
 
 func (x *KillTask) Reset() {
 	*x = KillTask{}
-	mi := &file_task_proto_msgTypes[8]
+	mi := &file_task_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -583,7 +1210,7 @@ func (x *KillTask) String() string {
 func (*KillTask) ProtoMessage() {}
 
 func (x *KillTask) ProtoReflect() protoreflect.Message {
-	mi := &file_task_proto_msgTypes[8]
+	mi := &file_task_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -596,7 +1223,7 @@ func (x *KillTask) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KillTask.ProtoReflect.Descriptor instead.
 func (*KillTask) Descriptor() ([]byte, []int) {
-	return file_task_proto_rawDescGZIP(), []int{8}
+	return file_task_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *KillTask) GetTid() int64 {
@@ -626,7 +1253,7 @@ type OffsetRange struct {
 
 func (x *OffsetRange) Reset() {
 	*x = OffsetRange{}
-	mi := &file_task_proto_msgTypes[9]
+	mi := &file_task_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -638,7 +1265,7 @@ func (x *OffsetRange) String() string {
 func (*OffsetRange) ProtoMessage() {}
 
 func (x *OffsetRange) ProtoReflect() protoreflect.Message {
-	mi := &file_task_proto_msgTypes[9]
+	mi := &file_task_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -651,7 +1278,7 @@ func (x *OffsetRange) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OffsetRange.ProtoReflect.Descriptor instead.
 func (*OffsetRange) Descriptor() ([]byte, []int) {
-	return file_task_proto_rawDescGZIP(), []int{9}
+	return file_task_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *OffsetRange) GetTopic() string {
@@ -702,6 +1329,15 @@ type LaunchTask struct {
 	// several tasks numbers its chunks across them, so that outputs keep
 	// the same chunk however the range is split. 0 for an unsplit range.
 	ChunkBase int32 `protobuf:"varint,7,opt,name=chunk_base,json=chunkBase,proto3" json:"chunk_base,omitempty"`
+	// receiver, when set, runs a receiver rather than a range.
+	Receiver *ReceiverLaunch `protobuf:"bytes,16,opt,name=receiver,proto3" json:"receiver,omitempty"`
+	// blocks, when set, are the received blocks the range's offsets stand
+	// for, in order: the range's topic is their stream's name and its
+	// partition the stream id.
+	Blocks []*TaskBlock `protobuf:"bytes,17,rep,name=blocks,proto3" json:"blocks,omitempty"`
+	// received: the range is a receiver stream's (blocks may be empty when
+	// every block of the range was lost).
+	Received bool `protobuf:"varint,18,opt,name=received,proto3" json:"received,omitempty"`
 	// epoch is the application attempt whose driver launched the task
 	// (appattempt_…); the file sink writes through that attempt's fence,
 	// so that a task of an attempt taken over writes nothing. Empty: not
@@ -721,7 +1357,7 @@ type LaunchTask struct {
 
 func (x *LaunchTask) Reset() {
 	*x = LaunchTask{}
-	mi := &file_task_proto_msgTypes[10]
+	mi := &file_task_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -733,7 +1369,7 @@ func (x *LaunchTask) String() string {
 func (*LaunchTask) ProtoMessage() {}
 
 func (x *LaunchTask) ProtoReflect() protoreflect.Message {
-	mi := &file_task_proto_msgTypes[10]
+	mi := &file_task_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -746,7 +1382,7 @@ func (x *LaunchTask) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LaunchTask.ProtoReflect.Descriptor instead.
 func (*LaunchTask) Descriptor() ([]byte, []int) {
-	return file_task_proto_rawDescGZIP(), []int{10}
+	return file_task_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *LaunchTask) GetTaskId() string {
@@ -798,6 +1434,27 @@ func (x *LaunchTask) GetChunkBase() int32 {
 	return 0
 }
 
+func (x *LaunchTask) GetReceiver() *ReceiverLaunch {
+	if x != nil {
+		return x.Receiver
+	}
+	return nil
+}
+
+func (x *LaunchTask) GetBlocks() []*TaskBlock {
+	if x != nil {
+		return x.Blocks
+	}
+	return nil
+}
+
+func (x *LaunchTask) GetReceived() bool {
+	if x != nil {
+		return x.Received
+	}
+	return false
+}
+
 func (x *LaunchTask) GetEpoch() string {
 	if x != nil {
 		return x.Epoch
@@ -842,7 +1499,7 @@ type MapTask struct {
 
 func (x *MapTask) Reset() {
 	*x = MapTask{}
-	mi := &file_task_proto_msgTypes[11]
+	mi := &file_task_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -854,7 +1511,7 @@ func (x *MapTask) String() string {
 func (*MapTask) ProtoMessage() {}
 
 func (x *MapTask) ProtoReflect() protoreflect.Message {
-	mi := &file_task_proto_msgTypes[11]
+	mi := &file_task_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -867,7 +1524,7 @@ func (x *MapTask) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MapTask.ProtoReflect.Descriptor instead.
 func (*MapTask) Descriptor() ([]byte, []int) {
-	return file_task_proto_rawDescGZIP(), []int{11}
+	return file_task_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *MapTask) GetMapIndex() int32 {
@@ -905,7 +1562,7 @@ type MapOutput struct {
 
 func (x *MapOutput) Reset() {
 	*x = MapOutput{}
-	mi := &file_task_proto_msgTypes[12]
+	mi := &file_task_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -917,7 +1574,7 @@ func (x *MapOutput) String() string {
 func (*MapOutput) ProtoMessage() {}
 
 func (x *MapOutput) ProtoReflect() protoreflect.Message {
-	mi := &file_task_proto_msgTypes[12]
+	mi := &file_task_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -930,7 +1587,7 @@ func (x *MapOutput) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MapOutput.ProtoReflect.Descriptor instead.
 func (*MapOutput) Descriptor() ([]byte, []int) {
-	return file_task_proto_rawDescGZIP(), []int{12}
+	return file_task_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *MapOutput) GetBatchMs() int64 {
@@ -972,7 +1629,7 @@ type ReduceTask struct {
 
 func (x *ReduceTask) Reset() {
 	*x = ReduceTask{}
-	mi := &file_task_proto_msgTypes[13]
+	mi := &file_task_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -984,7 +1641,7 @@ func (x *ReduceTask) String() string {
 func (*ReduceTask) ProtoMessage() {}
 
 func (x *ReduceTask) ProtoReflect() protoreflect.Message {
-	mi := &file_task_proto_msgTypes[13]
+	mi := &file_task_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -997,7 +1654,7 @@ func (x *ReduceTask) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReduceTask.ProtoReflect.Descriptor instead.
 func (*ReduceTask) Descriptor() ([]byte, []int) {
-	return file_task_proto_rawDescGZIP(), []int{13}
+	return file_task_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *ReduceTask) GetStage() int32 {
@@ -1066,7 +1723,7 @@ type StatePlan struct {
 
 func (x *StatePlan) Reset() {
 	*x = StatePlan{}
-	mi := &file_task_proto_msgTypes[14]
+	mi := &file_task_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1078,7 +1735,7 @@ func (x *StatePlan) String() string {
 func (*StatePlan) ProtoMessage() {}
 
 func (x *StatePlan) ProtoReflect() protoreflect.Message {
-	mi := &file_task_proto_msgTypes[14]
+	mi := &file_task_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1091,7 +1748,7 @@ func (x *StatePlan) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StatePlan.ProtoReflect.Descriptor instead.
 func (*StatePlan) Descriptor() ([]byte, []int) {
-	return file_task_proto_rawDescGZIP(), []int{14}
+	return file_task_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *StatePlan) GetBaseMs() int64 {
@@ -1141,7 +1798,7 @@ type ReplayBatch struct {
 
 func (x *ReplayBatch) Reset() {
 	*x = ReplayBatch{}
-	mi := &file_task_proto_msgTypes[15]
+	mi := &file_task_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1153,7 +1810,7 @@ func (x *ReplayBatch) String() string {
 func (*ReplayBatch) ProtoMessage() {}
 
 func (x *ReplayBatch) ProtoReflect() protoreflect.Message {
-	mi := &file_task_proto_msgTypes[15]
+	mi := &file_task_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1166,7 +1823,7 @@ func (x *ReplayBatch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReplayBatch.ProtoReflect.Descriptor instead.
 func (*ReplayBatch) Descriptor() ([]byte, []int) {
-	return file_task_proto_rawDescGZIP(), []int{15}
+	return file_task_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *ReplayBatch) GetBatchMs() int64 {
@@ -1201,7 +1858,7 @@ type KeyValue struct {
 
 func (x *KeyValue) Reset() {
 	*x = KeyValue{}
-	mi := &file_task_proto_msgTypes[16]
+	mi := &file_task_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1213,7 +1870,7 @@ func (x *KeyValue) String() string {
 func (*KeyValue) ProtoMessage() {}
 
 func (x *KeyValue) ProtoReflect() protoreflect.Message {
-	mi := &file_task_proto_msgTypes[16]
+	mi := &file_task_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1226,7 +1883,7 @@ func (x *KeyValue) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KeyValue.ProtoReflect.Descriptor instead.
 func (*KeyValue) Descriptor() ([]byte, []int) {
-	return file_task_proto_rawDescGZIP(), []int{16}
+	return file_task_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *KeyValue) GetKey() string {
@@ -1258,7 +1915,7 @@ type TaskMetrics struct {
 
 func (x *TaskMetrics) Reset() {
 	*x = TaskMetrics{}
-	mi := &file_task_proto_msgTypes[17]
+	mi := &file_task_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1270,7 +1927,7 @@ func (x *TaskMetrics) String() string {
 func (*TaskMetrics) ProtoMessage() {}
 
 func (x *TaskMetrics) ProtoReflect() protoreflect.Message {
-	mi := &file_task_proto_msgTypes[17]
+	mi := &file_task_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1283,7 +1940,7 @@ func (x *TaskMetrics) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TaskMetrics.ProtoReflect.Descriptor instead.
 func (*TaskMetrics) Descriptor() ([]byte, []int) {
-	return file_task_proto_rawDescGZIP(), []int{17}
+	return file_task_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *TaskMetrics) GetRecordsIn() int64 {
@@ -1351,7 +2008,7 @@ type TaskStatus struct {
 
 func (x *TaskStatus) Reset() {
 	*x = TaskStatus{}
-	mi := &file_task_proto_msgTypes[18]
+	mi := &file_task_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1363,7 +2020,7 @@ func (x *TaskStatus) String() string {
 func (*TaskStatus) ProtoMessage() {}
 
 func (x *TaskStatus) ProtoReflect() protoreflect.Message {
-	mi := &file_task_proto_msgTypes[18]
+	mi := &file_task_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1376,7 +2033,7 @@ func (x *TaskStatus) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use TaskStatus.ProtoReflect.Descriptor instead.
 func (*TaskStatus) Descriptor() ([]byte, []int) {
-	return file_task_proto_rawDescGZIP(), []int{18}
+	return file_task_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *TaskStatus) GetTaskId() string {
@@ -1462,7 +2119,7 @@ type FetchFailed struct {
 
 func (x *FetchFailed) Reset() {
 	*x = FetchFailed{}
-	mi := &file_task_proto_msgTypes[19]
+	mi := &file_task_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1474,7 +2131,7 @@ func (x *FetchFailed) String() string {
 func (*FetchFailed) ProtoMessage() {}
 
 func (x *FetchFailed) ProtoReflect() protoreflect.Message {
-	mi := &file_task_proto_msgTypes[19]
+	mi := &file_task_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1487,7 +2144,7 @@ func (x *FetchFailed) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FetchFailed.ProtoReflect.Descriptor instead.
 func (*FetchFailed) Descriptor() ([]byte, []int) {
-	return file_task_proto_rawDescGZIP(), []int{19}
+	return file_task_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *FetchFailed) GetAddress() string {
@@ -1539,7 +2196,7 @@ type ShuffleMetrics struct {
 
 func (x *ShuffleMetrics) Reset() {
 	*x = ShuffleMetrics{}
-	mi := &file_task_proto_msgTypes[20]
+	mi := &file_task_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1551,7 +2208,7 @@ func (x *ShuffleMetrics) String() string {
 func (*ShuffleMetrics) ProtoMessage() {}
 
 func (x *ShuffleMetrics) ProtoReflect() protoreflect.Message {
-	mi := &file_task_proto_msgTypes[20]
+	mi := &file_task_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1564,7 +2221,7 @@ func (x *ShuffleMetrics) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ShuffleMetrics.ProtoReflect.Descriptor instead.
 func (*ShuffleMetrics) Descriptor() ([]byte, []int) {
-	return file_task_proto_rawDescGZIP(), []int{20}
+	return file_task_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *ShuffleMetrics) GetRecordsWritten() int64 {
@@ -1677,18 +2334,66 @@ const file_task_proto_rawDesc = "" +
 	"\tsucceeded\x18\x02 \x01(\bR\tsucceeded\x12 \n" +
 	"\vdiagnostics\x18\x03 \x01(\tR\vdiagnostics\x121\n" +
 	"\x14registered_executors\x18\x04 \x03(\tR\x13registeredExecutors\x12.\n" +
-	"\x13timed_out_executors\x18\x05 \x03(\tR\x11timedOutExecutors\"\xd7\x01\n" +
+	"\x13timed_out_executors\x18\x05 \x03(\tR\x11timedOutExecutors\"\xc6\x02\n" +
 	"\x0fExecutorMessage\x12A\n" +
 	"\bregister\x18\x01 \x01(\v2#.spindle.v1.RegisterExecutorRequestH\x00R\bregister\x120\n" +
 	"\x06status\x18\x02 \x01(\v2\x16.spindle.v1.TaskStatusH\x00R\x06status\x12D\n" +
-	"\theartbeat\x18\x03 \x01(\v2$.spindle.v1.ExecutorHeartbeatRequestH\x00R\theartbeatB\t\n" +
-	"\amessage\"\xdd\x01\n" +
+	"\theartbeat\x18\x03 \x01(\v2$.spindle.v1.ExecutorHeartbeatRequestH\x00R\theartbeat\x123\n" +
+	"\tadd_block\x18\x10 \x01(\v2\x14.spindle.v1.AddBlockH\x00R\baddBlock\x128\n" +
+	"\breceiver\x18\x11 \x01(\v2\x1a.spindle.v1.ReceiverStatusH\x00R\breceiverB\t\n" +
+	"\amessage\"\x8e\x03\n" +
 	"\rDriverMessage\x120\n" +
 	"\x06launch\x18\x01 \x01(\v2\x16.spindle.v1.LaunchTaskH\x00R\x06launch\x12\x1c\n" +
 	"\bshutdown\x18\x02 \x01(\bH\x00R\bshutdown\x12E\n" +
 	"\theartbeat\x18\x03 \x01(\v2%.spindle.v1.ExecutorHeartbeatResponseH\x00R\theartbeat\x12*\n" +
-	"\x04kill\x18\x04 \x01(\v2\x14.spindle.v1.KillTaskH\x00R\x04killB\t\n" +
-	"\amessage\"4\n" +
+	"\x04kill\x18\x04 \x01(\v2\x14.spindle.v1.KillTaskH\x00R\x04kill\x123\n" +
+	"\tblock_ack\x18\x10 \x01(\v2\x14.spindle.v1.BlockAckH\x00R\bblockAck\x12?\n" +
+	"\rreceiver_rate\x18\x11 \x01(\v2\x18.spindle.v1.ReceiverRateH\x00R\freceiverRate\x129\n" +
+	"\vdrop_blocks\x18\x12 \x01(\v2\x16.spindle.v1.DropBlocksH\x00R\n" +
+	"dropBlocksB\t\n" +
+	"\amessage\"\xaa\x01\n" +
+	"\bAddBlock\x12\x19\n" +
+	"\bblock_id\x18\x01 \x01(\tR\ablockId\x12\x1b\n" +
+	"\tstream_id\x18\x02 \x01(\x05R\bstreamId\x12\x18\n" +
+	"\arecords\x18\x03 \x01(\x03R\arecords\x12\x12\n" +
+	"\x04path\x18\x04 \x01(\tR\x04path\x12\x10\n" +
+	"\x03tid\x18\x05 \x01(\x03R\x03tid\x12&\n" +
+	"\x0fwal_write_nanos\x18\x06 \x01(\x03R\rwalWriteNanos\";\n" +
+	"\bBlockAck\x12\x19\n" +
+	"\bblock_id\x18\x01 \x01(\tR\ablockId\x12\x14\n" +
+	"\x05error\x18\x02 \x01(\tR\x05error\"?\n" +
+	"\fReceiverRate\x12\x10\n" +
+	"\x03tid\x18\x01 \x01(\x03R\x03tid\x12\x1d\n" +
+	"\n" +
+	"rate_limit\x18\x02 \x01(\x01R\trateLimit\")\n" +
+	"\n" +
+	"DropBlocks\x12\x1b\n" +
+	"\tblock_ids\x18\x01 \x03(\tR\bblockIds\"\xeb\x01\n" +
+	"\x0eReceiverStatus\x12\x10\n" +
+	"\x03tid\x18\x01 \x01(\x03R\x03tid\x12\x1b\n" +
+	"\tstream_id\x18\x02 \x01(\x05R\bstreamId\x126\n" +
+	"\x05state\x18\x03 \x01(\x0e2 .spindle.v1.ReceiverStatus.StateR\x05state\x12\x18\n" +
+	"\amessage\x18\x04 \x01(\tR\amessage\"X\n" +
+	"\x05State\x12\x15\n" +
+	"\x11STATE_UNSPECIFIED\x10\x00\x12\x11\n" +
+	"\rSTATE_STARTED\x10\x01\x12\x0f\n" +
+	"\vSTATE_ERROR\x10\x02\x12\x14\n" +
+	"\x10STATE_RESTARTING\x10\x03\"\x85\x02\n" +
+	"\x0eReceiverLaunch\x12\x1b\n" +
+	"\tstream_id\x18\x01 \x01(\x05R\bstreamId\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12*\n" +
+	"\x11block_interval_ms\x18\x03 \x01(\x03R\x0fblockIntervalMs\x12\x1d\n" +
+	"\n" +
+	"rate_limit\x18\x04 \x01(\x01R\trateLimit\x12(\n" +
+	"\x10restart_delay_ms\x18\x05 \x01(\x03R\x0erestartDelayMs\x12&\n" +
+	"\x0fwrite_ahead_log\x18\x06 \x01(\bR\rwriteAheadLog\x12%\n" +
+	"\x0eprevious_block\x18\a \x01(\tR\rpreviousBlock\"\x84\x01\n" +
+	"\tTaskBlock\x12\x19\n" +
+	"\bblock_id\x18\x01 \x01(\tR\ablockId\x12\x18\n" +
+	"\arecords\x18\x02 \x01(\x03R\arecords\x12\x12\n" +
+	"\x04path\x18\x03 \x01(\tR\x04path\x12\x1a\n" +
+	"\bexecutor\x18\x04 \x01(\tR\bexecutor\x12\x12\n" +
+	"\x04from\x18\x05 \x01(\x03R\x04from\"4\n" +
 	"\bKillTask\x12\x10\n" +
 	"\x03tid\x18\x01 \x01(\x03R\x03tid\x12\x16\n" +
 	"\x06reason\x18\x02 \x01(\tR\x06reason\"k\n" +
@@ -1696,7 +2401,7 @@ const file_task_proto_rawDesc = "" +
 	"\x05topic\x18\x01 \x01(\tR\x05topic\x12\x1c\n" +
 	"\tpartition\x18\x02 \x01(\x05R\tpartition\x12\x12\n" +
 	"\x04from\x18\x03 \x01(\x03R\x04from\x12\x14\n" +
-	"\x05until\x18\x04 \x01(\x03R\x05until\"\x93\x03\n" +
+	"\x05until\x18\x04 \x01(\x03R\x05until\"\x96\x04\n" +
 	"\n" +
 	"LaunchTask\x12\x17\n" +
 	"\atask_id\x18\x01 \x01(\tR\x06taskId\x12\x18\n" +
@@ -1706,7 +2411,10 @@ const file_task_proto_rawDesc = "" +
 	"\x03tid\x18\x05 \x01(\x03R\x03tid\x12#\n" +
 	"\rchunk_offsets\x18\x06 \x01(\x03R\fchunkOffsets\x12\x1d\n" +
 	"\n" +
-	"chunk_base\x18\a \x01(\x05R\tchunkBase\x12\x14\n" +
+	"chunk_base\x18\a \x01(\x05R\tchunkBase\x126\n" +
+	"\breceiver\x18\x10 \x01(\v2\x1a.spindle.v1.ReceiverLaunchR\breceiver\x12-\n" +
+	"\x06blocks\x18\x11 \x03(\v2\x15.spindle.v1.TaskBlockR\x06blocks\x12\x1a\n" +
+	"\breceived\x18\x12 \x01(\bR\breceived\x12\x14\n" +
 	"\x05epoch\x18\b \x01(\tR\x05epoch\x12%\n" +
 	"\x03map\x18\t \x01(\v2\x13.spindle.v1.MapTaskR\x03map\x12.\n" +
 	"\x06reduce\x18\n" +
@@ -1816,63 +2524,80 @@ func file_task_proto_rawDescGZIP() []byte {
 	return file_task_proto_rawDescData
 }
 
-var file_task_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
+var file_task_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
+var file_task_proto_msgTypes = make([]protoimpl.MessageInfo, 28)
 var file_task_proto_goTypes = []any{
-	(*RegisterExecutorRequest)(nil),   // 0: spindle.v1.RegisterExecutorRequest
-	(*RegisterExecutorResponse)(nil),  // 1: spindle.v1.RegisterExecutorResponse
-	(*ExecutorHeartbeatRequest)(nil),  // 2: spindle.v1.ExecutorHeartbeatRequest
-	(*ExecutorHeartbeatResponse)(nil), // 3: spindle.v1.ExecutorHeartbeatResponse
-	(*DriverStatusRequest)(nil),       // 4: spindle.v1.DriverStatusRequest
-	(*DriverStatusResponse)(nil),      // 5: spindle.v1.DriverStatusResponse
-	(*ExecutorMessage)(nil),           // 6: spindle.v1.ExecutorMessage
-	(*DriverMessage)(nil),             // 7: spindle.v1.DriverMessage
-	(*KillTask)(nil),                  // 8: spindle.v1.KillTask
-	(*OffsetRange)(nil),               // 9: spindle.v1.OffsetRange
-	(*LaunchTask)(nil),                // 10: spindle.v1.LaunchTask
-	(*MapTask)(nil),                   // 11: spindle.v1.MapTask
-	(*MapOutput)(nil),                 // 12: spindle.v1.MapOutput
-	(*ReduceTask)(nil),                // 13: spindle.v1.ReduceTask
-	(*StatePlan)(nil),                 // 14: spindle.v1.StatePlan
-	(*ReplayBatch)(nil),               // 15: spindle.v1.ReplayBatch
-	(*KeyValue)(nil),                  // 16: spindle.v1.KeyValue
-	(*TaskMetrics)(nil),               // 17: spindle.v1.TaskMetrics
-	(*TaskStatus)(nil),                // 18: spindle.v1.TaskStatus
-	(*FetchFailed)(nil),               // 19: spindle.v1.FetchFailed
-	(*ShuffleMetrics)(nil),            // 20: spindle.v1.ShuffleMetrics
+	(ReceiverStatus_State)(0),         // 0: spindle.v1.ReceiverStatus.State
+	(*RegisterExecutorRequest)(nil),   // 1: spindle.v1.RegisterExecutorRequest
+	(*RegisterExecutorResponse)(nil),  // 2: spindle.v1.RegisterExecutorResponse
+	(*ExecutorHeartbeatRequest)(nil),  // 3: spindle.v1.ExecutorHeartbeatRequest
+	(*ExecutorHeartbeatResponse)(nil), // 4: spindle.v1.ExecutorHeartbeatResponse
+	(*DriverStatusRequest)(nil),       // 5: spindle.v1.DriverStatusRequest
+	(*DriverStatusResponse)(nil),      // 6: spindle.v1.DriverStatusResponse
+	(*ExecutorMessage)(nil),           // 7: spindle.v1.ExecutorMessage
+	(*DriverMessage)(nil),             // 8: spindle.v1.DriverMessage
+	(*AddBlock)(nil),                  // 9: spindle.v1.AddBlock
+	(*BlockAck)(nil),                  // 10: spindle.v1.BlockAck
+	(*ReceiverRate)(nil),              // 11: spindle.v1.ReceiverRate
+	(*DropBlocks)(nil),                // 12: spindle.v1.DropBlocks
+	(*ReceiverStatus)(nil),            // 13: spindle.v1.ReceiverStatus
+	(*ReceiverLaunch)(nil),            // 14: spindle.v1.ReceiverLaunch
+	(*TaskBlock)(nil),                 // 15: spindle.v1.TaskBlock
+	(*KillTask)(nil),                  // 16: spindle.v1.KillTask
+	(*OffsetRange)(nil),               // 17: spindle.v1.OffsetRange
+	(*LaunchTask)(nil),                // 18: spindle.v1.LaunchTask
+	(*MapTask)(nil),                   // 19: spindle.v1.MapTask
+	(*MapOutput)(nil),                 // 20: spindle.v1.MapOutput
+	(*ReduceTask)(nil),                // 21: spindle.v1.ReduceTask
+	(*StatePlan)(nil),                 // 22: spindle.v1.StatePlan
+	(*ReplayBatch)(nil),               // 23: spindle.v1.ReplayBatch
+	(*KeyValue)(nil),                  // 24: spindle.v1.KeyValue
+	(*TaskMetrics)(nil),               // 25: spindle.v1.TaskMetrics
+	(*TaskStatus)(nil),                // 26: spindle.v1.TaskStatus
+	(*FetchFailed)(nil),               // 27: spindle.v1.FetchFailed
+	(*ShuffleMetrics)(nil),            // 28: spindle.v1.ShuffleMetrics
 }
 var file_task_proto_depIdxs = []int32{
-	0,  // 0: spindle.v1.ExecutorMessage.register:type_name -> spindle.v1.RegisterExecutorRequest
-	18, // 1: spindle.v1.ExecutorMessage.status:type_name -> spindle.v1.TaskStatus
-	2,  // 2: spindle.v1.ExecutorMessage.heartbeat:type_name -> spindle.v1.ExecutorHeartbeatRequest
-	10, // 3: spindle.v1.DriverMessage.launch:type_name -> spindle.v1.LaunchTask
-	3,  // 4: spindle.v1.DriverMessage.heartbeat:type_name -> spindle.v1.ExecutorHeartbeatResponse
-	8,  // 5: spindle.v1.DriverMessage.kill:type_name -> spindle.v1.KillTask
-	9,  // 6: spindle.v1.LaunchTask.range:type_name -> spindle.v1.OffsetRange
-	11, // 7: spindle.v1.LaunchTask.map:type_name -> spindle.v1.MapTask
-	13, // 8: spindle.v1.LaunchTask.reduce:type_name -> spindle.v1.ReduceTask
-	12, // 9: spindle.v1.ReduceTask.maps:type_name -> spindle.v1.MapOutput
-	14, // 10: spindle.v1.ReduceTask.state:type_name -> spindle.v1.StatePlan
-	15, // 11: spindle.v1.StatePlan.replay:type_name -> spindle.v1.ReplayBatch
-	12, // 12: spindle.v1.ReplayBatch.maps:type_name -> spindle.v1.MapOutput
-	16, // 13: spindle.v1.TaskStatus.aggregates:type_name -> spindle.v1.KeyValue
-	17, // 14: spindle.v1.TaskStatus.metrics:type_name -> spindle.v1.TaskMetrics
-	12, // 15: spindle.v1.TaskStatus.map_output:type_name -> spindle.v1.MapOutput
-	19, // 16: spindle.v1.TaskStatus.fetch_failed:type_name -> spindle.v1.FetchFailed
-	20, // 17: spindle.v1.TaskStatus.shuffle:type_name -> spindle.v1.ShuffleMetrics
-	12, // 18: spindle.v1.FetchFailed.maps:type_name -> spindle.v1.MapOutput
-	6,  // 19: spindle.v1.Task.Connect:input_type -> spindle.v1.ExecutorMessage
-	0,  // 20: spindle.v1.Task.RegisterExecutor:input_type -> spindle.v1.RegisterExecutorRequest
-	2,  // 21: spindle.v1.Task.ExecutorHeartbeat:input_type -> spindle.v1.ExecutorHeartbeatRequest
-	4,  // 22: spindle.v1.Task.DriverStatus:input_type -> spindle.v1.DriverStatusRequest
-	7,  // 23: spindle.v1.Task.Connect:output_type -> spindle.v1.DriverMessage
-	1,  // 24: spindle.v1.Task.RegisterExecutor:output_type -> spindle.v1.RegisterExecutorResponse
-	3,  // 25: spindle.v1.Task.ExecutorHeartbeat:output_type -> spindle.v1.ExecutorHeartbeatResponse
-	5,  // 26: spindle.v1.Task.DriverStatus:output_type -> spindle.v1.DriverStatusResponse
-	23, // [23:27] is the sub-list for method output_type
-	19, // [19:23] is the sub-list for method input_type
-	19, // [19:19] is the sub-list for extension type_name
-	19, // [19:19] is the sub-list for extension extendee
-	0,  // [0:19] is the sub-list for field type_name
+	1,  // 0: spindle.v1.ExecutorMessage.register:type_name -> spindle.v1.RegisterExecutorRequest
+	26, // 1: spindle.v1.ExecutorMessage.status:type_name -> spindle.v1.TaskStatus
+	3,  // 2: spindle.v1.ExecutorMessage.heartbeat:type_name -> spindle.v1.ExecutorHeartbeatRequest
+	9,  // 3: spindle.v1.ExecutorMessage.add_block:type_name -> spindle.v1.AddBlock
+	13, // 4: spindle.v1.ExecutorMessage.receiver:type_name -> spindle.v1.ReceiverStatus
+	18, // 5: spindle.v1.DriverMessage.launch:type_name -> spindle.v1.LaunchTask
+	4,  // 6: spindle.v1.DriverMessage.heartbeat:type_name -> spindle.v1.ExecutorHeartbeatResponse
+	16, // 7: spindle.v1.DriverMessage.kill:type_name -> spindle.v1.KillTask
+	10, // 8: spindle.v1.DriverMessage.block_ack:type_name -> spindle.v1.BlockAck
+	11, // 9: spindle.v1.DriverMessage.receiver_rate:type_name -> spindle.v1.ReceiverRate
+	12, // 10: spindle.v1.DriverMessage.drop_blocks:type_name -> spindle.v1.DropBlocks
+	0,  // 11: spindle.v1.ReceiverStatus.state:type_name -> spindle.v1.ReceiverStatus.State
+	17, // 12: spindle.v1.LaunchTask.range:type_name -> spindle.v1.OffsetRange
+	14, // 13: spindle.v1.LaunchTask.receiver:type_name -> spindle.v1.ReceiverLaunch
+	15, // 14: spindle.v1.LaunchTask.blocks:type_name -> spindle.v1.TaskBlock
+	19, // 15: spindle.v1.LaunchTask.map:type_name -> spindle.v1.MapTask
+	21, // 16: spindle.v1.LaunchTask.reduce:type_name -> spindle.v1.ReduceTask
+	20, // 17: spindle.v1.ReduceTask.maps:type_name -> spindle.v1.MapOutput
+	22, // 18: spindle.v1.ReduceTask.state:type_name -> spindle.v1.StatePlan
+	23, // 19: spindle.v1.StatePlan.replay:type_name -> spindle.v1.ReplayBatch
+	20, // 20: spindle.v1.ReplayBatch.maps:type_name -> spindle.v1.MapOutput
+	24, // 21: spindle.v1.TaskStatus.aggregates:type_name -> spindle.v1.KeyValue
+	25, // 22: spindle.v1.TaskStatus.metrics:type_name -> spindle.v1.TaskMetrics
+	20, // 23: spindle.v1.TaskStatus.map_output:type_name -> spindle.v1.MapOutput
+	27, // 24: spindle.v1.TaskStatus.fetch_failed:type_name -> spindle.v1.FetchFailed
+	28, // 25: spindle.v1.TaskStatus.shuffle:type_name -> spindle.v1.ShuffleMetrics
+	20, // 26: spindle.v1.FetchFailed.maps:type_name -> spindle.v1.MapOutput
+	7,  // 27: spindle.v1.Task.Connect:input_type -> spindle.v1.ExecutorMessage
+	1,  // 28: spindle.v1.Task.RegisterExecutor:input_type -> spindle.v1.RegisterExecutorRequest
+	3,  // 29: spindle.v1.Task.ExecutorHeartbeat:input_type -> spindle.v1.ExecutorHeartbeatRequest
+	5,  // 30: spindle.v1.Task.DriverStatus:input_type -> spindle.v1.DriverStatusRequest
+	8,  // 31: spindle.v1.Task.Connect:output_type -> spindle.v1.DriverMessage
+	2,  // 32: spindle.v1.Task.RegisterExecutor:output_type -> spindle.v1.RegisterExecutorResponse
+	4,  // 33: spindle.v1.Task.ExecutorHeartbeat:output_type -> spindle.v1.ExecutorHeartbeatResponse
+	6,  // 34: spindle.v1.Task.DriverStatus:output_type -> spindle.v1.DriverStatusResponse
+	31, // [31:35] is the sub-list for method output_type
+	27, // [27:31] is the sub-list for method input_type
+	27, // [27:27] is the sub-list for extension type_name
+	27, // [27:27] is the sub-list for extension extendee
+	0,  // [0:27] is the sub-list for field type_name
 }
 
 func init() { file_task_proto_init() }
@@ -1884,25 +2609,31 @@ func file_task_proto_init() {
 		(*ExecutorMessage_Register)(nil),
 		(*ExecutorMessage_Status)(nil),
 		(*ExecutorMessage_Heartbeat)(nil),
+		(*ExecutorMessage_AddBlock)(nil),
+		(*ExecutorMessage_Receiver)(nil),
 	}
 	file_task_proto_msgTypes[7].OneofWrappers = []any{
 		(*DriverMessage_Launch)(nil),
 		(*DriverMessage_Shutdown)(nil),
 		(*DriverMessage_Heartbeat)(nil),
 		(*DriverMessage_Kill)(nil),
+		(*DriverMessage_BlockAck)(nil),
+		(*DriverMessage_ReceiverRate)(nil),
+		(*DriverMessage_DropBlocks)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_task_proto_rawDesc), len(file_task_proto_rawDesc)),
-			NumEnums:      0,
-			NumMessages:   21,
+			NumEnums:      1,
+			NumMessages:   28,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
 		GoTypes:           file_task_proto_goTypes,
 		DependencyIndexes: file_task_proto_depIdxs,
+		EnumInfos:         file_task_proto_enumTypes,
 		MessageInfos:      file_task_proto_msgTypes,
 	}.Build()
 	File_task_proto = out.File

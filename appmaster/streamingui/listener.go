@@ -55,6 +55,8 @@ type Listener struct {
 	// next one goes once it is full.
 	retained []driver.BatchInfo
 	next     int
+	// recv is the driver's receivers, while it runs.
+	recv receiverSource
 	// active is the batch being processed, zero when none.
 	active    time.Time
 	completed int64

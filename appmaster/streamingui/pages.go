@@ -68,7 +68,9 @@ func Handler(l *Listener) http.Handler {
 			}
 			page = n
 		}
-		render(w, http.StatusOK, "streaming", buildStreamingPage(l.Snapshot(), page))
+		p := buildStreamingPage(l.Snapshot(), page)
+		p.Receivers = receiverRows(l.Receivers(), time.Now())
+		render(w, http.StatusOK, "streaming", p)
 	})
 	mux.HandleFunc("GET /streaming/batch", func(w http.ResponseWriter, r *http.Request) {
 		raw := r.URL.Query().Get("id")
@@ -152,6 +154,8 @@ type streamingPage struct {
 	Lag        template.HTML
 	Partitions int
 	Uptime     string
+	// Receivers are the job's receivers; none for a job without.
+	Receivers []receiverRow
 }
 
 func buildStreamingPage(s Snapshot, page int) streamingPage {

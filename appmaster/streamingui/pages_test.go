@@ -124,3 +124,29 @@ func TestStreamingPageEmpty(t *testing.T) {
 }
 
 func itoa(v int64) string { return strconv.FormatInt(v, 10) }
+
+// TestStreamingPageReceivers: a job's receivers are a table on the
+// Streaming tab with Spark's status, where each runs, its counts and its
+// last error; a job without receivers has no such table.
+func TestStreamingPageReceivers(t *testing.T) {
+	l := streamingui.NewListener(streamingui.AppInfo{AppID: "application_1_0001", Attempt: 1, Name: "retail", Started: t0, BatchDuration: time.Second}, 5)
+	srv := serve(t, l)
+	if page := fetch(t, srv.URL+"/streaming/", 200); strings.Contains(page, `id="receivers"`) {
+		t.Fatalf("a job without receivers shows a receivers table:\n%s", page)
+	}
+	l.SetReceivers(func() []driver.ReceiverState {
+		return []driver.ReceiverState{
+			{StreamID: 0, Name: "amqp-tx", Active: true, ExecutorID: "2", ExecutorHost: "node-2", Records: 1200, Blocks: 12, WALWrite: 1500 * time.Millisecond, Started: time.Now().Add(-time.Minute)},
+			{StreamID: 1, Name: "socket", Errors: 3, RecordsLost: 40, LastError: "restarting: connect to 10.0.0.1:9999: <refused>", LastErrorTime: t0},
+		}
+	})
+	page := fetch(t, srv.URL+"/streaming/", 200)
+	for _, want := range []*regexp.Regexp{
+		regexp.MustCompile(`<tr data-stream="0"><td>amqp-tx-0</td><td class="status">ACTIVE</td><td>2</td><td>node-2</td>\s*<td class="num records">1200</td><td class="num">12</td><td class="num">(19\.\d\d|20\.00)</td><td class="num">1500 ms</td>\s*<td class="num">0</td><td class="num lost">0</td><td>-</td><td class="error"></td></tr>`),
+		regexp.MustCompile(`<tr data-stream="1"><td>socket-1</td><td class="status">INACTIVE</td><td>-</td><td>-</td>\s*<td class="num records">0</td><td class="num">0</td><td class="num">-</td><td class="num">0 ms</td>\s*<td class="num">3</td><td class="num lost">40</td><td>2026/03/01 12:00:00.000</td><td class="error">restarting: connect to 10.0.0.1:9999: &lt;refused&gt;</td></tr>`),
+	} {
+		if !want.MatchString(page) {
+			t.Errorf("the receivers table has no row matching %s:\n%s", want, page)
+		}
+	}
+}

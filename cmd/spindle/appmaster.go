@@ -96,8 +96,9 @@ func appMasterCommand() *cli.Command {
 				wd, _ := os.Getwd()
 				cfg.RunDriver, err = driver.NewStreaming(driver.StreamingConfig{
 					Conf: spec.Conf, Settings: spec.Settings, JobPath: filepath.Join(wd, spec.Application), JobSHA256: job.SHA256, Args: spec.Args,
+					JobEnv: spec.Settings.Family(conf.KeyAppMasterEnv),
 					AppLog: appLog, Stopping: stopping.Load, OnBatch: metrics.OnBatch, OnLag: metrics.OnLag,
-					OnBatchStart: metrics.OnBatchStart, OnEvent: metrics.OnExecutorEvent, Epoch: cfg.AttemptID, Logger: lg.Named("driver"),
+					OnBatchStart: metrics.OnBatchStart, OnEvent: metrics.OnExecutorEvent, Epoch: cfg.AttemptID, OnReceivers: metrics.OnReceivers, Logger: lg.Named("driver"),
 				})
 				if err != nil {
 					return err

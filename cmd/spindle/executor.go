@@ -18,6 +18,7 @@ import (
 	"github.com/spindlehq/spindle/pki"
 	"github.com/spindlehq/spindle/streaming/kafkasource"
 	"github.com/spindlehq/spindle/streaming/sink"
+	"github.com/spindlehq/spindle/streaming/wal"
 	"github.com/urfave/cli/v2"
 	"go.uber.org/zap"
 )
@@ -58,6 +59,7 @@ func executorCommand() *cli.Command {
 			if specErr != nil || spec.Settings.String(conf.KeyDriverMode) != conf.DriverModePlugin {
 				return executor.Run(ctx, cfg)
 			}
+			cfg.Receivers = executor.NewReceiverHub()
 			runner, started, closeRunner, err := jobRunner(ctx, spec, appLog, cfg)
 			if err != nil {
 				lg.Error("cannot run the job", zap.Error(err))
@@ -92,43 +94,79 @@ func jobRunner(ctx context.Context, spec launch.Spec, appLog interface{ Write([]
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	kcfg, err := kafkasource.ConfigFromApp(spec.Settings)
-	if err != nil {
-		return nil, nil, nil, err
+	var closers []func()
+	closeAll := func() {
+		for i := len(closers) - 1; i >= 0; i-- {
+			closers[i]()
+		}
 	}
-	kcfg.Logger = cfg.Logger.Named("kafka")
-	reader, err := kafkasource.NewReader(kcfg)
-	if err != nil {
-		return nil, nil, nil, err
+	var kcfg kafkasource.Config
+	var reader executor.RangeReader
+	if driver.KafkaSourceSet(spec.Settings) {
+		if kcfg, err = kafkasource.ConfigFromApp(spec.Settings); err != nil {
+			return nil, nil, nil, err
+		}
+		kcfg.Logger = cfg.Logger.Named("kafka")
+		kr, err := kafkasource.NewReader(kcfg)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		closers = append(closers, func() { kr.Close() })
+		reader = kr
 	}
 	out, closeSink, err := openSink(ctx, spec.Settings, kcfg, cfg.Logger)
 	if err != nil {
-		reader.Close()
+		closeAll()
 		return nil, nil, nil, err
 	}
+	closers = append(closers, closeSink)
 	stages, closeStages, err := executor.StartStages(ctx, executor.StagesSetup{Getenv: os.Getenv, Settings: spec.Settings, NetworkTimeout: cfg.NetworkTimeout, Logger: cfg.Logger})
 	if errors.Is(err, executor.ErrNoShuffleSecret) {
 		cfg.Logger.Warn("this executor runs no keyed stages", zap.Error(err))
 		stages, closeStages, err = nil, func() {}, nil
 	}
 	if err != nil {
-		reader.Close()
-		closeSink()
+		closeAll()
 		return nil, nil, nil, err
 	}
+	closers = append(closers, closeStages)
+	w, closeWAL, err := receiverWAL(ctx, spec.Settings, cfg.Logger)
+	if err != nil {
+		closeAll()
+		return nil, nil, nil, err
+	}
+	closers = append(closers, closeWAL)
 	wd, _ := os.Getwd()
 	runner, started, err := executor.StartJobRunner(ctx, executor.JobRunnerConfig{
 		// The NM checked the binary's SHA-256 when it localized it.
 		JobPath: filepath.Join(wd, spec.Application), JobSHA256: job.SHA256, JobVerified: true, Conf: spec.Conf, Args: spec.Args,
-		AppLog: appLog, Reader: reader, Sink: out, Stages: stages, Logger: cfg.Logger,
+		AppLog: appLog, Reader: reader, Sink: out, Stages: stages, Receivers: cfg.Receivers, WAL: w, Logger: cfg.Logger,
 	})
 	if err != nil {
-		reader.Close()
-		closeSink()
-		closeStages()
+		closeAll()
 		return nil, nil, nil, err
 	}
-	return runner, started, func() { runner.Close(); reader.Close(); closeSink(); closeStages() }, nil
+	return runner, started, func() { runner.Close(); closeAll() }, nil
+}
+
+// receiverWAL opens the receivers' write-ahead log under the checkpoint
+// directory: receivers write their blocks to it when
+// spark.streaming.receiver.writeAheadLog.enable is set, and tasks read
+// blocks they do not hold from it.
+func receiverWAL(ctx context.Context, settings conf.AppConf, lg *zap.Logger) (*wal.Log, func(), error) {
+	uri := settings.String(conf.KeyCheckpointDir)
+	store, dir, err := dfs.Open(ctx, uri)
+	if err != nil {
+		return nil, nil, fmt.Errorf("receivers' write-ahead log in %s: %w", uri, err)
+	}
+	wcfg := driver.ReceiverWALConfig(settings)
+	wcfg.Store, wcfg.Dir, wcfg.Logger = store, dir, lg.Named("wal")
+	w, err := wal.New(wcfg)
+	if err != nil {
+		store.Close()
+		return nil, nil, err
+	}
+	return w, func() { store.Close() }, nil
 }
 
 // openSink opens the sink spindle.sink.kind chooses: files under

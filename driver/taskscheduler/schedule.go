@@ -121,9 +121,15 @@ func (s *Scheduler) elsewhereLocked(t *taskState, a *attempt) bool {
 	return false
 }
 
-// avoidLocked reports whether t should not run on e: a retry avoids the
-// executors it failed on while others exist.
+// avoidLocked reports whether t should not run on e: a task bound to a
+// live executor runs nowhere else, and a retry avoids the executors it
+// failed on while others exist.
 func (s *Scheduler) avoidLocked(t *taskState, e *executorState) bool {
+	if t.Executor != "" && t.Executor != e.id {
+		if _, alive := s.executors[t.Executor]; alive {
+			return true
+		}
+	}
 	return t.failedOn[e.id] && len(t.failedOn) < len(s.executors)
 }
 

@@ -59,6 +59,9 @@ type Task struct {
 	// Partition keys locality: the executor that last ran this partition
 	// is preferred.
 	Partition string
+	// Executor, when set, is the only executor the task may run on while
+	// that executor lives: the one whose memory holds its input.
+	Executor string
 }
 
 // Assignment launches a task attempt on an executor.

@@ -267,3 +267,51 @@ func TestZeroLocalityWaitSpreadsAtOnce(t *testing.T) {
 		t.Fatalf("one round of offers launched %v, want the 3 tasks on A, B and C", as)
 	}
 }
+
+func TestReserveHoldsACoreUntilTheLaunchEnds(t *testing.T) {
+	s, err := New(DefaultConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.AddExecutor("1", "h1", 1)
+	tid, ok := s.Reserve("1")
+	if !ok || s.FreeCores() != 0 {
+		t.Fatalf("Reserve = %d, %v; free cores %d", tid, ok, s.FreeCores())
+	}
+	if _, ok := s.Reserve("1"); ok {
+		t.Fatal("a second reservation of a one-core executor succeeded")
+	}
+	if err := s.Submit([]Task{{ID: "a", Partition: "a"}}); err != nil {
+		t.Fatal(err)
+	}
+	if as := s.Schedule(); len(as) != 0 {
+		t.Fatalf("a task was launched on the reserved core: %+v", as)
+	}
+	s.TaskFinished(tid, "1", nil)
+	if as := s.Schedule(); len(as) != 1 || as[0].TID == tid {
+		t.Fatalf("after the reservation ended: %+v", as)
+	}
+}
+
+func TestTaskBoundToAnExecutorRunsOnlyThereWhileItLives(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.LocalityWait = 0
+	s, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.AddExecutor("1", "h1", 2)
+	s.AddExecutor("2", "h2", 2)
+	if err := s.Submit([]Task{{ID: "a", Partition: "a", Executor: "2"}, {ID: "b", Partition: "b", Executor: "2"}, {ID: "c", Partition: "c", Executor: "2"}}); err != nil {
+		t.Fatal(err)
+	}
+	as := s.Schedule()
+	if len(as) != 2 || as[0].ExecutorID != "2" || as[1].ExecutorID != "2" {
+		t.Fatalf("launches %+v, want two on executor 2 and none on 1", as)
+	}
+	s.RemoveExecutor("2", "lost")
+	as = s.Schedule()
+	if len(as) != 2 || as[0].ExecutorID != "1" {
+		t.Fatalf("after its executor was lost: %+v, want the tasks on executor 1", as)
+	}
+}

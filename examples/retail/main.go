@@ -57,6 +57,9 @@ type regionLookup interface {
 type retailJob struct {
 	regions regionLookup
 	log     *zap.Logger
+	// queue, when set, is where the transactions come from instead of
+	// Kafka (amqp.go).
+	queue sdk.Receiver
 }
 
 // Configure reads --regions, the store → region table.
@@ -64,8 +67,12 @@ func (j *retailJob) Configure(_ context.Context, jc sdk.JobContext) error {
 	fs := flag.NewFlagSet("retail", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	regions := fs.String("regions", "", "CSV file of store,region lines")
+	amqpFlags := queueFlags(fs)
 	if err := fs.Parse(jc.Args); err != nil {
 		return fmt.Errorf("retail arguments %q: %w", jc.Args, err)
+	}
+	if err := j.configureQueue(amqpFlags, jc); err != nil {
+		return err
 	}
 	if *regions == "" {
 		return errors.New("retail: --regions FILE is required (a CSV file of store,region lines)")

@@ -2,8 +2,10 @@ package clustertest
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -17,6 +19,8 @@ import (
 	"github.com/spindlehq/spindle/launch"
 	"github.com/spindlehq/spindle/pki"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/credentials/insecure"
 )
 
 // The attacks of docs/security.md, each run against real daemons by
@@ -170,4 +174,52 @@ func appKeyOf(t *testing.T, c *testutil.Cluster, appID string) *pki.AppKey {
 		return false, "no running AM container of " + appID
 	})
 	return key
+}
+
+// rogueSends sends msg to the Task endpoint of appID's driver in each of
+// the ways a process that does not hold the application's secret may dial
+// it (plain text, a cluster user's certificate, another application's
+// secret, TLS without a certificate), and fails the test if the driver
+// answers; what names what msg is, for the failure.
+func rogueSends(t *testing.T, c *testutil.Cluster, appID string, msg *pb.ExecutorMessage, what string) {
+	t.Helper()
+	rep := c.Report(appID)
+	driver := net.JoinHostPort(rep.GetHost(), strconv.Itoa(int(rep.GetRpcPort())))
+	otherSecret, _ := pki.NewAppSecret()
+	otherApp, err := pki.NewAppKey(otherSecret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	trustAll := func(cfg *tls.Config) grpc.DialOption {
+		// The rogue does not care whom it talks to: it is the driver that
+		// must refuse.
+		cfg.InsecureSkipVerify, cfg.VerifyPeerCertificate = true, nil
+		return grpc.WithTransportCredentials(credentials.NewTLS(cfg))
+	}
+	for name, opt := range map[string]grpc.DialOption{
+		"plain text":               grpc.WithTransportCredentials(insecure.NewCredentials()),
+		"a cluster user's cert":    trustAll(&tls.Config{Certificates: []tls.Certificate{*c.TLS.ClientTLS.Certificate()}}),
+		"another app's secret":     trustAll(otherApp.ClientConfig()),
+		"no certificate, over TLS": trustAll(&tls.Config{}),
+	} {
+		t.Run(name, func(t *testing.T) {
+			conn, err := grpc.NewClient(driver, opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			stream, err := pb.NewTaskClient(conn).Connect(ctx)
+			if err == nil {
+				err = stream.Send(msg)
+			}
+			if err == nil {
+				_, err = stream.Recv()
+			}
+			if err == nil {
+				t.Fatalf("the driver answered the rogue's %s", what)
+			}
+		})
+	}
 }

@@ -128,6 +128,9 @@ func waitRetailSink(t *testing.T, f jobFS, want *testutil.RetailTotals, timeout 
 	testutil.WaitFor(t, timeout, func() (bool, string) {
 		got = testutil.ReadRetailSink(t, filepath.Join(f.view(t), "out"))
 		d := want.Diff(got.Totals)
+		if d != "" && len(got.Duplicates) > 0 {
+			d += fmt.Sprintf("; transactions in the sink more than once: %v", got.Duplicates)
+		}
 		return d == "", "sink: " + d
 	})
 	if len(got.Duplicates) > 0 {
