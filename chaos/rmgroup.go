@@ -4,12 +4,12 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	pb "github.com/spindlehq/spindle/api/spindlepb"
 	"github.com/spindlehq/spindle/devcluster"
 	"github.com/spindlehq/spindle/internal/netns"
+	"github.com/spindlehq/spindle/resourcemanager/failover"
 	"go.uber.org/zap"
 )
 
@@ -31,11 +31,6 @@ func rmWebsOf(c *devcluster.Cluster) *rmWebs {
 		w.addrs = []string{c.RMAddresses().Web}
 	}
 	return w
-}
-
-// haStateName is YARN's lower-case name of an HA state ("active").
-func haStateName(s pb.HAServiceState) string {
-	return strings.ToLower(strings.TrimPrefix(s.String(), "HA_SERVICE_STATE_"))
 }
 
 // activeRM holds the group for a fault and returns its active RM.
@@ -117,7 +112,7 @@ func (r *runner) killGroupRM(ctx context.Context, f *fault, active bool) error {
 	slices.Sort(ids)
 	id := ids[r.victims.IntN(len(ids))]
 	k := &f.k
-	k.Victim, k.Mode, f.daemon, f.rmID = id, haStateName(states[id]), devcluster.RMDaemon(id), id
+	k.Victim, k.Mode, f.daemon, f.rmID = id, failover.StateName(states[id]), devcluster.RMDaemon(id), id
 	down := r.cfg.RMRestartDelay
 	if active {
 		// It comes back after a new active was elected: as a standby.
@@ -178,7 +173,7 @@ func (r *runner) probeFailover(ctx context.Context, f *fault) {
 func (r *runner) rejoined(ctx context.Context, f *fault) bool {
 	st, ok := r.cluster.RMStates(ctx)[f.rmID]
 	if ok {
-		f.k.RejoinedAs = haStateName(st)
+		f.k.RejoinedAs = failover.StateName(st)
 	}
 	return ok
 }

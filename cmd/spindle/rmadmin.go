@@ -110,17 +110,12 @@ func (a rmAdmin) state(ctx context.Context, id string) (*pb.GetServiceStatusResp
 	return st, err
 }
 
-// haStateName is YARN's lower-case name of an HA state.
-func haStateName(s pb.HAServiceState) string {
-	return strings.ToLower(strings.TrimPrefix(s.String(), "HA_SERVICE_STATE_"))
-}
-
 func (a rmAdmin) getServiceState(ctx context.Context, id string) error {
 	st, err := a.state(ctx, id)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(a.out, haStateName(st.GetState()))
+	fmt.Fprintln(a.out, failover.StateName(st.GetState()))
 	return nil
 }
 
@@ -139,7 +134,7 @@ func (a rmAdmin) getAllServiceState(ctx context.Context) error {
 		if st, err := a.state(ctx, t.ID); err != nil {
 			state = "Failed to connect: " + firstLineOf(err.Error())
 		} else {
-			state = haStateName(st.GetState())
+			state = failover.StateName(st.GetState())
 		}
 		fmt.Fprintf(a.out, "%-50s %-10s\n", t.Addr, state)
 	}
