@@ -47,7 +47,7 @@ func devCommand() *cli.Command {
 			&cli.BoolFlag{Name: "hosts", Usage: "run the RM, each NodeManager, Kafka and HDFS each on a test host of its own (network namespaces on a bridge; needs root, iproute2, nftables and iptables)"},
 			&cli.BoolFlag{Name: "hdfs", Usage: "also run an in-process HDFS; the demo keeps its checkpoint there"},
 			&cli.IntFlag{Name: "nodemanagers", Value: def.NodeManagers, Usage: "number of NodeManagers"},
-			&cli.IntFlag{Name: "rms", Value: def.RMs, Usage: "number of ResourceManagers: 1, or an odd number for an HA group (rm1 on ports 8032/8031/8088, rm2 on those plus 100, …)"},
+			&cli.IntFlag{Name: "rms", Value: def.RMs, Usage: "number of ResourceManagers: 1, or an odd number for an HA group (on one machine rm1 on ports 8032/8031/8088, rm2 on those plus 100, …; with --hosts each RM on a test host of its own at YARN's ports)"},
 			&cli.StringFlag{Name: "nm-memory", Value: def.NMMemory, Usage: "memory of each NodeManager (yarn.nodemanager.resource.memory-mb)"},
 			&cli.IntFlag{Name: "nm-vcores", Value: def.NMVCores, Usage: "vcores of each NodeManager (yarn.nodemanager.resource.cpu-vcores)"},
 		},
