@@ -410,7 +410,8 @@ func (x *ContainerTokenIdentifier) GetViewAcl() string {
 	return ""
 }
 
-// Token is a serialized identifier and its HMAC-SHA256 under the cluster secret.
+// Token is a serialized identifier and its HMAC-SHA256 under the master key
+// (named by id) that the ResourceManager holds in memory and rolls.
 type Token struct {
 	state      protoimpl.MessageState `protogen:"open.v1"`
 	Identifier []byte                 `protobuf:"bytes,1,opt,name=identifier,proto3" json:"identifier,omitempty"`
